@@ -1,0 +1,213 @@
+//! Command-line interface (binary only): clap definitions and dispatch to one module per
+//! subcommand. stdout carries data; progress, timings and hints go to stderr.
+
+use clap::{Args, Parser, Subcommand};
+use sitefind::Result;
+use std::io::Write;
+use std::path::PathBuf;
+
+mod candidates;
+mod cflp;
+mod latency;
+mod solve;
+mod validate;
+
+/// Where in Australia to build data centres that sell compute to Japan.
+///
+/// Without a subcommand, runs the main job (`solve`).
+#[derive(Debug, Parser)]
+#[command(name = "sitefind", version, about, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    /// Subcommand (default: solve).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Arguments of the default `solve` job.
+    #[command(flatten)]
+    pub solve: SolveArgs,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Choose sites and capacities for the demand (the main job).
+    Solve(SolveArgs),
+    /// Load and validate a dataset (and a demand file); print layer counts or every error.
+    Validate(ValidateArgs),
+    /// Generate candidate sites with their attributes, costs and RTTs.
+    Candidates(CandidatesArgs),
+    /// Round-trip time between two places through the submarine-cable graph.
+    Latency(LatencyArgs),
+    /// Solve an OR-Library capacitated facility location instance.
+    Cflp(CflpArgs),
+}
+
+/// Options shared by commands that read a dataset.
+#[derive(Debug, Clone, Args, Default)]
+pub struct DataArgs {
+    /// Dataset manifest (TOML); default: the embedded Australian dataset.
+    #[arg(long, value_name = "MANIFEST")]
+    pub data: Option<PathBuf>,
+    /// Scenario file (TOML or JSON) overriding model parameters.
+    #[arg(long, value_name = "FILE")]
+    pub scenario: Option<PathBuf>,
+    /// Remove a cable system from the latency graph (repeatable; a cable-cut scenario).
+    #[arg(long = "cut-cable", value_name = "CABLE_ID")]
+    pub cut_cables: Vec<String>,
+    /// Restrict candidates to a state (NSW, QLD, VIC, SA, TAS, WA, NT, ACT) or NEM region
+    /// (NSW1, …) (repeatable).
+    #[arg(long = "region", value_name = "REGION")]
+    pub regions: Vec<String>,
+    /// Less output on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Arguments of `sitefind solve` (and of `sitefind` without a subcommand).
+#[derive(Debug, Clone, Args, Default)]
+pub struct SolveArgs {
+    /// Demand file (JSON, see README); default: the embedded data/jp.json.
+    #[arg(long, value_name = "FILE")]
+    pub demand: Option<PathBuf>,
+    /// Dataset and scenario options.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Override every city's round-trip-time limit, ms.
+    #[arg(long, value_name = "MS")]
+    pub max_rtt_ms: Option<f64>,
+    /// Override every city's redundancy: served by at least N sites.
+    #[arg(long, value_name = "N")]
+    pub min_sites: Option<u32>,
+    /// Open at most N sites.
+    #[arg(long, value_name = "N")]
+    pub max_sites: Option<usize>,
+    /// Share of energy from a renewable PPA in the site's REZ, 0..1.
+    #[arg(long, value_name = "FRACTION")]
+    pub renewable_share: Option<f64>,
+    /// Objective: min-cost (default), min-worst-rtt, max-coverage.
+    #[arg(long, value_name = "OBJECTIVE")]
+    pub objective: Option<String>,
+    /// Annual cost cap for min-worst-rtt, AUD.
+    #[arg(long, value_name = "AUD")]
+    pub cost_cap_aud: Option<f64>,
+    /// Annual budget for max-coverage, AUD.
+    #[arg(long, value_name = "AUD")]
+    pub budget_aud: Option<f64>,
+    /// Candidate id that must be built (repeatable).
+    #[arg(long = "must-build", value_name = "ID")]
+    pub must_build: Vec<String>,
+    /// Candidate id that must not be built (repeatable).
+    #[arg(long = "exclude", value_name = "ID")]
+    pub exclude: Vec<String>,
+    /// Solver backend: microlp or highs (if compiled in).
+    #[arg(long, value_name = "NAME")]
+    pub solver: Option<String>,
+    /// Solver time limit, seconds.
+    #[arg(long, value_name = "SECONDS")]
+    pub time_limit: Option<f64>,
+    /// Relative MIP gap at which the solver may stop.
+    #[arg(long, value_name = "GAP")]
+    pub mip_gap: Option<f64>,
+    /// stdout format: text (default) or json.
+    #[arg(long, value_name = "FORMAT", default_value = "text")]
+    pub format: String,
+    /// Also write the JSON report to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// Write an RFC 7946 GeoJSON FeatureCollection of the answer to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub geojson: Option<PathBuf>,
+    /// Write an SVG map of the answer to FILE.
+    #[arg(long, value_name = "FILE.svg")]
+    pub map: Option<PathBuf>,
+    /// Natural Earth GeoJSON (countries or states) drawn under the map.
+    #[arg(long, value_name = "GEOJSON")]
+    pub basemap: Vec<PathBuf>,
+}
+
+/// Arguments of `sitefind validate`.
+#[derive(Debug, Clone, Args)]
+pub struct ValidateArgs {
+    /// Dataset manifest (TOML); default: the embedded dataset.
+    #[arg(long, value_name = "MANIFEST")]
+    pub data: Option<PathBuf>,
+    /// Also validate a demand file.
+    #[arg(long, value_name = "FILE")]
+    pub demand: Option<PathBuf>,
+}
+
+/// Arguments of `sitefind candidates`.
+#[derive(Debug, Clone, Args)]
+pub struct CandidatesArgs {
+    /// Dataset and scenario options.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Demand file for RTT columns; default: the embedded data/jp.json.
+    #[arg(long, value_name = "FILE")]
+    pub demand: Option<PathBuf>,
+    /// Write every candidate as GeoJSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub geojson: Option<PathBuf>,
+    /// stdout format: text (default summary table), json or csv.
+    #[arg(long, value_name = "FORMAT", default_value = "text")]
+    pub format: String,
+}
+
+/// Arguments of `sitefind latency`.
+#[derive(Debug, Clone, Args)]
+pub struct LatencyArgs {
+    /// Origin: `LON,LAT`, or the name/id of an embedded demand node or landing station.
+    #[arg(long, value_name = "PLACE", allow_hyphen_values = true)]
+    pub from: String,
+    /// Destination: `LON,LAT`, or a name/id as for --from.
+    #[arg(long, value_name = "PLACE", allow_hyphen_values = true)]
+    pub to: String,
+    /// Dataset and scenario options.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// stdout format: text (default) or json.
+    #[arg(long, value_name = "FORMAT", default_value = "text")]
+    pub format: String,
+}
+
+/// Arguments of `sitefind cflp`.
+#[derive(Debug, Clone, Args)]
+pub struct CflpArgs {
+    /// OR-Library instance file (Beasley's cap format).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Capacity of every facility (needed for capa/capb/capc, whose file says `capacity`).
+    #[arg(long, value_name = "N")]
+    pub capacity: Option<f64>,
+    /// Solver backend: microlp or highs (if compiled in).
+    #[arg(long, value_name = "NAME")]
+    pub solver: Option<String>,
+    /// Solver time limit, seconds.
+    #[arg(long, value_name = "SECONDS")]
+    pub time_limit: Option<f64>,
+    /// Relative MIP gap at which the solver may stop.
+    #[arg(long, value_name = "GAP")]
+    pub mip_gap: Option<f64>,
+    /// Known optimum to compare with (default: looked up in optima.tsv beside FILE).
+    #[arg(long, value_name = "VALUE")]
+    pub optimum: Option<f64>,
+    /// stdout format: text (default) or json.
+    #[arg(long, value_name = "FORMAT", default_value = "text")]
+    pub format: String,
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> Result<()> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let result = match cli.command {
+        None => solve::run(&cli.solve, &mut out),
+        Some(Command::Solve(args)) => solve::run(&args, &mut out),
+        Some(Command::Validate(args)) => validate::run(&args, &mut out),
+        Some(Command::Candidates(args)) => candidates::run(&args, &mut out),
+        Some(Command::Latency(args)) => latency::run(&args, &mut out),
+        Some(Command::Cflp(args)) => cflp::run(&args, &mut out),
+    };
+    let flushed = out.flush();
+    result?;
+    flushed.map_err(|e| sitefind::Error::write("<stdout>", e))
+}

@@ -1,0 +1,99 @@
+//! The optimisation model, built from plain matrices: it knows no geometry.
+//!
+//! [`SitingProblem`] is model.md §6: choose sites (open/closed), their IT capacity, and which
+//! city each MW serves, at least annual cost, within each city's RTT limit. The same core
+//! solves the classic capacitated facility location problem ([`cflp`]).
+
+use crate::scenario::Objective;
+use serde::{Deserialize, Serialize};
+
+pub mod cflp;
+
+/// One candidate site as the model sees it (costs already annualised).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SiteInput {
+    /// Candidate id (for names in reports and diagnoses).
+    pub id: String,
+    /// Annual cost of opening the site, AUD per year (F_i).
+    pub fixed_cost_aud: f64,
+    /// Annual cost per MW of IT capacity built, AUD per MW per year (v_i).
+    pub var_cost_aud_per_mw: f64,
+    /// Smallest size if opened, MW (c_min).
+    pub min_mw: f64,
+    /// Largest size, MW (c_max_i, from grid headroom).
+    pub max_mw: f64,
+    /// Index into [`SitingProblem::zones`] of the REZ whose network powers it, if any.
+    pub zone: Option<usize>,
+    /// Power usage effectiveness: grid MW drawn per IT MW (≥ 1).
+    pub pue: f64,
+    /// Must be opened.
+    pub must_build: bool,
+    /// Must not be opened.
+    pub excluded: bool,
+}
+
+/// One demand node as the model sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CityInput {
+    /// Demand node id.
+    pub id: String,
+    /// IT load to serve, MW (D_j).
+    pub demand_mw: f64,
+    /// RTT limit, ms: pairs above it get no variable.
+    pub max_rtt_ms: f64,
+    /// Serve from at least this many sites (k_j ≥ 1): x_ij ≤ D_j / k_j.
+    pub min_sites: u32,
+}
+
+/// A shared REZ network limit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ZoneInput {
+    /// REZ id.
+    pub id: String,
+    /// Network limit, MW of grid draw (L_r); `None` = unlimited.
+    pub limit_mw: Option<f64>,
+    /// Annualised expansion cost beyond the limit, AUD per MW per year (g_r).
+    pub expansion_cost_aud_per_mw: f64,
+}
+
+/// A siting problem: everything the MIP needs, as plain numbers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SitingProblem {
+    /// Candidate sites (I).
+    pub sites: Vec<SiteInput>,
+    /// Demand nodes (J).
+    pub cities: Vec<CityInput>,
+    /// REZ network limits (R).
+    pub zones: Vec<ZoneInput>,
+    /// Round-trip time from site i to city j, ms: `rtt_ms[i][j]`. Infinite = unreachable.
+    pub rtt_ms: Vec<Vec<f64>>,
+    /// Cost per MW of serving city j from site i, AUD per MW per year (a_ij): `assign_cost[i][j]`.
+    pub assign_cost_aud_per_mw: Vec<Vec<f64>>,
+    /// At most this many sites open.
+    pub max_sites: Option<usize>,
+    /// Build capacity in integer modules of this size, MW.
+    pub module_mw: Option<f64>,
+    /// Penalty per MW of unserved demand, AUD per MW per year.
+    pub unserved_penalty_aud_per_mw: f64,
+    /// What to optimise.
+    pub objective: Objective,
+    /// Annual cost cap for [`Objective::MinWorstRtt`], AUD.
+    pub cost_cap_aud: Option<f64>,
+    /// Annual budget for [`Objective::MaxCoverage`], AUD.
+    pub budget_aud: Option<f64>,
+}
+
+/// A solution: values of the decision variables.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Solution {
+    /// y_i: site i is open.
+    pub open: Vec<bool>,
+    /// c_i: IT MW built at site i.
+    pub capacity_mw: Vec<f64>,
+    /// x_ij > 0: (site index, city index, MW), sorted by (site, city).
+    pub flows: Vec<(usize, usize, f64)>,
+    /// u_j: unserved MW per city.
+    pub unserved_mw: Vec<f64>,
+    /// e_r: paid REZ network expansion per zone, MW.
+    pub expansion_mw: Vec<f64>,
+}

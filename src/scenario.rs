@@ -1,0 +1,257 @@
+//! What to optimise and with which parameters: every default of the model
+//! (`docs/model.md`) as a named, documented, overridable value.
+//!
+//! A scenario file (TOML or JSON, any subset of the fields below) overrides the defaults;
+//! CLI flags override the file. Unknown fields are rejected so that typos are caught.
+
+use serde::{Deserialize, Serialize};
+
+/// All parameters of one run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Scenario {
+    /// Which places become candidate sites.
+    pub candidates: CandidateParams,
+    /// The round-trip-time model.
+    pub latency: LatencyParams,
+    /// The annual cost model.
+    pub cost: CostParams,
+    /// The optimisation model.
+    pub model: ModelParams,
+    /// The solver.
+    pub solver: SolverParams,
+}
+
+/// Which places become candidate sites (model.md §3).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CandidateParams {
+    /// Substations at or above this voltage inside or near a REZ are candidates, kV. Default 132.
+    pub min_voltage_kv: f64,
+    /// How far from a REZ (centre radius or polygon edge) a substation may be, km. Default 50.
+    pub rez_radius_km: f64,
+    /// Substations at or above this voltage are candidates anywhere, kV. Default 275.
+    pub backbone_voltage_kv: f64,
+    /// Radius for counting critical-mineral sites near a candidate, km. Default 100.
+    pub mineral_radius_km: f64,
+    /// Existing Australian data-centre clusters are (brownfield) candidates. Default true.
+    pub include_existing_datacentres: bool,
+    /// Existing data centres closer than this to each other form one cluster, km. Default 25.
+    pub datacentre_cluster_km: f64,
+    /// Restrict candidates to these state codes or region ids (empty = all).
+    pub regions: Vec<String>,
+}
+
+impl Default for CandidateParams {
+    fn default() -> Self {
+        CandidateParams {
+            min_voltage_kv: 132.0,
+            rez_radius_km: 50.0,
+            backbone_voltage_kv: 275.0,
+            mineral_radius_km: 100.0,
+            include_existing_datacentres: true,
+            datacentre_cluster_km: 25.0,
+            regions: Vec::new(),
+        }
+    }
+}
+
+/// The round-trip-time model (model.md §4).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LatencyParams {
+    /// One-way propagation delay in fibre, ms per km (n ≈ 1.468 → 0.0049). Physical constant.
+    pub fibre_ms_per_km: f64,
+    /// Terrestrial fibre length / great-circle distance. Default 1.3 (calibrated, see README).
+    pub route_factor: f64,
+    /// Submarine fibre length / published or drawn length (slack, repeater spans). Default 1.0.
+    pub cable_slack: f64,
+    /// Switching, routing and serialisation overhead per round trip, ms. Default 2.
+    pub equipment_overhead_ms: f64,
+    /// Cable ids removed from the graph (a cable-cut scenario).
+    pub cut_cables: Vec<String>,
+    /// Include cables marked as planned (not yet in service). Default false.
+    pub include_planned: bool,
+}
+
+impl Default for LatencyParams {
+    fn default() -> Self {
+        LatencyParams {
+            fibre_ms_per_km: 0.0049,
+            route_factor: 1.3,
+            cable_slack: 1.0,
+            equipment_overhead_ms: 2.0,
+            cut_cables: Vec::new(),
+            include_planned: false,
+        }
+    }
+}
+
+/// The annual cost model (model.md §5). All money in AUD; annualised with the capital
+/// recovery factor CRF(discount_rate, lifetime_years).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CostParams {
+    /// Discount rate, fraction per year. Default 0.07.
+    pub discount_rate: f64,
+    /// Asset life for annualising capital, years. Default 20.
+    pub lifetime_years: f64,
+    /// Building + M&E capital cost per MW of IT, AUD. Default 14e6 (Stojkovic et al.; US$9.5/W ÷ 0.65... see README).
+    pub capex_aud_per_mw: f64,
+    /// Fixed cost per opened site (land, fibre, permits), AUD. Default 25e6 (assumption).
+    pub site_fixed_aud: f64,
+    /// Grid spur line cost, AUD per MW per km. Default US$2,279 / 0.65 (NREL reV).
+    pub line_cost_aud_per_mw_km: f64,
+    /// Grid tie-in (substation) cost, AUD per MW. Default US$14,000 / 0.65 (NREL reV).
+    pub tie_in_aud_per_mw: f64,
+    /// AUD per USD used to convert the US-sourced defaults. Default 0.65 USD per AUD.
+    pub usd_per_aud: f64,
+    /// Average IT utilisation, fraction. Default 0.8.
+    pub utilisation: f64,
+    /// PUE at or below the reference temperature. Default 1.15 (assumption).
+    pub pue_base: f64,
+    /// PUE increase per °C of mean temperature above the reference. Default 0.01 (assumption).
+    pub pue_per_deg_c: f64,
+    /// Reference temperature for PUE, °C. Default 15.
+    pub pue_reference_temp_c: f64,
+    /// Share of energy bought as a renewable PPA from the site's REZ, fraction. Default 0.7.
+    pub renewable_share: f64,
+    /// Capital cost of renewable generation for the PPA price, AUD per MW. Default 1.9e6 (assumption, blended wind/solar).
+    pub renewable_capex_aud_per_mw: f64,
+    /// Fixed O&M of renewable generation, AUD per MW per year. Default 25,000 (assumption).
+    pub renewable_fom_aud_per_mw_yr: f64,
+    /// Capacity factor used when a REZ has none, fraction. Default 0.30.
+    pub default_capacity_factor: f64,
+    /// Wholesale price used when a site's region is unknown, AUD per MWh. Default 90.
+    pub default_price_aud_per_mwh: f64,
+    /// Mean temperature used when a site's region is unknown, °C. Default 18.
+    pub default_temp_c: f64,
+    /// Backhaul fibre to the landing station, AUD per km per year. Default 2,000 (assumption).
+    pub backhaul_aud_per_km_yr: f64,
+}
+
+impl Default for CostParams {
+    fn default() -> Self {
+        let usd_per_aud = 0.65;
+        CostParams {
+            discount_rate: 0.07,
+            lifetime_years: 20.0,
+            capex_aud_per_mw: 14.0e6,
+            site_fixed_aud: 25.0e6,
+            line_cost_aud_per_mw_km: 2279.0 / usd_per_aud,
+            tie_in_aud_per_mw: 14000.0 / usd_per_aud,
+            usd_per_aud,
+            utilisation: 0.8,
+            pue_base: 1.15,
+            pue_per_deg_c: 0.01,
+            pue_reference_temp_c: 15.0,
+            renewable_share: 0.7,
+            renewable_capex_aud_per_mw: 1.9e6,
+            renewable_fom_aud_per_mw_yr: 25_000.0,
+            default_capacity_factor: 0.30,
+            default_price_aud_per_mwh: 90.0,
+            default_temp_c: 18.0,
+            backhaul_aud_per_km_yr: 2000.0,
+        }
+    }
+}
+
+/// Which objective the MIP optimises (model.md §6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Objective {
+    /// Minimise total annual cost (default).
+    #[default]
+    MinCost,
+    /// Minimise the worst round-trip time, subject to a cost cap (`cost_cap_aud`).
+    MinWorstRtt,
+    /// Maximise demand served within an annual budget (`budget_aud`).
+    MaxCoverage,
+}
+
+/// The optimisation model's options.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ModelParams {
+    /// The objective.
+    pub objective: Objective,
+    /// Smallest site worth building, MW IT. Default 20.
+    pub min_site_mw: f64,
+    /// Largest site at any location, MW IT (further capped by grid headroom). Default 1,000.
+    pub max_site_mw: f64,
+    /// Build in integer modules of this size, MW (None = continuous).
+    pub module_mw: Option<f64>,
+    /// At most this many sites (None = no limit).
+    pub max_sites: Option<usize>,
+    /// Penalty for each MW of unserved demand, AUD per MW per year. Default 1e9 (i.e. serve all).
+    pub unserved_penalty_aud_per_mw: f64,
+    /// Override every city's latency limit, ms.
+    pub max_rtt_ms: Option<f64>,
+    /// Override every city's redundancy (minimum number of serving sites).
+    pub min_sites_per_city: Option<u32>,
+    /// Candidate ids that must be built.
+    pub must_build: Vec<String>,
+    /// Candidate ids that must not be built.
+    pub exclude: Vec<String>,
+    /// Annual cost cap for `min-worst-rtt`, AUD.
+    pub cost_cap_aud: Option<f64>,
+    /// Annual budget for `max-coverage`, AUD.
+    pub budget_aud: Option<f64>,
+}
+
+impl Default for ModelParams {
+    fn default() -> Self {
+        ModelParams {
+            objective: Objective::MinCost,
+            min_site_mw: 20.0,
+            max_site_mw: 1000.0,
+            module_mw: None,
+            max_sites: None,
+            unserved_penalty_aud_per_mw: 1.0e9,
+            max_rtt_ms: None,
+            min_sites_per_city: None,
+            must_build: Vec::new(),
+            exclude: Vec::new(),
+            cost_cap_aud: None,
+            budget_aud: None,
+        }
+    }
+}
+
+/// Solver options.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SolverParams {
+    /// Backend name: `microlp` or `highs` (must be compiled in). Default: the first compiled in,
+    /// preferring `highs`.
+    pub backend: Option<String>,
+    /// Wall-clock limit for the solve, seconds. Default 300.
+    pub time_limit_s: f64,
+    /// Relative MIP gap at which to stop. Default 1e-6.
+    pub mip_gap: f64,
+}
+
+impl Default for SolverParams {
+    fn default() -> Self {
+        SolverParams {
+            backend: None,
+            time_limit_s: 300.0,
+            mip_gap: 1e-6,
+        }
+    }
+}
+
+/// Capital recovery factor: the annual payment per unit of capital at discount rate `r`
+/// over `n` years, `r(1+r)^n / ((1+r)^n − 1)`; `1/n` when `r` is 0.
+///
+/// ```
+/// let crf = sitefind::scenario::crf(0.07, 20.0);
+/// assert!((crf - 0.0944).abs() < 1e-4);
+/// ```
+pub fn crf(r: f64, n: f64) -> f64 {
+    if r.abs() < 1e-12 {
+        return 1.0 / n;
+    }
+    let g = (1.0 + r).powf(n);
+    r * g / (g - 1.0)
+}

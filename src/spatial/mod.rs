@@ -1,0 +1,6 @@
+//! Spatial indexes (R-trees) over the data layers, and geodesy helpers.
+//!
+//! With lon/lat points an R-tree measures squared degrees: queries prune with an envelope
+//! sized from a km radius ([`geodesy::envelope_km`]) and decide with geodesic distance.
+
+pub mod geodesy;
