@@ -6,5 +6,7 @@ use std::io::Write;
 
 /// Runs `sitefind latency`.
 pub fn run(_args: &LatencyArgs, _out: &mut dyn Write) -> Result<()> {
-    Err(Error::Internal("`sitefind latency` is not implemented yet".into()))
+    Err(Error::Internal(
+        "`sitefind latency` is not implemented yet".into(),
+    ))
 }

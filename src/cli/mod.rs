@@ -16,7 +16,12 @@ mod validate;
 ///
 /// Without a subcommand, runs the main job (`solve`).
 #[derive(Debug, Parser)]
-#[command(name = "sitefind", version, about, args_conflicts_with_subcommands = true)]
+#[command(
+    name = "sitefind",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
     /// Subcommand (default: solve).
     #[command(subcommand)]
@@ -28,6 +33,7 @@ pub struct Cli {
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
     /// Choose sites and capacities for the demand (the main job).
     Solve(SolveArgs),

@@ -6,5 +6,7 @@ use std::io::Write;
 
 /// Runs `sitefind validate`.
 pub fn run(_args: &ValidateArgs, _out: &mut dyn Write) -> Result<()> {
-    Err(Error::Internal("`sitefind validate` is not implemented yet".into()))
+    Err(Error::Internal(
+        "`sitefind validate` is not implemented yet".into(),
+    ))
 }

@@ -18,7 +18,9 @@ pub struct Demand {
 impl Demand {
     /// Parses and validates a demand file's text; `label` names it in errors.
     pub fn from_json_str(label: &str, _text: &str) -> Result<Demand> {
-        Err(Error::Internal(format!("{label}: demand loader not yet implemented")))
+        Err(Error::Internal(format!(
+            "{label}: demand loader not yet implemented"
+        )))
     }
 
     /// Reads, parses and validates a demand file.

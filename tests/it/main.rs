@@ -1,0 +1,4 @@
+//! The one integration-test binary: modules per capability.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
+
+mod common;
