@@ -255,3 +255,205 @@ pub fn crf(r: f64, n: f64) -> f64 {
     let g = (1.0 + r).powf(n);
     r * g / (g - 1.0)
 }
+
+impl Scenario {
+    /// Reads a scenario file: TOML (`.toml`) or JSON (`.json`), any subset of the fields.
+    /// Unknown fields are errors (typos are caught).
+    pub fn from_file(path: &std::path::Path) -> crate::Result<Scenario> {
+        let text = std::fs::read_to_string(path).map_err(|e| crate::Error::read(path, e))?;
+        let label = path.display().to_string();
+        let is_json = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+        let scenario: Scenario = if is_json {
+            serde_json::from_str(&text).map_err(|e| crate::Error::Parse {
+                at: crate::error::Location::file(&label)
+                    .record(format!("line {}, column {}", e.line(), e.column())),
+                message: e.to_string(),
+                hint: "a scenario file holds any of the tables candidates, latency, cost, model, solver (see README \"Scenario parameters\")".into(),
+            })?
+        } else {
+            toml::from_str(&text).map_err(|e| {
+                let record = e
+                    .span()
+                    .map(|s| format!("line {}", text[..s.start.min(text.len())].matches('\n').count() + 1))
+                    .unwrap_or_default();
+                crate::Error::Parse {
+                    at: crate::error::Location::file(&label).record(record),
+                    message: e.message().to_string(),
+                    hint: "a scenario file holds any of the tables [candidates], [latency], [cost], [model], [solver] (see README \"Scenario parameters\")".into(),
+                }
+            })?
+        };
+        scenario.validate(&label)?;
+        Ok(scenario)
+    }
+
+    /// Checks the model and solver parameters' ranges (cost parameters are checked by the cost
+    /// model). `label` names the source in errors.
+    pub fn validate(&self, label: &str) -> crate::Result<()> {
+        use crate::error::{Issues, Location};
+        let mut issues = Issues::new();
+        fn range(
+            issues: &mut Issues,
+            label: &str,
+            field: &str,
+            value: f64,
+            ok: bool,
+            expected: &str,
+        ) {
+            if !ok || !value.is_finite() {
+                issues.push(
+                    Location::file(label).field(field),
+                    expected,
+                    value.to_string(),
+                    "fix the value in the scenario file or on the command line",
+                );
+            }
+        }
+        let mut check = |field: &str, value: f64, ok: bool, expected: &str| {
+            range(&mut issues, label, field, value, ok, expected)
+        };
+        let m = &self.model;
+        check(
+            "model.min_site_mw",
+            m.min_site_mw,
+            m.min_site_mw >= 0.0,
+            "a number ≥ 0",
+        );
+        check(
+            "model.max_site_mw",
+            m.max_site_mw,
+            m.max_site_mw > 0.0 && m.max_site_mw >= m.min_site_mw,
+            "a number > 0 and ≥ model.min_site_mw",
+        );
+        if let Some(x) = m.module_mw {
+            check("model.module_mw", x, x > 0.0, "a number > 0");
+        }
+        check(
+            "model.unserved_penalty_aud_per_mw",
+            m.unserved_penalty_aud_per_mw,
+            m.unserved_penalty_aud_per_mw > 0.0,
+            "a number > 0",
+        );
+        if let Some(x) = m.max_rtt_ms {
+            check("model.max_rtt_ms", x, x > 0.0, "a number of ms > 0");
+        }
+        if let Some(x) = m.cost_cap_aud {
+            check("model.cost_cap_aud", x, x > 0.0, "a number > 0");
+        }
+        if let Some(x) = m.budget_aud {
+            check("model.budget_aud", x, x > 0.0, "a number > 0");
+        }
+        if let Some(k) = m.min_sites_per_city {
+            check(
+                "model.min_sites_per_city",
+                k as f64,
+                k >= 1,
+                "an integer ≥ 1",
+            );
+        }
+        if let Some(k) = m.max_sites {
+            check(
+                "model.max_sites",
+                k as f64,
+                k >= 1,
+                "an integer ≥ 1 (omit for no limit)",
+            );
+        }
+        let s = &self.solver;
+        check(
+            "solver.time_limit_s",
+            s.time_limit_s,
+            s.time_limit_s > 0.0,
+            "seconds > 0",
+        );
+        check(
+            "solver.mip_gap",
+            s.mip_gap,
+            (0.0..1.0).contains(&s.mip_gap),
+            "a fraction in [0, 1)",
+        );
+        let l = &self.latency;
+        check(
+            "latency.route_factor",
+            l.route_factor,
+            l.route_factor >= 1.0,
+            "a factor ≥ 1",
+        );
+        check(
+            "latency.cable_slack",
+            l.cable_slack,
+            l.cable_slack >= 1.0,
+            "a factor ≥ 1",
+        );
+        check(
+            "latency.equipment_overhead_ms",
+            l.equipment_overhead_ms,
+            l.equipment_overhead_ms >= 0.0,
+            "ms ≥ 0",
+        );
+        check(
+            "latency.fibre_ms_per_km",
+            l.fibre_ms_per_km,
+            l.fibre_ms_per_km > 0.0,
+            "ms per km > 0",
+        );
+        let c = &self.candidates;
+        check(
+            "candidates.rez_radius_km",
+            c.rez_radius_km,
+            c.rez_radius_km >= 0.0,
+            "km ≥ 0",
+        );
+        check(
+            "candidates.mineral_radius_km",
+            c.mineral_radius_km,
+            c.mineral_radius_km >= 0.0,
+            "km ≥ 0",
+        );
+        check(
+            "candidates.min_voltage_kv",
+            c.min_voltage_kv,
+            c.min_voltage_kv > 0.0,
+            "kV > 0",
+        );
+        issues.into_result(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partial_toml_overrides_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("s.toml");
+        std::fs::write(
+            &p,
+            "[model]\nmax_sites = 3\n[cost]\nrenewable_share = 0.5\n",
+        )
+        .unwrap();
+        let s = Scenario::from_file(&p).unwrap();
+        assert_eq!(s.model.max_sites, Some(3));
+        assert_eq!(s.cost.renewable_share, 0.5);
+        assert_eq!(
+            s.cost.capex_aud_per_mw,
+            CostParams::default().capex_aud_per_mw
+        );
+    }
+
+    #[test]
+    fn unknown_field_and_bad_range_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("s.toml");
+        std::fs::write(&p, "[model]\nmax_site = 3\n").unwrap();
+        let e = Scenario::from_file(&p).unwrap_err().to_string();
+        assert!(e.contains("max_site") && e.contains("line 2"), "{e}");
+        let p = dir.path().join("s.json");
+        std::fs::write(&p, r#"{"solver": {"mip_gap": 2.0}}"#).unwrap();
+        let e = Scenario::from_file(&p).unwrap_err().to_string();
+        assert!(e.contains("solver.mip_gap"), "{e}");
+    }
+}
