@@ -1,0 +1,267 @@
+//! The terminal report: chosen sites, cities, cost totals, the solver line and "why these
+//! sites".
+
+use super::Report;
+use std::fmt::Write as _;
+
+/// Formats AUD with a unit suffix: `A$1.23 M`, `A$456 k`.
+pub fn aud(x: f64) -> String {
+    let a = x.abs();
+    if a >= 1e9 {
+        format!("A${:.2} B", x / 1e9)
+    } else if a >= 1e6 {
+        format!("A${:.2} M", x / 1e6)
+    } else if a >= 1e3 {
+        format!("A${:.1} k", x / 1e3)
+    } else {
+        format!("A${x:.0}")
+    }
+}
+
+fn opt_ms(x: Option<f64>) -> String {
+    x.map(|v| format!("{v:.1}")).unwrap_or_else(|| "-".into())
+}
+
+/// Renders the report as plain text for a terminal (deterministic; no timings).
+pub fn render(r: &Report) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "sitefind {} — {} site{} chosen for {:.0} MW of Japanese demand ({})",
+        r.sitefind_version,
+        r.totals.sites,
+        if r.totals.sites == 1 { "" } else { "s" },
+        r.totals.demand_mw,
+        match r.objective {
+            crate::scenario::Objective::MinCost => "objective: least annual cost",
+            crate::scenario::Objective::MinWorstRtt => "objective: least worst RTT",
+            crate::scenario::Objective::MaxCoverage => "objective: most demand served",
+        }
+    );
+    let _ = writeln!(s, "dataset: {}   demand: {}", r.dataset, r.demand_source);
+    if let Some(a) = &r.demand_assumption {
+        let _ = writeln!(s, "demand sizing: {a}");
+    }
+    let _ = writeln!(s);
+
+    // Sites.
+    let city_ids: Vec<&str> = r.cities.iter().map(|c| c.id.as_str()).collect();
+    let _ = writeln!(s, "CHOSEN SITES");
+    let _ = write!(
+        s,
+        "{:<28} {:<5} {:<5} {:>7} {:>12} {:>11}  {:<26}",
+        "site", "state", "REZ", "MW", "cost/yr", "cost/MW/yr", "substation (km, kV)"
+    );
+    for c in &city_ids {
+        let _ = write!(s, " {:>9}", format!("{c} ms"));
+    }
+    let _ = writeln!(s);
+    for site in &r.sites {
+        let name = truncate(&format!("{} {}", site.id, site.name), 28);
+        let _ = write!(
+            s,
+            "{:<28} {:<5} {:<5} {:>7.0} {:>12} {:>11}  {:<26}",
+            name,
+            site.state,
+            site.zone_id.as_deref().unwrap_or("-"),
+            site.built_mw,
+            aud(site.annual_cost_aud),
+            aud(site.cost_per_mw_aud),
+            truncate(
+                &format!(
+                    "{} ({:.0} km, {:.0} kV)",
+                    site.substation.name, site.substation.km, site.substation_kv
+                ),
+                26
+            ),
+        );
+        for c in &city_ids {
+            let rtt = site
+                .serves
+                .iter()
+                .find(|a| a.city_id == *c)
+                .map(|a| a.rtt_ms);
+            let _ = write!(s, " {:>9}", opt_ms(rtt));
+        }
+        let _ = writeln!(s);
+        let minerals = match &site.nearest_mineral {
+            Some(m) => format!(
+                "{} critical-mineral site(s) within radius, nearest {} ({:.0} km)",
+                site.minerals_within, m.name, m.km
+            ),
+            None => "no critical-mineral site nearby".to_string(),
+        };
+        let _ = writeln!(
+            s,
+            "    {} · landing {} ({:.0} km) · PUE {:.2} · energy A${:.0}/MWh",
+            minerals, site.landing.name, site.landing.km, site.pue, site.energy_price_aud_per_mwh
+        );
+    }
+    let _ = writeln!(s);
+
+    // Cities.
+    let _ = writeln!(s, "CITIES");
+    let _ = writeln!(
+        s,
+        "{:<12} {:<9} {:>8} {:>8} {:>9} {:>7} {:>9} {:>9}  served by (MW, RTT ms) via cable path",
+        "city", "workload", "demand", "served", "unserved", "limit", "weighted", "worst"
+    );
+    for c in &r.cities {
+        let flag = if c.unserved_mw > 1e-6 {
+            "  <-- UNSERVED"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            s,
+            "{:<12} {:<9} {:>8.0} {:>8.0} {:>9.0} {:>7.0} {:>9} {:>9}{}",
+            truncate(&c.name, 12),
+            c.workload.to_string(),
+            c.demand_mw,
+            c.served_mw,
+            c.unserved_mw,
+            c.max_rtt_ms,
+            opt_ms(c.weighted_rtt_ms),
+            opt_ms(c.worst_rtt_ms),
+            flag
+        );
+        for a in &c.served_by {
+            let _ = writeln!(
+                s,
+                "{:>14} {} {:.0} MW, {:.1} ms via {}",
+                "←",
+                a.site_id,
+                a.mw,
+                a.rtt_ms,
+                if a.cables.is_empty() {
+                    "terrestrial fibre".to_string()
+                } else {
+                    a.cables.join(" → ")
+                }
+            );
+        }
+    }
+    let _ = writeln!(s);
+
+    // Zones.
+    if !r.zones.is_empty() {
+        let _ = writeln!(s, "RENEWABLE-ENERGY ZONES USED");
+        for z in &r.zones {
+            let limit = z
+                .limit_mw
+                .map(|l| format!("{l:.0} MW"))
+                .unwrap_or_else(|| "not limited at REZ level".into());
+            let _ = writeln!(
+                s,
+                "{:<5} {:<32} load {:>6.0} MW (IT × PUE) · limit {} · expansion {:.0} MW ({}/yr){}",
+                z.id,
+                truncate(&z.name, 32),
+                z.load_mw,
+                limit,
+                z.expansion_mw,
+                aud(z.expansion_aud),
+                if z.binding { " · BINDING" } else { "" }
+            );
+        }
+        let _ = writeln!(s);
+    }
+
+    // Totals.
+    let t = &r.totals;
+    let _ = writeln!(s, "ANNUAL COST BY COMPONENT");
+    for (name, v) in t.cost.parts() {
+        let share = if t.cost.total_aud > 0.0 {
+            100.0 * v / t.cost.total_aud
+        } else {
+            0.0
+        };
+        let _ = writeln!(s, "  {:<16} {:>14}  {:>5.1} %", name, aud(v), share);
+    }
+    let _ = writeln!(s, "  {:<16} {:>14}", "total", aud(t.cost.total_aud));
+    if t.unserved_penalty_aud > 0.0 {
+        let _ = writeln!(
+            s,
+            "  {:<16} {:>14}  (penalty, not a real cost)",
+            "unserved",
+            aud(t.unserved_penalty_aud)
+        );
+    }
+    let _ = writeln!(
+        s,
+        "  built {:.0} MW at {} sites · served {:.0} of {:.0} MW{}",
+        t.built_mw,
+        t.sites,
+        t.served_mw,
+        t.demand_mw,
+        t.cost_per_mw_served_aud
+            .map(|v| format!(" · {} per MW served per year", aud(v)))
+            .unwrap_or_default()
+    );
+    let _ = writeln!(s);
+
+    // Why.
+    if !r.sites.is_empty() {
+        let _ = writeln!(s, "WHY THESE SITES");
+        for site in &r.sites {
+            let _ = writeln!(s, "  {} ({}):", site.id, site.name);
+            for w in &site.why {
+                let _ = writeln!(s, "    - {w}");
+            }
+        }
+        let _ = writeln!(s);
+    }
+
+    // Solver and checker.
+    let v = &r.solver;
+    let _ = writeln!(
+        s,
+        "solver: {} · status {} · objective {} · bound {} · gap {} · {} variables ({} binary), {} constraints · {} of {} candidates in the model",
+        v.backend,
+        v.status,
+        aud(v.objective),
+        v.best_bound.map(aud).unwrap_or_else(|| "n/a".into()),
+        v.gap.map(|g| format!("{:.4} %", 100.0 * g)).unwrap_or_else(|| "n/a".into()),
+        r.model.variables,
+        r.model.binaries,
+        r.model.constraints,
+        r.model.candidates_in_model,
+        r.model.candidates
+    );
+    let _ = writeln!(
+        s,
+        "check: {} · max violation {:.2e} · objective recomputed {}",
+        if r.check.feasible {
+            "feasible"
+        } else {
+            "INFEASIBLE"
+        },
+        r.check.max_violation,
+        aud(r.check.objective_recomputed)
+    );
+    for v in &r.check.violations {
+        let _ = writeln!(s, "  violation: {v}");
+    }
+    s
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(n.saturating_sub(1)).collect();
+        t.push('…');
+        t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aud_units() {
+        assert_eq!(aud(1_234_567.0), "A$1.23 M");
+        assert_eq!(aud(2.5e9), "A$2.50 B");
+        assert_eq!(aud(950.0), "A$950");
+    }
+}
