@@ -76,12 +76,7 @@ impl NodeReader<'_> {
         match self.obj.get(field) {
             Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
             Some(v) => {
-                issues.push(
-                    self.at(field),
-                    "a non-empty string",
-                    describe(v),
-                    "",
-                );
+                issues.push(self.at(field), "a non-empty string", describe(v), "");
                 None
             }
             None => None,
@@ -393,14 +388,14 @@ mod tests {
 
     #[test]
     fn negative_mw_message() {
-        let e = err(
-            r#"{"demand": [
+        let e = err(r#"{"demand": [
               {"id": "a", "lon": 139, "lat": 35, "it_load_mw": 1, "max_rtt_ms": 1},
               {"id": "b", "lon": 139, "lat": 35, "it_load_mw": 1, "max_rtt_ms": 1},
-              {"id": "osaka", "name": "Osaka", "lon": 135.5, "lat": 34.7, "it_load_mw": -5, "max_rtt_ms": 120}]}"#,
-        );
+              {"id": "osaka", "name": "Osaka", "lon": 135.5, "lat": 34.7, "it_load_mw": -5, "max_rtt_ms": 120}]}"#);
         assert!(
-            e.contains("jp.json: demand[2] \"Osaka\": field `it_load_mw`: expected a number > 0, found -5"),
+            e.contains(
+                "jp.json: demand[2] \"Osaka\": field `it_load_mw`: expected a number > 0, found -5"
+            ),
             "{e}"
         );
     }
@@ -421,7 +416,10 @@ mod tests {
         );
         assert!(e.contains("unknown field `load_mw`"), "{e}");
         assert!(e.contains("field `it_load_mw`: expected a number"), "{e}");
-        assert!(e.contains("field `max_rtt_ms`: expected a number > 0, found 0"), "{e}");
+        assert!(
+            e.contains("field `max_rtt_ms`: expected a number > 0, found 0"),
+            "{e}"
+        );
         assert!(e.contains("field `workload`"), "{e}");
         let e = err(r#"{"demand": [{"id": "a", "lon": 139"#);
         assert!(e.contains("line 1, column"), "{e}");

@@ -211,7 +211,10 @@ const EMBEDDED_DIR: &str = "<embedded>";
 const EMBEDDED_FILES: [(&str, &str); 9] = [
     ("manifest.toml", include_str!("../../data/manifest.toml")),
     ("zones.csv", include_str!("../../data/zones.csv")),
-    ("substations.csv", include_str!("../../data/substations.csv")),
+    (
+        "substations.csv",
+        include_str!("../../data/substations.csv"),
+    ),
     ("minerals.csv", include_str!("../../data/minerals.csv")),
     ("landings.csv", include_str!("../../data/landings.csv")),
     ("cables.csv", include_str!("../../data/cables.csv")),
@@ -219,7 +222,10 @@ const EMBEDDED_FILES: [(&str, &str); 9] = [
         "cable_segments.csv",
         include_str!("../../data/cable_segments.csv"),
     ),
-    ("datacentres.csv", include_str!("../../data/datacentres.csv")),
+    (
+        "datacentres.csv",
+        include_str!("../../data/datacentres.csv"),
+    ),
     ("regions.csv", include_str!("../../data/regions.csv")),
 ];
 
@@ -280,7 +286,11 @@ impl Manifest {
                                 out.push((format!("[[{}]] #{}", kind.name, i + 1), t));
                             }
                             other => is.push(
-                                Location::file(label).record(format!("[[{}]] #{}", kind.name, i + 1)),
+                                Location::file(label).record(format!(
+                                    "[[{}]] #{}",
+                                    kind.name,
+                                    i + 1
+                                )),
                                 "a table with `format` and `path`",
                                 toml_type(other),
                                 format!("write each file as its own `[[{}]]` table", kind.name),
@@ -384,7 +394,11 @@ fn parse_layer_table(
             Some(f) => {
                 is.push(
                     at("format"),
-                    format!("a format for {}: one of {}", kind.name, format_names(kind.formats)),
+                    format!(
+                        "a format for {}: one of {}",
+                        kind.name,
+                        format_names(kind.formats)
+                    ),
                     format!("`{}`", f.name()),
                     format!("`{}` does not hold {}", f.name(), kind.name),
                 );
@@ -413,7 +427,10 @@ fn parse_layer_table(
                 at("format"),
                 "a `format` key",
                 "nothing",
-                format!("add `format = \"…\"`, one of {}", format_names(kind.formats)),
+                format!(
+                    "add `format = \"…\"`, one of {}",
+                    format_names(kind.formats)
+                ),
             );
             None
         }
@@ -834,9 +851,15 @@ ids = ["WEM"]
             "{e}"
         );
         assert!(e.contains("found `shapefile`"), "{e}");
-        assert!(e.contains("for minerals use one of sitefind-csv, ga-csv"), "{e}");
+        assert!(
+            e.contains("for minerals use one of sitefind-csv, ga-csv"),
+            "{e}"
+        );
         assert!(e.contains("[landing]: expected a layer"), "{e}");
-        assert!(e.contains("[landings]: expected a `[landings]` table"), "{e}");
+        assert!(
+            e.contains("[landings]: expected a `[landings]` table"),
+            "{e}"
+        );
     }
 
     #[test]

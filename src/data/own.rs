@@ -323,10 +323,7 @@ fn read_csv<T>(
         {
             issues.push(
                 Location::file(label).record("line 1 (header)").field(name),
-                format!(
-                    "only the columns {}",
-                    schema_columns(schema).join(",")
-                ),
+                format!("only the columns {}", schema_columns(schema).join(",")),
                 format!("unknown column `{name}`"),
                 "check the column name for typos; a free-text `source` column is allowed",
             );
@@ -633,10 +630,7 @@ pub fn attach_segments(
 }
 
 /// Parses `datacentres.csv` with line numbers.
-pub fn parse_datacentres_lined(
-    label: &str,
-    text: &str,
-) -> Result<Vec<Lined<ExistingDataCentre>>> {
+pub fn parse_datacentres_lined(label: &str, text: &str) -> Result<Vec<Lined<ExistingDataCentre>>> {
     read_csv(label, text, &DATACENTRES, |r, is| ExistingDataCentre {
         id: r.text("id", is),
         name: r.text("name", is),
@@ -708,10 +702,15 @@ mod tests {
         let err = parse_zones("z.csv", &text).unwrap_err().to_string();
         assert!(err.contains("2 problems"), "{err}");
         assert!(
-            err.contains("z.csv: line 2 \"N1\": field `lon`: expected a finite number, found `NaN`"),
+            err.contains(
+                "z.csv: line 2 \"N1\": field `lon`: expected a finite number, found `NaN`"
+            ),
             "{err}"
         );
-        assert!(err.contains("line 3 \"N2\": field `expansion_cost_aud_per_mw`"), "{err}");
+        assert!(
+            err.contains("line 3 \"N2\": field `expansion_cost_aud_per_mw`"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -772,7 +771,10 @@ mod tests {
         let err = attach_segments(&mut cables, segs, "s.csv")
             .unwrap_err()
             .to_string();
-        assert!(err.contains("s.csv: line 3 \"c9\": field `cable_id`"), "{err}");
+        assert!(
+            err.contains("s.csv: line 3 \"c9\": field `cable_id`"),
+            "{err}"
+        );
         assert_eq!(cables[0].segments.len(), 1);
         assert_eq!(cables[0].segments[0].length_km, 7000.0);
     }

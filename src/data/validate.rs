@@ -96,7 +96,12 @@ pub fn validate_dataset_with(ds: &Dataset, origins: &Origins) -> Result<()> {
         point(&at("lon/lat"), z.centre, Region::Australia, &mut is);
         if let Some(poly) = &z.polygon {
             for (k, p) in poly.iter().enumerate() {
-                point(&at(&format!("polygon[{k}]")), *p, Region::Australia, &mut is);
+                point(
+                    &at(&format!("polygon[{k}]")),
+                    *p,
+                    Region::Australia,
+                    &mut is,
+                );
             }
         }
         positive(&at("radius_km"), z.radius_km, &mut is);
@@ -114,7 +119,11 @@ pub fn validate_dataset_with(ds: &Dataset, origins: &Origins) -> Result<()> {
         opt_non_negative(&at("tranche2_after_mw"), z.tranche2_after_mw, &mut is);
         opt_non_negative(&at("solar_resource_mw"), z.solar_resource_mw, &mut is);
         opt_non_negative(&at("wind_resource_mw"), z.wind_resource_mw, &mut is);
-        capacity_factor(&at("solar_capacity_factor"), z.solar_capacity_factor, &mut is);
+        capacity_factor(
+            &at("solar_capacity_factor"),
+            z.solar_capacity_factor,
+            &mut is,
+        );
         capacity_factor(&at("wind_capacity_factor"), z.wind_capacity_factor, &mut is);
         if !region_ids.is_empty() && !region_ids.contains(z.region.as_str()) {
             let mut known: Vec<&str> = region_ids.iter().copied().collect();
@@ -375,7 +384,12 @@ fn capacity_factor(at: &Location, x: Option<f64>, is: &mut Issues) {
             } else {
                 ""
             };
-            is.push(at.clone(), "a capacity factor in (0, 1]", x.to_string(), hint);
+            is.push(
+                at.clone(),
+                "a capacity factor in (0, 1]",
+                x.to_string(),
+                hint,
+            );
         }
     }
 }
@@ -451,7 +465,10 @@ mod tests {
         assert!(e.contains("already used by zones[0]"), "{e}");
         assert!(e.contains("lon/lat look swapped"), "{e}");
         assert!(e.contains("write 27% as 0.27"), "{e}");
-        assert!(e.contains("field `network_limit_mw`: expected a number ≥ 0, found -1"), "{e}");
+        assert!(
+            e.contains("field `network_limit_mw`: expected a number ≥ 0, found -1"),
+            "{e}"
+        );
         assert!(e.contains("field `region`"), "{e}");
     }
 
@@ -494,7 +511,9 @@ mod tests {
                 record: "line 2".into(),
             }],
         );
-        let e = validate_dataset_with(&ds, &origins).unwrap_err().to_string();
+        let e = validate_dataset_with(&ds, &origins)
+            .unwrap_err()
+            .to_string();
         assert!(
             e.contains("cables.csv: line 2 \"jga\": field `landing_ids`: expected ids of landing stations in the landings layer, found unknown landing id `tokyo` in cable `jga`"),
             "{e}"
