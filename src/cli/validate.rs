@@ -17,6 +17,9 @@ pub fn run(args: &ValidateArgs, out: &mut dyn Write) -> Result<()> {
         None => Demand::embedded()?,
     };
     eprintln!("validated {} and {}", ds.source, demand.source);
+    if let Some(a) = &demand.assumption {
+        eprintln!("demand assumption: {a}");
+    }
     let w = |e| Error::write("<stdout>", e);
     writeln!(out, "{:<14} {:>8}", "layer", "records").map_err(w)?;
     for (layer, n) in ds.counts() {

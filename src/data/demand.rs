@@ -33,6 +33,9 @@ pub struct Demand {
     pub source: String,
     /// The nodes, in file order.
     pub nodes: Vec<DemandNode>,
+    /// The file's `assumption` text (where the numbers come from), if given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assumption: Option<String>,
 }
 
 const TOP_FIELDS: [&str; 2] = ["assumption", "demand"];
@@ -284,6 +287,10 @@ impl Demand {
                 );
             }
         }
+        let assumption = top
+            .get("assumption")
+            .and_then(Value::as_str)
+            .map(str::to_string);
         if let Some(a) = top.get("assumption") {
             if !a.is_string() {
                 issues.push(
@@ -338,6 +345,7 @@ impl Demand {
         issues.into_result(Demand {
             source: label.to_string(),
             nodes,
+            assumption,
         })
     }
 
@@ -378,6 +386,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(d.nodes.len(), 2);
+        assert_eq!(d.assumption.as_deref(), Some("x"));
         assert_eq!(d.nodes[0].workload, Workload::Training);
         assert_eq!(d.nodes[0].min_sites, 2);
         assert_eq!(d.nodes[1].name, "osaka");

@@ -789,4 +789,17 @@ mod tests {
         .to_string();
         assert!(err.contains("unknown column `colour`"), "{err}");
     }
+
+    proptest::proptest! {
+        /// Arbitrary text never panics any reader: it parses or returns an error.
+        #[test]
+        fn arbitrary_text_never_panics(body in "[a-z0-9,;. \"\n-]{0,200}") {
+            let zones = format!("{ZONES_HEADER}\n{body}");
+            let _ = parse_zones("z.csv", &zones);
+            let _ = parse_lines("l.csv", &format!("id,name,voltage_kv,path\n{body}"));
+            let _ = parse_segments("s.csv", &body);
+            let _ = crate::data::Demand::from_json_str("d.json", &body);
+            let _ = crate::data::Manifest::from_toml_str("m.toml", &body, std::path::Path::new("."));
+        }
+    }
 }
