@@ -1,12 +1,38 @@
-//! `sitefind validate`. (Stub: being written.)
+//! `sitefind validate`: load and validate a dataset (and a demand file), print the layer
+//! counts, the demand nodes and total MW, and `ok`; or return the error listing every problem.
 
 use super::ValidateArgs;
+use sitefind::data::{Dataset, Demand};
 use sitefind::{Error, Result};
 use std::io::Write;
 
 /// Runs `sitefind validate`.
-pub fn run(_args: &ValidateArgs, _out: &mut dyn Write) -> Result<()> {
-    Err(Error::Internal(
-        "`sitefind validate` is not implemented yet".into(),
-    ))
+pub fn run(args: &ValidateArgs, out: &mut dyn Write) -> Result<()> {
+    let ds = match &args.data {
+        Some(path) => Dataset::load(path)?,
+        None => Dataset::embedded()?,
+    };
+    let demand = match &args.demand {
+        Some(path) => Demand::load(path)?,
+        None => Demand::embedded()?,
+    };
+    eprintln!("validated {} and {}", ds.source, demand.source);
+    if let Some(a) = &demand.assumption {
+        eprintln!("demand assumption: {a}");
+    }
+    let w = |e| Error::write("<stdout>", e);
+    writeln!(out, "{:<14} {:>8}", "layer", "records").map_err(w)?;
+    for (layer, n) in ds.counts() {
+        writeln!(out, "{layer:<14} {n:>8}").map_err(w)?;
+    }
+    writeln!(out, "{:<14} {:>8}", "demand nodes", demand.nodes.len()).map_err(w)?;
+    writeln!(
+        out,
+        "{:<14} {:>8}",
+        "demand MW",
+        format!("{:.1}", demand.total_it_load_mw())
+    )
+    .map_err(w)?;
+    writeln!(out, "ok").map_err(w)?;
+    Ok(())
 }

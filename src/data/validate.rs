@@ -1,1 +1,525 @@
-//! (Stub: being written.)
+//! Dataset-wide validation: every problem across all layers, each naming the file, the record
+//! and the field, what was expected, what was found and a hint.
+//!
+//! Checks: unique ids per layer; finite numbers; lon in −180..180 and lat in −90..90;
+//! Australian layers (zones, substations, lines, minerals, data centres with country `AU`,
+//! landings with country `Australia`) inside [`AUSTRALIA_BBOX`] and Japanese ones (data
+//! centres `JP`, landings `Japan`) inside [`JAPAN_BBOX`], with a hint when swapping lon/lat
+//! would fix it; voltage_kv > 0; network limits, expansion costs, resource MW and spare MW
+//! ≥ 0; capacity factors in (0, 1]; radius_km > 0; lines with at least two vertices; cables'
+//! landing ids resolve; segment endpoints are landings of their cable, distinct, with
+//! length_km > 0; cable length_km > 0; regions name at least one state and have a plausible
+//! mean temperature (−30..50 °C).
+//!
+//! A zone's `region` must be the id of a region profile **when the regions layer is not
+//! empty**: the cost model prices a zone's energy through its region, so a region id that
+//! matches no profile (usually a typo such as `NSW` for `NSW1`) is an error, not a warning.
+
+use super::{in_bbox, Dataset, LonLat, AUSTRALIA_BBOX, JAPAN_BBOX};
+use crate::error::{Issues, Location, Result};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// Where one record came from: its file and its place in the file.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Origin {
+    /// The file's label (path or `<embedded>/zones.csv`).
+    pub file: String,
+    /// The record within the file, e.g. `line 12` or `record 3`.
+    pub record: String,
+}
+
+/// For each layer name (`zones`, `substations`, …), the origin of each record, parallel to
+/// the layer's records in the [`Dataset`]. Used to name files and lines in validation errors.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Origins(pub BTreeMap<&'static str, Vec<Origin>>);
+
+/// Builds locations for records of one layer.
+struct Layer<'a> {
+    name: &'static str,
+    origins: Option<&'a Vec<Origin>>,
+    fallback_file: &'a str,
+}
+
+impl Layer<'_> {
+    fn at(&self, index: usize, id: &str, field: &str) -> Location {
+        match self.origins.and_then(|o| o.get(index)) {
+            Some(o) => Location::file(&o.file)
+                .record(format!("{} \"{id}\"", o.record))
+                .field(field),
+            None => Location::file(self.fallback_file)
+                .record(format!("{}[{index}] \"{id}\"", self.name))
+                .field(field),
+        }
+    }
+
+    fn place(&self, index: usize) -> String {
+        match self.origins.and_then(|o| o.get(index)) {
+            Some(o) => format!("{} {}", o.file, o.record),
+            None => format!("{}[{index}]", self.name),
+        }
+    }
+}
+
+/// Validates a dataset; records are named by layer index (`zones[3] "N3"`) in `ds.source`.
+pub fn validate_dataset(ds: &Dataset) -> Result<()> {
+    validate_dataset_with(ds, &Origins::default())
+}
+
+/// Validates a dataset, naming each record by its origin (file and line) where `origins`
+/// knows it.
+pub fn validate_dataset_with(ds: &Dataset, origins: &Origins) -> Result<()> {
+    let mut is = Issues::new();
+    let layer = |name: &'static str| {
+        let o = origins.0.get(name);
+        Layer {
+            name,
+            // Origins only apply if they match the layer's length.
+            origins: o,
+            fallback_file: ds.source.as_str(),
+        }
+    };
+    let count_ok = |name: &'static str, n: usize| origins.0.get(name).is_none_or(|o| o.len() == n);
+    let layer_checked = |name: &'static str, n: usize| {
+        let mut l = layer(name);
+        if !count_ok(name, n) {
+            l.origins = None;
+        }
+        l
+    };
+
+    // Zones.
+    let region_ids: HashSet<&str> = ds.regions.iter().map(|r| r.id.as_str()).collect();
+    let l = layer_checked("zones", ds.zones.len());
+    unique_ids(&l, ds.zones.iter().map(|z| z.id.as_str()), &mut is);
+    for (i, z) in ds.zones.iter().enumerate() {
+        let at = |f: &str| l.at(i, &z.id, f);
+        point(&at("lon/lat"), z.centre, Region::Australia, &mut is);
+        if let Some(poly) = &z.polygon {
+            for (k, p) in poly.iter().enumerate() {
+                point(
+                    &at(&format!("polygon[{k}]")),
+                    *p,
+                    Region::Australia,
+                    &mut is,
+                );
+            }
+        }
+        positive(&at("radius_km"), z.radius_km, &mut is);
+        opt_non_negative(&at("network_limit_mw"), z.network_limit_mw, &mut is);
+        non_negative(
+            &at("expansion_cost_aud_per_mw"),
+            z.expansion_cost_aud_per_mw,
+            &mut is,
+        );
+        opt_non_negative(
+            &at("expansion_cost_tranche2_aud_per_mw"),
+            z.expansion_cost_tranche2_aud_per_mw,
+            &mut is,
+        );
+        opt_non_negative(&at("tranche2_after_mw"), z.tranche2_after_mw, &mut is);
+        opt_non_negative(&at("solar_resource_mw"), z.solar_resource_mw, &mut is);
+        opt_non_negative(&at("wind_resource_mw"), z.wind_resource_mw, &mut is);
+        capacity_factor(
+            &at("solar_capacity_factor"),
+            z.solar_capacity_factor,
+            &mut is,
+        );
+        capacity_factor(&at("wind_capacity_factor"), z.wind_capacity_factor, &mut is);
+        if !region_ids.is_empty() && !region_ids.contains(z.region.as_str()) {
+            let mut known: Vec<&str> = region_ids.iter().copied().collect();
+            known.sort_unstable();
+            is.push(
+                at("region"),
+                "the id of a region in the regions layer",
+                format!("`{}`", z.region),
+                format!(
+                    "use one of {} (NEM region ids end in 1, e.g. NSW1)",
+                    known.join(", ")
+                ),
+            );
+        }
+    }
+
+    // Substations.
+    let l = layer_checked("substations", ds.substations.len());
+    unique_ids(&l, ds.substations.iter().map(|s| s.id.as_str()), &mut is);
+    for (i, s) in ds.substations.iter().enumerate() {
+        let at = |f: &str| l.at(i, &s.id, f);
+        point(&at("lon/lat"), s.location, Region::Australia, &mut is);
+        positive(&at("voltage_kv"), s.voltage_kv, &mut is);
+        opt_non_negative(&at("spare_mw"), s.spare_mw, &mut is);
+    }
+
+    // Lines.
+    let l = layer_checked("lines", ds.lines.len());
+    unique_ids(&l, ds.lines.iter().map(|x| x.id.as_str()), &mut is);
+    for (i, x) in ds.lines.iter().enumerate() {
+        let at = |f: &str| l.at(i, &x.id, f);
+        positive(&at("voltage_kv"), x.voltage_kv, &mut is);
+        if x.path.len() < 2 {
+            is.push(
+                at("path"),
+                "at least two vertices",
+                format!("{}", x.path.len()),
+                "write the path as `lon lat;lon lat;…`",
+            );
+        }
+        for (k, p) in x.path.iter().enumerate() {
+            point(&at(&format!("path[{k}]")), *p, Region::Australia, &mut is);
+        }
+    }
+
+    // Minerals.
+    let l = layer_checked("minerals", ds.minerals.len());
+    unique_ids(&l, ds.minerals.iter().map(|m| m.id.as_str()), &mut is);
+    for (i, m) in ds.minerals.iter().enumerate() {
+        point(
+            &l.at(i, &m.id, "lon/lat"),
+            m.location,
+            Region::Australia,
+            &mut is,
+        );
+    }
+
+    // Landings.
+    let l = layer_checked("landings", ds.landings.len());
+    unique_ids(&l, ds.landings.iter().map(|x| x.id.as_str()), &mut is);
+    for (i, x) in ds.landings.iter().enumerate() {
+        let region = match x.country.trim().to_ascii_lowercase().as_str() {
+            "australia" | "au" => Region::Australia,
+            "japan" | "jp" => Region::Japan,
+            _ => Region::World,
+        };
+        point(&l.at(i, &x.id, "lon/lat"), x.location, region, &mut is);
+    }
+
+    // Cables.
+    let landing_ids: HashSet<&str> = ds.landings.iter().map(|x| x.id.as_str()).collect();
+    let l = layer_checked("cables", ds.cables.len());
+    unique_ids(&l, ds.cables.iter().map(|c| c.id.as_str()), &mut is);
+    for (i, c) in ds.cables.iter().enumerate() {
+        let at = |f: &str| l.at(i, &c.id, f);
+        if let Some(len) = c.length_km {
+            positive(&at("length_km"), len, &mut is);
+        }
+        for id in &c.landing_ids {
+            if !landing_ids.contains(id.as_str()) {
+                is.push(
+                    at("landing_ids"),
+                    "ids of landing stations in the landings layer",
+                    format!("unknown landing id `{id}` in cable `{}`", c.id),
+                    "add the landing station to the landings file or fix the id's spelling",
+                );
+            }
+        }
+        let own: HashSet<&str> = c.landing_ids.iter().map(String::as_str).collect();
+        for (k, s) in c.segments.iter().enumerate() {
+            let f = format!("segments[{k}]");
+            for end in [&s.from, &s.to] {
+                if !own.contains(end.as_str()) {
+                    is.push(
+                        at(&format!("{f}.from/to")),
+                        format!("a landing of cable `{}` ({})", c.id, c.landing_ids.join(";")),
+                        format!("`{end}` (segment {} → {})", s.from, s.to),
+                        "a segment joins two landing stations of its own cable: add the landing to the cable's landing_ids or fix the id",
+                    );
+                }
+            }
+            if s.from == s.to {
+                is.push(
+                    at(&format!("{f}.to")),
+                    "a landing other than `from`",
+                    format!("`{}` at both ends", s.to),
+                    "",
+                );
+            }
+            positive(&at(&format!("{f}.length_km")), s.length_km, &mut is);
+        }
+        for (k, line) in c.route.iter().enumerate() {
+            for (v, p) in line.iter().enumerate() {
+                point(&at(&format!("route[{k}][{v}]")), *p, Region::World, &mut is);
+            }
+        }
+    }
+
+    // Data centres.
+    let l = layer_checked("datacentres", ds.datacentres.len());
+    unique_ids(&l, ds.datacentres.iter().map(|d| d.id.as_str()), &mut is);
+    for (i, d) in ds.datacentres.iter().enumerate() {
+        let region = match d.country.trim().to_ascii_uppercase().as_str() {
+            "AU" | "AUSTRALIA" => Region::Australia,
+            "JP" | "JAPAN" => Region::Japan,
+            _ => Region::World,
+        };
+        point(&l.at(i, &d.id, "lon/lat"), d.location, region, &mut is);
+    }
+
+    // Regions.
+    let l = layer_checked("regions", ds.regions.len());
+    unique_ids(&l, ds.regions.iter().map(|r| r.id.as_str()), &mut is);
+    for (i, r) in ds.regions.iter().enumerate() {
+        let at = |f: &str| l.at(i, &r.id, f);
+        finite(&at("price_aud_per_mwh"), r.price_aud_per_mwh, &mut is);
+        if finite(&at("mean_temp_c"), r.mean_temp_c, &mut is)
+            && !(-30.0..=50.0).contains(&r.mean_temp_c)
+        {
+            is.push(
+                at("mean_temp_c"),
+                "a mean air temperature in −30..50 °C",
+                r.mean_temp_c.to_string(),
+                "the value must be degrees Celsius, not Fahrenheit or Kelvin",
+            );
+        }
+        if r.states.is_empty() {
+            is.push(
+                at("states"),
+                "at least one state code",
+                "none",
+                "list the state codes the region covers, e.g. NSW;ACT",
+            );
+        }
+    }
+
+    is.into_result(())
+}
+
+/// Which bounding box a point must be in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Region {
+    Australia,
+    Japan,
+    World,
+}
+
+/// Checks a position: finite, in range, inside the region's box (hint when swapped).
+fn point(at: &Location, p: LonLat, region: Region, is: &mut Issues) {
+    if !p.lon.is_finite() || !p.lat.is_finite() {
+        is.push(
+            at.clone(),
+            "finite coordinates",
+            format!("lon {}, lat {}", p.lon, p.lat),
+            "NaN and infinities are not coordinates",
+        );
+        return;
+    }
+    if !(-180.0..=180.0).contains(&p.lon) || !(-90.0..=90.0).contains(&p.lat) {
+        let hint = if (-90.0..=90.0).contains(&p.lon) && (-180.0..=180.0).contains(&p.lat) {
+            "lon/lat look swapped: longitude comes first (RFC 7946)"
+        } else {
+            "coordinates are WGS 84 degrees, longitude first"
+        };
+        is.push(
+            at.clone(),
+            "lon in −180..180 and lat in −90..90",
+            format!("lon {}, lat {}", p.lon, p.lat),
+            hint,
+        );
+        return;
+    }
+    let (bbox, name) = match region {
+        Region::Australia => (AUSTRALIA_BBOX, "Australia"),
+        Region::Japan => (JAPAN_BBOX, "Japan"),
+        Region::World => return,
+    };
+    if !in_bbox(p, bbox) {
+        let hint = if in_bbox(LonLat::new(p.lat, p.lon), bbox) {
+            "lon/lat look swapped: longitude comes first (RFC 7946)".to_string()
+        } else {
+            format!(
+                "{name}'s box is lon {}..{}, lat {}..{}; check the sign of the latitude and the record's country",
+                bbox[0], bbox[2], bbox[1], bbox[3]
+            )
+        };
+        is.push(
+            at.clone(),
+            format!("a position in {name}"),
+            format!("lon {}, lat {}", p.lon, p.lat),
+            hint,
+        );
+    }
+}
+
+fn finite(at: &Location, x: f64, is: &mut Issues) -> bool {
+    if x.is_finite() {
+        true
+    } else {
+        is.push(
+            at.clone(),
+            "a finite number",
+            x.to_string(),
+            "NaN and infinities are not allowed",
+        );
+        false
+    }
+}
+
+fn positive(at: &Location, x: f64, is: &mut Issues) {
+    if finite(at, x, is) && x <= 0.0 {
+        is.push(at.clone(), "a number > 0", x.to_string(), "");
+    }
+}
+
+fn non_negative(at: &Location, x: f64, is: &mut Issues) {
+    if finite(at, x, is) && x < 0.0 {
+        is.push(
+            at.clone(),
+            "a number ≥ 0",
+            x.to_string(),
+            "leave an optional cell empty if the value is unknown",
+        );
+    }
+}
+
+fn opt_non_negative(at: &Location, x: Option<f64>, is: &mut Issues) {
+    if let Some(x) = x {
+        non_negative(at, x, is);
+    }
+}
+
+fn capacity_factor(at: &Location, x: Option<f64>, is: &mut Issues) {
+    if let Some(x) = x {
+        if finite(at, x, is) && !(x > 0.0 && x <= 1.0) {
+            let hint = if x > 1.0 && x <= 100.0 {
+                "a capacity factor is a fraction: write 27% as 0.27"
+            } else {
+                ""
+            };
+            is.push(
+                at.clone(),
+                "a capacity factor in (0, 1]",
+                x.to_string(),
+                hint,
+            );
+        }
+    }
+}
+
+/// Reports every id used more than once in a layer, naming where it first appeared.
+fn unique_ids<'a>(l: &Layer<'_>, ids: impl Iterator<Item = &'a str>, is: &mut Issues) {
+    let mut first: HashMap<&str, usize> = HashMap::new();
+    for (i, id) in ids.enumerate() {
+        if id.is_empty() {
+            is.push(l.at(i, id, "id"), "a non-empty id", "an empty id", "");
+            continue;
+        }
+        if let Some(&j) = first.get(id) {
+            is.push(
+                l.at(i, id, "id"),
+                format!("an id unique within the {} layer", l.name),
+                format!("`{id}`, already used by {}", l.place(j)),
+                "give each record its own id (or drop the duplicate)",
+            );
+        } else {
+            first.insert(id, i);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::{CableSegment, CableSystem, LandingStation, RegionProfile, RenewableZone};
+
+    fn zone(id: &str, lon: f64, lat: f64) -> RenewableZone {
+        RenewableZone {
+            id: id.into(),
+            name: id.into(),
+            region: "NSW1".into(),
+            centre: LonLat::new(lon, lat),
+            radius_km: 50.0,
+            polygon: None,
+            network_limit_mw: Some(100.0),
+            expansion_cost_aud_per_mw: 1.0,
+            expansion_cost_tranche2_aud_per_mw: None,
+            tranche2_after_mw: None,
+            solar_resource_mw: None,
+            wind_resource_mw: None,
+            solar_capacity_factor: Some(0.25),
+            wind_capacity_factor: None,
+        }
+    }
+
+    #[test]
+    fn clean_dataset_passes_and_problems_are_all_reported() {
+        let mut ds = Dataset {
+            source: "m.toml".into(),
+            zones: vec![zone("N1", 150.0, -33.0)],
+            regions: vec![RegionProfile {
+                id: "NSW1".into(),
+                name: "NSW".into(),
+                states: vec!["NSW".into()],
+                price_aud_per_mwh: 100.0,
+                mean_temp_c: 17.0,
+            }],
+            ..Default::default()
+        };
+        validate_dataset(&ds).unwrap();
+        ds.zones.push(zone("N1", -33.0, 150.0));
+        ds.zones.push(zone("N2", 150.0, -33.0));
+        ds.zones[2].solar_capacity_factor = Some(27.0);
+        ds.zones[2].network_limit_mw = Some(-1.0);
+        ds.zones[2].region = "NSW".into();
+        let e = validate_dataset(&ds).unwrap_err().to_string();
+        assert!(e.contains("5 problems"), "{e}");
+        assert!(e.contains("zones[1] \"N1\": field `id`"), "{e}");
+        assert!(e.contains("already used by zones[0]"), "{e}");
+        assert!(e.contains("lon/lat look swapped"), "{e}");
+        assert!(e.contains("write 27% as 0.27"), "{e}");
+        assert!(
+            e.contains("field `network_limit_mw`: expected a number ≥ 0, found -1"),
+            "{e}"
+        );
+        assert!(e.contains("field `region`"), "{e}");
+    }
+
+    #[test]
+    fn cable_landings_and_segments() {
+        let landing = |id: &str, lon: f64, lat: f64, c: &str| LandingStation {
+            id: id.into(),
+            name: id.into(),
+            location: LonLat::new(lon, lat),
+            country: c.into(),
+        };
+        let ds = Dataset {
+            source: "m.toml".into(),
+            landings: vec![
+                landing("guam", 144.8, 13.4, "Guam"),
+                landing("syd", 151.2, -33.9, "Australia"),
+            ],
+            cables: vec![CableSystem {
+                id: "jga".into(),
+                name: "JGA".into(),
+                landing_ids: vec!["syd".into(), "guam".into(), "tokyo".into()],
+                length_km: Some(9000.0),
+                segments: vec![CableSegment {
+                    from: "syd".into(),
+                    to: "maruyama".into(),
+                    length_km: 0.0,
+                    length_source: "published".into(),
+                }],
+                route: vec![],
+                rfs_year: Some(2020),
+                planned: false,
+            }],
+            ..Default::default()
+        };
+        let mut origins = Origins::default();
+        origins.0.insert(
+            "cables",
+            vec![Origin {
+                file: "cables.csv".into(),
+                record: "line 2".into(),
+            }],
+        );
+        let e = validate_dataset_with(&ds, &origins)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("cables.csv: line 2 \"jga\": field `landing_ids`: expected ids of landing stations in the landings layer, found unknown landing id `tokyo` in cable `jga`"),
+            "{e}"
+        );
+        assert!(e.contains("segments[0].from/to"), "{e}");
+        assert!(e.contains("segments[0].length_km"), "{e}");
+        assert!(e.contains("3 problems"), "{e}");
+    }
+}
