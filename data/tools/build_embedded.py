@@ -140,43 +140,56 @@ def build_zones(pub):
             res[r["rez_id"]] = r
     placed = []
     with open(os.path.join(pub, "rez/rez_nem_iasr2025.csv"), encoding="utf-8") as f:
-        for r in csv.DictReader(f):
-            zid = r["rez_id"]
-            region = REGION_ID[r["nem_region"]]
-            src = ["aemo-iasr2025"]
-            if r["approx_lon"]:
-                lon, lat = float(r["approx_lon"]), float(r["approx_lat"])
-                radius = RADIUS[zid]
-                src.append(f"centre=median of {r['approx_n_stations']} AEMO-assigned generators (derived)")
-            else:
-                lon, lat, radius, note = PLACED_CENTRES[zid]
-                src.append("centre " + note + " (our placement, approx.)")
-                placed.append(zid)
-            limit = r["tx_limit_summer_typical_mw"]
-            t1 = r["tx_expansion_cost_tranche1_musd_per_mw"]
-            t2 = r["tx_expansion_cost_tranche2_musd_per_mw"]
-            after = ""
-            if t2:
-                m = re.search(r"(\d+)\s*MW", r["tx_expansion_tranche2_condition"])
-                after = m.group(1) if m else ""
-            solar_mw = wind_mw = ""
-            rr = res.get(zid)
-            if rr and rr["name"] == r["name"] and rr["solar_resource_mw"]:
-                solar_mw = fnum(float(rr["solar_resource_mw"]))
-                wind_mw = fnum(float(rr["wind_resource_mw"]))
-                src.append("resource=aemo-isp2024-build-limits(pisp)")
-            if zid in OFFSHORE:
-                scf, wcf = "", "0.45"
-            else:
-                scf, wcf = fnum(solar_cf(lat)), fnum(WIND_CF[region])
-            src.append("CF=assumption")
-            rows.append([
-                zid, r["name"], region, fnum(lon, 4), fnum(lat, 4), str(radius),
-                fnum(float(limit)) if limit else "",
-                fnum(round(float(t1) * 1e6)) if t1 else "",
-                fnum(round(float(t2) * 1e6)) if t2 else "",
-                after, solar_mw, wind_mw, scf, wcf, "; ".join(src),
-            ])
+        rez = list(csv.DictReader(f))
+    by_region = {}
+    for r in rez:
+        if r["tx_expansion_cost_tranche1_musd_per_mw"]:
+            by_region.setdefault(r["nem_region"], []).append(float(r["tx_expansion_cost_tranche1_musd_per_mw"]))
+    median_cost = {}
+    for reg, v in by_region.items():
+        v = sorted(v)
+        n = len(v)
+        median_cost[reg] = v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
+    for r in rez:
+        zid = r["rez_id"]
+        region = REGION_ID[r["nem_region"]]
+        src = ["aemo-iasr2025"]
+        if r["approx_lon"]:
+            lon, lat = float(r["approx_lon"]), float(r["approx_lat"])
+            radius = RADIUS[zid]
+            src.append(f"centre=median of {r['approx_n_stations']} AEMO-assigned generators (derived)")
+        else:
+            lon, lat, radius, note = PLACED_CENTRES[zid]
+            src.append("centre " + note + " (our placement, approx.)")
+            placed.append(zid)
+        limit = r["tx_limit_summer_typical_mw"]
+        t1 = r["tx_expansion_cost_tranche1_musd_per_mw"]
+        t2 = r["tx_expansion_cost_tranche2_musd_per_mw"]
+        if not t1:
+            t1 = str(median_cost[r["nem_region"]])
+            src.append(f"expansion cost=median of {r['nem_region']} tranche-1 costs (assumption; AEMO gives none)")
+        after = ""
+        if t2:
+            m = re.search(r"(\d+)\s*MW", r["tx_expansion_tranche2_condition"])
+            after = m.group(1) if m else ""
+        solar_mw = wind_mw = ""
+        rr = res.get(zid)
+        if rr and rr["name"] == r["name"] and rr["solar_resource_mw"]:
+            solar_mw = fnum(float(rr["solar_resource_mw"]))
+            wind_mw = fnum(float(rr["wind_resource_mw"]))
+            src.append("resource=aemo-isp2024-build-limits(pisp)")
+        if zid in OFFSHORE:
+            scf, wcf = "", "0.45"
+        else:
+            scf, wcf = fnum(solar_cf(lat)), fnum(WIND_CF[region])
+        src.append("CF=assumption")
+        rows.append([
+            zid, r["name"], region, fnum(lon, 4), fnum(lat, 4), str(radius),
+            fnum(float(limit)) if limit else "",
+            fnum(round(float(t1) * 1e6)) if t1 else "",
+            fnum(round(float(t2) * 1e6)) if t2 else "",
+            after, solar_mw, wind_mw, scf, wcf, "; ".join(src),
+        ])
     order = {c: i for i, c in enumerate(["Q", "N", "V", "S", "T", "D"])}
 
     def key(row):
@@ -249,16 +262,16 @@ STRATEGIC_KEYS = ["lithium", "rare earth", "monazite", "xenotime", "cobalt", "va
                   "scandium", "tungsten", "platinum", "niobium", "tantal"]
 
 # Recent projects absent from (or not named as such in) the July 2020 GA snapshot.
-# (id, name, lon, lat, commodities, status, source note) — coordinates approximate.
+# (id, name, lon, lat, commodities, critical groups, status, source note) — coordinates approximate.
 EXTRA_MINERALS = [
     ("proj-kathleen-valley", "Kathleen Valley lithium (Liontown Resources)", 120.55, -27.42,
-     "Lithium;Tantalum", "operating mine",
+     "Lithium;Tantalum", "Lithium;Tantalum", "operating mine",
      "public: Liontown Resources (first spodumene concentrate 2024); ~40 km N of Leinster WA; coords approx. +-15 km"),
     ("proj-gonneville", "Gonneville Ni-Cu-PGE (Chalice Mining, Julimar)", 116.30, -31.47,
-     "Nickel;Copper;Platinum group elements;Cobalt", "feasibility",
+     "Nickel;Copper;Platinum group elements;Cobalt", "Cobalt;Nickel;Platinum-group elements", "feasibility",
      "public: Chalice Mining Julimar project ~70 km NE of Perth near Toodyay; coords approx. +-15 km"),
     ("proj-thackaringa", "Broken Hill Cobalt Project (Cobalt Blue, Thackaringa)", 141.22, -32.07,
-     "Cobalt", "feasibility",
+     "Cobalt", "Cobalt", "feasibility",
      "public: Cobalt Blue Holdings, ~23 km W of Broken Hill NSW; coords approx. +-10 km"),
 ]
 
@@ -284,18 +297,19 @@ def build_minerals(pub):
                 lon, lat = float(r["lon"]), float(r["lat"])
                 rows.append([
                     f"ga-{r['ga_id']}", r["name"].strip().replace("  ", " "), fnum(lon, 5), fnum(lat, 5),
-                    comm, "true", status,
-                    f"ga-ozmin-2020 (critical groups: {crit})",
+                    comm, crit, status,
+                    "ga-ozmin-2020; critical groups = PROVENANCE keyword classification",
                 ])
-    for pid, name, lon, lat, comm, status, note in EXTRA_MINERALS:
-        rows.append([pid, name, fnum(lon), fnum(lat), comm, "true", status, note])
+    for pid, name, lon, lat, comm, crit, status, note in EXTRA_MINERALS:
+        rows.append([pid, name, fnum(lon), fnum(lat), comm, crit, status, note])
     rows.sort(key=lambda r: r[0])
     return rows
 
 
 # --------------------------------------------------------------------------- cables
 
-# Cable systems kept (TeleGeography slug -> (our id, planned_2026, note)).
+# Cable systems kept (TeleGeography slug = the id we write -> (short key used for the
+# topology tables below, planned_2026, note)).
 CABLES = {
     "australia-japan-cable-ajc": ("ajc", False, ""),
     "japan-guam-australia-south-jga-s": ("jga-s", False, ""),
@@ -519,7 +533,7 @@ def build_cables(pub):
         used_landings.update(lids)
         f = factors[cid]
         if not (RF_MIN <= f <= RF_MAX):
-            fallback.append((cid, f))
+            fallback.append((tg_id, f))
             f_use = default_rf
         else:
             f_use = f
@@ -527,7 +541,7 @@ def build_cables(pub):
         if note:
             src += "; planned status: " + note
         cables.append([
-            cid, m["name"], fnum(float(m["length_km"])), m["rfs_year"],
+            tg_id, m["name"], fnum(float(m["length_km"])), m["rfs_year"],
             "true" if planned else "false", ";".join(lids), src,
         ])
         topo = TOPOLOGY[cid]
@@ -536,12 +550,12 @@ def build_cables(pub):
             if len(topo) == 1 and pub_len is None:
                 pub_len = (float(m["length_km"]), "point-to-point system: published system length (TeleGeography)")
             if pub_len:
-                segs.append([cid, a, b, fnum(round(pub_len[0])), "published", pub_len[1]])
+                segs.append([tg_id, a, b, fnum(round(pub_len[0])), "published", pub_len[1]])
             else:
                 g = gc_km(*lp[a][2:], *lp[b][2:])
                 how = (f"gc {g:.0f} km x route factor {f_use:.3f}"
                        + (" (cable's own)" if f_use == f else " (default median; cable's own factor out of range)"))
-                segs.append([cid, a, b, fnum(round(g * f_use)), "estimated-gc-scaled", how])
+                segs.append([tg_id, a, b, fnum(round(g * f_use)), "estimated-gc-scaled", how])
     cables.sort(key=lambda r: r[0])
     segs.sort(key=lambda r: (r[0], r[1], r[2]))
     landings = []

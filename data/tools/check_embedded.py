@@ -3,7 +3,7 @@
 
 Checks: every CSV parses with its header (same column count), ids unique, no NaN/inf,
 AU coordinates inside Australia (lon 112..154.5, lat -44..-9), REZ region ids,
-booleans true/false, cable segments reference the cable's landings, landing ids exist,
+booleans true/false, mineral critical groups non-empty, cable segments reference the cable's landings, landing ids exist,
 jp.json shape, and the shortest Sydney -> Japan cable path length.
 """
 import csv, heapq, json, math, os, sys
@@ -56,7 +56,8 @@ for r in load("substations.csv"):
         problems.append(f"substations.csv: {r['id']} < 132 kV")
 for r in load("minerals.csv"):
     in_au(r, "minerals.csv")
-    boolean(r["critical"], r["id"])
+    if not r["critical"] or r["critical"] in ("true", "false"):
+        problems.append(f"minerals.csv: {r['id']} critical must list critical-mineral groups")
 for r in load("datacentres.csv"):
     in_au(r, "datacentres.csv")
 regions = load("regions.csv")
