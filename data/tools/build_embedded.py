@@ -494,6 +494,14 @@ PUBLISHED_SEGMENTS = {
         8232, "Apricot main trunk Singapore-Japan 8,232 km (FCC cable landing licence, Telecom Review Americas)"),
 }
 
+# Branch segments estimated from a published trunk length minus a gc-scaled leg:
+# (cable, a, b) -> (published km, leg end 1, leg end 2, explanation)
+DERIVED_FROM_PUBLISHED = {
+    ("jga-s", "maroochydore-qld-australia", "piti-guam"): (
+        7081, "brookvale-nsw-australia", "maroochydore-qld-australia",
+        "Sunshine Coast branch joins the Sydney-Guam trunk off Maroochydore; published JGA-S length"),
+}
+
 RF_MIN, RF_MAX = 1.0, 1.6
 
 
@@ -549,7 +557,13 @@ def build_cables(pub):
             pub_len = PUBLISHED_SEGMENTS.get((cid, a, b))
             if len(topo) == 1 and pub_len is None:
                 pub_len = (float(m["length_km"]), "point-to-point system: published system length (TeleGeography)")
-            if pub_len:
+            if (cid, a, b) in DERIVED_FROM_PUBLISHED:
+                base_km, minus_a, minus_b, why = DERIVED_FROM_PUBLISHED[(cid, a, b)]
+                leg = gc_km(*lp[minus_a][2:], *lp[minus_b][2:]) * default_rf
+                segs.append([tg_id, a, b, fnum(round(base_km - leg)), "estimated-gc-scaled",
+                             f"{why}: {base_km} km minus gc-scaled {minus_a}-{minus_b} leg "
+                             f"({leg / default_rf:.0f} km x {default_rf:.3f})"])
+            elif pub_len:
                 segs.append([tg_id, a, b, fnum(round(pub_len[0])), "published", pub_len[1]])
             else:
                 g = gc_km(*lp[a][2:], *lp[b][2:])
