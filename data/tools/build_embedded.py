@@ -671,8 +671,8 @@ def build_regions(pub):
 TOTAL_JP_MW = 1200
 # (id, NE name, workload, max_rtt_ms, min_sites)
 JP_CITIES = [
-    ("tokyo", "Tokyo", "inference", 135, 2),
-    ("osaka", "Ōsaka", "inference", 135, 2),
+    ("tokyo", "Tokyo", "inference", 125, 2),
+    ("osaka", "Ōsaka", "inference", 125, 2),
     ("nagoya", "Nagoya", "training", 200, 1),
     ("fukuoka", "Fukuoka", "training", 220, 1),
     ("sapporo", "Sapporo", "training", 220, 1),
@@ -683,8 +683,9 @@ JP_ASSUMPTION = (
     "A total of ~1,200 MW of Japanese AI compute (IT load) is placed in Australia, split across seven "
     "Japanese metros in proportion to Natural Earth metro population (pop_max; Tokyo includes Yokohama/"
     "Kawasaki, Osaka includes Kobe/Kyoto) and rounded to 5 MW. Tokyo and Osaka are latency-sensitive "
-    "inference loads (max RTT 135 ms, two sites each for redundancy; Sydney-Tokyo is ~104 ms measured, so "
-    "this admits east-coast sites); the other metros are training loads that tolerate 200-220 ms RTT. "
+    "inference loads (max RTT 125 ms, two sites each for redundancy; Sydney-Tokyo is ~104 ms measured, so "
+    "this admits east- and south-east-coast sites but not Perth or Darwin once the latency model is "
+    "calibrated to that measurement); the other metros are training loads that tolerate 200-220 ms RTT. "
     "The sizes are a planning assumption, not a forecast: no public dataset of Japanese demand for "
     "offshore compute exists."
 )
