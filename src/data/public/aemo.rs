@@ -102,7 +102,10 @@ pub fn load_zones(spec: &LayerSpec) -> Result<Vec<RenewableZone>> {
     let radius_km = option_f64(spec, "radius_km", 75.0)?;
     let fallback_radius_km = option_f64(spec, "fallback_radius_km", 150.0)?;
     let buses = match spec.extra_path("fallback_locations") {
-        Some(path) => Some(read_buses(&path, &option_label(spec, "fallback_locations"))?),
+        Some(path) => Some(read_buses(
+            &path,
+            &option_label(spec, "fallback_locations"),
+        )?),
         None => None,
     };
     let polygons = match spec.extra_path("polygons") {
@@ -131,7 +134,12 @@ pub fn load_zones(spec: &LayerSpec) -> Result<Vec<RenewableZone>> {
     for row in table.iter() {
         let id = row.str("rez_id").to_string();
         if id.is_empty() {
-            issues.push(row.at("rez_id"), "a REZ id such as `N3`", "an empty field", "");
+            issues.push(
+                row.at("rez_id"),
+                "a REZ id such as `N3`",
+                "an empty field",
+                "",
+            );
             continue;
         }
         if let Some(first) = seen.insert(id.clone(), row.line) {

@@ -135,7 +135,11 @@ pub fn load_datacentres(spec: &LayerSpec) -> Result<Vec<ExistingDataCentre>> {
         let operator = first("operator");
         let mut name = first("name");
         if name.is_empty() {
-            name = if operator.is_empty() { id.clone() } else { operator.clone() };
+            name = if operator.is_empty() {
+                id.clone()
+            } else {
+                operator.clone()
+            };
         }
         let country = views[0].0.str("country").to_string();
         let state = if country == "AU" {

@@ -94,13 +94,13 @@ pub fn load_lines(spec: &LayerSpec) -> Result<Vec<TransmissionLine>> {
         let (Some(voltage_kv), Some(parts)) = (voltage, parts) else {
             continue;
         };
-        let longest = parts
-            .into_iter()
-            .map(|p| (path_length_km(&p), p))
-            .fold(None, |best: Option<(f64, Vec<_>)>, (len, p)| match best {
+        let longest = parts.into_iter().map(|p| (path_length_km(&p), p)).fold(
+            None,
+            |best: Option<(f64, Vec<_>)>, (len, p)| match best {
                 Some((b, bp)) if b >= len => Some((b, bp)),
                 _ => Some((len, p)),
-            });
+            },
+        );
         let path = match longest {
             Some((_, p)) if p.len() >= 2 => p,
             _ => {
@@ -243,10 +243,22 @@ mod tests {
             .iter()
             .map(|i| (i.at.record.clone(), i.at.field.clone()))
             .collect();
-        assert!(got.contains(&("feature 0".into(), "voltage_kv".into())), "{got:?}");
-        assert!(got.contains(&("feature 0".into(), "voltage".into())), "{got:?}");
-        assert!(got.contains(&("feature 1".into(), "operationalstatus".into())), "{got:?}");
-        assert!(got.contains(&("feature 1".into(), "geometry".into())), "{got:?}");
+        assert!(
+            got.contains(&("feature 0".into(), "voltage_kv".into())),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&("feature 0".into(), "voltage".into())),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&("feature 1".into(), "operationalstatus".into())),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&("feature 1".into(), "geometry".into())),
+            "{got:?}"
+        );
     }
 
     #[test]

@@ -75,11 +75,14 @@ fn build(
             min_sites,
         })
         .collect();
-    Ok(Demand {
+    // `..Default::default()`: `Demand` may gain optional fields (e.g. an assumption note).
+    #[allow(clippy::needless_update)]
+    let demand = Demand {
         source: label.to_string(),
         nodes,
         ..Default::default()
-    })
+    };
+    Ok(demand)
 }
 
 fn population(row: &super::Row<'_>, col: &str, issues: &mut Issues) -> Option<f64> {
@@ -106,7 +109,12 @@ pub fn japan_demand_from_prefectures(
     let table = CsvTable::read(
         path,
         &label,
-        &["name_en", "population_2020_census", "capital_lat", "capital_lon"],
+        &[
+            "name_en",
+            "population_2020_census",
+            "capital_lat",
+            "capital_lon",
+        ],
     )?;
     let mut issues = Issues::new();
     let mut places = Vec::new();
@@ -118,7 +126,15 @@ pub fn japan_demand_from_prefectures(
             places.push((slug(&name), name, loc, pop, row.line));
         }
     }
-    build(&label, places, total_it_load_mw, max_rtt_ms, workload, min_sites, issues)
+    build(
+        &label,
+        places,
+        total_it_load_mw,
+        max_rtt_ms,
+        workload,
+        min_sites,
+        issues,
+    )
 }
 
 /// Demand at the 26 Japanese cities of ≥ 500,000 people in Natural Earth
@@ -133,7 +149,11 @@ pub fn japan_demand_from_cities(
 ) -> Result<Demand> {
     check_params(total_it_load_mw, max_rtt_ms, min_sites)?;
     let label = path.display().to_string();
-    let table = CsvTable::read(path, &label, &["name", "nameascii", "pop_max", "lat", "lon"])?;
+    let table = CsvTable::read(
+        path,
+        &label,
+        &["name", "nameascii", "pop_max", "lat", "lon"],
+    )?;
     let mut issues = Issues::new();
     let mut places = Vec::new();
     for row in table.iter() {
@@ -149,7 +169,15 @@ pub fn japan_demand_from_cities(
             ));
         }
     }
-    build(&label, places, total_it_load_mw, max_rtt_ms, workload, min_sites, issues)
+    build(
+        &label,
+        places,
+        total_it_load_mw,
+        max_rtt_ms,
+        workload,
+        min_sites,
+        issues,
+    )
 }
 
 #[cfg(test)]

@@ -160,7 +160,12 @@ impl Row<'_> {
     pub fn f64(&self, name: &str, issues: &mut Issues) -> Option<f64> {
         let s = self.str(name);
         if s.is_empty() {
-            issues.push(self.at(name), "a number", "an empty field", "fill in the value");
+            issues.push(
+                self.at(name),
+                "a number",
+                "an empty field",
+                "fill in the value",
+            );
             return None;
         }
         self.opt_f64(name, issues)
@@ -364,7 +369,8 @@ impl<'a> Feature<'a> {
                 issues.push(
                     self.at("geometry"),
                     "a geometry with `type` and `coordinates`",
-                    g.map(|g| truncate(&g.to_string())).unwrap_or_else(|| "none".into()),
+                    g.map(|g| truncate(&g.to_string()))
+                        .unwrap_or_else(|| "none".into()),
                     "every feature needs a geometry",
                 );
                 None
@@ -415,7 +421,10 @@ impl<'a> Feature<'a> {
             return None;
         };
         let before = issues.0.len();
-        let out: Vec<LonLat> = arr.iter().filter_map(|p| self.position(p, issues)).collect();
+        let out: Vec<LonLat> = arr
+            .iter()
+            .filter_map(|p| self.position(p, issues))
+            .collect();
         (issues.0.len() == before).then_some(out)
     }
 
@@ -475,7 +484,10 @@ pub(crate) fn option_f64(spec: &LayerSpec, key: &str, default: f64) -> Result<f6
             .filter(|x| x.is_finite() && *x > 0.0)
             .ok_or_else(|| {
                 Error::usage(
-                    format!("{}: option `{key}` = {v}: expected a number > 0", spec.label),
+                    format!(
+                        "{}: option `{key}` = {v}: expected a number > 0",
+                        spec.label
+                    ),
                     format!("write e.g. `{key} = {default}`"),
                 )
             }),

@@ -43,7 +43,10 @@ fn years_option(spec: &LayerSpec) -> Result<Option<(i64, i64)>> {
     match pair {
         Some((a, b)) if a <= b => Ok(Some((a, b))),
         _ => Err(Error::usage(
-            format!("{}: option `years` = {v}: expected [first, last]", spec.label),
+            format!(
+                "{}: option `years` = {v}: expected [first, last]",
+                spec.label
+            ),
             "write e.g. `years = [2018, 2022]`",
         )),
     }
@@ -96,7 +99,10 @@ pub fn load_regions(spec: &LayerSpec) -> Result<Vec<RegionProfile>> {
     for (id, mut years) in by_region {
         years.sort_by_key(|y| y.year);
         let chosen: Vec<&Year> = match range {
-            Some((a, b)) => years.iter().filter(|y| y.year >= a && y.year <= b).collect(),
+            Some((a, b)) => years
+                .iter()
+                .filter(|y| y.year >= a && y.year <= b)
+                .collect(),
             None => years.iter().rev().take(5).collect(),
         };
         if chosen.is_empty() {

@@ -73,7 +73,11 @@ pub const MAX_SCALE: f64 = 1.5;
 /// `name`, `country`, Point) or `telegeography-csv` (`cable_landings_au_jp.csv`: one row per
 /// cable and landing; deduplicated by `landing_point_id`, first row wins).
 pub fn load_landings(spec: &LayerSpec) -> Result<Vec<LandingStation>> {
-    read_landings(&spec.path, &spec.label, spec.format == LayerFormat::TelegeographyGeojson)
+    read_landings(
+        &spec.path,
+        &spec.label,
+        spec.format == LayerFormat::TelegeographyGeojson,
+    )
 }
 
 fn read_landings(path: &Path, label: &str, geojson: bool) -> Result<Vec<LandingStation>> {
@@ -110,12 +114,23 @@ fn read_landings(path: &Path, label: &str, geojson: bool) -> Result<Vec<LandingS
         let table = CsvTable::read(
             path,
             label,
-            &["landing_point_id", "landing_point_name", "country", "lon", "lat"],
+            &[
+                "landing_point_id",
+                "landing_point_name",
+                "country",
+                "lon",
+                "lat",
+            ],
         )?;
         for row in table.iter() {
             let id = row.str("landing_point_id").to_string();
             if id.is_empty() {
-                issues.push(row.at("landing_point_id"), "a landing point id", "an empty field", "");
+                issues.push(
+                    row.at("landing_point_id"),
+                    "a landing point id",
+                    "an empty field",
+                    "",
+                );
                 continue;
             }
             let Some(location) = row.lonlat("lon", "lat", &mut issues) else {
@@ -145,7 +160,14 @@ pub fn load_cables(spec: &LayerSpec) -> Result<Vec<CableSystem>> {
     let table = CsvTable::read(
         &spec.path,
         &spec.label,
-        &["id", "name", "length_km", "rfs_year", "is_planned", "landing_point_ids"],
+        &[
+            "id",
+            "name",
+            "length_km",
+            "rfs_year",
+            "is_planned",
+            "landing_point_ids",
+        ],
     )?;
     let routes = match spec.extra_path("routes") {
         Some(path) => Some(read_routes(&path, &label_of(spec, "routes"))?),
@@ -281,7 +303,10 @@ impl PartialOrd for Queued {
 impl Ord for Queued {
     fn cmp(&self, other: &Self) -> Ordering {
         // Min-heap on distance, ties by node for determinism.
-        other.0.total_cmp(&self.0).then_with(|| other.1.cmp(&self.1))
+        other
+            .0
+            .total_cmp(&self.0)
+            .then_with(|| other.1.cmp(&self.1))
     }
 }
 
@@ -497,7 +522,11 @@ pub fn route_segments(
             if drawn <= 0.0 {
                 continue;
             }
-            let (from, to) = if a_id <= b_id { (a_id, b_id) } else { (b_id, a_id) };
+            let (from, to) = if a_id <= b_id {
+                (a_id, b_id)
+            } else {
+                (b_id, a_id)
+            };
             segments.push(CableSegment {
                 from: from.to_string(),
                 to: to.to_string(),
@@ -534,7 +563,10 @@ mod tests {
             ("z".to_string(), ll(145.0, -10.0)),
         ];
         let segs = route_segments(&route, &landings, None);
-        let pairs: Vec<(&str, &str)> = segs.iter().map(|s| (s.from.as_str(), s.to.as_str())).collect();
+        let pairs: Vec<(&str, &str)> = segs
+            .iter()
+            .map(|s| (s.from.as_str(), s.to.as_str()))
+            .collect();
         assert_eq!(pairs, [("a", "m"), ("m", "z")]);
         let half = distance_km(ll(150.0, -10.0), ll(147.5, -10.0));
         assert!((segs[0].length_km - half).abs() < 2.0, "{segs:?}");
@@ -568,7 +600,11 @@ mod tests {
         let want = (distance_km(ll(148.0, -10.0), ll(146.0, -8.0))
             + distance_km(ll(148.0, -10.0), ll(146.0, -12.0)))
             * 1.1;
-        assert!((ns.length_km - want).abs() < 1.0, "{} vs {want}", ns.length_km);
+        assert!(
+            (ns.length_km - want).abs() < 1.0,
+            "{} vs {want}",
+            ns.length_km
+        );
         // An implausible published length is not used for scaling.
         let unscaled = route_segments(&route, &landings, Some(total * 3.0));
         assert!(unscaled.iter().all(|s| s.length_source == "drawn-route"));
