@@ -310,7 +310,10 @@ fn public_cables_and_segments() {
     let au_jp: Vec<_> = ajc
         .segments
         .iter()
-        .filter(|s| s.from.contains("japan") && s.to.contains("australia"))
+        .filter(|s| {
+            (s.from.contains("japan") && s.to.contains("australia"))
+                || (s.from.contains("australia") && s.to.contains("japan"))
+        })
         .collect();
     assert_eq!(au_jp.len(), 4, "{:?}", ajc.segments);
     for s in au_jp {
