@@ -81,8 +81,9 @@ pub fn load_lines(spec: &LayerSpec) -> Result<Vec<TransmissionLine>> {
         let name = f.str("name", &mut issues);
         let status = f.str("status", &mut issues);
         let state = state_code(&f.opt_str("state"));
+        let before = issues.0.len();
         let voltage = f.opt_f64("voltage_kv", &mut issues);
-        if voltage.is_none() && !issues.0.iter().any(|i| i.at == f.at("voltage_kv")) {
+        if voltage.is_none() && issues.0.len() == before {
             issues.push(
                 f.at("voltage_kv"),
                 "a nominal voltage, kV",

@@ -529,6 +529,33 @@ mod tests {
     }
 
     #[test]
+    fn missing_file_names_the_path() {
+        let spec = fixture::spec(
+            Path::new("/nonexistent-sitefind"),
+            "s.geojson",
+            crate::data::LayerFormat::GaGeojson,
+            "",
+        );
+        let err = crate::data::public::load_substations(&spec).err().unwrap();
+        assert!(matches!(err, Error::Io { .. }), "{err}");
+        assert!(
+            err.to_string().contains("/nonexistent-sitefind/s.geojson"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn ragged_csv_line_is_a_parse_error_with_its_line() {
+        let err = CsvTable::parse("t.csv", "a,b\n1,2\n3\n", &["a"])
+            .err()
+            .unwrap();
+        let Error::Parse { at, .. } = &err else {
+            panic!("{err}")
+        };
+        assert_eq!(at.record, "line 3");
+    }
+
+    #[test]
     fn geojson_not_a_collection() {
         assert!(matches!(
             GeoFeatures::parse("g.json", r#"{"type":"Feature"}"#),
