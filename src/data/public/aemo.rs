@@ -1,0 +1,436 @@
+//! AEMO 2025 IASR renewable-energy-zone table (`aemo-iasr-csv`,
+//! `rez/rez_nem_iasr2025.csv`, 47 REZs).
+//!
+//! # Field choices
+//! - `network_limit_mw` = `tx_limit_summer_typical_mw`: the limit that applies most of the year
+//!   (AEMO also gives a peak-demand and a winter-reference limit; summer typical is the middle,
+//!   representative case for a constant data-centre load). Empty → `None` (the REZ is governed
+//!   by a group or sub-regional constraint, see `tx_limit_note`).
+//! - `expansion_cost_aud_per_mw` = `tx_expansion_cost_tranche1_musd_per_mw` × 10⁶ (the column
+//!   is $M AUD per MW). Where AEMO gives no tranche-1 cost (group-constrained REZs and a few
+//!   with a limit but no augmentation option), the **dearest published tranche-1 cost in the
+//!   file** is used, so that expansion stays possible but is never cheaper than any REZ AEMO
+//!   did cost. The second tranche and its condition ("Apply after 500 MW", "After 700 MW")
+//!   become `expansion_cost_tranche2_aud_per_mw` and `tranche2_after_mw`.
+//! - `region`: `nem_region` `QLD` → `QLD1`, `NSW` → `NSW1`, `VIC` → `VIC1`, `SA` → `SA1`,
+//!   `TAS` → `TAS1`.
+//! - `centre`: `approx_lon`/`approx_lat` (median of the REZ's existing generators, derived by
+//!   the data curator) with radius option `radius_km` (default 75). The 18 REZs without one get
+//!   the location of their ISP sub-region's bus from option `fallback_locations`
+//!   (`rez/isp2024_subregion_buses_pisp.csv`, columns `isp2024_subregion_bus,lat,lon`) with the
+//!   larger radius option `fallback_radius_km` (default 150). The 2025 IASR sub-regions map
+//!   onto the 12 ISP-2024 buses by code, except `WNV`, `SEV`, `MEL` → `VIC` (2024 had one
+//!   Victorian bus) and `NSA` → `CSA` (2024 had no northern-SA bus). The IASR file
+//!   `iasr2025_sub_regional_reference_nodes.csv` names reference substations but has no
+//!   coordinates, so it cannot serve here. Without the option, such a REZ is an error.
+//! - `polygon`: option `polygons` (`rez/rez_polygons_approx_gridmap.geojson`): the outer ring
+//!   (closed) of each feature is attached to every REZ listed in its
+//!   `iasr2025_rez_id_by_name` (`;`-separated, e.g. `V3;V4`).
+//! - Resource limits: option `resource_limits` (`rez_resource_limits_isp2024_partial.csv`,
+//!   2024-ISP numbering). Because several 2024 ids mean other zones than in 2025 (2024 `V7` is
+//!   Gippsland Coast, 2025 `V7` Central North VIC), a row is used **only when both its id and
+//!   its name match** the 2025 REZ (names compared ignoring case and punctuation); its
+//!   `solar_resource_mw` and `wind_resource_mw` fill the zone's fields where not empty.
+//!   Capacity factors are not in any public file here and stay `None`.
+
+use super::super::{LayerSpec, LonLat, RenewableZone};
+use super::{option_f64, CsvTable, GeoFeatures};
+use crate::error::{Issues, Result};
+use std::collections::{BTreeMap, HashMap};
+
+const COLUMNS: &[&str] = &[
+    "rez_id",
+    "name",
+    "nem_region",
+    "isp_subregion",
+    "tx_limit_summer_typical_mw",
+    "tx_expansion_cost_tranche1_musd_per_mw",
+    "tx_expansion_cost_tranche2_musd_per_mw",
+    "tx_expansion_tranche2_condition",
+    "approx_lon",
+    "approx_lat",
+];
+
+/// The NEM region id for an IASR `nem_region` (`QLD` → `QLD1`).
+pub fn nem_region_id(nem_region: &str) -> Option<&'static str> {
+    match nem_region.trim().to_ascii_uppercase().as_str() {
+        "QLD" | "QLD1" => Some("QLD1"),
+        "NSW" | "NSW1" => Some("NSW1"),
+        "VIC" | "VIC1" => Some("VIC1"),
+        "SA" | "SA1" => Some("SA1"),
+        "TAS" | "TAS1" => Some("TAS1"),
+        _ => None,
+    }
+}
+
+/// The ISP-2024 sub-regional bus standing in for a 2025 IASR sub-region.
+fn bus_for_subregion(code: &str) -> String {
+    match code {
+        "WNV" | "SEV" | "MEL" => "VIC".to_string(),
+        "NSA" => "CSA".to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// Parses a tranche-2 condition such as `Apply after 500 MW` or `After 700 MW` into MW.
+pub fn parse_after_mw(text: &str) -> Option<f64> {
+    let lower = text.to_ascii_lowercase();
+    let rest = &lower[lower.find("after")? + "after".len()..];
+    let raw: String = rest
+        .trim_start()
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ',')
+        .collect();
+    let tail = rest.trim_start()[raw.len()..].trim_start();
+    if !tail.starts_with("mw") {
+        return None;
+    }
+    let number: String = raw.chars().filter(|c| *c != ',').collect();
+    number.parse().ok()
+}
+
+fn norm_name(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Reads REZs (`aemo-iasr-csv`); see the module doc for every field choice.
+pub fn load_zones(spec: &LayerSpec) -> Result<Vec<RenewableZone>> {
+    let table = CsvTable::read(&spec.path, &spec.label, COLUMNS)?;
+    let radius_km = option_f64(spec, "radius_km", 75.0)?;
+    let fallback_radius_km = option_f64(spec, "fallback_radius_km", 150.0)?;
+    let buses = match spec.extra_path("fallback_locations") {
+        Some(path) => Some(read_buses(
+            &path,
+            &option_label(spec, "fallback_locations"),
+        )?),
+        None => None,
+    };
+    let polygons = match spec.extra_path("polygons") {
+        Some(path) => read_polygons(&path, &option_label(spec, "polygons"))?,
+        None => BTreeMap::new(),
+    };
+    let resources = match spec.extra_path("resource_limits") {
+        Some(path) => read_resources(&path, &option_label(spec, "resource_limits"))?,
+        None => HashMap::new(),
+    };
+
+    let mut issues = Issues::new();
+    // Dearest published tranche-1 cost: the stand-in where AEMO gives none.
+    let mut max_cost = 0.0_f64;
+    for row in table.iter() {
+        if let Some(c) = row.opt_f64("tx_expansion_cost_tranche1_musd_per_mw", &mut issues) {
+            max_cost = max_cost.max(c * 1e6);
+        }
+    }
+    if !issues.is_empty() {
+        return issues.into_result(Vec::new());
+    }
+
+    let mut zones: Vec<RenewableZone> = Vec::with_capacity(table.rows.len());
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    for row in table.iter() {
+        let id = row.str("rez_id").to_string();
+        if id.is_empty() {
+            issues.push(
+                row.at("rez_id"),
+                "a REZ id such as `N3`",
+                "an empty field",
+                "",
+            );
+            continue;
+        }
+        if let Some(first) = seen.insert(id.clone(), row.line) {
+            issues.push(
+                row.at("rez_id"),
+                "a unique REZ id",
+                format!("`{id}` again (first on line {first})"),
+                "remove the duplicate row",
+            );
+        }
+        let region = match nem_region_id(row.str("nem_region")) {
+            Some(r) => r.to_string(),
+            None => {
+                issues.push(
+                    row.at("nem_region"),
+                    "one of QLD, NSW, VIC, SA, TAS",
+                    format!("`{}`", row.str("nem_region")),
+                    "",
+                );
+                String::new()
+            }
+        };
+        let network_limit_mw = row.opt_f64("tx_limit_summer_typical_mw", &mut issues);
+        let cost1 = row.opt_f64("tx_expansion_cost_tranche1_musd_per_mw", &mut issues);
+        let cost2 = row.opt_f64("tx_expansion_cost_tranche2_musd_per_mw", &mut issues);
+        let condition = row.str("tx_expansion_tranche2_condition");
+        let tranche2_after_mw = if condition.is_empty() {
+            None
+        } else {
+            let v = parse_after_mw(condition);
+            if v.is_none() {
+                issues.push(
+                    row.at("tx_expansion_tranche2_condition"),
+                    "a condition like `Apply after 500 MW`",
+                    format!("`{condition}`"),
+                    "",
+                );
+            }
+            v
+        };
+        let lon = row.opt_f64("approx_lon", &mut issues);
+        let lat = row.opt_f64("approx_lat", &mut issues);
+        let located = match (lon, lat) {
+            (Some(lon), Some(lat)) => Some((LonLat::new(lon, lat), radius_km)),
+            _ => {
+                let sub = row.str("isp_subregion");
+                match &buses {
+                    Some(buses) => match buses.get(&bus_for_subregion(sub)) {
+                        Some(p) => Some((*p, fallback_radius_km)),
+                        None => {
+                            issues.push(
+                                row.at("isp_subregion"),
+                                "a sub-region with a bus in the `fallback_locations` file",
+                                format!("`{sub}`"),
+                                "add the sub-region's bus to the fallback file",
+                            );
+                            None
+                        }
+                    },
+                    None => {
+                        issues.push(
+                            row.at("approx_lon/approx_lat"),
+                            "a location",
+                            "empty fields",
+                            "set option `fallback_locations` to rez/isp2024_subregion_buses_pisp.csv to place REZs without one at their sub-region's bus",
+                        );
+                        None
+                    }
+                }
+            }
+        };
+        let Some((centre, radius)) = located else {
+            continue;
+        };
+        let polygon = polygons.get(&id).cloned();
+        let (solar, wind) = resources
+            .get(&id)
+            .filter(|r| norm_name(&r.name) == norm_name(row.str("name")))
+            .map(|r| (r.solar_mw, r.wind_mw))
+            .unwrap_or((None, None));
+        zones.push(RenewableZone {
+            id,
+            name: row.str("name").to_string(),
+            region,
+            centre,
+            radius_km: radius,
+            polygon,
+            network_limit_mw,
+            expansion_cost_aud_per_mw: cost1.map(|c| c * 1e6).unwrap_or(max_cost),
+            expansion_cost_tranche2_aud_per_mw: cost2.map(|c| c * 1e6),
+            tranche2_after_mw,
+            solar_resource_mw: solar,
+            wind_resource_mw: wind,
+            solar_capacity_factor: None,
+            wind_capacity_factor: None,
+        });
+    }
+    zones.sort_by(|a, b| a.id.cmp(&b.id));
+    issues.into_result(zones)
+}
+
+fn option_label(spec: &LayerSpec, key: &str) -> String {
+    spec.options
+        .get(key)
+        .and_then(|v| v.as_str())
+        .unwrap_or(key)
+        .to_string()
+}
+
+fn read_buses(path: &std::path::Path, label: &str) -> Result<HashMap<String, LonLat>> {
+    let table = CsvTable::read(path, label, &["isp2024_subregion_bus", "lat", "lon"])?;
+    let mut issues = Issues::new();
+    let mut out = HashMap::new();
+    for row in table.iter() {
+        if let Some(p) = row.lonlat("lon", "lat", &mut issues) {
+            out.insert(row.str("isp2024_subregion_bus").to_string(), p);
+        }
+    }
+    issues.into_result(out)
+}
+
+fn read_polygons(path: &std::path::Path, label: &str) -> Result<BTreeMap<String, Vec<LonLat>>> {
+    let features = GeoFeatures::read(path, label)?;
+    let mut issues = Issues::new();
+    let mut out = BTreeMap::new();
+    for f in features.iter() {
+        let ids = f.str("iasr2025_rez_id_by_name", &mut issues);
+        let Some((kind, coords)) = f.geometry(&mut issues) else {
+            continue;
+        };
+        // Outer ring: Polygon → coordinates[0]; MultiPolygon → first polygon's outer ring.
+        let ring = match kind {
+            "Polygon" => coords.get(0),
+            "MultiPolygon" => coords.get(0).and_then(|p| p.get(0)),
+            other => {
+                issues.push(
+                    f.at("geometry"),
+                    "a Polygon or MultiPolygon",
+                    other.to_string(),
+                    "",
+                );
+                continue;
+            }
+        };
+        let Some(ring) = ring.and_then(|r| f.positions(r, &mut issues)) else {
+            continue;
+        };
+        let mut ring = ring;
+        if ring.len() < 3 {
+            issues.push(
+                f.at("geometry"),
+                "a ring of at least 3 positions",
+                format!("{} positions", ring.len()),
+                "",
+            );
+            continue;
+        }
+        if ring.first() != ring.last() {
+            let first = ring[0];
+            ring.push(first);
+        }
+        for id in ids.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+            out.insert(id.to_string(), ring.clone());
+        }
+    }
+    issues.into_result(out)
+}
+
+struct Resource {
+    name: String,
+    solar_mw: Option<f64>,
+    wind_mw: Option<f64>,
+}
+
+fn read_resources(path: &std::path::Path, label: &str) -> Result<HashMap<String, Resource>> {
+    let table = CsvTable::read(
+        path,
+        label,
+        &["rez_id", "name", "wind_resource_mw", "solar_resource_mw"],
+    )?;
+    let mut issues = Issues::new();
+    let mut out = HashMap::new();
+    for row in table.iter() {
+        let r = Resource {
+            name: row.str("name").to_string(),
+            solar_mw: row.opt_f64("solar_resource_mw", &mut issues),
+            wind_mw: row.opt_f64("wind_resource_mw", &mut issues),
+        };
+        out.insert(row.str("rez_id").to_string(), r);
+    }
+    issues.into_result(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixture;
+    use super::*;
+    use crate::data::LayerFormat;
+    use crate::error::Error;
+
+    const HEADER: &str = "rez_id,name,nem_region,isp_subregion,tx_limit_peak_mw,tx_limit_summer_typical_mw,tx_limit_winter_reference_mw,tx_limit_note,tx_expansion_cost_tranche1_musd_per_mw,tx_expansion_cost_tranche2_musd_per_mw,tx_expansion_tranche2_condition,connection_network_voltage_kv,connection_capacity_mva,connection_feeder_km,connection_cost_aud_per_kw,approx_lon,approx_lat,approx_n_stations\n";
+
+    #[test]
+    fn tranche_conditions() {
+        assert_eq!(parse_after_mw("Apply after 500 MW"), Some(500.0));
+        assert_eq!(parse_after_mw("After 700 MW"), Some(700.0));
+        assert_eq!(parse_after_mw("Apply after 1,360 MW"), Some(1360.0));
+        assert_eq!(parse_after_mw("sometimes"), None);
+    }
+
+    #[test]
+    fn zones_with_fallback_polygon_and_resources() {
+        let dir = tempfile::tempdir().unwrap();
+        let csv = format!(
+            "{HEADER}Q2,North Qld Clean Energy Hub,QLD,NQ,700.0,700.0,700.0,,2.5,1.1,Apply after 500 MW,275,300,10,240,144.186,-20.8548,3\n\
+             V7,Central North VIC,VIC,WNV,,,,Group,,,,220,300,5,100,,,\n"
+        );
+        fixture::write(
+            dir.path(),
+            &[
+                ("rez.csv", &csv),
+                ("buses.csv", "isp2024_subregion_bus,lat,lon\nVIC,-37.77,144.94\nNQ,-17.8,145.6\n"),
+                (
+                    "poly.geojson",
+                    r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"iasr2025_rez_id_by_name":"V7;V9"},"geometry":{"type":"Polygon","coordinates":[[[146,-36],[147,-36],[147,-37]]]}}]}"#,
+                ),
+                (
+                    "res.csv",
+                    "rez_id,name,region,wind_high_mw,wind_medium_mw,wind_resource_mw,solar_resource_mw,total_resource_limit_mw,land_area_km2\nQ2,North Qld Clean Energy Hub,QLD,1,2,3000,4000,7000,1\nV7,Gippsland Coast,VIC,,,9000,,9000,\n",
+                ),
+            ],
+        );
+        let spec = fixture::spec(
+            dir.path(),
+            "rez.csv",
+            LayerFormat::AemoIasrCsv,
+            r#"fallback_locations = "buses.csv"
+polygons = "poly.geojson"
+resource_limits = "res.csv"
+radius_km = 50"#,
+        );
+        let zones = load_zones(&spec).unwrap();
+        assert_eq!(zones.len(), 2);
+        let q2 = &zones[0];
+        assert_eq!(q2.id, "Q2");
+        assert_eq!(q2.region, "QLD1");
+        assert_eq!(q2.radius_km, 50.0);
+        assert_eq!(q2.network_limit_mw, Some(700.0));
+        assert!((q2.expansion_cost_aud_per_mw - 2.5e6).abs() < 1e-6);
+        assert!((q2.expansion_cost_tranche2_aud_per_mw.unwrap() - 1.1e6).abs() < 1e-6);
+        assert_eq!(q2.tranche2_after_mw, Some(500.0));
+        assert_eq!(q2.solar_resource_mw, Some(4000.0));
+        assert_eq!(q2.wind_resource_mw, Some(3000.0));
+        assert!(q2.polygon.is_none());
+        let v7 = &zones[1];
+        assert_eq!(v7.region, "VIC1");
+        assert_eq!(v7.centre, LonLat::new(144.94, -37.77));
+        assert_eq!(v7.radius_km, 150.0);
+        assert_eq!(v7.network_limit_mw, None);
+        // No AEMO cost: the dearest published tranche-1 cost.
+        assert!((v7.expansion_cost_aud_per_mw - 2.5e6).abs() < 1e-6);
+        // 2024 V7 is another zone (name differs): not attached.
+        assert_eq!(v7.wind_resource_mw, None);
+        let ring = v7.polygon.as_ref().unwrap();
+        assert_eq!(ring.len(), 4);
+        assert_eq!(ring.first(), ring.last());
+    }
+
+    #[test]
+    fn zone_problems_are_all_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let csv = format!(
+            "{HEADER}Q1,A,QLD,NQ,1,x,1,,1,,,1,1,1,1,,,\nQ2,B,WA,NQ,1,1,1,,1,,Apply later,1,1,1,1,150,-20,1\n"
+        );
+        fixture::write(dir.path(), &[("rez.csv", &csv)]);
+        let spec = fixture::spec(dir.path(), "rez.csv", LayerFormat::AemoIasrCsv, "");
+        let err = load_zones(&spec).err().unwrap();
+        let Error::Invalid(issues) = err else {
+            panic!("{err}")
+        };
+        let fields: Vec<&str> = issues.iter().map(|i| i.at.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "tx_limit_summer_typical_mw",
+                "approx_lon/approx_lat",
+                "nem_region",
+                "tx_expansion_tranche2_condition"
+            ],
+            "{issues:?}"
+        );
+        assert_eq!(issues[0].at.record, "line 2");
+    }
+}

@@ -1,0 +1,194 @@
+//! The main job end to end: dataset + demand + scenario → candidates → RTT and cost matrices →
+//! MIP → solve → independent check → [`Report`].
+//!
+//! Each stage takes the previous stage's output and knows nothing of the later ones; the MIP
+//! sees only plain matrices ([`SitingProblem`]).
+
+use crate::candidates::{self, Candidate};
+use crate::check;
+use crate::cost::{CostModel, SiteCostRates};
+use crate::data::{Dataset, Demand, LonLat, RenewableZone};
+use crate::error::{Error, Result};
+use crate::latency::LatencyModel;
+use crate::model::{CityInput, SiteInput, SitingProblem, Solution, ZoneInput};
+use crate::report::{
+    Allocation, CheckSummary, CityReport, CostComponents, ModelSummary, Nearby, Report,
+    SiteReport, SolverSummary, StageTiming, Totals, ZoneReport,
+};
+use crate::scenario::Scenario;
+use crate::solve;
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+/// Progress callback: (stage name, seconds it took, a short note).
+pub type Progress<'a> = &'a mut dyn FnMut(&str, f64, &str);
+
+/// Everything prepared for the MIP: candidates, their cost rates, the RTT rows, and the problem.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// All candidates generated.
+    pub candidates: Vec<Candidate>,
+    /// Indices into `candidates` of the sites in the model (those that reach ≥ 1 city).
+    pub in_model: Vec<usize>,
+    /// Cost rates of the model's sites (parallel to `in_model`).
+    pub rates: Vec<SiteCostRates>,
+    /// The problem the solver sees.
+    pub problem: SitingProblem,
+    /// Zone index in `problem.zones` → dataset zone index.
+    pub zone_map: Vec<usize>,
+    /// Best RTT available to each city from any candidate, ms.
+    pub best_rtt_ms: Vec<Option<f64>>,
+}
+
+/// Builds candidates, RTTs and costs, and the siting problem.
+pub fn prepare(
+    ds: &Dataset,
+    demand: &Demand,
+    scenario: &Scenario,
+    latency: &LatencyModel,
+    progress: Progress<'_>,
+) -> Result<Prepared> {
+    let t = Instant::now();
+    let candidates = candidates::generate(ds, &scenario.candidates)?;
+    progress("candidates", t.elapsed().as_secs_f64(), &format!("{} candidates", candidates.len()));
+    if candidates.is_empty() {
+        return Err(Error::Infeasible {
+            diagnosis: "no candidate site in the dataset with these candidate parameters".into(),
+            hint: "check --region and [candidates] min_voltage_kv / rez_radius_km".into(),
+        });
+    }
+
+    let t = Instant::now();
+    let cities: Vec<LonLat> = demand.nodes.iter().map(|n| n.location).collect();
+    let sites: Vec<LonLat> = candidates.iter().map(|c| c.location).collect();
+    let rtt = latency.rtt_matrix(&sites, &cities).rtt_ms;
+    let limits: Vec<f64> = demand
+        .nodes
+        .iter()
+        .map(|n| scenario.model.max_rtt_ms.unwrap_or(n.max_rtt_ms))
+        .collect();
+    let mut best_rtt_ms: Vec<Option<f64>> = vec![None; cities.len()];
+    for row in &rtt {
+        for (j, &v) in row.iter().enumerate() {
+            if v.is_finite() && best_rtt_ms[j].is_none_or(|b| v < b) {
+                best_rtt_ms[j] = Some(v);
+            }
+        }
+    }
+    let in_model: Vec<usize> = (0..candidates.len())
+        .filter(|&i| rtt[i].iter().zip(&limits).any(|(r, l)| r <= l))
+        .collect();
+    progress(
+        "latency",
+        t.elapsed().as_secs_f64(),
+        &format!("{} of {} candidates reach a city within its limit", in_model.len(), candidates.len()),
+    );
+
+    let t = Instant::now();
+    let cost = CostModel::new(&scenario.cost)?;
+    let zone_index: BTreeMap<&str, usize> =
+        ds.zones.iter().enumerate().map(|(k, z)| (z.id.as_str(), k)).collect();
+    let zone_of = |c: &Candidate| -> Option<&RenewableZone> {
+        c.zone_id.as_deref().and_then(|id| zone_index.get(id)).map(|&k| &ds.zones[k])
+    };
+    let rates: Vec<SiteCostRates> =
+        in_model.iter().map(|&i| cost.site_rates(&candidates[i], zone_of(&candidates[i]))).collect();
+
+    // Zones used by model sites, in dataset order.
+    let mut zone_map: Vec<usize> = Vec::new();
+    let mut zone_pos: BTreeMap<usize, usize> = BTreeMap::new();
+    for &i in &in_model {
+        if let Some(k) = candidates[i].zone_id.as_deref().and_then(|id| zone_index.get(id)) {
+            zone_pos.entry(*k).or_insert(0);
+        }
+    }
+    for (k, pos) in zone_pos.iter_mut() {
+        *pos = zone_map.len();
+        zone_map.push(*k);
+    }
+    let zones: Vec<ZoneInput> = zone_map
+        .iter()
+        .map(|&k| {
+            let z = &ds.zones[k];
+            ZoneInput {
+                id: z.id.clone(),
+                limit_mw: z.network_limit_mw,
+                expansion_cost_aud_per_mw: cost.rez_expansion_aud_per_mw_yr(z),
+            }
+        })
+        .collect();
+
+    // Must-build / exclude ids must exist.
+    for (what, ids) in [("--must-build", &scenario.model.must_build), ("--exclude", &scenario.model.exclude)] {
+        for id in ids.iter() {
+            if !candidates.iter().any(|c| &c.id == id) {
+                let close: Vec<&str> = candidates
+                    .iter()
+                    .map(|c| c.id.as_str())
+                    .filter(|c| c.contains(id.as_str()) || id.contains(*c))
+                    .take(5)
+                    .collect();
+                return Err(Error::usage(
+                    format!("{what} {id}: no candidate has this id"),
+                    if close.is_empty() {
+                        "list candidate ids with `sitefind candidates --format csv`".to_string()
+                    } else {
+                        format!("did you mean {}? (`sitefind candidates` lists them)", close.join(", "))
+                    },
+                ));
+            }
+        }
+    }
+
+    let m = &scenario.model;
+    let site_inputs: Vec<SiteInput> = in_model
+        .iter()
+        .zip(&rates)
+        .map(|(&i, r)| {
+            let c = &candidates[i];
+            SiteInput {
+                id: c.id.clone(),
+                fixed_cost_aud: r.fixed_aud_per_yr(),
+                var_cost_aud_per_mw: r.per_mw_aud_per_yr(),
+                min_mw: m.min_site_mw,
+                max_mw: c.max_mw.min(m.max_site_mw),
+                zone: c
+                    .zone_id
+                    .as_deref()
+                    .and_then(|id| zone_index.get(id))
+                    .and_then(|k| zone_pos.get(k).copied()),
+                pue: r.pue,
+                must_build: m.must_build.contains(&c.id),
+                excluded: m.exclude.contains(&c.id),
+            }
+        })
+        .collect();
+    let city_inputs: Vec<CityInput> = demand
+        .nodes
+        .iter()
+        .zip(&limits)
+        .map(|(n, &l)| CityInput {
+            id: n.id.clone(),
+            demand_mw: n.it_load_mw,
+            max_rtt_ms: l,
+            min_sites: m.min_sites_per_city.unwrap_or(n.min_sites),
+        })
+        .collect();
+    let rtt_rows: Vec<Vec<f64>> = in_model.iter().map(|&i| rtt[i].clone()).collect();
+    let assign = vec![vec![0.0; city_inputs.len()]; site_inputs.len()];
+    let problem = SitingProblem {
+        sites: site_inputs,
+        cities: city_inputs,
+        zones,
+        rtt_ms: rtt_rows,
+        assign_cost_aud_per_mw: assign,
+        max_sites: m.max_sites,
+        module_mw: m.module_mw,
+        unserved_penalty_aud_per_mw: m.unserved_penalty_aud_per_mw,
+        objective: m.objective,
+        cost_cap_aud: m.cost_cap_aud,
+        budget_aud: m.budget_aud,
+    };
+    progress("cost", t.elapsed().as_secs_f64(), &format!("{} sites priced", problem.sites.len()));
+    Ok(Prepared { candidates, in_model, rates, problem, zone_map, best_rtt_ms })
+}
