@@ -297,9 +297,12 @@ impl Dataset {
     }
 }
 
-/// Australia's bounding box (mainland, Tasmania and near islands), lon/lat degrees:
-/// `[min_lon, min_lat, max_lon, max_lat]`. Used to catch swapped coordinates.
-pub const AUSTRALIA_BBOX: [f64; 4] = [112.0, -44.5, 154.5, -9.0];
+/// Australia's bounding box, lon/lat degrees: `[min_lon, min_lat, max_lon, max_lat]`: the
+/// mainland, Tasmania and the external territories that carry infrastructure records
+/// (Christmas and Cocos Islands to the west, Lord Howe and Norfolk Islands to the east,
+/// Macquarie Island to the south; GA's mineral layer has records on Christmas Island). Used to
+/// catch coordinates from elsewhere and swapped lon/lat.
+pub const AUSTRALIA_BBOX: [f64; 4] = [96.0, -55.0, 168.5, -9.0];
 
 /// Japan's bounding box, lon/lat degrees: `[min_lon, min_lat, max_lon, max_lat]`.
 pub const JAPAN_BBOX: [f64; 4] = [122.0, 24.0, 146.5, 46.0];
