@@ -112,12 +112,7 @@ fn write_text(
     writeln!(
         out,
         "{} ({:.4},{:.4}) -> {} ({:.4},{:.4})",
-        from.name,
-        from.location.lon,
-        from.location.lat,
-        to.name,
-        to.location.lon,
-        to.location.lat
+        from.name, from.location.lon, from.location.lat, to.name, to.location.lon, to.location.lat
     )?;
     writeln!(out, "rtt_ms         {:.1}", r.rtt_ms)?;
     writeln!(
@@ -326,6 +321,7 @@ fn load_scenario(path: &Path) -> Result<Scenario> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
@@ -357,14 +353,18 @@ mod tests {
             Some(LonLat::new(151.21, -33.87))
         );
         // Tokyo as lat,lon: latitude 139.69 is out of range.
-        let e = parse_lonlat("--to", "35.69,139.69").unwrap_err().to_string();
+        let e = parse_lonlat("--to", "35.69,139.69")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("swapped") && e.contains("139.69,35.69"), "{e}");
         // Sydney as lat,lon.
         let e = parse_lonlat("--from", "-33.87,151.21")
             .unwrap_err()
             .to_string();
         assert!(e.contains("swapped"), "{e}");
-        let e = parse_lonlat("--from", "-25.0,130.0").unwrap_err().to_string();
+        let e = parse_lonlat("--from", "-25.0,130.0")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("swapped"), "{e}");
         assert!(parse_lonlat("--from", "200,100").is_err());
         assert_eq!(parse_lonlat("--from", "tokyo").unwrap(), None);
@@ -392,6 +392,9 @@ mod tests {
         let e = resolve("--to", "piti-gaum", None, &demand, &l)
             .unwrap_err()
             .to_string();
-        assert!(e.contains("unknown place") && e.contains("`piti-guam`"), "{e}");
+        assert!(
+            e.contains("unknown place") && e.contains("`piti-guam`"),
+            "{e}"
+        );
     }
 }

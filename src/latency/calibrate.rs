@@ -292,9 +292,14 @@ mod tests {
         assert_eq!(v[0].from, LonLat::new(151.21, -33.87));
         let bad = "from_name,from_lon,from_lat,to_name,to_lon,to_lat,rtt_ms\n\
                    A,200,0,B,0,0,5\nC,0,0,D,0,0,-1\n";
-        let e = Observation::from_csv_str("t.csv", bad).unwrap_err().to_string();
+        let e = Observation::from_csv_str("t.csv", bad)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("2 problems"), "{e}");
-        assert!(e.contains("from_lon") && e.contains("rtt_ms") && e.contains("line 3"), "{e}");
+        assert!(
+            e.contains("from_lon") && e.contains("rtt_ms") && e.contains("line 3"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -199,9 +199,7 @@ pub fn derive(dataset: &Dataset) -> Result<RawGraph> {
             }
         }
     }
-    graph
-        .edges
-        .sort_by(|x, y| (x.cable, x.a, x.b).cmp(&(y.cable, y.a, y.b)));
+    graph.edges.sort_by_key(|e| (e.cable, e.a, e.b));
     Ok(graph)
 }
 

@@ -173,6 +173,17 @@ impl LatencyModel {
         params: &LatencyParams,
     ) -> Result<LatencyModel> {
         check_params(params)?;
+        let n = dataset.landings.len();
+        if raw
+            .edges
+            .iter()
+            .any(|e| e.a >= n || e.b >= n || e.cable >= raw.cables.len())
+            || raw.metro.iter().any(|&(a, b, _)| a >= n || b >= n)
+        {
+            return Err(Error::Internal(
+                "latency graph derived from a different dataset".into(),
+            ));
+        }
         let ids: Vec<&str> = raw.cables.iter().map(|c| c.0.as_str()).collect();
         let mut cut = vec![false; raw.cables.len()];
         for id in &params.cut_cables {
@@ -188,8 +199,16 @@ impl LatencyModel {
         let mut add = |edges: &mut Vec<GraphEdge>, a: usize, b: usize, km: f64, e: GraphEdge| {
             let idx = edges.len();
             edges.push(e);
-            adj[a].push(Adj { to: b, km, edge: idx });
-            adj[b].push(Adj { to: a, km, edge: idx });
+            adj[a].push(Adj {
+                to: b,
+                km,
+                edge: idx,
+            });
+            adj[b].push(Adj {
+                to: a,
+                km,
+                edge: idx,
+            });
         };
         for e in &raw.edges {
             let (cid, _, planned) = &raw.cables[e.cable];
@@ -296,25 +315,28 @@ impl LatencyModel {
         };
         let c = &self.country[ci];
         let home = c == "australia" || c == "japan";
-        let mut landings: Vec<(usize, f64)> = (0..self.landings.len())
+        let landings: Vec<(usize, f64)> = (0..self.landings.len())
             .filter(|&i| &self.country[i] == c)
             .map(|i| (i, distance_km(p, self.landings[i].location)))
             .filter(|&(i, d)| home || i == ci || d <= FOREIGN_ATTACH_MAX_KM)
             .collect();
-        landings.sort_by(|x, y| x.0.cmp(&y.0));
         Attach {
             country: Some(c.clone()),
             landings,
         }
     }
 
-    /// True if a direct terrestrial route between two attached places is allowed.
-    fn terrestrial_ok(&self, a: &Attach, b: &Attach, gc_km: f64) -> bool {
+    /// Whether a direct terrestrial route between two attached places may exist: `None` if
+    /// they are in different countries, `Some(limit_km)` otherwise (infinite in Australia
+    /// and Japan, [`FOREIGN_ATTACH_MAX_KM`] elsewhere).
+    fn terrestrial_limit(&self, a: &Attach, b: &Attach) -> Option<f64> {
         match (&a.country, &b.country) {
-            (Some(x), Some(y)) if x == y => {
-                x == "australia" || x == "japan" || gc_km <= FOREIGN_ATTACH_MAX_KM
-            }
-            _ => false,
+            (Some(x), Some(y)) if x == y => Some(if x == "australia" || x == "japan" {
+                f64::INFINITY
+            } else {
+                FOREIGN_ATTACH_MAX_KM
+            }),
+            _ => None,
         }
     }
 
@@ -337,7 +359,7 @@ impl LatencyModel {
         let a = self.attach(from);
         let b = self.attach(to);
         let mut best: Option<(f64, Option<(usize, f64)>)> = None;
-        if self.terrestrial_ok(&a, &b, gc) {
+        if self.terrestrial_limit(&a, &b).is_some_and(|lim| gc <= lim) {
             best = Some((rf * gc, None));
         }
         let sources: Vec<(usize, f64)> = a.landings.iter().map(|&(i, d)| (i, rf * d)).collect();
@@ -398,10 +420,7 @@ impl LatencyModel {
         Some(RttPath {
             rtt_ms,
             floor_ms,
-            landings: nodes
-                .iter()
-                .map(|&i| self.landings[i].id.clone())
-                .collect(),
+            landings: nodes.iter().map(|&i| self.landings[i].id.clone()).collect(),
             cables,
             terrestrial_origin_km: origin_km,
             cable_km,
@@ -488,9 +507,9 @@ impl LatencyModel {
                     .enumerate()
                     .map(|(ci, (c, ca))| {
                         let mut km = f64::INFINITY;
-                        if finite(s) && finite(c) {
+                        if let Some(lim) = self.terrestrial_limit(sa, ca) {
                             let gc = distance_km(*s, *c);
-                            if self.terrestrial_ok(sa, ca, gc) {
+                            if gc <= lim {
                                 km = rf * gc;
                             }
                         }

@@ -62,31 +62,137 @@ pub mod fixture {
     /// (multi-landing, no route), and a planned cable.
     pub fn dataset() -> Dataset {
         let landings = vec![
-            landing("alexandria-nsw-australia", "Alexandria, NSW, Australia", 151.196209, -33.913674, "Australia"),
-            landing("brookvale-nsw-australia", "Brookvale, NSW, Australia", 151.273991, -33.761157, "Australia"),
-            landing("chikura-japan", "Chikura, Japan", 139.954663, 34.976658, "Japan"),
-            landing("hermosa-beach-ca-united-states", "Hermosa Beach, CA, United States", -118.399549, 33.862233, "United States"),
-            landing("kahe-point-hi-united-states", "Kahe Point, HI, United States", -158.130582, 21.353982, "United States"),
-            landing("kitaibaraki-japan", "Kitaibaraki, Japan", 140.750951, 36.801783, "Japan"),
-            landing("maroochydore-qld-australia", "Maroochydore, QLD, Australia", 153.089443, -26.651845, "Australia"),
-            landing("maruyama-japan", "Maruyama, Japan", 139.975467, 35.005433, "Japan"),
-            landing("minamiboso-japan", "Minamiboso, Japan", 139.960979, 34.974078, "Japan"),
-            landing("morro-bay-ca-united-states", "Morro Bay, CA, United States", -120.847203, 35.366681, "United States"),
-            landing("oxford-falls-nsw-australia", "Oxford Falls, NSW, Australia", 151.245084, -33.737386, "Australia"),
-            landing("paddington-nsw-australia", "Paddington, NSW, Australia", 151.228678, -33.882123, "Australia"),
-            landing("perth-wa-australia", "Perth, WA, Australia", 115.857219, -31.953439, "Australia"),
+            landing(
+                "alexandria-nsw-australia",
+                "Alexandria, NSW, Australia",
+                151.196209,
+                -33.913674,
+                "Australia",
+            ),
+            landing(
+                "brookvale-nsw-australia",
+                "Brookvale, NSW, Australia",
+                151.273991,
+                -33.761157,
+                "Australia",
+            ),
+            landing(
+                "chikura-japan",
+                "Chikura, Japan",
+                139.954663,
+                34.976658,
+                "Japan",
+            ),
+            landing(
+                "hermosa-beach-ca-united-states",
+                "Hermosa Beach, CA, United States",
+                -118.399549,
+                33.862233,
+                "United States",
+            ),
+            landing(
+                "kahe-point-hi-united-states",
+                "Kahe Point, HI, United States",
+                -158.130582,
+                21.353982,
+                "United States",
+            ),
+            landing(
+                "kitaibaraki-japan",
+                "Kitaibaraki, Japan",
+                140.750951,
+                36.801783,
+                "Japan",
+            ),
+            landing(
+                "maroochydore-qld-australia",
+                "Maroochydore, QLD, Australia",
+                153.089443,
+                -26.651845,
+                "Australia",
+            ),
+            landing(
+                "maruyama-japan",
+                "Maruyama, Japan",
+                139.975467,
+                35.005433,
+                "Japan",
+            ),
+            landing(
+                "minamiboso-japan",
+                "Minamiboso, Japan",
+                139.960979,
+                34.974078,
+                "Japan",
+            ),
+            landing(
+                "morro-bay-ca-united-states",
+                "Morro Bay, CA, United States",
+                -120.847203,
+                35.366681,
+                "United States",
+            ),
+            landing(
+                "oxford-falls-nsw-australia",
+                "Oxford Falls, NSW, Australia",
+                151.245084,
+                -33.737386,
+                "Australia",
+            ),
+            landing(
+                "paddington-nsw-australia",
+                "Paddington, NSW, Australia",
+                151.228678,
+                -33.882123,
+                "Australia",
+            ),
+            landing(
+                "perth-wa-australia",
+                "Perth, WA, Australia",
+                115.857219,
+                -31.953439,
+                "Australia",
+            ),
             landing("piti-guam", "Piti, Guam", 144.694742, 13.464655, "Guam"),
-            landing("raglan-new-zealand", "Raglan, New Zealand", 174.871794, -37.801406, "New Zealand"),
+            landing(
+                "raglan-new-zealand",
+                "Raglan, New Zealand",
+                174.871794,
+                -37.801406,
+                "New Zealand",
+            ),
             landing("shima-japan", "Shima, Japan", 136.874281, 34.33689, "Japan"),
-            landing("takapuna-new-zealand", "Takapuna, New Zealand", 174.767921, -36.787834, "New Zealand"),
-            landing("tanguisson-point-guam", "Tanguisson Point, Guam", 144.809347, 13.549098, "Guam"),
-            landing("tuas-singapore", "Tuas, Singapore", 103.64621, 1.338646, "Singapore"),
+            landing(
+                "takapuna-new-zealand",
+                "Takapuna, New Zealand",
+                174.767921,
+                -36.787834,
+                "New Zealand",
+            ),
+            landing(
+                "tanguisson-point-guam",
+                "Tanguisson Point, Guam",
+                144.809347,
+                13.549098,
+                "Guam",
+            ),
+            landing(
+                "tuas-singapore",
+                "Tuas, Singapore",
+                103.64621,
+                1.338646,
+                "Singapore",
+            ),
         ];
         let mut cables = vec![
             cable(
                 "japan-guam-australia-south-jga-s",
                 "Japan-Guam-Australia South (JGA-S)",
-                &["brookvale-nsw-australia", "maroochydore-qld-australia", "piti-guam"],
+                &[
+                    "brookvale-nsw-australia",
+                    "maroochydore-qld-australia",
+                    "piti-guam",
+                ],
                 Some(7081.0),
             ),
             cable(
@@ -122,7 +228,11 @@ pub mod fixture {
             cable(
                 "jupiter",
                 "JUPITER",
-                &["maruyama-japan", "shima-japan", "hermosa-beach-ca-united-states"],
+                &[
+                    "maruyama-japan",
+                    "shima-japan",
+                    "hermosa-beach-ca-united-states",
+                ],
                 Some(14557.0),
             ),
         ];
@@ -286,7 +396,11 @@ fn sydney_tokyo_goes_by_cable_within_ten_percent_of_azure() {
     // Azure P50 Australia East – Japan East: 104 ms (latency/rtt_calibration.csv).
     assert!((r.rtt_ms - 104.0).abs() <= 10.4, "{r:?}");
     assert!(r.rtt_ms >= r.floor_ms);
-    assert!((r.floor_ms - 2.0 * 0.0049 * 7_820.0).abs() < 1.0, "{}", r.floor_ms);
+    assert!(
+        (r.floor_ms - 2.0 * 0.0049 * 7_820.0).abs() < 1.0,
+        "{}",
+        r.floor_ms
+    );
     assert!(!r.cables.is_empty());
     assert_eq!(r.landings.len(), r.legs.len() + 1);
     // The RTT is the formula over the reported parts.
@@ -355,7 +469,10 @@ fn unknown_cut_cable_is_a_usage_error_with_close_matches() {
     let e = LatencyModel::build(&fixture::dataset(), &p).unwrap_err();
     assert!(matches!(e, Error::Usage { .. }), "{e}");
     let s = e.to_string();
-    assert!(s.contains("indigo-wst") && s.contains("`indigo-west`"), "{s}");
+    assert!(
+        s.contains("indigo-wst") && s.contains("`indigo-west`"),
+        "{s}"
+    );
     p.cut_cables = vec!["JGA".into()];
     let s = LatencyModel::build(&fixture::dataset(), &p)
         .unwrap_err()
@@ -374,7 +491,11 @@ fn bad_parameters_are_rejected() {
 #[test]
 fn planned_cables_only_when_asked() {
     let p = calibrated();
-    let uses = |m: &LatencyModel| m.edges().iter().any(|e| e.cable.as_deref() == Some("planned-direct"));
+    let uses = |m: &LatencyModel| {
+        m.edges()
+            .iter()
+            .any(|e| e.cable.as_deref() == Some("planned-direct"))
+    };
     assert!(!uses(&model(&p)));
     let mut q = p.clone();
     q.include_planned = true;
@@ -399,34 +520,52 @@ fn edge_lengths_follow_the_documented_rules() {
             .clone()
     };
     // Two landings: the system length.
-    let e = find("japan-guam-australia-north-jga-n", "piti-guam", "minamiboso-japan");
+    let e = find(
+        "japan-guam-australia-north-jga-n",
+        "piti-guam",
+        "minamiboso-japan",
+    );
     assert_eq!(e.km, 2600.0);
     // Given segment.
-    assert_eq!(find("indigo-west", "perth-wa-australia", "tuas-singapore").km, 4400.0);
+    assert_eq!(
+        find("indigo-west", "perth-wa-australia", "tuas-singapore").km,
+        4400.0
+    );
     // Multi-landing without route: great circle × 1.15.
     let ds = fixture::dataset();
     let pos = |id: &str| ds.landings.iter().find(|l| l.id == id).unwrap().location;
-    let e = find("japan-guam-australia-south-jga-s", "brookvale-nsw-australia", "piti-guam");
+    let e = find(
+        "japan-guam-australia-south-jga-s",
+        "brookvale-nsw-australia",
+        "piti-guam",
+    );
     let gc = distance_km(pos("brookvale-nsw-australia"), pos("piti-guam"));
     assert!((e.km - gc * 1.15).abs() < 1e-6, "{} {}", e.km, gc);
     assert_eq!(e.source, "great-circle");
     // Multi-landing with a route: along the route, longer than the great circle.
-    let e = find("australia-japan-cable-ajc", "oxford-falls-nsw-australia", "maruyama-japan");
+    let e = find(
+        "australia-japan-cable-ajc",
+        "oxford-falls-nsw-australia",
+        "maruyama-japan",
+    );
     let gc = distance_km(pos("oxford-falls-nsw-australia"), pos("maruyama-japan"));
     assert_eq!(e.source, "drawn-route");
     assert!(e.km > gc * 1.05 && e.km < 12_700.0, "{} {}", e.km, gc);
     // Metro links join the Sydney landings and the two Guam landings, not Sydney–Perth.
-    assert!(m.edges().iter().any(|e| e.cable.is_none()
-        && e.from == "piti-guam"
-        && e.to == "tanguisson-point-guam"));
+    assert!(m
+        .edges()
+        .iter()
+        .any(|e| e.cable.is_none() && e.from == "piti-guam" && e.to == "tanguisson-point-guam"));
     assert!(m
         .edges()
         .iter()
         .filter(|e| e.cable.is_none())
         .all(|e| e.km < 50.0 * 1.3 + 1e-9));
     // Slack multiplies cable edges.
-    let mut p = LatencyParams::default();
-    p.cable_slack = 1.1;
+    let p = LatencyParams {
+        cable_slack: 1.1,
+        ..LatencyParams::default()
+    };
     let m2 = model(&p);
     let e2 = m2
         .edges()
@@ -453,20 +592,20 @@ fn matrix_equals_per_pair_rtt() {
         SYDNEY,
         MELBOURNE,
         PERTH_CITY,
-        LonLat::new(133.88, -23.70),  // Alice Springs
-        LonLat::new(146.82, -19.26),  // Townsville
-        LonLat::new(138.60, -34.93),  // Adelaide
-        LonLat::new(147.33, -42.88),  // Hobart
-        LonLat::new(149.13, -35.28),  // Canberra
-        LonLat::new(130.84, -12.46),  // Darwin
-        LonLat::new(118.60, -20.31),  // Port Hedland
+        LonLat::new(133.88, -23.70), // Alice Springs
+        LonLat::new(146.82, -19.26), // Townsville
+        LonLat::new(138.60, -34.93), // Adelaide
+        LonLat::new(147.33, -42.88), // Hobart
+        LonLat::new(149.13, -35.28), // Canberra
+        LonLat::new(130.84, -12.46), // Darwin
+        LonLat::new(118.60, -20.31), // Port Hedland
     ];
     let cities = vec![
         TOKYO,
         OSAKA,
-        LonLat::new(130.40, 33.59),  // Fukuoka
-        LonLat::new(141.35, 43.06),  // Sapporo
-        LonLat::new(127.68, 26.21),  // Naha
+        LonLat::new(130.40, 33.59), // Fukuoka
+        LonLat::new(141.35, 43.06), // Sapporo
+        LonLat::new(127.68, 26.21), // Naha
         SINGAPORE,
         SYDNEY,
     ];
@@ -509,11 +648,32 @@ proptest! {
 #[test]
 fn calibration_on_the_fixture_is_within_bounds_and_fits() {
     let obs = vec![
-        Observation { name: "Sydney–Tokyo".into(), from: SYDNEY, to: TOKYO, rtt_ms: 104.0 },
-        Observation { name: "Tokyo–Osaka".into(), from: TOKYO, to: OSAKA, rtt_ms: 11.0 },
-        Observation { name: "Sydney–Melbourne".into(), from: SYDNEY, to: MELBOURNE, rtt_ms: 15.0 },
+        Observation {
+            name: "Sydney–Tokyo".into(),
+            from: SYDNEY,
+            to: TOKYO,
+            rtt_ms: 104.0,
+        },
+        Observation {
+            name: "Tokyo–Osaka".into(),
+            from: TOKYO,
+            to: OSAKA,
+            rtt_ms: 11.0,
+        },
+        Observation {
+            name: "Sydney–Melbourne".into(),
+            from: SYDNEY,
+            to: MELBOURNE,
+            rtt_ms: 15.0,
+        },
     ];
-    let r = calibrate(&fixture::dataset(), &LatencyParams::default(), &obs, &CalibrationGrid::default()).unwrap();
+    let r = calibrate(
+        &fixture::dataset(),
+        &LatencyParams::default(),
+        &obs,
+        &CalibrationGrid::default(),
+    )
+    .unwrap();
     let p = &r.params;
     assert!((1.1..=1.8).contains(&p.route_factor));
     assert!((1.0..=1.15).contains(&p.cable_slack));
@@ -524,7 +684,10 @@ fn calibration_on_the_fixture_is_within_bounds_and_fits() {
     }
     // The grid optimum is no worse than the default parameters.
     let m = model(&LatencyParams::default());
-    let sse_default: f64 = obs.iter().map(|o| (m.rtt(o.from, o.to).unwrap().rtt_ms - o.rtt_ms).powi(2)).sum();
+    let sse_default: f64 = obs
+        .iter()
+        .map(|o| (m.rtt(o.from, o.to).unwrap().rtt_ms - o.rtt_ms).powi(2))
+        .sum();
     assert!(r.rms_ms.powi(2) * 3.0 <= sse_default + 1e-9);
     assert_eq!(r.evaluated, 71 * 31 * 101);
 }
@@ -540,7 +703,13 @@ fn public_calibration_fits_azure_and_generalises() {
     let ds = public::dataset(&dir);
     let obs = Observation::read_csv(&dir.join("latency/rtt_calibration.csv")).unwrap();
     assert_eq!(obs.len(), 3);
-    let r = calibrate(&ds, &LatencyParams::default(), &obs, &CalibrationGrid::default()).unwrap();
+    let r = calibrate(
+        &ds,
+        &LatencyParams::default(),
+        &obs,
+        &CalibrationGrid::default(),
+    )
+    .unwrap();
     eprintln!("{}", serde_json::to_string_pretty(&r).unwrap());
     for res in &r.residuals {
         assert!(res.residual_ms.abs() <= 0.1 * res.observed_ms, "{res:?}");
@@ -550,7 +719,11 @@ fn public_calibration_fits_azure_and_generalises() {
         let rt = m.rtt(a, b).unwrap();
         eprintln!("{name}: {:.1} ms via {:?}", rt.rtt_ms, rt.cables);
         assert!(rt.rtt_ms >= rt.floor_ms);
-        assert!((lo..=hi).contains(&rt.rtt_ms), "{name}: {:.1} not in {lo}..{hi}: {rt:?}", rt.rtt_ms);
+        assert!(
+            (lo..=hi).contains(&rt.rtt_ms),
+            "{name}: {:.1} not in {lo}..{hi}: {rt:?}",
+            rt.rtt_ms
+        );
     }
 }
 
@@ -588,5 +761,8 @@ fn cli_rejects_swapped_lat_lon_with_a_hint() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("-33.87,151.21") && err.contains("swapped"), "{err}");
+    assert!(
+        err.contains("-33.87,151.21") && err.contains("swapped"),
+        "{err}"
+    );
 }
