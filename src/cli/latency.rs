@@ -43,6 +43,25 @@ pub fn run(args: &LatencyArgs, out: &mut dyn Write) -> Result<()> {
         Some(p) => Dataset::load(p)?,
         None => Dataset::embedded()?,
     };
+    let needs_names = from_xy.is_none() || to_xy.is_none();
+    let demand = if needs_names {
+        Demand::embedded().map(|d| d.nodes)
+    } else {
+        Ok(Vec::new())
+    };
+    report(args, json, &dataset, &demand, out)
+}
+
+/// Resolves the places, builds the model and writes the route (`run` after loading).
+fn report(
+    args: &LatencyArgs,
+    json: bool,
+    dataset: &Dataset,
+    demand: &Result<Vec<DemandNode>>,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let from_xy = parse_lonlat("--from", &args.from)?;
+    let to_xy = parse_lonlat("--to", &args.to)?;
     let mut params = match &args.data.scenario {
         Some(p) => load_scenario(p)?.latency,
         None => LatencyParams::default(),
@@ -52,15 +71,9 @@ pub fn run(args: &LatencyArgs, out: &mut dyn Write) -> Result<()> {
             params.cut_cables.push(c.clone());
         }
     }
-    let needs_names = from_xy.is_none() || to_xy.is_none();
-    let demand = if needs_names {
-        Demand::embedded().map(|d| d.nodes)
-    } else {
-        Ok(Vec::new())
-    };
-    let from = resolve("--from", &args.from, from_xy, &demand, &dataset.landings)?;
-    let to = resolve("--to", &args.to, to_xy, &demand, &dataset.landings)?;
-    let model = LatencyModel::build(&dataset, &params)?;
+    let from = resolve("--from", &args.from, from_xy, demand, &dataset.landings)?;
+    let to = resolve("--to", &args.to, to_xy, demand, &dataset.landings)?;
+    let model = LatencyModel::build(dataset, &params)?;
     let Some(path) = model.rtt(from.location, to.location) else {
         return Err(Error::Infeasible {
             diagnosis: format!(
@@ -369,6 +382,127 @@ mod tests {
         assert!(parse_lonlat("--from", "200,100").is_err());
         assert_eq!(parse_lonlat("--from", "tokyo").unwrap(), None);
         assert_eq!(parse_lonlat("--from", "a,b").unwrap(), None);
+    }
+
+    fn args(from: &str, to: &str, cut: &[&str]) -> LatencyArgs {
+        LatencyArgs {
+            from: from.into(),
+            to: to.into(),
+            data: crate::cli::DataArgs {
+                cut_cables: cut.iter().map(|s| s.to_string()).collect(),
+                ..Default::default()
+            },
+            format: "text".into(),
+        }
+    }
+
+    fn dataset() -> Dataset {
+        let mut landings = landings();
+        landings.push(LandingStation {
+            id: "brookvale-nsw-australia".into(),
+            name: "Brookvale, NSW, Australia".into(),
+            location: LonLat::new(151.273991, -33.761157),
+            country: "Australia".into(),
+        });
+        landings.push(LandingStation {
+            id: "minamiboso-japan".into(),
+            name: "Minamiboso, Japan".into(),
+            location: LonLat::new(139.960979, 34.974078),
+            country: "Japan".into(),
+        });
+        let cable = |id: &str, name: &str, a: &str, b: &str, km: f64| sitefind::data::CableSystem {
+            id: id.into(),
+            name: name.into(),
+            landing_ids: vec![a.into(), b.into()],
+            length_km: Some(km),
+            segments: vec![],
+            route: vec![],
+            rfs_year: None,
+            planned: false,
+        };
+        Dataset {
+            source: "<test>".into(),
+            landings,
+            cables: vec![
+                cable(
+                    "jga-n",
+                    "Japan-Guam-Australia North (JGA-N)",
+                    "piti-guam",
+                    "minamiboso-japan",
+                    2600.0,
+                ),
+                cable(
+                    "jga-s",
+                    "Japan-Guam-Australia South (JGA-S)",
+                    "brookvale-nsw-australia",
+                    "piti-guam",
+                    7081.0,
+                ),
+            ],
+            ..Dataset::default()
+        }
+    }
+
+    #[test]
+    fn text_and_json_reports_show_the_path_and_parameters() {
+        let ds = dataset();
+        let demand = Ok(Vec::new());
+        let mut out = Vec::new();
+        report(
+            &args("151.21,-33.87", "minamiboso", &[]),
+            false,
+            &ds,
+            &demand,
+            &mut out,
+        )
+        .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        for want in [
+            "rtt_ms",
+            "floor_ms",
+            "Japan-Guam-Australia South (JGA-S) [jga-s] -> Piti, Guam [piti-guam]",
+            "Japan-Guam-Australia North (JGA-N) [jga-n] -> Minamiboso, Japan",
+            "route_factor 1.3",
+        ] {
+            assert!(text.contains(want), "missing {want:?} in\n{text}");
+        }
+        let mut out = Vec::new();
+        report(
+            &args("151.21,-33.87", "139.69,35.69", &[]),
+            true,
+            &ds,
+            &demand,
+            &mut out,
+        )
+        .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        let rtt = v["route"]["rtt_ms"].as_f64().unwrap();
+        let floor = v["route"]["floor_ms"].as_f64().unwrap();
+        // 2 × 0.0049 × (1.3 × gc legs + 9,681 km of cable) + 2 ms.
+        assert!(rtt > floor && (96.0..100.0).contains(&rtt), "{v}");
+        assert_eq!(v["route"]["cables"], serde_json::json!(["jga-s", "jga-n"]));
+        // Cutting a cable of the only route: no route, an infeasible error naming the cut.
+        let e = report(
+            &args("151.21,-33.87", "139.69,35.69", &["jga-s"]),
+            false,
+            &ds,
+            &demand,
+            &mut Vec::new(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("no route") && e.contains("jga-s"), "{e}");
+        // Unknown cut id.
+        let e = report(
+            &args("151.21,-33.87", "139.69,35.69", &["jga-x"]),
+            false,
+            &ds,
+            &demand,
+            &mut Vec::new(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("jga-x") && e.contains("`jga-n`"), "{e}");
     }
 
     #[test]

@@ -766,3 +766,25 @@ fn cli_rejects_swapped_lat_lon_with_a_hint() {
         "{err}"
     );
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(30))]
+    #[test]
+    fn matrix_equals_rtt_on_random_pairs(
+        sites in proptest::collection::vec((112.0f64..154.0, -44.0f64..-10.0), 1..6),
+        cities in proptest::collection::vec((-180.0f64..180.0, -60.0f64..60.0), 1..6),
+    ) {
+        let m = model(&calibrated());
+        let s: Vec<LonLat> = sites.iter().map(|&(x, y)| LonLat::new(x, y)).collect();
+        let c: Vec<LonLat> = cities.iter().map(|&(x, y)| LonLat::new(x, y)).collect();
+        let mat = m.rtt_matrix(&s, &c);
+        for (i, a) in s.iter().enumerate() {
+            for (j, b) in c.iter().enumerate() {
+                match m.rtt(*a, *b) {
+                    Some(r) => prop_assert!((mat.rtt_ms[i][j] - r.rtt_ms).abs() < 1e-9),
+                    None => prop_assert!(mat.rtt_ms[i][j].is_infinite()),
+                }
+            }
+        }
+    }
+}
