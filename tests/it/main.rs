@@ -3,4 +3,5 @@
 
 mod common;
 mod data;
+mod latency;
 mod public_data;

@@ -1,0 +1,471 @@
+//! Derivation of cable edges (landing → landing fibre km) from a dataset's cable systems.
+//!
+//! This is the parameter-independent part of the latency graph: it is computed once per
+//! dataset and then scaled by [`LatencyParams`](crate::scenario::LatencyParams) (slack, cuts,
+//! route factor for the metro links) in [`super::LatencyModel`].
+//!
+//! # Rules (in order of preference)
+//! 1. **Published segments**: a cable's `segments` are used as given (`length_km`).
+//! 2. **Two landings, no segments**: the published system length `length_km`; if missing, the
+//!    length of the drawn route; if no route either, great-circle × [`NO_ROUTE_DETOUR`].
+//! 3. **Several landings, no segments, drawn route present**: every pair of landings of the
+//!    cable is joined by the distance *along the drawn route* (the route's lines become a small
+//!    graph whose vertices are snapped to 1e-4°, line ends within [`ROUTE_JOIN_KM`] of another
+//!    line are joined, each landing is attached to its nearest route vertex), scaled by
+//!    `published length / drawn length` clamped to [`DRAWN_SCALE_MIN`]..=[`DRAWN_SCALE_MAX`]
+//!    (the drawings are schematic; the published length includes every branch, like the drawn
+//!    total). Joining all pairs (not only consecutive landings) gives the right length through
+//!    branching units; shortest paths never prefer a detour through an intermediate landing
+//!    because the along-route distances obey the triangle inequality. A pair the route does
+//!    not connect falls back to rule 4.
+//! 4. **Several landings, no segments, no route**: every pair joined by great-circle ×
+//!    [`NO_ROUTE_DETOUR`].
+//!
+//! Every edge is at least the geodesic distance between its two landings (a shorter stated
+//! length is a data error; the geodesic is used). This is what makes every modelled RTT at
+//! least the great-circle floor (triangle inequality of the geodesic distance).
+
+use crate::data::{CableSystem, Dataset, LonLat};
+use crate::error::{Error, Issues, Location, Result};
+use crate::spatial::geodesy::distance_km;
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
+
+/// Submarine cable length / great-circle distance used when nothing better is known.
+///
+/// Source: the public TeleGeography snapshot (`cables_au_jp.csv`): for the two-landing systems
+/// longer than 1,000 km the published length over the great circle is 1.05 (TGA), 1.07
+/// (JGA-N), 1.09 (Gondwana-1, Unity), 1.12 (Endeavour), with outliers 1.47 (INDIGO-Central,
+/// around the south coast) and 2.3 (RJCN); 1.15 is slightly above the typical value.
+pub const NO_ROUTE_DETOUR: f64 = 1.15;
+
+/// Lowest scale applied to a drawn route (published / drawn length). The snapshot's ratios
+/// range from 0.81 (North West Cable System) to 1.42 (HSCS), median 1.07.
+pub const DRAWN_SCALE_MIN: f64 = 0.8;
+
+/// Highest scale applied to a drawn route (published / drawn length).
+pub const DRAWN_SCALE_MAX: f64 = 1.5;
+
+/// Line ends of a drawn route closer than this to another line of the same cable are joined
+/// (drawings do not always share the branching-unit vertex exactly), km.
+pub const ROUTE_JOIN_KM: f64 = 50.0;
+
+/// A landing farther than this from its cable's drawn route is joined by great circle instead
+/// of along the route, km.
+pub const ROUTE_ATTACH_MAX_KM: f64 = 300.0;
+
+/// One derived cable edge between two landings (unscaled: no slack applied).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawEdge {
+    /// Index of the cable in [`RawGraph::cables`].
+    pub cable: usize,
+    /// Landing index (into the dataset's landings) at one end.
+    pub a: usize,
+    /// Landing index at the other end.
+    pub b: usize,
+    /// Fibre km before slack (≥ geodesic distance between the ends).
+    pub km: f64,
+    /// Where the length comes from (`published-segment`, `system-length`, `drawn-route`,
+    /// `great-circle`), with `+geodesic-floor` appended when the floor applied.
+    pub source: String,
+}
+
+/// The parameter-independent cable edges of a dataset.
+#[derive(Debug, Clone, Default)]
+pub struct RawGraph {
+    /// Cable ids, names and planned flags, in dataset order.
+    pub cables: Vec<(String, String, bool)>,
+    /// Edges, sorted by (cable, a, b).
+    pub edges: Vec<RawEdge>,
+    /// Pairs of landings of one country closer than [`super::METRO_LINK_MAX_KM`]:
+    /// (a, b, geodesic km), a < b, sorted.
+    pub metro: Vec<(usize, usize, f64)>,
+}
+
+/// Derives the cable edges of `dataset` (see the module doc for the rules).
+///
+/// Fails with every cable that names an unknown landing or has a non-positive length.
+pub fn derive(dataset: &Dataset) -> Result<RawGraph> {
+    let index: HashMap<&str, usize> = dataset
+        .landings
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.id.as_str(), i))
+        .collect();
+    let mut issues = Issues::new();
+    let file = if dataset.source.is_empty() {
+        "<dataset>".to_string()
+    } else {
+        dataset.source.clone()
+    };
+    let mut graph = RawGraph::default();
+    for (ci, cable) in dataset.cables.iter().enumerate() {
+        graph
+            .cables
+            .push((cable.id.clone(), cable.name.clone(), cable.planned));
+        let at = |field: &str| {
+            Location::file(file.clone())
+                .record(format!("cable[{ci}] \"{}\"", cable.id))
+                .field(field)
+        };
+        let mut ok = true;
+        for id in cable
+            .landing_ids
+            .iter()
+            .chain(cable.segments.iter().flat_map(|s| [&s.from, &s.to]))
+        {
+            if !index.contains_key(id.as_str()) {
+                issues.push(
+                    at("landing_ids"),
+                    "the id of a landing station in the landing layer",
+                    format!("`{id}`"),
+                    "add the landing station or fix the id (`sitefind validate` lists all problems)",
+                );
+                ok = false;
+            }
+        }
+        for (si, s) in cable.segments.iter().enumerate() {
+            if !(s.length_km.is_finite() && s.length_km > 0.0) {
+                issues.push(
+                    at(&format!("segments[{si}].length_km")),
+                    "a length in km > 0",
+                    s.length_km.to_string(),
+                    "fix the segment length",
+                );
+                ok = false;
+            }
+        }
+        if !ok {
+            continue;
+        }
+        let lid = |id: &str| index.get(id).copied().unwrap_or(0);
+        let pos = |i: usize| dataset.landings[i].location;
+        if !cable.segments.is_empty() {
+            for s in &cable.segments {
+                let (a, b) = (lid(&s.from), lid(&s.to));
+                if a == b {
+                    continue;
+                }
+                push_edge(&mut graph, ci, a, b, s.length_km, "published-segment", pos);
+            }
+            continue;
+        }
+        let mut ids: Vec<usize> = cable.landing_ids.iter().map(|id| lid(id)).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.len() < 2 {
+            continue;
+        }
+        if ids.len() == 2 {
+            let (a, b) = (ids[0], ids[1]);
+            let drawn = route_length_km(cable);
+            match (cable.length_km.filter(|k| *k > 0.0), drawn) {
+                (Some(km), _) => push_edge(&mut graph, ci, a, b, km, "system-length", pos),
+                (None, Some(km)) => push_edge(&mut graph, ci, a, b, km, "drawn-route", pos),
+                (None, None) => {
+                    let km = distance_km(pos(a), pos(b)) * NO_ROUTE_DETOUR;
+                    push_edge(&mut graph, ci, a, b, km, "great-circle", pos)
+                }
+            }
+            continue;
+        }
+        let along = along_route(cable, &ids.iter().map(|&i| pos(i)).collect::<Vec<_>>());
+        for (x, &a) in ids.iter().enumerate() {
+            for (y, &b) in ids.iter().enumerate().skip(x + 1) {
+                match along.as_ref().and_then(|m| m[x][y]) {
+                    Some(km) => push_edge(&mut graph, ci, a, b, km, "drawn-route", pos),
+                    None => {
+                        let km = distance_km(pos(a), pos(b)) * NO_ROUTE_DETOUR;
+                        push_edge(&mut graph, ci, a, b, km, "great-circle", pos)
+                    }
+                }
+            }
+        }
+    }
+    issues.into_result(())?;
+    let countries: Vec<String> = dataset
+        .landings
+        .iter()
+        .map(|l| l.country.to_lowercase())
+        .collect();
+    for a in 0..dataset.landings.len() {
+        for b in (a + 1)..dataset.landings.len() {
+            if countries[a] != countries[b] {
+                continue;
+            }
+            let d = distance_km(dataset.landings[a].location, dataset.landings[b].location);
+            if d < super::METRO_LINK_MAX_KM && d > 0.0 {
+                graph.metro.push((a, b, d));
+            }
+        }
+    }
+    graph.edges.sort_by_key(|e| (e.cable, e.a, e.b));
+    Ok(graph)
+}
+
+fn push_edge(
+    graph: &mut RawGraph,
+    cable: usize,
+    a: usize,
+    b: usize,
+    km: f64,
+    source: &str,
+    pos: impl Fn(usize) -> LonLat,
+) {
+    let (a, b) = if a < b { (a, b) } else { (b, a) };
+    let floor = distance_km(pos(a), pos(b));
+    let (km, source) = if km >= floor {
+        (km, source.to_string())
+    } else {
+        (floor, format!("{source}+geodesic-floor"))
+    };
+    graph.edges.push(RawEdge {
+        cable,
+        a,
+        b,
+        km,
+        source,
+    });
+}
+
+/// Total geodesic length of a cable's drawn route, if it has one.
+fn route_length_km(cable: &CableSystem) -> Option<f64> {
+    let km: f64 = cable
+        .route
+        .iter()
+        .map(|line| crate::spatial::geodesy::path_length_km(line))
+        .sum();
+    (km > 0.0).then_some(km)
+}
+
+#[derive(PartialEq)]
+struct Item(f64, usize);
+impl Eq for Item {}
+impl Ord for Item {
+    fn cmp(&self, other: &Self) -> Ordering {
+        other.0.total_cmp(&self.0).then(other.1.cmp(&self.1))
+    }
+}
+impl PartialOrd for Item {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// Along-route km between every pair of `points` (landings), scaled by published / drawn
+/// length; `None` for the whole matrix when the cable has no route, `None` per pair when the
+/// route does not connect the two (or a landing is too far from the route).
+#[allow(clippy::type_complexity)]
+fn along_route(cable: &CableSystem, points: &[LonLat]) -> Option<Vec<Vec<Option<f64>>>> {
+    let drawn = route_length_km(cable)?;
+    let scale = cable
+        .length_km
+        .filter(|k| *k > 0.0)
+        .map_or(1.0, |k| (k / drawn).clamp(DRAWN_SCALE_MIN, DRAWN_SCALE_MAX));
+    // Vertices snapped to 1e-4 degree.
+    let mut vid: BTreeMap<(i64, i64), usize> = BTreeMap::new();
+    let mut verts: Vec<LonLat> = Vec::new();
+    let mut adj: Vec<Vec<(usize, f64)>> = Vec::new();
+    let mut line_vids: Vec<Vec<usize>> = Vec::new();
+    for line in &cable.route {
+        let mut ids = Vec::with_capacity(line.len());
+        for p in line {
+            if !(p.lon.is_finite() && p.lat.is_finite()) {
+                continue;
+            }
+            let key = ((p.lon * 1e4).round() as i64, (p.lat * 1e4).round() as i64);
+            let id = *vid.entry(key).or_insert_with(|| {
+                verts.push(*p);
+                adj.push(Vec::new());
+                verts.len() - 1
+            });
+            ids.push(id);
+        }
+        for w in ids.windows(2) {
+            if w[0] != w[1] {
+                let d = distance_km(verts[w[0]], verts[w[1]]);
+                adj[w[0]].push((w[1], d));
+                adj[w[1]].push((w[0], d));
+            }
+        }
+        line_vids.push(ids);
+    }
+    if verts.is_empty() {
+        return None;
+    }
+    // Join each line end to the nearest vertex of another line when close.
+    for (li, ids) in line_vids.iter().enumerate() {
+        for &end in [ids.first(), ids.last()].into_iter().flatten() {
+            let mut best: Option<(f64, usize)> = None;
+            for (lj, other) in line_vids.iter().enumerate() {
+                if lj == li || other.contains(&end) {
+                    continue;
+                }
+                for &v in other {
+                    let d = distance_km(verts[end], verts[v]);
+                    if best.is_none_or(|(bd, _)| d < bd) {
+                        best = Some((d, v));
+                    }
+                }
+            }
+            if let Some((d, v)) = best {
+                if d <= ROUTE_JOIN_KM && d > 0.0 {
+                    adj[end].push((v, d));
+                    adj[v].push((end, d));
+                }
+            }
+        }
+    }
+    // Attach each landing to its nearest route vertex.
+    let attach: Vec<Option<(usize, f64)>> = points
+        .iter()
+        .map(|p| {
+            verts
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (i, distance_km(*p, *v)))
+                .min_by(|x, y| x.1.total_cmp(&y.1))
+                .filter(|(_, d)| *d <= ROUTE_ATTACH_MAX_KM)
+        })
+        .collect();
+    let n = points.len();
+    let mut out = vec![vec![None; n]; n];
+    for x in 0..n {
+        let Some((vx, ox)) = attach[x] else { continue };
+        let dist = dijkstra(&adj, vx);
+        for y in (x + 1)..n {
+            let Some((vy, oy)) = attach[y] else { continue };
+            if dist[vy].is_finite() {
+                let km = (ox + dist[vy] + oy) * scale;
+                out[x][y] = Some(km);
+                out[y][x] = Some(km);
+            }
+        }
+    }
+    Some(out)
+}
+
+fn dijkstra(adj: &[Vec<(usize, f64)>], source: usize) -> Vec<f64> {
+    let mut dist = vec![f64::INFINITY; adj.len()];
+    let mut heap = BinaryHeap::new();
+    dist[source] = 0.0;
+    heap.push(Item(0.0, source));
+    while let Some(Item(d, u)) = heap.pop() {
+        if d > dist[u] {
+            continue;
+        }
+        for &(v, w) in &adj[u] {
+            let nd = d + w;
+            if nd < dist[v] {
+                dist[v] = nd;
+                heap.push(Item(nd, v));
+            }
+        }
+    }
+    dist
+}
+
+/// An error for a cable id that is not in the dataset, listing close matches.
+pub fn unknown_cable(id: &str, known: &[&str]) -> Error {
+    let close = close_matches(id, known, 5);
+    let hint = if close.is_empty() {
+        "cable ids are TeleGeography slugs (e.g. `japan-guam-australia-south-jga-s`); \
+         `sitefind validate` loads the dataset and the cables file lists every id"
+            .to_string()
+    } else {
+        format!(
+            "did you mean {}? (`sitefind validate` loads the dataset; the cables file lists every id)",
+            close
+                .iter()
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    Error::usage(
+        format!("--cut-cable / latency.cut_cables: unknown cable id `{id}`"),
+        hint,
+    )
+}
+
+/// Up to `max` entries of `known` that resemble `query` (case-insensitive substring either
+/// way, or a small edit distance), best first.
+pub fn close_matches(query: &str, known: &[&str], max: usize) -> Vec<String> {
+    let q = query.to_lowercase();
+    let mut scored: Vec<(usize, &str)> = known
+        .iter()
+        .filter_map(|k| {
+            let kl = k.to_lowercase();
+            let d = if !q.is_empty() && (kl.contains(&q) || q.contains(&kl)) {
+                0
+            } else {
+                let d = levenshtein(&q, &kl);
+                let tol = (q.chars().count().max(4)) / 3;
+                if d > tol {
+                    return None;
+                }
+                d
+            };
+            Some((d, *k))
+        })
+        .collect();
+    scored.sort();
+    scored.dedup();
+    scored
+        .into_iter()
+        .take(max)
+        .map(|(_, k)| k.to_string())
+        .collect()
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn levenshtein_and_close_matches() {
+        assert_eq!(levenshtein("kitten", "sitting"), 3);
+        let known = ["jga-s", "jga-n", "ajc", "indigo-west"];
+        assert_eq!(close_matches("JGA", &known, 5), vec!["jga-n", "jga-s"]);
+        assert_eq!(close_matches("indigo-wst", &known, 5), vec!["indigo-west"]);
+        assert!(close_matches("zzzzzzzz", &known, 5).is_empty());
+    }
+
+    #[test]
+    fn along_route_follows_branches() {
+        // A trunk A–B with a branch from the midpoint to C; landings at A, B, C.
+        let a = LonLat::new(150.0, -30.0);
+        let m = LonLat::new(150.0, -20.0);
+        let b = LonLat::new(150.0, -10.0);
+        let c = LonLat::new(155.0, -20.0);
+        let cable = CableSystem {
+            id: "t".into(),
+            name: "T".into(),
+            landing_ids: vec![],
+            length_km: None,
+            segments: vec![],
+            route: vec![vec![a, m, b], vec![m, c]],
+            rfs_year: None,
+            planned: false,
+        };
+        let m2 = along_route(&cable, &[a, b, c]).unwrap();
+        let ab = m2[0][1].unwrap();
+        let ac = m2[0][2].unwrap();
+        assert!((ab - distance_km(a, b)).abs() < 1.0);
+        assert!((ac - (distance_km(a, m) + distance_km(m, c))).abs() < 1.0);
+    }
+}
