@@ -63,7 +63,7 @@ fn report(
     let from_xy = parse_lonlat("--from", &args.from)?;
     let to_xy = parse_lonlat("--to", &args.to)?;
     let mut params = match &args.data.scenario {
-        Some(p) => load_scenario(p)?.latency,
+        Some(p) => super::load_scenario(p)?.latency,
         None => LatencyParams::default(),
     };
     for c in &args.data.cut_cables {
@@ -311,26 +311,6 @@ fn resolve(
         ),
         hint,
     ))
-}
-
-/// Reads a scenario file: TOML, or JSON when the name ends in `.json`.
-fn load_scenario(path: &Path) -> Result<Scenario> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::read(path, e))?;
-    let label = path.display().to_string();
-    let is_json = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
-    let parsed = if is_json {
-        serde_json::from_str::<Scenario>(&text).map_err(|e| e.to_string())
-    } else {
-        toml::from_str::<Scenario>(&text).map_err(|e| e.to_string())
-    };
-    parsed.map_err(|message| Error::Parse {
-        at: sitefind::error::Location::file(label),
-        message,
-        hint: "see the README's scenario section for the fields (unknown fields are rejected)"
-            .into(),
-    })
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use sitefind::Result;
 use std::io::Write;
 use std::path::PathBuf;
 
+mod calibrate;
 mod candidates;
 mod cflp;
 mod latency;
@@ -45,6 +46,8 @@ pub enum Command {
     Latency(LatencyArgs),
     /// Solve an OR-Library capacitated facility location instance.
     Cflp(CflpArgs),
+    /// Fit the latency model's free parameters to measured round-trip times.
+    Calibrate(CalibrateArgs),
 }
 
 /// Options shared by commands that read a dataset.
@@ -201,6 +204,67 @@ pub struct CflpArgs {
     pub format: String,
 }
 
+/// Arguments of `sitefind calibrate`.
+#[derive(Debug, Clone, Args)]
+pub struct CalibrateArgs {
+    /// Measured RTTs: CSV with from_name, from_lon, from_lat, to_name, to_lon, to_lat, rtt_ms
+    /// (the format of latency/rtt_calibration.csv).
+    #[arg(long, value_name = "CSV")]
+    pub observations: PathBuf,
+    /// Dataset and scenario options.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Grid for the route factor: MIN,MAX,STEP.
+    #[arg(long, value_name = "MIN,MAX,STEP", default_value = "1.10,1.80,0.01")]
+    pub route_factor: String,
+    /// Grid for the cable slack: MIN,MAX,STEP.
+    #[arg(long, value_name = "MIN,MAX,STEP", default_value = "1.00,1.15,0.005")]
+    pub cable_slack: String,
+    /// Grid for the equipment overhead, ms: MIN,MAX,STEP.
+    #[arg(long, value_name = "MIN,MAX,STEP", default_value = "0,5,0.05")]
+    pub overhead_ms: String,
+    /// stdout format: text (default) or json.
+    #[arg(long, value_name = "FORMAT", default_value = "text")]
+    pub format: String,
+}
+
+/// Loads the dataset named by `--data` (or the embedded one).
+pub fn load_dataset(data: &DataArgs) -> Result<sitefind::data::Dataset> {
+    match &data.data {
+        Some(p) => sitefind::data::Dataset::load(p),
+        None => sitefind::data::Dataset::embedded(),
+    }
+}
+
+/// Reads a scenario file (TOML, or JSON by extension), validated.
+pub fn load_scenario(path: &std::path::Path) -> Result<sitefind::scenario::Scenario> {
+    sitefind::scenario::Scenario::from_file(path)
+}
+
+/// The scenario from `--scenario` (or the defaults) with `--cut-cable` and `--region` applied.
+pub fn scenario_from(data: &DataArgs) -> Result<sitefind::scenario::Scenario> {
+    let mut s = match &data.scenario {
+        Some(p) => load_scenario(p)?,
+        None => sitefind::scenario::Scenario::default(),
+    };
+    s.latency.cut_cables.extend(data.cut_cables.iter().cloned());
+    s.candidates.regions.extend(data.regions.iter().cloned());
+    Ok(s)
+}
+
+/// Checks a `--format` value against the allowed names; returns it in lower case.
+pub fn format_arg(value: &str, allowed: &[&str]) -> Result<String> {
+    let v = value.to_ascii_lowercase();
+    if allowed.contains(&v.as_str()) {
+        Ok(v)
+    } else {
+        Err(sitefind::Error::usage(
+            format!("--format: unknown format `{value}`"),
+            format!("use one of: {}", allowed.join(", ")),
+        ))
+    }
+}
+
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
     let stdout = std::io::stdout();
@@ -212,6 +276,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Candidates(args)) => candidates::run(&args, &mut out),
         Some(Command::Latency(args)) => latency::run(&args, &mut out),
         Some(Command::Cflp(args)) => cflp::run(&args, &mut out),
+        Some(Command::Calibrate(args)) => calibrate::run(&args, &mut out),
     };
     let flushed = out.flush();
     result?;
