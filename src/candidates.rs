@@ -207,7 +207,7 @@ pub fn generate(ds: &Dataset, params: &CandidateParams) -> Result<Vec<Candidate>
         .par_iter()
         .enumerate()
         .filter_map(|(i, s)| {
-            if !s.operational || !(s.voltage_kv >= params.min_voltage_kv) {
+            if !s.operational || s.voltage_kv < params.min_voltage_kv {
                 return None;
             }
             let near_zone = !idx
@@ -364,7 +364,7 @@ pub fn densify(
         }
     }
     for l in &ds.lines {
-        if !l.operational || !(l.voltage_kv >= params.min_voltage_kv) || l.path.is_empty() {
+        if !l.operational || l.voltage_kv < params.min_voltage_kv || l.path.is_empty() {
             continue;
         }
         let mut k = 0usize;

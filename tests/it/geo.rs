@@ -378,7 +378,10 @@ fn candidates_on_hand_built_dataset() {
     assert_eq!(near.zone_id.as_deref(), Some("N1"));
     let zkm = near.zone_km.unwrap();
     let expect = distance_km(near.location, LonLat::new(148.6, -32.25)) - 30.0;
-    assert!((zkm - expect).abs() < 1e-9 && zkm > 20.0 && zkm < 50.0, "{zkm}");
+    assert!(
+        (zkm - expect).abs() < 1e-9 && zkm > 20.0 && zkm < 50.0,
+        "{zkm}"
+    );
     assert_eq!(near.substation_km, Some(0.0));
     assert_eq!(near.max_mw, 300.0);
     assert_eq!(near.state, "NSW");
@@ -483,7 +486,10 @@ fn invalid_candidate_params_are_rejected() {
         ..CandidateParams::default()
     };
     let err = candidates::generate(&ds, &params).unwrap_err().to_string();
-    assert!(err.contains("rez_radius_km") && err.contains("mineral_radius_km"), "{err}");
+    assert!(
+        err.contains("rez_radius_km") && err.contains("mineral_radius_km"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -552,5 +558,7 @@ fn embedded_candidates_are_deterministic() {
     let a = candidates::generate(&ds, &CandidateParams::default()).unwrap();
     let b = candidates::generate(&ds, &CandidateParams::default()).unwrap();
     assert_eq!(a, b);
-    assert!(a.iter().all(|c| c.landing_km.is_some() && c.substation_km.is_some()));
+    assert!(a
+        .iter()
+        .all(|c| c.landing_km.is_some() && c.substation_km.is_some()));
 }
