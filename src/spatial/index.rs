@@ -43,6 +43,22 @@ fn sort_hits(hits: &mut [(usize, f64)]) {
 }
 
 /// An R-tree over positions; each entry carries its index in the layer it was built from.
+///
+/// ```
+/// use sitefind::data::LonLat;
+/// use sitefind::spatial::PointIndex;
+/// let idx = PointIndex::new(vec![
+///     LonLat::new(151.21, -33.87), // Sydney
+///     LonLat::new(144.96, -37.81), // Melbourne
+///     LonLat::new(153.03, -27.47), // Brisbane
+/// ]);
+/// let canberra = LonLat::new(149.13, -35.28);
+/// let (i, km) = idx.nearest(canberra).unwrap();
+/// assert_eq!(i, 0);
+/// assert!((km - 248.0).abs() < 5.0, "{km}");
+/// let near: Vec<usize> = idx.within_km(canberra, 500.0).into_iter().map(|h| h.0).collect();
+/// assert_eq!(near, [0, 1]);
+/// ```
 #[derive(Debug, Clone)]
 pub struct PointIndex {
     tree: RTree<PointItem>,

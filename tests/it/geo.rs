@@ -562,3 +562,40 @@ fn embedded_candidates_are_deterministic() {
         .iter()
         .all(|c| c.landing_km.is_some() && c.substation_km.is_some()));
 }
+
+#[test]
+fn embedded_candidates_cli_json_and_geojson() {
+    let dir = tempfile::tempdir().unwrap();
+    let geo = dir.path().join("candidates.geojson");
+    let out = std::process::Command::new(crate::common::sitefind_bin())
+        .args(["candidates", "--format", "json", "--quiet", "--geojson"])
+        .arg(&geo)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let cands = doc["candidates"].as_array().unwrap();
+    assert!(cands.len() >= 300, "{}", cands.len());
+    let city = doc["cities"][0]["id"].as_str().unwrap().to_string();
+    let key = format!("rtt_ms_{city}");
+    // Sites reach Japan through the cable graph, never faster than light in fibre allows.
+    let rtts: Vec<f64> = cands.iter().filter_map(|c| c[&key].as_f64()).collect();
+    assert!(
+        rtts.len() * 10 >= cands.len() * 9,
+        "{} of {} timed",
+        rtts.len(),
+        cands.len()
+    );
+    assert!(rtts.iter().all(|&t| t > 50.0));
+    let fc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&geo).unwrap()).unwrap();
+    assert_eq!(fc["type"], "FeatureCollection");
+    assert_eq!(fc["features"].as_array().unwrap().len(), cands.len());
+    assert_eq!(fc["bbox"].as_array().unwrap().len(), 4);
+    // Only the output file is left in the folder (no temporary file).
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}
