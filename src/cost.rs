@@ -1,1 +1,445 @@
-//! (Stub: being written.)
+//! The annual cost model (model.md §5): every component per site, annualised with the
+//! capital recovery factor, in AUD per year.
+//!
+//! | component | formula (per year) | default (source) |
+//! |---|---|---|
+//! | building + M&E capex | CRF × `capex_aud_per_mw` × MW | A$14 M per MW IT (Stojkovic et al.; US$9.5/W at 0.65 USD/AUD) |
+//! | fixed site cost | CRF × `site_fixed_aud` per opened site | A$25 M (assumption) |
+//! | grid connection (reV) | CRF × (`substation_km` × `line_cost_aud_per_mw_km` + `tie_in_aud_per_mw`) × MW | US$2,279 per MW-km, US$14,000 per MW (NREL reV `transmission.py`) |
+//! | REZ network expansion | CRF × `expansion_cost_aud_per_mw` × MW beyond the zone's limit | AEMO 2025 IASR (the zone's data) |
+//! | energy | `utilisation` × PUE × 8,760 h × price × MW | utilisation 0.8 |
+//! | PUE | `pue_base` + `pue_per_deg_c` × max(0, mean_temp_c − `pue_reference_temp_c`) | 1.15 + 0.01/°C above 15 °C (assumption) |
+//! | energy price | `renewable_share` × PPA + (1 − share) × wholesale; no zone → all wholesale | share 0.7 |
+//! | PPA | LCOE = (CRF × `renewable_capex_aud_per_mw` + `renewable_fom_aud_per_mw_yr`) / (CF × 8,760) | CF = max(zone solar CF, zone wind CF), else `default_capacity_factor` 0.30 |
+//! | network | `backhaul_aud_per_km_yr` × `landing_km` per opened site | A$2,000 per km per year (assumption) |
+
+use crate::candidates::Candidate;
+use crate::data::RenewableZone;
+use crate::error::{Issues, Location, Result};
+use crate::scenario::{crf, CostParams};
+use serde::{Deserialize, Serialize};
+
+/// Hours in a (non-leap) year.
+pub const HOURS_PER_YEAR: f64 = 8760.0;
+
+/// The cost model: validated parameters and their capital recovery factor.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CostModel {
+    params: CostParams,
+    crf: f64,
+}
+
+/// One site's annual cost rates: a fixed part paid if the site is opened and a part per MW
+/// of IT capacity built. Every component is visible.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SiteCostRates {
+    /// CRF × site_fixed_aud, AUD per year.
+    pub site_fixed_aud_per_yr: f64,
+    /// backhaul_aud_per_km_yr × landing_km, AUD per year (0 without a landing station).
+    pub network_aud_per_yr: f64,
+    /// CRF × capex_aud_per_mw, AUD per MW per year.
+    pub capex_aud_per_mw_yr: f64,
+    /// CRF × (substation_km × line_cost_aud_per_mw_km + tie_in_aud_per_mw), AUD per MW per
+    /// year (tie-in only without a substation: such a site has `max_mw` 0 anyway).
+    pub grid_aud_per_mw_yr: f64,
+    /// Power usage effectiveness at the site's mean temperature.
+    pub pue: f64,
+    /// Regional wholesale price (or the default when the region is unknown), AUD per MWh.
+    pub wholesale_aud_per_mwh: f64,
+    /// Capacity factor of the zone's best resource (or the default), fraction; `None`
+    /// without a zone.
+    pub capacity_factor: Option<f64>,
+    /// Renewable PPA price (LCOE at that capacity factor), AUD per MWh; `None` without a zone.
+    pub ppa_aud_per_mwh: Option<f64>,
+    /// Blended energy price, AUD per MWh.
+    pub energy_price_aud_per_mwh: f64,
+    /// utilisation × PUE × 8,760 × energy price, AUD per MW (IT) per year.
+    pub energy_aud_per_mw_yr: f64,
+}
+
+impl SiteCostRates {
+    /// Cost per year of opening the site, whatever its size: site fixed + network, AUD.
+    pub fn fixed_aud_per_yr(&self) -> f64 {
+        self.site_fixed_aud_per_yr + self.network_aud_per_yr
+    }
+
+    /// Cost per year per MW of IT built: capex + grid connection + energy, AUD per MW.
+    pub fn per_mw_aud_per_yr(&self) -> f64 {
+        self.capex_aud_per_mw_yr + self.grid_aud_per_mw_yr + self.energy_aud_per_mw_yr
+    }
+
+    /// The annual cost of a site of `capacity_mw` (opened if `capacity_mw > 0`), with its
+    /// share of REZ network expansion (`rez_expansion_aud_per_yr`, already annualised).
+    pub fn breakdown(&self, capacity_mw: f64, rez_expansion_aud_per_yr: f64) -> CostBreakdown {
+        let open = if capacity_mw > 0.0 { 1.0 } else { 0.0 };
+        let capex_aud = self.capex_aud_per_mw_yr * capacity_mw;
+        let site_fixed_aud = self.site_fixed_aud_per_yr * open;
+        let grid_connection_aud = self.grid_aud_per_mw_yr * capacity_mw;
+        let energy_aud = self.energy_aud_per_mw_yr * capacity_mw;
+        let network_aud = self.network_aud_per_yr * open;
+        CostBreakdown {
+            capex_aud,
+            site_fixed_aud,
+            grid_connection_aud,
+            rez_expansion_aud: rez_expansion_aud_per_yr,
+            energy_aud,
+            network_aud,
+            total_aud: capex_aud
+                + site_fixed_aud
+                + grid_connection_aud
+                + rez_expansion_aud_per_yr
+                + energy_aud
+                + network_aud,
+        }
+    }
+}
+
+/// One site's annual cost by component, AUD per year.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct CostBreakdown {
+    /// Building + M&E capital, annualised.
+    pub capex_aud: f64,
+    /// Fixed site cost (land, fibre, permits), annualised.
+    pub site_fixed_aud: f64,
+    /// Spur line and tie-in to the substation, annualised.
+    pub grid_connection_aud: f64,
+    /// Share of REZ network expansion, annualised.
+    pub rez_expansion_aud: f64,
+    /// Electricity.
+    pub energy_aud: f64,
+    /// Backhaul fibre to the landing station.
+    pub network_aud: f64,
+    /// Sum of the above.
+    pub total_aud: f64,
+}
+
+impl CostModel {
+    /// A cost model after checking every parameter (all problems are listed).
+    ///
+    /// # Errors
+    /// [`crate::Error::Invalid`] naming each parameter out of range.
+    pub fn new(params: &CostParams) -> Result<CostModel> {
+        let mut issues = Issues::new();
+        let p = params;
+        let mut check = |field: &str, v: f64, ok: bool, expected: &str, hint: &str| {
+            if !v.is_finite() || !ok {
+                issues.push(
+                    Location::file("scenario").record("cost").field(field),
+                    expected,
+                    v.to_string(),
+                    hint,
+                );
+            }
+        };
+        check(
+            "discount_rate",
+            p.discount_rate,
+            (0.0..1.0).contains(&p.discount_rate),
+            "a fraction in [0, 1)",
+            "7 % is 0.07, not 7",
+        );
+        check(
+            "lifetime_years",
+            p.lifetime_years,
+            p.lifetime_years >= 1.0,
+            "a number of years ≥ 1",
+            "",
+        );
+        for (field, v) in [
+            ("capex_aud_per_mw", p.capex_aud_per_mw),
+            ("site_fixed_aud", p.site_fixed_aud),
+            ("line_cost_aud_per_mw_km", p.line_cost_aud_per_mw_km),
+            ("tie_in_aud_per_mw", p.tie_in_aud_per_mw),
+            ("renewable_capex_aud_per_mw", p.renewable_capex_aud_per_mw),
+            ("renewable_fom_aud_per_mw_yr", p.renewable_fom_aud_per_mw_yr),
+            ("default_price_aud_per_mwh", p.default_price_aud_per_mwh),
+            ("backhaul_aud_per_km_yr", p.backhaul_aud_per_km_yr),
+            ("pue_per_deg_c", p.pue_per_deg_c),
+        ] {
+            check(field, v, v >= 0.0, "a finite number ≥ 0", "");
+        }
+        check(
+            "usd_per_aud",
+            p.usd_per_aud,
+            p.usd_per_aud > 0.0,
+            "an exchange rate > 0 (USD per AUD)",
+            "e.g. 0.65",
+        );
+        for (field, v) in [
+            ("utilisation", p.utilisation),
+            ("default_capacity_factor", p.default_capacity_factor),
+        ] {
+            check(
+                field,
+                v,
+                v > 0.0 && v <= 1.0,
+                "a fraction in (0, 1]",
+                "80 % is 0.8",
+            );
+        }
+        check(
+            "renewable_share",
+            p.renewable_share,
+            (0.0..=1.0).contains(&p.renewable_share),
+            "a fraction in [0, 1]",
+            "70 % is 0.7",
+        );
+        check(
+            "pue_base",
+            p.pue_base,
+            p.pue_base >= 1.0,
+            "a PUE ≥ 1",
+            "PUE is total facility power / IT power, at least 1",
+        );
+        check(
+            "pue_reference_temp_c",
+            p.pue_reference_temp_c,
+            true,
+            "a finite temperature, °C",
+            "",
+        );
+        check(
+            "default_temp_c",
+            p.default_temp_c,
+            true,
+            "a finite temperature, °C",
+            "",
+        );
+        issues.into_result(CostModel {
+            crf: crf(p.discount_rate, p.lifetime_years),
+            params: params.clone(),
+        })
+    }
+
+    /// The parameters.
+    pub fn params(&self) -> &CostParams {
+        &self.params
+    }
+
+    /// The capital recovery factor CRF(discount_rate, lifetime_years), per year.
+    pub fn crf(&self) -> f64 {
+        self.crf
+    }
+
+    /// PUE at a mean temperature: pue_base + pue_per_deg_c × max(0, t − reference).
+    pub fn pue(&self, mean_temp_c: f64) -> f64 {
+        self.params.pue_base
+            + self.params.pue_per_deg_c * (mean_temp_c - self.params.pue_reference_temp_c).max(0.0)
+    }
+
+    /// The capacity factor used for a zone's PPA: the larger of its solar and wind capacity
+    /// factors, else `default_capacity_factor`.
+    pub fn capacity_factor(&self, zone: &RenewableZone) -> f64 {
+        match (zone.solar_capacity_factor, zone.wind_capacity_factor) {
+            (Some(s), Some(w)) => s.max(w),
+            (Some(x), None) | (None, Some(x)) => x,
+            (None, None) => self.params.default_capacity_factor,
+        }
+        .clamp(1e-6, 1.0)
+    }
+
+    /// Renewable LCOE at capacity factor `cf`, AUD per MWh:
+    /// (CRF × renewable_capex + renewable_fom) / (cf × 8,760).
+    pub fn lcoe_aud_per_mwh(&self, cf: f64) -> f64 {
+        (self.crf * self.params.renewable_capex_aud_per_mw
+            + self.params.renewable_fom_aud_per_mw_yr)
+            / (cf * HOURS_PER_YEAR)
+    }
+
+    /// Annualised REZ expansion cost per MW beyond the zone's limit: CRF ×
+    /// expansion_cost_aud_per_mw (first tranche), AUD per MW per year.
+    pub fn rez_expansion_aud_per_mw_yr(&self, zone: &RenewableZone) -> f64 {
+        self.crf * zone.expansion_cost_aud_per_mw
+    }
+
+    /// The annual cost rates of a candidate powered by `zone` (its [`Candidate::zone_id`]'s
+    /// zone, or `None`: then the energy is all bought at the wholesale price, since there is no
+    /// REZ to sign a PPA in).
+    pub fn site_rates(&self, c: &Candidate, zone: Option<&RenewableZone>) -> SiteCostRates {
+        let p = &self.params;
+        let (wholesale, temp) = if c.region_known {
+            (c.price_aud_per_mwh, c.mean_temp_c)
+        } else {
+            (p.default_price_aud_per_mwh, p.default_temp_c)
+        };
+        let pue = self.pue(temp);
+        let capacity_factor = zone.map(|z| self.capacity_factor(z));
+        let ppa = capacity_factor.map(|cf| self.lcoe_aud_per_mwh(cf));
+        let energy_price = match ppa {
+            Some(ppa) => p.renewable_share * ppa + (1.0 - p.renewable_share) * wholesale,
+            None => wholesale,
+        };
+        SiteCostRates {
+            site_fixed_aud_per_yr: self.crf * p.site_fixed_aud,
+            network_aud_per_yr: p.backhaul_aud_per_km_yr * c.landing_km.unwrap_or(0.0),
+            capex_aud_per_mw_yr: self.crf * p.capex_aud_per_mw,
+            grid_aud_per_mw_yr: self.crf
+                * (c.substation_km.unwrap_or(0.0) * p.line_cost_aud_per_mw_km
+                    + p.tie_in_aud_per_mw),
+            pue,
+            wholesale_aud_per_mwh: wholesale,
+            capacity_factor,
+            ppa_aud_per_mwh: ppa,
+            energy_price_aud_per_mwh: energy_price,
+            energy_aud_per_mw_yr: p.utilisation * pue * HOURS_PER_YEAR * energy_price,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::candidates::CandidateKind;
+    use crate::data::LonLat;
+
+    fn candidate(substation_km: f64, landing_km: f64, price: f64, temp_c: f64) -> Candidate {
+        Candidate {
+            id: "sub:x".into(),
+            name: "X".into(),
+            kind: CandidateKind::RezSubstation,
+            location: LonLat::new(150.0, -33.0),
+            state: "NSW".into(),
+            region_id: Some("NSW1".into()),
+            region_known: true,
+            substation_id: Some("x".into()),
+            substation_name: Some("X".into()),
+            substation_km: Some(substation_km),
+            substation_kv: Some(330.0),
+            zone_id: Some("N1".into()),
+            zone_name: Some("Zone".into()),
+            zone_km: Some(0.0),
+            landing_id: Some("l".into()),
+            landing_name: Some("L".into()),
+            landing_km: Some(landing_km),
+            minerals_within: 0,
+            nearest_mineral_id: None,
+            nearest_mineral_name: None,
+            nearest_mineral_km: None,
+            line_km: None,
+            price_aud_per_mwh: price,
+            mean_temp_c: temp_c,
+            max_mw: 1000.0,
+            max_mw_source: "voltage class 275 kV".into(),
+        }
+    }
+
+    fn zone(solar: Option<f64>, wind: Option<f64>) -> RenewableZone {
+        RenewableZone {
+            id: "N1".into(),
+            name: "Zone".into(),
+            region: "NSW1".into(),
+            centre: LonLat::new(150.0, -33.0),
+            radius_km: 50.0,
+            polygon: None,
+            network_limit_mw: Some(500.0),
+            expansion_cost_aud_per_mw: 400_000.0,
+            expansion_cost_tranche2_aud_per_mw: None,
+            tranche2_after_mw: None,
+            solar_resource_mw: None,
+            wind_resource_mw: None,
+            solar_capacity_factor: solar,
+            wind_capacity_factor: wind,
+        }
+    }
+
+    #[test]
+    fn crf_7_percent_20_years() {
+        let m = CostModel::new(&CostParams::default()).unwrap();
+        assert!((m.crf() - 0.094_392_9).abs() < 1e-6, "{}", m.crf());
+    }
+
+    #[test]
+    fn rev_grid_connection_check() {
+        // NREL reV: 50 km spur × US$2,279 per MW-km + US$14,000 per MW tie-in = US$127,950 per MW.
+        let params = CostParams {
+            line_cost_aud_per_mw_km: 2279.0,
+            tie_in_aud_per_mw: 14_000.0,
+            ..CostParams::default()
+        };
+        let m = CostModel::new(&params).unwrap();
+        let r = m.site_rates(&candidate(50.0, 100.0, 100.0, 15.0), None);
+        assert!((r.grid_aud_per_mw_yr / m.crf() - 127_950.0).abs() < 1e-6);
+        // Defaults are the same figures in AUD at 0.65 USD per AUD.
+        let d = CostModel::new(&CostParams::default()).unwrap();
+        let r = d.site_rates(&candidate(50.0, 100.0, 100.0, 15.0), None);
+        assert!((r.grid_aud_per_mw_yr / d.crf() - 127_950.0 / 0.65).abs() < 1e-6);
+    }
+
+    #[test]
+    fn pue_formula() {
+        let m = CostModel::new(&CostParams::default()).unwrap();
+        assert!((m.pue(25.0) - 1.25).abs() < 1e-12);
+        assert!((m.pue(10.0) - 1.15).abs() < 1e-12);
+        assert!((m.pue(15.0) - 1.15).abs() < 1e-12);
+    }
+
+    #[test]
+    fn lcoe_for_known_capacity_factor() {
+        let m = CostModel::new(&CostParams::default()).unwrap();
+        // (0.0943929 × 1.9e6 + 25,000) / (0.30 × 8,760) = 77.757 AUD/MWh (by hand).
+        assert!((m.lcoe_aud_per_mwh(0.30) - 77.7574).abs() < 1e-3);
+        // The zone's better resource is used.
+        assert!((m.capacity_factor(&zone(Some(0.25), Some(0.35))) - 0.35).abs() < 1e-12);
+        assert!((m.capacity_factor(&zone(None, None)) - 0.30).abs() < 1e-12);
+    }
+
+    #[test]
+    fn full_breakdown_hand_computed() {
+        let m = CostModel::new(&CostParams::default()).unwrap();
+        let c = candidate(10.0, 200.0, 100.0, 20.0);
+        let z = zone(Some(0.25), Some(0.35));
+        let r = m.site_rates(&c, Some(&z));
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-6 * b.abs().max(1.0);
+        assert!(close(r.site_fixed_aud_per_yr, 2_359_823.143_581));
+        assert!(close(r.network_aud_per_yr, 400_000.0));
+        assert!(close(r.capex_aud_per_mw_yr, 1_321_500.960_406));
+        assert!(close(r.grid_aud_per_mw_yr, 5_342.639_597));
+        assert!(close(r.pue, 1.20));
+        assert!(close(r.ppa_aud_per_mwh.unwrap(), 66.649_236));
+        assert!(close(r.energy_price_aud_per_mwh, 76.654_466));
+        assert!(close(r.energy_aud_per_mw_yr, 644_633.393_111));
+        let b = r.breakdown(100.0, 1.0e6);
+        assert!(close(b.total_aud, 200_907_522.454_986), "{}", b.total_aud);
+        assert!(close(b.rez_expansion_aud, 1.0e6));
+        assert!(close(
+            b.capex_aud + b.site_fixed_aud + b.grid_connection_aud + b.energy_aud + b.network_aud,
+            b.total_aud - 1.0e6
+        ));
+        // A closed site costs nothing.
+        assert_eq!(r.breakdown(0.0, 0.0).total_aud, 0.0);
+        assert!(close(
+            m.rez_expansion_aud_per_mw_yr(&z),
+            400_000.0 * m.crf()
+        ));
+    }
+
+    #[test]
+    fn no_zone_is_all_wholesale_and_unknown_region_uses_defaults() {
+        let m = CostModel::new(&CostParams::default()).unwrap();
+        let mut c = candidate(10.0, 200.0, 100.0, 20.0);
+        let r = m.site_rates(&c, None);
+        assert_eq!(r.ppa_aud_per_mwh, None);
+        assert!((r.energy_price_aud_per_mwh - 100.0).abs() < 1e-12);
+        c.region_known = false;
+        let r = m.site_rates(&c, None);
+        assert!((r.energy_price_aud_per_mwh - 90.0).abs() < 1e-12);
+        assert!((r.pue - 1.18).abs() < 1e-12);
+    }
+
+    #[test]
+    fn invalid_parameters_are_all_listed() {
+        let params = CostParams {
+            discount_rate: 7.0,
+            utilisation: 0.0,
+            pue_base: f64::NAN,
+            ..CostParams::default()
+        };
+        let err = CostModel::new(&params).unwrap_err().to_string();
+        assert!(err.contains("3 problems"), "{err}");
+        assert!(
+            err.contains("discount_rate")
+                && err.contains("utilisation")
+                && err.contains("pue_base")
+        );
+    }
+}

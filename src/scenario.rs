@@ -40,6 +40,50 @@ pub struct CandidateParams {
     pub datacentre_cluster_km: f64,
     /// Restrict candidates to these state codes or region ids (empty = all).
     pub regions: Vec<String>,
+    /// Grid headroom (largest site, MW IT) by substation voltage class, used when a
+    /// substation's `spare_mw` is unknown: the class with the highest `min_voltage_kv` not
+    /// above the substation's voltage applies; below every class the headroom is 0.
+    /// Default [`HeadroomClass::default_table`] (assumptions, see there).
+    pub headroom: Vec<HeadroomClass>,
+}
+
+/// One row of the voltage-class headroom table ([`CandidateParams::headroom`]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeadroomClass {
+    /// Lowest substation voltage of the class, kV.
+    pub min_voltage_kv: f64,
+    /// New load a substation of this class can take, MW.
+    pub max_mw: f64,
+}
+
+impl HeadroomClass {
+    /// The default table. Every value is an **assumption** (typical thermal ratings of one
+    /// or two transformers / a single circuit at that voltage, rounded down; no public
+    /// per-substation spare-capacity data exists for most of Australia):
+    ///
+    /// | voltage class | headroom |
+    /// |---|---|
+    /// | 66 kV ≤ kV < 132 | 50 MW |
+    /// | 132 kV ≤ kV < 220 | 300 MW |
+    /// | 220 kV ≤ kV < 275 | 500 MW |
+    /// | 275 / 330 kV (275 ≤ kV < 500) | 1,000 MW |
+    /// | 500 kV and above | 2,000 MW |
+    pub fn default_table() -> Vec<HeadroomClass> {
+        [
+            (66.0, 50.0),
+            (132.0, 300.0),
+            (220.0, 500.0),
+            (275.0, 1000.0),
+            (500.0, 2000.0),
+        ]
+        .into_iter()
+        .map(|(min_voltage_kv, max_mw)| HeadroomClass {
+            min_voltage_kv,
+            max_mw,
+        })
+        .collect()
+    }
 }
 
 impl Default for CandidateParams {
@@ -52,6 +96,7 @@ impl Default for CandidateParams {
             include_existing_datacentres: true,
             datacentre_cluster_km: 25.0,
             regions: Vec::new(),
+            headroom: HeadroomClass::default_table(),
         }
     }
 }

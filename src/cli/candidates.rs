@@ -1,12 +1,578 @@
-//! `sitefind candidates`. (Stub: being written.)
+//! `sitefind candidates`: every candidate site with its attributes, its annual cost at a
+//! reference size ([`REFERENCE_MW`]) and its round-trip time to each demand city; as a text
+//! summary, JSON or CSV on stdout, and optionally as an RFC 7946 GeoJSON file.
+//!
+//! The scenario-file reader ([`load_scenario`]) and the GeoJSON / atomic-write helpers live
+//! here for now, in small self-contained functions, so that they can move to `report/`.
 
 use super::CandidatesArgs;
+use serde_json::{json, Map, Value};
+use sitefind::candidates::{self, Candidate};
+use sitefind::cost::{CostBreakdown, CostModel, SiteCostRates};
+use sitefind::data::{Dataset, Demand, DemandNode};
+use sitefind::error::Location;
+use sitefind::latency::LatencyModel;
+use sitefind::scenario::Scenario;
 use sitefind::{Error, Result};
+use std::collections::BTreeMap;
 use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The IT capacity at which each candidate is priced in this listing, MW. A listing needs one
+/// size to compare sites; 100 MW is a typical hyperscale building (the optimiser chooses
+/// real sizes in `sitefind solve`).
+pub const REFERENCE_MW: f64 = 100.0;
+
+/// Rows shown in the text summary.
+const TEXT_ROWS: usize = 25;
 
 /// Runs `sitefind candidates`.
-pub fn run(_args: &CandidatesArgs, _out: &mut dyn Write) -> Result<()> {
-    Err(Error::Internal(
-        "`sitefind candidates` is not implemented yet".into(),
-    ))
+pub fn run(args: &CandidatesArgs, out: &mut dyn Write) -> Result<()> {
+    let format = args.format.to_ascii_lowercase();
+    if !matches!(format.as_str(), "text" | "json" | "csv") {
+        return Err(Error::usage(
+            format!("unknown --format {:?}", args.format),
+            "use text, json or csv",
+        ));
+    }
+    let mut scenario = match &args.data.scenario {
+        Some(path) => load_scenario(path)?,
+        None => Scenario::default(),
+    };
+    if !args.data.regions.is_empty() {
+        scenario.candidates.regions = args.data.regions.clone();
+    }
+    scenario
+        .latency
+        .cut_cables
+        .extend(args.data.cut_cables.iter().cloned());
+
+    let ds = match &args.data.data {
+        Some(path) => Dataset::load(path)?,
+        None => Dataset::embedded()?,
+    };
+    let demand = match &args.demand {
+        Some(path) => Demand::load(path)?,
+        None => Demand::embedded()?,
+    };
+    let cost = CostModel::new(&scenario.cost)?;
+    let cands = candidates::generate(&ds, &scenario.candidates)?;
+    let latency = LatencyModel::build(&ds, &scenario.latency)?;
+    let sites: Vec<_> = cands.iter().map(|c| c.location).collect();
+    let cities: Vec<_> = demand.nodes.iter().map(|n| n.location).collect();
+    let matrix = latency.rtt_matrix(&sites, &cities);
+    if matrix.rtt_ms.len() != sites.len()
+        || matrix.rtt_ms.iter().any(|row| row.len() != cities.len())
+    {
+        return Err(Error::Internal(format!(
+            "RTT matrix has the wrong shape for {} sites × {} cities",
+            sites.len(),
+            cities.len()
+        )));
+    }
+    let rows: Vec<Row> = cands
+        .iter()
+        .zip(matrix.rtt_ms)
+        .map(|(c, rtt_ms)| {
+            let rates = cost.site_rates(c, candidates::zone_of(&ds, c));
+            let breakdown = rates.breakdown(REFERENCE_MW, 0.0);
+            Row {
+                candidate: c,
+                rates,
+                breakdown,
+                rtt_ms,
+            }
+        })
+        .collect();
+
+    if let Some(path) = &args.geojson {
+        let text = serde_json::to_string(&geojson(&rows, &demand.nodes))
+            .map_err(|e| Error::Internal(format!("serialising GeoJSON: {e}")))?;
+        write_atomic(path, text.as_bytes())?;
+        if !args.data.quiet {
+            eprintln!("wrote {} candidates to {}", rows.len(), path.display());
+        }
+    }
+    let w = |e: std::io::Error| Error::write("<stdout>", e);
+    match format.as_str() {
+        "json" => {
+            let doc = json!({
+                "dataset": ds.source,
+                "reference_mw": REFERENCE_MW,
+                "cities": demand.nodes.iter().map(|n| json!({"id": n.id, "name": n.name})).collect::<Vec<_>>(),
+                "candidates": rows.iter().map(|r| Value::Object(record(r, &demand.nodes).into_iter().collect())).collect::<Vec<_>>(),
+            });
+            let text = serde_json::to_string_pretty(&doc)
+                .map_err(|e| Error::Internal(format!("serialising JSON: {e}")))?;
+            writeln!(out, "{text}").map_err(w)?;
+        }
+        "csv" => write_csv(out, &rows, &demand.nodes)?,
+        _ => write_text(out, &rows, &demand.nodes).map_err(w)?,
+    }
+    Ok(())
+}
+
+/// Reads a scenario file: JSON if its name ends in `.json`, else TOML. Unknown fields are
+/// rejected (the [`Scenario`] types deny them), so typos are caught.
+///
+/// # Errors
+/// The file cannot be read, or does not parse as a scenario.
+pub fn load_scenario(path: &Path) -> Result<Scenario> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::read(path, e))?;
+    let is_json = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    let parsed = if is_json {
+        serde_json::from_str(&text).map_err(|e| e.to_string())
+    } else {
+        toml::from_str(&text).map_err(|e| e.to_string())
+    };
+    parsed.map_err(|message| Error::Parse {
+        at: Location::file(path.display().to_string()),
+        message,
+        hint: "a scenario has optional tables [candidates], [latency], [cost], [model], [solver]; \
+               see the README for their fields"
+            .to_string(),
+    })
+}
+
+/// One candidate with its prices and RTTs.
+struct Row<'a> {
+    candidate: &'a Candidate,
+    rates: SiteCostRates,
+    breakdown: CostBreakdown,
+    /// RTT to each city, ms (infinite = no route).
+    rtt_ms: Vec<f64>,
+}
+
+fn num(x: f64) -> Value {
+    // Non-finite numbers (no route) become null.
+    serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number)
+}
+
+fn opt(x: Option<f64>) -> Value {
+    x.map_or(Value::Null, num)
+}
+
+fn opt_str(x: &Option<String>) -> Value {
+    x.as_ref().map_or(Value::Null, |s| Value::String(s.clone()))
+}
+
+/// A candidate as flat `(name, value)` pairs, in a fixed order: attributes, annual cost rates,
+/// the breakdown at [`REFERENCE_MW`], and `rtt_ms_<city id>`. Shared by JSON, CSV and GeoJSON.
+fn record(r: &Row, cities: &[DemandNode]) -> Vec<(String, Value)> {
+    let c = r.candidate;
+    let rt = &r.rates;
+    let b = &r.breakdown;
+    let mut v: Vec<(&str, Value)> = vec![
+        ("id", c.id.clone().into()),
+        ("name", c.name.clone().into()),
+        ("kind", c.kind.as_str().into()),
+        ("lon", num(c.location.lon)),
+        ("lat", num(c.location.lat)),
+        ("state", c.state.clone().into()),
+        ("region_id", opt_str(&c.region_id)),
+        ("region_known", c.region_known.into()),
+        ("substation_id", opt_str(&c.substation_id)),
+        ("substation_name", opt_str(&c.substation_name)),
+        ("substation_km", opt(c.substation_km)),
+        ("substation_kv", opt(c.substation_kv)),
+        ("zone_id", opt_str(&c.zone_id)),
+        ("zone_name", opt_str(&c.zone_name)),
+        ("zone_km", opt(c.zone_km)),
+        ("landing_id", opt_str(&c.landing_id)),
+        ("landing_name", opt_str(&c.landing_name)),
+        ("landing_km", opt(c.landing_km)),
+        ("minerals_within", c.minerals_within.into()),
+        ("nearest_mineral_id", opt_str(&c.nearest_mineral_id)),
+        ("nearest_mineral_name", opt_str(&c.nearest_mineral_name)),
+        ("nearest_mineral_km", opt(c.nearest_mineral_km)),
+        ("line_km", opt(c.line_km)),
+        ("price_aud_per_mwh", num(c.price_aud_per_mwh)),
+        ("mean_temp_c", num(c.mean_temp_c)),
+        ("max_mw", num(c.max_mw)),
+        ("max_mw_source", c.max_mw_source.clone().into()),
+        ("site_fixed_aud_per_yr", num(rt.site_fixed_aud_per_yr)),
+        ("network_aud_per_yr", num(rt.network_aud_per_yr)),
+        ("capex_aud_per_mw_yr", num(rt.capex_aud_per_mw_yr)),
+        ("grid_aud_per_mw_yr", num(rt.grid_aud_per_mw_yr)),
+        ("energy_aud_per_mw_yr", num(rt.energy_aud_per_mw_yr)),
+        ("pue", num(rt.pue)),
+        ("wholesale_aud_per_mwh", num(rt.wholesale_aud_per_mwh)),
+        ("capacity_factor", opt(rt.capacity_factor)),
+        ("ppa_aud_per_mwh", opt(rt.ppa_aud_per_mwh)),
+        ("energy_price_aud_per_mwh", num(rt.energy_price_aud_per_mwh)),
+        ("reference_mw", num(REFERENCE_MW)),
+        ("capex_aud", num(b.capex_aud)),
+        ("site_fixed_aud", num(b.site_fixed_aud)),
+        ("grid_connection_aud", num(b.grid_connection_aud)),
+        ("energy_aud", num(b.energy_aud)),
+        ("network_aud", num(b.network_aud)),
+        ("total_aud", num(b.total_aud)),
+    ];
+    let mut out: Vec<(String, Value)> = v.drain(..).map(|(k, x)| (k.to_string(), x)).collect();
+    for (city, rtt) in cities.iter().zip(&r.rtt_ms) {
+        out.push((format!("rtt_ms_{}", city.id), num(*rtt)));
+    }
+    out
+}
+
+fn write_csv(out: &mut dyn Write, rows: &[Row], cities: &[DemandNode]) -> Result<()> {
+    let err = |e: csv::Error| Error::write("<stdout>", std::io::Error::other(e.to_string()));
+    let mut w = csv::Writer::from_writer(out);
+    let mut header_written = false;
+    for r in rows {
+        let rec = record(r, cities);
+        if !header_written {
+            w.write_record(rec.iter().map(|(k, _)| k.as_str()))
+                .map_err(err)?;
+            header_written = true;
+        }
+        w.write_record(rec.iter().map(|(_, v)| match v {
+            Value::Null => String::new(),
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        }))
+        .map_err(err)?;
+    }
+    w.flush().map_err(|e| Error::write("<stdout>", e))
+}
+
+fn write_text(out: &mut dyn Write, rows: &[Row], cities: &[DemandNode]) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{} candidates (cost at {REFERENCE_MW} MW IT each, AUD per year)",
+        rows.len()
+    )?;
+    let mut by_kind: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut by_state: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut by_zone: BTreeMap<&str, usize> = BTreeMap::new();
+    for r in rows {
+        let c = r.candidate;
+        *by_kind.entry(c.kind.as_str()).or_default() += 1;
+        *by_state
+            .entry(if c.state.is_empty() { "?" } else { &c.state })
+            .or_default() += 1;
+        *by_zone
+            .entry(c.zone_id.as_deref().unwrap_or("(none)"))
+            .or_default() += 1;
+    }
+    for (title, counts) in [
+        ("by kind", &by_kind),
+        ("by state", &by_state),
+        ("by zone", &by_zone),
+    ] {
+        let parts: Vec<String> = counts.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        writeln!(out, "{title:>9}: {}", parts.join(", "))?;
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{:<28} {:<14} {:<5} {:<5} {:>7} {:>8} {:>7} {:>11} {:>9}  best RTT",
+        "id", "kind", "state", "zone", "sub_km", "land_km", "max_mw", "total_aud/y", "energy/MWh"
+    )?;
+    for r in rows.iter().take(TEXT_ROWS) {
+        let c = r.candidate;
+        let best = cities
+            .iter()
+            .zip(&r.rtt_ms)
+            .filter(|(_, t)| t.is_finite())
+            .min_by(|a, b| a.1.total_cmp(b.1))
+            .map_or("-".to_string(), |(city, t)| {
+                format!("{t:.1} ms {}", city.id)
+            });
+        let km = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.1}"));
+        writeln!(
+            out,
+            "{:<28} {:<14} {:<5} {:<5} {:>7} {:>8} {:>7.0} {:>9.1} M {:>9.1}  {}",
+            truncate(&c.id, 28),
+            c.kind.as_str(),
+            c.state,
+            c.zone_id.as_deref().unwrap_or("-"),
+            km(c.substation_km),
+            km(c.landing_km),
+            c.max_mw,
+            r.breakdown.total_aud / 1e6,
+            r.rates.energy_price_aud_per_mwh,
+            best
+        )?;
+    }
+    if rows.len() > TEXT_ROWS {
+        writeln!(
+            out,
+            "… {} more (use --format json or csv for all)",
+            rows.len() - TEXT_ROWS
+        )?;
+    }
+    Ok(())
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(n - 1).collect();
+        t.push('…');
+        t
+    }
+}
+
+/// Rounds a coordinate to 7 decimals (~1 cm), as RFC 7946 recommends.
+fn round7(x: f64) -> f64 {
+    (x * 1e7).round() / 1e7
+}
+
+/// simplestyle-spec marker colour per candidate kind.
+fn marker_color(kind: &str) -> &'static str {
+    match kind {
+        "rez-substation" => "#2ca02c",
+        "backbone" => "#1f77b4",
+        "brownfield" => "#d62728",
+        _ => "#7f7f7f",
+    }
+}
+
+/// An RFC 7946 FeatureCollection of Points with every attribute as properties and a `bbox`.
+fn geojson(rows: &[Row], cities: &[DemandNode]) -> Value {
+    let mut bbox = [
+        f64::INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NEG_INFINITY,
+    ];
+    let features: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            let c = r.candidate;
+            let (lon, lat) = (round7(c.location.lon), round7(c.location.lat));
+            bbox = [
+                bbox[0].min(lon),
+                bbox[1].min(lat),
+                bbox[2].max(lon),
+                bbox[3].max(lat),
+            ];
+            let mut props: Map<String, Value> = record(r, cities).into_iter().collect();
+            props.insert("marker-color".into(), marker_color(c.kind.as_str()).into());
+            props.insert("title".into(), c.name.clone().into());
+            props.insert(
+                "description".into(),
+                format!(
+                    "{} · {} · A${:.1} M/yr at {REFERENCE_MW} MW",
+                    c.kind,
+                    c.zone_name.as_deref().unwrap_or("no REZ"),
+                    r.breakdown.total_aud / 1e6
+                )
+                .into(),
+            );
+            json!({
+                "type": "Feature",
+                "id": c.id,
+                "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                "properties": props,
+            })
+        })
+        .collect();
+    let mut doc = json!({"type": "FeatureCollection", "features": features});
+    if !rows.is_empty() {
+        doc["bbox"] = json!(bbox);
+    }
+    doc
+}
+
+/// Writes `bytes` to `path` atomically: to a temporary file in the same folder, flushed to
+/// disk, then renamed over `path`. On any error the temporary file is removed and `path` is
+/// left as it was.
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .ok_or_else(|| {
+            Error::usage(
+                format!("{} is not a file path", path.display()),
+                "give a file name, e.g. candidates.geojson",
+            )
+        })?;
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let written = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(Error::write(path, e));
+    }
+    if let Err(e) = std::fs::rename(&tmp, path) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(Error::Io {
+            path: path.to_path_buf(),
+            action: "renaming",
+            source: e,
+            hint: "check that the destination is writable and not a folder".into(),
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use sitefind::candidates::CandidateKind;
+    use sitefind::data::{LonLat, Workload};
+    use sitefind::scenario::CostParams;
+
+    fn candidate(id: &str, kind: CandidateKind, lon: f64, lat: f64) -> Candidate {
+        Candidate {
+            id: id.into(),
+            name: format!("Name {id}"),
+            kind,
+            location: LonLat::new(lon, lat),
+            state: "NSW".into(),
+            region_id: Some("NSW1".into()),
+            region_known: true,
+            substation_id: Some("s".into()),
+            substation_name: Some("S".into()),
+            substation_km: Some(5.0),
+            substation_kv: Some(330.0),
+            zone_id: None,
+            zone_name: None,
+            zone_km: None,
+            landing_id: Some("sydney".into()),
+            landing_name: Some("Sydney".into()),
+            landing_km: Some(120.0),
+            minerals_within: 2,
+            nearest_mineral_id: None,
+            nearest_mineral_name: None,
+            nearest_mineral_km: None,
+            line_km: Some(1.5),
+            price_aud_per_mwh: 100.0,
+            mean_temp_c: 17.0,
+            max_mw: 1000.0,
+            max_mw_source: "voltage class 275 kV".into(),
+        }
+    }
+
+    fn city(id: &str) -> DemandNode {
+        DemandNode {
+            id: id.into(),
+            name: id.into(),
+            location: LonLat::new(139.7, 35.7),
+            it_load_mw: 100.0,
+            max_rtt_ms: 150.0,
+            workload: Workload::Inference,
+            min_sites: 1,
+        }
+    }
+
+    fn rows<'a>(cands: &'a [Candidate]) -> Vec<Row<'a>> {
+        let m = CostModel::new(&CostParams::default()).unwrap();
+        cands
+            .iter()
+            .map(|c| {
+                let rates = m.site_rates(c, None);
+                Row {
+                    candidate: c,
+                    breakdown: rates.breakdown(REFERENCE_MW, 0.0),
+                    rates,
+                    rtt_ms: vec![110.0, f64::INFINITY],
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn geojson_is_rfc7946_with_bbox_rounding_and_style() {
+        let cands = vec![
+            candidate("a", CandidateKind::Backbone, 150.123456789, -33.5),
+            candidate("b", CandidateKind::Brownfield, 151.0, -34.987654321),
+        ];
+        let doc = geojson(&rows(&cands), &[city("tokyo"), city("osaka")]);
+        assert_eq!(doc["type"], "FeatureCollection");
+        assert_eq!(doc["bbox"], json!([150.1234568, -34.9876543, 151.0, -33.5]));
+        let f = &doc["features"][0];
+        assert_eq!(f["geometry"]["coordinates"], json!([150.1234568, -33.5]));
+        assert_eq!(f["properties"]["marker-color"], "#1f77b4");
+        assert_eq!(f["properties"]["title"], "Name a");
+        assert_eq!(f["properties"]["rtt_ms_tokyo"], 110.0);
+        assert_eq!(f["properties"]["rtt_ms_osaka"], Value::Null);
+        assert_eq!(f["properties"]["network_aud"], 240_000.0);
+        // It parses as GeoJSON.
+        let text = serde_json::to_string(&doc).unwrap();
+        let parsed: geojson::GeoJson = text.parse().unwrap();
+        assert!(
+            matches!(parsed, geojson::GeoJson::FeatureCollection(fc) if fc.features.len() == 2)
+        );
+    }
+
+    #[test]
+    fn csv_has_one_header_and_all_columns() {
+        let cands = vec![candidate("a", CandidateKind::Backbone, 150.0, -33.5)];
+        let mut buf = Vec::new();
+        write_csv(&mut buf, &rows(&cands), &[city("tokyo"), city("osaka")]).unwrap();
+        let text = String::from_utf8(buf).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2);
+        assert!(lines[0].starts_with("id,name,kind,lon,lat,"));
+        assert!(lines[0].ends_with("total_aud,rtt_ms_tokyo,rtt_ms_osaka"));
+        assert!(lines[1].ends_with(",110.0,"), "{}", lines[1]);
+    }
+
+    #[test]
+    fn text_summary_counts() {
+        let cands = vec![
+            candidate("a", CandidateKind::Backbone, 150.0, -33.5),
+            candidate("b", CandidateKind::Backbone, 151.0, -33.5),
+        ];
+        let mut buf = Vec::new();
+        write_text(&mut buf, &rows(&cands), &[city("tokyo")]).unwrap();
+        let text = String::from_utf8(buf).unwrap();
+        assert!(text.contains("by kind: backbone 2"), "{text}");
+        assert!(text.contains("110.0 ms tokyo"), "{text}");
+    }
+
+    #[test]
+    fn atomic_write_replaces_and_leaves_nothing_on_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.geojson");
+        write_atomic(&path, b"one").unwrap();
+        write_atomic(&path, b"two").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"two");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        // Renaming onto a folder fails: no temporary file is left behind.
+        let sub = dir.path().join("folder");
+        std::fs::create_dir(&sub).unwrap();
+        std::fs::write(sub.join("x"), b"x").unwrap();
+        assert!(write_atomic(&sub, b"three").is_err());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+        // A missing folder fails at creation.
+        assert!(write_atomic(&dir.path().join("nope/out.geojson"), b"x").is_err());
+    }
+
+    #[test]
+    fn scenario_files_toml_and_json() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = dir.path().join("s.toml");
+        std::fs::write(
+            &t,
+            "[candidates]\nrez_radius_km = 20.0\n[cost]\nrenewable_share = 0.5\n",
+        )
+        .unwrap();
+        let s = load_scenario(&t).unwrap();
+        assert_eq!(s.candidates.rez_radius_km, 20.0);
+        assert_eq!(s.cost.renewable_share, 0.5);
+        let j = dir.path().join("s.json");
+        std::fs::write(&j, r#"{"candidates": {"min_voltage_kv": 220}}"#).unwrap();
+        assert_eq!(load_scenario(&j).unwrap().candidates.min_voltage_kv, 220.0);
+        std::fs::write(&t, "[candidates]\nrez_radius = 20.0\n").unwrap();
+        let err = load_scenario(&t).unwrap_err().to_string();
+        assert!(
+            err.contains("rez_radius") && err.contains("s.toml"),
+            "{err}"
+        );
+    }
 }

@@ -8,10 +8,10 @@
 use super::LatencyArgs;
 use sitefind::data::{Dataset, Demand, DemandNode, LandingStation, LonLat};
 use sitefind::latency::{close_matches, LatencyModel, RttPath};
-use sitefind::scenario::{LatencyParams, Scenario};
+use sitefind::scenario::LatencyParams;
 use sitefind::{Error, Result};
 use std::io::Write;
-use std::path::Path;
+
 
 /// A resolved place.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]

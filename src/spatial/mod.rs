@@ -4,3 +4,6 @@
 //! sized from a km radius ([`geodesy::envelope_km`]) and decide with geodesic distance.
 
 pub mod geodesy;
+pub mod index;
+
+pub use index::{Indexes, LineIndex, PointIndex, ZoneIndex};

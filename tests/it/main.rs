@@ -3,5 +3,6 @@
 
 mod common;
 mod data;
+mod geo;
 mod latency;
 mod public_data;
