@@ -2,21 +2,17 @@
 //! reference size ([`REFERENCE_MW`]) and its round-trip time to each demand city; as a text
 //! summary, JSON or CSV on stdout, and optionally as an RFC 7946 GeoJSON file.
 //!
-//! The scenario-file reader ([`load_scenario`]) and the GeoJSON / atomic-write helpers live
-//! here for now, in small self-contained functions, so that they can move to `report/`.
+//! Files are written atomically ([`sitefind::report::write_atomic`]).
 
 use super::CandidatesArgs;
 use serde_json::{json, Map, Value};
 use sitefind::candidates::{self, Candidate};
 use sitefind::cost::{CostBreakdown, CostModel, SiteCostRates};
-use sitefind::data::{Dataset, Demand, DemandNode};
-use sitefind::error::Location;
+use sitefind::data::{Demand, DemandNode};
 use sitefind::latency::LatencyModel;
-use sitefind::scenario::Scenario;
 use sitefind::{Error, Result};
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::{Path, PathBuf};
 
 /// The IT capacity at which each candidate is priced in this listing, MW. A listing needs one
 /// size to compare sites; 100 MW is a typical hyperscale building (the optimiser chooses
@@ -35,22 +31,8 @@ pub fn run(args: &CandidatesArgs, out: &mut dyn Write) -> Result<()> {
             "use text, json or csv",
         ));
     }
-    let mut scenario = match &args.data.scenario {
-        Some(path) => load_scenario(path)?,
-        None => Scenario::default(),
-    };
-    if !args.data.regions.is_empty() {
-        scenario.candidates.regions = args.data.regions.clone();
-    }
-    scenario
-        .latency
-        .cut_cables
-        .extend(args.data.cut_cables.iter().cloned());
-
-    let ds = match &args.data.data {
-        Some(path) => Dataset::load(path)?,
-        None => Dataset::embedded()?,
-    };
+    let scenario = super::scenario_from(&args.data)?;
+    let ds = super::load_dataset(&args.data)?;
     let demand = match &args.demand {
         Some(path) => Demand::load(path)?,
         None => Demand::embedded()?,
@@ -88,7 +70,7 @@ pub fn run(args: &CandidatesArgs, out: &mut dyn Write) -> Result<()> {
     if let Some(path) = &args.geojson {
         let text = serde_json::to_string(&geojson(&rows, &demand.nodes))
             .map_err(|e| Error::Internal(format!("serialising GeoJSON: {e}")))?;
-        write_atomic(path, text.as_bytes())?;
+        sitefind::report::write_atomic(path, text.as_bytes())?;
         if !args.data.quiet {
             eprintln!("wrote {} candidates to {}", rows.len(), path.display());
         }
@@ -110,30 +92,6 @@ pub fn run(args: &CandidatesArgs, out: &mut dyn Write) -> Result<()> {
         _ => write_text(out, &rows, &demand.nodes).map_err(w)?,
     }
     Ok(())
-}
-
-/// Reads a scenario file: JSON if its name ends in `.json`, else TOML. Unknown fields are
-/// rejected (the [`Scenario`] types deny them), so typos are caught.
-///
-/// # Errors
-/// The file cannot be read, or does not parse as a scenario.
-pub fn load_scenario(path: &Path) -> Result<Scenario> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::read(path, e))?;
-    let is_json = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
-    let parsed = if is_json {
-        serde_json::from_str(&text).map_err(|e| e.to_string())
-    } else {
-        toml::from_str(&text).map_err(|e| e.to_string())
-    };
-    parsed.map_err(|message| Error::Parse {
-        at: Location::file(path.display().to_string()),
-        message,
-        hint: "a scenario has optional tables [candidates], [latency], [cost], [model], [solver]; \
-               see the README for their fields"
-            .to_string(),
-    })
 }
 
 /// One candidate with its prices and RTTs.
@@ -319,7 +277,7 @@ fn truncate(s: &str, n: usize) -> String {
 
 /// Rounds a coordinate to 7 decimals (~1 cm), as RFC 7946 recommends.
 fn round7(x: f64) -> f64 {
-    (x * 1e7).round() / 1e7
+    sitefind::report::geojson::round_coord(x)
 }
 
 /// simplestyle-spec marker colour per candidate kind.
@@ -377,45 +335,6 @@ fn geojson(rows: &[Row], cities: &[DemandNode]) -> Value {
         doc["bbox"] = json!(bbox);
     }
     doc
-}
-
-/// Writes `bytes` to `path` atomically: to a temporary file in the same folder, flushed to
-/// disk, then renamed over `path`. On any error the temporary file is removed and `path` is
-/// left as it was.
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .ok_or_else(|| {
-            Error::usage(
-                format!("{} is not a file path", path.display()),
-                "give a file name, e.g. candidates.geojson",
-            )
-        })?;
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let written = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()
-    })();
-    if let Err(e) = written {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(Error::write(path, e));
-    }
-    if let Err(e) = std::fs::rename(&tmp, path) {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(Error::Io {
-            path: path.to_path_buf(),
-            action: "renaming",
-            source: e,
-            hint: "check that the destination is writable and not a folder".into(),
-        });
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -535,44 +454,4 @@ mod tests {
         assert!(text.contains("110.0 ms tokyo"), "{text}");
     }
 
-    #[test]
-    fn atomic_write_replaces_and_leaves_nothing_on_error() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("out.geojson");
-        write_atomic(&path, b"one").unwrap();
-        write_atomic(&path, b"two").unwrap();
-        assert_eq!(std::fs::read(&path).unwrap(), b"two");
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
-        // Renaming onto a folder fails: no temporary file is left behind.
-        let sub = dir.path().join("folder");
-        std::fs::create_dir(&sub).unwrap();
-        std::fs::write(sub.join("x"), b"x").unwrap();
-        assert!(write_atomic(&sub, b"three").is_err());
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
-        // A missing folder fails at creation.
-        assert!(write_atomic(&dir.path().join("nope/out.geojson"), b"x").is_err());
-    }
-
-    #[test]
-    fn scenario_files_toml_and_json() {
-        let dir = tempfile::tempdir().unwrap();
-        let t = dir.path().join("s.toml");
-        std::fs::write(
-            &t,
-            "[candidates]\nrez_radius_km = 20.0\n[cost]\nrenewable_share = 0.5\n",
-        )
-        .unwrap();
-        let s = load_scenario(&t).unwrap();
-        assert_eq!(s.candidates.rez_radius_km, 20.0);
-        assert_eq!(s.cost.renewable_share, 0.5);
-        let j = dir.path().join("s.json");
-        std::fs::write(&j, r#"{"candidates": {"min_voltage_kv": 220}}"#).unwrap();
-        assert_eq!(load_scenario(&j).unwrap().candidates.min_voltage_kv, 220.0);
-        std::fs::write(&t, "[candidates]\nrez_radius = 20.0\n").unwrap();
-        let err = load_scenario(&t).unwrap_err().to_string();
-        assert!(
-            err.contains("rez_radius") && err.contains("s.toml"),
-            "{err}"
-        );
-    }
 }
