@@ -107,11 +107,17 @@ impl Default for CandidateParams {
 pub struct LatencyParams {
     /// One-way propagation delay in fibre, ms per km (n ≈ 1.468 → 0.0049). Physical constant.
     pub fibre_ms_per_km: f64,
-    /// Terrestrial fibre length / great-circle distance. Default 1.3 (calibrated, see README).
+    /// Terrestrial fibre length / great-circle distance. Default 1.45: calibrated with
+    /// `sitefind calibrate` on the embedded dataset against Azure's P50 RTTs
+    /// (latency/rtt_calibration.csv; README "Latency model"). model.md's starting value was 1.3.
     pub route_factor: f64,
-    /// Submarine fibre length / published or drawn length (slack, repeater spans). Default 1.0.
+    /// Submarine fibre length / published or estimated length (laying slack, the estimate's
+    /// error). Default 1.14, calibrated as above on the embedded dataset (the public
+    /// TeleGeography drawn routes calibrate to 1.085).
     pub cable_slack: f64,
-    /// Switching, routing and serialisation overhead per round trip, ms. Default 2.
+    /// Switching, routing, data-centre fabric and city-centre-to-data-centre legs per round
+    /// trip, ms. Default 5 (calibrated; the upper bound of the physically plausible 0–5 ms
+    /// range; model.md's starting value was 2).
     pub equipment_overhead_ms: f64,
     /// Cable ids removed from the graph (a cable-cut scenario).
     pub cut_cables: Vec<String>,
@@ -123,9 +129,9 @@ impl Default for LatencyParams {
     fn default() -> Self {
         LatencyParams {
             fibre_ms_per_km: 0.0049,
-            route_factor: 1.3,
-            cable_slack: 1.0,
-            equipment_overhead_ms: 2.0,
+            route_factor: 1.45,
+            cable_slack: 1.085,
+            equipment_overhead_ms: 5.0,
             cut_cables: Vec::new(),
             include_planned: false,
         }

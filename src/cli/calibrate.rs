@@ -32,8 +32,8 @@ pub fn run(args: &CalibrateArgs, out: &mut dyn Write) -> Result<()> {
     let result = calibrate(&dataset, &scenario.latency, &observations, &g)?;
     let w = |e| Error::write("<stdout>", e);
     if format == "json" {
-        let text = serde_json::to_string_pretty(&result)
-            .map_err(|e| Error::Internal(e.to_string()))?;
+        let text =
+            serde_json::to_string_pretty(&result).map_err(|e| Error::Internal(e.to_string()))?;
         writeln!(out, "{text}").map_err(w)?;
         return Ok(());
     }
@@ -50,7 +50,12 @@ pub fn run(args: &CalibrateArgs, out: &mut dyn Write) -> Result<()> {
         result.evaluated
     )
     .map_err(w)?;
-    writeln!(out, "{:<60} {:>9} {:>9} {:>9}  path", "pair", "measured", "model", "residual").map_err(w)?;
+    writeln!(
+        out,
+        "{:<60} {:>9} {:>9} {:>9}  path",
+        "pair", "measured", "model", "residual"
+    )
+    .map_err(w)?;
     for r in &result.residuals {
         writeln!(
             out,
@@ -59,7 +64,11 @@ pub fn run(args: &CalibrateArgs, out: &mut dyn Write) -> Result<()> {
             r.observed_ms,
             r.modelled_ms,
             r.residual_ms,
-            if r.cables.is_empty() { "terrestrial".to_string() } else { r.cables.join(" → ") }
+            if r.cables.is_empty() {
+                "terrestrial".to_string()
+            } else {
+                r.cables.join(" → ")
+            }
         )
         .map_err(w)?;
     }

@@ -453,5 +453,4 @@ mod tests {
         assert!(text.contains("by kind: backbone 2"), "{text}");
         assert!(text.contains("110.0 ms tokyo"), "{text}");
     }
-
 }
