@@ -45,6 +45,10 @@ pub struct CandidateParams {
     /// above the substation's voltage applies; below every class the headroom is 0.
     /// Default [`HeadroomClass::default_table`] (assumptions, see there).
     pub headroom: Vec<HeadroomClass>,
+    /// Synthetic densification for scaling studies: when set, adds candidate points every
+    /// `densify_km` km inside the REZs and along operational lines ≥ `min_voltage_kv`
+    /// (see `candidates::densify`). Default none (real sites only).
+    pub densify_km: Option<f64>,
 }
 
 /// One row of the voltage-class headroom table ([`CandidateParams::headroom`]).
@@ -96,6 +100,7 @@ impl Default for CandidateParams {
             include_existing_datacentres: true,
             datacentre_cluster_km: 25.0,
             regions: Vec::new(),
+            densify_km: None,
             headroom: HeadroomClass::default_table(),
         }
     }

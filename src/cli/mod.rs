@@ -128,9 +128,16 @@ pub struct SolveArgs {
     /// Write an SVG map of the answer to FILE.
     #[arg(long, value_name = "FILE.svg")]
     pub map: Option<PathBuf>,
-    /// Natural Earth GeoJSON (countries or states) drawn under the map.
+    /// Natural Earth GeoJSON (countries or states) drawn under the map (repeatable).
     #[arg(long, value_name = "GEOJSON")]
     pub basemap: Vec<PathBuf>,
+    /// Also write the MIP's input matrices (the `SitingProblem`: sites, cities, zones, RTT
+    /// and cost matrices) as JSON to FILE, e.g. to solve the same instance with another tool.
+    #[arg(long, value_name = "FILE")]
+    pub export_problem: Option<PathBuf>,
+    /// Include stage timings in the JSON report (they vary run to run; stderr always has them).
+    #[arg(long)]
+    pub timings: bool,
 }
 
 /// Arguments of `sitefind validate`.
