@@ -1,0 +1,2 @@
+//! Criterion benchmark of OR-Library CFLP solves (filled in below).
+fn main() {}
