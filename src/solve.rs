@@ -350,7 +350,7 @@ mod highs_backend {
         let mut model = problem
             .try_into_inner()
             .map_err(|e| Error::Solver(format!("HiGHS: {e}")))?;
-        let set = |r: std::result::Result<(), highs::HighsStatus>, k: &str| {
+        let set = |r: std::result::Result<(), highs::TrySetOptionError>, k: &str| {
             r.map_err(|e| Error::Solver(format!("HiGHS: cannot set option {k}: {e:?}")))
         };
         set(model.try_set_option("output_flag", false), "output_flag")?;
