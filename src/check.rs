@@ -180,7 +180,8 @@ pub fn check_with_tolerance(p: &SitingProblem, s: &Solution, tol: f64) -> CheckR
             });
         }
         let rtt = p.rtt_ms[i][j];
-        if x > 0.0 && !(rtt <= city.max_rtt_ms) {
+        let within = rtt.is_finite() && rtt <= city.max_rtt_ms;
+        if x > 0.0 && !within {
             a.check(f64::INFINITY, || {
                 format!(
                     "flow \"{}\" → \"{}\" ({x} MW) has RTT {rtt} ms above the city's limit {} ms",

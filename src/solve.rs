@@ -182,7 +182,7 @@ pub fn solve_lp(
         ));
     }
     if let Some(t) = opts.time_limit_s {
-        if !(t > 0.0) {
+        if t.is_nan() || t <= 0.0 {
             return Err(Error::usage(
                 format!("time limit must be > 0 seconds, found {t}"),
                 "e.g. --time-limit 60",

@@ -580,7 +580,7 @@ impl BuiltModel {
             .map(|&(i, j, x)| (i, j, clean(values[x], p.cities[j].demand_mw)))
             .filter(|&(_, _, v)| v > 0.0)
             .collect();
-        flows.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        flows.sort_by_key(|f| (f.0, f.1));
         let unserved_mw = self
             .unserved_var
             .iter()

@@ -372,7 +372,7 @@ pub fn solve_instance(inst: &Cflp, opts: &SolveOptions) -> Result<CflpRun> {
 mod tests {
     use super::*;
 
-    const TINY: &str = "2 3\n 10 100\n capacity 50\n 4\n 8 12\n 5 6.\n 1\n 3 4\n";
+    const TINY: &str = "2 3\n 10 100\n capacity 50\n 4\n 8 12\n 5 6.\n 6\n 1 3\n 4\n";
 
     #[test]
     fn parses_wrapped_numbers_and_capacity_word() {

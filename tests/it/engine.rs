@@ -359,7 +359,7 @@ fn fixed_set_lp(p: &SitingProblem, open: &[bool]) -> Option<f64> {
         obj.add_mul(s.var_cost_aud_per_mw, c.clone());
         cap[i] = Some(c);
         for (j, ct) in p.cities.iter().enumerate() {
-            if !(p.rtt_ms[i][j] <= ct.max_rtt_ms) {
+            if p.rtt_ms[i][j].is_nan() || p.rtt_ms[i][j] > ct.max_rtt_ms {
                 continue;
             }
             let x = vars.add(
