@@ -1,5 +1,5 @@
 //! What to optimise and with which parameters: every default of the model
-//! (`docs/model.md`) as a named, documented, overridable value.
+//! (`../shared/docs/model.md`) as a named, documented, overridable value.
 //!
 //! A scenario file (TOML or JSON, any subset of the fields below) overrides the defaults;
 //! CLI flags override the file. Unknown fields are rejected so that typos are caught.
