@@ -25,6 +25,7 @@ pub mod data;
 pub mod error;
 pub mod latency;
 pub mod model;
+pub mod pipeline;
 pub mod report;
 pub mod scenario;
 pub mod solve;

@@ -1,1 +1,485 @@
-//! (Stub: being written.)
+//! Solver backends, compiled in through cargo features and chosen at run time by name.
+//!
+//! - `microlp` (feature `microlp`, default): pure Rust branch and bound. Through good_lp it
+//!   takes a time limit and a relative MIP gap; its statistics give the best proven bound and
+//!   gap (`microlp::Stats::best_bound`, `gap`), reported as they are (`None` when it has none).
+//!   When the limit expires before any feasible point, good_lp returns an error: reported as
+//!   [`SolveStatus::TimeLimitNoSolution`].
+//! - `highs` (feature `highs`, opt-in): HiGHS. The model is built through good_lp, then solved
+//!   on the raw HiGHS model so that the status, the MIP dual bound (`mip_dual_bound`) and the
+//!   gap (`mip_gap`) are read from HiGHS itself. `mip_rel_gap` is always set explicitly (HiGHS'
+//!   own default is 1e-4), as is `time_limit` when given.
+//!
+//! The default backend is `highs` if compiled in, else `microlp`.
+
+use crate::error::{Error, Result};
+use crate::model::build::{build, BuiltModel, LinearProgram, RowSense};
+use crate::model::{SitingProblem, Solution};
+use crate::scenario::SolverParams;
+use serde::{Deserialize, Serialize};
+use std::time::Instant;
+
+/// Names of the backends compiled into this build, preferred first.
+pub fn available_backends() -> Vec<&'static str> {
+    let mut v = Vec::new();
+    if cfg!(feature = "highs") {
+        v.push("highs");
+    }
+    if cfg!(feature = "microlp") {
+        v.push("microlp");
+    }
+    v
+}
+
+/// Resolves a backend name (`None`: the default) to a compiled-in backend name.
+pub fn backend_name(name: Option<&str>) -> Result<&'static str> {
+    let available = available_backends();
+    match name {
+        None => available.first().copied().ok_or_else(|| {
+            Error::usage(
+                "no solver backend is compiled in",
+                "build with `--features microlp` or `--features highs`",
+            )
+        }),
+        Some(n) => {
+            let lower = n.to_ascii_lowercase();
+            available
+                .iter()
+                .copied()
+                .find(|a| *a == lower)
+                .ok_or_else(|| {
+                    let known = ["microlp", "highs"].contains(&lower.as_str());
+                    Error::usage(
+                        format!(
+                            "solver `{n}` is {}; available in this build: {}",
+                            if known { "not compiled in" } else { "unknown" },
+                            available.join(", ")
+                        ),
+                        if lower == "highs" {
+                            "rebuild with `cargo build --release --features highs` (needs cmake and libclang)"
+                        } else {
+                            "use --solver with one of the names listed"
+                        },
+                    )
+                })
+        }
+    }
+}
+
+/// Options of one solve.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SolveOptions {
+    /// Backend name (`None`: default).
+    pub backend: Option<String>,
+    /// Wall-clock limit, seconds (`None`: no limit).
+    pub time_limit_s: Option<f64>,
+    /// Relative MIP gap at which the solver may stop.
+    pub mip_gap: f64,
+}
+
+impl Default for SolveOptions {
+    fn default() -> Self {
+        SolveOptions {
+            backend: None,
+            time_limit_s: None,
+            mip_gap: 1e-6,
+        }
+    }
+}
+
+impl From<&SolverParams> for SolveOptions {
+    fn from(s: &SolverParams) -> Self {
+        SolveOptions {
+            backend: s.backend.clone(),
+            time_limit_s: Some(s.time_limit_s),
+            mip_gap: s.mip_gap,
+        }
+    }
+}
+
+/// How a solve ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SolveStatus {
+    /// Proven optimal (within the requested gap, which is ≤ the solver's tolerance).
+    Optimal,
+    /// Stopped with a feasible solution whose gap is within the requested MIP gap (> 0).
+    GapLimit,
+    /// Stopped at the time (or another) limit with a feasible solution.
+    TimeLimitFeasible,
+    /// Stopped at the time limit without any feasible solution.
+    TimeLimitNoSolution,
+    /// The model is infeasible.
+    Infeasible,
+    /// The model is unbounded.
+    Unbounded,
+}
+
+impl SolveStatus {
+    /// True if the solve produced a feasible solution.
+    pub fn has_solution(self) -> bool {
+        matches!(
+            self,
+            SolveStatus::Optimal | SolveStatus::GapLimit | SolveStatus::TimeLimitFeasible
+        )
+    }
+}
+
+/// What a solve reports (model.md §7: status, objective, bound, gap, time).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SolveReport {
+    /// Backend name.
+    pub backend: String,
+    /// How it ended.
+    pub status: SolveStatus,
+    /// Objective of the solution found (the model's objective, see `model::build`), if any.
+    pub objective: Option<f64>,
+    /// Best proven bound on the objective, as reported by the backend (`None`: not reported).
+    pub best_bound: Option<f64>,
+    /// Relative gap `|objective − best_bound| / max(|objective|, 1e-9)`, computed here from
+    /// the two values above (`None` without a bound).
+    pub gap: Option<f64>,
+    /// Wall-clock seconds spent in the backend (model transfer included).
+    pub solve_time_s: f64,
+    /// Number of variables.
+    pub n_variables: usize,
+    /// Number of constraints.
+    pub n_constraints: usize,
+    /// Number of binary variables.
+    pub n_binaries: usize,
+}
+
+fn relative_gap(objective: Option<f64>, bound: Option<f64>) -> Option<f64> {
+    let (o, b) = (objective?, bound?);
+    if !(o.is_finite() && b.is_finite()) {
+        return None;
+    }
+    Some(((o - b).abs() / o.abs().max(1e-9)).max(0.0))
+}
+
+/// Raw result of a backend.
+struct Raw {
+    status: SolveStatus,
+    values: Option<Vec<f64>>,
+    objective: Option<f64>,
+    bound: Option<f64>,
+}
+
+/// Solves a [`LinearProgram`]; the values (one per variable) are `Some` when a feasible
+/// solution was found.
+pub fn solve_lp(
+    lp: &LinearProgram,
+    opts: &SolveOptions,
+) -> Result<(SolveReport, Option<Vec<f64>>)> {
+    let backend = backend_name(opts.backend.as_deref())?;
+    if !(opts.mip_gap.is_finite() && opts.mip_gap >= 0.0) {
+        return Err(Error::usage(
+            format!(
+                "MIP gap must be a finite number ≥ 0, found {}",
+                opts.mip_gap
+            ),
+            "e.g. --mip-gap 1e-6",
+        ));
+    }
+    if let Some(t) = opts.time_limit_s {
+        if t.is_nan() || t <= 0.0 {
+            return Err(Error::usage(
+                format!("time limit must be > 0 seconds, found {t}"),
+                "e.g. --time-limit 60",
+            ));
+        }
+    }
+    let start = Instant::now();
+    let raw = match backend {
+        #[cfg(feature = "microlp")]
+        "microlp" => microlp_backend::solve(lp, opts)?,
+        #[cfg(feature = "highs")]
+        "highs" => highs_backend::solve(lp, opts)?,
+        other => return Err(Error::Internal(format!("backend `{other}` not dispatched"))),
+    };
+    let solve_time_s = start.elapsed().as_secs_f64();
+    let objective = raw
+        .objective
+        .or_else(|| raw.values.as_ref().map(|v| lp.objective_value(v)));
+    let gap = relative_gap(objective, raw.bound);
+    // A "gap limit" stop with the bound equal to the objective is a proof of optimality.
+    let status = match (raw.status, gap) {
+        (SolveStatus::GapLimit, Some(g)) if g <= 1e-9 => SolveStatus::Optimal,
+        (s, _) => s,
+    };
+    let report = SolveReport {
+        backend: backend.to_string(),
+        status,
+        objective,
+        best_bound: raw.bound,
+        gap,
+        solve_time_s,
+        n_variables: lp.vars.len(),
+        n_constraints: lp.rows.len(),
+        n_binaries: lp.n_binaries(),
+    };
+    Ok((report, raw.values))
+}
+
+/// Builds and solves a siting problem (no pre-solve diagnosis: see
+/// [`crate::model::diagnose::diagnose`]).
+///
+/// Returns the report and the solution; a solve without a feasible solution (infeasible,
+/// unbounded, time limit before any incumbent) is an error naming the status.
+pub fn solve(p: &SitingProblem, opts: &SolveOptions) -> Result<(SolveReport, Solution)> {
+    let model = build(p)?;
+    solve_built(p, &model, opts)
+}
+
+/// Solves an already built model of `p`.
+pub fn solve_built(
+    p: &SitingProblem,
+    model: &BuiltModel,
+    opts: &SolveOptions,
+) -> Result<(SolveReport, Solution)> {
+    let (report, values) = solve_lp(&model.lp, opts)?;
+    match (report.status, values) {
+        (s, Some(values)) if s.has_solution() => {
+            let solution = model.solution(p, &values)?;
+            Ok((report, solution))
+        }
+        (SolveStatus::Infeasible, _) => Err(Error::Infeasible {
+            diagnosis: format!(
+                "the {} solver proved the model infeasible ({} variables, {} constraints) \
+                 although the pre-solve diagnosis found no single cause: a combination of \
+                 capacities, latency limits, zone limits, max_sites and the cost cap or budget \
+                 cannot all hold",
+                report.backend, report.n_variables, report.n_constraints
+            ),
+            hint: "relax one limit at a time (--max-rtt-ms, --max-sites, --min-sites, the cost \
+                   cap) to find the binding one"
+                .into(),
+        }),
+        (SolveStatus::TimeLimitNoSolution, _) => Err(Error::Solver(format!(
+            "{} reached the time limit ({:.1} s) before finding any feasible solution; \
+             hint: raise --time-limit, restrict candidates (--region) or use --solver highs",
+            report.backend, report.solve_time_s
+        ))),
+        (status, _) => Err(Error::Solver(format!(
+            "{} ended with status {status:?} and no solution",
+            report.backend
+        ))),
+    }
+}
+
+#[cfg(feature = "microlp")]
+mod microlp_backend {
+    use super::{Raw, SolveOptions, SolveStatus};
+    use crate::error::{Error, Result};
+    use crate::model::build::LinearProgram;
+    use good_lp::{
+        microlp, ResolutionError, Solution, SolutionStatus, SolverModel, WithMipGap, WithTimeLimit,
+    };
+
+    pub(super) fn solve(lp: &LinearProgram, opts: &SolveOptions) -> Result<Raw> {
+        let (vars, handles, objective) = super::to_good_lp(lp);
+        let unsolved = if lp.maximise {
+            vars.maximise(objective)
+        } else {
+            vars.minimise(objective)
+        };
+        let mut model = unsolved.using(microlp);
+        if let Some(t) = opts.time_limit_s {
+            model = model.with_time_limit(t);
+        }
+        model = model
+            .with_mip_gap(opts.mip_gap as f32)
+            .map_err(|e| Error::usage(format!("MIP gap: {e}"), "use a gap ≥ 0"))?;
+        for c in super::constraints(lp, &handles) {
+            model.add_constraint(c);
+        }
+        match model.solve() {
+            Ok(sol) => {
+                let status = match sol.status() {
+                    SolutionStatus::Optimal => SolveStatus::Optimal,
+                    SolutionStatus::GapLimit => SolveStatus::GapLimit,
+                    SolutionStatus::TimeLimit => SolveStatus::TimeLimitFeasible,
+                };
+                let values: Vec<f64> = handles.iter().map(|&v| sol.value(v)).collect();
+                let inner = sol.into_inner();
+                let stats = inner.stats();
+                let objective = Some(lp.objective_value(&values));
+                // microlp works on the objective without good_lp's constant.
+                let bound = stats.best_bound.map(|b| b + lp.objective_constant);
+                let bound = if matches!(status, SolveStatus::Optimal) && lp.n_integers() == 0 {
+                    objective
+                } else {
+                    bound
+                };
+                Ok(Raw {
+                    status,
+                    values: Some(values),
+                    objective,
+                    bound,
+                })
+            }
+            Err(ResolutionError::Infeasible) => Ok(Raw::none(SolveStatus::Infeasible)),
+            Err(ResolutionError::Unbounded) => Ok(Raw::none(SolveStatus::Unbounded)),
+            Err(ResolutionError::Other(msg)) if msg.contains("Time limit") => {
+                Ok(Raw::none(SolveStatus::TimeLimitNoSolution))
+            }
+            Err(e) => Err(Error::Solver(format!("microlp: {e}"))),
+        }
+    }
+}
+
+#[cfg(feature = "highs")]
+mod highs_backend {
+    use super::{Raw, SolveOptions, SolveStatus};
+    use crate::error::{Error, Result};
+    use crate::model::build::LinearProgram;
+    use good_lp::SolverModel;
+    use highs::{HighsModelStatus, HighsSolutionStatus};
+
+    pub(super) fn solve(lp: &LinearProgram, opts: &SolveOptions) -> Result<Raw> {
+        let (vars, handles, objective) = super::to_good_lp(lp);
+        let unsolved = if lp.maximise {
+            vars.maximise(objective)
+        } else {
+            vars.minimise(objective)
+        };
+        let mut problem = unsolved.using(good_lp::highs);
+        for c in super::constraints(lp, &handles) {
+            problem.add_constraint(c);
+        }
+        let mut model = problem
+            .try_into_inner()
+            .map_err(|e| Error::Solver(format!("HiGHS: {e}")))?;
+        let set = |r: std::result::Result<(), highs::TrySetOptionError>, k: &str| {
+            r.map_err(|e| Error::Solver(format!("HiGHS: cannot set option {k}: {e:?}")))
+        };
+        set(model.try_set_option("output_flag", false), "output_flag")?;
+        set(
+            model.try_set_option("mip_rel_gap", opts.mip_gap),
+            "mip_rel_gap",
+        )?;
+        if let Some(t) = opts.time_limit_s {
+            set(model.try_set_option("time_limit", t), "time_limit")?;
+        }
+        let solved = model
+            .try_solve()
+            .map_err(|e| Error::Solver(format!("HiGHS: solve failed: {e:?}")))?;
+        let has_primal = solved.primal_solution_status() == HighsSolutionStatus::Feasible;
+        let status = match solved.status() {
+            HighsModelStatus::Optimal => {
+                let gap = solved.mip_gap();
+                if gap.is_finite() && gap > 1e-9 {
+                    SolveStatus::GapLimit
+                } else {
+                    SolveStatus::Optimal
+                }
+            }
+            HighsModelStatus::Infeasible | HighsModelStatus::UnboundedOrInfeasible => {
+                SolveStatus::Infeasible
+            }
+            HighsModelStatus::Unbounded => SolveStatus::Unbounded,
+            HighsModelStatus::ReachedTimeLimit
+            | HighsModelStatus::ReachedIterationLimit
+            | HighsModelStatus::ReachedSolutionLimit
+            | HighsModelStatus::ReachedInterrupt
+            | HighsModelStatus::ReachedMemoryLimit
+            | HighsModelStatus::ObjectiveBound
+            | HighsModelStatus::ObjectiveTarget => {
+                if has_primal {
+                    SolveStatus::TimeLimitFeasible
+                } else {
+                    SolveStatus::TimeLimitNoSolution
+                }
+            }
+            other => return Err(Error::Solver(format!("HiGHS ended with status {other:?}"))),
+        };
+        if !status.has_solution() {
+            return Ok(Raw::none(status));
+        }
+        if !has_primal {
+            return Err(Error::Solver(format!(
+                "HiGHS status {:?} but no feasible primal solution",
+                solved.status()
+            )));
+        }
+        let values = solved.get_solution().columns().to_vec();
+        let objective = Some(lp.objective_value(&values));
+        let bound = if lp.n_integers() == 0 {
+            objective
+        } else {
+            solved
+                .double_info_value(c"mip_dual_bound")
+                .ok()
+                .filter(|b| b.is_finite())
+                .map(|b| b + lp.objective_constant)
+        };
+        Ok(Raw {
+            status,
+            values: Some(values),
+            objective,
+            bound,
+        })
+    }
+}
+
+impl Raw {
+    #[allow(dead_code)]
+    fn none(status: SolveStatus) -> Raw {
+        Raw {
+            status,
+            values: None,
+            objective: None,
+            bound: None,
+        }
+    }
+}
+
+/// good_lp variables, their handles (in [`LinearProgram`] order) and the objective.
+#[allow(dead_code)]
+fn to_good_lp(
+    lp: &LinearProgram,
+) -> (
+    good_lp::ProblemVariables,
+    Vec<good_lp::Variable>,
+    good_lp::Expression,
+) {
+    let mut vars = good_lp::ProblemVariables::new();
+    let handles: Vec<good_lp::Variable> = lp
+        .vars
+        .iter()
+        .map(|v| {
+            let mut def = good_lp::variable().min(v.lower);
+            if v.upper.is_finite() {
+                def = def.max(v.upper);
+            }
+            if v.integer {
+                def = def.integer();
+            }
+            vars.add(def)
+        })
+        .collect();
+    let mut objective = good_lp::Expression::with_capacity(lp.objective.len());
+    for &(v, c) in &lp.objective {
+        objective.add_mul(c, handles[v]);
+    }
+    objective += lp.objective_constant;
+    (vars, handles, objective)
+}
+
+/// good_lp constraints of `lp`.
+#[allow(dead_code)]
+fn constraints<'a>(
+    lp: &'a LinearProgram,
+    handles: &'a [good_lp::Variable],
+) -> impl Iterator<Item = good_lp::Constraint> + 'a {
+    lp.rows.iter().map(move |row| {
+        let mut e = good_lp::Expression::with_capacity(row.terms.len());
+        for &(v, c) in &row.terms {
+            e.add_mul(c, handles[v]);
+        }
+        match row.sense {
+            RowSense::Le => e.leq(row.rhs),
+            RowSense::Eq => e.eq(row.rhs),
+        }
+    })
+}

@@ -1,12 +1,168 @@
-//! `sitefind solve`. (Stub: being written.)
+//! `sitefind solve` (also `sitefind` without a subcommand): the main job.
 
 use super::SolveArgs;
+use sitefind::data::Demand;
+use sitefind::pipeline;
+use sitefind::report::{geo, svg, text, write_atomic};
+use sitefind::scenario::{Objective, Scenario};
 use sitefind::{Error, Result};
 use std::io::Write;
 
-/// Runs `sitefind solve`.
-pub fn run(_args: &SolveArgs, _out: &mut dyn Write) -> Result<()> {
-    Err(Error::Internal(
-        "`sitefind solve` is not implemented yet".into(),
-    ))
+/// The scenario: defaults ← `--scenario` file ← flags.
+fn scenario(args: &SolveArgs) -> Result<Scenario> {
+    let mut s = super::scenario_from(&args.data)?;
+    let m = &mut s.model;
+    if let Some(v) = args.max_rtt_ms {
+        m.max_rtt_ms = Some(v);
+    }
+    if let Some(v) = args.min_sites {
+        m.min_sites_per_city = Some(v);
+    }
+    if let Some(v) = args.max_sites {
+        m.max_sites = Some(v);
+    }
+    if let Some(o) = &args.objective {
+        m.objective = match o.to_ascii_lowercase().as_str() {
+            "min-cost" => Objective::MinCost,
+            "min-worst-rtt" => Objective::MinWorstRtt,
+            "max-coverage" => Objective::MaxCoverage,
+            _ => {
+                return Err(Error::usage(
+                    format!("--objective {o}: unknown objective"),
+                    "use min-cost, min-worst-rtt or max-coverage",
+                ))
+            }
+        };
+    }
+    if let Some(v) = args.cost_cap_aud {
+        m.cost_cap_aud = Some(v);
+    }
+    if let Some(v) = args.budget_aud {
+        m.budget_aud = Some(v);
+    }
+    m.must_build.extend(args.must_build.iter().cloned());
+    m.exclude.extend(args.exclude.iter().cloned());
+    if let Some(v) = args.renewable_share {
+        s.cost.renewable_share = v;
+    }
+    if let Some(b) = &args.solver {
+        s.solver.backend = Some(b.clone());
+    }
+    if let Some(v) = args.time_limit {
+        s.solver.time_limit_s = v;
+    }
+    if let Some(v) = args.mip_gap {
+        s.solver.mip_gap = v;
+    }
+    s.validate("command line and scenario")?;
+    if s.model.objective == Objective::MinWorstRtt && s.model.cost_cap_aud.is_none() {
+        return Err(Error::usage(
+            "--objective min-worst-rtt needs a cost cap",
+            "add --cost-cap-aud AUD (e.g. 1.2 × the least-cost answer's total)",
+        ));
+    }
+    if s.model.objective == Objective::MaxCoverage && s.model.budget_aud.is_none() {
+        return Err(Error::usage(
+            "--objective max-coverage needs a budget",
+            "add --budget-aud AUD (annual)",
+        ));
+    }
+    Ok(s)
+}
+
+fn json_text<T: serde::Serialize>(v: &T, what: &str) -> Result<String> {
+    serde_json::to_string_pretty(v)
+        .map(|mut s| {
+            s.push('\n');
+            s
+        })
+        .map_err(|e| Error::Internal(format!("serialising {what}: {e}")))
+}
+
+/// Runs the main job.
+pub fn run(args: &SolveArgs, out: &mut dyn Write) -> Result<()> {
+    let format = super::format_arg(&args.format, &["text", "json"])?;
+    let scenario = scenario(args)?;
+    let quiet = args.data.quiet;
+    let ds = super::load_dataset(&args.data)?;
+    let demand = match &args.demand {
+        Some(p) => Demand::load(p)?,
+        None => Demand::embedded()?,
+    };
+    // Read basemaps before solving so a bad path fails fast.
+    let mut basemap = Vec::new();
+    if args.map.is_some() {
+        for p in &args.basemap {
+            basemap.extend(svg::read_basemap(p)?);
+        }
+    } else if !args.basemap.is_empty() {
+        return Err(Error::usage(
+            "--basemap is only used with --map",
+            "add --map FILE.svg, or drop --basemap",
+        ));
+    }
+    if !quiet {
+        eprintln!(
+            "sitefind: {} ({} zones, {} substations, {} landings, {} cables) · demand {} ({} cities, {:.0} MW)",
+            ds.source,
+            ds.zones.len(),
+            ds.substations.len(),
+            ds.landings.len(),
+            ds.cables.len(),
+            demand.source,
+            demand.nodes.len(),
+            demand.nodes.iter().map(|n| n.it_load_mw).sum::<f64>()
+        );
+    }
+    let mut progress = |stage: &str, secs: f64, note: &str| {
+        if !quiet {
+            eprintln!("  {stage:<14} {secs:>8.3} s  {note}");
+        }
+    };
+    let outcome = pipeline::run(&ds, &demand, &scenario, &mut progress)?;
+    let mut report = outcome.report;
+    let timings = report.timings.take();
+    if args.timings {
+        report.timings = timings;
+    }
+
+    // Outputs: every file is written atomically; stdout last.
+    if let Some(path) = &args.export_problem {
+        write_atomic(path, json_text(&outcome.problem, "the problem")?.as_bytes())?;
+    }
+    let report_json = json_text(&report, "the report")?;
+    if let Some(path) = &args.report {
+        write_atomic(path, report_json.as_bytes())?;
+    }
+    if let Some(path) = &args.geojson {
+        let fc = geo::feature_collection(&report);
+        let text = serde_json::to_string(&fc)
+            .map_err(|e| Error::Internal(format!("serialising GeoJSON: {e}")))?;
+        write_atomic(path, text.as_bytes())?;
+    }
+    if let Some(path) = &args.map {
+        let scene = geo::map_scene(&report, basemap);
+        write_atomic(path, svg::render(&scene).as_bytes())?;
+    }
+    let w = |e| Error::write("<stdout>", e);
+    if format == "json" {
+        out.write_all(report_json.as_bytes()).map_err(w)?;
+    } else {
+        out.write_all(text::render(&report).as_bytes()).map_err(w)?;
+    }
+    if report.totals.unserved_mw > 1e-6 && !quiet {
+        eprintln!(
+            "warning: {:.0} MW of demand is UNSERVED (see the cities table)",
+            report.totals.unserved_mw
+        );
+    }
+    if !report.check.feasible {
+        return Err(Error::Internal(format!(
+            "the independent checker found {} violation(s) in the solver's answer (largest {:.3e}): {}",
+            report.check.violations.len(),
+            report.check.max_violation,
+            report.check.violations.join("; ")
+        )));
+    }
+    Ok(())
 }

@@ -7,7 +7,9 @@
 use crate::scenario::Objective;
 use serde::{Deserialize, Serialize};
 
+pub mod build;
 pub mod cflp;
+pub mod diagnose;
 
 /// One candidate site as the model sees it (costs already annualised).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

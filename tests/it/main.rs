@@ -3,6 +3,7 @@
 
 mod common;
 mod data;
+mod engine;
 mod geo;
 mod latency;
 mod public_data;

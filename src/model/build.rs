@@ -1,0 +1,610 @@
+//! Builds the siting MIP (model.md §6) from a [`SitingProblem`] as a solver-neutral
+//! [`LinearProgram`]; [`crate::solve`] hands it to a backend and [`BuiltModel::solution`] maps
+//! the values back.
+//!
+//! # Variables
+//! - `y_i` binary (site open), only for *active* sites (see reductions);
+//! - capacity `c_i = s·w_i` with `w_i ≥ 0` continuous (`s = 1`) or integer modules
+//!   (`s = module_mw`);
+//! - `x_ij ≥ 0` (MW of city j served by site i) only for pairs with `rtt_ij ≤ max_rtt_j`, with
+//!   upper bound `ub_ij = min(D_j / k_j, max_mw_i)` (the redundancy constraint as a bound);
+//! - `u_j ∈ [0, D_j]` unserved MW, only when unserved demand is allowed (a finite penalty for
+//!   `MinCost`, always for `MaxCoverage`, never for `MinWorstRtt`);
+//! - `e_r ≥ 0` expansion MW for zones with a limit;
+//! - for `MinWorstRtt` also `T ≥ 0` and binaries `z_ij` per allowed pair.
+//!
+//! # Constraints
+//! demand `Σ_i x_ij + u_j = D_j`; capacity `Σ_j x_ij ≤ c_i`; size `min_mw·y_i ≤ c_i ≤ max_mw·y_i`;
+//! strong linking `x_ij ≤ ub_ij·y_i`; zone `Σ_{i∈r} pue_i c_i ≤ L_r + e_r`; `Σ y_i ≤ max_sites`;
+//! must-build sites have `y_i` fixed to 1; excluded sites get no variables at all.
+//!
+//! # Objectives
+//! Let `cost = Σ F_i y_i + v_i c_i + Σ a_ij x_ij + Σ g_r e_r` (without penalty).
+//! - `MinCost`: minimise `cost + penalty·Σ u_j`.
+//! - `MinWorstRtt`: minimise `T + ε·cost` with `T ≥ rtt_ij z_ij`, `x_ij ≤ ub_ij z_ij`,
+//!   `z_ij ≤ y_i`, all demand served, `cost ≤ cost_cap_aud` (if given). `ε = 1e-3 / C` where `C`
+//!   is the cost cap or an upper bound on any solution's cost, so the tie-break is worth at most
+//!   0.001 ms: among solutions with the least worst RTT, the cheaper one is chosen.
+//! - `MaxCoverage`: maximise `Σ_j (D_j − u_j) − ε·cost` with `cost ≤ budget_aud` (if given);
+//!   `ε = 1e-3 / C` as above, so the cost tie-break is worth at most 0.001 MW.
+//!
+//! # Reductions (all exact)
+//! 1. Excluded sites and pairs above the latency limit never become variables.
+//! 2. A site that is not must-build and has no allowed pair gets no variables (`y_i = 0`).
+//!    Proof: such a site serves no flow, so opening it only adds `F_i + v_i c_i ≥ 0` to the cost
+//!    (costs are validated non-negative), adds `pue_i c_i ≥ 0` to its zone's load and uses one
+//!    unit of `max_sites`; closing it in any feasible solution keeps every constraint satisfied
+//!    and never increases the cost, the worst RTT or decreases the coverage.
+//!
+//! No other dominance rule is applied.
+
+use super::SitingProblem;
+use crate::error::{Error, Issues, Location, Result};
+use crate::model::Solution;
+use crate::scenario::Objective;
+
+/// One decision variable of a [`LinearProgram`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct VarDef {
+    /// Lower bound.
+    pub lower: f64,
+    /// Upper bound (may be infinite).
+    pub upper: f64,
+    /// Integer variable.
+    pub integer: bool,
+}
+
+/// The sense of a [`Row`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowSense {
+    /// `Σ terms ≤ rhs`.
+    Le,
+    /// `Σ terms = rhs`.
+    Eq,
+}
+
+/// One linear constraint.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// (variable index, coefficient).
+    pub terms: Vec<(usize, f64)>,
+    /// `≤` or `=`.
+    pub sense: RowSense,
+    /// Right-hand side.
+    pub rhs: f64,
+}
+
+/// A solver-neutral mixed-integer linear programme.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct LinearProgram {
+    /// Variables.
+    pub vars: Vec<VarDef>,
+    /// Constraints.
+    pub rows: Vec<Row>,
+    /// Objective: (variable index, coefficient).
+    pub objective: Vec<(usize, f64)>,
+    /// Constant added to the objective.
+    pub objective_constant: f64,
+    /// Maximise (else minimise).
+    pub maximise: bool,
+}
+
+impl LinearProgram {
+    fn var(&mut self, lower: f64, upper: f64, integer: bool) -> usize {
+        self.vars.push(VarDef {
+            lower,
+            upper,
+            integer,
+        });
+        self.vars.len() - 1
+    }
+
+    fn le(&mut self, terms: Vec<(usize, f64)>, rhs: f64) {
+        self.rows.push(Row {
+            terms,
+            sense: RowSense::Le,
+            rhs,
+        });
+    }
+
+    /// Number of integer variables with bounds inside [0, 1].
+    pub fn n_binaries(&self) -> usize {
+        self.vars
+            .iter()
+            .filter(|v| v.integer && v.lower >= 0.0 && v.upper <= 1.0)
+            .count()
+    }
+
+    /// Number of integer variables (binaries included).
+    pub fn n_integers(&self) -> usize {
+        self.vars.iter().filter(|v| v.integer).count()
+    }
+
+    /// The objective value of `values`.
+    pub fn objective_value(&self, values: &[f64]) -> f64 {
+        self.objective_constant
+            + self
+                .objective
+                .iter()
+                .map(|&(v, c)| c * values.get(v).copied().unwrap_or(0.0))
+                .sum::<f64>()
+    }
+}
+
+/// The MIP of a [`SitingProblem`] with the map from model entities to variable indices.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BuiltModel {
+    /// The programme.
+    pub lp: LinearProgram,
+    /// `y_i` per site (`None`: site inactive, closed).
+    pub open_var: Vec<Option<usize>>,
+    /// `(w_i, s)` per site: capacity `c_i = s · w_i`.
+    pub capacity_var: Vec<Option<(usize, f64)>>,
+    /// `(i, j, x_ij)` for every allowed pair of active sites, sorted by (i, j).
+    pub flow_vars: Vec<(usize, usize, usize)>,
+    /// `u_j` per city (`None`: demand must be served in full).
+    pub unserved_var: Vec<Option<usize>>,
+    /// `e_r` per zone (`None`: no limit).
+    pub expansion_var: Vec<Option<usize>>,
+    /// `T`, the worst RTT (only for `MinWorstRtt`).
+    pub worst_rtt_var: Option<usize>,
+}
+
+const WHERE: &str = "<siting problem>";
+
+/// True if pair (i, j) may carry flow: finite RTT within the city's limit.
+pub fn pair_allowed(p: &SitingProblem, i: usize, j: usize) -> bool {
+    let rtt = p
+        .rtt_ms
+        .get(i)
+        .and_then(|r| r.get(j))
+        .copied()
+        .unwrap_or(f64::INFINITY);
+    let limit = p.cities.get(j).map(|c| c.max_rtt_ms).unwrap_or(f64::NAN);
+    rtt.is_finite() && rtt <= limit
+}
+
+/// Upper bound of `x_ij`: `min(D_j / k_j, max_mw_i)`.
+pub fn flow_upper(p: &SitingProblem, i: usize, j: usize) -> f64 {
+    let city = &p.cities[j];
+    let k = f64::from(city.min_sites.max(1));
+    (city.demand_mw / k).min(p.sites[i].max_mw)
+}
+
+/// True if unserved demand `u_j` exists in the model for this problem.
+pub fn unserved_allowed(p: &SitingProblem) -> bool {
+    match p.objective {
+        Objective::MinCost => p.unserved_penalty_aud_per_mw.is_finite(),
+        Objective::MinWorstRtt => false,
+        Objective::MaxCoverage => true,
+    }
+}
+
+/// Checks dimensions and numbers of a problem; every problem is listed.
+pub fn validate(p: &SitingProblem) -> Result<()> {
+    let mut issues = Issues::new();
+    let at = |record: String, field: &str| Location::file(WHERE).record(record).field(field);
+    let n = p.cities.len();
+    if p.rtt_ms.len() != p.sites.len() {
+        issues.push(
+            at("rtt_ms".into(), "rows"),
+            format!("one row per site ({})", p.sites.len()),
+            p.rtt_ms.len().to_string(),
+            "build the RTT matrix from the same site list",
+        );
+    }
+    if p.assign_cost_aud_per_mw.len() != p.sites.len() {
+        issues.push(
+            at("assign_cost_aud_per_mw".into(), "rows"),
+            format!("one row per site ({})", p.sites.len()),
+            p.assign_cost_aud_per_mw.len().to_string(),
+            "build the cost matrix from the same site list",
+        );
+    }
+    for (name, m) in [
+        ("rtt_ms", &p.rtt_ms),
+        ("assign_cost_aud_per_mw", &p.assign_cost_aud_per_mw),
+    ] {
+        for (i, row) in m.iter().enumerate() {
+            if row.len() != n {
+                issues.push(
+                    at(format!("{name}[{i}]"), "columns"),
+                    format!("one column per city ({n})"),
+                    row.len().to_string(),
+                    "build the matrix from the same city list",
+                );
+            }
+        }
+    }
+    for (i, row) in p.assign_cost_aud_per_mw.iter().enumerate() {
+        if let Some((j, v)) = row
+            .iter()
+            .enumerate()
+            .find(|(_, v)| !(v.is_finite() && **v >= 0.0))
+        {
+            issues.push(
+                at(format!("assign_cost_aud_per_mw[{i}][{j}]"), "value"),
+                "a finite cost ≥ 0",
+                v.to_string(),
+                "costs must be non-negative",
+            );
+        }
+    }
+    for (i, s) in p.sites.iter().enumerate() {
+        let rec = format!("site[{i}] \"{}\"", s.id);
+        for (field, v, ok) in [
+            (
+                "fixed_cost_aud",
+                s.fixed_cost_aud,
+                s.fixed_cost_aud.is_finite() && s.fixed_cost_aud >= 0.0,
+            ),
+            (
+                "var_cost_aud_per_mw",
+                s.var_cost_aud_per_mw,
+                s.var_cost_aud_per_mw.is_finite() && s.var_cost_aud_per_mw >= 0.0,
+            ),
+            ("min_mw", s.min_mw, s.min_mw.is_finite() && s.min_mw >= 0.0),
+            ("max_mw", s.max_mw, s.max_mw.is_finite() && s.max_mw >= 0.0),
+            ("pue", s.pue, s.pue.is_finite() && s.pue > 0.0),
+        ] {
+            if !ok {
+                issues.push(
+                    at(rec.clone(), field),
+                    "a finite number ≥ 0",
+                    v.to_string(),
+                    "fix the site's attributes",
+                );
+            }
+        }
+        if let Some(z) = s.zone {
+            if z >= p.zones.len() {
+                issues.push(
+                    at(rec.clone(), "zone"),
+                    format!("a zone index < {}", p.zones.len()),
+                    z.to_string(),
+                    "zone is an index into SitingProblem::zones",
+                );
+            }
+        }
+    }
+    for (j, c) in p.cities.iter().enumerate() {
+        let rec = format!("city[{j}] \"{}\"", c.id);
+        if !(c.demand_mw.is_finite() && c.demand_mw >= 0.0) {
+            issues.push(
+                at(rec.clone(), "demand_mw"),
+                "a finite number ≥ 0",
+                c.demand_mw.to_string(),
+                "",
+            );
+        }
+        if c.max_rtt_ms.is_nan() {
+            issues.push(at(rec.clone(), "max_rtt_ms"), "a number", "NaN", "");
+        }
+        if c.min_sites == 0 {
+            issues.push(
+                at(rec, "min_sites"),
+                "an integer ≥ 1",
+                "0",
+                "use 1 for no redundancy",
+            );
+        }
+    }
+    for (r, z) in p.zones.iter().enumerate() {
+        let rec = format!("zone[{r}] \"{}\"", z.id);
+        if let Some(l) = z.limit_mw {
+            if !(l.is_finite() && l >= 0.0) {
+                issues.push(
+                    at(rec.clone(), "limit_mw"),
+                    "a finite number ≥ 0",
+                    l.to_string(),
+                    "",
+                );
+            }
+        }
+        if !(z.expansion_cost_aud_per_mw.is_finite() && z.expansion_cost_aud_per_mw >= 0.0) {
+            issues.push(
+                at(rec, "expansion_cost_aud_per_mw"),
+                "a finite number ≥ 0",
+                z.expansion_cost_aud_per_mw.to_string(),
+                "",
+            );
+        }
+    }
+    if let Some(m) = p.module_mw {
+        if !(m.is_finite() && m > 0.0) {
+            issues.push(
+                at("module_mw".into(), "module_mw"),
+                "a number > 0",
+                m.to_string(),
+                "",
+            );
+        }
+    }
+    if p.unserved_penalty_aud_per_mw.is_nan() || p.unserved_penalty_aud_per_mw < 0.0 {
+        issues.push(
+            at(
+                "unserved_penalty_aud_per_mw".into(),
+                "unserved_penalty_aud_per_mw",
+            ),
+            "a number ≥ 0",
+            p.unserved_penalty_aud_per_mw.to_string(),
+            "",
+        );
+    }
+    issues.into_result(())
+}
+
+/// An upper bound on the cost (without penalty) of any solution, for scaling tie-breaks.
+fn cost_upper_bound(p: &SitingProblem) -> f64 {
+    let mut ub = 0.0;
+    for (i, s) in p.sites.iter().enumerate() {
+        if s.excluded {
+            continue;
+        }
+        let max_a = p.assign_cost_aud_per_mw[i]
+            .iter()
+            .copied()
+            .fold(0.0, f64::max);
+        let g = s
+            .zone
+            .and_then(|z| p.zones.get(z))
+            .map(|z| z.expansion_cost_aud_per_mw * s.pue)
+            .unwrap_or(0.0);
+        ub += s.fixed_cost_aud + (s.var_cost_aud_per_mw + max_a + g) * s.max_mw;
+    }
+    ub.max(1.0)
+}
+
+/// Builds the MIP of `p` (see the module documentation).
+pub fn build(p: &SitingProblem) -> Result<BuiltModel> {
+    validate(p)?;
+    let mut lp = LinearProgram::default();
+    let n_sites = p.sites.len();
+    let n_cities = p.cities.len();
+
+    // Allowed pairs per site (reduction 1).
+    let allowed: Vec<Vec<usize>> = (0..n_sites)
+        .map(|i| {
+            if p.sites[i].excluded {
+                Vec::new()
+            } else {
+                (0..n_cities).filter(|&j| pair_allowed(p, i, j)).collect()
+            }
+        })
+        .collect();
+
+    let mut open_var = vec![None; n_sites];
+    let mut capacity_var = vec![None; n_sites];
+    let mut cost: Vec<(usize, f64)> = Vec::new();
+    for (i, s) in p.sites.iter().enumerate() {
+        // Reduction 2: inactive sites get no variables.
+        if s.excluded || (allowed[i].is_empty() && !s.must_build) {
+            continue;
+        }
+        let lower = if s.must_build { 1.0 } else { 0.0 };
+        let y = lp.var(lower, 1.0, true);
+        open_var[i] = Some(y);
+        let (w, scale) = match p.module_mw {
+            Some(m) => (lp.var(0.0, (s.max_mw / m + 1e-9).floor(), true), m),
+            None => (lp.var(0.0, s.max_mw, false), 1.0),
+        };
+        capacity_var[i] = Some((w, scale));
+        cost.push((y, s.fixed_cost_aud));
+        cost.push((w, s.var_cost_aud_per_mw * scale));
+        // min_mw·y ≤ s·w ≤ max_mw·y
+        if s.min_mw > 0.0 {
+            lp.le(vec![(y, s.min_mw), (w, -scale)], 0.0);
+        }
+        lp.le(vec![(w, scale), (y, -s.max_mw)], 0.0);
+    }
+
+    let mut flow_vars = Vec::new();
+    let mut site_flows: Vec<Vec<(usize, f64)>> = vec![Vec::new(); n_sites];
+    let mut city_flows: Vec<Vec<(usize, f64)>> = vec![Vec::new(); n_cities];
+    for i in 0..n_sites {
+        let Some(y) = open_var[i] else { continue };
+        for &j in &allowed[i] {
+            let ub = flow_upper(p, i, j);
+            let x = lp.var(0.0, ub.max(0.0), false);
+            flow_vars.push((i, j, x));
+            site_flows[i].push((x, 1.0));
+            city_flows[j].push((x, 1.0));
+            cost.push((x, p.assign_cost_aud_per_mw[i][j]));
+            // Strong linking x_ij ≤ ub_ij·y_i.
+            lp.le(vec![(x, 1.0), (y, -ub.max(0.0))], 0.0);
+        }
+        // Capacity Σ_j x_ij ≤ c_i.
+        if let Some((w, scale)) = capacity_var[i] {
+            let mut terms = std::mem::take(&mut site_flows[i]);
+            if !terms.is_empty() {
+                terms.push((w, -scale));
+                lp.le(terms, 0.0);
+            }
+        }
+    }
+
+    let with_unserved = unserved_allowed(p);
+    let mut unserved_var = vec![None; n_cities];
+    for (j, c) in p.cities.iter().enumerate() {
+        let mut terms = std::mem::take(&mut city_flows[j]);
+        if with_unserved {
+            let u = lp.var(0.0, c.demand_mw, false);
+            unserved_var[j] = Some(u);
+            terms.push((u, 1.0));
+        }
+        lp.rows.push(Row {
+            terms,
+            sense: RowSense::Eq,
+            rhs: c.demand_mw,
+        });
+    }
+
+    let mut expansion_var = vec![None; p.zones.len()];
+    for (r, z) in p.zones.iter().enumerate() {
+        let Some(limit) = z.limit_mw else { continue };
+        let mut terms: Vec<(usize, f64)> = p
+            .sites
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.zone == Some(r))
+            .filter_map(|(i, s)| capacity_var[i].map(|(w, scale)| (w, s.pue * scale)))
+            .collect();
+        if terms.is_empty() {
+            continue;
+        }
+        let e = lp.var(0.0, f64::INFINITY, false);
+        expansion_var[r] = Some(e);
+        cost.push((e, z.expansion_cost_aud_per_mw));
+        terms.push((e, -1.0));
+        lp.le(terms, limit);
+    }
+
+    if let Some(max_sites) = p.max_sites {
+        let terms: Vec<(usize, f64)> = open_var.iter().flatten().map(|&y| (y, 1.0)).collect();
+        if !terms.is_empty() {
+            lp.le(terms, max_sites as f64);
+        }
+    }
+
+    let cost_ub = cost_upper_bound(p);
+    let mut worst_rtt_var = None;
+    match p.objective {
+        Objective::MinCost => {
+            lp.objective = cost;
+            for (j, u) in unserved_var.iter().enumerate() {
+                if let Some(u) = *u {
+                    let _ = j;
+                    lp.objective.push((u, p.unserved_penalty_aud_per_mw));
+                }
+            }
+        }
+        Objective::MinWorstRtt => {
+            let scale = p
+                .cost_cap_aud
+                .map(|c| c.min(cost_ub))
+                .unwrap_or(cost_ub)
+                .max(1.0);
+            let eps = 1e-3 / scale;
+            let t = lp.var(0.0, f64::INFINITY, false);
+            worst_rtt_var = Some(t);
+            for &(i, j, x) in &flow_vars {
+                let Some(y) = open_var[i] else { continue };
+                let ub = flow_upper(p, i, j).max(0.0);
+                let z = lp.var(0.0, 1.0, true);
+                lp.le(vec![(x, 1.0), (z, -ub)], 0.0);
+                lp.le(vec![(z, 1.0), (y, -1.0)], 0.0);
+                lp.le(vec![(z, p.rtt_ms[i][j]), (t, -1.0)], 0.0);
+            }
+            if let Some(cap) = p.cost_cap_aud {
+                lp.le(cost.clone(), cap);
+            }
+            lp.objective = cost.iter().map(|&(v, c)| (v, c * eps)).collect();
+            lp.objective.push((t, 1.0));
+        }
+        Objective::MaxCoverage => {
+            let scale = p
+                .budget_aud
+                .map(|c| c.min(cost_ub))
+                .unwrap_or(cost_ub)
+                .max(1.0);
+            let eps = 1e-3 / scale;
+            if let Some(budget) = p.budget_aud {
+                lp.le(cost.clone(), budget);
+            }
+            lp.maximise = true;
+            lp.objective_constant = p.cities.iter().map(|c| c.demand_mw).sum();
+            lp.objective = cost.iter().map(|&(v, c)| (v, -c * eps)).collect();
+            for u in unserved_var.iter().flatten() {
+                lp.objective.push((*u, -1.0));
+            }
+        }
+    }
+
+    Ok(BuiltModel {
+        lp,
+        open_var,
+        capacity_var,
+        flow_vars,
+        unserved_var,
+        expansion_var,
+        worst_rtt_var,
+    })
+}
+
+/// Removes solver noise: values within `1e-7·max(1, |reference|)` of zero become zero.
+fn clean(v: f64, reference: f64) -> f64 {
+    if v.abs() <= 1e-7 * reference.abs().max(1.0) {
+        0.0
+    } else {
+        v
+    }
+}
+
+impl BuiltModel {
+    /// The [`Solution`] encoded by variable `values` (one per variable of [`Self::lp`]), with
+    /// solver noise removed and flows sorted by (site, city).
+    pub fn solution(&self, p: &SitingProblem, values: &[f64]) -> Result<Solution> {
+        if values.len() != self.lp.vars.len() {
+            return Err(Error::Internal(format!(
+                "solver returned {} values for {} variables",
+                values.len(),
+                self.lp.vars.len()
+            )));
+        }
+        let open: Vec<bool> = self
+            .open_var
+            .iter()
+            .map(|y| y.map(|y| values[y] > 0.5).unwrap_or(false))
+            .collect();
+        let capacity_mw: Vec<f64> = self
+            .capacity_var
+            .iter()
+            .enumerate()
+            .map(|(i, cv)| match cv {
+                Some((w, scale)) if open[i] => {
+                    let raw = values[*w];
+                    let w = if self.lp.vars[*w].integer {
+                        raw.round()
+                    } else {
+                        raw
+                    };
+                    clean(w * scale, p.sites[i].max_mw)
+                }
+                _ => 0.0,
+            })
+            .collect();
+        let mut flows: Vec<(usize, usize, f64)> = self
+            .flow_vars
+            .iter()
+            .filter(|(i, _, _)| open[*i])
+            .map(|&(i, j, x)| (i, j, clean(values[x], p.cities[j].demand_mw)))
+            .filter(|&(_, _, v)| v > 0.0)
+            .collect();
+        flows.sort_by_key(|f| (f.0, f.1));
+        let unserved_mw = self
+            .unserved_var
+            .iter()
+            .enumerate()
+            .map(|(j, u)| {
+                u.map(|u| clean(values[u], p.cities[j].demand_mw).max(0.0))
+                    .unwrap_or(0.0)
+            })
+            .collect();
+        let expansion_mw = self
+            .expansion_var
+            .iter()
+            .enumerate()
+            .map(|(r, e)| {
+                e.map(|e| clean(values[e], p.zones[r].limit_mw.unwrap_or(1.0)).max(0.0))
+                    .unwrap_or(0.0)
+            })
+            .collect();
+        Ok(Solution {
+            open,
+            capacity_mw,
+            flows,
+            unserved_mw,
+            expansion_mw,
+        })
+    }
+}

@@ -1,0 +1,685 @@
+//! The optimisation engine: OR-Library optima, brute force, checker, diagnosis, objectives.
+//!
+//! Solver-heavy: run with `cargo test --release` (microlp is slow unoptimised).
+
+use crate::common;
+use good_lp::{microlp, variable, Expression, ProblemVariables, Solution as _, SolverModel};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use sitefind::check::check;
+use sitefind::model::cflp::solve_file;
+use sitefind::model::diagnose::{diagnose, warnings};
+use sitefind::model::{CityInput, SiteInput, SitingProblem, Solution, ZoneInput};
+use sitefind::scenario::Objective;
+use sitefind::solve::{available_backends, backend_name, solve, SolveOptions, SolveStatus};
+use sitefind::Error;
+
+fn opts(backend: &str) -> SolveOptions {
+    SolveOptions {
+        backend: Some(backend.to_string()),
+        time_limit_s: Some(120.0),
+        mip_gap: 1e-9,
+    }
+}
+
+// ---------------------------------------------------------------- OR-Library CFLP
+
+const SMALL: [&str; 13] = [
+    "cap41", "cap42", "cap43", "cap44", "cap51", "cap61", "cap62", "cap63", "cap64", "cap71",
+    "cap72", "cap73", "cap74",
+];
+
+fn orlib(sets: &[&str], test: &str) {
+    let Some(data) = common::public_data(test) else {
+        return;
+    };
+    for backend in available_backends() {
+        for name in sets {
+            let path = data.join("orlib-cflp").join(format!("{name}.txt"));
+            let run = solve_file(&path, None, None, &opts(backend)).unwrap();
+            let known = run.known_optimum.expect("optimum in optima.tsv");
+            let rel = run.rel_diff.unwrap();
+            assert!(
+                rel.abs() < 1e-6,
+                "{backend} {name}: objective {} vs proven optimum {known} (rel {rel:e})",
+                run.objective
+            );
+            assert!(
+                run.check.feasible,
+                "{backend} {name}: {:?}",
+                run.check.violations
+            );
+            // The checker's recomputed cost agrees with the instance's own objective.
+            assert!((run.check.objective_recomputed - run.objective).abs() <= 1e-6 * known);
+            assert_eq!(run.report.status, SolveStatus::Optimal, "{backend} {name}");
+            let bound = run.report.best_bound.expect("a bound");
+            assert!(
+                bound <= known * (1.0 + 1e-6),
+                "{backend} {name}: bound {bound} > optimum {known}"
+            );
+        }
+    }
+}
+
+#[test]
+fn orlib_cap41_to_cap74_reach_proven_optima() {
+    orlib(&SMALL, "orlib_cap41_to_cap74_reach_proven_optima");
+}
+
+#[test]
+fn orlib_25_and_50_facility_sets_reach_proven_optima() {
+    let sets: Vec<String> = [8, 9, 10, 11, 12, 13]
+        .iter()
+        .flat_map(|s| (1..=4).map(move |k| format!("cap{s}{k}")))
+        .collect();
+    let sets: Vec<&str> = sets.iter().map(String::as_str).collect();
+    orlib(&sets, "orlib_25_and_50_facility_sets_reach_proven_optima");
+}
+
+#[test]
+fn cflp_command_prints_optimum_comparison() {
+    let Some(data) = common::public_data("cflp_command_prints_optimum_comparison") else {
+        return;
+    };
+    let out = std::process::Command::new(common::sitefind_bin())
+        .args(["cflp", "--solver", "microlp", "--format", "json"])
+        .arg(data.join("orlib-cflp/cap71.txt"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["known_optimum"].as_f64().unwrap(), 932615.750);
+    assert!((v["objective"].as_f64().unwrap() - 932615.750).abs() < 1e-3);
+    // capa needs --capacity: a clear usage-style error naming the line.
+    let out = std::process::Command::new(common::sitefind_bin())
+        .args(["cflp", "--solver", "nosuch"])
+        .arg(data.join("orlib-cflp/cap71.txt"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("nosuch") && err.contains("microlp"), "{err}");
+    let out = std::process::Command::new(common::sitefind_bin())
+        .arg("cflp")
+        .arg(data.join("orlib-cflp/capa.txt"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("line 2") && err.contains("--capacity"),
+        "{err}"
+    );
+}
+
+#[test]
+fn unknown_backend_is_a_usage_error_listing_available() {
+    let e = backend_name(Some("gurobi")).unwrap_err();
+    assert!(matches!(e, Error::Usage { .. }));
+    let msg = e.to_string();
+    assert!(msg.contains("gurobi") && msg.contains("microlp"), "{msg}");
+    #[cfg(not(feature = "highs"))]
+    assert!(backend_name(Some("highs"))
+        .unwrap_err()
+        .to_string()
+        .contains("not compiled in"));
+    #[cfg(feature = "highs")]
+    assert_eq!(backend_name(None).unwrap(), "highs");
+}
+
+// ---------------------------------------------------------------- small problems
+
+fn site(id: &str, fixed: f64, var: f64, min: f64, max: f64) -> SiteInput {
+    SiteInput {
+        id: id.into(),
+        fixed_cost_aud: fixed,
+        var_cost_aud_per_mw: var,
+        min_mw: min,
+        max_mw: max,
+        zone: None,
+        pue: 1.0,
+        must_build: false,
+        excluded: false,
+    }
+}
+
+fn city(id: &str, demand: f64, max_rtt: f64, k: u32) -> CityInput {
+    CityInput {
+        id: id.into(),
+        demand_mw: demand,
+        max_rtt_ms: max_rtt,
+        min_sites: k,
+    }
+}
+
+/// Three sites, two cities. Site "far" is outside Osaka's limit.
+fn small() -> SitingProblem {
+    SitingProblem {
+        sites: vec![
+            site("syd", 100.0, 2.0, 10.0, 60.0),
+            site("mel", 80.0, 3.0, 10.0, 60.0),
+            site("far", 10.0, 1.0, 10.0, 100.0),
+        ],
+        cities: vec![city("tokyo", 40.0, 120.0, 1), city("osaka", 30.0, 110.0, 1)],
+        zones: vec![],
+        rtt_ms: vec![vec![100.0, 105.0], vec![110.0, 108.0], vec![115.0, 130.0]],
+        assign_cost_aud_per_mw: vec![vec![1.0, 1.0], vec![1.0, 1.0], vec![1.0, 1.0]],
+        max_sites: None,
+        module_mw: None,
+        unserved_penalty_aud_per_mw: 1e9,
+        objective: Objective::MinCost,
+        cost_cap_aud: None,
+        budget_aud: None,
+    }
+}
+
+fn each_backend(mut f: impl FnMut(&str)) {
+    for b in available_backends() {
+        f(b);
+    }
+}
+
+#[test]
+fn small_min_cost_matches_hand_optimum() {
+    // Cost per MW served is v + a: syd 3, mel 4, far 2; far cannot serve osaka (130 > 110 ms);
+    // no site alone can serve 70 MW (max 60). far serves tokyo 40 (10 + 80 = 90) and osaka
+    // comes from syd (100 + 90 = 190) or mel (80 + 120 = 200): 280 or 290. syd 60 MW
+    // (osaka 30 + tokyo 30) + far 10 MW (its minimum) = 280 + 30 = 310. Other mixes cost
+    // more (mel's fixed cost on top). The optimum is 280 (far + syd).
+    let p = small();
+    diagnose(&p).unwrap();
+    each_backend(|b| {
+        let (r, s) = solve(&p, &opts(b)).unwrap();
+        let c = check(&p, &s);
+        assert!(c.feasible, "{b}: {:?}", c.violations);
+        assert!(
+            (c.objective_recomputed - 280.0).abs() < 1e-6,
+            "{b}: {}",
+            c.objective_recomputed
+        );
+        assert!((r.objective.unwrap() - 280.0).abs() < 1e-6);
+        assert_eq!(c.unserved_penalty_aud, 0.0);
+        // No flow from "far" to osaka: it is above the limit.
+        assert!(!s.flows.iter().any(|&(i, j, _)| i == 2 && j == 1));
+        // Flows sorted by (site, city).
+        assert!(s
+            .flows
+            .windows(2)
+            .all(|w| (w[0].0, w[0].1) < (w[1].0, w[1].1)));
+    });
+}
+
+#[test]
+fn min_worst_rtt_and_max_coverage_objectives() {
+    each_backend(|b| {
+        // Worst RTT. syd (max 60 MW) cannot serve all 70 MW, so some demand goes to mel
+        // (tokyo 110, osaka 108 ms) or far (tokyo 115 ms). Best: syd tokyo 40 + osaka 20, mel
+        // osaka 10 → 108 ms, at cost 280 + 120 = 400. With a cap of 300 only plans with far
+        // serving tokyo fit (≥ 280): worst 115 ms. Below 280 nothing fits.
+        let mut p = small();
+        p.objective = Objective::MinWorstRtt;
+        p.cost_cap_aud = Some(450.0);
+        let (_, s) = solve(&p, &opts(b)).unwrap();
+        let c = check(&p, &s);
+        assert!(c.feasible, "{b}: {:?}", c.violations);
+        assert!(
+            (c.objective_recomputed - 108.0).abs() < 1e-9,
+            "{b}: {}",
+            c.objective_recomputed
+        );
+        // The cost tie-break picks the cheapest 108 ms plan (400).
+        assert!((c.cost_aud - 400.0).abs() < 1e-3, "{b}: {}", c.cost_aud);
+        p.cost_cap_aud = Some(300.0);
+        let (_, s) = solve(&p, &opts(b)).unwrap();
+        let c = check(&p, &s);
+        assert!(c.feasible, "{b}: {:?}", c.violations);
+        assert!(
+            (c.objective_recomputed - 115.0).abs() < 1e-9,
+            "{b}: {}",
+            c.objective_recomputed
+        );
+        p.cost_cap_aud = Some(250.0);
+        assert!(matches!(solve(&p, &opts(b)), Err(Error::Infeasible { .. })));
+
+        // Coverage with budget 150: best is far (10 + 2x) serving tokyo 40 → 90, plus nothing
+        // else affordable for osaka? syd: 100 + 3·x ≤ 60 left → no. mel: 80 > 60 left. far to
+        // osaka not allowed. Alternatively syd alone: 100 + 3x ≤ 150 → x = 16.67 MW < 40.
+        // far with 70 MW? far serves only tokyo (40). So 40 MW covered, at cost 90.
+        let mut p = small();
+        p.objective = Objective::MaxCoverage;
+        p.budget_aud = Some(150.0);
+        let (_, s) = solve(&p, &opts(b)).unwrap();
+        let c = check(&p, &s);
+        assert!(c.feasible, "{b}: {:?}", c.violations);
+        assert!((c.served_mw - 40.0).abs() < 1e-6, "{b}: {}", c.served_mw);
+        // The tie-break picks the cheapest way to cover 40 MW.
+        assert!((c.cost_aud - 90.0).abs() < 1e-3, "{b}: {}", c.cost_aud);
+    });
+}
+
+#[test]
+fn modules_redundancy_zones_and_max_sites() {
+    each_backend(|b| {
+        let mut p = small();
+        // Redundancy 2 for tokyo: ≤ 20 MW per site.
+        p.cities[0].min_sites = 2;
+        p.module_mw = Some(25.0);
+        p.zones = vec![ZoneInput {
+            id: "rez".into(),
+            limit_mw: Some(30.0),
+            expansion_cost_aud_per_mw: 0.5,
+        }];
+        p.sites[0].zone = Some(0);
+        p.sites[0].pue = 1.2;
+        p.max_sites = Some(2);
+        let (_, s) = solve(&p, &opts(b)).unwrap();
+        let c = check(&p, &s);
+        assert!(c.feasible, "{b}: {:?}", c.violations);
+        for &cap in &s.capacity_mw {
+            assert!((cap / 25.0 - (cap / 25.0).round()).abs() < 1e-9, "{cap}");
+        }
+        assert!(s.open.iter().filter(|o| **o).count() <= 2);
+        assert!(s
+            .flows
+            .iter()
+            .filter(|f| f.1 == 0)
+            .all(|f| f.2 <= 20.0 + 1e-9));
+        // Brute force agrees (same oracle as the property test).
+        let brute = brute_force(&p).unwrap();
+        assert!(
+            (c.objective_recomputed - brute).abs() <= 1e-6 * brute,
+            "{} vs {brute}",
+            c.objective_recomputed
+        );
+    });
+}
+
+// ---------------------------------------------------------------- brute force oracle
+
+/// Oracle: enumerate every open set S allowed by max_sites / must-build / excluded; for a fixed
+/// S the rest is an LP (continuous capacities, or integer modules), built here from the
+/// problem's definition independently of `model::build` (no linking constraints needed: closed
+/// sites simply have no variables) and solved by microlp. Returns the least objective over all
+/// S (`None` if no S is feasible).
+fn brute_force(p: &SitingProblem) -> Option<f64> {
+    let n = p.sites.len();
+    let mut best: Option<f64> = None;
+    for mask in 0u32..(1 << n) {
+        let open: Vec<bool> = (0..n).map(|i| mask & (1 << i) != 0).collect();
+        if p.sites
+            .iter()
+            .zip(&open)
+            .any(|(s, &o)| (s.must_build && !o) || (s.excluded && o))
+        {
+            continue;
+        }
+        if p.max_sites
+            .is_some_and(|m| open.iter().filter(|o| **o).count() > m)
+        {
+            continue;
+        }
+        if let Some(v) = fixed_set_lp(p, &open) {
+            best = Some(best.map_or(v, |b: f64| b.min(v)));
+        }
+    }
+    best
+}
+
+fn fixed_set_lp(p: &SitingProblem, open: &[bool]) -> Option<f64> {
+    let mut vars = ProblemVariables::new();
+    let mut cons = Vec::new();
+    let mut obj = Expression::from(0.0);
+    let mut cap = vec![None; p.sites.len()];
+    let mut site_out: Vec<Expression> = vec![Expression::from(0.0); p.sites.len()];
+    let mut city_in: Vec<Expression> = vec![Expression::from(0.0); p.cities.len()];
+    for (i, s) in p.sites.iter().enumerate() {
+        if !open[i] {
+            continue;
+        }
+        if s.min_mw > s.max_mw {
+            return None;
+        }
+        obj += s.fixed_cost_aud;
+        let c: Expression = match p.module_mw {
+            Some(m) => {
+                let lo = (s.min_mw / m).ceil();
+                let hi = (s.max_mw / m).floor();
+                if lo > hi {
+                    return None;
+                }
+                let n = vars.add(variable().integer().min(lo).max(hi));
+                n * m
+            }
+            None => vars.add(variable().min(s.min_mw).max(s.max_mw)).into(),
+        };
+        obj.add_mul(s.var_cost_aud_per_mw, c.clone());
+        cap[i] = Some(c);
+        for (j, ct) in p.cities.iter().enumerate() {
+            if p.rtt_ms[i][j].is_nan() || p.rtt_ms[i][j] > ct.max_rtt_ms {
+                continue;
+            }
+            let x = vars.add(
+                variable()
+                    .min(0.0)
+                    .max(ct.demand_mw / f64::from(ct.min_sites)),
+            );
+            obj.add_mul(p.assign_cost_aud_per_mw[i][j], x);
+            site_out[i] += x;
+            city_in[j] += x;
+        }
+    }
+    for (i, c) in cap.iter().enumerate() {
+        if let Some(c) = c {
+            cons.push((site_out[i].clone() - c.clone()).leq(0.0));
+        }
+    }
+    for (j, ct) in p.cities.iter().enumerate() {
+        let u = vars.add(variable().min(0.0).max(ct.demand_mw));
+        obj.add_mul(p.unserved_penalty_aud_per_mw, u);
+        cons.push((city_in[j].clone() + u).eq(ct.demand_mw));
+    }
+    for (r, z) in p.zones.iter().enumerate() {
+        let Some(limit) = z.limit_mw else { continue };
+        let e = vars.add(variable().min(0.0));
+        obj.add_mul(z.expansion_cost_aud_per_mw, e);
+        let mut load = Expression::from(0.0);
+        for (i, s) in p.sites.iter().enumerate() {
+            if s.zone == Some(r) {
+                if let Some(c) = &cap[i] {
+                    load.add_mul(s.pue, c.clone());
+                }
+            }
+        }
+        cons.push((load - e).leq(limit));
+    }
+    let mut model = vars.minimise(obj.clone()).using(microlp);
+    for c in cons {
+        model.add_constraint(c);
+    }
+    let sol = model.solve().ok()?;
+    Some(sol.eval(&obj))
+}
+
+fn arb_problem() -> impl Strategy<Value = SitingProblem> {
+    (2usize..=7, 1usize..=3).prop_flat_map(|(ns, nc)| {
+        (
+            prop::collection::vec(
+                (
+                    0.0..200.0f64,
+                    0.0..5.0f64,
+                    0.0..15.0f64,
+                    10.0..60.0f64,
+                    0usize..3,
+                    1.0..1.5f64,
+                ),
+                ns,
+            ),
+            prop::collection::vec((5.0..40.0f64, 100.0..130.0f64, 1u32..=2), nc),
+            prop::collection::vec(prop::collection::vec((95.0..135.0f64, 0.0..4.0f64), nc), ns),
+            (0.0..60.0f64, 0.0..3.0f64),
+            prop::option::of(1usize..=4),
+            prop::bool::ANY,
+        )
+            .prop_map(
+                |(sites, cities, pairs, zone, max_sites, modules)| SitingProblem {
+                    sites: sites
+                        .iter()
+                        .enumerate()
+                        .map(|(i, &(f, v, min, max, z, pue))| SiteInput {
+                            zone: (z < 1).then_some(0),
+                            pue,
+                            ..site(&format!("s{i}"), f, v, min, max)
+                        })
+                        .collect(),
+                    cities: cities
+                        .iter()
+                        .enumerate()
+                        .map(|(j, &(d, rtt, k))| city(&format!("c{j}"), d, rtt, k))
+                        .collect(),
+                    zones: vec![ZoneInput {
+                        id: "z".into(),
+                        limit_mw: Some(zone.0),
+                        expansion_cost_aud_per_mw: zone.1,
+                    }],
+                    rtt_ms: pairs
+                        .iter()
+                        .map(|r| r.iter().map(|p| p.0).collect())
+                        .collect(),
+                    assign_cost_aud_per_mw: pairs
+                        .iter()
+                        .map(|r| r.iter().map(|p| p.1).collect())
+                        .collect(),
+                    max_sites,
+                    module_mw: modules.then_some(10.0),
+                    unserved_penalty_aud_per_mw: 50.0,
+                    objective: Objective::MinCost,
+                    cost_cap_aud: None,
+                    budget_aud: None,
+                },
+            )
+    })
+}
+
+#[test]
+fn mip_optimum_equals_brute_force_enumeration() {
+    let config = Config {
+        cases: 48,
+        failure_persistence: None,
+        ..Config::default()
+    };
+    let mut runner =
+        TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &[7; 32]));
+    runner
+        .run(&arb_problem(), |p| {
+            let brute = brute_force(&p).expect("unserved demand keeps every set feasible");
+            for b in available_backends() {
+                let (_, s) = solve(&p, &opts(b)).unwrap();
+                let c = check(&p, &s);
+                prop_assert!(c.feasible, "{b}: {:?}", c.violations);
+                prop_assert!(
+                    (c.objective_recomputed - brute).abs() <= 1e-6 * brute.max(1.0),
+                    "{b}: MIP {} vs brute force {brute}",
+                    c.objective_recomputed
+                );
+            }
+            Ok(())
+        })
+        .unwrap();
+}
+
+// ---------------------------------------------------------------- checker
+
+#[test]
+fn checker_catches_broken_solutions() {
+    let p = small();
+    let (_, good) = solve(&p, &SolveOptions::default()).unwrap();
+    assert!(check(&p, &good).feasible);
+
+    // Over capacity: raise a flow of an open site beyond its capacity.
+    let mut s = good.clone();
+    let k = s.flows.iter().position(|f| s.open[f.0]).unwrap();
+    let site_id = p.sites[s.flows[k].0].id.clone();
+    s.flows[k].2 += 100.0;
+    let c = check(&p, &s);
+    assert!(!c.feasible);
+    assert!(
+        c.violations
+            .iter()
+            .any(|v| v.contains(&site_id) && v.contains("above its capacity")),
+        "{:?}",
+        c.violations
+    );
+
+    // Unmet demand: drop a flow without counting it unserved.
+    let mut s = good.clone();
+    let (_, j, _) = s.flows.remove(0);
+    let c = check(&p, &s);
+    assert!(
+        c.violations
+            .iter()
+            .any(|v| v.contains(&p.cities[j].id) && v.contains("≠ demand")),
+        "{:?}",
+        c.violations
+    );
+
+    // Counted as unserved: balance holds but MinCost with an infinite penalty must serve all.
+    let mut q = p.clone();
+    q.unserved_penalty_aud_per_mw = f64::INFINITY;
+    let mut s = good.clone();
+    let (_, j, x) = s.flows.remove(0);
+    s.unserved_mw[j] += x;
+    let c = check(&q, &s);
+    assert!(
+        c.violations.iter().any(|v| v.contains("unmet demand")),
+        "{:?}",
+        c.violations
+    );
+
+    // A flow above the latency limit: far → osaka (130 ms > 110 ms).
+    let mut s = good.clone();
+    s.open[2] = true;
+    s.capacity_mw[2] = 10.0;
+    s.flows.push((2, 1, 5.0));
+    let c = check(&p, &s);
+    assert!(
+        c.violations
+            .iter()
+            .any(|v| v.contains("\"far\" → \"osaka\"") && v.contains("130 ms")),
+        "{:?}",
+        c.violations
+    );
+
+    // A closed site serving.
+    let mut s = good.clone();
+    let closed = (0..3).find(|&i| !s.open[i]).unwrap();
+    s.flows.push((closed, 0, 1.0));
+    let c = check(&p, &s);
+    let id = &p.sites[closed].id;
+    assert!(
+        c.violations
+            .iter()
+            .any(|v| v.contains(&format!("closed site \"{id}\""))),
+        "{:?}",
+        c.violations
+    );
+
+    // Cost components add up.
+    let c = check(&p, &good);
+    assert!(
+        (c.fixed_aud
+            + c.capacity_aud
+            + c.assignment_aud
+            + c.expansion_aud
+            + c.unserved_penalty_aud
+            - c.objective_recomputed)
+            .abs()
+            < 1e-9
+    );
+    // Wrong shape.
+    let c = check(&p, &Solution::default());
+    assert!(!c.feasible);
+}
+
+// ---------------------------------------------------------------- diagnosis
+
+fn infeasible(p: &SitingProblem) -> String {
+    match diagnose(p) {
+        Err(Error::Infeasible { diagnosis, hint }) => {
+            assert!(!hint.is_empty());
+            diagnosis
+        }
+        other => panic!("expected Infeasible, got {other:?}"),
+    }
+}
+
+#[test]
+fn diagnosis_names_the_culprit() {
+    // Total capacity below demand.
+    let mut p = small();
+    for s in &mut p.sites {
+        s.max_mw = 20.0;
+    }
+    let d = infeasible(&p);
+    assert!(d.contains("70.000 MW") && d.contains("60.000 MW"), "{d}");
+
+    // City with no candidate within its limit: best RTT and site named.
+    let mut p = small();
+    p.cities[1].max_rtt_ms = 100.0;
+    let d = infeasible(&p);
+    assert!(
+        d.contains("\"osaka\"")
+            && d.contains("100.00 ms")
+            && d.contains("105.00 ms")
+            && d.contains("\"syd\""),
+        "{d}"
+    );
+
+    // Redundancy: osaka needs 3 sites, only syd and mel are within 110 ms.
+    let mut p = small();
+    p.cities[1].min_sites = 3;
+    let d = infeasible(&p);
+    assert!(
+        d.contains("\"osaka\"")
+            && d.contains("at least 3")
+            && d.contains("only 2")
+            && d.contains("\"syd\", \"mel\""),
+        "{d}"
+    );
+
+    // Must-build and excluded.
+    let mut p = small();
+    p.sites[1].must_build = true;
+    p.sites[1].excluded = true;
+    let d = infeasible(&p);
+    assert!(
+        d.contains("\"mel\"") && d.contains("must-build and excluded"),
+        "{d}"
+    );
+
+    // Must-build above max_sites.
+    let mut p = small();
+    p.sites[0].must_build = true;
+    p.sites[1].must_build = true;
+    p.max_sites = Some(1);
+    let d = infeasible(&p);
+    assert!(
+        d.contains("2 must-build sites") && d.contains("max_sites = 1"),
+        "{d}"
+    );
+
+    // Must-build without any allowed pair: a warning, not an error.
+    let mut p = small();
+    p.rtt_ms[2] = vec![500.0, 500.0];
+    p.sites[2].must_build = true;
+    diagnose(&p).unwrap();
+    let w = warnings(&p);
+    assert!(w.len() == 1 && w[0].contains("\"far\""), "{w:?}");
+    // …and the solver builds it at its minimum size, serving nobody.
+    let (_, s) = solve(&p, &SolveOptions::default()).unwrap();
+    assert!(s.open[2] && (s.capacity_mw[2] - 10.0).abs() < 1e-9);
+    assert!(check(&p, &s).feasible);
+
+    // MaxCoverage never requires full service.
+    let mut p = small();
+    p.objective = Objective::MaxCoverage;
+    p.cities[1].max_rtt_ms = 50.0;
+    diagnose(&p).unwrap();
+}
+
+#[test]
+fn malformed_problem_lists_every_issue() {
+    let mut p = small();
+    p.rtt_ms.pop();
+    p.cities[0].min_sites = 0;
+    p.sites[1].fixed_cost_aud = -1.0;
+    let e = solve(&p, &SolveOptions::default()).unwrap_err().to_string();
+    assert!(e.contains("3 problems"), "{e}");
+    assert!(
+        e.contains("rtt_ms") && e.contains("min_sites") && e.contains("\"mel\""),
+        "{e}"
+    );
+}
