@@ -54,7 +54,7 @@ fi
 
 status=0
 "$VENV/bin/python" - "$NB_DIR" "$OUT" "$CELL_TIMEOUT" "${notebooks[@]}" <<'PY' || status=$?
-import sys, time, traceback
+import re, sys, time, traceback
 from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
@@ -84,7 +84,8 @@ for name in names:
         print(f"notebooks: ok    {src.name} ({dt:.1f} s)", file=sys.stderr)
     else:
         failed.append(name)
-        print(f"notebooks: FAIL  {src.name} ({dt:.1f} s)\n{msg[-4000:]}", file=sys.stderr)
+        plain = re.sub(r"\x1b\[[0-9;]*m", "", msg)[-4000:]
+        print(f"notebooks: FAIL  {src.name} ({dt:.1f} s)\n{plain}", file=sys.stderr)
 print(f"notebooks: {len(passed)} passed, {len(failed)} failed (executed copies in {out})")
 sys.exit(1 if failed else 0)
 PY

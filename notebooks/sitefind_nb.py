@@ -308,20 +308,27 @@ def plot_answer_map(gdf, report: dict, basemap=None, title: str = ""):
     ax0.scatter(c.geometry.x, c.geometry.y, s=_site_size(c["demand_mw"]) * 0.5, c="#c92a2a",
                 marker="s", edgecolor="white", linewidth=0.6, zorder=4)
     # City labels stacked east of Japan (open ocean) with leader lines, north to south.
-    cs = c.sort_values("demand_mw", ascending=False, kind="mergesort").sort_values(
-        by="geometry", key=lambda g: -g.y, kind="mergesort") if len(c) else c
+    cs = c.assign(_lat=c.geometry.y).sort_values("_lat", ascending=False, kind="mergesort")
     n = len(cs)
     if n:
         top = min(46.0, float(cs.geometry.y.mean()) + 2.6 * (n - 1) / 2 + 1.5)
         for k, (_, r) in enumerate(cs.iterrows()):
             ty = top - 2.6 * k
             ax0.annotate(f"{r['name']} {r['demand_mw']:.0f} MW", (r.geometry.x, r.geometry.y),
-                         xytext=(146.5, ty), textcoords="data", fontsize=7, va="center",
-                         zorder=5, arrowprops=dict(arrowstyle="-", color="#888888", lw=0.5))
+                         xytext=(145.0, ty), textcoords="data", fontsize=7, va="center",
+                         zorder=5, arrowprops=dict(arrowstyle="-", color="#aaaaaa", lw=0.4,
+                                                   shrinkA=0, shrinkB=2),
+                         bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.7))
 
-    # Zoom on the sites.
+    # Zoom on the sites, their REZs and the Australian landings their routes use (the route's
+    # second vertex: site → landing → ...), so the backhaul is visible.
     xs = list(s.geometry.x) + [b for g in layers["zone"].geometry for b in (g.bounds[0], g.bounds[2])]
     ys = list(s.geometry.y) + [b for g in layers["zone"].geometry for b in (g.bounds[1], g.bounds[3])]
+    for g in layers["route"].geometry:
+        coords = list(g.coords) if g.geom_type == "LineString" else []
+        if len(coords) >= 2 and coords[1][1] < -9.0:
+            xs.append(coords[1][0])
+            ys.append(coords[1][1])
     if xs:
         pad = 2.0
         x0, x1 = min(xs) - pad, max(xs) + pad
@@ -336,11 +343,16 @@ def plot_answer_map(gdf, report: dict, basemap=None, title: str = ""):
     if len(layers["zone"]):
         layers["zone"].plot(ax=ax1, color="#2e9e44", alpha=0.25, edgecolor="#1b6b2c",
                             linewidth=1.0, zorder=1)
-        for _, z in layers["zone"].iterrows():
-            p = z.geometry.representative_point()
-            if extent[0] < p.x < extent[1] and extent[2] < p.y < extent[3]:
-                ax1.annotate(f"REZ {z['id']}", (p.x, p.y), fontsize=7, color="#1b6b2c",
-                             ha="center", va="center", zorder=2)
+        # Label REZs north to south, alternating above / below the zone, to keep labels apart.
+        zs = layers["zone"].assign(_lat=layers["zone"].geometry.centroid.y)
+        for k, (_, z) in enumerate(zs.sort_values("_lat", ascending=False, kind="mergesort").iterrows()):
+            b = z.geometry.bounds
+            above = k % 2 == 0
+            px, py = (b[0] + b[2]) / 2, (b[3] if above else b[1])
+            if extent[0] < px < extent[1] and extent[2] < py < extent[3]:
+                ax1.annotate(f"REZ {z['id']} {z.get('name', '')}".strip(), (px, py), fontsize=7.5,
+                             color="#1b6b2c", ha="center", va="bottom" if above else "top",
+                             zorder=2, xytext=(0, 2 if above else -2), textcoords="offset points")
     if len(layers["route"]):
         layers["route"].plot(ax=ax1, color="#d9480f", linewidth=0.8, alpha=0.5, zorder=2)
     ax1.scatter(s.geometry.x, s.geometry.y, s=_site_size(s["built_mw"]) * 2.2, c="#1c7ed6",
