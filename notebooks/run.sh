@@ -25,6 +25,9 @@ if [[ ! -x "$VENV/bin/python" ]]; then
 fi
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$NB_DIR/requirements.txt"
 
+# Committed notebooks carry no outputs (executed copies go to $OUT).
+"$VENV/bin/python" "$NB_DIR/strip.py" --check
+
 # 2. The binary.
 if [[ -z "${SITEFIND_BIN:-}" ]]; then
     echo "notebooks: cargo build --release" >&2

@@ -287,6 +287,39 @@ def _site_size(mw):
     return 20 + np.sqrt(np.asarray(mw, dtype=float)) * 14
 
 
+def _label_sites(ax, sites):
+    """Labels each site with its name and MW next to its marker, choosing for each (north to
+    south) the first of a few offsets whose box overlaps no label placed before (greedy)."""
+    fig = ax.figure
+    ax.apply_aspect()
+    to_pt = 72.0 / fig.dpi
+    placed = []
+    offsets = [(12, 4), (12, -28), (-12, 4), (-12, -28), (12, 32), (-12, 32), (12, -56), (-12, -56)]
+    ss = sites.assign(_lat=sites.geometry.y).sort_values("_lat", ascending=False, kind="mergesort")
+    for _, r in ss.iterrows():
+        name = str(r["name"])[:30]
+        state = r.get("state", "")
+        lines = [f"{name} ({state})" if state else name, f"{r['built_mw']:.0f} MW"]
+        w = 4.6 * max(len(l) for l in lines) + 6
+        h = 24.0
+        px, py = (np.asarray(ax.transData.transform((r.geometry.x, r.geometry.y))) * to_pt)
+        choice = offsets[0]
+        for dx, dy in offsets:
+            x0 = px + dx if dx > 0 else px + dx - w
+            box = (x0, py + dy, x0 + w, py + dy + h)
+            if all(box[2] < b[0] or box[0] > b[2] or box[3] < b[1] or box[1] > b[3] for b in placed):
+                choice = (dx, dy)
+                break
+        dx, dy = choice
+        x0 = px + dx if dx > 0 else px + dx - w
+        placed.append((x0, py + dy, x0 + w, py + dy + h))
+        ax.annotate("\n".join(lines), (r.geometry.x, r.geometry.y), xytext=(dx, dy),
+                    textcoords="offset points", fontsize=7.5, zorder=6, va="bottom",
+                    ha="left" if dx > 0 else "right",
+                    bbox=dict(boxstyle="round,pad=0.25", fc="white", ec="#1c7ed6", lw=0.6, alpha=0.9),
+                    arrowprops=dict(arrowstyle="-", color="#1c7ed6", lw=0.6, shrinkA=0, shrinkB=3))
+
+
 def plot_answer_map(gdf, report: dict, basemap=None, title: str = ""):
     """Two panels: the whole corridor (Australia to Japan, routes and cities) and a zoom on the
     Australian sites with their REZs. Sites are sized by MW built, cities by demand MW."""
@@ -344,7 +377,7 @@ def plot_answer_map(gdf, report: dict, basemap=None, title: str = ""):
         layers["zone"].plot(ax=ax1, color="#2e9e44", alpha=0.25, edgecolor="#1b6b2c",
                             linewidth=1.0, zorder=1)
         # Label REZs north to south, alternating above / below the zone, to keep labels apart.
-        zs = layers["zone"].assign(_lat=layers["zone"].geometry.centroid.y)
+        zs = layers["zone"].assign(_lat=[(g.bounds[1] + g.bounds[3]) / 2 for g in layers["zone"].geometry])
         for k, (_, z) in enumerate(zs.sort_values("_lat", ascending=False, kind="mergesort").iterrows()):
             b = z.geometry.bounds
             above = k % 2 == 0
@@ -357,11 +390,7 @@ def plot_answer_map(gdf, report: dict, basemap=None, title: str = ""):
         layers["route"].plot(ax=ax1, color="#d9480f", linewidth=0.8, alpha=0.5, zorder=2)
     ax1.scatter(s.geometry.x, s.geometry.y, s=_site_size(s["built_mw"]) * 2.2, c="#1c7ed6",
                 alpha=0.85, edgecolor="white", linewidth=1.0, zorder=4)
-    for _, r in s.iterrows():
-        label = f"{r['name'][:34]}\n{r['built_mw']:.0f} MW"
-        ax1.annotate(label, (r.geometry.x, r.geometry.y), xytext=(9, 6),
-                     textcoords="offset points", fontsize=7.5, zorder=5,
-                     bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="none", alpha=0.75))
+    _label_sites(ax1, s)
 
     # Legend with size keys.
     from matplotlib.lines import Line2D
