@@ -37,7 +37,7 @@ fi
 SITEFIND_BIN="$(cd "$(dirname "$SITEFIND_BIN")" && pwd)/$(basename "$SITEFIND_BIN")"
 [[ -x "$SITEFIND_BIN" ]] || { echo "notebooks: no executable at $SITEFIND_BIN" >&2; exit 1; }
 export SITEFIND_BIN
-export SITEFIND_NB_FIGURES="$NB_DIR/figures"
+export SITEFIND_NB_FIGURES="${SITEFIND_NB_FIGURES:-$NB_DIR/figures}"
 export MPLBACKEND=module://matplotlib_inline.backend_inline
 if [[ -n "${SITEFIND_PUBLIC_DATA:-}" ]]; then
     echo "notebooks: public data $SITEFIND_PUBLIC_DATA" >&2
