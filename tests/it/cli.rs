@@ -193,6 +193,8 @@ fn golden_reports() {
             ],
         ),
     ] {
+        let mut args = args;
+        args.extend(["--solver", "microlp"]);
         let o = run(&args);
         assert!(o.status.success(), "{name}: {}", stderr(&o));
         golden(name, &String::from_utf8(o.stdout).unwrap());
