@@ -20,7 +20,8 @@ use crate::solve;
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-/// Progress callback: (stage name, seconds it took, a short note).
+/// Progress callback: (stage name, seconds it took — NaN when the stage is starting —, a short
+/// note).
 pub type Progress<'a> = &'a mut dyn FnMut(&str, f64, &str);
 
 /// Everything prepared for the MIP: candidates, their cost rates, the RTT rows, and the problem.
@@ -278,11 +279,14 @@ pub fn run(
     let label = "scenario";
     scenario.validate(label)?;
     let mut timings: Vec<StageTiming> = Vec::new();
+    // A NaN duration announces a stage that is starting (long solves), and is not a timing.
     let mut record = |stage: &str, secs: f64, note: &str| {
-        timings.push(StageTiming {
-            stage: stage.to_string(),
-            seconds: secs,
-        });
+        if !secs.is_nan() {
+            timings.push(StageTiming {
+                stage: stage.to_string(),
+                seconds: secs,
+            });
+        }
         progress(stage, secs, note);
     };
 
@@ -313,8 +317,18 @@ pub fn run(
         &format!("{n_vars} variables ({n_bin} binary), {n_rows} constraints"),
     );
 
-    let t = Instant::now();
     let opts = solve::SolveOptions::from(&scenario.solver);
+    record(
+        "solve",
+        f64::NAN,
+        &format!(
+            "started: {} backend, time limit {:.0} s, relative gap {:.0e}",
+            solve::backend_name(opts.backend.as_deref())?,
+            scenario.solver.time_limit_s,
+            scenario.solver.mip_gap
+        ),
+    );
+    let t = Instant::now();
     let (sr, solution) = solve::solve_built(p, &built, &opts)?;
     record(
         "solve",
