@@ -304,37 +304,9 @@ pub fn run(
     // Explain infeasibility that can be seen from the data before solving.
     crate::model::diagnose::diagnose(p)?;
 
-    let t = Instant::now();
-    let built = crate::model::build::build(p)?;
-    let (n_vars, n_rows, n_bin) = (
-        built.lp.vars.len(),
-        built.lp.rows.len(),
-        built.lp.n_binaries(),
-    );
-    record(
-        "model build",
-        t.elapsed().as_secs_f64(),
-        &format!("{n_vars} variables ({n_bin} binary), {n_rows} constraints"),
-    );
-
     let opts = solve::SolveOptions::from(&scenario.solver);
-    record(
-        "solve",
-        f64::NAN,
-        &format!(
-            "started: {} backend, time limit {:.0} s, relative gap {:.0e}",
-            solve::backend_name(opts.backend.as_deref())?,
-            scenario.solver.time_limit_s,
-            scenario.solver.mip_gap
-        ),
-    );
-    let t = Instant::now();
-    let (sr, solution) = solve::solve_built(p, &built, &opts)?;
-    record(
-        "solve",
-        t.elapsed().as_secs_f64(),
-        &format!("{} {:?}", sr.backend, sr.status),
-    );
+    let (sr, solution, size, dominance) = solve::solve_with_reduction(p, &opts, &mut record)?;
+    let (n_vars, n_rows, n_bin) = size;
 
     let t = Instant::now();
     let chk = check::check(p, &solution);
@@ -359,6 +331,7 @@ pub fn run(
         &sr,
         &chk,
         (n_vars, n_rows, n_bin),
+        dominance,
     );
     record("report", t.elapsed().as_secs_f64(), "");
     report.timings = Some(timings);
@@ -400,6 +373,7 @@ fn assemble(
     sr: &solve::SolveReport,
     chk: &check::CheckReport,
     size: (usize, usize, usize),
+    dominance: Option<(usize, usize)>,
 ) -> Report {
     let p = &prep.problem;
     let landing_pos: BTreeMap<&str, LonLat> = ds
@@ -804,6 +778,8 @@ fn assemble(
             variables: size.0,
             constraints: size.1,
             binaries: size.2,
+            sites_after_dominance: dominance.map_or(p.sites.len(), |d| d.0),
+            dominance_open_sites_bound: dominance.map(|d| d.1),
         },
         sites,
         cities,
