@@ -10,7 +10,7 @@
 //! | energy | `utilisation` × PUE × 8,760 h × price × MW | utilisation 0.8 |
 //! | PUE | `pue_base` + `pue_per_deg_c` × max(0, mean_temp_c − `pue_reference_temp_c`) | 1.15 + 0.01/°C above 15 °C (assumption) |
 //! | energy price | `renewable_share` × PPA + (1 − share) × wholesale; no zone → all wholesale | share 0.7 |
-//! | PPA | LCOE = (CRF × `renewable_capex_aud_per_mw` + `renewable_fom_aud_per_mw_yr`) / (CF × 8,760) | CF = max(zone solar CF, zone wind CF), else `default_capacity_factor` 0.30 |
+//! | PPA | cheapest technology the zone has: LCOE = (CRF × capex + FOM) / (CF × 8,760), solar with the zone's solar CF, wind with its wind CF (offshore costs for `offshore_zones`); a zone with neither CF: `renewable_capex_aud_per_mw` at `default_capacity_factor` 0.30 | solar A$1.5 M/MW + A$17 k/yr, onshore wind A$3.0 M/MW + A$28 k/yr, offshore wind A$5.5 M/MW + A$150 k/yr (assumptions in the CSIRO GenCost 2024-25 ranges) |
 //! | network | `backhaul_aud_per_km_yr` × `landing_km` per opened site | A$2,000 per km per year (assumption) |
 
 use crate::candidates::Candidate;
@@ -152,6 +152,18 @@ impl CostModel {
             ("tie_in_aud_per_mw", p.tie_in_aud_per_mw),
             ("renewable_capex_aud_per_mw", p.renewable_capex_aud_per_mw),
             ("renewable_fom_aud_per_mw_yr", p.renewable_fom_aud_per_mw_yr),
+            ("solar_capex_aud_per_mw", p.solar_capex_aud_per_mw),
+            ("solar_fom_aud_per_mw_yr", p.solar_fom_aud_per_mw_yr),
+            ("wind_capex_aud_per_mw", p.wind_capex_aud_per_mw),
+            ("wind_fom_aud_per_mw_yr", p.wind_fom_aud_per_mw_yr),
+            (
+                "offshore_wind_capex_aud_per_mw",
+                p.offshore_wind_capex_aud_per_mw,
+            ),
+            (
+                "offshore_wind_fom_aud_per_mw_yr",
+                p.offshore_wind_fom_aud_per_mw_yr,
+            ),
             ("default_price_aud_per_mwh", p.default_price_aud_per_mwh),
             ("backhaul_aud_per_km_yr", p.backhaul_aud_per_km_yr),
             ("pue_per_deg_c", p.pue_per_deg_c),
@@ -227,23 +239,62 @@ impl CostModel {
             + self.params.pue_per_deg_c * (mean_temp_c - self.params.pue_reference_temp_c).max(0.0)
     }
 
-    /// The capacity factor used for a zone's PPA: the larger of its solar and wind capacity
-    /// factors, else `default_capacity_factor`.
+    /// The capacity factor of the technology that sets a zone's PPA price (see
+    /// [`CostModel::ppa`]).
     pub fn capacity_factor(&self, zone: &RenewableZone) -> f64 {
-        match (zone.solar_capacity_factor, zone.wind_capacity_factor) {
-            (Some(s), Some(w)) => s.max(w),
-            (Some(x), None) | (None, Some(x)) => x,
-            (None, None) => self.params.default_capacity_factor,
-        }
-        .clamp(1e-6, 1.0)
+        self.ppa(zone).1
     }
 
-    /// Renewable LCOE at capacity factor `cf`, AUD per MWh:
+    /// A zone's PPA: the cheapest LCOE among the technologies it has a capacity factor for
+    /// (solar; onshore or, for `offshore_zones`, offshore wind), as
+    /// `(AUD per MWh, capacity factor, technology)`. A zone with no capacity factor is priced
+    /// with `renewable_capex_aud_per_mw` at `default_capacity_factor`.
+    pub fn ppa(&self, zone: &RenewableZone) -> (f64, f64, &'static str) {
+        let p = &self.params;
+        let offshore = p.offshore_zones.iter().any(|z| z == &zone.id);
+        let mut options: Vec<(f64, f64, &'static str)> = Vec::new();
+        if let Some(cf) = zone.solar_capacity_factor {
+            let cf = cf.clamp(1e-6, 1.0);
+            options.push((
+                self.lcoe(p.solar_capex_aud_per_mw, p.solar_fom_aud_per_mw_yr, cf),
+                cf,
+                "solar",
+            ));
+        }
+        if let Some(cf) = zone.wind_capacity_factor {
+            let cf = cf.clamp(1e-6, 1.0);
+            let (capex, fom, tech) = if offshore {
+                (
+                    p.offshore_wind_capex_aud_per_mw,
+                    p.offshore_wind_fom_aud_per_mw_yr,
+                    "offshore wind",
+                )
+            } else {
+                (p.wind_capex_aud_per_mw, p.wind_fom_aud_per_mw_yr, "wind")
+            };
+            options.push((self.lcoe(capex, fom, cf), cf, tech));
+        }
+        options
+            .into_iter()
+            .min_by(|a, b| a.0.total_cmp(&b.0))
+            .unwrap_or_else(|| {
+                let cf = p.default_capacity_factor.clamp(1e-6, 1.0);
+                (self.lcoe_aud_per_mwh(cf), cf, "blend")
+            })
+    }
+
+    fn lcoe(&self, capex_aud_per_mw: f64, fom_aud_per_mw_yr: f64, cf: f64) -> f64 {
+        (self.crf * capex_aud_per_mw + fom_aud_per_mw_yr) / (cf * HOURS_PER_YEAR)
+    }
+
+    /// Renewable LCOE of the unknown-technology blend at capacity factor `cf`, AUD per MWh:
     /// (CRF × renewable_capex + renewable_fom) / (cf × 8,760).
     pub fn lcoe_aud_per_mwh(&self, cf: f64) -> f64 {
-        (self.crf * self.params.renewable_capex_aud_per_mw
-            + self.params.renewable_fom_aud_per_mw_yr)
-            / (cf * HOURS_PER_YEAR)
+        self.lcoe(
+            self.params.renewable_capex_aud_per_mw,
+            self.params.renewable_fom_aud_per_mw_yr,
+            cf,
+        )
     }
 
     /// Annualised REZ expansion cost per MW beyond the zone's limit: CRF ×
@@ -263,8 +314,9 @@ impl CostModel {
             (p.default_price_aud_per_mwh, p.default_temp_c)
         };
         let pue = self.pue(temp);
-        let capacity_factor = zone.map(|z| self.capacity_factor(z));
-        let ppa = capacity_factor.map(|cf| self.lcoe_aud_per_mwh(cf));
+        let ppa_full = zone.map(|z| self.ppa(z));
+        let capacity_factor = ppa_full.map(|x| x.1);
+        let ppa = ppa_full.map(|x| x.0);
         let energy_price = match ppa {
             Some(ppa) => p.renewable_share * ppa + (1.0 - p.renewable_share) * wholesale,
             None => wholesale,
@@ -378,9 +430,20 @@ mod tests {
         let m = CostModel::new(&CostParams::default()).unwrap();
         // (0.0943929 × 1.9e6 + 25,000) / (0.30 × 8,760) = 77.757 AUD/MWh (by hand).
         assert!((m.lcoe_aud_per_mwh(0.30) - 77.7574).abs() < 1e-3);
-        // The zone's better resource is used.
-        assert!((m.capacity_factor(&zone(Some(0.25), Some(0.35))) - 0.35).abs() < 1e-12);
+        // The zone's cheapest technology sets the PPA: solar at CF 0.25 costs
+        // (0.0943929 × 1.5e6 + 17,000) / (0.25 × 8,760) = 72.4152 AUD/MWh, onshore wind at
+        // CF 0.35 (0.0943929 × 3.0e6 + 28,000) / (0.35 × 8,760) = 101.4934 (by hand).
+        let (ppa, cf, tech) = m.ppa(&zone(Some(0.25), Some(0.35)));
+        assert!((ppa - 72.415246).abs() < 1e-5 && cf == 0.25 && tech == "solar");
         assert!((m.capacity_factor(&zone(None, None)) - 0.30).abs() < 1e-12);
+        // Offshore zones pay offshore wind costs: (0.0943929 × 5.5e6 + 150,000) / (0.45 × 8,760).
+        let mut t4 = zone(None, Some(0.45));
+        t4.id = "T4".into();
+        let (ppa, _, tech) = m.ppa(&t4);
+        assert!(
+            (ppa - 169.751672).abs() < 1e-5 && tech == "offshore wind",
+            "{ppa}"
+        );
     }
 
     #[test]
@@ -395,11 +458,11 @@ mod tests {
         assert!(close(r.capex_aud_per_mw_yr, 1_321_500.960_406));
         assert!(close(r.grid_aud_per_mw_yr, 5_342.639_597));
         assert!(close(r.pue, 1.20));
-        assert!(close(r.ppa_aud_per_mwh.unwrap(), 66.649_236));
-        assert!(close(r.energy_price_aud_per_mwh, 76.654_466));
-        assert!(close(r.energy_aud_per_mw_yr, 644_633.393_111));
+        assert!(close(r.ppa_aud_per_mwh.unwrap(), 72.415246));
+        assert!(close(r.energy_price_aud_per_mwh, 80.690672));
+        assert!(close(r.energy_aud_per_mw_yr, 678576.276597));
         let b = r.breakdown(100.0, 1.0e6);
-        assert!(close(b.total_aud, 200_907_522.454_986), "{}", b.total_aud);
+        assert!(close(b.total_aud, 204301810.803527), "{}", b.total_aud);
         assert!(close(b.rez_expansion_aud, 1.0e6));
         assert!(close(
             b.capex_aud + b.site_fixed_aud + b.grid_connection_aud + b.energy_aud + b.network_aud,

@@ -172,10 +172,31 @@ pub struct CostParams {
     pub pue_reference_temp_c: f64,
     /// Share of energy bought as a renewable PPA from the site's REZ, fraction. Default 0.7.
     pub renewable_share: f64,
-    /// Capital cost of renewable generation for the PPA price, AUD per MW. Default 1.9e6 (assumption, blended wind/solar).
+    /// Capital cost of renewable generation used with `default_capacity_factor` when a REZ has
+    /// no capacity factor (technology unknown), AUD per MW. Default 1.9e6 (assumption, a
+    /// solar/wind blend).
     pub renewable_capex_aud_per_mw: f64,
-    /// Fixed O&M of renewable generation, AUD per MW per year. Default 25,000 (assumption).
+    /// Fixed O&M with `renewable_capex_aud_per_mw`, AUD per MW per year. Default 25,000
+    /// (assumption).
     pub renewable_fom_aud_per_mw_yr: f64,
+    /// Large-scale solar PV capital cost, AUD per MW. Default 1.5e6 (assumption in the range of
+    /// CSIRO GenCost 2024-25 current costs for single-axis-tracking PV).
+    pub solar_capex_aud_per_mw: f64,
+    /// Solar PV fixed O&M, AUD per MW per year. Default 17,000 (assumption, GenCost range).
+    pub solar_fom_aud_per_mw_yr: f64,
+    /// Onshore wind capital cost, AUD per MW. Default 3.0e6 (assumption, GenCost 2024-25 range).
+    pub wind_capex_aud_per_mw: f64,
+    /// Onshore wind fixed O&M, AUD per MW per year. Default 28,000 (assumption, GenCost range).
+    pub wind_fom_aud_per_mw_yr: f64,
+    /// Offshore wind capital cost, AUD per MW. Default 5.5e6 (assumption, GenCost 2024-25
+    /// fixed-bottom offshore range).
+    pub offshore_wind_capex_aud_per_mw: f64,
+    /// Offshore wind fixed O&M, AUD per MW per year. Default 150,000 (assumption, GenCost range).
+    pub offshore_wind_fom_aud_per_mw_yr: f64,
+    /// REZ ids whose wind resource is offshore (priced with the offshore costs). Default the
+    /// AEMO 2025 IASR offshore zones N10 Hunter Coast, N11 Illawarra Coast, V8 Gippsland
+    /// Offshore, V9 Southern Ocean, T4 North Tasmania Coast.
+    pub offshore_zones: Vec<String>,
     /// Capacity factor used when a REZ has none, fraction. Default 0.30.
     pub default_capacity_factor: f64,
     /// Wholesale price used when a site's region is unknown, AUD per MWh. Default 90.
@@ -204,6 +225,16 @@ impl Default for CostParams {
             renewable_share: 0.7,
             renewable_capex_aud_per_mw: 1.9e6,
             renewable_fom_aud_per_mw_yr: 25_000.0,
+            solar_capex_aud_per_mw: 1.5e6,
+            solar_fom_aud_per_mw_yr: 17_000.0,
+            wind_capex_aud_per_mw: 3.0e6,
+            wind_fom_aud_per_mw_yr: 28_000.0,
+            offshore_wind_capex_aud_per_mw: 5.5e6,
+            offshore_wind_fom_aud_per_mw_yr: 150_000.0,
+            offshore_zones: ["N10", "N11", "V8", "V9", "T4"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
             default_capacity_factor: 0.30,
             default_price_aud_per_mwh: 90.0,
             default_temp_c: 18.0,
