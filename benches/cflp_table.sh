@@ -41,7 +41,7 @@ chk = "" if v["check"]["feasible"] else " (CHECK FAILED)"
 print(f"| {inst} | {cap or '-'} | {v['m']} × {v['n']} | {b} | {r['status']}{chk} | {f(v['objective'])} | {f(r['best_bound'])} | {gap} | {r['solve_time_s']:.2f} | {f(v['known_optimum'])} | {rel} |")
 PY
     else
-      msg=$(head -c 120 /tmp/cflp_table_err | tr '\n|' '  ')
+      msg=$(sed 's/^error: //' /tmp/cflp_table_err | head -c 120 | tr '\n|' '  ')
       echo "| $inst | ${cap:--} | | $b | error: $msg | | | | | | |"
     fi
   done

@@ -79,6 +79,31 @@ pub fn prepare(
             }
         }
     }
+    // A city that no candidate reaches within its limit: say how close the best one gets.
+    let mut unreachable: Vec<String> = Vec::new();
+    for (j, node) in demand.nodes.iter().enumerate() {
+        if !rtt.iter().any(|row| row[j] <= limits[j]) {
+            let best = (0..candidates.len())
+                .filter(|&i| rtt[i][j].is_finite())
+                .min_by(|&a, &b| rtt[a][j].total_cmp(&rtt[b][j]).then(a.cmp(&b)));
+            unreachable.push(match best {
+                Some(i) => format!(
+                    "{} ({}) has no candidate within its {:.1} ms RTT limit: the best of {} candidates is {} at {:.1} ms",
+                    node.name, node.id, limits[j], candidates.len(), candidates[i].id, rtt[i][j]
+                ),
+                None => format!(
+                    "{} ({}) has no route at all from any of {} candidates (cables cut?)",
+                    node.name, node.id, candidates.len()
+                ),
+            });
+        }
+    }
+    if !unreachable.is_empty() {
+        return Err(Error::Infeasible {
+            diagnosis: unreachable.join("; "),
+            hint: "raise the limit (--max-rtt-ms or max_rtt_ms in the demand file), restore cut cables, or widen --region".into(),
+        });
+    }
     let in_model: Vec<usize> = (0..candidates.len())
         .filter(|&i| rtt[i].iter().zip(&limits).any(|(r, l)| r <= l))
         .collect();

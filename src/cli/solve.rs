@@ -141,7 +141,7 @@ pub fn run(args: &SolveArgs, out: &mut dyn Write) -> Result<()> {
         write_atomic(path, text.as_bytes())?;
     }
     if let Some(path) = &args.map {
-        let scene = geo::map_scene(&report, basemap);
+        let scene = geo::map_scene(&report, basemap, &ds.zones);
         write_atomic(path, svg::render(&scene).as_bytes())?;
     }
     let w = |e| Error::write("<stdout>", e);

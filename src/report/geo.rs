@@ -192,8 +192,30 @@ pub fn feature_collection(r: &Report) -> Value {
     fc.finish()
 }
 
-/// The SVG map scene of the answer over the given basemap polygons.
-pub fn map_scene(r: &Report, basemap: Vec<Rings>) -> MapScene {
+/// The SVG map scene of the answer over the given basemap polygons; `all_zones` (the
+/// dataset's REZs) are drawn faintly under the ones the answer uses.
+pub fn map_scene(r: &Report, basemap: Vec<Rings>, all_zones: &[crate::data::RenewableZone]) -> MapScene {
+    let used: Vec<&str> = r.zones.iter().map(|z| z.id.as_str()).collect();
+    let mut zones: Vec<MapZone> = all_zones
+        .iter()
+        .filter(|z| !used.contains(&z.id.as_str()))
+        .map(|z| MapZone {
+            label: format!("{} {}", z.id, z.name),
+            ring: match &z.polygon {
+                Some(p) if p.len() >= 3 => p.clone(),
+                _ => super::geojson::circle_ring(z.centre, z.radius_km, 48),
+            },
+            used: false,
+        })
+        .collect();
+    zones.extend(r.zones.iter().map(|z| MapZone {
+        label: format!("{} {}", z.id, z.name),
+        ring: match &z.polygon {
+            Some(p) if p.len() >= 3 => p.clone(),
+            _ => super::geojson::circle_ring(z.centre, z.radius_km, 48),
+        },
+        used: true,
+    }));
     MapScene {
         title: format!(
             "sitefind: {} sites, {:.0} MW for {:.0} MW of Japanese demand, {}",
@@ -203,18 +225,7 @@ pub fn map_scene(r: &Report, basemap: Vec<Rings>) -> MapScene {
             super::text::aud(r.totals.cost.total_aud) + " per year"
         ),
         basemap,
-        zones: r
-            .zones
-            .iter()
-            .map(|z| MapZone {
-                label: format!("{} {}", z.id, z.name),
-                ring: match &z.polygon {
-                    Some(p) if p.len() >= 3 => p.clone(),
-                    _ => super::geojson::circle_ring(z.centre, z.radius_km, 48),
-                },
-                used: true,
-            })
-            .collect(),
+        zones,
         routes: r
             .cities
             .iter()

@@ -131,7 +131,7 @@ pub fn read_basemap(path: &Path) -> Result<Vec<Rings>> {
     Ok(out)
 }
 
-const WIDTH_PX: f64 = 1200.0;
+const WIDTH_PX: f64 = 900.0;
 
 struct Proj {
     min_lon: f64,
@@ -170,12 +170,19 @@ pub fn render(scene: &MapScene) -> String {
     pts.extend(scene.sites.iter().map(|s| s.location));
     pts.extend(scene.cities.iter().map(|c| c.location));
     pts.extend(scene.routes.iter().flat_map(|r| r.path.iter().copied()));
-    pts.extend(scene.zones.iter().flat_map(|z| z.ring.iter().copied()));
+    pts.extend(
+        scene
+            .zones
+            .iter()
+            .filter(|z| z.used)
+            .flat_map(|z| z.ring.iter().copied()),
+    );
     pts.extend(scene.candidates.iter().copied());
-    if pts.is_empty() {
-        pts.push(LonLat::new(110.0, -45.0));
-        pts.push(LonLat::new(150.0, 46.0));
-    }
+    // Always frame Australia and Japan.
+    pts.push(LonLat::new(112.0, -44.0));
+    pts.push(LonLat::new(154.0, -10.0));
+    pts.push(LonLat::new(129.0, 31.0));
+    pts.push(LonLat::new(146.0, 45.5));
     let (mut min_lon, mut max_lon, mut min_lat, mut max_lat) =
         (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
     for p in &pts {
@@ -185,7 +192,7 @@ pub fn render(scene: &MapScene) -> String {
         min_lat = min_lat.min(p.lat);
         max_lat = max_lat.max(p.lat);
     }
-    let pad = 4.0;
+    let pad = 2.0;
     let (min_lon, max_lon, min_lat, max_lat) =
         (min_lon - pad, max_lon + pad, min_lat - pad, max_lat + pad);
     let k = WIDTH_PX / (max_lon - min_lon);
@@ -377,21 +384,17 @@ pub fn render(scene: &MapScene) -> String {
     let row = ly + 28.0;
     let _ = writeln!(
         s,
-        r##"<g font-size="12"><circle cx="20" cy="{row:.1}" r="8" fill="#1c7ed6" fill-opacity="0.75" stroke="#0b3d6e"/><text x="34" y="{:.1}">chosen site (area ∝ MW built)</text><rect x="250" y="{:.1}" width="8" height="8" fill="#c92a2a"/><text x="264" y="{:.1}">demand city</text><line x1="380" y1="{row:.1}" x2="410" y2="{row:.1}" stroke="#d9480f" stroke-width="2"/><text x="416" y="{:.1}">route: site → landing → cables → city</text><rect x="680" y="{:.1}" width="16" height="10" fill="#2e9e44" fill-opacity="0.35" stroke="#1b6b2c"/><text x="702" y="{:.1}">renewable-energy zone used</text><rect x="900" y="{:.1}" width="16" height="10" fill="#7bc47f" fill-opacity="0.15" stroke="#5a9a5e"/><text x="922" y="{:.1}">other zone</text></g>"##,
-        row + 4.0,
-        row - 4.0,
-        row + 4.0,
-        row + 4.0,
-        row - 5.0,
-        row + 4.0,
-        row - 5.0,
-        row + 4.0
+        r##"<g font-size="12"><circle cx="20" cy="{row:.1}" r="8" fill="#1c7ed6" fill-opacity="0.75" stroke="#0b3d6e"/><text x="34" y="{r4:.1}">chosen site (area ∝ MW built)</text><rect x="250" y="{rm4:.1}" width="8" height="8" fill="#c92a2a"/><text x="264" y="{r4:.1}">demand city</text><line x1="380" y1="{row:.1}" x2="410" y2="{row:.1}" stroke="#d9480f" stroke-width="2"/><text x="416" y="{r4:.1}">route: site → landing → cables → city (schematic)</text><rect x="12" y="{r2m5:.1}" width="16" height="10" fill="#2e9e44" fill-opacity="0.35" stroke="#1b6b2c"/><text x="34" y="{r2p4:.1}">renewable-energy zone used</text><rect x="242" y="{r2m5:.1}" width="16" height="10" fill="#7bc47f" fill-opacity="0.15" stroke="#5a9a5e"/><text x="264" y="{r2p4:.1}">other zone</text></g>"##,
+        r4 = row + 4.0,
+        rm4 = row - 4.0,
+        r2m5 = row + 22.0 - 5.0,
+        r2p4 = row + 22.0 + 4.0,
     );
     // Scale bar at 30°S: 1,000 km.
     let scale_lat: f64 = -30.0;
     let km_per_deg = 111.32 * scale_lat.to_radians().cos();
     let bar_px = 1000.0 / km_per_deg * k;
-    let sy = row + 40.0;
+    let sy = row + 50.0;
     let _ = writeln!(
         s,
         r##"<g font-size="12"><rect x="20" y="{sy:.1}" width="{bar_px:.1}" height="6" fill="#333"/><rect x="20" y="{sy:.1}" width="{:.1}" height="6" fill="#fff" stroke="#333"/><text x="20" y="{:.1}">0</text><text x="{:.1}" y="{:.1}">1,000 km (at 30°S; equirectangular projection)</text></g>"##,

@@ -252,7 +252,15 @@ fn min_worst_rtt_and_max_coverage_objectives() {
         let mut p = small();
         p.objective = Objective::MaxCoverage;
         p.budget_aud = Some(150.0);
-        let (_, s) = solve(&p, &opts(b)).unwrap();
+        let (r, s) = solve(&p, &opts(b)).unwrap();
+        // Maximisation: the reported bound is an upper bound equal to the objective at the
+        // optimum (served MW minus a tie-break below 0.001 MW).
+        let (obj, bound) = (r.objective.unwrap(), r.best_bound.unwrap());
+        assert!((obj - 40.0).abs() < 1e-3, "{b}: objective {obj}");
+        assert!(
+            bound >= obj - 1e-6 && bound <= obj + 1e-4,
+            "{b}: bound {bound} objective {obj}"
+        );
         let c = check(&p, &s);
         assert!(c.feasible, "{b}: {:?}", c.violations);
         assert!((c.served_mw - 40.0).abs() < 1e-6, "{b}: {}", c.served_mw);
