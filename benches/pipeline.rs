@@ -97,14 +97,22 @@ fn bench(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("index");
     for inst in insts.iter().take(2) {
-        let name = if inst.label == "embedded" { "embedded" } else { "public" };
+        let name = if inst.label == "embedded" {
+            "embedded"
+        } else {
+            "public"
+        };
         g.bench_function(name, |b| b.iter(|| Indexes::build(black_box(&inst.ds))));
     }
     g.finish();
 
     let mut g = c.benchmark_group("latency_model");
     for inst in insts.iter().take(2) {
-        let name = if inst.label == "embedded" { "embedded" } else { "public" };
+        let name = if inst.label == "embedded" {
+            "embedded"
+        } else {
+            "public"
+        };
         g.bench_function(name, |b| {
             b.iter(|| LatencyModel::build(&inst.ds, &inst.scenario.latency).unwrap())
         });
@@ -152,7 +160,10 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("model_build");
     for (inst, _, p) in &prepared {
         let Some(p) = p else {
-            eprintln!("{}: no siting problem (no candidate reaches a city)", inst.label);
+            eprintln!(
+                "{}: no siting problem (no candidate reaches a city)",
+                inst.label
+            );
             continue;
         };
         let id = format!("{}/{}sites", inst.label, p.problem.sites.len());
@@ -185,12 +196,20 @@ fn bench(c: &mut Criterion) {
     let r: &Report = &out.report;
     let mut g = c.benchmark_group("report");
     g.bench_function("text", |b| b.iter(|| report::text::render(black_box(r))));
-    g.bench_function("json", |b| b.iter(|| serde_json::to_string(black_box(r)).unwrap()));
+    g.bench_function("json", |b| {
+        b.iter(|| serde_json::to_string(black_box(r)).unwrap())
+    });
     g.bench_function("geojson", |b| {
         b.iter(|| report::geo::feature_collection(black_box(r)))
     });
     g.bench_function("svg", |b| {
-        b.iter(|| report::svg::render(&report::geo::map_scene(black_box(r), Vec::new())))
+        b.iter(|| {
+            report::svg::render(&report::geo::map_scene(
+                black_box(r),
+                Vec::new(),
+                &insts[0].ds.zones,
+            ))
+        })
     });
     g.finish();
 

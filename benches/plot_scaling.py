@@ -29,11 +29,11 @@ markers = {"7": "o", "26": "s", "47": "^"}
 for n in sorted({r["demand_nodes"] for r in rows}, key=int):
     sub = sorted((r for r in rows if r["demand_nodes"] == n), key=lambda r: int(r["candidates"]))
     x = [int(r["candidates"]) for r in sub]
-    for (key, label), ls in zip(stages, ["-", "--", ":", "-."]):
+    for (key, label), color in zip(stages, ["C0", "C1", "C2", "C3"]):
         y = [f(r[key]) for r in sub]
         pts = [(a, b) for a, b in zip(x, y) if b is not None and b > 0]
         if pts:
-            axes[0].plot(*zip(*pts), ls, marker=markers.get(n, "x"),
+            axes[0].plot(*zip(*pts), "-", color=color, marker=markers.get(n, "x"),
                          label=f"{label}, {n} nodes")
     w = [(a, f(r["wall_s"])) for a, r in zip(x, sub) if f(r["wall_s"])]
     if w:
@@ -41,9 +41,11 @@ for n in sorted({r["demand_nodes"] for r in rows}, key=int):
     m = [(a, f(r["peak_rss_mb"])) for a, r in zip(x, sub) if f(r["peak_rss_mb"])]
     if m:
         axes[2].plot(*zip(*m), marker=markers.get(n, "x"), label=f"{n} demand nodes")
-    for a, r in zip(x, sub):
-        if r["status"] not in ("optimal",):
-            axes[1].annotate(r["status"], (a, f(r["wall_s"]) or 1), fontsize=7, rotation=20)
+    bad = [(a, f(r["wall_s"])) for a, r in zip(x, sub)
+           if r["status"] != "optimal" and f(r["wall_s"])]
+    if bad:
+        axes[1].plot(*zip(*bad), "x", color="red", markersize=12, mew=2,
+                     label="not optimal" if n == "7" else None)
 for ax, title, yl in zip(axes, ["time per stage", "whole run (wall)", "peak memory"],
                          ["seconds", "seconds", "MB (max RSS)"]):
     ax.set_xscale("log")
@@ -52,10 +54,11 @@ for ax, title, yl in zip(axes, ["time per stage", "whole run (wall)", "peak memo
     ax.set_ylabel(yl)
     ax.set_title(title)
     ax.grid(True, which="both", alpha=0.3)
-axes[0].legend(fontsize=6, ncol=2)
+axes[0].legend(fontsize=6, ncol=3, loc="upper left")
 axes[1].legend(fontsize=8)
 axes[2].legend(fontsize=8)
-fig.suptitle("sitefind scaling (HiGHS backend, 120 s solve limit)")
+fig.suptitle("sitefind scaling on the national public data (HiGHS backend, 120 s solve limit; "
+             "red x: stopped at the limit or solver error, see BENCHMARKS.md)")
 fig.tight_layout()
 fig.savefig(dst, dpi=110)
 print(f"wrote {dst}")

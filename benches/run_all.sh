@@ -28,6 +28,11 @@ benches/.venv/bin/python benches/criterion_table.py target/criterion > benches/r
   || python3 benches/criterion_table.py target/criterion > benches/results/pipeline.md
 # 2. scaling (1 run each, 120 s solve limit) and its plot.
 SKIP_BUILD=1 benches/scaling.sh | tee benches/results/scaling.md
+# The same with microlp on the real candidates, and HiGHS with 600 s on the 10k tier.
+SKIP_BUILD=1 SOLVERS=microlp DENSIFY=none CSV=benches/results/scaling_microlp.csv \
+  benches/scaling.sh | tee benches/results/scaling_microlp.md
+SKIP_BUILD=1 SOLVERS=highs DENSIFY=20 NODES=7 TIME_LIMIT=600 CSV=benches/results/scaling_long.csv \
+  benches/scaling.sh | tee benches/results/scaling_long.md
 # 3. Python side-by-side (creates benches/.venv with the pinned packages).
 SKIP_BUILD=1 benches/compare/run.sh
 benches/.venv/bin/python benches/plot_scaling.py benches/results/scaling.csv benches/scaling.png

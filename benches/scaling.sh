@@ -9,6 +9,7 @@
 # Env: SOLVERS (default "highs" if compiled in, else "microlp"), TIME_LIMIT (s, default 120),
 #      RUN_TIMEOUT (s per run, default 900), DENSIFY (default "none 20 5"), NODES ("7 26 47"),
 #      FEATURES (cargo features, default "highs"), SKIP_BUILD=1 to use the existing binary,
+#      CSV (output table, default benches/results/scaling.csv),
 #      MEM_LIMIT_GB (address-space cap per run, default 12: a run that needs more aborts and is
 #      recorded as out of memory instead of pushing a shared machine into swap/OOM).
 set -euo pipefail
@@ -37,14 +38,14 @@ if [ -z "${SOLVERS:-}" ]; then
   fi
 fi
 
-csv=benches/results/scaling.csv
+csv=${CSV:-benches/results/scaling.csv}
 echo "densify_km,demand_nodes,solver,candidates,in_model,variables,constraints,binaries,status,objective_aud,gap,load_s,candidates_s,latency_s,cost_s,model_build_s,solve_s,check_report_s,wall_s,peak_rss_mb,exit" > "$csv"
 for d in $DENSIFY; do
   sc=$inputs/scenario_$d.toml
   if [ "$d" = none ]; then : > "$sc"; else printf '[candidates]\ndensify_km = %s\n' "$d" > "$sc"; fi
   for n in $NODES; do
     for s in $SOLVERS; do
-      tag=d${d}_n${n}_$s
+      tag=d${d}_n${n}_${s}_t${TIME_LIMIT}
       echo "== $tag" >&2
       rm -f "$out/$tag.json" "$out/$tag.time"
       set +e
@@ -55,54 +56,7 @@ for d in $DENSIFY; do
       rc=$?
       set -e
       tail -n 12 "$out/$tag.err" >&2
-      python3 - "$out/$tag" "$d" "$n" "$s" "$rc" "$MEM_LIMIT_GB" >> "$csv" <<'PY'
-import json, re, sys
-base, d, n, s, rc, mem_gb = sys.argv[1:]
-t = open(base + ".time").read() if __import__("os").path.exists(base + ".time") else ""
-def grab(pat, conv=float):
-    m = re.search(pat, t)
-    return conv(m.group(1)) if m else None
-rss = grab(r"Maximum resident set size \(kbytes\): (\d+)")
-wall = grab(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): ([\d:.]+)", str)
-if wall:
-    parts = [float(x) for x in wall.split(":")]
-    wall = sum(p * 60 ** i for i, p in enumerate(reversed(parts)))
-row = dict(cand="", inm="", var="", con="", bin="", status="", obj="", gap="", st={})
-try:
-    r = json.load(open(base + ".json"))
-    m = r["model"]
-    row.update(cand=m["candidates"], inm=m["candidates_in_model"], var=m["variables"],
-               con=m["constraints"], bin=m["binaries"], status=r["solver"]["status"],
-               obj=r["solver"]["objective"], gap=r["solver"].get("gap"))
-    row["st"] = {x["stage"]: x["seconds"] for x in r.get("timings") or []}
-except Exception:
-    # No report: take what the stderr progress lines say.
-    err = open(base + ".err").read()
-    for line in err.splitlines():
-        m = re.match(r"\s+([a-z ]+?)\s+([\d.]+) s\b(.*)", line)
-        if m:
-            row["st"][m.group(1)] = float(m.group(2))
-            if m.group(1) == "candidates":
-                row["cand"] = m.group(3).split()[0]
-    err = open(base + ".err").read()
-    if rc == "124":
-        row["status"] = "killed by timeout"
-    elif "memory allocation" in err or "bad_alloc" in err or rc in ("134", "137"):
-        row["status"] = f"out of memory ({mem_gb} GB cap)"
-    else:
-        row["status"] = f"exit {rc}: " + (err.strip().splitlines() or [""])[-1][:80].replace(",", ";")
-st = row["st"]
-known = sum(st.values())
-load = (wall - known) if (wall and rc == "0") else ""
-f = lambda v: "" if v in (None, "") else (f"{v:.3f}" if isinstance(v, float) else str(v))
-cr = (st.get("check", 0) + st.get("report", 0)) if st else None
-vals = [d, n, s, row["cand"], row["inm"], row["var"], row["con"], row["bin"], row["status"],
-        f"{row['obj']:.2f}" if isinstance(row["obj"], float) else "", f(row["gap"]) if not isinstance(row["gap"], float) else f"{row['gap']:.2e}",
-        f(load), f(st.get("candidates")), f(st.get("latency model", 0) + st.get("latency", 0) if "latency" in st else None),
-        f(st.get("cost")), f(st.get("model build")), f(st.get("solve")), f(cr if "report" in st else None),
-        f(wall), f(rss / 1024 if rss else None), rc]
-print(",".join(str(v) for v in vals))
-PY
+      python3 benches/scaling_row.py "$out/$tag" "$d" "$n" "$s" "$rc" "$MEM_LIMIT_GB" >> "$csv"
     done
   done
 done

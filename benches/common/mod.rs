@@ -87,7 +87,9 @@ pub fn demand(public: Option<&Path>, n: usize) -> Demand {
             1,
         )
         .unwrap(),
-        _ => panic!("no demand set with {n} nodes (7 needs nothing; 26 and 47 need the public data)"),
+        _ => {
+            panic!("no demand set with {n} nodes (7 needs nothing; 26 and 47 need the public data)")
+        }
     }
 }
 

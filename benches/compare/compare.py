@@ -18,6 +18,7 @@ import argparse
 import json
 import math
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -399,6 +400,8 @@ def main():
             row(inst, size, "spopt capacitated p-median + fixed costs", r, ref)
     else:
         print("SITEFIND_PUBLIC_DATA unset: OR-Library instances skipped", file=sys.stderr)
+
+    shutil.rmtree(tmp, ignore_errors=True)
 
     # ---- table
     sf, sf_solve = {}, {}
