@@ -508,12 +508,13 @@ fn assemble(
             .map(|&j| demand.nodes[j].name.as_str())
             .collect();
         why.push(format!(
-            "annual cost A${:.2} M per MW at {:.0} MW: rank {} of {} candidates that reach {} within the latency limit{}",
+            "annual cost A${:.2} M per MW at {:.0} MW: rank {} of {} candidates that reach {} within {} latency limit{}",
             mine / 1e6,
             built,
             rank,
             rivals.len(),
-            names.join(" and "),
+            names.join(", "),
+            if names.len() > 1 { "their" } else { "its" },
             if names.len() > 1 { "s" } else { "" }
         ));
         let mut drivers: Vec<(f64, String)> = Vec::new();

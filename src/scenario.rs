@@ -1,5 +1,5 @@
 //! What to optimise and with which parameters: every default of the model
-//! (`docs/model.md`) as a named, documented, overridable value.
+//! (`../shared/docs/model.md`) as a named, documented, overridable value.
 //!
 //! A scenario file (TOML or JSON, any subset of the fields below) overrides the defaults;
 //! CLI flags override the file. Unknown fields are rejected so that typos are caught.
@@ -160,7 +160,9 @@ pub struct CostParams {
     pub line_cost_aud_per_mw_km: f64,
     /// Grid tie-in (substation) cost, AUD per MW. Default US$14,000 / 0.65 (NREL reV).
     pub tie_in_aud_per_mw: f64,
-    /// AUD per USD used to convert the US-sourced defaults. Default 0.65 USD per AUD.
+    /// USD per AUD at which the US-sourced defaults (reV line and tie-in costs, capex) were
+    /// converted. Default 0.65. Recorded for the report; changing it does not re-convert the
+    /// AUD parameters above — set those directly.
     pub usd_per_aud: f64,
     /// Average IT utilisation, fraction. Default 0.8.
     pub utilisation: f64,

@@ -138,6 +138,10 @@ pub struct SolveArgs {
     /// Include stage timings in the JSON report (they vary run to run; stderr always has them).
     #[arg(long)]
     pub timings: bool,
+    /// Print the effective scenario (defaults ← --scenario ← flags) as TOML and exit: every
+    /// parameter with its value, a starting point for a scenario file.
+    #[arg(long)]
+    pub print_scenario: bool,
 }
 
 /// Arguments of `sitefind validate`.

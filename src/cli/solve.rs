@@ -83,6 +83,13 @@ fn json_text<T: serde::Serialize>(v: &T, what: &str) -> Result<String> {
 pub fn run(args: &SolveArgs, out: &mut dyn Write) -> Result<()> {
     let format = super::format_arg(&args.format, &["text", "json"])?;
     let scenario = scenario(args)?;
+    if args.print_scenario {
+        let text = toml::to_string_pretty(&scenario)
+            .map_err(|e| Error::Internal(format!("serialising the scenario: {e}")))?;
+        return out
+            .write_all(text.as_bytes())
+            .map_err(|e| Error::write("<stdout>", e));
+    }
     let quiet = args.data.quiet;
     let ds = super::load_dataset(&args.data)?;
     let demand = match &args.demand {

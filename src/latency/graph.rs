@@ -28,8 +28,7 @@
 use crate::data::{CableSystem, Dataset, LonLat};
 use crate::error::{Error, Issues, Location, Result};
 use crate::spatial::geodesy::distance_km;
-use std::cmp::Ordering;
-use std::collections::{BTreeMap, BinaryHeap, HashMap};
+use std::collections::{BTreeMap, HashMap};
 
 /// Submarine cable length / great-circle distance used when nothing better is known.
 ///
@@ -238,20 +237,6 @@ fn route_length_km(cable: &CableSystem) -> Option<f64> {
     (km > 0.0).then_some(km)
 }
 
-#[derive(PartialEq)]
-struct Item(f64, usize);
-impl Eq for Item {}
-impl Ord for Item {
-    fn cmp(&self, other: &Self) -> Ordering {
-        other.0.total_cmp(&self.0).then(other.1.cmp(&self.1))
-    }
-}
-impl PartialOrd for Item {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
 /// Along-route km between every pair of `points` (landings), scaled by published / drawn
 /// length; `None` for the whole matrix when the cable has no route, `None` per pair when the
 /// route does not connect the two (or a landing is too far from the route).
@@ -332,7 +317,7 @@ fn along_route(cable: &CableSystem, points: &[LonLat]) -> Option<Vec<Vec<Option<
     let mut out = vec![vec![None; n]; n];
     for x in 0..n {
         let Some((vx, ox)) = attach[x] else { continue };
-        let dist = dijkstra(&adj, vx);
+        let (dist, _) = crate::spatial::shortest_path::dijkstra(&adj, &[(vx, 0.0)]);
         for y in (x + 1)..n {
             let Some((vy, oy)) = attach[y] else { continue };
             if dist[vy].is_finite() {
@@ -343,26 +328,6 @@ fn along_route(cable: &CableSystem, points: &[LonLat]) -> Option<Vec<Vec<Option<
         }
     }
     Some(out)
-}
-
-fn dijkstra(adj: &[Vec<(usize, f64)>], source: usize) -> Vec<f64> {
-    let mut dist = vec![f64::INFINITY; adj.len()];
-    let mut heap = BinaryHeap::new();
-    dist[source] = 0.0;
-    heap.push(Item(0.0, source));
-    while let Some(Item(d, u)) = heap.pop() {
-        if d > dist[u] {
-            continue;
-        }
-        for &(v, w) in &adj[u] {
-            let nd = d + w;
-            if nd < dist[v] {
-                dist[v] = nd;
-                heap.push(Item(nd, v));
-            }
-        }
-    }
-    dist
 }
 
 /// An error for a cable id that is not in the dataset, listing close matches.

@@ -12,7 +12,7 @@
 //! great-circle × `route_factor`: cables interconnect through the city's points of presence.
 //! Transit hubs (Guam, Singapore, Hawaii, the US west coast) are ordinary nodes; changing
 //! cable at a hub costs no extra time beyond the fibre: an optical or IP transit adds well under
-//! 0.1 ms, and the per-round-trip `equipment_overhead_ms` covers switching (see docs/latency.md).
+//! 0.1 ms, and the per-round-trip `equipment_overhead_ms` covers switching (see the README, "Latency").
 //!
 //! # A route
 //! A place's country is the bounding-box country ([`crate::data::AUSTRALIA_BBOX`],
@@ -48,8 +48,7 @@ use crate::scenario::LatencyParams;
 use crate::spatial::geodesy::distance_km;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::cmp::Ordering;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::BTreeMap;
 
 pub mod calibrate;
 pub mod graph;
@@ -534,30 +533,11 @@ impl LatencyModel {
     /// Multi-source Dijkstra: distances and predecessors (previous landing, edge index).
     #[allow(clippy::type_complexity)]
     fn dijkstra(&self, sources: &[(usize, f64)]) -> (Vec<f64>, Vec<Option<(usize, usize)>>) {
-        let n = self.landings.len();
-        let mut dist = vec![f64::INFINITY; n];
-        let mut pred: Vec<Option<(usize, usize)>> = vec![None; n];
-        let mut heap = BinaryHeap::new();
-        for &(i, d) in sources {
-            if d < dist[i] {
-                dist[i] = d;
-                heap.push(Item(d, i));
-            }
-        }
-        while let Some(Item(d, u)) = heap.pop() {
-            if d > dist[u] {
-                continue;
-            }
-            for a in &self.adj[u] {
-                let nd = d + a.km;
-                if nd < dist[a.to] {
-                    dist[a.to] = nd;
-                    pred[a.to] = Some((u, a.edge));
-                    heap.push(Item(nd, a.to));
-                }
-            }
-        }
-        (dist, pred)
+        crate::spatial::shortest_path::dijkstra_by(
+            self.landings.len(),
+            |u| self.adj[u].iter().map(|a| (a.to, a.km, a.edge)),
+            sources,
+        )
     }
 }
 
@@ -565,7 +545,7 @@ fn check_params(p: &LatencyParams) -> Result<()> {
     let bad = |field: &str, expected: &str, v: f64| {
         Error::usage(
             format!("latency.{field}: expected {expected}, found {v}"),
-            "fix the [latency] section of the scenario file (see docs/latency.md for the calibrated values)",
+            "fix the [latency] section of the scenario file (the README's Latency section gives the calibrated values)",
         )
     };
     if !(p.fibre_ms_per_km.is_finite() && p.fibre_ms_per_km > 0.0) {
@@ -605,18 +585,4 @@ fn argmin(it: impl Iterator<Item = (usize, f64)>) -> Option<usize> {
         }
     }
     best.map(|(i, _)| i)
-}
-
-#[derive(PartialEq)]
-struct Item(f64, usize);
-impl Eq for Item {}
-impl Ord for Item {
-    fn cmp(&self, other: &Self) -> Ordering {
-        other.0.total_cmp(&self.0).then(other.1.cmp(&self.1))
-    }
-}
-impl PartialOrd for Item {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
 }

@@ -194,7 +194,11 @@ pub fn feature_collection(r: &Report) -> Value {
 
 /// The SVG map scene of the answer over the given basemap polygons; `all_zones` (the
 /// dataset's REZs) are drawn faintly under the ones the answer uses.
-pub fn map_scene(r: &Report, basemap: Vec<Rings>, all_zones: &[crate::data::RenewableZone]) -> MapScene {
+pub fn map_scene(
+    r: &Report,
+    basemap: Vec<Rings>,
+    all_zones: &[crate::data::RenewableZone],
+) -> MapScene {
     let used: Vec<&str> = r.zones.iter().map(|z| z.id.as_str()).collect();
     let mut zones: Vec<MapZone> = all_zones
         .iter()

@@ -62,8 +62,13 @@ pub fn distance_to_path_km(p: LonLat, path: &[LonLat]) -> f64 {
 }
 
 fn distance_to_segment_km(p: LonLat, a: LonLat, b: LonLat) -> f64 {
-    // Project in a local equirectangular frame to find the closest parameter t, then measure
-    // the geodesic distance to that point.
+    distance_km(p, closest_on_segment(p, a, b))
+}
+
+/// The point of segment a–b closest to `p`, found in a local equirectangular frame around `p`
+/// (exact enough for the short segments of lines and drawn routes; measure the distance to it
+/// geodesically).
+pub fn closest_on_segment(p: LonLat, a: LonLat, b: LonLat) -> LonLat {
     let k = p.lat.to_radians().cos();
     let (ax, ay) = ((a.lon - p.lon) * k, a.lat - p.lat);
     let (bx, by) = ((b.lon - p.lon) * k, b.lat - p.lat);
@@ -74,8 +79,7 @@ fn distance_to_segment_km(p: LonLat, a: LonLat, b: LonLat) -> f64 {
     } else {
         0.0
     };
-    let q = LonLat::new(a.lon + t * (b.lon - a.lon), a.lat + t * (b.lat - a.lat));
-    distance_km(p, q)
+    LonLat::new(a.lon + t * (b.lon - a.lon), a.lat + t * (b.lat - a.lat))
 }
 
 #[cfg(test)]

@@ -5,5 +5,6 @@
 
 pub mod geodesy;
 pub mod index;
+pub mod shortest_path;
 
 pub use index::{Indexes, LineIndex, PointIndex, ZoneIndex};

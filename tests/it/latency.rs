@@ -10,7 +10,7 @@ use sitefind::spatial::geodesy::distance_km;
 use sitefind::Error;
 use std::path::Path;
 
-/// The parameters recommended by the calibration (docs/latency.md).
+/// The parameters recommended by the calibration (README, "Latency").
 pub fn calibrated() -> LatencyParams {
     LatencyParams {
         route_factor: 1.46,

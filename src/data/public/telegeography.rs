@@ -52,8 +52,7 @@ use super::super::{CableSegment, CableSystem, LandingStation, LayerFormat, Layer
 use super::{CsvTable, GeoFeatures};
 use crate::error::{Error, Issues, Result};
 use crate::spatial::geodesy::{distance_km, path_length_km};
-use std::cmp::Ordering;
-use std::collections::{BTreeMap, BinaryHeap, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 /// Route vertices closer than this are one node of the route graph, km.
@@ -292,64 +291,6 @@ fn read_routes(path: &Path, label: &str) -> Result<HashMap<String, Vec<Vec<LonLa
     issues.into_result(out)
 }
 
-#[derive(PartialEq)]
-struct Queued(f64, usize);
-impl Eq for Queued {}
-impl PartialOrd for Queued {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Queued {
-    fn cmp(&self, other: &Self) -> Ordering {
-        // Min-heap on distance, ties by node for determinism.
-        other
-            .0
-            .total_cmp(&self.0)
-            .then_with(|| other.1.cmp(&self.1))
-    }
-}
-
-/// The point of segment a–b closest to `p`, found in a local equirectangular frame around
-/// `p` (drawn cable segments are schematic; the point is then measured geodesically).
-fn closest_on_segment(p: LonLat, a: LonLat, b: LonLat) -> LonLat {
-    let k = p.lat.to_radians().cos();
-    let (ax, ay) = ((a.lon - p.lon) * k, a.lat - p.lat);
-    let (bx, by) = ((b.lon - p.lon) * k, b.lat - p.lat);
-    let (dx, dy) = (bx - ax, by - ay);
-    let len2 = dx * dx + dy * dy;
-    let t = if len2 > 0.0 {
-        (-(ax * dx + ay * dy) / len2).clamp(0.0, 1.0)
-    } else {
-        0.0
-    };
-    LonLat::new(a.lon + t * (b.lon - a.lon), a.lat + t * (b.lat - a.lat))
-}
-
-/// Shortest distances and predecessors from `source` over `adj`.
-fn dijkstra(adj: &[Vec<(usize, f64)>], source: usize) -> (Vec<f64>, Vec<usize>) {
-    let n = adj.len();
-    let mut dist = vec![f64::INFINITY; n];
-    let mut prev = vec![usize::MAX; n];
-    let mut heap = BinaryHeap::new();
-    dist[source] = 0.0;
-    heap.push(Queued(0.0, source));
-    while let Some(Queued(d, u)) = heap.pop() {
-        if d > dist[u] {
-            continue;
-        }
-        for &(v, w) in &adj[u] {
-            let nd = d + w;
-            if nd < dist[v] {
-                dist[v] = nd;
-                prev[v] = u;
-                heap.push(Queued(nd, v));
-            }
-        }
-    }
-    (dist, prev)
-}
-
 fn find(parent: &mut [usize], mut i: usize) -> usize {
     while parent[i] != i {
         parent[i] = parent[parent[i]];
@@ -421,7 +362,12 @@ fn route_graph(route: &[Vec<LonLat>]) -> (Vec<LonLat>, Vec<Vec<(usize, f64)>>) {
                 }
                 for &(v, _) in edges {
                     if u < v {
-                        consider(v, closest_on_segment(nodes[a], nodes[u], nodes[v]));
+                        consider(
+                            v,
+                            crate::spatial::geodesy::closest_on_segment(
+                                nodes[a], nodes[u], nodes[v],
+                            ),
+                        );
                     }
                 }
             }
@@ -494,7 +440,8 @@ pub fn route_segments(
     };
     let mut segments = Vec::new();
     for (ai, &(a_id, a_node, a_stub)) in attached.iter().enumerate() {
-        let (dist, prev) = dijkstra(&adj, a_node);
+        let (dist, pred) = crate::spatial::shortest_path::dijkstra(&adj, &[(a_node, 0.0)]);
+        let prev: Vec<usize> = pred.iter().map(|p| p.unwrap_or(usize::MAX)).collect();
         for (bi, &(b_id, b_node, b_stub)) in attached.iter().enumerate().skip(ai + 1) {
             if !dist[b_node].is_finite() {
                 continue;
