@@ -31,7 +31,7 @@ import pulp
 from spopt.locate import PMedian
 
 GAP = 1e-9  # relative MIP gap for every solver in the comparison
-TIME_LIMIT = 300.0
+TIME_LIMIT = 300.0  # seconds per solve (--time-limit)
 TOL = 1e-6  # objectives must agree to this relative difference
 
 SPOPT_NOTE = (
@@ -304,6 +304,7 @@ def median_of(f, repeats):
 
 
 def main():
+    global TIME_LIMIT
     ap = argparse.ArgumentParser()
     ap.add_argument("sitefind")
     ap.add_argument("inputs")
@@ -311,8 +312,12 @@ def main():
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--backends", default="highs,microlp")
     ap.add_argument("--cflp", default="cap41,cap71,cap101,cap131")
-    ap.add_argument("--siting", default="embedded,public-TAS,public-VIC")
+    ap.add_argument("--siting", default="embedded,public-TAS,public-VIC",
+                    help="embedded, public-<REGION> (a state or NEM region) or "
+                         "public-dense<KM> (national, densified every KM km)")
+    ap.add_argument("--time-limit", type=float, default=TIME_LIMIT)
     a = ap.parse_args()
+    TIME_LIMIT = a.time_limit
     backends = a.backends.split(",")
     public_data = os.environ.get("SITEFIND_PUBLIC_DATA")
     rows = []
@@ -333,7 +338,12 @@ def main():
         if not inst:
             continue
         args = ["solve", "--format", "json", "--mip-gap", str(GAP), "--time-limit", str(TIME_LIMIT)]
-        if inst.startswith("public-"):
+        if inst.startswith("public-dense"):
+            sc = os.path.join(tmp, f"{inst}.toml")
+            with open(sc, "w") as f:
+                f.write(f"[candidates]\ndensify_km = {float(inst[12:])}\n")
+            args += ["--data", os.path.join(a.inputs, "public.toml"), "--scenario", sc]
+        elif inst.startswith("public-"):
             args += ["--data", os.path.join(a.inputs, "public.toml"), "--region", inst[7:]]
         prob_path = os.path.join(tmp, f"{inst}.problem.json")
         results = {}
