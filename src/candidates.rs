@@ -193,6 +193,8 @@ fn is_australia(country: &str) -> bool {
 }
 
 /// Generates every candidate of `ds` (see the module docs), with attributes, sorted by id.
+/// With [`CandidateParams::densify_km`] set, the [`densify`] points are added as
+/// [`CandidateKind::Synthetic`] candidates (same attributes, same region filter).
 ///
 /// # Errors
 /// Invalid parameters, or a `regions` entry that is neither a state code nor a region id of
@@ -258,6 +260,14 @@ pub fn generate(ds: &Dataset, params: &CandidateParams) -> Result<Vec<Candidate>
         .par_iter()
         .map(|s| attributes(ds, &idx, s, params, &defaults))
         .collect();
+    if let Some(spacing_km) = params.densify_km {
+        // Synthetic ids (`grid:…`, `line:…`) never collide with `sub:`/`dc:` ids; the merge
+        // below still keeps the first of any duplicate so ids stay unique whatever the input.
+        let points = densify(ds, spacing_km, params)?;
+        out.extend(attributes_for_points(ds, &idx, &points, params));
+        out.sort_by(|a, b| a.id.cmp(&b.id));
+        out.dedup_by(|later, first| later.id == first.id);
+    }
     out.retain(|c| filter.keeps(c));
     Ok(out)
 }
@@ -640,5 +650,161 @@ impl RegionFilter {
             || c.region_id
                 .as_ref()
                 .is_some_and(|r| self.region_ids.contains(&r.to_ascii_uppercase()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::{LandingStation, RegionProfile, Substation, TransmissionLine};
+
+    fn sub(id: &str, lon: f64, lat: f64, kv: f64, state: &str) -> Substation {
+        Substation {
+            id: id.into(),
+            name: format!("Substation {id}"),
+            location: LonLat::new(lon, lat),
+            voltage_kv: kv,
+            state: state.into(),
+            spare_mw: None,
+            operational: true,
+        }
+    }
+
+    /// One 30 km REZ disc near Dubbo (NSW), a 330 kV line through it, a NSW substation in it
+    /// and a WA backbone substation; a Sydney landing; NSW and WA market regions.
+    fn dataset() -> Dataset {
+        Dataset {
+            source: "<unit>".into(),
+            zones: vec![RenewableZone {
+                id: "N1".into(),
+                name: "Zone N1".into(),
+                region: "NSW1".into(),
+                centre: LonLat::new(148.6, -32.25),
+                radius_km: 30.0,
+                polygon: None,
+                network_limit_mw: Some(1000.0),
+                expansion_cost_aud_per_mw: 300_000.0,
+                expansion_cost_tranche2_aud_per_mw: None,
+                tranche2_after_mw: None,
+                solar_resource_mw: None,
+                wind_resource_mw: None,
+                solar_capacity_factor: None,
+                wind_capacity_factor: None,
+            }],
+            substations: vec![
+                sub("s-nsw", 148.62, -32.26, 132.0, "NSW"),
+                sub("s-wa", 116.0, -31.9, 330.0, "WA"),
+            ],
+            lines: vec![TransmissionLine {
+                id: "l1".into(),
+                name: "A to B".into(),
+                voltage_kv: 330.0,
+                state: "NSW".into(),
+                path: vec![LonLat::new(148.0, -32.5), LonLat::new(149.5, -32.0)],
+                operational: true,
+            }],
+            minerals: vec![],
+            landings: vec![LandingStation {
+                id: "sydney".into(),
+                name: "Sydney".into(),
+                location: LonLat::new(151.25, -33.9),
+                country: "Australia".into(),
+            }],
+            cables: vec![],
+            datacentres: vec![],
+            regions: vec![
+                RegionProfile {
+                    id: "NSW1".into(),
+                    name: "New South Wales".into(),
+                    states: vec!["NSW".into()],
+                    price_aud_per_mwh: 110.0,
+                    mean_temp_c: 17.0,
+                },
+                RegionProfile {
+                    id: "WEM".into(),
+                    name: "Western Australia".into(),
+                    states: vec!["WA".into()],
+                    price_aud_per_mwh: 80.0,
+                    mean_temp_c: 19.0,
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn generate_adds_densified_points_when_asked() {
+        let ds = dataset();
+        let base = generate(&ds, &CandidateParams::default()).unwrap();
+        let base_ids: Vec<&str> = base.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(base_ids, ["sub:s-nsw", "sub:s-wa"]);
+
+        let params = CandidateParams {
+            densify_km: Some(10.0),
+            ..CandidateParams::default()
+        };
+        let dense = generate(&ds, &params).unwrap();
+        // A 30 km disc holds about π·30²/10² ≈ 28 grid cells; the ~160 km line one point
+        // every 10 km from its first vertex (17).
+        let grid = dense
+            .iter()
+            .filter(|c| c.id.starts_with("grid:N1:"))
+            .count();
+        let line = dense
+            .iter()
+            .filter(|c| c.id.starts_with("line:l1:"))
+            .count();
+        assert!((20..=36).contains(&grid), "{grid}");
+        let len = crate::spatial::geodesy::path_length_km(&ds.lines[0].path);
+        assert_eq!(line, (len / 10.0).floor() as usize + 1);
+        assert_eq!(dense.len(), 2 + grid + line);
+        // Real candidates are unchanged, synthetic ones carry attributes.
+        for b in &base {
+            assert_eq!(dense.iter().find(|c| c.id == b.id), Some(b));
+        }
+        let synthetic: Vec<&Candidate> = dense
+            .iter()
+            .filter(|c| c.kind == CandidateKind::Synthetic)
+            .collect();
+        assert_eq!(synthetic.len(), grid + line);
+        assert!(synthetic.iter().all(|c| c.state == "NSW"
+            && c.region_id.as_deref() == Some("NSW1")
+            && c.substation_id.as_deref() == Some("s-nsw")));
+        // Sorted by id, ids unique, same output on a second run.
+        assert!(dense.windows(2).all(|w| w[0].id < w[1].id));
+        assert_eq!(generate(&ds, &params).unwrap(), dense);
+    }
+
+    #[test]
+    fn densified_points_obey_the_region_filter() {
+        let ds = dataset();
+        let wa = CandidateParams {
+            densify_km: Some(10.0),
+            regions: vec!["WA".into()],
+            ..CandidateParams::default()
+        };
+        let ids: Vec<String> = generate(&ds, &wa)
+            .unwrap()
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+        assert_eq!(ids, ["sub:s-wa"]);
+        let nsw = CandidateParams {
+            regions: vec!["NSW1".into()],
+            ..wa
+        };
+        let c = generate(&ds, &nsw).unwrap();
+        assert!(c.len() > 30 && c.iter().all(|c| c.id != "sub:s-wa"));
+    }
+
+    #[test]
+    fn invalid_densify_spacing_is_an_error() {
+        let ds = dataset();
+        for bad in [0.0, -5.0, f64::NAN] {
+            let params = CandidateParams {
+                densify_km: Some(bad),
+                ..CandidateParams::default()
+            };
+            assert!(generate(&ds, &params).is_err(), "{bad}");
+        }
     }
 }
