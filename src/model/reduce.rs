@@ -64,37 +64,39 @@ pub fn dominates(p: &SitingProblem, a: usize, b: usize) -> bool {
 /// dominators (must-build sites are always kept). Deterministic, in index order.
 pub fn reduce(p: &SitingProblem, m: usize) -> Vec<usize> {
     let n = p.sites.len();
-    // Candidate dominators of b have v ≤ v_b: scan sites in (v, F, index) order.
-    let mut order: Vec<usize> = (0..n).filter(|&i| !p.sites[i].excluded).collect();
-    order.sort_by(|&x, &y| {
-        let (sx, sy) = (&p.sites[x], &p.sites[y]);
+    // Dominators share b's zone and have v ≤ v_b: per zone, scan sites in (v, F, index)
+    // order, up to b's position plus any later sites with the same v.
+    let mut groups: std::collections::BTreeMap<Option<usize>, Vec<usize>> = Default::default();
+    for i in (0..n).filter(|&i| !p.sites[i].excluded) {
+        groups.entry(p.sites[i].zone).or_default().push(i);
+    }
+    let key = |x: &usize, y: &usize| {
+        let (sx, sy) = (&p.sites[*x], &p.sites[*y]);
         sx.var_cost_aud_per_mw
             .total_cmp(&sy.var_cost_aud_per_mw)
             .then(sx.fixed_cost_aud.total_cmp(&sy.fixed_cost_aud))
-            .then(x.cmp(&y))
-    });
-    let pos: Vec<(usize, usize)> = order.iter().enumerate().map(|(k, &i)| (i, k)).collect();
-    let keep: Vec<bool> = pos
+            .then(x.cmp(y))
+    };
+    let mut work: Vec<(usize, usize, Option<usize>)> = Vec::new(); // (site, position, zone)
+    for (zone, members) in groups.iter_mut() {
+        members.sort_by(key);
+        work.extend(members.iter().enumerate().map(|(k, &i)| (i, k, *zone)));
+    }
+    let keep: Vec<bool> = work
         .par_iter()
-        .map(|&(b, k)| {
+        .map(|&(b, k, zone)| {
             if p.sites[b].must_build || m == usize::MAX {
                 return true;
             }
+            let order = &groups[&zone];
             let vb = p.sites[b].var_cost_aud_per_mw;
             let mut count = 0usize;
-            // Everything at or before b's position, plus equal-v sites after it, may dominate.
-            for &a in order.iter().take(k) {
-                if dominates(p, a, b) {
-                    count += 1;
-                    if count >= m {
-                        return false;
-                    }
-                }
-            }
-            for &a in order.iter().skip(k + 1) {
-                if p.sites[a].var_cost_aud_per_mw > vb {
-                    break;
-                }
+            let before = order.iter().take(k);
+            let after = order
+                .iter()
+                .skip(k + 1)
+                .take_while(|&&a| p.sites[a].var_cost_aud_per_mw <= vb);
+            for &a in before.chain(after) {
                 if dominates(p, a, b) {
                     count += 1;
                     if count >= m {
@@ -105,11 +107,11 @@ pub fn reduce(p: &SitingProblem, m: usize) -> Vec<usize> {
             true
         })
         .collect();
-    let mut kept: Vec<usize> = pos
+    let mut kept: Vec<usize> = work
         .iter()
         .zip(&keep)
         .filter(|(_, &k)| k)
-        .map(|(&(i, _), _)| i)
+        .map(|(&(i, _, _), _)| i)
         .collect();
     kept.sort_unstable();
     kept
