@@ -282,8 +282,8 @@ pub type ReducedSolve = (
 /// fewer than Σ k_j dominators; the cost of its answer bounds the number of sites an optimal
 /// plan opens, m; if sites with fewer than m dominators were dropped, a second pass solves
 /// with exactly those kept. Either way the final restricted problem has the full problem's
-/// optimum, and the returned solution is expressed on the full problem's sites. `record` is
-/// told each stage (a NaN duration announces a starting solve).
+/// optimum, and the returned solution is expressed on the full problem's sites. The time limit
+/// covers both passes. `record` is told each stage (a NaN duration announces a starting solve).
 pub fn solve_with_reduction(
     p: &SitingProblem,
     opts: &SolveOptions,
@@ -291,6 +291,14 @@ pub fn solve_with_reduction(
 ) -> Result<ReducedSolve> {
     use crate::model::reduce;
     let mut dominance: Option<(usize, usize)> = None;
+    // The time limit covers both passes: the second gets what the first left (at least 1 s).
+    let started = std::time::Instant::now();
+    let remaining = || SolveOptions {
+        time_limit_s: opts
+            .time_limit_s
+            .map(|t| (t - started.elapsed().as_secs_f64()).max(1.0)),
+        ..opts.clone()
+    };
     // Exact dominance reduction (model::reduce) for the least-cost objective: a first pass
     // keeps the sites with fewer than Σ k_j dominators; its cost bounds the number of sites an
     // optimal plan opens, m; if sites with fewer than m dominators were dropped, a second pass
@@ -336,11 +344,15 @@ pub fn solve_with_reduction(
                             &format!("pass 1 cost bounds open sites at {m}: {} of {} sites have fewer than {m} dominators", kept2.len(), n_sites),
                         );
                         if kept2.len() == n_sites {
-                            solve_one(p, "pass 2: ", opts, record)?
+                            solve_one(p, "pass 2: ", &remaining(), record)?
                         } else {
                             dominance = Some((kept2.len(), m));
-                            let (sr2, sol2, size2) =
-                                solve_one(&reduce::restrict(p, &kept2), "pass 2: ", opts, record)?;
+                            let (sr2, sol2, size2) = solve_one(
+                                &reduce::restrict(p, &kept2),
+                                "pass 2: ",
+                                &remaining(),
+                                record,
+                            )?;
                             (sr2, reduce::expand(&sol2, &kept2, n_sites), size2)
                         }
                     }
