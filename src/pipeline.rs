@@ -20,7 +20,8 @@ use crate::solve;
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-/// Progress callback: (stage name, seconds it took, a short note).
+/// Progress callback: (stage name, seconds it took — NaN when the stage is starting —, a short
+/// note).
 pub type Progress<'a> = &'a mut dyn FnMut(&str, f64, &str);
 
 /// Everything prepared for the MIP: candidates, their cost rates, the RTT rows, and the problem.
@@ -278,11 +279,14 @@ pub fn run(
     let label = "scenario";
     scenario.validate(label)?;
     let mut timings: Vec<StageTiming> = Vec::new();
+    // A NaN duration announces a stage that is starting (long solves), and is not a timing.
     let mut record = |stage: &str, secs: f64, note: &str| {
-        timings.push(StageTiming {
-            stage: stage.to_string(),
-            seconds: secs,
-        });
+        if !secs.is_nan() {
+            timings.push(StageTiming {
+                stage: stage.to_string(),
+                seconds: secs,
+            });
+        }
         progress(stage, secs, note);
     };
 
@@ -300,27 +304,9 @@ pub fn run(
     // Explain infeasibility that can be seen from the data before solving.
     crate::model::diagnose::diagnose(p)?;
 
-    let t = Instant::now();
-    let built = crate::model::build::build(p)?;
-    let (n_vars, n_rows, n_bin) = (
-        built.lp.vars.len(),
-        built.lp.rows.len(),
-        built.lp.n_binaries(),
-    );
-    record(
-        "model build",
-        t.elapsed().as_secs_f64(),
-        &format!("{n_vars} variables ({n_bin} binary), {n_rows} constraints"),
-    );
-
-    let t = Instant::now();
     let opts = solve::SolveOptions::from(&scenario.solver);
-    let (sr, solution) = solve::solve_built(p, &built, &opts)?;
-    record(
-        "solve",
-        t.elapsed().as_secs_f64(),
-        &format!("{} {:?}", sr.backend, sr.status),
-    );
+    let (sr, solution, size, dominance) = solve::solve_with_reduction(p, &opts, &mut record)?;
+    let (n_vars, n_rows, n_bin) = size;
 
     let t = Instant::now();
     let chk = check::check(p, &solution);
@@ -345,6 +331,7 @@ pub fn run(
         &sr,
         &chk,
         (n_vars, n_rows, n_bin),
+        dominance,
     );
     record("report", t.elapsed().as_secs_f64(), "");
     report.timings = Some(timings);
@@ -386,6 +373,7 @@ fn assemble(
     sr: &solve::SolveReport,
     chk: &check::CheckReport,
     size: (usize, usize, usize),
+    dominance: Option<(usize, usize)>,
 ) -> Report {
     let p = &prep.problem;
     let landing_pos: BTreeMap<&str, LonLat> = ds
@@ -790,6 +778,8 @@ fn assemble(
             variables: size.0,
             constraints: size.1,
             binaries: size.2,
+            sites_after_dominance: dominance.map_or(p.sites.len(), |d| d.0),
+            dominance_open_sites_bound: dominance.map(|d| d.1),
         },
         sites,
         cities,

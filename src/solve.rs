@@ -267,6 +267,149 @@ pub fn solve_built(
     }
 }
 
+/// What [`solve_with_reduction`] returns: the solve report, the solution of the full problem,
+/// the solved model's size (variables, constraints, binaries), and — when the exact dominance
+/// reduction applied — (sites kept, the open-sites bound that proves it exact).
+pub type ReducedSolve = (
+    SolveReport,
+    Solution,
+    (usize, usize, usize),
+    Option<(usize, usize)>,
+);
+
+/// Solves `p` after the exact dominance reduction of [`crate::model::reduce`] (least-cost
+/// objective only; other objectives are solved whole). A first pass keeps the sites with
+/// fewer than Σ k_j dominators; the cost of its answer bounds the number of sites an optimal
+/// plan opens, m; if sites with fewer than m dominators were dropped, a second pass solves
+/// with exactly those kept. Either way the final restricted problem has the full problem's
+/// optimum, and the returned solution is expressed on the full problem's sites. The time limit
+/// covers both passes. `record` is told each stage (a NaN duration announces a starting solve).
+pub fn solve_with_reduction(
+    p: &SitingProblem,
+    opts: &SolveOptions,
+    record: &mut dyn FnMut(&str, f64, &str),
+) -> Result<ReducedSolve> {
+    use crate::model::reduce;
+    let mut dominance: Option<(usize, usize)> = None;
+    // The time limit covers both passes: the second gets what the first left (at least 1 s).
+    let started = std::time::Instant::now();
+    let remaining = || SolveOptions {
+        time_limit_s: opts
+            .time_limit_s
+            .map(|t| (t - started.elapsed().as_secs_f64()).max(1.0)),
+        ..opts.clone()
+    };
+    // Exact dominance reduction (model::reduce) for the least-cost objective: a first pass
+    // keeps the sites with fewer than Σ k_j dominators; its cost bounds the number of sites an
+    // optimal plan opens, m; if sites with fewer than m dominators were dropped, a second pass
+    // solves with exactly those kept. Either way the final restricted problem has the full
+    // problem's optimum.
+    let n_sites = p.sites.len();
+    let (sr, solution, size) = if p.objective == crate::scenario::Objective::MinCost && n_sites > 1
+    {
+        let t = std::time::Instant::now();
+        let m1 = p
+            .cities
+            .iter()
+            .map(|c| c.min_sites.max(1) as usize)
+            .sum::<usize>()
+            .max(1);
+        let kept1 = reduce::reduce(p, m1);
+        record(
+            "dominance",
+            t.elapsed().as_secs_f64(),
+            &format!(
+                "{} of {} sites have fewer than {m1} dominators",
+                kept1.len(),
+                n_sites
+            ),
+        );
+        if kept1.len() == n_sites {
+            solve_one(p, "", opts, record)?
+        } else {
+            match solve_one(&reduce::restrict(p, &kept1), "pass 1: ", opts, record) {
+                Ok((sr1, sol1, size1)) => {
+                    let full1 = reduce::expand(&sol1, &kept1, n_sites);
+                    let ub = crate::check::check(p, &full1).objective_recomputed;
+                    let m = reduce::open_sites_bound(p, ub);
+                    if m <= m1 {
+                        dominance = Some((kept1.len(), m));
+                        (sr1, full1, size1)
+                    } else {
+                        let t = std::time::Instant::now();
+                        let kept2 = reduce::reduce(p, m);
+                        record(
+                            "dominance",
+                            t.elapsed().as_secs_f64(),
+                            &format!("pass 1 cost bounds open sites at {m}: {} of {} sites have fewer than {m} dominators", kept2.len(), n_sites),
+                        );
+                        if kept2.len() == n_sites {
+                            solve_one(p, "pass 2: ", &remaining(), record)?
+                        } else {
+                            dominance = Some((kept2.len(), m));
+                            let (sr2, sol2, size2) = solve_one(
+                                &reduce::restrict(p, &kept2),
+                                "pass 2: ",
+                                &remaining(),
+                                record,
+                            )?;
+                            (sr2, reduce::expand(&sol2, &kept2, n_sites), size2)
+                        }
+                    }
+                }
+                // The heuristic first pass may be infeasible: solve the whole problem.
+                Err(Error::Infeasible { .. }) => solve_one(p, "", opts, record)?,
+                Err(e) => return Err(e),
+            }
+        }
+    } else {
+        solve_one(p, "", opts, record)?
+    };
+    Ok((sr, solution, size, dominance))
+}
+
+/// Builds and solves one problem, telling `record` the stages.
+fn solve_one(
+    q: &SitingProblem,
+    label: &str,
+    opts: &SolveOptions,
+    record: &mut dyn FnMut(&str, f64, &str),
+) -> Result<(SolveReport, Solution, (usize, usize, usize))> {
+    let backend = backend_name(opts.backend.as_deref())?;
+    let t = std::time::Instant::now();
+    let built = build(q)?;
+    let size = (
+        built.lp.vars.len(),
+        built.lp.rows.len(),
+        built.lp.n_binaries(),
+    );
+    record(
+        "model build",
+        t.elapsed().as_secs_f64(),
+        &format!(
+            "{label}{} variables ({} binary), {} constraints",
+            size.0, size.2, size.1
+        ),
+    );
+    record(
+        "solve",
+        f64::NAN,
+        &format!(
+            "started: {backend} backend, time limit {:.0} s, relative gap {:.0e}",
+            opts.time_limit_s.unwrap_or(f64::INFINITY),
+            opts.mip_gap
+        ),
+    );
+    let t = std::time::Instant::now();
+    let (sr, sol) = solve_built(q, &built, opts)?;
+    record(
+        "solve",
+        t.elapsed().as_secs_f64(),
+        &format!("{} {:?}", sr.backend, sr.status),
+    );
+    Ok((sr, sol, size))
+}
+
 #[cfg(feature = "microlp")]
 mod microlp_backend {
     use super::{Raw, SolveOptions, SolveStatus};

@@ -6,7 +6,7 @@ Python 3 standard library only; deterministic (same inputs -> same bytes).
 Usage:
     python3 data/tools/build_embedded.py [PUBLIC_DATA_DIR] [OUT_DIR]
 
-PUBLIC_DATA_DIR defaults to $SITEFIND_PUBLIC_DATA or /work/shared/data (the public
+PUBLIC_DATA_DIR defaults to $SITEFIND_PUBLIC_DATA or ../shared/data (the public
 snapshot described by its PROVENANCE.md files); OUT_DIR defaults to the data/ folder
 next to this script. Which column comes from which public file is documented in
 data/SOURCES.md. Hand-curated facts (REZ centres that had to be placed, cable
@@ -712,7 +712,7 @@ def build_jp(pub):
 # --------------------------------------------------------------------------- main
 
 def main():
-    pub = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("SITEFIND_PUBLIC_DATA", "/work/shared/data")
+    pub = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("SITEFIND_PUBLIC_DATA", "../shared/data")
     out = sys.argv[2] if len(sys.argv) > 2 else OUT
     zones, placed = build_zones(pub)
     write_csv(os.path.join(out, "zones.csv"), read_header(os.path.join(out, "zones.csv")), zones)

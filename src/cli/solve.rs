@@ -123,7 +123,11 @@ pub fn run(args: &SolveArgs, out: &mut dyn Write) -> Result<()> {
     }
     let mut progress = |stage: &str, secs: f64, note: &str| {
         if !quiet {
-            eprintln!("  {stage:<14} {secs:>8.3} s  {note}");
+            if secs.is_nan() {
+                eprintln!("  {stage:<14}      …    {note}");
+            } else {
+                eprintln!("  {stage:<14} {secs:>8.3} s  {note}");
+            }
         }
     };
     let outcome = pipeline::run(&ds, &demand, &scenario, &mut progress)?;

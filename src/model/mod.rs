@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 pub mod build;
 pub mod cflp;
 pub mod diagnose;
+pub mod reduce;
 
 /// One candidate site as the model sees it (costs already annualised).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

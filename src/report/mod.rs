@@ -98,6 +98,11 @@ pub struct ModelSummary {
     pub constraints: usize,
     /// Binary variables.
     pub binaries: usize,
+    /// Sites left after the exact dominance reduction (`model::reduce`): the MIP's variables
+    /// and constraints above are for these.
+    pub sites_after_dominance: usize,
+    /// The bound on open sites that proved the reduction exact, if one was applied.
+    pub dominance_open_sites_bound: Option<usize>,
 }
 
 /// Annual cost by component, AUD per year.

@@ -215,7 +215,7 @@ pub fn render(r: &Report) -> String {
     let v = &r.solver;
     let _ = writeln!(
         s,
-        "solver: {} · status {} · objective {} · bound {} · gap {} · {} variables ({} binary), {} constraints · {} of {} candidates in the model",
+        "solver: {} · status {} · objective {} · bound {} · gap {} · {} variables ({} binary), {} constraints · {} of {} candidates reach a city, {} after exact dominance reduction",
         v.backend,
         v.status,
         aud(v.objective),
@@ -225,7 +225,8 @@ pub fn render(r: &Report) -> String {
         r.model.binaries,
         r.model.constraints,
         r.model.candidates_in_model,
-        r.model.candidates
+        r.model.candidates,
+        r.model.sites_after_dominance
     );
     let _ = writeln!(
         s,

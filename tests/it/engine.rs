@@ -691,3 +691,89 @@ fn malformed_problem_lists_every_issue() {
         "{e}"
     );
 }
+
+/// Problems whose sites share a few discrete attribute values, so that many sites dominate
+/// each other and the exact reduction has work to do.
+fn arb_dominated_problem() -> impl Strategy<Value = SitingProblem> {
+    (5usize..=8, 1usize..=2).prop_flat_map(|(ns, nc)| {
+        (
+            prop::collection::vec((0usize..2, 0usize..2, 0usize..2, 0usize..2), ns),
+            prop::collection::vec((5.0..40.0f64, 1u32..=2), nc),
+            prop::collection::vec(prop::collection::vec(0usize..3, nc), ns),
+            prop::option::of(2usize..=5),
+        )
+            .prop_map(move |(sites, cities, rtts, max_sites)| SitingProblem {
+                sites: sites
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &(f, v, m, z))| SiteInput {
+                        zone: (z == 0).then_some(0),
+                        pue: 1.2,
+                        ..site(
+                            &format!("s{i}"),
+                            [20.0, 60.0][f],
+                            [2.0, 3.0][v],
+                            5.0,
+                            [15.0, 40.0][m],
+                        )
+                    })
+                    .collect(),
+                cities: cities
+                    .iter()
+                    .enumerate()
+                    .map(|(j, &(d, k))| city(&format!("c{j}"), d, 120.0, k))
+                    .collect(),
+                zones: vec![ZoneInput {
+                    id: "z".into(),
+                    limit_mw: Some(30.0),
+                    expansion_cost_aud_per_mw: 1.5,
+                }],
+                rtt_ms: rtts
+                    .iter()
+                    .map(|r| r.iter().map(|&k| [100.0, 110.0, 130.0][k]).collect())
+                    .collect(),
+                assign_cost_aud_per_mw: vec![vec![0.0; nc]; ns],
+                max_sites,
+                module_mw: None,
+                unserved_penalty_aud_per_mw: 500.0,
+                objective: Objective::MinCost,
+                cost_cap_aud: None,
+                budget_aud: None,
+            })
+    })
+}
+
+#[test]
+fn exact_dominance_reduction_keeps_the_brute_force_optimum() {
+    let config = Config {
+        cases: 60,
+        failure_persistence: None,
+        ..Config::default()
+    };
+    let mut runner =
+        TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &[11; 32]));
+    let reduced_cases = std::cell::Cell::new(0usize);
+    runner
+        .run(&arb_dominated_problem(), |p| {
+            let brute = brute_force(&p).expect("unserved demand keeps every set feasible");
+            for b in available_backends() {
+                let (_, s, _, dominance) =
+                    sitefind::solve::solve_with_reduction(&p, &opts(b), &mut |_, _, _| {}).unwrap();
+                if dominance.is_some() {
+                    reduced_cases.set(reduced_cases.get() + 1);
+                }
+                let c = check(&p, &s);
+                prop_assert!(c.feasible, "{b}: {:?}", c.violations);
+                prop_assert!(
+                    (c.objective_recomputed - brute).abs() <= 1e-6 * brute.max(1.0),
+                    "{b}: reduced MIP {} vs brute force {brute} (reduction {dominance:?})",
+                    c.objective_recomputed
+                );
+            }
+            Ok(())
+        })
+        .unwrap();
+    let n = reduced_cases.get();
+    eprintln!("reduction applied in {n} solves");
+    assert!(n >= 10, "the generator should exercise the reduction: {n}");
+}

@@ -30,7 +30,7 @@ const LOS_ANGELES: LonLat = LonLat::new(-118.24, 34.05);
 const AUCKLAND: LonLat = LonLat::new(174.76, -36.85);
 
 /// A hand-built dataset: real landing coordinates and published system lengths from the
-/// TeleGeography snapshot (`/work/shared/data/cables`).
+/// TeleGeography snapshot (`../shared/data/cables`).
 pub mod fixture {
     use super::*;
 

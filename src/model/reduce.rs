@@ -1,0 +1,184 @@
+//! Exact dominance reduction of the candidate set, to keep large siting problems small.
+//!
+//! **Dominance.** Site A dominates site B (A ⪰ B) when both are in the same REZ (or neither is
+//! in one) and A is at least as good in every respect the model sees: fixed cost F_A ≤ F_B,
+//! cost per MW v_A ≤ v_B, PUE_A ≤ PUE_B, min size ≤, max size ≥, and for every city B may
+//! serve, A may serve it too, at an RTT and assignment cost no higher than B's. Ties are broken
+//! by index (the lower index dominates), so ⪰ is a strict order and transitive.
+//!
+//! **Why removing dominated sites is exact.** Take an optimal solution S that opens a removed
+//! site B. If some dominator A of B is closed in S, move B's capacity and flows to A: every
+//! constraint still holds (A reaches B's cities within their limits; A's size limits admit B's
+//! capacity; A's zone is B's and A draws no more grid power; the number of distinct sites
+//! serving each city, and of open sites, is unchanged) and no cost term rises (nor the worst
+//! RTT). So S' is optimal too, and it opens A instead of B; A is higher in the strict order, so
+//! repeating the swap ends. It can only fail if *every* dominator of B is open in S, i.e. if S
+//! opens more than |dominators(B)| sites. Hence: if an optimal solution opens at most `m`
+//! sites, removing every site with at least `m` dominators leaves the optimum unchanged.
+//! [`open_sites_bound`] gives such an `m` from any feasible solution's cost; must-build sites
+//! are never removed.
+
+use super::build::pair_allowed;
+use super::{SitingProblem, Solution};
+use rayon::prelude::*;
+
+/// True if site `a` dominates site `b` (see the module docs); `a != b`.
+pub fn dominates(p: &SitingProblem, a: usize, b: usize) -> bool {
+    let (sa, sb) = (&p.sites[a], &p.sites[b]);
+    if a == b || sa.excluded || sa.zone != sb.zone {
+        return false;
+    }
+    let le = |x: f64, y: f64| x <= y;
+    if !(le(sa.fixed_cost_aud, sb.fixed_cost_aud)
+        && le(sa.var_cost_aud_per_mw, sb.var_cost_aud_per_mw)
+        && le(sa.pue, sb.pue)
+        && le(sa.min_mw, sb.min_mw)
+        && le(sb.max_mw, sa.max_mw))
+    {
+        return false;
+    }
+    let mut equal = sa.fixed_cost_aud == sb.fixed_cost_aud
+        && sa.var_cost_aud_per_mw == sb.var_cost_aud_per_mw
+        && sa.pue == sb.pue
+        && sa.min_mw == sb.min_mw
+        && sa.max_mw == sb.max_mw;
+    for j in 0..p.cities.len() {
+        let (ab, aa) = (pair_allowed(p, b, j), pair_allowed(p, a, j));
+        if ab {
+            if !aa
+                || p.rtt_ms[a][j] > p.rtt_ms[b][j]
+                || p.assign_cost_aud_per_mw[a][j] > p.assign_cost_aud_per_mw[b][j]
+            {
+                return false;
+            }
+            equal &= p.rtt_ms[a][j] == p.rtt_ms[b][j]
+                && p.assign_cost_aud_per_mw[a][j] == p.assign_cost_aud_per_mw[b][j];
+        } else if aa {
+            equal = false;
+        }
+    }
+    !equal || a < b
+}
+
+/// Indices of the sites to keep: every site except excluded ones and those with at least `m`
+/// dominators (must-build sites are always kept). Deterministic, in index order.
+pub fn reduce(p: &SitingProblem, m: usize) -> Vec<usize> {
+    let n = p.sites.len();
+    // Dominators share b's zone and have v ≤ v_b: per zone, scan sites in (v, F, index)
+    // order, up to b's position plus any later sites with the same v.
+    let mut groups: std::collections::BTreeMap<Option<usize>, Vec<usize>> = Default::default();
+    for i in (0..n).filter(|&i| !p.sites[i].excluded) {
+        groups.entry(p.sites[i].zone).or_default().push(i);
+    }
+    let key = |x: &usize, y: &usize| {
+        let (sx, sy) = (&p.sites[*x], &p.sites[*y]);
+        sx.var_cost_aud_per_mw
+            .total_cmp(&sy.var_cost_aud_per_mw)
+            .then(sx.fixed_cost_aud.total_cmp(&sy.fixed_cost_aud))
+            .then(x.cmp(y))
+    };
+    let mut work: Vec<(usize, usize, Option<usize>)> = Vec::new(); // (site, position, zone)
+    for (zone, members) in groups.iter_mut() {
+        members.sort_by(key);
+        work.extend(members.iter().enumerate().map(|(k, &i)| (i, k, *zone)));
+    }
+    let keep: Vec<bool> = work
+        .par_iter()
+        .map(|&(b, k, zone)| {
+            if p.sites[b].must_build || m == usize::MAX {
+                return true;
+            }
+            let order = &groups[&zone];
+            let vb = p.sites[b].var_cost_aud_per_mw;
+            let mut count = 0usize;
+            let before = order.iter().take(k);
+            let after = order
+                .iter()
+                .skip(k + 1)
+                .take_while(|&&a| p.sites[a].var_cost_aud_per_mw <= vb);
+            for &a in before.chain(after) {
+                if dominates(p, a, b) {
+                    count += 1;
+                    if count >= m {
+                        return false;
+                    }
+                }
+            }
+            true
+        })
+        .collect();
+    let mut kept: Vec<usize> = work
+        .iter()
+        .zip(&keep)
+        .filter(|(_, &k)| k)
+        .map(|(&(i, _, _), _)| i)
+        .collect();
+    kept.sort_unstable();
+    kept
+}
+
+/// An upper bound on the number of sites an optimal `MinCost` solution opens, given the
+/// objective of any feasible solution (`upper_bound_aud`). An optimum costs at least
+/// `#open · F_min + min(v_min, penalty) · ΣD` (fixed costs, plus capacity for — or the penalty
+/// on — all demand; assignment and expansion costs are ≥ 0), and at least
+/// `#open · min_i (F_i + v_i · min_mw_i)`; both bound `#open`. Also capped by `max_sites`.
+/// `usize::MAX` when no bound follows (a site that can open at no cost).
+pub fn open_sites_bound(p: &SitingProblem, upper_bound_aud: f64) -> usize {
+    let usable = || p.sites.iter().filter(|s| !s.excluded);
+    let f_min = usable()
+        .map(|s| s.fixed_cost_aud)
+        .fold(f64::INFINITY, f64::min);
+    let v_min = usable()
+        .map(|s| s.var_cost_aud_per_mw)
+        .fold(f64::INFINITY, f64::min);
+    let open_min = usable()
+        .map(|s| s.fixed_cost_aud + s.var_cost_aud_per_mw * s.min_mw)
+        .fold(f64::INFINITY, f64::min);
+    let demand: f64 = p.cities.iter().map(|c| c.demand_mw).sum();
+    let floor_cost = v_min.min(p.unserved_penalty_aud_per_mw).max(0.0) * demand;
+    let count = |budget: f64, per_site: f64| -> usize {
+        if per_site > 0.0 && budget.is_finite() && per_site.is_finite() {
+            // A hair of slack against rounding in the recomputed cost.
+            let b = (budget.max(0.0) / per_site * (1.0 + 1e-9)).floor();
+            if b < (usize::MAX / 2) as f64 {
+                return b as usize;
+            }
+        }
+        usize::MAX
+    };
+    let bound = count(upper_bound_aud - floor_cost, f_min).min(count(upper_bound_aud, open_min));
+    p.max_sites.map_or(bound, |k| k.min(bound))
+}
+
+/// The problem restricted to the sites `kept` (zones and cities unchanged).
+pub fn restrict(p: &SitingProblem, kept: &[usize]) -> SitingProblem {
+    SitingProblem {
+        sites: kept.iter().map(|&i| p.sites[i].clone()).collect(),
+        rtt_ms: kept.iter().map(|&i| p.rtt_ms[i].clone()).collect(),
+        assign_cost_aud_per_mw: kept
+            .iter()
+            .map(|&i| p.assign_cost_aud_per_mw[i].clone())
+            .collect(),
+        ..p.clone()
+    }
+}
+
+/// A solution of the restricted problem as a solution of the full one (`n_sites` sites).
+pub fn expand(s: &Solution, kept: &[usize], n_sites: usize) -> Solution {
+    let mut open = vec![false; n_sites];
+    let mut capacity_mw = vec![0.0; n_sites];
+    for (k, &i) in kept.iter().enumerate() {
+        open[i] = s.open.get(k).copied().unwrap_or(false);
+        capacity_mw[i] = s.capacity_mw.get(k).copied().unwrap_or(0.0);
+    }
+    let mut flows: Vec<(usize, usize, f64)> =
+        s.flows.iter().map(|&(k, j, x)| (kept[k], j, x)).collect();
+    flows.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
+    Solution {
+        open,
+        capacity_mw,
+        flows,
+        unserved_mw: s.unserved_mw.clone(),
+        expansion_mw: s.expansion_mw.clone(),
+    }
+}
