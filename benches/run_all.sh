@@ -35,4 +35,8 @@ SKIP_BUILD=1 SOLVERS=highs DENSIFY=20 NODES=7 TIME_LIMIT=600 CSV=benches/results
   benches/scaling.sh | tee benches/results/scaling_long.md
 # 3. Python side-by-side (creates benches/.venv with the pinned packages).
 SKIP_BUILD=1 benches/compare/run.sh
+# The 10k-candidate instance (densified every 20 km, 7 nodes), 120 s per solver, one run.
+benches/.venv/bin/python benches/compare/compare.py target/release/sitefind benches/results/scaling/inputs \
+  benches/results/compare_large.md --repeats 1 --backends highs,microlp --siting public-dense20 --cflp "" \
+  --time-limit 120
 benches/.venv/bin/python benches/plot_scaling.py benches/results/scaling.csv benches/scaling.png
