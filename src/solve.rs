@@ -257,8 +257,14 @@ pub fn solve_built(
         }),
         (SolveStatus::TimeLimitNoSolution, _) => Err(Error::Solver(format!(
             "{} reached the time limit ({:.1} s) before finding any feasible solution; \
-             hint: raise --time-limit, restrict candidates (--region) or use --solver highs",
-            report.backend, report.solve_time_s
+             hint: raise --time-limit or restrict candidates (--region){}",
+            report.backend,
+            report.solve_time_s,
+            if report.backend == "highs" {
+                ""
+            } else {
+                ", or try --solver highs if compiled in"
+            }
         ))),
         (status, _) => Err(Error::Solver(format!(
             "{} ended with status {status:?} and no solution",
@@ -332,9 +338,28 @@ pub fn solve_with_reduction(
                     let full1 = reduce::expand(&sol1, &kept1, n_sites);
                     let ub = crate::check::check(p, &full1).objective_recomputed;
                     let m = reduce::open_sites_bound(p, ub);
+                    // Pass 1's plan, kept if pass 2 cannot improve on it in time. Its bound
+                    // belongs to the restricted problem, so it is no bound for the full one.
+                    let fallback = |sr1: SolveReport| SolveReport {
+                        status: SolveStatus::TimeLimitFeasible,
+                        best_bound: None,
+                        gap: None,
+                        ..sr1
+                    };
+                    let pass1_finished =
+                        matches!(sr1.status, SolveStatus::Optimal | SolveStatus::GapLimit);
                     if m <= m1 {
                         dominance = Some((kept1.len(), m));
                         (sr1, full1, size1)
+                    } else if !pass1_finished {
+                        record(
+                            "dominance",
+                            0.0,
+                            &format!(
+                                "pass 1 stopped at the time limit; its plan bounds open sites only at {m} > {m1}, so it is kept without a proven bound (raise --time-limit)"
+                            ),
+                        );
+                        (fallback(sr1), full1, size1)
                     } else {
                         let t = std::time::Instant::now();
                         let kept2 = reduce::reduce(p, m);
@@ -343,17 +368,24 @@ pub fn solve_with_reduction(
                             t.elapsed().as_secs_f64(),
                             &format!("pass 1 cost bounds open sites at {m}: {} of {} sites have fewer than {m} dominators", kept2.len(), n_sites),
                         );
-                        if kept2.len() == n_sites {
-                            solve_one(p, "pass 2: ", &remaining(), record)?
+                        let (q, kept) = if kept2.len() == n_sites {
+                            (p.clone(), (0..n_sites).collect::<Vec<_>>())
                         } else {
-                            dominance = Some((kept2.len(), m));
-                            let (sr2, sol2, size2) = solve_one(
-                                &reduce::restrict(p, &kept2),
-                                "pass 2: ",
-                                &remaining(),
-                                record,
-                            )?;
-                            (sr2, reduce::expand(&sol2, &kept2, n_sites), size2)
+                            (reduce::restrict(p, &kept2), kept2)
+                        };
+                        match solve_one(&q, "pass 2: ", &remaining(), record) {
+                            Ok((sr2, sol2, size2)) => {
+                                if kept.len() < n_sites {
+                                    dominance = Some((kept.len(), m));
+                                }
+                                (sr2, reduce::expand(&sol2, &kept, n_sites), size2)
+                            }
+                            // Out of time in pass 2 without a plan: keep pass 1's.
+                            Err(Error::Solver(msg)) => {
+                                record("solve", 0.0, &format!("pass 2 found no plan ({msg}); pass 1's plan is kept without a proven bound"));
+                                (fallback(sr1), full1, size1)
+                            }
+                            Err(e) => return Err(e),
                         }
                     }
                 }
