@@ -341,22 +341,7 @@ pub fn densify(
     const KM_PER_DEG_LAT: f64 = 111.2;
     for (zi, z) in ds.zones.iter().enumerate() {
         let env = match &z.polygon {
-            Some(ring) if ring.len() >= 3 => ring.iter().fold(
-                [
-                    f64::INFINITY,
-                    f64::INFINITY,
-                    f64::NEG_INFINITY,
-                    f64::NEG_INFINITY,
-                ],
-                |e, q| {
-                    [
-                        e[0].min(q.lon),
-                        e[1].min(q.lat),
-                        e[2].max(q.lon),
-                        e[3].max(q.lat),
-                    ]
-                },
-            ),
+            Some(ring) if ring.len() >= 3 => crate::spatial::geodesy::bbox(ring),
             _ => crate::spatial::geodesy::envelope_km(z.centre, z.radius_km.max(0.0)),
         };
         let dlat = spacing_km / KM_PER_DEG_LAT;

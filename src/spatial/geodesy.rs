@@ -28,6 +28,27 @@ pub fn path_length_km(path: &[LonLat]) -> f64 {
     path.windows(2).map(|w| distance_km(w[0], w[1])).sum()
 }
 
+/// The lon/lat bounding box `[min_lon, min_lat, max_lon, max_lat]` of some points (infinite,
+/// inverted bounds when there are none).
+pub fn bbox(points: &[LonLat]) -> [f64; 4] {
+    points.iter().fold(
+        [
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+        ],
+        |e, q| {
+            [
+                e[0].min(q.lon),
+                e[1].min(q.lat),
+                e[2].max(q.lon),
+                e[3].max(q.lat),
+            ]
+        },
+    )
+}
+
 /// A lon/lat envelope `[min_lon, min_lat, max_lon, max_lat]` that contains every point within
 /// `radius_km` of `centre` (conservative: used to prune R-tree queries before a geodesic test).
 pub fn envelope_km(centre: LonLat, radius_km: f64) -> [f64; 4] {

@@ -314,22 +314,7 @@ impl ZoneIndex {
                 Some(ring) if ring.len() >= 3 => {
                     let coords: Vec<Coord<f64>> =
                         ring.iter().map(|q| Coord { x: q.lon, y: q.lat }).collect();
-                    let env = ring.iter().fold(
-                        [
-                            f64::INFINITY,
-                            f64::INFINITY,
-                            f64::NEG_INFINITY,
-                            f64::NEG_INFINITY,
-                        ],
-                        |e, q| {
-                            [
-                                e[0].min(q.lon),
-                                e[1].min(q.lat),
-                                e[2].max(q.lon),
-                                e[3].max(q.lat),
-                            ]
-                        },
-                    );
+                    let env = crate::spatial::geodesy::bbox(ring);
                     let mut closed = ring.clone();
                     if closed.first() != closed.last() {
                         closed.push(ring[0]);
