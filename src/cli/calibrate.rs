@@ -27,7 +27,7 @@ pub fn run(args: &CalibrateArgs, out: &mut dyn Write) -> Result<()> {
         equipment_overhead_ms: grid("--overhead-ms", &args.overhead_ms)?,
     };
     let observations = Observation::read_csv(&args.observations)?;
-    let dataset = super::load_dataset(&args.data)?;
+    let dataset = super::load_dataset(args.data.data.as_deref())?;
     let scenario = super::scenario_from(&args.data)?;
     let result = calibrate(&dataset, &scenario.latency, &observations, &g)?;
     let w = |e| Error::write("<stdout>", e);

@@ -8,7 +8,7 @@ use super::CandidatesArgs;
 use serde_json::{json, Map, Value};
 use sitefind::candidates::{self, Candidate};
 use sitefind::cost::{CostBreakdown, CostModel, SiteCostRates};
-use sitefind::data::{Demand, DemandNode};
+use sitefind::data::DemandNode;
 use sitefind::latency::LatencyModel;
 use sitefind::{Error, Result};
 use std::collections::BTreeMap;
@@ -32,11 +32,8 @@ pub fn run(args: &CandidatesArgs, out: &mut dyn Write) -> Result<()> {
         ));
     }
     let scenario = super::scenario_from(&args.data)?;
-    let ds = super::load_dataset(&args.data)?;
-    let demand = match &args.demand {
-        Some(path) => Demand::load(path)?,
-        None => Demand::embedded()?,
-    };
+    let ds = super::load_dataset(args.data.data.as_deref())?;
+    let demand = super::load_demand(args.demand.as_deref())?;
     let cost = CostModel::new(&scenario.cost)?;
     let cands = candidates::generate(&ds, &scenario.candidates)?;
     let latency = LatencyModel::build(&ds, &scenario.latency)?;

@@ -38,10 +38,7 @@ pub fn run(args: &LatencyArgs, out: &mut dyn Write) -> Result<()> {
     // Coordinates are checked before anything is loaded.
     let from_xy = parse_lonlat("--from", &args.from)?;
     let to_xy = parse_lonlat("--to", &args.to)?;
-    let dataset = match &args.data.data {
-        Some(p) => Dataset::load(p)?,
-        None => Dataset::embedded()?,
-    };
+    let dataset = super::load_dataset(args.data.data.as_deref())?;
     let needs_names = from_xy.is_none() || to_xy.is_none();
     let demand = if needs_names {
         Demand::embedded().map(|d| d.nodes)

@@ -240,10 +240,18 @@ pub struct CalibrateArgs {
 }
 
 /// Loads the dataset named by `--data` (or the embedded one).
-pub fn load_dataset(data: &DataArgs) -> Result<sitefind::data::Dataset> {
-    match &data.data {
+pub fn load_dataset(manifest: Option<&std::path::Path>) -> Result<sitefind::data::Dataset> {
+    match manifest {
         Some(p) => sitefind::data::Dataset::load(p),
         None => sitefind::data::Dataset::embedded(),
+    }
+}
+
+/// Loads the demand file named by `--demand` (or the embedded `data/jp.json`).
+pub fn load_demand(path: Option<&std::path::Path>) -> Result<sitefind::data::Demand> {
+    match path {
+        Some(p) => sitefind::data::Demand::load(p),
+        None => sitefind::data::Demand::embedded(),
     }
 }
 

@@ -1,7 +1,6 @@
 //! `sitefind solve` (also `sitefind` without a subcommand): the main job.
 
 use super::SolveArgs;
-use sitefind::data::Demand;
 use sitefind::pipeline;
 use sitefind::report::{geo, svg, text, write_atomic};
 use sitefind::scenario::{Objective, Scenario};
@@ -91,11 +90,8 @@ pub fn run(args: &SolveArgs, out: &mut dyn Write) -> Result<()> {
             .map_err(|e| Error::write("<stdout>", e));
     }
     let quiet = args.data.quiet;
-    let ds = super::load_dataset(&args.data)?;
-    let demand = match &args.demand {
-        Some(p) => Demand::load(p)?,
-        None => Demand::embedded()?,
-    };
+    let ds = super::load_dataset(args.data.data.as_deref())?;
+    let demand = super::load_demand(args.demand.as_deref())?;
     // Read basemaps before solving so a bad path fails fast.
     let mut basemap = Vec::new();
     if args.map.is_some() {

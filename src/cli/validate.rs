@@ -2,20 +2,13 @@
 //! counts, the demand nodes and total MW, and `ok`; or return the error listing every problem.
 
 use super::ValidateArgs;
-use sitefind::data::{Dataset, Demand};
 use sitefind::{Error, Result};
 use std::io::Write;
 
 /// Runs `sitefind validate`.
 pub fn run(args: &ValidateArgs, out: &mut dyn Write) -> Result<()> {
-    let ds = match &args.data {
-        Some(path) => Dataset::load(path)?,
-        None => Dataset::embedded()?,
-    };
-    let demand = match &args.demand {
-        Some(path) => Demand::load(path)?,
-        None => Demand::embedded()?,
-    };
+    let ds = super::load_dataset(args.data.as_deref())?;
+    let demand = super::load_demand(args.demand.as_deref())?;
     eprintln!("validated {} and {}", ds.source, demand.source);
     if let Some(a) = &demand.assumption {
         eprintln!("demand assumption: {a}");
