@@ -21,7 +21,8 @@ mod validate;
     name = "sitefind",
     version,
     about,
-    args_conflicts_with_subcommands = true
+    args_conflicts_with_subcommands = true,
+    allow_negative_numbers = true
 )]
 pub struct Cli {
     /// Subcommand (default: solve).
@@ -37,16 +38,22 @@ pub struct Cli {
 #[allow(clippy::large_enum_variant)]
 pub enum Command {
     /// Choose sites and capacities for the demand (the main job).
+    #[command(allow_negative_numbers = true)]
     Solve(SolveArgs),
     /// Load and validate a dataset (and a demand file); print layer counts or every error.
+    #[command(allow_negative_numbers = true)]
     Validate(ValidateArgs),
     /// Generate candidate sites with their attributes, costs and RTTs.
+    #[command(allow_negative_numbers = true)]
     Candidates(CandidatesArgs),
     /// Round-trip time between two places through the submarine-cable graph.
+    #[command(allow_negative_numbers = true)]
     Latency(LatencyArgs),
     /// Solve an OR-Library capacitated facility location instance.
+    #[command(allow_negative_numbers = true)]
     Cflp(CflpArgs),
     /// Fit the latency model's free parameters to measured round-trip times.
+    #[command(allow_negative_numbers = true)]
     Calibrate(CalibrateArgs),
 }
 
