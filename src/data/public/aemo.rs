@@ -35,7 +35,7 @@
 
 use super::super::{LayerSpec, LonLat, RenewableZone};
 use super::{option_f64, CsvTable, GeoFeatures};
-use crate::error::{Issues, Result};
+use crate::error::{Error, Issues, Location, Result};
 use std::collections::{BTreeMap, HashMap};
 
 const COLUMNS: &[&str] = &[
@@ -261,8 +261,45 @@ fn read_buses(path: &std::path::Path, label: &str) -> Result<HashMap<String, Lon
     issues.into_result(out)
 }
 
+/// What is wrong with a polygon's outer ring, if anything: `(expected, found, hint)`. A ring
+/// must be closed (RFC 7946 §3.1.6: first position = last), have at least 4 positions and not
+/// intersect itself (checked with `geo`'s OGC validation).
+pub(crate) fn ring_problem(ring: &[LonLat]) -> Option<(String, String, String)> {
+    use geo::Validation;
+    if ring.len() < 4 {
+        return Some((
+            "a closed ring of at least 4 positions".into(),
+            format!("{} positions", ring.len()),
+            "RFC 7946 rings repeat the first position at the end: a triangle has 4".into(),
+        ));
+    }
+    if ring.first() != ring.last() {
+        return Some((
+            "a closed ring (the last position equal to the first)".into(),
+            format!("first {:?}, last {:?}", ring[0], ring[ring.len() - 1]),
+            "repeat the first position at the end of the ring (RFC 7946 §3.1.6)".into(),
+        ));
+    }
+    let line: geo::LineString<f64> = ring.iter().map(|p| (p.lon, p.lat)).collect();
+    let poly = geo::Polygon::new(line, vec![]);
+    poly.validation_errors().into_iter().next().map(|e| {
+        (
+            "a simple (not self-intersecting) polygon ring".into(),
+            e.to_string(),
+            "fix the ring in a GIS (e.g. QGIS \"Fix geometries\"); a bow-tie ring has no well-defined inside".into(),
+        )
+    })
+}
+
 fn read_polygons(path: &std::path::Path, label: &str) -> Result<BTreeMap<String, Vec<LonLat>>> {
     let features = GeoFeatures::read(path, label)?;
+    if features.len() == 0 {
+        return Err(Error::Parse {
+            at: Location::file(label).field("features"),
+            message: "the polygon file has no features".into(),
+            hint: "give one Polygon feature per REZ, or drop the `polygons` option to use the zones' radii".into(),
+        });
+    }
     let mut issues = Issues::new();
     let mut out = BTreeMap::new();
     for f in features.iter() {
@@ -287,19 +324,9 @@ fn read_polygons(path: &std::path::Path, label: &str) -> Result<BTreeMap<String,
         let Some(ring) = ring.and_then(|r| f.positions(r, &mut issues)) else {
             continue;
         };
-        let mut ring = ring;
-        if ring.len() < 3 {
-            issues.push(
-                f.at("geometry"),
-                "a ring of at least 3 positions",
-                format!("{} positions", ring.len()),
-                "",
-            );
+        if let Some((expected, found, hint)) = ring_problem(&ring) {
+            issues.push(f.at("geometry"), expected, found, hint);
             continue;
-        }
-        if ring.first() != ring.last() {
-            let first = ring[0];
-            ring.push(first);
         }
         for id in ids.split(';').map(str::trim).filter(|s| !s.is_empty()) {
             out.insert(id.to_string(), ring.clone());

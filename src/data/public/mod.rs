@@ -29,7 +29,7 @@ pub use telegeography::{load_cables, load_landings};
 
 /// Reads a whole file as UTF-8 text.
 pub(crate) fn read_text(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path).map_err(|e| Error::read(path, e))
+    crate::input::read_text(path)
 }
 
 /// A lower-case ASCII slug: letters and digits kept, every other run of characters becomes
@@ -237,11 +237,11 @@ impl GeoFeatures {
 
     /// Parses a GeoJSON FeatureCollection from text.
     pub fn parse(label: &str, text: &str) -> Result<GeoFeatures> {
-        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| Error::Parse {
-            at: Location::file(label).record(format!("line {}", e.line())),
-            message: e.to_string(),
-            hint: "the file must be valid JSON (RFC 7946 GeoJSON)".into(),
-        })?;
+        let value = crate::input::parse_json(
+            label,
+            text,
+            "the file must be valid JSON (RFC 7946 GeoJSON)",
+        )?;
         let features = match value {
             serde_json::Value::Object(mut obj)
                 if obj.get("type").and_then(|t| t.as_str()) == Some("FeatureCollection") =>
