@@ -361,7 +361,7 @@ pub fn densify(
             .max(1.0);
         cells += rows * cols;
     }
-    if !(cells <= MAX_DENSIFY_CELLS) {
+    if cells.is_nan() || cells > MAX_DENSIFY_CELLS {
         return Err(too_many(format!("{cells:.0} grid cells to test")));
     }
     let idx = crate::spatial::ZoneIndex::new(&ds.zones);

@@ -2,7 +2,8 @@
 
 use super::SolveArgs;
 use sitefind::pipeline;
-use sitefind::report::{geo, svg, text, write_atomic};
+use sitefind::report::atomic::{check_distinct, check_output, write_set, OutputPath};
+use sitefind::report::{geo, svg, text};
 use sitefind::scenario::{Objective, Scenario};
 use sitefind::{Error, Result};
 use std::io::Write;
@@ -89,6 +90,21 @@ pub fn run(args: &SolveArgs, out: &mut dyn Write) -> Result<()> {
             .write_all(text.as_bytes())
             .map_err(|e| Error::write("<stdout>", e));
     }
+    // Every output path is checked before any expensive work: regular file or new, folder
+    // writable, extension right, all distinct (rules in `sitefind::report::atomic`).
+    let planned = |flag: &str, p: &Option<std::path::PathBuf>, ext: &[&str]| {
+        p.as_ref().map(|p| check_output(flag, p, ext)).transpose()
+    };
+    let export_out = planned("--export-problem", &args.export_problem, &["json"])?;
+    let report_out = planned("--report", &args.report, &["json"])?;
+    let geojson_out = planned("--geojson", &args.geojson, &["geojson", "json"])?;
+    let map_out = planned("--map", &args.map, &["svg"])?;
+    let all: Vec<OutputPath> = [&export_out, &report_out, &geojson_out, &map_out]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect();
+    check_distinct(&all)?;
     let quiet = args.data.quiet;
     let ds = super::load_dataset(args.data.data.as_deref())?;
     let demand = super::load_demand(args.demand.as_deref())?;
@@ -133,24 +149,36 @@ pub fn run(args: &SolveArgs, out: &mut dyn Write) -> Result<()> {
         report.timings = timings;
     }
 
-    // Outputs: every file is written atomically; stdout last.
-    if let Some(path) = &args.export_problem {
-        write_atomic(path, json_text(&outcome.problem, "the problem")?.as_bytes())?;
+    // A failed check (exit 2) writes no file: the outputs would present a wrong answer.
+    if !report.check.feasible {
+        return Err(Error::Internal(format!(
+            "the independent checker found {} violation(s) in the solver's answer (largest {:.3e}): {}; no output file was written",
+            report.check.violations.len(),
+            report.check.max_violation,
+            report.check.violations.join("; ")
+        )));
     }
+    // Outputs: rendered first, then written as a set (all temporaries, then the renames), so
+    // a failure leaves none behind; stdout last.
     let report_json = json_text(&report, "the report")?;
-    if let Some(path) = &args.report {
-        write_atomic(path, report_json.as_bytes())?;
+    let mut files: Vec<(OutputPath, Vec<u8>)> = Vec::new();
+    if let Some(o) = export_out {
+        files.push((o, json_text(&outcome.problem, "the problem")?.into_bytes()));
     }
-    if let Some(path) = &args.geojson {
+    if let Some(o) = report_out {
+        files.push((o, report_json.clone().into_bytes()));
+    }
+    if let Some(o) = geojson_out {
         let fc = geo::feature_collection(&report);
         let text = serde_json::to_string(&fc)
             .map_err(|e| Error::Internal(format!("serialising GeoJSON: {e}")))?;
-        write_atomic(path, text.as_bytes())?;
+        files.push((o, text.into_bytes()));
     }
-    if let Some(path) = &args.map {
+    if let Some(o) = map_out {
         let scene = geo::map_scene(&report, basemap, &ds.zones);
-        write_atomic(path, svg::render(&scene).as_bytes())?;
+        files.push((o, svg::render(&scene).into_bytes()));
     }
+    write_set(&files)?;
     let w = |e| Error::write("<stdout>", e);
     if format == "json" {
         out.write_all(report_json.as_bytes()).map_err(w)?;
@@ -162,14 +190,6 @@ pub fn run(args: &SolveArgs, out: &mut dyn Write) -> Result<()> {
             "warning: {:.0} MW of demand is UNSERVED (see the cities table)",
             report.totals.unserved_mw
         );
-    }
-    if !report.check.feasible {
-        return Err(Error::Internal(format!(
-            "the independent checker found {} violation(s) in the solver's answer (largest {:.3e}): {}",
-            report.check.violations.len(),
-            report.check.max_violation,
-            report.check.violations.join("; ")
-        )));
     }
     Ok(())
 }

@@ -411,7 +411,7 @@ mod tests {
               {"id": "osaka", "name": "Osaka", "lon": 135.5, "lat": 34.7, "it_load_mw": -5, "max_rtt_ms": 120}]}"#);
         assert!(
             e.contains(
-                "jp.json: demand[2] \"Osaka\": field `it_load_mw`: expected a number > 0, found -5"
+                "jp.json: demand[2] \"Osaka\": field `it_load_mw`: expected a number > 0 and ≤ 1000000, found -5"
             ),
             "{e}"
         );
@@ -434,7 +434,7 @@ mod tests {
         assert!(e.contains("unknown field `load_mw`"), "{e}");
         assert!(e.contains("field `it_load_mw`: expected a number"), "{e}");
         assert!(
-            e.contains("field `max_rtt_ms`: expected a number > 0, found 0"),
+            e.contains("field `max_rtt_ms`: expected a number > 0 and ≤ 10000, found 0"),
             "{e}"
         );
         assert!(e.contains("field `workload`"), "{e}");

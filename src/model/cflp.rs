@@ -11,7 +11,7 @@
 //! full (no unserved variables). The strong formulation `x_ij ≤ d_j y_i` is part of the core.
 
 use super::{CityInput, SiteInput, SitingProblem, Solution};
-use crate::check::{check, CheckReport};
+use crate::check::{check_reported, CheckReport};
 use crate::error::{Error, Issues, Location, Result};
 use crate::scenario::Objective;
 use crate::solve::{solve, SolveOptions, SolveReport};
@@ -140,7 +140,7 @@ pub fn parse(text: &str, file: &str, capacity: Option<f64>) -> Result<Cflp> {
         return Err(Error::Parse {
             at: Location::file(file).record("line 1"),
             message: format!(
-                "m = {m} facilities and n = {n} customers need {needed} numbers, the file has {available} tokens (at most {} cost entries are accepted)",
+                "the file ends before the data of m = {m} facilities and n = {n} customers: they need {needed} numbers, the file has {available} (and at most {} cost entries are accepted)",
                 crate::limits::MAX_CFLP_ENTRIES
             ),
             hint: "the first line holds m and n; check them against the data (truncated file?)".into(),
@@ -384,7 +384,7 @@ pub fn solve_instance(inst: &Cflp, opts: &SolveOptions) -> Result<CflpRun> {
     let p = inst.to_siting();
     super::diagnose::diagnose(&p)?;
     let (report, solution) = solve(&p, opts)?;
-    let check = check(&p, &solution);
+    let check = check_reported(&p, &solution, report.objective);
     Ok(CflpRun {
         instance: inst.name.clone(),
         m: inst.m(),

@@ -391,7 +391,7 @@ mod tests {
                 ("buses.csv", "isp2024_subregion_bus,lat,lon\nVIC,-37.77,144.94\nNQ,-17.8,145.6\n"),
                 (
                     "poly.geojson",
-                    r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"iasr2025_rez_id_by_name":"V7;V9"},"geometry":{"type":"Polygon","coordinates":[[[146,-36],[147,-36],[147,-37]]]}}]}"#,
+                    r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"iasr2025_rez_id_by_name":"V7;V9"},"geometry":{"type":"Polygon","coordinates":[[[146,-36],[147,-36],[147,-37],[146,-36]]]}}]}"#,
                 ),
                 (
                     "res.csv",
