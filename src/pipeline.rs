@@ -355,7 +355,7 @@ const E2E_COST_TOLERANCE: f64 = 1e-9;
 /// the pair) and each open site's annual cost rates from the cost model (the site's REZ looked
 /// up again by id), and records a violation in `chk` where they differ from the problem's
 /// matrices or break the city's RTT limit.
-fn end_to_end_check(
+pub fn end_to_end_check(
     ds: &Dataset,
     demand: &Demand,
     scenario: &Scenario,

@@ -355,13 +355,16 @@ impl Scenario {
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("json"));
         let scenario: Scenario = if is_json {
+            // Repeated keys anywhere (both positions named), before the typed parse.
+            if serde_json::from_str::<serde::de::IgnoredAny>(&text).is_ok() {
+                crate::input::check_duplicate_keys(&label, &text)?;
+            }
             serde_json::from_str(&text).map_err(|e| crate::Error::Parse {
                 at: crate::error::Location::file(&label)
                     .record(format!("line {}, column {}", e.line(), e.column())),
                 message: e.to_string(),
                 hint: "a scenario file holds any of the tables candidates, latency, cost, model, solver (see README \"Scenario parameters\")".into(),
-            })
-            .and_then(|s| crate::input::check_duplicate_keys(&label, &text).map(|()| s))?
+            })?
         } else {
             toml::from_str(&text).map_err(|e| {
                 let record = e

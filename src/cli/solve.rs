@@ -79,6 +79,24 @@ fn json_text<T: serde::Serialize>(v: &T, what: &str) -> Result<String> {
         .map_err(|e| Error::Internal(format!("serialising {what}: {e}")))
 }
 
+/// Writes the output files as a set ([`write_set`]), only when the checker passed: a failed
+/// check is an internal error (exit 2) and writes nothing, since the files would present a
+/// wrong answer.
+fn write_outputs(
+    check: &sitefind::report::CheckSummary,
+    files: &[(OutputPath, Vec<u8>)],
+) -> Result<()> {
+    if !check.feasible {
+        return Err(Error::Internal(format!(
+            "the independent checker found {} violation(s) in the solver's answer (largest {:.3e}): {}; no output file was written",
+            check.violations.len(),
+            check.max_violation,
+            check.violations.join("; ")
+        )));
+    }
+    write_set(files)
+}
+
 /// Runs the main job.
 pub fn run(args: &SolveArgs, out: &mut dyn Write) -> Result<()> {
     let format = super::format_arg(&args.format, &["text", "json"])?;
@@ -149,17 +167,8 @@ pub fn run(args: &SolveArgs, out: &mut dyn Write) -> Result<()> {
         report.timings = timings;
     }
 
-    // A failed check (exit 2) writes no file: the outputs would present a wrong answer.
-    if !report.check.feasible {
-        return Err(Error::Internal(format!(
-            "the independent checker found {} violation(s) in the solver's answer (largest {:.3e}): {}; no output file was written",
-            report.check.violations.len(),
-            report.check.max_violation,
-            report.check.violations.join("; ")
-        )));
-    }
     // Outputs: rendered first, then written as a set (all temporaries, then the renames), so
-    // a failure leaves none behind; stdout last.
+    // a failure leaves none behind, and only if the checker passed; stdout last.
     let report_json = json_text(&report, "the report")?;
     let mut files: Vec<(OutputPath, Vec<u8>)> = Vec::new();
     if let Some(o) = export_out {
@@ -178,7 +187,7 @@ pub fn run(args: &SolveArgs, out: &mut dyn Write) -> Result<()> {
         let scene = geo::map_scene(&report, basemap, &ds.zones);
         files.push((o, svg::render(&scene).into_bytes()));
     }
-    write_set(&files)?;
+    write_outputs(&report.check, &files)?;
     let w = |e| Error::write("<stdout>", e);
     if format == "json" {
         out.write_all(report_json.as_bytes()).map_err(w)?;
@@ -192,4 +201,31 @@ pub fn run(args: &SolveArgs, out: &mut dyn Write) -> Result<()> {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_check_writes_no_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = check_output("--report", &dir.path().join("a.json"), &["json"]).unwrap();
+        let b = check_output("--map", &dir.path().join("b.svg"), &["svg"]).unwrap();
+        let files = vec![(a, b"{}".to_vec()), (b, b"<svg/>".to_vec())];
+        let mut check = sitefind::report::CheckSummary {
+            feasible: false,
+            max_violation: 1.0,
+            objective_recomputed: 0.0,
+            violations: vec!["x".into()],
+        };
+        let e = write_outputs(&check, &files).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(e.to_string().contains("no output file was written"), "{e}");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        check.feasible = true;
+        write_outputs(&check, &files).unwrap();
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+    }
 }

@@ -230,6 +230,19 @@ pub fn check_distinct(outputs: &[OutputPath]) -> Result<()> {
     Ok(())
 }
 
+/// Creates a new temporary file at `path` (which must not exist) and registers it, under the
+/// registry's lock, for [`remove_temporaries`]. The caller renames or removes it and then
+/// unregisters it.
+pub fn create_temporary(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut reg = live();
+    let f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)?;
+    reg.insert(path.to_path_buf());
+    Ok(f)
+}
+
 fn temporary_name(target: &Path, what: &str) -> PathBuf {
     let dir = target.parent().unwrap_or(Path::new("."));
     let name = target
@@ -254,18 +267,8 @@ pub fn write_set(outputs: &[(OutputPath, Vec<u8>)]) -> Result<()> {
     let result = (|| -> Result<()> {
         for (o, (_, bytes)) in checked.iter().zip(outputs) {
             let tmp = temporary_name(&o.target, "tmp");
-            let file = {
-                let mut reg = live();
-                let f = std::fs::OpenOptions::new()
-                    .write(true)
-                    .create_new(true)
-                    .open(&tmp)
-                    .map_err(|e| Error::write(&o.path, e))?;
-                reg.insert(tmp.clone());
-                f
-            };
+            let mut f = create_temporary(&tmp).map_err(|e| Error::write(&o.path, e))?;
             temps.push(tmp.clone());
-            let mut f = file;
             f.write_all(bytes).map_err(|e| Error::write(&o.path, e))?;
             if let Some(p) = &o.permissions {
                 f.set_permissions(p.clone())

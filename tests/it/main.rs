@@ -9,3 +9,4 @@ mod fuzz;
 mod geo;
 mod latency;
 mod public_data;
+mod reliability;

@@ -460,4 +460,78 @@ radius_km = 50"#,
         );
         assert_eq!(issues[0].at.record, "line 2");
     }
+
+    /// Issue 10: self-intersecting, unclosed and empty REZ polygon files are errors naming the
+    /// GeoJSON file and the feature.
+    #[test]
+    fn bad_polygon_files_are_rejected() {
+        let feature = |coords: &str| {
+            format!(
+                r#"{{"type":"Feature","properties":{{"iasr2025_rez_id_by_name":"Q2"}},"geometry":{{"type":"Polygon","coordinates":[{coords}]}}}}"#
+            )
+        };
+        let ok = feature("[[146,-36],[147,-36],[147,-37],[146,-36]]");
+        let cases = [
+            (
+                "bow-tie",
+                feature("[[146,-36],[147,-37],[147,-36],[146,-37],[146,-36]]"),
+                "self-intersection",
+            ),
+            (
+                "unclosed",
+                feature("[[146,-36],[147,-36],[147,-37],[146,-37]]"),
+                "closed ring",
+            ),
+            (
+                "too short",
+                feature("[[146,-36],[147,-36],[146,-36]]"),
+                "at least 4",
+            ),
+        ];
+        for (what, bad, expected) in cases {
+            let dir = tempfile::tempdir().unwrap();
+            let csv = format!(
+                "{HEADER}Q2,North Qld Clean Energy Hub,QLD,NQ,700.0,700.0,700.0,,2.5,1.1,Apply after 500 MW,275,300,10,240,144.186,-20.8548,3\n"
+            );
+            let poly = format!(r#"{{"type":"FeatureCollection","features":[{ok},{bad}]}}"#);
+            fixture::write(dir.path(), &[("rez.csv", &csv), ("poly.geojson", &poly)]);
+            let spec = fixture::spec(
+                dir.path(),
+                "rez.csv",
+                LayerFormat::AemoIasrCsv,
+                r#"polygons = "poly.geojson""#,
+            );
+            let e = load_zones(&spec).unwrap_err().to_string();
+            assert!(
+                e.contains("poly.geojson") && e.contains("feature 1"),
+                "{what}: {e}"
+            );
+            assert!(e.contains(expected), "{what}: {e}");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let csv = format!(
+            "{HEADER}Q2,North Qld Clean Energy Hub,QLD,NQ,700.0,700.0,700.0,,2.5,1.1,Apply after 500 MW,275,300,10,240,144.186,-20.8548,3\n"
+        );
+        fixture::write(
+            dir.path(),
+            &[
+                ("rez.csv", &csv),
+                (
+                    "poly.geojson",
+                    r#"{"type":"FeatureCollection","features":[]}"#,
+                ),
+            ],
+        );
+        let spec = fixture::spec(
+            dir.path(),
+            "rez.csv",
+            LayerFormat::AemoIasrCsv,
+            r#"polygons = "poly.geojson""#,
+        );
+        let e = load_zones(&spec).unwrap_err().to_string();
+        assert!(
+            e.contains("poly.geojson") && e.contains("no features"),
+            "{e}"
+        );
+    }
 }
