@@ -55,6 +55,30 @@ fn scenario(args: &SolveArgs) -> Result<Scenario> {
         s.solver.mip_gap = v;
     }
     s.validate("command line and scenario")?;
+    // Options that do not apply are errors, not silently ignored.
+    if args.cost_cap_aud.is_some() && s.model.objective != Objective::MinWorstRtt {
+        return Err(Error::usage(
+            "--cost-cap-aud only applies to --objective min-worst-rtt",
+            "add --objective min-worst-rtt, or drop --cost-cap-aud",
+        ));
+    }
+    if args.budget_aud.is_some() && s.model.objective != Objective::MaxCoverage {
+        return Err(Error::usage(
+            "--budget-aud only applies to --objective max-coverage",
+            "add --objective max-coverage, or drop --budget-aud",
+        ));
+    }
+    if args.print_scenario
+        && (args.report.is_some()
+            || args.geojson.is_some()
+            || args.map.is_some()
+            || args.export_problem.is_some())
+    {
+        return Err(Error::usage(
+            "--print-scenario only prints the scenario: --report, --geojson, --map and --export-problem do not apply",
+            "drop the output options, or drop --print-scenario",
+        ));
+    }
     if s.model.objective == Objective::MinWorstRtt && s.model.cost_cap_aud.is_none() {
         return Err(Error::usage(
             "--objective min-worst-rtt needs a cost cap",

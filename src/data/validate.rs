@@ -105,6 +105,14 @@ pub fn validate_dataset_with(ds: &Dataset, origins: &Origins) -> Result<()> {
             }
         }
         positive(&at("radius_km"), z.radius_km, &mut is);
+        if z.radius_km > crate::limits::MAX_RADIUS_KM {
+            is.push(
+                at("radius_km"),
+                "km in (0, 5000]",
+                z.radius_km.to_string(),
+                "a REZ radius is tens of km; check the unit (km, not m)",
+            );
+        }
         opt_non_negative(&at("network_limit_mw"), z.network_limit_mw, &mut is);
         non_negative(
             &at("expansion_cost_aud_per_mw"),

@@ -627,6 +627,18 @@ fn print_scenario_validates_every_value() {
     assert_eq!(o.status.code(), Some(0));
 }
 
+#[test]
+fn options_that_do_not_apply_are_errors() {
+    let o = run(&["--cost-cap-aud", "1e9", "-q"]);
+    assert!(user_error(&o).contains("--cost-cap-aud only applies"));
+    let o = run(&["--budget-aud", "1e9", "--objective", "min-worst-rtt", "-q"]);
+    assert!(user_error(&o).contains("--budget-aud only applies"));
+    let o = run(&["--print-scenario", "--report", "x.json"]);
+    assert!(user_error(&o).contains("do not apply"));
+    let o = run(&["--basemap", "x.geojson", "-q"]);
+    assert!(user_error(&o).contains("--basemap"));
+}
+
 // ------------------------------------------------------------------ 4. the checker
 
 const CFLP_NUMERIC: &str = " 2 2\n 100 10\n 100 20\n 5\n 1 2\n 5\n 3 1\n";

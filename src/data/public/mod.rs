@@ -474,18 +474,19 @@ fn truncate(s: &str) -> String {
     }
 }
 
-/// A numeric option, or `default` when absent; a usage error when not a number.
+/// A distance option in km, or `default` when absent; a usage error when not a number in
+/// (0, [`crate::limits::MAX_RADIUS_KM`]].
 pub(crate) fn option_f64(spec: &LayerSpec, key: &str, default: f64) -> Result<f64> {
     match spec.options.get(key) {
         None => Ok(default),
         Some(v) => v
             .as_float()
             .or_else(|| v.as_integer().map(|i| i as f64))
-            .filter(|x| x.is_finite() && *x > 0.0)
+            .filter(|x| x.is_finite() && *x > 0.0 && *x <= crate::limits::MAX_RADIUS_KM)
             .ok_or_else(|| {
                 Error::usage(
                     format!(
-                        "{}: option `{key}` = {v}: expected a number > 0",
+                        "{}: option `{key}` = {v}: expected km in (0, 5000]",
                         spec.label
                     ),
                     format!("write e.g. `{key} = {default}`"),
