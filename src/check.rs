@@ -11,6 +11,9 @@
 //!   value ([`check_reported`]): a relative difference above [`OBJECTIVE_TOLERANCE`] fails.
 //! - **Redundancy counts distinct sites**: a (site, city) pair listed twice in the flows is a
 //!   violation, and the D/k bound applies to the pair's total.
+//! - **Shared limits and cover sets** are recomputed from the capacities and the open sites:
+//!   `Σ coef·c_i ≤ limit` within `tol` (absolute, in the limit's unit), at least `min_open`
+//!   distinct open sites per cover set, indices in range, finite coefficients and limits.
 //! - **Indices in range** (flows, zones), **non-negative** capacities, flows, unserved MW and
 //!   expansions, and **finite numbers** (any NaN or infinity in a cost, a size, a PUE, a
 //!   demand or a solution value fails; infinite RTTs mean "unreachable" and an infinite
@@ -444,10 +447,17 @@ pub fn check_with_tolerance(p: &SitingProblem, s: &Solution, tol: f64) -> CheckR
         }
     }
 
-    // Shared limits: Σ coef · c_i ≤ limit.
+    // Shared limits: Σ coef · c_i ≤ limit, recomputed from the capacities, with an absolute
+    // tolerance (in the limit's own unit, e.g. MW of solar resource).
     for l in &p.shared_limits {
+        finite(&mut a, l.limit, &|| {
+            format!("shared limit \"{}\" limit", l.id)
+        });
         let mut used = 0.0;
         for &(i, coef) in &l.terms {
+            finite(&mut a, coef, &|| {
+                format!("shared limit \"{}\" coefficient of site index {i}", l.id)
+            });
             match s.capacity_mw.get(i) {
                 Some(c) => used += coef * c,
                 None => a.check(f64::INFINITY, || {
@@ -455,7 +465,7 @@ pub fn check_with_tolerance(p: &SitingProblem, s: &Solution, tol: f64) -> CheckR
                 }),
             }
         }
-        a.check(rel(used - l.limit, l.limit), || {
+        a.check(used - l.limit, || {
             format!(
                 "shared limit \"{}\" ({}) uses {used} above its limit {}",
                 l.id, l.description, l.limit
@@ -464,6 +474,11 @@ pub fn check_with_tolerance(p: &SitingProblem, s: &Solution, tol: f64) -> CheckR
     }
     // Cover sets: at least min_open distinct open sites of the set.
     for c in &p.cover_sets {
+        if let Some(&i) = c.sites.iter().find(|&&i| i >= ns) {
+            a.check(f64::INFINITY, || {
+                format!("cover set \"{}\" names site index {i} of {ns}", c.id)
+            });
+        }
         let mut members: Vec<usize> = c.sites.clone();
         members.sort_unstable();
         members.dedup();

@@ -3,7 +3,9 @@
 
 use crate::common::{repo, sitefind_bin};
 use sitefind::check::{check, check_reported};
-use sitefind::model::{CityInput, SiteInput, SitingProblem, Solution, ZoneInput};
+use sitefind::model::{
+    CityInput, CoverSet, SharedLimit, SiteInput, SitingProblem, Solution, ZoneInput,
+};
 use sitefind::report::atomic::{check_distinct, check_output, write_set};
 use sitefind::scenario::Objective;
 use sitefind::solve::{available_backends, solve, SolveOptions};
@@ -688,6 +690,8 @@ fn small() -> SitingProblem {
         objective: Objective::MinCost,
         cost_cap_aud: None,
         budget_aud: None,
+        shared_limits: vec![],
+        cover_sets: vec![],
     }
 }
 
@@ -887,5 +891,57 @@ fn end_to_end_check_recomputes_rtt_and_cost() {
         chk.violations.iter().any(|v| v.contains("cost per MW")),
         "{:?}",
         chk.violations
+    );
+}
+
+#[test]
+fn shared_limits_and_cover_sets_are_checked_strictly() {
+    // The optimum opens syd (30 MW) and far (40 MW).
+    let s = small_optimum();
+    let mut p = small();
+    // 2·30 + 1·40 = 100: at the limit passes, 1e-5 over fails even with a huge limit scale.
+    p.shared_limits = vec![SharedLimit {
+        id: "solar".into(),
+        description: "solar resource".into(),
+        terms: vec![(0, 2.0), (2, 1.0)],
+        limit: 100.0,
+    }];
+    assert!(check(&p, &s).feasible);
+    p.shared_limits[0].limit = 100.0 - 1e-5;
+    let c = check(&p, &s);
+    assert!(
+        c.violations
+            .iter()
+            .any(|v| v.contains("shared limit \"solar\"")),
+        "{:?}",
+        c.violations
+    );
+    p.shared_limits[0].limit = 100.0;
+    p.shared_limits[0].terms[0].1 = f64::NAN;
+    assert!(!check(&p, &s).feasible);
+    p.shared_limits[0].terms = vec![(7, 1.0)];
+    assert!(!check(&p, &s).feasible);
+    // Cover sets: distinct open sites, indices in range.
+    let mut p = small();
+    p.cover_sets = vec![CoverSet {
+        id: "tokyo-cut".into(),
+        description: "Tokyo survives a cable cut".into(),
+        sites: vec![0, 0, 1],
+        min_open: 2,
+    }];
+    let c = check(&p, &s);
+    assert!(
+        c.violations.iter().any(|v| v.contains("cover set")),
+        "{:?}",
+        c.violations
+    );
+    p.cover_sets[0].sites = vec![0, 2];
+    assert!(check(&p, &s).feasible);
+    p.cover_sets[0].sites = vec![0, 2, 9];
+    let c = check(&p, &s);
+    assert!(
+        c.violations.iter().any(|v| v.contains("site index 9")),
+        "{:?}",
+        c.violations
     );
 }
