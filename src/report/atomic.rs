@@ -185,13 +185,10 @@ pub fn check_output(flag: &str, path: &Path, extensions: &[&str]) -> Result<Outp
     // The folder must take a new file (the temporary): probe it.
     let dir = target.parent().unwrap_or(Path::new("."));
     let probe = temporary_name(&target, "probe");
-    match std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&probe)
-    {
+    match create_temporary(&probe) {
         Ok(_) => {
             let _ = std::fs::remove_file(&probe);
+            live().remove(&probe);
         }
         Err(e) => {
             return Err(refuse(
