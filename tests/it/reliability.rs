@@ -945,3 +945,143 @@ fn shared_limits_and_cover_sets_are_checked_strictly() {
         c.violations
     );
 }
+
+/// What a path named as an output is, for the output-writing property below.
+#[cfg(unix)]
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    New,
+    Regular,
+    ReadOnly,
+    Directory,
+    Symlink,
+    Dangling,
+    MissingFolder,
+    Fifo,
+    SameAsFirst,
+}
+
+#[cfg(unix)]
+#[test]
+fn output_sets_are_all_or_nothing_and_touch_only_regular_files() {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+    use std::os::unix::fs::PermissionsExt;
+    let kind = prop_oneof![
+        Just(Kind::New),
+        Just(Kind::Regular),
+        Just(Kind::ReadOnly),
+        Just(Kind::Directory),
+        Just(Kind::Symlink),
+        Just(Kind::Dangling),
+        Just(Kind::MissingFolder),
+        Just(Kind::Fifo),
+        Just(Kind::SameAsFirst),
+    ];
+    let mut runner = TestRunner::new(Config {
+        cases: 48,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    runner
+        .run(&proptest::collection::vec(kind, 1..5), |kinds| {
+            let dir = tempfile::tempdir().unwrap();
+            let d = dir.path();
+            let mut paths: Vec<PathBuf> = Vec::new();
+            for (k, kind) in kinds.iter().enumerate() {
+                let path = d.join(format!("o{k}.json"));
+                match kind {
+                    Kind::New => {}
+                    Kind::Regular => std::fs::write(&path, "before").unwrap(),
+                    Kind::ReadOnly => {
+                        std::fs::write(&path, "before").unwrap();
+                        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444))
+                            .unwrap();
+                    }
+                    Kind::Directory => std::fs::create_dir(&path).unwrap(),
+                    Kind::Symlink => {
+                        std::fs::write(d.join(format!("t{k}.json")), "before").unwrap();
+                        std::os::unix::fs::symlink(format!("t{k}.json"), &path).unwrap();
+                    }
+                    Kind::Dangling => {
+                        std::os::unix::fs::symlink("nowhere.json", &path).unwrap();
+                    }
+                    Kind::MissingFolder => {
+                        paths.push(d.join("missing").join(format!("o{k}.json")));
+                        continue;
+                    }
+                    Kind::Fifo => {
+                        let ok = Command::new("mkfifo").arg(&path).status();
+                        if !ok.is_ok_and(|s| s.success()) {
+                            std::fs::create_dir(&path).unwrap();
+                        }
+                    }
+                    Kind::SameAsFirst => {
+                        paths.push(paths.first().cloned().unwrap_or(path));
+                        continue;
+                    }
+                }
+                paths.push(path);
+            }
+            let before = snapshot(d);
+            let checked: Result<Vec<_>, _> = paths
+                .iter()
+                .map(|p| check_output("--report", p, &["json"]))
+                .collect();
+            let result = checked.and_then(|c| {
+                check_distinct(&c)?;
+                let files: Vec<_> = c.into_iter().map(|o| (o, b"after".to_vec())).collect();
+                write_set(&files)
+            });
+            let after = snapshot(d);
+            // Never a leftover temporary or probe file.
+            prop_assert!(after
+                .iter()
+                .all(|(n, _)| !n.ends_with(".tmp") && !n.ends_with(".probe")));
+            match result {
+                Err(_) => prop_assert_eq!(&before, &after, "a failed set changed the folder"),
+                Ok(()) => {
+                    // Every named file now holds the new content, through links; nothing
+                    // that is not a regular file was named (else the set would have failed);
+                    // modes of existing files are kept.
+                    for p in &paths {
+                        prop_assert_eq!(std::fs::read_to_string(p).unwrap(), "after");
+                    }
+                    for (name, (kind, mode, _)) in &before {
+                        let (kind2, mode2, _) = &after.iter().find(|(n, _)| n == name).unwrap().1;
+                        prop_assert_eq!(kind, kind2, "{}", name);
+                        prop_assert_eq!(mode, mode2, "{}", name);
+                    }
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+}
+
+/// (name, (file type, mode, content)) of every entry of `d`, sorted.
+#[cfg(unix)]
+#[allow(clippy::type_complexity)]
+fn snapshot(d: &Path) -> Vec<(String, (String, u32, String))> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut v: Vec<(String, (String, u32, String))> = std::fs::read_dir(d)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            let meta = std::fs::symlink_metadata(e.path()).unwrap();
+            let ft = meta.file_type();
+            let kind = format!("{ft:?}");
+            let content = if ft.is_file() {
+                std::fs::read_to_string(e.path()).unwrap_or_default()
+            } else {
+                String::new()
+            };
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                (kind, meta.permissions().mode(), content),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
