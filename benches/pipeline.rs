@@ -207,7 +207,7 @@ fn bench(c: &mut Criterion) {
             report::svg::render(&report::geo::map_scene(
                 black_box(r),
                 Vec::new(),
-                &insts[0].ds.zones,
+                &insts[0].ds,
             ))
         })
     });

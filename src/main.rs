@@ -22,6 +22,12 @@ fn main() -> ExitCode {
     };
     match cli::run(args) {
         Ok(()) => ExitCode::SUCCESS,
+        // A closed stdout pipe (`sitefind … | head`) ends quietly, as Unix tools do.
+        Err(sitefind::Error::Io { source, .. })
+            if source.kind() == std::io::ErrorKind::BrokenPipe =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(err) => {
             eprintln!("error: {err}");
             ExitCode::from(err.exit_code())

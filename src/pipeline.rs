@@ -49,6 +49,7 @@ pub fn prepare(
     latency: &LatencyModel,
     progress: Progress<'_>,
 ) -> Result<Prepared> {
+    progress("candidates", f64::NAN, "generating candidate sites");
     let t = Instant::now();
     let candidates = candidates::generate(ds, &scenario.candidates)?;
     progress(
@@ -63,6 +64,11 @@ pub fn prepare(
         });
     }
 
+    progress(
+        "latency",
+        f64::NAN,
+        "RTT from every candidate to every city",
+    );
     let t = Instant::now();
     let cities: Vec<LonLat> = demand.nodes.iter().map(|n| n.location).collect();
     let sites: Vec<LonLat> = candidates.iter().map(|c| c.location).collect();
@@ -268,6 +274,8 @@ pub struct Outcome {
     pub problem: SitingProblem,
     /// The solver's solution.
     pub solution: Solution,
+    /// Every candidate generated (for the GIS `candidates` layer).
+    pub candidates: Vec<Candidate>,
 }
 
 /// Runs the whole pipeline on a dataset, a demand and a scenario. `progress` is told each
@@ -292,6 +300,7 @@ pub fn run(
         progress(stage, secs, note);
     };
 
+    record("latency model", f64::NAN, "building the cable graph");
     let t = Instant::now();
     let latency = LatencyModel::build(ds, &scenario.latency)?;
     record(
@@ -337,10 +346,12 @@ pub fn run(
     );
     record("report", t.elapsed().as_secs_f64(), "");
     report.timings = Some(timings);
+    report.round_for_output();
     Ok(Outcome {
         report,
         problem: prepared.problem,
         solution,
+        candidates: prepared.candidates,
     })
 }
 
@@ -459,13 +470,13 @@ fn assemble(
         };
         let b = r.breakdown(built, exp_share);
         let cost = CostComponents {
-            capex_aud: b.capex_aud,
-            site_fixed_aud: b.site_fixed_aud,
-            grid_connection_aud: b.grid_connection_aud,
-            rez_expansion_aud: b.rez_expansion_aud,
-            energy_aud: b.energy_aud,
-            network_aud: b.network_aud,
-            total_aud: b.total_aud,
+            capex_aud_per_yr: b.capex_aud,
+            site_fixed_aud_per_yr: b.site_fixed_aud,
+            grid_connection_aud_per_yr: b.grid_connection_aud,
+            rez_expansion_aud_per_yr: b.rez_expansion_aud,
+            energy_aud_per_yr: b.energy_aud,
+            network_aud_per_yr: b.network_aud,
+            total_aud_per_yr: b.total_aud,
         };
         let serves: Vec<Allocation> = allocs
             .iter()
@@ -623,9 +634,9 @@ fn assemble(
             zone_name: c.zone_name.clone(),
             built_mw: built,
             used_mw: used,
-            annual_cost_aud: cost.total_aud,
-            cost_per_mw_aud: if built > 0.0 {
-                cost.total_aud / built
+            annual_cost_aud_per_yr: cost.total_aud_per_yr,
+            cost_per_mw_aud_per_yr: if built > 0.0 {
+                cost.total_aud_per_yr / built
             } else {
                 0.0
             },
@@ -717,7 +728,7 @@ fn assemble(
                 limit_mw: zi.limit_mw,
                 load_mw: zone_load[z],
                 expansion_mw: sol.expansion_mw.get(z).copied().unwrap_or(0.0),
-                expansion_aud: expansion_aud[z],
+                expansion_aud_per_yr: expansion_aud[z],
                 binding: zi.limit_mw.is_some_and(|l| zone_load[z] >= l - 1e-6),
                 sites: members,
             }
@@ -733,20 +744,21 @@ fn assemble(
     let unserved_mw: f64 = cities.iter().map(|c| c.unserved_mw).sum();
     let totals = Totals {
         cost: total,
-        unserved_penalty_aud: chk.unserved_penalty_aud,
+        unserved_penalty_aud_per_yr: chk.unserved_penalty_aud,
         sites: sites.len(),
         built_mw: sites.iter().map(|s| s.built_mw).sum(),
         demand_mw,
         served_mw,
         unserved_mw,
-        cost_per_mw_served_aud: if served_mw > 0.0 {
-            Some(total.total_aud / served_mw)
+        cost_per_mw_served_aud_per_yr: if served_mw > 0.0 {
+            Some(total.total_aud_per_yr / served_mw)
         } else {
             None
         },
     };
 
     Report {
+        schema_version: crate::report::SCHEMA_VERSION.to_string(),
         sitefind_version: env!("CARGO_PKG_VERSION").to_string(),
         dataset: ds.source.clone(),
         demand_source: demand.source.clone(),

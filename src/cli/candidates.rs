@@ -158,12 +158,12 @@ fn record(r: &Row, cities: &[DemandNode]) -> Vec<(String, Value)> {
         ("ppa_aud_per_mwh", opt(rt.ppa_aud_per_mwh)),
         ("energy_price_aud_per_mwh", num(rt.energy_price_aud_per_mwh)),
         ("reference_mw", num(REFERENCE_MW)),
-        ("capex_aud", num(b.capex_aud)),
-        ("site_fixed_aud", num(b.site_fixed_aud)),
-        ("grid_connection_aud", num(b.grid_connection_aud)),
-        ("energy_aud", num(b.energy_aud)),
-        ("network_aud", num(b.network_aud)),
-        ("total_aud", num(b.total_aud)),
+        ("capex_aud_per_yr", num(b.capex_aud)),
+        ("site_fixed_aud_per_yr", num(b.site_fixed_aud)),
+        ("grid_connection_aud_per_yr", num(b.grid_connection_aud)),
+        ("energy_aud_per_yr", num(b.energy_aud)),
+        ("network_aud_per_yr", num(b.network_aud)),
+        ("total_aud_per_yr", num(b.total_aud)),
     ];
     let mut out: Vec<(String, Value)> = v.drain(..).map(|(k, x)| (k.to_string(), x)).collect();
     for (city, rtt) in cities.iter().zip(&r.rtt_ms) {
@@ -416,7 +416,7 @@ mod tests {
         assert_eq!(f["properties"]["title"], "Name a");
         assert_eq!(f["properties"]["rtt_ms_tokyo"], 110.0);
         assert_eq!(f["properties"]["rtt_ms_osaka"], Value::Null);
-        assert_eq!(f["properties"]["network_aud"], 240_000.0);
+        assert_eq!(f["properties"]["network_aud_per_yr"], 240_000.0);
         // It parses as GeoJSON.
         let text = serde_json::to_string(&doc).unwrap();
         let parsed: geojson::GeoJson = text.parse().unwrap();
@@ -434,7 +434,7 @@ mod tests {
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 2);
         assert!(lines[0].starts_with("id,name,kind,lon,lat,"));
-        assert!(lines[0].ends_with("total_aud,rtt_ms_tokyo,rtt_ms_osaka"));
+        assert!(lines[0].ends_with("total_aud_per_yr,rtt_ms_tokyo,rtt_ms_osaka"));
         assert!(lines[1].ends_with(",110.0,"), "{}", lines[1]);
     }
 

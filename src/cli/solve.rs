@@ -2,7 +2,7 @@
 
 use super::SolveArgs;
 use sitefind::pipeline;
-use sitefind::report::{geo, svg, text, write_atomic};
+use sitefind::report::{allocations, fgb, geo, gpkg, layers, svg, text, write_atomic};
 use sitefind::scenario::{Objective, Scenario};
 use sitefind::{Error, Result};
 use std::io::Write;
@@ -78,6 +78,127 @@ fn json_text<T: serde::Serialize>(v: &T, what: &str) -> Result<String> {
         .map_err(|e| Error::Internal(format!("serialising {what}: {e}")))
 }
 
+/// Map output format, from the `--map` file's extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MapFormat {
+    Svg,
+    Png,
+}
+
+fn map_format(path: &std::path::Path) -> Result<MapFormat> {
+    if super::is_stdout(path) {
+        return Ok(MapFormat::Svg);
+    }
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "svg" => Ok(MapFormat::Svg),
+        "png" => Ok(MapFormat::Png),
+        _ => Err(Error::usage(
+            format!(
+                "--map {}: unknown map format `{}`",
+                path.display(),
+                if ext.is_empty() {
+                    "(no extension)"
+                } else {
+                    &ext
+                }
+            ),
+            "name the file FILE.svg (vector) or FILE.png (raster, rendered with resvg)",
+        )),
+    }
+}
+
+/// Checks the output paths before solving: at most one `-` (stdout), a known map format, and
+/// `--fgb` not `-`.
+fn check_outputs(args: &SolveArgs) -> Result<Option<MapFormat>> {
+    let outputs: Vec<(&str, &std::path::Path)> = [
+        ("--report", args.report.as_deref()),
+        ("--geojson", args.geojson.as_deref()),
+        ("--gpkg", args.gpkg.as_deref()),
+        ("--allocations", args.allocations.as_deref()),
+        ("--map", args.map.as_deref()),
+        ("--export-problem", args.export_problem.as_deref()),
+    ]
+    .into_iter()
+    .filter_map(|(flag, p)| p.map(|p| (flag, p)))
+    .collect();
+    let to_stdout: Vec<&str> = outputs
+        .iter()
+        .filter(|(_, p)| super::is_stdout(p))
+        .map(|(f, _)| *f)
+        .collect();
+    if to_stdout.len() > 1 {
+        return Err(Error::usage(
+            format!("{} all write to stdout (`-`)", to_stdout.join(" and ")),
+            "send at most one output to `-`; give the others file names",
+        ));
+    }
+    if args.fgb.as_deref().is_some_and(super::is_stdout) {
+        return Err(Error::usage(
+            "--fgb -: FlatGeobuf output is a folder of files, not a stream",
+            "give a folder name, e.g. --fgb answer-fgb",
+        ));
+    }
+    if args.gis_candidates && args.gpkg.is_none() && args.fgb.is_none() {
+        return Err(Error::usage(
+            "--gis-candidates is only used with --gpkg or --fgb",
+            "add --gpkg FILE.gpkg or --fgb DIR, or drop --gis-candidates",
+        ));
+    }
+    args.map.as_deref().map(map_format).transpose()
+}
+
+/// Warnings that `--quiet` never hides: unserved demand, and estimated inputs on the answer's
+/// routes (cable lengths not published, REZ outlines drawn as circles).
+fn warnings(report: &sitefind::report::Report, ds: &sitefind::data::Dataset) -> Vec<String> {
+    let mut w = Vec::new();
+    if report.totals.unserved_mw > 1e-6 {
+        w.push(format!(
+            "{:.0} MW of demand is UNSERVED (see the cities table)",
+            report.totals.unserved_mw
+        ));
+    }
+    let mut used: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
+    for c in &report.cities {
+        for a in &c.served_by {
+            used.extend(a.cables.iter().map(String::as_str));
+        }
+    }
+    let estimated: Vec<&str> = ds
+        .cables
+        .iter()
+        .filter(|c| used.contains(c.id.as_str()))
+        .filter(|c| {
+            c.segments.is_empty() || c.segments.iter().any(|s| s.length_source != "published")
+        })
+        .map(|c| c.id.as_str())
+        .collect();
+    if !estimated.is_empty() {
+        w.push(format!(
+            "estimated data: {} of {} cable system(s) on the answer's routes have segment lengths that are not published (derived from the system length or drawn route): {}",
+            estimated.len(),
+            used.len(),
+            estimated.join(", ")
+        ));
+    }
+    let circles: Vec<&str> = report
+        .zones
+        .iter()
+        .filter(|z| z.polygon.is_none())
+        .map(|z| z.id.as_str())
+        .collect();
+    if !circles.is_empty() {
+        w.push(format!(
+            "estimated data: REZ outline(s) {} are circles (centre + radius), not surveyed polygons",
+            circles.join(", ")
+        ));
+    }
+    w
+}
+
 /// Runs the main job.
 pub fn run(args: &SolveArgs, out: &mut dyn Write) -> Result<()> {
     let format = super::format_arg(&args.format, &["text", "json"])?;
@@ -89,7 +210,11 @@ pub fn run(args: &SolveArgs, out: &mut dyn Write) -> Result<()> {
             .write_all(text.as_bytes())
             .map_err(|e| Error::write("<stdout>", e));
     }
+    let map_format = check_outputs(args)?;
     let quiet = args.data.quiet;
+    let progress = super::progress::StageProgress::new(quiet);
+    progress.stage("load", f64::NAN, "reading the dataset and demand");
+    let t = std::time::Instant::now();
     let ds = super::load_dataset(args.data.data.as_deref())?;
     let demand = super::load_demand(args.demand.as_deref())?;
     // Read basemaps before solving so a bad path fails fast.
@@ -104,9 +229,11 @@ pub fn run(args: &SolveArgs, out: &mut dyn Write) -> Result<()> {
             "add --map FILE.svg, or drop --basemap",
         ));
     }
-    if !quiet {
-        eprintln!(
-            "sitefind: {} ({} zones, {} substations, {} landings, {} cables) · demand {} ({} cities, {:.0} MW)",
+    progress.stage(
+        "load",
+        t.elapsed().as_secs_f64(),
+        &format!(
+            "{} ({} zones, {} substations, {} landings, {} cables) · demand {} ({} cities, {:.0} MW)",
             ds.source,
             ds.zones.len(),
             ds.substations.len(),
@@ -115,53 +242,97 @@ pub fn run(args: &SolveArgs, out: &mut dyn Write) -> Result<()> {
             demand.source,
             demand.nodes.len(),
             demand.nodes.iter().map(|n| n.it_load_mw).sum::<f64>()
-        );
-    }
-    let mut progress = |stage: &str, secs: f64, note: &str| {
-        if !quiet {
-            if secs.is_nan() {
-                eprintln!("  {stage:<14}      …    {note}");
-            } else {
-                eprintln!("  {stage:<14} {secs:>8.3} s  {note}");
-            }
-        }
-    };
-    let outcome = pipeline::run(&ds, &demand, &scenario, &mut progress)?;
+        ),
+    );
+    let mut on_stage = |stage: &str, secs: f64, note: &str| progress.stage(stage, secs, note);
+    let outcome = pipeline::run(&ds, &demand, &scenario, &mut on_stage)?;
     let mut report = outcome.report;
     let timings = report.timings.take();
     if args.timings {
         report.timings = timings;
     }
 
-    // Outputs: every file is written atomically; stdout last.
+    // Outputs: every file is written atomically; stdout last. One output may go to stdout
+    // (`-`), and then replaces the report there.
+    let mut to_stdout = false;
+    let mut emit = |path: &std::path::Path, bytes: &[u8], out: &mut dyn Write| {
+        to_stdout |= super::is_stdout(path);
+        super::write_output(path, bytes, out)
+    };
     if let Some(path) = &args.export_problem {
-        write_atomic(path, json_text(&outcome.problem, "the problem")?.as_bytes())?;
+        emit(
+            path,
+            json_text(&outcome.problem, "the problem")?.as_bytes(),
+            out,
+        )?;
     }
     let report_json = json_text(&report, "the report")?;
     if let Some(path) = &args.report {
-        write_atomic(path, report_json.as_bytes())?;
+        emit(path, report_json.as_bytes(), out)?;
     }
     if let Some(path) = &args.geojson {
         let fc = geo::feature_collection(&report);
         let text = serde_json::to_string(&fc)
             .map_err(|e| Error::Internal(format!("serialising GeoJSON: {e}")))?;
-        write_atomic(path, text.as_bytes())?;
+        emit(path, text.as_bytes(), out)?;
     }
-    if let Some(path) = &args.map {
-        let scene = geo::map_scene(&report, basemap, &ds.zones);
-        write_atomic(path, svg::render(&scene).as_bytes())?;
+    if let Some(path) = &args.allocations {
+        emit(path, &allocations::csv(&report)?, out)?;
     }
-    let w = |e| Error::write("<stdout>", e);
-    if format == "json" {
-        out.write_all(report_json.as_bytes()).map_err(w)?;
-    } else {
-        out.write_all(text::render(&report).as_bytes()).map_err(w)?;
-    }
-    if report.totals.unserved_mw > 1e-6 && !quiet {
-        eprintln!(
-            "warning: {:.0} MW of demand is UNSERVED (see the cities table)",
-            report.totals.unserved_mw
+    if args.gpkg.is_some() || args.fgb.is_some() {
+        let t = std::time::Instant::now();
+        let cands = args.gis_candidates.then_some(outcome.candidates.as_slice());
+        let layers = layers::layers(&report, &ds, cands);
+        if let Some(path) = &args.gpkg {
+            emit(path, &gpkg::to_bytes(&layers)?, out)?;
+        }
+        if let Some(dir) = &args.fgb {
+            if !dir.is_dir() {
+                std::fs::create_dir(dir).map_err(|e| Error::Io {
+                    path: dir.clone(),
+                    action: "creating the --fgb folder",
+                    source: e,
+                    hint: "give a folder whose parent exists and is writable".into(),
+                })?;
+            }
+            for layer in &layers {
+                write_atomic(
+                    &dir.join(format!("{}.fgb", layer.name)),
+                    &fgb::to_bytes(layer)?,
+                )?;
+            }
+        }
+        progress.stage(
+            "gis layers",
+            t.elapsed().as_secs_f64(),
+            &format!("{} layers", layers.len()),
         );
+    }
+    if let (Some(path), Some(fmt)) = (&args.map, map_format) {
+        let t = std::time::Instant::now();
+        let scene = geo::map_scene(&report, basemap, &ds);
+        let svg_text = svg::render(&scene);
+        match fmt {
+            MapFormat::Svg => emit(path, svg_text.as_bytes(), out)?,
+            MapFormat::Png => emit(path, &svg::to_png(&svg_text)?, out)?,
+        }
+        progress.stage(
+            "map",
+            t.elapsed().as_secs_f64(),
+            &path.display().to_string(),
+        );
+    }
+    progress.finish();
+    let w = |e| Error::write("<stdout>", e);
+    if !to_stdout {
+        if format == "json" {
+            out.write_all(report_json.as_bytes()).map_err(w)?;
+        } else {
+            out.write_all(text::render(&report).as_bytes()).map_err(w)?;
+        }
+    }
+    for warning in warnings(&report, &ds) {
+        eprintln!("warning: {warning}");
     }
     if !report.check.feasible {
         return Err(Error::Internal(format!(
