@@ -173,7 +173,7 @@ fn record(r: &Row, cities: &[DemandNode]) -> Vec<(String, Value)> {
 }
 
 fn write_csv(out: &mut dyn Write, rows: &[Row], cities: &[DemandNode]) -> Result<()> {
-    let err = |e: csv::Error| Error::write("<stdout>", std::io::Error::other(e.to_string()));
+    let err = |e: csv::Error| Error::write("<stdout>", std::io::Error::from(e));
     let mut w = csv::Writer::from_writer(out);
     let mut header_written = false;
     for r in rows {

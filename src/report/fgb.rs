@@ -1,5 +1,10 @@
 //! FlatGeobuf output of [`Layer`]s (one `.fgb` file per layer) with the `flatgeobuf` crate:
 //! typed columns, EPSG:4326, a packed Hilbert R-tree index.
+//!
+//! Line layers are written as **LineString** layers, one feature per part with a `part`
+//! column (0, 1, … — more than one only where a line crosses the antimeridian): the
+//! `flatgeobuf` crate omits the part index of single-part MultiLineStrings, which the format
+//! allows but GDAL before 3.8 cannot read ("Unexpected nullptr: MultiLineString ends data").
 
 use super::layers::{FieldType, Geom, GeomType, Layer, Value};
 use crate::data::LonLat;
@@ -27,6 +32,7 @@ impl GeozeroGeometry for Geom {
                 p.xy(q.lon, q.lat, 0)?;
                 p.point_end(0)
             }
+            Geom::MultiLineString(parts) if parts.len() == 1 => line(p, &parts[0], true, 0),
             Geom::MultiLineString(parts) => {
                 p.multilinestring_begin(parts.len(), 0)?;
                 for (k, part) in parts.iter().enumerate() {
@@ -43,15 +49,48 @@ impl GeozeroGeometry for Geom {
     }
 }
 
+/// One feature per line part, with a `part` column; each geometry a one-part MultiLineString
+/// (written as a LineString).
+fn explode_lines(layer: &Layer) -> Layer {
+    let mut out = layer.clone();
+    out.fields.push(super::layers::Field {
+        name: "part",
+        ty: FieldType::Integer,
+    });
+    out.features = layer
+        .features
+        .iter()
+        .flat_map(|(g, values)| {
+            let parts = match g {
+                Geom::MultiLineString(parts) => parts.clone(),
+                other => vec![other.coords()],
+            };
+            parts.into_iter().enumerate().map(move |(k, part)| {
+                let mut v = values.clone();
+                v.push(Value::Integer(Some(k as i64)));
+                (Geom::MultiLineString(vec![part]), v)
+            })
+        })
+        .collect();
+    out
+}
+
 fn fgb_err(layer: &str, e: impl std::fmt::Display) -> Error {
     Error::Internal(format!("writing FlatGeobuf layer {layer}: {e}"))
 }
 
 /// One layer as a FlatGeobuf file (bytes).
 pub fn to_bytes(layer: &Layer) -> Result<Vec<u8>> {
+    let exploded;
+    let layer = if layer.geom_type == GeomType::MultiLineString {
+        exploded = explode_lines(layer);
+        &exploded
+    } else {
+        layer
+    };
     let geometry_type = match layer.geom_type {
         GeomType::Point => GeometryType::Point,
-        GeomType::MultiLineString => GeometryType::MultiLineString,
+        GeomType::MultiLineString => GeometryType::LineString,
         GeomType::Polygon => GeometryType::Polygon,
     };
     let options = FgbWriterOptions {

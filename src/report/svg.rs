@@ -694,6 +694,7 @@ mod tests {
                     LonLat::new(-157.0, 21.0),
                     LonLat::new(139.7, 35.7),
                 ],
+                mw: 100.0,
             }],
             ..Default::default()
         };
@@ -703,5 +704,61 @@ mod tests {
         assert!(svg.contains("test &lt;&amp;&gt;"));
         assert!(svg.contains("1,000 km"));
         assert!(!svg.contains("NaN"));
+    }
+
+    #[test]
+    fn overlapping_basemap_polygons_both_fill_and_labels_do_not_overlap() {
+        let sq = |x0: f64, y0: f64, d: f64| {
+            vec![vec![
+                LonLat::new(x0, y0),
+                LonLat::new(x0 + d, y0),
+                LonLat::new(x0 + d, y0 + d),
+                LonLat::new(x0, y0 + d),
+                LonLat::new(x0, y0),
+            ]]
+        };
+        // A country and a state inside it: with one even-odd path the state would be a hole.
+        let scene = MapScene {
+            basemap: vec![sq(120.0, -35.0, 20.0), sq(130.0, -30.0, 5.0)],
+            cities: ["Tokyo", "Yokohama", "Kawasaki", "Chiba", "Saitama"]
+                .iter()
+                .enumerate()
+                .map(|(k, n)| MapCity {
+                    label: n.to_string(),
+                    location: LonLat::new(139.7 + 0.05 * k as f64, 35.6 + 0.05 * k as f64),
+                    mw: 10.0,
+                })
+                .collect(),
+            ..Default::default()
+        };
+        let svg = render(&scene);
+        let png = to_png(&svg).unwrap();
+        let pix = resvg::tiny_skia::Pixmap::decode_png(&png).unwrap();
+        // Frame: lon 110..156, lat −46..47.5 (Australia and Japan always framed, 2° pad).
+        let k = 900.0 / 46.0;
+        let (x, y) = ((132.5 - 110.0) * k, (47.5 + 27.5) * k);
+        let p = pix.pixel(x as u32, y as u32).unwrap();
+        assert_eq!((p.red(), p.green(), p.blue()), (0xf4, 0xf1, 0xe8));
+        // Five labels for five cities a few km apart: placed without overlap, or left out.
+        let boxes: Vec<PxBox> = svg
+            .lines()
+            .filter(|l| l.starts_with("<text x=") && l.contains("fill=\"#7a1010\""))
+            .map(|l| {
+                let num = |key: &str| -> f64 {
+                    let rest = &l[l.find(key).unwrap() + key.len()..];
+                    rest[..rest.find('"').unwrap()].parse().unwrap()
+                };
+                let (tx, ty) = (num("x=\""), num(" y=\""));
+                let text = &l[l.find('>').unwrap() + 1..l.find("</text>").unwrap()];
+                let w = CHAR_EM * 11.0 * text.chars().count() as f64;
+                [tx, ty - 0.8 * 11.0, tx + w, ty + 0.2 * 11.0]
+            })
+            .collect();
+        assert!(boxes.len() >= 4, "{}", boxes.len());
+        for (i, a) in boxes.iter().enumerate() {
+            for b in &boxes[i + 1..] {
+                assert!(!overlaps(a, b), "{a:?} {b:?}");
+            }
+        }
     }
 }

@@ -7,4 +7,5 @@ mod data;
 mod engine;
 mod geo;
 mod latency;
+mod outputs;
 mod public_data;
