@@ -309,6 +309,51 @@ fn path_d(s: &mut String, pr: &Proj, pts: &[LonLat], close: bool) {
     }
 }
 
+/// A straight piece of one or more routes between two vertices, with the MW it carries.
+struct Leg {
+    /// Rounded end coordinates, in order, to merge legs shared by several routes.
+    key: (i64, i64, i64, i64),
+    ends: [LonLat; 2],
+    mw: f64,
+}
+
+/// The routes' legs, merged where routes share one (MW summed), heaviest first.
+fn route_legs(routes: &[MapRoute]) -> Vec<Leg> {
+    let mut legs: Vec<Leg> = Vec::new();
+    let grid = |p: LonLat| ((p.lon * 1e4).round() as i64, (p.lat * 1e4).round() as i64);
+    for r in routes {
+        for w in r.path.windows(2) {
+            let (a, b) = (grid(w[0]), grid(w[1]));
+            let key = if a <= b {
+                (a.0, a.1, b.0, b.1)
+            } else {
+                (b.0, b.1, a.0, a.1)
+            };
+            match legs.iter_mut().find(|l| l.key == key) {
+                Some(l) => l.mw += r.mw,
+                None => legs.push(Leg {
+                    key,
+                    ends: [w[0], w[1]],
+                    mw: r.mw,
+                }),
+            }
+        }
+    }
+    legs.sort_by(|a, b| b.mw.total_cmp(&a.mw).then(a.key.cmp(&b.key)));
+    legs
+}
+
+/// A label waiting for a place: anchor (px), marker radius, text, size, colour, priority.
+struct PendingLabel<'a> {
+    x: f64,
+    y: f64,
+    r: f64,
+    text: String,
+    size: f64,
+    color: &'a str,
+    priority: f64,
+}
+
 /// Line width in px for `mw` of `max_mw`: 1.2 px to 7 px, ∝ MW.
 fn route_width(mw: f64, max_mw: f64) -> f64 {
     1.2 + 5.8 * (mw / max_mw.max(1e-9)).clamp(0.0, 1.0)
@@ -491,37 +536,23 @@ pub fn render(scene: &MapScene) -> String {
         s.push_str("</g>\n");
     }
     // Routes: legs shared by several allocations are drawn once, width ∝ total MW.
-    let mut legs: Vec<((i64, i64, i64, i64), [LonLat; 2], f64)> = Vec::new();
-    for r in &scene.routes {
-        for w in r.path.windows(2) {
-            let key = |p: LonLat| ((p.lon * 1e4).round() as i64, (p.lat * 1e4).round() as i64);
-            let (a, b) = (key(w[0]), key(w[1]));
-            let id = if a <= b {
-                (a.0, a.1, b.0, b.1)
-            } else {
-                (b.0, b.1, a.0, a.1)
-            };
-            match legs.iter_mut().find(|l| l.0 == id) {
-                Some(l) => l.2 += r.mw,
-                None => legs.push((id, [w[0], w[1]], r.mw)),
-            }
-        }
-    }
-    legs.sort_by(|a, b| b.2.total_cmp(&a.2).then(a.0.cmp(&b.0)));
-    let max_leg = legs.iter().map(|l| l.2).fold(0.0, f64::max);
+    let legs = route_legs(&scene.routes);
+    let max_leg = legs.iter().map(|l| l.mw).fold(0.0, f64::max);
     let _ = write!(
         s,
         r##"<g fill="none" stroke="#d9480f" stroke-opacity="0.75" stroke-linecap="round">"##
     );
-    for (_, [a, b], mw) in &legs {
+    for leg in &legs {
+        let [a, b] = leg.ends;
         let _ = write!(
             s,
-            r#"<line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke-width="{:.1}"><title>{mw:.0} MW</title></line>"#,
+            r#"<line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke-width="{:.1}"><title>{:.0} MW</title></line>"#,
             pr.x(a.lon),
             pr.y(a.lat),
             pr.x(b.lon),
             pr.y(b.lat),
-            route_width(*mw, max_leg)
+            route_width(leg.mw, max_leg),
+            leg.mw
         );
     }
     s.push_str("</g>\n");
@@ -576,42 +607,55 @@ pub fn render(scene: &MapScene) -> String {
         );
     }
     // Labels in priority order: sites and cities by MW, then landings on routes.
-    let mut queue: Vec<(f64, f64, f64, String, f64, &str, f64)> = Vec::new();
+    let mut queue: Vec<PendingLabel> = Vec::new();
     for site in &scene.sites {
-        queue.push((
-            pr.x(site.location.lon),
-            pr.y(site.location.lat),
-            site_r(site.mw),
-            format!("{} ({:.0} MW)", site.label, site.mw),
-            12.0,
-            "#0b3d6e",
-            1e9 + site.mw,
-        ));
+        queue.push(PendingLabel {
+            x: pr.x(site.location.lon),
+            y: pr.y(site.location.lat),
+            r: site_r(site.mw),
+            text: format!("{} ({:.0} MW)", site.label, site.mw),
+            size: 12.0,
+            color: "#0b3d6e",
+            priority: 1e9 + site.mw,
+        });
     }
     for c in &scene.cities {
-        queue.push((
-            pr.x(c.location.lon),
-            pr.y(c.location.lat),
-            4.0,
-            c.label.clone(),
-            11.0,
-            "#7a1010",
-            1e6 + c.mw,
-        ));
+        queue.push(PendingLabel {
+            x: pr.x(c.location.lon),
+            y: pr.y(c.location.lat),
+            r: 4.0,
+            text: c.label.clone(),
+            size: 11.0,
+            color: "#7a1010",
+            priority: 1e6 + c.mw,
+        });
     }
     for l in scene.landings.iter().filter(|l| l.on_route) {
-        queue.push((
-            pr.x(l.location.lon),
-            pr.y(l.location.lat),
-            3.5,
-            l.label.clone(),
-            9.0,
-            "#3b2a80",
-            0.0,
-        ));
+        queue.push(PendingLabel {
+            x: pr.x(l.location.lon),
+            y: pr.y(l.location.lat),
+            r: 3.5,
+            text: l.label.clone(),
+            size: 9.0,
+            color: "#3b2a80",
+            priority: 0.0,
+        });
     }
-    queue.sort_by(|a, b| b.6.total_cmp(&a.6).then_with(|| a.3.cmp(&b.3)));
-    for (x, y, r, text, size, color, _) in queue {
+    queue.sort_by(|a, b| {
+        b.priority
+            .total_cmp(&a.priority)
+            .then_with(|| a.text.cmp(&b.text))
+    });
+    for PendingLabel {
+        x,
+        y,
+        r,
+        text,
+        size,
+        color,
+        ..
+    } in queue
+    {
         if let Some((tx, ty, anchor)) = labels.place(x, y, r, &text, size) {
             let _ = writeln!(
                 s,

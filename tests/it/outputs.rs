@@ -80,6 +80,9 @@ fn ogrinfo(path: &Path, layer: &str) -> OgrLayer {
     l
 }
 
+/// (layer, GDAL geometry name, feature count, [(field, GDAL field type)]).
+type ExpectedLayer<'a> = (&'a str, &'a str, usize, Vec<(&'a str, &'a str)>);
+
 #[test]
 fn gpkg_and_fgb_layers_are_typed_and_gdal_reads_and_converts_them() {
     let dir = tempfile::tempdir().unwrap();
@@ -114,7 +117,7 @@ fn gpkg_and_fgb_layers_are_typed_and_gdal_reads_and_converts_them() {
         .sum();
     let ds = sitefind::data::Dataset::embedded().unwrap();
     // (layer, geometry, features, [(field, GDAL type)])
-    let expected: Vec<(&str, &str, usize, Vec<(&str, &str)>)> = vec![
+    let expected: Vec<ExpectedLayer> = vec![
         (
             "sites",
             "Point",
