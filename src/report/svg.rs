@@ -251,6 +251,14 @@ struct Labeller {
     height: f64,
 }
 
+/// Where a label went: text origin (baseline, start) and an optional leader line
+/// (x1, y1, x2, y2) from its marker.
+struct Placed {
+    x: f64,
+    y: f64,
+    leader: Option<(f64, f64, f64, f64)>,
+}
+
 /// Approximate advance width of DejaVu Sans, em per character.
 const CHAR_EM: f64 = 0.6;
 
@@ -267,10 +275,18 @@ impl Labeller {
         r: f64,
         text: &str,
         size: f64,
-    ) -> Option<(f64, f64, &'static str)> {
+        far: bool,
+    ) -> Option<Placed> {
         let w = CHAR_EM * size * text.chars().count() as f64;
         let h = size;
-        for step in [1.0, 1.8, 2.8] {
+        // Near the marker first; `far` labels (sites, cities) may move further out, with a
+        // leader line back to their marker.
+        let steps: &[f64] = if far {
+            &[1.0, 1.8, 2.8, 5.0, 8.0, 12.0, 18.0]
+        } else {
+            &[1.0, 1.8, 2.8]
+        };
+        for &step in steps {
             let d = r + 2.0 * step;
             // (box x0, box y0) for: right, left, above, below, and the four corners.
             let spots = [
@@ -292,7 +308,17 @@ impl Labeller {
                     continue;
                 }
                 self.taken.push(b);
-                return Some((bx, by + 0.8 * h, "start"));
+                // Leader from the marker's edge to the nearest point of the label box.
+                let leader = (step > 2.8).then(|| {
+                    let (cx, cy) = (x.clamp(b[0], b[2]), y.clamp(b[1], b[3]));
+                    let len = ((cx - x).powi(2) + (cy - y).powi(2)).sqrt().max(1e-9);
+                    (x + (cx - x) * r / len, y + (cy - y) * r / len, cx, cy)
+                });
+                return Some(Placed {
+                    x: bx,
+                    y: by + 0.8 * h,
+                    leader,
+                });
             }
         }
         None
@@ -352,6 +378,8 @@ struct PendingLabel<'a> {
     size: f64,
     color: &'a str,
     priority: f64,
+    /// May move far from its marker (with a leader line) rather than be left out.
+    far: bool,
 }
 
 /// Line width in px for `mw` of `max_mw`: 1.2 px to 7 px, ∝ MW.
@@ -617,6 +645,7 @@ pub fn render(scene: &MapScene) -> String {
             size: 12.0,
             color: "#0b3d6e",
             priority: 1e9 + site.mw,
+            far: true,
         });
     }
     for c in &scene.cities {
@@ -628,6 +657,7 @@ pub fn render(scene: &MapScene) -> String {
             size: 11.0,
             color: "#7a1010",
             priority: 1e6 + c.mw,
+            far: true,
         });
     }
     for l in scene.landings.iter().filter(|l| l.on_route) {
@@ -639,6 +669,7 @@ pub fn render(scene: &MapScene) -> String {
             size: 9.0,
             color: "#3b2a80",
             priority: 0.0,
+            far: false,
         });
     }
     queue.sort_by(|a, b| {
@@ -653,13 +684,22 @@ pub fn render(scene: &MapScene) -> String {
         text,
         size,
         color,
+        far,
         ..
     } in queue
     {
-        if let Some((tx, ty, anchor)) = labels.place(x, y, r, &text, size) {
+        if let Some(p) = labels.place(x, y, r, &text, size, far) {
+            if let Some((x1, y1, x2, y2)) = p.leader {
+                let _ = writeln!(
+                    s,
+                    r#"<line x1="{x1:.1}" y1="{y1:.1}" x2="{x2:.1}" y2="{y2:.1}" stroke="{color}" stroke-width="0.8"/>"#
+                );
+            }
             let _ = writeln!(
                 s,
-                r##"<text x="{tx:.1}" y="{ty:.1}" font-size="{size:.0}" fill="{color}" text-anchor="{anchor}" stroke="#ffffff" stroke-width="2.5" stroke-opacity="0.8" paint-order="stroke">{}</text>"##,
+                r##"<text x="{:.1}" y="{:.1}" font-size="{size:.0}" fill="{color}" stroke="#ffffff" stroke-width="2.5" stroke-opacity="0.8" paint-order="stroke">{}</text>"##,
+                p.x,
+                p.y,
                 esc(&text)
             );
         }
@@ -798,7 +838,7 @@ mod tests {
                 [tx, ty - 0.8 * 11.0, tx + w, ty + 0.2 * 11.0]
             })
             .collect();
-        assert!(boxes.len() >= 4, "{}", boxes.len());
+        assert_eq!(boxes.len(), 5, "every city labelled");
         for (i, a) in boxes.iter().enumerate() {
             for b in &boxes[i + 1..] {
                 assert!(!overlaps(a, b), "{a:?} {b:?}");
