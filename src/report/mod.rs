@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod allocations;
 pub mod atomic;
+pub mod build;
 pub mod fgb;
 pub mod geo;
 pub mod geojson;
