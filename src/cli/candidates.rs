@@ -272,11 +272,6 @@ fn truncate(s: &str, n: usize) -> String {
     }
 }
 
-/// Rounds a coordinate to 7 decimals (~1 cm), as RFC 7946 recommends.
-fn round7(x: f64) -> f64 {
-    sitefind::report::geojson::round_coord(x)
-}
-
 /// simplestyle-spec marker colour per candidate kind.
 fn marker_color(kind: &str) -> &'static str {
     match kind {
@@ -289,49 +284,25 @@ fn marker_color(kind: &str) -> &'static str {
 
 /// An RFC 7946 FeatureCollection of Points with every attribute as properties and a `bbox`.
 fn geojson(rows: &[Row], cities: &[DemandNode]) -> Value {
-    let mut bbox = [
-        f64::INFINITY,
-        f64::INFINITY,
-        f64::NEG_INFINITY,
-        f64::NEG_INFINITY,
-    ];
-    let features: Vec<Value> = rows
-        .iter()
-        .map(|r| {
-            let c = r.candidate;
-            let (lon, lat) = (round7(c.location.lon), round7(c.location.lat));
-            bbox = [
-                bbox[0].min(lon),
-                bbox[1].min(lat),
-                bbox[2].max(lon),
-                bbox[3].max(lat),
-            ];
-            let mut props: Map<String, Value> = record(r, cities).into_iter().collect();
-            props.insert("marker-color".into(), marker_color(c.kind.as_str()).into());
-            props.insert("title".into(), c.name.clone().into());
-            props.insert(
-                "description".into(),
-                format!(
-                    "{} · {} · A${:.1} M/yr at {REFERENCE_MW} MW",
-                    c.kind,
-                    c.zone_name.as_deref().unwrap_or("no REZ"),
-                    r.breakdown.total_aud / 1e6
-                )
-                .into(),
-            );
-            json!({
-                "type": "Feature",
-                "id": c.id,
-                "geometry": {"type": "Point", "coordinates": [lon, lat]},
-                "properties": props,
-            })
-        })
-        .collect();
-    let mut doc = json!({"type": "FeatureCollection", "features": features});
-    if !rows.is_empty() {
-        doc["bbox"] = json!(bbox);
+    let mut fc = sitefind::report::geojson::FeatureCollectionBuilder::new();
+    for r in rows {
+        let c = r.candidate;
+        let mut props: Map<String, Value> = record(r, cities).into_iter().collect();
+        props.insert("marker-color".into(), marker_color(c.kind.as_str()).into());
+        props.insert("title".into(), c.name.clone().into());
+        props.insert(
+            "description".into(),
+            format!(
+                "{} · {} · A${:.1} M/yr at {REFERENCE_MW} MW",
+                c.kind,
+                c.zone_name.as_deref().unwrap_or("no REZ"),
+                r.breakdown.total_aud / 1e6
+            )
+            .into(),
+        );
+        fc.point_with_id(&c.id, c.location, props);
     }
-    doc
+    serde_json::to_value(fc.finish()).unwrap_or(Value::Null)
 }
 
 #[cfg(test)]

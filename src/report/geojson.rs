@@ -158,6 +158,14 @@ impl FeatureCollectionBuilder {
         });
     }
 
+    /// Adds a Point feature with a feature `id` (RFC 7946 §3.2).
+    pub fn point_with_id(&mut self, id: &str, p: LonLat, properties: Map<String, Value>) {
+        self.point(p, properties);
+        if let Some(f) = self.features.last_mut() {
+            f.id = Some(geojson::feature::Id::String(id.to_string()));
+        }
+    }
+
     fn note(&mut self, pts: &[LonLat]) {
         self.coords.extend(
             pts.iter()

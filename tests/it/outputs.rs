@@ -479,3 +479,101 @@ fn help_lists_cflp_under_benchmarks() {
     let bench = s.split("Benchmarks:").nth(1).unwrap();
     assert!(bench.contains("cflp"), "{s}");
 }
+
+#[test]
+fn gis_map_and_csv_outputs_are_byte_for_byte_deterministic() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut outs: Vec<Vec<Vec<u8>>> = Vec::new();
+    for k in 0..2 {
+        let p = |name: &str| dir.path().join(format!("{k}-{name}"));
+        let o = run(&[
+            "-q",
+            "--gpkg",
+            p("a.gpkg").to_str().unwrap(),
+            "--fgb",
+            p("fgb").to_str().unwrap(),
+            "--map",
+            p("map.png").to_str().unwrap(),
+            "--allocations",
+            p("a.csv").to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let mut files = vec![
+            std::fs::read(p("a.gpkg")).unwrap(),
+            std::fs::read(p("map.png")).unwrap(),
+            std::fs::read(p("a.csv")).unwrap(),
+        ];
+        for layer in ["sites", "routes", "cities", "rez", "landings", "cables"] {
+            files.push(std::fs::read(p("fgb").join(format!("{layer}.fgb"))).unwrap());
+        }
+        outs.push(files);
+    }
+    for (k, (a, b)) in outs[0].iter().zip(&outs[1]).enumerate() {
+        assert!(a == b, "output {k} differs between runs");
+    }
+}
+
+/// A Python with geopandas: `$SITEFIND_PYTHON`, else the notebooks' venv (`notebooks/run.sh`
+/// creates it). Optional: without one the geopandas check is skipped with a message.
+fn python_with_geopandas() -> Option<std::path::PathBuf> {
+    let candidates: Vec<std::path::PathBuf> = std::env::var_os("SITEFIND_PYTHON")
+        .map(std::path::PathBuf::from)
+        .into_iter()
+        .chain([repo().join("notebooks/.venv/bin/python")])
+        .collect();
+    let found = candidates.into_iter().find(|py| {
+        Command::new(py)
+            .args(["-c", "import geopandas, pyogrio"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    if found.is_none() {
+        eprintln!("skipped the geopandas check: set SITEFIND_PYTHON to a Python with geopandas and pyogrio (or run notebooks/run.sh once)");
+    }
+    found
+}
+
+#[test]
+fn geopandas_reads_every_layer_with_its_types() {
+    let Some(py) = python_with_geopandas() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let o = run(&[
+        "-q",
+        "--gpkg",
+        dir.path().join("a.gpkg").to_str().unwrap(),
+        "--fgb",
+        dir.path().join("fgb").to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let script = r#"
+import sys, geopandas as gpd, pyogrio
+d = sys.argv[1]
+layers = {n: g for n, g in pyogrio.list_layers(f"{d}/a.gpkg")}
+assert layers == {"sites": "Point", "routes": "MultiLineString", "cities": "Point",
+                  "rez": "Polygon", "landings": "Point", "cables": "MultiLineString"}, layers
+for name, geom in layers.items():
+    g = gpd.read_file(f"{d}/a.gpkg", layer=name)
+    f = gpd.read_file(f"{d}/fgb/{name}.fgb")
+    assert g.crs.to_epsg() == 4326 and f.crs.to_epsg() == 4326, name
+    assert len(g) > 0 and set(g.geom_type) == {geom}, (name, set(g.geom_type))
+    assert set(f.geom_type) <= {geom, "LineString"}, (name, set(f.geom_type))
+    assert len(f) >= len(g), name
+c = gpd.read_file(f"{d}/a.gpkg", layer="cities")
+assert str(c["served_mw"].dtype) == "float64" and str(c["min_sites"].dtype) == "int64", c.dtypes
+z = gpd.read_file(f"{d}/a.gpkg", layer="rez")
+assert str(z["binding"].dtype) == "bool" and str(z["limit_mw"].dtype) == "float64", z.dtypes
+print("ok")
+"#;
+    let out = Command::new(py)
+        .args(["-c", script])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
