@@ -280,6 +280,7 @@ pub fn run(args: &SolveArgs, out: &mut dyn Write) -> Result<()> {
         emit(path, &allocations::csv(&report)?, out)?;
     }
     if args.gpkg.is_some() || args.fgb.is_some() {
+        progress.stage("gis layers", f64::NAN, "writing GeoPackage / FlatGeobuf");
         let t = std::time::Instant::now();
         let cands = args.gis_candidates.then_some(outcome.candidates.as_slice());
         let layers = layers::layers(&report, &ds, cands);
@@ -309,6 +310,15 @@ pub fn run(args: &SolveArgs, out: &mut dyn Write) -> Result<()> {
         );
     }
     if let (Some(path), Some(fmt)) = (&args.map, map_format) {
+        progress.stage(
+            "map",
+            f64::NAN,
+            if fmt == MapFormat::Png {
+                "drawing and rasterising the map"
+            } else {
+                "drawing the map"
+            },
+        );
         let t = std::time::Instant::now();
         let scene = geo::map_scene(&report, basemap, &ds);
         let svg_text = svg::render(&scene);
