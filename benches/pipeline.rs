@@ -211,6 +211,21 @@ fn bench(c: &mut Criterion) {
             ))
         })
     });
+    let layers = report::layers::layers(r, &insts[0].ds, Some(&out.candidates));
+    g.bench_function("gpkg", |b| {
+        b.iter(|| report::gpkg::to_bytes(black_box(&layers)).unwrap())
+    });
+    g.bench_function("fgb", |b| {
+        b.iter(|| {
+            for l in black_box(&layers) {
+                report::fgb::to_bytes(l).unwrap();
+            }
+        })
+    });
+    let svg = report::svg::render(&report::geo::map_scene(r, Vec::new(), &insts[0].ds));
+    g.bench_function("png", |b| {
+        b.iter(|| report::svg::to_png(black_box(&svg)).unwrap())
+    });
     g.finish();
 
     let mut g = c.benchmark_group("end_to_end");
