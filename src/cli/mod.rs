@@ -10,6 +10,7 @@ mod calibrate;
 mod candidates;
 mod cflp;
 mod latency;
+mod progress;
 mod solve;
 mod validate;
 
@@ -22,7 +23,8 @@ mod validate;
     version,
     about,
     args_conflicts_with_subcommands = true,
-    allow_negative_numbers = true
+    allow_negative_numbers = true,
+    after_help = "Benchmarks:\n  cflp  Solve an OR-Library capacitated facility location instance with the same engine\n        and compare with its proven optimum (`sitefind cflp --help`)\n\nAn output path of `-` writes that output to stdout (instead of the report)."
 )]
 pub struct Cli {
     /// Subcommand (default: solve).
@@ -49,8 +51,8 @@ pub enum Command {
     /// Round-trip time between two places through the submarine-cable graph.
     #[command(allow_negative_numbers = true)]
     Latency(LatencyArgs),
-    /// Solve an OR-Library capacitated facility location instance.
-    #[command(allow_negative_numbers = true)]
+    /// Benchmark: solve an OR-Library capacitated facility location instance.
+    #[command(allow_negative_numbers = true, hide = true)]
     Cflp(CflpArgs),
     /// Fit the latency model's free parameters to measured round-trip times.
     #[command(allow_negative_numbers = true)]
@@ -73,7 +75,8 @@ pub struct DataArgs {
     /// (NSW1, …) (repeatable).
     #[arg(long = "region", value_name = "REGION")]
     pub regions: Vec<String>,
-    /// Less output on stderr.
+    /// Less output on stderr: no progress or timings (warnings about unserved demand or
+    /// estimated data are always shown).
     #[arg(long, short)]
     pub quiet: bool,
 }
@@ -132,10 +135,25 @@ pub struct SolveArgs {
     /// Write an RFC 7946 GeoJSON FeatureCollection of the answer to FILE.
     #[arg(long, value_name = "FILE")]
     pub geojson: Option<PathBuf>,
-    /// Write an SVG map of the answer to FILE.
-    #[arg(long, value_name = "FILE.svg")]
+    /// Write the answer as a GeoPackage to FILE: one layer per kind (sites, routes, cities,
+    /// rez, landings, cables), each of one geometry type with typed columns.
+    #[arg(long, value_name = "FILE.gpkg")]
+    pub gpkg: Option<PathBuf>,
+    /// Write the same layers as FlatGeobuf files (LAYER.fgb) into DIR (created if missing;
+    /// existing LAYER.fgb files there are replaced).
+    #[arg(long, value_name = "DIR")]
+    pub fgb: Option<PathBuf>,
+    /// Also write every candidate site as a `candidates` layer of --gpkg / --fgb.
+    #[arg(long)]
+    pub gis_candidates: bool,
+    /// Write the allocations as CSV to FILE: site, city, MW, RTT, landings and cable path.
+    #[arg(long, value_name = "FILE.csv")]
+    pub allocations: Option<PathBuf>,
+    /// Write a map of the answer to FILE: SVG, or PNG (rendered with resvg) by extension.
+    #[arg(long, value_name = "FILE.svg|FILE.png")]
     pub map: Option<PathBuf>,
-    /// Natural Earth GeoJSON (countries or states) drawn under the map (repeatable).
+    /// Natural Earth GeoJSON (countries or states) drawn under the map instead of the
+    /// embedded coastline (repeatable).
     #[arg(long, value_name = "GEOJSON")]
     pub basemap: Vec<PathBuf>,
     /// Also write the MIP's input matrices (the `SitingProblem`: sites, cities, zones, RTT
@@ -289,6 +307,11 @@ pub fn format_arg(value: &str, allowed: &[&str]) -> Result<String> {
             format!("use one of: {}", allowed.join(", ")),
         ))
     }
+}
+
+/// True if `path` is `-`, i.e. stdout.
+pub fn is_stdout(path: &std::path::Path) -> bool {
+    path.as_os_str() == "-"
 }
 
 /// Runs the parsed command line.

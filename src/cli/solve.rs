@@ -3,7 +3,7 @@
 use super::SolveArgs;
 use sitefind::pipeline;
 use sitefind::report::atomic::{check_distinct, check_output, write_set, OutputPath};
-use sitefind::report::{geo, svg, text};
+use sitefind::report::{allocations, fgb, geo, gpkg, layers, svg, text};
 use sitefind::scenario::{Objective, Scenario};
 use sitefind::{Error, Result};
 use std::io::Write;
@@ -72,10 +72,13 @@ fn scenario(args: &SolveArgs) -> Result<Scenario> {
         && (args.report.is_some()
             || args.geojson.is_some()
             || args.map.is_some()
-            || args.export_problem.is_some())
+            || args.export_problem.is_some()
+            || args.gpkg.is_some()
+            || args.fgb.is_some()
+            || args.allocations.is_some())
     {
         return Err(Error::usage(
-            "--print-scenario only prints the scenario: --report, --geojson, --map and --export-problem do not apply",
+            "--print-scenario only prints the scenario: --report, --geojson, --map, --gpkg, --fgb, --allocations and --export-problem do not apply",
             "drop the output options, or drop --print-scenario",
         ));
     }
@@ -103,6 +106,169 @@ fn json_text<T: serde::Serialize>(v: &T, what: &str) -> Result<String> {
         .map_err(|e| Error::Internal(format!("serialising {what}: {e}")))
 }
 
+/// Map output format, from the `--map` file's extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MapFormat {
+    Svg,
+    Png,
+}
+
+fn map_format(path: &std::path::Path) -> Result<MapFormat> {
+    if super::is_stdout(path) {
+        return Ok(MapFormat::Svg);
+    }
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "svg" => Ok(MapFormat::Svg),
+        "png" => Ok(MapFormat::Png),
+        _ => Err(Error::usage(
+            format!(
+                "--map {}: unknown map format `{}`",
+                path.display(),
+                if ext.is_empty() {
+                    "(no extension)"
+                } else {
+                    &ext
+                }
+            ),
+            "name the file FILE.svg (vector) or FILE.png (raster, rendered with resvg)",
+        )),
+    }
+}
+
+/// The file outputs of a run, checked before any expensive work (rules in
+/// `sitefind::report::atomic`: regular file or new, folder writable, extension right, all
+/// distinct); `-` (stdout) is allowed for at most one of them.
+struct Planned {
+    export_problem: Option<Option<OutputPath>>,
+    report: Option<Option<OutputPath>>,
+    geojson: Option<Option<OutputPath>>,
+    gpkg: Option<Option<OutputPath>>,
+    allocations: Option<Option<OutputPath>>,
+    map: Option<(Option<OutputPath>, MapFormat)>,
+}
+
+/// Checks the output paths before solving: at most one `-` (stdout), a known map format,
+/// `--fgb` a folder (existing, or new in an existing folder) and not `-`, every file path
+/// acceptable and distinct. `Some(None)` = to stdout.
+fn check_outputs(args: &SolveArgs) -> Result<Planned> {
+    let outputs: Vec<(&str, &std::path::Path)> = [
+        ("--report", args.report.as_deref()),
+        ("--geojson", args.geojson.as_deref()),
+        ("--gpkg", args.gpkg.as_deref()),
+        ("--allocations", args.allocations.as_deref()),
+        ("--map", args.map.as_deref()),
+        ("--export-problem", args.export_problem.as_deref()),
+    ]
+    .into_iter()
+    .filter_map(|(flag, p)| p.map(|p| (flag, p)))
+    .collect();
+    let to_stdout: Vec<&str> = outputs
+        .iter()
+        .filter(|(_, p)| super::is_stdout(p))
+        .map(|(f, _)| *f)
+        .collect();
+    if to_stdout.len() > 1 {
+        return Err(Error::usage(
+            format!("{} all write to stdout (`-`)", to_stdout.join(" and ")),
+            "send at most one output to `-`; give the others file names",
+        ));
+    }
+    if args.fgb.as_deref().is_some_and(super::is_stdout) {
+        return Err(Error::usage(
+            "--fgb -: FlatGeobuf output is a folder of files, not a stream",
+            "give a folder name, e.g. --fgb answer-fgb",
+        ));
+    }
+    if let Some(dir) = &args.fgb {
+        check_fgb_dir(dir)?;
+    }
+    if args.gis_candidates && args.gpkg.is_none() && args.fgb.is_none() {
+        return Err(Error::usage(
+            "--gis-candidates is only used with --gpkg or --fgb",
+            "add --gpkg FILE.gpkg or --fgb DIR, or drop --gis-candidates",
+        ));
+    }
+    let plan = |flag: &str, p: &Option<std::path::PathBuf>, ext: &[&str]| {
+        p.as_ref()
+            .map(|p| {
+                if super::is_stdout(p) {
+                    Ok(None)
+                } else {
+                    check_output(flag, p, ext).map(Some)
+                }
+            })
+            .transpose()
+    };
+    let map = match args.map.as_deref() {
+        Some(p) => {
+            let fmt = map_format(p)?;
+            let ext: &[&str] = if fmt == MapFormat::Png {
+                &["png"]
+            } else {
+                &["svg"]
+            };
+            Some((plan("--map", &args.map, ext)?.flatten(), fmt))
+        }
+        None => None,
+    };
+    let planned = Planned {
+        export_problem: plan("--export-problem", &args.export_problem, &["json"])?,
+        report: plan("--report", &args.report, &["json"])?,
+        geojson: plan("--geojson", &args.geojson, &["geojson", "json"])?,
+        gpkg: plan("--gpkg", &args.gpkg, &["gpkg"])?,
+        allocations: plan("--allocations", &args.allocations, &["csv"])?,
+        map,
+    };
+    let all: Vec<OutputPath> = [
+        &planned.export_problem,
+        &planned.report,
+        &planned.geojson,
+        &planned.gpkg,
+        &planned.allocations,
+    ]
+    .into_iter()
+    .flatten()
+    .flatten()
+    .cloned()
+    .chain(planned.map.iter().filter_map(|(o, _)| o.clone()))
+    .collect();
+    check_distinct(&all)?;
+    Ok(planned)
+}
+
+/// `--fgb DIR`: an existing folder, or a new one whose parent folder exists.
+fn check_fgb_dir(dir: &std::path::Path) -> Result<()> {
+    match std::fs::symlink_metadata(dir) {
+        Ok(m) if m.is_dir() => Ok(()),
+        Ok(_) => Err(Error::usage(
+            format!("--fgb {}: exists and is not a folder", dir.display()),
+            "give a folder (existing, or new in an existing folder)",
+        )),
+        Err(_) => {
+            let parent = dir
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(std::path::Path::new("."));
+            if parent.is_dir() {
+                Ok(())
+            } else {
+                Err(Error::usage(
+                    format!(
+                        "--fgb {}: the folder {} does not exist",
+                        dir.display(),
+                        parent.display()
+                    ),
+                    "create the parent folder first, or give another path",
+                ))
+            }
+        }
+    }
+}
+
 /// Writes the output files as a set ([`write_set`]), only when the checker passed: a failed
 /// check is an internal error (exit 2) and writes nothing, since the files would present a
 /// wrong answer.
@@ -121,6 +287,54 @@ fn write_outputs(
     write_set(files)
 }
 
+/// Warnings that `--quiet` never hides: unserved demand, and estimated inputs on the answer's
+/// routes (cable lengths not published, REZ outlines drawn as circles).
+fn warnings(report: &sitefind::report::Report, ds: &sitefind::data::Dataset) -> Vec<String> {
+    let mut w = Vec::new();
+    if report.totals.unserved_mw > 1e-6 {
+        w.push(format!(
+            "{:.0} MW of demand is UNSERVED (see the cities table)",
+            report.totals.unserved_mw
+        ));
+    }
+    let mut used: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
+    for c in &report.cities {
+        for a in &c.served_by {
+            used.extend(a.cables.iter().map(String::as_str));
+        }
+    }
+    let estimated: Vec<&str> = ds
+        .cables
+        .iter()
+        .filter(|c| used.contains(c.id.as_str()))
+        .filter(|c| {
+            c.segments.is_empty() || c.segments.iter().any(|s| s.length_source != "published")
+        })
+        .map(|c| c.id.as_str())
+        .collect();
+    if !estimated.is_empty() {
+        w.push(format!(
+            "estimated data: {} of {} cable system(s) on the answer's routes have segment lengths that are not published (derived from the system length or drawn route): {}",
+            estimated.len(),
+            used.len(),
+            estimated.join(", ")
+        ));
+    }
+    let circles: Vec<&str> = report
+        .zones
+        .iter()
+        .filter(|z| z.polygon.is_none())
+        .map(|z| z.id.as_str())
+        .collect();
+    if !circles.is_empty() {
+        w.push(format!(
+            "estimated data: REZ outline(s) {} are circles (centre + radius), not surveyed polygons",
+            circles.join(", ")
+        ));
+    }
+    w
+}
+
 /// Runs the main job.
 pub fn run(args: &SolveArgs, out: &mut dyn Write) -> Result<()> {
     let format = super::format_arg(&args.format, &["text", "json"])?;
@@ -132,22 +346,12 @@ pub fn run(args: &SolveArgs, out: &mut dyn Write) -> Result<()> {
             .write_all(text.as_bytes())
             .map_err(|e| Error::write("<stdout>", e));
     }
-    // Every output path is checked before any expensive work: regular file or new, folder
-    // writable, extension right, all distinct (rules in `sitefind::report::atomic`).
-    let planned = |flag: &str, p: &Option<std::path::PathBuf>, ext: &[&str]| {
-        p.as_ref().map(|p| check_output(flag, p, ext)).transpose()
-    };
-    let export_out = planned("--export-problem", &args.export_problem, &["json"])?;
-    let report_out = planned("--report", &args.report, &["json"])?;
-    let geojson_out = planned("--geojson", &args.geojson, &["geojson", "json"])?;
-    let map_out = planned("--map", &args.map, &["svg"])?;
-    let all: Vec<OutputPath> = [&export_out, &report_out, &geojson_out, &map_out]
-        .into_iter()
-        .flatten()
-        .cloned()
-        .collect();
-    check_distinct(&all)?;
+    // Every output path is checked before any expensive work.
+    let planned = check_outputs(args)?;
     let quiet = args.data.quiet;
+    let progress = super::progress::StageProgress::new(quiet);
+    progress.stage("load", f64::NAN, "reading the dataset and demand");
+    let t = std::time::Instant::now();
     let ds = super::load_dataset(args.data.data.as_deref())?;
     let demand = super::load_demand(args.demand.as_deref())?;
     // Read basemaps before solving so a bad path fails fast.
@@ -162,9 +366,11 @@ pub fn run(args: &SolveArgs, out: &mut dyn Write) -> Result<()> {
             "add --map FILE.svg, or drop --basemap",
         ));
     }
-    if !quiet {
-        eprintln!(
-            "sitefind: {} ({} zones, {} substations, {} landings, {} cables) · demand {} ({} cities, {:.0} MW)",
+    progress.stage(
+        "load",
+        t.elapsed().as_secs_f64(),
+        &format!(
+            "{} ({} zones, {} substations, {} landings, {} cables) · demand {} ({} cities, {:.0} MW)",
             ds.source,
             ds.zones.len(),
             ds.substations.len(),
@@ -173,18 +379,10 @@ pub fn run(args: &SolveArgs, out: &mut dyn Write) -> Result<()> {
             demand.source,
             demand.nodes.len(),
             demand.nodes.iter().map(|n| n.it_load_mw).sum::<f64>()
-        );
-    }
-    let mut progress = |stage: &str, secs: f64, note: &str| {
-        if !quiet {
-            if secs.is_nan() {
-                eprintln!("  {stage:<14}      …    {note}");
-            } else {
-                eprintln!("  {stage:<14} {secs:>8.3} s  {note}");
-            }
-        }
-    };
-    let outcome = pipeline::run(&ds, &demand, &scenario, &mut progress)?;
+        ),
+    );
+    let mut on_stage = |stage: &str, secs: f64, note: &str| progress.stage(stage, secs, note);
+    let outcome = pipeline::run(&ds, &demand, &scenario, &mut on_stage)?;
     let mut report = outcome.report;
     let timings = report.timings.take();
     if args.timings {
@@ -192,37 +390,95 @@ pub fn run(args: &SolveArgs, out: &mut dyn Write) -> Result<()> {
     }
 
     // Outputs: rendered first, then written as a set (all temporaries, then the renames), so
-    // a failure leaves none behind, and only if the checker passed; stdout last.
+    // a failure leaves none behind, and only if the checker passed; stdout last. One output
+    // may go to stdout (`-`), and then replaces the report there.
     let report_json = json_text(&report, "the report")?;
     let mut files: Vec<(OutputPath, Vec<u8>)> = Vec::new();
-    if let Some(o) = export_out {
-        files.push((o, json_text(&outcome.problem, "the problem")?.into_bytes()));
+    let mut stdout_bytes: Option<Vec<u8>> = None;
+    let mut emit = |o: &Option<OutputPath>, bytes: Vec<u8>| match o {
+        Some(o) => files.push((o.clone(), bytes)),
+        None => stdout_bytes = Some(bytes),
+    };
+    if let Some(o) = &planned.export_problem {
+        emit(o, json_text(&outcome.problem, "the problem")?.into_bytes());
     }
-    if let Some(o) = report_out {
-        files.push((o, report_json.clone().into_bytes()));
+    if let Some(o) = &planned.report {
+        emit(o, report_json.clone().into_bytes());
     }
-    if let Some(o) = geojson_out {
+    if let Some(o) = &planned.geojson {
         let fc = geo::feature_collection(&report);
         let text = serde_json::to_string(&fc)
             .map_err(|e| Error::Internal(format!("serialising GeoJSON: {e}")))?;
-        files.push((o, text.into_bytes()));
+        emit(o, text.into_bytes());
     }
-    if let Some(o) = map_out {
-        let scene = geo::map_scene(&report, basemap, &ds.zones);
-        files.push((o, svg::render(&scene).into_bytes()));
+    if let Some(o) = &planned.allocations {
+        emit(o, allocations::csv(&report)?);
+    }
+    let mut fgb_layers: Vec<(String, Vec<u8>)> = Vec::new();
+    if args.gpkg.is_some() || args.fgb.is_some() {
+        progress.stage("gis layers", f64::NAN, "building GeoPackage / FlatGeobuf");
+        let t = std::time::Instant::now();
+        let cands = args.gis_candidates.then_some(outcome.candidates.as_slice());
+        let layers = layers::layers(&report, &ds, cands);
+        if let Some(o) = &planned.gpkg {
+            emit(o, gpkg::to_bytes(&layers)?);
+        }
+        if args.fgb.is_some() {
+            for layer in &layers {
+                fgb_layers.push((format!("{}.fgb", layer.name), fgb::to_bytes(layer)?));
+            }
+        }
+        progress.stage(
+            "gis layers",
+            t.elapsed().as_secs_f64(),
+            &format!("{} layers", layers.len()),
+        );
+    }
+    if let Some((o, fmt)) = &planned.map {
+        progress.stage(
+            "map",
+            f64::NAN,
+            if *fmt == MapFormat::Png {
+                "drawing and rasterising the map"
+            } else {
+                "drawing the map"
+            },
+        );
+        let t = std::time::Instant::now();
+        let scene = geo::map_scene(&report, basemap, &ds);
+        let svg_text = svg::render(&scene);
+        match fmt {
+            MapFormat::Svg => emit(o, svg_text.into_bytes()),
+            MapFormat::Png => emit(o, svg::to_png(&svg_text)?),
+        }
+        progress.stage("map", t.elapsed().as_secs_f64(), "rendered");
+    }
+    progress.finish();
+    // The FlatGeobuf folder is created only now (the checker has run) and its files join the
+    // set; a failed check writes nothing at all.
+    if let (Some(dir), true) = (&args.fgb, report.check.feasible) {
+        if !dir.is_dir() {
+            std::fs::create_dir(dir).map_err(|e| Error::Io {
+                path: dir.clone(),
+                action: "creating the --fgb folder",
+                source: e,
+                hint: "give a folder whose parent exists and is writable".into(),
+            })?;
+        }
+        for (name, bytes) in fgb_layers {
+            let o = check_output("--fgb", &dir.join(name), &["fgb"])?;
+            files.push((o, bytes));
+        }
     }
     write_outputs(&report.check, &files)?;
     let w = |e| Error::write("<stdout>", e);
-    if format == "json" {
-        out.write_all(report_json.as_bytes()).map_err(w)?;
-    } else {
-        out.write_all(text::render(&report).as_bytes()).map_err(w)?;
+    match stdout_bytes {
+        Some(bytes) => out.write_all(&bytes).map_err(w)?,
+        None if format == "json" => out.write_all(report_json.as_bytes()).map_err(w)?,
+        None => out.write_all(text::render(&report).as_bytes()).map_err(w)?,
     }
-    if report.totals.unserved_mw > 1e-6 && !quiet {
-        eprintln!(
-            "warning: {:.0} MW of demand is UNSERVED (see the cities table)",
-            report.totals.unserved_mw
-        );
+    for warning in warnings(&report, &ds) {
+        eprintln!("warning: {warning}");
     }
     Ok(())
 }

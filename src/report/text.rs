@@ -65,8 +65,8 @@ pub fn render(r: &Report) -> String {
             site.state,
             site.zone_id.as_deref().unwrap_or("-"),
             site.built_mw,
-            aud(site.annual_cost_aud),
-            aud(site.cost_per_mw_aud),
+            aud(site.annual_cost_aud_per_yr),
+            aud(site.cost_per_mw_aud_per_yr),
             truncate(
                 &format!(
                     "{} ({:.0} km, {:.0} kV)",
@@ -159,7 +159,7 @@ pub fn render(r: &Report) -> String {
                 z.load_mw,
                 limit,
                 z.expansion_mw,
-                aud(z.expansion_aud),
+                aud(z.expansion_aud_per_yr),
                 if z.binding { " · BINDING" } else { "" }
             );
         }
@@ -170,20 +170,20 @@ pub fn render(r: &Report) -> String {
     let t = &r.totals;
     let _ = writeln!(s, "ANNUAL COST BY COMPONENT");
     for (name, v) in t.cost.parts() {
-        let share = if t.cost.total_aud > 0.0 {
-            100.0 * v / t.cost.total_aud
+        let share = if t.cost.total_aud_per_yr > 0.0 {
+            100.0 * v / t.cost.total_aud_per_yr
         } else {
             0.0
         };
         let _ = writeln!(s, "  {:<16} {:>14}  {:>5.1} %", name, aud(v), share);
     }
-    let _ = writeln!(s, "  {:<16} {:>14}", "total", aud(t.cost.total_aud));
-    if t.unserved_penalty_aud > 0.0 {
+    let _ = writeln!(s, "  {:<16} {:>14}", "total", aud(t.cost.total_aud_per_yr));
+    if t.unserved_penalty_aud_per_yr > 0.0 {
         let _ = writeln!(
             s,
             "  {:<16} {:>14}  (penalty, not a real cost)",
             "unserved",
-            aud(t.unserved_penalty_aud)
+            aud(t.unserved_penalty_aud_per_yr)
         );
     }
     let _ = writeln!(
@@ -193,7 +193,7 @@ pub fn render(r: &Report) -> String {
         t.sites,
         t.served_mw,
         t.demand_mw,
-        t.cost_per_mw_served_aud
+        t.cost_per_mw_served_aud_per_yr
             .map(|v| format!(" · {} per MW served per year", aud(v)))
             .unwrap_or_default()
     );

@@ -8,5 +8,6 @@ mod engine;
 mod fuzz;
 mod geo;
 mod latency;
+mod outputs;
 mod public_data;
 mod reliability;
