@@ -14,6 +14,9 @@ fn scenario(args: &SolveArgs) -> Result<Scenario> {
     if let Some(v) = args.max_rtt_ms {
         m.max_rtt_ms = Some(v);
     }
+    if args.survive_cable_cut {
+        m.survive_cable_cut = true;
+    }
     if let Some(v) = args.min_sites {
         m.min_sites_per_city = Some(v);
     }
