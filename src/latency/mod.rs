@@ -55,6 +55,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 pub mod calibrate;
 pub mod graph;
+pub mod resilience;
 
 pub use calibrate::{
     calibrate, CalibrationGrid, CalibrationResult, GroupFit, Observation, PairGroup, Residual,
