@@ -10,7 +10,7 @@ use crate::cost::{CostModel, SiteCostRates};
 use crate::data::{Dataset, Demand, LonLat, RenewableZone};
 use crate::error::{Error, Result};
 use crate::latency::LatencyModel;
-use crate::model::{CityInput, SiteInput, SitingProblem, Solution, ZoneInput};
+use crate::model::{CityInput, CoverSet, SiteInput, SitingProblem, Solution, ZoneInput};
 use crate::report::{
     Allocation, CheckSummary, CityReport, CostComponents, ModelSummary, Nearby, Report, SiteReport,
     SolverSummary, StageTiming, Totals, ZoneReport,
@@ -292,7 +292,24 @@ pub fn prepare(
         cost_cap_aud: m.cost_cap_aud,
         budget_aud: m.budget_aud,
         shared_limits: Vec::new(),
-        cover_sets: Vec::new(),
+        cover_sets: cut_covers
+            .iter()
+            .map(|c| {
+                let node = &demand.nodes[c.city];
+                CoverSet {
+                    id: format!("n-1:{}:{}", node.id, c.cable),
+                    description: format!(
+                        "{} keeps an open site within its {:.1} ms limit ({stat}) if cable {} ({}) is cut",
+                        node.name,
+                        limits[c.city],
+                        latency.cable_name(&c.cable).unwrap_or(&c.cable),
+                        c.cable
+                    ),
+                    sites: c.sites.clone(),
+                    min_open: 1,
+                }
+            })
+            .collect(),
     };
     progress(
         "cost",
