@@ -265,10 +265,7 @@ pub fn prepare(
         })
         .collect();
     let rtt_rows: Vec<Vec<f64>> = in_model.iter().map(|&i| rtt[i].clone()).collect();
-    let rtt_p50_ms: Vec<Vec<f64>> = in_model
-        .iter()
-        .map(|&i| matrix.rtt_ms[i].clone())
-        .collect();
+    let rtt_p50_ms: Vec<Vec<f64>> = in_model.iter().map(|&i| matrix.rtt_ms[i].clone()).collect();
     let rtt_p95_ms: Vec<Vec<f64>> = in_model
         .iter()
         .map(|&i| matrix.rtt_p95_ms[i].clone())
@@ -353,7 +350,10 @@ fn policy_note(p: &crate::scenario::LatencyParams) -> String {
         parts.push(format!("cables {} cut or excluded", off.join(", ")));
     }
     if !p.allowed_cables.is_empty() {
-        parts.push(format!("only cables {} allowed", p.allowed_cables.join(", ")));
+        parts.push(format!(
+            "only cables {} allowed",
+            p.allowed_cables.join(", ")
+        ));
     }
     if parts.is_empty() {
         String::new()

@@ -201,12 +201,9 @@ impl Default for LatencyParams {
         LatencyParams {
             fibre_ms_per_km: 0.0049,
             route_factor: 1.3,
-            route_factor_by_country: [
-                ("Australia".to_string(), 1.53),
-                ("Japan".to_string(), 1.44),
-            ]
-            .into_iter()
-            .collect(),
+            route_factor_by_country: [("Australia".to_string(), 1.53), ("Japan".to_string(), 1.44)]
+                .into_iter()
+                .collect(),
             cable_slack: 1.0,
             endpoint_overhead_ms: 2.55,
             landing_overhead_ms: 1.2,

@@ -664,7 +664,10 @@ impl LayerRecord for super::PointOfPresence {
     }
     fn read(spec: &LayerSpec, embedded: bool) -> Result<Loaded<Self>> {
         let text = read_text(&spec.path, embedded)?;
-        Ok(lined(&spec.label, own::parse_pops_lined(&spec.label, &text)?))
+        Ok(lined(
+            &spec.label,
+            own::parse_pops_lined(&spec.label, &text)?,
+        ))
     }
 }
 

@@ -448,10 +448,7 @@ pub fn unknown_cable_in(field: &str, id: &str, known: &[&str]) -> Error {
                 .join(", ")
         )
     };
-    Error::usage(
-        format!("{field}: unknown cable id `{id}`"),
-        hint,
-    )
+    Error::usage(format!("{field}: unknown cable id `{id}`"), hint)
 }
 
 /// Up to `max` entries of `known` that resemble `query` (case-insensitive substring either

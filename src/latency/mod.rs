@@ -751,9 +751,8 @@ impl LatencyModel {
         push_j(&b.country_name, &mut jurisdictions);
         let n = self.landings.len();
         let n_landings = nodes.iter().filter(|&&v| v < n).count();
-        let propagation_ms = 2.0
-            * p.fibre_ms_per_km
-            * (a.rf * origin_km + cable_km + b.rf * dest_km);
+        let propagation_ms =
+            2.0 * p.fibre_ms_per_km * (a.rf * origin_km + cable_km + b.rf * dest_km);
         Some(RttPath {
             rtt_ms,
             rtt_p95_ms,
@@ -943,7 +942,11 @@ fn check_params(p: &LatencyParams) -> Result<()> {
     }
     for (k, v) in &p.route_factor_by_country {
         if !(v.is_finite() && *v >= 1.0) {
-            return Err(bad(&format!("route_factor_by_country.{k}"), "a number ≥ 1", *v));
+            return Err(bad(
+                &format!("route_factor_by_country.{k}"),
+                "a number ≥ 1",
+                *v,
+            ));
         }
     }
     if !(p.cable_slack.is_finite() && p.cable_slack >= 1.0) {
