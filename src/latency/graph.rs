@@ -243,7 +243,8 @@ pub fn derive(dataset: &Dataset) -> Result<RawGraph> {
 }
 
 /// Raises every estimated edge to the published length / great circle of the cables with a
-/// published length in the same corridor (the same pair of countries), when that is longer:
+/// published length (segment or two-landing system length; drawn routes are schematic and do
+/// not count) in the same corridor (the same pair of countries), when that is longer:
 /// cables between the same coasts cross the same seabed (e.g. JGA-S, published 7,081 km for a
 /// 5,300 km great circle Sydney–Guam, bounds the estimate of AJC's Sydney–Guam segments). The
 /// median ratio of the corridor's published edges is used; `+corridor-floor` is appended.
@@ -262,7 +263,9 @@ fn corridor_floor(graph: &mut RawGraph, dataset: &Dataset, countries: &[String])
     let mut ratios: BTreeMap<(String, String), Vec<f64>> = BTreeMap::new();
     for e in &graph.edges {
         let d = gc(e.a, e.b);
-        if !is_estimated(&e.source) && d > 100.0 && countries[e.a] != countries[e.b] {
+        let published =
+            e.source.starts_with("published-segment") || e.source.starts_with("system-length");
+        if published && d > 100.0 && countries[e.a] != countries[e.b] {
             ratios.entry(key(e.a, e.b)).or_default().push(e.km / d);
         }
     }
@@ -422,7 +425,6 @@ pub fn is_estimated(source: &str) -> bool {
         || source.starts_with("system-length")
         || source.starts_with("drawn-route")
         || source.contains("+drawn-floor")
-        || source.contains("+corridor-floor")
         || source == "segment:published")
 }
 
