@@ -494,9 +494,16 @@ mod tests {
         let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
         let rtt = v["route"]["rtt_ms"].as_f64().unwrap();
         let floor = v["route"]["floor_ms"].as_f64().unwrap();
-        // Default parameters: 2 × 0.0049 × (1.45 × 96.6 km of gc legs + 1.085 × 9,681 km of
-        // cable) + 5 ms = 109.3 ms.
-        assert!(rtt > floor && (108.0..110.5).contains(&rtt), "{v}");
+        // Default parameters (no PoPs in this dataset): 2 × 0.0049 × (1.53 × 13.4 km +
+        // 9,681 km of cable + 1.44 × 83.2 km) + 2 × 2.55 ms (endpoints) + 3 × 1.2 ms
+        // (Brookvale, Piti, Minamiboso) = 105.0 ms; P95 = 105.0 × 1.145455 + 2.13 = 122.4 ms.
+        assert!(rtt > floor && (104.5..105.5).contains(&rtt), "{v}");
+        let p95 = v["route"]["rtt_p95_ms"].as_f64().unwrap();
+        assert!((p95 - (rtt * 1.145455 + 2.133333)).abs() < 1e-6, "{v}");
+        assert_eq!(
+            v["route"]["jurisdictions"],
+            serde_json::json!(["Australia", "Guam", "Japan"])
+        );
         assert_eq!(v["route"]["cables"], serde_json::json!(["jga-s", "jga-n"]));
         // Cutting a cable of the only route: no route, an infeasible error naming the cut.
         let e = report(

@@ -94,6 +94,10 @@ pub struct SolveArgs {
     /// Override every city's round-trip-time limit, ms.
     #[arg(long, value_name = "MS")]
     pub max_rtt_ms: Option<f64>,
+    /// Which RTT statistic the limits apply to: p95 (planning, default) or p50 (median)
+    /// (scenario `[latency] limit_statistic`).
+    #[arg(long, value_name = "p50|p95")]
+    pub limit_statistic: Option<String>,
     /// N−1 over cable systems: every city keeps an open site within its limit after the loss
     /// of any single cable system (scenario `[model] survive_cable_cut`).
     #[arg(long)]
