@@ -1077,8 +1077,10 @@ fn survive_cable_cut_plan_keeps_every_city_within_its_limit_after_any_single_cut
     }
     // Independently: cut each cable of the graph, re-time the open sites, every city keeps one.
     let ds = sitefind::data::Dataset::embedded().unwrap();
-    let mut p = LatencyParams::default();
-    p.limit_statistic = sitefind::scenario::RttStatistic::P50;
+    let p = LatencyParams {
+        limit_statistic: sitefind::scenario::RttStatistic::P50,
+        ..LatencyParams::default()
+    };
     let m = LatencyModel::build(&ds, &p).unwrap();
     let open: Vec<LonLat> = out.report.sites.iter().map(|s| s.location).collect();
     let cities: Vec<LonLat> = out.report.cities.iter().map(|c| c.location).collect();
