@@ -526,10 +526,12 @@ fn assemble(
     dominance: Option<(usize, usize)>,
 ) -> Report {
     let p = &prep.problem;
+    // Positions of the graph's nodes (landings and points of presence) for drawing routes.
     let landing_pos: BTreeMap<&str, LonLat> = ds
         .landings
         .iter()
         .map(|l| (l.id.as_str(), l.location))
+        .chain(ds.pops.iter().map(|p| (p.id.as_str(), p.location)))
         .collect();
 
     // Allocations, per (site, city).
@@ -538,7 +540,7 @@ fn assemble(
         let c = &prep.candidates[prep.in_model[k]];
         let city = &demand.nodes[j];
         let path = latency.rtt(c.location, city.location);
-        let (landings, cables, pops, jurisdictions) = path
+        let (landings, cables, pops, jurisdictions, nodes) = path
             .as_ref()
             .map(|r| {
                 (
@@ -546,12 +548,13 @@ fn assemble(
                     r.cables.clone(),
                     r.pops.clone(),
                     r.jurisdictions.clone(),
+                    r.nodes.clone(),
                 )
             })
             .unwrap_or_default();
         let mut route = vec![c.location];
         route.extend(
-            landings
+            nodes
                 .iter()
                 .filter_map(|id| landing_pos.get(id.as_str()).copied()),
         );

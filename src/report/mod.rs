@@ -235,7 +235,7 @@ pub struct Allocation {
     /// Countries and territories the route is in, in order.
     #[serde(default)]
     pub jurisdictions: Vec<String>,
-    /// Route vertices: site, landings…, city (schematic; lon/lat).
+    /// Route vertices: site, PoPs and landings…, city (schematic; lon/lat).
     pub route: Vec<LonLat>,
 }
 

@@ -1150,3 +1150,45 @@ fn public_telegeography_routes_give_sane_rtts() {
         );
     }
 }
+
+#[test]
+fn calibrate_command_prints_the_fit_and_residuals_per_pair_group() {
+    let Some(dir) =
+        common::public_data("calibrate_command_prints_the_fit_and_residuals_per_pair_group")
+    else {
+        return;
+    };
+    let file = dir.join("latency/rtt_azure_published.csv");
+    let run = || {
+        std::process::Command::new(common::sitefind_bin())
+            .args(["calibrate", "--observations"])
+            .arg(&file)
+            .output()
+            .unwrap()
+    };
+    let out = run();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    for want in [
+        "route_factor Australia 1.53 · Japan 1.44 · endpoint_overhead_ms 2.55",
+        "landing_overhead_ms 1.20",
+        "p95_route_margin 0.145",
+        "p95_jitter_ms 2.13",
+        "AU-JP      median    34",
+        "AU-AU      median     5",
+        "JP-JP      median     5",
+        "via-SG/US  median    35",
+        "Sydney [Azure Australia East] – Tokyo [Azure Japan East]",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in\n{text}");
+    }
+    // One residual row per observation, and byte-identical on a second run.
+    assert_eq!(text.matches(" p50_30d ").count(), 65);
+    assert_eq!(text.matches(" p95_30d ").count(), 15);
+    assert_eq!(text.matches(" table_value ").count(), 14);
+    assert_eq!(run().stdout, text.as_bytes());
+}
