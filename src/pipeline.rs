@@ -271,7 +271,20 @@ pub fn prepare(
         .map(|&i| matrix.rtt_p95_ms[i].clone())
         .collect();
     let cut_covers = if m.survive_cable_cut {
-        survive_cable_cut(latency, demand, &candidates, &in_model, &limits, &stat)?
+        let t = Instant::now();
+        let covers = survive_cable_cut(latency, demand, &candidates, &in_model, &limits, &stat)?;
+        let cables: std::collections::BTreeSet<&str> =
+            covers.iter().map(|c| c.cable.as_str()).collect();
+        progress(
+            "cable cuts",
+            t.elapsed().as_secs_f64(),
+            &format!(
+                "N−1: {} cover rows over {} cable systems",
+                covers.len(),
+                cables.len()
+            ),
+        );
+        covers
     } else {
         Vec::new()
     };

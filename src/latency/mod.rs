@@ -795,6 +795,18 @@ impl LatencyModel {
     pub fn rtt_matrix(&self, sites: &[LonLat], cities: &[LonLat]) -> RttMatrix {
         let city_att: Vec<Attach> = cities.iter().map(|c| self.attach(*c)).collect();
         let site_att: Vec<Attach> = sites.par_iter().map(|s| self.attach(*s)).collect();
+        self.matrix_from(sites, cities, &site_att, &city_att)
+    }
+
+    /// [`LatencyModel::rtt_matrix`] with the attachments already computed (they do not depend
+    /// on the cables, so a cut model reuses them).
+    fn matrix_from(
+        &self,
+        sites: &[LonLat],
+        cities: &[LonLat],
+        site_att: &[Attach],
+        city_att: &[Attach],
+    ) -> RttMatrix {
         let mut origins: Vec<usize> = site_att
             .iter()
             .flat_map(|a| a.nodes.iter().map(|&(i, _)| i))
@@ -828,7 +840,7 @@ impl LatencyModel {
             .map(|(s, sa)| {
                 cities
                     .iter()
-                    .zip(&city_att)
+                    .zip(city_att)
                     .enumerate()
                     .map(|(ci, (c, ca))| {
                         let mut ms = f64::INFINITY;
@@ -864,10 +876,12 @@ impl LatencyModel {
     /// the only cables whose cut can change an RTT in [`LatencyModel::rtt_matrix`]. Sorted.
     pub fn cables_on_paths(&self, sites: &[LonLat], cities: &[LonLat]) -> Vec<String> {
         let city_att: Vec<Attach> = cities.iter().map(|c| self.attach(*c)).collect();
-        let mut origins: Vec<usize> = sites
-            .par_iter()
-            .map(|s| self.attach(*s))
-            .collect::<Vec<_>>()
+        let site_att: Vec<Attach> = sites.par_iter().map(|s| self.attach(*s)).collect();
+        self.cables_from(&site_att, &city_att)
+    }
+
+    fn cables_from(&self, site_att: &[Attach], city_att: &[Attach]) -> Vec<String> {
+        let mut origins: Vec<usize> = site_att
             .iter()
             .flat_map(|a| a.nodes.iter().map(|&(i, _)| i))
             .collect();
@@ -878,7 +892,7 @@ impl LatencyModel {
             .map(|&o| {
                 let (dist, pred) = self.dijkstra(&[(o, 0.0)]);
                 let mut out = BTreeSet::new();
-                for ca in &city_att {
+                for ca in city_att {
                     let end = ca
                         .nodes
                         .iter()
@@ -908,10 +922,17 @@ impl LatencyModel {
     /// rebuild and a few Dijkstras per cable (not per site–city pair); parallel over cables,
     /// deterministic (sorted by cable id).
     pub fn cut_matrices(&self, sites: &[LonLat], cities: &[LonLat]) -> Vec<(String, RttMatrix)> {
-        let cables = self.cables_on_paths(sites, cities);
+        let city_att: Vec<Attach> = cities.iter().map(|c| self.attach(*c)).collect();
+        let site_att: Vec<Attach> = sites.par_iter().map(|s| self.attach(*s)).collect();
+        let cables = self.cables_from(&site_att, &city_att);
         cables
             .par_iter()
-            .map(|c| (c.clone(), self.without_cable(c).rtt_matrix(sites, cities)))
+            .map(|c| {
+                let m = self
+                    .without_cable(c)
+                    .matrix_from(sites, cities, &site_att, &city_att);
+                (c.clone(), m)
+            })
             .collect()
     }
 
