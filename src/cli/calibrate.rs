@@ -26,6 +26,7 @@ pub fn run(args: &CalibrateArgs, out: &mut dyn Write) -> Result<()> {
         route_factor: grid("--route-factor", &args.route_factor)?,
         endpoint_overhead_ms: grid("--endpoint-overhead-ms", &args.endpoint_overhead_ms)?,
         landing_overhead_ms: grid("--landing-overhead-ms", &args.landing_overhead_ms)?,
+        refine: CalibrationGrid::default().refine,
     };
     let observations = Observation::read_csv(&args.observations)?;
     let dataset = super::load_dataset(args.data.data.as_deref())?;

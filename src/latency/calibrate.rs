@@ -60,7 +60,7 @@ impl Observation {
     /// to_lon, to_lat, rtt_ms` and optionally `statistic, vintage` (extra columns ignored),
     /// e.g. `latency/rtt_azure_published.csv`.
     pub fn read_csv(path: &Path) -> Result<Vec<Observation>> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::read(path, e))?;
+        let text = crate::input::read_text(path)?;
         Observation::from_csv_str(&path.display().to_string(), &text)
     }
 
@@ -218,6 +218,9 @@ pub struct CalibrationGrid {
     pub endpoint_overhead_ms: [f64; 3],
     /// Round-trip overhead per landing station on the path, ms. Default 0..=2 step 0.25.
     pub landing_overhead_ms: [f64; 3],
+    /// Fine stage: divisions of a coarse step searched ± one coarse step around the coarse
+    /// optimum (route factors and landing overhead). Default 5; 0 = no fine stage.
+    pub refine: u32,
 }
 
 impl Default for CalibrationGrid {
@@ -226,6 +229,7 @@ impl Default for CalibrationGrid {
             route_factor: [1.10, 1.80, 0.05],
             endpoint_overhead_ms: [0.0, 5.0, 0.05],
             landing_overhead_ms: [0.0, 2.0, 0.25],
+            refine: 5,
         }
     }
 }
@@ -301,15 +305,35 @@ fn steps(g: [f64; 3]) -> Result<Vec<f64>> {
             "give [min, max, step] with a positive step",
         ));
     }
-    let n = ((hi - lo) / step + 1e-9).floor() as usize;
+    let n = ((hi - lo) / step + 1e-9).floor();
+    let max = crate::limits::MAX_GRID_AXIS_POINTS;
+    if !(n.is_finite() && n < max as f64) {
+        return Err(Error::usage(
+            format!(
+                "calibration grid [{lo}, {hi}, {step}]: {} points, at most {max} per parameter",
+                if n.is_finite() {
+                    format!("{}", n + 1.0)
+                } else {
+                    "too many".to_string()
+                }
+            ),
+            "use a coarser step, e.g. 1.1,1.8,0.05",
+        ));
+    }
+    let n = n as usize;
     Ok((0..=n).map(|k| round6(lo + k as f64 * step)).collect())
 }
 
-/// The fine grid around `v`: ± one coarse step in fifths, clipped to the coarse range.
-fn fine(g: [f64; 3], v: f64) -> Vec<f64> {
+/// The fine grid around `v`: ± one coarse step in `refine` divisions, clipped to the coarse
+/// range (just `v` when `refine` is 0).
+fn fine(g: [f64; 3], v: f64, refine: u32) -> Vec<f64> {
     let [lo, hi, step] = g;
-    (-5..=5)
-        .map(|k| round6(v + f64::from(k) * step / 5.0))
+    let r = i64::from(refine.max(1));
+    if refine == 0 {
+        return vec![v];
+    }
+    (-r..=r)
+        .map(|k| round6(v + k as f64 * step / r as f64))
         .filter(|x| *x >= lo - 1e-9 && *x <= hi + 1e-9)
         .collect()
 }
@@ -409,9 +433,61 @@ pub fn calibrate(
             "pass the rows of latency/rtt_azure_published.csv",
         ));
     }
+    for (name, g, lo, hi) in [
+        (
+            "route factor",
+            grid.route_factor,
+            1.0,
+            crate::limits::MAX_ROUTE_FACTOR,
+        ),
+        (
+            "endpoint overhead",
+            grid.endpoint_overhead_ms,
+            0.0,
+            crate::limits::MAX_OVERHEAD_MS,
+        ),
+        (
+            "landing overhead",
+            grid.landing_overhead_ms,
+            0.0,
+            crate::limits::MAX_OVERHEAD_MS,
+        ),
+    ] {
+        if !(g[0] >= lo && g[1] <= hi) {
+            return Err(Error::usage(
+                format!(
+                    "calibration grid for the {name} [{}, {}, {}]: values must lie in [{lo}, {hi}]",
+                    g[0], g[1], g[2]
+                ),
+                "see README \"Exit codes and outputs\" for the valid ranges",
+            ));
+        }
+    }
     let rfs = steps(grid.route_factor)?;
     let lands = steps(grid.landing_overhead_ms)?;
     let ends = steps(grid.endpoint_overhead_ms)?;
+    // Each (route factor AU, JP, landing overhead) rebuilds the model; the fine stage adds at
+    // most (2 refine + 1)³.
+    let models = rfs
+        .len()
+        .saturating_mul(rfs.len())
+        .saturating_mul(lands.len())
+        .saturating_add((2 * grid.refine.min(1000) as usize + 1).pow(3));
+    let points = models.saturating_mul(ends.len());
+    if models > crate::limits::MAX_GRID_MODELS || points > crate::limits::MAX_GRID_POINTS {
+        return Err(Error::usage(
+            format!(
+                "calibration grid of {} × {} × {} models × {} overheads: at most {} models and {} points in all",
+                rfs.len(),
+                rfs.len(),
+                lands.len(),
+                ends.len(),
+                crate::limits::MAX_GRID_MODELS,
+                crate::limits::MAX_GRID_POINTS
+            ),
+            "each (route factor, landing overhead) triple rebuilds the latency model: use coarser steps",
+        ));
+    }
     let mut evaluated = 0usize;
     // Score one (rf_au, rf_jp, landing): the best endpoint overhead and its loss.
     let mut score = |rf_au: f64, rf_jp: f64, land: f64| -> Result<(f64, f64)> {
@@ -460,9 +536,9 @@ pub fn calibrate(
     };
     let (_, a0, j0, l0, _) = run(&rfs, &rfs, &lands)?;
     let (loss, rf_au, rf_jp, land, end) = run(
-        &fine(grid.route_factor, a0),
-        &fine(grid.route_factor, j0),
-        &fine(grid.landing_overhead_ms, l0),
+        &fine(grid.route_factor, a0, grid.refine),
+        &fine(grid.route_factor, j0, grid.refine),
+        &fine(grid.landing_overhead_ms, l0, grid.refine),
     )?;
     let (jitter, jitter_pairs, margin, deviations) = p95_terms(observations);
     let mut params = with_terms(base, rf_au, rf_jp, land);
@@ -585,7 +661,9 @@ mod tests {
         assert_eq!(s.len(), 31);
         assert!((s[30] - 1.15).abs() < 1e-9);
         assert!(steps([1.0, 0.5, 0.1]).is_err());
-        assert_eq!(fine([1.1, 1.8, 0.05], 1.1).first().copied(), Some(1.1));
+        assert_eq!(fine([1.1, 1.8, 0.05], 1.1, 5).first().copied(), Some(1.1));
+        assert_eq!(fine([1.1, 1.8, 0.05], 1.3, 5).len(), 11);
+        assert_eq!(fine([1.1, 1.8, 0.05], 1.3, 0), vec![1.3]);
     }
 
     fn obs(name: &str, ms: f64, stat: &str, vintage: &str) -> Observation {

@@ -5,6 +5,8 @@ mod cli;
 mod common;
 mod data;
 mod engine;
+mod fuzz;
 mod geo;
 mod latency;
 mod public_data;
+mod reliability;
