@@ -21,7 +21,7 @@ use std::path::Path;
 
 const SEED_DEMAND: &str = include_str!("../../data/jp.json");
 const SEED_MANIFEST: &str = include_str!("../../data/manifest.toml");
-const CSV_FILES: [&str; 8] = [
+const CSV_FILES: [&str; 9] = [
     "zones.csv",
     "substations.csv",
     "minerals.csv",
@@ -30,6 +30,7 @@ const CSV_FILES: [&str; 8] = [
     "cable_segments.csv",
     "datacentres.csv",
     "regions.csv",
+    "pops.csv",
 ];
 /// A small valid OR-Library instance (Beasley's cap format): 3 facilities, 4 customers.
 const SEED_CFLP: &str =
