@@ -539,12 +539,12 @@ pub fn end_to_end_check(
         let c = &prep.candidates[ci];
         let limit = scenario.model.max_rtt_ms.unwrap_or(city.max_rtt_ms);
         // The statistic the limits apply to (the problem's matrix holds that statistic).
-        let fresh = latency
-            .rtt(c.location, city.location)
-            .map(|r| match scenario.latency.limit_statistic {
+        let fresh = latency.rtt(c.location, city.location).map(|r| {
+            match scenario.latency.limit_statistic {
                 crate::scenario::RttStatistic::P50 => r.rtt_ms,
                 crate::scenario::RttStatistic::P95 => r.rtt_p95_ms,
-            });
+            }
+        });
         let seen = p.rtt_ms.get(k).and_then(|row| row.get(j)).copied();
         match (fresh, seen) {
             (Some(fresh), Some(seen)) => {
