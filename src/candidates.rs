@@ -731,6 +731,7 @@ mod tests {
             }],
             cables: vec![],
             datacentres: vec![],
+            pops: vec![],
             regions: vec![
                 RegionProfile {
                     id: "NSW1".into(),

@@ -10,7 +10,7 @@ use crate::cost::{CostModel, SiteCostRates};
 use crate::data::{Dataset, Demand, LonLat, RenewableZone};
 use crate::error::{Error, Result};
 use crate::latency::LatencyModel;
-use crate::model::{CityInput, SiteInput, SitingProblem, Solution, ZoneInput};
+use crate::model::{CityInput, CoverSet, SiteInput, SitingProblem, Solution, ZoneInput};
 use crate::report::{Report, StageTiming};
 use crate::scenario::Scenario;
 use crate::solve;
@@ -34,8 +34,18 @@ pub struct Prepared {
     pub problem: SitingProblem,
     /// Zone index in `problem.zones` → dataset zone index.
     pub zone_map: Vec<usize>,
-    /// Best RTT available to each city from any candidate, ms.
+    /// Best median RTT available to each city from any candidate, ms.
     pub best_rtt_ms: Vec<Option<f64>>,
+    /// Best planning (P95) RTT available to each city from any candidate, ms.
+    pub best_rtt_p95_ms: Vec<Option<f64>>,
+    /// Median RTT rows of the model's sites (parallel to `in_model`; the problem's `rtt_ms`
+    /// holds the statistic the limits apply to).
+    pub rtt_p50_ms: Vec<Vec<f64>>,
+    /// Planning (P95) RTT rows of the model's sites (parallel to `in_model`).
+    pub rtt_p95_ms: Vec<Vec<f64>>,
+    /// N−1 cover rows (`--survive-cable-cut`): for a city and a cable, the model sites (indices
+    /// into `in_model`) still within the city's limit when the cable is cut.
+    pub cut_covers: Vec<crate::latency::resilience::CutCover>,
 }
 
 /// Builds candidates, RTTs and costs, and the siting problem.
@@ -69,21 +79,31 @@ pub fn prepare(
     let t = Instant::now();
     let cities: Vec<LonLat> = demand.nodes.iter().map(|n| n.location).collect();
     let sites: Vec<LonLat> = candidates.iter().map(|c| c.location).collect();
-    let rtt = latency.rtt_matrix(&sites, &cities).rtt_ms;
+    let matrix = latency.rtt_matrix(&sites, &cities);
+    // The statistic a city's limit applies to (`[latency] limit_statistic`).
+    let stat = stat_name(&scenario.latency);
+    let rtt = matrix.limit_matrix(&scenario.latency).clone();
     let limits: Vec<f64> = demand
         .nodes
         .iter()
         .map(|n| scenario.model.max_rtt_ms.unwrap_or(n.max_rtt_ms))
         .collect();
-    let mut best_rtt_ms: Vec<Option<f64>> = vec![None; cities.len()];
-    for row in &rtt {
-        for (j, &v) in row.iter().enumerate() {
-            if v.is_finite() && best_rtt_ms[j].is_none_or(|b| v < b) {
-                best_rtt_ms[j] = Some(v);
+    let best_of = |m: &Vec<Vec<f64>>| {
+        let mut best: Vec<Option<f64>> = vec![None; cities.len()];
+        for row in m {
+            for (j, &v) in row.iter().enumerate() {
+                if v.is_finite() && best[j].is_none_or(|b| v < b) {
+                    best[j] = Some(v);
+                }
             }
         }
-    }
-    // A city that no candidate reaches within its limit: say how close the best one gets.
+        best
+    };
+    let best_rtt_ms = best_of(&matrix.rtt_ms);
+    let best_rtt_p95_ms = best_of(&matrix.rtt_p95_ms);
+    // A city that no candidate reaches within its limit: say how close the best one gets,
+    // over which cables and jurisdictions.
+    let policy = policy_note(&scenario.latency);
     let mut unreachable: Vec<String> = Vec::new();
     for (j, node) in demand.nodes.iter().enumerate() {
         if !rtt.iter().any(|row| row[j] <= limits[j]) {
@@ -91,12 +111,29 @@ pub fn prepare(
                 .filter(|&i| rtt[i][j].is_finite())
                 .min_by(|&a, &b| rtt[a][j].total_cmp(&rtt[b][j]).then(a.cmp(&b)));
             unreachable.push(match best {
-                Some(i) => format!(
-                    "{} ({}) has no candidate within its {:.1} ms RTT limit: the best of {} candidates is {} at {:.1} ms",
-                    node.name, node.id, limits[j], candidates.len(), candidates[i].id, rtt[i][j]
-                ),
+                Some(i) => {
+                    let via = latency
+                        .rtt(candidates[i].location, node.location)
+                        .map(|r| {
+                            format!(
+                                " (median {:.1} ms) via {} through {}",
+                                r.rtt_ms,
+                                if r.cables.is_empty() {
+                                    "land".to_string()
+                                } else {
+                                    r.cables.join(" + ")
+                                },
+                                r.jurisdictions.join(" → ")
+                            )
+                        })
+                        .unwrap_or_default();
+                    format!(
+                        "{} ({}) has no candidate within its {:.1} ms RTT limit ({stat}){policy}: the best of {} candidates is {} at {:.1} ms{via}",
+                        node.name, node.id, limits[j], candidates.len(), candidates[i].id, rtt[i][j]
+                    )
+                }
                 None => format!(
-                    "{} ({}) has no route at all from any of {} candidates (cables cut?)",
+                    "{} ({}) has no route at all from any of {} candidates{policy} (cables cut or excluded?)",
                     node.name, node.id, candidates.len()
                 ),
             });
@@ -105,7 +142,7 @@ pub fn prepare(
     if !unreachable.is_empty() {
         return Err(Error::Infeasible {
             diagnosis: unreachable.join("; "),
-            hint: "raise the limit (--max-rtt-ms or max_rtt_ms in the demand file), restore cut cables, or widen --region".into(),
+            hint: "raise the limit (--max-rtt-ms or max_rtt_ms in the demand file), set [latency] limit_statistic = \"p50\", restore cut or excluded cables, allow the avoided transit, or widen --region".into(),
         });
     }
     let in_model: Vec<usize> = (0..candidates.len())
@@ -231,6 +268,29 @@ pub fn prepare(
         })
         .collect();
     let rtt_rows: Vec<Vec<f64>> = in_model.iter().map(|&i| rtt[i].clone()).collect();
+    let rtt_p50_ms: Vec<Vec<f64>> = in_model.iter().map(|&i| matrix.rtt_ms[i].clone()).collect();
+    let rtt_p95_ms: Vec<Vec<f64>> = in_model
+        .iter()
+        .map(|&i| matrix.rtt_p95_ms[i].clone())
+        .collect();
+    let cut_covers = if m.survive_cable_cut {
+        let t = Instant::now();
+        let covers = survive_cable_cut(latency, demand, &candidates, &in_model, &limits, &stat)?;
+        let cables: std::collections::BTreeSet<&str> =
+            covers.iter().map(|c| c.cable.as_str()).collect();
+        progress(
+            "cable cuts",
+            t.elapsed().as_secs_f64(),
+            &format!(
+                "N−1: {} cover rows over {} cable systems",
+                covers.len(),
+                cables.len()
+            ),
+        );
+        covers
+    } else {
+        Vec::new()
+    };
     let assign = vec![vec![0.0; city_inputs.len()]; site_inputs.len()];
     let problem = SitingProblem {
         sites: site_inputs,
@@ -245,7 +305,24 @@ pub fn prepare(
         cost_cap_aud: m.cost_cap_aud,
         budget_aud: m.budget_aud,
         shared_limits: Vec::new(),
-        cover_sets: Vec::new(),
+        cover_sets: cut_covers
+            .iter()
+            .map(|c| {
+                let node = &demand.nodes[c.city];
+                CoverSet {
+                    id: format!("n-1:{}:{}", node.id, c.cable),
+                    description: format!(
+                        "{} keeps an open site within its {:.1} ms limit ({stat}) if cable {} ({}) is cut",
+                        node.name,
+                        limits[c.city],
+                        latency.cable_name(&c.cable).unwrap_or(&c.cable),
+                        c.cable
+                    ),
+                    sites: c.sites.clone(),
+                    min_open: 1,
+                }
+            })
+            .collect(),
     };
     progress(
         "cost",
@@ -259,7 +336,91 @@ pub fn prepare(
         problem,
         zone_map,
         best_rtt_ms,
+        best_rtt_p95_ms,
+        rtt_p50_ms,
+        rtt_p95_ms,
+        cut_covers,
     })
+}
+
+/// The limit statistic's name (`p50` or `p95`).
+pub(crate) fn stat_name(p: &crate::scenario::LatencyParams) -> String {
+    match p.limit_statistic {
+        crate::scenario::RttStatistic::P50 => "p50".into(),
+        crate::scenario::RttStatistic::P95 => "p95".into(),
+    }
+}
+
+/// " with transit through Guam avoided and cables … excluded", or empty.
+fn policy_note(p: &crate::scenario::LatencyParams) -> String {
+    let mut parts = Vec::new();
+    if !p.avoid_transit.is_empty() {
+        parts.push(format!(
+            "transit through {} avoided",
+            p.avoid_transit.join(", ")
+        ));
+    }
+    let mut off: Vec<String> = p.cut_cables.clone();
+    off.extend(p.excluded_cables.iter().cloned());
+    if !off.is_empty() {
+        parts.push(format!("cables {} cut or excluded", off.join(", ")));
+    }
+    if !p.allowed_cables.is_empty() {
+        parts.push(format!(
+            "only cables {} allowed",
+            p.allowed_cables.join(", ")
+        ));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" with {}", parts.join(" and "))
+    }
+}
+
+/// N−1 over cable systems: the cover rows of every (city, cable) whose cut removes sites from
+/// the city's reach; an error naming each city and the cable whose loss strands it (no model
+/// site within the limit), before anything is solved.
+fn survive_cable_cut(
+    latency: &LatencyModel,
+    demand: &Demand,
+    candidates: &[Candidate],
+    in_model: &[usize],
+    limits: &[f64],
+    stat: &str,
+) -> Result<Vec<crate::latency::resilience::CutCover>> {
+    let sites: Vec<LonLat> = in_model.iter().map(|&i| candidates[i].location).collect();
+    let cities: Vec<LonLat> = demand.nodes.iter().map(|n| n.location).collect();
+    let covers = crate::latency::resilience::cut_covers(latency, &sites, &cities, limits);
+    let stranded: Vec<String> = covers
+        .iter()
+        .filter(|c| c.sites.is_empty())
+        .map(|c| {
+            let node = &demand.nodes[c.city];
+            let name = latency.cable_name(&c.cable).unwrap_or(&c.cable);
+            let best = match c.best {
+                Some((k, ms)) => format!(
+                    "the best candidate left is {} at {:.1} ms",
+                    candidates[in_model[k]].id, ms
+                ),
+                None => "no route is left at all".to_string(),
+            };
+            format!(
+                "{} ({}) is stranded by the loss of cable {} ({}): no candidate stays within its {:.1} ms limit ({stat}); {best}",
+                node.name, node.id, name, c.cable, limits[c.city]
+            )
+        })
+        .collect();
+    if !stranded.is_empty() {
+        return Err(Error::Infeasible {
+            diagnosis: format!(
+                "--survive-cable-cut cannot hold: {}",
+                stranded.join("; ")
+            ),
+            hint: "raise the city's limit, set [latency] limit_statistic = \"p50\", include planned cables (include_planned = true), or drop --survive-cable-cut".into(),
+        });
+    }
+    Ok(covers)
 }
 
 /// The result of [`run`]: the report plus what produced it (for callers that want more).
@@ -385,7 +546,13 @@ pub fn end_to_end_check(
         };
         let c = &prep.candidates[ci];
         let limit = scenario.model.max_rtt_ms.unwrap_or(city.max_rtt_ms);
-        let fresh = latency.rtt(c.location, city.location).map(|r| r.rtt_ms);
+        // The statistic the limits apply to (the problem's matrix holds that statistic).
+        let fresh = latency.rtt(c.location, city.location).map(|r| {
+            match scenario.latency.limit_statistic {
+                crate::scenario::RttStatistic::P50 => r.rtt_ms,
+                crate::scenario::RttStatistic::P95 => r.rtt_p95_ms,
+            }
+        });
         let seen = p.rtt_ms.get(k).and_then(|row| row.get(j)).copied();
         match (fresh, seen) {
             (Some(fresh), Some(seen)) => {

@@ -71,6 +71,10 @@ pub struct DataArgs {
     /// Remove a cable system from the latency graph (repeatable; a cable-cut scenario).
     #[arg(long = "cut-cable", value_name = "CABLE_ID")]
     pub cut_cables: Vec<String>,
+    /// A country or territory no path may land in, e.g. Guam (repeatable; scenario
+    /// `[latency] avoid_transit`).
+    #[arg(long = "avoid-transit", value_name = "COUNTRY")]
+    pub avoid_transit: Vec<String>,
     /// Restrict candidates to a state (NSW, QLD, VIC, SA, TAS, WA, NT, ACT) or NEM region
     /// (NSW1, …) (repeatable).
     #[arg(long = "region", value_name = "REGION")]
@@ -93,6 +97,14 @@ pub struct SolveArgs {
     /// Override every city's round-trip-time limit, ms.
     #[arg(long, value_name = "MS")]
     pub max_rtt_ms: Option<f64>,
+    /// Which RTT statistic the limits apply to: p95 (planning, default) or p50 (median)
+    /// (scenario `[latency] limit_statistic`).
+    #[arg(long, value_name = "p50|p95")]
+    pub limit_statistic: Option<String>,
+    /// N−1 over cable systems: every city keeps an open site within its limit after the loss
+    /// of any single cable system (scenario `[model] survive_cable_cut`).
+    #[arg(long)]
+    pub survive_cable_cut: bool,
     /// Override every city's redundancy: served by at least N sites.
     #[arg(long, value_name = "N")]
     pub min_sites: Option<u32>,
@@ -250,15 +262,16 @@ pub struct CalibrateArgs {
     /// Dataset and scenario options.
     #[command(flatten)]
     pub data: DataArgs,
-    /// Grid for the route factor: MIN,MAX,STEP.
-    #[arg(long, value_name = "MIN,MAX,STEP", default_value = "1.10,1.80,0.01")]
+    /// Grid for the Australian and Japanese route factors: MIN,MAX,STEP (coarse stage; the
+    /// fine stage steps a fifth of STEP around the coarse optimum).
+    #[arg(long, value_name = "MIN,MAX,STEP", default_value = "1.10,1.80,0.05")]
     pub route_factor: String,
-    /// Grid for the cable slack: MIN,MAX,STEP.
-    #[arg(long, value_name = "MIN,MAX,STEP", default_value = "1.00,1.15,0.005")]
-    pub cable_slack: String,
-    /// Grid for the equipment overhead, ms: MIN,MAX,STEP.
+    /// Grid for the round-trip overhead per endpoint, ms: MIN,MAX,STEP.
     #[arg(long, value_name = "MIN,MAX,STEP", default_value = "0,5,0.05")]
-    pub overhead_ms: String,
+    pub endpoint_overhead_ms: String,
+    /// Grid for the round-trip overhead per landing station on the path, ms: MIN,MAX,STEP.
+    #[arg(long, value_name = "MIN,MAX,STEP", default_value = "0,2,0.25")]
+    pub landing_overhead_ms: String,
     /// stdout format: text (default) or json.
     #[arg(long, value_name = "FORMAT", default_value = "text")]
     pub format: String,
@@ -292,6 +305,9 @@ pub fn scenario_from(data: &DataArgs) -> Result<sitefind::scenario::Scenario> {
         None => sitefind::scenario::Scenario::default(),
     };
     s.latency.cut_cables.extend(data.cut_cables.iter().cloned());
+    s.latency
+        .avoid_transit
+        .extend(data.avoid_transit.iter().cloned());
     s.candidates.regions.extend(data.regions.iter().cloned());
     Ok(s)
 }

@@ -15,6 +15,21 @@ fn scenario(args: &SolveArgs) -> Result<Scenario> {
     if let Some(v) = args.max_rtt_ms {
         m.max_rtt_ms = Some(v);
     }
+    if args.survive_cable_cut {
+        m.survive_cable_cut = true;
+    }
+    if let Some(v) = &args.limit_statistic {
+        s.latency.limit_statistic = match v.to_ascii_lowercase().as_str() {
+            "p50" | "median" => sitefind::scenario::RttStatistic::P50,
+            "p95" => sitefind::scenario::RttStatistic::P95,
+            _ => {
+                return Err(Error::usage(
+                    format!("--limit-statistic {v}: expected p50 or p95"),
+                    "p95 (planning percentile, the default) or p50 (median)",
+                ))
+            }
+        };
+    }
     if let Some(v) = args.min_sites {
         m.min_sites_per_city = Some(v);
     }

@@ -124,7 +124,7 @@ pub struct LayerKind {
 }
 
 /// The layers of a dataset, in [`Dataset::counts`] order.
-pub const LAYER_KINDS: [LayerKind; 8] = [
+pub const LAYER_KINDS: [LayerKind; 9] = [
     LayerKind {
         name: "zones",
         required: true,
@@ -169,6 +169,11 @@ pub const LAYER_KINDS: [LayerKind; 8] = [
         required: true,
         formats: &[LayerFormat::SitefindCsv, LayerFormat::OpennemAnnualCsv],
     },
+    LayerKind {
+        name: "pops",
+        required: false,
+        formats: &[LayerFormat::SitefindCsv],
+    },
 ];
 
 /// One file of a layer: the reader's spec and the manifest's `ids` filter.
@@ -208,7 +213,7 @@ pub struct Manifest {
 const EMBEDDED_DIR: &str = "<embedded>";
 
 /// The embedded dataset's files: (file name, text).
-const EMBEDDED_FILES: [(&str, &str); 9] = [
+const EMBEDDED_FILES: [(&str, &str); 10] = [
     ("manifest.toml", include_str!("../../data/manifest.toml")),
     ("zones.csv", include_str!("../../data/zones.csv")),
     (
@@ -227,6 +232,7 @@ const EMBEDDED_FILES: [(&str, &str); 9] = [
         include_str!("../../data/datacentres.csv"),
     ),
     ("regions.csv", include_str!("../../data/regions.csv")),
+    ("pops.csv", include_str!("../../data/pops.csv")),
 ];
 
 fn toml_type(v: &toml::Value) -> String {
@@ -652,6 +658,19 @@ layer_record!(
     public::load_regions
 );
 
+impl LayerRecord for super::PointOfPresence {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn read(spec: &LayerSpec, embedded: bool) -> Result<Loaded<Self>> {
+        let text = read_text(&spec.path, embedded)?;
+        Ok(lined(
+            &spec.label,
+            own::parse_pops_lined(&spec.label, &text)?,
+        ))
+    }
+}
+
 impl LayerRecord for super::CableSystem {
     fn id(&self) -> &str {
         &self.id
@@ -736,6 +755,7 @@ fn load_manifest(manifest: &Manifest) -> Result<Dataset> {
     ds.cables = load_layer(manifest, "cables", &mut errors, &mut origins);
     ds.datacentres = load_layer(manifest, "datacentres", &mut errors, &mut origins);
     ds.regions = load_layer(manifest, "regions", &mut errors, &mut origins);
+    ds.pops = load_layer(manifest, "pops", &mut errors, &mut origins);
     if !errors.is_empty() {
         return Err(merge_errors(errors));
     }

@@ -185,6 +185,24 @@ pub struct LandingStation {
     pub country: String,
 }
 
+/// An internet exchange / cloud point of presence: where traffic from a place enters the
+/// backbone (the latency model routes every place through its nearest PoP; see
+/// `crate::latency`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PointOfPresence {
+    /// Unique id, e.g. `pop-sydney`.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Position.
+    pub location: LonLat,
+    /// Country name, spelled as in the landing layer (`Australia`, `Japan`).
+    pub country: String,
+    /// International capacity is handed over here: the PoP connects to the country's cable
+    /// landings; a non-gateway PoP reaches them through a gateway PoP.
+    pub gateway: bool,
+}
+
 /// One segment of a cable system between two of its landing stations.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CableSegment {
@@ -272,6 +290,10 @@ pub struct Dataset {
     pub datacentres: Vec<ExistingDataCentre>,
     /// Region price and climate profiles.
     pub regions: Vec<RegionProfile>,
+    /// Internet exchanges / cloud points of presence (may be empty: places then attach to
+    /// landings directly).
+    #[serde(default)]
+    pub pops: Vec<PointOfPresence>,
 }
 
 impl Dataset {
@@ -286,6 +308,7 @@ impl Dataset {
             ("cables", self.cables.len()),
             ("datacentres", self.datacentres.len()),
             ("regions", self.regions.len()),
+            ("pops", self.pops.len()),
         ]
     }
 

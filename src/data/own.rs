@@ -14,7 +14,7 @@
 
 use super::{
     CableSegment, CableSystem, ExistingDataCentre, LandingStation, LonLat, MineralSite,
-    RegionProfile, RenewableZone, Substation, TransmissionLine,
+    PointOfPresence, RegionProfile, RenewableZone, Substation, TransmissionLine,
 };
 use crate::error::{Error, Issues, Location, Result};
 use std::collections::HashMap;
@@ -94,6 +94,12 @@ const SEGMENTS: Schema = Schema {
 const DATACENTRES: Schema = Schema {
     required: &["id", "name", "lon", "lat", "country"],
     optional: &["operator", "state"],
+    id: "id",
+};
+
+const POPS: Schema = Schema {
+    required: &["id", "name", "lon", "lat", "country"],
+    optional: &["gateway"],
     id: "id",
 };
 
@@ -644,6 +650,22 @@ pub fn parse_datacentres_lined(label: &str, text: &str) -> Result<Vec<Lined<Exis
 /// Parses `datacentres.csv`.
 pub fn parse_datacentres(label: &str, text: &str) -> Result<Vec<ExistingDataCentre>> {
     parse_datacentres_lined(label, text).map(unlined)
+}
+
+/// Parses `pops.csv` (points of presence) with line numbers.
+pub fn parse_pops_lined(label: &str, text: &str) -> Result<Vec<Lined<PointOfPresence>>> {
+    read_csv(label, text, &POPS, |r, is| PointOfPresence {
+        id: r.text("id", is),
+        name: r.text("name", is),
+        location: r.lon_lat(is),
+        country: r.text("country", is),
+        gateway: r.bool("gateway", false, is),
+    })
+}
+
+/// Parses `pops.csv`.
+pub fn parse_pops(label: &str, text: &str) -> Result<Vec<PointOfPresence>> {
+    parse_pops_lined(label, text).map(unlined)
 }
 
 /// Parses `regions.csv` with line numbers.

@@ -262,6 +262,26 @@ pub fn validate_dataset_with(ds: &Dataset, origins: &Origins) -> Result<()> {
         point(&l.at(i, &d.id, "lon/lat"), d.location, region, &mut is);
     }
 
+    // Points of presence.
+    let l = layer_checked("pops", ds.pops.len());
+    unique_ids(&l, ds.pops.iter().map(|p| p.id.as_str()), &mut is);
+    for (i, p) in ds.pops.iter().enumerate() {
+        let region = match p.country.trim().to_ascii_lowercase().as_str() {
+            "australia" => Region::Australia,
+            "japan" => Region::Japan,
+            _ => Region::World,
+        };
+        point(&l.at(i, &p.id, "lon/lat"), p.location, region, &mut is);
+        if p.country.trim().is_empty() {
+            is.push(
+                l.at(i, &p.id, "country"),
+                "a country name as spelled in the landing layer (e.g. Australia, Japan)",
+                "an empty cell",
+                "fill in the PoP's country",
+            );
+        }
+    }
+
     // Regions.
     let l = layer_checked("regions", ds.regions.len());
     unique_ids(&l, ds.regions.iter().map(|r| r.id.as_str()), &mut is);

@@ -102,11 +102,12 @@ fn median(mut v: Vec<f64>) -> f64 {
 /// Allocations, per (site, city), with the route's landings and cables.
 fn allocations(s: &Solved) -> Vec<Allocation> {
     let (ds, demand, latency, prep, sol) = (s.ds, s.demand, s.latency, s.prep, s.sol);
-    let p = &prep.problem;
+    // Positions of the graph's nodes (landings and points of presence) for drawing routes.
     let landing_pos: BTreeMap<&str, LonLat> = ds
         .landings
         .iter()
         .map(|l| (l.id.as_str(), l.location))
+        .chain(ds.pops.iter().map(|p| (p.id.as_str(), p.location)))
         .collect();
 
     let mut allocs: Vec<Allocation> = Vec::new();
@@ -114,13 +115,21 @@ fn allocations(s: &Solved) -> Vec<Allocation> {
         let c = &prep.candidates[prep.in_model[k]];
         let city = &demand.nodes[j];
         let path = latency.rtt(c.location, city.location);
-        let (landings, cables) = path
+        let (landings, cables, pops, jurisdictions, nodes) = path
             .as_ref()
-            .map(|r| (r.landings.clone(), r.cables.clone()))
+            .map(|r| {
+                (
+                    r.landings.clone(),
+                    r.cables.clone(),
+                    r.pops.clone(),
+                    r.jurisdictions.clone(),
+                    r.nodes.clone(),
+                )
+            })
             .unwrap_or_default();
         let mut route = vec![c.location];
         route.extend(
-            landings
+            nodes
                 .iter()
                 .filter_map(|id| landing_pos.get(id.as_str()).copied()),
         );
@@ -129,9 +138,12 @@ fn allocations(s: &Solved) -> Vec<Allocation> {
             site_id: c.id.clone(),
             city_id: city.id.clone(),
             mw,
-            rtt_ms: p.rtt_ms[k][j],
+            rtt_ms: prep.rtt_p50_ms[k][j],
+            rtt_p95_ms: prep.rtt_p95_ms[k][j],
             landings,
             cables,
+            pops,
+            jurisdictions,
             route,
         });
     }
@@ -461,6 +473,19 @@ fn binding_limits(s: &Solved, k: usize, served_cities: &[usize]) -> Vec<String> 
 fn city_reports(s: &Solved, allocs: &[Allocation]) -> Vec<CityReport> {
     let (demand, prep, sol) = (s.demand, s.prep, s.sol);
     let p = &prep.problem;
+    // The single cables each city's plan depends on: cut one, re-time the open sites.
+    let open_locs: Vec<LonLat> = p
+        .sites
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| sol.open.get(*k).copied().unwrap_or(false))
+        .map(|(k, _)| prep.candidates[prep.in_model[k]].location)
+        .collect();
+    let city_locs: Vec<LonLat> = demand.nodes.iter().map(|n| n.location).collect();
+    let city_limits: Vec<f64> = p.cities.iter().map(|c| c.max_rtt_ms).collect();
+    let depends =
+        crate::latency::resilience::dependencies(s.latency, &open_locs, &city_locs, &city_limits);
+    let stat = crate::pipeline::stat_name(&s.scenario.latency);
     demand
         .nodes
         .iter()
@@ -494,6 +519,25 @@ fn city_reports(s: &Solved, allocs: &[Allocation]) -> Vec<CityReport> {
                 weighted_rtt_ms: weighted,
                 worst_rtt_ms: worst,
                 best_available_rtt_ms: prep.best_rtt_ms[j],
+                limit_statistic: stat.clone(),
+                worst_rtt_p95_ms: served_by
+                    .iter()
+                    .map(|a| a.rtt_p95_ms)
+                    .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v)))),
+                best_available_rtt_p95_ms: prep.best_rtt_p95_ms[j],
+                cables_used: served_by
+                    .iter()
+                    .flat_map(|a| a.cables.iter().cloned())
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .into_iter()
+                    .collect(),
+                depends_on_cables: depends.get(j).cloned().unwrap_or_default(),
+                jurisdictions: served_by
+                    .iter()
+                    .flat_map(|a| a.jurisdictions.iter().cloned())
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .into_iter()
+                    .collect(),
                 served_by,
             }
         })

@@ -228,13 +228,22 @@ pub struct Allocation {
     pub city_id: String,
     /// MW served.
     pub mw: f64,
-    /// Round-trip time, ms.
+    /// Median round-trip time, ms.
     pub rtt_ms: f64,
+    /// Planning (P95) round-trip time, ms.
+    #[serde(default)]
+    pub rtt_p95_ms: f64,
     /// Landing stations along the route.
     pub landings: Vec<String>,
     /// Cable systems along the route.
     pub cables: Vec<String>,
-    /// Route vertices: site, landings…, city (schematic; lon/lat).
+    /// Points of presence along the route.
+    #[serde(default)]
+    pub pops: Vec<String>,
+    /// Countries and territories the route is in, in order.
+    #[serde(default)]
+    pub jurisdictions: Vec<String>,
+    /// Route vertices: site, PoPs and landings…, city (schematic; lon/lat).
     pub route: Vec<LonLat>,
 }
 
@@ -263,8 +272,27 @@ pub struct CityReport {
     pub weighted_rtt_ms: Option<f64>,
     /// Worst RTT of what is served, ms.
     pub worst_rtt_ms: Option<f64>,
-    /// Best RTT available from any candidate, ms (context for the limit).
+    /// Best median RTT available from any candidate, ms (context for the limit).
     pub best_available_rtt_ms: Option<f64>,
+    /// The statistic the limit applies to: `p50` (median) or `p95` (planning).
+    #[serde(default)]
+    pub limit_statistic: String,
+    /// Worst planning (P95) RTT of what is served, ms.
+    #[serde(default)]
+    pub worst_rtt_p95_ms: Option<f64>,
+    /// Best planning (P95) RTT available from any candidate, ms.
+    #[serde(default)]
+    pub best_available_rtt_p95_ms: Option<f64>,
+    /// Cable systems on the routes of its allocations.
+    #[serde(default)]
+    pub cables_used: Vec<String>,
+    /// Cable systems whose loss alone leaves no open site within its limit (the plan
+    /// depends on each of them; empty = survives any single cable cut).
+    #[serde(default)]
+    pub depends_on_cables: Vec<String>,
+    /// Countries and territories its routes are in.
+    #[serde(default)]
+    pub jurisdictions: Vec<String>,
     /// Allocations serving it.
     pub served_by: Vec<Allocation>,
 }

@@ -46,14 +46,14 @@ pub fn render(r: &Report) -> String {
 
     // Sites.
     let city_ids: Vec<&str> = r.cities.iter().map(|c| c.id.as_str()).collect();
-    let _ = writeln!(s, "CHOSEN SITES");
+    let _ = writeln!(s, "CHOSEN SITES (RTT to each city: median / P95 ms)");
     let _ = write!(
         s,
         "{:<28} {:<5} {:<5} {:>7} {:>12} {:>11}  {:<26}",
         "site", "state", "REZ", "MW", "cost/yr", "cost/MW/yr", "substation (km, kV)"
     );
     for c in &city_ids {
-        let _ = write!(s, " {:>9}", format!("{c} ms"));
+        let _ = write!(s, " {:>11}", format!("{c} ms"));
     }
     let _ = writeln!(s);
     for site in &r.sites {
@@ -80,8 +80,8 @@ pub fn render(r: &Report) -> String {
                 .serves
                 .iter()
                 .find(|a| a.city_id == *c)
-                .map(|a| a.rtt_ms);
-            let _ = write!(s, " {:>9}", opt_ms(rtt));
+                .map(|a| format!("{:.1}/{:.1}", a.rtt_ms, a.rtt_p95_ms));
+            let _ = write!(s, " {:>11}", rtt.unwrap_or_else(|| "-".into()));
         }
         let _ = writeln!(s);
         let minerals = match &site.nearest_mineral {
@@ -103,8 +103,8 @@ pub fn render(r: &Report) -> String {
     let _ = writeln!(s, "CITIES");
     let _ = writeln!(
         s,
-        "{:<12} {:<9} {:>8} {:>8} {:>9} {:>7} {:>9} {:>9}  served by (MW, RTT ms) via cable path",
-        "city", "workload", "demand", "served", "unserved", "limit", "weighted", "worst"
+        "{:<12} {:<9} {:>8} {:>8} {:>9} {:>11} {:>9} {:>9} {:>9}  served by (MW, median / P95 RTT ms) via cable path",
+        "city", "workload", "demand", "served", "unserved", "limit", "weighted", "worst", "worst P95"
     );
     for c in &r.cities {
         let flag = if c.unserved_mw > 1e-6 {
@@ -114,29 +114,64 @@ pub fn render(r: &Report) -> String {
         };
         let _ = writeln!(
             s,
-            "{:<12} {:<9} {:>8.0} {:>8.0} {:>9.0} {:>7.0} {:>9} {:>9}{}",
+            "{:<12} {:<9} {:>8.0} {:>8.0} {:>9.0} {:>11} {:>9} {:>9} {:>9}{}",
             truncate(&c.name, 12),
             c.workload.to_string(),
             c.demand_mw,
             c.served_mw,
             c.unserved_mw,
-            c.max_rtt_ms,
+            format!(
+                "{:.0} ({})",
+                c.max_rtt_ms,
+                if c.limit_statistic.is_empty() {
+                    "p50"
+                } else {
+                    c.limit_statistic.as_str()
+                }
+            ),
             opt_ms(c.weighted_rtt_ms),
             opt_ms(c.worst_rtt_ms),
+            opt_ms(c.worst_rtt_p95_ms),
             flag
         );
         for a in &c.served_by {
             let _ = writeln!(
                 s,
-                "{:>14} {} {:.0} MW, {:.1} ms via {}",
+                "{:>14} {} {:.0} MW, {:.1} / {:.1} ms via {}{}",
                 "←",
                 a.site_id,
                 a.mw,
                 a.rtt_ms,
+                a.rtt_p95_ms,
                 if a.cables.is_empty() {
                     "terrestrial fibre".to_string()
                 } else {
                     a.cables.join(" → ")
+                },
+                if a.jurisdictions.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (through {})", a.jurisdictions.join(" → "))
+                }
+            );
+        }
+        if !c.served_by.is_empty() {
+            let _ = writeln!(
+                s,
+                "{:>14} cables used: {}; {}",
+                "",
+                if c.cables_used.is_empty() {
+                    "none".to_string()
+                } else {
+                    c.cables_used.join(", ")
+                },
+                if c.depends_on_cables.is_empty() {
+                    "survives the loss of any single cable system".to_string()
+                } else {
+                    format!(
+                        "depends on {} (losing it leaves no open site within the limit)",
+                        c.depends_on_cables.join(", ")
+                    )
                 }
             );
         }

@@ -331,6 +331,7 @@ fn dataset() -> Dataset {
             dc("dc-p", 115.86, -31.95, "AU", "WA"),
             dc("dc-t", 139.7, 35.7, "JP", ""),
         ],
+        pops: vec![],
         regions: vec![
             RegionProfile {
                 id: "NSW1".into(),
