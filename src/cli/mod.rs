@@ -314,16 +314,6 @@ pub fn is_stdout(path: &std::path::Path) -> bool {
     path.as_os_str() == "-"
 }
 
-/// Writes an output file atomically, or to `out` when the path is `-`.
-pub fn write_output(path: &std::path::Path, bytes: &[u8], out: &mut dyn Write) -> Result<()> {
-    if is_stdout(path) {
-        out.write_all(bytes)
-            .map_err(|e| sitefind::Error::write("<stdout>", e))
-    } else {
-        sitefind::report::write_atomic(path, bytes)
-    }
-}
-
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
     let stdout = std::io::stdout();

@@ -2,7 +2,8 @@
 
 use super::SolveArgs;
 use sitefind::pipeline;
-use sitefind::report::{allocations, fgb, geo, gpkg, layers, svg, text, write_atomic};
+use sitefind::report::atomic::{check_distinct, check_output, write_set, OutputPath};
+use sitefind::report::{allocations, fgb, geo, gpkg, layers, svg, text};
 use sitefind::scenario::{Objective, Scenario};
 use sitefind::{Error, Result};
 use std::io::Write;
@@ -54,6 +55,33 @@ fn scenario(args: &SolveArgs) -> Result<Scenario> {
         s.solver.mip_gap = v;
     }
     s.validate("command line and scenario")?;
+    // Options that do not apply are errors, not silently ignored.
+    if args.cost_cap_aud.is_some() && s.model.objective != Objective::MinWorstRtt {
+        return Err(Error::usage(
+            "--cost-cap-aud only applies to --objective min-worst-rtt",
+            "add --objective min-worst-rtt, or drop --cost-cap-aud",
+        ));
+    }
+    if args.budget_aud.is_some() && s.model.objective != Objective::MaxCoverage {
+        return Err(Error::usage(
+            "--budget-aud only applies to --objective max-coverage",
+            "add --objective max-coverage, or drop --budget-aud",
+        ));
+    }
+    if args.print_scenario
+        && (args.report.is_some()
+            || args.geojson.is_some()
+            || args.gpkg.is_some()
+            || args.fgb.is_some()
+            || args.allocations.is_some()
+            || args.map.is_some()
+            || args.export_problem.is_some())
+    {
+        return Err(Error::usage(
+            "--print-scenario only prints the scenario: --report, --geojson, --gpkg, --fgb, --allocations, --map and --export-problem do not apply",
+            "drop the output options, or drop --print-scenario",
+        ));
+    }
     if s.model.objective == Objective::MinWorstRtt && s.model.cost_cap_aud.is_none() {
         return Err(Error::usage(
             "--objective min-worst-rtt needs a cost cap",
@@ -78,6 +106,24 @@ fn json_text<T: serde::Serialize>(v: &T, what: &str) -> Result<String> {
         .map_err(|e| Error::Internal(format!("serialising {what}: {e}")))
 }
 
+/// Writes the output files as a set ([`write_set`]), only when the checker passed: a failed
+/// check is an internal error (exit 2) and writes nothing, since the files would present a
+/// wrong answer.
+fn write_outputs(
+    check: &sitefind::report::CheckSummary,
+    files: &[(OutputPath, Vec<u8>)],
+) -> Result<()> {
+    if !check.feasible {
+        return Err(Error::Internal(format!(
+            "the independent checker found {} violation(s) in the solver's answer (largest {:.3e}): {}; no output file was written",
+            check.violations.len(),
+            check.max_violation,
+            check.violations.join("; ")
+        )));
+    }
+    write_set(files)
+}
+
 /// Map output format, from the `--map` file's extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum MapFormat {
@@ -100,27 +146,56 @@ fn map_format(path: &std::path::Path) -> Result<MapFormat> {
             format!(
                 "--map {}: unknown map format `{}`",
                 path.display(),
-                if ext.is_empty() {
-                    "(no extension)"
-                } else {
-                    &ext
-                }
+                if ext.is_empty() { "(no extension)" } else { &ext }
             ),
             "name the file FILE.svg (vector) or FILE.png (raster, rendered with resvg)",
         )),
     }
 }
 
-/// Checks the output paths before solving: at most one `-` (stdout), a known map format, and
-/// `--fgb` not `-`.
-fn check_outputs(args: &SolveArgs) -> Result<Option<MapFormat>> {
+/// Where one output goes: a checked file, or stdout (`-`).
+#[derive(Debug, Clone)]
+enum Dest {
+    File(OutputPath),
+    Stdout,
+}
+
+/// The FlatGeobuf folder: its layer files, checked now if the folder exists, else after the
+/// run (the folder is created only when the outputs are written).
+#[derive(Debug, Clone)]
+struct FgbPlan {
+    dir: std::path::PathBuf,
+    files: Option<Vec<OutputPath>>,
+}
+
+/// Every output, checked before any expensive work (rules in `sitefind::report::atomic`):
+/// regular file or new, folder writable, extension right, all distinct, at most one `-`.
+#[derive(Debug, Clone, Default)]
+struct Plan {
+    export: Option<Dest>,
+    report: Option<Dest>,
+    geojson: Option<Dest>,
+    gpkg: Option<Dest>,
+    allocations: Option<Dest>,
+    map: Option<(Dest, MapFormat)>,
+    fgb: Option<FgbPlan>,
+}
+
+fn fgb_files(dir: &std::path::Path, names: &[&str]) -> Result<Vec<OutputPath>> {
+    names
+        .iter()
+        .map(|n| check_output("--fgb", &dir.join(format!("{n}.fgb")), &["fgb"]))
+        .collect()
+}
+
+fn plan_outputs(args: &SolveArgs) -> Result<Plan> {
     let outputs: Vec<(&str, &std::path::Path)> = [
+        ("--export-problem", args.export_problem.as_deref()),
         ("--report", args.report.as_deref()),
         ("--geojson", args.geojson.as_deref()),
         ("--gpkg", args.gpkg.as_deref()),
         ("--allocations", args.allocations.as_deref()),
         ("--map", args.map.as_deref()),
-        ("--export-problem", args.export_problem.as_deref()),
     ]
     .into_iter()
     .filter_map(|(flag, p)| p.map(|p| (flag, p)))
@@ -148,7 +223,70 @@ fn check_outputs(args: &SolveArgs) -> Result<Option<MapFormat>> {
             "add --gpkg FILE.gpkg or --fgb DIR, or drop --gis-candidates",
         ));
     }
-    args.map.as_deref().map(map_format).transpose()
+    let dest = |flag: &str, p: &Option<std::path::PathBuf>, ext: &[&str]| -> Result<Option<Dest>> {
+        p.as_deref()
+            .map(|p| {
+                if super::is_stdout(p) {
+                    Ok(Dest::Stdout)
+                } else {
+                    check_output(flag, p, ext).map(Dest::File)
+                }
+            })
+            .transpose()
+    };
+    let map_fmt = args.map.as_deref().map(map_format).transpose()?;
+    let mut plan = Plan {
+        export: dest("--export-problem", &args.export_problem, &["json"])?,
+        report: dest("--report", &args.report, &["json"])?,
+        geojson: dest("--geojson", &args.geojson, &["geojson", "json"])?,
+        gpkg: dest("--gpkg", &args.gpkg, &["gpkg"])?,
+        allocations: dest("--allocations", &args.allocations, &["csv"])?,
+        map: dest("--map", &args.map, &["svg", "png"])?.zip(map_fmt),
+        fgb: None,
+    };
+    if let Some(dir) = &args.fgb {
+        let names = layers::layer_names(args.gis_candidates);
+        let files = match std::fs::metadata(dir) {
+            Ok(m) if m.is_dir() => Some(fgb_files(dir, &names)?),
+            Ok(_) => {
+                return Err(Error::usage(
+                    format!("--fgb {}: is not a folder", dir.display()),
+                    "give a new or existing folder for the FlatGeobuf layers",
+                ))
+            }
+            Err(_) => {
+                // A new folder: its parent must exist and take new entries.
+                check_output("--fgb", dir, &[])?;
+                None
+            }
+        };
+        plan.fgb = Some(FgbPlan {
+            dir: dir.clone(),
+            files,
+        });
+    }
+    let mut all: Vec<OutputPath> = [
+        &plan.export,
+        &plan.report,
+        &plan.geojson,
+        &plan.gpkg,
+        &plan.allocations,
+    ]
+    .into_iter()
+    .chain(std::iter::once(&plan.map.as_ref().map(|m| m.0.clone())))
+    .filter_map(|d| match d {
+        Some(Dest::File(o)) => Some(o.clone()),
+        _ => None,
+    })
+    .collect();
+    if let Some(FgbPlan {
+        files: Some(files), ..
+    }) = &plan.fgb
+    {
+        all.extend(files.iter().cloned());
+    }
+    check_distinct(&all)?;
+    Ok(plan)
 }
 
 /// Warnings that `--quiet` never hides: unserved demand, and estimated inputs on the answer's
@@ -210,7 +348,7 @@ pub fn run(args: &SolveArgs, out: &mut dyn Write) -> Result<()> {
             .write_all(text.as_bytes())
             .map_err(|e| Error::write("<stdout>", e));
     }
-    let map_format = check_outputs(args)?;
+    let plan = plan_outputs(args)?;
     let quiet = args.data.quiet;
     let progress = super::progress::StageProgress::new(quiet);
     progress.stage("load", f64::NAN, "reading the dataset and demand");
@@ -252,56 +390,45 @@ pub fn run(args: &SolveArgs, out: &mut dyn Write) -> Result<()> {
         report.timings = timings;
     }
 
-    // Outputs: every file is written atomically; stdout last. One output may go to stdout
-    // (`-`), and then replaces the report there.
-    let mut to_stdout = false;
-    let mut emit = |path: &std::path::Path, bytes: &[u8], out: &mut dyn Write| {
-        to_stdout |= super::is_stdout(path);
-        super::write_output(path, bytes, out)
-    };
-    if let Some(path) = &args.export_problem {
-        emit(
-            path,
-            json_text(&outcome.problem, "the problem")?.as_bytes(),
-            out,
-        )?;
-    }
+    // Outputs: rendered first, then written as a set (all temporaries, then the renames), so
+    // a failure leaves none behind, and only if the checker passed; stdout last. One output
+    // may go to stdout (`-`), and then replaces the report there.
     let report_json = json_text(&report, "the report")?;
-    if let Some(path) = &args.report {
-        emit(path, report_json.as_bytes(), out)?;
+    let mut files: Vec<(OutputPath, Vec<u8>)> = Vec::new();
+    let mut stdout_bytes: Option<Vec<u8>> = None;
+    let mut emit = |d: Dest, bytes: Vec<u8>| match d {
+        Dest::File(o) => files.push((o, bytes)),
+        Dest::Stdout => stdout_bytes = Some(bytes),
+    };
+    if let Some(d) = plan.export {
+        emit(d, json_text(&outcome.problem, "the problem")?.into_bytes());
     }
-    if let Some(path) = &args.geojson {
+    if let Some(d) = plan.report {
+        emit(d, report_json.clone().into_bytes());
+    }
+    if let Some(d) = plan.geojson {
         let fc = geo::feature_collection(&report);
         let text = serde_json::to_string(&fc)
             .map_err(|e| Error::Internal(format!("serialising GeoJSON: {e}")))?;
-        emit(path, text.as_bytes(), out)?;
+        emit(d, text.into_bytes());
     }
-    if let Some(path) = &args.allocations {
-        emit(path, &allocations::csv(&report)?, out)?;
+    if let Some(d) = plan.allocations {
+        emit(d, allocations::csv(&report)?);
     }
-    if args.gpkg.is_some() || args.fgb.is_some() {
-        progress.stage("gis layers", f64::NAN, "writing GeoPackage / FlatGeobuf");
+    let mut fgb_out: Option<(FgbPlan, Vec<Vec<u8>>)> = None;
+    if plan.gpkg.is_some() || plan.fgb.is_some() {
+        progress.stage("gis layers", f64::NAN, "GeoPackage / FlatGeobuf");
         let t = std::time::Instant::now();
-        let cands = args.gis_candidates.then_some(outcome.candidates.as_slice());
+        let cands = args
+            .gis_candidates
+            .then_some(outcome.candidates.as_slice());
         let layers = layers::layers(&report, &ds, cands);
-        if let Some(path) = &args.gpkg {
-            emit(path, &gpkg::to_bytes(&layers)?, out)?;
+        if let Some(d) = plan.gpkg {
+            emit(d, gpkg::to_bytes(&layers)?);
         }
-        if let Some(dir) = &args.fgb {
-            if !dir.is_dir() {
-                std::fs::create_dir(dir).map_err(|e| Error::Io {
-                    path: dir.clone(),
-                    action: "creating the --fgb folder",
-                    source: e,
-                    hint: "give a folder whose parent exists and is writable".into(),
-                })?;
-            }
-            for layer in &layers {
-                write_atomic(
-                    &dir.join(format!("{}.fgb", layer.name)),
-                    &fgb::to_bytes(layer)?,
-                )?;
-            }
+        if let Some(f) = plan.fgb {
+            let bytes = layers.iter().map(fgb::to_bytes).collect::<Result<Vec<_>>>()?;
+            fgb_out = Some((f, bytes));
         }
         progress.stage(
             "gis layers",
@@ -309,7 +436,7 @@ pub fn run(args: &SolveArgs, out: &mut dyn Write) -> Result<()> {
             &format!("{} layers", layers.len()),
         );
     }
-    if let (Some(path), Some(fmt)) = (&args.map, map_format) {
+    if let Some((d, fmt)) = plan.map {
         progress.stage(
             "map",
             f64::NAN,
@@ -323,34 +450,65 @@ pub fn run(args: &SolveArgs, out: &mut dyn Write) -> Result<()> {
         let scene = geo::map_scene(&report, basemap, &ds);
         let svg_text = svg::render(&scene);
         match fmt {
-            MapFormat::Svg => emit(path, svg_text.as_bytes(), out)?,
-            MapFormat::Png => emit(path, &svg::to_png(&svg_text)?, out)?,
+            MapFormat::Svg => emit(d, svg_text.into_bytes()),
+            MapFormat::Png => emit(d, svg::to_png(&svg_text)?),
         }
-        progress.stage(
-            "map",
-            t.elapsed().as_secs_f64(),
-            &path.display().to_string(),
-        );
+        progress.stage("map", t.elapsed().as_secs_f64(), "");
     }
     progress.finish();
+    if let Some((f, bytes)) = fgb_out {
+        // A new --fgb folder is created only now, when the answer passed the check.
+        let layer_files = match f.files {
+            Some(files) => files,
+            None if report.check.feasible => {
+                std::fs::create_dir(&f.dir).map_err(|e| Error::Io {
+                    path: f.dir.clone(),
+                    action: "creating the --fgb folder",
+                    source: e,
+                    hint: "give a folder whose parent exists and is writable".into(),
+                })?;
+                fgb_files(&f.dir, &layers::layer_names(args.gis_candidates))?
+            }
+            None => Vec::new(),
+        };
+        files.extend(layer_files.into_iter().zip(bytes));
+    }
+    write_outputs(&report.check, &files)?;
     let w = |e| Error::write("<stdout>", e);
-    if !to_stdout {
-        if format == "json" {
-            out.write_all(report_json.as_bytes()).map_err(w)?;
-        } else {
-            out.write_all(text::render(&report).as_bytes()).map_err(w)?;
-        }
+    match stdout_bytes {
+        Some(bytes) => out.write_all(&bytes).map_err(w)?,
+        None if format == "json" => out.write_all(report_json.as_bytes()).map_err(w)?,
+        None => out.write_all(text::render(&report).as_bytes()).map_err(w)?,
     }
     for warning in warnings(&report, &ds) {
         eprintln!("warning: {warning}");
     }
-    if !report.check.feasible {
-        return Err(Error::Internal(format!(
-            "the independent checker found {} violation(s) in the solver's answer (largest {:.3e}): {}",
-            report.check.violations.len(),
-            report.check.max_violation,
-            report.check.violations.join("; ")
-        )));
-    }
     Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_check_writes_no_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = check_output("--report", &dir.path().join("a.json"), &["json"]).unwrap();
+        let b = check_output("--map", &dir.path().join("b.svg"), &["svg"]).unwrap();
+        let files = vec![(a, b"{}".to_vec()), (b, b"<svg/>".to_vec())];
+        let mut check = sitefind::report::CheckSummary {
+            feasible: false,
+            max_violation: 1.0,
+            objective_recomputed: 0.0,
+            violations: vec!["x".into()],
+        };
+        let e = write_outputs(&check, &files).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(e.to_string().contains("no output file was written"), "{e}");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        check.feasible = true;
+        write_outputs(&check, &files).unwrap();
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+    }
 }
