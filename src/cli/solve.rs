@@ -146,7 +146,11 @@ fn map_format(path: &std::path::Path) -> Result<MapFormat> {
             format!(
                 "--map {}: unknown map format `{}`",
                 path.display(),
-                if ext.is_empty() { "(no extension)" } else { &ext }
+                if ext.is_empty() {
+                    "(no extension)"
+                } else {
+                    &ext
+                }
             ),
             "name the file FILE.svg (vector) or FILE.png (raster, rendered with resvg)",
         )),
@@ -419,15 +423,16 @@ pub fn run(args: &SolveArgs, out: &mut dyn Write) -> Result<()> {
     if plan.gpkg.is_some() || plan.fgb.is_some() {
         progress.stage("gis layers", f64::NAN, "GeoPackage / FlatGeobuf");
         let t = std::time::Instant::now();
-        let cands = args
-            .gis_candidates
-            .then_some(outcome.candidates.as_slice());
+        let cands = args.gis_candidates.then_some(outcome.candidates.as_slice());
         let layers = layers::layers(&report, &ds, cands);
         if let Some(d) = plan.gpkg {
             emit(d, gpkg::to_bytes(&layers)?);
         }
         if let Some(f) = plan.fgb {
-            let bytes = layers.iter().map(fgb::to_bytes).collect::<Result<Vec<_>>>()?;
+            let bytes = layers
+                .iter()
+                .map(fgb::to_bytes)
+                .collect::<Result<Vec<_>>>()?;
             fgb_out = Some((f, bytes));
         }
         progress.stage(
