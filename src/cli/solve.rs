@@ -86,14 +86,14 @@ fn scenario(args: &SolveArgs) -> Result<Scenario> {
     if args.print_scenario
         && (args.report.is_some()
             || args.geojson.is_some()
-            || args.map.is_some()
-            || args.export_problem.is_some()
             || args.gpkg.is_some()
             || args.fgb.is_some()
-            || args.allocations.is_some())
+            || args.allocations.is_some()
+            || args.map.is_some()
+            || args.export_problem.is_some())
     {
         return Err(Error::usage(
-            "--print-scenario only prints the scenario: --report, --geojson, --map, --gpkg, --fgb, --allocations and --export-problem do not apply",
+            "--print-scenario only prints the scenario: --report, --geojson, --gpkg, --fgb, --allocations, --map and --export-problem do not apply",
             "drop the output options, or drop --print-scenario",
         ));
     }
@@ -119,6 +119,24 @@ fn json_text<T: serde::Serialize>(v: &T, what: &str) -> Result<String> {
             s
         })
         .map_err(|e| Error::Internal(format!("serialising {what}: {e}")))
+}
+
+/// Writes the output files as a set ([`write_set`]), only when the checker passed: a failed
+/// check is an internal error (exit 2) and writes nothing, since the files would present a
+/// wrong answer.
+fn write_outputs(
+    check: &sitefind::report::CheckSummary,
+    files: &[(OutputPath, Vec<u8>)],
+) -> Result<()> {
+    if !check.feasible {
+        return Err(Error::Internal(format!(
+            "the independent checker found {} violation(s) in the solver's answer (largest {:.3e}): {}; no output file was written",
+            check.violations.len(),
+            check.max_violation,
+            check.violations.join("; ")
+        )));
+    }
+    write_set(files)
 }
 
 /// Map output format, from the `--map` file's extension.
@@ -154,29 +172,49 @@ fn map_format(path: &std::path::Path) -> Result<MapFormat> {
     }
 }
 
-/// The file outputs of a run, checked before any expensive work (rules in
-/// `sitefind::report::atomic`: regular file or new, folder writable, extension right, all
-/// distinct); `-` (stdout) is allowed for at most one of them.
-struct Planned {
-    export_problem: Option<Option<OutputPath>>,
-    report: Option<Option<OutputPath>>,
-    geojson: Option<Option<OutputPath>>,
-    gpkg: Option<Option<OutputPath>>,
-    allocations: Option<Option<OutputPath>>,
-    map: Option<(Option<OutputPath>, MapFormat)>,
+/// Where one output goes: a checked file, or stdout (`-`).
+#[derive(Debug, Clone)]
+enum Dest {
+    File(OutputPath),
+    Stdout,
 }
 
-/// Checks the output paths before solving: at most one `-` (stdout), a known map format,
-/// `--fgb` a folder (existing, or new in an existing folder) and not `-`, every file path
-/// acceptable and distinct. `Some(None)` = to stdout.
-fn check_outputs(args: &SolveArgs) -> Result<Planned> {
+/// The FlatGeobuf folder: its layer files, checked now if the folder exists, else after the
+/// run (the folder is created only when the outputs are written).
+#[derive(Debug, Clone)]
+struct FgbPlan {
+    dir: std::path::PathBuf,
+    files: Option<Vec<OutputPath>>,
+}
+
+/// Every output, checked before any expensive work (rules in `sitefind::report::atomic`):
+/// regular file or new, folder writable, extension right, all distinct, at most one `-`.
+#[derive(Debug, Clone, Default)]
+struct Plan {
+    export: Option<Dest>,
+    report: Option<Dest>,
+    geojson: Option<Dest>,
+    gpkg: Option<Dest>,
+    allocations: Option<Dest>,
+    map: Option<(Dest, MapFormat)>,
+    fgb: Option<FgbPlan>,
+}
+
+fn fgb_files(dir: &std::path::Path, names: &[&str]) -> Result<Vec<OutputPath>> {
+    names
+        .iter()
+        .map(|n| check_output("--fgb", &dir.join(format!("{n}.fgb")), &["fgb"]))
+        .collect()
+}
+
+fn plan_outputs(args: &SolveArgs) -> Result<Plan> {
     let outputs: Vec<(&str, &std::path::Path)> = [
+        ("--export-problem", args.export_problem.as_deref()),
         ("--report", args.report.as_deref()),
         ("--geojson", args.geojson.as_deref()),
         ("--gpkg", args.gpkg.as_deref()),
         ("--allocations", args.allocations.as_deref()),
         ("--map", args.map.as_deref()),
-        ("--export-problem", args.export_problem.as_deref()),
     ]
     .into_iter()
     .filter_map(|(flag, p)| p.map(|p| (flag, p)))
@@ -198,108 +236,76 @@ fn check_outputs(args: &SolveArgs) -> Result<Planned> {
             "give a folder name, e.g. --fgb answer-fgb",
         ));
     }
-    if let Some(dir) = &args.fgb {
-        check_fgb_dir(dir)?;
-    }
     if args.gis_candidates && args.gpkg.is_none() && args.fgb.is_none() {
         return Err(Error::usage(
             "--gis-candidates is only used with --gpkg or --fgb",
             "add --gpkg FILE.gpkg or --fgb DIR, or drop --gis-candidates",
         ));
     }
-    let plan = |flag: &str, p: &Option<std::path::PathBuf>, ext: &[&str]| {
-        p.as_ref()
+    let dest = |flag: &str, p: &Option<std::path::PathBuf>, ext: &[&str]| -> Result<Option<Dest>> {
+        p.as_deref()
             .map(|p| {
                 if super::is_stdout(p) {
-                    Ok(None)
+                    Ok(Dest::Stdout)
                 } else {
-                    check_output(flag, p, ext).map(Some)
+                    check_output(flag, p, ext).map(Dest::File)
                 }
             })
             .transpose()
     };
-    let map = match args.map.as_deref() {
-        Some(p) => {
-            let fmt = map_format(p)?;
-            let ext: &[&str] = if fmt == MapFormat::Png {
-                &["png"]
-            } else {
-                &["svg"]
-            };
-            Some((plan("--map", &args.map, ext)?.flatten(), fmt))
-        }
-        None => None,
+    let map_fmt = args.map.as_deref().map(map_format).transpose()?;
+    let mut plan = Plan {
+        export: dest("--export-problem", &args.export_problem, &["json"])?,
+        report: dest("--report", &args.report, &["json"])?,
+        geojson: dest("--geojson", &args.geojson, &["geojson", "json"])?,
+        gpkg: dest("--gpkg", &args.gpkg, &["gpkg"])?,
+        allocations: dest("--allocations", &args.allocations, &["csv"])?,
+        map: dest("--map", &args.map, &["svg", "png"])?.zip(map_fmt),
+        fgb: None,
     };
-    let planned = Planned {
-        export_problem: plan("--export-problem", &args.export_problem, &["json"])?,
-        report: plan("--report", &args.report, &["json"])?,
-        geojson: plan("--geojson", &args.geojson, &["geojson", "json"])?,
-        gpkg: plan("--gpkg", &args.gpkg, &["gpkg"])?,
-        allocations: plan("--allocations", &args.allocations, &["csv"])?,
-        map,
-    };
-    let all: Vec<OutputPath> = [
-        &planned.export_problem,
-        &planned.report,
-        &planned.geojson,
-        &planned.gpkg,
-        &planned.allocations,
-    ]
-    .into_iter()
-    .flatten()
-    .flatten()
-    .cloned()
-    .chain(planned.map.iter().filter_map(|(o, _)| o.clone()))
-    .collect();
-    check_distinct(&all)?;
-    Ok(planned)
-}
-
-/// `--fgb DIR`: an existing folder, or a new one whose parent folder exists.
-fn check_fgb_dir(dir: &std::path::Path) -> Result<()> {
-    match std::fs::symlink_metadata(dir) {
-        Ok(m) if m.is_dir() => Ok(()),
-        Ok(_) => Err(Error::usage(
-            format!("--fgb {}: exists and is not a folder", dir.display()),
-            "give a folder (existing, or new in an existing folder)",
-        )),
-        Err(_) => {
-            let parent = dir
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or(std::path::Path::new("."));
-            if parent.is_dir() {
-                Ok(())
-            } else {
-                Err(Error::usage(
-                    format!(
-                        "--fgb {}: the folder {} does not exist",
-                        dir.display(),
-                        parent.display()
-                    ),
-                    "create the parent folder first, or give another path",
+    if let Some(dir) = &args.fgb {
+        let names = layers::layer_names(args.gis_candidates);
+        let files = match std::fs::metadata(dir) {
+            Ok(m) if m.is_dir() => Some(fgb_files(dir, &names)?),
+            Ok(_) => {
+                return Err(Error::usage(
+                    format!("--fgb {}: is not a folder", dir.display()),
+                    "give a new or existing folder for the FlatGeobuf layers",
                 ))
             }
-        }
+            Err(_) => {
+                // A new folder: its parent must exist and take new entries.
+                check_output("--fgb", dir, &[])?;
+                None
+            }
+        };
+        plan.fgb = Some(FgbPlan {
+            dir: dir.clone(),
+            files,
+        });
     }
-}
-
-/// Writes the output files as a set ([`write_set`]), only when the checker passed: a failed
-/// check is an internal error (exit 2) and writes nothing, since the files would present a
-/// wrong answer.
-fn write_outputs(
-    check: &sitefind::report::CheckSummary,
-    files: &[(OutputPath, Vec<u8>)],
-) -> Result<()> {
-    if !check.feasible {
-        return Err(Error::Internal(format!(
-            "the independent checker found {} violation(s) in the solver's answer (largest {:.3e}): {}; no output file was written",
-            check.violations.len(),
-            check.max_violation,
-            check.violations.join("; ")
-        )));
+    let mut all: Vec<OutputPath> = [
+        &plan.export,
+        &plan.report,
+        &plan.geojson,
+        &plan.gpkg,
+        &plan.allocations,
+    ]
+    .into_iter()
+    .chain(std::iter::once(&plan.map.as_ref().map(|m| m.0.clone())))
+    .filter_map(|d| match d {
+        Some(Dest::File(o)) => Some(o.clone()),
+        _ => None,
+    })
+    .collect();
+    if let Some(FgbPlan {
+        files: Some(files), ..
+    }) = &plan.fgb
+    {
+        all.extend(files.iter().cloned());
     }
-    write_set(files)
+    check_distinct(&all)?;
+    Ok(plan)
 }
 
 /// Warnings that `--quiet` never hides: unserved demand, and estimated inputs on the answer's
@@ -361,8 +367,7 @@ pub fn run(args: &SolveArgs, out: &mut dyn Write) -> Result<()> {
             .write_all(text.as_bytes())
             .map_err(|e| Error::write("<stdout>", e));
     }
-    // Every output path is checked before any expensive work.
-    let planned = check_outputs(args)?;
+    let plan = plan_outputs(args)?;
     let quiet = args.data.quiet;
     let progress = super::progress::StageProgress::new(quiet);
     progress.stage("load", f64::NAN, "reading the dataset and demand");
@@ -410,38 +415,40 @@ pub fn run(args: &SolveArgs, out: &mut dyn Write) -> Result<()> {
     let report_json = json_text(&report, "the report")?;
     let mut files: Vec<(OutputPath, Vec<u8>)> = Vec::new();
     let mut stdout_bytes: Option<Vec<u8>> = None;
-    let mut emit = |o: &Option<OutputPath>, bytes: Vec<u8>| match o {
-        Some(o) => files.push((o.clone(), bytes)),
-        None => stdout_bytes = Some(bytes),
+    let mut emit = |d: Dest, bytes: Vec<u8>| match d {
+        Dest::File(o) => files.push((o, bytes)),
+        Dest::Stdout => stdout_bytes = Some(bytes),
     };
-    if let Some(o) = &planned.export_problem {
-        emit(o, json_text(&outcome.problem, "the problem")?.into_bytes());
+    if let Some(d) = plan.export {
+        emit(d, json_text(&outcome.problem, "the problem")?.into_bytes());
     }
-    if let Some(o) = &planned.report {
-        emit(o, report_json.clone().into_bytes());
+    if let Some(d) = plan.report {
+        emit(d, report_json.clone().into_bytes());
     }
-    if let Some(o) = &planned.geojson {
+    if let Some(d) = plan.geojson {
         let fc = geo::feature_collection(&report);
         let text = serde_json::to_string(&fc)
             .map_err(|e| Error::Internal(format!("serialising GeoJSON: {e}")))?;
-        emit(o, text.into_bytes());
+        emit(d, text.into_bytes());
     }
-    if let Some(o) = &planned.allocations {
-        emit(o, allocations::csv(&report)?);
+    if let Some(d) = plan.allocations {
+        emit(d, allocations::csv(&report)?);
     }
-    let mut fgb_layers: Vec<(String, Vec<u8>)> = Vec::new();
-    if args.gpkg.is_some() || args.fgb.is_some() {
-        progress.stage("gis layers", f64::NAN, "building GeoPackage / FlatGeobuf");
+    let mut fgb_out: Option<(FgbPlan, Vec<Vec<u8>>)> = None;
+    if plan.gpkg.is_some() || plan.fgb.is_some() {
+        progress.stage("gis layers", f64::NAN, "GeoPackage / FlatGeobuf");
         let t = std::time::Instant::now();
         let cands = args.gis_candidates.then_some(outcome.candidates.as_slice());
         let layers = layers::layers(&report, &ds, cands);
-        if let Some(o) = &planned.gpkg {
-            emit(o, gpkg::to_bytes(&layers)?);
+        if let Some(d) = plan.gpkg {
+            emit(d, gpkg::to_bytes(&layers)?);
         }
-        if args.fgb.is_some() {
-            for layer in &layers {
-                fgb_layers.push((format!("{}.fgb", layer.name), fgb::to_bytes(layer)?));
-            }
+        if let Some(f) = plan.fgb {
+            let bytes = layers
+                .iter()
+                .map(fgb::to_bytes)
+                .collect::<Result<Vec<_>>>()?;
+            fgb_out = Some((f, bytes));
         }
         progress.stage(
             "gis layers",
@@ -449,11 +456,11 @@ pub fn run(args: &SolveArgs, out: &mut dyn Write) -> Result<()> {
             &format!("{} layers", layers.len()),
         );
     }
-    if let Some((o, fmt)) = &planned.map {
+    if let Some((d, fmt)) = plan.map {
         progress.stage(
             "map",
             f64::NAN,
-            if *fmt == MapFormat::Png {
+            if fmt == MapFormat::Png {
                 "drawing and rasterising the map"
             } else {
                 "drawing the map"
@@ -463,27 +470,28 @@ pub fn run(args: &SolveArgs, out: &mut dyn Write) -> Result<()> {
         let scene = geo::map_scene(&report, basemap, &ds);
         let svg_text = svg::render(&scene);
         match fmt {
-            MapFormat::Svg => emit(o, svg_text.into_bytes()),
-            MapFormat::Png => emit(o, svg::to_png(&svg_text)?),
+            MapFormat::Svg => emit(d, svg_text.into_bytes()),
+            MapFormat::Png => emit(d, svg::to_png(&svg_text)?),
         }
-        progress.stage("map", t.elapsed().as_secs_f64(), "rendered");
+        progress.stage("map", t.elapsed().as_secs_f64(), "");
     }
     progress.finish();
-    // The FlatGeobuf folder is created only now (the checker has run) and its files join the
-    // set; a failed check writes nothing at all.
-    if let (Some(dir), true) = (&args.fgb, report.check.feasible) {
-        if !dir.is_dir() {
-            std::fs::create_dir(dir).map_err(|e| Error::Io {
-                path: dir.clone(),
-                action: "creating the --fgb folder",
-                source: e,
-                hint: "give a folder whose parent exists and is writable".into(),
-            })?;
-        }
-        for (name, bytes) in fgb_layers {
-            let o = check_output("--fgb", &dir.join(name), &["fgb"])?;
-            files.push((o, bytes));
-        }
+    if let Some((f, bytes)) = fgb_out {
+        // A new --fgb folder is created only now, when the answer passed the check.
+        let layer_files = match f.files {
+            Some(files) => files,
+            None if report.check.feasible => {
+                std::fs::create_dir(&f.dir).map_err(|e| Error::Io {
+                    path: f.dir.clone(),
+                    action: "creating the --fgb folder",
+                    source: e,
+                    hint: "give a folder whose parent exists and is writable".into(),
+                })?;
+                fgb_files(&f.dir, &layers::layer_names(args.gis_candidates))?
+            }
+            None => Vec::new(),
+        };
+        files.extend(layer_files.into_iter().zip(bytes));
     }
     write_outputs(&report.check, &files)?;
     let w = |e| Error::write("<stdout>", e);

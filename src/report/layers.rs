@@ -238,6 +238,15 @@ fn line(path: &[LonLat]) -> Geom {
 
 use FieldType::{Boolean as B, Integer as I, Real as R, Text as T};
 
+/// Names of the layers [`layers`] returns, in order.
+pub fn layer_names(with_candidates: bool) -> Vec<&'static str> {
+    let mut v = vec!["sites", "routes", "cities", "rez", "landings", "cables"];
+    if with_candidates {
+        v.push("candidates");
+    }
+    v
+}
+
 /// The answer's layers, in a fixed order. `candidates` adds every candidate as a layer.
 pub fn layers(report: &Report, ds: &Dataset, candidates: Option<&[Candidate]>) -> Vec<Layer> {
     let mut out = vec![
