@@ -463,6 +463,7 @@ fn assemble(
             rez_expansion_aud: b.rez_expansion_aud,
             energy_aud: b.energy_aud,
             network_aud: b.network_aud,
+            network_charge_aud: b.network_charge_aud,
             total_aud: b.total_aud,
         };
         let serves: Vec<Allocation> = allocs

@@ -152,6 +152,10 @@ fn record(r: &Row, cities: &[DemandNode]) -> Vec<(String, Value)> {
         ("capex_aud_per_mw_yr", num(rt.capex_aud_per_mw_yr)),
         ("grid_aud_per_mw_yr", num(rt.grid_aud_per_mw_yr)),
         ("energy_aud_per_mw_yr", num(rt.energy_aud_per_mw_yr)),
+        (
+            "network_charge_aud_per_mw_yr",
+            num(rt.network_charge_aud_per_mw_yr),
+        ),
         ("pue", num(rt.pue)),
         ("wholesale_aud_per_mwh", num(rt.wholesale_aud_per_mwh)),
         ("capacity_factor", opt(rt.capacity_factor)),
@@ -163,6 +167,7 @@ fn record(r: &Row, cities: &[DemandNode]) -> Vec<(String, Value)> {
         ("grid_connection_aud", num(b.grid_connection_aud)),
         ("energy_aud", num(b.energy_aud)),
         ("network_aud", num(b.network_aud)),
+        ("network_charge_aud", num(b.network_charge_aud)),
         ("total_aud", num(b.total_aud)),
     ];
     let mut out: Vec<(String, Value)> = v.drain(..).map(|(k, x)| (k.to_string(), x)).collect();

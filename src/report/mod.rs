@@ -120,6 +120,9 @@ pub struct CostComponents {
     pub energy_aud: f64,
     /// Backhaul to the landing station.
     pub network_aud: f64,
+    /// Network charge (transmission use of system) of sites outside any REZ.
+    #[serde(default)]
+    pub network_charge_aud: f64,
     /// Sum of the above.
     pub total_aud: f64,
 }
@@ -133,11 +136,12 @@ impl CostComponents {
         self.rez_expansion_aud += o.rez_expansion_aud;
         self.energy_aud += o.energy_aud;
         self.network_aud += o.network_aud;
+        self.network_charge_aud += o.network_charge_aud;
         self.total_aud += o.total_aud;
     }
 
     /// The components as (name, AUD) pairs in report order (without the total).
-    pub fn parts(&self) -> [(&'static str, f64); 6] {
+    pub fn parts(&self) -> [(&'static str, f64); 7] {
         [
             ("capex", self.capex_aud),
             ("site fixed", self.site_fixed_aud),
@@ -145,6 +149,7 @@ impl CostComponents {
             ("REZ expansion", self.rez_expansion_aud),
             ("energy", self.energy_aud),
             ("network", self.network_aud),
+            ("network charge", self.network_charge_aud),
         ]
     }
 }
