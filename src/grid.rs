@@ -152,6 +152,80 @@ pub fn grid_limits(ds: &Dataset, params: &GridParams) -> Vec<GridLimit> {
     out
 }
 
+/// A grid limit tied to the siting problem's sites: Σ coef · c_k ≤ `limit.limit_mw` over
+/// `terms` = (site index in the problem, PUE).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GridRow {
+    /// The limit.
+    pub limit: GridLimit,
+    /// (site index, grid MW per IT MW) of every site it covers.
+    pub terms: Vec<(usize, f64)>,
+}
+
+/// Ties `limits` to sites: `sites[k]` = (zone id, region id, PUE) of the problem's site k.
+/// Limits that cover no site are dropped.
+pub fn rows_for_sites(
+    limits: &[GridLimit],
+    sites: &[(Option<&str>, Option<&str>, f64)],
+) -> Vec<GridRow> {
+    limits
+        .iter()
+        .filter_map(|l| {
+            let terms: Vec<(usize, f64)> = sites
+                .iter()
+                .enumerate()
+                .filter(|(_, (z, r, _))| l.covers(*z, *r))
+                .map(|(k, (_, _, pue))| (k, *pue))
+                .collect();
+            (!terms.is_empty()).then(|| GridRow {
+                limit: l.clone(),
+                terms,
+            })
+        })
+        .collect()
+}
+
+/// Explains, before solving, a demand the region rows cannot hold: the total demand over all
+/// sites, and each city's demand over the sites that reach it within its RTT limit
+/// (`reach[j]`). `draw[k]` is site k's size limit and PUE. Returns the sentences (empty when the
+/// region limits allow the demand; the solver then decides).
+pub fn explain_rows(
+    rows: &[GridRow],
+    draw: &[SiteDraw],
+    cities: &[(String, f64)],
+    reach: &[Vec<usize>],
+) -> Vec<String> {
+    let limits: Vec<GridLimit> = rows.iter().map(|r| r.limit.clone()).collect();
+    let mut region_of: Vec<Option<usize>> = vec![None; draw.len()];
+    for (r, row) in rows.iter().enumerate() {
+        if row.limit.kind == GridLimitKind::Region {
+            for &(k, _) in &row.terms {
+                region_of[k] = Some(r);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let all: Vec<usize> = (0..draw.len()).collect();
+    let total: f64 = cities.iter().map(|c| c.1).sum();
+    if let Some(why) = explain_capacity("the total demand", total, &all, draw, &region_of, &limits)
+    {
+        out.push(why);
+    }
+    for ((name, d), sites) in cities.iter().zip(reach) {
+        if let Some(why) = explain_capacity(
+            &format!("{name}'s demand"),
+            *d,
+            sites,
+            draw,
+            &region_of,
+            &limits,
+        ) {
+            out.push(why);
+        }
+    }
+    out
+}
+
 /// One site as the capacity explanation sees it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SiteDraw {

@@ -39,6 +39,8 @@ pub struct Prepared {
     pub zone_map: Vec<usize>,
     /// Best RTT available to each city from any candidate, ms.
     pub best_rtt_ms: Vec<Option<f64>>,
+    /// Shared grid limits (`crate::grid`) tied to the problem's sites.
+    pub grid_rows: Vec<crate::grid::GridRow>,
 }
 
 /// Builds candidates, RTTs and costs, and the siting problem.
@@ -227,6 +229,17 @@ pub fn prepare(
             min_sites: m.min_sites_per_city.unwrap_or(n.min_sites),
         })
         .collect();
+    // Shared grid limits: AEMO group constraints / flow paths on the zone, regional size.
+    let grid_limits = crate::grid::grid_limits(ds, &scenario.grid);
+    let site_keys: Vec<(Option<&str>, Option<&str>, f64)> = in_model
+        .iter()
+        .zip(&site_inputs)
+        .map(|(&i, s)| {
+            let c = &candidates[i];
+            (c.zone_id.as_deref(), c.region_id.as_deref(), s.pue)
+        })
+        .collect();
+    let grid_rows = crate::grid::rows_for_sites(&grid_limits, &site_keys);
     let rtt_rows: Vec<Vec<f64>> = in_model.iter().map(|&i| rtt[i].clone()).collect();
     let assign = vec![vec![0.0; city_inputs.len()]; site_inputs.len()];
     let problem = SitingProblem {
@@ -254,6 +267,7 @@ pub fn prepare(
         problem,
         zone_map,
         best_rtt_ms,
+        grid_rows,
     })
 }
 
@@ -303,6 +317,7 @@ pub fn run(
 
     // Explain infeasibility that can be seen from the data before solving.
     crate::model::diagnose::diagnose(p)?;
+    explain_grid_limits(p, &prepared.grid_rows)?;
 
     let opts = solve::SolveOptions::from(&scenario.solver);
     let (sr, solution, size, dominance) = solve::solve_with_reduction(p, &opts, &mut record)?;
@@ -339,6 +354,45 @@ pub fn run(
         report,
         problem: prepared.problem,
         solution,
+    })
+}
+
+/// When all demand must be served, explains a demand that the regional grid limits cannot hold
+/// (in total, or for one city over the sites that reach it) as an infeasible scenario.
+fn explain_grid_limits(p: &SitingProblem, rows: &[crate::grid::GridRow]) -> Result<()> {
+    if rows.is_empty() || !crate::model::diagnose::service_required(p) {
+        return Ok(());
+    }
+    let draw: Vec<crate::grid::SiteDraw> = p
+        .sites
+        .iter()
+        .map(|s| crate::grid::SiteDraw {
+            max_mw: if s.excluded { 0.0 } else { s.max_mw },
+            pue: s.pue,
+        })
+        .collect();
+    let cities: Vec<(String, f64)> = p
+        .cities
+        .iter()
+        .map(|c| (c.id.clone(), c.demand_mw))
+        .collect();
+    let reach: Vec<Vec<usize>> = p
+        .cities
+        .iter()
+        .enumerate()
+        .map(|(j, c)| {
+            (0..p.sites.len())
+                .filter(|&i| p.rtt_ms[i][j] <= c.max_rtt_ms)
+                .collect()
+        })
+        .collect();
+    let why = crate::grid::explain_rows(rows, &draw, &cities, &reach);
+    if why.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Infeasible {
+        diagnosis: why.join("; "),
+        hint: "lower the demand, raise [grid] region_demand_fraction (an assumption) or set region_count_imports / enforce_region_limits, or allow more regions (--region, latency limits)".into(),
     })
 }
 
@@ -411,6 +465,7 @@ fn assemble(
     }
 
     // Zone loads and the attribution of expansion cost to sites (by grid draw).
+    let grid_reports = grid_limit_reports(prep, sol);
     let mut zone_load = vec![0.0; p.zones.len()];
     for (k, site) in p.sites.iter().enumerate() {
         if let Some(z) = site.zone {
@@ -582,6 +637,15 @@ fn assemble(
                 ));
             }
         }
+        for g in grid_reports
+            .iter()
+            .filter(|g| g.binding && g.sites.contains(&c.id))
+        {
+            why.push(format!(
+                "binding: grid limit {} — {:.0} MW of {:.0} MW used ({})",
+                g.id, g.load_mw, g.limit_mw, g.description
+            ));
+        }
         for &j in &served_cities {
             let city = &p.cities[j];
             let n_reach = (0..p.sites.len())
@@ -714,6 +778,12 @@ fn assemble(
                 radius_km: dz.radius_km,
                 polygon: dz.polygon.clone(),
                 limit_mw: zi.limit_mw,
+                groups: ds
+                    .grid_groups
+                    .iter()
+                    .filter(|g| g.members.contains(&dz.id))
+                    .map(|g| g.id.clone())
+                    .collect(),
                 load_mw: zone_load[z],
                 expansion_mw: sol.expansion_mw.get(z).copied().unwrap_or(0.0),
                 expansion_aud: expansion_aud[z],
@@ -785,8 +855,41 @@ fn assemble(
         sites,
         cities,
         zones,
+        grid_limits: grid_reports,
         totals,
         parameters: scenario.clone(),
         timings: None,
     }
+}
+
+/// Load against limit for every shared grid limit a chosen site draws on, in row order.
+fn grid_limit_reports(prep: &Prepared, sol: &Solution) -> Vec<crate::report::GridLimitReport> {
+    let p = &prep.problem;
+    prep.grid_rows
+        .iter()
+        .filter_map(|row| {
+            let load: f64 = row
+                .terms
+                .iter()
+                .map(|&(k, coef)| coef * sol.capacity_mw.get(k).copied().unwrap_or(0.0))
+                .sum();
+            let sites: Vec<String> = row
+                .terms
+                .iter()
+                .filter(|&&(k, _)| sol.capacity_mw.get(k).copied().unwrap_or(0.0) > 1e-9)
+                .map(|&(k, _)| p.sites[k].id.clone())
+                .collect();
+            (load > 1e-9).then(|| crate::report::GridLimitReport {
+                id: row.limit.id.clone(),
+                kind: row.limit.kind.name().to_string(),
+                name: row.limit.name.clone(),
+                limit_mw: row.limit.limit_mw,
+                load_mw: load,
+                binding: load >= row.limit.limit_mw - 1e-6 * row.limit.limit_mw.max(1.0),
+                estimate: row.limit.estimate,
+                description: row.limit.description.clone(),
+                sites,
+            })
+        })
+        .collect()
 }

@@ -42,6 +42,10 @@ pub struct Report {
     pub cities: Vec<CityReport>,
     /// REZs whose network serves a chosen site, by id.
     pub zones: Vec<ZoneReport>,
+    /// Shared grid limits (AEMO group constraints, sub-regional flow paths, regional size)
+    /// that a chosen site draws on: load against limit.
+    #[serde(default)]
+    pub grid_limits: Vec<GridLimitReport>,
     /// Totals by cost component.
     pub totals: Totals,
     /// Every parameter used.
@@ -266,6 +270,29 @@ pub struct CityReport {
     pub served_by: Vec<Allocation>,
 }
 
+/// A shared grid limit (`crate::grid`) that the answer's sites draw on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GridLimitReport {
+    /// Limit id: `group:<id>` or `region:<id>`.
+    pub id: String,
+    /// `rez-group`, `subregional-flow-path` or `region`.
+    pub kind: String,
+    /// Name of the group or region.
+    pub name: String,
+    /// Limit on the summed grid draw, MW.
+    pub limit_mw: f64,
+    /// Summed grid draw (IT × PUE) of the chosen sites it covers, MW.
+    pub load_mw: f64,
+    /// True if the load is at the limit.
+    pub binding: bool,
+    /// True if the limit is sitefind's estimate rather than a published figure.
+    pub estimate: bool,
+    /// How the limit was obtained.
+    pub description: String,
+    /// Chosen sites that draw on it.
+    pub sites: Vec<String>,
+}
+
 /// A REZ used by the answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ZoneReport {
@@ -281,6 +308,10 @@ pub struct ZoneReport {
     pub polygon: Option<Vec<LonLat>>,
     /// Network limit, MW (None = not limited at REZ level).
     pub limit_mw: Option<f64>,
+    /// Shared grid limits (group constraints, flow paths) the zone is a member of, by id
+    /// (see [`Report::grid_limits`] for their loads).
+    #[serde(default)]
+    pub groups: Vec<String>,
     /// Grid draw of the chosen sites (IT MW × PUE), MW.
     pub load_mw: f64,
     /// Paid network expansion, MW.
