@@ -162,6 +162,18 @@ pub struct GridRow {
     pub terms: Vec<(usize, f64)>,
 }
 
+impl GridRow {
+    /// The siting problem's row: Σ PUE_k · c_k ≤ limit over the covered sites.
+    pub fn shared_limit(&self) -> crate::model::SharedLimit {
+        crate::model::SharedLimit {
+            id: self.limit.id.clone(),
+            description: self.limit.description.clone(),
+            terms: self.terms.clone(),
+            limit: self.limit.limit_mw,
+        }
+    }
+}
+
 /// Ties `limits` to sites: `sites[k]` = (zone id, region id, PUE) of the problem's site k.
 /// Limits that cover no site are dropped.
 pub fn rows_for_sites(

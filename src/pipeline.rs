@@ -242,7 +242,7 @@ pub fn prepare(
     let grid_rows = crate::grid::rows_for_sites(&grid_limits, &site_keys);
     let rtt_rows: Vec<Vec<f64>> = in_model.iter().map(|&i| rtt[i].clone()).collect();
     let assign = vec![vec![0.0; city_inputs.len()]; site_inputs.len()];
-    let problem = SitingProblem {
+    let mut problem = SitingProblem {
         sites: site_inputs,
         cities: city_inputs,
         zones,
@@ -257,6 +257,11 @@ pub fn prepare(
         shared_limits: Vec::new(),
         cover_sets: Vec::new(),
     };
+    // Grid limits (AEMO group constraints and flow paths, regional size): hard rows on the
+    // summed grid draw, coefficient = each site's PUE.
+    problem
+        .shared_limits
+        .extend(grid_rows.iter().map(crate::grid::GridRow::shared_limit));
     progress(
         "cost",
         t.elapsed().as_secs_f64(),

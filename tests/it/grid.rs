@@ -235,3 +235,101 @@ fn demand_above_every_regional_limit_is_explained() {
     ]);
     assert!(!stderr.contains("regional grid limits"), "{stderr}");
 }
+
+/// Runs the main job with `--format json`; returns the parsed report (exit 0 required).
+fn run_json(demand: &std::path::Path, scenario: Option<&std::path::Path>) -> serde_json::Value {
+    let mut args = vec!["--demand", demand.to_str().unwrap(), "--format", "json"];
+    if let Some(s) = scenario {
+        args.extend(["--scenario", s.to_str().unwrap()]);
+    }
+    let (code, stdout, stderr) = sitefind(&args);
+    assert_eq!(code, 0, "{stderr}");
+    serde_json::from_str(&stdout).unwrap()
+}
+
+/// Grid draw (built MW × PUE) of the chosen sites, summed per zone, from the report's sites.
+fn zone_draw(report: &serde_json::Value) -> BTreeMap<String, f64> {
+    let mut out = BTreeMap::new();
+    for s in report["sites"].as_array().unwrap() {
+        if let Some(z) = s["zone_id"].as_str() {
+            *out.entry(z.to_string()).or_insert(0.0) +=
+                s["built_mw"].as_f64().unwrap() * s["pue"].as_f64().unwrap();
+        }
+    }
+    out
+}
+
+/// 3 GW for Tokyo alone: without grid limits the cheapest plan puts it all in north
+/// Queensland (Q3 + Q10, far above the 1,200 MW CQ-NQ flow path); with them, every group and
+/// region stays within its limit (recomputed here from the sites and data/grid_groups.csv, not
+/// taken from the report), CQ-NQ binds, and the load moves to other groups and regions.
+#[test]
+fn scaled_demand_binds_a_group_limit_and_moves_load() {
+    let tmp = tempfile::tempdir().unwrap();
+    let demand = tmp.path().join("tokyo.json");
+    std::fs::write(
+        &demand,
+        r#"{"demand": [{"id": "tokyo", "name": "Tokyo", "lon": 139.75141, "lat": 35.68502,
+            "it_load_mw": 3000, "max_rtt_ms": 125, "workload": "inference"}]}"#,
+    )
+    .unwrap();
+    let ds = Dataset::embedded().unwrap();
+    let cq_nq = ds.grid_groups.iter().find(|g| g.id == "CQ-NQ").unwrap();
+    assert_eq!(cq_nq.limit_mw, 1200.0);
+
+    // Without grid limits: north Queensland takes more than the flow path carries.
+    let off = tmp.path().join("off.toml");
+    std::fs::write(
+        &off,
+        "[grid]\nenforce_group_limits = false\nenforce_region_limits = false\n",
+    )
+    .unwrap();
+    let free = run_json(&demand, Some(&off));
+    let draw = zone_draw(&free);
+    let nq: f64 = cq_nq.members.iter().filter_map(|m| draw.get(m)).sum();
+    assert!(nq > 1200.0 + 1.0, "unconstrained NQ draw {nq} MW: {draw:?}");
+    assert!(free["grid_limits"].as_array().unwrap().is_empty());
+
+    // With them (the defaults).
+    let limited = run_json(&demand, None);
+    assert!(limited["check"]["feasible"].as_bool().unwrap());
+    assert!(limited["totals"]["unserved_mw"].as_f64().unwrap() < 1e-6);
+    let draw = zone_draw(&limited);
+    for g in &ds.grid_groups {
+        let load: f64 = g.members.iter().filter_map(|m| draw.get(m)).sum();
+        assert!(
+            load <= g.limit_mw + 1e-6 * g.limit_mw.max(1.0),
+            "{}: {load} MW > {} MW",
+            g.id,
+            g.limit_mw
+        );
+    }
+    let mut region_draw: BTreeMap<String, f64> = BTreeMap::new();
+    for s in limited["sites"].as_array().unwrap() {
+        *region_draw
+            .entry(s["region_id"].as_str().unwrap().to_string())
+            .or_insert(0.0) += s["built_mw"].as_f64().unwrap() * s["pue"].as_f64().unwrap();
+    }
+    for r in &ds.region_limits {
+        let limit = 0.25 * r.mean_demand_mw + r.import_capability_mw;
+        let load = region_draw.get(&r.id).copied().unwrap_or(0.0);
+        assert!(load <= limit + 1e-6 * limit, "{}: {load} > {limit}", r.id);
+    }
+    assert!(region_draw.len() >= 2, "one region only: {region_draw:?}");
+    let nq: f64 = cq_nq.members.iter().filter_map(|m| draw.get(m)).sum();
+    assert!((nq - 1200.0).abs() < 1e-3, "CQ-NQ should bind: {nq}");
+    // The report says the same: CQ-NQ binding at 1,200 MW, loads equal to the recomputed ones.
+    let rows = limited["grid_limits"].as_array().unwrap();
+    let row = rows.iter().find(|r| r["id"] == "group:CQ-NQ").unwrap();
+    assert!(row["binding"].as_bool().unwrap());
+    assert!((row["load_mw"].as_f64().unwrap() - nq).abs() < 1e-6);
+    let groups_used = rows.iter().filter(|r| r["kind"] != "region").count();
+    assert!(groups_used >= 2, "{rows:?}");
+    // It costs more than the unconstrained plan (the limit is not free), by under 5 %.
+    let c_free = free["totals"]["cost"]["total_aud"].as_f64().unwrap();
+    let c_lim = limited["totals"]["cost"]["total_aud"].as_f64().unwrap();
+    assert!(
+        c_lim >= c_free - 1e-6 * c_free && c_lim < 1.05 * c_free,
+        "{c_free} {c_lim}"
+    );
+}
