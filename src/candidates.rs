@@ -748,6 +748,7 @@ mod tests {
                     mean_temp_c: 19.0,
                 },
             ],
+            ..Default::default()
         }
     }
 

@@ -46,6 +46,8 @@ pub struct Prepared {
     /// N−1 cover rows (`--survive-cable-cut`): for a city and a cable, the model sites (indices
     /// into `in_model`) still within the city's limit when the cable is cut.
     pub cut_covers: Vec<crate::latency::resilience::CutCover>,
+    /// Shared grid limits (`crate::grid`) tied to the problem's sites.
+    pub grid_rows: Vec<crate::grid::GridRow>,
 }
 
 /// Builds candidates, RTTs and costs, and the siting problem.
@@ -291,8 +293,19 @@ pub fn prepare(
     } else {
         Vec::new()
     };
+    // Shared grid limits: AEMO group constraints / flow paths on the zone, regional size.
+    let grid_limits = crate::grid::grid_limits(ds, &scenario.grid);
+    let site_keys: Vec<(Option<&str>, Option<&str>, f64)> = in_model
+        .iter()
+        .zip(&site_inputs)
+        .map(|(&i, s)| {
+            let c = &candidates[i];
+            (c.zone_id.as_deref(), c.region_id.as_deref(), s.pue)
+        })
+        .collect();
+    let grid_rows = crate::grid::rows_for_sites(&grid_limits, &site_keys);
     let assign = vec![vec![0.0; city_inputs.len()]; site_inputs.len()];
-    let problem = SitingProblem {
+    let mut problem = SitingProblem {
         sites: site_inputs,
         cities: city_inputs,
         zones,
@@ -324,6 +337,11 @@ pub fn prepare(
             })
             .collect(),
     };
+    // Grid limits (AEMO group constraints and flow paths, regional size): hard rows on the
+    // summed grid draw, coefficient = each site's PUE.
+    problem
+        .shared_limits
+        .extend(grid_rows.iter().map(crate::grid::GridRow::shared_limit));
     progress(
         "cost",
         t.elapsed().as_secs_f64(),
@@ -340,6 +358,7 @@ pub fn prepare(
         rtt_p50_ms,
         rtt_p95_ms,
         cut_covers,
+        grid_rows,
     })
 }
 
@@ -472,6 +491,7 @@ pub fn run(
 
     // Explain infeasibility that can be seen from the data before solving.
     crate::model::diagnose::diagnose(p)?;
+    explain_grid_limits(p, &prepared.grid_rows)?;
 
     let opts = solve::SolveOptions::from(&scenario.solver);
     let (sr, solution, size, dominance) = solve::solve_with_reduction(p, &opts, &mut record)?;
@@ -618,4 +638,43 @@ pub fn end_to_end_check(
         chk.violations.extend(violations);
     }
     Ok(())
+}
+
+/// When all demand must be served, explains a demand that the regional grid limits cannot hold
+/// (in total, or for one city over the sites that reach it) as an infeasible scenario.
+fn explain_grid_limits(p: &SitingProblem, rows: &[crate::grid::GridRow]) -> Result<()> {
+    if rows.is_empty() || !crate::model::diagnose::service_required(p) {
+        return Ok(());
+    }
+    let draw: Vec<crate::grid::SiteDraw> = p
+        .sites
+        .iter()
+        .map(|s| crate::grid::SiteDraw {
+            max_mw: if s.excluded { 0.0 } else { s.max_mw },
+            pue: s.pue,
+        })
+        .collect();
+    let cities: Vec<(String, f64)> = p
+        .cities
+        .iter()
+        .map(|c| (c.id.clone(), c.demand_mw))
+        .collect();
+    let reach: Vec<Vec<usize>> = p
+        .cities
+        .iter()
+        .enumerate()
+        .map(|(j, c)| {
+            (0..p.sites.len())
+                .filter(|&i| p.rtt_ms[i][j] <= c.max_rtt_ms)
+                .collect()
+        })
+        .collect();
+    let why = crate::grid::explain_rows(rows, &draw, &cities, &reach);
+    if why.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Infeasible {
+        diagnosis: why.join("; "),
+        hint: "lower the demand, raise [grid] region_demand_fraction (an assumption) or set region_count_imports / enforce_region_limits, or allow more regions (--region, latency limits)".into(),
+    })
 }

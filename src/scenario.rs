@@ -21,6 +21,8 @@ pub struct Scenario {
     pub model: ModelParams,
     /// The solver.
     pub solver: SolverParams,
+    /// Network limits shared by several zones and the regional check on new load.
+    pub grid: GridParams,
 }
 
 /// Which places become candidate sites (model.md §3).
@@ -285,6 +287,11 @@ pub struct CostParams {
     pub default_temp_c: f64,
     /// Backhaul fibre to the landing station, AUD per km per year. Default 2,000 (assumption).
     pub backhaul_aud_per_km_yr: f64,
+    /// Network charge (transmission use of system) on every MWh a site outside any REZ draws
+    /// from the shared network, AUD per MWh. Default 15 (assumption: the order of NEM
+    /// transmission revenue, ~A$3 bn a year in AER determinations, over ~190 TWh of NEM
+    /// operational demand; see README "Grid limits").
+    pub network_charge_aud_per_mwh: f64,
 }
 
 impl Default for CostParams {
@@ -319,6 +326,38 @@ impl Default for CostParams {
             default_price_aud_per_mwh: 90.0,
             default_temp_c: 18.0,
             backhaul_aud_per_km_yr: 2000.0,
+            network_charge_aud_per_mwh: 15.0,
+        }
+    }
+}
+
+/// Network limits beyond a zone's own REZ limit (README "Grid limits"): AEMO's group
+/// constraints and sub-regional flow paths (`grid_groups` layer) and the size of each market
+/// region (`region_limits` layer). Each becomes a hard shared limit on the grid draw
+/// (IT MW × PUE) of the sites it covers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GridParams {
+    /// Enforce the `grid_groups` limits. Default true.
+    pub enforce_group_limits: bool,
+    /// Enforce the regional check on new load. Default true.
+    pub enforce_region_limits: bool,
+    /// New data-centre grid draw a region can take, as a fraction of its mean operational
+    /// demand (the regional limit is this × mean demand + import capability). Default 0.25
+    /// (assumption: new load of a quarter of a region's average demand is a system-scale
+    /// change; beyond it AEMO's ESOO would have to plan new generation and transmission).
+    pub region_demand_fraction: f64,
+    /// Add the region's interconnector import capability to its limit. Default true.
+    pub region_count_imports: bool,
+}
+
+impl Default for GridParams {
+    fn default() -> Self {
+        GridParams {
+            enforce_group_limits: true,
+            enforce_region_limits: true,
+            region_demand_fraction: 0.25,
+            region_count_imports: true,
         }
     }
 }
@@ -492,6 +531,13 @@ impl Scenario {
         // The ranges: see the table in `crate::limits`.
         use crate::limits as lim;
         let within = |x: f64, lo: f64, hi: f64| x >= lo && x <= hi;
+        let g = &self.grid;
+        check(
+            "grid.region_demand_fraction",
+            g.region_demand_fraction,
+            within(g.region_demand_fraction, 0.0, 10.0),
+            "a fraction in [0, 10] of the region's mean operational demand (0.25 is a quarter)",
+        );
         let m = &self.model;
         check(
             "model.min_site_mw",

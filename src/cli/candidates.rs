@@ -159,6 +159,10 @@ fn record(r: &Row, cities: &[DemandNode]) -> Vec<(String, Value)> {
         ("capex_aud_per_mw_yr", num(rt.capex_aud_per_mw_yr)),
         ("grid_aud_per_mw_yr", num(rt.grid_aud_per_mw_yr)),
         ("energy_aud_per_mw_yr", num(rt.energy_aud_per_mw_yr)),
+        (
+            "network_charge_aud_per_mw_yr",
+            num(rt.network_charge_aud_per_mw_yr),
+        ),
         ("pue", num(rt.pue)),
         ("wholesale_aud_per_mwh", num(rt.wholesale_aud_per_mwh)),
         ("capacity_factor", opt(rt.capacity_factor)),
@@ -170,6 +174,7 @@ fn record(r: &Row, cities: &[DemandNode]) -> Vec<(String, Value)> {
         ("grid_connection_aud_per_yr", num(b.grid_connection_aud)),
         ("energy_aud_per_yr", num(b.energy_aud)),
         ("network_aud_per_yr", num(b.network_aud)),
+        ("network_charge_aud_per_yr", num(b.network_charge_aud)),
         ("total_aud_per_yr", num(b.total_aud)),
     ];
     let mut out: Vec<(String, Value)> = v.drain(..).map(|(k, x)| (k.to_string(), x)).collect();

@@ -54,6 +54,7 @@ pub fn assemble(s: &Solved) -> Report {
     sites.sort_by(|a, b| a.id.cmp(&b.id));
     let cities = city_reports(s, &allocs);
     let zones = zone_reports(s, &loads);
+    let grid_limits = grid_limit_reports(s.prep, s.sol);
     let totals = totals(&sites, &cities, s.chk);
     Report {
         schema_version: super::SCHEMA_VERSION.to_string(),
@@ -73,6 +74,7 @@ pub fn assemble(s: &Solved) -> Report {
         sites,
         cities,
         zones,
+        grid_limits,
         totals,
         parameters: s.scenario.clone(),
         timings: None,
@@ -244,6 +246,7 @@ fn site_report(
         rez_expansion_aud_per_yr: b.rez_expansion_aud,
         energy_aud_per_yr: b.energy_aud,
         network_aud_per_yr: b.network_aud,
+        network_charge_aud_per_yr: b.network_charge_aud,
         total_aud_per_yr: b.total_aud,
     };
     let serves: Vec<Allocation> = allocs
@@ -438,6 +441,15 @@ fn binding_limits(s: &Solved, k: usize, served_cities: &[usize]) -> Vec<String> 
             ));
         }
     }
+    for g in grid_limit_reports(prep, sol)
+        .iter()
+        .filter(|g| g.binding && g.sites.contains(&c.id))
+    {
+        why.push(format!(
+            "binding: grid limit {} — {:.0} MW of {:.0} MW used ({})",
+            g.id, g.load_mw, g.limit_mw, g.description
+        ));
+    }
     for &j in served_cities {
         let city = &p.cities[j];
         let n_reach = (0..p.sites.len())
@@ -569,6 +581,12 @@ fn zone_reports(s: &Solved, loads: &ZoneLoads) -> Vec<ZoneReport> {
                 radius_km: dz.radius_km,
                 polygon: dz.polygon.clone(),
                 limit_mw: zi.limit_mw,
+                groups: ds
+                    .grid_groups
+                    .iter()
+                    .filter(|g| g.members.contains(&dz.id))
+                    .map(|g| g.id.clone())
+                    .collect(),
                 load_mw: zone_load[z],
                 expansion_mw: sol.expansion_mw.get(z).copied().unwrap_or(0.0),
                 expansion_aud_per_yr: expansion_aud[z],
@@ -638,4 +656,36 @@ fn model_summary(s: &Solved) -> ModelSummary {
         sites_after_dominance: dominance.map_or(p.sites.len(), |d| d.0),
         dominance_open_sites_bound: dominance.map(|d| d.1),
     }
+}
+
+/// Load against limit for every shared grid limit a chosen site draws on, in row order.
+fn grid_limit_reports(prep: &Prepared, sol: &Solution) -> Vec<super::GridLimitReport> {
+    let p = &prep.problem;
+    prep.grid_rows
+        .iter()
+        .filter_map(|row| {
+            let load: f64 = row
+                .terms
+                .iter()
+                .map(|&(k, coef)| coef * sol.capacity_mw.get(k).copied().unwrap_or(0.0))
+                .sum();
+            let sites: Vec<String> = row
+                .terms
+                .iter()
+                .filter(|&&(k, _)| sol.capacity_mw.get(k).copied().unwrap_or(0.0) > 1e-9)
+                .map(|&(k, _)| p.sites[k].id.clone())
+                .collect();
+            (load > 1e-9).then(|| super::GridLimitReport {
+                id: row.limit.id.clone(),
+                kind: row.limit.kind.name().to_string(),
+                name: row.limit.name.clone(),
+                limit_mw: row.limit.limit_mw,
+                load_mw: load,
+                binding: load >= row.limit.limit_mw - 1e-6 * row.limit.limit_mw.max(1.0),
+                estimate: row.limit.estimate,
+                description: row.limit.description.clone(),
+                sites,
+            })
+        })
+        .collect()
 }

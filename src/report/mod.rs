@@ -50,6 +50,10 @@ pub struct Report {
     pub cities: Vec<CityReport>,
     /// REZs whose network serves a chosen site, by id.
     pub zones: Vec<ZoneReport>,
+    /// Shared grid limits (AEMO group constraints, sub-regional flow paths, regional size)
+    /// that a chosen site draws on: load against limit.
+    #[serde(default)]
+    pub grid_limits: Vec<GridLimitReport>,
     /// Totals by cost component.
     pub totals: Totals,
     /// Every parameter used.
@@ -128,6 +132,9 @@ pub struct CostComponents {
     pub energy_aud_per_yr: f64,
     /// Backhaul to the landing station.
     pub network_aud_per_yr: f64,
+    /// Network charge (transmission use of system) of sites outside any REZ, AUD/yr.
+    #[serde(default)]
+    pub network_charge_aud_per_yr: f64,
     /// Sum of the above.
     pub total_aud_per_yr: f64,
 }
@@ -141,11 +148,12 @@ impl CostComponents {
         self.rez_expansion_aud_per_yr += o.rez_expansion_aud_per_yr;
         self.energy_aud_per_yr += o.energy_aud_per_yr;
         self.network_aud_per_yr += o.network_aud_per_yr;
+        self.network_charge_aud_per_yr += o.network_charge_aud_per_yr;
         self.total_aud_per_yr += o.total_aud_per_yr;
     }
 
     /// The components as (name, AUD) pairs in report order (without the total).
-    pub fn parts(&self) -> [(&'static str, f64); 6] {
+    pub fn parts(&self) -> [(&'static str, f64); 7] {
         [
             ("capex", self.capex_aud_per_yr),
             ("site fixed", self.site_fixed_aud_per_yr),
@@ -153,6 +161,7 @@ impl CostComponents {
             ("REZ expansion", self.rez_expansion_aud_per_yr),
             ("energy", self.energy_aud_per_yr),
             ("network", self.network_aud_per_yr),
+            ("network charge", self.network_charge_aud_per_yr),
         ]
     }
 }
@@ -297,6 +306,29 @@ pub struct CityReport {
     pub served_by: Vec<Allocation>,
 }
 
+/// A shared grid limit (`crate::grid`) that the answer's sites draw on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GridLimitReport {
+    /// Limit id: `group:<id>` or `region:<id>`.
+    pub id: String,
+    /// `rez-group`, `subregional-flow-path` or `region`.
+    pub kind: String,
+    /// Name of the group or region.
+    pub name: String,
+    /// Limit on the summed grid draw, MW.
+    pub limit_mw: f64,
+    /// Summed grid draw (IT × PUE) of the chosen sites it covers, MW.
+    pub load_mw: f64,
+    /// True if the load is at the limit.
+    pub binding: bool,
+    /// True if the limit is sitefind's estimate rather than a published figure.
+    pub estimate: bool,
+    /// How the limit was obtained.
+    pub description: String,
+    /// Chosen sites that draw on it.
+    pub sites: Vec<String>,
+}
+
 /// A REZ used by the answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ZoneReport {
@@ -312,6 +344,10 @@ pub struct ZoneReport {
     pub polygon: Option<Vec<LonLat>>,
     /// Network limit, MW (None = not limited at REZ level).
     pub limit_mw: Option<f64>,
+    /// Shared grid limits (group constraints, flow paths) the zone is a member of, by id
+    /// (see [`Report::grid_limits`] for their loads).
+    #[serde(default)]
+    pub groups: Vec<String>,
     /// Grid draw of the chosen sites (IT MW × PUE), MW.
     pub load_mw: f64,
     /// Paid network expansion, MW.

@@ -186,6 +186,11 @@ pub fn render(r: &Report) -> String {
                 .limit_mw
                 .map(|l| format!("{l:.0} MW"))
                 .unwrap_or_else(|| "not limited at REZ level".into());
+            let limit = if z.groups.is_empty() {
+                limit
+            } else {
+                format!("{limit}; in {}", z.groups.join(", "))
+            };
             let _ = writeln!(
                 s,
                 "{:<5} {:<32} load {:>6.0} MW (IT × PUE) · limit {} · expansion {:.0} MW ({}/yr){}",
@@ -196,6 +201,49 @@ pub fn render(r: &Report) -> String {
                 z.expansion_mw,
                 aud(z.expansion_aud_per_yr),
                 if z.binding { " · BINDING" } else { "" }
+            );
+        }
+        let _ = writeln!(s);
+    }
+
+    // Shared grid limits.
+    if !r.grid_limits.is_empty() {
+        let _ = writeln!(
+            s,
+            "GRID LIMITS USED (AEMO group constraints, sub-regional flow paths, regional size)"
+        );
+        for g in &r.grid_limits {
+            let state = if g.load_mw > g.limit_mw + 1e-6 * g.limit_mw.max(1.0) {
+                " · EXCEEDED"
+            } else if g.binding {
+                " · BINDING"
+            } else {
+                ""
+            };
+            let _ = writeln!(
+                s,
+                "{:<16} {:<22} {:<40} load {:>6.0} MW of {:>6.0} MW{}{}",
+                g.id,
+                g.kind,
+                truncate(&g.name, 40),
+                g.load_mw,
+                g.limit_mw,
+                if g.estimate { " (estimate)" } else { "" },
+                state
+            );
+        }
+        let binding: Vec<&str> = r
+            .grid_limits
+            .iter()
+            .filter(|g| g.binding)
+            .map(|g| g.id.as_str())
+            .collect();
+        if r.totals.unserved_mw > 1e-6 && !binding.is_empty() {
+            let _ = writeln!(
+                s,
+                "  {:.0} MW of demand is UNSERVED while these grid limits bind: {} (each limit's source: --format json, grid_limits[].description)",
+                r.totals.unserved_mw,
+                binding.join(", ")
             );
         }
         let _ = writeln!(s);

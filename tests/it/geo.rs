@@ -348,6 +348,7 @@ fn dataset() -> Dataset {
                 mean_temp_c: 19.0,
             },
         ],
+        ..Default::default()
     };
     ds.substations.sort_by(|a, b| a.id.cmp(&b.id));
     ds.datacentres.sort_by(|a, b| a.id.cmp(&b.id));
