@@ -439,6 +439,7 @@ impl CostComponents {
         rd(&mut self.rez_expansion_aud_per_yr, AUD);
         rd(&mut self.energy_aud_per_yr, AUD);
         rd(&mut self.network_aud_per_yr, AUD);
+        rd(&mut self.network_charge_aud_per_yr, AUD);
         rd(&mut self.total_aud_per_yr, AUD);
     }
 }
@@ -447,6 +448,7 @@ impl Allocation {
     fn round(&mut self) {
         rd(&mut self.mw, precision::MW);
         rd(&mut self.rtt_ms, precision::MS);
+        rd(&mut self.rtt_p95_ms, precision::MS);
         self.route.iter_mut().for_each(rd_pos);
     }
 }
@@ -486,6 +488,8 @@ impl Report {
             rd_opt(&mut c.weighted_rtt_ms, MS);
             rd_opt(&mut c.worst_rtt_ms, MS);
             rd_opt(&mut c.best_available_rtt_ms, MS);
+            rd_opt(&mut c.worst_rtt_p95_ms, MS);
+            rd_opt(&mut c.best_available_rtt_p95_ms, MS);
             c.served_by.iter_mut().for_each(Allocation::round);
         }
         for z in &mut self.zones {
@@ -498,6 +502,10 @@ impl Report {
             rd(&mut z.load_mw, MW);
             rd(&mut z.expansion_mw, MW);
             rd(&mut z.expansion_aud_per_yr, AUD);
+        }
+        for g in &mut self.grid_limits {
+            rd(&mut g.limit_mw, MW);
+            rd(&mut g.load_mw, MW);
         }
         let t = &mut self.totals;
         t.cost.round();
@@ -524,7 +532,10 @@ mod rounding_tests {
             city_id: "c".into(),
             mw: 714.999_999_999_999_9,
             rtt_ms: 112.345_678,
+            rtt_p95_ms: 130.004_9,
             landings: vec![],
+            pops: vec![],
+            jurisdictions: vec![],
             cables: vec![],
             route: vec![LonLat::new(150.123_456_789, -33.0)],
         };
