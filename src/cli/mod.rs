@@ -10,6 +10,7 @@ mod calibrate;
 mod candidates;
 mod cflp;
 mod latency;
+mod progress;
 mod solve;
 mod validate;
 

@@ -117,8 +117,14 @@ pub fn run(args: &SolveArgs, out: &mut dyn Write) -> Result<()> {
             demand.nodes.iter().map(|n| n.it_load_mw).sum::<f64>()
         );
     }
+    let mut printer = super::progress::ProgressPrinter::new();
     let mut progress = |stage: &str, secs: f64, note: &str| {
         if !quiet {
+            if stage == "progress" {
+                printer.line(note);
+                return;
+            }
+            printer.finish_line();
             if secs.is_nan() {
                 eprintln!("  {stage:<14}      …    {note}");
             } else {
