@@ -193,7 +193,7 @@ fn diagnose_service(p: &SitingProblem, found: &mut Vec<(String, String)>) {
             .iter()
             .map(|&i| coef[i])
             .fold(f64::INFINITY, f64::min);
-        if serving.is_empty() || !(min_coef > 0.0) {
+        if serving.is_empty() || min_coef <= 0.0 || min_coef.is_nan() {
             continue;
         }
         let most_mw = l.limit / min_coef;
