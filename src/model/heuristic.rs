@@ -121,7 +121,7 @@ pub fn fixed_set_lp(p: &SitingProblem, open: &[bool]) -> Option<FixedSetLp> {
         cap[i] = Some((w, scale));
         lp.objective.push((w, s.var_cost_aud_per_mw * scale));
         let mut terms = Vec::new();
-        for j in 0..n_cities {
+        for (j, city_row) in city_terms.iter_mut().enumerate() {
             if !pair_allowed(p, i, j) {
                 continue;
             }
@@ -129,7 +129,7 @@ pub fn fixed_set_lp(p: &SitingProblem, open: &[bool]) -> Option<FixedSetLp> {
             flows.push((i, j, x));
             lp.objective.push((x, p.assign_cost_aud_per_mw[i][j]));
             terms.push((x, 1.0));
-            city_terms[j].push((x, 1.0));
+            city_row.push((x, 1.0));
         }
         if !terms.is_empty() {
             terms.push((w, -scale));
@@ -356,7 +356,7 @@ impl<'a> Heuristic<'a> {
             cands.sort_by(|&a, &b| h[a].total_cmp(&h[b]).then(a.cmp(&b)));
         };
         for c in &p.cover_sets {
-            let mut n = c.sites.iter().filter(|&&i| open[i]).count();
+            let n = c.sites.iter().filter(|&&i| open[i]).count();
             let mut cands: Vec<usize> = c
                 .sites
                 .iter()
@@ -364,12 +364,11 @@ impl<'a> Heuristic<'a> {
                 .filter(|&i| !open[i] && fix[i] == Fix::Free)
                 .collect();
             order(&mut cands);
-            for i in cands {
-                if n >= c.min_open as usize {
-                    break;
-                }
+            for i in cands
+                .into_iter()
+                .take((c.min_open as usize).saturating_sub(n))
+            {
                 open[i] = true;
-                n += 1;
             }
         }
         // Reachable capacity per city.

@@ -492,7 +492,15 @@ impl<'a> Relaxation<'a> {
         let mut cur = best.clone();
         let mut theta = params.theta;
         let mut since = 0usize;
+        let mut mark = best.value;
         for it in 0..params.max_iter {
+            // Stalled: less than 1e-7 (relative) gained in the last STALL iterations.
+            if it > 0 && it % STALL == 0 {
+                if best.value - mark < 1e-7 * best.value.abs().max(1.0) {
+                    break;
+                }
+                mark = best.value;
+            }
             if let Some(u) = on_iter(it, &cur) {
                 ub = ub.min(u);
             }
@@ -545,6 +553,10 @@ impl<'a> Relaxation<'a> {
         (best, best_m)
     }
 }
+
+/// [`Relaxation::optimise`] stops when the bound gained less than 1e-7 (relative) over this
+/// many iterations.
+const STALL: usize = 300;
 
 /// Relative safety margin of [`reduced_cost_fixing`] against rounding in the bound.
 pub const FIXING_MARGIN: f64 = 1e-9;
