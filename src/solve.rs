@@ -400,6 +400,9 @@ pub fn solve_with_sink(
 /// ([`crate::model::branch`]) is used instead of the backend.
 const BRANCH_ABOVE_VARIABLES: usize = 4000;
 
+/// The subgradient stops when reduced-cost fixing leaves at most this many free sites.
+const STOP_FREE: usize = 12;
+
 fn staged(
     p: &SitingProblem,
     opts: &SolveOptions,
@@ -441,7 +444,11 @@ fn staged(
     let t = Instant::now();
     let fix1 = rel1.base_fixing();
     let mut heur1 = Heuristic::new(&q1, opts);
-    let params = SubgradientParams::default();
+    // Stop once reduced-cost fixing leaves few enough sites for the exact stage.
+    let params = SubgradientParams {
+        stop_free: STOP_FREE,
+        ..SubgradientParams::default()
+    };
     let mut best_bound1 = f64::NEG_INFINITY;
     let mut err: Option<Error> = None;
     let (ev1, mult1) = {

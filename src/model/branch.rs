@@ -58,6 +58,7 @@ pub fn branch_and_bound(
         patience: 20,
         min_theta: 1e-4,
         gap,
+        stop_free: 0,
     };
     let ub = |h: &Heuristic<'_>| h.ub().min(ub_extra);
     let threshold = |u: f64| u - gap * u.abs().max(1.0);

@@ -103,7 +103,12 @@ pub struct Relaxation<'a> {
     with_unserved: bool,
     /// Valid lower bound on the number of open sites (see [`Relaxation::min_open`]).
     min_open: usize,
+    /// Number of allowed (site, city) pairs.
+    n_pairs: usize,
 }
+
+/// From this many allowed pairs on, site knapsacks are solved in parallel.
+const PARALLEL_PAIRS: usize = 50_000;
 
 /// Settings of [`Relaxation::optimise`].
 #[derive(Debug, Clone, PartialEq)]
@@ -118,6 +123,9 @@ pub struct SubgradientParams {
     pub min_theta: f64,
     /// Stop when `(ub − bound) / |ub|` falls below this.
     pub gap: f64,
+    /// Stop when reduced-cost fixing at the incumbent leaves at most this many free sites
+    /// (checked every 50 iterations; 0: only when none is left).
+    pub stop_free: usize,
 }
 
 impl Default for SubgradientParams {
@@ -128,6 +136,7 @@ impl Default for SubgradientParams {
             patience: 100,
             min_theta: 1e-6,
             gap: 1e-9,
+            stop_free: 0,
         }
     }
 }
@@ -184,11 +193,13 @@ impl<'a> Relaxation<'a> {
             }
         }
         let with_unserved = unserved_allowed(p);
+        let n_pairs = sites.iter().map(|s| s.pairs.len()).sum();
         let mut rel = Relaxation {
             p,
             sites,
             with_unserved,
             min_open: 0,
+            n_pairs,
         };
         rel.min_open = rel.count_needed();
         Some(rel)
@@ -356,16 +367,19 @@ impl<'a> Relaxation<'a> {
     pub fn evaluate(&self, m: &Multipliers, fix: &[Fix]) -> Evaluation {
         let p = self.p;
         let n_sites = p.sites.len();
-        let h: Vec<f64> = (0..n_sites)
-            .into_par_iter()
-            .map(|i| {
-                if fix[i] == Fix::Closed {
-                    f64::INFINITY
-                } else {
-                    self.site_value(i, m, false).0
-                }
-            })
-            .collect();
+        let one = |i: usize| {
+            if fix[i] == Fix::Closed {
+                f64::INFINITY
+            } else {
+                self.site_value(i, m, false).0
+            }
+        };
+        // Threads only pay off on large problems.
+        let h: Vec<f64> = if self.n_pairs >= PARALLEL_PAIRS {
+            (0..n_sites).into_par_iter().map(one).collect()
+        } else {
+            (0..n_sites).map(one).collect()
+        };
         // Constant part.
         let mut value = 0.0;
         for (j, c) in p.cities.iter().enumerate() {
@@ -494,6 +508,15 @@ impl<'a> Relaxation<'a> {
         let mut since = 0usize;
         let mut mark = best.value;
         for it in 0..params.max_iter {
+            if it > 0 && it % 50 == 0 && ub.is_finite() {
+                let left = reduced_cost_fixing(self, &best, fix, ub)
+                    .iter()
+                    .filter(|f| **f == Fix::Free)
+                    .count();
+                if left <= params.stop_free {
+                    break;
+                }
+            }
             // Stalled: less than 1e-7 (relative) gained in the last STALL iterations.
             if it > 0 && it % STALL == 0 {
                 if best.value - mark < 1e-7 * best.value.abs().max(1.0) {
