@@ -713,6 +713,7 @@ mod tests {
                     mean_temp_c: 19.0,
                 },
             ],
+            traces: Vec::new(),
         }
     }
 

@@ -15,6 +15,7 @@ pub mod demand;
 pub mod manifest;
 pub mod own;
 pub mod public;
+pub mod traces;
 pub mod validate;
 
 pub use demand::Demand;
@@ -272,6 +273,10 @@ pub struct Dataset {
     pub datacentres: Vec<ExistingDataCentre>,
     /// Region price and climate profiles.
     pub regions: Vec<RegionProfile>,
+    /// AEMO half-hourly solar and wind traces (may be empty), sorted by zone, technology and
+    /// reference year. Not serialised with the dataset (they are large; the manifest names them).
+    #[serde(skip)]
+    pub traces: Vec<traces::Trace>,
 }
 
 impl Dataset {
@@ -286,6 +291,7 @@ impl Dataset {
             ("cables", self.cables.len()),
             ("datacentres", self.datacentres.len()),
             ("regions", self.regions.len()),
+            ("traces", self.traces.len()),
         ]
     }
 
