@@ -256,14 +256,21 @@ pub fn parse_trace(label: &str, file_name: &str, text: &str, scale: f64) -> Resu
                         &mut is,
                         at(1, "Day"),
                         format!("the day after {}-{:02}-{:02}", pd.0, pd.1, pd.2),
-                        format!(
-                            "{}-{:02}-{:02} ({} day{} missing or out of order)",
-                            date.0,
-                            date.1,
-                            date.2,
-                            (n - p - 1).abs(),
-                            if (n - p - 1).abs() == 1 { "" } else { "s" }
-                        ),
+                        if n > p {
+                            format!(
+                                "{}-{:02}-{:02} ({} day{} missing)",
+                                date.0,
+                                date.1,
+                                date.2,
+                                n - p - 1,
+                                if n - p - 1 == 1 { "" } else { "s" }
+                            )
+                        } else {
+                            format!(
+                                "{}-{:02}-{:02} (out of order)",
+                                date.0, date.1, date.2
+                            )
+                        },
                         "a trace needs every day, in order",
                     );
                 }
@@ -485,7 +492,8 @@ mod tests {
         assert!(e.contains("t.csv: line 6: expected 51 fields"), "{e}");
         let text = file(3, |_, _| "0.1".into()).replace("2025,7,2,", "2025,7,9,");
         let e = parse_trace("t.csv", NAME, &text, 1.0).unwrap_err().to_string();
-        assert!(e.contains("6 days missing"), "{e}");
+        assert!(e.contains("7 days missing"), "{e}");
+        assert!(e.contains("out of order"), "{e}");
     }
 
     #[test]
