@@ -30,5 +30,6 @@ pub mod report;
 pub mod scenario;
 pub mod solve;
 pub mod spatial;
+pub mod supply;
 
 pub use error::{Error, Result};

@@ -241,10 +241,7 @@ pub fn parse_trace(label: &str, file_name: &str, text: &str, scale: f64) -> Resu
                     push(
                         &mut is,
                         at(1, "Day"),
-                        format!(
-                            "the day after {}-{:02}-{:02}",
-                            pd.0, pd.1, pd.2
-                        ),
+                        format!("the day after {}-{:02}-{:02}", pd.0, pd.1, pd.2),
                         format!(
                             "{}-{:02}-{:02} again (a duplicate day)",
                             date.0, date.1, date.2
@@ -266,10 +263,7 @@ pub fn parse_trace(label: &str, file_name: &str, text: &str, scale: f64) -> Resu
                                 if n - p - 1 == 1 { "" } else { "s" }
                             )
                         } else {
-                            format!(
-                                "{}-{:02}-{:02} (out of order)",
-                                date.0, date.1, date.2
-                            )
+                            format!("{}-{:02}-{:02} (out of order)", date.0, date.1, date.2)
                         },
                         "a trace needs every day, in order",
                     );
@@ -371,10 +365,7 @@ pub fn load_traces(
                     hint: "point `path` at AEMO's trace folder or at one trace file".into(),
                 }]));
             }
-            names
-                .into_iter()
-                .map(|n| (spec.path.join(&n), n))
-                .collect()
+            names.into_iter().map(|n| (spec.path.join(&n), n)).collect()
         }
         None => {
             let name = spec
@@ -452,8 +443,13 @@ mod tests {
 
     #[test]
     fn reads_a_good_file_and_its_name() {
-        let t = parse_trace("t.csv", NAME, &file(3, |_, p| format!("{}", p as f64 / 47.0)), 1.0)
-            .unwrap();
+        let t = parse_trace(
+            "t.csv",
+            NAME,
+            &file(3, |_, p| format!("{}", p as f64 / 47.0)),
+            1.0,
+        )
+        .unwrap();
         assert_eq!(t.zone_id, "Q1");
         assert_eq!(t.zone_name, "Far North QLD");
         assert_eq!(t.technology, "SAT");
@@ -472,7 +468,9 @@ mod tests {
             (1, 47) => "-0.1".into(),
             _ => "0.2".into(),
         });
-        let e = parse_trace("t.csv", NAME, &text, 1.0).unwrap_err().to_string();
+        let e = parse_trace("t.csv", NAME, &text, 1.0)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("t.csv: line 2, column 14: field `11`"), "{e}");
         assert!(e.contains("found `1.5`"), "{e}");
         assert!(e.contains("t.csv: line 3, column 51: field `48`"), "{e}");
@@ -485,13 +483,17 @@ mod tests {
         // Day 3 repeated as day 2's date, and a ragged last row.
         text = text.replace("2025,7,3,", "2025,7,2,");
         text.push_str("2025,7,5,0.1,0.2\n");
-        let e = parse_trace("t.csv", NAME, &text, 1.0).unwrap_err().to_string();
+        let e = parse_trace("t.csv", NAME, &text, 1.0)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("line 4, column 1: field `Day`"), "{e}");
         assert!(e.contains("duplicate day"), "{e}");
         assert!(e.contains("line 5, column 1: field `Day`"), "{e}");
         assert!(e.contains("t.csv: line 6: expected 51 fields"), "{e}");
         let text = file(3, |_, _| "0.1".into()).replace("2025,7,2,", "2025,7,9,");
-        let e = parse_trace("t.csv", NAME, &text, 1.0).unwrap_err().to_string();
+        let e = parse_trace("t.csv", NAME, &text, 1.0)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("7 days missing"), "{e}");
         assert!(e.contains("out of order"), "{e}");
     }
@@ -499,8 +501,13 @@ mod tests {
     #[test]
     fn header_with_47_periods() {
         let text = file(1, |_, _| "0.1".into()).replacen(",48\n", "\n", 1);
-        let e = parse_trace("t.csv", NAME, &text, 1.0).unwrap_err().to_string();
-        assert!(e.contains("t.csv: line 1 (header): expected 51 columns"), "{e}");
+        let e = parse_trace("t.csv", NAME, &text, 1.0)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("t.csv: line 1 (header): expected 51 columns"),
+            "{e}"
+        );
         assert!(e.contains("found 50 columns (47 periods)"), "{e}");
     }
 

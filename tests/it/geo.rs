@@ -347,6 +347,7 @@ fn dataset() -> Dataset {
                 mean_temp_c: 19.0,
             },
         ],
+        traces: Vec::new(),
     };
     ds.substations.sort_by(|a, b| a.id.cmp(&b.id));
     ds.datacentres.sort_by(|a, b| a.id.cmp(&b.id));
