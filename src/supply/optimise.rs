@@ -205,6 +205,32 @@ fn nelder_mead(
     (x, best.1)
 }
 
+/// Sets design variables below 1e-3 (MW or MWh per MW of load) to zero, one at a time, where
+/// that keeps the constraint and does not raise the cost: the search ends near, not at, a
+/// bound.
+fn polish(
+    ev: &mut Eval<'_>,
+    cost: &dyn Fn(&[f64; 4], &Energy) -> f64,
+    g_max: f64,
+    tol_g: f64,
+    mut x: [f64; 4],
+    mut e: Energy,
+) -> ([f64; 4], Energy, f64) {
+    let mut c = cost(&x, &e);
+    for i in 0..4 {
+        if x[i] > 0.0 && x[i] < 1e-3 {
+            let mut y = x;
+            y[i] = 0.0;
+            let ey = ev.energy(y);
+            let cy = cost(&y, &ey);
+            if ey.grid_mwh <= g_max + tol_g && cy <= c + 1e-9 * c.abs().max(1.0) {
+                (x, e, c) = (y, ey, cy);
+            }
+        }
+    }
+    (x, e, c)
+}
+
 /// Solves one supply problem.
 pub fn optimise(p: &Problem<'_>) -> Solution {
     let n = p.solar.or(p.wind).map_or(0, <[f64]>::len);
@@ -273,10 +299,11 @@ pub fn optimise(p: &Problem<'_>) -> Solution {
     // μ = c k: the unconstrained least cost. If it meets the target, done.
     let (xc, fc, ec) = inner(&mut ev, c, x0, 4000, 1.0);
     if ec.grid_mwh <= g_max + tol_g {
+        let (xc, ec, cc) = polish(&mut ev, &cost, g_max, tol_g, xc, ec);
         return Solution {
             design: Design::from_array(xc),
             energy: ec,
-            annual_cost_aud: cost(&xc, &ec),
+            annual_cost_aud: cc,
             lower_bound_aud: fc,
             evaluations: ev.count,
             feasible: true,
@@ -364,11 +391,12 @@ pub fn optimise(p: &Problem<'_>) -> Solution {
             }
         }
     }
+    let (bx, be, bc) = polish(&mut ev, &cost, g_max, tol_g, best.1, best.2);
     Solution {
-        design: Design::from_array(best.1),
-        energy: best.2,
-        annual_cost_aud: best.0,
-        lower_bound_aud: lb.min(best.0),
+        design: Design::from_array(bx),
+        energy: be,
+        annual_cost_aud: bc,
+        lower_bound_aud: lb.min(bc),
         evaluations: ev.count,
         feasible: true,
     }
