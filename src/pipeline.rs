@@ -6,7 +6,7 @@
 
 use crate::candidates::{self, Candidate};
 use crate::check;
-use crate::cost::{CostModel, SiteCostRates};
+use crate::cost::{CostModel, SiteCostRates, SiteSupply};
 use crate::data::{Dataset, Demand, LonLat, RenewableZone};
 use crate::error::{Error, Result};
 use crate::latency::LatencyModel;
@@ -39,6 +39,84 @@ pub struct Prepared {
     pub zone_map: Vec<usize>,
     /// Best RTT available to each city from any candidate, ms.
     pub best_rtt_ms: Vec<Option<f64>>,
+    /// The 24/7 CFE portfolios of the zones the model's sites draw on, by zone id.
+    pub portfolios: BTreeMap<String, crate::supply::Portfolio>,
+}
+
+/// Network charge a site outside any REZ pays on top of its region's cheapest portfolio,
+/// AUD per MWh (model.md §5a). Not modelled on this branch (0): the grid-limits work sets it
+/// from a cited network tariff; this is the single place it enters the energy price.
+pub fn non_rez_network_charge_aud_per_mwh(_scenario: &Scenario, _c: &Candidate) -> f64 {
+    0.0
+}
+
+/// The zones whose portfolios the model's sites may draw on: each site's own REZ, and for a
+/// site outside any REZ every zone of its NEM region.
+pub fn supply_zone_ids(
+    ds: &Dataset,
+    candidates: &[Candidate],
+    sites: &[usize],
+) -> std::collections::BTreeSet<String> {
+    let mut ids = std::collections::BTreeSet::new();
+    for &i in sites {
+        let c = &candidates[i];
+        match (&c.zone_id, &c.region_id) {
+            (Some(z), _) => {
+                ids.insert(z.clone());
+            }
+            (None, Some(r)) => {
+                ids.extend(
+                    ds.zones
+                        .iter()
+                        .filter(|z| &z.region == r)
+                        .map(|z| z.id.clone()),
+                );
+            }
+            (None, None) => {}
+        }
+    }
+    ids
+}
+
+/// A site's 24/7 supply (model.md §5a): its REZ's portfolio; outside any REZ, the cheapest
+/// feasible portfolio of its NEM region plus [`non_rez_network_charge_aud_per_mwh`]; with no
+/// portfolio available, all grid at the wholesale price (CFE 0).
+pub fn site_supply(
+    scenario: &Scenario,
+    c: &Candidate,
+    portfolios: &BTreeMap<String, crate::supply::Portfolio>,
+    ds: &Dataset,
+) -> SiteSupply {
+    let wholesale = if c.region_known {
+        c.price_aud_per_mwh
+    } else {
+        scenario.cost.default_price_aud_per_mwh
+    };
+    if let Some(p) = c.zone_id.as_ref().and_then(|z| portfolios.get(z)) {
+        if p.feasible {
+            return SiteSupply::from_portfolio(p, "zone", 0.0);
+        }
+    }
+    let region = c.region_id.as_deref().unwrap_or("");
+    let cheapest = ds
+        .zones
+        .iter()
+        .filter(|z| z.region == region)
+        .filter_map(|z| portfolios.get(&z.id))
+        .filter(|p| p.feasible)
+        .min_by(|a, b| {
+            a.cost_aud_per_mwh
+                .total_cmp(&b.cost_aud_per_mwh)
+                .then_with(|| a.zone_id.cmp(&b.zone_id))
+        });
+    match cheapest {
+        Some(p) => SiteSupply::from_portfolio(
+            p,
+            "region-cheapest",
+            non_rez_network_charge_aud_per_mwh(scenario, c),
+        ),
+        None => SiteSupply::grid_only(wholesale),
+    }
 }
 
 /// Builds candidates, RTTs and costs, and the siting problem.
@@ -132,9 +210,24 @@ pub fn prepare(
             .and_then(|id| zone_index.get(id))
             .map(|&k| &ds.zones[k])
     };
+    let t_supply = Instant::now();
+    let wanted = supply_zone_ids(ds, &candidates, &in_model);
+    let portfolios = crate::supply::solve_zones(ds, scenario, &wanted)?;
+    progress(
+        "supply",
+        t_supply.elapsed().as_secs_f64(),
+        &format!(
+            "{} zones' 24/7 portfolios at CFE target {}",
+            portfolios.len(),
+            scenario.supply.cfe_target
+        ),
+    );
     let rates: Vec<SiteCostRates> = in_model
         .iter()
-        .map(|&i| cost.site_rates(&candidates[i], zone_of(&candidates[i])))
+        .map(|&i| {
+            let c = &candidates[i];
+            cost.site_rates_supplied(c, zone_of(c), site_supply(scenario, c, &portfolios, ds))
+        })
         .collect();
 
     // Zones used by model sites, in dataset order.
@@ -254,6 +347,7 @@ pub fn prepare(
         problem,
         zone_map,
         best_rtt_ms,
+        portfolios,
     })
 }
 
@@ -508,11 +602,16 @@ fn assemble(
         let mut drivers: Vec<(f64, String)> = Vec::new();
         let mwh_per_yr = scenario.cost.utilisation * r.pue * 8760.0 * built;
         if r.energy_price_aud_per_mwh < med_energy {
-            let zone = match (&c.zone_id, r.capacity_factor) {
-                (Some(z), Some(cf)) => format!(
-                    ", {:.0} % renewable PPA from REZ {z} at capacity factor {:.2}",
-                    100.0 * scenario.cost.renewable_share,
-                    cf
+            let zone = match &r.supply {
+                Some(sp) if sp.zone_id.is_some() => format!(
+                    ", 24/7 supply from REZ {} at CFE {:.2}{}",
+                    sp.zone_id.as_deref().unwrap_or("-"),
+                    sp.cfe,
+                    if sp.basis == "region-cheapest" {
+                        " (the region's cheapest portfolio)"
+                    } else {
+                        ""
+                    }
                 ),
                 _ => String::new(),
             };
@@ -650,6 +749,25 @@ fn assemble(
             max_mw: site.max_mw,
             serves,
             why,
+            supply: r.supply.as_ref().map(|sp| {
+                let load_mw = scenario.cost.utilisation * r.pue * built;
+                crate::report::SiteSupplyReport {
+                    per_mw_load: sp.clone(),
+                    load_mw,
+                    solar_mw: sp.solar_mw_per_mw_load * load_mw,
+                    wind_mw: sp.wind_mw_per_mw_load * load_mw,
+                    battery_mw: sp.battery_mw_per_mw_load * load_mw,
+                    battery_mwh: sp.battery_mwh_per_mw_load * load_mw,
+                    trace_source: sp
+                        .zone_id
+                        .as_ref()
+                        .and_then(|z| prep.portfolios.get(z))
+                        .map_or_else(
+                            || "none (all grid)".to_string(),
+                            crate::supply::Portfolio::source_summary,
+                        ),
+                }
+            }),
         });
     }
     sites.sort_by(|a, b| a.id.cmp(&b.id));
@@ -722,6 +840,16 @@ fn assemble(
         })
         .collect();
 
+    let supply_zones: Vec<crate::supply::Portfolio> = {
+        let used: std::collections::BTreeSet<&str> = sites
+            .iter()
+            .filter_map(|s| s.supply.as_ref())
+            .filter_map(|s| s.per_mw_load.zone_id.as_deref())
+            .collect();
+        used.iter()
+            .filter_map(|z| prep.portfolios.get(*z).cloned())
+            .collect()
+    };
     let mut total = CostComponents::default();
     for s in &sites {
         total.add(&s.cost);
@@ -785,6 +913,7 @@ fn assemble(
         cities,
         zones,
         totals,
+        supply_zones,
         parameters: scenario.clone(),
         timings: None,
     }

@@ -312,6 +312,8 @@ pub struct CostParams {
     /// Reference temperature for PUE, °C. Default 15.
     pub pue_reference_temp_c: f64,
     /// Share of energy bought as a renewable PPA from the site's REZ, fraction. Default 0.7.
+    /// Superseded in the main job by the 24/7 CFE portfolio (model.md §5a, [`SupplyParams`]);
+    /// used only by the legacy annual-energy price `sitefind candidates` shows.
     pub renewable_share: f64,
     /// Capital cost of renewable generation used with `default_capacity_factor` when a REZ has
     /// no capacity factor (technology unknown), AUD per MW. Default 1.9e6 (assumption, a

@@ -123,9 +123,14 @@ pub struct SolveArgs {
     /// Open at most N sites.
     #[arg(long, value_name = "N")]
     pub max_sites: Option<usize>,
-    /// Share of energy from a renewable PPA in the site's REZ, 0..1.
+    /// Legacy annual-energy PPA share, 0..1 (superseded by --cfe-target; kept for scenario
+    /// compatibility, it no longer changes the main job's energy price).
     #[arg(long, value_name = "FRACTION")]
     pub renewable_share: Option<f64>,
+    /// Share of each site's load energy that its 24/7 portfolio (renewables + storage) must
+    /// cover, 0..1 (default 0.9, `[supply] cfe_target`).
+    #[arg(long, value_name = "FRACTION")]
+    pub cfe_target: Option<f64>,
     /// Objective: min-cost (default), min-worst-rtt, max-coverage.
     #[arg(long, value_name = "OBJECTIVE")]
     pub objective: Option<String>,

@@ -232,17 +232,137 @@ fn portfolio_of(
     }
 }
 
+/// A key for the process-wide caches: a hash of everything the value depends on.
+fn key_of<T: std::hash::Hash>(parts: &T) -> u64 {
+    use std::hash::Hasher;
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    parts.hash(&mut h);
+    h.finish()
+}
+
+fn bits(v: &[f64]) -> Vec<u64> {
+    v.iter().map(|x| x.to_bits()).collect()
+}
+
+type Cache<T> = std::sync::Mutex<std::collections::HashMap<u64, T>>;
+
+fn profile_cache() -> &'static Cache<ZoneProfile> {
+    static C: std::sync::OnceLock<Cache<ZoneProfile>> = std::sync::OnceLock::new();
+    C.get_or_init(Default::default)
+}
+
+fn portfolio_cache() -> &'static Cache<Portfolio> {
+    static C: std::sync::OnceLock<Cache<Portfolio>> = std::sync::OnceLock::new();
+    C.get_or_init(Default::default)
+}
+
+/// A zone's profile, memoised per process on the zone record, the supply parameters and the
+/// traces (a main job and its tests re-use them).
+pub fn cached_profile(
+    ds: &Dataset,
+    zone: &crate::data::RenewableZone,
+    p: &SupplyParams,
+) -> ZoneProfile {
+    let traces: Vec<(String, Vec<u64>)> = ds
+        .traces
+        .iter()
+        .map(|t| (t.source.clone(), bits(&t.values)))
+        .collect();
+    let zones: Vec<String> = ds.zones.iter().map(|z| format!("{z:?}")).collect();
+    let params = format!("{p:?}");
+    let key = key_of(&(&zone.id, &zones, &params, &traces));
+    if let Some(v) = profile_cache()
+        .lock()
+        .ok()
+        .and_then(|c| c.get(&key).cloned())
+    {
+        return v;
+    }
+    let v = synth::zone_profile(ds, zone, p);
+    if let Ok(mut c) = profile_cache().lock() {
+        c.insert(key, v.clone());
+    }
+    v
+}
+
+/// [`solve_profile`] memoised per process on every input of the problem.
+pub fn cached_solve(
+    ds: &Dataset,
+    scenario: &Scenario,
+    profile: &ZoneProfile,
+    cfe_target: f64,
+) -> Portfolio {
+    let zone = ds.zones.iter().find(|z| z.id == profile.zone_id);
+    let region = zone.map_or(String::new(), |z| z.region.clone());
+    let price = grid_price(ds, &region, scenario.cost.default_price_aud_per_mwh);
+    let key = key_of(&(
+        &profile.zone_id,
+        &profile.solar.as_deref().map(bits),
+        &profile.wind.as_deref().map(bits),
+        &format!("{:?}", profile.solar_source),
+        &format!("{:?}", profile.wind_source),
+        &format!("{:?}", scenario.supply),
+        &scenario.cost.discount_rate.to_bits(),
+        &scenario.cost.offshore_zones,
+        &region,
+        &price.to_bits(),
+        &cfe_target.to_bits(),
+    ));
+    if let Some(v) = portfolio_cache()
+        .lock()
+        .ok()
+        .and_then(|c| c.get(&key).cloned())
+    {
+        return v;
+    }
+    let v = solve_profile(ds, scenario, profile, cfe_target);
+    if let Ok(mut c) = portfolio_cache().lock() {
+        c.insert(key, v.clone());
+    }
+    v
+}
+
+/// The portfolios of the zones with these ids (unknown ids are skipped), at the scenario's
+/// target, in parallel and memoised; keyed by zone id.
+///
+/// # Errors
+/// [`Error::Usage`] if no zone asked for has a usable profile.
+pub fn solve_zones(
+    ds: &Dataset,
+    scenario: &Scenario,
+    ids: &std::collections::BTreeSet<String>,
+) -> Result<std::collections::BTreeMap<String, Portfolio>> {
+    let zones: Vec<&crate::data::RenewableZone> =
+        ds.zones.iter().filter(|z| ids.contains(&z.id)).collect();
+    let profiles: Vec<ZoneProfile> = zones
+        .par_iter()
+        .map(|z| cached_profile(ds, z, &scenario.supply))
+        .collect();
+    if !profiles.is_empty() {
+        check_profiles(&profiles, &scenario.supply)?;
+    }
+    let target = scenario.supply.cfe_target;
+    Ok(profiles
+        .par_iter()
+        .map(|p| (p.zone_id.clone(), cached_solve(ds, scenario, p, target)))
+        .collect())
+}
+
 /// Every zone's portfolio at the scenario's target (dataset zone order), in parallel.
 ///
 /// # Errors
 /// [`Error::Usage`] if no zone has a usable profile (e.g. no traces for the reference years).
 pub fn solve_all(ds: &Dataset, scenario: &Scenario) -> Result<Vec<Portfolio>> {
-    let profiles = synth::zone_profiles(ds, &scenario.supply);
+    let profiles: Vec<ZoneProfile> = ds
+        .zones
+        .par_iter()
+        .map(|z| cached_profile(ds, z, &scenario.supply))
+        .collect();
     check_profiles(&profiles, &scenario.supply)?;
     let target = scenario.supply.cfe_target;
     Ok(profiles
         .par_iter()
-        .map(|p| solve_profile(ds, scenario, p, target))
+        .map(|p| cached_solve(ds, scenario, p, target))
         .collect())
 }
 
