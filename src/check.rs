@@ -270,6 +270,43 @@ pub fn check_with_tolerance(p: &SitingProblem, s: &Solution, tol: f64) -> CheckR
         }
     }
 
+    // Shared limits: Σ coef · c_i ≤ limit.
+    for l in &p.shared_limits {
+        let mut used = 0.0;
+        for &(i, coef) in &l.terms {
+            match s.capacity_mw.get(i) {
+                Some(c) => used += coef * c,
+                None => a.check(f64::INFINITY, || {
+                    format!("shared limit \"{}\" names site index {i} of {ns}", l.id)
+                }),
+            }
+        }
+        a.check(rel(used - l.limit, l.limit), || {
+            format!(
+                "shared limit \"{}\" ({}) uses {used} above its limit {}",
+                l.id, l.description, l.limit
+            )
+        });
+    }
+    // Cover sets: at least min_open distinct open sites of the set.
+    for c in &p.cover_sets {
+        let mut members: Vec<usize> = c.sites.clone();
+        members.sort_unstable();
+        members.dedup();
+        let open = members
+            .iter()
+            .filter(|&&i| s.open.get(i).copied().unwrap_or(false))
+            .count();
+        if open < c.min_open as usize {
+            a.check(f64::INFINITY, || {
+                format!(
+                    "cover set \"{}\" ({}) has {open} open site(s), needs {}",
+                    c.id, c.description, c.min_open
+                )
+            });
+        }
+    }
+
     r.cost_aud = r.fixed_aud + r.capacity_aud + r.assignment_aud + r.expansion_aud;
     match p.objective {
         Objective::MinCost => {

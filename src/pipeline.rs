@@ -334,6 +334,8 @@ pub fn prepare(
         objective: m.objective,
         cost_cap_aud: m.cost_cap_aud,
         budget_aud: m.budget_aud,
+        shared_limits: Vec::new(),
+        cover_sets: Vec::new(),
     };
     progress(
         "cost",

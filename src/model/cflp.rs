@@ -241,6 +241,8 @@ impl Cflp {
             objective: Objective::MinCost,
             cost_cap_aud: None,
             budget_aud: None,
+            shared_limits: Vec::new(),
+            cover_sets: Vec::new(),
         }
     }
 
