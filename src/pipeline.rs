@@ -50,6 +50,56 @@ pub fn non_rez_network_charge_aud_per_mwh(_scenario: &Scenario, _c: &Candidate) 
     0.0
 }
 
+/// The zones' solar and wind resource limits as shared limits on the sites drawing on them
+/// (model.md §5a): for zone z and technology x, Σ_i (x MW per MW of load of i's portfolio ×
+/// utilisation × PUE_i) · c_i ≤ z's x resource MW, over the sites whose supply is z's portfolio
+/// (in z, or outside any REZ with z the region's cheapest). Zones without a published limit
+/// (empty in the data) get none; a limit of 0 removes the technology from the portfolio instead.
+pub fn resource_limits(
+    ds: &Dataset,
+    scenario: &Scenario,
+    rates: &[SiteCostRates],
+) -> Vec<crate::model::SharedLimit> {
+    let mut out = Vec::new();
+    for z in &ds.zones {
+        for (tech, limit) in [("solar", z.solar_resource_mw), ("wind", z.wind_resource_mw)] {
+            let Some(limit) = limit.filter(|l| *l > 0.0) else {
+                continue;
+            };
+            let terms: Vec<(usize, f64)> = rates
+                .iter()
+                .enumerate()
+                .filter_map(|(k, r)| {
+                    let sp = r.supply.as_ref()?;
+                    if sp.zone_id.as_deref() != Some(z.id.as_str()) {
+                        return None;
+                    }
+                    let per_load = if tech == "solar" {
+                        sp.solar_mw_per_mw_load
+                    } else {
+                        sp.wind_mw_per_mw_load
+                    };
+                    let coef = per_load * scenario.cost.utilisation * r.pue;
+                    (coef > 0.0).then_some((k, coef))
+                })
+                .collect();
+            if terms.is_empty() {
+                continue;
+            }
+            out.push(crate::model::SharedLimit {
+                id: format!("{tech}:{}", z.id),
+                description: format!(
+                    "REZ {} ({}) {tech} resource limit {limit:.0} MW (AEMO 2024 ISP build limits): the {tech} MW of the 24/7 portfolios of all sites drawing on the zone",
+                    z.id, z.name
+                ),
+                terms,
+                limit,
+            });
+        }
+    }
+    out
+}
+
 /// The zones whose portfolios the model's sites may draw on: each site's own REZ, and for a
 /// site outside any REZ every zone of its NEM region.
 pub fn supply_zone_ids(
@@ -305,7 +355,9 @@ pub fn prepare(
                     .and_then(|k| zone_pos.get(k).copied()),
                 pue: r.pue,
                 must_build: m.must_build.contains(&c.id),
-                excluded: m.exclude.contains(&c.id),
+                excluded: m.exclude.contains(&c.id)
+                    || (scenario.supply.cfe_target > 0.0
+                        && r.supply.as_ref().is_some_and(|sp| sp.zone_id.is_none())),
             }
         })
         .collect();
@@ -334,13 +386,28 @@ pub fn prepare(
         objective: m.objective,
         cost_cap_aud: m.cost_cap_aud,
         budget_aud: m.budget_aud,
-        shared_limits: Vec::new(),
+        shared_limits: resource_limits(ds, scenario, &rates),
         cover_sets: Vec::new(),
     };
+    let no_cfe = problem
+        .sites
+        .iter()
+        .zip(&rates)
+        .filter(|(s, r)| {
+            s.excluded
+                && scenario.supply.cfe_target > 0.0
+                && r.supply.as_ref().is_some_and(|sp| sp.zone_id.is_none())
+        })
+        .count();
     progress(
         "cost",
         t.elapsed().as_secs_f64(),
-        &format!("{} sites priced", problem.sites.len()),
+        &format!(
+            "{} sites priced; {} resource limits; {no_cfe} sites excluded: no 24/7 portfolio in their region (outside the NEM's REZs) at CFE target {}",
+            problem.sites.len(),
+            problem.shared_limits.len(),
+            scenario.supply.cfe_target
+        ),
     );
     Ok(Prepared {
         candidates,
