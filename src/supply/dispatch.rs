@@ -12,9 +12,10 @@
 //!
 //! Cyclic state of charge (e_0 = e_T): a first pass from an empty battery gives e_T; a second
 //! pass starts from it and, as soon as its state meets the first pass's (both trajectories hit
-//! the same bound), the rest of the horizon is the first pass's. The second pass's end state is
-//! then e_T again, so the answer is exactly cyclic (unless the battery never reaches a bound,
-//! where the second pass is run to the end).
+//! the same bound), the rest of the horizon is the first pass's (it is re-run in lockstep from
+//! the start, so nothing is stored). The second pass's end state is then e_T again, so the
+//! answer is exactly cyclic (unless the battery never reaches a bound, where the second pass is
+//! run to the end).
 
 /// Half-hour length, hours.
 pub const DELTA_H: f64 = 0.5;
@@ -69,7 +70,8 @@ pub struct Energy {
     pub load_mwh: f64,
 }
 
-/// Reusable buffers for [`simulate`] (first-pass states and running totals).
+/// Per-thread scratch for [`simulate`] (the current dispatch stores nothing; kept so callers
+/// need not change if a variant needs buffers).
 #[derive(Debug, Default, Clone)]
 pub struct Scratch {
     e: Vec<f64>,
@@ -105,58 +107,51 @@ pub fn simulate(solar: &[f64], wind: &[f64], d: &Design, eta: f64, sc: &mut Scra
             load_mwh,
         };
     }
-    let max_in = |e: f64| (e_mwh - e) / (DELTA_H * se);
-    let max_out = |e: f64| e * se / DELTA_H;
-    // Pass 1 from empty, recording states and running totals.
-    sc.e.resize(n, 0.0);
-    sc.grid.resize(n, 0.0);
-    sc.curt.resize(n, 0.0);
-    sc.dis.resize(n, 0.0);
+    // Charging h MW for Δ stores Δ√η h; discharging x MW draws Δ x/√η. Written so the state's
+    // update is one add and one clamp (the loop-carried chain), the rest off the chain.
+    let k_in = DELTA_H * se;
+    let k_out = DELTA_H / se;
+    let (inv_in, inv_out) = (1.0 / k_in, 1.0 / k_out);
+    let step = |e: f64, net: f64| -> (f64, f64, f64, f64) {
+        // (new state, grid MW, curtailed MW, discharged MW)
+        if net >= 0.0 {
+            let en = (e + k_in * net.min(p_mw)).min(e_mwh);
+            (en, 0.0, net - (en - e) * inv_in, 0.0)
+        } else {
+            let en = (e - k_out * (-net).min(p_mw)).max(0.0);
+            let x = (e - en) * inv_out;
+            (en, -net - x, 0.0, x)
+        }
+    };
+    // Pass 1 from empty over the whole horizon.
     let (mut e, mut g, mut q, mut dd) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
     for t in 0..n {
-        let net = s_mw * solar[t] + w_mw * wind[t] - 1.0;
-        if net >= 0.0 {
-            let h = net.min(p_mw).min(max_in(e));
-            e = (e + DELTA_H * se * h).min(e_mwh);
-            q += net - h;
-        } else {
-            let x = (-net).min(p_mw).min(max_out(e));
-            e = (e - DELTA_H * x / se).max(0.0);
-            g += -net - x;
-            dd += x;
-        }
-        sc.e[t] = e;
-        sc.grid[t] = g;
-        sc.curt[t] = q;
-        sc.dis[t] = dd;
+        let (en, gt, qt, xt) = step(e, s_mw * solar[t] + w_mw * wind[t] - 1.0);
+        e = en;
+        g += gt;
+        q += qt;
+        dd += xt;
     }
-    let (g1, q1, d1) = (g, q, dd);
-    // Pass 2 from the end state until it meets pass 1.
-    let (mut g2, mut q2, mut d2) = (0.0f64, 0.0f64, 0.0f64);
-    let mut e2 = e;
-    let mut merged = None;
+    // Pass 2 from pass 1's end state, in lockstep with pass 1 again from empty, until the two
+    // states meet: from there on both passes are identical, so pass 2's totals are pass 1's
+    // plus the difference accumulated before they met.
+    let (mut g2, mut q2, mut d2) = (g, q, dd);
+    let (mut a, mut b) = (e, 0.0f64);
+    let tol = 1e-12 * e_mwh.max(1.0);
     for t in 0..n {
-        let net = s_mw * solar[t] + w_mw * wind[t] - 1.0;
-        if net >= 0.0 {
-            let h = net.min(p_mw).min(max_in(e2));
-            e2 = (e2 + DELTA_H * se * h).min(e_mwh);
-            q2 += net - h;
-        } else {
-            let x = (-net).min(p_mw).min(max_out(e2));
-            e2 = (e2 - DELTA_H * x / se).max(0.0);
-            g2 += -net - x;
-            d2 += x;
-        }
-        if (e2 - sc.e[t]).abs() <= 1e-12 * e_mwh.max(1.0) {
-            merged = Some(t);
+        if (a - b).abs() <= tol {
             break;
         }
+        let net = s_mw * solar[t] + w_mw * wind[t] - 1.0;
+        let (an, ga, qa, xa) = step(a, net);
+        let (bn, gb, qb, xb) = step(b, net);
+        a = an;
+        b = bn;
+        g2 += ga - gb;
+        q2 += qa - qb;
+        d2 += xa - xb;
     }
-    if let Some(t) = merged {
-        g2 += g1 - sc.grid[t];
-        q2 += q1 - sc.curt[t];
-        d2 += d1 - sc.dis[t];
-    }
+    let _ = sc;
     Energy {
         grid_mwh: g2 * DELTA_H,
         curtailed_mwh: q2 * DELTA_H,
