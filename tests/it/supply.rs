@@ -369,3 +369,77 @@ fn bad_trace_files_exit_1_with_file_line_column() {
         assert!(err.contains("hint:"), "{what}: {err}");
     }
 }
+
+/// Solar MW drawn on `zone` by the chosen sites of a report.
+fn solar_drawn(r: &sitefind::report::Report, zone: &str) -> f64 {
+    r.sites
+        .iter()
+        .filter_map(|s| s.supply.as_ref())
+        .filter(|s| s.per_mw_load.zone_id.as_deref() == Some(zone))
+        .map(|s| s.solar_mw)
+        .sum()
+}
+
+#[test]
+fn zone_resource_limit_binds_and_moves_load() {
+    // Queensland only, every city reachable, 1,000 MW of demand: Q1 (Far North QLD) has the
+    // cheapest QLD portfolio but a 1,100 MW solar resource limit (AEMO 2024 ISP build limits).
+    let ds = Dataset::embedded().unwrap();
+    let mut demand = sitefind::data::Demand::embedded().unwrap();
+    let total: f64 = demand.nodes.iter().map(|n| n.it_load_mw).sum();
+    for n in &mut demand.nodes {
+        n.it_load_mw *= 1000.0 / total;
+    }
+    let mut s = Scenario::default();
+    s.candidates.regions = vec!["QLD".into()];
+    s.model.max_rtt_ms = Some(400.0);
+    s.model.min_sites_per_city = Some(1);
+    let mut log = |stage: &str, secs: f64, note: &str| eprintln!("{stage} {secs:.2} s {note}");
+    let limited = sitefind::pipeline::run(&ds, &demand, &s, &mut log).unwrap();
+    assert!(limited.report.check.feasible, "{:?}", limited.report.check);
+    let q1_limit = ds
+        .zones
+        .iter()
+        .find(|z| z.id == "Q1")
+        .unwrap()
+        .solar_resource_mw
+        .unwrap();
+    let drawn = solar_drawn(&limited.report, "Q1");
+    assert!(drawn <= q1_limit * (1.0 + 1e-6), "{drawn} > {q1_limit}");
+    // The same run without the zones' resource limits puts more solar on Q1 than it has.
+    let mut unlimited_ds = ds.clone();
+    for z in &mut unlimited_ds.zones {
+        z.solar_resource_mw = None;
+        z.wind_resource_mw = None;
+    }
+    let free = sitefind::pipeline::run(&unlimited_ds, &demand, &s, &mut |_, _, _| {}).unwrap();
+    let drawn_free = solar_drawn(&free.report, "Q1");
+    eprintln!("Q1 solar drawn: {drawn:.0} MW with the limit, {drawn_free:.0} MW without");
+    assert!(drawn_free > q1_limit, "{drawn_free}");
+    // With the limit the limit binds and load moved to other zones' portfolios.
+    assert!(drawn >= q1_limit * 0.999, "{drawn}");
+    let other: f64 = limited
+        .report
+        .sites
+        .iter()
+        .filter(|x| {
+            x.supply
+                .as_ref()
+                .is_some_and(|p| p.per_mw_load.zone_id.as_deref() != Some("Q1"))
+        })
+        .map(|x| x.built_mw)
+        .sum();
+    let other_free: f64 = free
+        .report
+        .sites
+        .iter()
+        .filter(|x| {
+            x.supply
+                .as_ref()
+                .is_some_and(|p| p.per_mw_load.zone_id.as_deref() != Some("Q1"))
+        })
+        .map(|x| x.built_mw)
+        .sum();
+    assert!(other > other_free + 1.0, "{other} vs {other_free}");
+    assert!(limited.report.totals.cost.total_aud > free.report.totals.cost.total_aud);
+}
