@@ -246,7 +246,6 @@ pub fn prepare(
         ),
     );
 
-    let t = Instant::now();
     let cost = CostModel::new(&scenario.cost)?;
     let zone_index: BTreeMap<&str, usize> = ds
         .zones
@@ -272,6 +271,7 @@ pub fn prepare(
             scenario.supply.cfe_target
         ),
     );
+    let t = Instant::now();
     let rates: Vec<SiteCostRates> = in_model
         .iter()
         .map(|&i| {

@@ -74,10 +74,7 @@ pub struct Energy {
 /// need not change if a variant needs buffers).
 #[derive(Debug, Default, Clone)]
 pub struct Scratch {
-    e: Vec<f64>,
-    grid: Vec<f64>,
-    curt: Vec<f64>,
-    dis: Vec<f64>,
+    _reserved: (),
 }
 
 /// Simulates the greedy dispatch of design `d` on traces `solar`, `wind` (same length, per unit
