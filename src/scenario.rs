@@ -741,6 +741,24 @@ mod tests {
     }
 
     #[test]
+    fn supply_table_and_battery_split() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("s.toml");
+        std::fs::write(&p, "[supply]\ncfe_target = 0.5\nreference_years = [2011]\n").unwrap();
+        let s = Scenario::from_file(&p).unwrap();
+        assert_eq!(s.supply.cfe_target, 0.5);
+        assert_eq!(s.supply.reference_years, vec![2011]);
+        // Least squares through (2 h, A$968/kW), (4 h, A$1,396/kW), (8 h, A$2,352/kW), by hand:
+        // slope 4,328 / 18.667 = A$231.86/kWh, intercept 1,572 − 231.86 × 14/3 = A$490.0/kW.
+        let (pw, en) = SupplyParams::default().battery_capex_split();
+        assert!((pw - 490_000.0).abs() < 1.0, "{pw}");
+        assert!((en - 231_857.1).abs() < 1.0, "{en}");
+        std::fs::write(&p, "[supply]\ncfe_target = 1.5\n").unwrap();
+        let e = Scenario::from_file(&p).unwrap_err().to_string();
+        assert!(e.contains("supply.cfe_target"), "{e}");
+    }
+
+    #[test]
     fn unknown_field_and_bad_range_are_errors() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("s.toml");

@@ -443,3 +443,36 @@ fn zone_resource_limit_binds_and_moves_load() {
     assert!(other > other_free + 1.0, "{other} vs {other_free}");
     assert!(limited.report.totals.cost.total_aud > free.report.totals.cost.total_aud);
 }
+
+#[test]
+fn cfe_target_changes_the_main_job_energy_price() {
+    let ds = Dataset::embedded().unwrap();
+    let demand = sitefind::data::Demand::embedded().unwrap();
+    let run = |target: f64| {
+        let mut s = Scenario::default();
+        s.candidates.regions = vec!["SA".into()];
+        s.model.max_rtt_ms = Some(400.0);
+        s.supply.cfe_target = target;
+        sitefind::pipeline::run(&ds, &demand, &s, &mut |_, _, _| {})
+            .unwrap()
+            .report
+    };
+    let (low, high) = (run(0.5), run(0.95));
+    let price = |r: &sitefind::report::Report| {
+        r.sites
+            .iter()
+            .map(|s| s.energy_price_aud_per_mwh * s.built_mw)
+            .sum::<f64>()
+            / r.sites.iter().map(|s| s.built_mw).sum::<f64>()
+    };
+    assert!(price(&low) < price(&high), "{} vs {}", price(&low), price(&high));
+    for r in [&low, &high] {
+        let target = r.parameters.supply.cfe_target;
+        for s in &r.sites {
+            let sp = s.supply.as_ref().unwrap();
+            assert!(sp.per_mw_load.cfe >= target - 1e-6, "{}: {}", s.id, sp.per_mw_load.cfe);
+            assert!(sp.trace_source.contains("solar"));
+        }
+        assert!(!r.supply_zones.is_empty());
+    }
+}
