@@ -26,9 +26,8 @@ pub const TRACKER_LIMIT_DEG: f64 = 60.0;
 /// Sub-samples per half-hour when averaging the clear-sky output.
 const SUBSTEPS: usize = 3;
 
-/// Relative clear-sky output (W/m² on the panel) of a single-axis tracker at `lat_deg`,
-/// `lon_deg`, at AEST clock time `hours` (0..24) on day-of-year `doy` (1..=366).
-pub fn clear_sky_poa(lat_deg: f64, lon_deg: f64, doy: u32, hours: f64) -> f64 {
+/// The day's solar declination (radians) and equation of time (minutes), Spencer (1971).
+fn day_geometry(doy: u32) -> (f64, f64) {
     let g = 2.0 * PI * (f64::from(doy) - 1.0) / 365.0;
     let decl = 0.006918 - 0.399912 * g.cos() + 0.070257 * g.sin() - 0.006758 * (2.0 * g).cos()
         + 0.000907 * (2.0 * g).sin()
@@ -39,10 +38,15 @@ pub fn clear_sky_poa(lat_deg: f64, lon_deg: f64, doy: u32, hours: f64) -> f64 {
             - 0.032077 * g.sin()
             - 0.014615 * (2.0 * g).cos()
             - 0.040849 * (2.0 * g).sin());
+    (decl, eot_min)
+}
+
+/// Clear-sky plane-of-array output for a day's geometry (`decl` rad, `eot_min`), at latitude
+/// `phi` (rad, as sin and cos), longitude `lon_deg`, AEST clock time `hours`.
+fn poa(decl: f64, eot_min: f64, (sin_phi, cos_phi): (f64, f64), lon_deg: f64, hours: f64) -> f64 {
     let solar_time_h = hours + (4.0 * (lon_deg - 150.0) + eot_min) / 60.0;
     let omega = (15.0 * (solar_time_h - 12.0)).to_radians();
-    let phi = lat_deg.to_radians();
-    let up = phi.sin() * decl.sin() + phi.cos() * decl.cos() * omega.cos();
+    let up = sin_phi * decl.sin() + cos_phi * decl.cos() * omega.cos();
     if up <= 0.0 {
         return 0.0;
     }
@@ -58,6 +62,14 @@ pub fn clear_sky_poa(lat_deg: f64, lon_deg: f64, doy: u32, hours: f64) -> f64 {
     dni * cos_i + diffuse
 }
 
+/// Relative clear-sky output (W/m² on the panel) of a single-axis tracker at `lat_deg`,
+/// `lon_deg`, at AEST clock time `hours` (0..24) on day-of-year `doy` (1..=366).
+pub fn clear_sky_poa(lat_deg: f64, lon_deg: f64, doy: u32, hours: f64) -> f64 {
+    let (decl, eot) = day_geometry(doy);
+    let phi = lat_deg.to_radians();
+    poa(decl, eot, (phi.sin(), phi.cos()), lon_deg, hours)
+}
+
 /// Half-hourly relative clear-sky profile (48 values per day) for `days` days starting on
 /// calendar date `first_day` (year, month, day), at a location. Each value averages
 /// [`SUBSTEPS`] instants inside the half-hour.
@@ -71,12 +83,15 @@ pub fn clear_sky_profile(
     let mut doy = day_of_year(first_day);
     let leap = |y: i32| (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
     let mut year = first_day.0;
+    let phi = lat_deg.to_radians();
+    let sc = (phi.sin(), phi.cos());
     for _ in 0..days {
+        let (decl, eot) = day_geometry(doy);
         for k in 0..48 {
             let mut acc = 0.0;
             for j in 0..SUBSTEPS {
                 let h = 0.5 * k as f64 + 0.5 * (j as f64 + 0.5) / SUBSTEPS as f64;
-                acc += clear_sky_poa(lat_deg, lon_deg, doy, h);
+                acc += poa(decl, eot, sc, lon_deg, h);
             }
             out.push(acc / SUBSTEPS as f64);
         }
