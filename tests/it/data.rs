@@ -350,7 +350,7 @@ fn unknown_format_lists_expected_formats() {
     assert_has(
         &e,
         &[
-            "unknown_format.toml: [minerals]: field `format`: expected one of sitefind-csv, ga-geojson, ga-csv, aemo-iasr-csv, telegeography-geojson, telegeography-csv, dcmap-csv, opennem-annual-csv, found `shapefile`",
+            "unknown_format.toml: [minerals]: field `format`: expected one of sitefind-csv, ga-geojson, ga-csv, aemo-iasr-csv, telegeography-geojson, telegeography-csv, dcmap-csv, opennem-annual-csv, aemo-trace-csv, found `shapefile`",
             "hint: for minerals use one of sitefind-csv, ga-csv",
         ],
     );

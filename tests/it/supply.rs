@@ -465,12 +465,22 @@ fn cfe_target_changes_the_main_job_energy_price() {
             .sum::<f64>()
             / r.sites.iter().map(|s| s.built_mw).sum::<f64>()
     };
-    assert!(price(&low) < price(&high), "{} vs {}", price(&low), price(&high));
+    assert!(
+        price(&low) < price(&high),
+        "{} vs {}",
+        price(&low),
+        price(&high)
+    );
     for r in [&low, &high] {
         let target = r.parameters.supply.cfe_target;
         for s in &r.sites {
             let sp = s.supply.as_ref().unwrap();
-            assert!(sp.per_mw_load.cfe >= target - 1e-6, "{}: {}", s.id, sp.per_mw_load.cfe);
+            assert!(
+                sp.per_mw_load.cfe >= target - 1e-6,
+                "{}: {}",
+                s.id,
+                sp.per_mw_load.cfe
+            );
             assert!(sp.trace_source.contains("solar"));
         }
         assert!(!r.supply_zones.is_empty());
