@@ -8,8 +8,9 @@
 //! | grid connection (reV) | CRF × (`substation_km` × `line_cost_aud_per_mw_km` + `tie_in_aud_per_mw`) × MW | US$2,279 per MW-km, US$14,000 per MW (NREL reV `transmission.py`) |
 //! | REZ network expansion | CRF × `expansion_cost_aud_per_mw` × MW beyond the zone's limit | AEMO 2025 IASR (the zone's data) |
 //! | energy | `utilisation` × PUE × 8,760 h × price × MW | utilisation 0.8 |
+//! | energy price (model.md §5a, the main job) | the site's supply zone's 24/7 CFE portfolio cost per MWh at `supply.cfe_target` ([`crate::supply`]); a site outside any REZ buys the cheapest portfolio of its NEM region plus a network charge ([`SiteSupply`]); no portfolio in the region → all grid at the wholesale price (CFE 0) | target 0.9, GenCost 2024-25 costs |
 //! | PUE | `pue_base` + `pue_per_deg_c` × max(0, mean_temp_c − `pue_reference_temp_c`) | 1.15 + 0.01/°C above 15 °C (assumption) |
-//! | energy price | `renewable_share` × PPA + (1 − share) × wholesale; no zone → all wholesale | share 0.7 |
+//! | energy price without portfolios ([`CostModel::site_rates`], `sitefind candidates` only; superseded by §5a) | `renewable_share` × PPA + (1 − share) × wholesale; no zone → all wholesale | share 0.7 |
 //! | PPA | cheapest technology the zone has: LCOE = (CRF × capex + FOM) / (CF × 8,760), solar with the zone's solar CF, wind with its wind CF (offshore costs for `offshore_zones`); a zone with neither CF: `renewable_capex_aud_per_mw` at `default_capacity_factor` 0.30 | solar A$1.5 M/MW + A$17 k/yr, onshore wind A$3.0 M/MW + A$28 k/yr, offshore wind A$5.5 M/MW + A$150 k/yr (assumptions in the CSIRO GenCost 2024-25 ranges) |
 //! | network | `backhaul_aud_per_km_yr` × `landing_km` per opened site | A$2,000 per km per year (assumption) |
 //! | network charge | outside any REZ: `utilisation` × PUE × 8,760 h × `network_charge_aud_per_mwh` × MW; 0 in a REZ | A$15/MWh (assumption, README "Grid limits") |
@@ -60,6 +61,78 @@ pub struct SiteCostRates {
     /// `network_charge_aud_per_mwh`, AUD per MW (IT) per year; 0 for a site in a REZ.
     #[serde(default)]
     pub network_charge_aud_per_mw_yr: f64,
+    /// The 24/7 CFE supply that sets the energy price (model.md §5a), when priced with
+    /// [`CostModel::site_rates_supplied`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supply: Option<SiteSupply>,
+}
+
+/// How a site's energy is supplied (model.md §5a): which zone's portfolio it contracts and
+/// what it pays per MWh of load.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SiteSupply {
+    /// The zone whose portfolio the site contracts (`None`: no portfolio in its region, all
+    /// grid).
+    pub zone_id: Option<String>,
+    /// `zone` (the site's own REZ), `region-cheapest` (outside any REZ: the cheapest portfolio
+    /// in its NEM region) or `grid-only` (no zone with a portfolio in its region).
+    pub basis: String,
+    /// Portfolio cost per MWh of load at the CFE target, AUD (the wholesale price for
+    /// `grid-only`).
+    pub portfolio_aud_per_mwh: f64,
+    /// Network charge on top, AUD per MWh (sites outside a REZ draw through the shared network).
+    pub network_charge_aud_per_mwh: f64,
+    /// CFE share reached, 0..1 (0 for `grid-only`).
+    pub cfe: f64,
+    /// Solar MW per MW of load.
+    pub solar_mw_per_mw_load: f64,
+    /// Wind MW per MW of load.
+    pub wind_mw_per_mw_load: f64,
+    /// Battery MW per MW of load.
+    pub battery_mw_per_mw_load: f64,
+    /// Battery MWh per MW of load.
+    pub battery_mwh_per_mw_load: f64,
+}
+
+impl SiteSupply {
+    /// The supply from a zone's portfolio (`basis` `zone` or `region-cheapest`).
+    pub fn from_portfolio(
+        p: &crate::supply::Portfolio,
+        basis: &str,
+        network_charge_aud_per_mwh: f64,
+    ) -> SiteSupply {
+        SiteSupply {
+            zone_id: Some(p.zone_id.clone()),
+            basis: basis.to_string(),
+            portfolio_aud_per_mwh: p.cost_aud_per_mwh,
+            network_charge_aud_per_mwh,
+            cfe: p.cfe,
+            solar_mw_per_mw_load: p.solar_mw,
+            wind_mw_per_mw_load: p.wind_mw,
+            battery_mw_per_mw_load: p.battery_mw,
+            battery_mwh_per_mw_load: p.battery_mwh,
+        }
+    }
+
+    /// All grid at `price_aud_per_mwh` (no portfolio available).
+    pub fn grid_only(price_aud_per_mwh: f64) -> SiteSupply {
+        SiteSupply {
+            zone_id: None,
+            basis: "grid-only".into(),
+            portfolio_aud_per_mwh: price_aud_per_mwh,
+            network_charge_aud_per_mwh: 0.0,
+            cfe: 0.0,
+            solar_mw_per_mw_load: 0.0,
+            wind_mw_per_mw_load: 0.0,
+            battery_mw_per_mw_load: 0.0,
+            battery_mwh_per_mw_load: 0.0,
+        }
+    }
+
+    /// Energy price paid, AUD per MWh: portfolio + network charge.
+    pub fn price_aud_per_mwh(&self) -> f64 {
+        self.portfolio_aud_per_mwh + self.network_charge_aud_per_mwh
+    }
 }
 
 impl SiteCostRates {
@@ -377,7 +450,30 @@ impl CostModel {
             energy_price_aud_per_mwh: energy_price,
             energy_aud_per_mw_yr: p.utilisation * pue * HOURS_PER_YEAR * energy_price,
             network_charge_aud_per_mw_yr: self.network_charge_aud_per_mw_yr(pue, zone.is_some()),
+            supply: None,
         }
+    }
+
+    /// The annual cost rates of a candidate whose energy is the 24/7 CFE `supply`
+    /// (model.md §5a): energy price = portfolio cost per MWh + network charge. The `ppa` and
+    /// `capacity_factor` fields keep the zone's single-technology LCOE for reference only.
+    pub fn site_rates_supplied(
+        &self,
+        c: &Candidate,
+        zone: Option<&RenewableZone>,
+        supply: SiteSupply,
+    ) -> SiteCostRates {
+        let mut r = self.site_rates(c, zone);
+        let price = supply.price_aud_per_mwh();
+        r.energy_price_aud_per_mwh = price;
+        r.energy_aud_per_mw_yr = self.params.utilisation * r.pue * HOURS_PER_YEAR * price;
+        r.supply = Some(supply);
+        r
+    }
+
+    /// Load drawn per MW of IT built at a site with this PUE: utilisation × PUE, MW.
+    pub fn load_mw_per_it_mw(&self, pue: f64) -> f64 {
+        self.params.utilisation * pue
     }
 }
 

@@ -33,5 +33,6 @@ pub mod report;
 pub mod scenario;
 pub mod solve;
 pub mod spatial;
+pub mod supply;
 
 pub use error::{Error, Result};

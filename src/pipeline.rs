@@ -6,7 +6,7 @@
 
 use crate::candidates::{self, Candidate};
 use crate::check;
-use crate::cost::{CostModel, SiteCostRates};
+use crate::cost::{CostModel, SiteCostRates, SiteSupply};
 use crate::data::{Dataset, Demand, LonLat, RenewableZone};
 use crate::error::{Error, Result};
 use crate::latency::LatencyModel;
@@ -48,6 +48,134 @@ pub struct Prepared {
     pub cut_covers: Vec<crate::latency::resilience::CutCover>,
     /// Shared grid limits (`crate::grid`) tied to the problem's sites.
     pub grid_rows: Vec<crate::grid::GridRow>,
+    /// The 24/7 CFE portfolios of the zones the model's sites draw on, by zone id.
+    pub portfolios: BTreeMap<String, crate::supply::Portfolio>,
+}
+
+/// Network charge a site outside any REZ pays on top of its region's cheapest portfolio,
+/// AUD per MWh (model.md §5a). Not modelled on this branch (0): the grid-limits work sets it
+/// from a cited network tariff; this is the single place it enters the energy price.
+pub fn non_rez_network_charge_aud_per_mwh(_scenario: &Scenario, _c: &Candidate) -> f64 {
+    0.0
+}
+
+/// The zones' solar and wind resource limits as shared limits on the sites drawing on them
+/// (model.md §5a): for zone z and technology x, Σ_i (x MW per MW of load of i's portfolio ×
+/// utilisation × PUE_i) · c_i ≤ z's x resource MW, over the sites whose supply is z's portfolio
+/// (in z, or outside any REZ with z the region's cheapest). Zones without a published limit
+/// (empty in the data) get none; a limit of 0 removes the technology from the portfolio instead.
+pub fn resource_limits(
+    ds: &Dataset,
+    scenario: &Scenario,
+    rates: &[SiteCostRates],
+) -> Vec<crate::model::SharedLimit> {
+    let mut out = Vec::new();
+    for z in &ds.zones {
+        for (tech, limit) in [("solar", z.solar_resource_mw), ("wind", z.wind_resource_mw)] {
+            let Some(limit) = limit.filter(|l| *l > 0.0) else {
+                continue;
+            };
+            let terms: Vec<(usize, f64)> = rates
+                .iter()
+                .enumerate()
+                .filter_map(|(k, r)| {
+                    let sp = r.supply.as_ref()?;
+                    if sp.zone_id.as_deref() != Some(z.id.as_str()) {
+                        return None;
+                    }
+                    let per_load = if tech == "solar" {
+                        sp.solar_mw_per_mw_load
+                    } else {
+                        sp.wind_mw_per_mw_load
+                    };
+                    let coef = per_load * scenario.cost.utilisation * r.pue;
+                    (coef > 0.0).then_some((k, coef))
+                })
+                .collect();
+            if terms.is_empty() {
+                continue;
+            }
+            out.push(crate::model::SharedLimit {
+                id: format!("{tech}:{}", z.id),
+                description: format!(
+                    "REZ {} ({}) {tech} resource limit {limit:.0} MW (AEMO 2024 ISP build limits): the {tech} MW of the 24/7 portfolios of all sites drawing on the zone",
+                    z.id, z.name
+                ),
+                terms,
+                limit,
+            });
+        }
+    }
+    out
+}
+
+/// The zones whose portfolios the model's sites may draw on: each site's own REZ, and for a
+/// site outside any REZ every zone of its NEM region.
+pub fn supply_zone_ids(
+    ds: &Dataset,
+    candidates: &[Candidate],
+    sites: &[usize],
+) -> std::collections::BTreeSet<String> {
+    let mut ids = std::collections::BTreeSet::new();
+    for &i in sites {
+        let c = &candidates[i];
+        match (&c.zone_id, &c.region_id) {
+            (Some(z), _) => {
+                ids.insert(z.clone());
+            }
+            (None, Some(r)) => {
+                ids.extend(
+                    ds.zones
+                        .iter()
+                        .filter(|z| &z.region == r)
+                        .map(|z| z.id.clone()),
+                );
+            }
+            (None, None) => {}
+        }
+    }
+    ids
+}
+
+/// A site's 24/7 supply (model.md §5a): its REZ's portfolio; outside any REZ, the cheapest
+/// feasible portfolio of its NEM region plus [`non_rez_network_charge_aud_per_mwh`]; with no
+/// portfolio available, all grid at the wholesale price (CFE 0).
+pub fn site_supply(
+    scenario: &Scenario,
+    c: &Candidate,
+    portfolios: &BTreeMap<String, crate::supply::Portfolio>,
+    ds: &Dataset,
+) -> SiteSupply {
+    let wholesale = if c.region_known {
+        c.price_aud_per_mwh
+    } else {
+        scenario.cost.default_price_aud_per_mwh
+    };
+    if let Some(p) = c.zone_id.as_ref().and_then(|z| portfolios.get(z)) {
+        if p.feasible {
+            return SiteSupply::from_portfolio(p, "zone", 0.0);
+        }
+    }
+    let region = c.region_id.as_deref().unwrap_or("");
+    let cheapest = ds
+        .zones
+        .iter()
+        .filter(|z| z.region == region)
+        .filter_map(|z| portfolios.get(&z.id))
+        .filter(|p| p.feasible)
+        .min_by(|a, b| {
+            a.cost_aud_per_mwh
+                .total_cmp(&b.cost_aud_per_mwh)
+                .then_with(|| a.zone_id.cmp(&b.zone_id))
+        });
+    match cheapest {
+        Some(p) => SiteSupply::from_portfolio(
+            p,
+            "region-cheapest",
+            non_rez_network_charge_aud_per_mwh(scenario, c),
+        ),
+        None => SiteSupply::grid_only(wholesale),
+    }
 }
 
 /// Builds candidates, RTTs and costs, and the siting problem.
@@ -160,7 +288,6 @@ pub fn prepare(
         ),
     );
 
-    let t = Instant::now();
     let cost = CostModel::new(&scenario.cost)?;
     let zone_index: BTreeMap<&str, usize> = ds
         .zones
@@ -174,9 +301,25 @@ pub fn prepare(
             .and_then(|id| zone_index.get(id))
             .map(|&k| &ds.zones[k])
     };
+    let t_supply = Instant::now();
+    let wanted = supply_zone_ids(ds, &candidates, &in_model);
+    let portfolios = crate::supply::solve_zones(ds, scenario, &wanted)?;
+    progress(
+        "supply",
+        t_supply.elapsed().as_secs_f64(),
+        &format!(
+            "{} zones' 24/7 portfolios at CFE target {}",
+            portfolios.len(),
+            scenario.supply.cfe_target
+        ),
+    );
+    let t = Instant::now();
     let rates: Vec<SiteCostRates> = in_model
         .iter()
-        .map(|&i| cost.site_rates(&candidates[i], zone_of(&candidates[i])))
+        .map(|&i| {
+            let c = &candidates[i];
+            cost.site_rates_supplied(c, zone_of(c), site_supply(scenario, c, &portfolios, ds))
+        })
         .collect();
 
     // Zones used by model sites, in dataset order.
@@ -254,7 +397,9 @@ pub fn prepare(
                     .and_then(|k| zone_pos.get(k).copied()),
                 pue: r.pue,
                 must_build: m.must_build.contains(&c.id),
-                excluded: m.exclude.contains(&c.id),
+                excluded: m.exclude.contains(&c.id)
+                    || (scenario.supply.cfe_target > 0.0
+                        && r.supply.as_ref().is_some_and(|sp| sp.zone_id.is_none())),
             }
         })
         .collect();
@@ -317,7 +462,7 @@ pub fn prepare(
         objective: m.objective,
         cost_cap_aud: m.cost_cap_aud,
         budget_aud: m.budget_aud,
-        shared_limits: Vec::new(),
+        shared_limits: resource_limits(ds, scenario, &rates),
         cover_sets: cut_covers
             .iter()
             .map(|c| {
@@ -342,10 +487,25 @@ pub fn prepare(
     problem
         .shared_limits
         .extend(grid_rows.iter().map(crate::grid::GridRow::shared_limit));
+    let no_cfe = problem
+        .sites
+        .iter()
+        .zip(&rates)
+        .filter(|(s, r)| {
+            s.excluded
+                && scenario.supply.cfe_target > 0.0
+                && r.supply.as_ref().is_some_and(|sp| sp.zone_id.is_none())
+        })
+        .count();
     progress(
         "cost",
         t.elapsed().as_secs_f64(),
-        &format!("{} sites priced", problem.sites.len()),
+        &format!(
+            "{} sites priced; {} shared limits; {no_cfe} sites excluded: no 24/7 portfolio in their region (outside the NEM's REZs) at CFE target {}",
+            problem.sites.len(),
+            problem.shared_limits.len(),
+            scenario.supply.cfe_target
+        ),
     );
     Ok(Prepared {
         candidates,
@@ -359,6 +519,7 @@ pub fn prepare(
         rtt_p95_ms,
         cut_covers,
         grid_rows,
+        portfolios,
     })
 }
 

@@ -23,6 +23,145 @@ pub struct Scenario {
     pub solver: SolverParams,
     /// Network limits shared by several zones and the regional check on new load.
     pub grid: GridParams,
+    /// The 24/7 carbon-free supply portfolio of each zone (model.md §5a).
+    pub supply: SupplyParams,
+}
+
+/// One point of GenCost's battery cost curve: total installed cost per kWh of storage for a
+/// battery of a given duration.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BatteryCostPoint {
+    /// Storage duration, hours (energy / power).
+    pub duration_h: f64,
+    /// Total capital cost per kWh of storage, AUD.
+    pub aud_per_kwh: f64,
+}
+
+/// The 24/7 CFE supply portfolio per zone (model.md §5a; `src/supply/`): least-cost solar,
+/// wind and battery per MW of flat load covering `cfe_target` of the load's energy, the rest
+/// bought from the grid at the region's price.
+///
+/// Costs: CSIRO GenCost 2024-25 (final report, July 2025), capital costs for 2030 in the
+/// Current Policies scenario and fixed O&M, as tabulated in the open-source NEMO model
+/// (`bje-/NEMO`, `nemo/costs/gencost2025.py`, class `GenCost2025_2030_CP`): large-scale
+/// single-axis-tracking PV A$1,123/kW, FOM A$12/kW/yr; onshore wind A$2,646/kW, FOM A$28/kW/yr;
+/// offshore (fixed) wind A$4,654/kW, FOM A$174.6/kW/yr; batteries on GenCost's total-cost basis
+/// A$484/kWh (2 h), A$349/kWh (4 h), A$294/kWh (8 h). Annualised with
+/// [`CostParams::discount_rate`] (7 %, GenCost's real WACC) over each technology's life.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SupplyParams {
+    /// Share of each year's load energy that renewables and storage must cover, 0..=1.
+    /// Default 0.9.
+    pub cfe_target: f64,
+    /// AEMO weather reference years whose traces are used (concatenated, 365 days each).
+    /// Default [2011, 2018] (the public traces' two years).
+    pub reference_years: Vec<u32>,
+    /// AEMO technology code of the solar trace. Default `SAT` (single-axis tracking).
+    pub solar_technology: String,
+    /// AEMO technology code of the wind trace: `WH` (high-quality sites) or `WM` (medium).
+    /// Default `WM`, matching the "medium" wind resource limit of the zones (data/SOURCES.md).
+    pub wind_technology: String,
+    /// Battery round-trip efficiency, fraction. Default 0.85 (assumption in the range GenCost
+    /// and AEMO's IASR give for lithium-ion, 0.80–0.90).
+    pub round_trip_efficiency: f64,
+    /// Value of curtailed surplus sold to the grid, AUD per MWh. Default 0 (none). Must not
+    /// exceed round_trip_efficiency × the grid price (the greedy dispatch is then optimal).
+    pub export_value_aud_per_mwh: f64,
+    /// Solar PV capital cost, AUD per MW. Default 1.123e6 (GenCost 2024-25, 2030, Current
+    /// Policies).
+    pub solar_capex_aud_per_mw: f64,
+    /// Solar PV fixed O&M, AUD per MW per year. Default 12,000 (GenCost 2024-25).
+    pub solar_fom_aud_per_mw_yr: f64,
+    /// Solar PV economic life, years. Default 30 (assumption, GenCost's economic-life range).
+    pub solar_life_years: f64,
+    /// Onshore wind capital cost, AUD per MW. Default 2.646e6 (GenCost 2024-25, 2030, Current
+    /// Policies).
+    pub wind_capex_aud_per_mw: f64,
+    /// Onshore wind fixed O&M, AUD per MW per year. Default 28,000 (GenCost 2024-25).
+    pub wind_fom_aud_per_mw_yr: f64,
+    /// Wind economic life, years (onshore and offshore). Default 25 (assumption, GenCost range).
+    pub wind_life_years: f64,
+    /// Offshore wind capital cost (zones in [`CostParams::offshore_zones`]), AUD per MW.
+    /// Default 4.654e6 (GenCost 2024-25 fixed offshore wind, 2030, Current Policies).
+    pub offshore_wind_capex_aud_per_mw: f64,
+    /// Offshore wind fixed O&M, AUD per MW per year. Default 174,600 (GenCost 2024-25).
+    pub offshore_wind_fom_aud_per_mw_yr: f64,
+    /// Battery capital cost curve (GenCost 2024-25, 2030, Current Policies: 2, 4 and 8 hours).
+    /// A least-squares line through cost-per-kW = duration × cost-per-kWh splits it into a
+    /// power part (AUD per MW) and an energy part (AUD per MWh): A$490/kW + A$232/kWh.
+    pub battery_cost_curve: Vec<BatteryCostPoint>,
+    /// Battery fixed O&M, AUD per MW per year. Default 10,000 (assumption; GenCost's total-cost
+    /// basis for storage gives no separate figure).
+    pub battery_fom_aud_per_mw_yr: f64,
+    /// Battery economic life, years. Default 20 (assumption, GenCost's battery life range).
+    pub battery_life_years: f64,
+}
+
+impl Default for SupplyParams {
+    fn default() -> Self {
+        SupplyParams {
+            cfe_target: 0.9,
+            reference_years: vec![2011, 2018],
+            solar_technology: "SAT".into(),
+            wind_technology: "WM".into(),
+            round_trip_efficiency: 0.85,
+            export_value_aud_per_mwh: 0.0,
+            solar_capex_aud_per_mw: 1.123e6,
+            solar_fom_aud_per_mw_yr: 12_000.0,
+            solar_life_years: 30.0,
+            wind_capex_aud_per_mw: 2.646e6,
+            wind_fom_aud_per_mw_yr: 28_000.0,
+            wind_life_years: 25.0,
+            offshore_wind_capex_aud_per_mw: 4.654e6,
+            offshore_wind_fom_aud_per_mw_yr: 174_600.0,
+            battery_cost_curve: vec![
+                BatteryCostPoint {
+                    duration_h: 2.0,
+                    aud_per_kwh: 484.0,
+                },
+                BatteryCostPoint {
+                    duration_h: 4.0,
+                    aud_per_kwh: 349.0,
+                },
+                BatteryCostPoint {
+                    duration_h: 8.0,
+                    aud_per_kwh: 294.0,
+                },
+            ],
+            battery_fom_aud_per_mw_yr: 10_000.0,
+            battery_life_years: 20.0,
+        }
+    }
+}
+
+impl SupplyParams {
+    /// The battery cost curve split into (AUD per MW of power, AUD per MWh of energy): the
+    /// least-squares line cost_per_kw(d) = power + d × energy through the curve's points
+    /// (cost_per_kw = d × aud_per_kwh). One point: all energy cost.
+    pub fn battery_capex_split(&self) -> (f64, f64) {
+        let pts: Vec<(f64, f64)> = self
+            .battery_cost_curve
+            .iter()
+            .map(|p| (p.duration_h, p.duration_h * p.aud_per_kwh))
+            .collect();
+        let n = pts.len() as f64;
+        if pts.len() < 2 {
+            return (
+                0.0,
+                pts.first().map_or(0.0, |p| p.1 / p.0.max(1e-9)) * 1000.0,
+            );
+        }
+        let mx = pts.iter().map(|p| p.0).sum::<f64>() / n;
+        let my = pts.iter().map(|p| p.1).sum::<f64>() / n;
+        let sxx: f64 = pts.iter().map(|p| (p.0 - mx).powi(2)).sum();
+        let sxy: f64 = pts.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+        let slope = if sxx > 0.0 { sxy / sxx } else { 0.0 };
+        let intercept = my - slope * mx;
+        // $/kW → AUD per MW; $/kWh → AUD per MWh.
+        (intercept.max(0.0) * 1000.0, slope.max(0.0) * 1000.0)
+    }
 }
 
 /// Which places become candidate sites (model.md §3).
@@ -253,6 +392,8 @@ pub struct CostParams {
     /// Reference temperature for PUE, °C. Default 15.
     pub pue_reference_temp_c: f64,
     /// Share of energy bought as a renewable PPA from the site's REZ, fraction. Default 0.7.
+    /// Superseded in the main job by the 24/7 CFE portfolio (model.md §5a, [`SupplyParams`]);
+    /// used only by the legacy annual-energy price `sitefind candidates` shows.
     pub renewable_share: f64,
     /// Capital cost of renewable generation used with `default_capacity_factor` when a REZ has
     /// no capacity factor (technology unknown), AUD per MW. Default 1.9e6 (assumption, a
@@ -677,6 +818,72 @@ impl Scenario {
             l.fibre_ms_per_km > 0.0 && l.fibre_ms_per_km <= lim::MAX_FIBRE_MS_PER_KM,
             "ms per km in (0, 1]",
         );
+        let u = &self.supply;
+        check(
+            "supply.cfe_target",
+            u.cfe_target,
+            (0.0..=1.0).contains(&u.cfe_target),
+            "a fraction in [0, 1]",
+        );
+        check(
+            "supply.round_trip_efficiency",
+            u.round_trip_efficiency,
+            u.round_trip_efficiency > 0.0 && u.round_trip_efficiency <= 1.0,
+            "a fraction in (0, 1]",
+        );
+        check(
+            "supply.export_value_aud_per_mwh",
+            u.export_value_aud_per_mwh,
+            u.export_value_aud_per_mwh >= 0.0,
+            "AUD per MWh ≥ 0",
+        );
+        for (field, v) in [
+            ("supply.solar_capex_aud_per_mw", u.solar_capex_aud_per_mw),
+            ("supply.solar_fom_aud_per_mw_yr", u.solar_fom_aud_per_mw_yr),
+            ("supply.wind_capex_aud_per_mw", u.wind_capex_aud_per_mw),
+            ("supply.wind_fom_aud_per_mw_yr", u.wind_fom_aud_per_mw_yr),
+            (
+                "supply.offshore_wind_capex_aud_per_mw",
+                u.offshore_wind_capex_aud_per_mw,
+            ),
+            (
+                "supply.offshore_wind_fom_aud_per_mw_yr",
+                u.offshore_wind_fom_aud_per_mw_yr,
+            ),
+            (
+                "supply.battery_fom_aud_per_mw_yr",
+                u.battery_fom_aud_per_mw_yr,
+            ),
+        ] {
+            check(field, v, v >= 0.0, "a number ≥ 0");
+        }
+        for (field, v) in [
+            ("supply.solar_life_years", u.solar_life_years),
+            ("supply.wind_life_years", u.wind_life_years),
+            ("supply.battery_life_years", u.battery_life_years),
+        ] {
+            check(field, v, v >= 1.0, "a number of years ≥ 1");
+        }
+        for (i, pt) in u.battery_cost_curve.iter().enumerate() {
+            check(
+                &format!("supply.battery_cost_curve[{i}].duration_h"),
+                pt.duration_h,
+                pt.duration_h > 0.0,
+                "hours > 0",
+            );
+            check(
+                &format!("supply.battery_cost_curve[{i}].aud_per_kwh"),
+                pt.aud_per_kwh,
+                pt.aud_per_kwh >= 0.0,
+                "AUD per kWh ≥ 0",
+            );
+        }
+        check(
+            "supply.reference_years (count)",
+            u.reference_years.len() as f64,
+            !u.reference_years.is_empty(),
+            "at least one AEMO reference year, e.g. [2011] (the public traces have 2011 and 2018)",
+        );
         let c = &self.candidates;
         for (field, v) in [
             ("candidates.rez_radius_km", c.rez_radius_km),
@@ -781,6 +988,24 @@ mod tests {
             s.cost.capex_aud_per_mw,
             CostParams::default().capex_aud_per_mw
         );
+    }
+
+    #[test]
+    fn supply_table_and_battery_split() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("s.toml");
+        std::fs::write(&p, "[supply]\ncfe_target = 0.5\nreference_years = [2011]\n").unwrap();
+        let s = Scenario::from_file(&p).unwrap();
+        assert_eq!(s.supply.cfe_target, 0.5);
+        assert_eq!(s.supply.reference_years, vec![2011]);
+        // Least squares through (2 h, A$968/kW), (4 h, A$1,396/kW), (8 h, A$2,352/kW), by hand:
+        // slope 4,328 / 18.667 = A$231.86/kWh, intercept 1,572 − 231.86 × 14/3 = A$490.0/kW.
+        let (pw, en) = SupplyParams::default().battery_capex_split();
+        assert!((pw - 490_000.0).abs() < 1.0, "{pw}");
+        assert!((en - 231_857.1).abs() < 1.0, "{en}");
+        std::fs::write(&p, "[supply]\ncfe_target = 1.5\n").unwrap();
+        let e = Scenario::from_file(&p).unwrap_err().to_string();
+        assert!(e.contains("supply.cfe_target"), "{e}");
     }
 
     #[test]

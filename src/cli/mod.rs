@@ -12,6 +12,7 @@ mod cflp;
 mod latency;
 mod progress;
 mod solve;
+mod supply;
 mod validate;
 
 /// Where in Australia to build data centres that sell compute to Japan.
@@ -57,6 +58,32 @@ pub enum Command {
     /// Fit the latency model's free parameters to measured round-trip times.
     #[command(allow_negative_numbers = true)]
     Calibrate(CalibrateArgs),
+    /// A zone's least-cost 24/7 carbon-free supply (solar, wind, battery) per MW of load.
+    #[command(allow_negative_numbers = true)]
+    Supply(SupplyArgs),
+}
+
+/// Arguments of `sitefind supply`.
+#[derive(Debug, Clone, Args)]
+pub struct SupplyArgs {
+    /// Zone id (e.g. Q1), or `all` for every zone.
+    #[arg(long, value_name = "ZONE")]
+    pub zone: String,
+    /// Share of the load's energy renewables and storage must cover, 0..1 (default 0.9).
+    #[arg(long, value_name = "FRACTION")]
+    pub cfe_target: Option<f64>,
+    /// AEMO weather reference year of the traces (repeatable; default 2011 and 2018).
+    #[arg(long = "reference-year", value_name = "YEAR")]
+    pub reference_years: Vec<u32>,
+    /// Dataset manifest (TOML); default: the embedded dataset.
+    #[arg(long, value_name = "MANIFEST")]
+    pub data: Option<PathBuf>,
+    /// Scenario file (TOML or JSON); its [supply] and [cost] tables apply.
+    #[arg(long, value_name = "FILE")]
+    pub scenario: Option<PathBuf>,
+    /// stdout format: text (default) or json.
+    #[arg(long, value_name = "FORMAT", default_value = "text")]
+    pub format: String,
 }
 
 /// Options shared by commands that read a dataset.
@@ -111,9 +138,14 @@ pub struct SolveArgs {
     /// Open at most N sites.
     #[arg(long, value_name = "N")]
     pub max_sites: Option<usize>,
-    /// Share of energy from a renewable PPA in the site's REZ, 0..1.
+    /// Legacy annual-energy PPA share, 0..1 (superseded by --cfe-target; kept for scenario
+    /// compatibility, it no longer changes the main job's energy price).
     #[arg(long, value_name = "FRACTION")]
     pub renewable_share: Option<f64>,
+    /// Share of each site's load energy that its 24/7 portfolio (renewables + storage) must
+    /// cover, 0..1 (default 0.9, `[supply] cfe_target`).
+    #[arg(long, value_name = "FRACTION")]
+    pub cfe_target: Option<f64>,
     /// Objective: min-cost (default), min-worst-rtt, max-coverage.
     #[arg(long, value_name = "OBJECTIVE")]
     pub objective: Option<String>,
@@ -342,6 +374,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Latency(args)) => latency::run(&args, &mut out),
         Some(Command::Cflp(args)) => cflp::run(&args, &mut out),
         Some(Command::Calibrate(args)) => calibrate::run(&args, &mut out),
+        Some(Command::Supply(args)) => supply::run(&args, &mut out),
     };
     let flushed = out.flush();
     result?;

@@ -60,6 +60,9 @@ fn scenario(args: &SolveArgs) -> Result<Scenario> {
     if let Some(v) = args.renewable_share {
         s.cost.renewable_share = v;
     }
+    if let Some(v) = args.cfe_target {
+        s.supply.cfe_target = v;
+    }
     if let Some(b) = &args.solver {
         s.solver.backend = Some(b.clone());
     }

@@ -51,11 +51,13 @@ pub enum LayerFormat {
     DcmapCsv,
     /// Open Electricity NEM annual price/temperature CSV.
     OpennemAnnualCsv,
+    /// AEMO ISP solar/wind trace CSV (one file, or a folder of them; [`super::traces`]).
+    AemoTraceCsv,
 }
 
 impl LayerFormat {
     /// Every format, in manifest-name order.
-    pub const ALL: [LayerFormat; 8] = [
+    pub const ALL: [LayerFormat; 9] = [
         LayerFormat::SitefindCsv,
         LayerFormat::GaGeojson,
         LayerFormat::GaCsv,
@@ -64,6 +66,7 @@ impl LayerFormat {
         LayerFormat::TelegeographyCsv,
         LayerFormat::DcmapCsv,
         LayerFormat::OpennemAnnualCsv,
+        LayerFormat::AemoTraceCsv,
     ];
 
     /// The format's name in a manifest (kebab-case), e.g. `sitefind-csv`.
@@ -77,6 +80,7 @@ impl LayerFormat {
             LayerFormat::TelegeographyCsv => "telegeography-csv",
             LayerFormat::DcmapCsv => "dcmap-csv",
             LayerFormat::OpennemAnnualCsv => "opennem-annual-csv",
+            LayerFormat::AemoTraceCsv => "aemo-trace-csv",
         }
     }
 
@@ -124,7 +128,7 @@ pub struct LayerKind {
 }
 
 /// The layers of a dataset, in [`Dataset::counts`] order.
-pub const LAYER_KINDS: [LayerKind; 11] = [
+pub const LAYER_KINDS: [LayerKind; 12] = [
     LayerKind {
         name: "zones",
         required: true,
@@ -184,6 +188,11 @@ pub const LAYER_KINDS: [LayerKind; 11] = [
         required: false,
         formats: &[LayerFormat::SitefindCsv],
     },
+    LayerKind {
+        name: "traces",
+        required: false,
+        formats: &[LayerFormat::AemoTraceCsv],
+    },
 ];
 
 /// One file of a layer: the reader's spec and the manifest's `ids` filter.
@@ -223,7 +232,7 @@ pub struct Manifest {
 const EMBEDDED_DIR: &str = "<embedded>";
 
 /// The embedded dataset's files: (file name, text).
-const EMBEDDED_FILES: [(&str, &str); 12] = [
+const EMBEDDED_FILES: [(&str, &str); 30] = [
     ("manifest.toml", include_str!("../../data/manifest.toml")),
     ("zones.csv", include_str!("../../data/zones.csv")),
     (
@@ -250,6 +259,78 @@ const EMBEDDED_FILES: [(&str, &str); 12] = [
     (
         "region_limits.csv",
         include_str!("../../data/region_limits.csv"),
+    ),
+    (
+        "traces/REZ_N1_North_West_NSW_SAT_RefYear2011.csv",
+        include_str!("../../data/traces/REZ_N1_North_West_NSW_SAT_RefYear2011.csv"),
+    ),
+    (
+        "traces/REZ_N1_North_West_NSW_SAT_RefYear2018.csv",
+        include_str!("../../data/traces/REZ_N1_North_West_NSW_SAT_RefYear2018.csv"),
+    ),
+    (
+        "traces/REZ_N1_North_West_NSW_WH_RefYear2011.csv",
+        include_str!("../../data/traces/REZ_N1_North_West_NSW_WH_RefYear2011.csv"),
+    ),
+    (
+        "traces/REZ_N1_North_West_NSW_WH_RefYear2018.csv",
+        include_str!("../../data/traces/REZ_N1_North_West_NSW_WH_RefYear2018.csv"),
+    ),
+    (
+        "traces/REZ_N1_North_West_NSW_WM_RefYear2011.csv",
+        include_str!("../../data/traces/REZ_N1_North_West_NSW_WM_RefYear2011.csv"),
+    ),
+    (
+        "traces/REZ_N1_North_West_NSW_WM_RefYear2018.csv",
+        include_str!("../../data/traces/REZ_N1_North_West_NSW_WM_RefYear2018.csv"),
+    ),
+    (
+        "traces/REZ_N2_New_England_SAT_RefYear2011.csv",
+        include_str!("../../data/traces/REZ_N2_New_England_SAT_RefYear2011.csv"),
+    ),
+    (
+        "traces/REZ_N2_New_England_SAT_RefYear2018.csv",
+        include_str!("../../data/traces/REZ_N2_New_England_SAT_RefYear2018.csv"),
+    ),
+    (
+        "traces/REZ_N2_New_England_WH_RefYear2011.csv",
+        include_str!("../../data/traces/REZ_N2_New_England_WH_RefYear2011.csv"),
+    ),
+    (
+        "traces/REZ_N2_New_England_WH_RefYear2018.csv",
+        include_str!("../../data/traces/REZ_N2_New_England_WH_RefYear2018.csv"),
+    ),
+    (
+        "traces/REZ_N2_New_England_WM_RefYear2011.csv",
+        include_str!("../../data/traces/REZ_N2_New_England_WM_RefYear2011.csv"),
+    ),
+    (
+        "traces/REZ_N2_New_England_WM_RefYear2018.csv",
+        include_str!("../../data/traces/REZ_N2_New_England_WM_RefYear2018.csv"),
+    ),
+    (
+        "traces/REZ_Q1_Far_North_QLD_SAT_RefYear2011.csv",
+        include_str!("../../data/traces/REZ_Q1_Far_North_QLD_SAT_RefYear2011.csv"),
+    ),
+    (
+        "traces/REZ_Q1_Far_North_QLD_SAT_RefYear2018.csv",
+        include_str!("../../data/traces/REZ_Q1_Far_North_QLD_SAT_RefYear2018.csv"),
+    ),
+    (
+        "traces/REZ_Q1_Far_North_QLD_WH_RefYear2011.csv",
+        include_str!("../../data/traces/REZ_Q1_Far_North_QLD_WH_RefYear2011.csv"),
+    ),
+    (
+        "traces/REZ_Q1_Far_North_QLD_WH_RefYear2018.csv",
+        include_str!("../../data/traces/REZ_Q1_Far_North_QLD_WH_RefYear2018.csv"),
+    ),
+    (
+        "traces/REZ_Q1_Far_North_QLD_WM_RefYear2011.csv",
+        include_str!("../../data/traces/REZ_Q1_Far_North_QLD_WM_RefYear2011.csv"),
+    ),
+    (
+        "traces/REZ_Q1_Far_North_QLD_WM_RefYear2018.csv",
+        include_str!("../../data/traces/REZ_Q1_Far_North_QLD_WM_RefYear2018.csv"),
     ),
 ];
 
@@ -785,6 +866,66 @@ fn load_layer<T: LayerRecord>(
     records
 }
 
+/// The file names in an embedded folder (`<embedded>/traces`), or `None` if `path` is not one.
+fn embedded_folder(path: &Path) -> Option<Vec<String>> {
+    let dir = path.strip_prefix(EMBEDDED_DIR).ok()?.to_str()?.to_string();
+    let prefix = format!("{dir}/");
+    let names: Vec<String> = EMBEDDED_FILES
+        .iter()
+        .filter_map(|(n, _)| n.strip_prefix(prefix.as_str()).map(str::to_string))
+        .collect();
+    (!names.is_empty()).then_some(names)
+}
+
+/// The file names in a folder on disk, or `None` if `path` is not a folder.
+fn disk_folder(path: &Path) -> Option<Vec<String>> {
+    if !path.is_dir() {
+        return None;
+    }
+    let mut names: Vec<String> = std::fs::read_dir(path)
+        .ok()?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().is_file())
+        .filter_map(|e| e.file_name().to_str().map(str::to_string))
+        .collect();
+    names.sort();
+    Some(names)
+}
+
+/// Reads the `traces` layer (AEMO trace files; `ids` keeps those zones), sorted by zone,
+/// technology and reference year.
+fn load_trace_layer(manifest: &Manifest, errors: &mut Vec<Error>) -> Vec<super::traces::Trace> {
+    let embedded = manifest.is_embedded();
+    let read = |p: &Path| read_text(p, embedded);
+    let list = |p: &Path| {
+        if embedded {
+            embedded_folder(p)
+        } else {
+            disk_folder(p)
+        }
+    };
+    let mut all = Vec::new();
+    for file in manifest.layer("traces") {
+        match super::traces::load_traces(&file.spec, &read, &list) {
+            Ok(mut t) => {
+                if let Some(ids) = &file.ids {
+                    t.retain(|x| ids.contains(&x.zone_id));
+                }
+                all.extend(t);
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    all.sort_by(|a, b| {
+        (&a.zone_id, &a.technology, a.reference_year).cmp(&(
+            &b.zone_id,
+            &b.technology,
+            b.reference_year,
+        ))
+    });
+    all
+}
+
 /// Loads every layer a manifest names and validates the dataset.
 fn load_manifest(manifest: &Manifest) -> Result<Dataset> {
     let mut errors = Vec::new();
@@ -804,6 +945,7 @@ fn load_manifest(manifest: &Manifest) -> Result<Dataset> {
     ds.pops = load_layer(manifest, "pops", &mut errors, &mut origins);
     ds.grid_groups = load_layer(manifest, "grid_groups", &mut errors, &mut origins);
     ds.region_limits = load_layer(manifest, "region_limits", &mut errors, &mut origins);
+    ds.traces = load_trace_layer(manifest, &mut errors);
     if !errors.is_empty() {
         return Err(merge_errors(errors));
     }

@@ -15,6 +15,7 @@ pub mod demand;
 pub mod manifest;
 pub mod own;
 pub mod public;
+pub mod traces;
 pub mod validate;
 
 pub use demand::Demand;
@@ -357,6 +358,10 @@ pub struct Dataset {
     /// Regional size for the new-load check (may be empty).
     #[serde(default)]
     pub region_limits: Vec<RegionGridLimit>,
+    /// AEMO half-hourly solar and wind traces (may be empty), sorted by zone, technology and
+    /// reference year. Not serialised with the dataset (they are large; the manifest names them).
+    #[serde(skip)]
+    pub traces: Vec<traces::Trace>,
 }
 
 impl Dataset {
@@ -374,6 +379,7 @@ impl Dataset {
             ("pops", self.pops.len()),
             ("grid_groups", self.grid_groups.len()),
             ("region_limits", self.region_limits.len()),
+            ("traces", self.traces.len()),
         ]
     }
 

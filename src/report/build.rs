@@ -56,6 +56,16 @@ pub fn assemble(s: &Solved) -> Report {
     let zones = zone_reports(s, &loads);
     let grid_limits = grid_limit_reports(s.prep, s.sol);
     let totals = totals(&sites, &cities, s.chk);
+    let supply_zones: Vec<crate::supply::Portfolio> = {
+        let used: std::collections::BTreeSet<&str> = sites
+            .iter()
+            .filter_map(|s| s.supply.as_ref())
+            .filter_map(|s| s.per_mw_load.zone_id.as_deref())
+            .collect();
+        used.iter()
+            .filter_map(|z| s.prep.portfolios.get(*z).cloned())
+            .collect()
+    };
     Report {
         schema_version: super::SCHEMA_VERSION.to_string(),
         sitefind_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -76,6 +86,7 @@ pub fn assemble(s: &Solved) -> Report {
         zones,
         grid_limits,
         totals,
+        supply_zones,
         parameters: s.scenario.clone(),
         timings: None,
     }
@@ -298,6 +309,25 @@ fn site_report(
         max_mw: site.max_mw,
         serves,
         why,
+        supply: r.supply.as_ref().map(|sp| {
+            let load_mw = s.scenario.cost.utilisation * r.pue * built;
+            super::SiteSupplyReport {
+                per_mw_load: sp.clone(),
+                load_mw,
+                solar_mw: sp.solar_mw_per_mw_load * load_mw,
+                wind_mw: sp.wind_mw_per_mw_load * load_mw,
+                battery_mw: sp.battery_mw_per_mw_load * load_mw,
+                battery_mwh: sp.battery_mwh_per_mw_load * load_mw,
+                trace_source: sp
+                    .zone_id
+                    .as_ref()
+                    .and_then(|z| prep.portfolios.get(z))
+                    .map_or_else(
+                        || "none (all grid)".to_string(),
+                        crate::supply::Portfolio::source_summary,
+                    ),
+            }
+        }),
     }
 }
 
@@ -356,11 +386,16 @@ fn cost_drivers(s: &Solved, k: usize, med: &Medians) -> Vec<String> {
     let mut drivers: Vec<(f64, String)> = Vec::new();
     let mwh_per_yr = scenario.cost.utilisation * r.pue * 8760.0 * built;
     if r.energy_price_aud_per_mwh < med_energy {
-        let zone = match (&c.zone_id, r.capacity_factor) {
-            (Some(z), Some(cf)) => format!(
-                ", {:.0} % renewable PPA from REZ {z} at capacity factor {:.2}",
-                100.0 * scenario.cost.renewable_share,
-                cf
+        let zone = match &r.supply {
+            Some(sp) if sp.zone_id.is_some() => format!(
+                ", 24/7 supply from REZ {} at CFE {:.2}{}",
+                sp.zone_id.as_deref().unwrap_or("-"),
+                sp.cfe,
+                if sp.basis == "region-cheapest" {
+                    " (the region's cheapest portfolio)"
+                } else {
+                    ""
+                }
             ),
             _ => String::new(),
         };

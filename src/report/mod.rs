@@ -56,6 +56,10 @@ pub struct Report {
     pub grid_limits: Vec<GridLimitReport>,
     /// Totals by cost component.
     pub totals: Totals,
+    /// The 24/7 CFE portfolio (per MW of load) of each zone a chosen site draws on, with where
+    /// its solar and wind profiles come from (AEMO trace, or which method and donor zone).
+    #[serde(default)]
+    pub supply_zones: Vec<crate::supply::Portfolio>,
     /// Every parameter used.
     pub parameters: Scenario,
     /// Stage timings, only when requested (they vary run to run).
@@ -226,6 +230,31 @@ pub struct SiteReport {
     pub serves: Vec<Allocation>,
     /// Why this site: cheapest cost drivers and binding limits.
     pub why: Vec<String>,
+    /// The site's 24/7 CFE supply (model.md §5a): the portfolio it contracts and its size for
+    /// this site's load.
+    #[serde(default)]
+    pub supply: Option<SiteSupplyReport>,
+}
+
+/// A chosen site's 24/7 supply: the per-MW-of-load portfolio it contracts and that portfolio
+/// sized to the site's load (utilisation × PUE × built MW).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SiteSupplyReport {
+    /// The portfolio per MW of load, its basis, price and CFE.
+    #[serde(flatten)]
+    pub per_mw_load: crate::cost::SiteSupply,
+    /// The site's average load, MW (utilisation × PUE × built IT MW).
+    pub load_mw: f64,
+    /// Solar MW built for the site.
+    pub solar_mw: f64,
+    /// Wind MW built for the site.
+    pub wind_mw: f64,
+    /// Battery MW built for the site.
+    pub battery_mw: f64,
+    /// Battery MWh built for the site.
+    pub battery_mwh: f64,
+    /// Where the zone's solar and wind profiles come from.
+    pub trace_source: String,
 }
 
 /// MW of one city served by one site.

@@ -96,8 +96,55 @@ pub fn render(r: &Report) -> String {
             "    {} · landing {} ({:.0} km) · PUE {:.2} · energy A${:.0}/MWh",
             minerals, site.landing.name, site.landing.km, site.pue, site.energy_price_aud_per_mwh
         );
+        if let Some(sp) = &site.supply {
+            let p = &sp.per_mw_load;
+            let basis = match p.basis.as_str() {
+                "zone" => format!("REZ {}", p.zone_id.as_deref().unwrap_or("-")),
+                "region-cheapest" => format!(
+                    "REZ {} (its region's cheapest; site outside any REZ)",
+                    p.zone_id.as_deref().unwrap_or("-")
+                ),
+                _ => "grid only (no portfolio in its region)".to_string(),
+            };
+            let _ = writeln!(
+                s,
+                "    24/7 supply from {basis}: {:.0} MW solar + {:.0} MW wind + {:.0} MW / {:.0} MWh battery for {:.0} MW of load · CFE {:.2} · A${:.1}/MWh",
+                sp.solar_mw,
+                sp.wind_mw,
+                sp.battery_mw,
+                sp.battery_mwh,
+                sp.load_mw,
+                p.cfe,
+                p.price_aud_per_mwh()
+            );
+        }
     }
     let _ = writeln!(s);
+
+    // Supply per zone.
+    if !r.supply_zones.is_empty() {
+        let _ = writeln!(
+            s,
+            "24/7 SUPPLY PER ZONE (per MW of flat load, CFE target {:.2})",
+            r.parameters.supply.cfe_target
+        );
+        for p in &r.supply_zones {
+            let _ = writeln!(
+                s,
+                "{:<5} solar {:.2} MW · wind {:.2} MW · battery {:.2} MW / {:.2} MWh · CFE {:.3} · curtailed {:.0} % · A${:.2}/MWh · {}",
+                p.zone_id,
+                p.solar_mw,
+                p.wind_mw,
+                p.battery_mw,
+                p.battery_mwh,
+                p.cfe,
+                100.0 * p.curtailment_share,
+                p.cost_aud_per_mwh,
+                p.source_summary()
+            );
+        }
+        let _ = writeln!(s);
+    }
 
     // Cities.
     let _ = writeln!(s, "CITIES");

@@ -77,6 +77,7 @@ fn valid_fixture_loads_sorted_with_expected_records() {
             ("pops", 0),
             ("grid_groups", 0),
             ("region_limits", 0),
+            ("traces", 0),
         ]
     );
     let ids = |v: Vec<&str>| v.into_iter().map(String::from).collect::<Vec<_>>();
@@ -352,7 +353,7 @@ fn unknown_format_lists_expected_formats() {
     assert_has(
         &e,
         &[
-            "unknown_format.toml: [minerals]: field `format`: expected one of sitefind-csv, ga-geojson, ga-csv, aemo-iasr-csv, telegeography-geojson, telegeography-csv, dcmap-csv, opennem-annual-csv, found `shapefile`",
+            "unknown_format.toml: [minerals]: field `format`: expected one of sitefind-csv, ga-geojson, ga-csv, aemo-iasr-csv, telegeography-geojson, telegeography-csv, dcmap-csv, opennem-annual-csv, aemo-trace-csv, found `shapefile`",
             "hint: for minerals use one of sitefind-csv, ga-csv",
         ],
     );

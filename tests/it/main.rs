@@ -12,3 +12,4 @@ mod latency;
 mod outputs;
 mod public_data;
 mod reliability;
+mod supply;

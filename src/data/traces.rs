@@ -1,0 +1,523 @@
+//! AEMO ISP solar and wind traces (`aemo-trace-csv`): half-hourly capacity factors, one file per
+//! zone × technology × weather reference year, read unchanged.
+//!
+//! AEMO's published layout (2024 ISP "solar and wind traces"; see
+//! `../shared/data/traces/PROVENANCE.md`): a header `Year,Month,Day,1,…,48`, then one row per
+//! calendar day in NEM market time (AEST, UTC+10, no daylight saving) with the 48 half-hour
+//! capacity factors of that day (period k ends k × 30 min after midnight). The file name carries
+//! the zone, technology and reference year: `REZ_<zone id>_<zone name>_<tech>_RefYear<year>.csv`,
+//! e.g. `REZ_N1_North_West_NSW_SAT_RefYear2011.csv` (`SAT` single-axis-tracking solar, `WH` /
+//! `WM` high / medium quality wind, `CST`, `WFX` offshore fixed, …).
+//!
+//! A manifest's `[traces]` (or `[[traces]]`) entry names one such file or a folder of them
+//! (every `REZ_*_RefYear*.csv` inside, in name order). Option `scale` (default 1) divides every
+//! value: the embedded dataset stores per-mille integers with `scale = 1000`.
+//!
+//! Validation is strict, and every problem names the file, the line and the column: the header
+//! must be exactly `Year,Month,Day,1,…,48`; every row has 51 fields; dates are real and
+//! consecutive (no day missing or repeated); every value is a number in [0, 1].
+
+use super::manifest::LayerSpec;
+use crate::error::{Error, Issues, Location, Result};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// Half-hour periods per day in an AEMO trace.
+pub const PERIODS_PER_DAY: usize = 48;
+
+/// At most this many problems are listed per trace file (the rest are counted).
+const MAX_ISSUES_PER_FILE: usize = 20;
+
+/// One AEMO trace: a zone's half-hourly capacity factors for one technology and weather year.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Trace {
+    /// REZ id from the file name, e.g. `N1`.
+    pub zone_id: String,
+    /// Zone name from the file name (underscores as spaces), e.g. `North West NSW`.
+    pub zone_name: String,
+    /// Technology code from the file name, e.g. `SAT`, `WH`, `WM`.
+    pub technology: String,
+    /// Weather reference year from the file name, e.g. 2011.
+    pub reference_year: u32,
+    /// The first day of the trace (year, month, day), AEST.
+    pub first_day: (i32, u32, u32),
+    /// Capacity factors, fraction of installed capacity in [0, 1], day by day, 48 per day.
+    pub values: Vec<f64>,
+    /// The file it was read from (label).
+    pub source: String,
+}
+
+impl Trace {
+    /// Number of whole days in the trace.
+    pub fn days(&self) -> usize {
+        self.values.len() / PERIODS_PER_DAY
+    }
+
+    /// Mean capacity factor over the trace.
+    pub fn mean(&self) -> f64 {
+        if self.values.is_empty() {
+            0.0
+        } else {
+            self.values.iter().sum::<f64>() / self.values.len() as f64
+        }
+    }
+}
+
+/// Zone id, zone name, technology and reference year from an AEMO trace file name
+/// `REZ_<zone>_<name>_<tech>_RefYear<year>.csv`, or `None` if the name does not have that form.
+///
+/// ```
+/// use sitefind::data::traces::parse_file_name;
+/// let (zone, name, tech, year) =
+///     parse_file_name("REZ_N1_North_West_NSW_SAT_RefYear2011.csv").unwrap();
+/// assert_eq!((zone.as_str(), name.as_str(), tech.as_str(), year), ("N1", "North West NSW", "SAT", 2011));
+/// ```
+pub fn parse_file_name(name: &str) -> Option<(String, String, String, u32)> {
+    let stem = name.strip_prefix("REZ_")?;
+    let stem = stem
+        .strip_suffix(".csv")
+        .or_else(|| stem.strip_suffix(".CSV"))?;
+    let parts: Vec<&str> = stem.split('_').collect();
+    if parts.len() < 3 {
+        return None;
+    }
+    let year: u32 = parts[parts.len() - 1]
+        .strip_prefix("RefYear")?
+        .parse()
+        .ok()?;
+    let tech = parts[parts.len() - 2];
+    let zone = parts[0];
+    if zone.is_empty() || tech.is_empty() {
+        return None;
+    }
+    let name = parts[1..parts.len() - 2].join(" ");
+    Some((zone.to_string(), name, tech.to_string(), year))
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's `days_from_civil`).
+fn days_from_civil(y: i32, m: u32, d: u32) -> i64 {
+    let y = i64::from(y) - i64::from(m <= 2);
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(m);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn days_in_month(y: i32, m: u32) -> u32 {
+    match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 => 28,
+        _ => 0,
+    }
+}
+
+/// Parses one trace file's text. `label` names it in errors; `file_name` (the bare name) gives
+/// zone, technology and reference year; every value is divided by `scale`.
+///
+/// # Errors
+/// [`Error::Invalid`] listing each problem with its line and column.
+pub fn parse_trace(label: &str, file_name: &str, text: &str, scale: f64) -> Result<Trace> {
+    let Some((zone_id, zone_name, technology, reference_year)) = parse_file_name(file_name) else {
+        return Err(Error::Invalid(vec![crate::error::Issue {
+            at: Location::file(label),
+            expected: "an AEMO trace file name REZ_<zone>_<name>_<tech>_RefYear<year>.csv".into(),
+            found: format!("`{file_name}`"),
+            hint: "keep AEMO's file names: zone, technology and reference year are read from them"
+                .into(),
+        }]));
+    };
+    let mut is = Issues::new();
+    let mut extra = 0usize;
+    let mut push = |is: &mut Issues, at: Location, exp: String, found: String, hint: &str| {
+        if is.0.len() < MAX_ISSUES_PER_FILE {
+            is.push(at, exp, found, hint);
+        } else {
+            extra += 1;
+        }
+    };
+    let n_fields = 3 + PERIODS_PER_DAY;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut values: Vec<f64> = Vec::new();
+    let mut first_day: Option<(i32, u32, u32)> = None;
+    let mut prev: Option<(i64, (i32, u32, u32))> = None;
+    let mut rows = 0usize;
+    for (k, rec) in reader.records().enumerate() {
+        let line = k + 1;
+        let rec = match rec {
+            Ok(r) => r,
+            Err(e) => {
+                push(
+                    &mut is,
+                    Location::file(label).record(format!("line {line}")),
+                    "a CSV record".into(),
+                    e.to_string(),
+                    "the file must be plain comma-separated text",
+                );
+                continue;
+            }
+        };
+        let at = |col: usize, name: &str| {
+            Location::file(label)
+                .record(format!("line {line}, column {col}"))
+                .field(name.to_string())
+        };
+        if k == 0 {
+            // Header: exactly Year,Month,Day,1..48.
+            let expected: Vec<String> = ["Year", "Month", "Day"]
+                .iter()
+                .map(|s| s.to_string())
+                .chain((1..=PERIODS_PER_DAY).map(|p| p.to_string()))
+                .collect();
+            if rec.len() != n_fields {
+                push(
+                    &mut is,
+                    Location::file(label).record("line 1 (header)"),
+                    format!(
+                        "{n_fields} columns: Year, Month, Day and the 48 half-hour periods 1…48"
+                    ),
+                    format!("{} columns ({} periods)", rec.len(), rec.len().saturating_sub(3)),
+                    "an AEMO trace has one column per half hour of the day; use the file as published",
+                );
+                // A wrong header makes every row's columns meaningless.
+                break;
+            }
+            for (c, (got, want)) in rec.iter().zip(&expected).enumerate() {
+                if !got.trim().eq_ignore_ascii_case(want) {
+                    push(
+                        &mut is,
+                        at(c + 1, want),
+                        format!("header `{want}`"),
+                        format!("`{got}`"),
+                        "the header must be Year,Month,Day,1,…,48",
+                    );
+                }
+            }
+            continue;
+        }
+        rows += 1;
+        if rec.len() != n_fields {
+            push(
+                &mut is,
+                Location::file(label).record(format!("line {line}")),
+                format!("{n_fields} fields (Year, Month, Day, 48 half-hours)"),
+                format!("{} fields", rec.len()),
+                "a ragged row: every day needs all 48 half-hour values",
+            );
+            continue;
+        }
+        let int = |c: usize| rec[c].trim().parse::<i64>().ok();
+        let (y, m, d) = (int(0), int(1), int(2));
+        let date = match (y, m, d) {
+            (Some(y), Some(m), Some(d))
+                if (1900..=2200).contains(&y)
+                    && (1..=12).contains(&m)
+                    && d >= 1
+                    && d <= i64::from(days_in_month(y as i32, m as u32)) =>
+            {
+                Some((y as i32, m as u32, d as u32))
+            }
+            _ => {
+                push(
+                    &mut is,
+                    at(1, "Year"),
+                    "a calendar date in Year, Month, Day".into(),
+                    format!("`{}`,`{}`,`{}`", &rec[0], &rec[1], &rec[2]),
+                    "",
+                );
+                None
+            }
+        };
+        if let Some(date) = date {
+            let n = days_from_civil(date.0, date.1, date.2);
+            if let Some((p, pd)) = prev {
+                if n == p {
+                    push(
+                        &mut is,
+                        at(1, "Day"),
+                        format!("the day after {}-{:02}-{:02}", pd.0, pd.1, pd.2),
+                        format!(
+                            "{}-{:02}-{:02} again (a duplicate day)",
+                            date.0, date.1, date.2
+                        ),
+                        "remove the repeated row",
+                    );
+                } else if n != p + 1 {
+                    push(
+                        &mut is,
+                        at(1, "Day"),
+                        format!("the day after {}-{:02}-{:02}", pd.0, pd.1, pd.2),
+                        if n > p {
+                            format!(
+                                "{}-{:02}-{:02} ({} day{} missing)",
+                                date.0,
+                                date.1,
+                                date.2,
+                                n - p - 1,
+                                if n - p - 1 == 1 { "" } else { "s" }
+                            )
+                        } else {
+                            format!("{}-{:02}-{:02} (out of order)", date.0, date.1, date.2)
+                        },
+                        "a trace needs every day, in order",
+                    );
+                }
+            }
+            if first_day.is_none() {
+                first_day = Some(date);
+            }
+            prev = Some((n, date));
+        }
+        for c in 3..n_fields {
+            let raw = rec[c].trim();
+            let v = raw.parse::<f64>().ok().map(|v| v / scale);
+            match v {
+                Some(v) if v.is_finite() && (0.0..=1.0).contains(&v) => values.push(v),
+                _ => {
+                    push(
+                        &mut is,
+                        at(c + 1, &(c - 2).to_string()),
+                        if scale == 1.0 {
+                            "a capacity factor in [0, 1]".to_string()
+                        } else {
+                            format!("a capacity factor in [0, 1] (× {scale})")
+                        },
+                        format!("`{raw}`"),
+                        "a trace value is generation per unit of installed capacity",
+                    );
+                    values.push(0.0);
+                }
+            }
+        }
+    }
+    if rows == 0 && is.is_empty() {
+        push(
+            &mut is,
+            Location::file(label),
+            "at least one day of data after the header".into(),
+            "no rows".into(),
+            "",
+        );
+    }
+    if extra > 0 {
+        is.push(
+            Location::file(label),
+            "no further problems",
+            format!("{extra} more not listed"),
+            "fix the ones above first",
+        );
+    }
+    let first_day = first_day.unwrap_or((0, 0, 0));
+    is.into_result(Trace {
+        zone_id,
+        zone_name,
+        technology,
+        reference_year,
+        first_day,
+        values,
+        source: label.to_string(),
+    })
+}
+
+/// The `scale` option of a trace layer (default 1).
+fn scale_of(spec: &LayerSpec) -> Result<f64> {
+    match spec.options.get("scale") {
+        None => Ok(1.0),
+        Some(v) => match v.as_float().or_else(|| v.as_integer().map(|i| i as f64)) {
+            Some(s) if s > 0.0 && s.is_finite() => Ok(s),
+            _ => Err(Error::Invalid(vec![crate::error::Issue {
+                at: Location::file(&spec.label).field("scale"),
+                expected: "a number > 0 dividing every value (1 for AEMO's files)".into(),
+                found: v.to_string(),
+                hint: "omit `scale` for files as AEMO publishes them".into(),
+            }])),
+        },
+    }
+}
+
+/// Reads the traces a manifest entry names: one file, or every `REZ_*_RefYear*.csv` in a
+/// folder (name order). `read` gives a file's text (from disk or the embedded table); `list`
+/// the file names in a folder, or `None` if the path is not a folder.
+///
+/// # Errors
+/// Every problem of every file, with file, line and column.
+pub fn load_traces(
+    spec: &LayerSpec,
+    read: &dyn Fn(&Path) -> Result<String>,
+    list: &dyn Fn(&Path) -> Option<Vec<String>>,
+) -> Result<Vec<Trace>> {
+    let scale = scale_of(spec)?;
+    let files: Vec<(std::path::PathBuf, String)> = match list(&spec.path) {
+        Some(mut names) => {
+            names.retain(|n| parse_file_name(n).is_some());
+            names.sort();
+            if names.is_empty() {
+                return Err(Error::Invalid(vec![crate::error::Issue {
+                    at: Location::file(&spec.label),
+                    expected: "a folder holding AEMO trace files REZ_<zone>_<name>_<tech>_RefYear<year>.csv".into(),
+                    found: "no such file in it".into(),
+                    hint: "point `path` at AEMO's trace folder or at one trace file".into(),
+                }]));
+            }
+            names.into_iter().map(|n| (spec.path.join(&n), n)).collect()
+        }
+        None => {
+            let name = spec
+                .path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("")
+                .to_string();
+            vec![(spec.path.clone(), name)]
+        }
+    };
+    let mut out = Vec::new();
+    let mut issues = Vec::new();
+    for (path, name) in files {
+        let label = path.display().to_string();
+        let text = read(&path)?;
+        match parse_trace(&label, &name, &text, scale) {
+            Ok(t) => out.push(t),
+            Err(Error::Invalid(list)) => issues.extend(list),
+            Err(e) => return Err(e),
+        }
+    }
+    if !issues.is_empty() {
+        return Err(Error::Invalid(issues));
+    }
+    // One trace per (zone, technology, reference year).
+    out.sort_by(|a, b| {
+        (&a.zone_id, &a.technology, a.reference_year).cmp(&(
+            &b.zone_id,
+            &b.technology,
+            b.reference_year,
+        ))
+    });
+    let mut is = Issues::new();
+    for w in out.windows(2) {
+        if (&w[0].zone_id, &w[0].technology, w[0].reference_year)
+            == (&w[1].zone_id, &w[1].technology, w[1].reference_year)
+        {
+            is.push(
+                Location::file(&w[1].source),
+                format!(
+                    "one trace per zone, technology and reference year ({} {} {})",
+                    w[1].zone_id, w[1].technology, w[1].reference_year
+                ),
+                format!("a second one (first: {})", w[0].source),
+                "remove one of the two files from the manifest",
+            );
+        }
+    }
+    is.into_result(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(days: usize, f: impl Fn(usize, usize) -> String) -> String {
+        let mut s = String::from("Year,Month,Day");
+        for p in 1..=48 {
+            s.push_str(&format!(",{p}"));
+        }
+        s.push('\n');
+        for d in 0..days {
+            s.push_str(&format!("2025,7,{}", d + 1));
+            for p in 0..48 {
+                s.push(',');
+                s.push_str(&f(d, p));
+            }
+            s.push('\n');
+        }
+        s
+    }
+
+    const NAME: &str = "REZ_Q1_Far_North_QLD_SAT_RefYear2011.csv";
+
+    #[test]
+    fn reads_a_good_file_and_its_name() {
+        let t = parse_trace(
+            "t.csv",
+            NAME,
+            &file(3, |_, p| format!("{}", p as f64 / 47.0)),
+            1.0,
+        )
+        .unwrap();
+        assert_eq!(t.zone_id, "Q1");
+        assert_eq!(t.zone_name, "Far North QLD");
+        assert_eq!(t.technology, "SAT");
+        assert_eq!(t.reference_year, 2011);
+        assert_eq!(t.days(), 3);
+        assert_eq!(t.first_day, (2025, 7, 1));
+        assert!((t.mean() - 0.5).abs() < 1e-12);
+        assert!(parse_file_name("N1_SAT.csv").is_none());
+        assert!(parse_file_name("REZ_N1_X_SAT_Ref2011.csv").is_none());
+    }
+
+    #[test]
+    fn bad_values_name_line_and_column() {
+        let text = file(2, |d, p| match (d, p) {
+            (0, 10) => "1.5".into(),
+            (1, 47) => "-0.1".into(),
+            _ => "0.2".into(),
+        });
+        let e = parse_trace("t.csv", NAME, &text, 1.0)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("t.csv: line 2, column 14: field `11`"), "{e}");
+        assert!(e.contains("found `1.5`"), "{e}");
+        assert!(e.contains("t.csv: line 3, column 51: field `48`"), "{e}");
+        assert!(e.contains("found `-0.1`"), "{e}");
+    }
+
+    #[test]
+    fn ragged_missing_and_duplicate_days() {
+        let mut text = file(4, |_, _| "0.1".into());
+        // Day 3 repeated as day 2's date, and a ragged last row.
+        text = text.replace("2025,7,3,", "2025,7,2,");
+        text.push_str("2025,7,5,0.1,0.2\n");
+        let e = parse_trace("t.csv", NAME, &text, 1.0)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 4, column 1: field `Day`"), "{e}");
+        assert!(e.contains("duplicate day"), "{e}");
+        assert!(e.contains("line 5, column 1: field `Day`"), "{e}");
+        assert!(e.contains("t.csv: line 6: expected 51 fields"), "{e}");
+        let text = file(3, |_, _| "0.1".into()).replace("2025,7,2,", "2025,7,9,");
+        let e = parse_trace("t.csv", NAME, &text, 1.0)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("7 days missing"), "{e}");
+        assert!(e.contains("out of order"), "{e}");
+    }
+
+    #[test]
+    fn header_with_47_periods() {
+        let text = file(1, |_, _| "0.1".into()).replacen(",48\n", "\n", 1);
+        let e = parse_trace("t.csv", NAME, &text, 1.0)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("t.csv: line 1 (header): expected 51 columns"),
+            "{e}"
+        );
+        assert!(e.contains("found 50 columns (47 periods)"), "{e}");
+    }
+
+    #[test]
+    fn scale_divides() {
+        let t = parse_trace("t.csv", NAME, &file(1, |_, _| "250".into()), 1000.0).unwrap();
+        assert!((t.mean() - 0.25).abs() < 1e-12);
+        let e = parse_trace("t.csv", NAME, &file(1, |_, _| "1001".into()), 1000.0)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("× 1000"), "{e}");
+    }
+}

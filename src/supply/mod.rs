@@ -1,0 +1,407 @@
+//! 24/7 carbon-free supply for a flat data-centre load (model.md §5a): per zone, the least-cost
+//! solar MW, wind MW, battery MW and MWh per MW of load such that renewables plus storage cover
+//! at least `cfe_target` of the load's energy over the reference years, the rest bought from
+//! the grid at the zone's NEM region price (not carbon-free), surplus curtailed.
+//!
+//! * [`synth`]: each zone's half-hourly solar and wind profiles — its AEMO traces where the
+//!   dataset has them, else the stated methods (sun position + donor cloudiness; donor wind
+//!   trace power-mapped to the zone's capacity factor) with the donor named.
+//! * [`dispatch`]: the greedy dispatch of a fixed design, cyclic state of charge.
+//! * [`optimise`]: the convex search over the four design variables (Lagrangian on the CFE
+//!   constraint, Nelder–Mead inside), checked against an independent LP in the tests.
+//!
+//! Costs are annualised per MW (or MWh) with the capital recovery factor at the scenario's
+//! discount rate over each technology's life, plus fixed O&M ([`UnitCosts`]); defaults from
+//! CSIRO GenCost 2024-25 ([`crate::scenario::SupplyParams`]).
+
+use crate::data::Dataset;
+use crate::error::{Error, Result};
+use crate::scenario::{crf, Scenario, SupplyParams};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+pub mod dispatch;
+pub mod optimise;
+pub mod solar;
+pub mod synth;
+
+pub use synth::{ProfileSource, ZoneProfile};
+
+/// Annualised unit costs of one zone's technologies.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct UnitCosts {
+    /// Solar: CRF(r, life) × capex + FOM, AUD per MW per year.
+    pub solar_annualised_aud_per_mw_yr: f64,
+    /// Wind (offshore costs in offshore zones), AUD per MW per year.
+    pub wind_annualised_aud_per_mw_yr: f64,
+    /// Battery power: CRF × power capex + FOM, AUD per MW per year.
+    pub battery_power_annualised_aud_per_mw_yr: f64,
+    /// Battery energy: CRF × energy capex, AUD per MWh per year.
+    pub battery_energy_annualised_aud_per_mwh_yr: f64,
+    /// Battery power capital cost from the cost curve, AUD per MW.
+    pub battery_power_capex_aud_per_mw: f64,
+    /// Battery energy capital cost from the cost curve, AUD per MWh.
+    pub battery_energy_capex_aud_per_mwh: f64,
+    /// True if the zone's wind is priced as offshore.
+    pub offshore_wind: bool,
+}
+
+impl UnitCosts {
+    /// The unit costs for a zone (offshore wind costs if `offshore`).
+    pub fn new(p: &SupplyParams, discount_rate: f64, offshore: bool) -> UnitCosts {
+        let (bp, be) = p.battery_capex_split();
+        let (wc, wf) = if offshore {
+            (
+                p.offshore_wind_capex_aud_per_mw,
+                p.offshore_wind_fom_aud_per_mw_yr,
+            )
+        } else {
+            (p.wind_capex_aud_per_mw, p.wind_fom_aud_per_mw_yr)
+        };
+        let rb = crf(discount_rate, p.battery_life_years);
+        UnitCosts {
+            solar_annualised_aud_per_mw_yr: crf(discount_rate, p.solar_life_years)
+                * p.solar_capex_aud_per_mw
+                + p.solar_fom_aud_per_mw_yr,
+            wind_annualised_aud_per_mw_yr: crf(discount_rate, p.wind_life_years) * wc + wf,
+            battery_power_annualised_aud_per_mw_yr: rb * bp + p.battery_fom_aud_per_mw_yr,
+            battery_energy_annualised_aud_per_mwh_yr: rb * be,
+            battery_power_capex_aud_per_mw: bp,
+            battery_energy_capex_aud_per_mwh: be,
+            offshore_wind: offshore,
+        }
+    }
+
+    fn as_array(&self) -> [f64; 4] {
+        [
+            self.solar_annualised_aud_per_mw_yr,
+            self.wind_annualised_aud_per_mw_yr,
+            self.battery_power_annualised_aud_per_mw_yr,
+            self.battery_energy_annualised_aud_per_mwh_yr,
+        ]
+    }
+}
+
+/// A zone's least-cost 24/7 supply per MW of flat load at one CFE target.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Portfolio {
+    /// Zone id.
+    pub zone_id: String,
+    /// NEM region whose grid price applies.
+    pub region_id: String,
+    /// CFE target asked.
+    pub cfe_target: f64,
+    /// Solar MW per MW of load.
+    pub solar_mw: f64,
+    /// Wind MW per MW of load.
+    pub wind_mw: f64,
+    /// Battery power MW per MW of load.
+    pub battery_mw: f64,
+    /// Battery energy MWh per MW of load.
+    pub battery_mwh: f64,
+    /// Share of the load's energy covered by renewables and storage, 0..1.
+    pub cfe: f64,
+    /// Share bought from the grid, 0..1.
+    pub grid_share: f64,
+    /// Share of the renewable energy generated that is curtailed, 0..1.
+    pub curtailment_share: f64,
+    /// Curtailed energy per MWh of load.
+    pub curtailed_mwh_per_mwh_load: f64,
+    /// Total cost per MWh of load, AUD (annual cost / 8,760).
+    pub cost_aud_per_mwh: f64,
+    /// Of which solar, AUD per MWh of load.
+    pub solar_aud_per_mwh: f64,
+    /// Of which wind, AUD per MWh of load.
+    pub wind_aud_per_mwh: f64,
+    /// Of which battery (power + energy), AUD per MWh of load.
+    pub battery_aud_per_mwh: f64,
+    /// Of which grid energy, AUD per MWh of load.
+    pub grid_aud_per_mwh: f64,
+    /// Less the value of exported surplus, AUD per MWh of load.
+    pub export_credit_aud_per_mwh: f64,
+    /// The search's Lagrangian lower bound on the cost, AUD per MWh (approximate).
+    pub lower_bound_aud_per_mwh: f64,
+    /// False if the target cannot be met in this zone (no solar and no wind).
+    pub feasible: bool,
+    /// Dispatch simulations the search ran.
+    pub evaluations: usize,
+    /// Where the solar profile comes from.
+    pub solar_source: ProfileSource,
+    /// Where the wind profile comes from.
+    pub wind_source: ProfileSource,
+    /// Grid price used, AUD per MWh.
+    pub grid_price_aud_per_mwh: f64,
+    /// Unit costs used.
+    pub unit_costs: UnitCosts,
+    /// Half-hours in the horizon (365 × 48 per reference year).
+    pub half_hours: usize,
+}
+
+impl Portfolio {
+    /// One-line description of the trace sources, e.g. `solar AEMO trace SAT; wind N1 WM …`.
+    pub fn source_summary(&self) -> String {
+        format!(
+            "solar {}; wind {}",
+            self.solar_source.describe(),
+            self.wind_source.describe()
+        )
+    }
+}
+
+/// The zone's grid price (its region's, or `default_price`).
+fn grid_price(ds: &Dataset, region: &str, default_price: f64) -> f64 {
+    ds.regions
+        .iter()
+        .find(|r| r.id == region)
+        .map_or(default_price, |r| r.price_aud_per_mwh)
+}
+
+/// Solves one zone's portfolio on its profile.
+pub fn solve_profile(
+    ds: &Dataset,
+    scenario: &Scenario,
+    profile: &ZoneProfile,
+    cfe_target: f64,
+) -> Portfolio {
+    let sp = &scenario.supply;
+    let zone = ds.zones.iter().find(|z| z.id == profile.zone_id);
+    let region = zone.map_or(String::new(), |z| z.region.clone());
+    let price = grid_price(ds, &region, scenario.cost.default_price_aud_per_mwh);
+    let offshore = scenario.cost.offshore_zones.contains(&profile.zone_id);
+    let costs = UnitCosts::new(sp, scenario.cost.discount_rate, offshore);
+    let prob = optimise::Problem {
+        solar: profile.solar.as_deref(),
+        wind: profile.wind.as_deref(),
+        annualised: costs.as_array(),
+        grid_price_aud_per_mwh: price,
+        export_value_aud_per_mwh: sp.export_value_aud_per_mwh,
+        round_trip_efficiency: sp.round_trip_efficiency,
+        cfe_target,
+    };
+    let sol = optimise::optimise(&prob);
+    portfolio_of(profile, &region, cfe_target, price, &costs, &prob, &sol)
+}
+
+fn portfolio_of(
+    profile: &ZoneProfile,
+    region: &str,
+    cfe_target: f64,
+    price: f64,
+    costs: &UnitCosts,
+    prob: &optimise::Problem<'_>,
+    sol: &optimise::Solution,
+) -> Portfolio {
+    let d = sol.design;
+    let e = sol.energy;
+    let load = e.load_mwh.max(1e-12);
+    let k = 8760.0 / load;
+    let per_mwh = |annual: f64| annual / 8760.0;
+    Portfolio {
+        zone_id: profile.zone_id.clone(),
+        region_id: region.to_string(),
+        cfe_target,
+        solar_mw: d.solar_mw,
+        wind_mw: d.wind_mw,
+        battery_mw: d.battery_mw,
+        battery_mwh: d.battery_mwh,
+        cfe: 1.0 - e.grid_mwh / load,
+        grid_share: e.grid_mwh / load,
+        curtailment_share: if e.renewable_mwh > 0.0 {
+            e.curtailed_mwh / e.renewable_mwh
+        } else {
+            0.0
+        },
+        curtailed_mwh_per_mwh_load: e.curtailed_mwh / load,
+        cost_aud_per_mwh: per_mwh(sol.annual_cost_aud),
+        solar_aud_per_mwh: per_mwh(costs.solar_annualised_aud_per_mw_yr * d.solar_mw),
+        wind_aud_per_mwh: per_mwh(costs.wind_annualised_aud_per_mw_yr * d.wind_mw),
+        battery_aud_per_mwh: per_mwh(
+            costs.battery_power_annualised_aud_per_mw_yr * d.battery_mw
+                + costs.battery_energy_annualised_aud_per_mwh_yr * d.battery_mwh,
+        ),
+        grid_aud_per_mwh: per_mwh(price * e.grid_mwh * k),
+        export_credit_aud_per_mwh: per_mwh(prob.export_value_aud_per_mwh * e.curtailed_mwh * k),
+        lower_bound_aud_per_mwh: per_mwh(sol.lower_bound_aud),
+        feasible: sol.feasible,
+        evaluations: sol.evaluations,
+        solar_source: profile.solar_source.clone(),
+        wind_source: profile.wind_source.clone(),
+        grid_price_aud_per_mwh: price,
+        unit_costs: *costs,
+        half_hours: profile.len(),
+    }
+}
+
+/// A key for the process-wide caches: a hash of everything the value depends on.
+fn key_of<T: std::hash::Hash>(parts: &T) -> u64 {
+    use std::hash::Hasher;
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    parts.hash(&mut h);
+    h.finish()
+}
+
+fn bits(v: &[f64]) -> Vec<u64> {
+    v.iter().map(|x| x.to_bits()).collect()
+}
+
+type Cache<T> = std::sync::Mutex<std::collections::HashMap<u64, T>>;
+
+fn profile_cache() -> &'static Cache<ZoneProfile> {
+    static C: std::sync::OnceLock<Cache<ZoneProfile>> = std::sync::OnceLock::new();
+    C.get_or_init(Default::default)
+}
+
+fn portfolio_cache() -> &'static Cache<Portfolio> {
+    static C: std::sync::OnceLock<Cache<Portfolio>> = std::sync::OnceLock::new();
+    C.get_or_init(Default::default)
+}
+
+/// A zone's profile, memoised per process on the zone record, the supply parameters and the
+/// traces (a main job and its tests re-use them).
+pub fn cached_profile(
+    ds: &Dataset,
+    zone: &crate::data::RenewableZone,
+    p: &SupplyParams,
+) -> ZoneProfile {
+    let traces: Vec<(String, Vec<u64>)> = ds
+        .traces
+        .iter()
+        .map(|t| (t.source.clone(), bits(&t.values)))
+        .collect();
+    let zones: Vec<String> = ds.zones.iter().map(|z| format!("{z:?}")).collect();
+    let params = format!("{p:?}");
+    let key = key_of(&(&zone.id, &zones, &params, &traces));
+    if let Some(v) = profile_cache()
+        .lock()
+        .ok()
+        .and_then(|c| c.get(&key).cloned())
+    {
+        return v;
+    }
+    let v = synth::zone_profile(ds, zone, p);
+    if let Ok(mut c) = profile_cache().lock() {
+        c.insert(key, v.clone());
+    }
+    v
+}
+
+/// [`solve_profile`] memoised per process on every input of the problem.
+pub fn cached_solve(
+    ds: &Dataset,
+    scenario: &Scenario,
+    profile: &ZoneProfile,
+    cfe_target: f64,
+) -> Portfolio {
+    let zone = ds.zones.iter().find(|z| z.id == profile.zone_id);
+    let region = zone.map_or(String::new(), |z| z.region.clone());
+    let price = grid_price(ds, &region, scenario.cost.default_price_aud_per_mwh);
+    let key = key_of(&(
+        &profile.zone_id,
+        &profile.solar.as_deref().map(bits),
+        &profile.wind.as_deref().map(bits),
+        &format!("{:?}", profile.solar_source),
+        &format!("{:?}", profile.wind_source),
+        &format!("{:?}", scenario.supply),
+        &scenario.cost.discount_rate.to_bits(),
+        &scenario.cost.offshore_zones,
+        &region,
+        &price.to_bits(),
+        &cfe_target.to_bits(),
+    ));
+    if let Some(v) = portfolio_cache()
+        .lock()
+        .ok()
+        .and_then(|c| c.get(&key).cloned())
+    {
+        return v;
+    }
+    let v = solve_profile(ds, scenario, profile, cfe_target);
+    if let Ok(mut c) = portfolio_cache().lock() {
+        c.insert(key, v.clone());
+    }
+    v
+}
+
+/// The portfolios of the zones with these ids (unknown ids are skipped), at the scenario's
+/// target, in parallel and memoised; keyed by zone id.
+///
+/// # Errors
+/// [`Error::Usage`] if no zone asked for has a usable profile.
+pub fn solve_zones(
+    ds: &Dataset,
+    scenario: &Scenario,
+    ids: &std::collections::BTreeSet<String>,
+) -> Result<std::collections::BTreeMap<String, Portfolio>> {
+    let zones: Vec<&crate::data::RenewableZone> =
+        ds.zones.iter().filter(|z| ids.contains(&z.id)).collect();
+    let profiles: Vec<ZoneProfile> = zones
+        .par_iter()
+        .map(|z| cached_profile(ds, z, &scenario.supply))
+        .collect();
+    if !profiles.is_empty() {
+        check_profiles(&profiles, &scenario.supply)?;
+    }
+    let target = scenario.supply.cfe_target;
+    Ok(profiles
+        .par_iter()
+        .map(|p| (p.zone_id.clone(), cached_solve(ds, scenario, p, target)))
+        .collect())
+}
+
+/// Every zone's portfolio at the scenario's target (dataset zone order), in parallel.
+///
+/// # Errors
+/// [`Error::Usage`] if no zone has a usable profile (e.g. no traces for the reference years).
+pub fn solve_all(ds: &Dataset, scenario: &Scenario) -> Result<Vec<Portfolio>> {
+    let profiles: Vec<ZoneProfile> = ds
+        .zones
+        .par_iter()
+        .map(|z| cached_profile(ds, z, &scenario.supply))
+        .collect();
+    check_profiles(&profiles, &scenario.supply)?;
+    let target = scenario.supply.cfe_target;
+    Ok(profiles
+        .par_iter()
+        .map(|p| cached_solve(ds, scenario, p, target))
+        .collect())
+}
+
+/// Errors out when no zone got any profile: the traces layer is missing or has none of the
+/// reference years.
+pub fn check_profiles(profiles: &[ZoneProfile], p: &SupplyParams) -> Result<()> {
+    if profiles
+        .iter()
+        .all(|z| z.solar.is_none() && z.wind.is_none())
+    {
+        return Err(Error::usage(
+            format!(
+                "no solar ({}) or wind ({}) profile for reference years {:?}",
+                p.solar_technology, p.wind_technology, p.reference_years
+            ),
+            "the dataset needs a [traces] layer with AEMO traces for those years (the embedded one has 2011 and 2018), or set [supply] reference_years",
+        ));
+    }
+    Ok(())
+}
+
+/// Portfolio of one zone by id.
+///
+/// # Errors
+/// [`Error::Usage`] for an unknown zone id.
+pub fn solve_zone(ds: &Dataset, scenario: &Scenario, zone_id: &str) -> Result<Portfolio> {
+    let Some(zone) = ds.zones.iter().find(|z| z.id.eq_ignore_ascii_case(zone_id)) else {
+        let ids: Vec<&str> = ds.zones.iter().map(|z| z.id.as_str()).collect();
+        return Err(Error::usage(
+            format!("--zone {zone_id}: no such zone in {}", ds.source),
+            format!("zones: {}", ids.join(", ")),
+        ));
+    };
+    let profile = synth::zone_profile(ds, zone, &scenario.supply);
+    check_profiles(std::slice::from_ref(&profile), &scenario.supply)?;
+    Ok(solve_profile(
+        ds,
+        scenario,
+        &profile,
+        scenario.supply.cfe_target,
+    ))
+}

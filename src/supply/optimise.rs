@@ -1,0 +1,403 @@
+//! The least-cost design (S, W, P, E) for a CFE target: a convex search with the greedy
+//! dispatch ([`super::dispatch`]) inside.
+//!
+//! Per MW of flat load over T half-hours, with annualised unit costs a = (A_S, A_W, A_P, A_E),
+//! grid energy G(x) (MWh over the horizon, from the greedy dispatch, the least any dispatch of
+//! x can buy), annualising factor k = 8,760 / (T Δ) and grid price c (AUD/MWh):
+//!
+//! ```text
+//! minimise  C(x) = a·x + c k G(x) − v k Q(x)     s.t.  G(x) ≤ (1 − cfe_target) T Δ,  x ≥ 0
+//! ```
+//!
+//! G is convex in x (the optimal value of an LP whose constraints are linear in x and the
+//! dispatch jointly), so with v = 0 the problem is convex. It is solved by Lagrangian
+//! relaxation: for a multiplier μ ≥ c k the function a·x + μ G(x) − v k Q(x) is minimised
+//! over x ≥ 0 by Nelder–Mead (restarted until it stops improving; bounds by projection plus a
+//! penalty); μ is bisected (geometrically) until the constraint holds with the least μ. The
+//! final design is the convex combination of the last infeasible and the last feasible designs
+//! that puts the constraint's linear bound exactly at the limit: by convexity of G it is
+//! feasible. Weak duality gives a lower bound at each μ,
+//! L(μ) = min_x [a·x + μ G(x) − v k Q(x)] − (μ − c k) G_max, reported with the answer (it
+//! is exact only as far as the inner minimisation is; the test suite checks the cost against an
+//! independent LP solver).
+
+use super::dispatch::{simulate, Design, Energy, Scratch, DELTA_H};
+
+/// One supply problem per MW of flat load.
+#[derive(Debug, Clone, Copy)]
+pub struct Problem<'a> {
+    /// Solar capacity factors per half-hour (`None` = solar not available).
+    pub solar: Option<&'a [f64]>,
+    /// Wind capacity factors per half-hour (`None` = wind not available).
+    pub wind: Option<&'a [f64]>,
+    /// Annualised costs: solar, wind per MW; battery power per MW; battery energy per MWh;
+    /// AUD per year.
+    pub annualised: [f64; 4],
+    /// Grid price, AUD per MWh.
+    pub grid_price_aud_per_mwh: f64,
+    /// Value of curtailed energy sold, AUD per MWh (0 = none).
+    pub export_value_aud_per_mwh: f64,
+    /// Round-trip efficiency of the battery, fraction.
+    pub round_trip_efficiency: f64,
+    /// Share of the load's energy that renewables and storage must cover, 0..=1.
+    pub cfe_target: f64,
+}
+
+/// The answer: design, its dispatch totals and the search's diagnostics.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Solution {
+    /// The design per MW of load.
+    pub design: Design,
+    /// Its dispatch over the horizon.
+    pub energy: Energy,
+    /// Annual cost per MW of load, AUD per year.
+    pub annual_cost_aud: f64,
+    /// Lagrangian lower bound on the annual cost, AUD per year (approximate, see module docs).
+    pub lower_bound_aud: f64,
+    /// Dispatch simulations run.
+    pub evaluations: usize,
+    /// False if the target cannot be met (no renewable technology available).
+    pub feasible: bool,
+}
+
+struct Eval<'a> {
+    p: &'a Problem<'a>,
+    zeros: Vec<f64>,
+    scratch: Scratch,
+    count: usize,
+    active: [bool; 4],
+}
+
+impl Eval<'_> {
+    fn energy(&mut self, x: [f64; 4]) -> Energy {
+        self.count += 1;
+        let d = Design::from_array(x);
+        let s = self.p.solar.unwrap_or(&self.zeros);
+        let w = self.p.wind.unwrap_or(&self.zeros);
+        simulate(s, w, &d, self.p.round_trip_efficiency, &mut self.scratch)
+    }
+}
+
+fn capital(a: &[f64; 4], x: &[f64; 4]) -> f64 {
+    a.iter().zip(x).map(|(a, x)| a * x).sum()
+}
+
+/// Nelder–Mead on the active coordinates of x ≥ 0, minimising `f`. Returns (x, f(x)).
+fn nelder_mead(
+    ev: &mut Eval<'_>,
+    f: &dyn Fn(&[f64; 4], &Energy) -> f64,
+    x0: [f64; 4],
+    step: [f64; 4],
+    max_evals: usize,
+) -> ([f64; 4], f64) {
+    let idx: Vec<usize> = (0..4).filter(|&i| ev.active[i]).collect();
+    let n = idx.len();
+    let pen = 1e3 * ev.p.annualised.iter().fold(1.0f64, |m, a| m.max(*a));
+    let embed = |y: &[f64]| {
+        let mut x = [0.0; 4];
+        for (k, &i) in idx.iter().enumerate() {
+            x[i] = y[k];
+        }
+        x
+    };
+    let value = |ev: &mut Eval<'_>, y: &[f64]| {
+        let x = embed(y);
+        let xc = x.map(|v| v.max(0.0));
+        let neg: f64 = x.iter().map(|v| (-v).max(0.0)).sum();
+        let e = ev.energy(xc);
+        f(&xc, &e) + pen * neg
+    };
+    let start: Vec<f64> = idx.iter().map(|&i| x0[i].max(0.0)).collect();
+    if n == 0 {
+        let v = value(ev, &[]);
+        return (embed(&[]), v);
+    }
+    let mut best = (start.clone(), value(ev, &start));
+    let mut used = 0usize;
+    let mut scale: Vec<f64> = idx.iter().map(|&i| step[i]).collect();
+    // Restart from the best point with a fresh simplex until a restart gains nothing.
+    for _round in 0..6 {
+        let mut simplex: Vec<(Vec<f64>, f64)> = Vec::with_capacity(n + 1);
+        simplex.push(best.clone());
+        for k in 0..n {
+            let mut y = best.0.clone();
+            y[k] += scale[k];
+            let v = value(ev, &y);
+            simplex.push((y, v));
+        }
+        used += n;
+        let before = best.1;
+        loop {
+            simplex.sort_by(|a, b| a.1.total_cmp(&b.1));
+            let (fb, fw) = (simplex[0].1, simplex[n].1);
+            let size: f64 = simplex[1..]
+                .iter()
+                .map(|(y, _)| {
+                    y.iter()
+                        .zip(&simplex[0].0)
+                        .map(|(a, b)| (a - b).abs())
+                        .fold(0.0f64, f64::max)
+                })
+                .fold(0.0f64, f64::max);
+            if (fw - fb).abs() <= 2e-6 * fb.abs().max(1.0) || size < 1e-5 {
+                break;
+            }
+            if used >= max_evals {
+                break;
+            }
+            let mut c = vec![0.0; n];
+            for (y, _) in &simplex[..n] {
+                for k in 0..n {
+                    c[k] += y[k] / n as f64;
+                }
+            }
+            let lerp = |t: f64, w: &[f64]| -> Vec<f64> {
+                (0..n).map(|k| c[k] + t * (w[k] - c[k])).collect()
+            };
+            let worst = simplex[n].0.clone();
+            let xr = lerp(-1.0, &worst);
+            let fr = value(ev, &xr);
+            used += 1;
+            if fr < simplex[0].1 {
+                let xe = lerp(-2.0, &worst);
+                let fe = value(ev, &xe);
+                used += 1;
+                simplex[n] = if fe < fr { (xe, fe) } else { (xr, fr) };
+            } else if fr < simplex[n - 1].1 {
+                simplex[n] = (xr, fr);
+            } else {
+                let (xc, fc) = if fr < simplex[n].1 {
+                    let xc = lerp(-0.5, &worst);
+                    let fc = value(ev, &xc);
+                    (xc, fc)
+                } else {
+                    let xc = lerp(0.5, &worst);
+                    let fc = value(ev, &xc);
+                    (xc, fc)
+                };
+                used += 1;
+                if fc < fr.min(simplex[n].1) {
+                    simplex[n] = (xc, fc);
+                } else {
+                    let b = simplex[0].0.clone();
+                    for item in simplex.iter_mut().skip(1) {
+                        let y: Vec<f64> = (0..n).map(|k| b[k] + 0.5 * (item.0[k] - b[k])).collect();
+                        let v = value(ev, &y);
+                        *item = (y, v);
+                    }
+                    used += n;
+                }
+            }
+        }
+        simplex.sort_by(|a, b| a.1.total_cmp(&b.1));
+        if simplex[0].1 < best.1 {
+            best = simplex[0].clone();
+        }
+        let gain = before - best.1;
+        if gain <= 1e-5 * best.1.abs().max(1.0) || used >= max_evals {
+            break;
+        }
+        for s in scale.iter_mut() {
+            *s *= 0.5;
+        }
+    }
+    let x = embed(&best.0).map(|v| v.max(0.0));
+    (x, best.1)
+}
+
+/// Sets design variables below 1e-3 (MW or MWh per MW of load) to zero, one at a time, where
+/// that keeps the constraint and does not raise the cost: the search ends near, not at, a
+/// bound.
+fn polish(
+    ev: &mut Eval<'_>,
+    cost: &dyn Fn(&[f64; 4], &Energy) -> f64,
+    g_max: f64,
+    tol_g: f64,
+    mut x: [f64; 4],
+    mut e: Energy,
+) -> ([f64; 4], Energy, f64) {
+    let mut c = cost(&x, &e);
+    for i in 0..4 {
+        if x[i] > 0.0 && x[i] < 1e-3 {
+            let mut y = x;
+            y[i] = 0.0;
+            let ey = ev.energy(y);
+            let cy = cost(&y, &ey);
+            if ey.grid_mwh <= g_max + tol_g && cy <= c + 1e-9 * c.abs().max(1.0) {
+                (x, e, c) = (y, ey, cy);
+            }
+        }
+    }
+    (x, e, c)
+}
+
+/// Solves one supply problem.
+pub fn optimise(p: &Problem<'_>) -> Solution {
+    let n = p.solar.or(p.wind).map_or(0, <[f64]>::len);
+    let active = [
+        p.solar.is_some(),
+        p.wind.is_some(),
+        p.solar.is_some() || p.wind.is_some(),
+        p.solar.is_some() || p.wind.is_some(),
+    ];
+    let mut ev = Eval {
+        p,
+        zeros: vec![0.0; n],
+        scratch: Scratch::default(),
+        count: 0,
+        active,
+    };
+    let load_mwh = DELTA_H * n as f64;
+    let k = if n > 0 { 8760.0 / load_mwh } else { 0.0 };
+    let c = p.grid_price_aud_per_mwh * k;
+    let v = p.export_value_aud_per_mwh * k;
+    let g_max = (1.0 - p.cfe_target).max(0.0) * load_mwh;
+    let a = p.annualised;
+    let cost = |x: &[f64; 4], e: &Energy| capital(&a, x) + c * e.grid_mwh - v * e.curtailed_mwh;
+    let tol_g = 1e-9 * load_mwh.max(1.0);
+
+    if n == 0 || !active[0] && !active[1] {
+        let x = [0.0; 4];
+        let e = ev.energy(x);
+        let cst = cost(&x, &e);
+        return Solution {
+            design: Design::default(),
+            energy: e,
+            annual_cost_aud: cst,
+            lower_bound_aud: cst,
+            evaluations: ev.count,
+            feasible: e.grid_mwh <= g_max + tol_g,
+        };
+    }
+
+    // Starting point and simplex scale from the mean capacity factors.
+    let mean = |v: Option<&[f64]>| v.map_or(0.0, |v| v.iter().sum::<f64>() / v.len() as f64);
+    let (cf_s, cf_w) = (mean(p.solar), mean(p.wind));
+    let techs = f64::from(u8::from(cf_s > 0.0) + u8::from(cf_w > 0.0)).max(1.0);
+    let mut x0 = [
+        if cf_s > 0.0 {
+            1.0 / (techs * cf_s)
+        } else {
+            0.0
+        },
+        if cf_w > 0.0 {
+            1.0 / (techs * cf_w)
+        } else {
+            0.0
+        },
+        0.5,
+        2.0,
+    ];
+    let step = [0.3 * x0[0].max(1.0), 0.3 * x0[1].max(1.0), 0.3, 1.5];
+    let inner = |ev: &mut Eval<'_>, mu: f64, x0: [f64; 4], evals: usize, shrink: f64| {
+        let f = |x: &[f64; 4], e: &Energy| capital(&a, x) + mu * e.grid_mwh - v * e.curtailed_mwh;
+        let (x, fx) = nelder_mead(ev, &f, x0, step.map(|s| s * shrink), evals);
+        let e = ev.energy(x);
+        (x, fx, e)
+    };
+
+    // μ = c k: the unconstrained least cost. If it meets the target, done.
+    let (xc, fc, ec) = inner(&mut ev, c, x0, 4000, 1.0);
+    if ec.grid_mwh <= g_max + tol_g {
+        let (xc, ec, cc) = polish(&mut ev, &cost, g_max, tol_g, xc, ec);
+        return Solution {
+            design: Design::from_array(xc),
+            energy: ec,
+            annual_cost_aud: cc,
+            lower_bound_aud: fc,
+            evaluations: ev.count,
+            feasible: true,
+        };
+    }
+    let mut lb = fc;
+    let mut lo = (c, xc, ec);
+    x0 = xc;
+    // Raise μ until the constraint holds.
+    let mut mu = 2.0 * c.max(1.0);
+    let mut hi = None;
+    for _ in 0..40 {
+        let (x, fx, e) = inner(&mut ev, mu, x0, 3000, 0.5);
+        lb = lb.max(fx - (mu - c) * g_max);
+        if e.grid_mwh <= g_max + tol_g {
+            hi = Some((mu, x, e));
+            break;
+        }
+        lo = (mu, x, e);
+        x0 = x;
+        mu *= 2.0;
+    }
+    let Some(mut hi) = hi else {
+        return Solution {
+            design: Design::from_array(lo.1),
+            energy: lo.2,
+            annual_cost_aud: cost(&lo.1, &lo.2),
+            lower_bound_aud: lb,
+            evaluations: ev.count,
+            feasible: false,
+        };
+    };
+    // Regula falsi on ln μ (Illinois variant) between the last infeasible and the first
+    // feasible multiplier, aiming at G = G_max.
+    let mut best = (cost(&hi.1, &hi.2), hi.1, hi.2);
+    let mut side = 0i8;
+    let (mut w_lo, mut w_hi) = (1.0f64, 1.0f64);
+    for it in 0..14 {
+        if (best.0 - lb) <= 1e-3 * best.0.abs() {
+            break;
+        }
+        let (l0, l1) = (lo.0.ln(), hi.0.ln());
+        let (f0, f1) = (
+            w_lo * (lo.2.grid_mwh - g_max),
+            w_hi * (hi.2.grid_mwh - g_max),
+        );
+        let mut t = if f0 > f1 { f0 / (f0 - f1) } else { 0.5 };
+        if it >= 8 {
+            t = 0.5;
+        }
+        let mu = (l0 + t.clamp(0.05, 0.95) * (l1 - l0)).exp();
+        let start = hi.1;
+        let (x, fx, e) = inner(&mut ev, mu, start, 2000, 0.25);
+        lb = lb.max(fx - (mu - c) * g_max);
+        if e.grid_mwh <= g_max + tol_g {
+            let cx = cost(&x, &e);
+            if cx < best.0 {
+                best = (cx, x, e);
+            }
+            hi = (mu, x, e);
+            w_hi = 1.0;
+            if side == 1 {
+                w_lo *= 0.5;
+            }
+            side = 1;
+        } else {
+            lo = (mu, x, e);
+            w_lo = 1.0;
+            if side == -1 {
+                w_hi *= 0.5;
+            }
+            side = -1;
+        }
+        // The convex combination whose linear bound on G is exactly the limit is feasible.
+        let (gl, gh) = (lo.2.grid_mwh, hi.2.grid_mwh);
+        if gl > gh {
+            let th = ((g_max - gh) / (gl - gh)).clamp(0.0, 1.0);
+            let xm: [f64; 4] = std::array::from_fn(|i| th * lo.1[i] + (1.0 - th) * hi.1[i]);
+            let em = ev.energy(xm);
+            if em.grid_mwh <= g_max + tol_g {
+                let cm = cost(&xm, &em);
+                if cm < best.0 {
+                    best = (cm, xm, em);
+                }
+            }
+        }
+    }
+    let (bx, be, bc) = polish(&mut ev, &cost, g_max, tol_g, best.1, best.2);
+    Solution {
+        design: Design::from_array(bx),
+        energy: be,
+        annual_cost_aud: bc,
+        lower_bound_aud: lb.min(bc),
+        evaluations: ev.count,
+        feasible: true,
+    }
+}

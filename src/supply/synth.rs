@@ -1,0 +1,367 @@
+//! Per-zone half-hourly solar and wind profiles: the zone's own AEMO traces where the dataset
+//! has them, else a stated method with a donor zone.
+//!
+//! * **Solar without a trace**: the clear-sky single-axis-tracking profile at the zone's centre
+//!   ([`super::solar`]) times, for each day, the donor's cloudiness ratio (the donor trace's
+//!   daily energy over the donor's own clear-sky daily energy at its centre), scaled so the mean
+//!   equals the zone's solar capacity factor (values capped at 1, the scale found by
+//!   bisection). The donor is the nearest zone (geodesic distance between centres) with a trace
+//!   of the solar technology for every reference year.
+//! * **Wind without a trace**: the nearest traced zone's wind trace x_t mapped by a monotone
+//!   power transform y_t = x_t^α (α by bisection) so that the mean equals the zone's wind
+//!   capacity factor: the order of the half-hours, calm spells and the 0 and 1 ends are kept.
+//!
+//! A zone with no capacity factor for a technology, or a resource limit of 0 MW, cannot build it.
+
+use super::SupplyParams;
+use crate::data::traces::{Trace, PERIODS_PER_DAY};
+use crate::data::{Dataset, RenewableZone};
+use crate::spatial::geodesy::distance_km;
+use serde::{Deserialize, Serialize};
+
+/// Days of a reference year used (the first 365 days of each trace).
+pub const DAYS_PER_YEAR: usize = 365;
+
+/// Where a zone's profile for one technology comes from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProfileSource {
+    /// `aemo-trace`, `sun-position+donor-cloudiness`, `donor-power-transform`, or `none`.
+    pub method: String,
+    /// AEMO technology code of the trace used (own or donor), e.g. `SAT`, `WM`.
+    pub technology: Option<String>,
+    /// The donor zone, for methods that borrow one.
+    pub donor_zone: Option<String>,
+    /// Geodesic distance between the zone's and the donor's centres, km.
+    pub donor_km: Option<f64>,
+    /// The trace files read (own or donor), in reference-year order.
+    pub files: Vec<String>,
+    /// Mean capacity factor of the profile over the reference years.
+    pub capacity_factor: Option<f64>,
+    /// Why the technology is unavailable, for `none`.
+    pub note: Option<String>,
+}
+
+impl ProfileSource {
+    fn none(note: impl Into<String>) -> ProfileSource {
+        ProfileSource {
+            method: "none".into(),
+            technology: None,
+            donor_zone: None,
+            donor_km: None,
+            files: Vec::new(),
+            capacity_factor: None,
+            note: Some(note.into()),
+        }
+    }
+
+    /// One line for text reports, e.g. `AEMO trace SAT` or `sun position + N1 cloudiness (412 km)`.
+    pub fn describe(&self) -> String {
+        match self.method.as_str() {
+            "aemo-trace" => format!("AEMO trace {}", self.technology.as_deref().unwrap_or("")),
+            "sun-position+donor-cloudiness" => format!(
+                "sun position + {} cloudiness ({:.0} km)",
+                self.donor_zone.as_deref().unwrap_or("?"),
+                self.donor_km.unwrap_or(0.0)
+            ),
+            "donor-power-transform" => format!(
+                "{} {} trace mapped to CF {:.2} ({:.0} km)",
+                self.donor_zone.as_deref().unwrap_or("?"),
+                self.technology.as_deref().unwrap_or(""),
+                self.capacity_factor.unwrap_or(0.0),
+                self.donor_km.unwrap_or(0.0)
+            ),
+            _ => "none".into(),
+        }
+    }
+}
+
+/// A zone's supply profiles over the selected reference years (concatenated, 365 days each).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ZoneProfile {
+    /// Zone id.
+    pub zone_id: String,
+    /// Solar capacity factors per half-hour (`None` = no solar).
+    pub solar: Option<Vec<f64>>,
+    /// Wind capacity factors per half-hour (`None` = no wind).
+    pub wind: Option<Vec<f64>>,
+    /// Where the solar profile comes from.
+    pub solar_source: ProfileSource,
+    /// Where the wind profile comes from.
+    pub wind_source: ProfileSource,
+}
+
+impl ZoneProfile {
+    /// Half-hours in the horizon.
+    pub fn len(&self) -> usize {
+        self.solar
+            .as_ref()
+            .or(self.wind.as_ref())
+            .map_or(0, Vec::len)
+    }
+
+    /// True if the horizon is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+fn mean(v: &[f64]) -> f64 {
+    if v.is_empty() {
+        0.0
+    } else {
+        v.iter().sum::<f64>() / v.len() as f64
+    }
+}
+
+/// The traces of (zone, technology) for every reference year, in year order, if all exist
+/// with at least 365 days.
+fn traces_for<'a>(
+    ds: &'a Dataset,
+    zone: &str,
+    tech: &str,
+    years: &[u32],
+) -> Option<Vec<&'a Trace>> {
+    years
+        .iter()
+        .map(|y| {
+            ds.traces.iter().find(|t| {
+                t.zone_id == zone
+                    && t.technology.eq_ignore_ascii_case(tech)
+                    && t.reference_year == *y
+                    && t.days() >= DAYS_PER_YEAR
+            })
+        })
+        .collect()
+}
+
+/// The nearest zone (other than `zone`) with traces of `tech` for every year.
+fn donor<'a>(
+    ds: &'a Dataset,
+    zone: &RenewableZone,
+    tech: &str,
+    years: &[u32],
+) -> Option<(&'a RenewableZone, Vec<&'a Trace>, f64)> {
+    ds.zones
+        .iter()
+        .filter(|z| z.id != zone.id)
+        .filter_map(|z| traces_for(ds, &z.id, tech, years).map(|t| (z, t)))
+        .map(|(z, t)| (z, t, distance_km(zone.centre, z.centre)))
+        .min_by(|a, b| a.2.total_cmp(&b.2).then_with(|| a.0.id.cmp(&b.0.id)))
+}
+
+fn year_values(t: &Trace) -> &[f64] {
+    &t.values[..DAYS_PER_YEAR * PERIODS_PER_DAY]
+}
+
+/// Scales `y` by k (capped at 1) so the mean is `target`; bisection on k.
+fn scale_to_mean(y: &[f64], target: f64) -> Vec<f64> {
+    let m = |k: f64| mean(&y.iter().map(|v| (k * v).min(1.0)).collect::<Vec<_>>());
+    let (mut lo, mut hi) = (0.0f64, 1.0f64);
+    while m(hi) < target && hi < 1e12 {
+        hi *= 2.0;
+    }
+    for _ in 0..100 {
+        let mid = 0.5 * (lo + hi);
+        if m(mid) < target {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    let k = 0.5 * (lo + hi);
+    y.iter().map(|v| (k * v).min(1.0)).collect()
+}
+
+/// Maps `x` (values in [0, 1]) by x^α so the mean is `target`; bisection on ln α.
+pub fn power_to_mean(x: &[f64], target: f64) -> (Vec<f64>, f64) {
+    let m = |a: f64| x.iter().map(|v| v.powf(a)).sum::<f64>() / x.len().max(1) as f64;
+    let (mut lo, mut hi) = (-8.0f64, 8.0f64); // ln α
+    for _ in 0..100 {
+        let mid = 0.5 * (lo + hi);
+        // The mean falls as α grows.
+        if m(mid.exp()) > target {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    let a = (0.5 * (lo + hi)).exp();
+    (x.iter().map(|v| v.powf(a)).collect(), a)
+}
+
+fn unavailable(resource: Option<f64>, cf: Option<f64>, what: &str) -> Option<String> {
+    if resource.is_some_and(|r| r <= 0.0) {
+        Some(format!("the zone's {what} resource limit is 0 MW"))
+    } else if cf.is_none() {
+        Some(format!("the zone has no {what} capacity factor"))
+    } else {
+        None
+    }
+}
+
+/// Builds every zone's profiles (dataset zone order).
+pub fn zone_profiles(ds: &Dataset, p: &SupplyParams) -> Vec<ZoneProfile> {
+    use rayon::prelude::*;
+    ds.zones
+        .par_iter()
+        .map(|z| zone_profile(ds, z, p))
+        .collect()
+}
+
+/// Builds one zone's profiles (donors are searched among all of `ds`'s zones).
+pub fn zone_profile(ds: &Dataset, z: &RenewableZone, p: &SupplyParams) -> ZoneProfile {
+    let years = &p.reference_years;
+    let (solar, solar_source) = solar_profile(ds, z, p, years);
+    let (wind, wind_source) = wind_profile(ds, z, p, years);
+    ZoneProfile {
+        zone_id: z.id.clone(),
+        solar,
+        wind,
+        solar_source,
+        wind_source,
+    }
+}
+
+fn own(traces: &[&Trace], tech: &str) -> (Option<Vec<f64>>, ProfileSource) {
+    let v: Vec<f64> = traces
+        .iter()
+        .flat_map(|t| year_values(t).to_vec())
+        .collect();
+    let cf = mean(&v);
+    (
+        Some(v),
+        ProfileSource {
+            method: "aemo-trace".into(),
+            technology: Some(tech.to_string()),
+            donor_zone: None,
+            donor_km: None,
+            files: traces.iter().map(|t| t.source.clone()).collect(),
+            capacity_factor: Some(cf),
+            note: None,
+        },
+    )
+}
+
+fn solar_profile(
+    ds: &Dataset,
+    z: &RenewableZone,
+    p: &SupplyParams,
+    years: &[u32],
+) -> (Option<Vec<f64>>, ProfileSource) {
+    let tech = p.solar_technology.as_str();
+    if let Some(note) = unavailable(z.solar_resource_mw, z.solar_capacity_factor, "solar") {
+        return (None, ProfileSource::none(note));
+    }
+    if let Some(t) = traces_for(ds, &z.id, tech, years) {
+        return own(&t, tech);
+    }
+    let Some(target) = z.solar_capacity_factor else {
+        return (None, ProfileSource::none("no solar capacity factor"));
+    };
+    let Some((dz, dtraces, km)) = donor(ds, z, tech, years) else {
+        return (
+            None,
+            ProfileSource::none(format!(
+                "no zone has a {tech} trace for every reference year"
+            )),
+        );
+    };
+    let mut y = Vec::with_capacity(years.len() * DAYS_PER_YEAR * PERIODS_PER_DAY);
+    for t in &dtraces {
+        let dv = year_values(t);
+        let dclear = super::solar::clear_sky_profile(
+            dz.centre.lat,
+            dz.centre.lon,
+            t.first_day,
+            DAYS_PER_YEAR,
+        );
+        let zclear =
+            super::solar::clear_sky_profile(z.centre.lat, z.centre.lon, t.first_day, DAYS_PER_YEAR);
+        for d in 0..DAYS_PER_YEAR {
+            let r = d * PERIODS_PER_DAY..(d + 1) * PERIODS_PER_DAY;
+            let e_trace: f64 = dv[r.clone()].iter().sum();
+            let e_clear: f64 = dclear[r.clone()].iter().sum();
+            let ratio = if e_clear > 0.0 {
+                e_trace / e_clear
+            } else {
+                0.0
+            };
+            y.extend(zclear[r].iter().map(|c| c * ratio));
+        }
+    }
+    let v = scale_to_mean(&y, target);
+    (
+        Some(v),
+        ProfileSource {
+            method: "sun-position+donor-cloudiness".into(),
+            technology: Some(tech.to_string()),
+            donor_zone: Some(dz.id.clone()),
+            donor_km: Some(km),
+            files: dtraces.iter().map(|t| t.source.clone()).collect(),
+            capacity_factor: Some(target),
+            note: None,
+        },
+    )
+}
+
+fn wind_profile(
+    ds: &Dataset,
+    z: &RenewableZone,
+    p: &SupplyParams,
+    years: &[u32],
+) -> (Option<Vec<f64>>, ProfileSource) {
+    let tech = p.wind_technology.as_str();
+    if let Some(note) = unavailable(z.wind_resource_mw, z.wind_capacity_factor, "wind") {
+        return (None, ProfileSource::none(note));
+    }
+    if let Some(t) = traces_for(ds, &z.id, tech, years) {
+        return own(&t, tech);
+    }
+    let Some(target) = z.wind_capacity_factor else {
+        return (None, ProfileSource::none("no wind capacity factor"));
+    };
+    let Some((dz, dtraces, km)) = donor(ds, z, tech, years) else {
+        return (
+            None,
+            ProfileSource::none(format!(
+                "no zone has a {tech} trace for every reference year"
+            )),
+        );
+    };
+    let x: Vec<f64> = dtraces
+        .iter()
+        .flat_map(|t| year_values(t).to_vec())
+        .collect();
+    let (v, _alpha) = power_to_mean(&x, target);
+    (
+        Some(v),
+        ProfileSource {
+            method: "donor-power-transform".into(),
+            technology: Some(tech.to_string()),
+            donor_zone: Some(dz.id.clone()),
+            donor_km: Some(km),
+            files: dtraces.iter().map(|t| t.source.clone()).collect(),
+            capacity_factor: Some(target),
+            note: None,
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn power_transform_hits_the_mean_and_keeps_order() {
+        let x: Vec<f64> = (0..100).map(|i| i as f64 / 99.0).collect();
+        let (y, a) = power_to_mean(&x, 0.3);
+        assert!((mean(&y) - 0.3).abs() < 1e-9);
+        assert!(a > 1.0);
+        assert!(y.windows(2).all(|w| w[0] <= w[1]));
+        assert_eq!(y[0], 0.0);
+        assert!((y[99] - 1.0).abs() < 1e-12);
+        let s = scale_to_mean(&[0.0, 0.1, 0.2, 0.9], 0.4);
+        assert!((mean(&s) - 0.4).abs() < 1e-9);
+        assert!(s.iter().all(|v| *v <= 1.0));
+    }
+}
