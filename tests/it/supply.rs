@@ -453,7 +453,7 @@ fn zone_resource_limit_binds_and_moves_load() {
         .map(|x| x.built_mw)
         .sum();
     assert!(other > other_free + 1.0, "{other} vs {other_free}");
-    assert!(limited.report.totals.cost.total_aud > free.report.totals.cost.total_aud);
+    assert!(limited.report.totals.cost.total_aud_per_yr > free.report.totals.cost.total_aud_per_yr);
 }
 
 #[test]
