@@ -18,6 +18,7 @@
 //! ```
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod alternatives;
 pub mod candidates;
 pub mod check;
 pub mod cost;

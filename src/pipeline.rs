@@ -334,6 +334,14 @@ pub fn run(
         dominance,
     );
     record("report", t.elapsed().as_secs_f64(), "");
+    crate::alternatives::attach(
+        &mut report,
+        &prepared,
+        &solution,
+        scenario,
+        &opts,
+        &mut record,
+    )?;
     report.timings = Some(timings);
     Ok(Outcome {
         report,
@@ -650,6 +658,7 @@ fn assemble(
             max_mw: site.max_mw,
             serves,
             why,
+            margin: None,
         });
     }
     sites.sort_by(|a, b| a.id.cmp(&b.id));
@@ -787,5 +796,6 @@ fn assemble(
         totals,
         parameters: scenario.clone(),
         timings: None,
+        alternatives: None,
     }
 }

@@ -20,6 +20,9 @@ pub struct Scenario {
     pub model: ModelParams,
     /// The solver.
     pub solver: SolverParams,
+    /// Near-optimal alternatives and the margin of each chosen site
+    /// ([`crate::alternatives::AlternativesParams`]).
+    pub alternatives: crate::alternatives::AlternativesParams,
 }
 
 /// Which places become candidate sites (model.md §3).
@@ -507,7 +510,8 @@ impl Scenario {
             c.min_voltage_kv > 0.0,
             "kV > 0",
         );
-        issues.into_result(())
+        issues.into_result(())?;
+        self.alternatives.validate(label)
     }
 }
 

@@ -149,6 +149,16 @@ pub struct SolveArgs {
     /// parameter with its value, a starting point for a scenario file.
     #[arg(long)]
     pub print_scenario: bool,
+    /// List up to K near-optimal plans (distinct sets of sites), best first (exact, by
+    /// no-good cuts; least-cost objective).
+    #[arg(long, value_name = "K")]
+    pub alternatives: Option<usize>,
+    /// With --alternatives: only plans within PCT percent of the optimum (default 5).
+    #[arg(long, value_name = "PCT")]
+    pub within: Option<f64>,
+    /// Do not compute each chosen site's margin (one extra solve per site).
+    #[arg(long)]
+    pub no_margins: bool,
 }
 
 /// Arguments of `sitefind validate`.

@@ -125,6 +125,9 @@ pub fn feature_collection(r: &Report) -> Value {
                 json!(round_to(a.rtt_ms, 3)),
             );
         }
+        if r.alternatives.is_some() {
+            p.insert("plan".into(), json!(1));
+        }
         p.insert("marker-color".into(), json!("#1c7ed6"));
         p.insert(
             "marker-size".into(),
@@ -189,6 +192,7 @@ pub fn feature_collection(r: &Report) -> Value {
             ]),
         );
     }
+    super::plans::add_features(&mut fc, r);
     fc.finish()
 }
 

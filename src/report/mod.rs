@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 pub mod atomic;
 pub mod geo;
 pub mod geojson;
+pub mod plans;
 pub mod svg;
 pub mod text;
 
@@ -49,6 +50,9 @@ pub struct Report {
     /// Stage timings, only when requested (they vary run to run).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub timings: Option<Vec<StageTiming>>,
+    /// Near-optimal alternatives (`--alternatives K`), if asked for.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub alternatives: Option<plans::AlternativesReport>,
 }
 
 /// Solver status and quality of the answer.
@@ -209,6 +213,9 @@ pub struct SiteReport {
     pub serves: Vec<Allocation>,
     /// Why this site: cheapest cost drivers and binding limits.
     pub why: Vec<String>,
+    /// How much more the best plan without this site costs (its margin), if computed.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub margin: Option<plans::SiteMargin>,
 }
 
 /// MW of one city served by one site.

@@ -8,3 +8,4 @@ mod engine;
 mod geo;
 mod latency;
 mod public_data;
+mod uncertainty;
