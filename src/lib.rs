@@ -31,5 +31,6 @@ pub mod report;
 pub mod scenario;
 pub mod solve;
 pub mod spatial;
+pub mod sweep;
 
 pub use error::{Error, Result};

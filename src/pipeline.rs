@@ -67,6 +67,24 @@ pub fn prepare(
     let cities: Vec<LonLat> = demand.nodes.iter().map(|n| n.location).collect();
     let sites: Vec<LonLat> = candidates.iter().map(|c| c.location).collect();
     let rtt = latency.rtt_matrix(&sites, &cities).rtt_ms;
+    prepare_from(ds, demand, scenario, candidates, rtt, t, progress)
+}
+
+/// The stages of [`prepare`] after the RTT matrix: latency limits, costs and the problem,
+/// from given candidates and their RTT rows (`rtt[candidate][city]`, ms). A sweep reuses
+/// candidates and RTTs across samples that do not change them. `latency_clock` is when the
+/// RTT stage started (for its progress line).
+pub fn prepare_from(
+    ds: &Dataset,
+    demand: &Demand,
+    scenario: &Scenario,
+    candidates: Vec<Candidate>,
+    rtt: Vec<Vec<f64>>,
+    latency_clock: Instant,
+    progress: Progress<'_>,
+) -> Result<Prepared> {
+    let t = latency_clock;
+    let cities: Vec<LonLat> = demand.nodes.iter().map(|n| n.location).collect();
     let limits: Vec<f64> = demand
         .nodes
         .iter()
