@@ -324,17 +324,45 @@ pub fn zone_of<'a>(ds: &'a Dataset, c: &Candidate) -> Option<&'a RenewableZone> 
 /// `line:<line id>:<k>`), sorted by id. Feed them to [`attributes_for_points`].
 ///
 /// # Errors
-/// `spacing_km` not a finite number > 0.
+/// `spacing_km` outside [1, 1000] km, or more than [`crate::limits::MAX_DENSIFY_POINTS`] points
+/// or [`crate::limits::MAX_DENSIFY_CELLS`] grid cells to test.
 pub fn densify(
     ds: &Dataset,
     spacing_km: f64,
     params: &CandidateParams,
 ) -> Result<Vec<(String, LonLat)>> {
-    if !spacing_km.is_finite() || spacing_km <= 0.0 {
+    use crate::limits::{MAX_DENSIFY_CELLS, MAX_DENSIFY_KM, MAX_DENSIFY_POINTS, MIN_DENSIFY_KM};
+    if !(MIN_DENSIFY_KM..=MAX_DENSIFY_KM).contains(&spacing_km) {
         return Err(Error::usage(
-            format!("densify spacing must be a finite number of km > 0, found {spacing_km}"),
-            "use e.g. 10 (km)",
+            format!("densify spacing must be km in [{MIN_DENSIFY_KM}, {MAX_DENSIFY_KM}], found {spacing_km}"),
+            "use e.g. 10 (km); 5 km already gives ~100,000 candidates",
         ));
+    }
+    let too_many = |what: String| {
+        Error::usage(
+            format!("densify_km = {spacing_km} km: {what}"),
+            format!(
+                "at most {MAX_DENSIFY_POINTS} points and {MAX_DENSIFY_CELLS:e} grid cells: use a larger spacing"
+            ),
+        )
+    };
+    // Bound the work before doing it: the grid cells tested over all zone envelopes.
+    let mut cells = 0.0;
+    for z in &ds.zones {
+        let env = match &z.polygon {
+            Some(ring) if ring.len() >= 3 => crate::spatial::geodesy::bbox(ring),
+            _ => crate::spatial::geodesy::envelope_km(z.centre, z.radius_km.max(0.0)),
+        };
+        let rows = ((env[3] - env[1]) * 111.2 / spacing_km).ceil().max(1.0);
+        // The loop below narrows columns by cos(lat) per row; the widest row bounds them all.
+        let cos_min = env[1].abs().max(env[3].abs()).to_radians().cos().max(1e-6);
+        let cols = ((env[2] - env[0]) * 111.2 / (spacing_km * cos_min))
+            .ceil()
+            .max(1.0);
+        cells += rows * cols;
+    }
+    if cells.is_nan() || cells > MAX_DENSIFY_CELLS {
+        return Err(too_many(format!("{cells:.0} grid cells to test")));
     }
     let idx = crate::spatial::ZoneIndex::new(&ds.zones);
     let mut out: Vec<(String, LonLat)> = Vec::new();
@@ -353,6 +381,9 @@ pub fn densify(
             for c in 0..cols {
                 let p = LonLat::new(env[0] + (c as f64 + 0.5) * dlon, lat);
                 if idx.contains(zi, p) {
+                    if out.len() >= MAX_DENSIFY_POINTS {
+                        return Err(too_many(format!("more than {MAX_DENSIFY_POINTS} points")));
+                    }
                     out.push((format!("grid:{}:{r:05}:{c:05}", z.id), p));
                 }
             }
@@ -378,6 +409,9 @@ pub fn densify(
                     w[0].lon + t * (w[1].lon - w[0].lon),
                     w[0].lat + t * (w[1].lat - w[0].lat),
                 );
+                if out.len() >= MAX_DENSIFY_POINTS {
+                    return Err(too_many(format!("more than {MAX_DENSIFY_POINTS} points")));
+                }
                 out.push((format!("line:{}:{k:06}", l.id), p));
                 k += 1;
                 next_km += spacing_km;

@@ -2,23 +2,40 @@
 //! [`Solution`] from the [`SitingProblem`] alone, never trusting the solver (or the model
 //! builder: it shares no code with `model::build`).
 //!
-//! Violations are measured relative to the size of the quantity involved: a constraint
-//! `lhs ≤ rhs` is violated by `(lhs − rhs) / max(1, |rhs|)` (`|D_j|` for demand balance, the
-//! site's max size for capacity), and reported when above the tolerance (default 1e-6).
+//! Every promise can fail:
+//! - **Absolute tolerances.** A constraint `lhs ≤ rhs` in MW is violated when
+//!   `lhs − rhs > tol` MW (default 1e-6 MW = 1 W), whatever the size of the site or city: the
+//!   tolerance never grows with `max_mw` or the demand. Money limits (cost cap, budget) allow
+//!   `tol` × the limit the user gave; module counts allow `tol` modules.
+//! - **The objective** is recomputed from the inputs and compared with the solver's reported
+//!   value ([`check_reported`]): a relative difference above [`OBJECTIVE_TOLERANCE`] fails.
+//! - **Redundancy counts distinct sites**: a (site, city) pair listed twice in the flows is a
+//!   violation, and the D/k bound applies to the pair's total.
+//! - **Shared limits and cover sets** are recomputed from the capacities and the open sites:
+//!   `Σ coef·c_i ≤ limit` within `tol` (absolute, in the limit's unit), at least `min_open`
+//!   distinct open sites per cover set, indices in range, finite coefficients and limits.
+//! - **Indices in range** (flows, zones), **non-negative** capacities, flows, unserved MW and
+//!   expansions, and **finite numbers** (any NaN or infinity in a cost, a size, a PUE, a
+//!   demand or a solution value fails; infinite RTTs mean "unreachable" and an infinite
+//!   unserved penalty means "serve all", as documented on the model).
 
 use crate::model::{SitingProblem, Solution};
 use crate::scenario::Objective;
 use serde::{Deserialize, Serialize};
 
-/// Default relative tolerance of [`check`].
+/// Default absolute tolerance of [`check`], MW (and modules; relative for money limits).
 pub const DEFAULT_TOLERANCE: f64 = 1e-6;
+
+/// Largest relative difference between the recomputed and the reported objective.
+pub const OBJECTIVE_TOLERANCE: f64 = 1e-6;
 
 /// What the checker found.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct CheckReport {
     /// No violation above the tolerance.
     pub feasible: bool,
-    /// Largest relative violation found (0 if none).
+    /// Largest violation found (0 if none): MW for MW constraints, a fraction for money
+    /// limits and the objective, infinite for a violated logical rule.
     pub max_violation: f64,
     /// Every violation above the tolerance, naming site and city ids.
     pub violations: Vec<String>,
@@ -41,6 +58,9 @@ pub struct CheckReport {
     pub worst_rtt_ms: f64,
     /// MW served.
     pub served_mw: f64,
+    /// The objective the solver reported, when given to [`check_reported`].
+    #[serde(default)]
+    pub objective_reported: Option<f64>,
 }
 
 struct Acc {
@@ -50,7 +70,8 @@ struct Acc {
 }
 
 impl Acc {
-    /// Records a violation of `amount` (already relative) if above the tolerance.
+    /// Records a violation of `amount` (MW, or already relative for money) if above the
+    /// tolerance; NaN counts as infinite.
     fn check(&mut self, amount: f64, msg: impl FnOnce() -> String) {
         let amount = if amount.is_nan() {
             f64::INFINITY
@@ -64,6 +85,7 @@ impl Acc {
     }
 }
 
+/// A money excess as a fraction of the (user-given) limit.
 fn rel(excess: f64, scale: f64) -> f64 {
     excess / scale.abs().max(1.0)
 }
@@ -71,6 +93,69 @@ fn rel(excess: f64, scale: f64) -> f64 {
 /// [`check_with_tolerance`] with [`DEFAULT_TOLERANCE`].
 pub fn check(p: &SitingProblem, s: &Solution) -> CheckReport {
     check_with_tolerance(p, s, DEFAULT_TOLERANCE)
+}
+
+/// [`check`], and also compares the objective recomputed from the inputs with the value the
+/// solver reported: a relative difference above [`OBJECTIVE_TOLERANCE`] (or a missing or
+/// non-finite reported value) is a violation.
+pub fn check_reported(p: &SitingProblem, s: &Solution, reported: Option<f64>) -> CheckReport {
+    let mut r = check(p, s);
+    r.objective_reported = reported;
+    // The solver's objective includes the model builder's cost tie-break for the worst-RTT
+    // and coverage objectives (worth at most 0.001 ms / 0.001 MW): add it back.
+    let recomputed = match p.objective {
+        Objective::MinCost => r.objective_recomputed,
+        Objective::MinWorstRtt => {
+            r.worst_rtt_ms + 1e-3 / tie_break_scale(p, p.cost_cap_aud) * r.cost_aud
+        }
+        Objective::MaxCoverage => {
+            let demand: f64 = p.cities.iter().map(|c| c.demand_mw).sum();
+            let unserved: f64 = s.unserved_mw.iter().sum();
+            demand - unserved - 1e-3 / tie_break_scale(p, p.budget_aud) * r.cost_aud
+        }
+    };
+    let bad = match reported {
+        Some(v) if v.is_finite() && recomputed.is_finite() => {
+            let d = (v - recomputed).abs() / recomputed.abs().max(v.abs()).max(1.0);
+            (d > OBJECTIVE_TOLERANCE).then_some(d)
+        }
+        _ => Some(f64::INFINITY),
+    };
+    if let Some(d) = bad {
+        r.feasible = false;
+        r.max_violation = r.max_violation.max(d);
+        r.violations.push(format!(
+            "the solver reported objective {} but the solution's objective recomputed from the inputs is {recomputed} (relative difference {d:.3e} > {OBJECTIVE_TOLERANCE:e})",
+            reported.map_or("none".to_string(), |v| v.to_string())
+        ));
+    }
+    r
+}
+
+/// An upper bound on the cost of any solution, for the tie-break weight of the
+/// `MinWorstRtt` and `MaxCoverage` objectives. The same formula as the model builder's
+/// (model::build's module documentation), written again here so that the checker shares no
+/// code with it.
+fn tie_break_scale(p: &SitingProblem, limit: Option<f64>) -> f64 {
+    let mut ub = 0.0;
+    for (i, s) in p.sites.iter().enumerate() {
+        if s.excluded {
+            continue;
+        }
+        let max_a = p
+            .assign_cost_aud_per_mw
+            .get(i)
+            .map(|row| row.iter().copied().fold(0.0, f64::max))
+            .unwrap_or(0.0);
+        let g = s
+            .zone
+            .and_then(|z| p.zones.get(z))
+            .map(|z| z.expansion_cost_aud_per_mw * s.pue)
+            .unwrap_or(0.0);
+        ub += s.fixed_cost_aud + (s.var_cost_aud_per_mw + max_a + g) * s.max_mw;
+    }
+    let ub = ub.max(1.0);
+    limit.map(|c| c.min(ub)).unwrap_or(ub).max(1.0)
 }
 
 /// Checks every constraint of `p` on `s` and recomputes the objective by component.
@@ -104,6 +189,82 @@ pub fn check_with_tolerance(p: &SitingProblem, s: &Solution, tol: f64) -> CheckR
     }
 
     let mut r = CheckReport::default();
+    // Every number the cost and the constraints use must be finite.
+    let finite = |a: &mut Acc, x: f64, what: &dyn Fn() -> String| {
+        if !x.is_finite() {
+            a.check(f64::INFINITY, || {
+                format!("{} is {x}, not a finite number", what())
+            });
+        }
+    };
+    for site in &p.sites {
+        let id = &site.id;
+        finite(&mut a, site.fixed_cost_aud, &|| {
+            format!("site \"{id}\" fixed cost")
+        });
+        finite(&mut a, site.var_cost_aud_per_mw, &|| {
+            format!("site \"{id}\" cost per MW")
+        });
+        finite(&mut a, site.min_mw, &|| {
+            format!("site \"{id}\" minimum size")
+        });
+        finite(&mut a, site.max_mw, &|| {
+            format!("site \"{id}\" maximum size")
+        });
+        finite(&mut a, site.pue, &|| format!("site \"{id}\" PUE"));
+        if let Some(z) = site.zone {
+            if z >= nz {
+                a.check(f64::INFINITY, || {
+                    format!("site \"{id}\" refers to zone index {z}, but there are {nz} zones")
+                });
+            }
+        }
+    }
+    for city in &p.cities {
+        finite(&mut a, city.demand_mw, &|| {
+            format!("city \"{}\" demand", city.id)
+        });
+        if city.max_rtt_ms.is_nan() {
+            a.check(f64::INFINITY, || {
+                format!("city \"{}\" RTT limit is NaN", city.id)
+            });
+        }
+    }
+    for zone in &p.zones {
+        finite(&mut a, zone.expansion_cost_aud_per_mw, &|| {
+            format!("zone \"{}\" expansion cost", zone.id)
+        });
+        if let Some(l) = zone.limit_mw {
+            finite(&mut a, l, &|| format!("zone \"{}\" network limit", zone.id));
+        }
+    }
+    if p.unserved_penalty_aud_per_mw.is_nan() {
+        a.check(f64::INFINITY, || {
+            "the unserved-demand penalty is NaN".to_string()
+        });
+    }
+    for (what, values) in [
+        ("capacity_mw", &s.capacity_mw),
+        ("unserved_mw", &s.unserved_mw),
+        ("expansion_mw", &s.expansion_mw),
+    ] {
+        for (k, &v) in values.iter().enumerate() {
+            finite(&mut a, v, &|| format!("solution {what}[{k}]"));
+        }
+    }
+    if p.rtt_ms.len() != ns
+        || p.rtt_ms.iter().any(|row| row.len() != nc)
+        || p.assign_cost_aud_per_mw.len() != ns
+        || p.assign_cost_aud_per_mw.iter().any(|row| row.len() != nc)
+    {
+        a.check(f64::INFINITY, || {
+            format!("problem shape: the RTT and assignment-cost matrices must be {ns} × {nc}")
+        });
+        r.feasible = false;
+        r.max_violation = a.max;
+        r.violations = a.violations;
+        return r;
+    }
     // Sites: open/closed, sizes, modules.
     for (i, site) in p.sites.iter().enumerate() {
         let c = s.capacity_mw[i];
@@ -115,13 +276,13 @@ pub fn check_with_tolerance(p: &SitingProblem, s: &Solution, tol: f64) -> CheckR
                     format!("site \"{id}\" is excluded but open")
                 });
             }
-            a.check(rel(site.min_mw - c, site.min_mw), || {
+            a.check(site.min_mw - c, || {
                 format!(
                     "site \"{id}\" capacity {c} MW below its minimum {} MW",
                     site.min_mw
                 )
             });
-            a.check(rel(c - site.max_mw, site.max_mw), || {
+            a.check(c - site.max_mw, || {
                 format!(
                     "site \"{id}\" capacity {c} MW above its maximum {} MW",
                     site.max_mw
@@ -133,13 +294,11 @@ pub fn check_with_tolerance(p: &SitingProblem, s: &Solution, tol: f64) -> CheckR
                     format!("site \"{id}\" is must-build but closed")
                 });
             }
-            a.check(rel(c.abs(), site.max_mw), || {
+            a.check(c.abs(), || {
                 format!("site \"{id}\" is closed but has capacity {c} MW")
             });
         }
-        a.check(rel(-c, site.max_mw), || {
-            format!("site \"{id}\" has negative capacity {c} MW")
-        });
+        a.check(-c, || format!("site \"{id}\" has negative capacity {c} MW"));
         if let Some(m) = p.module_mw {
             let n = c / m;
             a.check((n - n.round()).abs(), || {
@@ -157,10 +316,17 @@ pub fn check_with_tolerance(p: &SitingProblem, s: &Solution, tol: f64) -> CheckR
         }
     }
 
-    // Flows.
+    // Flows. A (site, city) pair listed twice would let one site count twice towards a
+    // city's redundancy: it is a violation, and the D/k bound applies to the pair's total.
     let mut site_out = vec![0.0; ns];
     let mut served = vec![0.0; nc];
+    let mut pair_total: std::collections::BTreeMap<(usize, usize), (f64, usize)> =
+        std::collections::BTreeMap::new();
     for &(i, j, x) in &s.flows {
+        if !x.is_finite() {
+            a.check(f64::INFINITY, || format!("flow ({i}, {j}) is {x} MW"));
+            continue;
+        }
         if i >= ns || j >= nc {
             a.check(f64::INFINITY, || {
                 format!("flow ({i}, {j}) refers to no site/city")
@@ -168,11 +334,14 @@ pub fn check_with_tolerance(p: &SitingProblem, s: &Solution, tol: f64) -> CheckR
             continue;
         }
         let (site, city) = (&p.sites[i], &p.cities[j]);
-        a.check(rel(-x, city.demand_mw), || {
+        let e = pair_total.entry((i, j)).or_insert((0.0, 0));
+        e.0 += x;
+        e.1 += 1;
+        a.check(-x, || {
             format!("flow \"{}\" → \"{}\" is negative: {x} MW", site.id, city.id)
         });
         if !s.open[i] && x > 0.0 {
-            a.check(rel(x, city.demand_mw), || {
+            a.check(x, || {
                 format!(
                     "closed site \"{}\" serves \"{}\" with {x} MW",
                     site.id, city.id
@@ -189,14 +358,6 @@ pub fn check_with_tolerance(p: &SitingProblem, s: &Solution, tol: f64) -> CheckR
                 )
             });
         }
-        let k = f64::from(city.min_sites.max(1));
-        let cap = city.demand_mw / k;
-        a.check(rel(x - cap, cap), || {
-            format!(
-                "flow \"{}\" → \"{}\" is {x} MW, above D/k = {cap} MW (redundancy k = {})",
-                site.id, city.id, city.min_sites
-            )
-        });
         if x > 0.0 && rtt.is_finite() {
             r.worst_rtt_ms = r.worst_rtt_ms.max(rtt);
         }
@@ -204,9 +365,28 @@ pub fn check_with_tolerance(p: &SitingProblem, s: &Solution, tol: f64) -> CheckR
         served[j] += x;
         r.assignment_aud += p.assign_cost_aud_per_mw[i][j] * x;
     }
+    for (&(i, j), &(x, rows)) in &pair_total {
+        let (site, city) = (&p.sites[i], &p.cities[j]);
+        if rows > 1 {
+            a.check(f64::INFINITY, || {
+                format!(
+                    "flow \"{}\" → \"{}\" is listed {rows} times: a site counts once towards a city's redundancy",
+                    site.id, city.id
+                )
+            });
+        }
+        let k = f64::from(city.min_sites.max(1));
+        let cap = city.demand_mw / k;
+        a.check(x - cap, || {
+            format!(
+                "flow \"{}\" → \"{}\" is {x} MW, above D/k = {cap} MW (redundancy k = {})",
+                site.id, city.id, city.min_sites
+            )
+        });
+    }
     for (i, site) in p.sites.iter().enumerate() {
         let c = s.capacity_mw[i];
-        a.check(rel(site_out[i] - c, c.max(site.max_mw)), || {
+        a.check(site_out[i] - c, || {
             format!(
                 "site \"{}\" serves {} MW above its capacity {c} MW",
                 site.id, site_out[i]
@@ -220,20 +400,17 @@ pub fn check_with_tolerance(p: &SitingProblem, s: &Solution, tol: f64) -> CheckR
             && !p.unserved_penalty_aud_per_mw.is_finite());
     for (j, city) in p.cities.iter().enumerate() {
         let u = s.unserved_mw[j];
-        a.check(rel(-u, city.demand_mw), || {
+        a.check(-u, || {
             format!("city \"{}\" has negative unserved demand {u} MW", city.id)
         });
-        a.check(
-            rel((served[j] + u - city.demand_mw).abs(), city.demand_mw),
-            || {
-                format!(
-                    "city \"{}\": served {} MW + unserved {u} MW ≠ demand {} MW",
-                    city.id, served[j], city.demand_mw
-                )
-            },
-        );
+        a.check((served[j] + u - city.demand_mw).abs(), || {
+            format!(
+                "city \"{}\": served {} MW + unserved {u} MW ≠ demand {} MW",
+                city.id, served[j], city.demand_mw
+            )
+        });
         if serve_all {
-            a.check(rel(u, city.demand_mw), || {
+            a.check(u, || {
                 format!(
                     "city \"{}\" has {u} MW unmet demand but must be served in full",
                     city.id
@@ -249,7 +426,7 @@ pub fn check_with_tolerance(p: &SitingProblem, s: &Solution, tol: f64) -> CheckR
     // Zones.
     for (z, zone) in p.zones.iter().enumerate() {
         let e = s.expansion_mw[z];
-        a.check(rel(-e, zone.limit_mw.unwrap_or(1.0)), || {
+        a.check(-e, || {
             format!("zone \"{}\" has negative expansion {e} MW", zone.id)
         });
         r.expansion_aud += zone.expansion_cost_aud_per_mw * e;
@@ -261,10 +438,59 @@ pub fn check_with_tolerance(p: &SitingProblem, s: &Solution, tol: f64) -> CheckR
                 .filter(|(_, st)| st.zone == Some(z))
                 .map(|(i, st)| st.pue * s.capacity_mw[i])
                 .sum();
-            a.check(rel(load - limit - e, limit), || {
+            a.check(load - limit - e, || {
                 format!(
                     "zone \"{}\" draws {load} MW above its limit {limit} MW + expansion {e} MW",
                     zone.id
+                )
+            });
+        }
+    }
+
+    // Shared limits: Σ coef · c_i ≤ limit, recomputed from the capacities, with an absolute
+    // tolerance (in the limit's own unit, e.g. MW of solar resource).
+    for l in &p.shared_limits {
+        finite(&mut a, l.limit, &|| {
+            format!("shared limit \"{}\" limit", l.id)
+        });
+        let mut used = 0.0;
+        for &(i, coef) in &l.terms {
+            finite(&mut a, coef, &|| {
+                format!("shared limit \"{}\" coefficient of site index {i}", l.id)
+            });
+            match s.capacity_mw.get(i) {
+                Some(c) => used += coef * c,
+                None => a.check(f64::INFINITY, || {
+                    format!("shared limit \"{}\" names site index {i} of {ns}", l.id)
+                }),
+            }
+        }
+        a.check(used - l.limit, || {
+            format!(
+                "shared limit \"{}\" ({}) uses {used} above its limit {}",
+                l.id, l.description, l.limit
+            )
+        });
+    }
+    // Cover sets: at least min_open distinct open sites of the set.
+    for c in &p.cover_sets {
+        if let Some(&i) = c.sites.iter().find(|&&i| i >= ns) {
+            a.check(f64::INFINITY, || {
+                format!("cover set \"{}\" names site index {i} of {ns}", c.id)
+            });
+        }
+        let mut members: Vec<usize> = c.sites.clone();
+        members.sort_unstable();
+        members.dedup();
+        let open = members
+            .iter()
+            .filter(|&&i| s.open.get(i).copied().unwrap_or(false))
+            .count();
+        if open < c.min_open as usize {
+            a.check(f64::INFINITY, || {
+                format!(
+                    "cover set \"{}\" ({}) has {open} open site(s), needs {}",
+                    c.id, c.description, c.min_open
                 )
             });
         }

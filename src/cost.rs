@@ -121,6 +121,7 @@ impl CostModel {
     pub fn new(params: &CostParams) -> Result<CostModel> {
         let mut issues = Issues::new();
         let p = params;
+        const TEMP: (f64, f64) = crate::limits::TEMP_RANGE_C;
         let mut check = |field: &str, v: f64, ok: bool, expected: &str, hint: &str| {
             if !v.is_finite() || !ok {
                 issues.push(
@@ -141,8 +142,8 @@ impl CostModel {
         check(
             "lifetime_years",
             p.lifetime_years,
-            p.lifetime_years >= 1.0,
-            "a number of years ≥ 1",
+            (1.0..=crate::limits::MAX_LIFETIME_YEARS).contains(&p.lifetime_years),
+            "a number of years in [1, 200]",
             "",
         );
         for (field, v) in [
@@ -168,8 +169,21 @@ impl CostModel {
             ("backhaul_aud_per_km_yr", p.backhaul_aud_per_km_yr),
             ("pue_per_deg_c", p.pue_per_deg_c),
         ] {
-            check(field, v, v >= 0.0, "a finite number ≥ 0", "");
+            check(
+                field,
+                v,
+                (0.0..=crate::limits::MAX_AUD).contains(&v),
+                "a finite number in [0, 1e15]",
+                "",
+            );
         }
+        check(
+            "default_price_aud_per_mwh",
+            p.default_price_aud_per_mwh,
+            p.default_price_aud_per_mwh <= crate::limits::MAX_PRICE_AUD_PER_MWH,
+            "AUD per MWh in [0, 100000]",
+            "a yearly average wholesale price",
+        );
         check(
             "usd_per_aud",
             p.usd_per_aud,
@@ -199,22 +213,22 @@ impl CostModel {
         check(
             "pue_base",
             p.pue_base,
-            p.pue_base >= 1.0,
-            "a PUE ≥ 1",
+            (1.0..=crate::limits::MAX_PUE).contains(&p.pue_base),
+            "a PUE in [1, 10]",
             "PUE is total facility power / IT power, at least 1",
         );
         check(
             "pue_reference_temp_c",
             p.pue_reference_temp_c,
-            true,
-            "a finite temperature, °C",
+            (TEMP.0..=TEMP.1).contains(&p.pue_reference_temp_c),
+            "a temperature in [−60, 60] °C",
             "",
         );
         check(
             "default_temp_c",
             p.default_temp_c,
-            true,
-            "a finite temperature, °C",
+            (TEMP.0..=TEMP.1).contains(&p.default_temp_c),
+            "a temperature in [−60, 60] °C",
             "",
         );
         issues.into_result(CostModel {

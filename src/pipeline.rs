@@ -259,6 +259,8 @@ pub fn prepare_from(
         objective: m.objective,
         cost_cap_aud: m.cost_cap_aud,
         budget_aud: m.budget_aud,
+        shared_limits: Vec::new(),
+        cover_sets: Vec::new(),
     };
     progress(
         "cost",
@@ -327,7 +329,10 @@ pub fn run(
     let (n_vars, n_rows, n_bin) = size;
 
     let t = Instant::now();
-    let chk = check::check(p, &solution);
+    let mut chk = check::check_reported(p, &solution, sr.objective);
+    end_to_end_check(
+        ds, demand, scenario, &latency, &prepared, &solution, &mut chk,
+    )?;
     record(
         "check",
         t.elapsed().as_secs_f64(),
@@ -366,6 +371,104 @@ pub fn run(
         problem: prepared.problem,
         solution,
     })
+}
+
+/// Absolute tolerance of [`end_to_end_check`]'s RTT comparison, ms.
+const E2E_RTT_TOLERANCE_MS: f64 = 1e-6;
+/// Relative tolerance of [`end_to_end_check`]'s cost comparison.
+const E2E_COST_TOLERANCE: f64 = 1e-9;
+
+/// The second, end-to-end check: independent of the matrices the solver saw, recomputes each
+/// allocation's RTT from the latency model (a fresh shortest path through the cable graph for
+/// the pair) and each open site's annual cost rates from the cost model (the site's REZ looked
+/// up again by id), and records a violation in `chk` where they differ from the problem's
+/// matrices or break the city's RTT limit.
+pub fn end_to_end_check(
+    ds: &Dataset,
+    demand: &Demand,
+    scenario: &Scenario,
+    latency: &LatencyModel,
+    prep: &Prepared,
+    sol: &Solution,
+    chk: &mut check::CheckReport,
+) -> Result<()> {
+    let p = &prep.problem;
+    let mut violations: Vec<String> = Vec::new();
+    let mut worst: f64 = 0.0;
+    for &(k, j, mw) in &sol.flows {
+        let (Some(&ci), Some(city)) = (prep.in_model.get(k), demand.nodes.get(j)) else {
+            violations.push(format!("flow ({k}, {j}) refers to no candidate/city"));
+            worst = f64::INFINITY;
+            continue;
+        };
+        let c = &prep.candidates[ci];
+        let limit = scenario.model.max_rtt_ms.unwrap_or(city.max_rtt_ms);
+        let fresh = latency.rtt(c.location, city.location).map(|r| r.rtt_ms);
+        let seen = p.rtt_ms.get(k).and_then(|row| row.get(j)).copied();
+        match (fresh, seen) {
+            (Some(fresh), Some(seen)) => {
+                let d = (fresh - seen).abs();
+                if d.is_nan() || d > E2E_RTT_TOLERANCE_MS {
+                    worst = worst.max(d);
+                    violations.push(format!(
+                        "allocation \"{}\" → \"{}\": RTT recomputed through the cable graph is {fresh} ms, the solver saw {seen} ms",
+                        c.id, city.id
+                    ));
+                }
+                if mw > 0.0 && (fresh.is_nan() || fresh > limit) {
+                    worst = f64::INFINITY;
+                    violations.push(format!(
+                        "allocation \"{}\" → \"{}\" ({mw} MW): RTT {fresh} ms above the city's limit {limit} ms",
+                        c.id, city.id
+                    ));
+                }
+            }
+            _ => {
+                worst = f64::INFINITY;
+                violations.push(format!(
+                    "allocation \"{}\" → \"{}\": no route through the cable graph",
+                    c.id, city.id
+                ));
+            }
+        }
+    }
+    let cost = CostModel::new(&scenario.cost)?;
+    for (k, site) in p.sites.iter().enumerate() {
+        if !sol.open.get(k).copied().unwrap_or(false) {
+            continue;
+        }
+        let Some(c) = prep.in_model.get(k).and_then(|&i| prep.candidates.get(i)) else {
+            continue;
+        };
+        let zone = c
+            .zone_id
+            .as_deref()
+            .and_then(|id| ds.zones.iter().find(|z| z.id == id));
+        let rates = cost.site_rates(c, zone);
+        for (what, fresh, seen) in [
+            ("fixed cost", rates.fixed_aud_per_yr(), site.fixed_cost_aud),
+            (
+                "cost per MW",
+                rates.per_mw_aud_per_yr(),
+                site.var_cost_aud_per_mw,
+            ),
+        ] {
+            let d = (fresh - seen).abs() / fresh.abs().max(seen.abs()).max(1.0);
+            if d.is_nan() || d > E2E_COST_TOLERANCE {
+                worst = worst.max(d);
+                violations.push(format!(
+                    "site \"{}\": {what} recomputed from the cost model is {fresh} AUD/yr, the solver saw {seen} AUD/yr",
+                    c.id
+                ));
+            }
+        }
+    }
+    if !violations.is_empty() {
+        chk.feasible = false;
+        chk.max_violation = chk.max_violation.max(worst);
+        chk.violations.extend(violations);
+    }
+    Ok(())
 }
 
 fn status_name(s: solve::SolveStatus) -> String {

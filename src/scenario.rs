@@ -352,12 +352,16 @@ impl Scenario {
     /// Reads a scenario file: TOML (`.toml`) or JSON (`.json`), any subset of the fields.
     /// Unknown fields are errors (typos are caught).
     pub fn from_file(path: &std::path::Path) -> crate::Result<Scenario> {
-        let text = std::fs::read_to_string(path).map_err(|e| crate::Error::read(path, e))?;
+        let text = crate::input::read_text(path)?;
         let label = path.display().to_string();
         let is_json = path
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("json"));
         let scenario: Scenario = if is_json {
+            // Repeated keys anywhere (both positions named), before the typed parse.
+            if serde_json::from_str::<serde::de::IgnoredAny>(&text).is_ok() {
+                crate::input::check_duplicate_keys(&label, &text)?;
+            }
             serde_json::from_str(&text).map_err(|e| crate::Error::Parse {
                 at: crate::error::Location::file(&label)
                     .record(format!("line {}, column {}", e.line(), e.column())),
@@ -381,8 +385,8 @@ impl Scenario {
         Ok(scenario)
     }
 
-    /// Checks the model and solver parameters' ranges (cost parameters are checked by the cost
-    /// model). `label` names the source in errors.
+    /// Checks every parameter against its range (the table in [`crate::limits`]; the cost
+    /// parameters through [`crate::cost::CostModel::new`]). `label` names the source in errors.
     pub fn validate(&self, label: &str) -> crate::Result<()> {
         use crate::error::{Issues, Location};
         let mut issues = Issues::new();
@@ -406,59 +410,84 @@ impl Scenario {
         let mut check = |field: &str, value: f64, ok: bool, expected: &str| {
             range(&mut issues, label, field, value, ok, expected)
         };
+        // The ranges: see the table in `crate::limits`.
+        use crate::limits as lim;
+        let within = |x: f64, lo: f64, hi: f64| x >= lo && x <= hi;
         let m = &self.model;
         check(
             "model.min_site_mw",
             m.min_site_mw,
-            m.min_site_mw >= 0.0,
-            "a number ≥ 0",
+            within(m.min_site_mw, 0.0, lim::MAX_SITE_MW),
+            "MW in [0, 1e6]",
         );
         check(
             "model.max_site_mw",
             m.max_site_mw,
-            m.max_site_mw > 0.0 && m.max_site_mw >= m.min_site_mw,
-            "a number > 0 and ≥ model.min_site_mw",
+            m.max_site_mw > 0.0
+                && m.max_site_mw <= lim::MAX_SITE_MW
+                && m.max_site_mw >= m.min_site_mw,
+            "MW in (0, 1e6] and ≥ model.min_site_mw",
         );
         if let Some(x) = m.module_mw {
-            check("model.module_mw", x, x > 0.0, "a number > 0");
+            check(
+                "model.module_mw",
+                x,
+                x > 0.0 && x <= lim::MAX_SITE_MW,
+                "MW in (0, 1e6]",
+            );
         }
         check(
             "model.unserved_penalty_aud_per_mw",
             m.unserved_penalty_aud_per_mw,
-            m.unserved_penalty_aud_per_mw > 0.0,
-            "a number > 0",
+            m.unserved_penalty_aud_per_mw > 0.0 && m.unserved_penalty_aud_per_mw <= lim::MAX_AUD,
+            "AUD per MW in (0, 1e15]",
         );
         if let Some(x) = m.max_rtt_ms {
-            check("model.max_rtt_ms", x, x > 0.0, "a number of ms > 0");
+            check(
+                "model.max_rtt_ms",
+                x,
+                x > 0.0 && x <= lim::MAX_RTT_MS,
+                "ms in (0, 10000]",
+            );
         }
         if let Some(x) = m.cost_cap_aud {
-            check("model.cost_cap_aud", x, x > 0.0, "a number > 0");
+            check(
+                "model.cost_cap_aud",
+                x,
+                x > 0.0 && x <= lim::MAX_AUD,
+                "AUD in (0, 1e15]",
+            );
         }
         if let Some(x) = m.budget_aud {
-            check("model.budget_aud", x, x > 0.0, "a number > 0");
+            check(
+                "model.budget_aud",
+                x,
+                x > 0.0 && x <= lim::MAX_AUD,
+                "AUD in (0, 1e15]",
+            );
         }
         if let Some(k) = m.min_sites_per_city {
             check(
                 "model.min_sites_per_city",
                 k as f64,
-                k >= 1,
-                "an integer ≥ 1",
+                (1..=lim::MAX_MIN_SITES).contains(&k),
+                "an integer in 1..=1000",
             );
         }
         if let Some(k) = m.max_sites {
             check(
                 "model.max_sites",
                 k as f64,
-                k >= 1,
-                "an integer ≥ 1 (omit for no limit)",
+                (1..=lim::MAX_SITES).contains(&k),
+                "an integer in 1..=1000000 (omit for no limit)",
             );
         }
         let s = &self.solver;
         check(
             "solver.time_limit_s",
             s.time_limit_s,
-            s.time_limit_s > 0.0,
-            "seconds > 0",
+            s.time_limit_s > 0.0 && s.time_limit_s <= lim::MAX_TIME_LIMIT_S,
+            "seconds in (0, 1e6]",
         );
         check(
             "solver.mip_gap",
@@ -470,46 +499,107 @@ impl Scenario {
         check(
             "latency.route_factor",
             l.route_factor,
-            l.route_factor >= 1.0,
-            "a factor ≥ 1",
+            within(l.route_factor, 1.0, lim::MAX_ROUTE_FACTOR),
+            "a factor in [1, 10]",
         );
         check(
             "latency.cable_slack",
             l.cable_slack,
-            l.cable_slack >= 1.0,
-            "a factor ≥ 1",
+            within(l.cable_slack, 1.0, lim::MAX_ROUTE_FACTOR),
+            "a factor in [1, 10]",
         );
         check(
             "latency.equipment_overhead_ms",
             l.equipment_overhead_ms,
-            l.equipment_overhead_ms >= 0.0,
-            "ms ≥ 0",
+            within(l.equipment_overhead_ms, 0.0, lim::MAX_OVERHEAD_MS),
+            "ms in [0, 1000]",
         );
         check(
             "latency.fibre_ms_per_km",
             l.fibre_ms_per_km,
-            l.fibre_ms_per_km > 0.0,
-            "ms per km > 0",
+            l.fibre_ms_per_km > 0.0 && l.fibre_ms_per_km <= lim::MAX_FIBRE_MS_PER_KM,
+            "ms per km in (0, 1]",
         );
         let c = &self.candidates;
-        check(
-            "candidates.rez_radius_km",
-            c.rez_radius_km,
-            c.rez_radius_km >= 0.0,
-            "km ≥ 0",
-        );
-        check(
-            "candidates.mineral_radius_km",
-            c.mineral_radius_km,
-            c.mineral_radius_km >= 0.0,
-            "km ≥ 0",
-        );
-        check(
-            "candidates.min_voltage_kv",
-            c.min_voltage_kv,
-            c.min_voltage_kv > 0.0,
-            "kV > 0",
-        );
+        for (field, v) in [
+            ("candidates.rez_radius_km", c.rez_radius_km),
+            ("candidates.mineral_radius_km", c.mineral_radius_km),
+            ("candidates.datacentre_cluster_km", c.datacentre_cluster_km),
+        ] {
+            check(
+                field,
+                v,
+                within(v, 0.0, lim::MAX_RADIUS_KM),
+                "km in [0, 5000]",
+            );
+        }
+        for (field, v) in [
+            ("candidates.min_voltage_kv", c.min_voltage_kv),
+            ("candidates.backbone_voltage_kv", c.backbone_voltage_kv),
+        ] {
+            check(
+                field,
+                v,
+                v > 0.0 && v <= lim::MAX_VOLTAGE_KV,
+                "kV in (0, 2000]",
+            );
+        }
+        if let Some(d) = c.densify_km {
+            check(
+                "candidates.densify_km",
+                d,
+                within(d, lim::MIN_DENSIFY_KM, lim::MAX_DENSIFY_KM),
+                "km in [1, 1000] (finer grids generate millions of points)",
+            );
+        }
+        if c.headroom.len() > 1000 {
+            check(
+                "candidates.headroom",
+                c.headroom.len() as f64,
+                false,
+                "at most 1000 voltage classes",
+            );
+        }
+        for (k, h) in c.headroom.iter().enumerate() {
+            check(
+                &format!("candidates.headroom[{k}].min_voltage_kv"),
+                h.min_voltage_kv,
+                within(h.min_voltage_kv, 0.0, lim::MAX_VOLTAGE_KV),
+                "kV in [0, 2000]",
+            );
+            check(
+                &format!("candidates.headroom[{k}].max_mw"),
+                h.max_mw,
+                within(h.max_mw, 0.0, lim::MAX_SITE_MW),
+                "MW in [0, 1e6]",
+            );
+        }
+        // Ids given as text: no control characters.
+        for (field, ids) in [
+            ("candidates.regions", &c.regions),
+            ("latency.cut_cables", &l.cut_cables),
+            ("model.must_build", &m.must_build),
+            ("model.exclude", &m.exclude),
+            ("cost.offshore_zones", &self.cost.offshore_zones),
+        ] {
+            for (k, id) in ids.iter().enumerate() {
+                if let Some(found) = crate::input::check_text(id) {
+                    issues.push(
+                        Location::file(label).field(format!("{field}[{k}]")),
+                        "an id without control characters",
+                        found,
+                        "fix the id in the scenario file or on the command line",
+                    );
+                }
+            }
+        }
+        // The cost parameters, checked by the cost model (ranges in `crate::limits`).
+        if let Err(crate::Error::Invalid(cost_issues)) = crate::cost::CostModel::new(&self.cost) {
+            for mut issue in cost_issues {
+                issue.at.file = label.to_string();
+                issues.0.push(issue);
+            }
+        }
         issues.into_result(())?;
         self.alternatives.validate(label)
     }

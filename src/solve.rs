@@ -172,22 +172,17 @@ pub fn solve_lp(
     opts: &SolveOptions,
 ) -> Result<(SolveReport, Option<Vec<f64>>)> {
     let backend = backend_name(opts.backend.as_deref())?;
-    if !(opts.mip_gap.is_finite() && opts.mip_gap >= 0.0) {
+    if !(opts.mip_gap.is_finite() && (0.0..1.0).contains(&opts.mip_gap)) {
         return Err(Error::usage(
             format!(
-                "MIP gap must be a finite number ≥ 0, found {}",
+                "MIP gap must be a fraction in [0, 1), found {}",
                 opts.mip_gap
             ),
             "e.g. --mip-gap 1e-6",
         ));
     }
     if let Some(t) = opts.time_limit_s {
-        if t.is_nan() || t <= 0.0 {
-            return Err(Error::usage(
-                format!("time limit must be > 0 seconds, found {t}"),
-                "e.g. --time-limit 60",
-            ));
-        }
+        crate::limits::time_limit("time limit", t)?;
     }
     let start = Instant::now();
     let raw = match backend {

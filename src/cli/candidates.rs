@@ -2,7 +2,7 @@
 //! reference size ([`REFERENCE_MW`]) and its round-trip time to each demand city; as a text
 //! summary, JSON or CSV on stdout, and optionally as an RFC 7946 GeoJSON file.
 //!
-//! Files are written atomically ([`sitefind::report::write_atomic`]).
+//! Files are checked before any work and written atomically ([`sitefind::report::atomic`]).
 
 use super::CandidatesArgs;
 use serde_json::{json, Map, Value};
@@ -10,6 +10,7 @@ use sitefind::candidates::{self, Candidate};
 use sitefind::cost::{CostBreakdown, CostModel, SiteCostRates};
 use sitefind::data::DemandNode;
 use sitefind::latency::LatencyModel;
+use sitefind::report::atomic::{check_output, write_set};
 use sitefind::{Error, Result};
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -31,6 +32,11 @@ pub fn run(args: &CandidatesArgs, out: &mut dyn Write) -> Result<()> {
             "use text, json or csv",
         ));
     }
+    // Output path checked before any work (rules in `sitefind::report::atomic`).
+    let geojson_out = match &args.geojson {
+        Some(p) => Some(check_output("--geojson", p, &["geojson", "json"])?),
+        None => None,
+    };
     let scenario = super::scenario_from(&args.data)?;
     let ds = super::load_dataset(args.data.data.as_deref())?;
     let demand = super::load_demand(args.demand.as_deref())?;
@@ -64,10 +70,11 @@ pub fn run(args: &CandidatesArgs, out: &mut dyn Write) -> Result<()> {
         })
         .collect();
 
-    if let Some(path) = &args.geojson {
+    if let Some(out) = geojson_out {
         let text = serde_json::to_string(&geojson(&rows, &demand.nodes))
             .map_err(|e| Error::Internal(format!("serialising GeoJSON: {e}")))?;
-        sitefind::report::write_atomic(path, text.as_bytes())?;
+        let path = out.path.clone();
+        write_set(&[(out, text.into_bytes())])?;
         if !args.data.quiet {
             eprintln!("wrote {} candidates to {}", rows.len(), path.display());
         }

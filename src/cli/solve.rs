@@ -2,7 +2,8 @@
 
 use super::SolveArgs;
 use sitefind::pipeline;
-use sitefind::report::{geo, svg, text, write_atomic};
+use sitefind::report::atomic::{check_distinct, check_output, write_set, OutputPath};
+use sitefind::report::{geo, svg, text};
 use sitefind::scenario::{Objective, Scenario};
 use sitefind::{Error, Result};
 use std::io::Write;
@@ -69,6 +70,30 @@ fn scenario(args: &SolveArgs) -> Result<Scenario> {
         s.alternatives.margins = false;
     }
     s.validate("command line and scenario")?;
+    // Options that do not apply are errors, not silently ignored.
+    if args.cost_cap_aud.is_some() && s.model.objective != Objective::MinWorstRtt {
+        return Err(Error::usage(
+            "--cost-cap-aud only applies to --objective min-worst-rtt",
+            "add --objective min-worst-rtt, or drop --cost-cap-aud",
+        ));
+    }
+    if args.budget_aud.is_some() && s.model.objective != Objective::MaxCoverage {
+        return Err(Error::usage(
+            "--budget-aud only applies to --objective max-coverage",
+            "add --objective max-coverage, or drop --budget-aud",
+        ));
+    }
+    if args.print_scenario
+        && (args.report.is_some()
+            || args.geojson.is_some()
+            || args.map.is_some()
+            || args.export_problem.is_some())
+    {
+        return Err(Error::usage(
+            "--print-scenario only prints the scenario: --report, --geojson, --map and --export-problem do not apply",
+            "drop the output options, or drop --print-scenario",
+        ));
+    }
     if s.model.objective == Objective::MinWorstRtt && s.model.cost_cap_aud.is_none() {
         return Err(Error::usage(
             "--objective min-worst-rtt needs a cost cap",
@@ -93,6 +118,24 @@ fn json_text<T: serde::Serialize>(v: &T, what: &str) -> Result<String> {
         .map_err(|e| Error::Internal(format!("serialising {what}: {e}")))
 }
 
+/// Writes the output files as a set ([`write_set`]), only when the checker passed: a failed
+/// check is an internal error (exit 2) and writes nothing, since the files would present a
+/// wrong answer.
+fn write_outputs(
+    check: &sitefind::report::CheckSummary,
+    files: &[(OutputPath, Vec<u8>)],
+) -> Result<()> {
+    if !check.feasible {
+        return Err(Error::Internal(format!(
+            "the independent checker found {} violation(s) in the solver's answer (largest {:.3e}): {}; no output file was written",
+            check.violations.len(),
+            check.max_violation,
+            check.violations.join("; ")
+        )));
+    }
+    write_set(files)
+}
+
 /// Runs the main job.
 pub fn run(args: &SolveArgs, out: &mut dyn Write) -> Result<()> {
     let format = super::format_arg(&args.format, &["text", "json"])?;
@@ -104,6 +147,21 @@ pub fn run(args: &SolveArgs, out: &mut dyn Write) -> Result<()> {
             .write_all(text.as_bytes())
             .map_err(|e| Error::write("<stdout>", e));
     }
+    // Every output path is checked before any expensive work: regular file or new, folder
+    // writable, extension right, all distinct (rules in `sitefind::report::atomic`).
+    let planned = |flag: &str, p: &Option<std::path::PathBuf>, ext: &[&str]| {
+        p.as_ref().map(|p| check_output(flag, p, ext)).transpose()
+    };
+    let export_out = planned("--export-problem", &args.export_problem, &["json"])?;
+    let report_out = planned("--report", &args.report, &["json"])?;
+    let geojson_out = planned("--geojson", &args.geojson, &["geojson", "json"])?;
+    let map_out = planned("--map", &args.map, &["svg"])?;
+    let all: Vec<OutputPath> = [&export_out, &report_out, &geojson_out, &map_out]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect();
+    check_distinct(&all)?;
     let quiet = args.data.quiet;
     let ds = super::load_dataset(args.data.data.as_deref())?;
     let demand = super::load_demand(args.demand.as_deref())?;
@@ -148,24 +206,27 @@ pub fn run(args: &SolveArgs, out: &mut dyn Write) -> Result<()> {
         report.timings = timings;
     }
 
-    // Outputs: every file is written atomically; stdout last.
-    if let Some(path) = &args.export_problem {
-        write_atomic(path, json_text(&outcome.problem, "the problem")?.as_bytes())?;
-    }
+    // Outputs: rendered first, then written as a set (all temporaries, then the renames), so
+    // a failure leaves none behind, and only if the checker passed; stdout last.
     let report_json = json_text(&report, "the report")?;
-    if let Some(path) = &args.report {
-        write_atomic(path, report_json.as_bytes())?;
+    let mut files: Vec<(OutputPath, Vec<u8>)> = Vec::new();
+    if let Some(o) = export_out {
+        files.push((o, json_text(&outcome.problem, "the problem")?.into_bytes()));
     }
-    if let Some(path) = &args.geojson {
+    if let Some(o) = report_out {
+        files.push((o, report_json.clone().into_bytes()));
+    }
+    if let Some(o) = geojson_out {
         let fc = geo::feature_collection(&report);
         let text = serde_json::to_string(&fc)
             .map_err(|e| Error::Internal(format!("serialising GeoJSON: {e}")))?;
-        write_atomic(path, text.as_bytes())?;
+        files.push((o, text.into_bytes()));
     }
-    if let Some(path) = &args.map {
+    if let Some(o) = map_out {
         let scene = geo::map_scene(&report, basemap, &ds.zones);
-        write_atomic(path, svg::render(&scene).as_bytes())?;
+        files.push((o, svg::render(&scene).into_bytes()));
     }
+    write_outputs(&report.check, &files)?;
     let w = |e| Error::write("<stdout>", e);
     if format == "json" {
         out.write_all(report_json.as_bytes()).map_err(w)?;
@@ -178,13 +239,32 @@ pub fn run(args: &SolveArgs, out: &mut dyn Write) -> Result<()> {
             report.totals.unserved_mw
         );
     }
-    if !report.check.feasible {
-        return Err(Error::Internal(format!(
-            "the independent checker found {} violation(s) in the solver's answer (largest {:.3e}): {}",
-            report.check.violations.len(),
-            report.check.max_violation,
-            report.check.violations.join("; ")
-        )));
-    }
     Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_check_writes_no_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = check_output("--report", &dir.path().join("a.json"), &["json"]).unwrap();
+        let b = check_output("--map", &dir.path().join("b.svg"), &["svg"]).unwrap();
+        let files = vec![(a, b"{}".to_vec()), (b, b"<svg/>".to_vec())];
+        let mut check = sitefind::report::CheckSummary {
+            feasible: false,
+            max_violation: 1.0,
+            objective_recomputed: 0.0,
+            violations: vec!["x".into()],
+        };
+        let e = write_outputs(&check, &files).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(e.to_string().contains("no output file was written"), "{e}");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        check.feasible = true;
+        write_outputs(&check, &files).unwrap();
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+    }
 }

@@ -20,7 +20,7 @@
 //! ```
 
 use super::{in_bbox, DemandNode, LonLat, Workload, JAPAN_BBOX};
-use crate::error::{Error, Issues, Location, Result};
+use crate::error::{Issues, Location, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -77,7 +77,18 @@ impl NodeReader<'_> {
 
     fn string(&self, field: &str, issues: &mut Issues) -> Option<String> {
         match self.obj.get(field) {
-            Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
+            Some(Value::String(s)) if !s.trim().is_empty() => {
+                if let Some(found) = crate::input::check_text(s) {
+                    issues.push(
+                        self.at(field),
+                        "text without control characters",
+                        found,
+                        "remove the control character (tabs, escapes and line breaks are not allowed in ids and names)",
+                    );
+                    return None;
+                }
+                Some(s.trim().to_string())
+            }
             Some(v) => {
                 issues.push(self.at(field), "a non-empty string", describe(v), "");
                 None
@@ -116,10 +127,17 @@ impl NodeReader<'_> {
         }
     }
 
-    fn positive(&self, field: &str, issues: &mut Issues) -> f64 {
+    /// A number in (0, max]: see [`crate::limits`].
+    fn positive(&self, field: &str, max: f64, issues: &mut Issues) -> f64 {
         let x = self.required_number(field, issues);
-        if x.is_finite() && x <= 0.0 {
-            issues.push(self.at(field), "a number > 0", x.to_string(), "");
+        if x.is_finite() && (x <= 0.0 || x > max) {
+            issues.push(
+                self.at(field),
+                format!("a number > 0 and ≤ {max}"),
+                x.to_string(),
+                "",
+            );
+            return f64::NAN;
         }
         x
     }
@@ -168,8 +186,8 @@ fn read_node(label: &str, index: usize, value: &Value, issues: &mut Issues) -> O
     let name = r.string("name", issues);
     let lon = r.required_number("lon", issues);
     let lat = r.required_number("lat", issues);
-    let it_load_mw = r.positive("it_load_mw", issues);
-    let max_rtt_ms = r.positive("max_rtt_ms", issues);
+    let it_load_mw = r.positive("it_load_mw", crate::limits::MAX_IT_LOAD_MW, issues);
+    let max_rtt_ms = r.positive("max_rtt_ms", crate::limits::MAX_RTT_MS, issues);
     let workload = match obj.get("workload") {
         None => Workload::Inference,
         Some(Value::String(s)) => match s.as_str() {
@@ -199,11 +217,11 @@ fn read_node(label: &str, index: usize, value: &Value, issues: &mut Issues) -> O
     let min_sites = match obj.get("min_sites") {
         None => 1,
         Some(v) => match v.as_u64() {
-            Some(n) if n >= 1 && n <= u64::from(u32::MAX) => n as u32,
+            Some(n) if n >= 1 && n <= u64::from(crate::limits::MAX_MIN_SITES) => n as u32,
             _ => {
                 issues.push(
                     r.at("min_sites"),
-                    "a whole number ≥ 1",
+                    format!("a whole number in 1..={}", crate::limits::MAX_MIN_SITES),
                     describe(v),
                     "leave it out for 1 (no redundancy)",
                 );
@@ -252,21 +270,11 @@ impl Demand {
     /// Malformed JSON is an [`Error::Parse`] with line and column; record problems are all
     /// collected into one [`Error::Invalid`].
     pub fn from_json_str(label: &str, text: &str) -> Result<Demand> {
-        let root: Value = serde_json::from_str(text).map_err(|e| {
-            let hint = match e.classify() {
-                serde_json::error::Category::Eof => {
-                    "the file ends early (truncated?): check that every `{`, `[` and `\"` is closed"
-                }
-                _ => {
-                    "check the JSON syntax at that position (JSON has no NaN, Infinity, comments or trailing commas)"
-                }
-            };
-            Error::Parse {
-                at: Location::file(label).record(format!("line {}, column {}", e.line(), e.column())),
-                message: e.to_string(),
-                hint: hint.to_string(),
-            }
-        })?;
+        let root: Value = crate::input::parse_json(
+            label,
+            text.strip_prefix('\u{feff}').unwrap_or(text),
+            "check the JSON syntax at that position (JSON has no NaN, Infinity, comments or trailing commas)",
+        )?;
         let mut issues = Issues::new();
         let Value::Object(top) = &root else {
             issues.push(
@@ -351,7 +359,7 @@ impl Demand {
 
     /// Reads, parses and validates a demand file.
     pub fn load(path: &Path) -> Result<Demand> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::read(path, e))?;
+        let text = crate::input::read_text(path)?;
         Demand::from_json_str(&path.display().to_string(), &text)
     }
 
@@ -403,7 +411,7 @@ mod tests {
               {"id": "osaka", "name": "Osaka", "lon": 135.5, "lat": 34.7, "it_load_mw": -5, "max_rtt_ms": 120}]}"#);
         assert!(
             e.contains(
-                "jp.json: demand[2] \"Osaka\": field `it_load_mw`: expected a number > 0, found -5"
+                "jp.json: demand[2] \"Osaka\": field `it_load_mw`: expected a number > 0 and ≤ 1000000, found -5"
             ),
             "{e}"
         );
@@ -426,7 +434,7 @@ mod tests {
         assert!(e.contains("unknown field `load_mw`"), "{e}");
         assert!(e.contains("field `it_load_mw`: expected a number"), "{e}");
         assert!(
-            e.contains("field `max_rtt_ms`: expected a number > 0, found 0"),
+            e.contains("field `max_rtt_ms`: expected a number > 0 and ≤ 10000, found 0"),
             "{e}"
         );
         assert!(e.contains("field `workload`"), "{e}");

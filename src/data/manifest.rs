@@ -337,7 +337,7 @@ impl Manifest {
 
     /// Reads and parses a manifest file; relative paths resolve against its folder.
     pub fn load(path: &Path) -> Result<Manifest> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::read(path, e))?;
+        let text = crate::input::read_text(path)?;
         let base_dir = match path.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
@@ -544,7 +544,7 @@ fn read_text(path: &Path, embedded: bool) -> Result<String> {
     if embedded {
         embedded_text(path).map(str::to_string)
     } else {
-        std::fs::read_to_string(path).map_err(|e| Error::read(path, e))
+        crate::input::read_text(path)
     }
 }
 

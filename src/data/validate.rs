@@ -105,6 +105,14 @@ pub fn validate_dataset_with(ds: &Dataset, origins: &Origins) -> Result<()> {
             }
         }
         positive(&at("radius_km"), z.radius_km, &mut is);
+        if z.radius_km > crate::limits::MAX_RADIUS_KM {
+            is.push(
+                at("radius_km"),
+                "km in (0, 5000]",
+                z.radius_km.to_string(),
+                "a REZ radius is tens of km; check the unit (km, not m)",
+            );
+        }
         opt_non_negative(&at("network_limit_mw"), z.network_limit_mw, &mut is);
         non_negative(
             &at("expansion_cost_aud_per_mw"),
@@ -259,7 +267,16 @@ pub fn validate_dataset_with(ds: &Dataset, origins: &Origins) -> Result<()> {
     unique_ids(&l, ds.regions.iter().map(|r| r.id.as_str()), &mut is);
     for (i, r) in ds.regions.iter().enumerate() {
         let at = |f: &str| l.at(i, &r.id, f);
-        finite(&at("price_aud_per_mwh"), r.price_aud_per_mwh, &mut is);
+        if finite(&at("price_aud_per_mwh"), r.price_aud_per_mwh, &mut is)
+            && !(0.0..=crate::limits::MAX_PRICE_AUD_PER_MWH).contains(&r.price_aud_per_mwh)
+        {
+            is.push(
+                at("price_aud_per_mwh"),
+                "a yearly average wholesale price in [0, 100000] AUD/MWh",
+                r.price_aud_per_mwh.to_string(),
+                "half-hourly prices can be negative, a yearly average is not: check the sign and the unit (AUD per MWh)",
+            );
+        }
         if finite(&at("mean_temp_c"), r.mean_temp_c, &mut is)
             && !(-30.0..=50.0).contains(&r.mean_temp_c)
         {
@@ -280,6 +297,32 @@ pub fn validate_dataset_with(ds: &Dataset, origins: &Origins) -> Result<()> {
         }
     }
 
+    // Ids and names: no control characters (they break text tables, CSV and the SVG's XML).
+    macro_rules! text_fields {
+        ($name:literal, $records:expr) => {{
+            let l = layer_checked($name, $records.len());
+            for (i, r) in $records.iter().enumerate() {
+                for (field, text) in [("id", &r.id), ("name", &r.name)] {
+                    if let Some(found) = crate::input::check_text(text) {
+                        is.push(
+                            l.at(i, &r.id.escape_debug().to_string(), field),
+                            "text without control characters",
+                            found,
+                            "remove the control character (a stray tab, escape or line break)",
+                        );
+                    }
+                }
+            }
+        }};
+    }
+    text_fields!("zones", ds.zones);
+    text_fields!("substations", ds.substations);
+    text_fields!("lines", ds.lines);
+    text_fields!("minerals", ds.minerals);
+    text_fields!("landings", ds.landings);
+    text_fields!("cables", ds.cables);
+    text_fields!("datacentres", ds.datacentres);
+    text_fields!("regions", ds.regions);
     is.into_result(())
 }
 

@@ -31,7 +31,7 @@ impl Observation {
     /// Reads observations from a CSV with columns `from_name, from_lon, from_lat, to_name,
     /// to_lon, to_lat, rtt_ms` (extra columns ignored), e.g. `latency/rtt_calibration.csv`.
     pub fn read_csv(path: &Path) -> Result<Vec<Observation>> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::read(path, e))?;
+        let text = crate::input::read_text(path)?;
         Observation::from_csv_str(&path.display().to_string(), &text)
     }
 
@@ -184,7 +184,22 @@ fn steps(g: [f64; 3]) -> Result<Vec<f64>> {
             "give [min, max, step] with a positive step",
         ));
     }
-    let n = ((hi - lo) / step + 1e-9).floor() as usize;
+    let n = ((hi - lo) / step + 1e-9).floor();
+    let max = crate::limits::MAX_GRID_AXIS_POINTS;
+    if !(n.is_finite() && n < max as f64) {
+        return Err(Error::usage(
+            format!(
+                "calibration grid [{lo}, {hi}, {step}]: {} points, at most {max} per parameter",
+                if n.is_finite() {
+                    format!("{}", n + 1.0)
+                } else {
+                    "too many".to_string()
+                }
+            ),
+            "use a coarser step, e.g. 1.1,1.8,0.01",
+        ));
+    }
+    let n = n as usize;
     Ok((0..=n).map(|k| lo + k as f64 * step).collect())
 }
 
@@ -204,9 +219,54 @@ pub fn calibrate(
         ));
     }
     let raw = graph::derive(dataset)?;
+    for (name, g, lo, hi) in [
+        (
+            "route factor",
+            grid.route_factor,
+            1.0,
+            crate::limits::MAX_ROUTE_FACTOR,
+        ),
+        (
+            "cable slack",
+            grid.cable_slack,
+            1.0,
+            crate::limits::MAX_ROUTE_FACTOR,
+        ),
+        (
+            "equipment overhead",
+            grid.equipment_overhead_ms,
+            0.0,
+            crate::limits::MAX_OVERHEAD_MS,
+        ),
+    ] {
+        if !(g[0] >= lo && g[1] <= hi) {
+            return Err(Error::usage(
+                format!(
+                    "calibration grid for the {name} [{}, {}, {}]: values must lie in [{lo}, {hi}]",
+                    g[0], g[1], g[2]
+                ),
+                "see README \"Exit codes and outputs\" for the valid ranges",
+            ));
+        }
+    }
     let rfs = steps(grid.route_factor)?;
     let slacks = steps(grid.cable_slack)?;
     let ohs = steps(grid.equipment_overhead_ms)?;
+    let models = rfs.len().saturating_mul(slacks.len());
+    let points = models.saturating_mul(ohs.len());
+    if models > crate::limits::MAX_GRID_MODELS || points > crate::limits::MAX_GRID_POINTS {
+        return Err(Error::usage(
+            format!(
+                "calibration grid of {} × {} × {} points: at most {} (route factor × slack) pairs and {} points in all",
+                rfs.len(),
+                slacks.len(),
+                ohs.len(),
+                crate::limits::MAX_GRID_MODELS,
+                crate::limits::MAX_GRID_POINTS
+            ),
+            "each (route factor, slack) pair rebuilds the latency model: use coarser steps",
+        ));
+    }
     let mut best: Option<(f64, f64, f64, f64)> = None; // (sse, rf, slack, oh)
     let mut evaluated = 0usize;
     for &rf in &rfs {

@@ -16,6 +16,7 @@
 //! # Constraints
 //! demand `Σ_i x_ij + u_j = D_j`; capacity `Σ_j x_ij ≤ c_i`; size `min_mw·y_i ≤ c_i ≤ max_mw·y_i`;
 //! strong linking `x_ij ≤ ub_ij·y_i`; zone `Σ_{i∈r} pue_i c_i ≤ L_r + e_r`; `Σ y_i ≤ max_sites`;
+//! shared limits `Σ coef·c_i ≤ limit`; cover sets `Σ_{i∈S} y_i ≥ min_open`;
 //! must-build sites have `y_i` fixed to 1; excluded sites get no variables at all.
 //!
 //! # Objectives
@@ -30,7 +31,8 @@
 //!
 //! # Reductions (all exact)
 //! 1. Excluded sites and pairs above the latency limit never become variables.
-//! 2. A site that is not must-build and has no allowed pair gets no variables (`y_i = 0`).
+//! 2. A site that is not must-build, in no cover set and has no allowed pair gets no variables
+//!    (`y_i = 0`).
 //!    Proof: such a site serves no flow, so opening it only adds `F_i + v_i c_i ≥ 0` to the cost
 //!    (costs are validated non-negative), adds `pue_i c_i ≥ 0` to its zone's load and uses one
 //!    unit of `max_sites`; closing it in any feasible solution keeps every constraint satisfied
@@ -320,6 +322,57 @@ pub fn validate(p: &SitingProblem) -> Result<()> {
             );
         }
     }
+    for (k, l) in p.shared_limits.iter().enumerate() {
+        let rec = format!("shared_limits[{k}] \"{}\"", l.id);
+        if !(l.limit.is_finite() && l.limit >= 0.0) {
+            issues.push(
+                at(rec.clone(), "limit"),
+                "a finite number ≥ 0",
+                l.limit.to_string(),
+                "",
+            );
+        }
+        let mut seen = vec![false; p.sites.len()];
+        for &(i, coef) in &l.terms {
+            if i >= p.sites.len() || seen[i] {
+                issues.push(
+                    at(rec.clone(), "terms"),
+                    format!("distinct site indices < {}", p.sites.len()),
+                    i.to_string(),
+                    "terms index SitingProblem::sites, one term per site",
+                );
+                continue;
+            }
+            seen[i] = true;
+            if !(coef.is_finite() && coef >= 0.0) {
+                issues.push(
+                    at(rec.clone(), "terms"),
+                    "a finite coefficient ≥ 0",
+                    coef.to_string(),
+                    "",
+                );
+            }
+        }
+    }
+    for (k, c) in p.cover_sets.iter().enumerate() {
+        let rec = format!("cover_sets[{k}] \"{}\"", c.id);
+        if c.min_open == 0 {
+            issues.push(at(rec.clone(), "min_open"), "an integer ≥ 1", "0", "");
+        }
+        let mut seen = vec![false; p.sites.len()];
+        for &i in &c.sites {
+            if i >= p.sites.len() || seen[i] {
+                issues.push(
+                    at(rec.clone(), "sites"),
+                    format!("distinct site indices < {}", p.sites.len()),
+                    i.to_string(),
+                    "sites index SitingProblem::sites",
+                );
+                continue;
+            }
+            seen[i] = true;
+        }
+    }
     if p.unserved_penalty_aud_per_mw.is_nan() || p.unserved_penalty_aud_per_mw < 0.0 {
         issues.push(
             at(
@@ -332,6 +385,20 @@ pub fn validate(p: &SitingProblem) -> Result<()> {
         );
     }
     issues.into_result(())
+}
+
+/// `covered[i]`: site i belongs to some cover set (so it needs a `y` variable even when it
+/// serves no city).
+pub fn in_cover_set(p: &SitingProblem) -> Vec<bool> {
+    let mut covered = vec![false; p.sites.len()];
+    for c in &p.cover_sets {
+        for &i in &c.sites {
+            if let Some(v) = covered.get_mut(i) {
+                *v = true;
+            }
+        }
+    }
+    covered
 }
 
 /// An upper bound on the cost (without penalty) of any solution, for scaling tie-breaks.
@@ -373,12 +440,13 @@ pub fn build(p: &SitingProblem) -> Result<BuiltModel> {
         })
         .collect();
 
+    let covered = in_cover_set(p);
     let mut open_var = vec![None; n_sites];
     let mut capacity_var = vec![None; n_sites];
     let mut cost: Vec<(usize, f64)> = Vec::new();
     for (i, s) in p.sites.iter().enumerate() {
         // Reduction 2: inactive sites get no variables.
-        if s.excluded || (allowed[i].is_empty() && !s.must_build) {
+        if s.excluded || (allowed[i].is_empty() && !s.must_build && !covered[i]) {
             continue;
         }
         let lower = if s.must_build { 1.0 } else { 0.0 };
@@ -457,6 +525,39 @@ pub fn build(p: &SitingProblem) -> Result<BuiltModel> {
         cost.push((e, z.expansion_cost_aud_per_mw));
         terms.push((e, -1.0));
         lp.le(terms, limit);
+    }
+
+    for l in &p.shared_limits {
+        let terms: Vec<(usize, f64)> = l
+            .terms
+            .iter()
+            .filter(|&&(_, coef)| coef != 0.0)
+            .filter_map(|&(i, coef)| capacity_var[i].map(|(w, scale)| (w, coef * scale)))
+            .collect();
+        if !terms.is_empty() {
+            lp.le(terms, l.limit);
+        }
+    }
+    for c in &p.cover_sets {
+        // Σ_{i∈S} y_i ≥ min_open, written as −Σ y_i ≤ −min_open.
+        let terms: Vec<(usize, f64)> = c
+            .sites
+            .iter()
+            .filter_map(|&i| open_var[i].map(|y| (y, -1.0)))
+            .collect();
+        if terms.len() < c.min_open as usize {
+            return Err(Error::Infeasible {
+                diagnosis: format!(
+                    "{}: needs {} open site(s) but only {} of its {} site(s) can open",
+                    c.description,
+                    c.min_open,
+                    terms.len(),
+                    c.sites.len()
+                ),
+                hint: "relax the requirement behind it or allow more candidates".into(),
+            });
+        }
+        lp.le(terms, -f64::from(c.min_open));
     }
 
     if let Some(max_sites) = p.max_sites {

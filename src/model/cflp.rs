@@ -11,7 +11,7 @@
 //! full (no unserved variables). The strong formulation `x_ij ≤ d_j y_i` is part of the core.
 
 use super::{CityInput, SiteInput, SitingProblem, Solution};
-use crate::check::{check, CheckReport};
+use crate::check::{check_reported, CheckReport};
 use crate::error::{Error, Issues, Location, Result};
 use crate::scenario::Objective;
 use crate::solve::{solve, SolveOptions, SolveReport};
@@ -59,6 +59,15 @@ impl<'a> Tokens<'a> {
 /// `capacity` replaces the literal word `capacity` (capa/capb/capc) and is required there.
 /// All bad numbers are reported together, each with its line.
 pub fn parse(text: &str, file: &str, capacity: Option<f64>) -> Result<Cflp> {
+    if let Some(c) = capacity {
+        if !(c.is_finite() && c > 0.0 && c <= crate::limits::MAX_CFLP_CAPACITY) {
+            return Err(Error::usage(
+                format!("--capacity {c}: expected a capacity in (0, 1e12]"),
+                "capa: 8000, 10000, 12000, 14000; capb: 5000–8000; capc: 5000–7250",
+            ));
+        }
+    }
+    let capacity_used = std::cell::Cell::new(false);
     let mut tok = Tokens::new(text);
     let mut issues = Issues::new();
     let eof = |what: String| Error::Parse {
@@ -74,7 +83,10 @@ pub fn parse(text: &str, file: &str, capacity: Option<f64>) -> Result<Cflp> {
         let (t, line) = tok.next().ok_or_else(|| eof(what.clone()))?;
         if allow_capacity && t == "capacity" {
             return match capacity {
-                Some(c) => Ok(c),
+                Some(c) => {
+                    capacity_used.set(true);
+                    Ok(c)
+                }
                 None => {
                     issues.push(
                         Location::file(file).record(format!("line {line}")).field(&what),
@@ -87,13 +99,13 @@ pub fn parse(text: &str, file: &str, capacity: Option<f64>) -> Result<Cflp> {
             };
         }
         match t.parse::<f64>() {
-            Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
+            Ok(v) if v.is_finite() && (0.0..=crate::limits::MAX_AUD).contains(&v) => Ok(v),
             _ => {
                 issues.push(
                     Location::file(file)
                         .record(format!("line {line}"))
                         .field(&what),
-                    "a finite number ≥ 0",
+                    "a number in [0, 1e15]",
                     format!("`{t}`"),
                     "check the file against Beasley's cap format",
                 );
@@ -102,7 +114,7 @@ pub fn parse(text: &str, file: &str, capacity: Option<f64>) -> Result<Cflp> {
         }
     };
     let count = |v: f64, what: &str, line_hint: &str| -> Result<usize> {
-        if v >= 1.0 && v.fract() == 0.0 && v <= 1e7 {
+        if v >= 1.0 && v.fract() == 0.0 && v <= crate::limits::MAX_CFLP_SIZE as f64 {
             Ok(v as usize)
         } else {
             Err(Error::Parse {
@@ -121,6 +133,19 @@ pub fn parse(text: &str, file: &str, capacity: Option<f64>) -> Result<Cflp> {
     }
     let m = count(m, "m", "line 1")?;
     let n = count(n, "n", "line 1")?;
+    // Allocate only what the file can hold: m·(n + 2) + n numbers must be there.
+    let needed = m.saturating_mul(n.saturating_add(2)).saturating_add(n);
+    let available = text.split_whitespace().count();
+    if m.saturating_mul(n) > crate::limits::MAX_CFLP_ENTRIES || needed > available {
+        return Err(Error::Parse {
+            at: Location::file(file).record("line 1"),
+            message: format!(
+                "the file ends before the data of m = {m} facilities and n = {n} customers: they need {needed} numbers, the file has {available} (and at most {} cost entries are accepted)",
+                crate::limits::MAX_CFLP_ENTRIES
+            ),
+            hint: "the first line holds m and n; check them against the data (truncated file?)".into(),
+        });
+    }
     let mut capacities = Vec::with_capacity(m);
     let mut fixed_costs = Vec::with_capacity(m);
     for i in 0..m {
@@ -155,6 +180,12 @@ pub fn parse(text: &str, file: &str, capacity: Option<f64>) -> Result<Cflp> {
             )?);
         }
     }
+    if capacity.is_some() && !capacity_used.get() {
+        return Err(Error::usage(
+            format!("--capacity does not apply to {file}: its capacities are numbers"),
+            "drop --capacity (it is only for capa/capb/capc, whose capacities are the word `capacity`)",
+        ));
+    }
     if let Some((t, line)) = tok.next() {
         issues.push(
             Location::file(file).record(format!("line {line}")),
@@ -178,7 +209,7 @@ pub fn parse(text: &str, file: &str, capacity: Option<f64>) -> Result<Cflp> {
 
 /// Reads and parses an instance file.
 pub fn read_file(path: &Path, capacity: Option<f64>) -> Result<Cflp> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::read(path, e))?;
+    let text = crate::input::read_text(path)?;
     parse(&text, &path.display().to_string(), capacity)
 }
 
@@ -241,6 +272,8 @@ impl Cflp {
             objective: Objective::MinCost,
             cost_cap_aud: None,
             budget_aud: None,
+            shared_limits: Vec::new(),
+            cover_sets: Vec::new(),
         }
     }
 
@@ -353,7 +386,7 @@ pub fn solve_instance(inst: &Cflp, opts: &SolveOptions) -> Result<CflpRun> {
     let p = inst.to_siting();
     super::diagnose::diagnose(&p)?;
     let (report, solution) = solve(&p, opts)?;
-    let check = check(&p, &solution);
+    let check = check_reported(&p, &solution, report.objective);
     Ok(CflpRun {
         instance: inst.name.clone(),
         m: inst.m(),

@@ -93,6 +93,33 @@ pub fn diagnose(p: &SitingProblem) -> Result<()> {
         }
     }
 
+    for c in &p.cover_sets {
+        let usable_ids: Vec<&str> = c
+            .sites
+            .iter()
+            .filter(|&&i| i < p.sites.len() && usable(p, i))
+            .map(|&i| p.sites[i].id.as_str())
+            .collect();
+        if usable_ids.len() < c.min_open as usize {
+            found.push((
+                format!(
+                    "{} [{}]: needs {} open site(s) but only {} can open{}",
+                    c.description,
+                    c.id,
+                    c.min_open,
+                    usable_ids.len(),
+                    if usable_ids.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", list(&usable_ids))
+                    }
+                ),
+                "relax the requirement behind it (e.g. the city's RTT limit) or add candidates"
+                    .into(),
+            ));
+        }
+    }
+
     if service_required(p) {
         diagnose_service(p, &mut found);
     }
@@ -149,6 +176,37 @@ fn diagnose_service(p: &SitingProblem, found: &mut Vec<(String, String)>) {
             ),
             "add candidates (wider --region), raise max_site_mw or --max-sites, or lower demand".into(),
         ));
+    }
+
+    // A shared limit every serving site draws on caps the capacity that can be built.
+    let serving: Vec<usize> = (0..p.sites.len())
+        .filter(|&i| usable(p, i) && (0..p.cities.len()).any(|j| pair_allowed(p, i, j)))
+        .collect();
+    for l in &p.shared_limits {
+        let mut coef = vec![0.0; p.sites.len()];
+        for &(i, c) in &l.terms {
+            if let Some(v) = coef.get_mut(i) {
+                *v = c;
+            }
+        }
+        let min_coef = serving
+            .iter()
+            .map(|&i| coef[i])
+            .fold(f64::INFINITY, f64::min);
+        if serving.is_empty() || min_coef <= 0.0 || min_coef.is_nan() {
+            continue;
+        }
+        let most_mw = l.limit / min_coef;
+        if most_mw + 1e-9 * total_demand.max(1.0) < total_demand {
+            found.push((
+                format!(
+                    "{} [{}]: every site that can serve a city draws on it, so at most \
+                     {most_mw:.3} MW can be built against total demand {total_demand:.3} MW",
+                    l.description, l.id
+                ),
+                "lower demand or relax the limit".into(),
+            ));
+        }
     }
 
     for (j, c) in p.cities.iter().enumerate() {

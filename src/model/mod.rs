@@ -84,6 +84,42 @@ pub struct SitingProblem {
     pub cost_cap_aud: Option<f64>,
     /// Annual budget for [`Objective::MaxCoverage`], AUD.
     pub budget_aud: Option<f64>,
+    /// Hard shared limits on the capacity built: `Σ coef · c_i ≤ limit` (a zone's solar or
+    /// wind resource, a transmission group constraint, a region's headroom for new load).
+    #[serde(default)]
+    pub shared_limits: Vec<SharedLimit>,
+    /// Cover rows: at least `min_open` of a set of sites must be open (e.g. N−1 survival of a
+    /// cable cut: the sites still within a city's limit when a cable system is lost).
+    #[serde(default)]
+    pub cover_sets: Vec<CoverSet>,
+}
+
+/// A hard limit shared by several sites: `Σ_{(i, coef) ∈ terms} coef · c_i ≤ limit`, where
+/// `c_i` is site i's IT capacity in MW. The unit of `limit` is the producer's (MW of grid
+/// draw, MW of solar capacity, …); `coef` converts one IT MW of the site into it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SharedLimit {
+    /// Short id, unique among the problem's shared limits (e.g. `solar:Q3`).
+    pub id: String,
+    /// The sentence a report or diagnosis prints (what is limited, in which unit, source).
+    pub description: String,
+    /// `(site index, coefficient ≥ 0)`, at most one term per site.
+    pub terms: Vec<(usize, f64)>,
+    /// Right-hand side, ≥ 0.
+    pub limit: f64,
+}
+
+/// At least `min_open` of `sites` must be open.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CoverSet {
+    /// Short id, unique among the problem's cover sets (e.g. `n-1:tokyo:jga-s`).
+    pub id: String,
+    /// The sentence a report or diagnosis prints (why these sites, e.g. which city and cable).
+    pub description: String,
+    /// Site indices (distinct).
+    pub sites: Vec<usize>,
+    /// How many of them must be open (≥ 1).
+    pub min_open: u32,
 }
 
 /// A solution: values of the decision variables.

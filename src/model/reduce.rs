@@ -2,7 +2,8 @@
 //!
 //! **Dominance.** Site A dominates site B (A ⪰ B) when both are in the same REZ (or neither is
 //! in one) and A is at least as good in every respect the model sees: fixed cost F_A ≤ F_B,
-//! cost per MW v_A ≤ v_B, PUE_A ≤ PUE_B, min size ≤, max size ≥, and for every city B may
+//! cost per MW v_A ≤ v_B, PUE_A ≤ PUE_B, min size ≤, max size ≥, coefficient in every shared
+//! limit ≤, a member of every cover set B is in, and for every city B may
 //! serve, A may serve it too, at an RTT and assignment cost no higher than B's. Ties are broken
 //! by index (the lower index dominates), so ⪰ is a strict order and transitive.
 //!
@@ -10,7 +11,8 @@
 //! site B. If some dominator A of B is closed in S, move B's capacity and flows to A: every
 //! constraint still holds (A reaches B's cities within their limits; A's size limits admit B's
 //! capacity; A's zone is B's and A draws no more grid power; the number of distinct sites
-//! serving each city, and of open sites, is unchanged) and no cost term rises (nor the worst
+//! serving each city, and of open sites, is unchanged; A uses no more of any shared limit
+//! than B and belongs to every cover set B belongs to) and no cost term rises (nor the worst
 //! RTT). So S' is optimal too, and it opens A instead of B; A is higher in the strict order, so
 //! repeating the swap ends. It can only fail if *every* dominator of B is open in S, i.e. if S
 //! opens more than |dominators(B)| sites. Hence: if an optimal solution opens at most `m`
@@ -19,11 +21,66 @@
 //! are never removed.
 
 use super::build::pair_allowed;
-use super::{SitingProblem, Solution};
+use super::{CoverSet, SharedLimit, SitingProblem, Solution};
 use rayon::prelude::*;
 
 /// True if site `a` dominates site `b` (see the module docs); `a != b`.
 pub fn dominates(p: &SitingProblem, a: usize, b: usize) -> bool {
+    dominates_with(p, &SideRows::new(p), a, b)
+}
+
+/// Per-site view of the shared limits and cover sets: `(limit index, coefficient)` pairs and
+/// cover-set indices, sorted by index.
+struct SideRows {
+    limits: Vec<Vec<(usize, f64)>>,
+    covers: Vec<Vec<usize>>,
+}
+
+impl SideRows {
+    fn new(p: &SitingProblem) -> SideRows {
+        let n = p.sites.len();
+        let mut limits = vec![Vec::new(); n];
+        let mut covers = vec![Vec::new(); n];
+        for (k, l) in p.shared_limits.iter().enumerate() {
+            for &(i, coef) in &l.terms {
+                if i < n && coef != 0.0 {
+                    limits[i].push((k, coef));
+                }
+            }
+        }
+        for (k, c) in p.cover_sets.iter().enumerate() {
+            for &i in &c.sites {
+                if i < n {
+                    covers[i].push(k);
+                }
+            }
+        }
+        for v in &mut covers {
+            v.dedup();
+        }
+        SideRows { limits, covers }
+    }
+
+    fn limits(&self, i: usize) -> &[(usize, f64)] {
+        self.limits.get(i).map_or(&[], |v| v.as_slice())
+    }
+
+    fn covers(&self, i: usize) -> &[usize] {
+        self.covers.get(i).map_or(&[], |v| v.as_slice())
+    }
+}
+
+/// `a`'s coefficient is ≤ `b`'s in every limit (missing = 0). Both sorted by limit index.
+fn limits_le(a: &[(usize, f64)], b: &[(usize, f64)]) -> bool {
+    a.iter().all(|&(k, ca)| {
+        let cb = b
+            .binary_search_by_key(&k, |t| t.0)
+            .map_or(0.0, |pos| b[pos].1);
+        ca <= cb
+    })
+}
+
+fn dominates_with(p: &SitingProblem, side: &SideRows, a: usize, b: usize) -> bool {
     let (sa, sb) = (&p.sites[a], &p.sites[b]);
     if a == b || sa.excluded || sa.zone != sb.zone {
         return false;
@@ -37,7 +94,19 @@ pub fn dominates(p: &SitingProblem, a: usize, b: usize) -> bool {
     {
         return false;
     }
-    let mut equal = sa.fixed_cost_aud == sb.fixed_cost_aud
+    // Shared limits: A may use no more of any limit than B; cover sets: A must count in every
+    // set B counts in.
+    let (la, lb) = (side.limits(a), side.limits(b));
+    if !limits_le(la, lb) {
+        return false;
+    }
+    let (ca, cb) = (side.covers(a), side.covers(b));
+    if !cb.iter().all(|k| ca.binary_search(k).is_ok()) {
+        return false;
+    }
+    let mut equal = la == lb
+        && ca == cb
+        && sa.fixed_cost_aud == sb.fixed_cost_aud
         && sa.var_cost_aud_per_mw == sb.var_cost_aud_per_mw
         && sa.pue == sb.pue
         && sa.min_mw == sb.min_mw
@@ -82,6 +151,7 @@ pub fn reduce(p: &SitingProblem, m: usize) -> Vec<usize> {
         members.sort_by(key);
         work.extend(members.iter().enumerate().map(|(k, &i)| (i, k, *zone)));
     }
+    let side = SideRows::new(p);
     let keep: Vec<bool> = work
         .par_iter()
         .map(|&(b, k, zone)| {
@@ -97,7 +167,7 @@ pub fn reduce(p: &SitingProblem, m: usize) -> Vec<usize> {
                 .skip(k + 1)
                 .take_while(|&&a| p.sites[a].var_cost_aud_per_mw <= vb);
             for &a in before.chain(after) {
-                if dominates(p, a, b) {
+                if dominates_with(p, &side, a, b) {
                     count += 1;
                     if count >= m {
                         return false;
@@ -150,9 +220,40 @@ pub fn open_sites_bound(p: &SitingProblem, upper_bound_aud: f64) -> usize {
     p.max_sites.map_or(bound, |k| k.min(bound))
 }
 
-/// The problem restricted to the sites `kept` (zones and cities unchanged).
+/// The problem restricted to the sites `kept` (zones and cities unchanged; shared limits and
+/// cover sets keep the terms of kept sites, renumbered).
 pub fn restrict(p: &SitingProblem, kept: &[usize]) -> SitingProblem {
+    let mut new_index = vec![None; p.sites.len()];
+    for (k, &i) in kept.iter().enumerate() {
+        new_index[i] = Some(k);
+    }
+    let shared_limits = p
+        .shared_limits
+        .iter()
+        .map(|l| SharedLimit {
+            terms: l
+                .terms
+                .iter()
+                .filter_map(|&(i, coef)| new_index.get(i).copied().flatten().map(|k| (k, coef)))
+                .collect(),
+            ..l.clone()
+        })
+        .collect();
+    let cover_sets = p
+        .cover_sets
+        .iter()
+        .map(|c| CoverSet {
+            sites: c
+                .sites
+                .iter()
+                .filter_map(|&i| new_index.get(i).copied().flatten())
+                .collect(),
+            ..c.clone()
+        })
+        .collect();
     SitingProblem {
+        shared_limits,
+        cover_sets,
         sites: kept.iter().map(|&i| p.sites[i].clone()).collect(),
         rtt_ms: kept.iter().map(|&i| p.rtt_ms[i].clone()).collect(),
         assign_cost_aud_per_mw: kept

@@ -1,42 +1,306 @@
-//! Atomic output files: write to a temporary file in the same folder, then rename, so a failed
-//! run never leaves a partial file behind.
+//! Safe output files: checked before any expensive work, written as a set after the run
+//! succeeded, each atomically (temporary sibling file, then rename), never replacing anything
+//! but a regular file.
+//!
+//! The rules (README "Exit codes and outputs"):
+//! - **Only regular files are replaced.** A path naming a directory, a device (`/dev/null`), a
+//!   socket or a FIFO is an error; so is a path whose folder does not exist or is not writable.
+//! - **Symlinks are written through** to their target, as editors do: the link stays a link and
+//!   the file it points to gets the new content (its folder holds the temporary file). A
+//!   dangling link (no target) is an error.
+//! - **An existing file keeps its permissions**; a read-only file is an error (never silently
+//!   overwritten).
+//! - **Extensions must match** the output's kind (`.json`, `.geojson`, `.svg`, case-insensitive).
+//! - **Distinct paths**: two outputs naming the same file (after resolving `.`/`..` and links)
+//!   are an error.
+//! - **As a set**: [`write_set`] writes every temporary file first and renames only when all
+//!   were written, so a failing output leaves none of the others behind.
+//! - **Interrupted runs leave nothing**: every live temporary file is in a registry that
+//!   [`remove_temporaries`] empties; the binary calls it on SIGINT, SIGTERM and SIGHUP.
 
 use crate::error::{Error, Result};
+use std::collections::BTreeSet;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
-/// Writes `bytes` to `path` atomically (temporary sibling file + rename).
-///
-/// On any error the temporary file is removed and `path` is left untouched.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    if !dir.is_dir() {
-        return Err(Error::Io {
-            path: path.to_path_buf(),
-            action: "writing",
-            source: std::io::Error::new(std::io::ErrorKind::NotFound, "folder does not exist"),
-            hint: format!("create the folder {} first", dir.display()),
-        });
+/// Temporary files that exist right now (created, not yet renamed or removed).
+static LIVE: Mutex<BTreeSet<PathBuf>> = Mutex::new(BTreeSet::new());
+
+fn live() -> std::sync::MutexGuard<'static, BTreeSet<PathBuf>> {
+    LIVE.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Removes every live temporary file and returns how many were removed. Meant for a signal
+/// handler: the registry stays locked afterwards (the returned guard), so no new temporary
+/// file can be created before the process exits.
+pub fn remove_temporaries() -> (usize, std::sync::MutexGuard<'static, BTreeSet<PathBuf>>) {
+    let mut guard = live();
+    let mut n = 0;
+    for p in guard.iter() {
+        if std::fs::remove_file(p).is_ok() {
+            n += 1;
+        }
     }
-    let name = path
+    guard.clear();
+    (n, guard)
+}
+
+/// The live temporary files (for tests and diagnostics).
+pub fn live_temporaries() -> Vec<PathBuf> {
+    live().iter().cloned().collect()
+}
+
+/// An output file checked by [`check_output`]: where the bytes will go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputPath {
+    /// The option that named it (`--report`), for messages.
+    pub flag: String,
+    /// The path as the user gave it.
+    pub path: PathBuf,
+    /// The file actually written: the canonical path (symlinks resolved), also for a new file
+    /// (its canonical folder joined with its name).
+    pub target: PathBuf,
+    /// The existing file's permissions, kept by the new content (`None` for a new file).
+    pub permissions: Option<std::fs::Permissions>,
+}
+
+fn refuse(flag: &str, path: &Path, message: impl Into<String>, hint: impl Into<String>) -> Error {
+    Error::usage(
+        format!("{flag} {}: {}", path.display(), message.into()),
+        hint.into(),
+    )
+}
+
+/// What kind of file this is, in words, for a refusal.
+fn kind(ft: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if ft.is_block_device() || ft.is_char_device() {
+            return "a device";
+        }
+        if ft.is_socket() {
+            return "a socket";
+        }
+        if ft.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+    }
+    if ft.is_dir() {
+        "a directory"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// Checks one output path before any work is done (see the module documentation for the
+/// rules). `extensions` lists the allowed extensions without the dot (empty: any).
+pub fn check_output(flag: &str, path: &Path, extensions: &[&str]) -> Result<OutputPath> {
+    let name = path.file_name().ok_or_else(|| {
+        refuse(
+            flag,
+            path,
+            "names no file",
+            "give a file path, e.g. out/report.json",
+        )
+    })?;
+    if !extensions.is_empty() {
+        let ext = path
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
+        if !extensions.contains(&ext.as_str()) {
+            return Err(refuse(
+                flag,
+                path,
+                format!("expected a file ending in .{}", extensions.join(" or .")),
+                format!("name the file e.g. answer.{}", extensions[0]),
+            ));
+        }
+    }
+    let target = match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            // Written through to the target, which must exist and be a regular file.
+            std::fs::canonicalize(path).map_err(|e| {
+                refuse(
+                    flag,
+                    path,
+                    format!("a symbolic link whose target cannot be resolved ({e})"),
+                    "point the link at an existing file, or remove the link",
+                )
+            })?
+        }
+        Ok(_) => std::fs::canonicalize(path).map_err(|e| Error::write(path, e))?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let dir = match path.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+                _ => PathBuf::from("."),
+            };
+            let dir = std::fs::canonicalize(&dir).map_err(|_| {
+                refuse(
+                    flag,
+                    path,
+                    format!("the folder {} does not exist", dir.display()),
+                    format!("create it first (mkdir -p {})", dir.display()),
+                )
+            })?;
+            if !dir.is_dir() {
+                return Err(refuse(
+                    flag,
+                    path,
+                    format!("{} is not a folder", dir.display()),
+                    "give a path inside an existing folder",
+                ));
+            }
+            dir.join(name)
+        }
+        Err(e) => return Err(Error::write(path, e)),
+    };
+    let permissions = match std::fs::metadata(&target) {
+        Ok(meta) => {
+            if !meta.file_type().is_file() {
+                return Err(refuse(
+                    flag,
+                    path,
+                    format!(
+                        "is {}; sitefind only replaces regular files",
+                        kind(&meta.file_type())
+                    ),
+                    "give the path of a new or existing regular file",
+                ));
+            }
+            if meta.permissions().readonly() {
+                return Err(refuse(
+                    flag,
+                    path,
+                    "is read-only; sitefind does not overwrite read-only files",
+                    "make it writable (chmod u+w) or choose another path",
+                ));
+            }
+            Some(meta.permissions())
+        }
+        Err(_) => None,
+    };
+    // The folder must take a new file (the temporary): probe it.
+    let dir = target.parent().unwrap_or(Path::new("."));
+    let probe = temporary_name(&target, "probe");
+    match create_temporary(&probe) {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            live().remove(&probe);
+        }
+        Err(e) => {
+            return Err(refuse(
+                flag,
+                path,
+                format!("cannot create a file in {} ({e})", dir.display()),
+                "choose a writable folder",
+            ))
+        }
+    }
+    Ok(OutputPath {
+        flag: flag.to_string(),
+        path: path.to_path_buf(),
+        target,
+        permissions,
+    })
+}
+
+/// Fails when two outputs name the same file (compared after resolving links, `.` and `..`).
+pub fn check_distinct(outputs: &[OutputPath]) -> Result<()> {
+    for (k, a) in outputs.iter().enumerate() {
+        if let Some(b) = outputs[..k].iter().find(|b| b.target == a.target) {
+            return Err(Error::usage(
+                format!(
+                    "{} {} and {} {} name the same file ({})",
+                    b.flag,
+                    b.path.display(),
+                    a.flag,
+                    a.path.display(),
+                    a.target.display()
+                ),
+                "give each output its own file",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Creates a new temporary file at `path` (which must not exist) and registers it, under the
+/// registry's lock, for [`remove_temporaries`]. The caller renames or removes it and then
+/// unregisters it.
+pub fn create_temporary(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut reg = live();
+    let f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)?;
+    reg.insert(path.to_path_buf());
+    Ok(f)
+}
+
+fn temporary_name(target: &Path, what: &str) -> PathBuf {
+    let dir = target.parent().unwrap_or(Path::new("."));
+    let name = target
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "output".to_string());
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| -> std::io::Result<()> {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
+    dir.join(format!(".{name}.{}.{what}", std::process::id()))
+}
+
+/// Writes every output as a set: all temporary files first (same folder as each target,
+/// permissions of the file they replace), then the renames. On an error before the renames,
+/// every temporary file is removed and no target is touched. Each output is checked again
+/// (with [`check_output`]'s rules) right before writing.
+pub fn write_set(outputs: &[(OutputPath, Vec<u8>)]) -> Result<()> {
+    // Re-check: the file system may have changed during the run.
+    let mut checked = Vec::with_capacity(outputs.len());
+    for (o, _) in outputs {
+        checked.push(check_output(&o.flag, &o.path, &[])?);
+    }
+    check_distinct(&checked)?;
+    let mut temps: Vec<PathBuf> = Vec::new();
+    let result = (|| -> Result<()> {
+        for (o, (_, bytes)) in checked.iter().zip(outputs) {
+            let tmp = temporary_name(&o.target, "tmp");
+            let mut f = create_temporary(&tmp).map_err(|e| Error::write(&o.path, e))?;
+            temps.push(tmp.clone());
+            f.write_all(bytes).map_err(|e| Error::write(&o.path, e))?;
+            if let Some(p) = &o.permissions {
+                f.set_permissions(p.clone())
+                    .map_err(|e| Error::write(&o.path, e))?;
+            }
+            f.sync_all().map_err(|e| Error::write(&o.path, e))?;
+        }
+        Ok(())
     })();
     if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(Error::write(path, e));
+        let mut reg = live();
+        for t in &temps {
+            let _ = std::fs::remove_file(t);
+            reg.remove(t);
+        }
+        return Err(e);
+    }
+    for (o, tmp) in checked.iter().zip(&temps) {
+        let renamed = std::fs::rename(tmp, &o.target);
+        live().remove(tmp);
+        if let Err(e) = renamed {
+            let _ = std::fs::remove_file(tmp);
+            return Err(Error::write(&o.path, e));
+        }
     }
     Ok(())
+}
+
+/// Writes `bytes` to `path` atomically (temporary sibling file + rename) under the rules of
+/// the module documentation: one output of [`write_set`].
+///
+/// On any error the temporary file is removed and `path` is left untouched.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let o = check_output("output", path, &[])?;
+    write_set(&[(o, bytes.to_vec())])
 }
 
 #[cfg(test)]
@@ -60,5 +324,15 @@ mod tests {
         let err = write_atomic(&p, b"x").unwrap_err();
         assert!(err.to_string().contains("hint"));
         assert!(!p.exists());
+    }
+
+    #[test]
+    fn extension_and_directory_are_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = check_output("--map", &dir.path().join("a.png"), &["svg"]).unwrap_err();
+        assert!(e.to_string().contains(".svg"), "{e}");
+        std::fs::create_dir(dir.path().join("d.json")).unwrap();
+        let e = check_output("--report", &dir.path().join("d.json"), &["json"]).unwrap_err();
+        assert!(e.to_string().contains("a directory"), "{e}");
     }
 }

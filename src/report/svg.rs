@@ -75,13 +75,13 @@ pub struct MapScene {
 
 /// Reads the polygons of a GeoJSON file (Polygon / MultiPolygon features) for the basemap.
 pub fn read_basemap(path: &Path) -> Result<Vec<Rings>> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::read(path, e))?;
+    let text = crate::input::read_text(path)?;
     let label = path.display().to_string();
-    let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| Error::Parse {
-        at: Location::file(&label).record(format!("line {}, column {}", e.line(), e.column())),
-        message: e.to_string(),
-        hint: "--basemap expects a GeoJSON FeatureCollection, e.g. Natural Earth countries".into(),
-    })?;
+    let v = crate::input::parse_json(
+        &label,
+        &text,
+        "--basemap expects a GeoJSON FeatureCollection, e.g. Natural Earth countries",
+    )?;
     let features = v
         .get("features")
         .and_then(|f| f.as_array())
@@ -156,11 +156,24 @@ fn unwrap(lon: f64) -> f64 {
     }
 }
 
+/// Escapes text for XML content and attribute values. Characters XML 1.0 does not allow at
+/// all (control characters other than tab, line feed and carriage return; U+FFFE, U+FFFF) are
+/// replaced by U+FFFD, so the document is always well-formed whatever the input names hold.
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if c < ' ' || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Renders the scene as an SVG document.

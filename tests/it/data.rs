@@ -190,7 +190,7 @@ fn negative_mw_names_record_and_field() {
     ]);
     assert_has(
         &e,
-        &["negative_mw.json: demand[2] \"Osaka\": field `it_load_mw`: expected a number > 0, found -5"],
+        &["negative_mw.json: demand[2] \"Osaka\": field `it_load_mw`: expected a number > 0 and ≤ 1000000, found -5"],
     );
 }
 

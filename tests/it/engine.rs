@@ -9,7 +9,9 @@ use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use sitefind::check::check;
 use sitefind::model::cflp::solve_file;
 use sitefind::model::diagnose::{diagnose, warnings};
-use sitefind::model::{CityInput, SiteInput, SitingProblem, Solution, ZoneInput};
+use sitefind::model::{
+    CityInput, CoverSet, SharedLimit, SiteInput, SitingProblem, Solution, ZoneInput,
+};
 use sitefind::scenario::Objective;
 use sitefind::solve::{available_backends, backend_name, solve, SolveOptions, SolveStatus};
 use sitefind::Error;
@@ -174,6 +176,8 @@ fn small() -> SitingProblem {
         objective: Objective::MinCost,
         cost_cap_aud: None,
         budget_aud: None,
+        shared_limits: Vec::new(),
+        cover_sets: Vec::new(),
     }
 }
 
@@ -330,6 +334,12 @@ fn brute_force(p: &SitingProblem) -> Option<f64> {
         {
             continue;
         }
+        if p.cover_sets
+            .iter()
+            .any(|c| c.sites.iter().filter(|&&i| open[i]).count() < c.min_open as usize)
+        {
+            continue;
+        }
         if let Some(v) = fixed_set_lp(p, &open) {
             best = Some(best.map_or(v, |b: f64| b.min(v)));
         }
@@ -404,6 +414,15 @@ pub(crate) fn fixed_set_lp(p: &SitingProblem, open: &[bool]) -> Option<f64> {
         }
         cons.push((load - e).leq(limit));
     }
+    for l in &p.shared_limits {
+        let mut used = Expression::from(0.0);
+        for &(i, coef) in &l.terms {
+            if let Some(c) = &cap[i] {
+                used.add_mul(coef, c.clone());
+            }
+        }
+        cons.push(used.leq(l.limit));
+    }
     let mut model = vars.minimise(obj.clone()).using(microlp);
     for c in cons {
         model.add_constraint(c);
@@ -467,6 +486,8 @@ pub(crate) fn arb_problem() -> impl Strategy<Value = SitingProblem> {
                     objective: Objective::MinCost,
                     cost_cap_aud: None,
                     budget_aud: None,
+                    shared_limits: Vec::new(),
+                    cover_sets: Vec::new(),
                 },
             )
     })
@@ -739,6 +760,8 @@ pub(crate) fn arb_dominated_problem() -> impl Strategy<Value = SitingProblem> {
                 objective: Objective::MinCost,
                 cost_cap_aud: None,
                 budget_aud: None,
+                shared_limits: Vec::new(),
+                cover_sets: Vec::new(),
             })
     })
 }
@@ -776,4 +799,160 @@ fn exact_dominance_reduction_keeps_the_brute_force_optimum() {
     let n = reduced_cases.get();
     eprintln!("reduction applied in {n} solves");
     assert!(n >= 10, "the generator should exercise the reduction: {n}");
+}
+
+// ---------------------------------------------------------------- shared limits and cover sets
+
+/// Adds one or two random shared limits and cover sets to a problem.
+fn with_side_rows(
+    strategy: impl Strategy<Value = SitingProblem>,
+) -> impl Strategy<Value = SitingProblem> {
+    strategy.prop_flat_map(|p| {
+        let n = p.sites.len();
+        (
+            Just(p),
+            prop::collection::vec(
+                (
+                    prop::collection::vec(prop::option::of(0.5..2.0f64), n),
+                    10.0..80.0f64,
+                ),
+                0..=2,
+            ),
+            prop::collection::vec((prop::collection::vec(prop::bool::ANY, n), 1u32..=2), 0..=2),
+        )
+            .prop_map(|(mut p, limits, covers)| {
+                p.shared_limits = limits
+                    .into_iter()
+                    .enumerate()
+                    .map(|(k, (coefs, limit))| SharedLimit {
+                        id: format!("l{k}"),
+                        description: format!("test limit {k}"),
+                        terms: coefs
+                            .iter()
+                            .enumerate()
+                            .filter_map(|(i, c)| c.map(|c| (i, c)))
+                            .collect(),
+                        limit,
+                    })
+                    .collect();
+                p.cover_sets = covers
+                    .into_iter()
+                    .enumerate()
+                    .map(|(k, (members, min_open))| CoverSet {
+                        id: format!("c{k}"),
+                        description: format!("test cover {k}"),
+                        sites: (0..members.len()).filter(|&i| members[i]).collect(),
+                        min_open,
+                    })
+                    .collect();
+                p
+            })
+    })
+}
+
+/// The MIP (with and without the exact dominance reduction) equals brute-force enumeration
+/// when shared limits and cover sets are present; infeasible cover sets are errors.
+#[test]
+fn shared_limits_and_cover_sets_match_brute_force() {
+    let config = Config {
+        cases: 48,
+        failure_persistence: None,
+        ..Config::default()
+    };
+    let mut runner =
+        TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &[13; 32]));
+    let strategy = prop_oneof![
+        with_side_rows(arb_problem()),
+        with_side_rows(arb_dominated_problem())
+    ];
+    let (solved, infeasible) = (std::cell::Cell::new(0), std::cell::Cell::new(0));
+    runner
+        .run(&strategy, |p| {
+            let brute = brute_force(&p);
+            for b in available_backends() {
+                let direct = solve(&p, &opts(b));
+                let reduced =
+                    sitefind::solve::solve_with_reduction(&p, &opts(b), &mut |_, _, _| {})
+                        .map(|(r, s, _, _)| (r, s));
+                for (how, res) in [("direct", direct), ("reduced", reduced)] {
+                    match (&brute, res) {
+                        (Some(brute), Ok((_, s))) => {
+                            let c = check(&p, &s);
+                            prop_assert!(c.feasible, "{b} {how}: {:?}", c.violations);
+                            prop_assert!(
+                                (c.objective_recomputed - brute).abs() <= 1e-6 * brute.max(1.0),
+                                "{b} {how}: MIP {} vs brute force {brute}",
+                                c.objective_recomputed
+                            );
+                            solved.set(solved.get() + 1);
+                        }
+                        (None, Err(e)) => {
+                            prop_assert_eq!(e.exit_code(), 1, "{}", e);
+                            infeasible.set(infeasible.get() + 1);
+                        }
+                        (Some(brute), Err(e)) => {
+                            prop_assert!(false, "{b} {how}: error {e} but brute force {brute}")
+                        }
+                        (None, Ok((_, s))) => {
+                            prop_assert!(false, "{b} {how}: plan {s:?} but brute force: none")
+                        }
+                    }
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+    eprintln!("{} solved, {} infeasible", solved.get(), infeasible.get());
+    assert!(solved.get() >= 20 && infeasible.get() >= 1);
+}
+
+#[test]
+fn diagnosis_names_a_cover_set_that_cannot_be_met() {
+    let mut p = small();
+    p.cover_sets = vec![CoverSet {
+        id: "n-1:tokyo:jga-s".into(),
+        description: "city \"tokyo\" after losing cable \"jga-s\"".into(),
+        sites: vec![0],
+        min_open: 2,
+    }];
+    let msg = infeasible(&p);
+    assert!(
+        msg.contains("jga-s") && msg.contains("needs 2 open site"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn checker_catches_shared_limit_and_cover_violations() {
+    let mut p = small();
+    let (_, s) = solve(&p, &opts("microlp")).unwrap();
+    let open: Vec<usize> = (0..p.sites.len()).filter(|&i| s.open[i]).collect();
+    let closed = (0..p.sites.len()).find(|&i| !s.open[i]).unwrap();
+    let used: f64 = open.iter().map(|&i| s.capacity_mw[i]).sum();
+    p.shared_limits = vec![SharedLimit {
+        id: "l".into(),
+        description: "half of what is built".into(),
+        terms: open.iter().map(|&i| (i, 1.0)).collect(),
+        limit: used / 2.0,
+    }];
+    p.cover_sets = vec![CoverSet {
+        id: "c".into(),
+        description: "needs the closed site".into(),
+        sites: vec![closed],
+        min_open: 1,
+    }];
+    let c = check(&p, &s);
+    assert!(!c.feasible);
+    assert!(
+        c.violations
+            .iter()
+            .any(|v| v.contains("shared limit \"l\"")),
+        "{:?}",
+        c.violations
+    );
+    assert!(
+        c.violations.iter().any(|v| v.contains("cover set \"c\"")),
+        "{:?}",
+        c.violations
+    );
 }

@@ -35,7 +35,7 @@
 
 use super::super::{LayerSpec, LonLat, RenewableZone};
 use super::{option_f64, CsvTable, GeoFeatures};
-use crate::error::{Issues, Result};
+use crate::error::{Error, Issues, Location, Result};
 use std::collections::{BTreeMap, HashMap};
 
 const COLUMNS: &[&str] = &[
@@ -261,8 +261,45 @@ fn read_buses(path: &std::path::Path, label: &str) -> Result<HashMap<String, Lon
     issues.into_result(out)
 }
 
+/// What is wrong with a polygon's outer ring, if anything: `(expected, found, hint)`. A ring
+/// must be closed (RFC 7946 §3.1.6: first position = last), have at least 4 positions and not
+/// intersect itself (checked with `geo`'s OGC validation).
+pub(crate) fn ring_problem(ring: &[LonLat]) -> Option<(String, String, String)> {
+    use geo::Validation;
+    if ring.len() < 4 {
+        return Some((
+            "a closed ring of at least 4 positions".into(),
+            format!("{} positions", ring.len()),
+            "RFC 7946 rings repeat the first position at the end: a triangle has 4".into(),
+        ));
+    }
+    if ring.first() != ring.last() {
+        return Some((
+            "a closed ring (the last position equal to the first)".into(),
+            format!("first {:?}, last {:?}", ring[0], ring[ring.len() - 1]),
+            "repeat the first position at the end of the ring (RFC 7946 §3.1.6)".into(),
+        ));
+    }
+    let line: geo::LineString<f64> = ring.iter().map(|p| (p.lon, p.lat)).collect();
+    let poly = geo::Polygon::new(line, vec![]);
+    poly.validation_errors().into_iter().next().map(|e| {
+        (
+            "a simple (not self-intersecting) polygon ring".into(),
+            e.to_string(),
+            "fix the ring in a GIS (e.g. QGIS \"Fix geometries\"); a bow-tie ring has no well-defined inside".into(),
+        )
+    })
+}
+
 fn read_polygons(path: &std::path::Path, label: &str) -> Result<BTreeMap<String, Vec<LonLat>>> {
     let features = GeoFeatures::read(path, label)?;
+    if features.len() == 0 {
+        return Err(Error::Parse {
+            at: Location::file(label).field("features"),
+            message: "the polygon file has no features".into(),
+            hint: "give one Polygon feature per REZ, or drop the `polygons` option to use the zones' radii".into(),
+        });
+    }
     let mut issues = Issues::new();
     let mut out = BTreeMap::new();
     for f in features.iter() {
@@ -287,19 +324,9 @@ fn read_polygons(path: &std::path::Path, label: &str) -> Result<BTreeMap<String,
         let Some(ring) = ring.and_then(|r| f.positions(r, &mut issues)) else {
             continue;
         };
-        let mut ring = ring;
-        if ring.len() < 3 {
-            issues.push(
-                f.at("geometry"),
-                "a ring of at least 3 positions",
-                format!("{} positions", ring.len()),
-                "",
-            );
+        if let Some((expected, found, hint)) = ring_problem(&ring) {
+            issues.push(f.at("geometry"), expected, found, hint);
             continue;
-        }
-        if ring.first() != ring.last() {
-            let first = ring[0];
-            ring.push(first);
         }
         for id in ids.split(';').map(str::trim).filter(|s| !s.is_empty()) {
             out.insert(id.to_string(), ring.clone());
@@ -364,7 +391,7 @@ mod tests {
                 ("buses.csv", "isp2024_subregion_bus,lat,lon\nVIC,-37.77,144.94\nNQ,-17.8,145.6\n"),
                 (
                     "poly.geojson",
-                    r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"iasr2025_rez_id_by_name":"V7;V9"},"geometry":{"type":"Polygon","coordinates":[[[146,-36],[147,-36],[147,-37]]]}}]}"#,
+                    r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"iasr2025_rez_id_by_name":"V7;V9"},"geometry":{"type":"Polygon","coordinates":[[[146,-36],[147,-36],[147,-37],[146,-36]]]}}]}"#,
                 ),
                 (
                     "res.csv",
@@ -432,5 +459,79 @@ radius_km = 50"#,
             "{issues:?}"
         );
         assert_eq!(issues[0].at.record, "line 2");
+    }
+
+    /// Issue 10: self-intersecting, unclosed and empty REZ polygon files are errors naming the
+    /// GeoJSON file and the feature.
+    #[test]
+    fn bad_polygon_files_are_rejected() {
+        let feature = |coords: &str| {
+            format!(
+                r#"{{"type":"Feature","properties":{{"iasr2025_rez_id_by_name":"Q2"}},"geometry":{{"type":"Polygon","coordinates":[{coords}]}}}}"#
+            )
+        };
+        let ok = feature("[[146,-36],[147,-36],[147,-37],[146,-36]]");
+        let cases = [
+            (
+                "bow-tie",
+                feature("[[146,-36],[147,-37],[147,-36],[146,-37],[146,-36]]"),
+                "self-intersection",
+            ),
+            (
+                "unclosed",
+                feature("[[146,-36],[147,-36],[147,-37],[146,-37]]"),
+                "closed ring",
+            ),
+            (
+                "too short",
+                feature("[[146,-36],[147,-36],[146,-36]]"),
+                "at least 4",
+            ),
+        ];
+        for (what, bad, expected) in cases {
+            let dir = tempfile::tempdir().unwrap();
+            let csv = format!(
+                "{HEADER}Q2,North Qld Clean Energy Hub,QLD,NQ,700.0,700.0,700.0,,2.5,1.1,Apply after 500 MW,275,300,10,240,144.186,-20.8548,3\n"
+            );
+            let poly = format!(r#"{{"type":"FeatureCollection","features":[{ok},{bad}]}}"#);
+            fixture::write(dir.path(), &[("rez.csv", &csv), ("poly.geojson", &poly)]);
+            let spec = fixture::spec(
+                dir.path(),
+                "rez.csv",
+                LayerFormat::AemoIasrCsv,
+                r#"polygons = "poly.geojson""#,
+            );
+            let e = load_zones(&spec).unwrap_err().to_string();
+            assert!(
+                e.contains("poly.geojson") && e.contains("feature 1"),
+                "{what}: {e}"
+            );
+            assert!(e.contains(expected), "{what}: {e}");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let csv = format!(
+            "{HEADER}Q2,North Qld Clean Energy Hub,QLD,NQ,700.0,700.0,700.0,,2.5,1.1,Apply after 500 MW,275,300,10,240,144.186,-20.8548,3\n"
+        );
+        fixture::write(
+            dir.path(),
+            &[
+                ("rez.csv", &csv),
+                (
+                    "poly.geojson",
+                    r#"{"type":"FeatureCollection","features":[]}"#,
+                ),
+            ],
+        );
+        let spec = fixture::spec(
+            dir.path(),
+            "rez.csv",
+            LayerFormat::AemoIasrCsv,
+            r#"polygons = "poly.geojson""#,
+        );
+        let e = load_zones(&spec).unwrap_err().to_string();
+        assert!(
+            e.contains("poly.geojson") && e.contains("no features"),
+            "{e}"
+        );
     }
 }

@@ -10,21 +10,22 @@ use std::collections::HashMap;
 use std::path::Path;
 
 fn check_params(total_it_load_mw: f64, max_rtt_ms: f64, min_sites: u32) -> Result<()> {
-    if !(total_it_load_mw.is_finite() && total_it_load_mw > 0.0) {
+    use crate::limits::{MAX_IT_LOAD_MW, MAX_MIN_SITES, MAX_RTT_MS};
+    if !(total_it_load_mw > 0.0 && total_it_load_mw <= MAX_IT_LOAD_MW) {
         return Err(Error::usage(
-            format!("total IT load {total_it_load_mw} MW: expected a number > 0"),
+            format!("total IT load {total_it_load_mw} MW: expected MW in (0, 1e6]"),
             "pass the total Japanese IT load to spread over the nodes, MW",
         ));
     }
-    if !(max_rtt_ms.is_finite() && max_rtt_ms > 0.0) {
+    if !(max_rtt_ms > 0.0 && max_rtt_ms <= MAX_RTT_MS) {
         return Err(Error::usage(
-            format!("max RTT {max_rtt_ms} ms: expected a number > 0"),
+            format!("max RTT {max_rtt_ms} ms: expected ms in (0, 10000]"),
             "pass the round-trip-time limit every node gets, ms",
         ));
     }
-    if min_sites == 0 {
+    if min_sites == 0 || min_sites > MAX_MIN_SITES {
         return Err(Error::usage(
-            "min_sites 0: expected at least 1",
+            format!("min_sites {min_sites}: expected 1..=1000"),
             "each node must be served by at least one site",
         ));
     }

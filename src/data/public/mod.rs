@@ -29,7 +29,7 @@ pub use telegeography::{load_cables, load_landings};
 
 /// Reads a whole file as UTF-8 text.
 pub(crate) fn read_text(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path).map_err(|e| Error::read(path, e))
+    crate::input::read_text(path)
 }
 
 /// A lower-case ASCII slug: letters and digits kept, every other run of characters becomes
@@ -237,11 +237,11 @@ impl GeoFeatures {
 
     /// Parses a GeoJSON FeatureCollection from text.
     pub fn parse(label: &str, text: &str) -> Result<GeoFeatures> {
-        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| Error::Parse {
-            at: Location::file(label).record(format!("line {}", e.line())),
-            message: e.to_string(),
-            hint: "the file must be valid JSON (RFC 7946 GeoJSON)".into(),
-        })?;
+        let value = crate::input::parse_json(
+            label,
+            text,
+            "the file must be valid JSON (RFC 7946 GeoJSON)",
+        )?;
         let features = match value {
             serde_json::Value::Object(mut obj)
                 if obj.get("type").and_then(|t| t.as_str()) == Some("FeatureCollection") =>
@@ -474,18 +474,19 @@ fn truncate(s: &str) -> String {
     }
 }
 
-/// A numeric option, or `default` when absent; a usage error when not a number.
+/// A distance option in km, or `default` when absent; a usage error when not a number in
+/// (0, [`crate::limits::MAX_RADIUS_KM`]].
 pub(crate) fn option_f64(spec: &LayerSpec, key: &str, default: f64) -> Result<f64> {
     match spec.options.get(key) {
         None => Ok(default),
         Some(v) => v
             .as_float()
             .or_else(|| v.as_integer().map(|i| i as f64))
-            .filter(|x| x.is_finite() && *x > 0.0)
+            .filter(|x| x.is_finite() && *x > 0.0 && *x <= crate::limits::MAX_RADIUS_KM)
             .ok_or_else(|| {
                 Error::usage(
                     format!(
-                        "{}: option `{key}` = {v}: expected a number > 0",
+                        "{}: option `{key}` = {v}: expected km in (0, 5000]",
                         spec.label
                     ),
                     format!("write e.g. `{key} = {default}`"),
