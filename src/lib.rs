@@ -18,6 +18,7 @@
 //! ```
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod alternatives;
 pub mod candidates;
 pub mod check;
 pub mod cost;
@@ -34,5 +35,6 @@ pub mod scenario;
 pub mod solve;
 pub mod spatial;
 pub mod supply;
+pub mod sweep;
 
 pub use error::{Error, Result};

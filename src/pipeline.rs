@@ -210,6 +210,28 @@ pub fn prepare(
     let cities: Vec<LonLat> = demand.nodes.iter().map(|n| n.location).collect();
     let sites: Vec<LonLat> = candidates.iter().map(|c| c.location).collect();
     let matrix = latency.rtt_matrix(&sites, &cities);
+    prepare_from(
+        ds, demand, scenario, latency, candidates, matrix, t, progress,
+    )
+}
+
+/// The stages of [`prepare`] after the RTT matrix: latency limits, costs and the problem,
+/// from given candidates and their RTT matrix (median and P95, `[candidate][city]`, ms). A
+/// sweep reuses candidates and RTTs across samples that do not change them. `latency_clock`
+/// is when the RTT stage started (for its progress line).
+#[allow(clippy::too_many_arguments)]
+pub fn prepare_from(
+    ds: &Dataset,
+    demand: &Demand,
+    scenario: &Scenario,
+    latency: &LatencyModel,
+    candidates: Vec<Candidate>,
+    matrix: crate::latency::RttMatrix,
+    latency_clock: Instant,
+    progress: Progress<'_>,
+) -> Result<Prepared> {
+    let t = latency_clock;
+    let cities: Vec<LonLat> = demand.nodes.iter().map(|n| n.location).collect();
     // The statistic a city's limit applies to (`[latency] limit_statistic`).
     let stat = stat_name(&scenario.latency);
     let rtt = matrix.limit_matrix(&scenario.latency).clone();
@@ -687,6 +709,14 @@ pub fn run(
         dominance,
     });
     record("report", t.elapsed().as_secs_f64(), "");
+    crate::alternatives::attach(
+        &mut report,
+        &prepared,
+        &solution,
+        scenario,
+        &opts,
+        &mut record,
+    )?;
     report.timings = Some(timings);
     report.round_for_output();
     Ok(Outcome {

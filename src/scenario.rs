@@ -25,6 +25,9 @@ pub struct Scenario {
     pub grid: GridParams,
     /// The 24/7 carbon-free supply portfolio of each zone (model.md §5a).
     pub supply: SupplyParams,
+    /// Near-optimal alternatives and the margin of each chosen site
+    /// ([`crate::alternatives::AlternativesParams`]).
+    pub alternatives: crate::alternatives::AlternativesParams,
 }
 
 /// One point of GenCost's battery cost curve: total installed cost per kWh of storage for a
@@ -964,7 +967,8 @@ impl Scenario {
                 issues.0.push(issue);
             }
         }
-        issues.into_result(())
+        issues.into_result(())?;
+        self.alternatives.validate(label)
     }
 }
 

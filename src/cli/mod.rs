@@ -13,6 +13,7 @@ mod latency;
 mod progress;
 mod solve;
 mod supply;
+mod sweep;
 mod validate;
 
 /// Where in Australia to build data centres that sell compute to Japan.
@@ -61,6 +62,10 @@ pub enum Command {
     /// A zone's least-cost 24/7 carbon-free supply (solar, wind, battery) per MW of load.
     #[command(allow_negative_numbers = true)]
     Supply(SupplyArgs),
+    /// Monte Carlo or grid sweep of uncertain parameters: site-selection frequency, cost
+    /// percentiles, regret of fixed plans; shards, merge and a Slurm submit script.
+    #[command(allow_negative_numbers = true)]
+    Sweep(SweepArgs),
 }
 
 /// Arguments of `sitefind supply`.
@@ -84,6 +89,90 @@ pub struct SupplyArgs {
     /// stdout format: text (default) or json.
     #[arg(long, value_name = "FORMAT", default_value = "text")]
     pub format: String,
+}
+
+/// Arguments of `sitefind sweep`.
+#[derive(Debug, Clone, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct SweepArgs {
+    /// `merge`: combine shard folders.
+    #[command(subcommand)]
+    pub merge: Option<SweepCommand>,
+    /// Sweep file (TOML): a scenario whose numeric parameters may be distributions or lists,
+    /// plus a [sweep] table (see README "Sweeps").
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Dataset manifest (TOML); default: the embedded dataset.
+    #[arg(long, value_name = "MANIFEST")]
+    pub data: Option<PathBuf>,
+    /// Demand file (JSON); default: the embedded data/jp.json.
+    #[arg(long, value_name = "FILE")]
+    pub demand: Option<PathBuf>,
+    /// Output folder: rows.csv, rows.jsonl, summary.json, meta.json (a shard: rows.jsonl and
+    /// shard.json).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Compute only shard I of N (1 ≤ I ≤ N) of the samples; merge with `sweep merge`.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    /// Worker threads (default: every core). Rows do not depend on it.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Recommend the plan with the least `expected` (default) or `worst` regret.
+    #[arg(long, value_name = "CRITERION")]
+    pub regret: Option<String>,
+    /// Write a Slurm submit script (job array of --shards tasks + a dependent merge job)
+    /// instead of running; needs --out (a folder every node can write).
+    #[arg(long, value_name = "FILE")]
+    pub emit_slurm: Option<PathBuf>,
+    /// With --emit-slurm: number of shards (array tasks).
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub shards: usize,
+    /// With --emit-slurm: CPUs per array task.
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub cpus_per_task: usize,
+    /// With --emit-slurm: wall-time limit per job (HH:MM:SS).
+    #[arg(long, value_name = "HH:MM:SS", default_value = "01:00:00")]
+    pub time: String,
+    /// With --emit-slurm: Slurm partition (default: the cluster's default).
+    #[arg(long, value_name = "NAME")]
+    pub partition: Option<String>,
+    /// With --emit-slurm: path of sitefind on the cluster (default: this binary).
+    #[arg(long, value_name = "PATH")]
+    pub sitefind: Option<String>,
+    /// stdout format of the summary: text (default) or json.
+    #[arg(long, value_name = "FORMAT", default_value = "text")]
+    pub format: String,
+    /// Less output on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Subcommands of `sitefind sweep`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum SweepCommand {
+    /// Combine shard folders into the whole sweep's rows and summary.
+    Merge(MergeArgs),
+}
+
+/// Arguments of `sitefind sweep merge`.
+#[derive(Debug, Clone, Args)]
+pub struct MergeArgs {
+    /// Shard folders (the --out of each `sitefind sweep --shard I/N`).
+    #[arg(value_name = "DIR", required = true)]
+    pub dirs: Vec<PathBuf>,
+    /// Output folder for the merged rows and summary.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Recommend by `expected` or `worst` regret (default: as the shards were run).
+    #[arg(long, value_name = "CRITERION")]
+    pub regret: Option<String>,
+    /// stdout format of the summary: text (default) or json.
+    #[arg(long, value_name = "FORMAT", default_value = "text")]
+    pub format: String,
+    /// No summary on stdout.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// Options shared by commands that read a dataset.
@@ -211,6 +300,16 @@ pub struct SolveArgs {
     /// parameter with its value, a starting point for a scenario file.
     #[arg(long)]
     pub print_scenario: bool,
+    /// List up to K near-optimal plans (distinct sets of sites), best first (exact, by
+    /// no-good cuts; least-cost objective).
+    #[arg(long, value_name = "K")]
+    pub alternatives: Option<usize>,
+    /// With --alternatives: only plans within PCT percent of the optimum (default 5).
+    #[arg(long, value_name = "PCT")]
+    pub within: Option<f64>,
+    /// Do not compute each chosen site's margin (one extra solve per site).
+    #[arg(long)]
+    pub no_margins: bool,
 }
 
 /// Arguments of `sitefind validate`.
@@ -375,6 +474,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Cflp(args)) => cflp::run(&args, &mut out),
         Some(Command::Calibrate(args)) => calibrate::run(&args, &mut out),
         Some(Command::Supply(args)) => supply::run(&args, &mut out),
+        Some(Command::Sweep(args)) => sweep::run(&args, &mut out),
     };
     let flushed = out.flush();
     result?;

@@ -72,6 +72,21 @@ fn scenario(args: &SolveArgs) -> Result<Scenario> {
     if let Some(v) = args.mip_gap {
         s.solver.mip_gap = v;
     }
+    if let Some(k) = args.alternatives {
+        s.alternatives.count = k;
+    }
+    if let Some(v) = args.within {
+        if args.alternatives.is_none() && s.alternatives.count == 0 {
+            return Err(Error::usage(
+                "--within is only used with --alternatives",
+                "add --alternatives K",
+            ));
+        }
+        s.alternatives.within_pct = v;
+    }
+    if args.no_margins {
+        s.alternatives.margins = false;
+    }
     s.validate("command line and scenario")?;
     // Options that do not apply are errors, not silently ignored.
     if args.cost_cap_aud.is_some() && s.model.objective != Objective::MinWorstRtt {

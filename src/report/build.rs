@@ -87,6 +87,7 @@ pub fn assemble(s: &Solved) -> Report {
         grid_limits,
         totals,
         supply_zones,
+        alternatives: None,
         parameters: s.scenario.clone(),
         timings: None,
     }
@@ -309,6 +310,7 @@ fn site_report(
         max_mw: site.max_mw,
         serves,
         why,
+        margin: None,
         supply: r.supply.as_ref().map(|sp| {
             let load_mw = s.scenario.cost.utilisation * r.pue * built;
             super::SiteSupplyReport {

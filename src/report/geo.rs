@@ -146,6 +146,9 @@ pub fn feature_collection(r: &Report) -> ::geojson::FeatureCollection {
                 json!(round_to(a.rtt_ms, 2)),
             );
         }
+        if r.alternatives.is_some() {
+            p.insert("plan".into(), json!(1));
+        }
         p.insert("marker-color".into(), json!("#1c7ed6"));
         p.insert(
             "marker-size".into(),
@@ -210,6 +213,7 @@ pub fn feature_collection(r: &Report) -> ::geojson::FeatureCollection {
             ]),
         );
     }
+    super::plans::add_features(&mut fc, r);
     fc.finish()
 }
 

@@ -17,6 +17,7 @@ pub mod geo;
 pub mod geojson;
 pub mod gpkg;
 pub mod layers;
+pub mod plans;
 pub mod svg;
 pub mod text;
 
@@ -65,6 +66,9 @@ pub struct Report {
     /// Stage timings, only when requested (they vary run to run).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub timings: Option<Vec<StageTiming>>,
+    /// Near-optimal alternatives (`--alternatives K`), if asked for.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub alternatives: Option<plans::AlternativesReport>,
 }
 
 /// Solver status and quality of the answer.
@@ -230,6 +234,9 @@ pub struct SiteReport {
     pub serves: Vec<Allocation>,
     /// Why this site: cheapest cost drivers and binding limits.
     pub why: Vec<String>,
+    /// How much more the best plan without this site costs (its margin), if computed.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub margin: Option<plans::SiteMargin>,
     /// The site's 24/7 CFE supply (model.md §5a): the portfolio it contracts and its size for
     /// this site's load.
     #[serde(default)]

@@ -341,6 +341,8 @@ pub fn render(r: &Report) -> String {
         let _ = writeln!(s);
     }
 
+    s.push_str(&super::plans::render_text(r));
+
     // Solver and checker.
     let v = &r.solver;
     let _ = writeln!(

@@ -135,7 +135,7 @@ fn unknown_backend_is_a_usage_error_listing_available() {
 
 // ---------------------------------------------------------------- small problems
 
-fn site(id: &str, fixed: f64, var: f64, min: f64, max: f64) -> SiteInput {
+pub(crate) fn site(id: &str, fixed: f64, var: f64, min: f64, max: f64) -> SiteInput {
     SiteInput {
         id: id.into(),
         fixed_cost_aud: fixed,
@@ -149,7 +149,7 @@ fn site(id: &str, fixed: f64, var: f64, min: f64, max: f64) -> SiteInput {
     }
 }
 
-fn city(id: &str, demand: f64, max_rtt: f64, k: u32) -> CityInput {
+pub(crate) fn city(id: &str, demand: f64, max_rtt: f64, k: u32) -> CityInput {
     CityInput {
         id: id.into(),
         demand_mw: demand,
@@ -347,7 +347,7 @@ fn brute_force(p: &SitingProblem) -> Option<f64> {
     best
 }
 
-fn fixed_set_lp(p: &SitingProblem, open: &[bool]) -> Option<f64> {
+pub(crate) fn fixed_set_lp(p: &SitingProblem, open: &[bool]) -> Option<f64> {
     let mut vars = ProblemVariables::new();
     let mut cons = Vec::new();
     let mut obj = Expression::from(0.0);
@@ -431,7 +431,7 @@ fn fixed_set_lp(p: &SitingProblem, open: &[bool]) -> Option<f64> {
     Some(sol.eval(&obj))
 }
 
-fn arb_problem() -> impl Strategy<Value = SitingProblem> {
+pub(crate) fn arb_problem() -> impl Strategy<Value = SitingProblem> {
     (2usize..=7, 1usize..=3).prop_flat_map(|(ns, nc)| {
         (
             prop::collection::vec(
@@ -715,7 +715,7 @@ fn malformed_problem_lists_every_issue() {
 
 /// Problems whose sites share a few discrete attribute values, so that many sites dominate
 /// each other and the exact reduction has work to do.
-fn arb_dominated_problem() -> impl Strategy<Value = SitingProblem> {
+pub(crate) fn arb_dominated_problem() -> impl Strategy<Value = SitingProblem> {
     (5usize..=8, 1usize..=2).prop_flat_map(|(ns, nc)| {
         (
             prop::collection::vec((0usize..2, 0usize..2, 0usize..2, 0usize..2), ns),

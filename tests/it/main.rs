@@ -13,3 +13,4 @@ mod outputs;
 mod public_data;
 mod reliability;
 mod supply;
+mod uncertainty;

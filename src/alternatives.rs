@@ -1,0 +1,568 @@
+//! Decisions under uncertainty, part 1: near-optimal alternatives, the margin of each chosen
+//! site, and the cost of a fixed plan.
+//!
+//! # Near-optimal alternatives (no-good cuts)
+//! A *plan* is a set of open sites S; its cost is the least cost of the siting MIP with
+//! `y = 1_S` (the allocation, capacities and expansion re-optimised). [`alternatives`] returns
+//! up to K plans with distinct open sets, cheapest first, each within `within_pct` % of the
+//! optimum: it solves the MIP, then re-solves with a *no-good cut* excluding every open set
+//! found so far,
+//!
+//! ```text
+//! Σ_{i∈S} (1 − y_i) + Σ_{i∉S} y_i ≥ 1      ⇔      Σ_{i∈S} y_i − Σ_{i∉S} y_i ≤ |S| − 1,
+//! ```
+//!
+//! and an objective cut-off row `cost ≤ (1 + within_pct/100) · optimum` (so the solver proves
+//! quickly when no further plan qualifies). The k-th solve therefore returns the cheapest plan
+//! not yet listed: the list is exact up to the MIP gap of the solver options.
+//!
+//! **On a reduction that stays exact for K plans.** The dominance reduction of
+//! [`crate::model::reduce`] removes sites with ≥ m dominators, exact for the *optimum* when
+//! optimal plans open ≤ m sites. For the K best plans we remove only sites with ≥ m + K − 1
+//! dominators, where m = [`reduce::open_sites_bound`] at the cut-off cost (so every plan within
+//! `within_pct` opens ≤ m sites). Claim: every plan S (≤ m sites) that opens a removed site
+//! has K distinct plans of kept sites only that cost no more. Proof: a removed site B ∈ S has
+//! ≥ m + K − 1 dominators, of which ≤ m − 1 are open in S, so ≥ K dominators A_1…A_K are
+//! closed; each `S − B + A_k` is feasible with cost ≤ cost(S) (the swap of the reduction's
+//! proof), the K sets are distinct and have |S| sites. Each either has only kept sites or, by
+//! induction on the (finite, strictly increasing) sum of the sites' positions in the dominance
+//! order, is itself beaten by K plans of kept sites. Hence for every k ≤ K the k-th best cost
+//! over kept-only plans equals the k-th best over all plans: the reduced list has the same
+//! costs as the full one (among equal costs, which plan is listed may differ).
+//!
+//! # Margin of a chosen site
+//! [`margins`]: for each open site i of the best plan, the best plan with i excluded, solved
+//! exactly (with the dominance reduction, which is exact for the optimum). The margin is its
+//! cost minus the optimum: how much the choice of i is worth. A margin below 1 % is a near-tie.
+//!
+//! # Fixed-plan evaluation
+//! [`evaluate_plan`]: the cost of opening exactly a given set of sites (by id) in another
+//! instance of the problem (e.g. a Monte Carlo sample), the allocation re-optimised: the
+//! problem restricted to those sites, each forced open. `regret = fixed cost − optimum ≥ 0`.
+
+use crate::check::check;
+use crate::error::{Error, Result};
+use crate::model::build::{build, Row, RowSense};
+use crate::model::{reduce, SitingProblem, Solution};
+use crate::scenario::Objective;
+use crate::solve::{self, SolveOptions, SolveStatus};
+use serde::{Deserialize, Serialize};
+
+/// Options of alternatives and margins (the scenario's `[alternatives]` table).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AlternativesParams {
+    /// Number of distinct plans to list, best first (the optimum counts as the first). 0 = none
+    /// (the default); `--alternatives K`.
+    pub count: usize,
+    /// Only plans within this many percent of the optimum's cost are listed. Default 5 %
+    /// (an assumption: of the order of the cost parameters' own uncertainty); `--within PCT`.
+    pub within_pct: f64,
+    /// State each chosen site's margin ("why these sites"): the cost of the best plan without
+    /// it. One extra solve per chosen site (least-cost objective only). Default true;
+    /// `--no-margins` turns it off.
+    pub margins: bool,
+}
+
+impl Default for AlternativesParams {
+    fn default() -> Self {
+        AlternativesParams {
+            count: 0,
+            within_pct: 5.0,
+            margins: true,
+        }
+    }
+}
+
+impl AlternativesParams {
+    /// Checks the ranges; `label` names the source in errors.
+    pub fn validate(&self, label: &str) -> Result<()> {
+        if !(self.within_pct.is_finite() && self.within_pct >= 0.0) {
+            return Err(Error::usage(
+                format!(
+                    "{label}: alternatives.within_pct must be a percentage ≥ 0, found {}",
+                    self.within_pct
+                ),
+                "e.g. --within 2 for plans within 2 % of the optimum",
+            ));
+        }
+        if self.count > 1000 {
+            return Err(Error::usage(
+                format!(
+                    "{label}: alternatives.count must be at most 1000, found {}",
+                    self.count
+                ),
+                "each alternative is one more MIP solve; ask for a handful (e.g. --alternatives 5)",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// One plan: a set of open sites and its best allocation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// Indices of the open sites in the problem, ascending.
+    pub open: Vec<usize>,
+    /// The solution (on the full problem's site indices).
+    pub solution: Solution,
+    /// Cost recomputed by the independent checker (the MIP objective: penalty included), AUD/yr.
+    pub cost_aud: f64,
+    /// Worst RTT of any MW served, ms (`None` if nothing is served).
+    pub worst_rtt_ms: Option<f64>,
+}
+
+/// What [`alternatives`] found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alternatives {
+    /// Plans, cheapest first; the first is the optimum.
+    pub plans: Vec<Plan>,
+    /// The cut-off cost, AUD/yr: `(1 + within_pct/100) · optimum`.
+    pub cutoff_aud: f64,
+    /// True when the solver proved that no further plan lies within the cut-off (fewer than K
+    /// plans qualify); false when K plans were listed (more may exist).
+    pub exhausted: bool,
+    /// Sites the plans were enumerated over (after the reduction for K plans).
+    pub sites_enumerated: usize,
+    /// The reduction's dominator threshold m + K − 1 (`None`: no reduction applied).
+    pub dominance_threshold: Option<usize>,
+}
+
+/// The worst RTT of a solution's flows, ms.
+pub fn worst_rtt_ms(p: &SitingProblem, s: &Solution) -> Option<f64> {
+    s.flows
+        .iter()
+        .filter(|f| f.2 > 1e-9)
+        .map(|&(i, j, _)| p.rtt_ms[i][j])
+        .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))))
+}
+
+fn open_set(s: &Solution) -> Vec<usize> {
+    s.open
+        .iter()
+        .enumerate()
+        .filter(|(_, &o)| o)
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// Up to `count` plans with distinct open sets, cheapest first, each within `within_pct` % of
+/// the optimum (see the module docs). Least-cost objective only.
+pub fn alternatives(
+    p: &SitingProblem,
+    count: usize,
+    within_pct: f64,
+    opts: &SolveOptions,
+) -> Result<Alternatives> {
+    if p.objective != Objective::MinCost {
+        return Err(Error::usage(
+            "--alternatives needs the least-cost objective",
+            "drop --objective (or use min-cost) with --alternatives",
+        ));
+    }
+    let n = p.sites.len();
+    // The optimum, exactly (with the reduction that is exact for it).
+    let (_, best, _, _) = solve::solve_with_reduction(p, opts, &mut |_, _, _| {})?;
+    let optimum = check(p, &best).objective_recomputed;
+    let cutoff = optimum.max(0.0) * (1.0 + within_pct / 100.0);
+    if count == 0 {
+        return Ok(Alternatives {
+            plans: Vec::new(),
+            cutoff_aud: cutoff,
+            exhausted: false,
+            sites_enumerated: n,
+            dominance_threshold: None,
+        });
+    }
+    // Reduction exact for the K best plans (module docs).
+    let m = reduce::open_sites_bound(p, cutoff);
+    let threshold = m.saturating_add(count - 1);
+    let kept: Vec<usize> = if threshold == usize::MAX {
+        (0..n).collect()
+    } else {
+        reduce::reduce(p, threshold)
+    };
+    let reduced = kept.len() < n;
+    let q = if reduced {
+        reduce::restrict(p, &kept)
+    } else {
+        p.clone()
+    };
+    let mut model = build(&q)?;
+    // Objective cut-off (a hair of slack against rounding).
+    let tol = 1e-7 * cutoff.abs().max(1.0);
+    model.lp.rows.push(Row {
+        terms: model.lp.objective.clone(),
+        sense: RowSense::Le,
+        rhs: cutoff - model.lp.objective_constant + tol,
+    });
+    let ys: Vec<(usize, usize)> = model
+        .open_var
+        .iter()
+        .enumerate()
+        .filter_map(|(k, y)| y.map(|y| (k, y)))
+        .collect();
+    let mut plans: Vec<Plan> = Vec::new();
+    let mut exhausted = false;
+    while plans.len() < count {
+        let (report, values) = solve::solve_lp(&model.lp, opts)?;
+        let values = match (report.status, values) {
+            (s, Some(v)) if s.has_solution() => v,
+            (SolveStatus::Infeasible, _) => {
+                exhausted = true;
+                break;
+            }
+            (SolveStatus::TimeLimitNoSolution, _) => {
+                return Err(Error::Solver(format!(
+                    "{} reached the time limit while looking for alternative {}; hint: raise --time-limit or ask for fewer alternatives",
+                    report.backend,
+                    plans.len() + 1
+                )))
+            }
+            (status, _) => {
+                return Err(Error::Solver(format!(
+                    "{} ended with status {status:?} while looking for alternative {}",
+                    report.backend,
+                    plans.len() + 1
+                )))
+            }
+        };
+        let sol_q = model.solution(&q, &values)?;
+        let open_q = open_set(&sol_q);
+        // No-good cut: Σ_{i∈S} y_i − Σ_{i∉S} y_i ≤ |S| − 1.
+        let terms: Vec<(usize, f64)> = ys
+            .iter()
+            .map(|&(k, y)| (y, if sol_q.open[k] { 1.0 } else { -1.0 }))
+            .collect();
+        model.lp.rows.push(Row {
+            terms,
+            sense: RowSense::Le,
+            rhs: open_q.len() as f64 - 1.0,
+        });
+        let solution = if reduced {
+            reduce::expand(&sol_q, &kept, n)
+        } else {
+            sol_q
+        };
+        let chk = check(p, &solution);
+        if !chk.feasible {
+            return Err(Error::Internal(format!(
+                "alternative {}: the independent checker found violations: {}",
+                plans.len() + 1,
+                chk.violations.join("; ")
+            )));
+        }
+        plans.push(Plan {
+            open: open_set(&solution),
+            worst_rtt_ms: worst_rtt_ms(p, &solution),
+            cost_aud: chk.objective_recomputed,
+            solution,
+        });
+        if ys.is_empty() {
+            // No site variable: the only plan is the one found.
+            exhausted = true;
+            break;
+        }
+    }
+    // The first plan found on the reduced problem is an optimum; keep the order stable by cost
+    // (solver tolerance may swap near-equal neighbours).
+    plans.sort_by(|a, b| a.cost_aud.total_cmp(&b.cost_aud).then(a.open.cmp(&b.open)));
+    Ok(Alternatives {
+        plans,
+        cutoff_aud: cutoff,
+        exhausted,
+        sites_enumerated: kept.len(),
+        dominance_threshold: reduced.then_some(threshold),
+    })
+}
+
+/// The margin of one chosen site.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SiteMargin {
+    /// Cost of the best plan without this site, AUD per year (`None`: no feasible plan
+    /// without it, or it is must-build).
+    pub without_site_cost_aud: Option<f64>,
+    /// `without_site_cost_aud − optimum`, AUD per year.
+    pub margin_aud: Option<f64>,
+    /// The margin as a percentage of the optimum.
+    pub margin_pct: Option<f64>,
+    /// Sites the best plan without it opens instead (ids, not in the optimum).
+    pub replaced_by: Vec<String>,
+    /// One sentence for the report.
+    pub note: String,
+}
+
+/// Words for a margin: below 1 % a near-tie, below 5 % a modest margin, else a clear one.
+pub fn margin_words(pct: f64) -> &'static str {
+    if pct < 1.0 {
+        "a near-tie, not a verdict"
+    } else if pct < 5.0 {
+        "a modest margin"
+    } else {
+        "a clear margin"
+    }
+}
+
+/// The margin of every open site of `best` (see the module docs), in the order of `open`.
+pub fn margins(
+    p: &SitingProblem,
+    best: &Solution,
+    opts: &SolveOptions,
+) -> Result<Vec<(usize, SiteMargin)>> {
+    let optimum = check(p, best).objective_recomputed;
+    let mut out = Vec::new();
+    for i in open_set(best) {
+        if p.sites[i].must_build {
+            out.push((
+                i,
+                SiteMargin {
+                    without_site_cost_aud: None,
+                    margin_aud: None,
+                    margin_pct: None,
+                    replaced_by: Vec::new(),
+                    note: "margin: must-build, so no plan without it was considered".into(),
+                },
+            ));
+            continue;
+        }
+        let mut q = p.clone();
+        q.sites[i].excluded = true;
+        let solved = crate::model::diagnose::diagnose(&q)
+            .and_then(|_| solve::solve_with_reduction(&q, opts, &mut |_, _, _| {}));
+        let margin = match solved {
+            Ok((_, sol, _, _)) => {
+                let cost = check(&q, &sol).objective_recomputed;
+                let d = cost - optimum;
+                let pct = 100.0 * d / optimum.abs().max(1e-9);
+                let replaced_by: Vec<String> = open_set(&sol)
+                    .into_iter()
+                    .filter(|&k| !best.open[k])
+                    .map(|k| p.sites[k].id.clone())
+                    .collect();
+                SiteMargin {
+                    without_site_cost_aud: Some(cost),
+                    margin_aud: Some(d),
+                    margin_pct: Some(pct),
+                    note: format!(
+                        "margin: the best plan without this site costs A${:.2} M/yr more (+{} %){}: {}",
+                        d / 1e6,
+                        if pct.abs() < 0.1 {
+                            format!("{pct:.4}")
+                        } else {
+                            format!("{pct:.2}")
+                        },
+                        if replaced_by.is_empty() {
+                            String::new()
+                        } else {
+                            format!(", opening {} instead", replaced_by.join(", "))
+                        },
+                        margin_words(pct)
+                    ),
+                    replaced_by,
+                }
+            }
+            Err(Error::Infeasible { diagnosis, .. }) => SiteMargin {
+                without_site_cost_aud: None,
+                margin_aud: None,
+                margin_pct: None,
+                replaced_by: Vec::new(),
+                note: format!("margin: no feasible plan without this site ({diagnosis})"),
+            },
+            Err(e) => return Err(e),
+        };
+        out.push((i, margin));
+    }
+    Ok(out)
+}
+
+/// How a fixed plan fared in one instance of the problem.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FixedPlan {
+    /// Feasible: the least cost with exactly these sites open, AUD per year (penalty included),
+    /// and the worst RTT served.
+    Cost(f64, Option<f64>),
+    /// Not feasible in this instance, with the reason.
+    Infeasible(String),
+}
+
+/// The cost of opening exactly the sites `ids` in `p` (see the module docs). A site id that
+/// is not in `p` (it reaches no city within its limit in this instance) makes the plan
+/// infeasible, as does any constraint the plan's sites cannot meet.
+pub fn evaluate_plan(p: &SitingProblem, ids: &[String], opts: &SolveOptions) -> Result<FixedPlan> {
+    let mut kept: Vec<usize> = Vec::with_capacity(ids.len());
+    for id in ids {
+        match p.sites.iter().position(|s| &s.id == id) {
+            Some(k) if !p.sites[k].excluded => kept.push(k),
+            Some(_) => return Ok(FixedPlan::Infeasible(format!("site {id} is excluded"))),
+            None => {
+                return Ok(FixedPlan::Infeasible(format!(
+                    "site {id} reaches no city within its limit"
+                )))
+            }
+        }
+    }
+    kept.sort_unstable();
+    let mut q = reduce::restrict(p, &kept);
+    for s in &mut q.sites {
+        s.must_build = true;
+    }
+    if q.max_sites.is_some_and(|m| m < kept.len()) {
+        return Ok(FixedPlan::Infeasible(format!(
+            "{} sites exceed max_sites {}",
+            kept.len(),
+            q.max_sites.unwrap_or(0)
+        )));
+    }
+    if let Err(e) = crate::model::diagnose::diagnose(&q) {
+        return match e {
+            Error::Infeasible { diagnosis, .. } => Ok(FixedPlan::Infeasible(diagnosis)),
+            e => Err(e),
+        };
+    }
+    match solve::solve(&q, opts) {
+        Ok((_, sol)) => {
+            let c = check(&q, &sol);
+            Ok(FixedPlan::Cost(
+                c.objective_recomputed,
+                worst_rtt_ms(&q, &sol),
+            ))
+        }
+        Err(Error::Infeasible { .. }) => Ok(FixedPlan::Infeasible(
+            "the plan's sites cannot meet every constraint".into(),
+        )),
+        Err(e) => Err(e),
+    }
+}
+
+/// Adds margins and alternatives (as the scenario's `[alternatives]` table asks) to a report
+/// of the least-cost objective; other objectives are left as they are. `record` is told the
+/// stages' times.
+pub fn attach(
+    report: &mut crate::report::Report,
+    prepared: &crate::pipeline::Prepared,
+    best: &Solution,
+    scenario: &crate::scenario::Scenario,
+    opts: &SolveOptions,
+    record: &mut dyn FnMut(&str, f64, &str),
+) -> Result<()> {
+    use crate::report::plans::{AlternativesReport, PlanReport, PlanSite};
+    let p = &prepared.problem;
+    let params = &scenario.alternatives;
+    if p.objective != Objective::MinCost {
+        if params.count > 0 {
+            return Err(Error::usage(
+                "--alternatives needs the least-cost objective",
+                "drop --objective (or use min-cost) with --alternatives",
+            ));
+        }
+        return Ok(());
+    }
+    if params.margins {
+        let t = std::time::Instant::now();
+        let found = margins(p, best, opts)?;
+        for (i, m) in found {
+            if let Some(site) = report.sites.iter_mut().find(|s| s.id == p.sites[i].id) {
+                site.why.push(m.note.clone());
+                site.margin = Some(m);
+            }
+        }
+        record(
+            "margins",
+            t.elapsed().as_secs_f64(),
+            "best plan without each chosen site",
+        );
+    }
+    if params.count > 0 {
+        let t = std::time::Instant::now();
+        let mut alts = alternatives(p, params.count, params.within_pct, opts)?;
+        // Plan 1 is an optimum; when it opens the report's sites, show the report's allocation.
+        if let Some(first) = alts.plans.first_mut() {
+            if first.open == open_set(best) {
+                first.worst_rtt_ms = worst_rtt_ms(p, best);
+                first.solution = best.clone();
+            }
+        }
+        record(
+            "alternatives",
+            t.elapsed().as_secs_f64(),
+            &format!(
+                "{} plan(s) within {} %",
+                alts.plans.len(),
+                params.within_pct
+            ),
+        );
+        let first = alts.plans.first().map(|x| x.cost_aud).unwrap_or(0.0);
+        let first_ids: Vec<&str> = alts
+            .plans
+            .first()
+            .map(|x| x.open.iter().map(|&i| p.sites[i].id.as_str()).collect())
+            .unwrap_or_default();
+        let plans: Vec<PlanReport> = alts
+            .plans
+            .iter()
+            .enumerate()
+            .map(|(k, plan)| {
+                let ids: Vec<&str> = plan.open.iter().map(|&i| p.sites[i].id.as_str()).collect();
+                let mut sites: Vec<PlanSite> = plan
+                    .open
+                    .iter()
+                    .map(|&i| {
+                        let c = &prepared.candidates[prepared.in_model[i]];
+                        PlanSite {
+                            id: c.id.clone(),
+                            name: c.name.clone(),
+                            state: c.state.clone(),
+                            zone_id: c.zone_id.clone(),
+                            location: c.location,
+                            built_mw: plan.solution.capacity_mw[i],
+                        }
+                    })
+                    .collect();
+                sites.sort_by(|a, b| a.id.cmp(&b.id));
+                let mut added: Vec<String> = ids
+                    .iter()
+                    .filter(|x| !first_ids.contains(x))
+                    .map(|x| x.to_string())
+                    .collect();
+                let mut removed: Vec<String> = first_ids
+                    .iter()
+                    .filter(|x| !ids.contains(x))
+                    .map(|x| x.to_string())
+                    .collect();
+                added.sort();
+                removed.sort();
+                PlanReport {
+                    plan: k + 1,
+                    cost_aud: plan.cost_aud,
+                    delta_aud: plan.cost_aud - first,
+                    delta_pct: 100.0 * (plan.cost_aud - first) / first.abs().max(1e-9),
+                    worst_rtt_ms: plan.worst_rtt_ms,
+                    sites,
+                    added,
+                    removed,
+                }
+            })
+            .collect();
+        let method = format!(
+            "exact: one MIP per plan, each with no-good cuts excluding the open sets found before and a cost cut-off at {}; {}",
+            crate::report::text::aud(alts.cutoff_aud),
+            match alts.dominance_threshold {
+                Some(t) => format!(
+                    "enumerated over {} of {} sites, those with fewer than {t} dominators (m + K − 1: a reduction exact for the K best plans, see src/alternatives.rs)",
+                    alts.sites_enumerated,
+                    p.sites.len()
+                ),
+                None => format!("enumerated over all {} sites (no reduction)", p.sites.len()),
+            }
+        );
+        report.alternatives = Some(AlternativesReport {
+            requested: params.count,
+            within_pct: params.within_pct,
+            cutoff_aud: alts.cutoff_aud,
+            exhausted: alts.exhausted,
+            method,
+            plans,
+        });
+    }
+    Ok(())
+}

@@ -1,0 +1,215 @@
+//! `sitefind sweep`: Monte Carlo / grid sweeps with regret, shards, merge and a Slurm submit
+//! script (see `sitefind::sweep`).
+
+use super::{MergeArgs, SweepArgs, SweepCommand};
+use sitefind::sweep::{self, slurm, RegretCriterion, Sweep, SweepSpec};
+use sitefind::{Error, Result};
+use std::io::Write;
+use std::path::Path;
+
+fn criterion(v: &str) -> Result<RegretCriterion> {
+    match v.to_ascii_lowercase().as_str() {
+        "expected" | "mean" => Ok(RegretCriterion::Expected),
+        "worst" | "max" => Ok(RegretCriterion::Worst),
+        _ => Err(Error::usage(
+            format!("--regret {v}: unknown criterion"),
+            "use --regret expected (mean regret) or --regret worst (largest regret)",
+        )),
+    }
+}
+
+fn absolute(p: &Path) -> Result<String> {
+    let abs = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map_err(|e| Error::read(".", e))?
+            .join(p)
+    };
+    Ok(abs.display().to_string())
+}
+
+fn print_summary(out: &mut dyn Write, summary: &sweep::Summary, format: &str) -> Result<()> {
+    let text = if format == "json" {
+        let mut s = serde_json::to_string_pretty(summary)
+            .map_err(|e| Error::Internal(format!("serialising the summary: {e}")))?;
+        s.push('\n');
+        s
+    } else {
+        sweep::render_text(summary)
+    };
+    out.write_all(text.as_bytes())
+        .map_err(|e| Error::write("<stdout>", e))
+}
+
+fn with_threads<T: Send>(threads: Option<usize>, f: impl FnOnce() -> T + Send) -> Result<T> {
+    match threads {
+        None => Ok(f()),
+        Some(0) => Err(Error::usage(
+            "--threads must be ≥ 1, found 0",
+            "omit --threads to use every core",
+        )),
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .map(|pool| pool.install(f))
+            .map_err(|e| Error::Internal(format!("thread pool: {e}"))),
+    }
+}
+
+/// Runs `sitefind sweep …`.
+pub fn run(args: &SweepArgs, out: &mut dyn Write) -> Result<()> {
+    if let Some(SweepCommand::Merge(m)) = &args.merge {
+        return merge(m, out);
+    }
+    let format = super::format_arg(&args.format, &["text", "json"])?;
+    let Some(file) = &args.file else {
+        return Err(Error::usage(
+            "sitefind sweep: no sweep file given",
+            "sitefind sweep FILE.toml [--out DIR] (see README \"Sweeps\"), or sitefind sweep merge DIR… --out OUT",
+        ));
+    };
+    let mut spec = SweepSpec::from_file(file)?;
+    if let Some(r) = &args.regret {
+        spec.settings.regret = criterion(r)?;
+    }
+    let shard = args.shard.as_deref().map(sweep::parse_shard).transpose()?;
+    if shard.is_some() && args.out.is_none() {
+        return Err(Error::usage(
+            "--shard needs --out DIR (the shard's folder, merged later)",
+            "add --out shards/I",
+        ));
+    }
+    if let Some(script) = &args.emit_slurm {
+        let Some(dir) = &args.out else {
+            return Err(Error::usage(
+                "--emit-slurm needs --out DIR: where the cluster job writes its shards and the merged sweep",
+                "add --out /shared/scratch/sweep (a folder every node can write)",
+            ));
+        };
+        if shard.is_some() {
+            return Err(Error::usage(
+                "--emit-slurm and --shard do not go together",
+                "the script runs every shard itself",
+            ));
+        }
+        if args.shards == 0 || args.shards > spec.n_samples().max(1) {
+            return Err(Error::usage(
+                format!(
+                    "--shards must be between 1 and the number of samples ({}), found {}",
+                    spec.n_samples(),
+                    args.shards
+                ),
+                "e.g. --shards 4",
+            ));
+        }
+        // Fail now on a bad dataset or demand file rather than on the cluster.
+        let _ = super::load_dataset(args.data.as_deref())?;
+        let _ = super::load_demand(args.demand.as_deref())?;
+        let mut extra = Vec::new();
+        if let Some(d) = &args.data {
+            extra.push(format!("--data {}", slurm::shell_quote(&absolute(d)?)));
+        }
+        if let Some(d) = &args.demand {
+            extra.push(format!("--demand {}", slurm::shell_quote(&absolute(d)?)));
+        }
+        if let Some(r) = &args.regret {
+            extra.push(format!("--regret {}", slurm::shell_quote(r)));
+        }
+        let bin = match &args.sitefind {
+            Some(b) => b.clone(),
+            None => std::env::current_exe()
+                .map_err(|e| Error::Internal(format!("locating the sitefind binary: {e}")))?
+                .display()
+                .to_string(),
+        };
+        let text = slurm::script(&slurm::SlurmJob {
+            sitefind: bin,
+            sweep_file: absolute(file)?,
+            extra_args: extra,
+            shards: args.shards,
+            out: absolute(dir)?,
+            cpus_per_task: args.cpus_per_task,
+            time: args.time.clone(),
+            partition: args.partition.clone(),
+        });
+        sitefind::report::write_atomic(script, text.as_bytes())?;
+        if !args.quiet {
+            eprintln!(
+                "wrote {} ({} shards): run `bash {}` on the cluster's login node",
+                script.display(),
+                args.shards,
+                script.display()
+            );
+        }
+        return Ok(());
+    }
+    let ds = super::load_dataset(args.data.as_deref())?;
+    let demand = super::load_demand(args.demand.as_deref())?;
+    let t = std::time::Instant::now();
+    let sw = Sweep::new(&ds, &demand, &spec)?;
+    let n = sw.meta.samples;
+    let range = match shard {
+        Some((i, k)) => sweep::shard_range(n, i, k),
+        None => (0, n),
+    };
+    if !args.quiet {
+        eprintln!(
+            "sitefind sweep: {} samples{} · base plan {} · {} plan(s) evaluated per sample · prepared in {:.2} s",
+            range.1 - range.0,
+            shard
+                .map(|(i, k)| format!(" (shard {i}/{k} of {n})"))
+                .unwrap_or_default(),
+            sw.meta
+                .plans
+                .first()
+                .map(|p| p.sites.join(", "))
+                .unwrap_or_default(),
+            sw.meta.plans.len(),
+            t.elapsed().as_secs_f64()
+        );
+    }
+    let t = std::time::Instant::now();
+    let rows = with_threads(args.threads, || sw.run(range))?;
+    if !args.quiet {
+        let secs = t.elapsed().as_secs_f64();
+        eprintln!(
+            "  {} samples in {:.2} s ({:.1} samples/s, {} threads)",
+            rows.len(),
+            secs,
+            rows.len() as f64 / secs.max(1e-9),
+            args.threads.unwrap_or_else(rayon::current_num_threads)
+        );
+    }
+    if let Some((i, k)) = shard {
+        let mut meta = sw.meta.clone();
+        meta.shard = Some((i, k));
+        meta.range = range;
+        let dir = args.out.as_deref().unwrap_or(Path::new("."));
+        sweep::write_dir(dir, &sweep::shard_outputs(&meta, &rows)?)?;
+        if !args.quiet {
+            eprintln!("  shard {i}/{k} written to {}", dir.display());
+        }
+        return Ok(());
+    }
+    let summary = sweep::summarise(&sw.meta, &rows, spec.settings.regret);
+    if let Some(dir) = &args.out {
+        sweep::write_dir(dir, &sweep::outputs(&sw.meta, &rows, &summary)?)?;
+    }
+    print_summary(out, &summary, &format)
+}
+
+fn merge(m: &MergeArgs, out: &mut dyn Write) -> Result<()> {
+    let format = super::format_arg(&m.format, &["text", "json"])?;
+    let (meta, rows) = sweep::merge(&m.dirs)?;
+    let crit = match &m.regret {
+        Some(r) => criterion(r)?,
+        None => meta.settings.regret,
+    };
+    let summary = sweep::summarise(&meta, &rows, crit);
+    sweep::write_dir(&m.out, &sweep::outputs(&meta, &rows, &summary)?)?;
+    if m.quiet {
+        return Ok(());
+    }
+    print_summary(out, &summary, &format)
+}

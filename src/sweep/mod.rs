@@ -1,0 +1,1326 @@
+//! Decisions under uncertainty, part 2: Monte Carlo and grid sweeps over the scenario's
+//! parameters, with the regret of fixed plans, sharded for clusters.
+//!
+//! A sweep file ([`spec`]) is a scenario with some numeric parameters given as distributions
+//! or lists, plus a `[sweep]` table (samples, seed, design). [`run`] then:
+//! 1. solves the **base scenario** and lists its near-optimal alternatives
+//!    ([`crate::alternatives`]): these are the **plans** whose regret is evaluated (plan 1 is
+//!    the base plan);
+//! 2. for every sample (in parallel with rayon; the values of sample i depend only on the seed,
+//!    i and the spec, see [`design`]): builds the sample's scenario, re-running only the stages
+//!    whose parameters changed — candidates when `[candidates]` changes, the latency graph and
+//!    RTT matrix when `[latency]` changes (cached per distinct value), cost rows and the MIP
+//!    always (they are sub-millisecond) — solves it exactly, and evaluates every plan as a
+//!    **fixed plan** (its sites forced open, the allocation re-optimised,
+//!    [`crate::alternatives::evaluate_plan`]);
+//! 3. writes one [`Row`] per sample and a [`Summary`]: how often each site is chosen, cost
+//!    P10/P50/P90, each plan's regret (its cost minus the best cost known for the sample: the
+//!    sample's optimum, or a plan's cost if the solver's optimum was within its gap above it),
+//!    the plan with the least expected (or worst-case) regret, and the Pareto front of cost
+//!    against worst RTT over the samples.
+//!
+//! **Shards.** `--shard I/N` (1 ≤ I ≤ N) computes samples `⌊(I−1)·n/N⌋ … ⌊I·n/N⌋ − 1` only and
+//! writes them with a [`SweepMeta`] carrying a fingerprint of the sweep (spec, dataset, demand);
+//! [`merge`] checks that the shards belong to one sweep and cover it exactly once, and
+//! produces the same rows and summary, byte for byte, as a single-process run (the summary is
+//! a function of the rows and the metadata only, and numbers round-trip exactly through JSON).
+
+use crate::alternatives::{self, FixedPlan};
+use crate::candidates::{self, Candidate};
+use crate::data::{Dataset, Demand, LonLat};
+use crate::error::{Error, Location, Result};
+use crate::latency::{LatencyModel, RttMatrix};
+use crate::model::reduce;
+use crate::pipeline;
+use crate::scenario::{Objective, Scenario};
+use crate::solve::{self, SolveOptions};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+pub mod design;
+pub mod slurm;
+pub mod spec;
+
+pub use spec::{Design, Dist, Param, RegretCriterion, SweepSettings, SweepSpec};
+
+/// Version of the shard/row format (merge refuses others).
+pub const FORMAT_VERSION: u32 = 1;
+
+/// One plan whose regret is evaluated.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanInfo {
+    /// 1 = the base scenario's optimum, 2… its next best alternatives.
+    pub plan: usize,
+    /// Open sites (ids, sorted).
+    pub sites: Vec<String>,
+    /// Its cost in the base scenario, AUD per year.
+    pub base_cost_aud: f64,
+    /// Its worst RTT in the base scenario, ms.
+    pub base_worst_rtt_ms: Option<f64>,
+}
+
+/// A site that appears in a plan, for maps.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SiteInfo {
+    /// Candidate id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// State code.
+    pub state: String,
+    /// REZ id, if any.
+    pub zone_id: Option<String>,
+    /// Position.
+    pub location: LonLat,
+}
+
+/// What every shard (and a single run) knows about the sweep.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SweepMeta {
+    /// [`FORMAT_VERSION`].
+    pub format_version: u32,
+    /// sitefind version.
+    pub sitefind_version: String,
+    /// FNV-1a 64 of the spec, the dataset and the demand (hex): shards of one sweep agree.
+    pub fingerprint: String,
+    /// The sweep file.
+    pub source: String,
+    /// Dataset source.
+    pub dataset: String,
+    /// Demand source.
+    pub demand: String,
+    /// Number of samples of the whole sweep.
+    pub samples: usize,
+    /// The `[sweep]` settings.
+    pub settings: SweepSettings,
+    /// The uncertain parameters.
+    pub params: Vec<Param>,
+    /// The plans whose regret is evaluated.
+    pub plans: Vec<PlanInfo>,
+    /// Candidate sites of the base scenario (id, name, position) for maps.
+    pub sites: Vec<SiteInfo>,
+    /// This shard (I, N), or `None` for a whole run.
+    pub shard: Option<(usize, usize)>,
+    /// Samples in this output: [start, end).
+    pub range: (usize, usize),
+}
+
+/// A fixed plan in one sample.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanEval {
+    /// Its cost with the sample's parameters, AUD per year (`None`: infeasible).
+    pub cost_aud: Option<f64>,
+    /// Cost minus the best cost known for the sample, AUD per year.
+    pub regret_aud: Option<f64>,
+    /// Why it is infeasible.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// One sample's outcome.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Row {
+    /// Sample index (0-based).
+    pub sample: usize,
+    /// Parameter values (by path).
+    pub values: BTreeMap<String, f64>,
+    /// `optimal`, `gap-limit`, `time-limit-feasible`, `infeasible`, `invalid` (a value outside
+    /// the field's range) or `error` (solver failure).
+    pub status: String,
+    /// Why it is infeasible, invalid or an error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// Optimal annual cost, AUD.
+    pub cost_aud: Option<f64>,
+    /// Worst RTT served in the optimum, ms.
+    pub worst_rtt_ms: Option<f64>,
+    /// Open sites of the optimum (ids, sorted).
+    pub open_sites: Vec<String>,
+    /// The plans as fixed plans, in plan order.
+    pub plans: Vec<PlanEval>,
+}
+
+/// FNV-1a 64.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+fn to_json<T: Serialize>(v: &T, what: &str) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| Error::Internal(format!("serialising {what}: {e}")))
+}
+
+/// The fingerprint of a sweep: spec, dataset (source and layer sizes) and demand.
+pub fn fingerprint(spec: &SweepSpec, ds: &Dataset, demand: &Demand) -> Result<String> {
+    let mut text = to_json(&spec.settings, "the sweep settings")?;
+    text.push_str(&to_json(&spec.params, "the parameters")?);
+    text.push_str(&to_json(&spec.base, "the base scenario")?);
+    text.push_str(&to_json(&demand.nodes, "the demand")?);
+    text.push_str(&format!(
+        "{}|{} {} {} {} {} {} {}|{}",
+        ds.source,
+        ds.zones.len(),
+        ds.substations.len(),
+        ds.lines.len(),
+        ds.minerals.len(),
+        ds.landings.len(),
+        ds.cables.len(),
+        ds.regions.len(),
+        env!("CARGO_PKG_VERSION")
+    ));
+    Ok(format!("{:016x}", fnv1a(text.as_bytes())))
+}
+
+/// Samples of shard `i` of `n` (1-based): `[⌊(i−1)·total/n⌋, ⌊i·total/n⌋)`.
+pub fn shard_range(total: usize, i: usize, n: usize) -> (usize, usize) {
+    let at = |k: usize| ((k as u128 * total as u128) / n as u128) as usize;
+    (at(i - 1), at(i))
+}
+
+/// Parses `I/N` (1 ≤ I ≤ N).
+pub fn parse_shard(s: &str) -> Result<(usize, usize)> {
+    let bad = |why: String| {
+        Error::usage(
+            format!("--shard {s}: {why}"),
+            "give I/N with 1 ≤ I ≤ N, e.g. --shard 2/4 (Slurm: --shard ${SLURM_ARRAY_TASK_ID}/N with --array=1-N)",
+        )
+    };
+    let (a, b) = s
+        .split_once('/')
+        .ok_or_else(|| bad("expected I/N".into()))?;
+    let i: usize = a
+        .trim()
+        .parse()
+        .map_err(|_| bad(format!("shard index `{a}` is not a whole number")))?;
+    let n: usize = b
+        .trim()
+        .parse()
+        .map_err(|_| bad(format!("shard count `{b}` is not a whole number")))?;
+    if n == 0 || i == 0 || i > n {
+        return Err(bad(format!(
+            "shard {i} of {n} does not exist (shards are numbered 1 to N)"
+        )));
+    }
+    Ok((i, n))
+}
+
+/// Candidates, the latency model and their RTT matrix (median and P95), shared between
+/// samples.
+type Stages = (Arc<Vec<Candidate>>, Arc<LatencyModel>, Arc<RttMatrix>);
+
+/// The base scenario's state reused by every sample.
+struct Base {
+    candidates: Arc<Vec<Candidate>>,
+    rtt: Arc<RttMatrix>,
+    cand_key: String,
+    lat_key: String,
+    latency: Arc<LatencyModel>,
+}
+
+/// A sweep ready to run: the spec, the inputs, the plans and the reusable base stages.
+pub struct Sweep<'a> {
+    ds: &'a Dataset,
+    demand: &'a Demand,
+    spec: &'a SweepSpec,
+    /// Its metadata (plans, sites, fingerprint).
+    pub meta: SweepMeta,
+    values: Vec<Vec<f64>>,
+    base: Base,
+    rtt_cache: Mutex<HashMap<(String, String), Arc<Stages>>>,
+}
+
+fn no_progress() -> impl FnMut(&str, f64, &str) {
+    |_: &str, _: f64, _: &str| {}
+}
+
+impl<'a> Sweep<'a> {
+    /// Solves the base scenario, lists its alternatives (the plans) and prepares the design.
+    pub fn new(ds: &'a Dataset, demand: &'a Demand, spec: &'a SweepSpec) -> Result<Sweep<'a>> {
+        let base_sc = &spec.base;
+        if base_sc.model.objective != Objective::MinCost {
+            return Err(Error::usage(
+                format!(
+                    "{}: a sweep needs the least-cost objective (regret is a cost difference)",
+                    spec.source
+                ),
+                "remove [model] objective from the sweep file",
+            ));
+        }
+        let latency = Arc::new(LatencyModel::build(ds, &base_sc.latency)?);
+        let t = Instant::now();
+        let cands = candidates::generate(ds, &base_sc.candidates)?;
+        if cands.is_empty() {
+            return Err(Error::Infeasible {
+                diagnosis: format!(
+                    "{} (base scenario): no candidate site with these candidate parameters",
+                    spec.source
+                ),
+                hint: "check [candidates] in the sweep file".into(),
+            });
+        }
+        let rtt = rtt_matrix(&latency, &cands, demand);
+        let prepared = pipeline::prepare_from(
+            ds,
+            demand,
+            base_sc,
+            &latency,
+            cands.clone(),
+            rtt.clone(),
+            t,
+            &mut no_progress(),
+        )?;
+        let p = &prepared.problem;
+        crate::model::diagnose::diagnose(p).map_err(|e| match e {
+            Error::Infeasible { diagnosis, hint } => Error::Infeasible {
+                diagnosis: format!("{} (base scenario): {diagnosis}", spec.source),
+                hint,
+            },
+            e => e,
+        })?;
+        let opts = SolveOptions::from(&base_sc.solver);
+        let alts = alternatives::alternatives(
+            p,
+            spec.settings.alternatives,
+            spec.settings.within_pct,
+            &opts,
+        )?;
+        let plans: Vec<PlanInfo> = alts
+            .plans
+            .iter()
+            .enumerate()
+            .map(|(k, plan)| {
+                let mut sites: Vec<String> =
+                    plan.open.iter().map(|&i| p.sites[i].id.clone()).collect();
+                sites.sort();
+                PlanInfo {
+                    plan: k + 1,
+                    sites,
+                    base_cost_aud: plan.cost_aud,
+                    base_worst_rtt_ms: plan.worst_rtt_ms,
+                }
+            })
+            .collect();
+        let mut sites: Vec<SiteInfo> = prepared
+            .in_model
+            .iter()
+            .map(|&i| {
+                let c = &prepared.candidates[i];
+                SiteInfo {
+                    id: c.id.clone(),
+                    name: c.name.clone(),
+                    state: c.state.clone(),
+                    zone_id: c.zone_id.clone(),
+                    location: c.location,
+                }
+            })
+            .collect();
+        sites.sort_by(|a, b| a.id.cmp(&b.id));
+        let n = spec.n_samples();
+        let meta = SweepMeta {
+            format_version: FORMAT_VERSION,
+            sitefind_version: env!("CARGO_PKG_VERSION").to_string(),
+            fingerprint: fingerprint(spec, ds, demand)?,
+            source: spec.source.clone(),
+            dataset: ds.source.clone(),
+            demand: demand.source.clone(),
+            samples: n,
+            settings: spec.settings.clone(),
+            params: spec.params.clone(),
+            plans,
+            sites,
+            shard: None,
+            range: (0, n),
+        };
+        let base = Base {
+            candidates: Arc::new(cands),
+            rtt: Arc::new(rtt),
+            cand_key: to_json(&base_sc.candidates, "candidate parameters")?,
+            lat_key: to_json(&base_sc.latency, "latency parameters")?,
+            latency,
+        };
+        Ok(Sweep {
+            ds,
+            demand,
+            spec,
+            meta,
+            values: design::sample_values(spec),
+            base,
+            rtt_cache: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The values of every sample (`[sample][param]`).
+    pub fn values(&self) -> &[Vec<f64>] {
+        &self.values
+    }
+
+    /// Runs samples `range` (in parallel on the current rayon pool); rows in sample order.
+    pub fn run(&self, range: (usize, usize)) -> Vec<Row> {
+        (range.0..range.1)
+            .into_par_iter()
+            .map(|i| self.sample(i))
+            .collect()
+    }
+
+    /// Candidates and RTT rows for a scenario: the base's when unchanged, else computed once
+    /// per distinct (candidate, latency) parameters.
+    fn stages(&self, sc: &Scenario) -> Result<Stages> {
+        let ck = to_json(&sc.candidates, "candidate parameters")?;
+        let lk = to_json(&sc.latency, "latency parameters")?;
+        if ck == self.base.cand_key && lk == self.base.lat_key {
+            return Ok((
+                self.base.candidates.clone(),
+                self.base.latency.clone(),
+                self.base.rtt.clone(),
+            ));
+        }
+        let key = (ck, lk);
+        if let Some(hit) = self
+            .rtt_cache
+            .lock()
+            .ok()
+            .and_then(|c| c.get(&key).cloned())
+        {
+            return Ok((hit.0.clone(), hit.1.clone(), hit.2.clone()));
+        }
+        let cands = if key.0 == self.base.cand_key {
+            self.base.candidates.clone()
+        } else {
+            Arc::new(candidates::generate(self.ds, &sc.candidates)?)
+        };
+        let latency = if key.1 == self.base.lat_key {
+            self.base.latency.clone()
+        } else {
+            Arc::new(LatencyModel::build(self.ds, &sc.latency)?)
+        };
+        let rtt = Arc::new(rtt_matrix(&latency, &cands, self.demand));
+        if let Ok(mut c) = self.rtt_cache.lock() {
+            // Bounded: a continuous latency parameter gives a new key per sample.
+            if c.len() < 4096 {
+                c.insert(key, Arc::new((cands.clone(), latency.clone(), rtt.clone())));
+            }
+        }
+        Ok((cands, latency, rtt))
+    }
+
+    /// The scenario of sample `i`.
+    pub fn scenario(&self, i: usize) -> std::result::Result<Scenario, String> {
+        let mut table = self.spec.base_table.clone();
+        for (k, param) in self.spec.params.iter().enumerate() {
+            spec::set_path(
+                &mut table,
+                &param.path,
+                spec::value_of(param, self.values[i][k]),
+            );
+        }
+        spec::scenario_of(&table)
+    }
+
+    fn sample(&self, i: usize) -> Row {
+        let values: BTreeMap<String, f64> = self
+            .spec
+            .params
+            .iter()
+            .zip(&self.values[i])
+            .map(|(p, &v)| (p.path.clone(), v))
+            .collect();
+        let mut row = Row {
+            sample: i,
+            values,
+            status: String::new(),
+            message: None,
+            cost_aud: None,
+            worst_rtt_ms: None,
+            open_sites: Vec::new(),
+            plans: Vec::new(),
+        };
+        let fail = |mut row: Row, status: &str, message: String| {
+            row.status = status.to_string();
+            row.message = Some(message);
+            row.plans = vec![
+                PlanEval {
+                    cost_aud: None,
+                    regret_aud: None,
+                    note: None,
+                };
+                self.meta.plans.len()
+            ];
+            row
+        };
+        let sc = match self.scenario(i) {
+            Ok(sc) => sc,
+            Err(e) => return fail(row, "invalid", e),
+        };
+        if let Err(e) = sc.validate(&format!("sample {i}")) {
+            return fail(row, "invalid", e.to_string());
+        }
+        let prepared = self.stages(&sc).and_then(|(cands, latency, rtt)| {
+            if cands.is_empty() {
+                return Err(Error::Infeasible {
+                    diagnosis: "no candidate site with these candidate parameters".into(),
+                    hint: String::new(),
+                });
+            }
+            pipeline::prepare_from(
+                self.ds,
+                self.demand,
+                &sc,
+                &latency,
+                cands.as_ref().clone(),
+                rtt.as_ref().clone(),
+                Instant::now(),
+                &mut no_progress(),
+            )
+        });
+        let prepared = match prepared {
+            Ok(p) => p,
+            Err(Error::Infeasible { diagnosis, .. }) => return fail(row, "infeasible", diagnosis),
+            Err(e) => return fail(row, "invalid", e.to_string()),
+        };
+        let p = &prepared.problem;
+        if let Err(e) = crate::model::diagnose::diagnose(p) {
+            return match e {
+                Error::Infeasible { diagnosis, .. } => fail(row, "infeasible", diagnosis),
+                e => fail(row, "invalid", e.to_string()),
+            };
+        }
+        let opts = SolveOptions::from(&sc.solver);
+        // The plans first: the cheapest feasible one bounds the optimum's cost, hence the
+        // number of sites an optimal plan opens (model::reduce::open_sites_bound), which makes
+        // the exact dominance reduction much stronger than its default first pass.
+        let mut evals: Vec<PlanEval> = Vec::new();
+        for plan in &self.meta.plans {
+            let e = match alternatives::evaluate_plan(p, &plan.sites, &opts) {
+                Ok(FixedPlan::Cost(c, _)) => PlanEval {
+                    cost_aud: Some(c),
+                    regret_aud: None,
+                    note: None,
+                },
+                Ok(FixedPlan::Infeasible(why)) => PlanEval {
+                    cost_aud: None,
+                    regret_aud: None,
+                    note: Some(why),
+                },
+                Err(e) => PlanEval {
+                    cost_aud: None,
+                    regret_aud: None,
+                    note: Some(format!("evaluation failed: {e}")),
+                },
+            };
+            evals.push(e);
+        }
+        let ub = evals
+            .iter()
+            .filter_map(|e| e.cost_aud)
+            .fold(f64::INFINITY, f64::min);
+        let solved = if ub.is_finite() {
+            let m = reduce::open_sites_bound(p, ub);
+            let kept = reduce::reduce(p, m);
+            if kept.len() < p.sites.len() {
+                solve::solve(&reduce::restrict(p, &kept), &opts)
+                    .map(|(sr, s)| (sr, reduce::expand(&s, &kept, p.sites.len())))
+            } else {
+                solve::solve(p, &opts)
+            }
+        } else {
+            solve::solve_with_reduction(p, &opts, &mut no_progress()).map(|(sr, s, _, _)| (sr, s))
+        };
+        let (sr, sol) = match solved {
+            Ok(x) => x,
+            Err(Error::Infeasible { diagnosis, .. }) => return fail(row, "infeasible", diagnosis),
+            Err(e) => return fail(row, "error", e.to_string()),
+        };
+        let cost = crate::check::check(p, &sol).objective_recomputed;
+        row.status = serde_json::to_value(sr.status)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_else(|| format!("{:?}", sr.status));
+        row.cost_aud = Some(cost);
+        row.worst_rtt_ms = alternatives::worst_rtt_ms(p, &sol);
+        let mut open: Vec<String> = sol
+            .open
+            .iter()
+            .enumerate()
+            .filter(|(_, &o)| o)
+            .map(|(k, _)| p.sites[k].id.clone())
+            .collect();
+        open.sort();
+        row.open_sites = open;
+        // Regret against the best cost known for this sample.
+        let best = evals.iter().filter_map(|e| e.cost_aud).fold(cost, f64::min);
+        for e in &mut evals {
+            e.regret_aud = e.cost_aud.map(|c| c - best);
+        }
+        row.plans = evals;
+        row
+    }
+}
+
+fn rtt_matrix(latency: &LatencyModel, cands: &[Candidate], demand: &Demand) -> RttMatrix {
+    let cities: Vec<LonLat> = demand.nodes.iter().map(|n| n.location).collect();
+    let sites: Vec<LonLat> = cands.iter().map(|c| c.location).collect();
+    latency.rtt_matrix(&sites, &cities)
+}
+
+/// Percentiles of a sample (linear interpolation between order statistics, "type 7").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Percentiles {
+    /// Number of values.
+    pub n: usize,
+    /// Mean.
+    pub mean: f64,
+    /// Smallest.
+    pub min: f64,
+    /// 10th percentile.
+    pub p10: f64,
+    /// Median.
+    pub p50: f64,
+    /// 90th percentile.
+    pub p90: f64,
+    /// Largest.
+    pub max: f64,
+}
+
+/// Percentiles of `v` (`None` if empty).
+pub fn percentiles(mut v: Vec<f64>) -> Option<Percentiles> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let q = |p: f64| {
+        let h = p * (v.len() - 1) as f64;
+        let lo = h.floor() as usize;
+        let hi = (lo + 1).min(v.len() - 1);
+        v[lo] + (h - lo as f64) * (v[hi] - v[lo])
+    };
+    Some(Percentiles {
+        n: v.len(),
+        mean: v.iter().sum::<f64>() / v.len() as f64,
+        min: v[0],
+        p10: q(0.1),
+        p50: q(0.5),
+        p90: q(0.9),
+        max: v[v.len() - 1],
+    })
+}
+
+/// How often one site is in the sample's optimum.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SiteFrequency {
+    /// Candidate id.
+    pub id: String,
+    /// Name (empty if the site is not a base-scenario candidate).
+    pub name: String,
+    /// State code.
+    pub state: String,
+    /// Position (`None` if not a base-scenario candidate).
+    pub location: Option<LonLat>,
+    /// Samples whose optimum opens it.
+    pub chosen: usize,
+    /// `chosen` / samples with a solution.
+    pub share: f64,
+    /// It is in the base plan.
+    pub in_base_plan: bool,
+}
+
+/// The regret of one plan over the samples.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanRegret {
+    /// Plan number (1 = base plan).
+    pub plan: usize,
+    /// Its sites.
+    pub sites: Vec<String>,
+    /// Its cost in the base scenario, AUD per year.
+    pub base_cost_aud: f64,
+    /// Samples (with a solution) where it is feasible.
+    pub feasible: usize,
+    /// Samples (with a solution) where it is infeasible.
+    pub infeasible: usize,
+    /// Samples where it is (within 1e-6 relative) the best plan.
+    pub best_in: usize,
+    /// Regret over the feasible samples, AUD per year.
+    pub regret_aud: Option<Percentiles>,
+    /// Mean regret as a percentage of the sample's best cost.
+    pub mean_regret_pct: Option<f64>,
+}
+
+/// The recommended plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Recommendation {
+    /// `expected` or `worst`.
+    pub criterion: RegretCriterion,
+    /// Plan number.
+    pub plan: usize,
+    /// Its sites.
+    pub sites: Vec<String>,
+    /// Its expected (or worst) regret, AUD per year.
+    pub regret_aud: Option<f64>,
+    /// The base plan's, AUD per year.
+    pub base_plan_regret_aud: Option<f64>,
+    /// By how much it beats the base plan, AUD per year (0 when it is the base plan).
+    pub beats_base_by_aud: Option<f64>,
+    /// One sentence.
+    pub text: String,
+}
+
+/// A sample on the cost–worst-RTT Pareto front.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ParetoPoint {
+    /// Sample index.
+    pub sample: usize,
+    /// Optimal cost, AUD per year.
+    pub cost_aud: f64,
+    /// Worst RTT served, ms.
+    pub worst_rtt_ms: f64,
+    /// The sample's parameter values.
+    pub values: BTreeMap<String, f64>,
+    /// Open sites.
+    pub open_sites: Vec<String>,
+}
+
+/// The summary of a sweep (a function of the rows and the metadata only).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// The sweep's fingerprint.
+    pub fingerprint: String,
+    /// The sweep file.
+    pub source: String,
+    /// Samples.
+    pub samples: usize,
+    /// Design.
+    pub design: Design,
+    /// Seed.
+    pub seed: u64,
+    /// Each parameter: distribution, base value and the sampled values' percentiles.
+    pub params: Vec<ParamSummary>,
+    /// Rows by status.
+    pub status: BTreeMap<String, usize>,
+    /// Optimal cost over the samples with a solution, AUD per year.
+    pub cost_aud: Option<Percentiles>,
+    /// Worst RTT of the optimum over the samples with a solution, ms.
+    pub worst_rtt_ms: Option<Percentiles>,
+    /// How often each site is chosen, most often first.
+    pub site_frequency: Vec<SiteFrequency>,
+    /// Distinct optimal plans (open sets) and how often each is optimal, most often first.
+    pub optimal_plans: Vec<(Vec<String>, usize)>,
+    /// Regret of the base plan (plan 1) and its alternatives.
+    pub regret: Vec<PlanRegret>,
+    /// The plan with the least expected (or worst) regret.
+    pub recommendation: Option<Recommendation>,
+    /// Samples on the Pareto front of (cost, worst RTT), cheapest first.
+    pub pareto: Vec<ParetoPoint>,
+}
+
+/// One parameter in the summary.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ParamSummary {
+    /// Path.
+    pub path: String,
+    /// Distribution.
+    pub dist: Dist,
+    /// Base value.
+    pub base: f64,
+    /// The sampled values.
+    pub sampled: Option<Percentiles>,
+}
+
+/// Computes the summary of `rows` (all samples of the sweep, in order).
+pub fn summarise(meta: &SweepMeta, rows: &[Row], criterion: RegretCriterion) -> Summary {
+    let solved: Vec<&Row> = rows.iter().filter(|r| r.cost_aud.is_some()).collect();
+    let mut status: BTreeMap<String, usize> = BTreeMap::new();
+    for r in rows {
+        *status.entry(r.status.clone()).or_default() += 1;
+    }
+    let params = meta
+        .params
+        .iter()
+        .map(|p| ParamSummary {
+            path: p.path.clone(),
+            dist: p.dist.clone(),
+            base: p.base,
+            sampled: percentiles(
+                rows.iter()
+                    .filter_map(|r| r.values.get(&p.path).copied())
+                    .collect(),
+            ),
+        })
+        .collect();
+    let base_sites: Vec<&String> = meta
+        .plans
+        .first()
+        .map(|p| p.sites.iter().collect())
+        .unwrap_or_default();
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut plan_counts: BTreeMap<&Vec<String>, usize> = BTreeMap::new();
+    for r in &solved {
+        for s in &r.open_sites {
+            *counts.entry(s.as_str()).or_default() += 1;
+        }
+        *plan_counts.entry(&r.open_sites).or_default() += 1;
+    }
+    let info: HashMap<&str, &SiteInfo> = meta.sites.iter().map(|s| (s.id.as_str(), s)).collect();
+    let mut site_frequency: Vec<SiteFrequency> = counts
+        .iter()
+        .map(|(&id, &chosen)| {
+            let i = info.get(id);
+            SiteFrequency {
+                id: id.to_string(),
+                name: i.map(|s| s.name.clone()).unwrap_or_default(),
+                state: i.map(|s| s.state.clone()).unwrap_or_default(),
+                location: i.map(|s| s.location),
+                chosen,
+                share: chosen as f64 / solved.len().max(1) as f64,
+                in_base_plan: base_sites.iter().any(|b| b.as_str() == id),
+            }
+        })
+        .collect();
+    site_frequency.sort_by(|a, b| b.chosen.cmp(&a.chosen).then(a.id.cmp(&b.id)));
+    let mut optimal_plans: Vec<(Vec<String>, usize)> = plan_counts
+        .into_iter()
+        .map(|(k, v)| (k.clone(), v))
+        .collect();
+    optimal_plans.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+
+    let regret: Vec<PlanRegret> = meta
+        .plans
+        .iter()
+        .enumerate()
+        .map(|(k, plan)| {
+            let mut reg = Vec::new();
+            let mut pct = Vec::new();
+            let (mut feasible, mut infeasible, mut best_in) = (0, 0, 0);
+            for r in &solved {
+                match r.plans.get(k).and_then(|e| e.regret_aud.zip(e.cost_aud)) {
+                    Some((g, c)) => {
+                        feasible += 1;
+                        reg.push(g);
+                        let best = c - g;
+                        pct.push(100.0 * g / best.abs().max(1e-9));
+                        if g <= 1e-6 * best.abs().max(1.0) {
+                            best_in += 1;
+                        }
+                    }
+                    None => infeasible += 1,
+                }
+            }
+            PlanRegret {
+                plan: plan.plan,
+                sites: plan.sites.clone(),
+                base_cost_aud: plan.base_cost_aud,
+                feasible,
+                infeasible,
+                best_in,
+                regret_aud: percentiles(reg),
+                mean_regret_pct: (!pct.is_empty())
+                    .then(|| pct.iter().sum::<f64>() / pct.len() as f64),
+            }
+        })
+        .collect();
+    let value = |r: &PlanRegret| -> Option<f64> {
+        r.regret_aud.as_ref().map(|p| match criterion {
+            RegretCriterion::Expected => p.mean,
+            RegretCriterion::Worst => p.max,
+        })
+    };
+    let recommendation = regret
+        .iter()
+        .filter(|r| r.feasible > 0)
+        .min_by(|a, b| {
+            a.infeasible
+                .cmp(&b.infeasible)
+                .then(
+                    value(a)
+                        .unwrap_or(f64::INFINITY)
+                        .total_cmp(&value(b).unwrap_or(f64::INFINITY)),
+                )
+                .then(a.plan.cmp(&b.plan))
+        })
+        .map(|best| {
+            let base = regret.first();
+            let (bv, rv) = (base.and_then(value), value(best));
+            let by = match (bv, rv, base) {
+                (Some(b), Some(r), Some(base)) if base.infeasible == best.infeasible => Some(b - r),
+                _ => None,
+            };
+            let word = match criterion {
+                RegretCriterion::Expected => "expected",
+                RegretCriterion::Worst => "worst-case",
+            };
+            let m = |x: Option<f64>| {
+                x.map(|v| format!("A${:.2} M/yr", v / 1e6))
+                    .unwrap_or_else(|| "n/a".into())
+            };
+            let text = if best.plan == 1 {
+                format!(
+                    "the base plan ({}) has the least {word} regret, {}{}",
+                    best.sites.join(", "),
+                    m(rv),
+                    if best.infeasible > 0 {
+                        format!(", but it is infeasible in {} samples", best.infeasible)
+                    } else {
+                        String::new()
+                    }
+                )
+            } else {
+                format!(
+                    "plan {} ({}) has the least {word} regret, {}, against {} for the base plan{}",
+                    best.plan,
+                    best.sites.join(", "),
+                    m(rv),
+                    m(bv),
+                    match (by, base) {
+                        (Some(d), _) =>
+                            format!(": it beats the base plan by A${:.2} M/yr", d / 1e6),
+                        (None, Some(b)) => format!(
+                            ": the base plan is infeasible in {} samples, this plan in {}",
+                            b.infeasible, best.infeasible
+                        ),
+                        _ => String::new(),
+                    }
+                )
+            };
+            Recommendation {
+                criterion,
+                plan: best.plan,
+                sites: best.sites.clone(),
+                regret_aud: rv,
+                base_plan_regret_aud: bv,
+                beats_base_by_aud: if best.plan == 1 { Some(0.0) } else { by },
+                text,
+            }
+        });
+
+    // Pareto front of (cost, worst RTT): cheapest first, keep strictly improving RTT.
+    let mut pts: Vec<&Row> = solved
+        .iter()
+        .copied()
+        .filter(|r| r.worst_rtt_ms.is_some())
+        .collect();
+    pts.sort_by(|a, b| {
+        a.cost_aud
+            .unwrap_or(f64::INFINITY)
+            .total_cmp(&b.cost_aud.unwrap_or(f64::INFINITY))
+            .then(
+                a.worst_rtt_ms
+                    .unwrap_or(f64::INFINITY)
+                    .total_cmp(&b.worst_rtt_ms.unwrap_or(f64::INFINITY)),
+            )
+            .then(a.sample.cmp(&b.sample))
+    });
+    let mut pareto = Vec::new();
+    let mut best_rtt = f64::INFINITY;
+    for r in pts {
+        let (Some(c), Some(w)) = (r.cost_aud, r.worst_rtt_ms) else {
+            continue;
+        };
+        if w < best_rtt {
+            best_rtt = w;
+            pareto.push(ParetoPoint {
+                sample: r.sample,
+                cost_aud: c,
+                worst_rtt_ms: w,
+                values: r.values.clone(),
+                open_sites: r.open_sites.clone(),
+            });
+        }
+    }
+
+    Summary {
+        fingerprint: meta.fingerprint.clone(),
+        source: meta.source.clone(),
+        samples: rows.len(),
+        design: meta.settings.design,
+        seed: meta.settings.seed,
+        params,
+        status,
+        cost_aud: percentiles(solved.iter().filter_map(|r| r.cost_aud).collect()),
+        worst_rtt_ms: percentiles(solved.iter().filter_map(|r| r.worst_rtt_ms).collect()),
+        site_frequency,
+        optimal_plans,
+        regret,
+        recommendation,
+        pareto,
+    }
+}
+
+/// The summary as text (stdout of `sitefind sweep`).
+pub fn render_text(s: &Summary) -> String {
+    use std::fmt::Write as _;
+    let mut t = String::new();
+    let m = |x: f64| format!("A${:.1} M", x / 1e6);
+    let _ = writeln!(
+        t,
+        "sitefind sweep — {} samples ({:?} design, seed {}) of {}  [fingerprint {}]",
+        s.samples, s.design, s.seed, s.source, s.fingerprint
+    );
+    let st: Vec<String> = s.status.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    let _ = writeln!(t, "status: {}", st.join(", "));
+    let _ = writeln!(t);
+    let _ = writeln!(t, "PARAMETERS");
+    for p in &s.params {
+        let _ = writeln!(
+            t,
+            "  {:<34} base {:<12} sampled P10 {:<12} P50 {:<12} P90 {}",
+            p.path,
+            p.base,
+            p.sampled.as_ref().map_or(f64::NAN, |q| q.p10),
+            p.sampled.as_ref().map_or(f64::NAN, |q| q.p50),
+            p.sampled.as_ref().map_or(f64::NAN, |q| q.p90),
+        );
+    }
+    if let Some(c) = &s.cost_aud {
+        let _ = writeln!(
+            t,
+            "\nOPTIMAL COST  P10 {}  P50 {}  P90 {}  (min {}, max {}, {} samples)",
+            m(c.p10),
+            m(c.p50),
+            m(c.p90),
+            m(c.min),
+            m(c.max),
+            c.n
+        );
+    }
+    if let Some(w) = &s.worst_rtt_ms {
+        let _ = writeln!(
+            t,
+            "WORST RTT     P10 {:.1} ms  P50 {:.1} ms  P90 {:.1} ms",
+            w.p10, w.p50, w.p90
+        );
+    }
+    let _ = writeln!(t, "\nSITE SELECTION FREQUENCY (share of solved samples)");
+    for f in s.site_frequency.iter().take(15) {
+        let _ = writeln!(
+            t,
+            "  {:>5.1} %  {:<32} {:<24} {}{}",
+            100.0 * f.share,
+            f.id,
+            f.name,
+            f.state,
+            if f.in_base_plan { "  (base plan)" } else { "" }
+        );
+    }
+    if s.site_frequency.len() > 15 {
+        let _ = writeln!(t, "  … {} more sites", s.site_frequency.len() - 15);
+    }
+    let _ = writeln!(
+        t,
+        "\nREGRET OF FIXED PLANS (cost with the sample's parameters − the sample's best)"
+    );
+    let _ = writeln!(
+        t,
+        "  plan  feasible  infeasible  best in   mean regret   P90 regret   max regret  mean %   sites"
+    );
+    for r in &s.regret {
+        let q = r.regret_aud.as_ref();
+        let _ = writeln!(
+            t,
+            "  {:>4}  {:>8}  {:>10}  {:>7}  {:>12}  {:>11}  {:>11}  {:>6}   {}",
+            r.plan,
+            r.feasible,
+            r.infeasible,
+            r.best_in,
+            q.map_or("-".into(), |q| m(q.mean)),
+            q.map_or("-".into(), |q| m(q.p90)),
+            q.map_or("-".into(), |q| m(q.max)),
+            r.mean_regret_pct.map_or("-".into(), |v| format!("{v:.3}")),
+            r.sites.join(", ")
+        );
+    }
+    if let Some(rec) = &s.recommendation {
+        let _ = writeln!(t, "\nRECOMMENDATION: {}", rec.text);
+    }
+    if s.pareto.len() > 1 {
+        let _ = writeln!(
+            t,
+            "\nPARETO FRONT (cost against worst RTT), {} samples",
+            s.pareto.len()
+        );
+        for p in &s.pareto {
+            let v: Vec<String> = p.values.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let _ = writeln!(
+                t,
+                "  {:>12}  {:>6.1} ms  {}  [{}]",
+                m(p.cost_aud),
+                p.worst_rtt_ms,
+                v.join(" "),
+                p.open_sites.join(", ")
+            );
+        }
+    }
+    t
+}
+
+/// Rows as CSV: sample, one column per parameter, status, cost, worst RTT, open sites (`;`),
+/// each plan's cost and regret, message.
+pub fn rows_csv(meta: &SweepMeta, rows: &[Row]) -> Result<String> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header: Vec<String> = vec!["sample".into()];
+    header.extend(meta.params.iter().map(|p| p.path.clone()));
+    header.extend(
+        ["status", "cost_aud", "worst_rtt_ms", "open_sites"]
+            .iter()
+            .map(|s| s.to_string()),
+    );
+    for p in &meta.plans {
+        header.push(format!("plan_{}_cost_aud", p.plan));
+        header.push(format!("plan_{}_regret_aud", p.plan));
+    }
+    header.push("message".into());
+    let e = |e: csv::Error| Error::Internal(format!("writing CSV: {e}"));
+    w.write_record(&header).map_err(e)?;
+    let opt = |x: Option<f64>| x.map(|v| v.to_string()).unwrap_or_default();
+    for r in rows {
+        let mut rec: Vec<String> = vec![r.sample.to_string()];
+        rec.extend(
+            meta.params
+                .iter()
+                .map(|p| opt(r.values.get(&p.path).copied())),
+        );
+        rec.push(r.status.clone());
+        rec.push(opt(r.cost_aud));
+        rec.push(opt(r.worst_rtt_ms));
+        rec.push(r.open_sites.join(";"));
+        for k in 0..meta.plans.len() {
+            let pe = r.plans.get(k);
+            rec.push(opt(pe.and_then(|x| x.cost_aud)));
+            rec.push(opt(pe.and_then(|x| x.regret_aud)));
+        }
+        rec.push(r.message.clone().unwrap_or_default());
+        w.write_record(&rec).map_err(e)?;
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| Error::Internal(format!("writing CSV: {e}")))?;
+    String::from_utf8(bytes).map_err(|e| Error::Internal(format!("CSV is not UTF-8: {e}")))
+}
+
+/// Rows as JSON Lines.
+pub fn rows_jsonl(rows: &[Row]) -> Result<String> {
+    let mut s = String::new();
+    for r in rows {
+        s.push_str(&to_json(r, "a row")?);
+        s.push('\n');
+    }
+    Ok(s)
+}
+
+fn pretty<T: Serialize>(v: &T, what: &str) -> Result<String> {
+    serde_json::to_string_pretty(v)
+        .map(|mut s| {
+            s.push('\n');
+            s
+        })
+        .map_err(|e| Error::Internal(format!("serialising {what}: {e}")))
+}
+
+/// File names written in an output folder.
+pub const ROWS_CSV: &str = "rows.csv";
+/// JSON Lines rows.
+pub const ROWS_JSONL: &str = "rows.jsonl";
+/// The summary.
+pub const SUMMARY_JSON: &str = "summary.json";
+/// The metadata of a whole run.
+pub const META_JSON: &str = "meta.json";
+/// The metadata of a shard.
+pub const SHARD_JSON: &str = "shard.json";
+
+/// The files of a complete sweep (name, contents), in writing order.
+pub fn outputs(
+    meta: &SweepMeta,
+    rows: &[Row],
+    summary: &Summary,
+) -> Result<Vec<(&'static str, String)>> {
+    let mut whole = meta.clone();
+    whole.shard = None;
+    whole.range = (0, meta.samples);
+    Ok(vec![
+        (ROWS_CSV, rows_csv(meta, rows)?),
+        (ROWS_JSONL, rows_jsonl(rows)?),
+        (META_JSON, pretty(&whole, "the metadata")?),
+        (SUMMARY_JSON, pretty(summary, "the summary")?),
+    ])
+}
+
+/// The files of a shard.
+pub fn shard_outputs(meta: &SweepMeta, rows: &[Row]) -> Result<Vec<(&'static str, String)>> {
+    Ok(vec![
+        (ROWS_JSONL, rows_jsonl(rows)?),
+        (SHARD_JSON, pretty(meta, "the shard metadata")?),
+    ])
+}
+
+/// Writes `files` into `dir` (created if missing), each atomically. Refuses to replace
+/// anything that is not a regular file.
+pub fn write_dir(dir: &Path, files: &[(&'static str, String)]) -> Result<()> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(Error::usage(
+            format!("--out {}: exists and is not a folder", dir.display()),
+            "name a folder (it is created if missing)",
+        ));
+    }
+    for (name, _) in files {
+        let p = dir.join(name);
+        if let Ok(m) = std::fs::symlink_metadata(&p) {
+            if !m.is_file() {
+                return Err(Error::usage(
+                    format!("{}: exists and is not a regular file", p.display()),
+                    "remove it or choose another --out folder",
+                ));
+            }
+        }
+    }
+    std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
+    for (name, text) in files {
+        crate::report::write_atomic(&dir.join(name), text.as_bytes())?;
+    }
+    Ok(())
+}
+
+fn read_rows(path: &Path) -> Result<Vec<Row>> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::read(path, e))?;
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(k, l)| {
+            serde_json::from_str(l).map_err(|e| Error::Parse {
+                at: Location::file(path.display().to_string()).record(format!("line {}", k + 1)),
+                message: e.to_string(),
+                hint: "shard rows are written by `sitefind sweep --shard I/N`; do not edit them"
+                    .into(),
+            })
+        })
+        .collect()
+}
+
+/// Reads shard folders and combines them into the whole sweep's metadata and rows. Every
+/// shard must carry the same fingerprint and shard count, each shard exactly once.
+pub fn merge(dirs: &[PathBuf]) -> Result<(SweepMeta, Vec<Row>)> {
+    if dirs.is_empty() {
+        return Err(Error::usage(
+            "sweep merge: no shard folder given",
+            "sitefind sweep merge DIR… --out OUT",
+        ));
+    }
+    let mut shards: Vec<(PathBuf, SweepMeta)> = Vec::new();
+    for d in dirs {
+        let p = d.join(SHARD_JSON);
+        let text = std::fs::read_to_string(&p).map_err(|e| Error::read(&p, e))?;
+        let meta: SweepMeta = serde_json::from_str(&text).map_err(|e| Error::Parse {
+            at: Location::file(p.display().to_string()).record(format!(
+                "line {}, column {}",
+                e.line(),
+                e.column()
+            )),
+            message: e.to_string(),
+            hint: "a shard folder is the --out of `sitefind sweep --shard I/N`".into(),
+        })?;
+        if meta.format_version != FORMAT_VERSION {
+            return Err(Error::usage(
+                format!(
+                    "{}: shard format {} (this sitefind reads {FORMAT_VERSION})",
+                    p.display(),
+                    meta.format_version
+                ),
+                "merge with the sitefind version that wrote the shards",
+            ));
+        }
+        shards.push((d.clone(), meta));
+    }
+    let (first_dir, first) = (shards[0].0.clone(), shards[0].1.clone());
+    let Some((_, n)) = first.shard else {
+        return Err(Error::usage(
+            format!("{}: not a shard (no shard index)", first_dir.display()),
+            "merge the folders written by `sitefind sweep --shard I/N`",
+        ));
+    };
+    let mut seen: Vec<Option<PathBuf>> = vec![None; n];
+    for (d, m) in &shards {
+        if m.fingerprint != first.fingerprint
+            || m.plans != first.plans
+            || m.samples != first.samples
+        {
+            return Err(Error::usage(
+                format!(
+                    "{} and {} are shards of different sweeps (fingerprints {} and {})",
+                    first_dir.display(),
+                    d.display(),
+                    first.fingerprint,
+                    m.fingerprint
+                ),
+                "merge only the shards of one sweep file run on the same dataset and demand",
+            ));
+        }
+        let Some((i, ni)) = m.shard else {
+            return Err(Error::usage(
+                format!("{}: not a shard (no shard index)", d.display()),
+                "merge the folders written by `sitefind sweep --shard I/N`",
+            ));
+        };
+        if ni != n || i == 0 || i > n {
+            return Err(Error::usage(
+                format!(
+                    "{}: shard {i}/{ni}, but {} is shard of {n}",
+                    d.display(),
+                    first_dir.display()
+                ),
+                "merge shards of one split (the same N)",
+            ));
+        }
+        if let Some(other) = &seen[i - 1] {
+            return Err(Error::usage(
+                format!(
+                    "shard {i}/{n} given twice: {} and {}",
+                    other.display(),
+                    d.display()
+                ),
+                "give each shard folder once",
+            ));
+        }
+        seen[i - 1] = Some(d.clone());
+    }
+    let missing: Vec<String> = seen
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.is_none())
+        .map(|(k, _)| format!("{}/{n}", k + 1))
+        .collect();
+    if !missing.is_empty() {
+        return Err(Error::usage(
+            format!("missing shard(s) {}", missing.join(", ")),
+            "run the missing shards (sitefind sweep FILE --shard I/N) and merge all N",
+        ));
+    }
+    shards.sort_by_key(|(_, m)| m.shard.map_or(0, |s| s.0));
+    let mut rows = Vec::with_capacity(first.samples);
+    for (d, m) in &shards {
+        let part = read_rows(&d.join(ROWS_JSONL))?;
+        let want: Vec<usize> = (m.range.0..m.range.1).collect();
+        let got: Vec<usize> = part.iter().map(|r| r.sample).collect();
+        if got != want || m.range != shard_range(m.samples, m.shard.map_or(1, |s| s.0), n) {
+            return Err(Error::usage(
+                format!(
+                    "{}: rows do not match shard {}/{n} (expected samples {}..{}, found {} rows)",
+                    d.display(),
+                    m.shard.map_or(0, |s| s.0),
+                    m.range.0,
+                    m.range.1,
+                    part.len()
+                ),
+                "re-run that shard; shard folders must not be edited",
+            ));
+        }
+        rows.extend(part);
+    }
+    let mut meta = first.clone();
+    meta.shard = None;
+    meta.range = (0, meta.samples);
+    Ok((meta, rows))
+}
