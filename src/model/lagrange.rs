@@ -13,7 +13,9 @@
 //!
 //! Kept exactly: the bounds `0 ≤ x_ij ≤ ub_ij y_i` (redundancy `D_j/k_j` and the site's size),
 //! the capacity `Σ_j x_ij ≤ c_i`, the size `min_mw y_i ≤ c_i ≤ max_mw y_i`, must-build and
-//! excluded sites, and the site budget `Σ y_i ≤ max_sites`. Capacity modules (`module_mw`) are
+//! excluded sites, the site budget `Σ y_i ≤ max_sites`, and, when all demand must be served,
+//! `Σ y_i ≥ k` with k the least number of sites whose sizes cover total demand (Beasley's
+//! aggregate capacity row when sizes are equal, as in capa–capc). Capacity modules (`module_mw`) are
 //! relaxed to a continuous `c_i` between the smallest and largest whole number of modules in
 //! `[min_mw, max_mw]`: a relaxation, so the bound stays valid.
 //!
@@ -26,7 +28,8 @@
 //! − Σ μ_r L_r − Σ σ limit + Σ ν min_open + Σ_{chosen} h_i` is a lower bound on the optimum for
 //! every admissible multiplier vector (weak duality), whatever their quality. Multipliers are
 //! improved by subgradient steps (Polyak's step towards the incumbent, halving the step factor
-//! when the bound stalls).
+//! after `patience` iterations without progress; stopping at the iteration limit, when the
+//! bound gains < 1e-7 over 300 iterations, or when fixing leaves few enough free sites).
 //!
 //! # Reduced-cost fixing (exact)
 //! Forcing `y_i` to the other value changes the relaxation's optimum by a computable amount:
