@@ -207,9 +207,24 @@ fn bench(c: &mut Criterion) {
             report::svg::render(&report::geo::map_scene(
                 black_box(r),
                 Vec::new(),
-                &insts[0].ds.zones,
+                &insts[0].ds,
             ))
         })
+    });
+    let layers = report::layers::layers(r, &insts[0].ds, Some(&out.candidates));
+    g.bench_function("gpkg", |b| {
+        b.iter(|| report::gpkg::to_bytes(black_box(&layers)).unwrap())
+    });
+    g.bench_function("fgb", |b| {
+        b.iter(|| {
+            for l in black_box(&layers) {
+                report::fgb::to_bytes(l).unwrap();
+            }
+        })
+    });
+    let svg = report::svg::render(&report::geo::map_scene(r, Vec::new(), &insts[0].ds));
+    g.bench_function("png", |b| {
+        b.iter(|| report::svg::to_png(black_box(&svg)).unwrap())
     });
     g.finish();
 

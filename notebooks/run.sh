@@ -5,10 +5,22 @@
 #   SITEFIND_BIN=/path/to/sitefind notebooks/run.sh        # use that binary, no build
 #   SITEFIND_PUBLIC_DATA=/abs/shared/data notebooks/run.sh # basemaps + notebook 03
 #   notebooks/run.sh 02_cost_against_latency.ipynb         # only the notebooks named
+#   notebooks/run.sh --refresh-figures                     # also replace the README's figures
 #
 # Executed copies go to $SITEFIND_NB_OUT (default notebooks/.out/), never over the committed
-# notebooks. README figures are written to notebooks/figures/.
+# notebooks. Figures go to $SITEFIND_NB_OUT/figures/; only `--refresh-figures` writes them to
+# notebooks/figures/ (the README's), so a plain run leaves `git status` clean.
 set -euo pipefail
+
+REFRESH_FIGURES=0
+args=()
+for a in "$@"; do
+    case "$a" in
+        --refresh-figures) REFRESH_FIGURES=1 ;;
+        *) args+=("$a") ;;
+    esac
+done
+set -- "${args[@]+"${args[@]}"}"
 
 NB_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$NB_DIR/.." && pwd)"
@@ -37,7 +49,12 @@ fi
 SITEFIND_BIN="$(cd "$(dirname "$SITEFIND_BIN")" && pwd)/$(basename "$SITEFIND_BIN")"
 [[ -x "$SITEFIND_BIN" ]] || { echo "notebooks: no executable at $SITEFIND_BIN" >&2; exit 1; }
 export SITEFIND_BIN
-export SITEFIND_NB_FIGURES="${SITEFIND_NB_FIGURES:-$NB_DIR/figures}"
+if [[ $REFRESH_FIGURES == 1 ]]; then
+    export SITEFIND_NB_FIGURES="$NB_DIR/figures"
+    echo "notebooks: --refresh-figures: writing the README's figures to $SITEFIND_NB_FIGURES" >&2
+else
+    export SITEFIND_NB_FIGURES="${SITEFIND_NB_FIGURES:-$OUT/figures}"
+fi
 export MPLBACKEND=module://matplotlib_inline.backend_inline
 if [[ -n "${SITEFIND_PUBLIC_DATA:-}" ]]; then
     echo "notebooks: public data $SITEFIND_PUBLIC_DATA" >&2

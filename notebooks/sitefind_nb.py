@@ -28,12 +28,12 @@ REPO = NB_DIR.parent
 
 # Cost components in report order, with the colours used in every figure.
 COST_PARTS = [
-    ("capex_aud", "building + M&E capex", "#4c6ef5"),
-    ("site_fixed_aud", "site fixed", "#868e96"),
-    ("grid_connection_aud", "grid connection", "#fab005"),
-    ("rez_expansion_aud", "REZ network expansion", "#e8590c"),
-    ("energy_aud", "energy", "#2f9e44"),
-    ("network_aud", "network backhaul", "#ae3ec9"),
+    ("capex_aud_per_yr", "building + M&E capex", "#4c6ef5"),
+    ("site_fixed_aud_per_yr", "site fixed", "#868e96"),
+    ("grid_connection_aud_per_yr", "grid connection", "#fab005"),
+    ("rez_expansion_aud_per_yr", "REZ network expansion", "#e8590c"),
+    ("energy_aud_per_yr", "energy", "#2f9e44"),
+    ("network_aud_per_yr", "network backhaul", "#ae3ec9"),
 ]
 
 
@@ -189,8 +189,8 @@ def sites_table(report: dict) -> pd.DataFrame:
             "state": s["state"],
             "zone": s.get("zone_id") or "-",
             "built_mw": s["built_mw"],
-            "annual_cost_aud_m": s["annual_cost_aud"] / 1e6,
-            "cost_per_mw_aud_k": s["cost_per_mw_aud"] / 1e3 if s.get("cost_per_mw_aud") else np.nan,
+            "annual_cost_aud_m": s["annual_cost_aud_per_yr"] / 1e6,
+            "cost_per_mw_aud_k": s["cost_per_mw_aud_per_yr"] / 1e3 if s.get("cost_per_mw_aud_per_yr") else np.nan,
             "serves": ", ".join(f"{a['city_id']} {a['mw']:.0f} MW" for a in s["serves"]),
         }
         for key, _, _ in COST_PARTS:
@@ -425,7 +425,7 @@ def plot_cost_breakdown(report: dict, title: str = "Annual cost by component per
     labels = [f"{n[:36]} ({st}, {mw:.0f} MW)" for n, st, mw in zip(df["name"], df["state"], df["built_mw"])]
     for a, parts, ttl in (
         (ax, COST_PARTS, title),
-        (axz, [p for p in COST_PARTS if p[0] not in ("capex_aud", "energy_aud")],
+        (axz, [p for p in COST_PARTS if p[0] not in ("capex_aud_per_yr", "energy_aud_per_yr")],
          "zoom: location-dependent components"),
     ):
         left = np.zeros(len(df))

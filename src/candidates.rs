@@ -731,6 +731,7 @@ mod tests {
             }],
             cables: vec![],
             datacentres: vec![],
+            pops: vec![],
             regions: vec![
                 RegionProfile {
                     id: "NSW1".into(),
@@ -747,6 +748,7 @@ mod tests {
                     mean_temp_c: 19.0,
                 },
             ],
+            ..Default::default()
         }
     }
 

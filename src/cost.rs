@@ -12,6 +12,7 @@
 //! | energy price | `renewable_share` × PPA + (1 − share) × wholesale; no zone → all wholesale | share 0.7 |
 //! | PPA | cheapest technology the zone has: LCOE = (CRF × capex + FOM) / (CF × 8,760), solar with the zone's solar CF, wind with its wind CF (offshore costs for `offshore_zones`); a zone with neither CF: `renewable_capex_aud_per_mw` at `default_capacity_factor` 0.30 | solar A$1.5 M/MW + A$17 k/yr, onshore wind A$3.0 M/MW + A$28 k/yr, offshore wind A$5.5 M/MW + A$150 k/yr (assumptions in the CSIRO GenCost 2024-25 ranges) |
 //! | network | `backhaul_aud_per_km_yr` × `landing_km` per opened site | A$2,000 per km per year (assumption) |
+//! | network charge | outside any REZ: `utilisation` × PUE × 8,760 h × `network_charge_aud_per_mwh` × MW; 0 in a REZ | A$15/MWh (assumption, README "Grid limits") |
 
 use crate::candidates::Candidate;
 use crate::data::RenewableZone;
@@ -55,6 +56,10 @@ pub struct SiteCostRates {
     pub energy_price_aud_per_mwh: f64,
     /// utilisation × PUE × 8,760 × energy price, AUD per MW (IT) per year.
     pub energy_aud_per_mw_yr: f64,
+    /// Network charge for a site outside any REZ: utilisation × PUE × 8,760 ×
+    /// `network_charge_aud_per_mwh`, AUD per MW (IT) per year; 0 for a site in a REZ.
+    #[serde(default)]
+    pub network_charge_aud_per_mw_yr: f64,
 }
 
 impl SiteCostRates {
@@ -63,9 +68,13 @@ impl SiteCostRates {
         self.site_fixed_aud_per_yr + self.network_aud_per_yr
     }
 
-    /// Cost per year per MW of IT built: capex + grid connection + energy, AUD per MW.
+    /// Cost per year per MW of IT built: capex + grid connection + energy + network charge,
+    /// AUD per MW.
     pub fn per_mw_aud_per_yr(&self) -> f64 {
-        self.capex_aud_per_mw_yr + self.grid_aud_per_mw_yr + self.energy_aud_per_mw_yr
+        self.capex_aud_per_mw_yr
+            + self.grid_aud_per_mw_yr
+            + self.energy_aud_per_mw_yr
+            + self.network_charge_aud_per_mw_yr
     }
 
     /// The annual cost of a site of `capacity_mw` (opened if `capacity_mw > 0`), with its
@@ -77,6 +86,7 @@ impl SiteCostRates {
         let grid_connection_aud = self.grid_aud_per_mw_yr * capacity_mw;
         let energy_aud = self.energy_aud_per_mw_yr * capacity_mw;
         let network_aud = self.network_aud_per_yr * open;
+        let network_charge_aud = self.network_charge_aud_per_mw_yr * capacity_mw;
         CostBreakdown {
             capex_aud,
             site_fixed_aud,
@@ -84,12 +94,14 @@ impl SiteCostRates {
             rez_expansion_aud: rez_expansion_aud_per_yr,
             energy_aud,
             network_aud,
+            network_charge_aud,
             total_aud: capex_aud
                 + site_fixed_aud
                 + grid_connection_aud
                 + rez_expansion_aud_per_yr
                 + energy_aud
-                + network_aud,
+                + network_aud
+                + network_charge_aud,
         }
     }
 }
@@ -109,6 +121,9 @@ pub struct CostBreakdown {
     pub energy_aud: f64,
     /// Backhaul fibre to the landing station.
     pub network_aud: f64,
+    /// Network charge (transmission use of system) of a site outside any REZ.
+    #[serde(default)]
+    pub network_charge_aud: f64,
     /// Sum of the above.
     pub total_aud: f64,
 }
@@ -167,6 +182,7 @@ impl CostModel {
             ),
             ("default_price_aud_per_mwh", p.default_price_aud_per_mwh),
             ("backhaul_aud_per_km_yr", p.backhaul_aud_per_km_yr),
+            ("network_charge_aud_per_mwh", p.network_charge_aud_per_mwh),
             ("pue_per_deg_c", p.pue_per_deg_c),
         ] {
             check(
@@ -317,6 +333,18 @@ impl CostModel {
         self.crf * zone.expansion_cost_aud_per_mw
     }
 
+    /// Network charge per MW of IT per year for a site with this PUE: utilisation × PUE ×
+    /// 8,760 × `network_charge_aud_per_mwh` outside any REZ (its energy crosses the shared
+    /// network), 0 inside one (its supply is the zone's own portfolio, whose network cost is the
+    /// REZ limit and expansion), AUD per MW per year.
+    pub fn network_charge_aud_per_mw_yr(&self, pue: f64, in_zone: bool) -> f64 {
+        if in_zone {
+            0.0
+        } else {
+            self.params.utilisation * pue * HOURS_PER_YEAR * self.params.network_charge_aud_per_mwh
+        }
+    }
+
     /// The annual cost rates of a candidate powered by `zone` (its [`Candidate::zone_id`]'s
     /// zone, or `None`: then the energy is all bought at the wholesale price, since there is no
     /// REZ to sign a PPA in).
@@ -348,6 +376,7 @@ impl CostModel {
             ppa_aud_per_mwh: ppa,
             energy_price_aud_per_mwh: energy_price,
             energy_aud_per_mw_yr: p.utilisation * pue * HOURS_PER_YEAR * energy_price,
+            network_charge_aud_per_mw_yr: self.network_charge_aud_per_mw_yr(pue, zone.is_some()),
         }
     }
 }
@@ -501,6 +530,49 @@ mod tests {
         let r = m.site_rates(&c, None);
         assert!((r.energy_price_aud_per_mwh - 90.0).abs() < 1e-12);
         assert!((r.pue - 1.18).abs() < 1e-12);
+    }
+
+    #[test]
+    fn network_charge_only_outside_a_zone() {
+        let m = CostModel::new(&CostParams::default()).unwrap();
+        let c = candidate(10.0, 200.0, 100.0, 20.0);
+        // Outside a REZ: 0.8 × 1.20 × 8,760 h × A$15/MWh = A$126,144 per MW per year (by hand).
+        let r = m.site_rates(&c, None);
+        assert!((r.network_charge_aud_per_mw_yr - 126_144.0).abs() < 1e-6);
+        let b = r.breakdown(100.0, 0.0);
+        assert!((b.network_charge_aud - 12_614_400.0).abs() < 1e-3);
+        assert!(
+            (b.capex_aud
+                + b.site_fixed_aud
+                + b.grid_connection_aud
+                + b.energy_aud
+                + b.network_aud
+                + b.network_charge_aud
+                - b.total_aud)
+                .abs()
+                < 1e-3
+        );
+        assert!(
+            (r.per_mw_aud_per_yr()
+                - (r.capex_aud_per_mw_yr
+                    + r.grid_aud_per_mw_yr
+                    + r.energy_aud_per_mw_yr
+                    + 126_144.0))
+                .abs()
+                < 1e-6
+        );
+        // In a REZ: none.
+        let z = zone(Some(0.25), Some(0.35));
+        assert_eq!(m.site_rates(&c, Some(&z)).network_charge_aud_per_mw_yr, 0.0);
+        // A negative charge is rejected.
+        let bad = CostParams {
+            network_charge_aud_per_mwh: -1.0,
+            ..CostParams::default()
+        };
+        assert!(CostModel::new(&bad)
+            .unwrap_err()
+            .to_string()
+            .contains("network_charge_aud_per_mwh"));
     }
 
     #[test]

@@ -23,6 +23,7 @@ pub mod check;
 pub mod cost;
 pub mod data;
 pub mod error;
+pub mod grid;
 pub mod input;
 pub mod latency;
 pub mod limits;

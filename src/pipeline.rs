@@ -10,11 +10,8 @@ use crate::cost::{CostModel, SiteCostRates};
 use crate::data::{Dataset, Demand, LonLat, RenewableZone};
 use crate::error::{Error, Result};
 use crate::latency::LatencyModel;
-use crate::model::{CityInput, SiteInput, SitingProblem, Solution, ZoneInput};
-use crate::report::{
-    Allocation, CheckSummary, CityReport, CostComponents, ModelSummary, Nearby, Report, SiteReport,
-    SolverSummary, StageTiming, Totals, ZoneReport,
-};
+use crate::model::{CityInput, CoverSet, SiteInput, SitingProblem, Solution, ZoneInput};
+use crate::report::{Report, StageTiming};
 use crate::scenario::Scenario;
 use crate::solve;
 use std::collections::BTreeMap;
@@ -37,8 +34,20 @@ pub struct Prepared {
     pub problem: SitingProblem,
     /// Zone index in `problem.zones` → dataset zone index.
     pub zone_map: Vec<usize>,
-    /// Best RTT available to each city from any candidate, ms.
+    /// Best median RTT available to each city from any candidate, ms.
     pub best_rtt_ms: Vec<Option<f64>>,
+    /// Best planning (P95) RTT available to each city from any candidate, ms.
+    pub best_rtt_p95_ms: Vec<Option<f64>>,
+    /// Median RTT rows of the model's sites (parallel to `in_model`; the problem's `rtt_ms`
+    /// holds the statistic the limits apply to).
+    pub rtt_p50_ms: Vec<Vec<f64>>,
+    /// Planning (P95) RTT rows of the model's sites (parallel to `in_model`).
+    pub rtt_p95_ms: Vec<Vec<f64>>,
+    /// N−1 cover rows (`--survive-cable-cut`): for a city and a cable, the model sites (indices
+    /// into `in_model`) still within the city's limit when the cable is cut.
+    pub cut_covers: Vec<crate::latency::resilience::CutCover>,
+    /// Shared grid limits (`crate::grid`) tied to the problem's sites.
+    pub grid_rows: Vec<crate::grid::GridRow>,
 }
 
 /// Builds candidates, RTTs and costs, and the siting problem.
@@ -49,6 +58,7 @@ pub fn prepare(
     latency: &LatencyModel,
     progress: Progress<'_>,
 ) -> Result<Prepared> {
+    progress("candidates", f64::NAN, "generating candidate sites");
     let t = Instant::now();
     let candidates = candidates::generate(ds, &scenario.candidates)?;
     progress(
@@ -63,24 +73,39 @@ pub fn prepare(
         });
     }
 
+    progress(
+        "latency",
+        f64::NAN,
+        "RTT from every candidate to every city",
+    );
     let t = Instant::now();
     let cities: Vec<LonLat> = demand.nodes.iter().map(|n| n.location).collect();
     let sites: Vec<LonLat> = candidates.iter().map(|c| c.location).collect();
-    let rtt = latency.rtt_matrix(&sites, &cities).rtt_ms;
+    let matrix = latency.rtt_matrix(&sites, &cities);
+    // The statistic a city's limit applies to (`[latency] limit_statistic`).
+    let stat = stat_name(&scenario.latency);
+    let rtt = matrix.limit_matrix(&scenario.latency).clone();
     let limits: Vec<f64> = demand
         .nodes
         .iter()
         .map(|n| scenario.model.max_rtt_ms.unwrap_or(n.max_rtt_ms))
         .collect();
-    let mut best_rtt_ms: Vec<Option<f64>> = vec![None; cities.len()];
-    for row in &rtt {
-        for (j, &v) in row.iter().enumerate() {
-            if v.is_finite() && best_rtt_ms[j].is_none_or(|b| v < b) {
-                best_rtt_ms[j] = Some(v);
+    let best_of = |m: &Vec<Vec<f64>>| {
+        let mut best: Vec<Option<f64>> = vec![None; cities.len()];
+        for row in m {
+            for (j, &v) in row.iter().enumerate() {
+                if v.is_finite() && best[j].is_none_or(|b| v < b) {
+                    best[j] = Some(v);
+                }
             }
         }
-    }
-    // A city that no candidate reaches within its limit: say how close the best one gets.
+        best
+    };
+    let best_rtt_ms = best_of(&matrix.rtt_ms);
+    let best_rtt_p95_ms = best_of(&matrix.rtt_p95_ms);
+    // A city that no candidate reaches within its limit: say how close the best one gets,
+    // over which cables and jurisdictions.
+    let policy = policy_note(&scenario.latency);
     let mut unreachable: Vec<String> = Vec::new();
     for (j, node) in demand.nodes.iter().enumerate() {
         if !rtt.iter().any(|row| row[j] <= limits[j]) {
@@ -88,12 +113,29 @@ pub fn prepare(
                 .filter(|&i| rtt[i][j].is_finite())
                 .min_by(|&a, &b| rtt[a][j].total_cmp(&rtt[b][j]).then(a.cmp(&b)));
             unreachable.push(match best {
-                Some(i) => format!(
-                    "{} ({}) has no candidate within its {:.1} ms RTT limit: the best of {} candidates is {} at {:.1} ms",
-                    node.name, node.id, limits[j], candidates.len(), candidates[i].id, rtt[i][j]
-                ),
+                Some(i) => {
+                    let via = latency
+                        .rtt(candidates[i].location, node.location)
+                        .map(|r| {
+                            format!(
+                                " (median {:.1} ms) via {} through {}",
+                                r.rtt_ms,
+                                if r.cables.is_empty() {
+                                    "land".to_string()
+                                } else {
+                                    r.cables.join(" + ")
+                                },
+                                r.jurisdictions.join(" → ")
+                            )
+                        })
+                        .unwrap_or_default();
+                    format!(
+                        "{} ({}) has no candidate within its {:.1} ms RTT limit ({stat}){policy}: the best of {} candidates is {} at {:.1} ms{via}",
+                        node.name, node.id, limits[j], candidates.len(), candidates[i].id, rtt[i][j]
+                    )
+                }
                 None => format!(
-                    "{} ({}) has no route at all from any of {} candidates (cables cut?)",
+                    "{} ({}) has no route at all from any of {} candidates{policy} (cables cut or excluded?)",
                     node.name, node.id, candidates.len()
                 ),
             });
@@ -102,7 +144,7 @@ pub fn prepare(
     if !unreachable.is_empty() {
         return Err(Error::Infeasible {
             diagnosis: unreachable.join("; "),
-            hint: "raise the limit (--max-rtt-ms or max_rtt_ms in the demand file), restore cut cables, or widen --region".into(),
+            hint: "raise the limit (--max-rtt-ms or max_rtt_ms in the demand file), set [latency] limit_statistic = \"p50\", restore cut or excluded cables, allow the avoided transit, or widen --region".into(),
         });
     }
     let in_model: Vec<usize> = (0..candidates.len())
@@ -228,8 +270,42 @@ pub fn prepare(
         })
         .collect();
     let rtt_rows: Vec<Vec<f64>> = in_model.iter().map(|&i| rtt[i].clone()).collect();
+    let rtt_p50_ms: Vec<Vec<f64>> = in_model.iter().map(|&i| matrix.rtt_ms[i].clone()).collect();
+    let rtt_p95_ms: Vec<Vec<f64>> = in_model
+        .iter()
+        .map(|&i| matrix.rtt_p95_ms[i].clone())
+        .collect();
+    let cut_covers = if m.survive_cable_cut {
+        let t = Instant::now();
+        let covers = survive_cable_cut(latency, demand, &candidates, &in_model, &limits, &stat)?;
+        let cables: std::collections::BTreeSet<&str> =
+            covers.iter().map(|c| c.cable.as_str()).collect();
+        progress(
+            "cable cuts",
+            t.elapsed().as_secs_f64(),
+            &format!(
+                "N−1: {} cover rows over {} cable systems",
+                covers.len(),
+                cables.len()
+            ),
+        );
+        covers
+    } else {
+        Vec::new()
+    };
+    // Shared grid limits: AEMO group constraints / flow paths on the zone, regional size.
+    let grid_limits = crate::grid::grid_limits(ds, &scenario.grid);
+    let site_keys: Vec<(Option<&str>, Option<&str>, f64)> = in_model
+        .iter()
+        .zip(&site_inputs)
+        .map(|(&i, s)| {
+            let c = &candidates[i];
+            (c.zone_id.as_deref(), c.region_id.as_deref(), s.pue)
+        })
+        .collect();
+    let grid_rows = crate::grid::rows_for_sites(&grid_limits, &site_keys);
     let assign = vec![vec![0.0; city_inputs.len()]; site_inputs.len()];
-    let problem = SitingProblem {
+    let mut problem = SitingProblem {
         sites: site_inputs,
         cities: city_inputs,
         zones,
@@ -242,8 +318,30 @@ pub fn prepare(
         cost_cap_aud: m.cost_cap_aud,
         budget_aud: m.budget_aud,
         shared_limits: Vec::new(),
-        cover_sets: Vec::new(),
+        cover_sets: cut_covers
+            .iter()
+            .map(|c| {
+                let node = &demand.nodes[c.city];
+                CoverSet {
+                    id: format!("n-1:{}:{}", node.id, c.cable),
+                    description: format!(
+                        "{} keeps an open site within its {:.1} ms limit ({stat}) if cable {} ({}) is cut",
+                        node.name,
+                        limits[c.city],
+                        latency.cable_name(&c.cable).unwrap_or(&c.cable),
+                        c.cable
+                    ),
+                    sites: c.sites.clone(),
+                    min_open: 1,
+                }
+            })
+            .collect(),
     };
+    // Grid limits (AEMO group constraints and flow paths, regional size): hard rows on the
+    // summed grid draw, coefficient = each site's PUE.
+    problem
+        .shared_limits
+        .extend(grid_rows.iter().map(crate::grid::GridRow::shared_limit));
     progress(
         "cost",
         t.elapsed().as_secs_f64(),
@@ -256,7 +354,92 @@ pub fn prepare(
         problem,
         zone_map,
         best_rtt_ms,
+        best_rtt_p95_ms,
+        rtt_p50_ms,
+        rtt_p95_ms,
+        cut_covers,
+        grid_rows,
     })
+}
+
+/// The limit statistic's name (`p50` or `p95`).
+pub(crate) fn stat_name(p: &crate::scenario::LatencyParams) -> String {
+    match p.limit_statistic {
+        crate::scenario::RttStatistic::P50 => "p50".into(),
+        crate::scenario::RttStatistic::P95 => "p95".into(),
+    }
+}
+
+/// " with transit through Guam avoided and cables … excluded", or empty.
+fn policy_note(p: &crate::scenario::LatencyParams) -> String {
+    let mut parts = Vec::new();
+    if !p.avoid_transit.is_empty() {
+        parts.push(format!(
+            "transit through {} avoided",
+            p.avoid_transit.join(", ")
+        ));
+    }
+    let mut off: Vec<String> = p.cut_cables.clone();
+    off.extend(p.excluded_cables.iter().cloned());
+    if !off.is_empty() {
+        parts.push(format!("cables {} cut or excluded", off.join(", ")));
+    }
+    if !p.allowed_cables.is_empty() {
+        parts.push(format!(
+            "only cables {} allowed",
+            p.allowed_cables.join(", ")
+        ));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" with {}", parts.join(" and "))
+    }
+}
+
+/// N−1 over cable systems: the cover rows of every (city, cable) whose cut removes sites from
+/// the city's reach; an error naming each city and the cable whose loss strands it (no model
+/// site within the limit), before anything is solved.
+fn survive_cable_cut(
+    latency: &LatencyModel,
+    demand: &Demand,
+    candidates: &[Candidate],
+    in_model: &[usize],
+    limits: &[f64],
+    stat: &str,
+) -> Result<Vec<crate::latency::resilience::CutCover>> {
+    let sites: Vec<LonLat> = in_model.iter().map(|&i| candidates[i].location).collect();
+    let cities: Vec<LonLat> = demand.nodes.iter().map(|n| n.location).collect();
+    let covers = crate::latency::resilience::cut_covers(latency, &sites, &cities, limits);
+    let stranded: Vec<String> = covers
+        .iter()
+        .filter(|c| c.sites.is_empty())
+        .map(|c| {
+            let node = &demand.nodes[c.city];
+            let name = latency.cable_name(&c.cable).unwrap_or(&c.cable);
+            let best = match c.best {
+                Some((k, ms)) => format!(
+                    "the best candidate left is {} at {:.1} ms",
+                    candidates[in_model[k]].id, ms
+                ),
+                None => "no route is left at all".to_string(),
+            };
+            format!(
+                "{} ({}) is stranded by the loss of cable {} ({}): no candidate stays within its {:.1} ms limit ({stat}); {best}",
+                node.name, node.id, name, c.cable, limits[c.city]
+            )
+        })
+        .collect();
+    if !stranded.is_empty() {
+        return Err(Error::Infeasible {
+            diagnosis: format!(
+                "--survive-cable-cut cannot hold: {}",
+                stranded.join("; ")
+            ),
+            hint: "raise the city's limit, set [latency] limit_statistic = \"p50\", include planned cables (include_planned = true), or drop --survive-cable-cut".into(),
+        });
+    }
+    Ok(covers)
 }
 
 /// The result of [`run`]: the report plus what produced it (for callers that want more).
@@ -268,6 +451,8 @@ pub struct Outcome {
     pub problem: SitingProblem,
     /// The solver's solution.
     pub solution: Solution,
+    /// Every candidate generated (for the GIS `candidates` layer).
+    pub candidates: Vec<Candidate>,
 }
 
 /// Runs the whole pipeline on a dataset, a demand and a scenario. `progress` is told each
@@ -292,6 +477,7 @@ pub fn run(
         progress(stage, secs, note);
     };
 
+    record("latency model", f64::NAN, "building the cable graph");
     let t = Instant::now();
     let latency = LatencyModel::build(ds, &scenario.latency)?;
     record(
@@ -305,6 +491,7 @@ pub fn run(
 
     // Explain infeasibility that can be seen from the data before solving.
     crate::model::diagnose::diagnose(p)?;
+    explain_grid_limits(p, &prepared.grid_rows)?;
 
     let opts = solve::SolveOptions::from(&scenario.solver);
     let (sr, solution, size, dominance) = solve::solve_with_reduction(p, &opts, &mut record)?;
@@ -326,24 +513,26 @@ pub fn run(
     );
 
     let t = Instant::now();
-    let mut report = assemble(
+    let mut report = crate::report::build::assemble(&crate::report::build::Solved {
         ds,
         demand,
         scenario,
-        &latency,
-        &prepared,
-        &solution,
-        &sr,
-        &chk,
-        (n_vars, n_rows, n_bin),
+        latency: &latency,
+        prep: &prepared,
+        sol: &solution,
+        sr: &sr,
+        chk: &chk,
+        size: (n_vars, n_rows, n_bin),
         dominance,
-    );
+    });
     record("report", t.elapsed().as_secs_f64(), "");
     report.timings = Some(timings);
+    report.round_for_output();
     Ok(Outcome {
         report,
         problem: prepared.problem,
         solution,
+        candidates: prepared.candidates,
     })
 }
 
@@ -377,7 +566,13 @@ pub fn end_to_end_check(
         };
         let c = &prep.candidates[ci];
         let limit = scenario.model.max_rtt_ms.unwrap_or(city.max_rtt_ms);
-        let fresh = latency.rtt(c.location, city.location).map(|r| r.rtt_ms);
+        // The statistic the limits apply to (the problem's matrix holds that statistic).
+        let fresh = latency.rtt(c.location, city.location).map(|r| {
+            match scenario.latency.limit_statistic {
+                crate::scenario::RttStatistic::P50 => r.rtt_ms,
+                crate::scenario::RttStatistic::P95 => r.rtt_p95_ms,
+            }
+        });
         let seen = p.rtt_ms.get(k).and_then(|row| row.get(j)).copied();
         match (fresh, seen) {
             (Some(fresh), Some(seen)) => {
@@ -445,450 +640,41 @@ pub fn end_to_end_check(
     Ok(())
 }
 
-fn status_name(s: solve::SolveStatus) -> String {
-    serde_json::to_value(s)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_else(|| format!("{s:?}"))
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    if v.is_empty() {
-        return 0.0;
+/// When all demand must be served, explains a demand that the regional grid limits cannot hold
+/// (in total, or for one city over the sites that reach it) as an infeasible scenario.
+fn explain_grid_limits(p: &SitingProblem, rows: &[crate::grid::GridRow]) -> Result<()> {
+    if rows.is_empty() || !crate::model::diagnose::service_required(p) {
+        return Ok(());
     }
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        0.5 * (v[n / 2 - 1] + v[n / 2])
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn assemble(
-    ds: &Dataset,
-    demand: &Demand,
-    scenario: &Scenario,
-    latency: &LatencyModel,
-    prep: &Prepared,
-    sol: &Solution,
-    sr: &solve::SolveReport,
-    chk: &check::CheckReport,
-    size: (usize, usize, usize),
-    dominance: Option<(usize, usize)>,
-) -> Report {
-    let p = &prep.problem;
-    let landing_pos: BTreeMap<&str, LonLat> = ds
-        .landings
+    let draw: Vec<crate::grid::SiteDraw> = p
+        .sites
         .iter()
-        .map(|l| (l.id.as_str(), l.location))
-        .collect();
-
-    // Allocations, per (site, city).
-    let mut allocs: Vec<Allocation> = Vec::new();
-    for &(k, j, mw) in &sol.flows {
-        let c = &prep.candidates[prep.in_model[k]];
-        let city = &demand.nodes[j];
-        let path = latency.rtt(c.location, city.location);
-        let (landings, cables) = path
-            .as_ref()
-            .map(|r| (r.landings.clone(), r.cables.clone()))
-            .unwrap_or_default();
-        let mut route = vec![c.location];
-        route.extend(
-            landings
-                .iter()
-                .filter_map(|id| landing_pos.get(id.as_str()).copied()),
-        );
-        route.push(city.location);
-        allocs.push(Allocation {
-            site_id: c.id.clone(),
-            city_id: city.id.clone(),
-            mw,
-            rtt_ms: p.rtt_ms[k][j],
-            landings,
-            cables,
-            route,
-        });
-    }
-
-    // Zone loads and the attribution of expansion cost to sites (by grid draw).
-    let mut zone_load = vec![0.0; p.zones.len()];
-    for (k, site) in p.sites.iter().enumerate() {
-        if let Some(z) = site.zone {
-            zone_load[z] += site.pue * sol.capacity_mw[k];
-        }
-    }
-    let expansion_aud: Vec<f64> = p
-        .zones
-        .iter()
-        .enumerate()
-        .map(|(z, zi)| {
-            sol.expansion_mw.get(z).copied().unwrap_or(0.0) * zi.expansion_cost_aud_per_mw
+        .map(|s| crate::grid::SiteDraw {
+            max_mw: if s.excluded { 0.0 } else { s.max_mw },
+            pue: s.pue,
         })
         .collect();
-
-    // Context for "why": per-MW rates of every site in the model.
-    let per_mw_all: Vec<f64> = prep.rates.iter().map(|r| r.per_mw_aud_per_yr()).collect();
-    let energy_all: Vec<f64> = prep
-        .rates
+    let cities: Vec<(String, f64)> = p
+        .cities
         .iter()
-        .map(|r| r.energy_price_aud_per_mwh)
+        .map(|c| (c.id.clone(), c.demand_mw))
         .collect();
-    let grid_all: Vec<f64> = prep.rates.iter().map(|r| r.grid_aud_per_mw_yr).collect();
-    let net_all: Vec<f64> = prep.rates.iter().map(|r| r.network_aud_per_yr).collect();
-    let pue_all: Vec<f64> = prep.rates.iter().map(|r| r.pue).collect();
-    let (med_energy, med_grid, med_net, med_pue) = (
-        median(energy_all),
-        median(grid_all),
-        median(net_all),
-        median(pue_all),
-    );
-
-    let mut sites: Vec<SiteReport> = Vec::new();
-    for (k, site) in p.sites.iter().enumerate() {
-        if !sol.open.get(k).copied().unwrap_or(false) {
-            continue;
-        }
-        let c = &prep.candidates[prep.in_model[k]];
-        let r = &prep.rates[k];
-        let built = sol.capacity_mw[k];
-        let exp_share = match site.zone {
-            Some(z) if zone_load[z] > 0.0 => expansion_aud[z] * site.pue * built / zone_load[z],
-            _ => 0.0,
-        };
-        let b = r.breakdown(built, exp_share);
-        let cost = CostComponents {
-            capex_aud: b.capex_aud,
-            site_fixed_aud: b.site_fixed_aud,
-            grid_connection_aud: b.grid_connection_aud,
-            rez_expansion_aud: b.rez_expansion_aud,
-            energy_aud: b.energy_aud,
-            network_aud: b.network_aud,
-            total_aud: b.total_aud,
-        };
-        let serves: Vec<Allocation> = allocs
-            .iter()
-            .filter(|a| a.site_id == c.id)
-            .cloned()
-            .collect();
-        let used: f64 = serves.iter().map(|a| a.mw).sum();
-
-        // Why this site.
-        let mut why: Vec<String> = Vec::new();
-        let served_cities: Vec<usize> =
-            sol.flows.iter().filter(|f| f.0 == k).map(|f| f.1).collect();
-        let rivals: Vec<usize> = (0..p.sites.len())
-            .filter(|&i| {
-                served_cities
-                    .iter()
-                    .all(|&j| p.rtt_ms[i][j] <= p.cities[j].max_rtt_ms)
-            })
-            .collect();
-        let mine = r.per_mw_aud_per_yr() + r.fixed_aud_per_yr() / built.max(1e-9);
-        let rank = 1 + rivals
-            .iter()
-            .filter(|&&i| {
-                let size = built.min(p.sites[i].max_mw).max(1e-9);
-                per_mw_all[i] + prep.rates[i].fixed_aud_per_yr() / size < mine - 1e-6
-            })
-            .count();
-        let names: Vec<&str> = served_cities
-            .iter()
-            .map(|&j| demand.nodes[j].name.as_str())
-            .collect();
-        why.push(format!(
-            "annual cost A${:.2} M per MW at {:.0} MW: rank {} of {} candidates that reach {} within {} latency limit{}",
-            mine / 1e6,
-            built,
-            rank,
-            rivals.len(),
-            names.join(", "),
-            if names.len() > 1 { "their" } else { "its" },
-            if names.len() > 1 { "s" } else { "" }
-        ));
-        let mut drivers: Vec<(f64, String)> = Vec::new();
-        let mwh_per_yr = scenario.cost.utilisation * r.pue * 8760.0 * built;
-        if r.energy_price_aud_per_mwh < med_energy {
-            let zone = match (&c.zone_id, r.capacity_factor) {
-                (Some(z), Some(cf)) => format!(
-                    ", {:.0} % renewable PPA from REZ {z} at capacity factor {:.2}",
-                    100.0 * scenario.cost.renewable_share,
-                    cf
-                ),
-                _ => String::new(),
-            };
-            drivers.push((
-                (med_energy - r.energy_price_aud_per_mwh) * mwh_per_yr,
-                format!(
-                    "energy A${:.1}/MWh against a median of A${:.1}/MWh{zone}",
-                    r.energy_price_aud_per_mwh, med_energy
-                ),
-            ));
-        }
-        if r.pue < med_pue {
-            drivers.push((
-                (med_pue - r.pue) / r.pue * r.energy_aud_per_mw_yr * built,
-                format!(
-                    "PUE {:.3} (mean {:.1} °C) against a median of {:.3}",
-                    r.pue, c.mean_temp_c, med_pue
-                ),
-            ));
-        }
-        if r.grid_aud_per_mw_yr < med_grid {
-            drivers.push((
-                (med_grid - r.grid_aud_per_mw_yr) * built,
-                format!(
-                    "grid connection {:.1} km to {} ({:.0} kV)",
-                    c.substation_km.unwrap_or(0.0),
-                    c.substation_name.as_deref().unwrap_or("-"),
-                    c.substation_kv.unwrap_or(0.0)
-                ),
-            ));
-        }
-        if r.network_aud_per_yr < med_net {
-            drivers.push((
-                med_net - r.network_aud_per_yr,
-                format!(
-                    "backhaul {:.0} km to landing {} (median {:.0} km)",
-                    c.landing_km.unwrap_or(0.0),
-                    c.landing_name.as_deref().unwrap_or("-"),
-                    med_net / scenario.cost.backhaul_aud_per_km_yr.max(1e-9)
-                ),
-            ));
-        }
-        drivers.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
-        for (saving, text) in drivers.into_iter().take(3) {
-            why.push(format!(
-                "cheaper than the median candidate: {text} (saves ~A${:.1} M/yr)",
-                saving / 1e6
-            ));
-        }
-        if built >= site.max_mw - 1e-6 {
-            why.push(format!(
-                "binding: built to its grid headroom of {:.0} MW ({})",
-                site.max_mw, c.max_mw_source
-            ));
-        }
-        if let Some(z) = site.zone {
-            if sol.expansion_mw.get(z).copied().unwrap_or(0.0) > 1e-6 {
-                why.push(format!(
-                    "binding: REZ {} network limit {} MW is exceeded; {:.0} MW of expansion paid",
-                    p.zones[z].id,
-                    p.zones[z]
-                        .limit_mw
-                        .map(|l| format!("{l:.0}"))
-                        .unwrap_or_else(|| "-".into()),
-                    sol.expansion_mw[z]
-                ));
-            }
-        }
-        for &j in &served_cities {
-            let city = &p.cities[j];
-            let n_reach = (0..p.sites.len())
-                .filter(|&i| p.rtt_ms[i][j] <= city.max_rtt_ms)
-                .count();
-            if n_reach <= 20 {
-                why.push(format!(
-                    "binding: only {n_reach} candidates reach {} within its {:.0} ms limit",
-                    demand.nodes[j].name, city.max_rtt_ms
-                ));
-            }
-            if city.min_sites > 1 {
-                let x: f64 = sol
-                    .flows
-                    .iter()
-                    .filter(|f| f.0 == k && f.1 == j)
-                    .map(|f| f.2)
-                    .sum();
-                if x >= city.demand_mw / city.min_sites as f64 - 1e-6 {
-                    why.push(format!(
-                        "binding: redundancy — {} must be served by ≥ {} sites, so one site serves at most {:.0} MW of it",
-                        demand.nodes[j].name,
-                        city.min_sites,
-                        city.demand_mw / city.min_sites as f64
-                    ));
-                }
-            }
-        }
-
-        sites.push(SiteReport {
-            id: c.id.clone(),
-            name: c.name.clone(),
-            kind: c.kind.as_str().to_string(),
-            state: c.state.clone(),
-            region_id: c.region_id.clone(),
-            location: c.location,
-            zone_id: c.zone_id.clone(),
-            zone_name: c.zone_name.clone(),
-            built_mw: built,
-            used_mw: used,
-            annual_cost_aud: cost.total_aud,
-            cost_per_mw_aud: if built > 0.0 {
-                cost.total_aud / built
-            } else {
-                0.0
-            },
-            cost,
-            pue: r.pue,
-            energy_price_aud_per_mwh: r.energy_price_aud_per_mwh,
-            substation: Nearby {
-                id: c.substation_id.clone().unwrap_or_default(),
-                name: c.substation_name.clone().unwrap_or_default(),
-                km: c.substation_km.unwrap_or(0.0),
-            },
-            substation_kv: c.substation_kv.unwrap_or(0.0),
-            landing: Nearby {
-                id: c.landing_id.clone().unwrap_or_default(),
-                name: c.landing_name.clone().unwrap_or_default(),
-                km: c.landing_km.unwrap_or(0.0),
-            },
-            minerals_within: c.minerals_within,
-            nearest_mineral: c.nearest_mineral_id.as_ref().map(|id| Nearby {
-                id: id.clone(),
-                name: c.nearest_mineral_name.clone().unwrap_or_default(),
-                km: c.nearest_mineral_km.unwrap_or(0.0),
-            }),
-            max_mw: site.max_mw,
-            serves,
-            why,
-        });
-    }
-    sites.sort_by(|a, b| a.id.cmp(&b.id));
-
-    let cities: Vec<CityReport> = demand
-        .nodes
+    let reach: Vec<Vec<usize>> = p
+        .cities
         .iter()
         .enumerate()
-        .map(|(j, n)| {
-            let served_by: Vec<Allocation> = allocs
-                .iter()
-                .filter(|a| a.city_id == n.id)
-                .cloned()
-                .collect();
-            let served: f64 = served_by.iter().map(|a| a.mw).sum();
-            let weighted = if served > 0.0 {
-                Some(served_by.iter().map(|a| a.mw * a.rtt_ms).sum::<f64>() / served)
-            } else {
-                None
-            };
-            let worst = served_by
-                .iter()
-                .map(|a| a.rtt_ms)
-                .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))));
-            CityReport {
-                id: n.id.clone(),
-                name: n.name.clone(),
-                location: n.location,
-                workload: n.workload,
-                demand_mw: n.it_load_mw,
-                served_mw: served,
-                unserved_mw: sol.unserved_mw.get(j).copied().unwrap_or(0.0),
-                max_rtt_ms: p.cities[j].max_rtt_ms,
-                min_sites: p.cities[j].min_sites,
-                weighted_rtt_ms: weighted,
-                worst_rtt_ms: worst,
-                best_available_rtt_ms: prep.best_rtt_ms[j],
-                served_by,
-            }
+        .map(|(j, c)| {
+            (0..p.sites.len())
+                .filter(|&i| p.rtt_ms[i][j] <= c.max_rtt_ms)
+                .collect()
         })
         .collect();
-
-    let zones: Vec<ZoneReport> = p
-        .zones
-        .iter()
-        .enumerate()
-        .filter(|(z, _)| zone_load[*z] > 1e-9)
-        .map(|(z, zi)| {
-            let dz = &ds.zones[prep.zone_map[z]];
-            let members: Vec<String> = p
-                .sites
-                .iter()
-                .enumerate()
-                .filter(|(k, s)| s.zone == Some(z) && sol.open.get(*k).copied().unwrap_or(false))
-                .map(|(_, s)| s.id.clone())
-                .collect();
-            ZoneReport {
-                id: zi.id.clone(),
-                name: dz.name.clone(),
-                centre: dz.centre,
-                radius_km: dz.radius_km,
-                polygon: dz.polygon.clone(),
-                limit_mw: zi.limit_mw,
-                load_mw: zone_load[z],
-                expansion_mw: sol.expansion_mw.get(z).copied().unwrap_or(0.0),
-                expansion_aud: expansion_aud[z],
-                binding: zi.limit_mw.is_some_and(|l| zone_load[z] >= l - 1e-6),
-                sites: members,
-            }
-        })
-        .collect();
-
-    let mut total = CostComponents::default();
-    for s in &sites {
-        total.add(&s.cost);
+    let why = crate::grid::explain_rows(rows, &draw, &cities, &reach);
+    if why.is_empty() {
+        return Ok(());
     }
-    let demand_mw: f64 = cities.iter().map(|c| c.demand_mw).sum();
-    let served_mw: f64 = cities.iter().map(|c| c.served_mw).sum();
-    let unserved_mw: f64 = cities.iter().map(|c| c.unserved_mw).sum();
-    let totals = Totals {
-        cost: total,
-        unserved_penalty_aud: chk.unserved_penalty_aud,
-        sites: sites.len(),
-        built_mw: sites.iter().map(|s| s.built_mw).sum(),
-        demand_mw,
-        served_mw,
-        unserved_mw,
-        cost_per_mw_served_aud: if served_mw > 0.0 {
-            Some(total.total_aud / served_mw)
-        } else {
-            None
-        },
-    };
-
-    Report {
-        sitefind_version: env!("CARGO_PKG_VERSION").to_string(),
-        dataset: ds.source.clone(),
-        demand_source: demand.source.clone(),
-        demand_assumption: demand.assumption.clone(),
-        objective: p.objective,
-        solver: SolverSummary {
-            backend: sr.backend.clone(),
-            status: status_name(sr.status),
-            objective: sr.objective.unwrap_or(f64::NAN),
-            best_bound: sr.best_bound,
-            gap: sr.gap,
-            time_limit_s: scenario.solver.time_limit_s,
-            mip_gap: scenario.solver.mip_gap,
-        },
-        check: CheckSummary {
-            feasible: chk.feasible,
-            max_violation: chk.max_violation,
-            objective_recomputed: chk.objective_recomputed,
-            violations: chk.violations.clone(),
-        },
-        model: ModelSummary {
-            candidates: prep.candidates.len(),
-            candidates_in_model: prep.in_model.len(),
-            allowed_pairs: (0..p.sites.len())
-                .map(|i| {
-                    (0..p.cities.len())
-                        .filter(|&j| p.rtt_ms[i][j] <= p.cities[j].max_rtt_ms)
-                        .count()
-                })
-                .sum(),
-            variables: size.0,
-            constraints: size.1,
-            binaries: size.2,
-            sites_after_dominance: dominance.map_or(p.sites.len(), |d| d.0),
-            dominance_open_sites_bound: dominance.map(|d| d.1),
-        },
-        sites,
-        cities,
-        zones,
-        totals,
-        parameters: scenario.clone(),
-        timings: None,
-    }
+    Err(Error::Infeasible {
+        diagnosis: why.join("; "),
+        hint: "lower the demand, raise [grid] region_demand_fraction (an assumption) or set region_count_imports / enforce_region_limits, or allow more regions (--region, latency limits)".into(),
+    })
 }

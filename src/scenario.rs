@@ -5,6 +5,7 @@
 //! CLI flags override the file. Unknown fields are rejected so that typos are caught.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// All parameters of one run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -20,6 +21,8 @@ pub struct Scenario {
     pub model: ModelParams,
     /// The solver.
     pub solver: SolverParams,
+    /// Network limits shared by several zones and the regional check on new load.
+    pub grid: GridParams,
 }
 
 /// Which places become candidate sites (model.md §3).
@@ -106,39 +109,116 @@ impl Default for CandidateParams {
     }
 }
 
-/// The round-trip-time model (model.md §4).
+/// The round-trip-time model (model.md §4; README "Latency"). Defaults fitted by
+/// `sitefind calibrate` on Microsoft's published Azure RTTs 2018–2026
+/// (`latency/rtt_azure_published.csv`), each term bounded to its physically plausible range.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LatencyParams {
     /// One-way propagation delay in fibre, ms per km (n ≈ 1.468 → 0.0049). Physical constant.
     pub fibre_ms_per_km: f64,
-    /// Terrestrial fibre length / great-circle distance. Default 1.45: calibrated with
-    /// `sitefind calibrate` on the embedded dataset against Azure's P50 RTTs
-    /// (latency/rtt_calibration.csv; README "Latency model"). model.md's starting value was 1.3.
+    /// Terrestrial fibre length / great-circle distance for countries not in
+    /// `route_factor_by_country` (transit hubs, Singapore, the US). Default 1.3 (model.md's
+    /// starting value; not fitted: no measurement has a terrestrial leg abroad longer than a
+    /// few tens of km).
     pub route_factor: f64,
-    /// Submarine fibre length / published or estimated length (laying slack, the estimate's
-    /// error). Default 1.14, calibrated as above on the embedded dataset (the public
-    /// TeleGeography drawn routes calibrate to 1.085).
+    /// Terrestrial route factor per country (name as in the landing layer, case-insensitive).
+    /// Fitted defaults: Australia (Sydney–Melbourne–Canberra trunks along the Hume and coast),
+    /// Japan (Tōkaidō corridor, ≈ 500–550 km of route for 400 km of great circle).
+    pub route_factor_by_country: BTreeMap<String, f64>,
+    /// Submarine fibre length / the segment length in the data. Default 1.0: published
+    /// lengths are laid lengths (slack included); estimated segments already carry a stated
+    /// detour factor (data/SOURCES.md; `latency::graph::NO_ROUTE_DETOUR`).
     pub cable_slack: f64,
-    /// Switching, routing, data-centre fabric and city-centre-to-data-centre legs per round
-    /// trip, ms. Default 5 (calibrated; the upper bound of the physically plausible 0–5 ms
-    /// range; model.md's starting value was 2).
+    /// Round-trip overhead at each end of a route, ms: data-centre fabric (leaf–spine, hypervisor,
+    /// TCP/ICMP stack), the metro hop to the PoP and the PoP's routers. Fitted.
+    pub endpoint_overhead_ms: f64,
+    /// Round-trip overhead per cable landing station on the path, ms: submarine line terminal
+    /// (transponders, FEC), the landing station's routers and its backhaul's regeneration. Fitted.
+    pub landing_overhead_ms: f64,
+    /// Any further constant per round trip, ms. Default 0 (the per-endpoint and per-landing
+    /// terms replace the former single constant).
     pub equipment_overhead_ms: f64,
+    /// Planning statistic: relative margin of the P95 over the median for route changes
+    /// (the 95th percentile of the spread of published medians across vintages, 2018–2026).
+    pub p95_route_margin: f64,
+    /// Planning statistic: additive margin of the P95 over the median for queueing and
+    /// jitter, ms (the mean P50→P95 spread within one 30-day window).
+    pub p95_jitter_ms: f64,
+    /// Which statistic a city's RTT limit applies to. Default `p95` (service levels are
+    /// percentiles).
+    pub limit_statistic: RttStatistic,
     /// Cable ids removed from the graph (a cable-cut scenario).
     pub cut_cables: Vec<String>,
     /// Include cables marked as planned (not yet in service). Default false.
     pub include_planned: bool,
+    /// Countries or territories a path may not land in (data sovereignty), e.g. `["Guam"]`;
+    /// names as in the landing layer, case-insensitive.
+    pub avoid_transit: Vec<String>,
+    /// When non-empty, only these cable ids may be used.
+    pub allowed_cables: Vec<String>,
+    /// Cable ids that may not be used (policy; same effect as a cut).
+    pub excluded_cables: Vec<String>,
+    /// Landing ids where capacity is bought directly: places of the landing's country reach
+    /// these landings by their own terrestrial backhaul instead of through the nearest PoP.
+    pub capacity_landings: Vec<String>,
+}
+
+/// Which RTT statistic a limit applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum RttStatistic {
+    /// The median RTT.
+    P50,
+    /// The planning RTT (95th percentile).
+    #[default]
+    P95,
+}
+
+impl LatencyParams {
+    /// The terrestrial route factor for a country (case-insensitive), else `route_factor`.
+    pub fn route_factor_for(&self, country: &str) -> f64 {
+        self.route_factor_by_country
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(country.trim()))
+            .map_or(self.route_factor, |(_, v)| *v)
+    }
+
+    /// The planning (P95) RTT for a median RTT, ms.
+    pub fn p95_of(&self, median_ms: f64) -> f64 {
+        median_ms * (1.0 + self.p95_route_margin) + self.p95_jitter_ms
+    }
+
+    /// The statistic the limits apply to, for a median RTT, ms.
+    pub fn limit_value(&self, median_ms: f64) -> f64 {
+        match self.limit_statistic {
+            RttStatistic::P50 => median_ms,
+            RttStatistic::P95 => self.p95_of(median_ms),
+        }
+    }
 }
 
 impl Default for LatencyParams {
     fn default() -> Self {
         LatencyParams {
             fibre_ms_per_km: 0.0049,
-            route_factor: 1.45,
-            cable_slack: 1.085,
-            equipment_overhead_ms: 5.0,
+            route_factor: 1.3,
+            route_factor_by_country: [("Australia".to_string(), 1.53), ("Japan".to_string(), 1.44)]
+                .into_iter()
+                .collect(),
+            cable_slack: 1.0,
+            endpoint_overhead_ms: 2.55,
+            landing_overhead_ms: 1.2,
+            equipment_overhead_ms: 0.0,
+            p95_route_margin: 0.145455,
+            p95_jitter_ms: 2.133333,
+            limit_statistic: RttStatistic::P95,
             cut_cables: Vec::new(),
             include_planned: false,
+            avoid_transit: Vec::new(),
+            allowed_cables: Vec::new(),
+            excluded_cables: Vec::new(),
+            capacity_landings: Vec::new(),
         }
     }
 }
@@ -207,6 +287,11 @@ pub struct CostParams {
     pub default_temp_c: f64,
     /// Backhaul fibre to the landing station, AUD per km per year. Default 2,000 (assumption).
     pub backhaul_aud_per_km_yr: f64,
+    /// Network charge (transmission use of system) on every MWh a site outside any REZ draws
+    /// from the shared network, AUD per MWh. Default 15 (assumption: the order of NEM
+    /// transmission revenue, ~A$3 bn a year in AER determinations, over ~190 TWh of NEM
+    /// operational demand; see README "Grid limits").
+    pub network_charge_aud_per_mwh: f64,
 }
 
 impl Default for CostParams {
@@ -241,6 +326,38 @@ impl Default for CostParams {
             default_price_aud_per_mwh: 90.0,
             default_temp_c: 18.0,
             backhaul_aud_per_km_yr: 2000.0,
+            network_charge_aud_per_mwh: 15.0,
+        }
+    }
+}
+
+/// Network limits beyond a zone's own REZ limit (README "Grid limits"): AEMO's group
+/// constraints and sub-regional flow paths (`grid_groups` layer) and the size of each market
+/// region (`region_limits` layer). Each becomes a hard shared limit on the grid draw
+/// (IT MW × PUE) of the sites it covers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GridParams {
+    /// Enforce the `grid_groups` limits. Default true.
+    pub enforce_group_limits: bool,
+    /// Enforce the regional check on new load. Default true.
+    pub enforce_region_limits: bool,
+    /// New data-centre grid draw a region can take, as a fraction of its mean operational
+    /// demand (the regional limit is this × mean demand + import capability). Default 0.25
+    /// (assumption: new load of a quarter of a region's average demand is a system-scale
+    /// change; beyond it AEMO's ESOO would have to plan new generation and transmission).
+    pub region_demand_fraction: f64,
+    /// Add the region's interconnector import capability to its limit. Default true.
+    pub region_count_imports: bool,
+}
+
+impl Default for GridParams {
+    fn default() -> Self {
+        GridParams {
+            enforce_group_limits: true,
+            enforce_region_limits: true,
+            region_demand_fraction: 0.25,
+            region_count_imports: true,
         }
     }
 }
@@ -286,6 +403,9 @@ pub struct ModelParams {
     pub cost_cap_aud: Option<f64>,
     /// Annual budget for `max-coverage`, AUD.
     pub budget_aud: Option<f64>,
+    /// N−1 over cable systems: every city keeps at least one open site within its limit after
+    /// the loss of any single cable system (`--survive-cable-cut`). Default false.
+    pub survive_cable_cut: bool,
 }
 
 impl Default for ModelParams {
@@ -303,6 +423,7 @@ impl Default for ModelParams {
             exclude: Vec::new(),
             cost_cap_aud: None,
             budget_aud: None,
+            survive_cable_cut: false,
         }
     }
 }
@@ -410,6 +531,13 @@ impl Scenario {
         // The ranges: see the table in `crate::limits`.
         use crate::limits as lim;
         let within = |x: f64, lo: f64, hi: f64| x >= lo && x <= hi;
+        let g = &self.grid;
+        check(
+            "grid.region_demand_fraction",
+            g.region_demand_fraction,
+            within(g.region_demand_fraction, 0.0, 10.0),
+            "a fraction in [0, 10] of the region's mean operational demand (0.25 is a quarter)",
+        );
         let m = &self.model;
         check(
             "model.min_site_mw",
@@ -509,6 +637,38 @@ impl Scenario {
             "latency.equipment_overhead_ms",
             l.equipment_overhead_ms,
             within(l.equipment_overhead_ms, 0.0, lim::MAX_OVERHEAD_MS),
+            "ms in [0, 1000]",
+        );
+        for (k, v) in &l.route_factor_by_country {
+            check(
+                &format!("latency.route_factor_by_country.{k}"),
+                *v,
+                within(*v, 1.0, lim::MAX_ROUTE_FACTOR),
+                "a factor in [1, 10]",
+            );
+        }
+        check(
+            "latency.endpoint_overhead_ms",
+            l.endpoint_overhead_ms,
+            within(l.endpoint_overhead_ms, 0.0, lim::MAX_OVERHEAD_MS),
+            "ms in [0, 1000]",
+        );
+        check(
+            "latency.landing_overhead_ms",
+            l.landing_overhead_ms,
+            within(l.landing_overhead_ms, 0.0, lim::MAX_OVERHEAD_MS),
+            "ms in [0, 1000]",
+        );
+        check(
+            "latency.p95_route_margin",
+            l.p95_route_margin,
+            within(l.p95_route_margin, 0.0, 10.0),
+            "a fraction in [0, 10]",
+        );
+        check(
+            "latency.p95_jitter_ms",
+            l.p95_jitter_ms,
+            within(l.p95_jitter_ms, 0.0, lim::MAX_OVERHEAD_MS),
             "ms in [0, 1000]",
         );
         check(

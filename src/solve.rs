@@ -278,14 +278,521 @@ pub type ReducedSolve = (
     Option<(usize, usize)>,
 );
 
-/// Solves `p` after the exact dominance reduction of [`crate::model::reduce`] (least-cost
+/// A progress report from one phase of a solve (for a progress line or bar; the library never
+/// prints).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SolveProgress {
+    /// Phase: `lagrangian`, `heuristic`, `fixing`, `mip` or `done`.
+    pub phase: &'static str,
+    /// Seconds since the solve started.
+    pub elapsed_s: f64,
+    /// Cost of the best plan so far (the MIP objective), if any.
+    pub incumbent: Option<f64>,
+    /// Best proven lower bound so far, if any.
+    pub bound: Option<f64>,
+    /// A short note (iteration, sites fixed, …).
+    pub note: String,
+}
+
+impl SolveProgress {
+    /// Relative gap between incumbent and bound.
+    pub fn gap(&self) -> Option<f64> {
+        relative_gap(self.incumbent, self.bound)
+    }
+
+    /// One line: phase, elapsed time, incumbent, bound, gap and note.
+    pub fn line(&self) -> String {
+        let v = |x: Option<f64>| x.map_or("-".to_string(), |x| format!("{x:.6e}"));
+        format!(
+            "{:<10} {:>7.2} s  incumbent {}  bound {}  gap {}  {}",
+            self.phase,
+            self.elapsed_s,
+            v(self.incumbent),
+            v(self.bound),
+            self.gap()
+                .map_or("-".to_string(), |g| format!("{:.4} %", g * 100.0)),
+            self.note
+        )
+    }
+}
+
+/// Where a solve reports: stage timings (`record`, as in [`solve_with_reduction`]) and
+/// progress (`progress`; when absent, progress goes to `record` as stage `progress` with a NaN
+/// duration).
+pub struct SolveSink<'a> {
+    /// Stage timings: (stage, seconds — NaN when starting —, note).
+    pub record: &'a mut dyn FnMut(&str, f64, &str),
+    /// Progress events.
+    pub progress: Option<&'a mut dyn FnMut(&SolveProgress)>,
+}
+
+impl SolveSink<'_> {
+    fn progress(&mut self, ev: SolveProgress) {
+        match self.progress.as_mut() {
+            Some(f) => f(&ev),
+            None => (self.record)("progress", f64::NAN, &ev.line()),
+        }
+    }
+}
+
+/// Solves `p` exactly (least-cost objective: Lagrangian bound, heuristic, dominance reduction,
+/// reduced-cost fixing, then one MIP; other objectives: the two-pass dominance solve, or the
+/// whole MIP). Progress goes to `record` as stage `progress` (see [`SolveSink`]).
+pub fn solve_with_reduction(
+    p: &SitingProblem,
+    opts: &SolveOptions,
+    record: &mut dyn FnMut(&str, f64, &str),
+) -> Result<ReducedSolve> {
+    solve_with_sink(
+        p,
+        opts,
+        &mut SolveSink {
+            record,
+            progress: None,
+        },
+    )
+}
+
+/// [`solve_with_reduction`] with a separate progress sink.
+///
+/// # Least cost: the staged exact solve
+/// 1. Dominance with `m₁ = Σ k_j` keeps a small candidate set; on it the Lagrangian relaxation
+///    ([`crate::model::lagrange`]) is optimised by subgradient steps while the primal heuristic
+///    ([`crate::model::heuristic`]) turns its open sets into plans, then local search. The best
+///    plan is a feasible plan of the full problem: its cost `UB` is an upper bound.
+/// 2. `UB` bounds the number of sites an optimal plan opens (`m`, see
+///    [`crate::model::reduce::open_sites_bound`]), and the exact dominance reduction keeps the
+///    sites with fewer than `m` dominators — once, instead of a second full solve.
+/// 3. On those sites the relaxation is optimised again (warm-started) with the heuristic; the
+///    bound `L` and reduced-cost fixing close (or open) every site whose forced value would cost
+///    ≥ `UB`.
+/// 4. If `L` already meets `UB` within the MIP gap the incumbent is returned with its proof.
+///    Otherwise one MIP is solved on the sites left free or fixed open, with the cutoff row
+///    `objective ≤ UB`: any plan better than `UB` satisfies the fixing, so the MIP's answer (or
+///    its infeasibility, which proves the incumbent optimal) settles the optimum. The bound
+///    reported is `max(L, min(UB, MIP bound))`.
+///
+/// If the heuristic finds no plan, the two-pass dominance solve is used instead.
+pub fn solve_with_sink(
+    p: &SitingProblem,
+    opts: &SolveOptions,
+    sink: &mut SolveSink<'_>,
+) -> Result<ReducedSolve> {
+    if p.objective == crate::scenario::Objective::MinCost && !p.sites.is_empty() {
+        if let Some(r) = staged(p, opts, sink)? {
+            return Ok(r);
+        }
+        (sink.record)(
+            "heuristic",
+            0.0,
+            "no plan found by the heuristic: two-pass dominance solve",
+        );
+    }
+    solve_two_pass(p, opts, sink.record)
+}
+
+/// Above this many variables in the MIP left after fixing, the Lagrangian branch and bound
+/// ([`crate::model::branch`]) is used instead of the backend.
+const BRANCH_ABOVE_VARIABLES: usize = 4000;
+
+/// The subgradient stops when reduced-cost fixing leaves at most this many free sites.
+const STOP_FREE: usize = 12;
+
+fn staged(
+    p: &SitingProblem,
+    opts: &SolveOptions,
+    sink: &mut SolveSink<'_>,
+) -> Result<Option<ReducedSolve>> {
+    use crate::model::heuristic::Heuristic;
+    use crate::model::lagrange::{reduced_cost_fixing, Fix, Relaxation, SubgradientParams};
+    use crate::model::reduce;
+    let backend = backend_name(opts.backend.as_deref())?;
+    crate::model::build::validate(p)?;
+    let started = Instant::now();
+    let deadline = opts
+        .time_limit_s
+        .map(|t| started + std::time::Duration::from_secs_f64(t));
+    let n = p.sites.len();
+    let elapsed = || started.elapsed().as_secs_f64();
+
+    // 1. Small candidate set, relaxation and heuristic.
+    let t = Instant::now();
+    let m1 = p
+        .cities
+        .iter()
+        .map(|c| c.min_sites.max(1) as usize)
+        .sum::<usize>()
+        .max(1);
+    let kept1 = reduce::reduce(p, m1);
+    (sink.record)(
+        "dominance",
+        t.elapsed().as_secs_f64(),
+        &format!(
+            "{} of {n} sites have fewer than {m1} dominators (heuristic set)",
+            kept1.len()
+        ),
+    );
+    let q1 = reduce::restrict(p, &kept1);
+    let Some(rel1) = Relaxation::new(&q1) else {
+        return Ok(None);
+    };
+    let t = Instant::now();
+    let fix1 = rel1.base_fixing();
+    let mut heur1 = Heuristic::new(&q1, opts);
+    // Stop once reduced-cost fixing leaves few enough sites for the exact stage.
+    let params = SubgradientParams {
+        stop_free: STOP_FREE,
+        ..SubgradientParams::default()
+    };
+    let mut best_bound1 = f64::NEG_INFINITY;
+    let mut err: Option<Error> = None;
+    let (ev1, mult1) = {
+        let mut on_iter = |it: usize, ev: &crate::model::lagrange::Evaluation| -> Option<f64> {
+            best_bound1 = best_bound1.max(ev.value);
+            if err.is_none() && (it < 3 || it % 25 == 0) {
+                if let Err(e) = heur1.from_relaxation(&ev.open, &ev.h, &fix1, 3) {
+                    err = Some(e);
+                }
+            }
+            sink.progress(SolveProgress {
+                phase: "lagrangian",
+                elapsed_s: elapsed(),
+                incumbent: heur1.best.as_ref().map(|b| b.cost),
+                bound: best_bound1.is_finite().then_some(best_bound1),
+                note: format!("heuristic set, iteration {it}"),
+            });
+            heur1.best.as_ref().map(|b| b.cost)
+        };
+        rel1.optimise(
+            rel1.initial_multipliers(),
+            &fix1,
+            f64::INFINITY,
+            &params,
+            &mut on_iter,
+        )
+    };
+    if let Some(e) = err {
+        return Err(e);
+    }
+    heur1.from_relaxation(&ev1.open, &ev1.h, &fix1, 3)?;
+    heur1.local_search(&ev1.h, &fix1, 60, deadline)?;
+    (sink.record)(
+        "heuristic",
+        t.elapsed().as_secs_f64(),
+        &format!(
+            "{} LP evaluations; plan {}",
+            heur1.evaluations,
+            heur1
+                .best
+                .as_ref()
+                .map_or("none".to_string(), |b| format!("{:.6e}", b.cost))
+        ),
+    );
+    let Some(inc1) = heur1.best.take() else {
+        return Ok(None);
+    };
+    let mut inc_full = reduce::expand(&inc1.solution, &kept1, n);
+    let mut ub = crate::check::check(p, &inc_full).objective_recomputed;
+
+    // 2. One exact dominance reduction from the incumbent's cost.
+    let t = Instant::now();
+    let m = reduce::open_sites_bound(p, ub);
+    let kept2 = if m >= usize::MAX / 2 {
+        (0..n).filter(|&i| !p.sites[i].excluded).collect()
+    } else {
+        reduce::reduce(p, m)
+    };
+    (sink.record)(
+        "dominance",
+        t.elapsed().as_secs_f64(),
+        &format!(
+            "the plan's cost bounds open sites at {}: {} of {n} sites have fewer dominators",
+            if m >= usize::MAX / 2 {
+                "∞".to_string()
+            } else {
+                m.to_string()
+            },
+            kept2.len()
+        ),
+    );
+    let dominance = (kept2.len() < n).then_some((kept2.len(), m));
+    let q2 = reduce::restrict(p, &kept2);
+
+    // 3. Relaxation on the exact set, warm-started; fixing.
+    let t = Instant::now();
+    let Some(rel2) = Relaxation::new(&q2) else {
+        return Ok(None);
+    };
+    let base2 = rel2.base_fixing();
+    let mut heur2 = Heuristic::new(&q2, opts);
+    let same_set = kept2 == kept1;
+    let mut params2 = params.clone();
+    if same_set {
+        // Same sites: the first relaxation's best multipliers and plan carry over.
+        params2.max_iter = 0;
+        heur2.offer(inc1.clone());
+    }
+    let mut best_bound2 = f64::NEG_INFINITY;
+    let ub_start = ub;
+    let (ev2, mult2) = {
+        let mut on_iter = |it: usize, ev: &crate::model::lagrange::Evaluation| -> Option<f64> {
+            best_bound2 = best_bound2.max(ev.value);
+            if err.is_none() && it % 25 == 0 {
+                if let Err(e) = heur2.from_relaxation(&ev.open, &ev.h, &base2, 3) {
+                    err = Some(e);
+                }
+            }
+            let inc = heur2.ub().min(ub_start);
+            sink.progress(SolveProgress {
+                phase: "lagrangian",
+                elapsed_s: elapsed(),
+                incumbent: Some(inc),
+                bound: best_bound2.is_finite().then_some(best_bound2),
+                note: format!("{} sites, iteration {it}", q2.sites.len()),
+            });
+            Some(inc)
+        };
+        rel2.optimise(mult1, &base2, ub, &params2, &mut on_iter)
+    };
+    if let Some(e) = err {
+        return Err(e);
+    }
+    if !same_set {
+        heur2.from_relaxation(&ev2.open, &ev2.h, &base2, 3)?;
+        heur2.local_search(&ev2.h, &base2, 60, deadline)?;
+    }
+    if let Some(b) = heur2.best.take() {
+        let full = reduce::expand(&b.solution, &kept2, n);
+        let c = crate::check::check(p, &full).objective_recomputed;
+        if c < ub {
+            ub = c;
+            inc_full = full;
+        }
+    }
+    let lower = ev2.value;
+    let fix = reduced_cost_fixing(&rel2, &ev2, &base2, ub);
+    let n_closed = fix
+        .iter()
+        .zip(&base2)
+        .filter(|(f, b)| **f == Fix::Closed && **b == Fix::Free)
+        .count();
+    let n_open = fix
+        .iter()
+        .zip(&base2)
+        .filter(|(f, b)| **f == Fix::Open && **b == Fix::Free)
+        .count();
+    let n_free = fix.iter().filter(|f| **f == Fix::Free).count();
+    (sink.record)(
+        "lagrangian",
+        t.elapsed().as_secs_f64(),
+        &format!(
+            "bound {lower:.6e}, plan {ub:.6e}; reduced-cost fixing closed {n_closed} and opened {n_open} sites, {n_free} left free"
+        ),
+    );
+    sink.progress(SolveProgress {
+        phase: "fixing",
+        elapsed_s: elapsed(),
+        incumbent: Some(ub),
+        bound: Some(lower),
+        note: format!("closed {n_closed}, opened {n_open}, {n_free} free"),
+    });
+
+    // 4. Proven already, or one MIP on what is left.
+    let kept3: Vec<usize> = (0..q2.sites.len())
+        .filter(|&i| fix[i] != Fix::Closed)
+        .collect();
+    let mut q3 = reduce::restrict(&q2, &kept3);
+    for (k, &i) in kept3.iter().enumerate() {
+        if fix[i] == Fix::Open {
+            q3.sites[k].must_build = true;
+        }
+    }
+    let t = Instant::now();
+    let mut built = build(&q3)?;
+    let size = (
+        built.lp.vars.len(),
+        built.lp.rows.len(),
+        built.lp.n_binaries(),
+    );
+    let proven = relative_gap(Some(ub), Some(lower)).is_some_and(|g| g <= opts.mip_gap);
+    let (status, bound) = if proven || kept3.is_empty() {
+        (
+            SolveStatus::Optimal,
+            if kept3.is_empty() { ub } else { lower },
+        )
+    } else if size.0 > BRANCH_ABOVE_VARIABLES {
+        // Too large for the backend's branch and bound: Lagrangian branch and bound.
+        (sink.record)(
+            "branch",
+            f64::NAN,
+            &format!(
+                "started: Lagrangian branch and bound on {n_free} free sites ({} variables in the MIP)",
+                size.0
+            ),
+        );
+        let t = Instant::now();
+        let ub_fix = ub;
+        let res = {
+            let mut prog = |nodes: usize, open: usize, inc: f64, b: f64| {
+                sink.progress(SolveProgress {
+                    phase: "branch",
+                    elapsed_s: elapsed(),
+                    incumbent: Some(inc),
+                    bound: Some(b.max(lower)),
+                    note: format!("{nodes} nodes, {open} open"),
+                })
+            };
+            crate::model::branch::branch_and_bound(
+                &rel2,
+                &mut heur2,
+                fix.clone(),
+                mult2,
+                lower,
+                ub_fix,
+                opts.mip_gap,
+                deadline,
+                &mut prog,
+            )?
+        };
+        (sink.record)(
+            "branch",
+            t.elapsed().as_secs_f64(),
+            &format!(
+                "{} nodes, {}",
+                res.nodes,
+                if res.complete {
+                    "complete"
+                } else {
+                    "stopped at the time limit"
+                }
+            ),
+        );
+        if let Some(b) = heur2.best.take() {
+            let full = reduce::expand(&b.solution, &kept2, n);
+            let c = crate::check::check(p, &full).objective_recomputed;
+            if c < ub {
+                ub = c;
+                inc_full = full;
+            }
+        }
+        let b = res.bound.min(ub_fix).max(lower);
+        let st = if res.complete {
+            SolveStatus::GapLimit
+        } else {
+            SolveStatus::TimeLimitFeasible
+        };
+        (st, b)
+    } else {
+        // Cutoff: only plans better than the incumbent.
+        let cutoff = ub + 1e-9 * ub.abs().max(1.0);
+        let terms = built.lp.objective.clone();
+        built.lp.rows.push(crate::model::build::Row {
+            terms,
+            sense: RowSense::Le,
+            rhs: cutoff - built.lp.objective_constant,
+        });
+        (sink.record)(
+            "model build",
+            t.elapsed().as_secs_f64(),
+            &format!(
+                "{} variables ({} binary), {} constraints (with the cutoff row)",
+                size.0, size.2, size.1
+            ),
+        );
+        let remaining = SolveOptions {
+            time_limit_s: opts
+                .time_limit_s
+                .map(|tl| (tl - started.elapsed().as_secs_f64()).max(1.0)),
+            ..opts.clone()
+        };
+        (sink.record)(
+            "solve",
+            f64::NAN,
+            &format!(
+                "started: {backend} backend on {} sites, time limit {:.0} s, relative gap {:.0e}",
+                q3.sites.len(),
+                remaining.time_limit_s.unwrap_or(f64::INFINITY),
+                opts.mip_gap
+            ),
+        );
+        sink.progress(SolveProgress {
+            phase: "mip",
+            elapsed_s: elapsed(),
+            incumbent: Some(ub),
+            bound: Some(lower),
+            note: format!("{} sites", q3.sites.len()),
+        });
+        let t = Instant::now();
+        let (sr, values) = solve_lp(&built.lp, &remaining)?;
+        (sink.record)(
+            "solve",
+            t.elapsed().as_secs_f64(),
+            &format!("{} {:?}", sr.backend, sr.status),
+        );
+        let ub_fix = ub;
+        match (sr.status, values) {
+            (s, Some(values)) if s.has_solution() => {
+                let sol3 = built.solution(&q3, &values)?;
+                let full =
+                    reduce::expand(&reduce::expand(&sol3, &kept3, q2.sites.len()), &kept2, n);
+                let chk = crate::check::check(p, &full);
+                if chk.feasible && chk.objective_recomputed < ub {
+                    ub = chk.objective_recomputed;
+                    inc_full = full;
+                }
+                let b = sr.best_bound.map_or(lower, |b| lower.max(b.min(ub_fix)));
+                let st = match s {
+                    SolveStatus::Optimal | SolveStatus::GapLimit => SolveStatus::GapLimit,
+                    other => other,
+                };
+                (st, b)
+            }
+            // No plan better than the incumbent: it is optimal.
+            (SolveStatus::Infeasible, _) => (SolveStatus::Optimal, ub_fix),
+            (SolveStatus::TimeLimitNoSolution, _) => (SolveStatus::TimeLimitFeasible, lower),
+            (s, _) => {
+                return Err(Error::Solver(format!(
+                    "{backend} ended with status {s:?} on the fixed problem"
+                )))
+            }
+        }
+    };
+    let gap = relative_gap(Some(ub), Some(bound));
+    let status = match (status, gap) {
+        (_, Some(g)) if g <= 1e-9 => SolveStatus::Optimal,
+        (SolveStatus::Optimal, _) => SolveStatus::GapLimit,
+        (s, _) => s,
+    };
+    sink.progress(SolveProgress {
+        phase: "done",
+        elapsed_s: elapsed(),
+        incumbent: Some(ub),
+        bound: Some(bound),
+        note: format!("{status:?}"),
+    });
+    let report = SolveReport {
+        backend: backend.to_string(),
+        status,
+        objective: Some(ub),
+        best_bound: Some(bound),
+        gap,
+        solve_time_s: started.elapsed().as_secs_f64(),
+        n_variables: size.0,
+        n_constraints: size.1,
+        n_binaries: size.2,
+    };
+    Ok(Some((report, inc_full, size, dominance)))
+}
+
+/// The two-pass dominance solve (the fallback when the heuristic finds no plan): solves `p`
+/// after the exact dominance reduction of [`crate::model::reduce`] (least-cost
 /// objective only; other objectives are solved whole). A first pass keeps the sites with
 /// fewer than Σ k_j dominators; the cost of its answer bounds the number of sites an optimal
 /// plan opens, m; if sites with fewer than m dominators were dropped, a second pass solves
 /// with exactly those kept. Either way the final restricted problem has the full problem's
 /// optimum, and the returned solution is expressed on the full problem's sites. The time limit
 /// covers both passes. `record` is told each stage (a NaN duration announces a starting solve).
-pub fn solve_with_reduction(
+fn solve_two_pass(
     p: &SitingProblem,
     opts: &SolveOptions,
     record: &mut dyn FnMut(&str, f64, &str),

@@ -159,18 +159,23 @@ fn record(r: &Row, cities: &[DemandNode]) -> Vec<(String, Value)> {
         ("capex_aud_per_mw_yr", num(rt.capex_aud_per_mw_yr)),
         ("grid_aud_per_mw_yr", num(rt.grid_aud_per_mw_yr)),
         ("energy_aud_per_mw_yr", num(rt.energy_aud_per_mw_yr)),
+        (
+            "network_charge_aud_per_mw_yr",
+            num(rt.network_charge_aud_per_mw_yr),
+        ),
         ("pue", num(rt.pue)),
         ("wholesale_aud_per_mwh", num(rt.wholesale_aud_per_mwh)),
         ("capacity_factor", opt(rt.capacity_factor)),
         ("ppa_aud_per_mwh", opt(rt.ppa_aud_per_mwh)),
         ("energy_price_aud_per_mwh", num(rt.energy_price_aud_per_mwh)),
         ("reference_mw", num(REFERENCE_MW)),
-        ("capex_aud", num(b.capex_aud)),
-        ("site_fixed_aud", num(b.site_fixed_aud)),
-        ("grid_connection_aud", num(b.grid_connection_aud)),
-        ("energy_aud", num(b.energy_aud)),
-        ("network_aud", num(b.network_aud)),
-        ("total_aud", num(b.total_aud)),
+        ("capex_aud_per_yr", num(b.capex_aud)),
+        ("site_fixed_aud_per_yr", num(b.site_fixed_aud)),
+        ("grid_connection_aud_per_yr", num(b.grid_connection_aud)),
+        ("energy_aud_per_yr", num(b.energy_aud)),
+        ("network_aud_per_yr", num(b.network_aud)),
+        ("network_charge_aud_per_yr", num(b.network_charge_aud)),
+        ("total_aud_per_yr", num(b.total_aud)),
     ];
     let mut out: Vec<(String, Value)> = v.drain(..).map(|(k, x)| (k.to_string(), x)).collect();
     for (city, rtt) in cities.iter().zip(&r.rtt_ms) {
@@ -180,7 +185,7 @@ fn record(r: &Row, cities: &[DemandNode]) -> Vec<(String, Value)> {
 }
 
 fn write_csv(out: &mut dyn Write, rows: &[Row], cities: &[DemandNode]) -> Result<()> {
-    let err = |e: csv::Error| Error::write("<stdout>", std::io::Error::other(e.to_string()));
+    let err = |e: csv::Error| Error::write("<stdout>", std::io::Error::from(e));
     let mut w = csv::Writer::from_writer(out);
     let mut header_written = false;
     for r in rows {
@@ -279,11 +284,6 @@ fn truncate(s: &str, n: usize) -> String {
     }
 }
 
-/// Rounds a coordinate to 7 decimals (~1 cm), as RFC 7946 recommends.
-fn round7(x: f64) -> f64 {
-    sitefind::report::geojson::round_coord(x)
-}
-
 /// simplestyle-spec marker colour per candidate kind.
 fn marker_color(kind: &str) -> &'static str {
     match kind {
@@ -296,49 +296,25 @@ fn marker_color(kind: &str) -> &'static str {
 
 /// An RFC 7946 FeatureCollection of Points with every attribute as properties and a `bbox`.
 fn geojson(rows: &[Row], cities: &[DemandNode]) -> Value {
-    let mut bbox = [
-        f64::INFINITY,
-        f64::INFINITY,
-        f64::NEG_INFINITY,
-        f64::NEG_INFINITY,
-    ];
-    let features: Vec<Value> = rows
-        .iter()
-        .map(|r| {
-            let c = r.candidate;
-            let (lon, lat) = (round7(c.location.lon), round7(c.location.lat));
-            bbox = [
-                bbox[0].min(lon),
-                bbox[1].min(lat),
-                bbox[2].max(lon),
-                bbox[3].max(lat),
-            ];
-            let mut props: Map<String, Value> = record(r, cities).into_iter().collect();
-            props.insert("marker-color".into(), marker_color(c.kind.as_str()).into());
-            props.insert("title".into(), c.name.clone().into());
-            props.insert(
-                "description".into(),
-                format!(
-                    "{} · {} · A${:.1} M/yr at {REFERENCE_MW} MW",
-                    c.kind,
-                    c.zone_name.as_deref().unwrap_or("no REZ"),
-                    r.breakdown.total_aud / 1e6
-                )
-                .into(),
-            );
-            json!({
-                "type": "Feature",
-                "id": c.id,
-                "geometry": {"type": "Point", "coordinates": [lon, lat]},
-                "properties": props,
-            })
-        })
-        .collect();
-    let mut doc = json!({"type": "FeatureCollection", "features": features});
-    if !rows.is_empty() {
-        doc["bbox"] = json!(bbox);
+    let mut fc = sitefind::report::geojson::FeatureCollectionBuilder::new();
+    for r in rows {
+        let c = r.candidate;
+        let mut props: Map<String, Value> = record(r, cities).into_iter().collect();
+        props.insert("marker-color".into(), marker_color(c.kind.as_str()).into());
+        props.insert("title".into(), c.name.clone().into());
+        props.insert(
+            "description".into(),
+            format!(
+                "{} · {} · A${:.1} M/yr at {REFERENCE_MW} MW",
+                c.kind,
+                c.zone_name.as_deref().unwrap_or("no REZ"),
+                r.breakdown.total_aud / 1e6
+            )
+            .into(),
+        );
+        fc.point_with_id(&c.id, c.location, props);
     }
-    doc
+    serde_json::to_value(fc.finish()).unwrap_or(Value::Null)
 }
 
 #[cfg(test)]
@@ -423,7 +399,7 @@ mod tests {
         assert_eq!(f["properties"]["title"], "Name a");
         assert_eq!(f["properties"]["rtt_ms_tokyo"], 110.0);
         assert_eq!(f["properties"]["rtt_ms_osaka"], Value::Null);
-        assert_eq!(f["properties"]["network_aud"], 240_000.0);
+        assert_eq!(f["properties"]["network_aud_per_yr"], 240_000.0);
         // It parses as GeoJSON.
         let text = serde_json::to_string(&doc).unwrap();
         let parsed: geojson::GeoJson = text.parse().unwrap();
@@ -441,7 +417,7 @@ mod tests {
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 2);
         assert!(lines[0].starts_with("id,name,kind,lon,lat,"));
-        assert!(lines[0].ends_with("total_aud,rtt_ms_tokyo,rtt_ms_osaka"));
+        assert!(lines[0].ends_with("total_aud_per_yr,rtt_ms_tokyo,rtt_ms_osaka"));
         assert!(lines[1].ends_with(",110.0,"), "{}", lines[1]);
     }
 

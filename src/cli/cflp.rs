@@ -2,7 +2,7 @@
 //! with its known optimum.
 
 use super::CflpArgs;
-use sitefind::model::cflp::solve_file;
+use sitefind::model::cflp::solve_file_with_progress;
 use sitefind::solve::SolveOptions;
 use sitefind::{Error, Result};
 use std::io::Write;
@@ -20,7 +20,12 @@ pub fn run(args: &CflpArgs, out: &mut dyn Write) -> Result<()> {
             "use --format text or --format json",
         ));
     }
-    let run = solve_file(&args.file, args.capacity, args.optimum, &opts)?;
+    let progress = super::progress::StageProgress::new(false);
+    let run =
+        solve_file_with_progress(&args.file, args.capacity, args.optimum, &opts, &mut |ev| {
+            progress.stage("progress", f64::NAN, &ev.line())
+        })?;
+    progress.finish();
     let w = |e| Error::write("<stdout>", e);
     if args.format == "json" {
         let json = serde_json::to_string_pretty(&run)

@@ -67,6 +67,15 @@ fn report(
             params.cut_cables.push(c.clone());
         }
     }
+    for c in &args.data.avoid_transit {
+        if !params
+            .avoid_transit
+            .iter()
+            .any(|k| k.eq_ignore_ascii_case(c))
+        {
+            params.avoid_transit.push(c.clone());
+        }
+    }
     let from = resolve("--from", &args.from, from_xy, demand, &dataset.landings)?;
     let to = resolve("--to", &args.to, to_xy, demand, &dataset.landings)?;
     let model = LatencyModel::build(dataset, &params)?;
@@ -111,77 +120,108 @@ fn write_text(
     r: &RttPath,
     p: &LatencyParams,
 ) -> std::io::Result<()> {
-    let landing_name = |id: &str| {
-        model
-            .landings()
-            .iter()
-            .find(|l| l.id == id)
-            .map_or(id.to_string(), |l| l.name.clone())
-    };
+    let node_name = |id: &str| model.node_name(id).unwrap_or(id).to_string();
     writeln!(
         out,
         "{} ({:.4},{:.4}) -> {} ({:.4},{:.4})",
         from.name, from.location.lon, from.location.lat, to.name, to.location.lon, to.location.lat
     )?;
-    writeln!(out, "rtt_ms         {:.1}", r.rtt_ms)?;
+    writeln!(out, "rtt_ms         {:.1}   (median)", r.rtt_ms)?;
+    writeln!(
+        out,
+        "rtt_p95_ms     {:.1}   (planning: median x {:.3} + {:.2} ms)",
+        r.rtt_p95_ms,
+        1.0 + p.p95_route_margin,
+        p.p95_jitter_ms
+    )?;
     writeln!(
         out,
         "floor_ms       {:.1}   (great circle {:.0} km in fibre, no overhead)",
         r.floor_ms, r.great_circle_km
     )?;
+    writeln!(
+        out,
+        "split          {:.1} ms propagation + {:.1} ms overhead (2 endpoints x {} ms, {} landing(s) x {} ms)",
+        r.propagation_ms,
+        r.overhead_ms,
+        p.endpoint_overhead_ms,
+        r.landings.len(),
+        p.landing_overhead_ms
+    )?;
+    writeln!(out, "jurisdictions  {}", r.jurisdictions.join(" -> "))?;
     writeln!(out, "path:")?;
-    if r.landings.is_empty() {
+    if r.nodes.is_empty() {
         writeln!(
             out,
-            "  terrestrial  {:>8.0} km great circle x {} route factor = {:.0} km fibre",
-            r.terrestrial_origin_km,
-            p.route_factor,
-            r.terrestrial_origin_km * p.route_factor
+            "  terrestrial  {:>8.0} km great circle (x the country's route factor)",
+            r.terrestrial_origin_km
         )?;
     } else {
         writeln!(
             out,
-            "  terrestrial  {:>8.0} km great circle x {} -> {} [{}]",
+            "  access       {:>8.0} km great circle -> {} [{}]",
             r.terrestrial_origin_km,
-            p.route_factor,
-            landing_name(&r.landings[0]),
-            r.landings[0]
+            node_name(&r.nodes[0]),
+            r.nodes[0]
         )?;
         for leg in &r.legs {
+            let est = if leg.estimated {
+                "  (ESTIMATED length)"
+            } else {
+                ""
+            };
             match &leg.cable {
                 Some(c) => writeln!(
                     out,
-                    "  cable        {:>8.0} km {} [{}] -> {} [{}]",
+                    "  cable        {:>8.0} km {} [{}] -> {} [{}]{est}",
                     leg.km,
                     model.cable_name(c).unwrap_or(c),
                     c,
-                    landing_name(&leg.to),
+                    node_name(&leg.to),
                     leg.to
                 )?,
                 None => writeln!(
                     out,
-                    "  metro link   {:>8.0} km (terrestrial, x route factor) -> {} [{}]",
+                    "  {:<12} {:>8.0} km (terrestrial, x route factor) -> {} [{}]",
+                    leg.kind,
                     leg.km,
-                    landing_name(&leg.to),
+                    node_name(&leg.to),
                     leg.to
                 )?,
             }
         }
         writeln!(
             out,
-            "  terrestrial  {:>8.0} km great circle x {} -> {}",
-            r.terrestrial_dest_km, p.route_factor, to.name
+            "  access       {:>8.0} km great circle -> {}",
+            r.terrestrial_dest_km, to.name
         )?;
     }
+    if !r.estimated_cables.is_empty() {
+        writeln!(
+            out,
+            "estimated:     {} (no published length or drawn route: great circle x a stated detour factor, raised to the corridor's published ratio; data/SOURCES.md)",
+            r.estimated_cables.join(", ")
+        )?;
+    }
+    let rf: Vec<String> = p
+        .route_factor_by_country
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
     writeln!(
         out,
-        "parameters: fibre_ms_per_km {}, route_factor {}, cable_slack {}, equipment_overhead_ms {}, include_planned {}, cut_cables [{}]",
+        "parameters: fibre_ms_per_km {}, route_factor {} (other countries {}), cable_slack {}, endpoint_overhead_ms {}, landing_overhead_ms {}, p95_route_margin {}, p95_jitter_ms {}, include_planned {}, cut_cables [{}], avoid_transit [{}]",
         p.fibre_ms_per_km,
+        rf.join(", "),
         p.route_factor,
         p.cable_slack,
-        p.equipment_overhead_ms,
+        p.endpoint_overhead_ms,
+        p.landing_overhead_ms,
+        p.p95_route_margin,
+        p.p95_jitter_ms,
         p.include_planned,
-        p.cut_cables.join(", ")
+        p.cut_cables.join(", "),
+        p.avoid_transit.join(", ")
     )
 }
 
@@ -438,7 +478,7 @@ mod tests {
             "floor_ms",
             "Japan-Guam-Australia South (JGA-S) [jga-s] -> Piti, Guam [piti-guam]",
             "Japan-Guam-Australia North (JGA-N) [jga-n] -> Minamiboso, Japan",
-            "route_factor 1.45",
+            "Australia 1.53",
         ] {
             assert!(text.contains(want), "missing {want:?} in\n{text}");
         }
@@ -454,9 +494,16 @@ mod tests {
         let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
         let rtt = v["route"]["rtt_ms"].as_f64().unwrap();
         let floor = v["route"]["floor_ms"].as_f64().unwrap();
-        // Default parameters: 2 × 0.0049 × (1.45 × 96.6 km of gc legs + 1.085 × 9,681 km of
-        // cable) + 5 ms = 109.3 ms.
-        assert!(rtt > floor && (108.0..110.5).contains(&rtt), "{v}");
+        // Default parameters (no PoPs in this dataset): 2 × 0.0049 × (1.53 × 13.4 km +
+        // 9,681 km of cable + 1.44 × 83.2 km) + 2 × 2.55 ms (endpoints) + 3 × 1.2 ms
+        // (Brookvale, Piti, Minamiboso) = 105.0 ms; P95 = 105.0 × 1.145455 + 2.13 = 122.4 ms.
+        assert!(rtt > floor && (104.5..105.5).contains(&rtt), "{v}");
+        let p95 = v["route"]["rtt_p95_ms"].as_f64().unwrap();
+        assert!((p95 - (rtt * 1.145455 + 2.133333)).abs() < 1e-6, "{v}");
+        assert_eq!(
+            v["route"]["jurisdictions"],
+            serde_json::json!(["Australia", "Guam", "Japan"])
+        );
         assert_eq!(v["route"]["cables"], serde_json::json!(["jga-s", "jga-n"]));
         // Cutting a cable of the only route: no route, an infeasible error naming the cut.
         let e = report(

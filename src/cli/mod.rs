@@ -10,6 +10,7 @@ mod calibrate;
 mod candidates;
 mod cflp;
 mod latency;
+mod progress;
 mod solve;
 mod validate;
 
@@ -22,7 +23,8 @@ mod validate;
     version,
     about,
     args_conflicts_with_subcommands = true,
-    allow_negative_numbers = true
+    allow_negative_numbers = true,
+    after_help = "Benchmarks:\n  cflp  Solve an OR-Library capacitated facility location instance with the same engine\n        and compare with its proven optimum (`sitefind cflp --help`)\n\nAn output path of `-` writes that output to stdout (instead of the report)."
 )]
 pub struct Cli {
     /// Subcommand (default: solve).
@@ -49,8 +51,8 @@ pub enum Command {
     /// Round-trip time between two places through the submarine-cable graph.
     #[command(allow_negative_numbers = true)]
     Latency(LatencyArgs),
-    /// Solve an OR-Library capacitated facility location instance.
-    #[command(allow_negative_numbers = true)]
+    /// Benchmark: solve an OR-Library capacitated facility location instance.
+    #[command(allow_negative_numbers = true, hide = true)]
     Cflp(CflpArgs),
     /// Fit the latency model's free parameters to measured round-trip times.
     #[command(allow_negative_numbers = true)]
@@ -69,11 +71,16 @@ pub struct DataArgs {
     /// Remove a cable system from the latency graph (repeatable; a cable-cut scenario).
     #[arg(long = "cut-cable", value_name = "CABLE_ID")]
     pub cut_cables: Vec<String>,
+    /// A country or territory no path may land in, e.g. Guam (repeatable; scenario
+    /// `[latency] avoid_transit`).
+    #[arg(long = "avoid-transit", value_name = "COUNTRY")]
+    pub avoid_transit: Vec<String>,
     /// Restrict candidates to a state (NSW, QLD, VIC, SA, TAS, WA, NT, ACT) or NEM region
     /// (NSW1, …) (repeatable).
     #[arg(long = "region", value_name = "REGION")]
     pub regions: Vec<String>,
-    /// Less output on stderr.
+    /// Less output on stderr: no progress or timings (warnings about unserved demand or
+    /// estimated data are always shown).
     #[arg(long, short)]
     pub quiet: bool,
 }
@@ -90,6 +97,14 @@ pub struct SolveArgs {
     /// Override every city's round-trip-time limit, ms.
     #[arg(long, value_name = "MS")]
     pub max_rtt_ms: Option<f64>,
+    /// Which RTT statistic the limits apply to: p95 (planning, default) or p50 (median)
+    /// (scenario `[latency] limit_statistic`).
+    #[arg(long, value_name = "p50|p95")]
+    pub limit_statistic: Option<String>,
+    /// N−1 over cable systems: every city keeps an open site within its limit after the loss
+    /// of any single cable system (scenario `[model] survive_cable_cut`).
+    #[arg(long)]
+    pub survive_cable_cut: bool,
     /// Override every city's redundancy: served by at least N sites.
     #[arg(long, value_name = "N")]
     pub min_sites: Option<u32>,
@@ -132,10 +147,25 @@ pub struct SolveArgs {
     /// Write an RFC 7946 GeoJSON FeatureCollection of the answer to FILE.
     #[arg(long, value_name = "FILE")]
     pub geojson: Option<PathBuf>,
-    /// Write an SVG map of the answer to FILE.
-    #[arg(long, value_name = "FILE.svg")]
+    /// Write the answer as a GeoPackage to FILE: one layer per kind (sites, routes, cities,
+    /// rez, landings, cables), each of one geometry type with typed columns.
+    #[arg(long, value_name = "FILE.gpkg")]
+    pub gpkg: Option<PathBuf>,
+    /// Write the same layers as FlatGeobuf files (LAYER.fgb) into DIR (created if missing;
+    /// existing LAYER.fgb files there are replaced).
+    #[arg(long, value_name = "DIR")]
+    pub fgb: Option<PathBuf>,
+    /// Also write every candidate site as a `candidates` layer of --gpkg / --fgb.
+    #[arg(long)]
+    pub gis_candidates: bool,
+    /// Write the allocations as CSV to FILE: site, city, MW, RTT, landings and cable path.
+    #[arg(long, value_name = "FILE.csv")]
+    pub allocations: Option<PathBuf>,
+    /// Write a map of the answer to FILE: SVG, or PNG (rendered with resvg) by extension.
+    #[arg(long, value_name = "FILE.svg|FILE.png")]
     pub map: Option<PathBuf>,
-    /// Natural Earth GeoJSON (countries or states) drawn under the map (repeatable).
+    /// Natural Earth GeoJSON (countries or states) drawn under the map instead of the
+    /// embedded coastline (repeatable).
     #[arg(long, value_name = "GEOJSON")]
     pub basemap: Vec<PathBuf>,
     /// Also write the MIP's input matrices (the `SitingProblem`: sites, cities, zones, RTT
@@ -232,15 +262,16 @@ pub struct CalibrateArgs {
     /// Dataset and scenario options.
     #[command(flatten)]
     pub data: DataArgs,
-    /// Grid for the route factor: MIN,MAX,STEP.
-    #[arg(long, value_name = "MIN,MAX,STEP", default_value = "1.10,1.80,0.01")]
+    /// Grid for the Australian and Japanese route factors: MIN,MAX,STEP (coarse stage; the
+    /// fine stage steps a fifth of STEP around the coarse optimum).
+    #[arg(long, value_name = "MIN,MAX,STEP", default_value = "1.10,1.80,0.05")]
     pub route_factor: String,
-    /// Grid for the cable slack: MIN,MAX,STEP.
-    #[arg(long, value_name = "MIN,MAX,STEP", default_value = "1.00,1.15,0.005")]
-    pub cable_slack: String,
-    /// Grid for the equipment overhead, ms: MIN,MAX,STEP.
+    /// Grid for the round-trip overhead per endpoint, ms: MIN,MAX,STEP.
     #[arg(long, value_name = "MIN,MAX,STEP", default_value = "0,5,0.05")]
-    pub overhead_ms: String,
+    pub endpoint_overhead_ms: String,
+    /// Grid for the round-trip overhead per landing station on the path, ms: MIN,MAX,STEP.
+    #[arg(long, value_name = "MIN,MAX,STEP", default_value = "0,2,0.25")]
+    pub landing_overhead_ms: String,
     /// stdout format: text (default) or json.
     #[arg(long, value_name = "FORMAT", default_value = "text")]
     pub format: String,
@@ -274,6 +305,9 @@ pub fn scenario_from(data: &DataArgs) -> Result<sitefind::scenario::Scenario> {
         None => sitefind::scenario::Scenario::default(),
     };
     s.latency.cut_cables.extend(data.cut_cables.iter().cloned());
+    s.latency
+        .avoid_transit
+        .extend(data.avoid_transit.iter().cloned());
     s.candidates.regions.extend(data.regions.iter().cloned());
     Ok(s)
 }
@@ -289,6 +323,11 @@ pub fn format_arg(value: &str, allowed: &[&str]) -> Result<String> {
             format!("use one of: {}", allowed.join(", ")),
         ))
     }
+}
+
+/// True if `path` is `-`, i.e. stdout.
+pub fn is_stdout(path: &std::path::Path) -> bool {
+    path.as_os_str() == "-"
 }
 
 /// Runs the parsed command line.

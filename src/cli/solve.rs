@@ -3,7 +3,7 @@
 use super::SolveArgs;
 use sitefind::pipeline;
 use sitefind::report::atomic::{check_distinct, check_output, write_set, OutputPath};
-use sitefind::report::{geo, svg, text};
+use sitefind::report::{allocations, fgb, geo, gpkg, layers, svg, text};
 use sitefind::scenario::{Objective, Scenario};
 use sitefind::{Error, Result};
 use std::io::Write;
@@ -14,6 +14,21 @@ fn scenario(args: &SolveArgs) -> Result<Scenario> {
     let m = &mut s.model;
     if let Some(v) = args.max_rtt_ms {
         m.max_rtt_ms = Some(v);
+    }
+    if args.survive_cable_cut {
+        m.survive_cable_cut = true;
+    }
+    if let Some(v) = &args.limit_statistic {
+        s.latency.limit_statistic = match v.to_ascii_lowercase().as_str() {
+            "p50" | "median" => sitefind::scenario::RttStatistic::P50,
+            "p95" => sitefind::scenario::RttStatistic::P95,
+            _ => {
+                return Err(Error::usage(
+                    format!("--limit-statistic {v}: expected p50 or p95"),
+                    "p95 (planning percentile, the default) or p50 (median)",
+                ))
+            }
+        };
     }
     if let Some(v) = args.min_sites {
         m.min_sites_per_city = Some(v);
@@ -71,11 +86,14 @@ fn scenario(args: &SolveArgs) -> Result<Scenario> {
     if args.print_scenario
         && (args.report.is_some()
             || args.geojson.is_some()
+            || args.gpkg.is_some()
+            || args.fgb.is_some()
+            || args.allocations.is_some()
             || args.map.is_some()
             || args.export_problem.is_some())
     {
         return Err(Error::usage(
-            "--print-scenario only prints the scenario: --report, --geojson, --map and --export-problem do not apply",
+            "--print-scenario only prints the scenario: --report, --geojson, --gpkg, --fgb, --allocations, --map and --export-problem do not apply",
             "drop the output options, or drop --print-scenario",
         ));
     }
@@ -121,6 +139,223 @@ fn write_outputs(
     write_set(files)
 }
 
+/// Map output format, from the `--map` file's extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MapFormat {
+    Svg,
+    Png,
+}
+
+fn map_format(path: &std::path::Path) -> Result<MapFormat> {
+    if super::is_stdout(path) {
+        return Ok(MapFormat::Svg);
+    }
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "svg" => Ok(MapFormat::Svg),
+        "png" => Ok(MapFormat::Png),
+        _ => Err(Error::usage(
+            format!(
+                "--map {}: unknown map format `{}`",
+                path.display(),
+                if ext.is_empty() {
+                    "(no extension)"
+                } else {
+                    &ext
+                }
+            ),
+            "name the file FILE.svg (vector) or FILE.png (raster, rendered with resvg)",
+        )),
+    }
+}
+
+/// Where one output goes: a checked file, or stdout (`-`).
+#[derive(Debug, Clone)]
+enum Dest {
+    File(OutputPath),
+    Stdout,
+}
+
+/// The FlatGeobuf folder: its layer files, checked now if the folder exists, else after the
+/// run (the folder is created only when the outputs are written).
+#[derive(Debug, Clone)]
+struct FgbPlan {
+    dir: std::path::PathBuf,
+    files: Option<Vec<OutputPath>>,
+}
+
+/// Every output, checked before any expensive work (rules in `sitefind::report::atomic`):
+/// regular file or new, folder writable, extension right, all distinct, at most one `-`.
+#[derive(Debug, Clone, Default)]
+struct Plan {
+    export: Option<Dest>,
+    report: Option<Dest>,
+    geojson: Option<Dest>,
+    gpkg: Option<Dest>,
+    allocations: Option<Dest>,
+    map: Option<(Dest, MapFormat)>,
+    fgb: Option<FgbPlan>,
+}
+
+fn fgb_files(dir: &std::path::Path, names: &[&str]) -> Result<Vec<OutputPath>> {
+    names
+        .iter()
+        .map(|n| check_output("--fgb", &dir.join(format!("{n}.fgb")), &["fgb"]))
+        .collect()
+}
+
+fn plan_outputs(args: &SolveArgs) -> Result<Plan> {
+    let outputs: Vec<(&str, &std::path::Path)> = [
+        ("--export-problem", args.export_problem.as_deref()),
+        ("--report", args.report.as_deref()),
+        ("--geojson", args.geojson.as_deref()),
+        ("--gpkg", args.gpkg.as_deref()),
+        ("--allocations", args.allocations.as_deref()),
+        ("--map", args.map.as_deref()),
+    ]
+    .into_iter()
+    .filter_map(|(flag, p)| p.map(|p| (flag, p)))
+    .collect();
+    let to_stdout: Vec<&str> = outputs
+        .iter()
+        .filter(|(_, p)| super::is_stdout(p))
+        .map(|(f, _)| *f)
+        .collect();
+    if to_stdout.len() > 1 {
+        return Err(Error::usage(
+            format!("{} all write to stdout (`-`)", to_stdout.join(" and ")),
+            "send at most one output to `-`; give the others file names",
+        ));
+    }
+    if args.fgb.as_deref().is_some_and(super::is_stdout) {
+        return Err(Error::usage(
+            "--fgb -: FlatGeobuf output is a folder of files, not a stream",
+            "give a folder name, e.g. --fgb answer-fgb",
+        ));
+    }
+    if args.gis_candidates && args.gpkg.is_none() && args.fgb.is_none() {
+        return Err(Error::usage(
+            "--gis-candidates is only used with --gpkg or --fgb",
+            "add --gpkg FILE.gpkg or --fgb DIR, or drop --gis-candidates",
+        ));
+    }
+    let dest = |flag: &str, p: &Option<std::path::PathBuf>, ext: &[&str]| -> Result<Option<Dest>> {
+        p.as_deref()
+            .map(|p| {
+                if super::is_stdout(p) {
+                    Ok(Dest::Stdout)
+                } else {
+                    check_output(flag, p, ext).map(Dest::File)
+                }
+            })
+            .transpose()
+    };
+    let map_fmt = args.map.as_deref().map(map_format).transpose()?;
+    let mut plan = Plan {
+        export: dest("--export-problem", &args.export_problem, &["json"])?,
+        report: dest("--report", &args.report, &["json"])?,
+        geojson: dest("--geojson", &args.geojson, &["geojson", "json"])?,
+        gpkg: dest("--gpkg", &args.gpkg, &["gpkg"])?,
+        allocations: dest("--allocations", &args.allocations, &["csv"])?,
+        map: dest("--map", &args.map, &["svg", "png"])?.zip(map_fmt),
+        fgb: None,
+    };
+    if let Some(dir) = &args.fgb {
+        let names = layers::layer_names(args.gis_candidates);
+        let files = match std::fs::metadata(dir) {
+            Ok(m) if m.is_dir() => Some(fgb_files(dir, &names)?),
+            Ok(_) => {
+                return Err(Error::usage(
+                    format!("--fgb {}: is not a folder", dir.display()),
+                    "give a new or existing folder for the FlatGeobuf layers",
+                ))
+            }
+            Err(_) => {
+                // A new folder: its parent must exist and take new entries.
+                check_output("--fgb", dir, &[])?;
+                None
+            }
+        };
+        plan.fgb = Some(FgbPlan {
+            dir: dir.clone(),
+            files,
+        });
+    }
+    let mut all: Vec<OutputPath> = [
+        &plan.export,
+        &plan.report,
+        &plan.geojson,
+        &plan.gpkg,
+        &plan.allocations,
+    ]
+    .into_iter()
+    .chain(std::iter::once(&plan.map.as_ref().map(|m| m.0.clone())))
+    .filter_map(|d| match d {
+        Some(Dest::File(o)) => Some(o.clone()),
+        _ => None,
+    })
+    .collect();
+    if let Some(FgbPlan {
+        files: Some(files), ..
+    }) = &plan.fgb
+    {
+        all.extend(files.iter().cloned());
+    }
+    check_distinct(&all)?;
+    Ok(plan)
+}
+
+/// Warnings that `--quiet` never hides: unserved demand, and estimated inputs on the answer's
+/// routes (cable lengths not published, REZ outlines drawn as circles).
+fn warnings(report: &sitefind::report::Report, ds: &sitefind::data::Dataset) -> Vec<String> {
+    let mut w = Vec::new();
+    if report.totals.unserved_mw > 1e-6 {
+        w.push(format!(
+            "{:.0} MW of demand is UNSERVED (see the cities table)",
+            report.totals.unserved_mw
+        ));
+    }
+    let mut used: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
+    for c in &report.cities {
+        for a in &c.served_by {
+            used.extend(a.cables.iter().map(String::as_str));
+        }
+    }
+    let estimated: Vec<&str> = ds
+        .cables
+        .iter()
+        .filter(|c| used.contains(c.id.as_str()))
+        .filter(|c| {
+            c.segments.is_empty() || c.segments.iter().any(|s| s.length_source != "published")
+        })
+        .map(|c| c.id.as_str())
+        .collect();
+    if !estimated.is_empty() {
+        w.push(format!(
+            "estimated data: {} of {} cable system(s) on the answer's routes have segment lengths that are not published (derived from the system length or drawn route): {}",
+            estimated.len(),
+            used.len(),
+            estimated.join(", ")
+        ));
+    }
+    let circles: Vec<&str> = report
+        .zones
+        .iter()
+        .filter(|z| z.polygon.is_none())
+        .map(|z| z.id.as_str())
+        .collect();
+    if !circles.is_empty() {
+        w.push(format!(
+            "estimated data: REZ outline(s) {} are circles (centre + radius), not surveyed polygons",
+            circles.join(", ")
+        ));
+    }
+    w
+}
+
 /// Runs the main job.
 pub fn run(args: &SolveArgs, out: &mut dyn Write) -> Result<()> {
     let format = super::format_arg(&args.format, &["text", "json"])?;
@@ -132,22 +367,11 @@ pub fn run(args: &SolveArgs, out: &mut dyn Write) -> Result<()> {
             .write_all(text.as_bytes())
             .map_err(|e| Error::write("<stdout>", e));
     }
-    // Every output path is checked before any expensive work: regular file or new, folder
-    // writable, extension right, all distinct (rules in `sitefind::report::atomic`).
-    let planned = |flag: &str, p: &Option<std::path::PathBuf>, ext: &[&str]| {
-        p.as_ref().map(|p| check_output(flag, p, ext)).transpose()
-    };
-    let export_out = planned("--export-problem", &args.export_problem, &["json"])?;
-    let report_out = planned("--report", &args.report, &["json"])?;
-    let geojson_out = planned("--geojson", &args.geojson, &["geojson", "json"])?;
-    let map_out = planned("--map", &args.map, &["svg"])?;
-    let all: Vec<OutputPath> = [&export_out, &report_out, &geojson_out, &map_out]
-        .into_iter()
-        .flatten()
-        .cloned()
-        .collect();
-    check_distinct(&all)?;
+    let plan = plan_outputs(args)?;
     let quiet = args.data.quiet;
+    let progress = super::progress::StageProgress::new(quiet);
+    progress.stage("load", f64::NAN, "reading the dataset and demand");
+    let t = std::time::Instant::now();
     let ds = super::load_dataset(args.data.data.as_deref())?;
     let demand = super::load_demand(args.demand.as_deref())?;
     // Read basemaps before solving so a bad path fails fast.
@@ -162,9 +386,11 @@ pub fn run(args: &SolveArgs, out: &mut dyn Write) -> Result<()> {
             "add --map FILE.svg, or drop --basemap",
         ));
     }
-    if !quiet {
-        eprintln!(
-            "sitefind: {} ({} zones, {} substations, {} landings, {} cables) · demand {} ({} cities, {:.0} MW)",
+    progress.stage(
+        "load",
+        t.elapsed().as_secs_f64(),
+        &format!(
+            "{} ({} zones, {} substations, {} landings, {} cables) · demand {} ({} cities, {:.0} MW)",
             ds.source,
             ds.zones.len(),
             ds.substations.len(),
@@ -173,18 +399,10 @@ pub fn run(args: &SolveArgs, out: &mut dyn Write) -> Result<()> {
             demand.source,
             demand.nodes.len(),
             demand.nodes.iter().map(|n| n.it_load_mw).sum::<f64>()
-        );
-    }
-    let mut progress = |stage: &str, secs: f64, note: &str| {
-        if !quiet {
-            if secs.is_nan() {
-                eprintln!("  {stage:<14}      …    {note}");
-            } else {
-                eprintln!("  {stage:<14} {secs:>8.3} s  {note}");
-            }
-        }
-    };
-    let outcome = pipeline::run(&ds, &demand, &scenario, &mut progress)?;
+        ),
+    );
+    let mut on_stage = |stage: &str, secs: f64, note: &str| progress.stage(stage, secs, note);
+    let outcome = pipeline::run(&ds, &demand, &scenario, &mut on_stage)?;
     let mut report = outcome.report;
     let timings = report.timings.take();
     if args.timings {
@@ -192,37 +410,98 @@ pub fn run(args: &SolveArgs, out: &mut dyn Write) -> Result<()> {
     }
 
     // Outputs: rendered first, then written as a set (all temporaries, then the renames), so
-    // a failure leaves none behind, and only if the checker passed; stdout last.
+    // a failure leaves none behind, and only if the checker passed; stdout last. One output
+    // may go to stdout (`-`), and then replaces the report there.
     let report_json = json_text(&report, "the report")?;
     let mut files: Vec<(OutputPath, Vec<u8>)> = Vec::new();
-    if let Some(o) = export_out {
-        files.push((o, json_text(&outcome.problem, "the problem")?.into_bytes()));
+    let mut stdout_bytes: Option<Vec<u8>> = None;
+    let mut emit = |d: Dest, bytes: Vec<u8>| match d {
+        Dest::File(o) => files.push((o, bytes)),
+        Dest::Stdout => stdout_bytes = Some(bytes),
+    };
+    if let Some(d) = plan.export {
+        emit(d, json_text(&outcome.problem, "the problem")?.into_bytes());
     }
-    if let Some(o) = report_out {
-        files.push((o, report_json.clone().into_bytes()));
+    if let Some(d) = plan.report {
+        emit(d, report_json.clone().into_bytes());
     }
-    if let Some(o) = geojson_out {
+    if let Some(d) = plan.geojson {
         let fc = geo::feature_collection(&report);
         let text = serde_json::to_string(&fc)
             .map_err(|e| Error::Internal(format!("serialising GeoJSON: {e}")))?;
-        files.push((o, text.into_bytes()));
+        emit(d, text.into_bytes());
     }
-    if let Some(o) = map_out {
-        let scene = geo::map_scene(&report, basemap, &ds.zones);
-        files.push((o, svg::render(&scene).into_bytes()));
+    if let Some(d) = plan.allocations {
+        emit(d, allocations::csv(&report)?);
+    }
+    let mut fgb_out: Option<(FgbPlan, Vec<Vec<u8>>)> = None;
+    if plan.gpkg.is_some() || plan.fgb.is_some() {
+        progress.stage("gis layers", f64::NAN, "GeoPackage / FlatGeobuf");
+        let t = std::time::Instant::now();
+        let cands = args.gis_candidates.then_some(outcome.candidates.as_slice());
+        let layers = layers::layers(&report, &ds, cands);
+        if let Some(d) = plan.gpkg {
+            emit(d, gpkg::to_bytes(&layers)?);
+        }
+        if let Some(f) = plan.fgb {
+            let bytes = layers
+                .iter()
+                .map(fgb::to_bytes)
+                .collect::<Result<Vec<_>>>()?;
+            fgb_out = Some((f, bytes));
+        }
+        progress.stage(
+            "gis layers",
+            t.elapsed().as_secs_f64(),
+            &format!("{} layers", layers.len()),
+        );
+    }
+    if let Some((d, fmt)) = plan.map {
+        progress.stage(
+            "map",
+            f64::NAN,
+            if fmt == MapFormat::Png {
+                "drawing and rasterising the map"
+            } else {
+                "drawing the map"
+            },
+        );
+        let t = std::time::Instant::now();
+        let scene = geo::map_scene(&report, basemap, &ds);
+        let svg_text = svg::render(&scene);
+        match fmt {
+            MapFormat::Svg => emit(d, svg_text.into_bytes()),
+            MapFormat::Png => emit(d, svg::to_png(&svg_text)?),
+        }
+        progress.stage("map", t.elapsed().as_secs_f64(), "");
+    }
+    progress.finish();
+    if let Some((f, bytes)) = fgb_out {
+        // A new --fgb folder is created only now, when the answer passed the check.
+        let layer_files = match f.files {
+            Some(files) => files,
+            None if report.check.feasible => {
+                std::fs::create_dir(&f.dir).map_err(|e| Error::Io {
+                    path: f.dir.clone(),
+                    action: "creating the --fgb folder",
+                    source: e,
+                    hint: "give a folder whose parent exists and is writable".into(),
+                })?;
+                fgb_files(&f.dir, &layers::layer_names(args.gis_candidates))?
+            }
+            None => Vec::new(),
+        };
+        files.extend(layer_files.into_iter().zip(bytes));
     }
     write_outputs(&report.check, &files)?;
     let w = |e| Error::write("<stdout>", e);
-    if format == "json" {
-        out.write_all(report_json.as_bytes()).map_err(w)?;
-    } else {
-        out.write_all(text::render(&report).as_bytes()).map_err(w)?;
+    match stdout_bytes {
+        Some(bytes) => out.write_all(&bytes).map_err(w)?,
+        None if format == "json" => out.write_all(report_json.as_bytes()).map_err(w)?,
+        None => out.write_all(text::render(&report).as_bytes()).map_err(w)?,
     }
-    if report.totals.unserved_mw > 1e-6 && !quiet {
-        eprintln!(
-            "warning: {:.0} MW of demand is UNSERVED (see the cities table)",
-            report.totals.unserved_mw
-        );
+    for warning in warnings(&report, &ds) {
+        eprintln!("warning: {warning}");
     }
     Ok(())
 }

@@ -124,7 +124,7 @@ pub struct LayerKind {
 }
 
 /// The layers of a dataset, in [`Dataset::counts`] order.
-pub const LAYER_KINDS: [LayerKind; 8] = [
+pub const LAYER_KINDS: [LayerKind; 11] = [
     LayerKind {
         name: "zones",
         required: true,
@@ -169,6 +169,21 @@ pub const LAYER_KINDS: [LayerKind; 8] = [
         required: true,
         formats: &[LayerFormat::SitefindCsv, LayerFormat::OpennemAnnualCsv],
     },
+    LayerKind {
+        name: "pops",
+        required: false,
+        formats: &[LayerFormat::SitefindCsv],
+    },
+    LayerKind {
+        name: "grid_groups",
+        required: false,
+        formats: &[LayerFormat::SitefindCsv],
+    },
+    LayerKind {
+        name: "region_limits",
+        required: false,
+        formats: &[LayerFormat::SitefindCsv],
+    },
 ];
 
 /// One file of a layer: the reader's spec and the manifest's `ids` filter.
@@ -208,7 +223,7 @@ pub struct Manifest {
 const EMBEDDED_DIR: &str = "<embedded>";
 
 /// The embedded dataset's files: (file name, text).
-const EMBEDDED_FILES: [(&str, &str); 9] = [
+const EMBEDDED_FILES: [(&str, &str); 12] = [
     ("manifest.toml", include_str!("../../data/manifest.toml")),
     ("zones.csv", include_str!("../../data/zones.csv")),
     (
@@ -227,6 +242,15 @@ const EMBEDDED_FILES: [(&str, &str); 9] = [
         include_str!("../../data/datacentres.csv"),
     ),
     ("regions.csv", include_str!("../../data/regions.csv")),
+    ("pops.csv", include_str!("../../data/pops.csv")),
+    (
+        "grid_groups.csv",
+        include_str!("../../data/grid_groups.csv"),
+    ),
+    (
+        "region_limits.csv",
+        include_str!("../../data/region_limits.csv"),
+    ),
 ];
 
 fn toml_type(v: &toml::Value) -> String {
@@ -652,6 +676,47 @@ layer_record!(
     public::load_regions
 );
 
+impl LayerRecord for super::PointOfPresence {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn read(spec: &LayerSpec, embedded: bool) -> Result<Loaded<Self>> {
+        let text = read_text(&spec.path, embedded)?;
+        Ok(lined(
+            &spec.label,
+            own::parse_pops_lined(&spec.label, &text)?,
+        ))
+    }
+}
+
+/// Grid-limit layers exist only in sitefind's own format (the public AEMO tables they come from
+/// are not in `../shared/data`; see data/SOURCES.md).
+macro_rules! own_only_layer_record {
+    ($ty:ty, $own:path) => {
+        impl LayerRecord for $ty {
+            fn id(&self) -> &str {
+                &self.id
+            }
+            fn read(spec: &LayerSpec, embedded: bool) -> Result<Loaded<Self>> {
+                match spec.format {
+                    LayerFormat::SitefindCsv => {
+                        let text = read_text(&spec.path, embedded)?;
+                        Ok(lined(&spec.label, $own(&spec.label, &text)?))
+                    }
+                    _ => Err(Error::Internal(format!(
+                        "{}: only sitefind-csv holds this layer, found {}",
+                        spec.label,
+                        spec.format.name()
+                    ))),
+                }
+            }
+        }
+    };
+}
+
+own_only_layer_record!(super::GridGroup, own::parse_grid_groups_lined);
+own_only_layer_record!(super::RegionGridLimit, own::parse_region_limits_lined);
+
 impl LayerRecord for super::CableSystem {
     fn id(&self) -> &str {
         &self.id
@@ -736,6 +801,9 @@ fn load_manifest(manifest: &Manifest) -> Result<Dataset> {
     ds.cables = load_layer(manifest, "cables", &mut errors, &mut origins);
     ds.datacentres = load_layer(manifest, "datacentres", &mut errors, &mut origins);
     ds.regions = load_layer(manifest, "regions", &mut errors, &mut origins);
+    ds.pops = load_layer(manifest, "pops", &mut errors, &mut origins);
+    ds.grid_groups = load_layer(manifest, "grid_groups", &mut errors, &mut origins);
+    ds.region_limits = load_layer(manifest, "region_limits", &mut errors, &mut origins);
     if !errors.is_empty() {
         return Err(merge_errors(errors));
     }

@@ -185,6 +185,24 @@ pub struct LandingStation {
     pub country: String,
 }
 
+/// An internet exchange / cloud point of presence: where traffic from a place enters the
+/// backbone (the latency model routes every place through its nearest PoP; see
+/// `crate::latency`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PointOfPresence {
+    /// Unique id, e.g. `pop-sydney`.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Position.
+    pub location: LonLat,
+    /// Country name, spelled as in the landing layer (`Australia`, `Japan`).
+    pub country: String,
+    /// International capacity is handed over here: the PoP connects to the country's cable
+    /// landings; a non-gateway PoP reaches them through a gateway PoP.
+    pub gateway: bool,
+}
+
 /// One segment of a cable system between two of its landing stations.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CableSegment {
@@ -251,6 +269,63 @@ pub struct RegionProfile {
     pub mean_temp_c: f64,
 }
 
+/// How a [`GridGroup`]'s limit arises in AEMO's model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum GridGroupKind {
+    /// An AEMO REZ group constraint (IASR "group constraint", ISP `ExportGroup_*` row).
+    RezGroup,
+    /// A sub-regional flow path whose transfer capability governs the zones of its sub-region.
+    SubregionalFlowPath,
+}
+
+impl GridGroupKind {
+    /// The name used in files and reports (`rez-group`, `subregional-flow-path`).
+    pub fn name(self) -> &'static str {
+        match self {
+            GridGroupKind::RezGroup => "rez-group",
+            GridGroupKind::SubregionalFlowPath => "subregional-flow-path",
+        }
+    }
+}
+
+/// A network limit shared by several REZs (AEMO group constraint or sub-regional flow path):
+/// the grid draw of every site drawing on a member zone, summed, must stay within `limit_mw`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GridGroup {
+    /// AEMO's id, e.g. `NQ1`, `SWNSW1`, or the flow path, e.g. `CQ-NQ`.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Group constraint or sub-regional flow path.
+    pub kind: GridGroupKind,
+    /// NEM region id of the members, e.g. `QLD1`.
+    pub region: String,
+    /// Member zone ids (at least one).
+    pub members: Vec<String>,
+    /// The group's limit, MW (summer typical).
+    pub limit_mw: f64,
+    /// AEMO's indicative expansion cost, AUD per MW, where given (informational: group limits
+    /// are hard in sitefind, see `grid`).
+    pub expansion_cost_aud_per_mw: Option<f64>,
+    /// True where the figure is sitefind's estimate rather than an AEMO limit as published.
+    pub estimate: bool,
+}
+
+/// A market region's size for the regional check on new load (`grid`): mean operational
+/// demand and import capability.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RegionGridLimit {
+    /// Region id (a [`RegionProfile::id`]), e.g. `TAS1`.
+    pub id: String,
+    /// Mean operational demand, MW.
+    pub mean_demand_mw: f64,
+    /// Import capability over interconnectors into the region, MW.
+    pub import_capability_mw: f64,
+    /// True where the figures are sitefind's estimates.
+    pub estimate: bool,
+}
+
 /// All layers of a dataset, each sorted by id.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Dataset {
@@ -272,6 +347,16 @@ pub struct Dataset {
     pub datacentres: Vec<ExistingDataCentre>,
     /// Region price and climate profiles.
     pub regions: Vec<RegionProfile>,
+    /// Internet exchanges / cloud points of presence (may be empty: places then attach to
+    /// landings directly).
+    #[serde(default)]
+    pub pops: Vec<PointOfPresence>,
+    /// Network limits shared by several zones (may be empty).
+    #[serde(default)]
+    pub grid_groups: Vec<GridGroup>,
+    /// Regional size for the new-load check (may be empty).
+    #[serde(default)]
+    pub region_limits: Vec<RegionGridLimit>,
 }
 
 impl Dataset {
@@ -286,6 +371,9 @@ impl Dataset {
             ("cables", self.cables.len()),
             ("datacentres", self.datacentres.len()),
             ("regions", self.regions.len()),
+            ("pops", self.pops.len()),
+            ("grid_groups", self.grid_groups.len()),
+            ("region_limits", self.region_limits.len()),
         ]
     }
 

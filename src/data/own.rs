@@ -13,8 +13,9 @@
 //! Australia, …) are done for the whole dataset by [`super::validate`].
 
 use super::{
-    CableSegment, CableSystem, ExistingDataCentre, LandingStation, LonLat, MineralSite,
-    RegionProfile, RenewableZone, Substation, TransmissionLine,
+    CableSegment, CableSystem, ExistingDataCentre, GridGroup, GridGroupKind, LandingStation,
+    LonLat, MineralSite, PointOfPresence, RegionGridLimit, RegionProfile, RenewableZone,
+    Substation, TransmissionLine,
 };
 use crate::error::{Error, Issues, Location, Result};
 use std::collections::HashMap;
@@ -97,9 +98,27 @@ const DATACENTRES: Schema = Schema {
     id: "id",
 };
 
+const POPS: Schema = Schema {
+    required: &["id", "name", "lon", "lat", "country"],
+    optional: &["gateway"],
+    id: "id",
+};
+
 const REGIONS: Schema = Schema {
     required: &["id", "name", "states", "price_aud_per_mwh", "mean_temp_c"],
     optional: &[],
+    id: "id",
+};
+
+const GRID_GROUPS: Schema = Schema {
+    required: &["id", "name", "kind", "region", "members", "limit_mw"],
+    optional: &["expansion_cost_aud_per_mw", "estimate"],
+    id: "id",
+};
+
+const REGION_LIMITS: Schema = Schema {
+    required: &["id", "mean_demand_mw", "import_capability_mw"],
+    optional: &["estimate"],
     id: "id",
 };
 
@@ -646,6 +665,22 @@ pub fn parse_datacentres(label: &str, text: &str) -> Result<Vec<ExistingDataCent
     parse_datacentres_lined(label, text).map(unlined)
 }
 
+/// Parses `pops.csv` (points of presence) with line numbers.
+pub fn parse_pops_lined(label: &str, text: &str) -> Result<Vec<Lined<PointOfPresence>>> {
+    read_csv(label, text, &POPS, |r, is| PointOfPresence {
+        id: r.text("id", is),
+        name: r.text("name", is),
+        location: r.lon_lat(is),
+        country: r.text("country", is),
+        gateway: r.bool("gateway", false, is),
+    })
+}
+
+/// Parses `pops.csv`.
+pub fn parse_pops(label: &str, text: &str) -> Result<Vec<PointOfPresence>> {
+    parse_pops_lined(label, text).map(unlined)
+}
+
 /// Parses `regions.csv` with line numbers.
 pub fn parse_regions_lined(label: &str, text: &str) -> Result<Vec<Lined<RegionProfile>>> {
     read_csv(label, text, &REGIONS, |r, is| {
@@ -671,6 +706,66 @@ pub fn parse_regions_lined(label: &str, text: &str) -> Result<Vec<Lined<RegionPr
 /// Parses `regions.csv`: region price and climate profiles.
 pub fn parse_regions(label: &str, text: &str) -> Result<Vec<RegionProfile>> {
     parse_regions_lined(label, text).map(unlined)
+}
+
+/// Parses `grid_groups.csv` with line numbers: network limits shared by several zones.
+pub fn parse_grid_groups_lined(label: &str, text: &str) -> Result<Vec<Lined<GridGroup>>> {
+    read_csv(label, text, &GRID_GROUPS, |r, is| {
+        let kind_cell = r.cell("kind");
+        let kind = match kind_cell {
+            "rez-group" => GridGroupKind::RezGroup,
+            "subregional-flow-path" => GridGroupKind::SubregionalFlowPath,
+            other => {
+                is.push(
+                    r.at("kind"),
+                    "`rez-group` or `subregional-flow-path`",
+                    format!("`{other}`"),
+                    "rez-group = an AEMO REZ group constraint; subregional-flow-path = a sub-regional transfer limit",
+                );
+                GridGroupKind::RezGroup
+            }
+        };
+        let members = r.list("members");
+        if members.is_empty() {
+            is.push(
+                r.at("members"),
+                "at least one zone id (`;`-separated, e.g. `Q1;Q2;Q3`)",
+                "an empty cell",
+                "list the REZ ids the limit governs",
+            );
+        }
+        GridGroup {
+            id: r.text("id", is),
+            name: r.text("name", is),
+            kind,
+            region: r.text("region", is),
+            members,
+            limit_mw: r.num("limit_mw", is),
+            expansion_cost_aud_per_mw: r.opt_num("expansion_cost_aud_per_mw", is),
+            estimate: r.bool("estimate", false, is),
+        }
+    })
+}
+
+/// Parses `grid_groups.csv`.
+pub fn parse_grid_groups(label: &str, text: &str) -> Result<Vec<GridGroup>> {
+    parse_grid_groups_lined(label, text).map(unlined)
+}
+
+/// Parses `region_limits.csv` with line numbers: each region's mean operational demand and
+/// import capability.
+pub fn parse_region_limits_lined(label: &str, text: &str) -> Result<Vec<Lined<RegionGridLimit>>> {
+    read_csv(label, text, &REGION_LIMITS, |r, is| RegionGridLimit {
+        id: r.text("id", is),
+        mean_demand_mw: r.num("mean_demand_mw", is),
+        import_capability_mw: r.num("import_capability_mw", is),
+        estimate: r.bool("estimate", false, is),
+    })
+}
+
+/// Parses `region_limits.csv`.
+pub fn parse_region_limits(label: &str, text: &str) -> Result<Vec<RegionGridLimit>> {
+    parse_region_limits_lined(label, text).map(unlined)
 }
 
 #[cfg(test)]

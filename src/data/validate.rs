@@ -262,6 +262,26 @@ pub fn validate_dataset_with(ds: &Dataset, origins: &Origins) -> Result<()> {
         point(&l.at(i, &d.id, "lon/lat"), d.location, region, &mut is);
     }
 
+    // Points of presence.
+    let l = layer_checked("pops", ds.pops.len());
+    unique_ids(&l, ds.pops.iter().map(|p| p.id.as_str()), &mut is);
+    for (i, p) in ds.pops.iter().enumerate() {
+        let region = match p.country.trim().to_ascii_lowercase().as_str() {
+            "australia" => Region::Australia,
+            "japan" => Region::Japan,
+            _ => Region::World,
+        };
+        point(&l.at(i, &p.id, "lon/lat"), p.location, region, &mut is);
+        if p.country.trim().is_empty() {
+            is.push(
+                l.at(i, &p.id, "country"),
+                "a country name as spelled in the landing layer (e.g. Australia, Japan)",
+                "an empty cell",
+                "fill in the PoP's country",
+            );
+        }
+    }
+
     // Regions.
     let l = layer_checked("regions", ds.regions.len());
     unique_ids(&l, ds.regions.iter().map(|r| r.id.as_str()), &mut is);
@@ -323,6 +343,55 @@ pub fn validate_dataset_with(ds: &Dataset, origins: &Origins) -> Result<()> {
     text_fields!("cables", ds.cables);
     text_fields!("datacentres", ds.datacentres);
     text_fields!("regions", ds.regions);
+    // Grid groups: members are zones, the region is a region, the limit is ≥ 0.
+    let zone_ids: HashSet<&str> = ds.zones.iter().map(|z| z.id.as_str()).collect();
+    let l = layer_checked("grid_groups", ds.grid_groups.len());
+    unique_ids(&l, ds.grid_groups.iter().map(|g| g.id.as_str()), &mut is);
+    for (i, g) in ds.grid_groups.iter().enumerate() {
+        let at = |f: &str| l.at(i, &g.id, f);
+        non_negative(&at("limit_mw"), g.limit_mw, &mut is);
+        opt_non_negative(
+            &at("expansion_cost_aud_per_mw"),
+            g.expansion_cost_aud_per_mw,
+            &mut is,
+        );
+        for m in &g.members {
+            if !zone_ids.contains(m.as_str()) {
+                is.push(
+                    at("members"),
+                    "ids of zones in the zones layer",
+                    format!("`{m}`, which is not a zone"),
+                    "check the zone id's spelling (e.g. Q10, DN1), or remove it from `members`",
+                );
+            }
+        }
+        if !region_ids.is_empty() && !region_ids.contains(g.region.as_str()) {
+            is.push(
+                at("region"),
+                "the id of a region in the regions layer",
+                format!("`{}`", g.region),
+                "NEM region ids end in 1, e.g. QLD1",
+            );
+        }
+    }
+
+    // Region limits: one per region, non-negative figures.
+    let l = layer_checked("region_limits", ds.region_limits.len());
+    unique_ids(&l, ds.region_limits.iter().map(|r| r.id.as_str()), &mut is);
+    for (i, r) in ds.region_limits.iter().enumerate() {
+        let at = |f: &str| l.at(i, &r.id, f);
+        non_negative(&at("mean_demand_mw"), r.mean_demand_mw, &mut is);
+        non_negative(&at("import_capability_mw"), r.import_capability_mw, &mut is);
+        if !region_ids.is_empty() && !region_ids.contains(r.id.as_str()) {
+            is.push(
+                at("id"),
+                "the id of a region in the regions layer",
+                format!("`{}`", r.id),
+                "NEM region ids end in 1, e.g. TAS1; WA's market is WEM",
+            );
+        }
+    }
+
     is.into_result(())
 }
 

@@ -5,7 +5,10 @@
 //! route factor for the metro links) in [`super::LatencyModel`].
 //!
 //! # Rules (in order of preference)
-//! 1. **Published segments**: a cable's `segments` are used as given (`length_km`).
+//! 1. **Segments in the data**: a cable's `segments` are used as given (`length_km`); one whose
+//!    `length_source` is not `published` (an estimate: great circle × a stated detour factor,
+//!    data/SOURCES.md) is raised to the along-route distance of the cable's drawn route when
+//!    that is longer (`+drawn-floor`), and is listed as estimated ([`is_estimated`]).
 //! 2. **Two landings, no segments**: the published system length `length_km`; if missing, the
 //!    length of the drawn route; if no route either, great-circle × [`NO_ROUTE_DETOUR`].
 //! 3. **Several landings, no segments, drawn route present**: every pair of landings of the
@@ -20,6 +23,9 @@
 //!    not connect falls back to rule 4.
 //! 4. **Several landings, no segments, no route**: every pair joined by great-circle ×
 //!    [`NO_ROUTE_DETOUR`].
+//!
+//! An estimated edge is never shorter than the median published length / great circle of the
+//! cables in its corridor (see `corridor_floor`).
 //!
 //! Every edge is at least the geodesic distance between its two landings (a shorter stated
 //! length is a data error; the geodesic is used). This is what makes every modelled RTT at
@@ -140,12 +146,45 @@ pub fn derive(dataset: &Dataset) -> Result<RawGraph> {
         let lid = |id: &str| index.get(id).copied().unwrap_or(0);
         let pos = |i: usize| dataset.landings[i].location;
         if !cable.segments.is_empty() {
+            // A segment whose length is not published is never shorter than the cable's
+            // drawn route between its two landings.
+            let mut seg_ids: Vec<usize> = cable
+                .segments
+                .iter()
+                .flat_map(|s| [lid(&s.from), lid(&s.to)])
+                .collect();
+            seg_ids.sort_unstable();
+            seg_ids.dedup();
+            let drawn = if cable.route.is_empty() {
+                None
+            } else {
+                along_route(cable, &seg_ids.iter().map(|&i| pos(i)).collect::<Vec<_>>())
+            };
             for s in &cable.segments {
                 let (a, b) = (lid(&s.from), lid(&s.to));
                 if a == b {
                     continue;
                 }
-                push_edge(&mut graph, ci, a, b, s.length_km, "published-segment", pos);
+                let published = s.length_source.trim().eq_ignore_ascii_case("published");
+                let mut km = s.length_km;
+                let mut source = if published {
+                    "published-segment".to_string()
+                } else {
+                    format!("segment:{}", s.length_source.trim())
+                };
+                if !published {
+                    let x = seg_ids.iter().position(|&i| i == a);
+                    let y = seg_ids.iter().position(|&i| i == b);
+                    if let (Some(m), Some(x), Some(y)) = (drawn.as_ref(), x, y) {
+                        if let Some(d) = m[x][y] {
+                            if d > km {
+                                km = d;
+                                source.push_str("+drawn-floor");
+                            }
+                        }
+                    }
+                }
+                push_edge(&mut graph, ci, a, b, km, &source, pos);
             }
             continue;
         }
@@ -187,6 +226,7 @@ pub fn derive(dataset: &Dataset) -> Result<RawGraph> {
         .iter()
         .map(|l| l.country.to_lowercase())
         .collect();
+    corridor_floor(&mut graph, dataset, &countries);
     for a in 0..dataset.landings.len() {
         for b in (a + 1)..dataset.landings.len() {
             if countries[a] != countries[b] {
@@ -200,6 +240,54 @@ pub fn derive(dataset: &Dataset) -> Result<RawGraph> {
     }
     graph.edges.sort_by_key(|e| (e.cable, e.a, e.b));
     Ok(graph)
+}
+
+/// Raises every estimated edge to the published length / great circle of the cables with a
+/// published length (segment or two-landing system length; drawn routes are schematic and do
+/// not count) in the same corridor (the same pair of countries), when that is longer:
+/// cables between the same coasts cross the same seabed (e.g. JGA-S, published 7,081 km for a
+/// 5,300 km great circle Sydney–Guam, bounds the estimate of AJC's Sydney–Guam segments). The
+/// median ratio of the corridor's published edges is used; `+corridor-floor` is appended.
+fn corridor_floor(graph: &mut RawGraph, dataset: &Dataset, countries: &[String]) {
+    let key = |a: usize, b: usize| {
+        let (x, y) = (countries[a].clone(), countries[b].clone());
+        if x <= y {
+            (x, y)
+        } else {
+            (y, x)
+        }
+    };
+    let gc = |a: usize, b: usize| {
+        distance_km(dataset.landings[a].location, dataset.landings[b].location)
+    };
+    let mut ratios: BTreeMap<(String, String), Vec<f64>> = BTreeMap::new();
+    for e in &graph.edges {
+        let d = gc(e.a, e.b);
+        let published =
+            e.source.starts_with("published-segment") || e.source.starts_with("system-length");
+        if published && d > 100.0 && countries[e.a] != countries[e.b] {
+            ratios.entry(key(e.a, e.b)).or_default().push(e.km / d);
+        }
+    }
+    for e in &mut graph.edges {
+        if !is_estimated(&e.source) {
+            continue;
+        }
+        let Some(r) = ratios.get_mut(&key(e.a, e.b)) else {
+            continue;
+        };
+        r.sort_by(f64::total_cmp);
+        let m = if r.len() % 2 == 1 {
+            r[r.len() / 2]
+        } else {
+            0.5 * (r[r.len() / 2 - 1] + r[r.len() / 2])
+        };
+        let floor = m * gc(e.a, e.b);
+        if floor > e.km {
+            e.km = floor;
+            e.source.push_str("+corridor-floor");
+        }
+    }
 }
 
 fn push_edge(
@@ -330,8 +418,23 @@ fn along_route(cable: &CableSystem, points: &[LonLat]) -> Option<Vec<Vec<Option<
     Some(out)
 }
 
+/// Whether an edge's length is an estimate (no published length and no drawn route: a
+/// great circle × a stated detour factor, here or in the dataset), by its `source` label.
+pub fn is_estimated(source: &str) -> bool {
+    !(source.starts_with("published-segment")
+        || source.starts_with("system-length")
+        || source.starts_with("drawn-route")
+        || source.contains("+drawn-floor")
+        || source == "segment:published")
+}
+
 /// An error for a cable id that is not in the dataset, listing close matches.
 pub fn unknown_cable(id: &str, known: &[&str]) -> Error {
+    unknown_cable_in("--cut-cable / latency.cut_cables", id, known)
+}
+
+/// As [`unknown_cable`], naming the option (`field`) the id came from.
+pub fn unknown_cable_in(field: &str, id: &str, known: &[&str]) -> Error {
     let close = close_matches(id, known, 5);
     let hint = if close.is_empty() {
         "cable ids are TeleGeography slugs (e.g. `japan-guam-australia-south-jga-s`); \
@@ -347,10 +450,7 @@ pub fn unknown_cable(id: &str, known: &[&str]) -> Error {
                 .join(", ")
         )
     };
-    Error::usage(
-        format!("--cut-cable / latency.cut_cables: unknown cable id `{id}`"),
-        hint,
-    )
+    Error::usage(format!("{field}: unknown cable id `{id}`"), hint)
 }
 
 /// Up to `max` entries of `known` that resemble `query` (case-insensitive substring either

@@ -1,59 +1,65 @@
-//! Round-trip time through the submarine-cable graph (model.md §4).
+//! Round-trip time through points of presence and the submarine-cable graph (model.md §4;
+//! README "Latency").
 //!
 //! # The graph
-//! Nodes are landing stations; edges are cable segments (derived by [`graph::derive`]: published
-//! segments, else the system length for two-landing cables, else distances along the drawn
-//! route, else great circle × [`graph::NO_ROUTE_DETOUR`]), each multiplied by
-//! `cable_slack`. Cables in `cut_cables` are removed (an unknown id is a usage error listing
-//! close matches); planned cables are left out unless `include_planned`.
+//! Nodes are cable landing stations and points of presence (PoPs: internet exchanges / cloud
+//! regions, the dataset's `pops` layer). Edges:
+//! - **cable** segments (derived by [`graph::derive`]: segments in the data, else the system
+//!   length for two-landing cables, else distances along the drawn route, else great circle ×
+//!   [`graph::NO_ROUTE_DETOUR`]; estimates are flagged), × `cable_slack`;
+//! - **metro** links between landings of one country closer than [`METRO_LINK_MAX_KM`];
+//! - **backhaul** from each *gateway* PoP to every landing of its country;
+//! - **backbone** between the PoPs of one country;
 //!
-//! Landings of the same country closer than [`METRO_LINK_MAX_KM`] (two Sydney landings, Piti
-//! and Tanguisson on Guam, Tuas and Changi in Singapore) are joined by a terrestrial edge of
-//! great-circle × `route_factor`: cables interconnect through the city's points of presence.
-//! Transit hubs (Guam, Singapore, Hawaii, the US west coast) are ordinary nodes; changing
-//! cable at a hub costs no extra time beyond the fibre: an optical or IP transit adds well under
-//! 0.1 ms, and the per-round-trip `equipment_overhead_ms` covers switching (see the README, "Latency").
+//! terrestrial edges are great circle × the country's route factor
+//! ([`LatencyParams::route_factor_for`]). Cables in `cut_cables` or `excluded_cables`, not in a
+//! non-empty `allowed_cables`, or planned (unless `include_planned`) are absent; landings and
+//! PoPs in `avoid_transit` countries are absent. Unknown cable ids are usage errors listing
+//! close matches.
 //!
 //! # A route
 //! A place's country is the bounding-box country ([`crate::data::AUSTRALIA_BBOX`],
 //! [`crate::data::JAPAN_BBOX`]) when it has a landing of that country within
-//! [`AU_COUNTRY_MARGIN_KM`] / [`JP_COUNTRY_MARGIN_KM`] of its nearest landing (so that Port
-//! Moresby, inside Australia's box, is Papua New Guinea, and Seoul, inside Japan's, is Korea),
-//! else the country of its nearest landing. A place attaches to every landing of its country by
-//! a terrestrial leg of great-circle × `route_factor` (outside Australia and Japan: only to the
-//! landings within [`FOREIGN_ATTACH_MAX_KM`], so that Los Angeles does not "drive" to Hawaii).
-//! The RTT is the minimum over the attachments of
+//! [`AU_COUNTRY_MARGIN_KM`] / [`JP_COUNTRY_MARGIN_KM`] of its nearest landing, else the country
+//! of its nearest landing. A place of a country with PoPs reaches the graph through its nearest
+//! PoP (and directly to the `capacity_landings` of its country, where capacity is bought at the
+//! landing); a place of a country without PoPs attaches to the landings of its country (outside
+//! Australia and Japan only within [`FOREIGN_ATTACH_MAX_KM`]), and two places of such a country
+//! may also be joined by a direct terrestrial route. The RTT is the shortest path of
 //!
 //! ```text
-//! rtt_ms = 2 × fibre_ms_per_km × (route_factor × gc_km(from, landing_a)
-//!                                 + cable_path_km(landing_a → landing_b)
-//!                                 + route_factor × gc_km(landing_b, to))
+//! rtt_ms = 2 × fibre_ms_per_km × Σ legs km            (terrestrial legs × route factor)
+//!          + 2 × endpoint_overhead_ms                  (data-centre fabric, metro, PoP)
+//!          + landing_overhead_ms × landings on the path (cable terminals)
 //!          + equipment_overhead_ms
+//! rtt_p95_ms = rtt_ms × (1 + p95_route_margin) + p95_jitter_ms
 //! ```
 //!
-//! with the cable path by Dijkstra, and of the direct terrestrial route
-//! `2 × fibre_ms_per_km × route_factor × gc_km(from, to) + equipment_overhead_ms` when both
-//! ends are in the same country (Australia or Japan; elsewhere within
-//! [`FOREIGN_ATTACH_MAX_KM`]).
+//! by Dijkstra over per-edge times (a landing's overhead is split over its two path edges).
 //!
 //! # The floor
-//! Every edge is at least the geodesic distance between its ends, `route_factor` and
-//! `cable_slack` are at least 1 and the overhead is ≥ 0 ([`LatencyModel::build`] rejects other
-//! values), so by the triangle inequality every RTT is at least
-//! `floor_ms = 2 × fibre_ms_per_km × gc_km(from, to)`.
+//! Every edge is at least the geodesic distance between its ends, route factors and
+//! `cable_slack` are at least 1 and the overheads are ≥ 0 ([`LatencyModel::build`] rejects
+//! other values), so by the triangle inequality every RTT is at least
+//! `floor_ms = 2 × fibre_ms_per_km × gc_km(from, to)`; the P95 is at least the median.
 
-use crate::data::{in_bbox, Dataset, LandingStation, LonLat, AUSTRALIA_BBOX, JAPAN_BBOX};
+use crate::data::{
+    in_bbox, Dataset, LandingStation, LonLat, PointOfPresence, AUSTRALIA_BBOX, JAPAN_BBOX,
+};
 use crate::error::{Error, Result};
 use crate::scenario::LatencyParams;
 use crate::spatial::geodesy::distance_km;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub mod calibrate;
 pub mod graph;
+pub mod resilience;
 
-pub use calibrate::{calibrate, CalibrationGrid, CalibrationResult, Observation, Residual};
+pub use calibrate::{
+    calibrate, CalibrationGrid, CalibrationResult, GroupFit, Observation, PairGroup, Residual,
+};
 pub use graph::{close_matches, RawGraph};
 
 /// Landings of one country closer than this are joined by a terrestrial edge, km.
@@ -74,91 +80,161 @@ pub const FOREIGN_ATTACH_MAX_KM: f64 = 1500.0;
 /// One timed route between two places, with its path.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RttPath {
-    /// Modelled round-trip time, ms.
+    /// Modelled median round-trip time, ms.
     pub rtt_ms: f64,
+    /// Modelled planning (P95) round-trip time, ms.
+    pub rtt_p95_ms: f64,
     /// Physical floor: great-circle distance in fibre, round trip, no overhead, ms.
     pub floor_ms: f64,
+    /// Propagation part of `rtt_ms` (fibre km × 2 × fibre_ms_per_km), ms.
+    pub propagation_ms: f64,
+    /// Overhead part of `rtt_ms` (endpoints, landings, constant), ms.
+    pub overhead_ms: f64,
     /// Landing station ids along the path, origin side first (empty for a terrestrial route).
     pub landings: Vec<String>,
+    /// PoP ids along the path.
+    pub pops: Vec<String>,
+    /// Every graph node (PoPs and landings) along the path.
+    pub nodes: Vec<String>,
     /// Cable system ids used, in order (empty for a terrestrial route).
     pub cables: Vec<String>,
-    /// Terrestrial great-circle km from the origin to the first landing (or to the destination).
+    /// Cable ids of the path with at least one estimated segment length.
+    pub estimated_cables: Vec<String>,
+    /// Countries and territories the path is in, in order (the ends' countries included).
+    pub jurisdictions: Vec<String>,
+    /// Terrestrial great-circle km from the origin to the first node (or to the destination).
     pub terrestrial_origin_km: f64,
-    /// Submarine fibre km along the cable path (slack applied), including the short terrestrial
-    /// links between landings of one city (already × route factor; see `legs`).
+    /// Fibre km of the graph legs (cables with slack, terrestrial legs × route factor).
     pub cable_km: f64,
-    /// Terrestrial great-circle km from the last landing to the destination.
+    /// Terrestrial great-circle km from the last node to the destination.
     pub terrestrial_dest_km: f64,
-    /// The legs between consecutive landings, in order.
+    /// The legs between consecutive nodes, in order.
     pub legs: Vec<PathLeg>,
     /// Great-circle km between the two places.
     pub great_circle_km: f64,
 }
 
-/// One leg of a path between two landings.
+/// One leg of a path between two graph nodes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PathLeg {
-    /// Landing id where the leg starts.
+    /// Node id (landing or PoP) where the leg starts.
     pub from: String,
-    /// Landing id where the leg ends.
+    /// Node id where the leg ends.
     pub to: String,
-    /// Cable id, or `None` for a terrestrial link between landings of one city.
+    /// Cable id, or `None` for a terrestrial leg.
     pub cable: Option<String>,
+    /// `cable`, `metro`, `backhaul` (gateway PoP – landing) or `backbone` (PoP – PoP).
+    pub kind: String,
     /// Fibre km of the leg (cable: slack applied; terrestrial: × route factor).
     pub km: f64,
+    /// The leg's length is an estimate (no published length or drawn route).
+    pub estimated: bool,
 }
 
 /// RTTs from every site to every city, ms: `rtt_ms[site][city]` (infinite = no route).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RttMatrix {
-    /// `rtt_ms[site][city]`.
+    /// Median, `rtt_ms[site][city]`.
     pub rtt_ms: Vec<Vec<f64>>,
+    /// Planning P95, `rtt_p95_ms[site][city]`.
+    pub rtt_p95_ms: Vec<Vec<f64>>,
+}
+
+impl RttMatrix {
+    /// The matrix of the statistic the limits apply to.
+    pub fn limit_matrix(&self, params: &LatencyParams) -> &Vec<Vec<f64>> {
+        match params.limit_statistic {
+            crate::scenario::RttStatistic::P50 => &self.rtt_ms,
+            crate::scenario::RttStatistic::P95 => &self.rtt_p95_ms,
+        }
+    }
 }
 
 /// One edge of the latency graph, for listing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GraphEdge {
-    /// Landing id at one end.
+    /// Node id (landing or PoP) at one end.
     pub from: String,
-    /// Landing id at the other end.
+    /// Node id at the other end.
     pub to: String,
-    /// Cable id, `None` for a terrestrial link between landings of one city.
+    /// Cable id, `None` for a terrestrial edge.
     pub cable: Option<String>,
+    /// `cable`, `metro`, `backhaul` or `backbone`.
+    pub kind: String,
     /// Fibre km as used by the model (slack or route factor applied).
     pub km: f64,
-    /// Where the length comes from (see [`graph::RawEdge::source`]; `metro-link` for links).
+    /// Where the length comes from (see [`graph::RawEdge::source`]; `terrestrial` otherwise).
     pub source: String,
+    /// The length is an estimate ([`graph::is_estimated`]).
+    pub estimated: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
 struct Adj {
     to: usize,
-    km: f64,
+    ms: f64,
     edge: usize,
 }
 
-/// The latency model: the cable graph and its parameters.
+/// The latency model: the graph and its parameters.
 #[derive(Debug, Clone)]
 pub struct LatencyModel {
     params: LatencyParams,
     landings: Vec<LandingStation>,
-    /// Lower-cased country per landing.
+    pops: Vec<PointOfPresence>,
+    /// Lower-cased country per landing (all landings, for deciding a place's country).
     country: Vec<String>,
+    /// Node ids: landings then PoPs.
+    node_id: Vec<String>,
+    /// Country name per node (as spelled in the data).
+    node_country: Vec<String>,
+    /// Node present (not in an avoided country).
+    active: Vec<bool>,
     cable_names: BTreeMap<String, String>,
     edges: Vec<GraphEdge>,
+    edge_ms: Vec<f64>,
+    /// Endpoints of each edge.
+    edge_ends: Vec<(usize, usize)>,
     adj: Vec<Vec<Adj>>,
+    /// Active PoP nodes per lower-cased country.
+    pops_by_country: BTreeMap<String, Vec<usize>>,
+    /// Landing nodes where capacity is bought directly.
+    capacity: Vec<usize>,
 }
 
 /// Where a place attaches to the graph.
 #[derive(Debug, Clone)]
 struct Attach {
     country: Option<String>,
-    /// (landing index, terrestrial great-circle km).
-    landings: Vec<(usize, f64)>,
+    /// Country as spelled in the data.
+    country_name: String,
+    /// Route factor of the place's country.
+    rf: f64,
+    /// (node, terrestrial great-circle km).
+    nodes: Vec<(usize, f64)>,
+    /// A direct terrestrial route to a place of the same country is allowed (no PoPs).
+    direct: bool,
+}
+
+impl Attach {
+    fn none() -> Attach {
+        Attach {
+            country: None,
+            country_name: String::new(),
+            rf: 1.0,
+            nodes: Vec::new(),
+            direct: false,
+        }
+    }
+}
+
+fn lower(s: &str) -> String {
+    s.trim().to_lowercase()
 }
 
 impl LatencyModel {
-    /// Builds the cable graph from a dataset; cut cables (unknown ids are an error) removed.
+    /// Builds the graph from a dataset; cut and excluded cables (unknown ids are an error)
+    /// removed.
     pub fn build(dataset: &Dataset, params: &LatencyParams) -> Result<LatencyModel> {
         let raw = graph::derive(dataset)?;
         LatencyModel::from_graph(dataset, &raw, params)
@@ -184,70 +260,240 @@ impl LatencyModel {
             ));
         }
         let ids: Vec<&str> = raw.cables.iter().map(|c| c.0.as_str()).collect();
-        let mut cut = vec![false; raw.cables.len()];
+        let find = |field: &str, id: &str| -> Result<usize> {
+            ids.iter()
+                .position(|k| k.eq_ignore_ascii_case(id.trim()))
+                .ok_or_else(|| graph::unknown_cable_in(field, id, &ids))
+        };
+        let mut removed = vec![false; raw.cables.len()];
         for id in &params.cut_cables {
-            match ids.iter().position(|k| k.eq_ignore_ascii_case(id.trim())) {
-                Some(i) => cut[i] = true,
-                None => return Err(graph::unknown_cable(id, &ids)),
+            removed[find("--cut-cable / latency.cut_cables", id)?] = true;
+        }
+        for id in &params.excluded_cables {
+            removed[find("latency.excluded_cables", id)?] = true;
+        }
+        if !params.allowed_cables.is_empty() {
+            let mut allowed = vec![false; raw.cables.len()];
+            for id in &params.allowed_cables {
+                allowed[find("latency.allowed_cables", id)?] = true;
+            }
+            for (r, a) in removed.iter_mut().zip(&allowed) {
+                *r |= !a;
             }
         }
+        let avoid: BTreeSet<String> = params.avoid_transit.iter().map(|c| lower(c)).collect();
         let landings = dataset.landings.clone();
-        let country: Vec<String> = landings.iter().map(|l| l.country.to_lowercase()).collect();
-        let mut edges = Vec::new();
-        let mut adj = vec![Vec::new(); landings.len()];
-        let mut add = |edges: &mut Vec<GraphEdge>, a: usize, b: usize, km: f64, e: GraphEdge| {
-            let idx = edges.len();
-            edges.push(e);
-            adj[a].push(Adj {
-                to: b,
-                km,
-                edge: idx,
-            });
-            adj[b].push(Adj {
-                to: a,
-                km,
-                edge: idx,
-            });
+        let pops = dataset.pops.clone();
+        let country: Vec<String> = landings.iter().map(|l| lower(&l.country)).collect();
+        let mut node_id: Vec<String> = landings.iter().map(|l| l.id.clone()).collect();
+        node_id.extend(pops.iter().map(|p| p.id.clone()));
+        let mut node_country: Vec<String> = landings.iter().map(|l| l.country.clone()).collect();
+        node_country.extend(pops.iter().map(|p| p.country.clone()));
+        let active: Vec<bool> = node_country
+            .iter()
+            .map(|c| !avoid.contains(&lower(c)))
+            .collect();
+        if !params.avoid_transit.is_empty() {
+            let known: BTreeSet<String> = node_country.iter().map(|c| lower(c)).collect();
+            for c in &params.avoid_transit {
+                if !known.contains(&lower(c)) {
+                    let names: Vec<String> = node_country
+                        .iter()
+                        .cloned()
+                        .collect::<BTreeSet<_>>()
+                        .into_iter()
+                        .collect();
+                    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+                    let close = close_matches(c, &refs, 5);
+                    return Err(Error::usage(
+                        format!("latency.avoid_transit: no landing or PoP is in `{c}`"),
+                        if close.is_empty() {
+                            format!("countries in the data: {}", names.join(", "))
+                        } else {
+                            format!("did you mean {}?", close.join(", "))
+                        },
+                    ));
+                }
+            }
+        }
+        let mut capacity = Vec::new();
+        for id in &params.capacity_landings {
+            match landings
+                .iter()
+                .position(|l| l.id.eq_ignore_ascii_case(id.trim()))
+            {
+                Some(i) => capacity.push(i),
+                None => {
+                    let lids: Vec<&str> = landings.iter().map(|l| l.id.as_str()).collect();
+                    let close = close_matches(id, &lids, 5);
+                    return Err(Error::usage(
+                        format!("latency.capacity_landings: unknown landing id `{id}`"),
+                        if close.is_empty() {
+                            "use landing ids of the landing layer (e.g. `maroochydore-qld-australia`)"
+                                .to_string()
+                        } else {
+                            format!("did you mean {}?", close.join(", "))
+                        },
+                    ));
+                }
+            }
+        }
+        let f = params.fibre_ms_per_km;
+        let lo = params.landing_overhead_ms;
+        let is_landing = |i: usize| i < n;
+        let mut m = LatencyModel {
+            params: params.clone(),
+            landings,
+            pops,
+            country,
+            node_id,
+            node_country,
+            active,
+            cable_names: raw
+                .cables
+                .iter()
+                .map(|(id, name, _)| (id.clone(), name.clone()))
+                .collect(),
+            edges: Vec::new(),
+            edge_ms: Vec::new(),
+            edge_ends: Vec::new(),
+            adj: Vec::new(),
+            pops_by_country: BTreeMap::new(),
+            capacity,
+        };
+        let push = |m: &mut LatencyModel, a: usize, b: usize, e: GraphEdge| {
+            if !(m.active[a] && m.active[b]) {
+                return;
+            }
+            let ends = usize::from(is_landing(a)) + usize::from(is_landing(b));
+            let ms = 2.0 * f * e.km + 0.5 * lo * ends as f64;
+            m.edges.push(e);
+            m.edge_ms.push(ms);
+            m.edge_ends.push((a, b));
         };
         for e in &raw.edges {
             let (cid, _, planned) = &raw.cables[e.cable];
-            if cut[e.cable] || (*planned && !params.include_planned) {
+            if removed[e.cable] || (*planned && !params.include_planned) {
                 continue;
             }
-            let km = e.km * params.cable_slack;
             let ge = GraphEdge {
-                from: landings[e.a].id.clone(),
-                to: landings[e.b].id.clone(),
+                from: m.node_id[e.a].clone(),
+                to: m.node_id[e.b].clone(),
                 cable: Some(cid.clone()),
-                km,
+                kind: "cable".into(),
+                km: e.km * params.cable_slack,
                 source: e.source.clone(),
+                estimated: graph::is_estimated(&e.source),
             };
-            add(&mut edges, e.a, e.b, km, ge);
+            push(&mut m, e.a, e.b, ge);
         }
         for &(a, b, d) in &raw.metro {
-            let km = d * params.route_factor;
             let ge = GraphEdge {
-                from: landings[a].id.clone(),
-                to: landings[b].id.clone(),
+                from: m.node_id[a].clone(),
+                to: m.node_id[b].clone(),
                 cable: None,
-                km,
-                source: "metro-link".into(),
+                kind: "metro".into(),
+                km: d * params.route_factor_for(&m.node_country[a]),
+                source: "terrestrial".into(),
+                estimated: false,
             };
-            add(&mut edges, a, b, km, ge);
+            push(&mut m, a, b, ge);
         }
-        let cable_names = raw
-            .cables
+        // PoPs: backhaul from gateways to the country's landings, backbone between PoPs.
+        let np = m.pops.len();
+        let mut by_country: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for k in 0..np {
+            if m.active[n + k] {
+                by_country
+                    .entry(lower(&m.pops[k].country))
+                    .or_default()
+                    .push(n + k);
+            }
+        }
+        for (c, nodes) in &by_country {
+            let any_gateway = nodes.iter().any(|&v| m.pops[v - n].gateway);
+            for (x, &u) in nodes.iter().enumerate() {
+                let pu = m.pops[u - n].clone();
+                let rf = params.route_factor_for(&pu.country);
+                if pu.gateway || !any_gateway {
+                    for l in 0..n {
+                        if m.active[l] && &m.country[l] == c {
+                            let km = rf * distance_km(pu.location, m.landings[l].location);
+                            let ge = GraphEdge {
+                                from: pu.id.clone(),
+                                to: m.node_id[l].clone(),
+                                cable: None,
+                                kind: "backhaul".into(),
+                                km,
+                                source: "terrestrial".into(),
+                                estimated: false,
+                            };
+                            push(&mut m, u, l, ge);
+                        }
+                    }
+                }
+                for &v in &nodes[x + 1..] {
+                    let pv = m.pops[v - n].clone();
+                    let km = rf * distance_km(pu.location, pv.location);
+                    let ge = GraphEdge {
+                        from: pu.id.clone(),
+                        to: pv.id.clone(),
+                        cable: None,
+                        kind: "backbone".into(),
+                        km,
+                        source: "terrestrial".into(),
+                        estimated: false,
+                    };
+                    push(&mut m, u, v, ge);
+                }
+            }
+        }
+        m.pops_by_country = by_country;
+        m.rebuild_adj(None);
+        Ok(m)
+    }
+
+    fn rebuild_adj(&mut self, without_cable: Option<&str>) {
+        let mut adj = vec![Vec::new(); self.node_id.len()];
+        for (i, e) in self.edges.iter().enumerate() {
+            if without_cable.is_some() && e.cable.as_deref() == without_cable {
+                continue;
+            }
+            let (a, b) = self.edge_ends[i];
+            let ms = self.edge_ms[i];
+            adj[a].push(Adj { to: b, ms, edge: i });
+            adj[b].push(Adj { to: a, ms, edge: i });
+        }
+        self.adj = adj;
+    }
+
+    /// The same model with one more cable system removed (a cut), without re-deriving the
+    /// graph. An unknown id leaves the graph unchanged.
+    pub fn without_cable(&self, cable_id: &str) -> LatencyModel {
+        let mut m = self.clone();
+        m.edges.retain(|e| e.cable.as_deref() != Some(cable_id));
+        let keep: Vec<bool> = self
+            .edges
             .iter()
-            .map(|(id, name, _)| (id.clone(), name.clone()))
+            .map(|e| e.cable.as_deref() != Some(cable_id))
             .collect();
-        Ok(LatencyModel {
-            params: params.clone(),
-            landings,
-            country,
-            cable_names,
-            edges,
-            adj,
-        })
+        m.edge_ms = self
+            .edge_ms
+            .iter()
+            .zip(&keep)
+            .filter(|(_, k)| **k)
+            .map(|(v, _)| *v)
+            .collect();
+        m.edge_ends = self
+            .edge_ends
+            .iter()
+            .zip(&keep)
+            .filter(|(_, k)| **k)
+            .map(|(v, _)| *v)
+            .collect();
+        m.params.cut_cables.push(cable_id.to_string());
+        m.rebuild_adj(None);
+        m
     }
 
     /// The parameters the model was built with.
@@ -255,12 +501,17 @@ impl LatencyModel {
         &self.params
     }
 
-    /// The landing stations (graph nodes), in dataset order.
+    /// The landing stations, in dataset order.
     pub fn landings(&self) -> &[LandingStation] {
         &self.landings
     }
 
-    /// The graph's edges (cut and excluded planned cables absent).
+    /// The points of presence, in dataset order.
+    pub fn pops(&self) -> &[PointOfPresence] {
+        &self.pops
+    }
+
+    /// The graph's edges (cut, excluded and planned cables and avoided countries absent).
     pub fn edges(&self) -> &[GraphEdge] {
         &self.edges
     }
@@ -268,6 +519,20 @@ impl LatencyModel {
     /// A cable's name by id, if the dataset has it.
     pub fn cable_name(&self, id: &str) -> Option<&str> {
         self.cable_names.get(id).map(String::as_str)
+    }
+
+    /// A node's (landing's or PoP's) display name by id.
+    pub fn node_name(&self, id: &str) -> Option<&str> {
+        self.landings
+            .iter()
+            .find(|l| l.id == id)
+            .map(|l| l.name.as_str())
+            .or_else(|| {
+                self.pops
+                    .iter()
+                    .find(|p| p.id == id)
+                    .map(|p| p.name.as_str())
+            })
     }
 
     /// The country a place is routed from (see the module doc), or `None` with no landings.
@@ -306,44 +571,81 @@ impl LatencyModel {
     }
 
     fn attach(&self, p: LonLat) -> Attach {
+        if !(p.lon.is_finite() && p.lat.is_finite()) {
+            return Attach::none();
+        }
         let Some(ci) = self.country_index(p) else {
-            return Attach {
-                country: None,
-                landings: Vec::new(),
-            };
+            return Attach::none();
         };
-        let c = &self.country[ci];
+        let c = self.country[ci].clone();
+        let country_name = self.landings[ci].country.clone();
+        let rf = self.params.route_factor_for(&country_name);
+        let n = self.landings.len();
+        if let Some(pops) = self.pops_by_country.get(&c) {
+            let near = pops
+                .iter()
+                .map(|&v| (v, distance_km(p, self.pops[v - n].location)))
+                .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+            let mut nodes: Vec<(usize, f64)> = near.into_iter().collect();
+            for &l in &self.capacity {
+                if self.active[l] && self.country[l] == c {
+                    nodes.push((l, distance_km(p, self.landings[l].location)));
+                }
+            }
+            return Attach {
+                country: Some(c),
+                country_name,
+                rf,
+                nodes,
+                direct: false,
+            };
+        }
         let home = c == "australia" || c == "japan";
-        let landings: Vec<(usize, f64)> = (0..self.landings.len())
-            .filter(|&i| &self.country[i] == c)
+        let nodes: Vec<(usize, f64)> = (0..n)
+            .filter(|&i| self.active[i] && self.country[i] == c)
             .map(|i| (i, distance_km(p, self.landings[i].location)))
             .filter(|&(i, d)| home || i == ci || d <= FOREIGN_ATTACH_MAX_KM)
             .collect();
         Attach {
-            country: Some(c.clone()),
-            landings,
+            country: Some(c),
+            country_name,
+            rf,
+            nodes,
+            direct: true,
         }
     }
 
-    /// Whether a direct terrestrial route between two attached places may exist: `None` if
-    /// they are in different countries, `Some(limit_km)` otherwise (infinite in Australia
+    /// Whether a direct terrestrial route between two attached places may exist: `Some(limit_km)`
+    /// when they are in the same country and that country has no PoPs (infinite in Australia
     /// and Japan, [`FOREIGN_ATTACH_MAX_KM`] elsewhere).
     fn terrestrial_limit(&self, a: &Attach, b: &Attach) -> Option<f64> {
         match (&a.country, &b.country) {
-            (Some(x), Some(y)) if x == y => Some(if x == "australia" || x == "japan" {
-                f64::INFINITY
-            } else {
-                FOREIGN_ATTACH_MAX_KM
-            }),
+            (Some(x), Some(y)) if x == y && a.direct && b.direct => {
+                Some(if x == "australia" || x == "japan" {
+                    f64::INFINITY
+                } else {
+                    FOREIGN_ATTACH_MAX_KM
+                })
+            }
             _ => None,
         }
     }
 
-    fn ms(&self, km: f64) -> f64 {
-        2.0 * self.params.fibre_ms_per_km * km + self.params.equipment_overhead_ms
+    /// Time of an access leg (place ↔ node), ms.
+    fn access_ms(&self, a: &Attach, node: usize, km: f64) -> f64 {
+        let l = if node < self.landings.len() {
+            0.5 * self.params.landing_overhead_ms
+        } else {
+            0.0
+        };
+        2.0 * self.params.fibre_ms_per_km * a.rf * km + l
     }
 
-    /// The fastest route between two places and its RTT, or `None` if no route exists
+    fn fixed_ms(&self) -> f64 {
+        2.0 * self.params.endpoint_overhead_ms + self.params.equipment_overhead_ms
+    }
+
+    /// The fastest route between two places and its RTTs, or `None` if no route exists
     /// (or a coordinate is not finite).
     pub fn rtt(&self, from: LonLat, to: LonLat) -> Option<RttPath> {
         if ![from.lon, from.lat, to.lon, to.lat]
@@ -352,31 +654,52 @@ impl LatencyModel {
         {
             return None;
         }
-        let rf = self.params.route_factor;
+        let p = &self.params;
         let gc = distance_km(from, to);
-        let floor_ms = 2.0 * self.params.fibre_ms_per_km * gc;
+        let floor_ms = 2.0 * p.fibre_ms_per_km * gc;
         let a = self.attach(from);
         let b = self.attach(to);
+        // (total ms without fixed overheads, destination (node, km) or None = direct)
         let mut best: Option<(f64, Option<(usize, f64)>)> = None;
         if self.terrestrial_limit(&a, &b).is_some_and(|lim| gc <= lim) {
-            best = Some((rf * gc, None));
+            best = Some((2.0 * p.fibre_ms_per_km * a.rf * gc, None));
         }
-        let sources: Vec<(usize, f64)> = a.landings.iter().map(|&(i, d)| (i, rf * d)).collect();
+        let sources: Vec<(usize, f64)> = a
+            .nodes
+            .iter()
+            .map(|&(i, d)| (i, self.access_ms(&a, i, d)))
+            .collect();
         let (dist, pred) = self.dijkstra(&sources);
-        for &(j, d) in &b.landings {
-            let total = dist[j] + rf * d;
+        for &(j, d) in &b.nodes {
+            let total = dist[j] + self.access_ms(&b, j, d);
             if total.is_finite() && best.is_none_or(|(bt, _)| total < bt) {
                 best = Some((total, Some((j, d))));
             }
         }
         let (total, end) = best?;
-        let rtt_ms = self.ms(total);
+        let rtt_ms = total + self.fixed_ms();
+        let rtt_p95_ms = p.p95_of(rtt_ms);
+        let mut jurisdictions: Vec<String> = Vec::new();
+        let push_j = |c: &str, js: &mut Vec<String>| {
+            if !c.is_empty() && js.last().map(String::as_str) != Some(c) {
+                js.push(c.to_string());
+            }
+        };
+        push_j(&a.country_name, &mut jurisdictions);
         let Some((end, dest_km)) = end else {
+            push_j(&b.country_name, &mut jurisdictions);
             return Some(RttPath {
                 rtt_ms,
+                rtt_p95_ms,
                 floor_ms,
+                propagation_ms: total,
+                overhead_ms: self.fixed_ms(),
                 landings: Vec::new(),
+                pops: Vec::new(),
+                nodes: Vec::new(),
                 cables: Vec::new(),
+                estimated_cables: Vec::new(),
+                jurisdictions,
                 terrestrial_origin_km: gc,
                 cable_km: 0.0,
                 terrestrial_dest_km: 0.0,
@@ -391,10 +714,12 @@ impl LatencyModel {
         while let Some((prev, edge)) = pred[cur] {
             let e = &self.edges[edge];
             legs.push(PathLeg {
-                from: self.landings[prev].id.clone(),
-                to: self.landings[cur].id.clone(),
+                from: self.node_id[prev].clone(),
+                to: self.node_id[cur].clone(),
                 cable: e.cable.clone(),
+                kind: e.kind.clone(),
                 km: e.km,
+                estimated: e.estimated,
             });
             nodes.push(prev);
             cur = prev;
@@ -403,24 +728,51 @@ impl LatencyModel {
         legs.reverse();
         let start = nodes[0];
         let origin_km = a
-            .landings
+            .nodes
             .iter()
             .find(|(i, _)| *i == start)
             .map_or(0.0, |&(_, d)| d);
-        let cable_km = legs.iter().map(|l| l.km).sum();
+        let cable_km: f64 = legs.iter().map(|l| l.km).sum();
         let mut cables: Vec<String> = Vec::new();
+        let mut estimated_cables: Vec<String> = Vec::new();
         for l in &legs {
             if let Some(c) = &l.cable {
                 if cables.last() != Some(c) {
                     cables.push(c.clone());
                 }
+                if l.estimated && !estimated_cables.contains(c) {
+                    estimated_cables.push(c.clone());
+                }
             }
         }
+        for &v in &nodes {
+            push_j(&self.node_country[v], &mut jurisdictions);
+        }
+        push_j(&b.country_name, &mut jurisdictions);
+        let n = self.landings.len();
+        let n_landings = nodes.iter().filter(|&&v| v < n).count();
+        let propagation_ms =
+            2.0 * p.fibre_ms_per_km * (a.rf * origin_km + cable_km + b.rf * dest_km);
         Some(RttPath {
             rtt_ms,
+            rtt_p95_ms,
             floor_ms,
-            landings: nodes.iter().map(|&i| self.landings[i].id.clone()).collect(),
+            propagation_ms,
+            overhead_ms: self.fixed_ms() + p.landing_overhead_ms * n_landings as f64,
+            landings: nodes
+                .iter()
+                .filter(|&&v| v < n)
+                .map(|&v| self.node_id[v].clone())
+                .collect(),
+            pops: nodes
+                .iter()
+                .filter(|&&v| v >= n)
+                .map(|&v| self.node_id[v].clone())
+                .collect(),
+            nodes: nodes.iter().map(|&v| self.node_id[v].clone()).collect(),
             cables,
+            estimated_cables,
+            jurisdictions,
             terrestrial_origin_km: origin_km,
             cable_km,
             terrestrial_dest_km: dest_km,
@@ -436,47 +788,31 @@ impl LatencyModel {
 
     /// RTT from every site to every city (fast path for the optimiser).
     ///
-    /// For each landing a site can attach to, one Dijkstra gives the best cable path plus
-    /// destination leg to every city; each (site, city) is then the minimum over the site's
-    /// attachments of terrestrial leg + that, and the direct terrestrial route when allowed:
-    /// O(sites × cities × attachments), parallel over sites, deterministic. Equal to
-    /// [`LatencyModel::rtt`] up to floating-point rounding.
+    /// For each node a site attaches to (a handful of PoPs), one Dijkstra gives the best path
+    /// plus destination leg to every city; each (site, city) is then the minimum over the
+    /// site's attachments: O(sites × cities × attachments), parallel over sites,
+    /// deterministic. Equal to [`LatencyModel::rtt`] up to floating-point rounding.
     pub fn rtt_matrix(&self, sites: &[LonLat], cities: &[LonLat]) -> RttMatrix {
-        let rf = self.params.route_factor;
-        let finite = |p: &LonLat| p.lon.is_finite() && p.lat.is_finite();
-        let city_att: Vec<Attach> = cities
-            .iter()
-            .map(|c| {
-                if finite(c) {
-                    self.attach(*c)
-                } else {
-                    Attach {
-                        country: None,
-                        landings: Vec::new(),
-                    }
-                }
-            })
-            .collect();
-        let site_att: Vec<Attach> = sites
-            .par_iter()
-            .map(|s| {
-                if finite(s) {
-                    self.attach(*s)
-                } else {
-                    Attach {
-                        country: None,
-                        landings: Vec::new(),
-                    }
-                }
-            })
-            .collect();
+        let city_att: Vec<Attach> = cities.iter().map(|c| self.attach(*c)).collect();
+        let site_att: Vec<Attach> = sites.par_iter().map(|s| self.attach(*s)).collect();
+        self.matrix_from(sites, cities, &site_att, &city_att)
+    }
+
+    /// [`LatencyModel::rtt_matrix`] with the attachments already computed (they do not depend
+    /// on the cables, so a cut model reuses them).
+    fn matrix_from(
+        &self,
+        sites: &[LonLat],
+        cities: &[LonLat],
+        site_att: &[Attach],
+        city_att: &[Attach],
+    ) -> RttMatrix {
         let mut origins: Vec<usize> = site_att
             .iter()
-            .flat_map(|a| a.landings.iter().map(|&(i, _)| i))
+            .flat_map(|a| a.nodes.iter().map(|&(i, _)| i))
             .collect();
         origins.sort_unstable();
         origins.dedup();
-        // best[row][city]: cable path from the origin landing + destination leg, km.
         let best: Vec<Vec<f64>> = origins
             .par_iter()
             .map(|&o| {
@@ -484,42 +820,44 @@ impl LatencyModel {
                 city_att
                     .iter()
                     .map(|ca| {
-                        ca.landings
+                        ca.nodes
                             .iter()
-                            .map(|&(j, d)| dist[j] + rf * d)
+                            .map(|&(j, d)| dist[j] + self.access_ms(ca, j, d))
                             .fold(f64::INFINITY, f64::min)
                     })
                     .collect()
             })
             .collect();
-        let mut row_of = vec![usize::MAX; self.landings.len()];
+        let mut row_of = vec![usize::MAX; self.node_id.len()];
         for (r, &o) in origins.iter().enumerate() {
             row_of[o] = r;
         }
-        let rtt_ms = sites
+        let fixed = self.fixed_ms();
+        let f = self.params.fibre_ms_per_km;
+        let rtt_ms: Vec<Vec<f64>> = sites
             .par_iter()
             .zip(site_att.par_iter())
             .map(|(s, sa)| {
                 cities
                     .iter()
-                    .zip(&city_att)
+                    .zip(city_att)
                     .enumerate()
                     .map(|(ci, (c, ca))| {
-                        let mut km = f64::INFINITY;
+                        let mut ms = f64::INFINITY;
                         if let Some(lim) = self.terrestrial_limit(sa, ca) {
                             let gc = distance_km(*s, *c);
                             if gc <= lim {
-                                km = rf * gc;
+                                ms = 2.0 * f * sa.rf * gc;
                             }
                         }
-                        for &(i, d) in &sa.landings {
-                            let t = rf * d + best[row_of[i]][ci];
-                            if t < km {
-                                km = t;
+                        for &(i, d) in &sa.nodes {
+                            let t = self.access_ms(sa, i, d) + best[row_of[i]][ci];
+                            if t < ms {
+                                ms = t;
                             }
                         }
-                        if km.is_finite() {
-                            self.ms(km)
+                        if ms.is_finite() {
+                            ms + fixed
                         } else {
                             f64::INFINITY
                         }
@@ -527,15 +865,84 @@ impl LatencyModel {
                     .collect()
             })
             .collect();
-        RttMatrix { rtt_ms }
+        let rtt_p95_ms = rtt_ms
+            .iter()
+            .map(|row| row.iter().map(|&v| self.params.p95_of(v)).collect())
+            .collect();
+        RttMatrix { rtt_ms, rtt_p95_ms }
     }
 
-    /// Multi-source Dijkstra: distances and predecessors (previous landing, edge index).
+    /// The cable systems on the fastest path from any node a site attaches to, to any city:
+    /// the only cables whose cut can change an RTT in [`LatencyModel::rtt_matrix`]. Sorted.
+    pub fn cables_on_paths(&self, sites: &[LonLat], cities: &[LonLat]) -> Vec<String> {
+        let city_att: Vec<Attach> = cities.iter().map(|c| self.attach(*c)).collect();
+        let site_att: Vec<Attach> = sites.par_iter().map(|s| self.attach(*s)).collect();
+        self.cables_from(&site_att, &city_att)
+    }
+
+    fn cables_from(&self, site_att: &[Attach], city_att: &[Attach]) -> Vec<String> {
+        let mut origins: Vec<usize> = site_att
+            .iter()
+            .flat_map(|a| a.nodes.iter().map(|&(i, _)| i))
+            .collect();
+        origins.sort_unstable();
+        origins.dedup();
+        let sets: Vec<BTreeSet<String>> = origins
+            .par_iter()
+            .map(|&o| {
+                let (dist, pred) = self.dijkstra(&[(o, 0.0)]);
+                let mut out = BTreeSet::new();
+                for ca in city_att {
+                    let end = ca
+                        .nodes
+                        .iter()
+                        .map(|&(j, d)| (j, dist[j] + self.access_ms(ca, j, d)))
+                        .filter(|(_, t)| t.is_finite())
+                        .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+                    let Some((mut cur, _)) = end else { continue };
+                    while let Some((prev, edge)) = pred[cur] {
+                        if let Some(c) = &self.edges[edge].cable {
+                            out.insert(c.clone());
+                        }
+                        cur = prev;
+                    }
+                }
+                out
+            })
+            .collect();
+        sets.into_iter()
+            .flatten()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect()
+    }
+
+    /// N−1 over cable systems: for every cable on some site→city fastest path
+    /// ([`LatencyModel::cables_on_paths`]), the RTT matrix with that cable cut. One graph
+    /// rebuild and a few Dijkstras per cable (not per site–city pair); parallel over cables,
+    /// deterministic (sorted by cable id).
+    pub fn cut_matrices(&self, sites: &[LonLat], cities: &[LonLat]) -> Vec<(String, RttMatrix)> {
+        let city_att: Vec<Attach> = cities.iter().map(|c| self.attach(*c)).collect();
+        let site_att: Vec<Attach> = sites.par_iter().map(|s| self.attach(*s)).collect();
+        let cables = self.cables_from(&site_att, &city_att);
+        cables
+            .par_iter()
+            .map(|c| {
+                let m = self
+                    .without_cable(c)
+                    .matrix_from(sites, cities, &site_att, &city_att);
+                (c.clone(), m)
+            })
+            .collect()
+    }
+
+    /// Multi-source Dijkstra over per-edge times: distances (ms) and predecessors
+    /// (previous node, edge index).
     #[allow(clippy::type_complexity)]
     fn dijkstra(&self, sources: &[(usize, f64)]) -> (Vec<f64>, Vec<Option<(usize, usize)>>) {
         crate::spatial::shortest_path::dijkstra_by(
-            self.landings.len(),
-            |u| self.adj[u].iter().map(|a| (a.to, a.km, a.edge)),
+            self.node_id.len(),
+            |u| self.adj[u].iter().map(|a| (a.to, a.ms, a.edge)),
             sources,
         )
     }
@@ -554,15 +961,28 @@ fn check_params(p: &LatencyParams) -> Result<()> {
     if !(p.route_factor.is_finite() && p.route_factor >= 1.0) {
         return Err(bad("route_factor", "a number ≥ 1", p.route_factor));
     }
+    for (k, v) in &p.route_factor_by_country {
+        if !(v.is_finite() && *v >= 1.0) {
+            return Err(bad(
+                &format!("route_factor_by_country.{k}"),
+                "a number ≥ 1",
+                *v,
+            ));
+        }
+    }
     if !(p.cable_slack.is_finite() && p.cable_slack >= 1.0) {
         return Err(bad("cable_slack", "a number ≥ 1", p.cable_slack));
     }
-    if !(p.equipment_overhead_ms.is_finite() && p.equipment_overhead_ms >= 0.0) {
-        return Err(bad(
-            "equipment_overhead_ms",
-            "a number ≥ 0",
-            p.equipment_overhead_ms,
-        ));
+    for (name, v) in [
+        ("equipment_overhead_ms", p.equipment_overhead_ms),
+        ("endpoint_overhead_ms", p.endpoint_overhead_ms),
+        ("landing_overhead_ms", p.landing_overhead_ms),
+        ("p95_route_margin", p.p95_route_margin),
+        ("p95_jitter_ms", p.p95_jitter_ms),
+    ] {
+        if !(v.is_finite() && v >= 0.0) {
+            return Err(bad(name, "a number ≥ 0", v));
+        }
     }
     Ok(())
 }

@@ -14,7 +14,7 @@ use super::{CityInput, SiteInput, SitingProblem, Solution};
 use crate::check::{check_reported, CheckReport};
 use crate::error::{Error, Issues, Location, Result};
 use crate::scenario::Objective;
-use crate::solve::{solve, SolveOptions, SolveReport};
+use crate::solve::{solve_with_sink, SolveOptions, SolveProgress, SolveReport, SolveSink};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -369,23 +369,60 @@ pub fn solve_file(
     optimum: Option<f64>,
     opts: &SolveOptions,
 ) -> Result<CflpRun> {
+    solve_file_with_progress(path, capacity, optimum, opts, &mut |_| {})
+}
+
+/// [`solve_file`] with a progress sink (see [`crate::solve::SolveProgress`]).
+pub fn solve_file_with_progress(
+    path: &Path,
+    capacity: Option<f64>,
+    optimum: Option<f64>,
+    opts: &SolveOptions,
+    progress: &mut dyn FnMut(&SolveProgress),
+) -> Result<CflpRun> {
     let inst = read_file(path, capacity)?;
     let known = match optimum {
         Some(o) => Some(o),
         None => known_optimum(path, capacity)?,
     };
-    let mut run = solve_instance(&inst, opts)?;
+    let mut run = solve_instance_with_progress(&inst, opts, progress)?;
     run.capacity = capacity;
     run.known_optimum = known;
     run.rel_diff = known.map(|k| (run.objective - k) / k.abs().max(1e-12));
     Ok(run)
 }
 
+/// Solves by the staged exact method of [`crate::solve::solve_with_sink`].
+fn solve_staged(
+    p: &SitingProblem,
+    opts: &SolveOptions,
+    progress: &mut dyn FnMut(&SolveProgress),
+) -> Result<(SolveReport, Solution)> {
+    let (report, solution, _, _) = solve_with_sink(
+        p,
+        opts,
+        &mut SolveSink {
+            record: &mut |_, _, _| {},
+            progress: Some(progress),
+        },
+    )?;
+    Ok((report, solution))
+}
+
 /// Solves and checks a parsed instance (no known optimum attached).
 pub fn solve_instance(inst: &Cflp, opts: &SolveOptions) -> Result<CflpRun> {
+    solve_instance_with_progress(inst, opts, &mut |_| {})
+}
+
+/// [`solve_instance`] with a progress sink (see [`crate::solve::SolveProgress`]).
+pub fn solve_instance_with_progress(
+    inst: &Cflp,
+    opts: &SolveOptions,
+    progress: &mut dyn FnMut(&SolveProgress),
+) -> Result<CflpRun> {
     let p = inst.to_siting();
     super::diagnose::diagnose(&p)?;
-    let (report, solution) = solve(&p, opts)?;
+    let (report, solution) = solve_staged(&p, opts, progress)?;
     let check = check_reported(&p, &solution, report.objective);
     Ok(CflpRun {
         instance: inst.name.clone(),

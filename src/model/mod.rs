@@ -7,9 +7,12 @@
 use crate::scenario::Objective;
 use serde::{Deserialize, Serialize};
 
+pub mod branch;
 pub mod build;
 pub mod cflp;
 pub mod diagnose;
+pub mod heuristic;
+pub mod lagrange;
 pub mod reduce;
 
 /// One candidate site as the model sees it (costs already annualised).

@@ -2,15 +2,15 @@
 //! the SVG map scene.
 
 use super::geojson::{props, round_to, FeatureCollectionBuilder};
-use super::svg::{MapCity, MapRoute, MapScene, MapSite, MapZone, Rings};
+use super::svg::{MapCable, MapCity, MapLanding, MapRoute, MapScene, MapSite, MapZone, Rings};
 use super::Report;
-use serde_json::{json, Value};
+use serde_json::json;
 
 /// The answer as an RFC 7946 FeatureCollection: chosen sites (Point), routes site → landing →
 /// cables → landing → city (LineString), demand cities (Point) and the REZs used (Polygon),
 /// with properties in units and simplestyle-spec styling (`marker-color`, `marker-size`,
 /// `stroke`, `stroke-width`, `fill`, `fill-opacity`, `title`, `description`).
-pub fn feature_collection(r: &Report) -> Value {
+pub fn feature_collection(r: &Report) -> ::geojson::FeatureCollection {
     let mut fc = FeatureCollectionBuilder::new();
     for z in &r.zones {
         let p = props([
@@ -20,7 +20,10 @@ pub fn feature_collection(r: &Report) -> Value {
             ("limit_mw", json!(z.limit_mw.map(|v| round_to(v, 3)))),
             ("load_mw", json!(round_to(z.load_mw, 3))),
             ("expansion_mw", json!(round_to(z.expansion_mw, 3))),
-            ("expansion_aud_per_yr", json!(round_to(z.expansion_aud, 0))),
+            (
+                "expansion_aud_per_yr",
+                json!(round_to(z.expansion_aud_per_yr, 0)),
+            ),
             ("binding", json!(z.binding)),
             ("sites", json!(z.sites.join(";"))),
             ("stroke", json!("#1b6b2c")),
@@ -54,7 +57,7 @@ pub fn feature_collection(r: &Report) -> Value {
                     ("site_id", json!(a.site_id)),
                     ("city_id", json!(a.city_id)),
                     ("mw", json!(round_to(a.mw, 3))),
-                    ("rtt_ms", json!(round_to(a.rtt_ms, 3))),
+                    ("rtt_ms", json!(round_to(a.rtt_ms, 2))),
                     ("landings", json!(a.landings.join(";"))),
                     ("cables", json!(a.cables.join(";"))),
                     ("stroke", json!("#d9480f")),
@@ -92,20 +95,38 @@ pub fn feature_collection(r: &Report) -> Value {
             ("state", json!(s.state)),
             ("zone_id", json!(s.zone_id)),
             ("built_mw", json!(round_to(s.built_mw, 3))),
-            ("annual_cost_aud", json!(round_to(s.annual_cost_aud, 0))),
-            ("cost_per_mw_aud", json!(round_to(s.cost_per_mw_aud, 0))),
-            ("capex_aud", json!(round_to(s.cost.capex_aud, 0))),
-            ("site_fixed_aud", json!(round_to(s.cost.site_fixed_aud, 0))),
             (
-                "grid_connection_aud",
-                json!(round_to(s.cost.grid_connection_aud, 0)),
+                "annual_cost_aud_per_yr",
+                json!(round_to(s.annual_cost_aud_per_yr, 0)),
             ),
             (
-                "rez_expansion_aud",
-                json!(round_to(s.cost.rez_expansion_aud, 0)),
+                "cost_per_mw_aud_per_yr",
+                json!(round_to(s.cost_per_mw_aud_per_yr, 0)),
             ),
-            ("energy_aud", json!(round_to(s.cost.energy_aud, 0))),
-            ("network_aud", json!(round_to(s.cost.network_aud, 0))),
+            (
+                "capex_aud_per_yr",
+                json!(round_to(s.cost.capex_aud_per_yr, 0)),
+            ),
+            (
+                "site_fixed_aud_per_yr",
+                json!(round_to(s.cost.site_fixed_aud_per_yr, 0)),
+            ),
+            (
+                "grid_connection_aud_per_yr",
+                json!(round_to(s.cost.grid_connection_aud_per_yr, 0)),
+            ),
+            (
+                "rez_expansion_aud_per_yr",
+                json!(round_to(s.cost.rez_expansion_aud_per_yr, 0)),
+            ),
+            (
+                "energy_aud_per_yr",
+                json!(round_to(s.cost.energy_aud_per_yr, 0)),
+            ),
+            (
+                "network_aud_per_yr",
+                json!(round_to(s.cost.network_aud_per_yr, 0)),
+            ),
             ("pue", json!(round_to(s.pue, 4))),
             (
                 "energy_price_aud_per_mwh",
@@ -122,7 +143,7 @@ pub fn feature_collection(r: &Report) -> Value {
         for a in &s.serves {
             p.insert(
                 format!("rtt_ms_{}", a.city_id),
-                json!(round_to(a.rtt_ms, 3)),
+                json!(round_to(a.rtt_ms, 2)),
             );
         }
         p.insert("marker-color".into(), json!("#1c7ed6"));
@@ -155,10 +176,10 @@ pub fn feature_collection(r: &Report) -> Value {
                 ("demand_mw", json!(round_to(c.demand_mw, 3))),
                 ("served_mw", json!(round_to(c.served_mw, 3))),
                 ("unserved_mw", json!(round_to(c.unserved_mw, 3))),
-                ("max_rtt_ms", json!(round_to(c.max_rtt_ms, 3))),
+                ("max_rtt_ms", json!(round_to(c.max_rtt_ms, 2))),
                 (
                     "worst_rtt_ms",
-                    json!(c.worst_rtt_ms.map(|v| round_to(v, 3))),
+                    json!(c.worst_rtt_ms.map(|v| round_to(v, 2))),
                 ),
                 (
                     "marker-color",
@@ -192,15 +213,25 @@ pub fn feature_collection(r: &Report) -> Value {
     fc.finish()
 }
 
-/// The SVG map scene of the answer over the given basemap polygons; `all_zones` (the
-/// dataset's REZs) are drawn faintly under the ones the answer uses.
-pub fn map_scene(
-    r: &Report,
-    basemap: Vec<Rings>,
-    all_zones: &[crate::data::RenewableZone],
-) -> MapScene {
+/// The SVG map scene of the answer over the given basemap polygons (the embedded Natural Earth
+/// coastline when `basemap` is empty); the dataset's other REZs are drawn faintly under the
+/// ones the answer uses, its landing stations as small diamonds, and the cable systems on the
+/// answer's routes along their drawn geometry where the dataset has one.
+pub fn map_scene(r: &Report, basemap: Vec<Rings>, ds: &crate::data::Dataset) -> MapScene {
+    let (basemap, basemap_source) = if basemap.is_empty() {
+        (
+            super::svg::embedded_coastline().unwrap_or_default(),
+            "Natural Earth 1:50m countries, simplified (public domain)".to_string(),
+        )
+    } else {
+        (
+            basemap,
+            "Natural Earth (public domain), as given by --basemap".to_string(),
+        )
+    };
     let used: Vec<&str> = r.zones.iter().map(|z| z.id.as_str()).collect();
-    let mut zones: Vec<MapZone> = all_zones
+    let mut zones: Vec<MapZone> = ds
+        .zones
         .iter()
         .filter(|z| !used.contains(&z.id.as_str()))
         .map(|z| MapZone {
@@ -220,23 +251,60 @@ pub fn map_scene(
         },
         used: true,
     }));
+    let mut landings_used: std::collections::BTreeSet<&str> = Default::default();
+    let mut cables_used: std::collections::BTreeSet<&str> = Default::default();
+    for c in &r.cities {
+        for a in &c.served_by {
+            landings_used.extend(a.landings.iter().map(String::as_str));
+            cables_used.extend(a.cables.iter().map(String::as_str));
+        }
+    }
     MapScene {
         title: format!(
             "sitefind: {} sites, {:.0} MW for {:.0} MW of Japanese demand, {}",
             r.totals.sites,
             r.totals.built_mw,
             r.totals.demand_mw,
-            super::text::aud(r.totals.cost.total_aud) + " per year"
+            super::text::aud(r.totals.cost.total_aud_per_yr) + " per year"
         ),
         basemap,
+        basemap_source,
         zones,
+        cables: ds
+            .cables
+            .iter()
+            .filter(|c| cables_used.contains(c.id.as_str()))
+            .filter_map(|c| {
+                let (parts, source) = super::layers::cable_geometry(c, ds);
+                (source == "drawn").then(|| MapCable {
+                    label: c.name.clone(),
+                    parts,
+                })
+            })
+            .collect(),
         routes: r
             .cities
             .iter()
             .flat_map(|c| {
                 c.served_by.iter().map(|a| MapRoute {
                     path: a.route.clone(),
+                    mw: a.mw,
                 })
+            })
+            .collect(),
+        landings: ds
+            .landings
+            .iter()
+            .map(|l| MapLanding {
+                label: l
+                    .name
+                    .split(',')
+                    .next()
+                    .unwrap_or(&l.name)
+                    .trim()
+                    .to_string(),
+                location: l.location,
+                on_route: landings_used.contains(l.id.as_str()),
             })
             .collect(),
         sites: r

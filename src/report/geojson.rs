@@ -1,8 +1,10 @@
 //! RFC 7946 GeoJSON output: WGS 84 lon/lat, at most 7 decimals, counter-clockwise outer rings,
-//! a `bbox` member, and lines split at the antimeridian should they ever cross it.
+//! a `bbox` member (west > east when the features straddle the antimeridian, §5.2), and lines
+//! split at the antimeridian should they ever cross it. Built with the `geojson` crate's types.
 
 use crate::data::LonLat;
-use serde_json::{json, Map, Value};
+use geojson::{Feature, FeatureCollection, Geometry, GeometryValue, Position};
+use serde_json::{Map, Value};
 
 /// Decimal places kept in coordinates (RFC 7946 §11.2 recommends ≤ 7: ~1 cm).
 pub const COORD_DECIMALS: i32 = 7;
@@ -29,8 +31,8 @@ pub fn round_to(x: f64, decimals: i32) -> f64 {
     }
 }
 
-fn pos(p: LonLat) -> Value {
-    json!([round_coord(p.lon), round_coord(p.lat)])
+fn pos(p: LonLat) -> Position {
+    Position::from([round_coord(p.lon), round_coord(p.lat)])
 }
 
 /// Twice the signed area of a ring in lon/lat (positive = counter-clockwise).
@@ -38,6 +40,18 @@ fn signed_area2(ring: &[LonLat]) -> f64 {
     ring.windows(2)
         .map(|w| w[0].lon * w[1].lat - w[1].lon * w[0].lat)
         .sum()
+}
+
+/// The ring closed (first vertex repeated at the end) and counter-clockwise (RFC 7946 §3.1.6).
+pub fn closed_ccw(ring: &[LonLat]) -> Vec<LonLat> {
+    let mut r: Vec<LonLat> = ring.to_vec();
+    if r.len() >= 2 && r.first() != r.last() {
+        r.push(r[0]);
+    }
+    if signed_area2(&r) < 0.0 {
+        r.reverse();
+    }
+    r
 }
 
 /// Splits a polyline where it crosses the antimeridian (a jump of more than 180° in longitude),
@@ -71,11 +85,61 @@ pub fn split_antimeridian(path: &[LonLat]) -> Vec<Vec<LonLat>> {
     parts
 }
 
-/// Builds a FeatureCollection with a bbox over every coordinate written.
+/// The RFC 7946 §5 bounding box `[west, south, east, north]` of a set of positions: the
+/// shortest longitude interval that holds every position, so when the positions straddle the
+/// antimeridian (e.g. a route through Hawaii) `west > east` (§5.2). −180 and 180 are the same
+/// meridian.
+pub fn bbox(points: &[LonLat]) -> Option<[f64; 4]> {
+    if points.is_empty() {
+        return None;
+    }
+    let south = points.iter().map(|p| p.lat).fold(f64::MAX, f64::min);
+    let north = points.iter().map(|p| p.lat).fold(f64::MIN, f64::max);
+    // Longitudes on the circle; the widest empty gap between neighbours is left out.
+    let mut lons: Vec<f64> = points
+        .iter()
+        .map(|p| if p.lon <= -180.0 { 180.0 } else { p.lon })
+        .collect();
+    lons.sort_by(f64::total_cmp);
+    lons.dedup();
+    let n = lons.len();
+    // Gap after lons[k] (to lons[k+1], or around the back to lons[0] + 360).
+    let gap = |k: usize| {
+        if k + 1 < n {
+            lons[k + 1] - lons[k]
+        } else {
+            lons[0] + 360.0 - lons[k]
+        }
+    };
+    let widest = (0..n)
+        .max_by(|&a, &b| gap(a).total_cmp(&gap(b)).then(b.cmp(&a)))
+        .unwrap_or(n - 1);
+    let (west, east) = if widest == n - 1 {
+        let min_lon = points.iter().map(|p| p.lon).fold(f64::MAX, f64::min);
+        (min_lon, lons[n - 1])
+    } else {
+        (lons[widest + 1], lons[widest])
+    };
+    Some([west, south, east, north])
+}
+
+/// True if `bbox` (possibly crossing the antimeridian) holds `p`.
+pub fn bbox_contains(b: &[f64; 4], p: LonLat) -> bool {
+    let lat_ok = p.lat >= b[1] && p.lat <= b[3];
+    let lon_ok = if b[0] <= b[2] {
+        p.lon >= b[0] && p.lon <= b[2]
+    } else {
+        p.lon >= b[0] || p.lon <= b[2] || p.lon.abs() == 180.0
+    };
+    lat_ok && lon_ok
+}
+
+/// Builds a [`FeatureCollection`] (the `geojson` crate's types) with an RFC 7946 bbox over
+/// every coordinate written.
 #[derive(Debug, Default)]
 pub struct FeatureCollectionBuilder {
-    features: Vec<Value>,
-    bbox: Option<[f64; 4]>,
+    features: Vec<Feature>,
+    coords: Vec<LonLat>,
 }
 
 impl FeatureCollectionBuilder {
@@ -84,26 +148,35 @@ impl FeatureCollectionBuilder {
         Self::default()
     }
 
-    fn extend_bbox(&mut self, p: LonLat) {
-        let (x, y) = (round_coord(p.lon), round_coord(p.lat));
-        self.bbox = Some(match self.bbox {
-            None => [x, y, x, y],
-            Some([a, b, c, d]) => [a.min(x), b.min(y), c.max(x), d.max(y)],
+    fn push(&mut self, value: GeometryValue, properties: Map<String, Value>) {
+        self.features.push(Feature {
+            bbox: None,
+            geometry: Some(Geometry::new(value)),
+            id: None,
+            properties: Some(properties),
+            foreign_members: None,
         });
     }
 
-    fn push(&mut self, geometry: Value, properties: Map<String, Value>) {
-        self.features.push(json!({
-            "type": "Feature",
-            "geometry": geometry,
-            "properties": Value::Object(properties),
-        }));
+    /// Adds a Point feature with a feature `id` (RFC 7946 §3.2).
+    pub fn point_with_id(&mut self, id: &str, p: LonLat, properties: Map<String, Value>) {
+        self.point(p, properties);
+        if let Some(f) = self.features.last_mut() {
+            f.id = Some(geojson::feature::Id::String(id.to_string()));
+        }
+    }
+
+    fn note(&mut self, pts: &[LonLat]) {
+        self.coords.extend(
+            pts.iter()
+                .map(|p| LonLat::new(round_coord(p.lon), round_coord(p.lat))),
+        );
     }
 
     /// Adds a Point feature.
     pub fn point(&mut self, p: LonLat, properties: Map<String, Value>) {
-        self.extend_bbox(p);
-        self.push(json!({"type": "Point", "coordinates": pos(p)}), properties);
+        self.note(&[p]);
+        self.push(GeometryValue::new_point(pos(p)), properties);
     }
 
     /// Adds a LineString (or a MultiLineString when it crosses the antimeridian).
@@ -111,16 +184,20 @@ impl FeatureCollectionBuilder {
         if path.len() < 2 {
             return;
         }
-        for &p in path {
-            self.extend_bbox(p);
-        }
         let parts = split_antimeridian(path);
-        let geometry = if parts.len() == 1 {
-            json!({"type": "LineString", "coordinates": parts[0].iter().map(|&p| pos(p)).collect::<Vec<_>>()})
+        for part in &parts {
+            self.note(part);
+        }
+        let value = if parts.len() == 1 {
+            GeometryValue::new_line_string(parts[0].iter().map(|&p| pos(p)))
         } else {
-            json!({"type": "MultiLineString", "coordinates": parts.iter().map(|part| part.iter().map(|&p| pos(p)).collect::<Vec<_>>()).collect::<Vec<_>>()})
+            GeometryValue::new_multi_line_string(
+                parts
+                    .iter()
+                    .map(|part| part.iter().map(|&p| pos(p)).collect::<Vec<_>>()),
+            )
         };
-        self.push(geometry, properties);
+        self.push(value, properties);
     }
 
     /// Adds a Polygon from an outer ring, closed and oriented counter-clockwise (RFC 7946 §3.1.6).
@@ -128,24 +205,16 @@ impl FeatureCollectionBuilder {
         if ring.len() < 3 {
             return;
         }
-        let mut r: Vec<LonLat> = ring.to_vec();
-        if r.first() != r.last() {
-            r.push(r[0]);
-        }
-        if signed_area2(&r) < 0.0 {
-            r.reverse();
-        }
-        for &p in &r {
-            self.extend_bbox(p);
-        }
+        let r = closed_ccw(ring);
+        self.note(&r);
         self.push(
-            json!({"type": "Polygon", "coordinates": [r.iter().map(|&p| pos(p)).collect::<Vec<_>>()]}),
+            GeometryValue::new_polygon([r.iter().map(|&p| pos(p)).collect::<Vec<_>>()]),
             properties,
         );
     }
 
     /// A circle of `radius_km` around `centre` as a polygon of `n` vertices (geodesic offsets on
-    /// the mean sphere), counter-clockwise.
+    /// the mean sphere).
     pub fn circle(
         &mut self,
         centre: LonLat,
@@ -167,15 +236,13 @@ impl FeatureCollectionBuilder {
         self.features.is_empty()
     }
 
-    /// The FeatureCollection as JSON.
-    pub fn finish(self) -> Value {
-        let mut fc = Map::new();
-        fc.insert("type".into(), json!("FeatureCollection"));
-        if let Some(b) = self.bbox {
-            fc.insert("bbox".into(), json!(b));
+    /// The FeatureCollection, with its bbox.
+    pub fn finish(self) -> FeatureCollection {
+        FeatureCollection {
+            bbox: bbox(&self.coords).map(|b| b.to_vec()),
+            features: self.features,
+            foreign_members: None,
         }
-        fc.insert("features".into(), Value::Array(self.features));
-        Value::Object(fc)
     }
 }
 
@@ -221,7 +288,7 @@ mod tests {
             LonLat::new(1.0, 0.0),
         ];
         b.polygon(&sq, Map::new());
-        let v = b.finish();
+        let v = serde_json::to_value(b.finish()).unwrap();
         let ring: Vec<LonLat> = v["features"][0]["geometry"]["coordinates"][0]
             .as_array()
             .unwrap()
@@ -253,5 +320,28 @@ mod tests {
         assert_eq!(parts[0].last().unwrap().lon, 180.0);
         assert_eq!(parts[1][0].lon, -180.0);
         assert!((parts[0].last().unwrap().lat - 5.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn bbox_across_the_antimeridian_has_west_greater_than_east() {
+        let pts = [
+            LonLat::new(150.0, -33.0),
+            LonLat::new(180.0, 0.0),
+            LonLat::new(-180.0, 0.0),
+            LonLat::new(-157.8, 21.3),
+            LonLat::new(139.7, 35.7),
+        ];
+        let b = bbox(&pts).unwrap();
+        assert_eq!(b, [139.7, -33.0, -157.8, 35.7]);
+        for p in pts {
+            assert!(bbox_contains(&b, p), "{p:?}");
+        }
+        assert!(!bbox_contains(&b, LonLat::new(0.0, 0.0)));
+        // Not crossing: ordinary bbox.
+        let b = bbox(&[LonLat::new(113.0, -30.0), LonLat::new(146.0, 40.0)]).unwrap();
+        assert_eq!(b, [113.0, -30.0, 146.0, 40.0]);
+        // Western hemisphere only.
+        let b = bbox(&[LonLat::new(-170.0, 0.0), LonLat::new(-10.0, 1.0)]).unwrap();
+        assert_eq!(b, [-170.0, 0.0, -10.0, 1.0]);
     }
 }

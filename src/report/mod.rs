@@ -9,9 +9,14 @@ use crate::data::{LonLat, Workload};
 use crate::scenario::{Objective, Scenario};
 use serde::{Deserialize, Serialize};
 
+pub mod allocations;
 pub mod atomic;
+pub mod build;
+pub mod fgb;
 pub mod geo;
 pub mod geojson;
+pub mod gpkg;
+pub mod layers;
 pub mod svg;
 pub mod text;
 
@@ -20,6 +25,9 @@ pub use atomic::write_atomic;
 /// The answer to one scenario: every number the text report shows, machine-readable.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
+    /// Version of this layout ([`SCHEMA_VERSION`]; the JSON Schema is
+    /// `src/report/report.schema.json`).
+    pub schema_version: String,
     /// sitefind version that wrote it.
     pub sitefind_version: String,
     /// Dataset source (manifest path or `<embedded>`).
@@ -42,6 +50,10 @@ pub struct Report {
     pub cities: Vec<CityReport>,
     /// REZs whose network serves a chosen site, by id.
     pub zones: Vec<ZoneReport>,
+    /// Shared grid limits (AEMO group constraints, sub-regional flow paths, regional size)
+    /// that a chosen site draws on: load against limit.
+    #[serde(default)]
+    pub grid_limits: Vec<GridLimitReport>,
     /// Totals by cost component.
     pub totals: Totals,
     /// Every parameter used.
@@ -109,42 +121,47 @@ pub struct ModelSummary {
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct CostComponents {
     /// Annualised building + M&E capital.
-    pub capex_aud: f64,
+    pub capex_aud_per_yr: f64,
     /// Annualised fixed site cost.
-    pub site_fixed_aud: f64,
+    pub site_fixed_aud_per_yr: f64,
     /// Annualised grid connection (spur + tie-in).
-    pub grid_connection_aud: f64,
+    pub grid_connection_aud_per_yr: f64,
     /// Annualised REZ network expansion attributed to the site.
-    pub rez_expansion_aud: f64,
+    pub rez_expansion_aud_per_yr: f64,
     /// Energy (with PUE).
-    pub energy_aud: f64,
+    pub energy_aud_per_yr: f64,
     /// Backhaul to the landing station.
-    pub network_aud: f64,
+    pub network_aud_per_yr: f64,
+    /// Network charge (transmission use of system) of sites outside any REZ, AUD/yr.
+    #[serde(default)]
+    pub network_charge_aud_per_yr: f64,
     /// Sum of the above.
-    pub total_aud: f64,
+    pub total_aud_per_yr: f64,
 }
 
 impl CostComponents {
     /// Adds another breakdown to this one.
     pub fn add(&mut self, o: &CostComponents) {
-        self.capex_aud += o.capex_aud;
-        self.site_fixed_aud += o.site_fixed_aud;
-        self.grid_connection_aud += o.grid_connection_aud;
-        self.rez_expansion_aud += o.rez_expansion_aud;
-        self.energy_aud += o.energy_aud;
-        self.network_aud += o.network_aud;
-        self.total_aud += o.total_aud;
+        self.capex_aud_per_yr += o.capex_aud_per_yr;
+        self.site_fixed_aud_per_yr += o.site_fixed_aud_per_yr;
+        self.grid_connection_aud_per_yr += o.grid_connection_aud_per_yr;
+        self.rez_expansion_aud_per_yr += o.rez_expansion_aud_per_yr;
+        self.energy_aud_per_yr += o.energy_aud_per_yr;
+        self.network_aud_per_yr += o.network_aud_per_yr;
+        self.network_charge_aud_per_yr += o.network_charge_aud_per_yr;
+        self.total_aud_per_yr += o.total_aud_per_yr;
     }
 
     /// The components as (name, AUD) pairs in report order (without the total).
-    pub fn parts(&self) -> [(&'static str, f64); 6] {
+    pub fn parts(&self) -> [(&'static str, f64); 7] {
         [
-            ("capex", self.capex_aud),
-            ("site fixed", self.site_fixed_aud),
-            ("grid connection", self.grid_connection_aud),
-            ("REZ expansion", self.rez_expansion_aud),
-            ("energy", self.energy_aud),
-            ("network", self.network_aud),
+            ("capex", self.capex_aud_per_yr),
+            ("site fixed", self.site_fixed_aud_per_yr),
+            ("grid connection", self.grid_connection_aud_per_yr),
+            ("REZ expansion", self.rez_expansion_aud_per_yr),
+            ("energy", self.energy_aud_per_yr),
+            ("network", self.network_aud_per_yr),
+            ("network charge", self.network_charge_aud_per_yr),
         ]
     }
 }
@@ -184,9 +201,9 @@ pub struct SiteReport {
     /// IT MW used by allocated demand.
     pub used_mw: f64,
     /// Annual cost, AUD per year.
-    pub annual_cost_aud: f64,
+    pub annual_cost_aud_per_yr: f64,
     /// Annual cost per MW built, AUD per MW per year.
-    pub cost_per_mw_aud: f64,
+    pub cost_per_mw_aud_per_yr: f64,
     /// Cost by component.
     pub cost: CostComponents,
     /// PUE.
@@ -220,13 +237,22 @@ pub struct Allocation {
     pub city_id: String,
     /// MW served.
     pub mw: f64,
-    /// Round-trip time, ms.
+    /// Median round-trip time, ms.
     pub rtt_ms: f64,
+    /// Planning (P95) round-trip time, ms.
+    #[serde(default)]
+    pub rtt_p95_ms: f64,
     /// Landing stations along the route.
     pub landings: Vec<String>,
     /// Cable systems along the route.
     pub cables: Vec<String>,
-    /// Route vertices: site, landings…, city (schematic; lon/lat).
+    /// Points of presence along the route.
+    #[serde(default)]
+    pub pops: Vec<String>,
+    /// Countries and territories the route is in, in order.
+    #[serde(default)]
+    pub jurisdictions: Vec<String>,
+    /// Route vertices: site, PoPs and landings…, city (schematic; lon/lat).
     pub route: Vec<LonLat>,
 }
 
@@ -255,10 +281,52 @@ pub struct CityReport {
     pub weighted_rtt_ms: Option<f64>,
     /// Worst RTT of what is served, ms.
     pub worst_rtt_ms: Option<f64>,
-    /// Best RTT available from any candidate, ms (context for the limit).
+    /// Best median RTT available from any candidate, ms (context for the limit).
     pub best_available_rtt_ms: Option<f64>,
+    /// The statistic the limit applies to: `p50` (median) or `p95` (planning).
+    #[serde(default)]
+    pub limit_statistic: String,
+    /// Worst planning (P95) RTT of what is served, ms.
+    #[serde(default)]
+    pub worst_rtt_p95_ms: Option<f64>,
+    /// Best planning (P95) RTT available from any candidate, ms.
+    #[serde(default)]
+    pub best_available_rtt_p95_ms: Option<f64>,
+    /// Cable systems on the routes of its allocations.
+    #[serde(default)]
+    pub cables_used: Vec<String>,
+    /// Cable systems whose loss alone leaves no open site within its limit (the plan
+    /// depends on each of them; empty = survives any single cable cut).
+    #[serde(default)]
+    pub depends_on_cables: Vec<String>,
+    /// Countries and territories its routes are in.
+    #[serde(default)]
+    pub jurisdictions: Vec<String>,
     /// Allocations serving it.
     pub served_by: Vec<Allocation>,
+}
+
+/// A shared grid limit (`crate::grid`) that the answer's sites draw on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GridLimitReport {
+    /// Limit id: `group:<id>` or `region:<id>`.
+    pub id: String,
+    /// `rez-group`, `subregional-flow-path` or `region`.
+    pub kind: String,
+    /// Name of the group or region.
+    pub name: String,
+    /// Limit on the summed grid draw, MW.
+    pub limit_mw: f64,
+    /// Summed grid draw (IT × PUE) of the chosen sites it covers, MW.
+    pub load_mw: f64,
+    /// True if the load is at the limit.
+    pub binding: bool,
+    /// True if the limit is sitefind's estimate rather than a published figure.
+    pub estimate: bool,
+    /// How the limit was obtained.
+    pub description: String,
+    /// Chosen sites that draw on it.
+    pub sites: Vec<String>,
 }
 
 /// A REZ used by the answer.
@@ -276,12 +344,16 @@ pub struct ZoneReport {
     pub polygon: Option<Vec<LonLat>>,
     /// Network limit, MW (None = not limited at REZ level).
     pub limit_mw: Option<f64>,
+    /// Shared grid limits (group constraints, flow paths) the zone is a member of, by id
+    /// (see [`Report::grid_limits`] for their loads).
+    #[serde(default)]
+    pub groups: Vec<String>,
     /// Grid draw of the chosen sites (IT MW × PUE), MW.
     pub load_mw: f64,
     /// Paid network expansion, MW.
     pub expansion_mw: f64,
     /// Annualised expansion cost, AUD per year.
-    pub expansion_aud: f64,
+    pub expansion_aud_per_yr: f64,
     /// True if the limit binds (load ≥ limit).
     pub binding: bool,
     /// Sites in it.
@@ -294,7 +366,7 @@ pub struct Totals {
     /// Cost by component over all sites, AUD per year.
     pub cost: CostComponents,
     /// Penalty for unserved demand, AUD per year (0 when all is served).
-    pub unserved_penalty_aud: f64,
+    pub unserved_penalty_aud_per_yr: f64,
     /// Sites opened.
     pub sites: usize,
     /// IT MW built.
@@ -306,7 +378,7 @@ pub struct Totals {
     /// Unserved, MW.
     pub unserved_mw: f64,
     /// Total annual cost per MW served, AUD per MW per year.
-    pub cost_per_mw_served_aud: Option<f64>,
+    pub cost_per_mw_served_aud_per_yr: Option<f64>,
 }
 
 /// Wall-clock time of one pipeline stage.
@@ -316,4 +388,166 @@ pub struct StageTiming {
     pub stage: String,
     /// Seconds.
     pub seconds: f64,
+}
+
+/// Version of the JSON report's layout (`src/report/report.schema.json`): bumped when a field
+/// is renamed, removed or changes meaning; adding a field keeps it.
+pub const SCHEMA_VERSION: &str = "2.0.0";
+
+/// Output precision: MW to 0.001, RTT to 0.01 ms, money to A$1, km to 0.001, coordinates to
+/// 7 decimals (RFC 7946), PUE to 0.0001, prices to A$0.01 per MWh.
+pub mod precision {
+    /// Decimals for MW.
+    pub const MW: i32 = 3;
+    /// Decimals for round-trip times, ms.
+    pub const MS: i32 = 2;
+    /// Decimals for money, AUD.
+    pub const AUD: i32 = 0;
+    /// Decimals for distances, km.
+    pub const KM: i32 = 3;
+    /// Decimals for PUE.
+    pub const PUE: i32 = 4;
+    /// Decimals for prices per MWh.
+    pub const PRICE: i32 = 2;
+    /// Decimals for seconds (timings).
+    pub const SECONDS: i32 = 3;
+}
+
+fn rd(x: &mut f64, decimals: i32) {
+    if x.is_finite() {
+        *x = geojson::round_to(*x, decimals);
+    }
+}
+
+fn rd_opt(x: &mut Option<f64>, decimals: i32) {
+    if let Some(v) = x {
+        rd(v, decimals);
+    }
+}
+
+fn rd_pos(p: &mut LonLat) {
+    p.lon = geojson::round_coord(p.lon);
+    p.lat = geojson::round_coord(p.lat);
+}
+
+impl CostComponents {
+    fn round(&mut self) {
+        use precision::AUD;
+        rd(&mut self.capex_aud_per_yr, AUD);
+        rd(&mut self.site_fixed_aud_per_yr, AUD);
+        rd(&mut self.grid_connection_aud_per_yr, AUD);
+        rd(&mut self.rez_expansion_aud_per_yr, AUD);
+        rd(&mut self.energy_aud_per_yr, AUD);
+        rd(&mut self.network_aud_per_yr, AUD);
+        rd(&mut self.network_charge_aud_per_yr, AUD);
+        rd(&mut self.total_aud_per_yr, AUD);
+    }
+}
+
+impl Allocation {
+    fn round(&mut self) {
+        rd(&mut self.mw, precision::MW);
+        rd(&mut self.rtt_ms, precision::MS);
+        rd(&mut self.rtt_p95_ms, precision::MS);
+        self.route.iter_mut().for_each(rd_pos);
+    }
+}
+
+impl Report {
+    /// Rounds every number to its output precision ([`precision`]), so that the JSON, text,
+    /// GeoJSON and GIS outputs agree and never print `714.9999999999999`. The pipeline calls
+    /// it last; checks run on the unrounded numbers before.
+    pub fn round_for_output(&mut self) {
+        use precision::{AUD, KM, MS, MW, PRICE, PUE, SECONDS};
+        rd(&mut self.solver.objective, 2);
+        rd_opt(&mut self.solver.best_bound, 2);
+        rd(&mut self.check.objective_recomputed, 2);
+        for s in &mut self.sites {
+            rd_pos(&mut s.location);
+            rd(&mut s.built_mw, MW);
+            rd(&mut s.used_mw, MW);
+            rd(&mut s.max_mw, MW);
+            rd(&mut s.annual_cost_aud_per_yr, AUD);
+            rd(&mut s.cost_per_mw_aud_per_yr, AUD);
+            s.cost.round();
+            rd(&mut s.pue, PUE);
+            rd(&mut s.energy_price_aud_per_mwh, PRICE);
+            rd(&mut s.substation.km, KM);
+            rd(&mut s.landing.km, KM);
+            if let Some(m) = &mut s.nearest_mineral {
+                rd(&mut m.km, KM);
+            }
+            s.serves.iter_mut().for_each(Allocation::round);
+        }
+        for c in &mut self.cities {
+            rd_pos(&mut c.location);
+            rd(&mut c.demand_mw, MW);
+            rd(&mut c.served_mw, MW);
+            rd(&mut c.unserved_mw, MW);
+            rd(&mut c.max_rtt_ms, MS);
+            rd_opt(&mut c.weighted_rtt_ms, MS);
+            rd_opt(&mut c.worst_rtt_ms, MS);
+            rd_opt(&mut c.best_available_rtt_ms, MS);
+            rd_opt(&mut c.worst_rtt_p95_ms, MS);
+            rd_opt(&mut c.best_available_rtt_p95_ms, MS);
+            c.served_by.iter_mut().for_each(Allocation::round);
+        }
+        for z in &mut self.zones {
+            rd_pos(&mut z.centre);
+            if let Some(p) = &mut z.polygon {
+                p.iter_mut().for_each(rd_pos);
+            }
+            rd(&mut z.radius_km, KM);
+            rd_opt(&mut z.limit_mw, MW);
+            rd(&mut z.load_mw, MW);
+            rd(&mut z.expansion_mw, MW);
+            rd(&mut z.expansion_aud_per_yr, AUD);
+        }
+        for g in &mut self.grid_limits {
+            rd(&mut g.limit_mw, MW);
+            rd(&mut g.load_mw, MW);
+        }
+        let t = &mut self.totals;
+        t.cost.round();
+        rd(&mut t.unserved_penalty_aud_per_yr, AUD);
+        rd(&mut t.built_mw, MW);
+        rd(&mut t.demand_mw, MW);
+        rd(&mut t.served_mw, MW);
+        rd(&mut t.unserved_mw, MW);
+        rd_opt(&mut t.cost_per_mw_served_aud_per_yr, AUD);
+        if let Some(ts) = &mut self.timings {
+            ts.iter_mut().for_each(|s| rd(&mut s.seconds, SECONDS));
+        }
+    }
+}
+
+#[cfg(test)]
+mod rounding_tests {
+    use super::*;
+
+    #[test]
+    fn float_noise_is_rounded_away() {
+        let mut a = Allocation {
+            site_id: "s".into(),
+            city_id: "c".into(),
+            mw: 714.999_999_999_999_9,
+            rtt_ms: 112.345_678,
+            rtt_p95_ms: 130.004_9,
+            landings: vec![],
+            pops: vec![],
+            jurisdictions: vec![],
+            cables: vec![],
+            route: vec![LonLat::new(150.123_456_789, -33.0)],
+        };
+        a.round();
+        assert_eq!(a.mw.to_string(), "715");
+        assert_eq!(a.rtt_ms, 112.35);
+        assert_eq!(a.route[0].lon, 150.123_456_8);
+        let mut c = CostComponents {
+            capex_aud_per_yr: 1.5e9 + 0.4,
+            ..Default::default()
+        };
+        c.round();
+        assert_eq!(c.capex_aud_per_yr, 1.5e9);
+    }
 }

@@ -11,7 +11,7 @@ use crate::error::{Error, Location, Result};
 use std::fmt::Write as _;
 use std::path::Path;
 
-/// A polygon ring set (outer ring first) for the basemap.
+/// A polygon ring set (outer ring first, then holes) for the basemap.
 pub type Rings = Vec<Vec<LonLat>>;
 
 /// A zone drawn on the map.
@@ -36,11 +36,33 @@ pub struct MapSite {
     pub mw: f64,
 }
 
-/// A route drawn on the map.
+/// A route drawn on the map: one allocation's path.
 #[derive(Debug, Clone)]
 pub struct MapRoute {
-    /// Vertices, lon/lat.
+    /// Vertices, lon/lat: site, landings…, city.
     pub path: Vec<LonLat>,
+    /// MW carried (line width ∝ MW, summed where routes share a leg).
+    pub mw: f64,
+}
+
+/// A submarine cable system on the answer's routes, along its drawn geometry.
+#[derive(Debug, Clone)]
+pub struct MapCable {
+    /// Label (name).
+    pub label: String,
+    /// Line parts, lon/lat.
+    pub parts: Vec<Vec<LonLat>>,
+}
+
+/// A landing station drawn on the map.
+#[derive(Debug, Clone)]
+pub struct MapLanding {
+    /// Label.
+    pub label: String,
+    /// Position.
+    pub location: LonLat,
+    /// On a route of the answer (drawn stronger and labelled).
+    pub on_route: bool,
 }
 
 /// A demand city drawn on the map.
@@ -59,12 +81,18 @@ pub struct MapCity {
 pub struct MapScene {
     /// Title line.
     pub title: String,
-    /// Basemap polygons (countries, states).
+    /// Basemap polygons (countries, states): each drawn as its own path.
     pub basemap: Vec<Rings>,
+    /// Attribution of the basemap, shown in the footer.
+    pub basemap_source: String,
     /// Zones.
     pub zones: Vec<MapZone>,
+    /// Cable systems used, along their drawn geometry where the data has it.
+    pub cables: Vec<MapCable>,
     /// Routes.
     pub routes: Vec<MapRoute>,
+    /// Landing stations.
+    pub landings: Vec<MapLanding>,
     /// Sites.
     pub sites: Vec<MapSite>,
     /// Cities.
@@ -73,13 +101,56 @@ pub struct MapScene {
     pub candidates: Vec<LonLat>,
 }
 
+/// The embedded coastline: Natural Earth 1:50m countries around the routes, simplified
+/// (`data/coastline.geojson`, built by `data/tools/build_coastline.py`; public domain).
+const COASTLINE: &str = include_str!("../../data/coastline.geojson");
+
+/// The embedded coastline's polygons (Australia, Japan, the West Pacific and South-East Asia).
+pub fn embedded_coastline() -> Result<Vec<Rings>> {
+    parse_basemap(COASTLINE, "<embedded>/coastline.geojson")
+}
+
+/// The font embedded for PNG rendering: DejaVu Sans (Bitstream Vera licence, DejaVu changes
+/// public domain; `data/fonts/`).
+const FONT: &[u8] = include_bytes!("../../data/fonts/DejaVuSans.ttf");
+
+/// Rasterises an SVG document (as written by [`render`]) to PNG with resvg, using the
+/// embedded font for text.
+pub fn to_png(svg: &str) -> Result<Vec<u8>> {
+    use resvg::{tiny_skia, usvg};
+    let mut opt = usvg::Options::default();
+    {
+        let db = opt.fontdb_mut();
+        db.load_font_data(FONT.to_vec());
+        db.set_sans_serif_family("DejaVu Sans");
+    }
+    let tree = usvg::Tree::from_str(svg, &opt)
+        .map_err(|e| Error::Internal(format!("parsing the map SVG: {e}")))?;
+    let size = tree.size().to_int_size();
+    let mut pixmap = tiny_skia::Pixmap::new(size.width(), size.height()).ok_or_else(|| {
+        Error::Internal(format!(
+            "map of {}×{} px cannot be rasterised",
+            size.width(),
+            size.height()
+        ))
+    })?;
+    resvg::render(&tree, tiny_skia::Transform::default(), &mut pixmap.as_mut());
+    pixmap
+        .encode_png()
+        .map_err(|e| Error::Internal(format!("encoding the map PNG: {e}")))
+}
+
 /// Reads the polygons of a GeoJSON file (Polygon / MultiPolygon features) for the basemap.
 pub fn read_basemap(path: &Path) -> Result<Vec<Rings>> {
     let text = crate::input::read_text(path)?;
-    let label = path.display().to_string();
+    parse_basemap(&text, &path.display().to_string())
+}
+
+fn parse_basemap(text: &str, label: &str) -> Result<Vec<Rings>> {
+    let label = label.to_string();
     let v = crate::input::parse_json(
         &label,
-        &text,
+        text,
         "--basemap expects a GeoJSON FeatureCollection, e.g. Natural Earth countries",
     )?;
     let features = v
@@ -176,6 +247,159 @@ fn esc(s: &str) -> String {
     out
 }
 
+/// An axis-aligned box in pixels: x0, y0, x1, y1.
+type PxBox = [f64; 4];
+
+fn overlaps(a: &PxBox, b: &PxBox) -> bool {
+    a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]
+}
+
+/// Greedy label placement: each label (in priority order) takes the first of eight positions
+/// around its anchor, at growing distances, whose box stays inside the map and overlaps no
+/// placed label or marker; a label with no free position is left out (its feature keeps a
+/// `<title>` tooltip).
+struct Labeller {
+    taken: Vec<PxBox>,
+    width: f64,
+    height: f64,
+}
+
+/// Where a label went: text origin (baseline, start) and an optional leader line
+/// (x1, y1, x2, y2) from its marker.
+struct Placed {
+    x: f64,
+    y: f64,
+    leader: Option<(f64, f64, f64, f64)>,
+}
+
+/// Approximate advance width of DejaVu Sans, em per character.
+const CHAR_EM: f64 = 0.6;
+
+impl Labeller {
+    fn block(&mut self, b: PxBox) {
+        self.taken.push(b);
+    }
+
+    /// Returns the text's (x, y baseline, anchor) if it found room.
+    fn place(
+        &mut self,
+        x: f64,
+        y: f64,
+        r: f64,
+        text: &str,
+        size: f64,
+        far: bool,
+    ) -> Option<Placed> {
+        let w = CHAR_EM * size * text.chars().count() as f64;
+        let h = size;
+        // Near the marker first; `far` labels (sites, cities) may move further out, with a
+        // leader line back to their marker.
+        let steps: &[f64] = if far {
+            &[1.0, 1.8, 2.8, 5.0, 8.0, 12.0, 18.0]
+        } else {
+            &[1.0, 1.8, 2.8]
+        };
+        for &step in steps {
+            let d = r + 2.0 * step;
+            // (box x0, box y0) for: right, left, above, below, and the four corners.
+            let spots = [
+                (x + d, y - h / 2.0),
+                (x - d - w, y - h / 2.0),
+                (x - w / 2.0, y - d - h),
+                (x - w / 2.0, y + d),
+                (x + d * 0.7, y - d * 0.7 - h),
+                (x + d * 0.7, y + d * 0.7),
+                (x - d * 0.7 - w, y - d * 0.7 - h),
+                (x - d * 0.7 - w, y + d * 0.7),
+            ];
+            for (bx, by) in spots {
+                let b = [bx - 1.0, by - 1.0, bx + w + 1.0, by + h + 1.0];
+                if b[0] < 0.0 || b[1] < 0.0 || b[2] > self.width || b[3] > self.height {
+                    continue;
+                }
+                if self.taken.iter().any(|t| overlaps(t, &b)) {
+                    continue;
+                }
+                self.taken.push(b);
+                // Leader from the marker's edge to the nearest point of the label box.
+                let leader = (step > 2.8).then(|| {
+                    let (cx, cy) = (x.clamp(b[0], b[2]), y.clamp(b[1], b[3]));
+                    let len = ((cx - x).powi(2) + (cy - y).powi(2)).sqrt().max(1e-9);
+                    (x + (cx - x) * r / len, y + (cy - y) * r / len, cx, cy)
+                });
+                return Some(Placed {
+                    x: bx,
+                    y: by + 0.8 * h,
+                    leader,
+                });
+            }
+        }
+        None
+    }
+}
+
+fn path_d(s: &mut String, pr: &Proj, pts: &[LonLat], close: bool) {
+    for (i, p) in pts.iter().enumerate() {
+        let cmd = if i == 0 { 'M' } else { 'L' };
+        let _ = write!(s, "{cmd}{:.1},{:.1}", pr.x(p.lon), pr.y(p.lat));
+    }
+    if close {
+        s.push('Z');
+    }
+}
+
+/// A straight piece of one or more routes between two vertices, with the MW it carries.
+struct Leg {
+    /// Rounded end coordinates, in order, to merge legs shared by several routes.
+    key: (i64, i64, i64, i64),
+    ends: [LonLat; 2],
+    mw: f64,
+}
+
+/// The routes' legs, merged where routes share one (MW summed), heaviest first.
+fn route_legs(routes: &[MapRoute]) -> Vec<Leg> {
+    let mut legs: Vec<Leg> = Vec::new();
+    let grid = |p: LonLat| ((p.lon * 1e4).round() as i64, (p.lat * 1e4).round() as i64);
+    for r in routes {
+        for w in r.path.windows(2) {
+            let (a, b) = (grid(w[0]), grid(w[1]));
+            let key = if a <= b {
+                (a.0, a.1, b.0, b.1)
+            } else {
+                (b.0, b.1, a.0, a.1)
+            };
+            match legs.iter_mut().find(|l| l.key == key) {
+                Some(l) => l.mw += r.mw,
+                None => legs.push(Leg {
+                    key,
+                    ends: [w[0], w[1]],
+                    mw: r.mw,
+                }),
+            }
+        }
+    }
+    legs.sort_by(|a, b| b.mw.total_cmp(&a.mw).then(a.key.cmp(&b.key)));
+    legs
+}
+
+/// A label waiting for a place: anchor (px), marker radius, text, size, colour, priority.
+struct PendingLabel<'a> {
+    x: f64,
+    y: f64,
+    r: f64,
+    text: String,
+    size: f64,
+    color: &'a str,
+    priority: f64,
+    /// May move far from its marker (with a leader line) rather than be left out.
+    far: bool,
+}
+
+/// Line width in px for `mw` of `max_mw`: 1.2 px to 7 px, ∝ MW.
+fn route_width(mw: f64, max_mw: f64) -> f64 {
+    1.2 + 5.8 * (mw / max_mw.max(1e-9)).clamp(0.0, 1.0)
+}
+
 /// Renders the scene as an SVG document.
 pub fn render(scene: &MapScene) -> String {
     // Extent from the answer (not the basemap), padded.
@@ -215,17 +439,21 @@ pub fn render(scene: &MapScene) -> String {
         max_lat,
         k,
     };
-    let legend_h = 150.0;
+    let legend_h = 170.0;
     let total_h = height + legend_h;
 
     let mut s = String::new();
     let _ = writeln!(
         s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w:.0}" height="{h:.0}" viewBox="0 0 {w:.0} {h:.0}" font-family="sans-serif">"#,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w:.0}" height="{h:.0}" viewBox="0 0 {w:.0} {h:.0}" font-family="DejaVu Sans, sans-serif">"#,
         w = WIDTH_PX,
         h = total_h
     );
     let _ = writeln!(s, "<title>{}</title>", esc(&scene.title));
+    let _ = writeln!(
+        s,
+        r##"<rect x="0" y="0" width="{WIDTH_PX:.0}" height="{total_h:.1}" fill="#ffffff"/>"##
+    );
     let _ = writeln!(
         s,
         r#"<defs><clipPath id="map"><rect x="0" y="0" width="{WIDTH_PX:.0}" height="{height:.1}"/></clipPath></defs>"#
@@ -235,23 +463,20 @@ pub fn render(scene: &MapScene) -> String {
         r##"<rect x="0" y="0" width="{WIDTH_PX:.0}" height="{height:.1}" fill="#dbe9f4"/>"##
     );
     let _ = writeln!(s, r#"<g clip-path="url(#map)">"#);
-    // Basemap.
-    if !scene.basemap.is_empty() {
-        let _ = write!(
-            s,
-            r##"<path fill="#f4f1e8" stroke="#9a9a8a" stroke-width="0.6" fill-rule="evenodd" d=""##
-        );
-        for rings in &scene.basemap {
-            for ring in rings {
-                for (i, p) in ring.iter().enumerate() {
-                    let cmd = if i == 0 { 'M' } else { 'L' };
-                    let _ = write!(s, "{cmd}{:.1},{:.1}", pr.x(p.lon), pr.y(p.lat));
-                }
-                s.push('Z');
-            }
+    // Basemap: one path per polygon (its holes cut out by even-odd within that polygon only),
+    // so overlapping polygons (a country and its states) never cancel each other.
+    let _ = writeln!(
+        s,
+        r##"<g fill="#f4f1e8" stroke="#9a9a8a" stroke-width="0.6" fill-rule="evenodd">"##
+    );
+    for rings in &scene.basemap {
+        s.push_str("<path d=\"");
+        for ring in rings {
+            path_d(&mut s, &pr, ring, true);
         }
         s.push_str("\"/>\n");
     }
+    s.push_str("</g>\n");
     // Graticule every 10°.
     let _ = write!(
         s,
@@ -309,7 +534,7 @@ pub fn render(scene: &MapScene) -> String {
         lat += 10.0;
     }
     s.push_str("</g>\n");
-    // Zones.
+    // Zones: each its own path.
     for z in &scene.zones {
         let (fill, op, stroke) = if z.used {
             ("#2e9e44", "0.35", "#1b6b2c")
@@ -320,11 +545,8 @@ pub fn render(scene: &MapScene) -> String {
             s,
             r#"<path fill="{fill}" fill-opacity="{op}" stroke="{stroke}" stroke-width="0.8" d=""#
         );
-        for (i, p) in z.ring.iter().enumerate() {
-            let cmd = if i == 0 { 'M' } else { 'L' };
-            let _ = write!(s, "{cmd}{:.1},{:.1}", pr.x(p.lon), pr.y(p.lat));
-        }
-        let _ = writeln!(s, r#"Z"><title>{}</title></path>"#, esc(&z.label));
+        path_d(&mut s, &pr, &z.ring, true);
+        let _ = writeln!(s, r#""><title>{}</title></path>"#, esc(&z.label));
     }
     // Candidates.
     if !scene.candidates.is_empty() {
@@ -339,48 +561,161 @@ pub fn render(scene: &MapScene) -> String {
         }
         s.push_str("</g>\n");
     }
-    // Routes.
+    // Cable systems on the routes, along their drawn geometry.
+    if !scene.cables.is_empty() {
+        let _ = write!(
+            s,
+            r##"<g fill="none" stroke="#5f3dc4" stroke-width="1.2" stroke-opacity="0.7" stroke-dasharray="5,2">"##
+        );
+        for c in &scene.cables {
+            let _ = write!(s, r#"<path d=""#);
+            for part in &c.parts {
+                path_d(&mut s, &pr, part, false);
+            }
+            let _ = write!(s, r#""><title>{}</title></path>"#, esc(&c.label));
+        }
+        s.push_str("</g>\n");
+    }
+    // Routes: legs shared by several allocations are drawn once, width ∝ total MW.
+    let legs = route_legs(&scene.routes);
+    let max_leg = legs.iter().map(|l| l.mw).fold(0.0, f64::max);
     let _ = write!(
         s,
-        r##"<g fill="none" stroke="#d9480f" stroke-width="1.4" stroke-opacity="0.8">"##
+        r##"<g fill="none" stroke="#d9480f" stroke-opacity="0.75" stroke-linecap="round">"##
     );
-    for r in &scene.routes {
-        let _ = write!(s, r#"<polyline points=""#);
-        for p in &r.path {
-            let _ = write!(s, "{:.1},{:.1} ", pr.x(p.lon), pr.y(p.lat));
-        }
-        s.push_str("\"/>");
-    }
-    s.push_str("</g>\n");
-    // Sites: area ∝ MW.
-    let max_mw = scene.sites.iter().map(|s| s.mw).fold(1.0, f64::max);
-    for site in &scene.sites {
-        let r = 4.0 + 14.0 * (site.mw / max_mw).sqrt();
-        let (x, y) = (pr.x(site.location.lon), pr.y(site.location.lat));
-        let _ = writeln!(
+    for leg in &legs {
+        let [a, b] = leg.ends;
+        let _ = write!(
             s,
-            r##"<circle cx="{x:.1}" cy="{y:.1}" r="{r:.1}" fill="#1c7ed6" fill-opacity="0.75" stroke="#0b3d6e"><title>{} — {:.0} MW</title></circle><text x="{:.1}" y="{:.1}" font-size="11" fill="#0b3d6e">{}</text>"##,
-            esc(&site.label),
-            site.mw,
-            x + r + 2.0,
-            y + 4.0,
-            esc(&site.label)
+            r#"<line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke-width="{:.1}"><title>{:.0} MW</title></line>"#,
+            pr.x(a.lon),
+            pr.y(a.lat),
+            pr.x(b.lon),
+            pr.y(b.lat),
+            route_width(leg.mw, max_leg),
+            leg.mw
         );
     }
-    // Cities.
-    for c in &scene.cities {
-        let (x, y) = (pr.x(c.location.lon), pr.y(c.location.lat));
+    s.push_str("</g>\n");
+
+    let mut labels = Labeller {
+        taken: Vec::new(),
+        width: WIDTH_PX,
+        height,
+    };
+    // Markers first (labels must not cover them).
+    let max_mw = scene.sites.iter().map(|s| s.mw).fold(1.0, f64::max);
+    let site_r = |mw: f64| 4.0 + 14.0 * (mw / max_mw).sqrt();
+    for l in &scene.landings {
+        let (x, y) = (pr.x(l.location.lon), pr.y(l.location.lat));
+        let (fill, r) = if l.on_route {
+            ("#5f3dc4", 3.5)
+        } else {
+            ("#9c8fd0", 2.0)
+        };
+        if l.on_route {
+            labels.block([x - r, y - r, x + r, y + r]);
+        }
         let _ = writeln!(
             s,
-            r##"<rect x="{:.1}" y="{:.1}" width="8" height="8" fill="#c92a2a"><title>{} — {:.0} MW</title></rect><text x="{:.1}" y="{:.1}" font-size="11" fill="#7a1010">{}</text>"##,
+            r##"<path d="M{:.1},{:.1}l{r:.1},{r:.1}l-{r:.1},{r:.1}l-{r:.1},-{r:.1}Z" fill="{fill}" stroke="#ffffff" stroke-width="0.5"><title>landing: {}</title></path>"##,
+            x,
+            y - r,
+            esc(&l.label)
+        );
+    }
+    for site in &scene.sites {
+        let r = site_r(site.mw);
+        let (x, y) = (pr.x(site.location.lon), pr.y(site.location.lat));
+        labels.block([x - r, y - r, x + r, y + r]);
+        let _ = writeln!(
+            s,
+            r##"<circle cx="{x:.1}" cy="{y:.1}" r="{r:.1}" fill="#1c7ed6" fill-opacity="0.75" stroke="#0b3d6e"><title>{} — {:.0} MW</title></circle>"##,
+            esc(&site.label),
+            site.mw,
+        );
+    }
+    for c in &scene.cities {
+        let (x, y) = (pr.x(c.location.lon), pr.y(c.location.lat));
+        labels.block([x - 4.0, y - 4.0, x + 4.0, y + 4.0]);
+        let _ = writeln!(
+            s,
+            r##"<rect x="{:.1}" y="{:.1}" width="8" height="8" fill="#c92a2a" stroke="#ffffff" stroke-width="0.5"><title>{} — {:.0} MW</title></rect>"##,
             x - 4.0,
             y - 4.0,
             esc(&c.label),
             c.mw,
-            x + 7.0,
-            y + 4.0,
-            esc(&c.label)
         );
+    }
+    // Labels in priority order: sites and cities by MW, then landings on routes.
+    let mut queue: Vec<PendingLabel> = Vec::new();
+    for site in &scene.sites {
+        queue.push(PendingLabel {
+            x: pr.x(site.location.lon),
+            y: pr.y(site.location.lat),
+            r: site_r(site.mw),
+            text: format!("{} ({:.0} MW)", site.label, site.mw),
+            size: 12.0,
+            color: "#0b3d6e",
+            priority: 1e9 + site.mw,
+            far: true,
+        });
+    }
+    for c in &scene.cities {
+        queue.push(PendingLabel {
+            x: pr.x(c.location.lon),
+            y: pr.y(c.location.lat),
+            r: 4.0,
+            text: c.label.clone(),
+            size: 11.0,
+            color: "#7a1010",
+            priority: 1e6 + c.mw,
+            far: true,
+        });
+    }
+    for l in scene.landings.iter().filter(|l| l.on_route) {
+        queue.push(PendingLabel {
+            x: pr.x(l.location.lon),
+            y: pr.y(l.location.lat),
+            r: 3.5,
+            text: l.label.clone(),
+            size: 9.0,
+            color: "#3b2a80",
+            priority: 0.0,
+            far: false,
+        });
+    }
+    queue.sort_by(|a, b| {
+        b.priority
+            .total_cmp(&a.priority)
+            .then_with(|| a.text.cmp(&b.text))
+    });
+    for PendingLabel {
+        x,
+        y,
+        r,
+        text,
+        size,
+        color,
+        far,
+        ..
+    } in queue
+    {
+        if let Some(p) = labels.place(x, y, r, &text, size, far) {
+            if let Some((x1, y1, x2, y2)) = p.leader {
+                let _ = writeln!(
+                    s,
+                    r#"<line x1="{x1:.1}" y1="{y1:.1}" x2="{x2:.1}" y2="{y2:.1}" stroke="{color}" stroke-width="0.8"/>"#
+                );
+            }
+            let _ = writeln!(
+                s,
+                r##"<text x="{:.1}" y="{:.1}" font-size="{size:.0}" fill="{color}" stroke="#ffffff" stroke-width="2.5" stroke-opacity="0.8" paint-order="stroke">{}</text>"##,
+                p.x,
+                p.y,
+                esc(&text)
+            );
+        }
     }
     s.push_str("</g>\n");
     // Frame, title, legend, scale bar (below the map).
@@ -391,15 +726,16 @@ pub fn render(scene: &MapScene) -> String {
     let ly = height + 24.0;
     let _ = writeln!(
         s,
-        r#"<text x="10" y="{ly:.1}" font-size="16" font-weight="bold">{}</text>"#,
+        r#"<text x="10" y="{ly:.1}" font-size="15" font-weight="bold">{}</text>"#,
         esc(&scene.title)
     );
-    let row = ly + 28.0;
+    let row = ly + 26.0;
     let _ = writeln!(
         s,
-        r##"<g font-size="12"><circle cx="20" cy="{row:.1}" r="8" fill="#1c7ed6" fill-opacity="0.75" stroke="#0b3d6e"/><text x="34" y="{r4:.1}">chosen site (area ∝ MW built)</text><rect x="250" y="{rm4:.1}" width="8" height="8" fill="#c92a2a"/><text x="264" y="{r4:.1}">demand city</text><line x1="380" y1="{row:.1}" x2="410" y2="{row:.1}" stroke="#d9480f" stroke-width="2"/><text x="416" y="{r4:.1}">route: site → landing → cables → city (schematic)</text><rect x="12" y="{r2m5:.1}" width="16" height="10" fill="#2e9e44" fill-opacity="0.35" stroke="#1b6b2c"/><text x="34" y="{r2p4:.1}">renewable-energy zone used</text><rect x="242" y="{r2m5:.1}" width="16" height="10" fill="#7bc47f" fill-opacity="0.15" stroke="#5a9a5e"/><text x="264" y="{r2p4:.1}">other zone</text></g>"##,
+        r##"<g font-size="12"><circle cx="20" cy="{row:.1}" r="8" fill="#1c7ed6" fill-opacity="0.75" stroke="#0b3d6e"/><text x="34" y="{r4:.1}">chosen site (area ∝ MW built)</text><rect x="250" y="{rm4:.1}" width="8" height="8" fill="#c92a2a"/><text x="264" y="{r4:.1}">demand city</text><line x1="380" y1="{row:.1}" x2="410" y2="{row:.1}" stroke="#d9480f" stroke-width="4" stroke-opacity="0.75"/><text x="416" y="{r4:.1}">route leg (width ∝ MW; site → landings → city)</text><rect x="12" y="{r2m5:.1}" width="16" height="10" fill="#2e9e44" fill-opacity="0.35" stroke="#1b6b2c"/><text x="34" y="{r2p4:.1}">renewable-energy zone used</text><rect x="242" y="{r2m5:.1}" width="16" height="10" fill="#7bc47f" fill-opacity="0.15" stroke="#5a9a5e"/><text x="264" y="{r2p4:.1}">other zone</text><path d="M386,{r2m5:.1}l5,5l-5,5l-5,-5Z" fill="#5f3dc4"/><text x="398" y="{r2p4:.1}">landing station</text><line x1="520" y1="{r2:.1}" x2="550" y2="{r2:.1}" stroke="#5f3dc4" stroke-width="1.2" stroke-dasharray="5,2"/><text x="556" y="{r2p4:.1}">cable on a route (drawn route where known)</text></g>"##,
         r4 = row + 4.0,
         rm4 = row - 4.0,
+        r2 = row + 22.0,
         r2m5 = row + 22.0 - 5.0,
         r2p4 = row + 22.0 + 4.0,
     );
@@ -418,9 +754,14 @@ pub fn render(scene: &MapScene) -> String {
     );
     let _ = writeln!(
         s,
-        r##"<text x="{:.1}" y="{:.1}" font-size="10" fill="#555" text-anchor="end">sitefind · WGS 84 · basemap: Natural Earth (public domain) where given</text>"##,
+        r##"<text x="{:.1}" y="{:.1}" font-size="10" fill="#555" text-anchor="end">sitefind · WGS 84 · basemap: {}</text>"##,
         WIDTH_PX - 10.0,
-        total_h - 8.0
+        total_h - 8.0,
+        esc(if scene.basemap_source.is_empty() {
+            "none"
+        } else {
+            &scene.basemap_source
+        })
     );
     s.push_str("</svg>\n");
     s
@@ -450,6 +791,7 @@ mod tests {
                     LonLat::new(-157.0, 21.0),
                     LonLat::new(139.7, 35.7),
                 ],
+                mw: 100.0,
             }],
             ..Default::default()
         };
@@ -459,5 +801,61 @@ mod tests {
         assert!(svg.contains("test &lt;&amp;&gt;"));
         assert!(svg.contains("1,000 km"));
         assert!(!svg.contains("NaN"));
+    }
+
+    #[test]
+    fn overlapping_basemap_polygons_both_fill_and_labels_do_not_overlap() {
+        let sq = |x0: f64, y0: f64, d: f64| {
+            vec![vec![
+                LonLat::new(x0, y0),
+                LonLat::new(x0 + d, y0),
+                LonLat::new(x0 + d, y0 + d),
+                LonLat::new(x0, y0 + d),
+                LonLat::new(x0, y0),
+            ]]
+        };
+        // A country and a state inside it: with one even-odd path the state would be a hole.
+        let scene = MapScene {
+            basemap: vec![sq(120.0, -35.0, 20.0), sq(130.0, -30.0, 5.0)],
+            cities: ["Tokyo", "Yokohama", "Kawasaki", "Chiba", "Saitama"]
+                .iter()
+                .enumerate()
+                .map(|(k, n)| MapCity {
+                    label: n.to_string(),
+                    location: LonLat::new(139.7 + 0.05 * k as f64, 35.6 + 0.05 * k as f64),
+                    mw: 10.0,
+                })
+                .collect(),
+            ..Default::default()
+        };
+        let svg = render(&scene);
+        let png = to_png(&svg).unwrap();
+        let pix = resvg::tiny_skia::Pixmap::decode_png(&png).unwrap();
+        // Frame: lon 110..156, lat −46..47.5 (Australia and Japan always framed, 2° pad).
+        let k = 900.0 / 46.0;
+        let (x, y) = ((132.5 - 110.0) * k, (47.5 + 27.5) * k);
+        let p = pix.pixel(x as u32, y as u32).unwrap();
+        assert_eq!((p.red(), p.green(), p.blue()), (0xf4, 0xf1, 0xe8));
+        // Five labels for five cities a few km apart: placed without overlap, or left out.
+        let boxes: Vec<PxBox> = svg
+            .lines()
+            .filter(|l| l.starts_with("<text x=") && l.contains("fill=\"#7a1010\""))
+            .map(|l| {
+                let num = |key: &str| -> f64 {
+                    let rest = &l[l.find(key).unwrap() + key.len()..];
+                    rest[..rest.find('"').unwrap()].parse().unwrap()
+                };
+                let (tx, ty) = (num("x=\""), num(" y=\""));
+                let text = &l[l.find('>').unwrap() + 1..l.find("</text>").unwrap()];
+                let w = CHAR_EM * 11.0 * text.chars().count() as f64;
+                [tx, ty - 0.8 * 11.0, tx + w, ty + 0.2 * 11.0]
+            })
+            .collect();
+        assert_eq!(boxes.len(), 5, "every city labelled");
+        for (i, a) in boxes.iter().enumerate() {
+            for b in &boxes[i + 1..] {
+                assert!(!overlaps(a, b), "{a:?} {b:?}");
+            }
+        }
     }
 }

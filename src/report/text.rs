@@ -46,14 +46,14 @@ pub fn render(r: &Report) -> String {
 
     // Sites.
     let city_ids: Vec<&str> = r.cities.iter().map(|c| c.id.as_str()).collect();
-    let _ = writeln!(s, "CHOSEN SITES");
+    let _ = writeln!(s, "CHOSEN SITES (RTT to each city: median / P95 ms)");
     let _ = write!(
         s,
         "{:<28} {:<5} {:<5} {:>7} {:>12} {:>11}  {:<26}",
         "site", "state", "REZ", "MW", "cost/yr", "cost/MW/yr", "substation (km, kV)"
     );
     for c in &city_ids {
-        let _ = write!(s, " {:>9}", format!("{c} ms"));
+        let _ = write!(s, " {:>11}", format!("{c} ms"));
     }
     let _ = writeln!(s);
     for site in &r.sites {
@@ -65,8 +65,8 @@ pub fn render(r: &Report) -> String {
             site.state,
             site.zone_id.as_deref().unwrap_or("-"),
             site.built_mw,
-            aud(site.annual_cost_aud),
-            aud(site.cost_per_mw_aud),
+            aud(site.annual_cost_aud_per_yr),
+            aud(site.cost_per_mw_aud_per_yr),
             truncate(
                 &format!(
                     "{} ({:.0} km, {:.0} kV)",
@@ -80,8 +80,8 @@ pub fn render(r: &Report) -> String {
                 .serves
                 .iter()
                 .find(|a| a.city_id == *c)
-                .map(|a| a.rtt_ms);
-            let _ = write!(s, " {:>9}", opt_ms(rtt));
+                .map(|a| format!("{:.1}/{:.1}", a.rtt_ms, a.rtt_p95_ms));
+            let _ = write!(s, " {:>11}", rtt.unwrap_or_else(|| "-".into()));
         }
         let _ = writeln!(s);
         let minerals = match &site.nearest_mineral {
@@ -103,8 +103,8 @@ pub fn render(r: &Report) -> String {
     let _ = writeln!(s, "CITIES");
     let _ = writeln!(
         s,
-        "{:<12} {:<9} {:>8} {:>8} {:>9} {:>7} {:>9} {:>9}  served by (MW, RTT ms) via cable path",
-        "city", "workload", "demand", "served", "unserved", "limit", "weighted", "worst"
+        "{:<12} {:<9} {:>8} {:>8} {:>9} {:>11} {:>9} {:>9} {:>9}  served by (MW, median / P95 RTT ms) via cable path",
+        "city", "workload", "demand", "served", "unserved", "limit", "weighted", "worst", "worst P95"
     );
     for c in &r.cities {
         let flag = if c.unserved_mw > 1e-6 {
@@ -114,29 +114,64 @@ pub fn render(r: &Report) -> String {
         };
         let _ = writeln!(
             s,
-            "{:<12} {:<9} {:>8.0} {:>8.0} {:>9.0} {:>7.0} {:>9} {:>9}{}",
+            "{:<12} {:<9} {:>8.0} {:>8.0} {:>9.0} {:>11} {:>9} {:>9} {:>9}{}",
             truncate(&c.name, 12),
             c.workload.to_string(),
             c.demand_mw,
             c.served_mw,
             c.unserved_mw,
-            c.max_rtt_ms,
+            format!(
+                "{:.0} ({})",
+                c.max_rtt_ms,
+                if c.limit_statistic.is_empty() {
+                    "p50"
+                } else {
+                    c.limit_statistic.as_str()
+                }
+            ),
             opt_ms(c.weighted_rtt_ms),
             opt_ms(c.worst_rtt_ms),
+            opt_ms(c.worst_rtt_p95_ms),
             flag
         );
         for a in &c.served_by {
             let _ = writeln!(
                 s,
-                "{:>14} {} {:.0} MW, {:.1} ms via {}",
+                "{:>14} {} {:.0} MW, {:.1} / {:.1} ms via {}{}",
                 "←",
                 a.site_id,
                 a.mw,
                 a.rtt_ms,
+                a.rtt_p95_ms,
                 if a.cables.is_empty() {
                     "terrestrial fibre".to_string()
                 } else {
                     a.cables.join(" → ")
+                },
+                if a.jurisdictions.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (through {})", a.jurisdictions.join(" → "))
+                }
+            );
+        }
+        if !c.served_by.is_empty() {
+            let _ = writeln!(
+                s,
+                "{:>14} cables used: {}; {}",
+                "",
+                if c.cables_used.is_empty() {
+                    "none".to_string()
+                } else {
+                    c.cables_used.join(", ")
+                },
+                if c.depends_on_cables.is_empty() {
+                    "survives the loss of any single cable system".to_string()
+                } else {
+                    format!(
+                        "depends on {} (losing it leaves no open site within the limit)",
+                        c.depends_on_cables.join(", ")
+                    )
                 }
             );
         }
@@ -151,6 +186,11 @@ pub fn render(r: &Report) -> String {
                 .limit_mw
                 .map(|l| format!("{l:.0} MW"))
                 .unwrap_or_else(|| "not limited at REZ level".into());
+            let limit = if z.groups.is_empty() {
+                limit
+            } else {
+                format!("{limit}; in {}", z.groups.join(", "))
+            };
             let _ = writeln!(
                 s,
                 "{:<5} {:<32} load {:>6.0} MW (IT × PUE) · limit {} · expansion {:.0} MW ({}/yr){}",
@@ -159,8 +199,51 @@ pub fn render(r: &Report) -> String {
                 z.load_mw,
                 limit,
                 z.expansion_mw,
-                aud(z.expansion_aud),
+                aud(z.expansion_aud_per_yr),
                 if z.binding { " · BINDING" } else { "" }
+            );
+        }
+        let _ = writeln!(s);
+    }
+
+    // Shared grid limits.
+    if !r.grid_limits.is_empty() {
+        let _ = writeln!(
+            s,
+            "GRID LIMITS USED (AEMO group constraints, sub-regional flow paths, regional size)"
+        );
+        for g in &r.grid_limits {
+            let state = if g.load_mw > g.limit_mw + 1e-6 * g.limit_mw.max(1.0) {
+                " · EXCEEDED"
+            } else if g.binding {
+                " · BINDING"
+            } else {
+                ""
+            };
+            let _ = writeln!(
+                s,
+                "{:<16} {:<22} {:<40} load {:>6.0} MW of {:>6.0} MW{}{}",
+                g.id,
+                g.kind,
+                truncate(&g.name, 40),
+                g.load_mw,
+                g.limit_mw,
+                if g.estimate { " (estimate)" } else { "" },
+                state
+            );
+        }
+        let binding: Vec<&str> = r
+            .grid_limits
+            .iter()
+            .filter(|g| g.binding)
+            .map(|g| g.id.as_str())
+            .collect();
+        if r.totals.unserved_mw > 1e-6 && !binding.is_empty() {
+            let _ = writeln!(
+                s,
+                "  {:.0} MW of demand is UNSERVED while these grid limits bind: {} (each limit's source: --format json, grid_limits[].description)",
+                r.totals.unserved_mw,
+                binding.join(", ")
             );
         }
         let _ = writeln!(s);
@@ -170,20 +253,20 @@ pub fn render(r: &Report) -> String {
     let t = &r.totals;
     let _ = writeln!(s, "ANNUAL COST BY COMPONENT");
     for (name, v) in t.cost.parts() {
-        let share = if t.cost.total_aud > 0.0 {
-            100.0 * v / t.cost.total_aud
+        let share = if t.cost.total_aud_per_yr > 0.0 {
+            100.0 * v / t.cost.total_aud_per_yr
         } else {
             0.0
         };
         let _ = writeln!(s, "  {:<16} {:>14}  {:>5.1} %", name, aud(v), share);
     }
-    let _ = writeln!(s, "  {:<16} {:>14}", "total", aud(t.cost.total_aud));
-    if t.unserved_penalty_aud > 0.0 {
+    let _ = writeln!(s, "  {:<16} {:>14}", "total", aud(t.cost.total_aud_per_yr));
+    if t.unserved_penalty_aud_per_yr > 0.0 {
         let _ = writeln!(
             s,
             "  {:<16} {:>14}  (penalty, not a real cost)",
             "unserved",
-            aud(t.unserved_penalty_aud)
+            aud(t.unserved_penalty_aud_per_yr)
         );
     }
     let _ = writeln!(
@@ -193,7 +276,7 @@ pub fn render(r: &Report) -> String {
         t.sites,
         t.served_mw,
         t.demand_mw,
-        t.cost_per_mw_served_aud
+        t.cost_per_mw_served_aud_per_yr
             .map(|v| format!(" · {} per MW served per year", aud(v)))
             .unwrap_or_default()
     );

@@ -108,22 +108,23 @@ fn main_job_on_embedded_data_serves_every_city_within_its_limit() {
     }
     // Totals equal the sum of parts, and the solver's objective equals the checker's.
     let parts = [
-        "capex_aud",
-        "site_fixed_aud",
-        "grid_connection_aud",
-        "rez_expansion_aud",
-        "energy_aud",
-        "network_aud",
+        "capex_aud_per_yr",
+        "site_fixed_aud_per_yr",
+        "grid_connection_aud_per_yr",
+        "rez_expansion_aud_per_yr",
+        "energy_aud_per_yr",
+        "network_aud_per_yr",
     ];
     let t = &r["totals"]["cost"];
+    // Money is rounded to A$1 per field: sums agree within A$1 per term.
     let sum: f64 = parts.iter().map(|p| f(&t[p])).sum();
-    assert!(close(sum, f(&t["total_aud"]), 1e-9));
+    assert!((sum - f(&t["total_aud_per_yr"])).abs() <= 6.0);
     let sites = r["sites"].as_array().unwrap();
-    let site_sum: f64 = sites.iter().map(|s| f(&s["annual_cost_aud"])).sum();
-    assert!(close(site_sum, f(&t["total_aud"]), 1e-9));
+    let site_sum: f64 = sites.iter().map(|s| f(&s["annual_cost_aud_per_yr"])).sum();
+    assert!((site_sum - f(&t["total_aud_per_yr"])).abs() <= sites.len() as f64);
     for s in sites {
         let own: f64 = parts.iter().map(|p| f(&s["cost"][p])).sum();
-        assert!(close(own, f(&s["annual_cost_aud"]), 1e-9));
+        assert!((own - f(&s["annual_cost_aud_per_yr"])).abs() <= 6.0);
         let used: f64 = s["serves"]
             .as_array()
             .unwrap()
@@ -135,12 +136,12 @@ fn main_job_on_embedded_data_serves_every_city_within_its_limit() {
     }
     assert!(close(
         f(&r["solver"]["objective"]),
-        f(&t["total_aud"]),
+        f(&t["total_aud_per_yr"]),
         1e-6
     ));
     assert!(close(
         f(&r["check"]["objective_recomputed"]),
-        f(&t["total_aud"]),
+        f(&t["total_aud_per_yr"]),
         1e-6
     ));
     assert!(std::fs::read_to_string(&map).unwrap().starts_with("<svg"));
@@ -174,8 +175,12 @@ fn golden_reports() {
                 "--format",
                 "json",
                 "-q",
+                // Every city within 117 ms median (the latency issue's P95 default would
+                // make 115 ms infeasible: Sydney–Tokyo's P95 is ~121 ms).
                 "--max-rtt-ms",
-                "115",
+                "117",
+                "--limit-statistic",
+                "p50",
                 "--max-sites",
                 "3",
             ],
@@ -186,10 +191,12 @@ fn golden_reports() {
                 "--format",
                 "json",
                 "-q",
+                // Both JGA systems cut (with JGA-N and AJC cut, Tokyo's best P95 is 125.1 ms,
+                // just over its 125 ms limit).
                 "--cut-cable",
                 "japan-guam-australia-north-jga-n",
                 "--cut-cable",
-                "australia-japan-cable-ajc",
+                "japan-guam-australia-south-jga-s",
             ],
         ),
     ] {

@@ -74,6 +74,9 @@ fn valid_fixture_loads_sorted_with_expected_records() {
             ("cables", 2),
             ("datacentres", 2),
             ("regions", 4),
+            ("pops", 0),
+            ("grid_groups", 0),
+            ("region_limits", 0),
         ]
     );
     let ids = |v: Vec<&str>| v.into_iter().map(String::from).collect::<Vec<_>>();

@@ -21,7 +21,7 @@ use std::path::Path;
 
 const SEED_DEMAND: &str = include_str!("../../data/jp.json");
 const SEED_MANIFEST: &str = include_str!("../../data/manifest.toml");
-const CSV_FILES: [&str; 8] = [
+const CSV_FILES: [&str; 9] = [
     "zones.csv",
     "substations.csv",
     "minerals.csv",
@@ -30,6 +30,7 @@ const CSV_FILES: [&str; 8] = [
     "cable_segments.csv",
     "datacentres.csv",
     "regions.csv",
+    "pops.csv",
 ];
 /// A small valid OR-Library instance (Beasley's cap format): 3 facilities, 4 customers.
 const SEED_CFLP: &str =
@@ -298,8 +299,9 @@ fn observations_case(bytes: &[u8], calibrate: bool) -> bool {
         if calibrate && !obs.is_empty() {
             let grid = sitefind::latency::CalibrationGrid {
                 route_factor: [1.2, 1.6, 0.2],
-                cable_slack: [1.0, 1.1, 0.05],
-                equipment_overhead_ms: [0.0, 5.0, 1.0],
+                endpoint_overhead_ms: [0.0, 5.0, 1.0],
+                landing_overhead_ms: [0.0, 2.0, 1.0],
+                refine: 0,
             };
             let _ = sitefind::latency::calibrate(embedded(), &Default::default(), &obs, &grid);
         }

@@ -331,6 +331,7 @@ fn dataset() -> Dataset {
             dc("dc-p", 115.86, -31.95, "AU", "WA"),
             dc("dc-t", 139.7, 35.7, "JP", ""),
         ],
+        pops: vec![],
         regions: vec![
             RegionProfile {
                 id: "NSW1".into(),
@@ -347,6 +348,7 @@ fn dataset() -> Dataset {
                 mean_temp_c: 19.0,
             },
         ],
+        ..Default::default()
     };
     ds.substations.sort_by(|a, b| a.id.cmp(&b.id));
     ds.datacentres.sort_by(|a, b| a.id.cmp(&b.id));

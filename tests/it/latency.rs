@@ -10,14 +10,9 @@ use sitefind::spatial::geodesy::distance_km;
 use sitefind::Error;
 use std::path::Path;
 
-/// The parameters recommended by the calibration (README, "Latency").
+/// The parameters recommended by the calibration (README, "Latency"): the defaults.
 pub fn calibrated() -> LatencyParams {
-    LatencyParams {
-        route_factor: 1.46,
-        cable_slack: 1.085,
-        equipment_overhead_ms: 5.0,
-        ..LatencyParams::default()
-    }
+    LatencyParams::default()
 }
 
 const SYDNEY: LonLat = LonLat::new(151.21, -33.87);
@@ -402,13 +397,25 @@ fn sydney_tokyo_goes_by_cable_within_ten_percent_of_azure() {
         r.floor_ms
     );
     assert!(!r.cables.is_empty());
-    assert_eq!(r.landings.len(), r.legs.len() + 1);
-    // The RTT is the formula over the reported parts.
+    assert_eq!(r.nodes.len(), r.legs.len() + 1);
+    // The RTT is the formula over the reported parts: propagation (terrestrial legs × the
+    // country's route factor) + 2 endpoints + one overhead per landing on the path.
     let p = calibrated();
-    let km = p.route_factor * r.terrestrial_origin_km
+    let km = p.route_factor_for("Australia") * r.terrestrial_origin_km
         + r.cable_km
-        + p.route_factor * r.terrestrial_dest_km;
-    assert!((r.rtt_ms - (2.0 * p.fibre_ms_per_km * km + p.equipment_overhead_ms)).abs() < 1e-9);
+        + p.route_factor_for("Japan") * r.terrestrial_dest_km;
+    let want = 2.0 * p.fibre_ms_per_km * km
+        + 2.0 * p.endpoint_overhead_ms
+        + p.landing_overhead_ms * r.landings.len() as f64
+        + p.equipment_overhead_ms;
+    assert!((r.rtt_ms - want).abs() < 1e-9, "{} vs {want}", r.rtt_ms);
+    assert!((r.propagation_ms + r.overhead_ms - r.rtt_ms).abs() < 1e-9);
+    assert!((r.rtt_p95_ms - p.p95_of(r.rtt_ms)).abs() < 1e-12);
+    assert_eq!(
+        r.jurisdictions.first().map(String::as_str),
+        Some("Australia")
+    );
+    assert_eq!(r.jurisdictions.last().map(String::as_str), Some("Japan"));
     let legs_km: f64 = r.legs.iter().map(|l| l.km).sum();
     assert!((legs_km - r.cable_km).abs() < 1e-9);
     // Starts in Sydney, ends in Japan.
@@ -544,8 +551,11 @@ fn edge_lengths_follow_the_documented_rules() {
         "piti-guam",
     );
     let gc = distance_km(pos("brookvale-nsw-australia"), pos("piti-guam"));
-    assert!((e.km - gc * 1.15).abs() < 1e-6, "{} {}", e.km, gc);
-    assert_eq!(e.source, "great-circle");
+    // Great circle × 1.15, raised to the corridor's (AU–Guam) drawn/published ratio (AJC's
+    // drawn route here) when that is longer; listed as estimated.
+    assert!(e.km >= gc * 1.15 - 1e-6, "{} {}", e.km, gc);
+    assert!(e.source.starts_with("great-circle"), "{}", e.source);
+    assert!(e.estimated);
     // Multi-landing with a route: along the route, longer than the great circle.
     let e = find(
         "australia-japan-cable-ajc",
@@ -564,7 +574,7 @@ fn edge_lengths_follow_the_documented_rules() {
         .edges()
         .iter()
         .filter(|e| e.cable.is_none())
-        .all(|e| e.km < 50.0 * 1.3 + 1e-9));
+        .all(|e| e.km < 50.0 * 1.6 + 1e-9));
     // Slack multiplies cable edges.
     let p = LatencyParams {
         cable_slack: 1.1,
@@ -632,103 +642,307 @@ fn matrix_equals_per_pair_rtt() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(200))]
+    #![proptest_config(ProptestConfig::with_cases(64))]
     #[test]
     fn rtt_is_never_below_the_floor(
         lon1 in 112.0f64..154.0, lat1 in -44.0f64..-10.0,
         lon2 in -180.0f64..180.0, lat2 in -60.0f64..60.0,
-        rf in 1.0f64..2.0, slack in 1.0f64..1.2, oh in 0.0f64..5.0,
+        rf in 1.0f64..2.0, rf_jp in 1.0f64..2.0, slack in 1.0f64..1.2, oh in 0.0f64..5.0,
+        land in 0.0f64..2.0, margin in 0.0f64..0.3, jitter in 0.0f64..5.0,
     ) {
-        let p = LatencyParams { route_factor: rf, cable_slack: slack, equipment_overhead_ms: oh, ..LatencyParams::default() };
-        let m = model(&p);
-        let (a, b) = (LonLat::new(lon1, lat1), LonLat::new(lon2, lat2));
-        if let Some(r) = m.rtt(a, b) {
-            prop_assert!(r.rtt_ms >= r.floor_ms - 1e-9, "{r:?}");
-            prop_assert!((r.floor_ms - 2.0 * p.fibre_ms_per_km * distance_km(a, b)).abs() < 1e-9);
+        let mut p = LatencyParams {
+            route_factor: rf, cable_slack: slack, endpoint_overhead_ms: oh,
+            landing_overhead_ms: land, p95_route_margin: margin, p95_jitter_ms: jitter,
+            ..LatencyParams::default()
+        };
+        p.route_factor_by_country.insert("Japan".into(), rf_jp);
+        for ds in [fixture::dataset(), sitefind::data::Dataset::embedded().unwrap()] {
+            let m = LatencyModel::build(&ds, &p).unwrap();
+            let (a, b) = (LonLat::new(lon1, lat1), LonLat::new(lon2, lat2));
+            if let Some(r) = m.rtt(a, b) {
+                prop_assert!(r.rtt_ms >= r.floor_ms - 1e-9, "{r:?}");
+                prop_assert!(r.rtt_p95_ms >= r.rtt_ms, "{r:?}");
+                prop_assert!((r.floor_ms - 2.0 * p.fibre_ms_per_km * distance_km(a, b)).abs() < 1e-9);
+            }
         }
+    }
+
+    /// Cutting any cable never lowers an RTT (removing edges cannot shorten a shortest path),
+    /// on the embedded dataset with its PoPs.
+    #[test]
+    fn cutting_a_cable_never_lowers_an_rtt(
+        lon1 in 112.0f64..154.0, lat1 in -44.0f64..-10.0,
+        lon2 in 129.0f64..146.0, lat2 in 31.0f64..44.0,
+        k in 0usize..1000,
+    ) {
+        let ds = sitefind::data::Dataset::embedded().unwrap();
+        let m = LatencyModel::build(&ds, &calibrated()).unwrap();
+        let (a, b) = (LonLat::new(lon1, lat1), LonLat::new(lon2, lat2));
+        let cables: Vec<String> = m.edges().iter().filter_map(|e| e.cable.clone())
+            .collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+        let c = &cables[k % cables.len()];
+        let cut = m.without_cable(c);
+        let before = m.rtt(a, b).map_or(f64::INFINITY, |r| r.rtt_ms);
+        let after = cut.rtt(a, b).map_or(f64::INFINITY, |r| r.rtt_ms);
+        prop_assert!(after >= before - 1e-9, "{c}: {before} -> {after}");
+        // The same through a rebuilt model with the cable in cut_cables.
+        let mut p = calibrated();
+        p.cut_cables = vec![c.clone()];
+        let rebuilt = LatencyModel::build(&ds, &p).unwrap();
+        let again = rebuilt.rtt(a, b).map_or(f64::INFINITY, |r| r.rtt_ms);
+        prop_assert!((again - after).abs() < 1e-9 || (again.is_infinite() && after.is_infinite()));
+    }
+}
+
+fn obs(name: &str, from: LonLat, to: LonLat, ms: f64, stat: &str) -> Observation {
+    Observation {
+        name: name.into(),
+        from,
+        to,
+        rtt_ms: ms,
+        statistic: stat.into(),
+        vintage: "w".into(),
     }
 }
 
 #[test]
-fn calibration_on_the_fixture_is_within_bounds_and_fits() {
-    let obs = vec![
-        Observation {
-            name: "Sydney–Tokyo".into(),
-            from: SYDNEY,
-            to: TOKYO,
-            rtt_ms: 104.0,
-        },
-        Observation {
-            name: "Tokyo–Osaka".into(),
-            from: TOKYO,
-            to: OSAKA,
-            rtt_ms: 11.0,
-        },
-        Observation {
-            name: "Sydney–Melbourne".into(),
-            from: SYDNEY,
-            to: MELBOURNE,
-            rtt_ms: 15.0,
-        },
+fn calibration_on_the_fixture_is_within_bounds_deterministic_and_fits() {
+    let o = vec![
+        obs("Sydney – Tokyo", SYDNEY, TOKYO, 104.0, "p50_30d"),
+        obs("Sydney – Tokyo", SYDNEY, TOKYO, 106.0, "p95_30d"),
+        obs("Tokyo – Osaka", TOKYO, OSAKA, 11.0, "p50_30d"),
+        obs("Sydney – Melbourne", SYDNEY, MELBOURNE, 15.0, "p50_30d"),
+        obs("Sydney – Singapore", SYDNEY, SINGAPORE, 95.0, "p50_30d"),
     ];
-    let r = calibrate(
-        &fixture::dataset(),
-        &LatencyParams::default(),
-        &obs,
-        &CalibrationGrid::default(),
-    )
-    .unwrap();
+    let run = || {
+        calibrate(
+            &fixture::dataset(),
+            &LatencyParams::default(),
+            &o,
+            &CalibrationGrid::default(),
+        )
+        .unwrap()
+    };
+    let r = run();
     let p = &r.params;
-    assert!((1.1..=1.8).contains(&p.route_factor));
-    assert!((1.0..=1.15).contains(&p.cable_slack));
-    assert!((0.0..=5.0).contains(&p.equipment_overhead_ms));
-    assert_eq!(r.residuals.len(), 3);
-    for res in &r.residuals {
-        assert!(res.residual_ms.abs() < 2.0, "{r:?}");
+    for c in ["Australia", "Japan"] {
+        assert!((1.1..=1.8).contains(&p.route_factor_for(c)), "{p:?}");
     }
-    // The grid optimum is no worse than the default parameters.
+    assert!((0.0..=5.0).contains(&p.endpoint_overhead_ms));
+    assert!((0.0..=2.0).contains(&p.landing_overhead_ms));
+    // The P95 terms are read off the data: jitter 106 − 104 = 2 ms; no pair has two vintages.
+    assert!((p.p95_jitter_ms - 2.0).abs() < 1e-9);
+    assert_eq!(p.p95_route_margin, 0.0);
+    assert_eq!(r.residuals.len(), 5);
+    // The fitted pairs (AU/JP) within 8 % (the absolute-error fit matches two of three
+    // exactly); Singapore is a check, not fitted.
+    for res in r.residuals.iter().filter(|x| x.statistic == "p50_30d") {
+        if res.name != "Sydney – Singapore" {
+            assert!(res.residual_pct.abs() < 8.0, "{res:?} in {:?}", r.params);
+        }
+    }
+    // The grid optimum is no worse than the defaults on the fitted rows.
     let m = model(&LatencyParams::default());
-    let sse_default: f64 = obs
+    let loss_default: f64 = o[..4]
         .iter()
-        .map(|o| (m.rtt(o.from, o.to).unwrap().rtt_ms - o.rtt_ms).powi(2))
-        .sum();
-    assert!(r.rms_ms.powi(2) * 3.0 <= sse_default + 1e-9);
-    assert_eq!(r.evaluated, 71 * 31 * 101);
+        .filter(|x| !x.is_p95())
+        .map(|x| (m.rtt(x.from, x.to).unwrap().rtt_ms / x.rtt_ms - 1.0).abs())
+        .sum::<f64>()
+        / 3.0;
+    assert!(r.loss_pct <= 100.0 * loss_default + 1e-9);
+    // Deterministic: the same fit twice.
+    assert_eq!(r, run());
+    // Groups reported.
+    let groups: Vec<&str> = r.groups.iter().map(|g| g.group.label()).collect();
+    assert!(
+        groups.contains(&"AU-JP") && groups.contains(&"via-SG/US"),
+        "{groups:?}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------
 // Public data: the TeleGeography snapshot and the Azure calibration file.
 
+/// The defaults are the fit: `sitefind calibrate` on the 94 published Azure RTTs with the
+/// embedded dataset reproduces every fitted term of `LatencyParams::default()` exactly, and
+/// the fit meets the targets on the Azure data itself.
 #[test]
-fn public_calibration_fits_azure_and_generalises() {
-    let Some(dir) = common::public_data("public_calibration_fits_azure_and_generalises") else {
+fn calibration_on_the_azure_file_reproduces_the_defaults() {
+    let Some(dir) = common::public_data("calibration_on_the_azure_file_reproduces_the_defaults")
+    else {
         return;
     };
-    let ds = public::dataset(&dir);
-    let obs = Observation::read_csv(&dir.join("latency/rtt_calibration.csv")).unwrap();
-    assert_eq!(obs.len(), 3);
+    let o = Observation::read_csv(&dir.join("latency/rtt_azure_published.csv")).unwrap();
+    assert_eq!(o.len(), 94);
+    let ds = sitefind::data::Dataset::embedded().unwrap();
     let r = calibrate(
         &ds,
         &LatencyParams::default(),
-        &obs,
+        &o,
         &CalibrationGrid::default(),
     )
     .unwrap();
-    eprintln!("{}", serde_json::to_string_pretty(&r).unwrap());
-    for res in &r.residuals {
-        assert!(res.residual_ms.abs() <= 0.1 * res.observed_ms, "{res:?}");
+    for g in &r.groups {
+        eprintln!("{g:?}");
     }
+    let d = LatencyParams::default();
+    let p = &r.params;
+    assert_eq!(p.route_factor_by_country, d.route_factor_by_country);
+    assert_eq!(p.endpoint_overhead_ms, d.endpoint_overhead_ms);
+    assert_eq!(p.landing_overhead_ms, d.landing_overhead_ms);
+    assert_eq!(p.p95_route_margin, d.p95_route_margin);
+    assert_eq!(p.p95_jitter_ms, d.p95_jitter_ms);
+    assert_eq!((r.jitter_pairs, r.vintage_deviations), (15, 79));
+    let g = |label: &str, stat: &str| {
+        r.groups
+            .iter()
+            .find(|g| g.group.label() == label && g.statistic == stat)
+            .unwrap()
+            .clone()
+    };
+    let aj = g("AU-JP", "median");
+    assert_eq!(aj.n, 34);
+    assert!(
+        aj.mean_abs_pct <= 8.0 && aj.mean_signed_pct.abs() <= 5.0,
+        "{aj:?}"
+    );
+    assert!(aj.p95_covers_pct >= 90.0, "{aj:?}");
+    assert!(g("AU-AU", "median").mean_abs_pct <= 15.0);
+    assert!(g("JP-JP", "median").mean_abs_pct <= 15.0);
+    // Every modelled P95 is at least the measured P95 on the Australia–Japan rows.
+    for x in r.residuals.iter().filter(|x| x.statistic == "p95_30d") {
+        assert!(x.modelled_ms >= x.observed_ms, "{x:?}");
+    }
+}
+
+#[test]
+fn brisbane_is_not_faster_to_tokyo_than_sydney_unless_capacity_is_bought_at_maroochydore() {
+    let ds = sitefind::data::Dataset::embedded().unwrap();
+    let brisbane = LonLat::new(153.03, -27.47);
     let m = LatencyModel::build(&ds, &calibrated()).unwrap();
-    for (name, a, b, lo, hi) in sanity_pairs() {
-        let rt = m.rtt(a, b).unwrap();
-        eprintln!("{name}: {:.1} ms via {:?}", rt.rtt_ms, rt.cables);
-        assert!(rt.rtt_ms >= rt.floor_ms);
-        assert!(
-            (lo..=hi).contains(&rt.rtt_ms),
-            "{name}: {:.1} not in {lo}..{hi}: {rt:?}",
-            rt.rtt_ms
-        );
+    let syd = m.rtt(SYDNEY, TOKYO).unwrap();
+    let bne = m.rtt(brisbane, TOKYO).unwrap();
+    // Brisbane reaches the cables through the Sydney gateway PoP.
+    assert!(bne.rtt_ms > syd.rtt_ms, "{bne:?} {syd:?}");
+    assert!(bne.pops.contains(&"pop-sydney".to_string()), "{bne:?}");
+    // Buying capacity on the JGA-S Sunshine Coast branch is a direct cable path: faster.
+    let mut p = calibrated();
+    p.capacity_landings = vec!["maroochydore-qld-australia".into()];
+    let m2 = LatencyModel::build(&ds, &p).unwrap();
+    let direct = m2.rtt(brisbane, TOKYO).unwrap();
+    assert!(direct.rtt_ms < syd.rtt_ms, "{direct:?}");
+    assert_eq!(direct.landings[0], "maroochydore-qld-australia");
+    assert!(direct.cables[0].contains("jga-s"), "{direct:?}");
+}
+
+#[test]
+fn route_policy_avoids_countries_and_cables_and_lists_jurisdictions() {
+    let ds = sitefind::data::Dataset::embedded().unwrap();
+    let m = LatencyModel::build(&ds, &calibrated()).unwrap();
+    let r = m.rtt(SYDNEY, TOKYO).unwrap();
+    assert!(r.jurisdictions.iter().any(|j| j == "Guam"), "{r:?}");
+    let mut p = calibrated();
+    p.avoid_transit = vec!["guam".into()];
+    let m2 = LatencyModel::build(&ds, &p).unwrap();
+    let r2 = m2.rtt(SYDNEY, TOKYO).unwrap();
+    assert!(r2.jurisdictions.iter().all(|j| j != "Guam"), "{r2:?}");
+    assert!(r2.rtt_ms > r.rtt_ms);
+    // Excluded and allowed cables.
+    let mut q = calibrated();
+    q.excluded_cables = r.cables.clone();
+    let r3 = LatencyModel::build(&ds, &q)
+        .unwrap()
+        .rtt(SYDNEY, TOKYO)
+        .unwrap();
+    assert!(r3.cables.iter().all(|c| !r.cables.contains(c)), "{r3:?}");
+    let mut a = calibrated();
+    a.allowed_cables = vec![
+        "japan-guam-australia-south-jga-s".into(),
+        "japan-guam-australia-north-jga-n".into(),
+    ];
+    let r4 = LatencyModel::build(&ds, &a)
+        .unwrap()
+        .rtt(SYDNEY, TOKYO)
+        .unwrap();
+    assert_eq!(r4.cables, a.allowed_cables);
+    // Unknown names are usage errors with close matches.
+    let mut bad = calibrated();
+    bad.avoid_transit = vec!["Gaum".into()];
+    let e = LatencyModel::build(&ds, &bad).unwrap_err().to_string();
+    assert!(e.contains("Gaum") && e.contains("Guam"), "{e}");
+    let mut bad = calibrated();
+    bad.excluded_cables = vec!["jga".into()];
+    let e = LatencyModel::build(&ds, &bad).unwrap_err().to_string();
+    assert!(e.contains("excluded_cables"), "{e}");
+}
+
+/// A hand-built graph: one Australian and one Japanese landing joined by two cables with
+/// disjoint paths (direct, and via a Guam landing), or by one cable only.
+fn two_path_dataset(second_path: bool) -> Dataset {
+    let l = |id: &str, lon: f64, lat: f64, c: &str| LandingStation {
+        id: id.into(),
+        name: id.into(),
+        location: LonLat::new(lon, lat),
+        country: c.into(),
+    };
+    let cable = |id: &str, a: &str, b: &str, km: f64| CableSystem {
+        id: id.into(),
+        name: id.into(),
+        landing_ids: vec![a.into(), b.into()],
+        length_km: Some(km),
+        segments: vec![],
+        route: vec![],
+        rfs_year: None,
+        planned: false,
+    };
+    let mut cables = vec![cable("direct", "au", "jp", 8_000.0)];
+    if second_path {
+        cables.push(cable("south", "au2", "gu", 6_000.0));
+        cables.push(cable("north", "gu", "jp2", 2_700.0));
     }
+    Dataset {
+        source: "<two paths>".into(),
+        landings: vec![
+            l("au", 151.27, -33.76, "Australia"),
+            l("au2", 151.25, -33.74, "Australia"),
+            l("gu", 144.69, 13.46, "Guam"),
+            l("jp", 139.96, 34.97, "Japan"),
+            l("jp2", 139.97, 35.0, "Japan"),
+        ],
+        cables,
+        ..Dataset::default()
+    }
+}
+
+#[test]
+fn n_minus_1_accepts_two_disjoint_paths_and_rejects_a_single_cable() {
+    use sitefind::latency::resilience::{cut_covers, dependencies};
+    let sites = [SYDNEY, LonLat::new(150.9, -33.8)];
+    let cities = [TOKYO];
+    let limits = [200.0];
+    // Two disjoint paths: every cut leaves both sites within the limit: no cover row needed,
+    // and the plan depends on no single cable.
+    let m = LatencyModel::build(&two_path_dataset(true), &calibrated()).unwrap();
+    let covers = cut_covers(&m, &sites, &cities, &limits);
+    assert!(covers.iter().all(|c| !c.sites.is_empty()), "{covers:?}");
+    assert!(dependencies(&m, &sites, &cities, &limits)[0].is_empty());
+    // With a tighter limit only the direct cable is fast enough: its cut strands Tokyo.
+    let r = m.rtt(SYDNEY, TOKYO).unwrap();
+    let tight = [r.rtt_p95_ms + 0.01];
+    let covers = cut_covers(&m, &sites[..1], &cities, &tight);
+    assert_eq!(covers.len(), 1, "{covers:?}");
+    assert_eq!(covers[0].cable, r.cables[0]);
+    assert!(covers[0].sites.is_empty());
+    // One cable only: its loss strands the city (an empty cover set), and the plan depends on it.
+    let m1 = LatencyModel::build(&two_path_dataset(false), &calibrated()).unwrap();
+    let covers = cut_covers(&m1, &sites, &cities, &limits);
+    assert_eq!(covers.len(), 1);
+    assert_eq!(covers[0].cable, "direct");
+    assert!(covers[0].sites.is_empty() && covers[0].best.is_none());
+    assert_eq!(
+        dependencies(&m1, &sites, &cities, &limits)[0],
+        vec!["direct"]
+    );
 }
 
 /// Published measurements not used in the calibration, with generous bands.
@@ -791,4 +1005,190 @@ proptest! {
             }
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// The main job with N−1 over cable systems and route policy.
+
+fn solve_embedded(
+    f: impl FnOnce(&mut sitefind::scenario::Scenario),
+) -> sitefind::Result<sitefind::pipeline::Outcome> {
+    let ds = sitefind::data::Dataset::embedded().unwrap();
+    let demand = sitefind::data::Demand::embedded().unwrap();
+    let mut s = sitefind::scenario::Scenario::default();
+    f(&mut s);
+    sitefind::pipeline::run(&ds, &demand, &s, &mut |_, _, _| {})
+}
+
+#[test]
+fn survive_cable_cut_rejects_a_plan_on_one_cable_and_names_city_and_cable() {
+    // Only JGA-S + JGA-N allowed: every Japanese city hangs on them; under N−1 the loss of
+    // either strands Tokyo, before anything is solved.
+    let e = solve_embedded(|s| {
+        s.latency.allowed_cables = vec![
+            "japan-guam-australia-south-jga-s".into(),
+            "japan-guam-australia-north-jga-n".into(),
+        ];
+        s.latency.limit_statistic = sitefind::scenario::RttStatistic::P50;
+        s.model.survive_cable_cut = true;
+    })
+    .unwrap_err();
+    assert!(matches!(e, Error::Infeasible { .. }), "{e}");
+    let msg = e.to_string();
+    assert!(
+        msg.contains("Tokyo (tokyo) is stranded by the loss of cable")
+            && msg.contains("japan-guam-australia-"),
+        "{msg}"
+    );
+    // Without the option the same policy solves, and the report says Tokyo depends on them.
+    let out = solve_embedded(|s| {
+        s.latency.allowed_cables = vec![
+            "japan-guam-australia-south-jga-s".into(),
+            "japan-guam-australia-north-jga-n".into(),
+        ];
+        s.latency.limit_statistic = sitefind::scenario::RttStatistic::P50;
+    })
+    .unwrap();
+    let tokyo = out.report.cities.iter().find(|c| c.id == "tokyo").unwrap();
+    assert_eq!(
+        tokyo.depends_on_cables,
+        vec![
+            "japan-guam-australia-north-jga-n".to_string(),
+            "japan-guam-australia-south-jga-s".to_string()
+        ]
+    );
+}
+
+#[test]
+fn survive_cable_cut_plan_keeps_every_city_within_its_limit_after_any_single_cut() {
+    let out = solve_embedded(|s| {
+        s.latency.limit_statistic = sitefind::scenario::RttStatistic::P50;
+        s.model.survive_cable_cut = true;
+    })
+    .unwrap();
+    assert!(!out.problem.cover_sets.is_empty());
+    // Every cover row holds in the solution.
+    for c in &out.problem.cover_sets {
+        assert!(
+            c.sites.iter().any(|&k| out.solution.open[k]),
+            "{} violated",
+            c.id
+        );
+    }
+    // Independently: cut each cable of the graph, re-time the open sites, every city keeps one.
+    let ds = sitefind::data::Dataset::embedded().unwrap();
+    let p = LatencyParams {
+        limit_statistic: sitefind::scenario::RttStatistic::P50,
+        ..LatencyParams::default()
+    };
+    let m = LatencyModel::build(&ds, &p).unwrap();
+    let open: Vec<LonLat> = out.report.sites.iter().map(|s| s.location).collect();
+    let cities: Vec<LonLat> = out.report.cities.iter().map(|c| c.location).collect();
+    let cables: std::collections::BTreeSet<String> =
+        m.edges().iter().filter_map(|e| e.cable.clone()).collect();
+    for c in &cables {
+        let mat = m.without_cable(c).rtt_matrix(&open, &cities);
+        for (j, city) in out.report.cities.iter().enumerate() {
+            assert!(
+                (0..open.len()).any(|i| mat.rtt_ms[i][j] <= city.max_rtt_ms),
+                "{} stranded by {c}",
+                city.id
+            );
+        }
+    }
+    for city in &out.report.cities {
+        assert!(city.depends_on_cables.is_empty(), "{city:?}");
+    }
+}
+
+#[test]
+fn avoiding_guam_says_which_cities_become_unreachable_and_why() {
+    let e = solve_embedded(|s| s.latency.avoid_transit = vec!["Guam".into()]).unwrap_err();
+    let msg = e.to_string();
+    for want in [
+        "Tokyo (tokyo) has no candidate within its 125.0 ms RTT limit (p95) with transit through Guam avoided",
+        "Osaka (osaka)",
+        "the best of",
+        "through Australia",
+    ] {
+        assert!(msg.contains(want), "missing {want:?} in {msg}");
+    }
+    assert!(!msg.contains("Nagoya (nagoya)"), "{msg}");
+}
+
+#[test]
+fn embedded_sanity_pairs_against_published_measurements() {
+    let ds = sitefind::data::Dataset::embedded().unwrap();
+    let m = LatencyModel::build(&ds, &calibrated()).unwrap();
+    for (name, a, b, lo, hi) in sanity_pairs() {
+        let rt = m.rtt(a, b).unwrap();
+        eprintln!("{name}: {:.1} ms via {:?}", rt.rtt_ms, rt.cables);
+        assert!(rt.rtt_ms >= rt.floor_ms);
+        assert!(
+            (lo..=hi).contains(&rt.rtt_ms),
+            "{name}: {:.1} not in {lo}..{hi}: {rt:?}",
+            rt.rtt_ms
+        );
+    }
+}
+
+#[test]
+fn public_telegeography_routes_give_sane_rtts() {
+    let Some(dir) = common::public_data("public_telegeography_routes_give_sane_rtts") else {
+        return;
+    };
+    let ds = public::dataset(&dir);
+    let m = LatencyModel::build(&ds, &calibrated()).unwrap();
+    for (name, a, b, lo, hi) in sanity_pairs() {
+        let rt = m.rtt(a, b).unwrap();
+        eprintln!("{name}: {:.1} ms via {:?}", rt.rtt_ms, rt.cables);
+        assert!(rt.rtt_ms >= rt.floor_ms);
+        assert!(
+            (lo..=hi).contains(&rt.rtt_ms),
+            "{name}: {:.1} not in {lo}..{hi}: {rt:?}",
+            rt.rtt_ms
+        );
+    }
+}
+
+#[test]
+fn calibrate_command_prints_the_fit_and_residuals_per_pair_group() {
+    let Some(dir) =
+        common::public_data("calibrate_command_prints_the_fit_and_residuals_per_pair_group")
+    else {
+        return;
+    };
+    let file = dir.join("latency/rtt_azure_published.csv");
+    let run = || {
+        std::process::Command::new(common::sitefind_bin())
+            .args(["calibrate", "--observations"])
+            .arg(&file)
+            .output()
+            .unwrap()
+    };
+    let out = run();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    for want in [
+        "route_factor Australia 1.53 · Japan 1.44 · endpoint_overhead_ms 2.55",
+        "landing_overhead_ms 1.20",
+        "p95_route_margin 0.145",
+        "p95_jitter_ms 2.13",
+        "AU-JP      median    34",
+        "AU-AU      median     5",
+        "JP-JP      median     5",
+        "via-SG/US  median    35",
+        "Sydney [Azure Australia East] – Tokyo [Azure Japan East]",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in\n{text}");
+    }
+    // One residual row per observation, and byte-identical on a second run.
+    assert_eq!(text.matches(" p50_30d ").count(), 65);
+    assert_eq!(text.matches(" p95_30d ").count(), 15);
+    assert_eq!(text.matches(" table_value ").count(), 14);
+    assert_eq!(run().stdout, text.as_bytes());
 }

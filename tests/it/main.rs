@@ -7,6 +7,8 @@ mod data;
 mod engine;
 mod fuzz;
 mod geo;
+mod grid;
 mod latency;
+mod outputs;
 mod public_data;
 mod reliability;

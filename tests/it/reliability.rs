@@ -147,8 +147,8 @@ fn outputs_are_checked_before_any_work() {
     // No stage ran: the dataset banner is printed after the outputs are checked.
     assert!(!e.contains("demand"), "{e}");
     assert!(names(d).is_empty(), "{:?}", names(d));
-    // Wrong extensions.
-    let o = run(&["--map", &p(d, "m.png")]);
+    // Wrong extensions (a map is .svg or .png).
+    let o = run(&["--map", &p(d, "m.jpg")]);
     assert!(user_error(&o).contains(".svg"));
     let o = run(&["--report", &p(d, "r.svg")]);
     assert!(user_error(&o).contains(".json"));

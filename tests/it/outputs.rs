@@ -1,0 +1,579 @@
+//! The answer's GIS and interface outputs through the built binary: GeoPackage and FlatGeobuf
+//! read back by GDAL (geometry type, field types, feature counts, conversion to Shapefile), the
+//! GeoJSON bbox across the antimeridian, the PNG map, the JSON Schema against every golden
+//! report, the allocations CSV, `-` as stdout, a closed pipe, warnings under `--quiet`.
+
+use crate::common::{repo, sitefind_bin};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn run(args: &[&str]) -> Output {
+    Command::new(sitefind_bin())
+        .args(args)
+        .current_dir(repo())
+        .output()
+        .unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// True if GDAL's command-line tools are installed; in CI they must be.
+fn have_gdal() -> bool {
+    let ok = Command::new("ogrinfo")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "ogrinfo (gdal-bin) is required in CI"
+        );
+        eprintln!("skipped the GDAL checks: install gdal-bin to run them");
+    }
+    ok
+}
+
+/// One layer as `ogrinfo -so` describes it.
+#[derive(Debug)]
+struct OgrLayer {
+    geometry: String,
+    count: usize,
+    fields: BTreeMap<String, String>,
+}
+
+fn ogrinfo(path: &Path, layer: &str) -> OgrLayer {
+    let out = Command::new("ogrinfo")
+        .args(["-ro", "-so"])
+        .arg(path)
+        .arg(layer)
+        .output()
+        .unwrap();
+    let s = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "ogrinfo {} {layer}: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut l = OgrLayer {
+        geometry: String::new(),
+        count: usize::MAX,
+        fields: BTreeMap::new(),
+    };
+    for line in s.lines() {
+        if let Some(g) = line.strip_prefix("Geometry: ") {
+            l.geometry = g.trim().to_string();
+        } else if let Some(c) = line.strip_prefix("Feature Count: ") {
+            l.count = c.trim().parse().unwrap();
+        } else if let Some((name, ty)) = line.split_once(": ") {
+            // Field lines: `name: Type (width.precision)`.
+            if let Some(ty) = ty.strip_suffix(" (0.0)") {
+                l.fields.insert(name.to_string(), ty.to_string());
+            }
+        }
+    }
+    l
+}
+
+/// (layer, GDAL geometry name, feature count, [(field, GDAL field type)]).
+type ExpectedLayer<'a> = (&'a str, &'a str, usize, Vec<(&'a str, &'a str)>);
+
+#[test]
+fn gpkg_and_fgb_layers_are_typed_and_gdal_reads_and_converts_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let gpkg = dir.path().join("answer.gpkg");
+    let fgb = dir.path().join("fgb");
+    let rep = dir.path().join("r.json");
+    let o = run(&[
+        "-q",
+        "--gpkg",
+        gpkg.to_str().unwrap(),
+        "--fgb",
+        fgb.to_str().unwrap(),
+        "--gis-candidates",
+        "--report",
+        rep.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // The GeoPackage header: SQLite with application_id "GPKG".
+    let bytes = std::fs::read(&gpkg).unwrap();
+    assert_eq!(&bytes[..16], b"SQLite format 3\0");
+    assert_eq!(&bytes[68..72], b"GPKG");
+    if !have_gdal() {
+        return;
+    }
+    let r: Value = serde_json::from_str(&std::fs::read_to_string(&rep).unwrap()).unwrap();
+    let n = |k: &str| r[k].as_array().unwrap().len();
+    let routes: usize = r["cities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["served_by"].as_array().unwrap().len())
+        .sum();
+    let ds = sitefind::data::Dataset::embedded().unwrap();
+    // (layer, geometry, features, [(field, GDAL type)])
+    let expected: Vec<ExpectedLayer> = vec![
+        (
+            "sites",
+            "Point",
+            n("sites"),
+            vec![
+                ("id", "String"),
+                ("built_mw", "Real"),
+                ("annual_cost_aud_per_yr", "Real"),
+                ("minerals_within", "Integer64"),
+            ],
+        ),
+        (
+            "routes",
+            "Multi Line String",
+            routes,
+            vec![("mw", "Real"), ("rtt_ms", "Real"), ("cables", "String")],
+        ),
+        (
+            "cities",
+            "Point",
+            n("cities"),
+            vec![
+                ("served_mw", "Real"),
+                ("min_sites", "Integer64"),
+                ("worst_rtt_ms", "Real"),
+            ],
+        ),
+        (
+            "rez",
+            "Polygon",
+            n("zones"),
+            vec![
+                ("limit_mw", "Real"),
+                ("binding", "Integer(Boolean)"),
+                ("expansion_aud_per_yr", "Real"),
+            ],
+        ),
+        (
+            "landings",
+            "Point",
+            ds.landings.len(),
+            vec![("country", "String"), ("on_route", "Integer(Boolean)")],
+        ),
+        (
+            "cables",
+            "Multi Line String",
+            ds.cables.len(),
+            vec![("length_km", "Real"), ("rfs_year", "Integer64")],
+        ),
+        (
+            "candidates",
+            "Point",
+            r["model"]["candidates"].as_u64().unwrap() as usize,
+            vec![("max_mw", "Real"), ("chosen", "Integer(Boolean)")],
+        ),
+    ];
+    for (name, geom, count, fields) in &expected {
+        let fgb_file = fgb.join(format!("{name}.fgb"));
+        for (path, what) in [(&gpkg, "gpkg"), (&fgb_file, "fgb")] {
+            let l = ogrinfo(path, name);
+            // FlatGeobuf line layers hold one LineString per part (see report::fgb).
+            if what == "fgb" && *geom == "Multi Line String" {
+                assert_eq!(l.geometry, "Line String", "{what} {name}");
+                assert!(l.count >= *count, "{what} {name}");
+                assert_eq!(l.fields.get("part").map(String::as_str), Some("Integer64"));
+            } else {
+                assert_eq!(&l.geometry, geom, "{what} {name}");
+                assert_eq!(l.count, *count, "{what} {name}");
+            }
+            assert!(l.count > 0, "{what} {name} is empty");
+            for (f, ty) in fields {
+                assert_eq!(
+                    l.fields.get(*f).map(String::as_str),
+                    Some(*ty),
+                    "{what} {name}.{f}: {:?}",
+                    l.fields
+                );
+            }
+            // No column mixes numbers and text: every field has one of the four types.
+            assert!(l.fields.values().all(|t| [
+                "String",
+                "Real",
+                "Integer64",
+                "Integer",
+                "Integer(Boolean)"
+            ]
+            .contains(&t.as_str())));
+            // Converts to a Shapefile (one geometry type per layer) without error.
+            let shp = dir.path().join(format!("{what}-{name}.shp"));
+            let out = Command::new("ogr2ogr")
+                .args(["-f", "ESRI Shapefile"])
+                .arg(&shp)
+                .arg(path)
+                .arg(name)
+                .output()
+                .unwrap();
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(out.status.success(), "ogr2ogr {what} {name}: {err}");
+            assert!(!err.contains("ERROR"), "ogr2ogr {what} {name}: {err}");
+            assert_eq!(ogrinfo(&shp, &format!("{what}-{name}")).count, l.count);
+        }
+    }
+}
+
+/// True if `b` = [west, south, east, north] (west > east across the antimeridian) holds p.
+fn in_bbox(b: &[f64], lon: f64, lat: f64) -> bool {
+    let lat_ok = lat >= b[1] && lat <= b[3];
+    let lon_ok = if b[0] <= b[2] {
+        lon >= b[0] && lon <= b[2]
+    } else {
+        lon >= b[0] || lon <= b[2]
+    };
+    lat_ok && lon_ok
+}
+
+fn walk_coords(v: &Value, out: &mut Vec<(f64, f64)>) {
+    match v {
+        Value::Array(a) if a.len() >= 2 && a[0].is_number() && a[1].is_number() => {
+            out.push((a[0].as_f64().unwrap(), a[1].as_f64().unwrap()));
+        }
+        Value::Array(a) => a.iter().for_each(|x| walk_coords(x, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn geojson_bbox_holds_every_coordinate_when_routes_cross_the_antimeridian() {
+    let dir = tempfile::tempdir().unwrap();
+    let gj = dir.path().join("a.geojson");
+    // With the Australia–Japan and Australia–Asia systems cut, Japan is reached through
+    // Hawaii (Telstra Endeavour → JUS), so routes cross 180°.
+    let mut args: Vec<&str> = vec!["-q", "--max-rtt-ms", "400", "--min-sites", "1"];
+    for c in [
+        "japan-guam-australia-north-jga-n",
+        "japan-guam-australia-south-jga-s",
+        "australia-japan-cable-ajc",
+        "australia-singapore-cable-asc",
+        "indigo-west",
+        "indigo-central",
+        "pipe-pacific-cable-1-ppc-1",
+        "asia-connect-cable-1-acc-1",
+        "apricot",
+    ] {
+        args.extend(["--cut-cable", c]);
+    }
+    args.extend(["--geojson", gj.to_str().unwrap()]);
+    let o = run(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&gj).unwrap()).unwrap();
+    let mut coords = Vec::new();
+    let mut crossing = 0;
+    for f in v["features"].as_array().unwrap() {
+        if f["geometry"]["type"] == "MultiLineString" {
+            crossing += 1;
+        }
+        walk_coords(&f["geometry"]["coordinates"], &mut coords);
+    }
+    assert!(crossing > 0, "no route crosses the antimeridian");
+    assert!(coords.iter().any(|c| c.0 < 0.0));
+    let b: Vec<f64> = v["bbox"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect();
+    assert!(
+        b[0] > b[2],
+        "bbox {b:?} should cross the antimeridian (west > east)"
+    );
+    let outside: Vec<_> = coords
+        .iter()
+        .filter(|&&(lon, lat)| !in_bbox(&b, lon, lat) && lon.abs() != 180.0)
+        .collect();
+    assert!(outside.is_empty(), "bbox {b:?} leaves out {outside:?}");
+}
+
+#[test]
+fn png_map_renders_and_an_unknown_extension_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("map.png");
+    let o = run(&["-q", "--map", png.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let pix = resvg::tiny_skia::Pixmap::load_png(&png).unwrap();
+    assert_eq!(pix.width(), 900);
+    assert!(pix.height() > 900);
+    // Land is drawn (the embedded coastline): many pixels of the land colour #f4f1e8.
+    let land = pix
+        .pixels()
+        .iter()
+        .filter(|p| (p.red(), p.green(), p.blue()) == (0xf4, 0xf1, 0xe8))
+        .count();
+    assert!(land > 50_000, "{land} land pixels");
+
+    let bad = dir.path().join("map.jpg");
+    let o = run(&["-q", "--map", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("unknown map format `jpg`"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("hint:"));
+    assert!(!bad.exists());
+}
+
+#[test]
+fn every_golden_report_validates_against_the_json_schema() {
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("src/report/report.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let mut n = 0;
+    for entry in std::fs::read_dir(repo().join("tests/golden")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        let doc: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&doc)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{}: {errors:#?}", path.display());
+        assert_eq!(doc["schema_version"], sitefind::report::SCHEMA_VERSION);
+        n += 1;
+    }
+    assert!(n >= 3);
+    // The schema catches a renamed field.
+    let mut doc: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("tests/golden/embedded_default.json")).unwrap(),
+    )
+    .unwrap();
+    let cost = doc["totals"]["cost"].as_object_mut().unwrap();
+    let v = cost.remove("capex_aud_per_yr").unwrap();
+    cost.insert("capex_aud".into(), v);
+    assert!(!validator.is_valid(&doc));
+}
+
+#[test]
+fn json_numbers_are_rounded_and_allocations_csv_matches_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("alloc.csv");
+    let o = run(&[
+        "-q",
+        "--format",
+        "json",
+        "--allocations",
+        csv.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8(o.stdout).unwrap();
+    let r: Value = serde_json::from_str(&text).unwrap();
+    // No float noise anywhere in the report's numbers (MW 3, ms 2, money 0 decimals).
+    for c in r["cities"].as_array().unwrap() {
+        for (k, d) in [("served_mw", 3), ("demand_mw", 3), ("max_rtt_ms", 2)] {
+            let x = c[k].as_f64().unwrap();
+            let k10 = 10f64.powi(d);
+            assert_eq!((x * k10).round() / k10, x, "{k} = {x}");
+        }
+    }
+    let total = r["totals"]["cost"]["total_aud_per_yr"].as_f64().unwrap();
+    assert_eq!(total.fract(), 0.0);
+    assert!(!text.contains("99999999"), "float noise in the JSON");
+    // The CSV: one row per allocation, same MW and RTT as the report.
+    let mut rd = csv::Reader::from_path(&csv).unwrap();
+    assert_eq!(
+        rd.headers().unwrap().iter().collect::<Vec<_>>(),
+        sitefind::report::allocations::HEADER.to_vec()
+    );
+    let rows: Vec<csv::StringRecord> = rd.records().map(|x| x.unwrap()).collect();
+    let allocs: Vec<&Value> = r["cities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["served_by"].as_array().unwrap())
+        .collect();
+    assert_eq!(rows.len(), allocs.len());
+    for (row, a) in rows.iter().zip(&allocs) {
+        assert_eq!(&row[0], a["site_id"].as_str().unwrap());
+        assert_eq!(&row[2], a["city_id"].as_str().unwrap());
+        assert_eq!(row[4].parse::<f64>().unwrap(), a["mw"].as_f64().unwrap());
+        assert_eq!(
+            row[5].parse::<f64>().unwrap(),
+            a["rtt_ms"].as_f64().unwrap()
+        );
+        assert!(!row[8].is_empty(), "cable path");
+    }
+}
+
+#[test]
+fn dash_writes_to_stdout_and_a_closed_pipe_exits_quietly() {
+    // `--geojson -`: the GeoJSON on stdout (instead of the report), no file named `-`.
+    let dir = tempfile::tempdir().unwrap();
+    let o = Command::new(sitefind_bin())
+        .args(["-q", "--geojson", "-"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["type"], "FeatureCollection");
+    assert!(!dir.path().join("-").exists());
+    // Two outputs on stdout is a usage error.
+    let o = run(&["-q", "--geojson", "-", "--report", "-"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("hint:"));
+    // A reader that stops early: exit 0, nothing on stderr but the warnings.
+    let mut child = Command::new(sitefind_bin())
+        .args(["candidates", "--format", "csv", "-q"])
+        .current_dir(repo())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    child
+        .stdout
+        .as_mut()
+        .unwrap()
+        .read_exact(&mut first)
+        .unwrap();
+    drop(child.stdout.take());
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}: {err}");
+    assert!(!err.contains("error"), "{err}");
+}
+
+#[test]
+fn quiet_still_warns_about_unserved_demand_and_estimated_data() {
+    // The default run's routes use cables with estimated segment lengths.
+    let o = run(&["-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(e.contains("warning: estimated data"), "{e}");
+    assert!(
+        !e.contains("candidates  "),
+        "progress shown under --quiet: {e}"
+    );
+    // Unserved demand: a budget too small for all of it.
+    let o = run(&["-q", "--objective", "max-coverage", "--budget-aud", "1.0e9"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("UNSERVED"), "{}", stderr(&o));
+}
+
+#[test]
+fn help_lists_cflp_under_benchmarks() {
+    let o = run(&["--help"]);
+    let s = String::from_utf8_lossy(&o.stdout);
+    let commands = s.split("Benchmarks:").next().unwrap();
+    assert!(!commands.contains("cflp"), "{s}");
+    let bench = s.split("Benchmarks:").nth(1).unwrap();
+    assert!(bench.contains("cflp"), "{s}");
+}
+
+#[test]
+fn gis_map_and_csv_outputs_are_byte_for_byte_deterministic() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut outs: Vec<Vec<Vec<u8>>> = Vec::new();
+    for k in 0..2 {
+        let p = |name: &str| dir.path().join(format!("{k}-{name}"));
+        let o = run(&[
+            "-q",
+            "--gpkg",
+            p("a.gpkg").to_str().unwrap(),
+            "--fgb",
+            p("fgb").to_str().unwrap(),
+            "--map",
+            p("map.png").to_str().unwrap(),
+            "--allocations",
+            p("a.csv").to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let mut files = vec![
+            std::fs::read(p("a.gpkg")).unwrap(),
+            std::fs::read(p("map.png")).unwrap(),
+            std::fs::read(p("a.csv")).unwrap(),
+        ];
+        for layer in ["sites", "routes", "cities", "rez", "landings", "cables"] {
+            files.push(std::fs::read(p("fgb").join(format!("{layer}.fgb"))).unwrap());
+        }
+        outs.push(files);
+    }
+    for (k, (a, b)) in outs[0].iter().zip(&outs[1]).enumerate() {
+        assert!(a == b, "output {k} differs between runs");
+    }
+}
+
+/// A Python with geopandas: `$SITEFIND_PYTHON`, else the notebooks' venv (`notebooks/run.sh`
+/// creates it). Optional: without one the geopandas check is skipped with a message.
+fn python_with_geopandas() -> Option<std::path::PathBuf> {
+    let candidates: Vec<std::path::PathBuf> = std::env::var_os("SITEFIND_PYTHON")
+        .map(std::path::PathBuf::from)
+        .into_iter()
+        .chain([repo().join("notebooks/.venv/bin/python")])
+        .collect();
+    let found = candidates.into_iter().find(|py| {
+        Command::new(py)
+            .args(["-c", "import geopandas, pyogrio"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    if found.is_none() {
+        eprintln!("skipped the geopandas check: set SITEFIND_PYTHON to a Python with geopandas and pyogrio (or run notebooks/run.sh once)");
+    }
+    found
+}
+
+#[test]
+fn geopandas_reads_every_layer_with_its_types() {
+    let Some(py) = python_with_geopandas() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let o = run(&[
+        "-q",
+        "--gpkg",
+        dir.path().join("a.gpkg").to_str().unwrap(),
+        "--fgb",
+        dir.path().join("fgb").to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let script = r#"
+import sys, geopandas as gpd, pyogrio
+d = sys.argv[1]
+layers = {n: g for n, g in pyogrio.list_layers(f"{d}/a.gpkg")}
+assert layers == {"sites": "Point", "routes": "MultiLineString", "cities": "Point",
+                  "rez": "Polygon", "landings": "Point", "cables": "MultiLineString"}, layers
+for name, geom in layers.items():
+    g = gpd.read_file(f"{d}/a.gpkg", layer=name)
+    f = gpd.read_file(f"{d}/fgb/{name}.fgb")
+    assert g.crs.to_epsg() == 4326 and f.crs.to_epsg() == 4326, name
+    assert len(g) > 0 and set(g.geom_type) == {geom}, (name, set(g.geom_type))
+    assert set(f.geom_type) <= {geom, "LineString"}, (name, set(f.geom_type))
+    assert len(f) >= len(g), name
+c = gpd.read_file(f"{d}/a.gpkg", layer="cities")
+assert str(c["served_mw"].dtype) == "float64" and str(c["min_sites"].dtype) == "int64", c.dtypes
+z = gpd.read_file(f"{d}/a.gpkg", layer="rez")
+assert str(z["binding"].dtype) == "bool" and str(z["limit_mw"].dtype) == "float64", z.dtypes
+print("ok")
+"#;
+    let out = Command::new(py)
+        .args(["-c", script])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
