@@ -378,6 +378,10 @@ pub fn solve_with_sink(
     opts: &SolveOptions,
     sink: &mut SolveSink<'_>,
 ) -> Result<ReducedSolve> {
+    // The time limit is checked before any deadline arithmetic (issue 10: 1e300 s panicked).
+    if let Some(t) = opts.time_limit_s {
+        crate::limits::time_limit("time limit", t)?;
+    }
     if p.objective == crate::scenario::Objective::MinCost && !p.sites.is_empty() {
         if let Some(r) = staged(p, opts, sink)? {
             return Ok(r);
