@@ -804,7 +804,10 @@ pub fn end_to_end_check(
             .zone_id
             .as_deref()
             .and_then(|id| ds.zones.iter().find(|z| z.id == id));
-        let rates = cost.site_rates(c, zone);
+        // The site's 24/7 supply is looked up again from the zones' portfolios (by zone and
+        // region id), then priced by the cost model.
+        let rates =
+            cost.site_rates_supplied(c, zone, site_supply(scenario, c, &prep.portfolios, ds));
         for (what, fresh, seen) in [
             ("fixed cost", rates.fixed_aud_per_yr(), site.fixed_cost_aud),
             (
