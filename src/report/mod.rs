@@ -445,6 +445,8 @@ pub mod precision {
     pub const PUE: i32 = 4;
     /// Decimals for prices per MWh.
     pub const PRICE: i32 = 2;
+    /// Shares, fractions and per-MW-of-load ratios: 6 decimals.
+    pub const SHARE: i32 = 6;
     /// Decimals for seconds (timings).
     pub const SECONDS: i32 = 3;
 }
@@ -494,7 +496,7 @@ impl Report {
     /// GeoJSON and GIS outputs agree and never print `714.9999999999999`. The pipeline calls
     /// it last; checks run on the unrounded numbers before.
     pub fn round_for_output(&mut self) {
-        use precision::{AUD, KM, MS, MW, PRICE, PUE, SECONDS};
+        use precision::{AUD, KM, MS, MW, PRICE, PUE, SECONDS, SHARE};
         rd(&mut self.solver.objective, 2);
         rd_opt(&mut self.solver.best_bound, 2);
         rd(&mut self.check.objective_recomputed, 2);
@@ -514,6 +516,80 @@ impl Report {
                 rd(&mut m.km, KM);
             }
             s.serves.iter_mut().for_each(Allocation::round);
+            if let Some(sp) = &mut s.supply {
+                rd(&mut sp.load_mw, MW);
+                rd(&mut sp.solar_mw, MW);
+                rd(&mut sp.wind_mw, MW);
+                rd(&mut sp.battery_mw, MW);
+                rd(&mut sp.battery_mwh, MW);
+                let per = &mut sp.per_mw_load;
+                rd(&mut per.portfolio_aud_per_mwh, PRICE);
+                rd(&mut per.network_charge_aud_per_mwh, PRICE);
+                rd(&mut per.cfe, SHARE);
+                for x in [
+                    &mut per.solar_mw_per_mw_load,
+                    &mut per.wind_mw_per_mw_load,
+                    &mut per.battery_mw_per_mw_load,
+                    &mut per.battery_mwh_per_mw_load,
+                ] {
+                    rd(x, SHARE);
+                }
+            }
+            if let Some(m) = &mut s.margin {
+                rd_opt(&mut m.without_site_cost_aud, AUD);
+                rd_opt(&mut m.margin_aud, AUD);
+                rd_opt(&mut m.margin_pct, SHARE);
+            }
+        }
+        for z in &mut self.supply_zones {
+            for x in [
+                &mut z.solar_mw,
+                &mut z.wind_mw,
+                &mut z.battery_mw,
+                &mut z.battery_mwh,
+                &mut z.cfe,
+                &mut z.grid_share,
+                &mut z.curtailment_share,
+                &mut z.curtailed_mwh_per_mwh_load,
+            ] {
+                rd(x, SHARE);
+            }
+            for x in [
+                &mut z.cost_aud_per_mwh,
+                &mut z.solar_aud_per_mwh,
+                &mut z.wind_aud_per_mwh,
+                &mut z.battery_aud_per_mwh,
+                &mut z.grid_aud_per_mwh,
+                &mut z.export_credit_aud_per_mwh,
+                &mut z.lower_bound_aud_per_mwh,
+                &mut z.grid_price_aud_per_mwh,
+            ] {
+                rd(x, PRICE);
+            }
+            let u = &mut z.unit_costs;
+            for x in [
+                &mut u.solar_annualised_aud_per_mw_yr,
+                &mut u.wind_annualised_aud_per_mw_yr,
+                &mut u.battery_power_annualised_aud_per_mw_yr,
+                &mut u.battery_energy_annualised_aud_per_mwh_yr,
+                &mut u.battery_power_capex_aud_per_mw,
+                &mut u.battery_energy_capex_aud_per_mwh,
+            ] {
+                rd(x, AUD);
+            }
+        }
+        if let Some(a) = &mut self.alternatives {
+            rd(&mut a.cutoff_aud, AUD);
+            for pl in &mut a.plans {
+                rd(&mut pl.cost_aud, AUD);
+                rd(&mut pl.delta_aud, AUD);
+                rd(&mut pl.delta_pct, SHARE);
+                rd_opt(&mut pl.worst_rtt_ms, MS);
+                for ps in &mut pl.sites {
+                    rd(&mut ps.built_mw, MW);
+                    rd_pos(&mut ps.location);
+                }
+            }
         }
         for c in &mut self.cities {
             rd_pos(&mut c.location);

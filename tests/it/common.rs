@@ -38,3 +38,19 @@ pub fn sitefind_bin() -> PathBuf {
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
+
+/// Copies the embedded dataset (`data/`: every file, and the `traces/` folder the manifest
+/// names) into `dst`, so a test can edit one file and load the copy.
+pub fn copy_embedded_data(dst: &std::path::Path) {
+    let src = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data");
+    for sub in ["", "traces"] {
+        let (from, to) = (src.join(sub), dst.join(sub));
+        std::fs::create_dir_all(&to).unwrap();
+        for f in std::fs::read_dir(&from).unwrap() {
+            let f = f.unwrap().path();
+            if f.is_file() {
+                std::fs::copy(&f, to.join(f.file_name().unwrap())).unwrap();
+            }
+        }
+    }
+}

@@ -360,13 +360,7 @@ fn scenario_case(dir: &Path, bytes: &[u8], k: usize, pipeline: bool) -> bool {
 /// Copies the embedded dataset to `dir`, replacing `file` by `bytes`, and loads it.
 fn dataset_case(dir: &Path, file: &str, bytes: &[u8]) -> bool {
     // Every file of the embedded dataset (the manifest may name more than the eight layers).
-    let src = sitefind_repo().join("data");
-    for f in std::fs::read_dir(&src).unwrap() {
-        let f = f.unwrap().path();
-        if f.is_file() {
-            std::fs::copy(&f, dir.join(f.file_name().unwrap())).unwrap();
-        }
-    }
+    crate::common::copy_embedded_data(dir);
     std::fs::write(dir.join(file), bytes).unwrap();
     match Dataset::load(&dir.join("manifest.toml")) {
         Ok(ds) => {

@@ -480,6 +480,7 @@ fn public_manifest_paths() {
             "telegeography-csv" => LayerFormat::TelegeographyCsv,
             "dcmap-csv" => LayerFormat::DcmapCsv,
             "opennem-annual-csv" => LayerFormat::OpennemAnnualCsv,
+            "aemo-trace-csv" => LayerFormat::AemoTraceCsv,
             other => panic!("{other}"),
         };
         let spec = LayerSpec {

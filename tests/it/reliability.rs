@@ -467,13 +467,7 @@ fn duplicate_toml_keys_are_errors() {
 /// The embedded dataset copied to a temporary folder, `file` edited by `edit`.
 fn dataset_with(file: &str, edit: impl Fn(&str) -> String) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
-    let src = repo().join("data");
-    for f in std::fs::read_dir(&src).unwrap() {
-        let f = f.unwrap().path();
-        if f.is_file() {
-            std::fs::copy(&f, dir.path().join(f.file_name().unwrap())).unwrap();
-        }
-    }
+    crate::common::copy_embedded_data(dir.path());
     let path = dir.path().join(file);
     let text = std::fs::read_to_string(&path).unwrap();
     std::fs::write(&path, edit(&text)).unwrap();
