@@ -185,12 +185,9 @@ pub fn solve_lp(
         crate::limits::time_limit("time limit", t)?;
     }
     let start = Instant::now();
-    let raw = match backend {
-        #[cfg(feature = "microlp")]
-        "microlp" => microlp_backend::solve(lp, opts)?,
-        #[cfg(feature = "highs")]
-        "highs" => highs_backend::solve(lp, opts)?,
-        other => return Err(Error::Internal(format!("backend `{other}` not dispatched"))),
+    let raw = match trivial(lp) {
+        Some(raw) => raw,
+        None => dispatch(backend, lp, opts)?,
     };
     let solve_time_s = start.elapsed().as_secs_f64();
     let objective = raw
@@ -214,6 +211,76 @@ pub fn solve_lp(
         n_binaries: lp.n_binaries(),
     };
     Ok((report, raw.values))
+}
+
+fn dispatch(backend: &str, lp: &LinearProgram, opts: &SolveOptions) -> Result<Raw> {
+    match backend {
+        #[cfg(feature = "microlp")]
+        "microlp" => microlp_backend::solve(lp, opts),
+        #[cfg(feature = "highs")]
+        "highs" => highs_backend::solve(lp, opts),
+        other => Err(Error::Internal(format!("backend `{other}` not dispatched"))),
+    }
+}
+
+/// Solves a programme none of whose rows has a term (or that has no variables) directly:
+/// every variable at the bound its cost prefers. HiGHS answers such a model with
+/// "model empty" rather than a solution, and the staged engine's fixed-set LPs can be
+/// empty, so both backends share this path. `None`: the programme has constraints.
+fn trivial(lp: &LinearProgram) -> Option<Raw> {
+    if lp
+        .rows
+        .iter()
+        .any(|r| r.terms.iter().any(|&(_, a)| a != 0.0))
+    {
+        return None;
+    }
+    let rows_hold = lp.rows.iter().all(|r| match r.sense {
+        crate::model::build::RowSense::Le => 0.0 <= r.rhs,
+        crate::model::build::RowSense::Eq => r.rhs == 0.0,
+    });
+    let mut cost = vec![0.0; lp.vars.len()];
+    for &(j, c) in &lp.objective {
+        if let Some(slot) = cost.get_mut(j) {
+            *slot += if lp.maximise { -c } else { c };
+        }
+    }
+    let mut values = Vec::with_capacity(lp.vars.len());
+    for (v, &c) in lp.vars.iter().zip(&cost) {
+        let (lo, hi) = if v.integer {
+            (v.lower.ceil(), v.upper.floor())
+        } else {
+            (v.lower, v.upper)
+        };
+        if lo > hi || !rows_hold {
+            return Some(Raw::none(SolveStatus::Infeasible));
+        }
+        let x = if c > 0.0 {
+            lo
+        } else if c < 0.0 {
+            hi
+        } else if lo.is_finite() {
+            lo
+        } else if hi.is_finite() {
+            hi
+        } else {
+            0.0
+        };
+        if !x.is_finite() {
+            return Some(Raw::none(SolveStatus::Unbounded));
+        }
+        values.push(x);
+    }
+    if !rows_hold {
+        return Some(Raw::none(SolveStatus::Infeasible));
+    }
+    let objective = lp.objective_value(&values);
+    Some(Raw {
+        status: SolveStatus::Optimal,
+        values: Some(values),
+        objective: Some(objective),
+        bound: Some(objective),
+    })
 }
 
 /// Builds and solves a siting problem (no pre-solve diagnosis: see
@@ -1045,7 +1112,12 @@ mod highs_backend {
         let solved = model
             .try_solve()
             .map_err(|e| Error::Solver(format!("HiGHS: solve failed: {e:?}")))?;
-        let has_primal = solved.primal_solution_status() == HighsSolutionStatus::Feasible;
+        // Read the primal solution status as a raw info value: after presolve proves a model
+        // infeasible HiGHS leaves its info invalid (-1), and the crate's typed accessor panics
+        // on that. 2 is HiGHS' kSolutionStatusFeasible.
+        let has_primal = solved
+            .int_info_value(c"primal_solution_status")
+            .is_ok_and(|v| v == HighsSolutionStatus::Feasible as i64);
         let status = match solved.status() {
             HighsModelStatus::Optimal => {
                 let gap = solved.mip_gap();
@@ -1163,4 +1235,61 @@ fn constraints<'a>(
             RowSense::Eq => e.eq(row.rhs),
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::build::{Row, RowSense, VarDef};
+
+    fn var(lower: f64, upper: f64, integer: bool) -> VarDef {
+        VarDef {
+            lower,
+            upper,
+            integer,
+        }
+    }
+
+    /// Programmes without a constrained row (HiGHS calls them "empty") are solved the same way
+    /// by every backend: each variable at the bound its cost prefers.
+    #[test]
+    fn programmes_without_rows_solve_on_every_backend() {
+        let lp = LinearProgram {
+            vars: vec![
+                var(1.0, 4.0, false),
+                var(0.0, 1.0, true),
+                var(-2.0, 3.5, true),
+            ],
+            rows: vec![Row {
+                terms: vec![],
+                sense: RowSense::Le,
+                rhs: 1.0,
+            }],
+            objective: vec![(0, 2.0), (1, -5.0), (2, 1.0)],
+            objective_constant: 10.0,
+            maximise: false,
+        };
+        let infeasible = LinearProgram {
+            rows: vec![Row {
+                terms: vec![],
+                sense: RowSense::Eq,
+                rhs: 1.0,
+            }],
+            ..lp.clone()
+        };
+        for backend in available_backends() {
+            let opts = SolveOptions {
+                backend: Some(backend.to_string()),
+                ..SolveOptions::default()
+            };
+            let (report, values) = solve_lp(&lp, &opts).unwrap();
+            assert_eq!(report.status, SolveStatus::Optimal, "{backend}");
+            // 2·1 − 5·1 + 1·(−2) + 10 = 5.
+            assert_eq!(values.unwrap(), vec![1.0, 1.0, -2.0], "{backend}");
+            assert!((report.objective.unwrap() - 5.0).abs() < 1e-12, "{backend}");
+            let (report, values) = solve_lp(&infeasible, &opts).unwrap();
+            assert_eq!(report.status, SolveStatus::Infeasible, "{backend}");
+            assert!(values.is_none());
+        }
+    }
 }
