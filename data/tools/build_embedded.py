@@ -179,7 +179,9 @@ def build_zones(pub):
             wind_mw = fnum(float(rr["wind_resource_mw"]))
             src.append("resource=aemo-isp2024-build-limits(pisp)")
         if zid in OFFSHORE:
+            # An offshore wind area has no solar resource (a fact, not a missing value).
             scf, wcf = "", "0.45"
+            solar_mw = "0"
         else:
             scf, wcf = fnum(solar_cf(lat)), fnum(WIND_CF[region])
         src.append("CF=assumption")

@@ -54,3 +54,22 @@ pub fn copy_embedded_data(dst: &std::path::Path) {
         }
     }
 }
+
+/// Writes `data/public.toml` into `out` with its paths made absolute: `../../shared/data/…`
+/// into `public` (the `SITEFIND_PUBLIC_DATA` folder) and sitefind's own tables into this
+/// checkout's `data/`. Returns the written manifest's path.
+pub fn public_manifest(public: &std::path::Path, out: &std::path::Path) -> PathBuf {
+    let data = repo().join("data");
+    let mut text = std::fs::read_to_string(data.join("public.toml"))
+        .unwrap()
+        .replace("../../shared/data/", &format!("{}/", public.display()));
+    for own in ["regions.csv", "grid_groups.csv", "region_limits.csv"] {
+        text = text.replace(
+            &format!("\"{own}\""),
+            &format!("\"{}\"", data.join(own).display()),
+        );
+    }
+    let path = out.join("public.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}

@@ -73,18 +73,8 @@ fn public_zones_are_all_covered_and_region_demand_matches_open_electricity() {
         return;
     };
     // data/public.toml as published, with its paths made absolute for this checkout.
-    let data = common::repo().join("data");
-    let mut text = std::fs::read_to_string(data.join("public.toml"))
-        .unwrap()
-        .replace("../../shared/data/", &format!("{}/", dir.display()));
-    for own in ["regions.csv", "grid_groups.csv", "region_limits.csv"] {
-        text = text.replace(
-            &format!("\"{own}\""),
-            &format!("\"{}\"", data.join(own).display()),
-        );
-    }
     let tmp = tempfile::tempdir().unwrap();
-    std::fs::write(tmp.path().join("public.toml"), text).unwrap();
+    common::public_manifest(&dir, tmp.path());
     let ds = Dataset::load(&tmp.path().join("public.toml")).unwrap();
     let only_group = zones_without_own_limit_are_in_a_group(&ds);
     assert_eq!(only_group.len(), 15, "{only_group:?}");

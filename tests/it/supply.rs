@@ -502,3 +502,190 @@ fn cfe_target_changes_the_main_job_energy_price() {
         assert!(!r.supply_zones.is_empty());
     }
 }
+
+/// The synthesis for zones without a trace or capacity factor, checked against real
+/// measurements: each traced embedded zone (N1, N2, Q1) is hidden (its traces and capacity
+/// factors removed) and rebuilt from the nearest other traced zone, scaled to sitefind's stated
+/// capacity-factor assumption. The rebuilt solar mean must land within 10 % of the zone's real
+/// AEMO trace mean (measured: 4–9 %); wind keeps the donor's half-hour order at the assumed mean.
+#[test]
+fn hidden_traced_zones_are_rebuilt_close_to_their_own_traces() {
+    let ds = Dataset::embedded().unwrap();
+    let s = Scenario::default();
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    for zone in ["N1", "N2", "Q1"] {
+        let z = ds.zones.iter().find(|z| z.id == zone).unwrap();
+        let real = synth::zone_profile(&ds, z, &s.supply);
+        assert_eq!(real.solar_source.method, "aemo-trace", "{zone}");
+        let real_cf = mean(real.solar.as_ref().unwrap());
+
+        let mut hidden = ds.clone();
+        hidden.traces.retain(|t| t.zone_id != zone);
+        let hz = hidden.zones.iter_mut().find(|z| z.id == zone).unwrap();
+        hz.solar_capacity_factor = None;
+        hz.wind_capacity_factor = None;
+        hz.wind_resource_mw = None;
+        let hz = hz.clone();
+        let rebuilt = synth::zone_profile(&hidden, &hz, &s.supply);
+        assert_eq!(rebuilt.solar_source.method, "sun-position+donor-cloudiness");
+        assert!(
+            rebuilt.solar_source.note.is_some(),
+            "{zone}: assumption not stated"
+        );
+        let cf = mean(rebuilt.solar.as_ref().unwrap());
+        let assumed = synth::assumed_solar_capacity_factor(hz.centre.lat);
+        assert!(
+            (cf - assumed).abs() < 1e-9,
+            "{zone}: {cf} vs assumed {assumed}"
+        );
+        let donor = rebuilt.solar_source.donor_zone.clone().unwrap();
+        eprintln!(
+            "{zone}: real solar CF {real_cf:.4}, rebuilt from {donor} ({:.0} km) {cf:.4}",
+            rebuilt.solar_source.donor_km.unwrap()
+        );
+        assert!(
+            (cf - real_cf).abs() / real_cf < 0.10,
+            "{zone}: rebuilt solar CF {cf:.4} vs real {real_cf:.4} (donor {donor})"
+        );
+
+        // Wind: the donor's trace, monotonely mapped to the region's assumed mean.
+        assert_eq!(rebuilt.wind_source.method, "donor-power-transform");
+        let wd = rebuilt.wind_source.donor_zone.clone().unwrap();
+        let donor_trace: Vec<f64> = s
+            .supply
+            .reference_years
+            .iter()
+            .flat_map(|y| {
+                let t = ds
+                    .traces
+                    .iter()
+                    .find(|t| {
+                        t.zone_id == wd
+                            && t.technology == s.supply.wind_technology
+                            && t.reference_year == *y
+                    })
+                    .unwrap();
+                t.values[..synth::DAYS_PER_YEAR * 48].to_vec()
+            })
+            .collect();
+        let w = rebuilt.wind.as_ref().unwrap();
+        let assumed = synth::assumed_wind_capacity_factor(&hz.region).unwrap();
+        assert!((mean(w) - assumed).abs() < 1e-6, "{zone}: wind mean");
+        assert!(
+            donor_trace
+                .iter()
+                .zip(w)
+                .zip(donor_trace.iter().zip(w).skip(1))
+                .all(|((a, x), (b, y))| (a < b) <= (x <= y)),
+            "{zone}: wind does not keep {wd}'s half-hour order"
+        );
+    }
+}
+
+/// One capacity-factor rule: the embedded zones.csv (written by data/tools/build_embedded.py)
+/// holds exactly what sitefind assumes for a zone without one.
+#[test]
+fn embedded_capacity_factors_are_the_stated_assumption() {
+    let ds = Dataset::embedded().unwrap();
+    for z in &ds.zones {
+        if z.solar_resource_mw == Some(0.0) {
+            assert_eq!(z.solar_capacity_factor, None, "{}", z.id);
+            assert_eq!(
+                z.wind_capacity_factor,
+                Some(synth::ASSUMED_OFFSHORE_WIND_CAPACITY_FACTOR),
+                "{}",
+                z.id
+            );
+            continue;
+        }
+        assert_eq!(
+            z.solar_capacity_factor,
+            Some(synth::assumed_solar_capacity_factor(z.centre.lat)),
+            "{}",
+            z.id
+        );
+        assert_eq!(
+            z.wind_capacity_factor,
+            synth::assumed_wind_capacity_factor(&z.region),
+            "{}",
+            z.id
+        );
+    }
+}
+
+/// The main job on the national public datasets (data/public.toml as published): every site has
+/// a 24/7 portfolio meeting the CFE target, all demand is served, the offshore zones build no
+/// solar, and zones without a capacity factor of their own say their profile is assumed.
+#[test]
+fn national_main_job_has_supply_at_every_site() {
+    let Some(dir) = public_data("national_main_job_has_supply_at_every_site") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let manifest = crate::common::public_manifest(&dir, tmp.path());
+    let out = Command::new(sitefind_bin())
+        .args(["--data", manifest.to_str().unwrap()])
+        .args([
+            "--demand",
+            "data/jp.json",
+            "--format",
+            "json",
+            "--no-margins",
+        ])
+        .current_dir(crate::common::repo())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let sites = v["sites"].as_array().unwrap();
+    assert!(!sites.is_empty());
+    for s in sites {
+        let sup = &s["supply"];
+        assert!(sup.is_object(), "{}: no supply", s["id"]);
+        assert!(sup["cfe"].as_f64().unwrap() >= 0.9 - 1e-9, "{}", s["id"]);
+        assert!(sup["solar_mw"].as_f64().unwrap() + sup["wind_mw"].as_f64().unwrap() > 0.0);
+    }
+    for c in v["cities"].as_array().unwrap() {
+        assert_eq!(c["unserved_mw"].as_f64().unwrap(), 0.0, "{}", c["id"]);
+    }
+    for z in v["supply_zones"].as_array().unwrap() {
+        let id = z["zone_id"].as_str().unwrap();
+        if ["N10", "N11", "V8", "V9", "T4"].contains(&id) {
+            assert_eq!(z["solar_mw"].as_f64().unwrap(), 0.0, "{id}");
+        }
+        if !["N1", "N2", "Q1"].contains(&id) {
+            assert!(
+                z["solar_source"]["note"]
+                    .as_str()
+                    .is_some_and(|n| n.contains("assumption")),
+                "{id}: {}",
+                z["solar_source"]
+            );
+        }
+    }
+
+    // Every zone has a profile on the public data (the bug this test pins: none had one).
+    let out = Command::new(sitefind_bin())
+        .args(["supply", "--zone", "all", "--format", "json"])
+        .args(["--data", manifest.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let all: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let all = all.as_array().unwrap();
+    assert_eq!(all.len(), 47);
+    for z in all {
+        let id = z["zone_id"].as_str().unwrap();
+        assert_eq!(z["feasible"], true, "{id}");
+        let offshore = ["N10", "N11", "V8", "V9", "T4"].contains(&id);
+        assert_eq!(z["solar_source"]["method"] == "none", offshore, "{id}");
+    }
+}

@@ -31,7 +31,14 @@
 //!   Gippsland Coast, 2025 `V7` Central North VIC), a row is used **only when both its id and
 //!   its name match** the 2025 REZ (names compared ignoring case and punctuation); its
 //!   `solar_resource_mw` and `wind_resource_mw` fill the zone's fields where not empty.
-//!   Capacity factors are not in any public file here and stay `None`.
+//!   Capacity factors are not in any public file here and stay `None` (the supply model then
+//!   scales the donor profile to sitefind's stated assumption, see [`crate::supply::synth`]).
+//! - Offshore wind areas: option `offshore` (a list of REZ ids, e.g. `["N10", "N11", "V8",
+//!   "V9", "T4"]`, AEMO's offshore REZs in the 2025 IASR) sets `solar_resource_mw` to 0 (such a
+//!   zone cannot build solar) and the wind capacity factor to sitefind's offshore assumption
+//!   ([`crate::supply::synth::ASSUMED_OFFSHORE_WIND_CAPACITY_FACTOR`], as in the embedded
+//!   data). The CSV has no offshore flag, so the manifest states it; an id not in the table is
+//!   an error.
 
 use super::super::{LayerSpec, LonLat, RenewableZone};
 use super::{option_f64, CsvTable, GeoFeatures};
@@ -116,6 +123,8 @@ pub fn load_zones(spec: &LayerSpec) -> Result<Vec<RenewableZone>> {
         Some(path) => read_resources(&path, &option_label(spec, "resource_limits"))?,
         None => HashMap::new(),
     };
+
+    let offshore = offshore_ids(spec)?;
 
     let mut issues = Issues::new();
     // Dearest published tranche-1 cost: the stand-in where AEMO gives none.
@@ -215,11 +224,17 @@ pub fn load_zones(spec: &LayerSpec) -> Result<Vec<RenewableZone>> {
             continue;
         };
         let polygon = polygons.get(&id).cloned();
-        let (solar, wind) = resources
+        let (mut solar, wind) = resources
             .get(&id)
             .filter(|r| norm_name(&r.name) == norm_name(row.str("name")))
             .map(|r| (r.solar_mw, r.wind_mw))
             .unwrap_or((None, None));
+        let mut wind_capacity_factor = None;
+        if offshore.contains(&id) {
+            solar = Some(0.0);
+            wind_capacity_factor =
+                Some(crate::supply::synth::ASSUMED_OFFSHORE_WIND_CAPACITY_FACTOR);
+        }
         zones.push(RenewableZone {
             id,
             name: row.str("name").to_string(),
@@ -234,11 +249,42 @@ pub fn load_zones(spec: &LayerSpec) -> Result<Vec<RenewableZone>> {
             solar_resource_mw: solar,
             wind_resource_mw: wind,
             solar_capacity_factor: None,
-            wind_capacity_factor: None,
+            wind_capacity_factor,
         });
     }
     zones.sort_by(|a, b| a.id.cmp(&b.id));
+    for id in &offshore {
+        if !seen.contains_key(id) {
+            return Err(Error::usage(
+                format!(
+                    "{}: option `offshore` names REZ `{id}`, which is not in the table",
+                    spec.label
+                ),
+                "list only ids of the table's `rez_id` column, e.g. `offshore = [\"N10\", \"V8\"]`",
+            ));
+        }
+    }
     issues.into_result(zones)
+}
+
+/// The `offshore` option: REZ ids with no solar resource.
+fn offshore_ids(spec: &LayerSpec) -> Result<Vec<String>> {
+    let Some(v) = spec.options.get("offshore") else {
+        return Ok(Vec::new());
+    };
+    let bad = || {
+        Error::usage(
+            format!(
+                "{}: option `offshore` = {v}: expected a list of REZ ids",
+                spec.label
+            ),
+            "write e.g. `offshore = [\"N10\", \"N11\", \"V8\", \"V9\", \"T4\"]`",
+        )
+    };
+    let arr = v.as_array().ok_or_else(bad)?;
+    arr.iter()
+        .map(|x| x.as_str().map(str::to_string).ok_or_else(bad))
+        .collect()
 }
 
 fn option_label(spec: &LayerSpec, key: &str) -> String {
@@ -375,6 +421,31 @@ mod tests {
         assert_eq!(parse_after_mw("After 700 MW"), Some(700.0));
         assert_eq!(parse_after_mw("Apply after 1,360 MW"), Some(1360.0));
         assert_eq!(parse_after_mw("sometimes"), None);
+    }
+
+    #[test]
+    fn offshore_option_removes_solar_and_names_unknown_ids() {
+        let dir = tempfile::tempdir().unwrap();
+        let csv = format!(
+            "{HEADER}N10,Hunter Coast,NSW,SNW,5650,5650,5650,,0.77,,,330,1000,10,100,152.05,-32.9,1\n\
+             N3,Central-West Orana,NSW,CNSW,4500,4500,4500,,0.5,,,330,1000,10,100,149.6,-32.3,4\n"
+        );
+        fixture::write(dir.path(), &[("rez.csv", &csv)]);
+        let spec = |opt: &str| fixture::spec(dir.path(), "rez.csv", LayerFormat::AemoIasrCsv, opt);
+        let zones = load_zones(&spec(r#"offshore = ["N10"]"#)).unwrap();
+        assert_eq!(zones[0].id, "N10");
+        assert_eq!(zones[0].solar_resource_mw, Some(0.0));
+        assert_eq!(
+            zones[0].wind_capacity_factor,
+            Some(crate::supply::synth::ASSUMED_OFFSHORE_WIND_CAPACITY_FACTOR)
+        );
+        assert_eq!(zones[1].solar_resource_mw, None);
+        assert_eq!(zones[1].wind_capacity_factor, None);
+        let e = load_zones(&spec(r#"offshore = ["N99"]"#)).unwrap_err();
+        assert!(matches!(e, Error::Usage { .. }), "{e}");
+        assert!(e.to_string().contains("`N99`"), "{e}");
+        let e = load_zones(&spec(r#"offshore = "N10""#)).unwrap_err();
+        assert!(e.to_string().contains("expected a list of REZ ids"), "{e}");
     }
 
     #[test]
