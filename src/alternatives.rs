@@ -309,11 +309,13 @@ pub fn margins(
     best: &Solution,
     opts: &SolveOptions,
 ) -> Result<Vec<(usize, SiteMargin)>> {
+    use rayon::prelude::*;
     let optimum = check(p, best).objective_recomputed;
-    let mut out = Vec::new();
-    for i in open_set(best) {
+    // One independent re-solve per open site, in parallel; collected in site order, so the
+    // result does not depend on the thread count.
+    let one = |i: usize| -> Result<(usize, SiteMargin)> {
         if p.sites[i].must_build {
-            out.push((
+            return Ok((
                 i,
                 SiteMargin {
                     without_site_cost_aud: None,
@@ -323,7 +325,6 @@ pub fn margins(
                     note: "margin: must-build, so no plan without it was considered".into(),
                 },
             ));
-            continue;
         }
         let mut q = p.clone();
         q.sites[i].excluded = true;
@@ -370,9 +371,9 @@ pub fn margins(
             },
             Err(e) => return Err(e),
         };
-        out.push((i, margin));
-    }
-    Ok(out)
+        Ok((i, margin))
+    };
+    open_set(best).into_par_iter().map(one).collect()
 }
 
 /// How a fixed plan fared in one instance of the problem.
