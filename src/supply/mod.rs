@@ -256,51 +256,67 @@ fn portfolio_cache() -> &'static Cache<Portfolio> {
     C.get_or_init(Default::default)
 }
 
-/// A zone's profile, memoised per process on the zone record, the supply parameters and the
-/// traces (a main job and its tests re-use them).
-pub fn cached_profile(
-    ds: &Dataset,
-    zone: &crate::data::RenewableZone,
-    p: &SupplyParams,
-) -> ZoneProfile {
-    let traces: Vec<(String, Vec<u64>)> = ds
+/// A hash of everything in the dataset a zone's profile can depend on: every zone record (the
+/// donors are searched among all of them) and every trace. Computed once per call of
+/// [`solve_zones`] / [`solve_all`], not once per zone (hashing every trace per zone cost a
+/// sweep ~12 % of its CPU).
+fn dataset_key(ds: &Dataset) -> u64 {
+    let zones: Vec<String> = ds.zones.iter().map(|z| format!("{z:?}")).collect();
+    let traces: Vec<(&str, &str, &str, &str, u32, (i32, u32, u32), Vec<u64>)> = ds
         .traces
         .iter()
-        .map(|t| (t.source.clone(), bits(&t.values)))
+        .map(|t| {
+            (
+                t.source.as_str(),
+                t.zone_id.as_str(),
+                t.zone_name.as_str(),
+                t.technology.as_str(),
+                t.reference_year,
+                t.first_day,
+                bits(&t.values),
+            )
+        })
         .collect();
-    let zones: Vec<String> = ds.zones.iter().map(|z| format!("{z:?}")).collect();
-    let params = format!("{p:?}");
-    let key = key_of(&(&zone.id, &zones, &params, &traces));
+    key_of(&(&zones, &traces))
+}
+
+/// A zone's profile and its cache key, memoised per process on the zone, the dataset
+/// ([`dataset_key`]) and the supply parameters (a main job, its margins and a sweep's samples
+/// re-use them).
+fn cached_profile(
+    ds: &Dataset,
+    ds_key: u64,
+    zone: &crate::data::RenewableZone,
+    p: &SupplyParams,
+) -> (u64, ZoneProfile) {
+    let key = key_of(&(&zone.id, ds_key, format!("{p:?}")));
     if let Some(v) = profile_cache()
         .lock()
         .ok()
         .and_then(|c| c.get(&key).cloned())
     {
-        return v;
+        return (key, v);
     }
     let v = synth::zone_profile(ds, zone, p);
     if let Ok(mut c) = profile_cache().lock() {
         c.insert(key, v.clone());
     }
-    v
+    (key, v)
 }
 
-/// [`solve_profile`] memoised per process on every input of the problem.
-pub fn cached_solve(
+/// [`solve_profile`] memoised per process on every input of the problem (the profile by its
+/// [`cached_profile`] key).
+fn cached_solve(
     ds: &Dataset,
     scenario: &Scenario,
-    profile: &ZoneProfile,
+    (profile_key, profile): &(u64, ZoneProfile),
     cfe_target: f64,
 ) -> Portfolio {
     let zone = ds.zones.iter().find(|z| z.id == profile.zone_id);
     let region = zone.map_or(String::new(), |z| z.region.clone());
     let price = grid_price(ds, &region, scenario.cost.default_price_aud_per_mwh);
     let key = key_of(&(
-        &profile.zone_id,
-        &profile.solar.as_deref().map(bits),
-        &profile.wind.as_deref().map(bits),
-        &format!("{:?}", profile.solar_source),
-        &format!("{:?}", profile.wind_source),
+        profile_key,
         &format!("{:?}", scenario.supply),
         &scenario.cost.discount_rate.to_bits(),
         &scenario.cost.offshore_zones,
@@ -334,17 +350,18 @@ pub fn solve_zones(
 ) -> Result<std::collections::BTreeMap<String, Portfolio>> {
     let zones: Vec<&crate::data::RenewableZone> =
         ds.zones.iter().filter(|z| ids.contains(&z.id)).collect();
-    let profiles: Vec<ZoneProfile> = zones
+    let ds_key = dataset_key(ds);
+    let profiles: Vec<(u64, ZoneProfile)> = zones
         .par_iter()
-        .map(|z| cached_profile(ds, z, &scenario.supply))
+        .map(|z| cached_profile(ds, ds_key, z, &scenario.supply))
         .collect();
     if !profiles.is_empty() {
-        check_profiles(&profiles, &scenario.supply)?;
+        check_profiles(profiles.iter().map(|p| &p.1), &scenario.supply)?;
     }
     let target = scenario.supply.cfe_target;
     Ok(profiles
         .par_iter()
-        .map(|p| (p.zone_id.clone(), cached_solve(ds, scenario, p, target)))
+        .map(|p| (p.1.zone_id.clone(), cached_solve(ds, scenario, p, target)))
         .collect())
 }
 
@@ -353,12 +370,13 @@ pub fn solve_zones(
 /// # Errors
 /// [`Error::Usage`] if no zone has a usable profile (e.g. no traces for the reference years).
 pub fn solve_all(ds: &Dataset, scenario: &Scenario) -> Result<Vec<Portfolio>> {
-    let profiles: Vec<ZoneProfile> = ds
+    let ds_key = dataset_key(ds);
+    let profiles: Vec<(u64, ZoneProfile)> = ds
         .zones
         .par_iter()
-        .map(|z| cached_profile(ds, z, &scenario.supply))
+        .map(|z| cached_profile(ds, ds_key, z, &scenario.supply))
         .collect();
-    check_profiles(&profiles, &scenario.supply)?;
+    check_profiles(profiles.iter().map(|p| &p.1), &scenario.supply)?;
     let target = scenario.supply.cfe_target;
     Ok(profiles
         .par_iter()
@@ -368,9 +386,12 @@ pub fn solve_all(ds: &Dataset, scenario: &Scenario) -> Result<Vec<Portfolio>> {
 
 /// Errors out when no zone got any profile: the traces layer is missing or has none of the
 /// reference years.
-pub fn check_profiles(profiles: &[ZoneProfile], p: &SupplyParams) -> Result<()> {
+pub fn check_profiles<'a>(
+    profiles: impl IntoIterator<Item = &'a ZoneProfile>,
+    p: &SupplyParams,
+) -> Result<()> {
     if profiles
-        .iter()
+        .into_iter()
         .all(|z| z.solar.is_none() && z.wind.is_none())
     {
         return Err(Error::usage(
