@@ -240,10 +240,6 @@ fn key_of<T: std::hash::Hash>(parts: &T) -> u64 {
     h.finish()
 }
 
-fn bits(v: &[f64]) -> Vec<u64> {
-    v.iter().map(|x| x.to_bits()).collect()
-}
-
 type Cache<T> = std::sync::Mutex<std::collections::HashMap<u64, T>>;
 
 fn profile_cache() -> &'static Cache<ZoneProfile> {
@@ -261,23 +257,27 @@ fn portfolio_cache() -> &'static Cache<Portfolio> {
 /// [`solve_zones`] / [`solve_all`], not once per zone (hashing every trace per zone cost a
 /// sweep ~12 % of its CPU).
 fn dataset_key(ds: &Dataset) -> u64 {
-    let zones: Vec<String> = ds.zones.iter().map(|z| format!("{z:?}")).collect();
-    let traces: Vec<(&str, &str, &str, &str, u32, (i32, u32, u32), Vec<u64>)> = ds
-        .traces
-        .iter()
-        .map(|t| {
-            (
-                t.source.as_str(),
-                t.zone_id.as_str(),
-                t.zone_name.as_str(),
-                t.technology.as_str(),
-                t.reference_year,
-                t.first_day,
-                bits(&t.values),
-            )
-        })
-        .collect();
-    key_of(&(&zones, &traces))
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for z in &ds.zones {
+        format!("{z:?}").hash(&mut h);
+    }
+    for t in &ds.traces {
+        (
+            t.source.as_str(),
+            t.zone_id.as_str(),
+            t.zone_name.as_str(),
+            t.technology.as_str(),
+            t.reference_year,
+            t.first_day,
+        )
+            .hash(&mut h);
+        t.values.len().hash(&mut h);
+        for x in &t.values {
+            x.to_bits().hash(&mut h);
+        }
+    }
+    h.finish()
 }
 
 /// A zone's profile and its cache key, memoised per process on the zone, the dataset
