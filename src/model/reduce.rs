@@ -189,10 +189,17 @@ pub fn reduce(p: &SitingProblem, m: usize) -> Vec<usize> {
 
 /// An upper bound on the number of sites an optimal `MinCost` solution opens, given the
 /// objective of any feasible solution (`upper_bound_aud`). An optimum costs at least
-/// `#open · F_min + min(v_min, penalty) · ΣD` (fixed costs, plus capacity for — or the penalty
-/// on — all demand; assignment and expansion costs are ≥ 0), and at least
+/// `#open · F_min + Σ_j D_j · min(penalty, min_{i reaches j} (v_i + a_ij))` (fixed costs, plus
+/// each city's demand served at its cheapest reachable capacity and assignment cost — or the
+/// penalty —; capacity covers what a site serves, `v_i`, `a_ij` and expansion costs are ≥ 0,
+/// which [`crate::model::build::validate`] checks), and at least
 /// `#open · min_i (F_i + v_i · min_mw_i)`; both bound `#open`. Also capped by `max_sites`.
 /// `usize::MAX` when no bound follows (a site that can open at no cost).
+///
+/// The per-city floor is what makes the bound useful on the siting data: the cheapest
+/// capacity overall (`v_min · ΣD`, the earlier floor) is often at a site that reaches no city
+/// within its limit, and the gap to it then allowed dozens of open sites where the
+/// optimum opens five.
 pub fn open_sites_bound(p: &SitingProblem, upper_bound_aud: f64) -> usize {
     let usable = || p.sites.iter().filter(|s| !s.excluded);
     let f_min = usable()
@@ -205,7 +212,37 @@ pub fn open_sites_bound(p: &SitingProblem, upper_bound_aud: f64) -> usize {
         .map(|s| s.fixed_cost_aud + s.var_cost_aud_per_mw * s.min_mw)
         .fold(f64::INFINITY, f64::min);
     let demand: f64 = p.cities.iter().map(|c| c.demand_mw).sum();
-    let floor_cost = v_min.min(p.unserved_penalty_aud_per_mw).max(0.0) * demand;
+    let penalty = p.unserved_penalty_aud_per_mw;
+    let global_floor = v_min.min(penalty).max(0.0) * demand;
+    let per_city_floor: f64 = p
+        .cities
+        .iter()
+        .enumerate()
+        .map(|(j, c)| {
+            let cheapest = p
+                .sites
+                .iter()
+                .enumerate()
+                .filter(|(i, s)| !s.excluded && crate::model::build::pair_allowed(p, *i, j))
+                .map(|(i, s)| {
+                    s.var_cost_aud_per_mw
+                        + p.assign_cost_aud_per_mw
+                            .get(i)
+                            .and_then(|r| r.get(j))
+                            .copied()
+                            .unwrap_or(0.0)
+                })
+                .fold(penalty, f64::min);
+            c.demand_mw * cheapest.max(0.0)
+        })
+        .sum();
+    // The per-city floor is never below the global one; fall back to it when the per-city
+    // one is not a finite number (a city no site reaches and no finite penalty).
+    let floor_cost = if per_city_floor.is_finite() {
+        per_city_floor.max(global_floor)
+    } else {
+        global_floor
+    };
     let count = |budget: f64, per_site: f64| -> usize {
         if per_site > 0.0 && budget.is_finite() && per_site.is_finite() {
             // A hair of slack against rounding in the recomputed cost.

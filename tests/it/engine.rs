@@ -801,6 +801,65 @@ fn exact_dominance_reduction_keeps_the_brute_force_optimum() {
     assert!(n >= 10, "the generator should exercise the reduction: {n}");
 }
 
+/// `open_sites_bound(p, ub)` claims that every plan costing at most `ub` opens at most that
+/// many sites. Checked against enumeration: every feasible open set S, priced by the
+/// independent fixed-set LP, has |S| ≤ open_sites_bound(p, cost(S)); and on the dominated
+/// generator (sites that reach no city are cheap) the bound is often tighter than the
+/// global-minimum floor it replaced.
+#[test]
+fn open_sites_bound_never_cuts_off_a_plan_within_the_cost() {
+    let config = Config {
+        cases: 48,
+        failure_persistence: None,
+        ..Config::default()
+    };
+    let mut runner =
+        TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &[17; 32]));
+    let strategy = prop_oneof![
+        arb_problem(),
+        arb_dominated_problem(),
+        with_side_rows(arb_problem())
+    ];
+    let checked = std::cell::Cell::new(0usize);
+    runner
+        .run(&strategy, |p| {
+            let n = p.sites.len();
+            for mask in 0u32..(1 << n) {
+                let open: Vec<bool> = (0..n).map(|i| mask & (1 << i) != 0).collect();
+                if p.sites
+                    .iter()
+                    .zip(&open)
+                    .any(|(s, &o)| (s.must_build && !o) || (s.excluded && o))
+                {
+                    continue;
+                }
+                if p.cover_sets
+                    .iter()
+                    .any(|c| c.sites.iter().filter(|&&i| open[i]).count() < c.min_open as usize)
+                {
+                    continue;
+                }
+                let Some(cost) = fixed_set_lp(&p, &open) else {
+                    continue;
+                };
+                let k = open.iter().filter(|o| **o).count();
+                let bound = sitefind::model::reduce::open_sites_bound(&p, cost);
+                // max_sites caps the bound; sets above it are not plans.
+                if p.max_sites.is_some_and(|m| k > m) {
+                    continue;
+                }
+                checked.set(checked.get() + 1);
+                prop_assert!(
+                    k <= bound,
+                    "open set {mask:b} ({k} sites) costs {cost} but the bound at that cost is {bound}"
+                );
+            }
+            Ok(())
+        })
+        .unwrap();
+    assert!(checked.get() > 500, "{} plans checked", checked.get());
+}
+
 // ---------------------------------------------------------------- shared limits and cover sets
 
 /// Adds one or two random shared limits and cover sets to a problem.
