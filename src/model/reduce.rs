@@ -187,12 +187,57 @@ pub fn reduce(p: &SitingProblem, m: usize) -> Vec<usize> {
     kept
 }
 
+/// The least a city's demand can cost in capacity, assignment and penalty, on its own: the
+/// fractional knapsack that fills `D_j` from the sites that reach it, cheapest `v_i + a_ij`
+/// first, each up to its flow bound `min(D_j / k_j, max_mw_i)`, the rest (or anything dearer
+/// than the penalty) at the penalty. Sites shared between cities only make the joint problem
+/// dearer, so the sum over cities bounds every plan's variable cost from below. Infinite when
+/// the demand cannot be covered and unserved demand is not allowed.
+fn city_floor(p: &SitingProblem, j: usize) -> f64 {
+    let city = &p.cities[j];
+    let penalty = p.unserved_penalty_aud_per_mw;
+    let mut offers: Vec<(f64, f64)> = p
+        .sites
+        .iter()
+        .enumerate()
+        .filter(|(i, s)| !s.excluded && crate::model::build::pair_allowed(p, *i, j))
+        .map(|(i, s)| {
+            let a = p
+                .assign_cost_aud_per_mw
+                .get(i)
+                .and_then(|r| r.get(j))
+                .copied()
+                .unwrap_or(0.0);
+            (
+                (s.var_cost_aud_per_mw + a).max(0.0),
+                crate::model::build::flow_upper(p, i, j).max(0.0),
+            )
+        })
+        .filter(|&(c, _)| c < penalty)
+        .collect();
+    offers.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut left = city.demand_mw.max(0.0);
+    let mut cost = 0.0;
+    for (c, cap) in offers {
+        if left <= 0.0 {
+            break;
+        }
+        let x = cap.min(left);
+        cost += c * x;
+        left -= x;
+    }
+    if left > 0.0 {
+        cost += penalty.max(0.0) * left;
+    }
+    cost
+}
+
 /// An upper bound on the number of sites an optimal `MinCost` solution opens, given the
 /// objective of any feasible solution (`upper_bound_aud`). An optimum costs at least
-/// `#open · F_min + Σ_j D_j · min(penalty, min_{i reaches j} (v_i + a_ij))` (fixed costs, plus
-/// each city's demand served at its cheapest reachable capacity and assignment cost — or the
-/// penalty —; capacity covers what a site serves, `v_i`, `a_ij` and expansion costs are ≥ 0,
-/// which [`crate::model::build::validate`] checks), and at least
+/// `#open · F_min + Σ_j floor_j` (fixed costs, plus each city's demand served as cheaply as
+/// its reachable sites' capacity and assignment costs allow — or at the penalty —, see
+/// `city_floor`; capacity covers what a site serves, `v_i`, `a_ij` and expansion costs are
+/// ≥ 0, which [`crate::model::build::validate`] checks), and at least
 /// `#open · min_i (F_i + v_i · min_mw_i)`; both bound `#open`. Also capped by `max_sites`.
 /// `usize::MAX` when no bound follows (a site that can open at no cost).
 ///
@@ -212,30 +257,8 @@ pub fn open_sites_bound(p: &SitingProblem, upper_bound_aud: f64) -> usize {
         .map(|s| s.fixed_cost_aud + s.var_cost_aud_per_mw * s.min_mw)
         .fold(f64::INFINITY, f64::min);
     let demand: f64 = p.cities.iter().map(|c| c.demand_mw).sum();
-    let penalty = p.unserved_penalty_aud_per_mw;
-    let global_floor = v_min.min(penalty).max(0.0) * demand;
-    let per_city_floor: f64 = p
-        .cities
-        .iter()
-        .enumerate()
-        .map(|(j, c)| {
-            let cheapest = p
-                .sites
-                .iter()
-                .enumerate()
-                .filter(|(i, s)| !s.excluded && crate::model::build::pair_allowed(p, *i, j))
-                .map(|(i, s)| {
-                    s.var_cost_aud_per_mw
-                        + p.assign_cost_aud_per_mw
-                            .get(i)
-                            .and_then(|r| r.get(j))
-                            .copied()
-                            .unwrap_or(0.0)
-                })
-                .fold(penalty, f64::min);
-            c.demand_mw * cheapest.max(0.0)
-        })
-        .sum();
+    let global_floor = v_min.min(p.unserved_penalty_aud_per_mw).max(0.0) * demand;
+    let per_city_floor: f64 = (0..p.cities.len()).map(|j| city_floor(p, j)).sum();
     // The per-city floor is never below the global one; fall back to it when the per-city
     // one is not a finite number (a city no site reaches and no finite penalty).
     let floor_cost = if per_city_floor.is_finite() {
@@ -243,10 +266,12 @@ pub fn open_sites_bound(p: &SitingProblem, upper_bound_aud: f64) -> usize {
     } else {
         global_floor
     };
+    // Slack against rounding and solver tolerances in the cost that `upper_bound_aud` came
+    // from (1e-6 of it, e.g. A$2.7 k on a A$2.7 B plan): only ever loosens the bound.
+    let slack = 1e-6 * upper_bound_aud.abs().max(1.0);
     let count = |budget: f64, per_site: f64| -> usize {
         if per_site > 0.0 && budget.is_finite() && per_site.is_finite() {
-            // A hair of slack against rounding in the recomputed cost.
-            let b = (budget.max(0.0) / per_site * (1.0 + 1e-9)).floor();
+            let b = ((budget + slack).max(0.0) / per_site).floor();
             if b < (usize::MAX / 2) as f64 {
                 return b as usize;
             }
