@@ -281,15 +281,24 @@ fn dataset_key(ds: &Dataset) -> u64 {
 }
 
 /// A zone's profile and its cache key, memoised per process on the zone, the dataset
-/// ([`dataset_key`]) and the supply parameters (a main job, its margins and a sweep's samples
-/// re-use them).
+/// ([`dataset_key`]) and the supply parameters a profile reads: the reference years and the
+/// two technology codes ([`synth::zone_profile`] reads no other field; the test
+/// `profile_ignores_cost_and_target_fields` keeps that true). Costs and the CFE target are not
+/// in the key, so a sweep that varies them re-optimises the portfolios but does not rebuild
+/// the half-hourly profiles (about a third of the supply stage).
 fn cached_profile(
     ds: &Dataset,
     ds_key: u64,
     zone: &crate::data::RenewableZone,
     p: &SupplyParams,
 ) -> (u64, ZoneProfile) {
-    let key = key_of(&(&zone.id, ds_key, format!("{p:?}")));
+    let key = key_of(&(
+        &zone.id,
+        ds_key,
+        &p.reference_years,
+        &p.solar_technology,
+        &p.wind_technology,
+    ));
     if let Some(v) = profile_cache()
         .lock()
         .ok()

@@ -418,4 +418,57 @@ mod tests {
         assert!((mean(&s) - 0.4).abs() < 1e-9);
         assert!(s.iter().all(|v| *v <= 1.0));
     }
+
+    /// The profile cache (`super::cached_profile`) is keyed on the reference years and the
+    /// technology codes only: every other supply field must leave a profile unchanged.
+    #[test]
+    fn profile_ignores_cost_and_target_fields() {
+        let ds = crate::data::Dataset::embedded().expect("embedded dataset");
+        let base = SupplyParams::default();
+        let mut other = base.clone();
+        other.cfe_target = 0.55;
+        other.round_trip_efficiency = 0.7;
+        other.export_value_aud_per_mwh = 5.0;
+        other.solar_capex_aud_per_mw *= 1.3;
+        other.solar_fom_aud_per_mw_yr *= 2.0;
+        other.solar_life_years = 20.0;
+        other.wind_capex_aud_per_mw *= 0.8;
+        other.wind_fom_aud_per_mw_yr *= 2.0;
+        other.wind_life_years = 30.0;
+        other.offshore_wind_capex_aud_per_mw *= 1.1;
+        other.offshore_wind_fom_aud_per_mw_yr *= 1.1;
+        other.battery_fom_aud_per_mw_yr *= 3.0;
+        other.battery_life_years = 12.0;
+        for c in &mut other.battery_cost_curve {
+            c.aud_per_kwh *= 1.5;
+        }
+        // A field added to SupplyParams later must be considered here (and in the cache key).
+        let SupplyParams {
+            cfe_target: _,
+            reference_years: _,
+            solar_technology: _,
+            wind_technology: _,
+            round_trip_efficiency: _,
+            export_value_aud_per_mwh: _,
+            solar_capex_aud_per_mw: _,
+            solar_fom_aud_per_mw_yr: _,
+            solar_life_years: _,
+            wind_capex_aud_per_mw: _,
+            wind_fom_aud_per_mw_yr: _,
+            wind_life_years: _,
+            offshore_wind_capex_aud_per_mw: _,
+            offshore_wind_fom_aud_per_mw_yr: _,
+            battery_cost_curve: _,
+            battery_fom_aud_per_mw_yr: _,
+            battery_life_years: _,
+        } = &other;
+        for z in ds.zones.iter().take(6) {
+            assert_eq!(
+                zone_profile(&ds, z, &base),
+                zone_profile(&ds, z, &other),
+                "{}",
+                z.id
+            );
+        }
+    }
 }
