@@ -138,6 +138,10 @@ pub struct Row {
     pub cost_aud: Option<f64>,
     /// Worst RTT served in the optimum, ms.
     pub worst_rtt_ms: Option<f64>,
+    /// Demand the optimum leaves unserved, MW (0 when all is served; the cost then includes
+    /// `model.unserved_penalty_aud_per_mw` per MW). `None` without a solution.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unserved_mw: Option<f64>,
     /// Open sites of the optimum (ids, sorted).
     pub open_sites: Vec<String>,
     /// The plans as fixed plans, in plan order.
@@ -439,6 +443,7 @@ impl<'a> Sweep<'a> {
             message: None,
             cost_aud: None,
             worst_rtt_ms: None,
+            unserved_mw: None,
             open_sites: Vec::new(),
             plans: Vec::new(),
         };
@@ -538,7 +543,11 @@ impl<'a> Sweep<'a> {
             Err(Error::Infeasible { diagnosis, .. }) => return fail(row, "infeasible", diagnosis),
             Err(e) => return fail(row, "error", e.to_string()),
         };
-        let cost = crate::check::check(p, &sol).objective_recomputed;
+        let checked = crate::check::check(p, &sol);
+        let cost = checked.objective_recomputed;
+        let demand_mw: f64 = p.cities.iter().map(|c| c.demand_mw).sum();
+        let unserved_mw = demand_mw - checked.served_mw;
+        row.unserved_mw = Some(if unserved_mw > 1e-6 { unserved_mw } else { 0.0 });
         row.status = serde_json::to_value(sr.status)
             .ok()
             .and_then(|v| v.as_str().map(str::to_string))
@@ -703,6 +712,9 @@ pub struct Summary {
     pub params: Vec<ParamSummary>,
     /// Rows by status.
     pub status: BTreeMap<String, usize>,
+    /// Samples whose optimum leaves demand unserved (their cost includes the penalty).
+    #[serde(default)]
+    pub samples_with_unserved: usize,
     /// Optimal cost over the samples with a solution, AUD per year.
     pub cost_aud: Option<Percentiles>,
     /// Worst RTT of the optimum over the samples with a solution, ms.
@@ -941,6 +953,10 @@ pub fn summarise(meta: &SweepMeta, rows: &[Row], criterion: RegretCriterion) -> 
         seed: meta.settings.seed,
         params,
         status,
+        samples_with_unserved: solved
+            .iter()
+            .filter(|r| r.unserved_mw.is_some_and(|u| u > 0.0))
+            .count(),
         cost_aud: percentiles(solved.iter().filter_map(|r| r.cost_aud).collect()),
         worst_rtt_ms: percentiles(solved.iter().filter_map(|r| r.worst_rtt_ms).collect()),
         site_frequency,
@@ -963,6 +979,13 @@ pub fn render_text(s: &Summary) -> String {
     );
     let st: Vec<String> = s.status.iter().map(|(k, v)| format!("{k} {v}")).collect();
     let _ = writeln!(t, "status: {}", st.join(", "));
+    if s.samples_with_unserved > 0 {
+        let _ = writeln!(
+            t,
+            "WARNING: {} sample(s) leave demand unserved (column unserved_mw); their cost includes the unserved penalty",
+            s.samples_with_unserved
+        );
+    }
     let _ = writeln!(t);
     let _ = writeln!(t, "PARAMETERS");
     for p in &s.params {
@@ -1058,16 +1081,22 @@ pub fn render_text(s: &Summary) -> String {
     t
 }
 
-/// Rows as CSV: sample, one column per parameter, status, cost, worst RTT, open sites (`;`),
+/// Rows as CSV: sample, one column per parameter, status, cost, worst RTT, unserved MW, open sites (`;`),
 /// each plan's cost and regret, message.
 pub fn rows_csv(meta: &SweepMeta, rows: &[Row]) -> Result<String> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header: Vec<String> = vec!["sample".into()];
     header.extend(meta.params.iter().map(|p| p.path.clone()));
     header.extend(
-        ["status", "cost_aud", "worst_rtt_ms", "open_sites"]
-            .iter()
-            .map(|s| s.to_string()),
+        [
+            "status",
+            "cost_aud",
+            "worst_rtt_ms",
+            "unserved_mw",
+            "open_sites",
+        ]
+        .iter()
+        .map(|s| s.to_string()),
     );
     for p in &meta.plans {
         header.push(format!("plan_{}_cost_aud", p.plan));
@@ -1087,6 +1116,7 @@ pub fn rows_csv(meta: &SweepMeta, rows: &[Row]) -> Result<String> {
         rec.push(r.status.clone());
         rec.push(opt(r.cost_aud));
         rec.push(opt(r.worst_rtt_ms));
+        rec.push(opt(r.unserved_mw));
         rec.push(r.open_sites.join(";"));
         for k in 0..meta.plans.len() {
             let pe = r.plans.get(k);

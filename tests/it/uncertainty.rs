@@ -423,6 +423,60 @@ fn grid_sweep_covers_every_combination() {
     assert!(combos.iter().all(|c| c.2 == 2 || c.2 == 3));
 }
 
+/// A sample whose optimum leaves demand unserved says so: `unserved_mw` in its row (CSV and
+/// JSON Lines), a count in the summary and a warning on stdout. With a penalty of A$1,000 per
+/// MW-year, leaving all 1,195 MW unserved is cheaper than building anything; with the default
+/// A$1e9 everything is served.
+#[test]
+fn sweep_rows_report_unserved_demand() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("u.toml");
+    std::fs::write(
+        &file,
+        "[sweep]\ndesign = \"grid\"\nalternatives = 1\n[model]\nunserved_penalty_aud_per_mw = [1e3, 1e9]\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let o = sitefind(&[
+        "sweep".as_ref(),
+        file.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains("WARNING: 1 sample(s) leave demand unserved"),
+        "{stdout}"
+    );
+    let rows: Vec<serde_json::Value> = read(&out.join("rows.jsonl"))
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let by_penalty = |x: f64| {
+        rows.iter()
+            .find(|r| r["values"]["model.unserved_penalty_aud_per_mw"].as_f64() == Some(x))
+            .unwrap()
+    };
+    let cheap = by_penalty(1e3);
+    let demand_mw = 1195.0;
+    let u = cheap["unserved_mw"].as_f64().unwrap();
+    assert!((u - demand_mw).abs() < 1.0, "unserved {u}");
+    assert!(cheap["open_sites"].as_array().unwrap().is_empty());
+    // Its cost is the penalty on everything: A$1,000 × 1,195 MW.
+    let c = cheap["cost_aud"].as_f64().unwrap();
+    assert!((c - 1e3 * u).abs() < 1.0, "cost {c}");
+    assert_eq!(by_penalty(1e9)["unserved_mw"].as_f64(), Some(0.0));
+    let summary: serde_json::Value =
+        serde_json::from_str(&read(&out.join("summary.json"))).unwrap();
+    assert_eq!(summary["samples_with_unserved"], 1);
+    let csv = read(&out.join("rows.csv"));
+    assert!(
+        csv.lines().next().unwrap().contains(",unserved_mw,"),
+        "{csv}"
+    );
+}
+
 #[test]
 fn bad_sweep_input_exits_1_naming_the_problem_without_output() {
     let dir = tempfile::tempdir().unwrap();
