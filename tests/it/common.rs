@@ -35,6 +35,17 @@ pub fn sitefind_bin() -> PathBuf {
 }
 
 /// The repository root.
+/// The JSON a sitefind run printed on stdout; fails the test with its stderr when the run
+/// did not exit 0.
+pub fn json_stdout(out: &std::process::Output) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("stdout is JSON")
+}
+
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }

@@ -574,12 +574,7 @@ fn embedded_candidates_cli_json_and_geojson() {
         .arg(&geo)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let doc = crate::common::json_stdout(&out);
     let cands = doc["candidates"].as_array().unwrap();
     assert!(cands.len() >= 300, "{}", cands.len());
     let city = doc["cities"][0]["id"].as_str().unwrap().to_string();

@@ -194,12 +194,7 @@ fn supply_cli_reports_sources_and_parameters() {
         ])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = crate::common::json_stdout(&out);
     assert_eq!(v["zone_id"], "N3");
     assert!(v["cfe"].as_f64().unwrap() >= 0.8 - 1e-9);
     assert_eq!(v["solar_source"]["method"], "sun-position+donor-cloudiness");
@@ -635,12 +630,7 @@ fn national_main_job_has_supply_at_every_site() {
         .current_dir(crate::common::repo())
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = crate::common::json_stdout(&out);
     let sites = v["sites"].as_array().unwrap();
     assert!(!sites.is_empty());
     for s in sites {
@@ -674,12 +664,7 @@ fn national_main_job_has_supply_at_every_site() {
         .args(["--data", manifest.to_str().unwrap()])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let all: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let all = crate::common::json_stdout(&out);
     let all = all.as_array().unwrap();
     assert_eq!(all.len(), 47);
     for z in all {
