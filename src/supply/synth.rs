@@ -181,11 +181,20 @@ fn scale_to_mean(y: &[f64], target: f64) -> Vec<f64> {
     y.iter().map(|v| (k * v).min(1.0)).collect()
 }
 
-/// Maps `x` (values in [0, 1]) by x^α so the mean is `target`; bisection on ln α.
+/// Maps `x` (values in [0, 1]) by x^α so the mean is `target`; bisection on ln α to a width
+/// of 1e-12 (x^α as exp(α ln x), with ln x formed once).
 pub fn power_to_mean(x: &[f64], target: f64) -> (Vec<f64>, f64) {
-    let m = |a: f64| x.iter().map(|v| v.powf(a)).sum::<f64>() / x.len().max(1) as f64;
+    let ln_x: Vec<f64> = x.iter().map(|v| v.ln()).collect();
+    let pow = |l: f64, a: f64| {
+        if l == f64::NEG_INFINITY {
+            0.0
+        } else {
+            (a * l).exp()
+        }
+    };
+    let m = |a: f64| ln_x.iter().map(|&l| pow(l, a)).sum::<f64>() / x.len().max(1) as f64;
     let (mut lo, mut hi) = (-8.0f64, 8.0f64); // ln α
-    for _ in 0..100 {
+    while hi - lo > 1e-12 {
         let mid = 0.5 * (lo + hi);
         // The mean falls as α grows.
         if m(mid.exp()) > target {
@@ -195,7 +204,7 @@ pub fn power_to_mean(x: &[f64], target: f64) -> (Vec<f64>, f64) {
         }
     }
     let a = (0.5 * (lo + hi)).exp();
-    (x.iter().map(|v| v.powf(a)).collect(), a)
+    (ln_x.iter().map(|&l| pow(l, a)).collect(), a)
 }
 
 /// sitefind's solar (single-axis tracking) capacity-factor assumption by latitude, in the range
