@@ -27,7 +27,8 @@
 //! to the site budget. The Lagrangian value `L(λ, μ, σ, ν) = Σ λ_j D_j + Σ_j min(0, P − λ_j) D_j
 //! − Σ μ_r L_r − Σ σ limit + Σ ν min_open + Σ_{chosen} h_i` is a lower bound on the optimum for
 //! every admissible multiplier vector (weak duality), whatever their quality. Multipliers are
-//! improved by subgradient steps (Polyak's step towards the incumbent, halving the step factor
+//! improved by projected subgradient steps (Polyak's step towards the incumbent along the
+//! subgradient without the components that push a multiplier already at a bound outward; halving the step factor
 //! after `patience` iterations without progress; stopping at the iteration limit, when the
 //! bound gains < 1e-7 over 300 iterations, or when fixing leaves few enough free sites).
 //!
@@ -251,7 +252,8 @@ impl<'a> Relaxation<'a> {
     }
 
     /// The fixing implied by the problem itself: must-build sites open; excluded sites, sites
-    /// that reach no city (build.rs reduction 2) and sites whose size range is empty closed.
+    /// that reach no city and are in no cover set (build.rs reduction 2) and sites whose size
+    /// range is empty closed.
     pub fn base_fixing(&self) -> Vec<Fix> {
         self.p
             .sites
@@ -262,7 +264,10 @@ impl<'a> Relaxation<'a> {
                     Fix::Closed
                 } else if s.must_build {
                     Fix::Open
-                } else if sd.pairs.is_empty() || sd.cmin > sd.cmax {
+                } else if (sd.pairs.is_empty() && sd.covers.is_empty()) || sd.cmin > sd.cmax {
+                    // A site that reaches no city can still open to meet a cover set (the MIP
+                    // gives it variables, build.rs reduction 2): closing it here would make the
+                    // relaxation stronger than the problem, and its bound invalid.
                     Fix::Closed
                 } else {
                     Fix::Free
@@ -491,6 +496,40 @@ impl<'a> Relaxation<'a> {
         }
     }
 
+    /// The subgradient with the components that would push a multiplier out of its interval
+    /// (a bound at 0 or at the expansion cost, already reached) set to zero, flattened as
+    /// demand, zone, shared, cover. Those components cannot move the multiplier (the
+    /// projection undoes them) but, kept, they dominate the norm in the Polyak step: a shared
+    /// limit far from binding has a subgradient of thousands of MW and σ = 0, and shrank every
+    /// step on the national data by orders of magnitude.
+    fn projected_subgradient(&self, m: &Multipliers, g: &Multipliers) -> Vec<f64> {
+        let mut out =
+            Vec::with_capacity(g.demand.len() + g.zone.len() + g.shared.len() + g.cover.len());
+        out.extend_from_slice(&g.demand);
+        for (r, z) in self.p.zones.iter().enumerate() {
+            let (x, d) = (m.zone[r], g.zone[r]);
+            let upper = if z.limit_mw.is_some() {
+                z.expansion_cost_aud_per_mw
+            } else {
+                0.0
+            };
+            out.push(if (x <= 0.0 && d < 0.0) || (x >= upper && d > 0.0) {
+                0.0
+            } else {
+                d
+            });
+        }
+        for (x, d) in m
+            .shared
+            .iter()
+            .zip(&g.shared)
+            .chain(m.cover.iter().zip(&g.cover))
+        {
+            out.push(if *x <= 0.0 && *d < 0.0 { 0.0 } else { *d });
+        }
+        out
+    }
+
     /// Subgradient optimisation from `start`. `ub` is the incumbent's cost (`+∞` if none);
     /// `on_iter(iteration, evaluation)` may return a better incumbent cost (the caller's primal
     /// heuristic). Returns the best evaluation and its multipliers.
@@ -536,11 +575,9 @@ impl<'a> Relaxation<'a> {
             if ub.is_finite() && (ub - best.value) <= params.gap * ub.abs().max(1.0) {
                 break;
             }
-            let g = &cur.sub;
-            let norm2: f64 = g.demand.iter().map(|x| x * x).sum::<f64>()
-                + g.zone.iter().map(|x| x * x).sum::<f64>()
-                + g.shared.iter().map(|x| x * x).sum::<f64>()
-                + g.cover.iter().map(|x| x * x).sum::<f64>();
+            // The projected subgradient (see `projected_subgradient`).
+            let dir = self.projected_subgradient(&m, &cur.sub);
+            let norm2: f64 = dir.iter().map(|x| x * x).sum();
             if norm2 <= 1e-18 {
                 break;
             }
@@ -550,16 +587,14 @@ impl<'a> Relaxation<'a> {
                 cur.value + 0.05 * cur.value.abs().max(1.0)
             };
             let step = theta * (target - cur.value).max(1e-9 * target.abs().max(1.0)) / norm2;
-            for (x, d) in m.demand.iter_mut().zip(&g.demand) {
-                *x += step * d;
-            }
-            for (x, d) in m.zone.iter_mut().zip(&g.zone) {
-                *x += step * d;
-            }
-            for (x, d) in m.shared.iter_mut().zip(&g.shared) {
-                *x += step * d;
-            }
-            for (x, d) in m.cover.iter_mut().zip(&g.cover) {
+            for (x, d) in m
+                .demand
+                .iter_mut()
+                .chain(m.zone.iter_mut())
+                .chain(m.shared.iter_mut())
+                .chain(m.cover.iter_mut())
+                .zip(&dir)
+            {
                 *x += step * d;
             }
             self.project(&mut m);
