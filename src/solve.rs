@@ -466,6 +466,11 @@ pub fn solve_with_sink(
 /// ([`crate::model::branch`]) is used instead of the backend.
 const BRANCH_ABOVE_VARIABLES: usize = 4000;
 
+/// Local search (up to 60 exact LP evaluations) runs only on candidate sets larger than this:
+/// on smaller ones the exact MIP is cheaper than the search (OR-Library cap41–cap134, 16–50
+/// sites: 2.0 → 1.1 CPU-s for the 37 instances, every one still proven optimal).
+const LOCAL_SEARCH_ABOVE_SITES: usize = 64;
+
 /// The subgradient stops when reduced-cost fixing leaves at most this many free sites.
 const STOP_FREE: usize = 12;
 
@@ -546,7 +551,9 @@ fn staged(
         return Err(e);
     }
     heur1.from_relaxation(&ev1.open, &ev1.h, &fix1, 3)?;
-    heur1.local_search(&ev1.h, &fix1, 60, deadline)?;
+    if q1.sites.len() > LOCAL_SEARCH_ABOVE_SITES {
+        heur1.local_search(&ev1.h, &fix1, 60, deadline)?;
+    }
     (sink.record)(
         "heuristic",
         t.elapsed().as_secs_f64(),
@@ -630,7 +637,9 @@ fn staged(
     }
     if !same_set {
         heur2.from_relaxation(&ev2.open, &ev2.h, &base2, 3)?;
-        heur2.local_search(&ev2.h, &base2, 60, deadline)?;
+        if q2.sites.len() > LOCAL_SEARCH_ABOVE_SITES {
+            heur2.local_search(&ev2.h, &base2, 60, deadline)?;
+        }
     }
     if let Some(b) = heur2.best.take() {
         let full = reduce::expand(&b.solution, &kept2, n);
