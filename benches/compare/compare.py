@@ -300,8 +300,12 @@ def solve_spopt_cflp(cap, fixed, demand, c, p_open):
 
 def run_sitefind(cmd):
     t0 = time.perf_counter()
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-    return time.perf_counter() - t0, out
+    run = subprocess.run(cmd, capture_output=True, text=True)
+    if run.returncode != 0:
+        # e.g. a regional instance with no feasible plan: say which and why, not a traceback.
+        tail = "\n".join(l for l in run.stderr.splitlines() if l.lstrip().startswith(("error", "hint")))
+        raise SystemExit(f"sitefind failed (exit {run.returncode}): {' '.join(cmd)}\n{tail}")
+    return time.perf_counter() - t0, run.stdout
 
 
 def median_of(f, repeats):
@@ -323,7 +327,7 @@ def main():
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--backends", default="highs,microlp")
     ap.add_argument("--cflp", default="cap41,cap71,cap101,cap131")
-    ap.add_argument("--siting", default="embedded,public-TAS,public-VIC",
+    ap.add_argument("--siting", default="embedded,public-QLD,public-NSW",
                     help="embedded, public-<REGION> (a state or NEM region) or "
                          "public-dense<KM> (national, densified every KM km)")
     ap.add_argument("--time-limit", type=float, default=TIME_LIMIT)

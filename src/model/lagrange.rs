@@ -28,9 +28,10 @@
 //! − Σ μ_r L_r − Σ σ limit + Σ ν min_open + Σ_{chosen} h_i` is a lower bound on the optimum for
 //! every admissible multiplier vector (weak duality), whatever their quality. Multipliers are
 //! improved by projected subgradient steps (Polyak's step towards the incumbent along the
-//! subgradient without the components that push a multiplier already at a bound outward; halving the step factor
-//! after `patience` iterations without progress; stopping at the iteration limit, when the
-//! bound gains < 1e-7 over 300 iterations, or when fixing leaves few enough free sites).
+//! subgradient without the components that push a multiplier already at a bound outward;
+//! halving the step factor after `patience` iterations without progress; stopping at the
+//! iteration limit, when the bound gains < 1e-7 over 300 iterations, or when fixing leaves few
+//! enough free sites).
 //!
 //! # Reduced-cost fixing (exact)
 //! Forcing `y_i` to the other value changes the relaxation's optimum by a computable amount:
@@ -482,11 +483,7 @@ impl<'a> Relaxation<'a> {
     /// Projects multipliers onto their domains.
     fn project(&self, m: &mut Multipliers) {
         for (r, z) in self.p.zones.iter().enumerate() {
-            m.zone[r] = if z.limit_mw.is_some() {
-                m.zone[r].clamp(0.0, z.expansion_cost_aud_per_mw)
-            } else {
-                0.0
-            };
+            m.zone[r] = m.zone[r].clamp(0.0, zone_multiplier_cap(z));
         }
         for s in m.shared.iter_mut() {
             *s = s.max(0.0);
@@ -507,12 +504,7 @@ impl<'a> Relaxation<'a> {
             Vec::with_capacity(g.demand.len() + g.zone.len() + g.shared.len() + g.cover.len());
         out.extend_from_slice(&g.demand);
         for (r, z) in self.p.zones.iter().enumerate() {
-            let (x, d) = (m.zone[r], g.zone[r]);
-            let upper = if z.limit_mw.is_some() {
-                z.expansion_cost_aud_per_mw
-            } else {
-                0.0
-            };
+            let (x, d, upper) = (m.zone[r], g.zone[r], zone_multiplier_cap(z));
             out.push(if (x <= 0.0 && d < 0.0) || (x >= upper && d > 0.0) {
                 0.0
             } else {
@@ -612,6 +604,16 @@ impl<'a> Relaxation<'a> {
             }
         }
         (best, best_m)
+    }
+}
+
+/// The largest admissible `μ_r` of a zone: its expansion cost when it has a limit (beyond it
+/// the paid expansion `e_r` would be free), 0 when it has none (no row to dualise).
+fn zone_multiplier_cap(z: &super::ZoneInput) -> f64 {
+    if z.limit_mw.is_some() {
+        z.expansion_cost_aud_per_mw
+    } else {
+        0.0
     }
 }
 
