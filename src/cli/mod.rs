@@ -310,6 +310,9 @@ pub struct SolveArgs {
     /// Do not compute each chosen site's margin (one extra solve per site).
     #[arg(long)]
     pub no_margins: bool,
+    /// Relative gap at which each margin re-solve stops (default 1e-4; 1e-6 for exact margins).
+    #[arg(long, value_name = "GAP")]
+    pub margin_gap: Option<f64>,
 }
 
 /// Arguments of `sitefind validate`.

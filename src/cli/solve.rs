@@ -87,6 +87,9 @@ fn scenario(args: &SolveArgs) -> Result<Scenario> {
     if args.no_margins {
         s.alternatives.margins = false;
     }
+    if let Some(g) = args.margin_gap {
+        s.alternatives.margin_gap = g;
+    }
     s.validate("command line and scenario")?;
     // Options that do not apply are errors, not silently ignored.
     if args.cost_cap_aud.is_some() && s.model.objective != Objective::MinWorstRtt {

@@ -539,6 +539,8 @@ impl Report {
                 rd_opt(&mut m.without_site_cost_aud, AUD);
                 rd_opt(&mut m.margin_aud, AUD);
                 rd_opt(&mut m.margin_pct, SHARE);
+                rd_opt(&mut m.margin_lower_aud, AUD);
+                rd_opt(&mut m.margin_lower_pct, SHARE);
             }
         }
         for z in &mut self.supply_zones {

@@ -173,7 +173,7 @@ fn margin_is_the_brute_force_best_without_the_site() {
             let all = enumerate_plans(&p);
             let best = all[0].0;
             let (_, sol) = sitefind::solve::solve(&p, &opts()).unwrap();
-            for (i, m) in margins(&p, &sol, &opts()).unwrap() {
+            for (i, m) in margins(&p, &sol, &opts(), 0.0).unwrap() {
                 let without = all.iter().find(|x| !x.1.contains(&i)).map(|x| x.0);
                 match (without, m.without_site_cost_aud) {
                     (Some(w), Some(c)) => {
@@ -182,6 +182,22 @@ fn margin_is_the_brute_force_best_without_the_site() {
                     }
                     (None, None) => {}
                     (w, c) => prop_assert!(false, "site {i}: brute {w:?} vs margin {c:?}"),
+                }
+            }
+            // A loose margin gap: the brute-force best plan without the site lies between the
+            // proven lower bound and the plan found.
+            for (i, m) in margins(&p, &sol, &opts(), 0.05).unwrap() {
+                let without = all.iter().find(|x| !x.1.contains(&i)).map(|x| x.0);
+                if let (Some(w), Some(c), Some(lo)) =
+                    (without, m.without_site_cost_aud, m.margin_lower_aud)
+                {
+                    let tol = 1e-6 * best.max(1.0);
+                    prop_assert!(w <= c + tol, "site {i}: brute {w} above the plan found {c}");
+                    prop_assert!(
+                        best + lo <= w + tol,
+                        "site {i}: lower bound {lo} above {w} − {best}"
+                    );
+                    prop_assert!(lo <= m.margin_aud.unwrap_or(0.0).max(0.0) + tol);
                 }
             }
             Ok(())
