@@ -11,7 +11,9 @@
 #      FEATURES (cargo features, default "highs"), SKIP_BUILD=1 to use the existing binary,
 #      CSV (output table, default benches/results/scaling.csv),
 #      MEM_LIMIT_GB (address-space cap per run, default 12: a run that needs more aborts and is
-#      recorded as out of memory instead of pushing a shared machine into swap/OOM).
+#      recorded as out of memory instead of pushing a shared machine into swap/OOM),
+#      MIP_GAP (relative gap at which the solve may stop, default the CLI's 1e-6),
+#      MARGINS=1 to include the per-site margins (default off: the rows measure the solve).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${SITEFIND_PUBLIC_DATA:?set SITEFIND_PUBLIC_DATA to the public datasets folder}"
@@ -39,6 +41,7 @@ if [ -z "${SOLVERS:-}" ]; then
 fi
 
 csv=${CSV:-benches/results/scaling.csv}
+if [ -n "${MARGINS:-}" ]; then margins_flag=; else margins_flag=--no-margins; fi
 echo "densify_km,demand_nodes,solver,candidates,in_model,variables,constraints,binaries,status,objective_aud,gap,load_s,candidates_s,latency_s,cost_s,model_build_s,solve_s,check_report_s,wall_s,peak_rss_mb,exit" > "$csv"
 for d in $DENSIFY; do
   sc=$inputs/scenario_$d.toml
@@ -51,7 +54,8 @@ for d in $DENSIFY; do
       set +e
       (ulimit -v $((MEM_LIMIT_GB * 1024 * 1024)); exec timeout "$RUN_TIMEOUT" /usr/bin/time -v -o "$out/$tag.time" "$bin" solve \
         --data "$inputs/public.toml" --demand "$inputs/demand_$n.json" --scenario "$sc" \
-        --solver "$s" --time-limit "$TIME_LIMIT" --timings --format json \
+        --solver "$s" --time-limit "$TIME_LIMIT" ${MIP_GAP:+--mip-gap "$MIP_GAP"} \
+        $margins_flag --timings --format json \
         --report "$out/$tag.json" > /dev/null 2> "$out/$tag.err")
       rc=$?
       set -e

@@ -518,6 +518,7 @@ fn staged(
     // Stop once reduced-cost fixing leaves few enough sites for the exact stage.
     let params = SubgradientParams {
         stop_free: STOP_FREE,
+        deadline,
         ..SubgradientParams::default()
     };
     let mut best_bound1 = f64::NEG_INFINITY;

@@ -59,6 +59,7 @@ pub fn branch_and_bound(
         min_theta: 1e-4,
         gap,
         stop_free: 0,
+        deadline,
     };
     let ub = |h: &Heuristic<'_>| h.ub().min(ub_extra);
     let threshold = |u: f64| u - gap * u.abs().max(1.0);

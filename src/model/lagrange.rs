@@ -131,6 +131,8 @@ pub struct SubgradientParams {
     /// Stop when reduced-cost fixing at the incumbent leaves at most this many free sites
     /// (checked every 50 iterations; 0: only when none is left).
     pub stop_free: usize,
+    /// Stop at this instant (the solve's time limit); the best bound so far stays valid.
+    pub deadline: Option<std::time::Instant>,
 }
 
 impl Default for SubgradientParams {
@@ -142,6 +144,7 @@ impl Default for SubgradientParams {
             min_theta: 1e-6,
             gap: 1e-9,
             stop_free: 0,
+            deadline: None,
         }
     }
 }
@@ -562,6 +565,12 @@ impl<'a> Relaxation<'a> {
                 ub = ub.min(u);
             }
             if !best.value.is_finite() || theta < params.min_theta {
+                break;
+            }
+            if params
+                .deadline
+                .is_some_and(|d| std::time::Instant::now() >= d)
+            {
                 break;
             }
             if ub.is_finite() && (ub - best.value) <= params.gap * ub.abs().max(1.0) {
