@@ -631,7 +631,17 @@ fn staged(
             });
             Some(inc)
         };
-        rel2.optimise(mult1, &base2, ub, &params2, &mut on_iter)
+        // Per-site multipliers follow their sites from the first candidate set to this one.
+        let mut start = mult1;
+        let mut at = vec![usize::MAX; n];
+        for (k, &i) in kept1.iter().enumerate() {
+            at[i] = k;
+        }
+        start.site_zone = kept2
+            .iter()
+            .map(|&i| start.site_zone.get(at[i]).copied().unwrap_or(0.0))
+            .collect();
+        rel2.optimise(start, &base2, ub, &params2, &mut on_iter)
     };
     if let Some(e) = err {
         return Err(e);

@@ -9,7 +9,17 @@
 //! - every zone limit `Σ_{i∈r} pue_i c_i − e_r ≤ L_r` with `μ_r ∈ [0, g_r]` (the upper limit
 //!   keeps `min (g_r − μ_r) e_r` over `e_r ≥ 0` at 0, its value);
 //! - every shared limit `Σ coef_i c_i ≤ limit` with `σ ≥ 0`;
-//! - every cover set `Σ_{i∈S} y_i ≥ min_open` with `ν ≥ 0`.
+//! - every cover set `Σ_{i∈S} y_i ≥ min_open` with `ν ≥ 0`;
+//! - for every site i of a limited zone r, the site-level zone row `pue_i c_i ≤ L_r y_i + e_r`
+//!   with `ρ_i ≥ 0`, where `μ_r + Σ_{i∈r} ρ_i ≤ g_r` (so the expansion's coefficient stays
+//!   ≥ 0 and its minimum at `e_r = 0`). The row is valid, not part of the model: an open site
+//!   draws at most the whole zone's grid allowance, a closed one nothing. It is what makes the
+//!   bound strong when zones limit the plan: with the demand rows dualised each site's
+//!   knapsack is integral, so the bound is the LP bound, and the LP opens a large site in a
+//!   limited zone at `c_i / max_mw_i` of its fixed cost; the row raises that to
+//!   `pue_i c_i / L_r`. On the national data with 47 demand nodes (676 sites) the LP bound
+//!   rises from 0.24 % to 0.05 % below the optimum with these rows, and the staged solve's
+//!   time falls from 32 s to 6 s (the subgradient does not reach the full LP bound).
 //!
 //! Kept exactly: the bounds `0 ≤ x_ij ≤ ub_ij y_i` (redundancy `D_j/k_j` and the site's size),
 //! the capacity `Σ_j x_ij ≤ c_i`, the size `min_mw y_i ≤ c_i ≤ max_mw y_i`, must-build and
@@ -21,8 +31,9 @@
 //!
 //! Given the multipliers the problem splits into one continuous knapsack per site — choose the
 //! flows of negative reduced cost `a_ij − λ_j`, cheapest first, up to the site's size, paying
-//! `v'_i = v_i + μ_r pue_i + Σ σ coef_i` per MW of capacity beyond `min_mw` — whose value with
-//! the fixed cost and the cover multipliers is the site's reduced cost `h_i`, and a choice of
+//! `v'_i = v_i + (μ_r + ρ_i) pue_i + Σ σ coef_i` per MW of capacity beyond `min_mw` — whose
+//! value with the fixed cost less `ρ_i L_r` and the cover multipliers is the site's reduced
+//! cost `h_i`, and a choice of
 //! the sites: every must-build site, then the free sites with `h_i < 0`, most negative first, up
 //! to the site budget. The Lagrangian value `L(λ, μ, σ, ν) = Σ λ_j D_j + Σ_j min(0, P − λ_j) D_j
 //! − Σ μ_r L_r − Σ σ limit + Σ ν min_open + Σ_{chosen} h_i` is a lower bound on the optimum for
@@ -76,6 +87,9 @@ struct SiteData {
 /// Multipliers of the dualised constraints (see the module documentation).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Multipliers {
+    /// `ρ_i` per site of the site-level zone rows `pue_i c_i ≤ L_r y_i + e_r` (0 for sites
+    /// outside a limited zone).
+    pub site_zone: Vec<f64>,
     /// `λ_j` per city, AUD per MW.
     pub demand: Vec<f64>,
     /// `μ_r` per zone (0 for zones without a limit).
@@ -110,6 +124,8 @@ pub struct Relaxation<'a> {
     min_open: usize,
     /// Number of allowed (site, city) pairs.
     n_pairs: usize,
+    /// Sites of each zone that has a limit (empty for the others).
+    zone_sites: Vec<Vec<usize>>,
 }
 
 /// From this many allowed pairs on, site knapsacks are solved in parallel.
@@ -202,12 +218,21 @@ impl<'a> Relaxation<'a> {
         }
         let with_unserved = unserved_allowed(p);
         let n_pairs = sites.iter().map(|s| s.pairs.len()).sum();
+        let mut zone_sites = vec![Vec::new(); p.zones.len()];
+        for (i, s) in p.sites.iter().enumerate() {
+            if let Some(r) = s.zone {
+                if p.zones.get(r).is_some_and(|z| z.limit_mw.is_some()) {
+                    zone_sites[r].push(i);
+                }
+            }
+        }
         let mut rel = Relaxation {
             p,
             sites,
             with_unserved,
             min_open: 0,
             n_pairs,
+            zone_sites,
         };
         rel.min_open = rel.count_needed();
         Some(rel)
@@ -305,6 +330,7 @@ impl<'a> Relaxation<'a> {
             }
         }
         Multipliers {
+            site_zone: vec![0.0; p.sites.len()],
             demand: lambda,
             zone: vec![0.0; p.zones.len()],
             shared: vec![0.0; p.shared_limits.len()],
@@ -316,9 +342,9 @@ impl<'a> Relaxation<'a> {
     fn capacity_price(&self, i: usize, m: &Multipliers) -> f64 {
         let s = &self.p.sites[i];
         let mut v = s.var_cost_aud_per_mw;
-        if let Some(r) = s.zone {
-            if self.p.zones.get(r).is_some_and(|z| z.limit_mw.is_some()) {
-                v += m.zone[r] * s.pue;
+        if self.zone_limit(i).is_some() {
+            if let Some(r) = s.zone {
+                v += (m.zone[r] + m.site_zone[i]) * s.pue;
             }
         }
         for &(l, coef) in &self.sites[i].shared {
@@ -372,7 +398,12 @@ impl<'a> Relaxation<'a> {
         // The capacity term: v·c, of which v⁺·(t − cmin)⁺ is already in val.
         let cap_cost = if v >= 0.0 { v * sd.cmin } else { v * sd.cmax };
         let cover: f64 = sd.covers.iter().map(|&k| m.cover[k]).sum();
-        (s.fixed_cost_aud - cover + cap_cost + val, c, flows)
+        let zone_row = self.zone_limit(i).map_or(0.0, |l| m.site_zone[i] * l);
+        (
+            s.fixed_cost_aud - cover - zone_row + cap_cost + val,
+            c,
+            flows,
+        )
     }
 
     /// Solves the relaxation at `m` under `fix`.
@@ -440,6 +471,7 @@ impl<'a> Relaxation<'a> {
         }
         // Subgradient from the chosen sites' knapsacks.
         let mut sub = Multipliers {
+            site_zone: vec![0.0; n_sites],
             demand: p.cities.iter().map(|c| c.demand_mw).collect(),
             zone: p
                 .zones
@@ -462,10 +494,11 @@ impl<'a> Relaxation<'a> {
                 sub.demand[j as usize] -= x;
             }
             let s = &p.sites[i];
-            if let Some(r) = s.zone {
-                if p.zones.get(r).is_some_and(|z| z.limit_mw.is_some()) {
+            if let Some(l) = self.zone_limit(i) {
+                if let Some(r) = s.zone {
                     sub.zone[r] += s.pue * c;
                 }
+                sub.site_zone[i] = s.pue * c - l;
             }
             for &(l, coef) in &self.sites[i].shared {
                 sub.shared[l] += coef * c;
@@ -485,8 +518,33 @@ impl<'a> Relaxation<'a> {
 
     /// Projects multipliers onto their domains.
     fn project(&self, m: &mut Multipliers) {
+        if m.site_zone.len() != self.p.sites.len() {
+            m.site_zone = vec![0.0; self.p.sites.len()];
+        }
+        for (i, x) in m.site_zone.iter_mut().enumerate() {
+            *x = if self.zone_limit(i).is_some() {
+                x.max(0.0)
+            } else {
+                0.0
+            };
+        }
+        // Each limited zone: (μ_r, ρ_i for its sites) onto {x ≥ 0, Σ x ≤ g_r} (the coefficient
+        // of the expansion e_r, g_r − μ_r − Σ ρ_i, stays ≥ 0, so min over e_r ≥ 0 is 0).
         for (r, z) in self.p.zones.iter().enumerate() {
-            m.zone[r] = m.zone[r].clamp(0.0, zone_multiplier_cap(z));
+            let g = zone_multiplier_cap(z);
+            m.zone[r] = m.zone[r].clamp(0.0, g);
+            let members = &self.zone_sites[r];
+            let sum: f64 = m.zone[r] + members.iter().map(|&i| m.site_zone[i]).sum::<f64>();
+            if sum > g {
+                let mut v: Vec<f64> = std::iter::once(m.zone[r])
+                    .chain(members.iter().map(|&i| m.site_zone[i]))
+                    .collect();
+                project_capped_simplex(&mut v, g);
+                m.zone[r] = v[0];
+                for (k, &i) in members.iter().enumerate() {
+                    m.site_zone[i] = v[k + 1];
+                }
+            }
         }
         for s in m.shared.iter_mut() {
             *s = s.max(0.0);
@@ -503,12 +561,28 @@ impl<'a> Relaxation<'a> {
     /// limit far from binding has a subgradient of thousands of MW and σ = 0, and shrank every
     /// step on the national data by orders of magnitude.
     fn projected_subgradient(&self, m: &Multipliers, g: &Multipliers) -> Vec<f64> {
-        let mut out =
-            Vec::with_capacity(g.demand.len() + g.zone.len() + g.shared.len() + g.cover.len());
+        let mut out = Vec::with_capacity(
+            g.demand.len() + g.zone.len() + g.shared.len() + g.cover.len() + g.site_zone.len(),
+        );
         out.extend_from_slice(&g.demand);
-        for (r, z) in self.p.zones.iter().enumerate() {
-            let (x, d, upper) = (m.zone[r], g.zone[r], zone_multiplier_cap(z));
-            out.push(if (x <= 0.0 && d < 0.0) || (x >= upper && d > 0.0) {
+        // A zone is full when μ_r + Σ ρ_i has reached g_r: no member may grow.
+        let full: Vec<bool> = self
+            .p
+            .zones
+            .iter()
+            .enumerate()
+            .map(|(r, z)| {
+                let upper = zone_multiplier_cap(z);
+                let sum = m.zone[r]
+                    + self.zone_sites[r]
+                        .iter()
+                        .map(|&i| m.site_zone[i])
+                        .sum::<f64>();
+                sum >= upper * (1.0 - 1e-12)
+            })
+            .collect();
+        for ((&x, &d), &at_top) in m.zone.iter().zip(&g.zone).zip(&full) {
+            out.push(if (x <= 0.0 && d < 0.0) || (at_top && d > 0.0) {
                 0.0
             } else {
                 d
@@ -522,7 +596,21 @@ impl<'a> Relaxation<'a> {
         {
             out.push(if *x <= 0.0 && *d < 0.0 { 0.0 } else { *d });
         }
+        for (i, (x, d)) in m.site_zone.iter().zip(&g.site_zone).enumerate() {
+            let at_top = self.p.sites[i].zone.is_some_and(|r| full[r]);
+            out.push(if (*x <= 0.0 && *d < 0.0) || (at_top && *d > 0.0) {
+                0.0
+            } else {
+                *d
+            });
+        }
         out
+    }
+
+    /// The limit `L_r` of site `i`'s zone, if the zone has one.
+    fn zone_limit(&self, i: usize) -> Option<f64> {
+        let r = self.p.sites[i].zone?;
+        self.p.zones.get(r)?.limit_mw
     }
 
     /// Subgradient optimisation from `start`. `ub` is the incumbent's cost (`+∞` if none);
@@ -594,6 +682,7 @@ impl<'a> Relaxation<'a> {
                 .chain(m.zone.iter_mut())
                 .chain(m.shared.iter_mut())
                 .chain(m.cover.iter_mut())
+                .chain(m.site_zone.iter_mut())
                 .zip(&dir)
             {
                 *x += step * d;
@@ -693,4 +782,84 @@ pub fn reduced_cost_fixing(
         }
     }
     out
+}
+
+/// Euclidean projection of `v` onto `{x ≥ 0, Σ x ≤ cap}` (sort-based: Held, Wolfe and
+/// Crowder 1974; Duchi et al. 2008 for the simplex).
+fn project_capped_simplex(v: &mut [f64], cap: f64) {
+    for x in v.iter_mut() {
+        *x = x.max(0.0);
+    }
+    let sum: f64 = v.iter().sum();
+    if sum <= cap {
+        return;
+    }
+    if cap <= 0.0 {
+        v.iter_mut().for_each(|x| *x = 0.0);
+        return;
+    }
+    let mut u: Vec<f64> = v.to_vec();
+    u.sort_by(|a, b| b.total_cmp(a));
+    let mut acc = 0.0;
+    let mut tau = 0.0;
+    for (k, &x) in u.iter().enumerate() {
+        acc += x;
+        let t = (acc - cap) / (k + 1) as f64;
+        if x - t > 0.0 {
+            tau = t;
+        } else {
+            break;
+        }
+    }
+    for x in v.iter_mut() {
+        *x = (*x - tau).max(0.0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::project_capped_simplex;
+
+    /// The projection is feasible and no feasible point on a grid around it is closer.
+    #[test]
+    fn capped_simplex_projection_is_the_nearest_feasible_point() {
+        let cases: [(&[f64], f64); 6] = [
+            (&[3.0, 1.0, -1.0], 2.0),
+            (&[1.0, 1.0], 1.0),
+            (&[0.2, 0.3], 1.0),
+            (&[-1.0, -2.0], 0.5),
+            (&[0.9, 0.8, 0.7, 0.1], 1.5),
+            (&[5.0, 5.0, 5.0], 0.0),
+        ];
+        for (v, cap) in cases {
+            let mut x = v.to_vec();
+            project_capped_simplex(&mut x, cap);
+            let sum: f64 = x.iter().sum();
+            assert!(
+                x.iter().all(|&a| a >= 0.0) && sum <= cap + 1e-12,
+                "{v:?} → {x:?}"
+            );
+            let d = |y: &[f64]| -> f64 { y.iter().zip(v).map(|(a, b)| (a - b).powi(2)).sum() };
+            let best = d(&x);
+            // Every feasible point of a 0.05 grid over [0, cap]^n is at least as far.
+            let n = v.len();
+            let steps = (cap / 0.05).round() as usize;
+            let mut idx = vec![0usize; n];
+            loop {
+                let y: Vec<f64> = idx.iter().map(|&k| k as f64 * 0.05).collect();
+                if y.iter().sum::<f64>() <= cap + 1e-12 {
+                    assert!(d(&y) >= best - 1e-12, "{v:?}: {y:?} nearer than {x:?}");
+                }
+                let mut k = 0;
+                while k < n && idx[k] == steps {
+                    idx[k] = 0;
+                    k += 1;
+                }
+                if k == n {
+                    break;
+                }
+                idx[k] += 1;
+            }
+        }
+    }
 }
