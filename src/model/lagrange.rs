@@ -19,7 +19,8 @@
 //!   limited zone at `c_i / max_mw_i` of its fixed cost; the row raises that to
 //!   `pue_i c_i / L_r`. On the national data with 47 demand nodes (676 sites) the LP bound
 //!   rises from 0.24 % to 0.05 % below the optimum with these rows, and the staged solve's
-//!   time falls from 32 s to 6 s (the subgradient does not reach the full LP bound).
+//!   time falls from 34 s to 8 s (the subgradient does not reach the full LP bound). Only on
+//!   problems of up to [`SITE_ROWS_MAX_SITES`] sites (see there).
 //!
 //! Kept exactly: the bounds `0 ≤ x_ij ≤ ub_ij y_i` (redundancy `D_j/k_j` and the site's size),
 //! the capacity `Σ_j x_ij ≤ c_i`, the size `min_mw y_i ≤ c_i ≤ max_mw y_i`, must-build and
@@ -126,7 +127,16 @@ pub struct Relaxation<'a> {
     n_pairs: usize,
     /// Sites of each zone that has a limit (empty for the others).
     zone_sites: Vec<Vec<usize>>,
+    /// Whether the site-level zone rows are dualised (up to [`SITE_ROWS_MAX_SITES`] sites).
+    site_rows: bool,
 }
+
+/// The site-level zone rows are dualised only on problems of at most this many sites. On the
+/// densified tiers (4,000–21,000 sites after the reduction, thousands of near-identical ones)
+/// their thousands of extra multipliers made the subgradient's steps worse (100k × 47: the
+/// final gap at the time limit 0.28 % → 1.4 %), while on the national data (≤ 700 sites) they
+/// cut the solve with 47 demand nodes from 34 s to 8 s.
+pub const SITE_ROWS_MAX_SITES: usize = 2000;
 
 /// From this many allowed pairs on, site knapsacks are solved in parallel.
 const PARALLEL_PAIRS: usize = 50_000;
@@ -233,6 +243,7 @@ impl<'a> Relaxation<'a> {
             min_open: 0,
             n_pairs,
             zone_sites,
+            site_rows: p.sites.len() <= SITE_ROWS_MAX_SITES,
         };
         rel.min_open = rel.count_needed();
         Some(rel)
@@ -398,7 +409,7 @@ impl<'a> Relaxation<'a> {
         // The capacity term: v·c, of which v⁺·(t − cmin)⁺ is already in val.
         let cap_cost = if v >= 0.0 { v * sd.cmin } else { v * sd.cmax };
         let cover: f64 = sd.covers.iter().map(|&k| m.cover[k]).sum();
-        let zone_row = self.zone_limit(i).map_or(0.0, |l| m.site_zone[i] * l);
+        let zone_row = self.site_row_limit(i).map_or(0.0, |l| m.site_zone[i] * l);
         (
             s.fixed_cost_aud - cover - zone_row + cap_cost + val,
             c,
@@ -498,7 +509,9 @@ impl<'a> Relaxation<'a> {
                 if let Some(r) = s.zone {
                     sub.zone[r] += s.pue * c;
                 }
-                sub.site_zone[i] = s.pue * c - l;
+                if self.site_rows {
+                    sub.site_zone[i] = s.pue * c - l;
+                }
             }
             for &(l, coef) in &self.sites[i].shared {
                 sub.shared[l] += coef * c;
@@ -522,7 +535,7 @@ impl<'a> Relaxation<'a> {
             m.site_zone = vec![0.0; self.p.sites.len()];
         }
         for (i, x) in m.site_zone.iter_mut().enumerate() {
-            *x = if self.zone_limit(i).is_some() {
+            *x = if self.site_row_limit(i).is_some() {
                 x.max(0.0)
             } else {
                 0.0
@@ -605,6 +618,11 @@ impl<'a> Relaxation<'a> {
             });
         }
         out
+    }
+
+    /// The limit `L_r` of site `i`'s zone when its site-level row is dualised.
+    fn site_row_limit(&self, i: usize) -> Option<f64> {
+        self.site_rows.then(|| self.zone_limit(i)).flatten()
     }
 
     /// The limit `L_r` of site `i`'s zone, if the zone has one.
