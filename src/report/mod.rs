@@ -428,7 +428,7 @@ pub struct StageTiming {
 
 /// Version of the JSON report's layout (`src/report/report.schema.json`): bumped when a field
 /// is renamed, removed or changes meaning; adding a field keeps it.
-pub const SCHEMA_VERSION: &str = "2.1.0";
+pub const SCHEMA_VERSION: &str = "2.2.0";
 
 /// Output precision: MW to 0.001, RTT to 0.01 ms, money to A$1, km to 0.001, coordinates to
 /// 7 decimals (RFC 7946), PUE to 0.0001, prices to A$0.01 per MWh.
