@@ -380,16 +380,13 @@ pub fn margins(
                 let cost = check(&q, &sol).objective_recomputed;
                 let d = cost - optimum;
                 let pct = 100.0 * d / scale;
-                // The re-solve's bound; the optimum is optimal (to the main gap), so a margin
-                // is never below 0.
-                let lower = match report.status {
-                    SolveStatus::Optimal => d,
-                    _ => report
-                        .best_bound
-                        .map_or(0.0, |b| (b.min(cost) - optimum).max(0.0)),
-                }
-                .max(0.0)
-                .min(d.max(0.0));
+                // The re-solve's proven bound; the optimum is optimal (to the main gap), so a
+                // margin is never below 0 nor above the plan found.
+                let proven = match report.status {
+                    SolveStatus::Optimal => cost,
+                    _ => report.best_bound.unwrap_or(optimum).min(cost),
+                };
+                let lower = (proven - optimum).clamp(0.0, d.max(0.0));
                 let lower_pct = 100.0 * lower / scale;
                 let replaced_by: Vec<String> = open_set(&sol)
                     .into_iter()
@@ -397,11 +394,10 @@ pub fn margins(
                     .map(|k| p.sites[k].id.clone())
                     .collect();
                 // Not proven to the last digit shown: the proven lower bound too.
-                let shown = |x: f64| pct_text(x);
-                let bounds = if shown(lower_pct) != shown(pct.max(0.0)) {
+                let bounds = if pct_text(lower_pct) != pct_text(pct.max(0.0)) {
                     format!(
                         "; at least +{} %, the re-solve's gap {:.0e}",
-                        shown(lower_pct),
+                        pct_text(lower_pct),
                         opts.mip_gap
                     )
                 } else {
@@ -428,7 +424,7 @@ pub fn margins(
                     note: format!(
                         "margin: the best plan without this site costs A${:.2} M/yr more (+{} %{bounds}){}: {words}",
                         d / 1e6,
-                        shown(pct),
+                        pct_text(pct),
                         if replaced_by.is_empty() {
                             String::new()
                         } else {

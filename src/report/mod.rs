@@ -426,8 +426,9 @@ pub struct StageTiming {
     pub seconds: f64,
 }
 
-/// Version of the JSON report's layout (`src/report/report.schema.json`): bumped when a field
-/// is renamed, removed or changes meaning; adding a field keeps it.
+/// Version of the JSON report's layout (`src/report/report.schema.json`): the major part is
+/// bumped when a field is renamed, removed or changes meaning, the minor part when fields are
+/// added.
 pub const SCHEMA_VERSION: &str = "2.2.0";
 
 /// Output precision: MW to 0.001, RTT to 0.01 ms, money to A$1, km to 0.001, coordinates to
