@@ -77,6 +77,25 @@ pub struct SolveOptions {
     pub mip_gap: f64,
 }
 
+impl SolveOptions {
+    /// Checks the gap and the time limit, before any work (a bad value is a usage error).
+    pub fn validate(&self) -> Result<()> {
+        if !(self.mip_gap.is_finite() && (0.0..1.0).contains(&self.mip_gap)) {
+            return Err(Error::usage(
+                format!(
+                    "MIP gap must be a fraction in [0, 1), found {}",
+                    self.mip_gap
+                ),
+                "e.g. --mip-gap 1e-6",
+            ));
+        }
+        if let Some(t) = self.time_limit_s {
+            crate::limits::time_limit("time limit", t)?;
+        }
+        Ok(())
+    }
+}
+
 impl Default for SolveOptions {
     fn default() -> Self {
         SolveOptions {
@@ -172,18 +191,7 @@ pub fn solve_lp(
     opts: &SolveOptions,
 ) -> Result<(SolveReport, Option<Vec<f64>>)> {
     let backend = backend_name(opts.backend.as_deref())?;
-    if !(opts.mip_gap.is_finite() && (0.0..1.0).contains(&opts.mip_gap)) {
-        return Err(Error::usage(
-            format!(
-                "MIP gap must be a fraction in [0, 1), found {}",
-                opts.mip_gap
-            ),
-            "e.g. --mip-gap 1e-6",
-        ));
-    }
-    if let Some(t) = opts.time_limit_s {
-        crate::limits::time_limit("time limit", t)?;
-    }
+    opts.validate()?;
     let start = Instant::now();
     let raw = match trivial(lp) {
         Some(raw) => raw,
@@ -445,10 +453,9 @@ pub fn solve_with_sink(
     opts: &SolveOptions,
     sink: &mut SolveSink<'_>,
 ) -> Result<ReducedSolve> {
-    // The time limit is checked before any deadline arithmetic (issue 10: 1e300 s panicked).
-    if let Some(t) = opts.time_limit_s {
-        crate::limits::time_limit("time limit", t)?;
-    }
+    // The gap and the time limit are checked before any work or deadline arithmetic (issue
+    // 10: 1e300 s panicked).
+    opts.validate()?;
     if p.objective == crate::scenario::Objective::MinCost && !p.sites.is_empty() {
         if let Some(r) = staged(p, opts, sink)? {
             return Ok(r);

@@ -257,7 +257,7 @@ pub struct SolveArgs {
     #[arg(long, value_name = "SECONDS")]
     pub time_limit: Option<f64>,
     /// Relative MIP gap at which the solver may stop.
-    #[arg(long, value_name = "GAP")]
+    #[arg(long, value_name = "GAP", allow_hyphen_values = true)]
     pub mip_gap: Option<f64>,
     /// stdout format: text (default) or json.
     #[arg(long, value_name = "FORMAT", default_value = "text")]
@@ -311,7 +311,7 @@ pub struct SolveArgs {
     #[arg(long)]
     pub no_margins: bool,
     /// Relative gap at which each margin re-solve stops (default 1e-4; 1e-6 for exact margins).
-    #[arg(long, value_name = "GAP")]
+    #[arg(long, value_name = "GAP", allow_hyphen_values = true)]
     pub margin_gap: Option<f64>,
 }
 
@@ -376,7 +376,7 @@ pub struct CflpArgs {
     #[arg(long, value_name = "SECONDS")]
     pub time_limit: Option<f64>,
     /// Relative MIP gap at which the solver may stop.
-    #[arg(long, value_name = "GAP")]
+    #[arg(long, value_name = "GAP", allow_hyphen_values = true)]
     pub mip_gap: Option<f64>,
     /// Known optimum to compare with (default: looked up in optima.tsv beside FILE).
     #[arg(long, value_name = "VALUE")]

@@ -88,6 +88,12 @@ fn scenario(args: &SolveArgs) -> Result<Scenario> {
         s.alternatives.margins = false;
     }
     if let Some(g) = args.margin_gap {
+        if !s.alternatives.margins {
+            return Err(Error::usage(
+                "--margin-gap is only used when margins are computed",
+                "drop --no-margins (or [alternatives] margins = false), or drop --margin-gap",
+            ));
+        }
         s.alternatives.margin_gap = g;
     }
     s.validate("command line and scenario")?;

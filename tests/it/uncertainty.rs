@@ -594,3 +594,41 @@ fn emit_slurm_writes_an_array_and_a_dependent_merge() {
     assert!(s.contains("sweep merge"));
     assert!(!out.exists(), "nothing runs until the script is submitted");
 }
+
+#[test]
+fn margin_gap_bad_values_are_usage_errors_with_a_hint() {
+    for (args, expect) in [
+        (
+            vec!["--margin-gap", "nan"],
+            "margin_gap must be a relative gap in [0, 0.1]",
+        ),
+        (
+            vec!["--margin-gap", "0.5"],
+            "margin_gap must be a relative gap in [0, 0.1]",
+        ),
+        (
+            vec!["--margin-gap", "-1e-4"],
+            "margin_gap must be a relative gap in [0, 0.1]",
+        ),
+        (
+            vec!["--no-margins", "--margin-gap", "1e-6"],
+            "--margin-gap is only used when margins are computed",
+        ),
+    ] {
+        let out = std::process::Command::new(crate::common::sitefind_bin())
+            .args(["-q"])
+            .args(&args)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(
+            err.contains(expect) && err.contains("hint:"),
+            "{args:?}: {err}"
+        );
+        assert!(
+            out.stdout.is_empty(),
+            "{args:?}: no report on a usage error"
+        );
+    }
+}
