@@ -796,6 +796,161 @@ fn exact_dominance_reduction_keeps_the_brute_force_optimum() {
     assert!(n >= 10, "the generator should exercise the reduction: {n}");
 }
 
+/// Problems whose sites fall into two classes (same zone, size limits, PUE and reachable
+/// cities within a class) and differ within a class only in `F` and `v`, drawn so that their
+/// cost lines `F + v·c` cross: the envelope test of `reduce_envelope` has work to do, pairwise
+/// dominance little.
+pub(crate) fn arb_line_problem() -> impl Strategy<Value = SitingProblem> {
+    (6usize..=9, 1usize..=2).prop_flat_map(|(ns, nc)| {
+        (
+            prop::collection::vec((0usize..2, 0.0..60.0f64, 1.0..4.0f64), ns),
+            prop::collection::vec((5.0..40.0f64, 1u32..=2), nc),
+            prop::option::of(1usize..=4),
+            prop::option::of(Just(5.0f64)),
+        )
+            .prop_map(move |(sites, cities, max_sites, module_mw)| SitingProblem {
+                sites: sites
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &(class, f, v))| SiteInput {
+                        zone: (class == 0).then_some(0),
+                        pue: 1.2,
+                        ..site(&format!("s{i}"), f, v, 5.0, [15.0, 40.0][class])
+                    })
+                    .collect(),
+                cities: cities
+                    .iter()
+                    .enumerate()
+                    .map(|(j, &(d, k))| city(&format!("c{j}"), d, 120.0, k))
+                    .collect(),
+                zones: vec![ZoneInput {
+                    id: "z".into(),
+                    limit_mw: Some(30.0),
+                    expansion_cost_aud_per_mw: 1.5,
+                }],
+                // Class 1 does not reach the last city.
+                rtt_ms: sites
+                    .iter()
+                    .map(|&(class, _, _)| {
+                        (0..nc)
+                            .map(|j| {
+                                if class == 1 && j + 1 == nc && nc > 1 {
+                                    130.0
+                                } else {
+                                    100.0
+                                }
+                            })
+                            .collect()
+                    })
+                    .collect(),
+                assign_cost_aud_per_mw: vec![vec![0.0; nc]; ns],
+                max_sites,
+                module_mw,
+                unserved_penalty_aud_per_mw: 500.0,
+                objective: Objective::MinCost,
+                cost_cap_aud: None,
+                budget_aud: None,
+                shared_limits: Vec::new(),
+                cover_sets: Vec::new(),
+            })
+    })
+}
+
+/// The envelope test removes a site whose cost line lies above the lower envelope of the
+/// others over its whole size range, and keeps it when a second cheaper site is asked for.
+#[test]
+fn envelope_test_removes_a_site_above_the_lower_envelope() {
+    use sitefind::model::reduce::reduce_envelope;
+    // Sizes 0–10 MW. A: 2c, B: 10, C: 6 + c, above min(2c, 10) by ≥ 1 everywhere; at c = 0
+    // only A is cheaper than C.
+    let mut p = SitingProblem {
+        sites: vec![
+            site("a", 0.0, 2.0, 0.0, 10.0),
+            site("b", 10.0, 0.0, 0.0, 10.0),
+            site("c", 6.0, 1.0, 0.0, 10.0),
+        ],
+        cities: vec![city("x", 50.0, 120.0, 1)],
+        zones: Vec::new(),
+        rtt_ms: vec![vec![100.0]; 3],
+        assign_cost_aud_per_mw: vec![vec![0.0]; 3],
+        max_sites: None,
+        module_mw: None,
+        unserved_penalty_aud_per_mw: 500.0,
+        objective: Objective::MinCost,
+        cost_cap_aud: None,
+        budget_aud: None,
+        shared_limits: Vec::new(),
+        cover_sets: Vec::new(),
+    };
+    let all = [0, 1, 2];
+    assert_eq!(reduce_envelope(&p, &all, 1), vec![0, 1]);
+    assert_eq!(reduce_envelope(&p, &all, 2), vec![0, 1, 2]);
+    // Pairwise dominance removes nothing here (each pair of lines crosses).
+    assert_eq!(sitefind::model::reduce::reduce(&p, 1), vec![0, 1, 2]);
+    // Another class (a different size limit) is never compared.
+    p.sites[0].max_mw = 11.0;
+    assert_eq!(reduce_envelope(&p, &all, 1), vec![0, 1, 2]);
+    // Nor under another objective, where RTTs count.
+    p.sites[0].max_mw = 10.0;
+    p.objective = Objective::MinWorstRtt;
+    assert_eq!(reduce_envelope(&p, &all, 1), vec![0, 1, 2]);
+}
+
+/// The envelope reduction with `m = open_sites_bound(p, optimum)` keeps the optimum: the
+/// brute-force optimum of the reduced problem equals the full one's, on random problems whose
+/// cost lines cross (and on the other generators, where classes are mostly single sites).
+#[test]
+fn envelope_reduction_keeps_the_brute_force_optimum() {
+    use sitefind::model::reduce::{open_sites_bound, reduce, reduce_envelope, restrict};
+    let config = Config {
+        cases: 96,
+        failure_persistence: None,
+        ..Config::default()
+    };
+    let mut runner =
+        TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &[23; 32]));
+    let strategy = prop_oneof![arb_line_problem(), arb_dominated_problem()];
+    let removed = std::cell::Cell::new(0usize);
+    runner
+        .run(&strategy, |p| {
+            let brute = brute_force(&p).expect("unserved demand keeps every set feasible");
+            let m = open_sites_bound(&p, brute);
+            let n = p.sites.len();
+            let all: Vec<usize> = (0..n).collect();
+            for kept in [
+                reduce_envelope(&p, &all, m),
+                reduce_envelope(&p, &reduce(&p, m), m),
+            ] {
+                removed.set(removed.get() + (n - kept.len()));
+                let q = restrict(&p, &kept);
+                let reduced = brute_force(&q).unwrap_or(f64::INFINITY);
+                prop_assert!(
+                    (reduced - brute).abs() <= 1e-9 * brute.max(1.0),
+                    "kept {kept:?} (m = {m}): optimum {reduced} vs {brute}"
+                );
+            }
+            // And the staged solve, which uses it, still finds the optimum.
+            let (_, s, _, _) =
+                sitefind::solve::solve_with_reduction(&p, &opts("microlp"), &mut |_, _, _| {})
+                    .unwrap();
+            let c = check(&p, &s);
+            prop_assert!(c.feasible, "{:?}", c.violations);
+            prop_assert!(
+                (c.objective_recomputed - brute).abs() <= 1e-6 * brute.max(1.0),
+                "staged solve {} vs brute force {brute}",
+                c.objective_recomputed
+            );
+            Ok(())
+        })
+        .unwrap();
+    eprintln!("envelope reduction removed {} sites", removed.get());
+    assert!(
+        removed.get() >= 50,
+        "the generator should exercise the test: {}",
+        removed.get()
+    );
+}
+
 /// `open_sites_bound(p, ub)` claims that every plan costing at most `ub` opens at most that
 /// many sites. Checked against enumeration: every feasible open set S within `max_sites`,
 /// priced by the independent fixed-set LP, has |S| ≤ open_sites_bound(p, cost(S)).
