@@ -15,8 +15,11 @@
 #      MIP_GAP (relative gap at which the solve may stop, default the CLI's 1e-6),
 #      MARGINS=1 to include the per-site margins (default off: the rows measure the solve).
 set -euo pipefail
-cd "$(dirname "$0")/.."
 : "${SITEFIND_PUBLIC_DATA:?set SITEFIND_PUBLIC_DATA to the public datasets folder}"
+# Absolute, as the generated manifest (inputs/public.toml) resolves relative paths from its
+# own folder.
+SITEFIND_PUBLIC_DATA=$(cd "$SITEFIND_PUBLIC_DATA" && pwd)
+cd "$(dirname "$0")/.."
 FEATURES=${FEATURES-highs}
 TIME_LIMIT=${TIME_LIMIT:-120}
 RUN_TIMEOUT=${RUN_TIMEOUT:-900}

@@ -454,7 +454,10 @@ fn envelope_removes(p: &SitingProblem, members: &[usize], b: usize, m: usize) ->
         .max_mw
         .min(lo.max(reach) + p.module_mw.unwrap_or(0.0).max(0.0));
     // Also false when either is NaN (validation rejects those; keep the site).
-    if lo.partial_cmp(&hi).is_none_or(|o| o == std::cmp::Ordering::Greater) {
+    if lo
+        .partial_cmp(&hi)
+        .is_none_or(|o| o == std::cmp::Ordering::Greater)
+    {
         return false;
     }
     let margin = 1e-9 * hi.abs().max(1.0);
