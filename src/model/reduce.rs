@@ -19,6 +19,10 @@
 //! sites, removing every site with at least `m` dominators leaves the optimum unchanged.
 //! [`open_sites_bound`] gives such an `m` from any feasible solution's cost; must-build sites
 //! are never removed.
+//!
+//! **Envelope test (least cost).** [`reduce_envelope`] goes further within classes of sites that
+//! differ only in fixed cost and cost per MW: a site is removed when, at every size it could be
+//! built at, at least `m` others of its class are strictly cheaper (see there for the proof).
 
 use super::build::pair_allowed;
 use super::{CoverSet, SharedLimit, SitingProblem, Solution};
