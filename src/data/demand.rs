@@ -267,8 +267,8 @@ fn read_node(label: &str, index: usize, value: &Value, issues: &mut Issues) -> O
 impl Demand {
     /// Parses and validates a demand file's text; `label` names it in errors.
     ///
-    /// Malformed JSON is an [`Error::Parse`] with line and column; record problems are all
-    /// collected into one [`Error::Invalid`].
+    /// Malformed JSON is an [`crate::Error::Parse`] with line and column; record problems are all
+    /// collected into one [`crate::Error::Invalid`].
     pub fn from_json_str(label: &str, text: &str) -> Result<Demand> {
         let root: Value = crate::input::parse_json(
             label,

@@ -3,7 +3,7 @@
 use super::Report;
 use crate::error::{Error, Result};
 
-/// Header of [`csv`].
+/// Header of [`csv()`].
 pub const HEADER: [&str; 9] = [
     "site_id",
     "site_name",

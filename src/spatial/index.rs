@@ -5,9 +5,9 @@
 //! The trees store lon/lat degrees, so rstar's own distances are squared degrees. One degree
 //! of longitude is `cos(lat)` times shorter than one of latitude, so the point nearest in
 //! degrees is not always the point nearest on the ellipsoid. Every query here therefore
-//! *prunes* with the tree and *decides* with [`geodesy::distance_km`]:
+//! *prunes* with the tree and *decides* with [`crate::spatial::geodesy::distance_km`]:
 //!
-//! * `within_km(p, r)`: the tree returns every point inside [`geodesy::envelope_km`]`(p, r)`,
+//! * `within_km(p, r)`: the tree returns every point inside [`crate::spatial::geodesy::envelope_km`]`(p, r)`,
 //!   a lon/lat box that provably contains the whole geodesic disc of radius `r`; each is then
 //!   kept only if its geodesic distance is `≤ r`.
 //! * `nearest(p)` / `nearest_k(p, k)`: a two-step search. (1) Take the `k` points nearest in

@@ -72,7 +72,7 @@ pub fn clear_sky_poa(lat_deg: f64, lon_deg: f64, doy: u32, hours: f64) -> f64 {
 
 /// Half-hourly relative clear-sky profile (48 values per day) for `days` days starting on
 /// calendar date `first_day` (year, month, day), at a location. Each value averages
-/// [`SUBSTEPS`] instants inside the half-hour.
+/// `SUBSTEPS` (3) instants inside the half-hour.
 pub fn clear_sky_profile(
     lat_deg: f64,
     lon_deg: f64,

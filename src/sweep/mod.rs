@@ -2,7 +2,7 @@
 //! parameters, with the regret of fixed plans, sharded for clusters.
 //!
 //! A sweep file ([`spec`]) is a scenario with some numeric parameters given as distributions
-//! or lists, plus a `[sweep]` table (samples, seed, design). [`run`] then:
+//! or lists, plus a `[sweep]` table (samples, seed, design). [`Sweep::run`] then:
 //! 1. solves the **base scenario** and lists its near-optimal alternatives
 //!    ([`crate::alternatives`]): these are the **plans** whose regret is evaluated (plan 1 is
 //!    the base plan);
