@@ -515,7 +515,7 @@ fn staged(
         .map(|c| c.min_sites.max(1) as usize)
         .sum::<usize>()
         .max(1);
-    let kept1 = reduce::reduce_envelope(p, &reduce::reduce(p, m1), m1);
+    let kept1 = reduce::reduce_exact(p, m1);
     (sink.record)(
         "dominance",
         t.elapsed().as_secs_f64(),
@@ -604,10 +604,10 @@ fn staged(
         let m = reduce::open_sites_bound(p, ub);
         let kept2: Vec<usize> = match &base_set {
             _ if m >= usize::MAX / 2 => (0..n).filter(|&i| !p.sites[i].excluded).collect(),
-            None => reduce::reduce_envelope(p, &reduce::reduce(p, m), m),
+            None => reduce::reduce_exact(p, m),
             Some(base) => {
                 let qb = reduce::restrict(p, base);
-                reduce::reduce_envelope(&qb, &reduce::reduce(&qb, m), m)
+                reduce::reduce_exact(&qb, m)
                     .into_iter()
                     .map(|k| base[k])
                     .collect()
@@ -974,7 +974,7 @@ fn solve_two_pass(
             .map(|c| c.min_sites.max(1) as usize)
             .sum::<usize>()
             .max(1);
-        let kept1 = reduce::reduce_envelope(p, &reduce::reduce(p, m1), m1);
+        let kept1 = reduce::reduce_exact(p, m1);
         record(
             "dominance",
             t.elapsed().as_secs_f64(),

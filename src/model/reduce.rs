@@ -350,6 +350,11 @@ pub fn expand(s: &Solution, kept: &[usize], n_sites: usize) -> Solution {
     }
 }
 
+/// Both exact reductions with bound `m`: [`reduce`], then [`reduce_envelope`] on what it keeps.
+pub fn reduce_exact(p: &SitingProblem, m: usize) -> Vec<usize> {
+    reduce_envelope(p, &reduce(p, m), m)
+}
+
 /// Sites of `kept` that survive the **envelope test** with bound `m` (a subset of `kept`, in
 /// its order; all of `kept` unless the objective is least cost).
 ///
