@@ -18,6 +18,11 @@ set -euo pipefail
 : "${SITEFIND_PUBLIC_DATA:?set SITEFIND_PUBLIC_DATA to the public datasets folder}"
 # Absolute, as the generated manifest (inputs/public.toml) resolves relative paths from its
 # own folder.
+if [ ! -d "$SITEFIND_PUBLIC_DATA" ]; then
+  echo "error: SITEFIND_PUBLIC_DATA=$SITEFIND_PUBLIC_DATA is not a folder" >&2
+  echo "  hint: point it at the public datasets, e.g. SITEFIND_PUBLIC_DATA=../shared/data" >&2
+  exit 1
+fi
 SITEFIND_PUBLIC_DATA=$(cd "$SITEFIND_PUBLIC_DATA" && pwd)
 cd "$(dirname "$0")/.."
 FEATURES=${FEATURES-highs}
