@@ -20,6 +20,10 @@
 //! [`open_sites_bound`] gives such an `m` from any feasible solution's cost; must-build sites
 //! are never removed.
 //!
+//! **Size tightening.** [`tighten_sizes`] lowers each site's largest size to what its hard
+//! shared limits allow on their own (`c_i ≤ limit / coef_i`): the problem's plans are unchanged,
+//! but the relaxations become stronger (see there).
+//!
 //! **Envelope test (least cost).** [`reduce_envelope`] goes further within classes of sites that
 //! differ only in fixed cost and cost per MW: a site is removed when, at every size it could be
 //! built at, at least `m` others of its class are strictly cheaper (see there for the proof).
@@ -284,6 +288,63 @@ pub fn open_sites_bound(p: &SitingProblem, upper_bound_aud: f64) -> usize {
     };
     let bound = count(upper_bound_aud - floor_cost, f_min).min(count(upper_bound_aud, open_min));
     p.max_sites.map_or(bound, |k| k.min(bound))
+}
+
+/// Relative margin added to a size tightened by [`tighten_sizes`], against rounding in the
+/// division (a slightly larger size is still a valid bound).
+const TIGHTEN_MARGIN: f64 = 1e-12;
+
+/// The problem with every site's largest size lowered to what its hard shared limits allow on
+/// their own, or `None` when no size changes.
+///
+/// A shared limit `Σ coef_k c_k ≤ limit` has coefficients ≥ 0 and capacities ≥ 0 (both
+/// validated), so every plan has `c_i ≤ limit / coef_i` for each term with `coef_i > 0`: lowering
+/// `max_mw` to the least such quotient (plus a relative 1e-12 against rounding) keeps exactly
+/// the same plans. A site whose quotient falls below its least size can never open; it is
+/// marked excluded (a must-build site is left as it is, so the problem stays as infeasible as
+/// it was). Costs, indices and everything else are unchanged, so a solution of the tightened
+/// problem is a solution of `p` with the same cost.
+///
+/// What it buys is in the relaxations: the size row `c_i ≤ max_mw_i y_i` is the only link
+/// between a site's capacity and its fixed cost there, and a relaxation that opens a site at the
+/// fraction `c_i / max_mw_i` (the LP) pays that fraction of `F_i`. With the densified grid points
+/// (`max_mw` 1,000 MW in zones whose solar or network limit allows 500–900 MW per site) the LP
+/// bound of the 100k × 47 problem's last candidate set rises from 0.164 % to 0.049 % below the
+/// optimum with the tightened sizes (HiGHS' presolve makes the same change: its root bound is
+/// the tightened one).
+pub fn tighten_sizes(p: &SitingProblem) -> Option<SitingProblem> {
+    let mut cap = vec![f64::INFINITY; p.sites.len()];
+    for l in &p.shared_limits {
+        if !(l.limit.is_finite() && l.limit >= 0.0) {
+            continue;
+        }
+        for &(i, coef) in &l.terms {
+            if let Some(c) = cap.get_mut(i) {
+                if coef.is_finite() && coef > 0.0 {
+                    *c = c.min(l.limit / coef * (1.0 + TIGHTEN_MARGIN));
+                }
+            }
+        }
+    }
+    let changed = |i: usize| {
+        let s = &p.sites[i];
+        cap[i] < s.max_mw && !s.excluded && !(s.must_build && cap[i] < s.min_mw)
+    };
+    if !(0..p.sites.len()).any(changed) {
+        return None;
+    }
+    let mut q = p.clone();
+    for (i, s) in q.sites.iter_mut().enumerate() {
+        if !changed(i) {
+            continue;
+        }
+        if cap[i] < s.min_mw {
+            s.excluded = true;
+        } else {
+            s.max_mw = cap[i];
+        }
+    }
+    Some(q)
 }
 
 /// The problem restricted to the sites `kept` (zones and cities unchanged; shared limits and

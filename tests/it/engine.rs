@@ -1095,6 +1095,127 @@ fn shared_limits_and_cover_sets_match_brute_force() {
     assert!(solved.get() >= 20 && infeasible.get() >= 1);
 }
 
+/// Size tightening by hand: a 1,000 MW site under a 600 MW limit with coefficient 1.2 keeps
+/// 500 MW; a site whose least size the limit cannot admit is excluded unless it must be built;
+/// a site outside every limit, or with a zero coefficient, is untouched; no limit, no change.
+#[test]
+fn size_tightening_by_hand() {
+    use sitefind::model::reduce::tighten_sizes;
+    let mut p = small();
+    assert!(
+        tighten_sizes(&p).is_none(),
+        "no shared limit, nothing to tighten"
+    );
+    p.sites[0].max_mw = 1000.0;
+    p.sites[1].min_mw = 20.0;
+    p.shared_limits = vec![
+        SharedLimit {
+            id: "solar".into(),
+            description: "test".into(),
+            terms: vec![(0, 1.2), (1, 2.0), (2, 0.0)],
+            limit: 600.0,
+        },
+        SharedLimit {
+            id: "grid".into(),
+            description: "test".into(),
+            terms: vec![(1, 40.0)],
+            limit: 600.0,
+        },
+    ];
+    let q = tighten_sizes(&p).expect("site 0 is tightened");
+    assert!(
+        (q.sites[0].max_mw - 500.0).abs() <= 1e-9,
+        "{}",
+        q.sites[0].max_mw
+    );
+    assert!(q.sites[0].max_mw >= 500.0, "never below the exact quotient");
+    // Site 1: 600 / 40 = 15 MW < its least size 20 MW: it can never open.
+    assert!(q.sites[1].excluded);
+    assert_eq!(q.sites[1].max_mw, p.sites[1].max_mw);
+    assert_eq!(q.sites[2], p.sites[2]);
+    let mut must = p.clone();
+    must.sites[1].must_build = true;
+    let q = tighten_sizes(&must).expect("site 0 is tightened");
+    assert!(!q.sites[1].excluded && q.sites[1].max_mw == p.sites[1].max_mw);
+    // Everything but the sizes is the same problem.
+    assert_eq!(q.shared_limits, must.shared_limits);
+    assert_eq!(q.rtt_ms, must.rtt_ms);
+}
+
+/// Size tightening keeps the same plans: on random problems with shared limits the brute-force
+/// optimum (or infeasibility) of the tightened problem is the original's, its Lagrangian bound
+/// stays below that optimum, and the staged solve (which tightens) reaches it.
+#[test]
+fn size_tightening_keeps_the_brute_force_optimum() {
+    use sitefind::model::reduce::tighten_sizes;
+    let config = Config {
+        cases: 96,
+        failure_persistence: None,
+        ..Config::default()
+    };
+    let mut runner =
+        TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &[29; 32]));
+    // Limits at 60 % of `with_side_rows`' (6–48 MW): most problems have a site to tighten, and
+    // some a site whose least size no longer fits.
+    let strategy = prop_oneof![
+        with_side_rows(arb_problem()),
+        with_side_rows(arb_dominated_problem())
+    ]
+    .prop_map(|mut p| {
+        for l in &mut p.shared_limits {
+            l.limit *= 0.6;
+        }
+        p
+    });
+    let (tightened, excluded) = (std::cell::Cell::new(0), std::cell::Cell::new(0));
+    runner
+        .run(&strategy, |p| {
+            let Some(q) = tighten_sizes(&p) else {
+                return Ok(());
+            };
+            tightened.set(tightened.get() + 1);
+            let newly_excluded = q
+                .sites
+                .iter()
+                .zip(&p.sites)
+                .filter(|(a, b)| a.excluded && !b.excluded)
+                .count();
+            excluded.set(excluded.get() + newly_excluded);
+            for (a, b) in q.sites.iter().zip(&p.sites) {
+                prop_assert!(a.max_mw <= b.max_mw && a.min_mw == b.min_mw);
+            }
+            let (bp, bq) = (brute_force(&p), brute_force(&q));
+            match (bp, bq) {
+                (None, None) => {}
+                (Some(a), Some(b)) => {
+                    let tol = 1e-6 * a.abs().max(1.0);
+                    prop_assert!((a - b).abs() <= tol, "optimum {a}, tightened {b}");
+                    let rel = Relaxation::new(&q).unwrap();
+                    let (_, bound) = lagrangian(&rel, &rel.base_fixing(), a, 300);
+                    prop_assert!(bound <= a + tol, "bound {bound} > optimum {a}");
+                    let (_, s, _, _) = sitefind::solve::solve_with_reduction(
+                        &p,
+                        &opts("microlp"),
+                        &mut |_, _, _| {},
+                    )
+                    .unwrap();
+                    let c = check(&p, &s);
+                    prop_assert!(c.feasible, "{:?}", c.violations);
+                    prop_assert!((c.objective_recomputed - a).abs() <= tol);
+                }
+                (a, b) => prop_assert!(false, "optimum {a:?}, tightened {b:?}"),
+            }
+            Ok(())
+        })
+        .unwrap();
+    eprintln!(
+        "{} problems tightened, {} sites excluded",
+        tightened.get(),
+        excluded.get()
+    );
+    assert!(tightened.get() >= 40 && excluded.get() >= 5);
+}
+
 #[test]
 fn diagnosis_names_a_cover_set_that_cannot_be_met() {
     let mut p = small();
