@@ -430,6 +430,10 @@ pub fn solve_with_reduction(
 
 /// [`solve_with_reduction`] with a separate progress sink.
 ///
+/// Every objective first gets each site's largest size lowered to what the hard shared limits
+/// allow on their own ([`crate::model::reduce::tighten_sizes`]: the same plans, stronger
+/// relaxations).
+///
 /// # Least cost: the staged exact solve
 /// 1. Dominance with `m₁ = Σ k_j` keeps a small candidate set; on it the Lagrangian relaxation
 ///    ([`crate::model::lagrange`]) is optimised by subgradient steps while the primal heuristic
