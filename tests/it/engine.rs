@@ -1142,6 +1142,52 @@ fn size_tightening_by_hand() {
     assert_eq!(q.rtt_ms, must.rtt_ms);
 }
 
+/// Tightening strengthens the relaxation, by hand: three cities of 200 MW; site A (F = 1,000,
+/// 1,000 MW) under a 400 MW shared limit, site B (F = 1,000, 300 MW); no variable costs. Both
+/// must open (A can carry at most 400 MW): optimum 2,000. The relaxation's best bound is the LP
+/// bound. Untightened, A carries 400 MW through its three flow bounds of 200 MW (y_A ≥ 2/3) and
+/// B 200 MW (y_B ≥ 2/3): 1,333.33. Tightened, A's size row gives y_A ≥ 400/400 = 1: 1,666.67
+/// (A at 400 MW, B at 200 MW; 300 + 300 would cost 1,750).
+#[test]
+fn size_tightening_strengthens_the_relaxation_by_hand() {
+    use sitefind::model::reduce::tighten_sizes;
+    let p = SitingProblem {
+        sites: vec![
+            site("a", 1000.0, 0.0, 0.0, 1000.0),
+            site("b", 1000.0, 0.0, 0.0, 300.0),
+        ],
+        cities: (0..3)
+            .map(|j| city(&format!("c{j}"), 200.0, 120.0, 1))
+            .collect(),
+        zones: vec![],
+        rtt_ms: vec![vec![100.0; 3]; 2],
+        assign_cost_aud_per_mw: vec![vec![0.0; 3]; 2],
+        max_sites: None,
+        module_mw: None,
+        unserved_penalty_aud_per_mw: 1e9,
+        objective: Objective::MinCost,
+        cost_cap_aud: None,
+        budget_aud: None,
+        shared_limits: vec![SharedLimit {
+            id: "solar".into(),
+            description: "test".into(),
+            terms: vec![(0, 1.0)],
+            limit: 400.0,
+        }],
+        cover_sets: Vec::new(),
+    };
+    assert!((brute_force(&p).unwrap() - 2000.0).abs() < 1e-6);
+    let rel = Relaxation::new(&p).unwrap();
+    let (_, loose) = lagrangian(&rel, &rel.base_fixing(), 2000.0, 3000);
+    assert!(loose <= 4000.0 / 3.0 + 1e-6, "{loose}");
+    let q = tighten_sizes(&p).unwrap();
+    let rel = Relaxation::new(&q).unwrap();
+    let (_, tight) = lagrangian(&rel, &rel.base_fixing(), 2000.0, 3000);
+    eprintln!("bound {loose} untightened, {tight} tightened");
+    assert!(tight <= 5000.0 / 3.0 + 1e-6, "{tight}");
+    assert!(tight >= 5000.0 / 3.0 - 1.0, "{tight}");
+}
+
 /// Size tightening keeps the same plans: on random problems with shared limits the brute-force
 /// optimum (or infeasibility) of the tightened problem is the original's, its Lagrangian bound
 /// stays below that optimum, and the staged solve (which tightens) reaches it.
