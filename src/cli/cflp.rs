@@ -23,7 +23,7 @@ pub fn run(args: &CflpArgs, out: &mut dyn Write) -> Result<()> {
     let progress = super::progress::StageProgress::new(false);
     let run =
         solve_file_with_progress(&args.file, args.capacity, args.optimum, &opts, &mut |ev| {
-            progress.stage("progress", f64::NAN, &ev.line())
+            progress.solver(ev)
         })?;
     progress.finish();
     let w = |e| Error::write("<stdout>", e);

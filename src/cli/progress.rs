@@ -72,15 +72,38 @@ impl StageProgress {
             b.set_message(format!("solve: {line}"));
             return;
         }
-        let phase = line.split_whitespace().next().unwrap_or("").to_string();
+        if self.due(line.split_whitespace().next().unwrap_or("")) {
+            eprintln!("  {line}");
+        }
+    }
+
+    /// One solver progress event, as [`StageProgress::stage`] with stage `"progress"` and the
+    /// event's line, but the line is only formatted when it is shown (a solve sends one event
+    /// per subgradient iteration; formatting each was a few per cent of a small instance's run).
+    pub fn solver(&self, ev: &sitefind::solve::SolveProgress) {
+        if self.quiet {
+            return;
+        }
+        if self.bar.is_some() {
+            self.solver_line(&ev.line());
+        } else if self.due(ev.phase) {
+            eprintln!("  {}", ev.line());
+        }
+    }
+
+    /// Whether a plain solver line of `phase` is shown now (2 s after the last one, a new
+    /// phase, or the final line); if so, it is recorded as shown.
+    fn due(&self, phase: &str) -> bool {
         let now = Instant::now();
         let mut last = self.last_line.borrow_mut();
         let due = last
             .0
             .is_none_or(|t| now.duration_since(t) >= Duration::from_secs(2));
         if due || phase != last.1 || phase == "done" {
-            eprintln!("  {line}");
-            *last = (Some(now), phase);
+            *last = (Some(now), phase.to_string());
+            true
+        } else {
+            false
         }
     }
 
