@@ -464,7 +464,10 @@ pub fn solve_with_sink(
     // 10: 1e300 s panicked).
     opts.validate()?;
     // The same plans with sizes the shared limits allow on their own: stronger relaxations
-    // (`reduce::tighten_sizes`). Solutions keep the site indices, so they are `p`'s.
+    // (`reduce::tighten_sizes`). Solutions keep the site indices, so they are `p`'s. The
+    // problem as given is validated first, so that a tightened size cannot hide a bad one
+    // (an infinite `max_mw` under a shared limit).
+    crate::model::build::validate(p)?;
     let tightened = crate::model::reduce::tighten_sizes(p);
     let p = tightened.as_ref().unwrap_or(p);
     if p.objective == crate::scenario::Objective::MinCost && !p.sites.is_empty() {
@@ -509,8 +512,9 @@ fn staged(
     use crate::model::heuristic::Heuristic;
     use crate::model::lagrange::{reduced_cost_fixing, Fix, Relaxation, SubgradientParams};
     use crate::model::reduce;
+    // `p` was validated by `solve_with_sink` (before its sizes were tightened, which keeps it
+    // valid: sizes only fall, to finite values ≥ 0).
     let backend = backend_name(opts.backend.as_deref())?;
-    crate::model::build::validate(p)?;
     let started = Instant::now();
     let deadline = opts
         .time_limit_s

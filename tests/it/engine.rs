@@ -305,6 +305,20 @@ fn modules_redundancy_zones_and_max_sites() {
     });
 }
 
+/// A property-test runner with `cases` cases from a fixed seed (reproducible; no persistence
+/// files).
+fn seeded_runner(cases: u32, seed: u8) -> TestRunner {
+    let config = Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    };
+    TestRunner::new_with_rng(
+        config,
+        TestRng::from_seed(RngAlgorithm::ChaCha, &[seed; 32]),
+    )
+}
+
 // ---------------------------------------------------------------- brute force oracle
 
 /// Oracle: enumerate every open set S allowed by max_sites / must-build / excluded; for a fixed
@@ -490,13 +504,7 @@ pub(crate) fn arb_problem() -> impl Strategy<Value = SitingProblem> {
 
 #[test]
 fn mip_optimum_equals_brute_force_enumeration() {
-    let config = Config {
-        cases: 48,
-        failure_persistence: None,
-        ..Config::default()
-    };
-    let mut runner =
-        TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &[7; 32]));
+    let mut runner = seeded_runner(48, 7);
     runner
         .run(&arb_problem(), |p| {
             let brute = brute_force(&p).expect("unserved demand keeps every set feasible");
@@ -708,6 +716,26 @@ fn malformed_problem_lists_every_issue() {
     );
 }
 
+/// Size tightening cannot hide a bad size: an infinite `max_mw` under a shared limit (which
+/// would tighten it to a finite one) is still reported by the staged solve.
+#[test]
+fn bad_size_under_a_shared_limit_is_still_an_error() {
+    let mut p = small();
+    p.sites[0].max_mw = f64::INFINITY;
+    p.shared_limits = vec![SharedLimit {
+        id: "solar".into(),
+        description: "test".into(),
+        terms: vec![(0, 1.0)],
+        limit: 50.0,
+    }];
+    let e = sitefind::solve::solve_with_reduction(&p, &opts("microlp"), &mut |_, _, _| {})
+        .map(|_| ())
+        .unwrap_err();
+    assert_eq!(e.exit_code(), 1, "{e}");
+    let e = e.to_string();
+    assert!(e.contains("max_mw") && e.contains("\"syd\""), "{e}");
+}
+
 /// Problems whose sites share a few discrete attribute values, so that many sites dominate
 /// each other and the exact reduction has work to do.
 pub(crate) fn arb_dominated_problem() -> impl Strategy<Value = SitingProblem> {
@@ -763,13 +791,7 @@ pub(crate) fn arb_dominated_problem() -> impl Strategy<Value = SitingProblem> {
 
 #[test]
 fn exact_dominance_reduction_keeps_the_brute_force_optimum() {
-    let config = Config {
-        cases: 60,
-        failure_persistence: None,
-        ..Config::default()
-    };
-    let mut runner =
-        TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &[11; 32]));
+    let mut runner = seeded_runner(60, 11);
     let reduced_cases = std::cell::Cell::new(0usize);
     runner
         .run(&arb_dominated_problem(), |p| {
@@ -902,13 +924,7 @@ fn envelope_test_removes_a_site_above_the_lower_envelope() {
 #[test]
 fn envelope_reduction_keeps_the_brute_force_optimum() {
     use sitefind::model::reduce::{open_sites_bound, reduce, reduce_envelope, restrict};
-    let config = Config {
-        cases: 96,
-        failure_persistence: None,
-        ..Config::default()
-    };
-    let mut runner =
-        TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &[23; 32]));
+    let mut runner = seeded_runner(96, 23);
     let strategy = prop_oneof![arb_line_problem(), arb_dominated_problem()];
     let removed = std::cell::Cell::new(0usize);
     runner
@@ -956,13 +972,7 @@ fn envelope_reduction_keeps_the_brute_force_optimum() {
 /// priced by the independent fixed-set LP, has |S| ≤ open_sites_bound(p, cost(S)).
 #[test]
 fn open_sites_bound_never_cuts_off_a_plan_within_the_cost() {
-    let config = Config {
-        cases: 48,
-        failure_persistence: None,
-        ..Config::default()
-    };
-    let mut runner =
-        TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &[17; 32]));
+    let mut runner = seeded_runner(48, 17);
     let strategy = prop_oneof![
         arb_problem(),
         arb_dominated_problem(),
@@ -1039,21 +1049,20 @@ fn with_side_rows(
     })
 }
 
+/// Random problems with shared limits and cover sets (plain and dominance-rich sites).
+fn arb_side_rows_problem() -> impl Strategy<Value = SitingProblem> {
+    prop_oneof![
+        with_side_rows(arb_problem()),
+        with_side_rows(arb_dominated_problem())
+    ]
+}
+
 /// The MIP (with and without the exact dominance reduction) equals brute-force enumeration
 /// when shared limits and cover sets are present; infeasible cover sets are errors.
 #[test]
 fn shared_limits_and_cover_sets_match_brute_force() {
-    let config = Config {
-        cases: 48,
-        failure_persistence: None,
-        ..Config::default()
-    };
-    let mut runner =
-        TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &[13; 32]));
-    let strategy = prop_oneof![
-        with_side_rows(arb_problem()),
-        with_side_rows(arb_dominated_problem())
-    ];
+    let mut runner = seeded_runner(48, 13);
+    let strategy = arb_side_rows_problem();
     let (solved, infeasible) = (std::cell::Cell::new(0), std::cell::Cell::new(0));
     runner
         .run(&strategy, |p| {
@@ -1194,20 +1203,10 @@ fn size_tightening_strengthens_the_relaxation_by_hand() {
 #[test]
 fn size_tightening_keeps_the_brute_force_optimum() {
     use sitefind::model::reduce::tighten_sizes;
-    let config = Config {
-        cases: 96,
-        failure_persistence: None,
-        ..Config::default()
-    };
-    let mut runner =
-        TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &[29; 32]));
+    let mut runner = seeded_runner(96, 29);
     // Limits at 60 % of `with_side_rows`' (6–48 MW): most problems have a site to tighten, and
     // some a site whose least size no longer fits.
-    let strategy = prop_oneof![
-        with_side_rows(arb_problem()),
-        with_side_rows(arb_dominated_problem())
-    ]
-    .prop_map(|mut p| {
+    let strategy = arb_side_rows_problem().prop_map(|mut p| {
         for l in &mut p.shared_limits {
             l.limit *= 0.6;
         }
@@ -1398,17 +1397,8 @@ fn orlib_lagrangian_bound_below_known_optimum_and_heuristic_plans_check() {
 /// unless the incumbent is itself optimal.
 #[test]
 fn lagrangian_bound_heuristic_and_fixing_against_brute_force() {
-    let config = Config {
-        cases: 64,
-        failure_persistence: None,
-        ..Config::default()
-    };
-    let mut runner =
-        TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &[17; 32]));
-    let strategy = prop_oneof![
-        with_side_rows(arb_problem()),
-        with_side_rows(arb_dominated_problem())
-    ];
+    let mut runner = seeded_runner(64, 17);
+    let strategy = arb_side_rows_problem();
     let (fixed_cases, plans) = (std::cell::Cell::new(0), std::cell::Cell::new(0));
     runner
         .run(&strategy, |p| {
