@@ -5,8 +5,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use sitefind::model::cflp::{read_file, solve_instance};
-use sitefind::solve::{available_backends, SolveOptions};
+use sitefind::benchmark::{read_file, solve_instance};
+use sitefind::engine::{available_backends, SolveOptions};
 use std::path::PathBuf;
 
 fn bench(c: &mut Criterion) {

@@ -17,13 +17,13 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use sitefind::candidates;
 use sitefind::cost::CostModel;
 use sitefind::data::{Dataset, Demand, LonLat};
+use sitefind::engine::{solve, SolveOptions};
 use sitefind::latency::LatencyModel;
 use sitefind::model::build::build;
-use sitefind::pipeline;
 use sitefind::report::{self, Report};
 use sitefind::scenario::Scenario;
-use sitefind::solve::{solve, SolveOptions};
 use sitefind::spatial::Indexes;
+use sitefind::{job, pipeline};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -178,7 +178,7 @@ fn bench(c: &mut Criterion) {
         if !SOLVE_BENCHED.contains(&inst.label.as_str()) {
             continue;
         }
-        for backend in sitefind::solve::available_backends() {
+        for backend in sitefind::engine::available_backends() {
             let opts = SolveOptions {
                 backend: Some(backend.to_string()),
                 time_limit_s: Some(60.0),
@@ -192,7 +192,7 @@ fn bench(c: &mut Criterion) {
     g.finish();
 
     // Report rendering from a full run on the embedded data.
-    let out = pipeline::run(&insts[0].ds, &demand, &insts[0].scenario, &mut quiet()).unwrap();
+    let out = job::run(&insts[0].ds, &demand, &insts[0].scenario, &mut quiet()).unwrap();
     let r: &Report = &out.report;
     let mut g = c.benchmark_group("report");
     g.bench_function("text", |b| b.iter(|| report::text::render(black_box(r))));
@@ -230,7 +230,7 @@ fn bench(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("end_to_end");
     g.bench_function("embedded", |b| {
-        b.iter(|| pipeline::run(&insts[0].ds, &demand, &insts[0].scenario, &mut quiet()).unwrap())
+        b.iter(|| job::run(&insts[0].ds, &demand, &insts[0].scenario, &mut quiet()).unwrap())
     });
     g.finish();
 }

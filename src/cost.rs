@@ -17,7 +17,7 @@
 
 use crate::candidates::Candidate;
 use crate::data::RenewableZone;
-use crate::error::{Issues, Location, Result};
+use crate::error::Result;
 use crate::scenario::{crf, CostParams};
 use serde::{Deserialize, Serialize};
 
@@ -207,121 +207,8 @@ impl CostModel {
     /// # Errors
     /// [`crate::Error::Invalid`] naming each parameter out of range.
     pub fn new(params: &CostParams) -> Result<CostModel> {
-        let mut issues = Issues::new();
-        let p = params;
-        const TEMP: (f64, f64) = crate::limits::TEMP_RANGE_C;
-        let mut check = |field: &str, v: f64, ok: bool, expected: &str, hint: &str| {
-            if !v.is_finite() || !ok {
-                issues.push(
-                    Location::file("scenario").record("cost").field(field),
-                    expected,
-                    v.to_string(),
-                    hint,
-                );
-            }
-        };
-        check(
-            "discount_rate",
-            p.discount_rate,
-            (0.0..1.0).contains(&p.discount_rate),
-            "a fraction in [0, 1)",
-            "7 % is 0.07, not 7",
-        );
-        check(
-            "lifetime_years",
-            p.lifetime_years,
-            (1.0..=crate::limits::MAX_LIFETIME_YEARS).contains(&p.lifetime_years),
-            "a number of years in [1, 200]",
-            "",
-        );
-        for (field, v) in [
-            ("capex_aud_per_mw", p.capex_aud_per_mw),
-            ("site_fixed_aud", p.site_fixed_aud),
-            ("line_cost_aud_per_mw_km", p.line_cost_aud_per_mw_km),
-            ("tie_in_aud_per_mw", p.tie_in_aud_per_mw),
-            ("renewable_capex_aud_per_mw", p.renewable_capex_aud_per_mw),
-            ("renewable_fom_aud_per_mw_yr", p.renewable_fom_aud_per_mw_yr),
-            ("solar_capex_aud_per_mw", p.solar_capex_aud_per_mw),
-            ("solar_fom_aud_per_mw_yr", p.solar_fom_aud_per_mw_yr),
-            ("wind_capex_aud_per_mw", p.wind_capex_aud_per_mw),
-            ("wind_fom_aud_per_mw_yr", p.wind_fom_aud_per_mw_yr),
-            (
-                "offshore_wind_capex_aud_per_mw",
-                p.offshore_wind_capex_aud_per_mw,
-            ),
-            (
-                "offshore_wind_fom_aud_per_mw_yr",
-                p.offshore_wind_fom_aud_per_mw_yr,
-            ),
-            ("default_price_aud_per_mwh", p.default_price_aud_per_mwh),
-            ("backhaul_aud_per_km_yr", p.backhaul_aud_per_km_yr),
-            ("network_charge_aud_per_mwh", p.network_charge_aud_per_mwh),
-            ("pue_per_deg_c", p.pue_per_deg_c),
-        ] {
-            check(
-                field,
-                v,
-                (0.0..=crate::limits::MAX_AUD).contains(&v),
-                "a finite number in [0, 1e15]",
-                "",
-            );
-        }
-        check(
-            "default_price_aud_per_mwh",
-            p.default_price_aud_per_mwh,
-            p.default_price_aud_per_mwh <= crate::limits::MAX_PRICE_AUD_PER_MWH,
-            "AUD per MWh in [0, 100000]",
-            "a yearly average wholesale price",
-        );
-        check(
-            "usd_per_aud",
-            p.usd_per_aud,
-            p.usd_per_aud > 0.0,
-            "an exchange rate > 0 (USD per AUD)",
-            "e.g. 0.65",
-        );
-        for (field, v) in [
-            ("utilisation", p.utilisation),
-            ("default_capacity_factor", p.default_capacity_factor),
-        ] {
-            check(
-                field,
-                v,
-                v > 0.0 && v <= 1.0,
-                "a fraction in (0, 1]",
-                "80 % is 0.8",
-            );
-        }
-        check(
-            "renewable_share",
-            p.renewable_share,
-            (0.0..=1.0).contains(&p.renewable_share),
-            "a fraction in [0, 1]",
-            "70 % is 0.7",
-        );
-        check(
-            "pue_base",
-            p.pue_base,
-            (1.0..=crate::limits::MAX_PUE).contains(&p.pue_base),
-            "a PUE in [1, 10]",
-            "PUE is total facility power / IT power, at least 1",
-        );
-        check(
-            "pue_reference_temp_c",
-            p.pue_reference_temp_c,
-            (TEMP.0..=TEMP.1).contains(&p.pue_reference_temp_c),
-            "a temperature in [−60, 60] °C",
-            "",
-        );
-        check(
-            "default_temp_c",
-            p.default_temp_c,
-            (TEMP.0..=TEMP.1).contains(&p.default_temp_c),
-            "a temperature in [−60, 60] °C",
-            "",
-        );
-        issues.into_result(CostModel {
-            crf: crf(p.discount_rate, p.lifetime_years),
+        params.issues().into_result(CostModel {
+            crf: crf(params.discount_rate, params.lifetime_years),
             params: params.clone(),
         })
     }

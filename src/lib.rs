@@ -18,23 +18,26 @@
 //! ```
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
-pub mod alternatives;
+pub mod benchmark;
 pub mod candidates;
 pub mod check;
 pub mod cost;
 pub mod data;
+pub mod decide;
+pub mod engine;
 pub mod error;
 pub mod grid;
 pub mod input;
+pub mod job;
 pub mod latency;
 pub mod limits;
 pub mod model;
+pub mod outcome;
+pub mod output;
 pub mod pipeline;
 pub mod report;
 pub mod scenario;
-pub mod solve;
 pub mod spatial;
 pub mod supply;
-pub mod sweep;
 
 pub use error::{Error, Result};

@@ -8,7 +8,7 @@ use clap::Parser;
 use std::process::ExitCode;
 
 /// On SIGINT, SIGTERM or SIGHUP: remove every temporary output file still being written
-/// (`sitefind::report::atomic`), then exit with 128 + the signal number, as a shell reports a
+/// (`sitefind::output`), then exit with 128 + the signal number, as a shell reports a
 /// process killed by it. The registry stays locked, so no new temporary file appears before
 /// the exit.
 fn remove_temporaries_on_signals() {
@@ -18,7 +18,7 @@ fn remove_temporaries_on_signals() {
     };
     std::thread::spawn(move || {
         if let Some(sig) = signals.forever().next() {
-            let (n, _locked) = sitefind::report::atomic::remove_temporaries();
+            let (n, _locked) = sitefind::output::remove_temporaries();
             if n > 0 {
                 eprintln!("interrupted: removed {n} temporary output file(s)");
             }

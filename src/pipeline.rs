@@ -8,49 +8,18 @@ use crate::candidates::{self, Candidate};
 use crate::check;
 use crate::cost::{CostModel, SiteCostRates, SiteSupply};
 use crate::data::{Dataset, Demand, LonLat, RenewableZone};
+use crate::engine;
 use crate::error::{Error, Result};
 use crate::latency::LatencyModel;
 use crate::model::{CityInput, CoverSet, SiteInput, SitingProblem, Solution, ZoneInput};
-use crate::report::{Report, StageTiming};
+pub use crate::outcome::{Outcome, Prepared, StageTiming};
 use crate::scenario::Scenario;
-use crate::solve;
 use std::collections::BTreeMap;
 use std::time::Instant;
 
 /// Progress callback: (stage name, seconds it took — NaN when the stage is starting —, a short
 /// note).
 pub type Progress<'a> = &'a mut dyn FnMut(&str, f64, &str);
-
-/// Everything prepared for the MIP: candidates, their cost rates, the RTT rows, and the problem.
-#[derive(Debug, Clone)]
-pub struct Prepared {
-    /// All candidates generated.
-    pub candidates: Vec<Candidate>,
-    /// Indices into `candidates` of the sites in the model (those that reach ≥ 1 city).
-    pub in_model: Vec<usize>,
-    /// Cost rates of the model's sites (parallel to `in_model`).
-    pub rates: Vec<SiteCostRates>,
-    /// The problem the solver sees.
-    pub problem: SitingProblem,
-    /// Zone index in `problem.zones` → dataset zone index.
-    pub zone_map: Vec<usize>,
-    /// Best median RTT available to each city from any candidate, ms.
-    pub best_rtt_ms: Vec<Option<f64>>,
-    /// Best planning (P95) RTT available to each city from any candidate, ms.
-    pub best_rtt_p95_ms: Vec<Option<f64>>,
-    /// Median RTT rows of the model's sites (parallel to `in_model`; the problem's `rtt_ms`
-    /// holds the statistic the limits apply to).
-    pub rtt_p50_ms: Vec<Vec<f64>>,
-    /// Planning (P95) RTT rows of the model's sites (parallel to `in_model`).
-    pub rtt_p95_ms: Vec<Vec<f64>>,
-    /// N−1 cover rows (`--survive-cable-cut`): for a city and a cable, the model sites (indices
-    /// into `in_model`) still within the city's limit when the cable is cut.
-    pub cut_covers: Vec<crate::latency::resilience::CutCover>,
-    /// Shared grid limits (`crate::grid`) tied to the problem's sites.
-    pub grid_rows: Vec<crate::grid::GridRow>,
-    /// The 24/7 CFE portfolios of the zones the model's sites draw on, by zone id.
-    pub portfolios: BTreeMap<String, crate::supply::Portfolio>,
-}
 
 /// Network charge a site outside any REZ pays on top of its region's cheapest portfolio,
 /// AUD per MWh (model.md §5a). Not modelled on this branch (0): the grid-limits work sets it
@@ -625,29 +594,17 @@ fn survive_cable_cut(
     Ok(covers)
 }
 
-/// The result of [`run`]: the report plus what produced it (for callers that want more).
-#[derive(Debug, Clone)]
-pub struct Outcome {
-    /// The report.
-    pub report: Report,
-    /// The problem the solver saw.
-    pub problem: SitingProblem,
-    /// The solver's solution.
-    pub solution: Solution,
-    /// Every candidate generated (for the GIS `candidates` layer).
-    pub candidates: Vec<Candidate>,
-}
-
-/// Runs the whole pipeline on a dataset, a demand and a scenario. `progress` is told each
-/// stage's time.
+/// Runs the pipeline on a dataset, a demand and a scenario: latency model, candidates, RTTs,
+/// costs and supply, the problem, the engine and the independent check. `progress` is told
+/// each stage's time. The decisions ([`crate::decide`]) and the report ([`crate::report`]) start
+/// from the [`Outcome`].
 pub fn run(
     ds: &Dataset,
     demand: &Demand,
     scenario: &Scenario,
     progress: Progress<'_>,
 ) -> Result<Outcome> {
-    let label = "scenario";
-    scenario.validate(label)?;
+    scenario.validate("scenario")?;
     let mut timings: Vec<StageTiming> = Vec::new();
     // A NaN duration announces a stage that is starting (long solves), and is not a timing.
     let mut record = |stage: &str, secs: f64, note: &str| {
@@ -676,54 +633,31 @@ pub fn run(
     crate::model::diagnose::diagnose(p)?;
     explain_grid_limits(p, &prepared.grid_rows)?;
 
-    let opts = solve::SolveOptions::from(&scenario.solver);
-    let (sr, solution, size, dominance) = solve::solve_with_reduction(p, &opts, &mut record)?;
-    let (n_vars, n_rows, n_bin) = size;
+    let options = engine::SolveOptions::from(&scenario.solver);
+    let (solve, solution, size, dominance) =
+        engine::solve_with_reduction(p, &options, &mut record)?;
 
     let t = Instant::now();
-    let mut chk = check::check_reported(p, &solution, sr.objective);
+    let mut check = check::check_reported(p, &solution, solve.objective);
     end_to_end_check(
-        ds, demand, scenario, &latency, &prepared, &solution, &mut chk,
+        ds, demand, scenario, &latency, &prepared, &solution, &mut check,
     )?;
-    record(
-        "check",
-        t.elapsed().as_secs_f64(),
-        if chk.feasible {
-            "feasible"
-        } else {
-            "VIOLATIONS"
-        },
-    );
-
-    let t = Instant::now();
-    let mut report = crate::report::build::assemble(&crate::report::build::Solved {
-        ds,
-        demand,
-        scenario,
-        latency: &latency,
-        prep: &prepared,
-        sol: &solution,
-        sr: &sr,
-        chk: &chk,
-        size: (n_vars, n_rows, n_bin),
-        dominance,
-    });
-    record("report", t.elapsed().as_secs_f64(), "");
-    crate::alternatives::attach(
-        &mut report,
-        &prepared,
-        &solution,
-        scenario,
-        &opts,
-        &mut record,
-    )?;
-    report.timings = Some(timings);
-    report.round_for_output();
+    let note = if check.feasible {
+        "feasible"
+    } else {
+        "VIOLATIONS"
+    };
+    record("check", t.elapsed().as_secs_f64(), note);
     Ok(Outcome {
-        report,
-        problem: prepared.problem,
+        latency,
+        prepared,
         solution,
-        candidates: prepared.candidates,
+        solve,
+        check,
+        options,
+        size,
+        dominance,
+        timings,
     })
 }
 

@@ -4,6 +4,7 @@
 //! A scenario file (TOML or JSON, any subset of the fields below) overrides the defaults;
 //! CLI flags override the file. Unknown fields are rejected so that typos are caught.
 
+use crate::error::{Issues, Location};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -26,8 +27,8 @@ pub struct Scenario {
     /// The 24/7 carbon-free supply portfolio of each zone (model.md §5a).
     pub supply: SupplyParams,
     /// Near-optimal alternatives and the margin of each chosen site
-    /// ([`crate::alternatives::AlternativesParams`]).
-    pub alternatives: crate::alternatives::AlternativesParams,
+    /// ([`AlternativesParams`]).
+    pub alternatives: AlternativesParams,
 }
 
 /// One point of GenCost's battery cost curve: total installed cost per kWh of storage for a
@@ -475,6 +476,127 @@ impl Default for CostParams {
     }
 }
 
+impl CostParams {
+    /// Every parameter out of range (empty when all are valid). [`crate::cost::CostModel::new`]
+    /// refuses parameters with issues; [`Scenario::validate`] lists them with the rest.
+    pub fn issues(&self) -> Issues {
+        let p = self;
+        let mut issues = Issues::new();
+        const TEMP: (f64, f64) = crate::limits::TEMP_RANGE_C;
+        let mut check = |field: &str, v: f64, ok: bool, expected: &str, hint: &str| {
+            if !v.is_finite() || !ok {
+                issues.push(
+                    Location::file("scenario").record("cost").field(field),
+                    expected,
+                    v.to_string(),
+                    hint,
+                );
+            }
+        };
+        check(
+            "discount_rate",
+            p.discount_rate,
+            (0.0..1.0).contains(&p.discount_rate),
+            "a fraction in [0, 1)",
+            "7 % is 0.07, not 7",
+        );
+        check(
+            "lifetime_years",
+            p.lifetime_years,
+            (1.0..=crate::limits::MAX_LIFETIME_YEARS).contains(&p.lifetime_years),
+            "a number of years in [1, 200]",
+            "",
+        );
+        for (field, v) in [
+            ("capex_aud_per_mw", p.capex_aud_per_mw),
+            ("site_fixed_aud", p.site_fixed_aud),
+            ("line_cost_aud_per_mw_km", p.line_cost_aud_per_mw_km),
+            ("tie_in_aud_per_mw", p.tie_in_aud_per_mw),
+            ("renewable_capex_aud_per_mw", p.renewable_capex_aud_per_mw),
+            ("renewable_fom_aud_per_mw_yr", p.renewable_fom_aud_per_mw_yr),
+            ("solar_capex_aud_per_mw", p.solar_capex_aud_per_mw),
+            ("solar_fom_aud_per_mw_yr", p.solar_fom_aud_per_mw_yr),
+            ("wind_capex_aud_per_mw", p.wind_capex_aud_per_mw),
+            ("wind_fom_aud_per_mw_yr", p.wind_fom_aud_per_mw_yr),
+            (
+                "offshore_wind_capex_aud_per_mw",
+                p.offshore_wind_capex_aud_per_mw,
+            ),
+            (
+                "offshore_wind_fom_aud_per_mw_yr",
+                p.offshore_wind_fom_aud_per_mw_yr,
+            ),
+            ("default_price_aud_per_mwh", p.default_price_aud_per_mwh),
+            ("backhaul_aud_per_km_yr", p.backhaul_aud_per_km_yr),
+            ("network_charge_aud_per_mwh", p.network_charge_aud_per_mwh),
+            ("pue_per_deg_c", p.pue_per_deg_c),
+        ] {
+            check(
+                field,
+                v,
+                (0.0..=crate::limits::MAX_AUD).contains(&v),
+                "a finite number in [0, 1e15]",
+                "",
+            );
+        }
+        check(
+            "default_price_aud_per_mwh",
+            p.default_price_aud_per_mwh,
+            p.default_price_aud_per_mwh <= crate::limits::MAX_PRICE_AUD_PER_MWH,
+            "AUD per MWh in [0, 100000]",
+            "a yearly average wholesale price",
+        );
+        check(
+            "usd_per_aud",
+            p.usd_per_aud,
+            p.usd_per_aud > 0.0,
+            "an exchange rate > 0 (USD per AUD)",
+            "e.g. 0.65",
+        );
+        for (field, v) in [
+            ("utilisation", p.utilisation),
+            ("default_capacity_factor", p.default_capacity_factor),
+        ] {
+            check(
+                field,
+                v,
+                v > 0.0 && v <= 1.0,
+                "a fraction in (0, 1]",
+                "80 % is 0.8",
+            );
+        }
+        check(
+            "renewable_share",
+            p.renewable_share,
+            (0.0..=1.0).contains(&p.renewable_share),
+            "a fraction in [0, 1]",
+            "70 % is 0.7",
+        );
+        check(
+            "pue_base",
+            p.pue_base,
+            (1.0..=crate::limits::MAX_PUE).contains(&p.pue_base),
+            "a PUE in [1, 10]",
+            "PUE is total facility power / IT power, at least 1",
+        );
+        check(
+            "pue_reference_temp_c",
+            p.pue_reference_temp_c,
+            (TEMP.0..=TEMP.1).contains(&p.pue_reference_temp_c),
+            "a temperature in [−60, 60] °C",
+            "",
+        );
+        check(
+            "default_temp_c",
+            p.default_temp_c,
+            (TEMP.0..=TEMP.1).contains(&p.default_temp_c),
+            "a temperature in [−60, 60] °C",
+            "",
+        );
+        issues
+    }
+}
+
 /// Network limits beyond a zone's own REZ limit (README "Grid limits"): AEMO's group
 /// constraints and sub-regional flow paths (`grid_groups` layer) and the size of each market
 /// region (`region_limits` layer). Each becomes a hard shared limit on the grid draw
@@ -648,9 +770,8 @@ impl Scenario {
     }
 
     /// Checks every parameter against its range (the table in [`crate::limits`]; the cost
-    /// parameters through [`crate::cost::CostModel::new`]). `label` names the source in errors.
+    /// parameters through [`CostParams::issues`]). `label` names the source in errors.
     pub fn validate(&self, label: &str) -> crate::Result<()> {
-        use crate::error::{Issues, Location};
         let mut issues = Issues::new();
         fn range(
             issues: &mut Issues,
@@ -961,14 +1082,76 @@ impl Scenario {
             }
         }
         // The cost parameters, checked by the cost model (ranges in `crate::limits`).
-        if let Err(crate::Error::Invalid(cost_issues)) = crate::cost::CostModel::new(&self.cost) {
-            for mut issue in cost_issues {
-                issue.at.file = label.to_string();
-                issues.0.push(issue);
-            }
+        for mut issue in self.cost.issues().0 {
+            issue.at.file = label.to_string();
+            issues.0.push(issue);
         }
         issues.into_result(())?;
         self.alternatives.validate(label)
+    }
+}
+
+/// Options of alternatives and margins (the scenario's `[alternatives]` table).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AlternativesParams {
+    /// Number of distinct plans to list, best first (the optimum counts as the first). 0 = none
+    /// (the default); `--alternatives K`.
+    pub count: usize,
+    /// Only plans within this many percent of the optimum's cost are listed. Default 5 %
+    /// (an assumption: of the order of the cost parameters' own uncertainty); `--within PCT`.
+    pub within_pct: f64,
+    /// State each chosen site's margin ("why these sites"): the cost of the best plan without
+    /// it. One extra solve per chosen site (least-cost objective only). Default true;
+    /// `--no-margins` turns it off.
+    pub margins: bool,
+    /// Relative MIP gap at which each margin re-solve stops (see the module docs); the main
+    /// solve's gap when that is larger. Default 1e-4; `--margin-gap`.
+    pub margin_gap: f64,
+}
+
+impl Default for AlternativesParams {
+    fn default() -> Self {
+        AlternativesParams {
+            count: 0,
+            within_pct: 5.0,
+            margins: true,
+            margin_gap: 1e-4,
+        }
+    }
+}
+
+impl AlternativesParams {
+    /// Checks the ranges; `label` names the source in errors.
+    pub fn validate(&self, label: &str) -> crate::Result<()> {
+        if !(self.within_pct.is_finite() && self.within_pct >= 0.0) {
+            return Err(crate::Error::usage(
+                format!(
+                    "{label}: alternatives.within_pct must be a percentage ≥ 0, found {}",
+                    self.within_pct
+                ),
+                "e.g. --within 2 for plans within 2 % of the optimum",
+            ));
+        }
+        if !(self.margin_gap.is_finite() && (0.0..=0.1).contains(&self.margin_gap)) {
+            return Err(crate::Error::usage(
+                format!(
+                    "{label}: alternatives.margin_gap must be a relative gap in [0, 0.1], found {}",
+                    self.margin_gap
+                ),
+                "e.g. --margin-gap 1e-6 for margins proven to the main solve's precision",
+            ));
+        }
+        if self.count > 1000 {
+            return Err(crate::Error::usage(
+                format!(
+                    "{label}: alternatives.count must be at most 1000, found {}",
+                    self.count
+                ),
+                "each alternative is one more MIP solve; ask for a handful (e.g. --alternatives 5)",
+            ));
+        }
+        Ok(())
     }
 }
 

@@ -2,7 +2,7 @@
 //! reference size ([`REFERENCE_MW`]) and its round-trip time to each demand city; as a text
 //! summary, JSON or CSV on stdout, and optionally as an RFC 7946 GeoJSON file.
 //!
-//! Files are checked before any work and written atomically ([`sitefind::report::atomic`]).
+//! Files are checked before any work and written atomically ([`sitefind::output`]).
 
 use super::CandidatesArgs;
 use serde_json::{json, Map, Value};
@@ -10,7 +10,7 @@ use sitefind::candidates::{self, Candidate};
 use sitefind::cost::{CostBreakdown, CostModel, SiteCostRates};
 use sitefind::data::DemandNode;
 use sitefind::latency::LatencyModel;
-use sitefind::report::atomic::{check_output, write_set};
+use sitefind::output::{check_output, write_set};
 use sitefind::{Error, Result};
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -32,7 +32,7 @@ pub fn run(args: &CandidatesArgs, out: &mut dyn Write) -> Result<()> {
             "use text, json or csv",
         ));
     }
-    // Output path checked before any work (rules in `sitefind::report::atomic`).
+    // Output path checked before any work (rules in `sitefind::output`).
     let geojson_out = match &args.geojson {
         Some(p) => Some(check_output("--geojson", p, &["geojson", "json"])?),
         None => None,

@@ -2,8 +2,8 @@
 //! with its known optimum.
 
 use super::CflpArgs;
-use sitefind::model::cflp::solve_file_with_progress;
-use sitefind::solve::SolveOptions;
+use sitefind::benchmark::solve_file_with_progress;
+use sitefind::engine::SolveOptions;
 use sitefind::{Error, Result};
 use std::io::Write;
 

@@ -80,7 +80,7 @@ impl StageProgress {
     /// One solver progress event, as [`StageProgress::stage`] with stage `"progress"` and the
     /// event's line, but the line is only formatted when it is shown (a solve sends one event
     /// per subgradient iteration; formatting each was a few per cent of a small instance's run).
-    pub fn solver(&self, ev: &sitefind::solve::SolveProgress) {
+    pub fn solver(&self, ev: &sitefind::engine::SolveProgress) {
         if self.quiet {
             return;
         }

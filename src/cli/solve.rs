@@ -1,8 +1,8 @@
 //! `sitefind solve` (also `sitefind` without a subcommand): the main job.
 
 use super::SolveArgs;
-use sitefind::pipeline;
-use sitefind::report::atomic::{check_distinct, check_output, write_set, OutputPath};
+use sitefind::job;
+use sitefind::output::{check_distinct, check_output, write_set, OutputPath};
 use sitefind::report::{allocations, fgb, geo, gpkg, layers, svg, text};
 use sitefind::scenario::{Objective, Scenario};
 use sitefind::{Error, Result};
@@ -214,7 +214,7 @@ struct FgbPlan {
     files: Option<Vec<OutputPath>>,
 }
 
-/// Every output, checked before any expensive work (rules in `sitefind::report::atomic`):
+/// Every output, checked before any expensive work (rules in `sitefind::output`):
 /// regular file or new, folder writable, extension right, all distinct, at most one `-`.
 #[derive(Debug, Clone, Default)]
 struct Plan {
@@ -429,7 +429,7 @@ pub fn run(args: &SolveArgs, out: &mut dyn Write) -> Result<()> {
         ),
     );
     let mut on_stage = |stage: &str, secs: f64, note: &str| progress.stage(stage, secs, note);
-    let outcome = pipeline::run(&ds, &demand, &scenario, &mut on_stage)?;
+    let outcome = job::run(&ds, &demand, &scenario, &mut on_stage)?;
     let mut report = outcome.report;
     let timings = report.timings.take();
     if args.timings {

@@ -1,8 +1,8 @@
 //! `sitefind sweep`: Monte Carlo / grid sweeps with regret, shards, merge and a Slurm submit
-//! script (see `sitefind::sweep`).
+//! script (see `sitefind::decide::sweep`).
 
 use super::{MergeArgs, SweepArgs, SweepCommand};
-use sitefind::sweep::{self, slurm, RegretCriterion, Sweep, SweepSpec};
+use sitefind::decide::sweep::{self, slurm, RegretCriterion, Sweep, SweepSpec};
 use sitefind::{Error, Result};
 use std::io::Write;
 use std::path::Path;
@@ -133,7 +133,7 @@ pub fn run(args: &SweepArgs, out: &mut dyn Write) -> Result<()> {
             time: args.time.clone(),
             partition: args.partition.clone(),
         });
-        sitefind::report::write_atomic(script, text.as_bytes())?;
+        sitefind::output::write_atomic(script, text.as_bytes())?;
         if !args.quiet {
             eprintln!(
                 "wrote {} ({} shards): run `bash {}` on the cluster's login node",

@@ -12,6 +12,7 @@
 use serde::{Deserialize, Serialize};
 
 pub mod demand;
+pub mod layer;
 pub mod manifest;
 pub mod own;
 pub mod public;
@@ -19,7 +20,12 @@ pub mod traces;
 pub mod validate;
 
 pub use demand::Demand;
-pub use manifest::{LayerFormat, LayerSpec, Manifest};
+pub use layer::{LayerFormat, LayerSpec};
+pub use manifest::Manifest;
+
+/// sitefind's offshore wind capacity-factor assumption (`data/SOURCES.md`): the capacity factor
+/// recorded for offshore wind areas that have no trace of their own.
+pub const ASSUMED_OFFSHORE_WIND_CAPACITY_FACTOR: f64 = 0.45;
 
 /// A WGS 84 position: longitude then latitude, degrees (RFC 7946 order).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

@@ -17,7 +17,7 @@
 //! must be exactly `Year,Month,Day,1,…,48`; every row has 51 fields; dates are real and
 //! consecutive (no day missing or repeated); every value is a number in [0, 1].
 
-use super::manifest::LayerSpec;
+use super::layer::LayerSpec;
 use crate::error::{Error, Issues, Location, Result};
 use serde::{Deserialize, Serialize};
 use std::path::Path;

@@ -1,5 +1,5 @@
 //! Builds the siting MIP (model.md §6) from a [`SitingProblem`] as a solver-neutral
-//! [`LinearProgram`]; [`crate::solve`] hands it to a backend and [`BuiltModel::solution`] maps
+//! [`LinearProgram`]; [`crate::engine`] hands it to a backend and [`BuiltModel::solution`] maps
 //! the values back.
 //!
 //! # Variables

@@ -2,18 +2,13 @@
 //!
 //! [`SitingProblem`] is model.md §6: choose sites (open/closed), their IT capacity, and which
 //! city each MW serves, at least annual cost, within each city's RTT limit. The same core
-//! solves the classic capacitated facility location problem ([`cflp`]).
+//! solves the classic capacitated facility location problem ([`crate::benchmark`]).
 
 use crate::scenario::Objective;
 use serde::{Deserialize, Serialize};
 
-pub mod branch;
 pub mod build;
-pub mod cflp;
 pub mod diagnose;
-pub mod heuristic;
-pub mod lagrange;
-pub mod reduce;
 
 /// One candidate site as the model sees it (costs already annualised).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -8,11 +8,11 @@ use super::{
 };
 use crate::check::CheckReport;
 use crate::data::{Dataset, Demand, LonLat};
+use crate::engine::{SolveReport, SolveStatus};
 use crate::latency::LatencyModel;
 use crate::model::Solution;
-use crate::pipeline::Prepared;
+use crate::outcome::{Outcome, Prepared};
 use crate::scenario::Scenario;
-use crate::solve::{SolveReport, SolveStatus};
 use std::collections::BTreeMap;
 
 /// Everything a report is built from: the inputs, the prepared problem, the solver's answer
@@ -39,6 +39,29 @@ pub struct Solved<'a> {
     pub size: (usize, usize, usize),
     /// Dominance reduction: (sites kept, open-sites bound), if applied.
     pub dominance: Option<(usize, usize)>,
+}
+
+impl<'a> Solved<'a> {
+    /// What a report is built from: the inputs and the pipeline's outcome.
+    pub fn new(
+        ds: &'a Dataset,
+        demand: &'a Demand,
+        scenario: &'a Scenario,
+        out: &'a Outcome,
+    ) -> Solved<'a> {
+        Solved {
+            ds,
+            demand,
+            scenario,
+            latency: &out.latency,
+            prep: &out.prepared,
+            sol: &out.solution,
+            sr: &out.solve,
+            chk: &out.check,
+            size: out.size,
+            dominance: out.dominance,
+        }
+    }
 }
 
 /// The report of a solved scenario (unrounded; see [`Report::round_for_output`]).

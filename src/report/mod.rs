@@ -9,10 +9,12 @@ use crate::data::{LonLat, Workload};
 use crate::scenario::{Objective, Scenario};
 use serde::{Deserialize, Serialize};
 
+pub use crate::outcome::StageTiming;
+
 pub mod allocations;
-pub mod atomic;
 pub mod build;
 pub mod fgb;
+pub mod format;
 pub mod geo;
 pub mod geojson;
 pub mod gpkg;
@@ -20,8 +22,6 @@ pub mod layers;
 pub mod plans;
 pub mod svg;
 pub mod text;
-
-pub use atomic::write_atomic;
 
 /// The answer to one scenario: every number the text report shows, machine-readable.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -415,15 +415,6 @@ pub struct Totals {
     pub unserved_mw: f64,
     /// Total annual cost per MW served, AUD per MW per year.
     pub cost_per_mw_served_aud_per_yr: Option<f64>,
-}
-
-/// Wall-clock time of one pipeline stage.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct StageTiming {
-    /// Stage name.
-    pub stage: String,
-    /// Seconds.
-    pub seconds: f64,
 }
 
 /// Version of the JSON report's layout (`src/report/report.schema.json`): the major part is

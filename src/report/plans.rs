@@ -1,15 +1,17 @@
 //! Near-optimal alternatives in the report: the JSON section, its text table and its GeoJSON
 //! features (`plan` property), and the per-site margin ("why these sites").
 
+use super::format::aud;
 use super::geojson::{props, round_to, FeatureCollectionBuilder};
-use super::text::aud;
 use super::Report;
 use crate::data::LonLat;
+use crate::decide::alternatives::{Alternatives, AlternativesParams, Decisions, Plan};
+use crate::outcome::Prepared;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::fmt::Write as _;
 
-pub use crate::alternatives::SiteMargin;
+pub use crate::decide::alternatives::SiteMargin;
 
 /// The near-optimal alternatives of a run (`--alternatives K --within PCT`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -64,6 +66,117 @@ pub struct PlanSite {
     pub location: LonLat,
     /// IT MW built in this plan.
     pub built_mw: f64,
+}
+/// Adds the decisions (margins and alternatives) to a report of `prepared`'s problem: each
+/// chosen site's margin with its note, and the alternative plans with their sites and their
+/// difference from plan 1. `params` are the scenario's `[alternatives]` options.
+pub fn attach(
+    report: &mut Report,
+    prepared: &Prepared,
+    decisions: &Decisions,
+    params: &AlternativesParams,
+) {
+    let p = &prepared.problem;
+    for (i, m) in &decisions.margins {
+        if let Some(site) = report.sites.iter_mut().find(|s| s.id == p.sites[*i].id) {
+            site.why.push(m.note.clone());
+            site.margin = Some(m.clone());
+        }
+    }
+    if let Some(alts) = &decisions.alternatives {
+        report.alternatives = Some(alternatives_report(prepared, alts, params));
+    }
+}
+
+/// The alternatives' section of the report.
+fn alternatives_report(
+    prepared: &Prepared,
+    alts: &Alternatives,
+    params: &AlternativesParams,
+) -> AlternativesReport {
+    let p = &prepared.problem;
+    let first = alts.plans.first().map(|x| x.cost_aud).unwrap_or(0.0);
+    let first_ids: Vec<&str> = alts
+        .plans
+        .first()
+        .map(|x| x.open.iter().map(|&i| p.sites[i].id.as_str()).collect())
+        .unwrap_or_default();
+    let plans: Vec<PlanReport> = alts
+        .plans
+        .iter()
+        .enumerate()
+        .map(|(k, plan)| plan_report(prepared, k, plan, first, &first_ids))
+        .collect();
+    let method = format!(
+        "exact: one MIP per plan, each with no-good cuts excluding the open sets found before and a cost cut-off at {}; {}",
+        aud(alts.cutoff_aud),
+        match alts.dominance_threshold {
+            Some(t) => format!(
+                "enumerated over {} of {} sites, those with fewer than {t} dominators (m + K − 1: a reduction exact for the K best plans, see src/decide/alternatives.rs)",
+                alts.sites_enumerated,
+                p.sites.len()
+            ),
+            None => format!("enumerated over all {} sites (no reduction)", p.sites.len()),
+        }
+    );
+    AlternativesReport {
+        requested: params.count,
+        within_pct: params.within_pct,
+        cutoff_aud: alts.cutoff_aud,
+        exhausted: alts.exhausted,
+        method,
+        plans,
+    }
+}
+
+/// Plan `k` (0-based) of the alternatives, against plan 1's cost `first` and sites.
+fn plan_report(
+    prepared: &Prepared,
+    k: usize,
+    plan: &Plan,
+    first: f64,
+    first_ids: &[&str],
+) -> PlanReport {
+    let p = &prepared.problem;
+    let ids: Vec<&str> = plan.open.iter().map(|&i| p.sites[i].id.as_str()).collect();
+    let mut sites: Vec<PlanSite> = plan
+        .open
+        .iter()
+        .map(|&i| {
+            let c = &prepared.candidates[prepared.in_model[i]];
+            PlanSite {
+                id: c.id.clone(),
+                name: c.name.clone(),
+                state: c.state.clone(),
+                zone_id: c.zone_id.clone(),
+                location: c.location,
+                built_mw: plan.solution.capacity_mw[i],
+            }
+        })
+        .collect();
+    sites.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut added: Vec<String> = ids
+        .iter()
+        .filter(|x| !first_ids.contains(x))
+        .map(|x| x.to_string())
+        .collect();
+    let mut removed: Vec<String> = first_ids
+        .iter()
+        .filter(|x| !ids.contains(x))
+        .map(|x| x.to_string())
+        .collect();
+    added.sort();
+    removed.sort();
+    PlanReport {
+        plan: k + 1,
+        cost_aud: plan.cost_aud,
+        delta_aud: plan.cost_aud - first,
+        delta_pct: 100.0 * (plan.cost_aud - first) / first.abs().max(1e-9),
+        worst_rtt_ms: plan.worst_rtt_ms,
+        sites,
+        added,
+        removed,
+    }
 }
 
 /// The text section "NEAR-OPTIMAL ALTERNATIVES" (empty when there are none).

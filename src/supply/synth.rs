@@ -235,8 +235,9 @@ pub fn assumed_wind_capacity_factor(region: &str) -> Option<f64> {
     }
 }
 
-/// sitefind's offshore wind capacity-factor assumption (`data/SOURCES.md`).
-pub const ASSUMED_OFFSHORE_WIND_CAPACITY_FACTOR: f64 = 0.45;
+/// sitefind's offshore wind capacity-factor assumption (`data/SOURCES.md`; defined beside the
+/// zone data that records it, [`crate::data::ASSUMED_OFFSHORE_WIND_CAPACITY_FACTOR`]).
+pub use crate::data::ASSUMED_OFFSHORE_WIND_CAPACITY_FACTOR;
 
 const ASSUMED_NOTE: &str = "capacity factor: sitefind's stated assumption (the zone has none)";
 

@@ -211,7 +211,7 @@ fn golden_reports() {
 #[test]
 fn every_backend_reaches_the_same_optimum() {
     let mut objectives = Vec::new();
-    for backend in sitefind::solve::available_backends() {
+    for backend in sitefind::engine::available_backends() {
         let o = run(&["--format", "json", "-q", "--solver", backend]);
         assert!(o.status.success(), "{backend}: {}", stderr(&o));
         let r: Value = serde_json::from_slice(&o.stdout).unwrap();

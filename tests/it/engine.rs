@@ -6,14 +6,14 @@ use crate::common;
 use good_lp::{microlp, variable, Expression, ProblemVariables, Solution as _, SolverModel};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use sitefind::benchmark::solve_file;
 use sitefind::check::check;
-use sitefind::model::cflp::solve_file;
+use sitefind::engine::{available_backends, backend_name, solve, SolveOptions, SolveStatus};
 use sitefind::model::diagnose::{diagnose, warnings};
 use sitefind::model::{
     CityInput, CoverSet, SharedLimit, SiteInput, SitingProblem, Solution, ZoneInput,
 };
 use sitefind::scenario::Objective;
-use sitefind::solve::{available_backends, backend_name, solve, SolveOptions, SolveStatus};
 use sitefind::Error;
 
 fn opts(backend: &str) -> SolveOptions {
@@ -728,7 +728,7 @@ fn bad_size_under_a_shared_limit_is_still_an_error() {
         terms: vec![(0, 1.0)],
         limit: 50.0,
     }];
-    let e = sitefind::solve::solve_with_reduction(&p, &opts("microlp"), &mut |_, _, _| {})
+    let e = sitefind::engine::solve_with_reduction(&p, &opts("microlp"), &mut |_, _, _| {})
         .map(|_| ())
         .unwrap_err();
     assert_eq!(e.exit_code(), 1, "{e}");
@@ -798,7 +798,8 @@ fn exact_dominance_reduction_keeps_the_brute_force_optimum() {
             let brute = brute_force(&p).expect("unserved demand keeps every set feasible");
             for b in available_backends() {
                 let (_, s, _, dominance) =
-                    sitefind::solve::solve_with_reduction(&p, &opts(b), &mut |_, _, _| {}).unwrap();
+                    sitefind::engine::solve_with_reduction(&p, &opts(b), &mut |_, _, _| {})
+                        .unwrap();
                 if dominance.is_some() {
                     reduced_cases.set(reduced_cases.get() + 1);
                 }
@@ -882,7 +883,7 @@ pub(crate) fn arb_line_problem() -> impl Strategy<Value = SitingProblem> {
 /// others over its whole size range, and keeps it when a second cheaper site is asked for.
 #[test]
 fn envelope_test_removes_a_site_above_the_lower_envelope() {
-    use sitefind::model::reduce::reduce_envelope;
+    use sitefind::engine::reduce::reduce_envelope;
     // Sizes 0–10 MW. A: 2c, B: 10, C: 6 + c, above min(2c, 10) by ≥ 1 everywhere; at c = 0
     // only A is cheaper than C.
     let mut p = SitingProblem {
@@ -908,7 +909,7 @@ fn envelope_test_removes_a_site_above_the_lower_envelope() {
     assert_eq!(reduce_envelope(&p, &all, 1), vec![0, 1]);
     assert_eq!(reduce_envelope(&p, &all, 2), vec![0, 1, 2]);
     // Pairwise dominance removes nothing here (each pair of lines crosses).
-    assert_eq!(sitefind::model::reduce::reduce(&p, 1), vec![0, 1, 2]);
+    assert_eq!(sitefind::engine::reduce::reduce(&p, 1), vec![0, 1, 2]);
     // Another class (a different size limit) is never compared.
     p.sites[0].max_mw = 11.0;
     assert_eq!(reduce_envelope(&p, &all, 1), vec![0, 1, 2]);
@@ -923,7 +924,7 @@ fn envelope_test_removes_a_site_above_the_lower_envelope() {
 /// cost lines cross (and on the other generators, where classes are mostly single sites).
 #[test]
 fn envelope_reduction_keeps_the_brute_force_optimum() {
-    use sitefind::model::reduce::{open_sites_bound, reduce, reduce_envelope, restrict};
+    use sitefind::engine::reduce::{open_sites_bound, reduce, reduce_envelope, restrict};
     let mut runner = seeded_runner(96, 23);
     let strategy = prop_oneof![arb_line_problem(), arb_dominated_problem()];
     let removed = std::cell::Cell::new(0usize);
@@ -947,7 +948,7 @@ fn envelope_reduction_keeps_the_brute_force_optimum() {
             }
             // And the staged solve, which uses it, still finds the optimum.
             let (_, s, _, _) =
-                sitefind::solve::solve_with_reduction(&p, &opts("microlp"), &mut |_, _, _| {})
+                sitefind::engine::solve_with_reduction(&p, &opts("microlp"), &mut |_, _, _| {})
                     .unwrap();
             let c = check(&p, &s);
             prop_assert!(c.feasible, "{:?}", c.violations);
@@ -987,7 +988,7 @@ fn open_sites_bound_never_cuts_off_a_plan_within_the_cost() {
                 if p.max_sites.is_some_and(|m| k > m) {
                     continue;
                 }
-                let bound = sitefind::model::reduce::open_sites_bound(&p, cost);
+                let bound = sitefind::engine::reduce::open_sites_bound(&p, cost);
                 checked.set(checked.get() + 1);
                 prop_assert!(
                     k <= bound,
@@ -1070,7 +1071,7 @@ fn shared_limits_and_cover_sets_match_brute_force() {
             for b in available_backends() {
                 let direct = solve(&p, &opts(b));
                 let reduced =
-                    sitefind::solve::solve_with_reduction(&p, &opts(b), &mut |_, _, _| {})
+                    sitefind::engine::solve_with_reduction(&p, &opts(b), &mut |_, _, _| {})
                         .map(|(r, s, _, _)| (r, s));
                 for (how, res) in [("direct", direct), ("reduced", reduced)] {
                     match (&brute, res) {
@@ -1109,7 +1110,7 @@ fn shared_limits_and_cover_sets_match_brute_force() {
 /// a site outside every limit, or with a zero coefficient, is untouched; no limit, no change.
 #[test]
 fn size_tightening_by_hand() {
-    use sitefind::model::reduce::tighten_sizes;
+    use sitefind::engine::reduce::tighten_sizes;
     let mut p = small();
     assert!(
         tighten_sizes(&p).is_none(),
@@ -1159,7 +1160,7 @@ fn size_tightening_by_hand() {
 /// (A at 400 MW, B at 200 MW; 300 + 300 would cost 1,750).
 #[test]
 fn size_tightening_strengthens_the_relaxation_by_hand() {
-    use sitefind::model::reduce::tighten_sizes;
+    use sitefind::engine::reduce::tighten_sizes;
     let p = SitingProblem {
         sites: vec![
             site("a", 1000.0, 0.0, 0.0, 1000.0),
@@ -1202,7 +1203,7 @@ fn size_tightening_strengthens_the_relaxation_by_hand() {
 /// stays below that optimum, and the staged solve (which tightens) reaches it.
 #[test]
 fn size_tightening_keeps_the_brute_force_optimum() {
-    use sitefind::model::reduce::tighten_sizes;
+    use sitefind::engine::reduce::tighten_sizes;
     let mut runner = seeded_runner(96, 29);
     // Limits at 60 % of `with_side_rows`' (6–48 MW): most problems have a site to tighten, and
     // some a site whose least size no longer fits.
@@ -1238,7 +1239,7 @@ fn size_tightening_keeps_the_brute_force_optimum() {
                     let rel = Relaxation::new(&q).unwrap();
                     let (_, bound) = lagrangian(&rel, &rel.base_fixing(), a, 300);
                     prop_assert!(bound <= a + tol, "bound {bound} > optimum {a}");
-                    let (_, s, _, _) = sitefind::solve::solve_with_reduction(
+                    let (_, s, _, _) = sitefind::engine::solve_with_reduction(
                         &p,
                         &opts("microlp"),
                         &mut |_, _, _| {},
@@ -1314,8 +1315,8 @@ fn checker_catches_shared_limit_and_cover_violations() {
 
 // ---------------------------------------------------------------- Lagrangian bound, heuristic, fixing
 
-use sitefind::model::heuristic::Heuristic;
-use sitefind::model::lagrange::{reduced_cost_fixing, Fix, Relaxation, SubgradientParams};
+use sitefind::engine::heuristic::Heuristic;
+use sitefind::engine::lagrange::{reduced_cost_fixing, Fix, Relaxation, SubgradientParams};
 
 /// The relaxation optimised from its starting multipliers (`target`: Polyak's target value).
 fn lagrangian(
@@ -1323,7 +1324,7 @@ fn lagrangian(
     fix: &[Fix],
     target: f64,
     iters: usize,
-) -> (sitefind::model::lagrange::Evaluation, f64) {
+) -> (sitefind::engine::lagrange::Evaluation, f64) {
     let params = SubgradientParams {
         max_iter: iters,
         ..SubgradientParams::default()
@@ -1361,8 +1362,8 @@ fn orlib_lagrangian_bound_below_known_optimum_and_heuristic_plans_check() {
     assert_eq!(names.len(), 37, "{names:?}");
     for name in names {
         let path = dir.join(&name);
-        let inst = sitefind::model::cflp::read_file(&path, None).unwrap();
-        let known = sitefind::model::cflp::known_optimum(&path, None)
+        let inst = sitefind::benchmark::read_file(&path, None).unwrap();
+        let known = sitefind::benchmark::known_optimum(&path, None)
             .unwrap()
             .expect("optimum in optima.tsv");
         let p = inst.to_siting();

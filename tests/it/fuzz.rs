@@ -274,15 +274,15 @@ fn cflp_case(bytes: &[u8], solve: bool) -> bool {
     };
     let mut accepted = false;
     for cap in [None, Some(60.0)] {
-        if let Ok(inst) = sitefind::model::cflp::parse(&text, "c.txt", cap) {
+        if let Ok(inst) = sitefind::benchmark::parse(&text, "c.txt", cap) {
             accepted = true;
             if solve && inst.m() * inst.n() <= 400 {
-                let opts = sitefind::solve::SolveOptions {
+                let opts = sitefind::engine::SolveOptions {
                     backend: None,
                     time_limit_s: Some(5.0),
                     mip_gap: 1e-6,
                 };
-                let _ = sitefind::solve::solve(&inst.to_siting(), &opts);
+                let _ = sitefind::engine::solve(&inst.to_siting(), &opts);
             }
         }
     }
@@ -350,7 +350,7 @@ fn scenario_case(dir: &Path, bytes: &[u8], k: usize, pipeline: bool) -> bool {
         s.solver.time_limit_s = s.solver.time_limit_s.min(5.0);
         let demand = Demand::embedded().unwrap();
         let mut quiet = |_: &str, _: f64, _: &str| {};
-        if let Ok(out) = sitefind::pipeline::run(embedded(), &demand, &s, &mut quiet) {
+        if let Ok(out) = sitefind::job::run(embedded(), &demand, &s, &mut quiet) {
             assert!(out.report.check.feasible, "{:?}", out.report.check);
         }
     }

@@ -1012,12 +1012,12 @@ proptest! {
 
 fn solve_embedded(
     f: impl FnOnce(&mut sitefind::scenario::Scenario),
-) -> sitefind::Result<sitefind::pipeline::Outcome> {
+) -> sitefind::Result<sitefind::job::Answer> {
     let ds = sitefind::data::Dataset::embedded().unwrap();
     let demand = sitefind::data::Demand::embedded().unwrap();
     let mut s = sitefind::scenario::Scenario::default();
     f(&mut s);
-    sitefind::pipeline::run(&ds, &demand, &s, &mut |_, _, _| {})
+    sitefind::job::run(&ds, &demand, &s, &mut |_, _, _| {})
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! The one integration-test binary: modules per capability.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
+mod architecture;
 mod cli;
 mod common;
 mod data;

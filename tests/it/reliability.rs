@@ -3,12 +3,12 @@
 
 use crate::common::{repo, sitefind_bin};
 use sitefind::check::{check, check_reported};
+use sitefind::engine::{available_backends, solve, SolveOptions};
 use sitefind::model::{
     CityInput, CoverSet, SharedLimit, SiteInput, SitingProblem, Solution, ZoneInput,
 };
-use sitefind::report::atomic::{check_distinct, check_output, write_set};
+use sitefind::output::{check_distinct, check_output, write_set};
 use sitefind::scenario::Objective;
-use sitefind::solve::{available_backends, solve, SolveOptions};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -109,7 +109,7 @@ fn symlinks_are_written_through_and_modes_kept_and_read_only_refused() {
     // An existing file keeps its mode.
     std::fs::write(d.join("m.json"), "old").unwrap();
     std::fs::set_permissions(d.join("m.json"), std::fs::Permissions::from_mode(0o640)).unwrap();
-    sitefind::report::write_atomic(&d.join("m.json"), b"new").unwrap();
+    sitefind::output::write_atomic(&d.join("m.json"), b"new").unwrap();
     let mode = std::fs::metadata(d.join("m.json"))
         .unwrap()
         .permissions()
@@ -195,7 +195,7 @@ fn a_failing_output_leaves_none_of_the_set() {
     .unwrap_err();
     assert!(e.to_string().contains("a directory"), "{e}");
     assert_eq!(names(d), vec!["c.svg".to_string()]);
-    assert!(sitefind::report::atomic::live_temporaries().is_empty());
+    assert!(sitefind::output::live_temporaries().is_empty());
 }
 
 #[cfg(unix)]
@@ -251,10 +251,10 @@ fn the_temporary_registry_is_emptied_on_request() {
     // What the signal handler calls: every live temporary file is removed.
     let dir = tempfile::tempdir().unwrap();
     let tmp = dir.path().join(".a.json.1.tmp");
-    let f = sitefind::report::atomic::create_temporary(&tmp).unwrap();
+    let f = sitefind::output::create_temporary(&tmp).unwrap();
     drop(f);
     assert!(tmp.exists());
-    let (n, guard) = sitefind::report::atomic::remove_temporaries();
+    let (n, guard) = sitefind::output::remove_temporaries();
     drop(guard);
     assert!(n >= 1);
     assert!(!tmp.exists());
@@ -604,7 +604,7 @@ fn cflp_capacity_must_apply() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     // m × n beyond what the file holds: no allocation of the claimed size.
     std::fs::write(dir.path().join("big.txt"), "100000 100000\n1 2\n").unwrap();
-    let e = sitefind::model::cflp::read_file(&dir.path().join("big.txt"), None)
+    let e = sitefind::benchmark::read_file(&dir.path().join("big.txt"), None)
         .unwrap_err()
         .to_string();
     assert!(

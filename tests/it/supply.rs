@@ -402,7 +402,7 @@ fn zone_resource_limit_binds_and_moves_load() {
     s.model.max_rtt_ms = Some(400.0);
     s.model.min_sites_per_city = Some(1);
     let mut log = |stage: &str, secs: f64, note: &str| eprintln!("{stage} {secs:.2} s {note}");
-    let limited = sitefind::pipeline::run(&ds, &demand, &s, &mut log).unwrap();
+    let limited = sitefind::job::run(&ds, &demand, &s, &mut log).unwrap();
     assert!(limited.report.check.feasible, "{:?}", limited.report.check);
     let q1_limit = ds
         .zones
@@ -419,7 +419,7 @@ fn zone_resource_limit_binds_and_moves_load() {
         z.solar_resource_mw = None;
         z.wind_resource_mw = None;
     }
-    let free = sitefind::pipeline::run(&unlimited_ds, &demand, &s, &mut |_, _, _| {}).unwrap();
+    let free = sitefind::job::run(&unlimited_ds, &demand, &s, &mut |_, _, _| {}).unwrap();
     let drawn_free = solar_drawn(&free.report, "Q1");
     eprintln!("Q1 solar drawn: {drawn:.0} MW with the limit, {drawn_free:.0} MW without");
     assert!(drawn_free > q1_limit, "{drawn_free}");
@@ -464,7 +464,7 @@ fn cfe_target_changes_the_main_job_energy_price() {
         s.grid.enforce_region_limits = false;
         s.alternatives.margins = false;
         s.supply.cfe_target = target;
-        sitefind::pipeline::run(&ds, &demand, &s, &mut |_, _, _| {})
+        sitefind::job::run(&ds, &demand, &s, &mut |_, _, _| {})
             .unwrap()
             .report
     };

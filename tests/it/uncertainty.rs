@@ -4,10 +4,10 @@
 use crate::engine::{arb_dominated_problem, arb_problem, fixed_set_lp};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
-use sitefind::alternatives::{alternatives, evaluate_plan, margins, FixedPlan};
+use sitefind::decide::alternatives::{alternatives, evaluate_plan, margins, FixedPlan};
+use sitefind::engine::SolveOptions;
 use sitefind::model::build::pair_allowed;
 use sitefind::model::SitingProblem;
-use sitefind::solve::SolveOptions;
 
 fn opts() -> SolveOptions {
     SolveOptions {
@@ -172,7 +172,7 @@ fn margin_is_the_brute_force_best_without_the_site() {
         .run(&arb_problem(), |p| {
             let all = enumerate_plans(&p);
             let best = all[0].0;
-            let (_, sol) = sitefind::solve::solve(&p, &opts()).unwrap();
+            let (_, sol) = sitefind::engine::solve(&p, &opts()).unwrap();
             for (i, m) in margins(&p, &sol, &opts(), 0.0).unwrap() {
                 let without = all.iter().find(|x| !x.1.contains(&i)).map(|x| x.0);
                 match (without, m.without_site_cost_aud) {

@@ -36,7 +36,7 @@
 //! - Offshore wind areas: option `offshore` (a list of REZ ids, e.g. `["N10", "N11", "V8",
 //!   "V9", "T4"]`, AEMO's offshore REZs in the 2025 IASR) sets `solar_resource_mw` to 0 (such a
 //!   zone cannot build solar) and the wind capacity factor to sitefind's offshore assumption
-//!   ([`crate::supply::synth::ASSUMED_OFFSHORE_WIND_CAPACITY_FACTOR`], as in the embedded
+//!   ([`crate::data::ASSUMED_OFFSHORE_WIND_CAPACITY_FACTOR`], as in the embedded
 //!   data). The CSV has no offshore flag, so the manifest states it; an id not in the table is
 //!   an error.
 
@@ -232,8 +232,7 @@ pub fn load_zones(spec: &LayerSpec) -> Result<Vec<RenewableZone>> {
         let mut wind_capacity_factor = None;
         if offshore.contains(&id) {
             solar = Some(0.0);
-            wind_capacity_factor =
-                Some(crate::supply::synth::ASSUMED_OFFSHORE_WIND_CAPACITY_FACTOR);
+            wind_capacity_factor = Some(crate::data::ASSUMED_OFFSHORE_WIND_CAPACITY_FACTOR);
         }
         zones.push(RenewableZone {
             id,
@@ -437,7 +436,7 @@ mod tests {
         assert_eq!(zones[0].solar_resource_mw, Some(0.0));
         assert_eq!(
             zones[0].wind_capacity_factor,
-            Some(crate::supply::synth::ASSUMED_OFFSHORE_WIND_CAPACITY_FACTOR)
+            Some(crate::data::ASSUMED_OFFSHORE_WIND_CAPACITY_FACTOR)
         );
         assert_eq!(zones[1].solar_resource_mw, None);
         assert_eq!(zones[1].wind_capacity_factor, None);

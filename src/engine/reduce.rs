@@ -28,8 +28,8 @@
 //! differ only in fixed cost and cost per MW: a site is removed when, at every size it could be
 //! built at, at least `m` others of its class are strictly cheaper (see there for the proof).
 
-use super::build::pair_allowed;
-use super::{CoverSet, SharedLimit, SitingProblem, Solution};
+use crate::model::build::pair_allowed;
+use crate::model::{CoverSet, SharedLimit, SitingProblem, Solution};
 use rayon::prelude::*;
 
 /// True if site `a` dominates site `b` (see the module docs); `a != b`.

@@ -10,11 +10,11 @@
 //! `Σ f_i y_i + Σ cost_ij · (x_ij / d_j)`. The penalty is infinite, so demand must be served in
 //! full (no unserved variables). The strong formulation `x_ij ≤ d_j y_i` is part of the core.
 
-use super::{CityInput, SiteInput, SitingProblem, Solution};
 use crate::check::{check_reported, CheckReport};
+use crate::engine::{solve_with_sink, SolveOptions, SolveProgress, SolveReport, SolveSink};
 use crate::error::{Error, Issues, Location, Result};
+use crate::model::{CityInput, SiteInput, SitingProblem, Solution};
 use crate::scenario::Objective;
-use crate::solve::{solve_with_sink, SolveOptions, SolveProgress, SolveReport, SolveSink};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -372,7 +372,7 @@ pub fn solve_file(
     solve_file_with_progress(path, capacity, optimum, opts, &mut |_| {})
 }
 
-/// [`solve_file`] with a progress sink (see [`crate::solve::SolveProgress`]).
+/// [`solve_file`] with a progress sink (see [`crate::engine::SolveProgress`]).
 pub fn solve_file_with_progress(
     path: &Path,
     capacity: Option<f64>,
@@ -392,7 +392,7 @@ pub fn solve_file_with_progress(
     Ok(run)
 }
 
-/// Solves by the staged exact method of [`crate::solve::solve_with_sink`].
+/// Solves by the staged exact method of [`crate::engine::solve_with_sink`].
 fn solve_staged(
     p: &SitingProblem,
     opts: &SolveOptions,
@@ -414,14 +414,14 @@ pub fn solve_instance(inst: &Cflp, opts: &SolveOptions) -> Result<CflpRun> {
     solve_instance_with_progress(inst, opts, &mut |_| {})
 }
 
-/// [`solve_instance`] with a progress sink (see [`crate::solve::SolveProgress`]).
+/// [`solve_instance`] with a progress sink (see [`crate::engine::SolveProgress`]).
 pub fn solve_instance_with_progress(
     inst: &Cflp,
     opts: &SolveOptions,
     progress: &mut dyn FnMut(&SolveProgress),
 ) -> Result<CflpRun> {
     let p = inst.to_siting();
-    super::diagnose::diagnose(&p)?;
+    crate::model::diagnose::diagnose(&p)?;
     let (report, solution) = solve_staged(&p, opts, progress)?;
     let check = check_reported(&p, &solution, report.objective);
     Ok(CflpRun {

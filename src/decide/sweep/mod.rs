@@ -4,7 +4,7 @@
 //! A sweep file ([`spec`]) is a scenario with some numeric parameters given as distributions
 //! or lists, plus a `[sweep]` table (samples, seed, design). [`Sweep::run`] then:
 //! 1. solves the **base scenario** and lists its near-optimal alternatives
-//!    ([`crate::alternatives`]): these are the **plans** whose regret is evaluated (plan 1 is
+//!    ([`crate::decide::alternatives`]): these are the **plans** whose regret is evaluated (plan 1 is
 //!    the base plan);
 //! 2. for every sample (in parallel with rayon; the values of sample i depend only on the seed,
 //!    i and the spec, see [`design`]): builds the sample's scenario, re-running only the stages
@@ -12,7 +12,7 @@
 //!    RTT matrix when `[latency]` changes (cached per distinct value), cost rows and the MIP
 //!    always (they are sub-millisecond) — solves it exactly, and evaluates every plan as a
 //!    **fixed plan** (its sites forced open, the allocation re-optimised,
-//!    [`crate::alternatives::evaluate_plan`]);
+//!    [`crate::decide::alternatives::evaluate_plan`]);
 //! 3. writes one [`Row`] per sample and a [`Summary`]: how often each site is chosen, cost
 //!    P10/P50/P90, each plan's regret (its cost minus the best cost known for the sample: the
 //!    sample's optimum, or a plan's cost if the solver's optimum was within its gap above it),
@@ -25,15 +25,15 @@
 //! produces the same rows and summary, byte for byte, as a single-process run (the summary is
 //! a function of the rows and the metadata only, and numbers round-trip exactly through JSON).
 
-use crate::alternatives::{self, FixedPlan};
 use crate::candidates::{self, Candidate};
 use crate::data::{Dataset, Demand, LonLat};
+use crate::decide::alternatives::{self, FixedPlan};
+use crate::engine::reduce;
+use crate::engine::{self, SolveOptions};
 use crate::error::{Error, Location, Result};
 use crate::latency::{LatencyModel, RttMatrix};
-use crate::model::reduce;
 use crate::pipeline;
 use crate::scenario::{Objective, Scenario};
-use crate::solve::{self, SolveOptions};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -530,13 +530,13 @@ impl<'a> Sweep<'a> {
             let m = reduce::open_sites_bound(p, ub);
             let kept = reduce::reduce(p, m);
             if kept.len() < p.sites.len() {
-                solve::solve(&reduce::restrict(p, &kept), &opts)
+                engine::solve(&reduce::restrict(p, &kept), &opts)
                     .map(|(sr, s)| (sr, reduce::expand(&s, &kept, p.sites.len())))
             } else {
-                solve::solve(p, &opts)
+                engine::solve(p, &opts)
             }
         } else {
-            solve::solve_with_reduction(p, &opts, &mut no_progress()).map(|(sr, s, _, _)| (sr, s))
+            engine::solve_with_reduction(p, &opts, &mut no_progress()).map(|(sr, s, _, _)| (sr, s))
         };
         let (sr, sol) = match solved {
             Ok(x) => x,
@@ -1209,7 +1209,7 @@ pub fn write_dir(dir: &Path, files: &[(&'static str, String)]) -> Result<()> {
     }
     std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
     for (name, text) in files {
-        crate::report::write_atomic(&dir.join(name), text.as_bytes())?;
+        crate::output::write_atomic(&dir.join(name), text.as_bytes())?;
     }
     Ok(())
 }

@@ -1,5 +1,5 @@
 //! Lagrangian relaxation of the least-cost siting MIP (and so of the OR-Library CFLP, which
-//! [`super::cflp`] maps onto it): a lower bound, the per-site reduced costs that drive the
+//! [`crate::benchmark`] maps onto it): a lower bound, the per-site reduced costs that drive the
 //! primal heuristic ([`super::heuristic`]), and exact reduced-cost fixing of the open/close
 //! variables `y_i`.
 //!
@@ -57,8 +57,8 @@
 //! Every side constraint is either exact in the relaxation or dualised, so the rule is exact in
 //! their presence.
 
-use super::build::{flow_upper, pair_allowed, unserved_allowed};
-use super::SitingProblem;
+use crate::model::build::{flow_upper, pair_allowed, unserved_allowed};
+use crate::model::SitingProblem;
 use crate::scenario::Objective;
 use rayon::prelude::*;
 
@@ -742,7 +742,7 @@ impl<'a> Relaxation<'a> {
 
 /// The largest admissible `μ_r` of a zone: its expansion cost when it has a limit (beyond it
 /// the paid expansion `e_r` would be free), 0 when it has none (no row to dualise).
-fn zone_multiplier_cap(z: &super::ZoneInput) -> f64 {
+fn zone_multiplier_cap(z: &crate::model::ZoneInput) -> f64 {
     if z.limit_mw.is_some() {
         z.expansion_cost_aud_per_mw
     } else {

@@ -17,7 +17,7 @@
 //! not yet listed: the list is exact up to the MIP gap of the solver options.
 //!
 //! **On a reduction that stays exact for K plans.** The dominance reduction of
-//! [`crate::model::reduce`] removes sites with ≥ m dominators, exact for the *optimum* when
+//! [`crate::engine::reduce`] removes sites with ≥ m dominators, exact for the *optimum* when
 //! optimal plans open ≤ m sites. For the K best plans we remove only sites with ≥ m + K − 1
 //! dominators, where m = [`reduce::open_sites_bound`] at the cut-off cost (so every plan within
 //! `within_pct` opens ≤ m sites). Claim: every plan S (≤ m sites) that opens a removed site
@@ -50,76 +50,14 @@
 //! problem restricted to those sites, each forced open. `regret = fixed cost − optimum ≥ 0`.
 
 use crate::check::check;
+use crate::engine::reduce;
+use crate::engine::{self, SolveOptions, SolveStatus};
 use crate::error::{Error, Result};
 use crate::model::build::{build, Row, RowSense};
-use crate::model::{reduce, SitingProblem, Solution};
+use crate::model::{SitingProblem, Solution};
+pub use crate::scenario::AlternativesParams;
 use crate::scenario::Objective;
-use crate::solve::{self, SolveOptions, SolveStatus};
 use serde::{Deserialize, Serialize};
-
-/// Options of alternatives and margins (the scenario's `[alternatives]` table).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct AlternativesParams {
-    /// Number of distinct plans to list, best first (the optimum counts as the first). 0 = none
-    /// (the default); `--alternatives K`.
-    pub count: usize,
-    /// Only plans within this many percent of the optimum's cost are listed. Default 5 %
-    /// (an assumption: of the order of the cost parameters' own uncertainty); `--within PCT`.
-    pub within_pct: f64,
-    /// State each chosen site's margin ("why these sites"): the cost of the best plan without
-    /// it. One extra solve per chosen site (least-cost objective only). Default true;
-    /// `--no-margins` turns it off.
-    pub margins: bool,
-    /// Relative MIP gap at which each margin re-solve stops (see the module docs); the main
-    /// solve's gap when that is larger. Default 1e-4; `--margin-gap`.
-    pub margin_gap: f64,
-}
-
-impl Default for AlternativesParams {
-    fn default() -> Self {
-        AlternativesParams {
-            count: 0,
-            within_pct: 5.0,
-            margins: true,
-            margin_gap: 1e-4,
-        }
-    }
-}
-
-impl AlternativesParams {
-    /// Checks the ranges; `label` names the source in errors.
-    pub fn validate(&self, label: &str) -> Result<()> {
-        if !(self.within_pct.is_finite() && self.within_pct >= 0.0) {
-            return Err(Error::usage(
-                format!(
-                    "{label}: alternatives.within_pct must be a percentage ≥ 0, found {}",
-                    self.within_pct
-                ),
-                "e.g. --within 2 for plans within 2 % of the optimum",
-            ));
-        }
-        if !(self.margin_gap.is_finite() && (0.0..=0.1).contains(&self.margin_gap)) {
-            return Err(Error::usage(
-                format!(
-                    "{label}: alternatives.margin_gap must be a relative gap in [0, 0.1], found {}",
-                    self.margin_gap
-                ),
-                "e.g. --margin-gap 1e-6 for margins proven to the main solve's precision",
-            ));
-        }
-        if self.count > 1000 {
-            return Err(Error::usage(
-                format!(
-                    "{label}: alternatives.count must be at most 1000, found {}",
-                    self.count
-                ),
-                "each alternative is one more MIP solve; ask for a handful (e.g. --alternatives 5)",
-            ));
-        }
-        Ok(())
-    }
-}
 
 /// One plan: a set of open sites and its best allocation.
 #[derive(Debug, Clone, PartialEq)]
@@ -184,7 +122,7 @@ pub fn alternatives(
     }
     let n = p.sites.len();
     // The optimum, exactly (with the reduction that is exact for it).
-    let (_, best, _, _) = solve::solve_with_reduction(p, opts, &mut |_, _, _| {})?;
+    let (_, best, _, _) = engine::solve_with_reduction(p, opts, &mut |_, _, _| {})?;
     let optimum = check(p, &best).objective_recomputed;
     let cutoff = optimum.max(0.0) * (1.0 + within_pct / 100.0);
     if count == 0 {
@@ -227,7 +165,7 @@ pub fn alternatives(
     let mut plans: Vec<Plan> = Vec::new();
     let mut exhausted = false;
     while plans.len() < count {
-        let (report, values) = solve::solve_lp(&model.lp, opts)?;
+        let (report, values) = engine::solve_lp(&model.lp, opts)?;
         let values = match (report.status, values) {
             (s, Some(v)) if s.has_solution() => v,
             (SolveStatus::Infeasible, _) => {
@@ -374,7 +312,7 @@ pub fn margins(
         let mut q = p.clone();
         q.sites[i].excluded = true;
         let solved = crate::model::diagnose::diagnose(&q)
-            .and_then(|_| solve::solve_with_reduction(&q, &opts, &mut |_, _, _| {}));
+            .and_then(|_| engine::solve_with_reduction(&q, &opts, &mut |_, _, _| {}));
         let margin = match solved {
             Ok((report, sol, _, _)) => {
                 let cost = check(&q, &sol).objective_recomputed;
@@ -494,7 +432,7 @@ pub fn evaluate_plan(p: &SitingProblem, ids: &[String], opts: &SolveOptions) -> 
             e => Err(e),
         };
     }
-    match solve::solve(&q, opts) {
+    match engine::solve(&q, opts) {
         Ok((_, sol)) => {
             let c = check(&q, &sol);
             Ok(FixedPlan::Cost(
@@ -509,20 +447,29 @@ pub fn evaluate_plan(p: &SitingProblem, ids: &[String], opts: &SolveOptions) -> 
     }
 }
 
-/// Adds margins and alternatives (as the scenario's `[alternatives]` table asks) to a report
-/// of the least-cost objective; other objectives are left as they are. `record` is told the
-/// stages' times.
-pub fn attach(
-    report: &mut crate::report::Report,
-    prepared: &crate::pipeline::Prepared,
+/// What the decisions found: each chosen site's margin (site index, margin) and the
+/// near-optimal alternatives, as the scenario's `[alternatives]` table asks.
+#[derive(Debug, Clone, Default)]
+pub struct Decisions {
+    /// Margin of each chosen site, by site index of the problem (empty when not asked for).
+    pub margins: Vec<(usize, SiteMargin)>,
+    /// The alternatives (`None` when not asked for).
+    pub alternatives: Option<Alternatives>,
+}
+
+/// Re-solves for margins and alternatives (as `params` asks) around the base plan `best` of
+/// `p`; other objectives than least cost get none. `record` is told the stages' times.
+///
+/// # Errors
+/// A usage error when alternatives are asked of another objective; solver errors.
+pub fn decide(
+    p: &SitingProblem,
     best: &Solution,
-    scenario: &crate::scenario::Scenario,
+    params: &AlternativesParams,
     opts: &SolveOptions,
     record: &mut dyn FnMut(&str, f64, &str),
-) -> Result<()> {
-    use crate::report::plans::{AlternativesReport, PlanReport, PlanSite};
-    let p = &prepared.problem;
-    let params = &scenario.alternatives;
+) -> Result<Decisions> {
+    let mut out = Decisions::default();
     if p.objective != Objective::MinCost {
         if params.count > 0 {
             return Err(Error::usage(
@@ -530,25 +477,16 @@ pub fn attach(
                 "drop --objective (or use min-cost) with --alternatives",
             ));
         }
-        return Ok(());
+        return Ok(out);
     }
     if params.margins {
         let t = std::time::Instant::now();
-        let found = margins(p, best, opts, params.margin_gap)?;
-        for (i, m) in found {
-            if let Some(site) = report.sites.iter_mut().find(|s| s.id == p.sites[i].id) {
-                site.why.push(m.note.clone());
-                site.margin = Some(m);
-            }
-        }
-        record(
-            "margins",
-            t.elapsed().as_secs_f64(),
-            &format!(
-                "best plan without each chosen site, each to a relative gap of {:.0e}",
-                opts.mip_gap.max(params.margin_gap)
-            ),
+        out.margins = margins(p, best, opts, params.margin_gap)?;
+        let note = format!(
+            "best plan without each chosen site, each to a relative gap of {:.0e}",
+            opts.mip_gap.max(params.margin_gap)
         );
+        record("margins", t.elapsed().as_secs_f64(), &note);
     }
     if params.count > 0 {
         let t = std::time::Instant::now();
@@ -560,87 +498,13 @@ pub fn attach(
                 first.solution = best.clone();
             }
         }
-        record(
-            "alternatives",
-            t.elapsed().as_secs_f64(),
-            &format!(
-                "{} plan(s) within {} %",
-                alts.plans.len(),
-                params.within_pct
-            ),
+        let note = format!(
+            "{} plan(s) within {} %",
+            alts.plans.len(),
+            params.within_pct
         );
-        let first = alts.plans.first().map(|x| x.cost_aud).unwrap_or(0.0);
-        let first_ids: Vec<&str> = alts
-            .plans
-            .first()
-            .map(|x| x.open.iter().map(|&i| p.sites[i].id.as_str()).collect())
-            .unwrap_or_default();
-        let plans: Vec<PlanReport> = alts
-            .plans
-            .iter()
-            .enumerate()
-            .map(|(k, plan)| {
-                let ids: Vec<&str> = plan.open.iter().map(|&i| p.sites[i].id.as_str()).collect();
-                let mut sites: Vec<PlanSite> = plan
-                    .open
-                    .iter()
-                    .map(|&i| {
-                        let c = &prepared.candidates[prepared.in_model[i]];
-                        PlanSite {
-                            id: c.id.clone(),
-                            name: c.name.clone(),
-                            state: c.state.clone(),
-                            zone_id: c.zone_id.clone(),
-                            location: c.location,
-                            built_mw: plan.solution.capacity_mw[i],
-                        }
-                    })
-                    .collect();
-                sites.sort_by(|a, b| a.id.cmp(&b.id));
-                let mut added: Vec<String> = ids
-                    .iter()
-                    .filter(|x| !first_ids.contains(x))
-                    .map(|x| x.to_string())
-                    .collect();
-                let mut removed: Vec<String> = first_ids
-                    .iter()
-                    .filter(|x| !ids.contains(x))
-                    .map(|x| x.to_string())
-                    .collect();
-                added.sort();
-                removed.sort();
-                PlanReport {
-                    plan: k + 1,
-                    cost_aud: plan.cost_aud,
-                    delta_aud: plan.cost_aud - first,
-                    delta_pct: 100.0 * (plan.cost_aud - first) / first.abs().max(1e-9),
-                    worst_rtt_ms: plan.worst_rtt_ms,
-                    sites,
-                    added,
-                    removed,
-                }
-            })
-            .collect();
-        let method = format!(
-            "exact: one MIP per plan, each with no-good cuts excluding the open sets found before and a cost cut-off at {}; {}",
-            crate::report::text::aud(alts.cutoff_aud),
-            match alts.dominance_threshold {
-                Some(t) => format!(
-                    "enumerated over {} of {} sites, those with fewer than {t} dominators (m + K − 1: a reduction exact for the K best plans, see src/alternatives.rs)",
-                    alts.sites_enumerated,
-                    p.sites.len()
-                ),
-                None => format!("enumerated over all {} sites (no reduction)", p.sites.len()),
-            }
-        );
-        report.alternatives = Some(AlternativesReport {
-            requested: params.count,
-            within_pct: params.within_pct,
-            cutoff_aud: alts.cutoff_aud,
-            exhausted: alts.exhausted,
-            method,
-            plans,
-        });
+        record("alternatives", t.elapsed().as_secs_f64(), &note);
+        out.alternatives = Some(alts);
     }
-    Ok(())
+    Ok(out)
 }

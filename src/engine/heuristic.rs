@@ -19,13 +19,13 @@
 //!
 //! Evaluations are cached by open set.
 
-use super::build::{
+use super::lagrange::Fix;
+use crate::engine::{solve_lp, SolveOptions};
+use crate::error::Result;
+use crate::model::build::{
     flow_upper, pair_allowed, unserved_allowed, LinearProgram, Row, RowSense, VarDef,
 };
-use super::lagrange::Fix;
-use super::{SitingProblem, Solution};
-use crate::error::Result;
-use crate::solve::{solve_lp, SolveOptions};
+use crate::model::{SitingProblem, Solution};
 use std::collections::HashMap;
 
 /// The best plan found so far.

@@ -1,0 +1,214 @@
+//! How a siting problem is solved: solver backends behind one interface, chosen at run time
+//! ([`backend`]), the exact dominance reduction ([`reduce`]), the Lagrangian relaxation and
+//! reduced-cost fixing ([`lagrange`]), the primal heuristic ([`heuristic`]), the Lagrangian
+//! branch and bound ([`branch`]) and the staged solve that puts them together ([`staged`]).
+//!
+//! The engine imports the model ([`crate::model`]) and the independent checker
+//! ([`crate::check`]) only: it knows nothing of data, geometry or reports.
+
+use crate::error::{Error, Result};
+use crate::model::build::{build, BuiltModel};
+use crate::model::{SitingProblem, Solution};
+
+pub mod backend;
+pub mod branch;
+pub mod heuristic;
+pub mod lagrange;
+pub mod reduce;
+pub mod staged;
+
+pub use backend::{
+    available_backends, backend_name, solve_lp, SolveOptions, SolveReport, SolveStatus,
+};
+
+/// Builds and solves a siting problem (no pre-solve diagnosis: see
+/// [`crate::model::diagnose::diagnose`]).
+///
+/// Returns the report and the solution; a solve without a feasible solution (infeasible,
+/// unbounded, time limit before any incumbent) is an error naming the status.
+pub fn solve(p: &SitingProblem, opts: &SolveOptions) -> Result<(SolveReport, Solution)> {
+    let model = build(p)?;
+    solve_built(p, &model, opts)
+}
+
+/// Solves an already built model of `p`.
+pub fn solve_built(
+    p: &SitingProblem,
+    model: &BuiltModel,
+    opts: &SolveOptions,
+) -> Result<(SolveReport, Solution)> {
+    let (report, values) = solve_lp(&model.lp, opts)?;
+    match (report.status, values) {
+        (s, Some(values)) if s.has_solution() => {
+            let solution = model.solution(p, &values)?;
+            Ok((report, solution))
+        }
+        (SolveStatus::Infeasible, _) => Err(Error::Infeasible {
+            diagnosis: format!(
+                "the {} solver proved the model infeasible ({} variables, {} constraints) \
+                 although the pre-solve diagnosis found no single cause: a combination of \
+                 capacities, latency limits, zone limits, max_sites and the cost cap or budget \
+                 cannot all hold",
+                report.backend, report.n_variables, report.n_constraints
+            ),
+            hint: "relax one limit at a time (--max-rtt-ms, --max-sites, --min-sites, the cost \
+                   cap) to find the binding one"
+                .into(),
+        }),
+        (SolveStatus::TimeLimitNoSolution, _) => Err(Error::Solver(format!(
+            "{} reached the time limit ({:.1} s) before finding any feasible solution; \
+             hint: raise --time-limit or restrict candidates (--region){}",
+            report.backend,
+            report.solve_time_s,
+            if report.backend == "highs" {
+                ""
+            } else {
+                ", or try --solver highs if compiled in"
+            }
+        ))),
+        (status, _) => Err(Error::Solver(format!(
+            "{} ended with status {status:?} and no solution",
+            report.backend
+        ))),
+    }
+}
+
+/// What [`solve_with_reduction`] returns: the solve report, the solution of the full problem,
+/// the solved model's size (variables, constraints, binaries), and — when the exact dominance
+/// reduction applied — (sites kept, the open-sites bound that proves it exact).
+pub type ReducedSolve = (
+    SolveReport,
+    Solution,
+    (usize, usize, usize),
+    Option<(usize, usize)>,
+);
+
+/// A progress report from one phase of a solve (for a progress line or bar; the library never
+/// prints).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SolveProgress {
+    /// Phase: `lagrangian`, `heuristic`, `fixing`, `mip` or `done`.
+    pub phase: &'static str,
+    /// Seconds since the solve started.
+    pub elapsed_s: f64,
+    /// Cost of the best plan so far (the MIP objective), if any.
+    pub incumbent: Option<f64>,
+    /// Best proven lower bound so far, if any.
+    pub bound: Option<f64>,
+    /// A short note (iteration, sites fixed, …).
+    pub note: String,
+}
+
+impl SolveProgress {
+    /// Relative gap between incumbent and bound.
+    pub fn gap(&self) -> Option<f64> {
+        backend::relative_gap(self.incumbent, self.bound)
+    }
+
+    /// One line: phase, elapsed time, incumbent, bound, gap and note.
+    pub fn line(&self) -> String {
+        let v = |x: Option<f64>| x.map_or("-".to_string(), |x| format!("{x:.6e}"));
+        format!(
+            "{:<10} {:>7.2} s  incumbent {}  bound {}  gap {}  {}",
+            self.phase,
+            self.elapsed_s,
+            v(self.incumbent),
+            v(self.bound),
+            self.gap()
+                .map_or("-".to_string(), |g| format!("{:.4} %", g * 100.0)),
+            self.note
+        )
+    }
+}
+
+/// Where a solve reports: stage timings (`record`, as in [`solve_with_reduction`]) and
+/// progress (`progress`; when absent, progress goes to `record` as stage `progress` with a NaN
+/// duration).
+pub struct SolveSink<'a> {
+    /// Stage timings: (stage, seconds — NaN when starting —, note).
+    pub record: &'a mut dyn FnMut(&str, f64, &str),
+    /// Progress events.
+    pub progress: Option<&'a mut dyn FnMut(&SolveProgress)>,
+}
+
+impl SolveSink<'_> {
+    fn progress(&mut self, ev: SolveProgress) {
+        match self.progress.as_mut() {
+            Some(f) => f(&ev),
+            None => (self.record)("progress", f64::NAN, &ev.line()),
+        }
+    }
+}
+
+/// Solves `p` exactly (least-cost objective: Lagrangian bound, heuristic, dominance reduction,
+/// reduced-cost fixing, then one MIP; other objectives: the two-pass dominance solve, or the
+/// whole MIP). Progress goes to `record` as stage `progress` (see [`SolveSink`]).
+pub fn solve_with_reduction(
+    p: &SitingProblem,
+    opts: &SolveOptions,
+    record: &mut dyn FnMut(&str, f64, &str),
+) -> Result<ReducedSolve> {
+    solve_with_sink(
+        p,
+        opts,
+        &mut SolveSink {
+            record,
+            progress: None,
+        },
+    )
+}
+
+/// [`solve_with_reduction`] with a separate progress sink.
+///
+/// Every objective first gets each site's largest size lowered to what the hard shared limits
+/// allow on their own ([`crate::engine::reduce::tighten_sizes`]: the same plans, stronger
+/// relaxations).
+///
+/// # Least cost: the staged exact solve
+/// 1. Dominance with `m₁ = Σ k_j` keeps a small candidate set; on it the Lagrangian relaxation
+///    ([`crate::engine::lagrange`]) is optimised by subgradient steps while the primal heuristic
+///    ([`crate::engine::heuristic`]) turns its open sets into plans, then local search. The best
+///    plan is a feasible plan of the full problem: its cost `UB` is an upper bound.
+/// 2. `UB` bounds the number of sites an optimal plan opens (`m`, see
+///    [`crate::engine::reduce::open_sites_bound`]), and the exact reductions keep the sites with
+///    fewer than `m` dominators ([`crate::engine::reduce::reduce`]) and, of those, the sites
+///    that are among the `m` cheapest of their class at some size
+///    ([`crate::engine::reduce::reduce_envelope`]) — no second full solve.
+/// 3. On those sites the relaxation is optimised again (warm-started, towards `UB`) with the
+///    heuristic. If its plan lowers `m`, steps 2–3 repeat on the sites kept (at most
+///    `REDUCE_ROUNDS` rounds). Then the bound `L` and reduced-cost fixing close (or open) every
+///    site whose forced value would cost ≥ `UB`.
+/// 4. If `L` already meets `UB` within the MIP gap the incumbent is returned with its proof.
+///    Otherwise one MIP is solved on the sites left free or fixed open, with the cutoff row
+///    `objective ≤ UB`: any plan better than `UB` satisfies the fixing, so the MIP's answer (or
+///    its infeasibility, which proves the incumbent optimal) settles the optimum. The bound
+///    reported is `max(L, min(UB, MIP bound))`.
+///
+/// If the heuristic finds no plan, the two-pass dominance solve is used instead.
+pub fn solve_with_sink(
+    p: &SitingProblem,
+    opts: &SolveOptions,
+    sink: &mut SolveSink<'_>,
+) -> Result<ReducedSolve> {
+    // The gap and the time limit are checked before any work or deadline arithmetic (issue
+    // 10: 1e300 s panicked).
+    opts.validate()?;
+    // The same plans with sizes the shared limits allow on their own: stronger relaxations
+    // (`reduce::tighten_sizes`). Solutions keep the site indices, so they are `p`'s. The
+    // problem as given is validated first, so that a tightened size cannot hide a bad one
+    // (an infinite `max_mw` under a shared limit).
+    crate::model::build::validate(p)?;
+    let tightened = crate::engine::reduce::tighten_sizes(p);
+    let p = tightened.as_ref().unwrap_or(p);
+    if p.objective == crate::scenario::Objective::MinCost && !p.sites.is_empty() {
+        if let Some(r) = staged::staged(p, opts, sink)? {
+            return Ok(r);
+        }
+        (sink.record)(
+            "heuristic",
+            0.0,
+            "no plan found by the heuristic: two-pass dominance solve",
+        );
+    }
+    staged::solve_two_pass(p, opts, sink.record)
+}

@@ -1,0 +1,67 @@
+//! The main job end to end: the pipeline ([`crate::pipeline`]), the decisions
+//! ([`crate::decide`]) and the report ([`crate::report`]), in that order. The CLI's solve,
+//! the benches and the tests run the whole job through [`run`].
+
+use crate::candidates::Candidate;
+use crate::data::{Dataset, Demand};
+use crate::decide::alternatives::decide;
+use crate::error::Result;
+use crate::model::{SitingProblem, Solution};
+use crate::outcome::StageTiming;
+use crate::pipeline::{self, Progress};
+use crate::report::build::{assemble, Solved};
+use crate::report::Report;
+use crate::scenario::Scenario;
+use std::time::Instant;
+
+/// The answer of [`run`]: the report plus what produced it (for callers that want more).
+#[derive(Debug, Clone)]
+pub struct Answer {
+    /// The report (rounded for output).
+    pub report: Report,
+    /// The problem the solver saw.
+    pub problem: SitingProblem,
+    /// The solver's solution.
+    pub solution: Solution,
+    /// Every candidate generated (for the GIS `candidates` layer).
+    pub candidates: Vec<Candidate>,
+}
+
+/// Runs the pipeline, the decisions the scenario asks for (margins, alternatives) and builds
+/// the report. `progress` is told each stage's time.
+///
+/// # Errors
+/// Bad input, an infeasible problem (explained), or a solver failure.
+pub fn run(
+    ds: &Dataset,
+    demand: &Demand,
+    scenario: &Scenario,
+    progress: Progress<'_>,
+) -> Result<Answer> {
+    let mut outcome = pipeline::run(ds, demand, scenario, progress)?;
+    let mut timings = std::mem::take(&mut outcome.timings);
+    let mut record = |stage: &str, secs: f64, note: &str| {
+        if !secs.is_nan() {
+            timings.push(StageTiming {
+                stage: stage.to_string(),
+                seconds: secs,
+            });
+        }
+        progress(stage, secs, note);
+    };
+    let t = Instant::now();
+    let mut report = assemble(&Solved::new(ds, demand, scenario, &outcome));
+    record("report", t.elapsed().as_secs_f64(), "");
+    let p = &outcome.prepared.problem;
+    let params = &scenario.alternatives;
+    let decisions = decide(p, &outcome.solution, params, &outcome.options, &mut record)?;
+    crate::report::plans::attach(&mut report, &outcome.prepared, &decisions, params);
+    report.timings = Some(timings);
+    report.round_for_output();
+    Ok(Answer {
+        report,
+        problem: outcome.prepared.problem,
+        solution: outcome.solution,
+        candidates: outcome.prepared.candidates,
+    })
+}

@@ -1,0 +1,77 @@
+//! What the pipeline hands on: the prepared problem ([`Prepared`]) and the solved, checked
+//! answer with everything that produced it ([`Outcome`]). Plain data, no behaviour: the
+//! decisions ([`crate::decide`]) re-solve from it and the report ([`crate::report`]) renders
+//! it, so neither needs the pipeline itself.
+
+use crate::candidates::Candidate;
+use crate::check::CheckReport;
+use crate::cost::SiteCostRates;
+use crate::engine::{SolveOptions, SolveReport};
+use crate::latency::LatencyModel;
+use crate::model::{SitingProblem, Solution};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Everything prepared for the MIP: candidates, their cost rates, the RTT rows, and the problem.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// All candidates generated.
+    pub candidates: Vec<Candidate>,
+    /// Indices into `candidates` of the sites in the model (those that reach ≥ 1 city).
+    pub in_model: Vec<usize>,
+    /// Cost rates of the model's sites (parallel to `in_model`).
+    pub rates: Vec<SiteCostRates>,
+    /// The problem the solver sees.
+    pub problem: SitingProblem,
+    /// Zone index in `problem.zones` → dataset zone index.
+    pub zone_map: Vec<usize>,
+    /// Best median RTT available to each city from any candidate, ms.
+    pub best_rtt_ms: Vec<Option<f64>>,
+    /// Best planning (P95) RTT available to each city from any candidate, ms.
+    pub best_rtt_p95_ms: Vec<Option<f64>>,
+    /// Median RTT rows of the model's sites (parallel to `in_model`; the problem's `rtt_ms`
+    /// holds the statistic the limits apply to).
+    pub rtt_p50_ms: Vec<Vec<f64>>,
+    /// Planning (P95) RTT rows of the model's sites (parallel to `in_model`).
+    pub rtt_p95_ms: Vec<Vec<f64>>,
+    /// N−1 cover rows (`--survive-cable-cut`): for a city and a cable, the model sites (indices
+    /// into `in_model`) still within the city's limit when the cable is cut.
+    pub cut_covers: Vec<crate::latency::resilience::CutCover>,
+    /// Shared grid limits (`crate::grid`) tied to the problem's sites.
+    pub grid_rows: Vec<crate::grid::GridRow>,
+    /// The 24/7 CFE portfolios of the zones the model's sites draw on, by zone id.
+    pub portfolios: BTreeMap<String, crate::supply::Portfolio>,
+}
+
+/// The solved and checked problem with what produced it: the result of
+/// [`crate::pipeline::run`].
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The latency model the RTTs came from (for routes, landings and cables).
+    pub latency: LatencyModel,
+    /// Candidates, cost rates and the problem the solver saw.
+    pub prepared: Prepared,
+    /// The solver's solution of `prepared.problem`.
+    pub solution: Solution,
+    /// The solver's report (status, objective, bound, gap, time).
+    pub solve: SolveReport,
+    /// The independent checker's report (matrix check and end-to-end check).
+    pub check: CheckReport,
+    /// The solve options used (decisions re-solve with the same ones).
+    pub options: SolveOptions,
+    /// MIP size: variables, constraints, binaries.
+    pub size: (usize, usize, usize),
+    /// Dominance reduction: (sites kept, open-sites bound), if applied.
+    pub dominance: Option<(usize, usize)>,
+    /// Wall-clock time of each stage so far.
+    pub timings: Vec<StageTiming>,
+}
+
+/// Wall-clock time of one pipeline stage.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StageTiming {
+    /// Stage name.
+    pub stage: String,
+    /// Seconds.
+    pub seconds: f64,
+}
