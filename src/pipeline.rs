@@ -199,93 +199,223 @@ pub fn prepare_from(
     latency_clock: Instant,
     progress: Progress<'_>,
 ) -> Result<Prepared> {
-    let t = latency_clock;
-    let cities: Vec<LonLat> = demand.nodes.iter().map(|n| n.location).collect();
-    // The statistic a city's limit applies to (`[latency] limit_statistic`).
-    let stat = stat_name(&scenario.latency);
-    let rtt = matrix.limit_matrix(&scenario.latency).clone();
-    let limits: Vec<f64> = demand
-        .nodes
-        .iter()
-        .map(|n| scenario.model.max_rtt_ms.unwrap_or(n.max_rtt_ms))
-        .collect();
-    let best_of = |m: &Vec<Vec<f64>>| {
-        let mut best: Vec<Option<f64>> = vec![None; cities.len()];
-        for row in m {
-            for (j, &v) in row.iter().enumerate() {
-                if v.is_finite() && best[j].is_none_or(|b| v < b) {
-                    best[j] = Some(v);
-                }
-            }
-        }
-        best
+    let inputs = Inputs {
+        ds,
+        demand,
+        scenario,
+        latency,
     };
-    let best_rtt_ms = best_of(&matrix.rtt_ms);
-    let best_rtt_p95_ms = best_of(&matrix.rtt_p95_ms);
-    // A city that no candidate reaches within its limit: say how close the best one gets,
-    // over which cables and jurisdictions.
-    let policy = policy_note(&scenario.latency);
-    let mut unreachable: Vec<String> = Vec::new();
-    for (j, node) in demand.nodes.iter().enumerate() {
-        if !rtt.iter().any(|row| row[j] <= limits[j]) {
-            let best = (0..candidates.len())
-                .filter(|&i| rtt[i][j].is_finite())
-                .min_by(|&a, &b| rtt[a][j].total_cmp(&rtt[b][j]).then(a.cmp(&b)));
-            unreachable.push(match best {
-                Some(i) => {
-                    let via = latency
-                        .rtt(candidates[i].location, node.location)
-                        .map(|r| {
-                            format!(
-                                " (median {:.1} ms) via {} through {}",
-                                r.rtt_ms,
-                                if r.cables.is_empty() {
-                                    "land".to_string()
-                                } else {
-                                    r.cables.join(" + ")
-                                },
-                                r.jurisdictions.join(" → ")
-                            )
-                        })
-                        .unwrap_or_default();
-                    format!(
-                        "{} ({}) has no candidate within its {:.1} ms RTT limit ({stat}){policy}: the best of {} candidates is {} at {:.1} ms{via}",
-                        node.name, node.id, limits[j], candidates.len(), candidates[i].id, rtt[i][j]
-                    )
-                }
-                None => format!(
-                    "{} ({}) has no route at all from any of {} candidates{policy} (cables cut or excluded?)",
-                    node.name, node.id, candidates.len()
-                ),
+    let reach = Reach::new(&inputs, &candidates, &matrix)?;
+    let note = format!(
+        "{} of {} candidates reach a city within its limit",
+        reach.in_model.len(),
+        candidates.len()
+    );
+    progress("latency", latency_clock.elapsed().as_secs_f64(), &note);
+    check_named_ids(scenario, &candidates)?;
+    let priced = price_sites(&inputs, &candidates, &reach.in_model, progress)?;
+    let t = Instant::now();
+    let cut_covers = cable_cut_covers(&inputs, &candidates, &reach, progress)?;
+    let (problem, grid_rows) = build_problem(&inputs, &candidates, &reach, &priced, &cut_covers);
+    let no_cfe = problem
+        .sites
+        .iter()
+        .zip(&priced.rates)
+        .filter(|(s, r)| s.excluded && lacks_portfolio(scenario, r))
+        .count();
+    let note = format!(
+        "{} sites priced; {} shared limits; {no_cfe} sites excluded: no 24/7 portfolio in their region (outside the NEM's REZs) at CFE target {}",
+        problem.sites.len(),
+        problem.shared_limits.len(),
+        scenario.supply.cfe_target
+    );
+    progress("cost", t.elapsed().as_secs_f64() + priced.seconds, &note);
+    let rows = |m: &Vec<Vec<f64>>| -> Vec<Vec<f64>> {
+        reach.in_model.iter().map(|&i| m[i].clone()).collect()
+    };
+    Ok(Prepared {
+        in_model: reach.in_model.clone(),
+        rates: priced.rates,
+        problem,
+        zone_map: priced.zone_map,
+        best_rtt_ms: best_per_city(&matrix.rtt_ms, demand.nodes.len()),
+        best_rtt_p95_ms: best_per_city(&matrix.rtt_p95_ms, demand.nodes.len()),
+        rtt_p50_ms: rows(&matrix.rtt_ms),
+        rtt_p95_ms: rows(&matrix.rtt_p95_ms),
+        cut_covers,
+        grid_rows,
+        portfolios: priced.portfolios,
+        candidates,
+    })
+}
+
+/// The inputs every preparation step reads.
+struct Inputs<'a> {
+    ds: &'a Dataset,
+    demand: &'a Demand,
+    scenario: &'a Scenario,
+    latency: &'a LatencyModel,
+}
+
+/// Which candidates reach which city within its limit.
+struct Reach {
+    /// Each city's RTT limit, ms.
+    limits: Vec<f64>,
+    /// The matrix of the statistic the limits apply to, `[candidate][city]`, ms.
+    rtt: Vec<Vec<f64>>,
+    /// Candidates that reach at least one city within its limit.
+    in_model: Vec<usize>,
+    /// The limit statistic's name.
+    stat: String,
+}
+
+impl Reach {
+    /// The limits and the candidates within them; a city no candidate reaches is an explained
+    /// infeasibility.
+    fn new(
+        inp: &Inputs<'_>,
+        candidates: &[Candidate],
+        matrix: &crate::latency::RttMatrix,
+    ) -> Result<Reach> {
+        let scenario = inp.scenario;
+        let reach = Reach {
+            limits: inp
+                .demand
+                .nodes
+                .iter()
+                .map(|n| scenario.model.max_rtt_ms.unwrap_or(n.max_rtt_ms))
+                .collect(),
+            // The statistic a city's limit applies to (`[latency] limit_statistic`).
+            rtt: matrix.limit_matrix(&scenario.latency).clone(),
+            in_model: Vec::new(),
+            stat: stat_name(&scenario.latency),
+        };
+        let unreachable: Vec<String> = (0..inp.demand.nodes.len())
+            .filter(|&j| !reach.rtt.iter().any(|row| row[j] <= reach.limits[j]))
+            .map(|j| reach.explain_unreachable(inp, candidates, j))
+            .collect();
+        if !unreachable.is_empty() {
+            return Err(Error::Infeasible {
+                diagnosis: unreachable.join("; "),
+                hint: "raise the limit (--max-rtt-ms or max_rtt_ms in the demand file), set [latency] limit_statistic = \"p50\", restore cut or excluded cables, allow the avoided transit, or widen --region".into(),
             });
         }
+        let in_model = (0..candidates.len())
+            .filter(|&i| reach.rtt[i].iter().zip(&reach.limits).any(|(r, l)| r <= l))
+            .collect();
+        Ok(Reach { in_model, ..reach })
     }
-    if !unreachable.is_empty() {
-        return Err(Error::Infeasible {
-            diagnosis: unreachable.join("; "),
-            hint: "raise the limit (--max-rtt-ms or max_rtt_ms in the demand file), set [latency] limit_statistic = \"p50\", restore cut or excluded cables, allow the avoided transit, or widen --region".into(),
-        });
-    }
-    let in_model: Vec<usize> = (0..candidates.len())
-        .filter(|&i| rtt[i].iter().zip(&limits).any(|(r, l)| r <= l))
-        .collect();
-    progress(
-        "latency",
-        t.elapsed().as_secs_f64(),
-        &format!(
-            "{} of {} candidates reach a city within its limit",
-            in_model.len(),
-            candidates.len()
-        ),
-    );
 
+    /// Why city `j` has no candidate within its limit: how close the best one gets, over which
+    /// cables and jurisdictions.
+    fn explain_unreachable(&self, inp: &Inputs<'_>, candidates: &[Candidate], j: usize) -> String {
+        let node = &inp.demand.nodes[j];
+        let (rtt, limit, stat) = (&self.rtt, self.limits[j], &self.stat);
+        let policy = policy_note(&inp.scenario.latency);
+        let best = (0..candidates.len())
+            .filter(|&i| rtt[i][j].is_finite())
+            .min_by(|&a, &b| rtt[a][j].total_cmp(&rtt[b][j]).then(a.cmp(&b)));
+        let Some(i) = best else {
+            return format!(
+                "{} ({}) has no route at all from any of {} candidates{policy} (cables cut or excluded?)",
+                node.name, node.id, candidates.len()
+            );
+        };
+        let via = inp
+            .latency
+            .rtt(candidates[i].location, node.location)
+            .map(|r| {
+                let cables = if r.cables.is_empty() {
+                    "land".to_string()
+                } else {
+                    r.cables.join(" + ")
+                };
+                let through = r.jurisdictions.join(" → ");
+                format!(
+                    " (median {:.1} ms) via {cables} through {through}",
+                    r.rtt_ms
+                )
+            })
+            .unwrap_or_default();
+        format!(
+            "{} ({}) has no candidate within its {:.1} ms RTT limit ({stat}){policy}: the best of {} candidates is {} at {:.1} ms{via}",
+            node.name, node.id, limit, candidates.len(), candidates[i].id, rtt[i][j]
+        )
+    }
+}
+
+/// Best finite value of each city's column, ms.
+fn best_per_city(m: &[Vec<f64>], n_cities: usize) -> Vec<Option<f64>> {
+    let mut best: Vec<Option<f64>> = vec![None; n_cities];
+    for row in m {
+        for (j, &v) in row.iter().enumerate() {
+            if v.is_finite() && best[j].is_none_or(|b| v < b) {
+                best[j] = Some(v);
+            }
+        }
+    }
+    best
+}
+
+/// Must-build and exclude ids must name candidates (with suggestions when they do not).
+fn check_named_ids(scenario: &Scenario, candidates: &[Candidate]) -> Result<()> {
+    for (what, ids) in [
+        ("--must-build", &scenario.model.must_build),
+        ("--exclude", &scenario.model.exclude),
+    ] {
+        for id in ids.iter() {
+            if candidates.iter().any(|c| &c.id == id) {
+                continue;
+            }
+            let close: Vec<&str> = candidates
+                .iter()
+                .map(|c| c.id.as_str())
+                .filter(|c| c.contains(id.as_str()) || id.contains(*c))
+                .take(5)
+                .collect();
+            let hint = if close.is_empty() {
+                "list candidate ids with `sitefind candidates --format csv`".to_string()
+            } else {
+                format!(
+                    "did you mean {}? (`sitefind candidates` lists them)",
+                    close.join(", ")
+                )
+            };
+            return Err(Error::usage(
+                format!("{what} {id}: no candidate has this id"),
+                hint,
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The model's sites priced: cost rates, the zones they use and the 24/7 portfolios.
+struct Priced {
+    /// Cost rates of the model's sites (parallel to `in_model`).
+    rates: Vec<SiteCostRates>,
+    /// Zone index in the problem → dataset zone index (dataset order).
+    zone_map: Vec<usize>,
+    /// Dataset zone index → zone index in the problem.
+    zone_pos: BTreeMap<usize, usize>,
+    /// The problem's zones.
+    zones: Vec<ZoneInput>,
+    /// Portfolios by zone id.
+    portfolios: BTreeMap<String, crate::supply::Portfolio>,
+    /// Seconds spent pricing (after the supply stage).
+    seconds: f64,
+}
+
+/// Supply portfolios, each model site's cost rates and the problem's zones.
+fn price_sites(
+    inp: &Inputs<'_>,
+    candidates: &[Candidate],
+    in_model: &[usize],
+    progress: Progress<'_>,
+) -> Result<Priced> {
+    let (ds, scenario) = (inp.ds, inp.scenario);
     let cost = CostModel::new(&scenario.cost)?;
-    let zone_index: BTreeMap<&str, usize> = ds
-        .zones
-        .iter()
-        .enumerate()
-        .map(|(k, z)| (z.id.as_str(), k))
-        .collect();
+    let zone_index = zone_index(ds);
     let zone_of = |c: &Candidate| -> Option<&RenewableZone> {
         c.zone_id
             .as_deref()
@@ -293,17 +423,14 @@ pub fn prepare_from(
             .map(|&k| &ds.zones[k])
     };
     let t_supply = Instant::now();
-    let wanted = supply_zone_ids(ds, &candidates, &in_model);
+    let wanted = supply_zone_ids(ds, candidates, in_model);
     let portfolios = crate::supply::solve_zones(ds, scenario, &wanted)?;
-    progress(
-        "supply",
-        t_supply.elapsed().as_secs_f64(),
-        &format!(
-            "{} zones' 24/7 portfolios at CFE target {}",
-            portfolios.len(),
-            scenario.supply.cfe_target
-        ),
+    let note = format!(
+        "{} zones' 24/7 portfolios at CFE target {}",
+        portfolios.len(),
+        scenario.supply.cfe_target
     );
+    progress("supply", t_supply.elapsed().as_secs_f64(), &note);
     let t = Instant::now();
     let rates: Vec<SiteCostRates> = in_model
         .iter()
@@ -312,23 +439,17 @@ pub fn prepare_from(
             cost.site_rates_supplied(c, zone_of(c), site_supply(scenario, c, &portfolios, ds))
         })
         .collect();
-
     // Zones used by model sites, in dataset order.
-    let mut zone_map: Vec<usize> = Vec::new();
-    let mut zone_pos: BTreeMap<usize, usize> = BTreeMap::new();
-    for &i in &in_model {
-        if let Some(k) = candidates[i]
-            .zone_id
-            .as_deref()
-            .and_then(|id| zone_index.get(id))
-        {
-            zone_pos.entry(*k).or_insert(0);
-        }
-    }
-    for (k, pos) in zone_pos.iter_mut() {
-        *pos = zone_map.len();
-        zone_map.push(*k);
-    }
+    let zone_pos: BTreeMap<usize, usize> = in_model
+        .iter()
+        .filter_map(|&i| candidates[i].zone_id.as_deref())
+        .filter_map(|id| zone_index.get(id).copied())
+        .collect::<std::collections::BTreeSet<usize>>()
+        .into_iter()
+        .enumerate()
+        .map(|(pos, k)| (k, pos))
+        .collect();
+    let zone_map: Vec<usize> = zone_pos.keys().copied().collect();
     let zones: Vec<ZoneInput> = zone_map
         .iter()
         .map(|&k| {
@@ -340,39 +461,135 @@ pub fn prepare_from(
             }
         })
         .collect();
+    Ok(Priced {
+        rates,
+        zone_map,
+        zone_pos,
+        zones,
+        portfolios,
+        seconds: t.elapsed().as_secs_f64(),
+    })
+}
 
-    // Must-build / exclude ids must exist.
-    for (what, ids) in [
-        ("--must-build", &scenario.model.must_build),
-        ("--exclude", &scenario.model.exclude),
-    ] {
-        for id in ids.iter() {
-            if !candidates.iter().any(|c| &c.id == id) {
-                let close: Vec<&str> = candidates
-                    .iter()
-                    .map(|c| c.id.as_str())
-                    .filter(|c| c.contains(id.as_str()) || id.contains(*c))
-                    .take(5)
-                    .collect();
-                return Err(Error::usage(
-                    format!("{what} {id}: no candidate has this id"),
-                    if close.is_empty() {
-                        "list candidate ids with `sitefind candidates --format csv`".to_string()
-                    } else {
-                        format!(
-                            "did you mean {}? (`sitefind candidates` lists them)",
-                            close.join(", ")
-                        )
-                    },
-                ));
-            }
-        }
-    }
-
-    let m = &scenario.model;
-    let site_inputs: Vec<SiteInput> = in_model
+/// Dataset zone index by zone id.
+fn zone_index(ds: &Dataset) -> BTreeMap<&str, usize> {
+    ds.zones
         .iter()
-        .zip(&rates)
+        .enumerate()
+        .map(|(k, z)| (z.id.as_str(), k))
+        .collect()
+}
+
+/// A site whose region has no 24/7 portfolio (outside the NEM's REZs) when a CFE target is set.
+fn lacks_portfolio(scenario: &Scenario, r: &SiteCostRates) -> bool {
+    scenario.supply.cfe_target > 0.0 && r.supply.as_ref().is_some_and(|sp| sp.zone_id.is_none())
+}
+
+/// N−1 cover rows (`--survive-cable-cut`), or none.
+fn cable_cut_covers(
+    inp: &Inputs<'_>,
+    candidates: &[Candidate],
+    reach: &Reach,
+    progress: Progress<'_>,
+) -> Result<Vec<crate::latency::resilience::CutCover>> {
+    if !inp.scenario.model.survive_cable_cut {
+        return Ok(Vec::new());
+    }
+    let t = Instant::now();
+    let covers = survive_cable_cut(
+        inp.latency,
+        inp.demand,
+        candidates,
+        &reach.in_model,
+        &reach.limits,
+        &reach.stat,
+    )?;
+    let cables: std::collections::BTreeSet<&str> =
+        covers.iter().map(|c| c.cable.as_str()).collect();
+    let note = format!(
+        "N−1: {} cover rows over {} cable systems",
+        covers.len(),
+        cables.len()
+    );
+    progress("cable cuts", t.elapsed().as_secs_f64(), &note);
+    Ok(covers)
+}
+
+/// The siting problem from the priced sites, the cities and the shared limits, with the grid
+/// rows tied to its sites.
+fn build_problem(
+    inp: &Inputs<'_>,
+    candidates: &[Candidate],
+    reach: &Reach,
+    priced: &Priced,
+    cut_covers: &[crate::latency::resilience::CutCover],
+) -> (SitingProblem, Vec<crate::grid::GridRow>) {
+    let (ds, scenario) = (inp.ds, inp.scenario);
+    let m = &scenario.model;
+    let sites = site_inputs(inp, candidates, &reach.in_model, priced);
+    let cities: Vec<CityInput> = inp
+        .demand
+        .nodes
+        .iter()
+        .zip(&reach.limits)
+        .map(|(n, &l)| CityInput {
+            id: n.id.clone(),
+            demand_mw: n.it_load_mw,
+            max_rtt_ms: l,
+            min_sites: m.min_sites_per_city.unwrap_or(n.min_sites),
+        })
+        .collect();
+    // Shared grid limits: AEMO group constraints / flow paths on the zone, regional size.
+    let grid_limits = crate::grid::grid_limits(ds, &scenario.grid);
+    let site_keys: Vec<(Option<&str>, Option<&str>, f64)> = reach
+        .in_model
+        .iter()
+        .zip(&sites)
+        .map(|(&i, s)| {
+            let c = &candidates[i];
+            (c.zone_id.as_deref(), c.region_id.as_deref(), s.pue)
+        })
+        .collect();
+    let grid_rows = crate::grid::rows_for_sites(&grid_limits, &site_keys);
+    let mut shared_limits = resource_limits(ds, scenario, &priced.rates);
+    // Grid limits (AEMO group constraints and flow paths, regional size): hard rows on the
+    // summed grid draw, coefficient = each site's PUE.
+    shared_limits.extend(grid_rows.iter().map(crate::grid::GridRow::shared_limit));
+    let problem = SitingProblem {
+        assign_cost_aud_per_mw: vec![vec![0.0; cities.len()]; sites.len()],
+        rtt_ms: reach
+            .in_model
+            .iter()
+            .map(|&i| reach.rtt[i].clone())
+            .collect(),
+        sites,
+        cover_sets: cover_sets(inp, reach, cut_covers),
+        cities,
+        zones: priced.zones.clone(),
+        max_sites: m.max_sites,
+        module_mw: m.module_mw,
+        unserved_penalty_aud_per_mw: m.unserved_penalty_aud_per_mw,
+        objective: m.objective,
+        cost_cap_aud: m.cost_cap_aud,
+        budget_aud: m.budget_aud,
+        shared_limits,
+    };
+    (problem, grid_rows)
+}
+
+/// The model's sites: costs, sizes, zone, PUE, must-build and exclusions.
+fn site_inputs(
+    inp: &Inputs<'_>,
+    candidates: &[Candidate],
+    in_model: &[usize],
+    priced: &Priced,
+) -> Vec<SiteInput> {
+    let scenario = inp.scenario;
+    let m = &scenario.model;
+    let zone_index = zone_index(inp.ds);
+    in_model
+        .iter()
+        .zip(&priced.rates)
         .map(|(&i, r)| {
             let c = &candidates[i];
             SiteInput {
@@ -385,133 +602,40 @@ pub fn prepare_from(
                     .zone_id
                     .as_deref()
                     .and_then(|id| zone_index.get(id))
-                    .and_then(|k| zone_pos.get(k).copied()),
+                    .and_then(|k| priced.zone_pos.get(k).copied()),
                 pue: r.pue,
                 must_build: m.must_build.contains(&c.id),
-                excluded: m.exclude.contains(&c.id)
-                    || (scenario.supply.cfe_target > 0.0
-                        && r.supply.as_ref().is_some_and(|sp| sp.zone_id.is_none())),
+                excluded: m.exclude.contains(&c.id) || lacks_portfolio(scenario, r),
             }
         })
-        .collect();
-    let city_inputs: Vec<CityInput> = demand
-        .nodes
+        .collect()
+}
+
+/// The N−1 cover rows as the problem's cover sets.
+fn cover_sets(
+    inp: &Inputs<'_>,
+    reach: &Reach,
+    cut_covers: &[crate::latency::resilience::CutCover],
+) -> Vec<CoverSet> {
+    let stat = &reach.stat;
+    cut_covers
         .iter()
-        .zip(&limits)
-        .map(|(n, &l)| CityInput {
-            id: n.id.clone(),
-            demand_mw: n.it_load_mw,
-            max_rtt_ms: l,
-            min_sites: m.min_sites_per_city.unwrap_or(n.min_sites),
+        .map(|c| {
+            let node = &inp.demand.nodes[c.city];
+            CoverSet {
+                id: format!("n-1:{}:{}", node.id, c.cable),
+                description: format!(
+                    "{} keeps an open site within its {:.1} ms limit ({stat}) if cable {} ({}) is cut",
+                    node.name,
+                    reach.limits[c.city],
+                    inp.latency.cable_name(&c.cable).unwrap_or(&c.cable),
+                    c.cable
+                ),
+                sites: c.sites.clone(),
+                min_open: 1,
+            }
         })
-        .collect();
-    let rtt_rows: Vec<Vec<f64>> = in_model.iter().map(|&i| rtt[i].clone()).collect();
-    let rtt_p50_ms: Vec<Vec<f64>> = in_model.iter().map(|&i| matrix.rtt_ms[i].clone()).collect();
-    let rtt_p95_ms: Vec<Vec<f64>> = in_model
-        .iter()
-        .map(|&i| matrix.rtt_p95_ms[i].clone())
-        .collect();
-    let cut_covers = if m.survive_cable_cut {
-        let t = Instant::now();
-        let covers = survive_cable_cut(latency, demand, &candidates, &in_model, &limits, &stat)?;
-        let cables: std::collections::BTreeSet<&str> =
-            covers.iter().map(|c| c.cable.as_str()).collect();
-        progress(
-            "cable cuts",
-            t.elapsed().as_secs_f64(),
-            &format!(
-                "N−1: {} cover rows over {} cable systems",
-                covers.len(),
-                cables.len()
-            ),
-        );
-        covers
-    } else {
-        Vec::new()
-    };
-    // Shared grid limits: AEMO group constraints / flow paths on the zone, regional size.
-    let grid_limits = crate::grid::grid_limits(ds, &scenario.grid);
-    let site_keys: Vec<(Option<&str>, Option<&str>, f64)> = in_model
-        .iter()
-        .zip(&site_inputs)
-        .map(|(&i, s)| {
-            let c = &candidates[i];
-            (c.zone_id.as_deref(), c.region_id.as_deref(), s.pue)
-        })
-        .collect();
-    let grid_rows = crate::grid::rows_for_sites(&grid_limits, &site_keys);
-    let assign = vec![vec![0.0; city_inputs.len()]; site_inputs.len()];
-    let mut problem = SitingProblem {
-        sites: site_inputs,
-        cities: city_inputs,
-        zones,
-        rtt_ms: rtt_rows,
-        assign_cost_aud_per_mw: assign,
-        max_sites: m.max_sites,
-        module_mw: m.module_mw,
-        unserved_penalty_aud_per_mw: m.unserved_penalty_aud_per_mw,
-        objective: m.objective,
-        cost_cap_aud: m.cost_cap_aud,
-        budget_aud: m.budget_aud,
-        shared_limits: resource_limits(ds, scenario, &rates),
-        cover_sets: cut_covers
-            .iter()
-            .map(|c| {
-                let node = &demand.nodes[c.city];
-                CoverSet {
-                    id: format!("n-1:{}:{}", node.id, c.cable),
-                    description: format!(
-                        "{} keeps an open site within its {:.1} ms limit ({stat}) if cable {} ({}) is cut",
-                        node.name,
-                        limits[c.city],
-                        latency.cable_name(&c.cable).unwrap_or(&c.cable),
-                        c.cable
-                    ),
-                    sites: c.sites.clone(),
-                    min_open: 1,
-                }
-            })
-            .collect(),
-    };
-    // Grid limits (AEMO group constraints and flow paths, regional size): hard rows on the
-    // summed grid draw, coefficient = each site's PUE.
-    problem
-        .shared_limits
-        .extend(grid_rows.iter().map(crate::grid::GridRow::shared_limit));
-    let no_cfe = problem
-        .sites
-        .iter()
-        .zip(&rates)
-        .filter(|(s, r)| {
-            s.excluded
-                && scenario.supply.cfe_target > 0.0
-                && r.supply.as_ref().is_some_and(|sp| sp.zone_id.is_none())
-        })
-        .count();
-    progress(
-        "cost",
-        t.elapsed().as_secs_f64(),
-        &format!(
-            "{} sites priced; {} shared limits; {no_cfe} sites excluded: no 24/7 portfolio in their region (outside the NEM's REZs) at CFE target {}",
-            problem.sites.len(),
-            problem.shared_limits.len(),
-            scenario.supply.cfe_target
-        ),
-    );
-    Ok(Prepared {
-        candidates,
-        in_model,
-        rates,
-        problem,
-        zone_map,
-        best_rtt_ms,
-        best_rtt_p95_ms,
-        rtt_p50_ms,
-        rtt_p95_ms,
-        cut_covers,
-        grid_rows,
-        portfolios,
-    })
+        .collect()
 }
 
 /// The limit statistic's name (`p50` or `p95`).

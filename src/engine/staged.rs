@@ -5,9 +5,14 @@
 use super::backend::{
     backend_name, relative_gap, solve_lp, SolveOptions, SolveReport, SolveStatus,
 };
+use super::heuristic::{Heuristic, Incumbent};
+use super::lagrange::{
+    reduced_cost_fixing, Evaluation, Fix, Multipliers, Relaxation, SubgradientParams,
+};
+use super::reduce;
 use super::{solve_built, ReducedSolve, SolveProgress, SolveSink};
 use crate::error::{Error, Result};
-use crate::model::build::{build, RowSense};
+use crate::model::build::{build, BuiltModel, RowSense};
 use crate::model::{SitingProblem, Solution};
 use std::time::Instant;
 
@@ -32,121 +37,269 @@ const REDUCE_ROUNDS: usize = 3;
 /// The subgradient stops when reduced-cost fixing leaves at most this many free sites.
 const STOP_FREE: usize = 12;
 
+/// The staged exact solve (least cost): None when the relaxation or the heuristic cannot start
+/// (the caller falls back to [`solve_two_pass`]).
 pub(crate) fn staged(
     p: &SitingProblem,
     opts: &SolveOptions,
     sink: &mut SolveSink<'_>,
 ) -> Result<Option<ReducedSolve>> {
-    use crate::engine::heuristic::Heuristic;
-    use crate::engine::lagrange::{reduced_cost_fixing, Fix, Relaxation, SubgradientParams};
-    use crate::engine::reduce;
     // `p` was validated by `solve_with_sink` (before its sizes were tightened, which keeps it
     // valid: sizes only fall, to finite values ≥ 0).
-    let backend = backend_name(opts.backend.as_deref())?;
-    let started = Instant::now();
-    let deadline = opts
-        .time_limit_s
-        .map(|t| started + std::time::Duration::from_secs_f64(t));
+    let mut st = Stage::new(p, opts, sink)?;
     let n = p.sites.len();
-    let elapsed = || started.elapsed().as_secs_f64();
-
     // 1. Small candidate set, relaxation and heuristic.
-    let t = Instant::now();
-    let m1 = p
-        .cities
-        .iter()
-        .map(|c| c.min_sites.max(1) as usize)
-        .sum::<usize>()
-        .max(1);
-    let kept1 = reduce::reduce_exact(p, m1);
-    (sink.record)(
-        "dominance",
-        t.elapsed().as_secs_f64(),
-        &format!(
-            "{} of {n} sites have fewer than {m1} dominators (heuristic set)",
-            kept1.len()
-        ),
-    );
-    let q1 = reduce::restrict(p, &kept1);
-    let Some(rel1) = Relaxation::new(&q1) else {
+    let Some(first) = st.first_set()? else {
         return Ok(None);
     };
-    let t = Instant::now();
-    let fix1 = rel1.base_fixing();
-    let mut heur1 = Heuristic::new(&q1, opts);
-    // Stop once reduced-cost fixing leaves few enough sites for the exact stage.
-    let params = SubgradientParams {
-        stop_free: STOP_FREE,
-        deadline,
-        ..SubgradientParams::default()
+    let full = reduce::expand(&first.inc.solution, &first.kept, n);
+    let mut best = Best {
+        ub: crate::check::check(p, &full).objective_recomputed,
+        full,
     };
-    let mut best_bound1 = f64::NEG_INFINITY;
-    let mut err: Option<Error> = None;
-    let (ev1, mult1) = {
-        let mut on_iter = |it: usize, ev: &crate::engine::lagrange::Evaluation| -> Option<f64> {
-            best_bound1 = best_bound1.max(ev.value);
+    // 2–3. Reduction from the plan's cost, then the relaxation on the sites kept.
+    let Some(last) = st.reduce_rounds(&first, &mut best)? else {
+        return Ok(None);
+    };
+    let dominance = (last.kept.len() < n).then_some((last.kept.len(), last.m));
+    let Reduced {
+        kept,
+        q,
+        ev,
+        mult,
+        best: best2,
+        ..
+    } = last;
+    let Some(rel) = Relaxation::new(&q) else {
+        return Ok(None);
+    };
+    let base = rel.base_fixing();
+    let mut heur = Heuristic::new(&q, opts);
+    if let Some(b) = best2 {
+        heur.offer(b);
+    }
+    let (fix, n_free) = st.fixing(&rel, &ev, &base, best.ub);
+    // 4. Proven already, or one MIP (or branch and bound) on what is left.
+    let free = Free {
+        q: &q,
+        kept: &kept,
+        rel: &rel,
+        fix: &fix,
+        lower: ev.value,
+        n_free,
+    };
+    let (status, bound, size) = st.exact(&free, &mut heur, mult, &mut best)?;
+    Ok(Some(st.finish(status, bound, size, best, dominance)))
+}
+
+/// One staged solve's problem, options, sink and clock.
+struct Stage<'a, 's, 'k> {
+    p: &'a SitingProblem,
+    opts: &'a SolveOptions,
+    sink: &'s mut SolveSink<'k>,
+    backend: &'static str,
+    started: Instant,
+    deadline: Option<Instant>,
+    /// Subgradient settings: stop once reduced-cost fixing leaves few enough sites.
+    params: SubgradientParams,
+}
+
+/// The best plan so far, on the full problem's sites, and its cost.
+struct Best {
+    ub: f64,
+    full: Solution,
+}
+
+impl Best {
+    /// Keeps `full` if it is cheaper (and, if `need_feasible`, accepted by the checker).
+    fn offer(&mut self, p: &SitingProblem, full: Solution, need_feasible: bool) {
+        let chk = crate::check::check(p, &full);
+        if (chk.feasible || !need_feasible) && chk.objective_recomputed < self.ub {
+            self.ub = chk.objective_recomputed;
+            self.full = full;
+        }
+    }
+}
+
+/// Step 1's result: the small candidate set, its multipliers and its plan.
+struct First {
+    kept: Vec<usize>,
+    mult: Multipliers,
+    inc: Incumbent,
+}
+
+/// Steps 2–3's result: the last candidate set (sites of `p` in `kept`, restricted problem `q`),
+/// its open-sites bound `m`, the relaxation's last evaluation and multipliers, and its plan.
+struct Reduced {
+    m: usize,
+    kept: Vec<usize>,
+    q: SitingProblem,
+    ev: Evaluation,
+    mult: Multipliers,
+    best: Option<Incumbent>,
+}
+
+/// What step 4 works on: the last candidate set, its relaxation and the fixing.
+struct Free<'r> {
+    q: &'r SitingProblem,
+    kept: &'r [usize],
+    rel: &'r Relaxation<'r>,
+    fix: &'r [Fix],
+    lower: f64,
+    n_free: usize,
+}
+
+impl<'a, 's, 'k> Stage<'a, 's, 'k> {
+    fn new(
+        p: &'a SitingProblem,
+        opts: &'a SolveOptions,
+        sink: &'s mut SolveSink<'k>,
+    ) -> Result<Self> {
+        let backend = backend_name(opts.backend.as_deref())?;
+        let started = Instant::now();
+        let deadline = opts
+            .time_limit_s
+            .map(|t| started + std::time::Duration::from_secs_f64(t));
+        let params = SubgradientParams {
+            stop_free: STOP_FREE,
+            deadline,
+            ..SubgradientParams::default()
+        };
+        Ok(Stage {
+            p,
+            opts,
+            sink,
+            backend,
+            started,
+            deadline,
+            params,
+        })
+    }
+
+    fn elapsed(&self) -> f64 {
+        self.started.elapsed().as_secs_f64()
+    }
+
+    fn record(&mut self, stage: &str, t: Instant, note: &str) {
+        (self.sink.record)(stage, t.elapsed().as_secs_f64(), note);
+    }
+
+    fn out_of_time(&self) -> bool {
+        self.deadline.is_some_and(|d| Instant::now() >= d)
+    }
+
+    /// Step 1: the sites with fewer than Σ k_j dominators, their relaxation and a plan.
+    fn first_set(&mut self) -> Result<Option<First>> {
+        let p = self.p;
+        let t = Instant::now();
+        let m1 = p
+            .cities
+            .iter()
+            .map(|c| c.min_sites.max(1) as usize)
+            .sum::<usize>()
+            .max(1);
+        let kept = reduce::reduce_exact(p, m1);
+        let note = format!(
+            "{} of {} sites have fewer than {m1} dominators (heuristic set)",
+            kept.len(),
+            p.sites.len()
+        );
+        self.record("dominance", t, &note);
+        let q1 = reduce::restrict(p, &kept);
+        let Some(rel1) = Relaxation::new(&q1) else {
+            return Ok(None);
+        };
+        let t = Instant::now();
+        let fix1 = rel1.base_fixing();
+        let mut heur1 = Heuristic::new(&q1, self.opts);
+        let (ev1, mult) = self.first_relaxation(&rel1, &fix1, &mut heur1)?;
+        heur1.from_relaxation(&ev1.open, &ev1.h, &fix1, 3)?;
+        if q1.sites.len() > LOCAL_SEARCH_ABOVE_SITES {
+            heur1.local_search(&ev1.h, &fix1, 60, self.deadline)?;
+        }
+        let plan = heur1
+            .best
+            .as_ref()
+            .map_or("none".to_string(), |b| format!("{:.6e}", b.cost));
+        let note = format!("{} LP evaluations; plan {plan}", heur1.evaluations);
+        self.record("heuristic", t, &note);
+        Ok(heur1.best.take().map(|inc| First { kept, mult, inc }))
+    }
+
+    /// Step 1's subgradient, the heuristic run from its iterates.
+    fn first_relaxation(
+        &mut self,
+        rel1: &Relaxation<'_>,
+        fix1: &[Fix],
+        heur1: &mut Heuristic<'_>,
+    ) -> Result<(Evaluation, Multipliers)> {
+        let mut best_bound = f64::NEG_INFINITY;
+        let mut err: Option<Error> = None;
+        let started = self.started;
+        let sink = &mut *self.sink;
+        let mut on_iter = |it: usize, ev: &Evaluation| -> Option<f64> {
+            best_bound = best_bound.max(ev.value);
             if err.is_none() && (it < 3 || it % 25 == 0) {
-                if let Err(e) = heur1.from_relaxation(&ev.open, &ev.h, &fix1, 3) {
+                if let Err(e) = heur1.from_relaxation(&ev.open, &ev.h, fix1, 3) {
                     err = Some(e);
                 }
             }
             sink.progress(SolveProgress {
                 phase: "lagrangian",
-                elapsed_s: elapsed(),
+                elapsed_s: started.elapsed().as_secs_f64(),
                 incumbent: heur1.best.as_ref().map(|b| b.cost),
-                bound: best_bound1.is_finite().then_some(best_bound1),
+                bound: best_bound.is_finite().then_some(best_bound),
                 note: format!("heuristic set, iteration {it}"),
             });
             heur1.best.as_ref().map(|b| b.cost)
         };
-        rel1.optimise(
-            rel1.initial_multipliers(),
-            &fix1,
-            f64::INFINITY,
-            &params,
-            &mut on_iter,
-        )
-    };
-    if let Some(e) = err {
-        return Err(e);
+        let start = rel1.initial_multipliers();
+        let out = rel1.optimise(start, fix1, f64::INFINITY, &self.params, &mut on_iter);
+        err.map_or(Ok(out), Err)
     }
-    heur1.from_relaxation(&ev1.open, &ev1.h, &fix1, 3)?;
-    if q1.sites.len() > LOCAL_SEARCH_ABOVE_SITES {
-        heur1.local_search(&ev1.h, &fix1, 60, deadline)?;
-    }
-    (sink.record)(
-        "heuristic",
-        t.elapsed().as_secs_f64(),
-        &format!(
-            "{} LP evaluations; plan {}",
-            heur1.evaluations,
-            heur1
-                .best
-                .as_ref()
-                .map_or("none".to_string(), |b| format!("{:.6e}", b.cost))
-        ),
-    );
-    let Some(inc1) = heur1.best.take() else {
-        return Ok(None);
-    };
-    let mut inc_full = reduce::expand(&inc1.solution, &kept1, n);
-    let mut ub = crate::check::check(p, &inc_full).objective_recomputed;
 
-    // 2–3. Exact dominance reduction from the incumbent's cost, then the relaxation on the
-    // sites kept, warm-started, with the heuristic. A better plan from step 3 can lower the
-    // open-sites bound `m`; then the reduction and relaxation are repeated on the sites kept
-    // (exact: the plans of the reduced problem are plans of `p`, so the bound from `p`'s data
-    // holds for it), with a closer Polyak target (up to `REDUCE_ROUNDS` rounds).
-    let mut kept_prev = kept1.clone();
-    let mut mult_prev = mult1;
-    let mut base_set: Option<Vec<usize>> = None;
-    let mut round = 0usize;
-    let (m, kept2, q2, ev2, mult2, best2) = loop {
-        round += 1;
+    /// Steps 2–3: exact dominance reduction from the incumbent's cost, then the relaxation on
+    /// the sites kept, warm-started, with the heuristic. A better plan can lower the open-sites
+    /// bound `m`; then the reduction and relaxation are repeated on the sites kept (exact: the
+    /// plans of the reduced problem are plans of `p`, so the bound from `p`'s data holds for
+    /// it), with a closer Polyak target (up to `REDUCE_ROUNDS` rounds).
+    fn reduce_rounds(&mut self, first: &First, best: &mut Best) -> Result<Option<Reduced>> {
+        let mut prev_kept = first.kept.clone();
+        let mut prev_mult = first.mult.clone();
+        let mut base_set: Option<Vec<usize>> = None;
+        for round in 1..=REDUCE_ROUNDS {
+            let m = reduce::open_sites_bound(self.p, best.ub);
+            let kept = self.reduce_from(m, base_set.as_deref());
+            let warm = Warm {
+                first,
+                round,
+                prev_kept: &prev_kept,
+                prev_mult: &prev_mult,
+            };
+            let Some(r) = self.relax_round(m, kept, &warm, best)? else {
+                return Ok(None);
+            };
+            let again = round < REDUCE_ROUNDS
+                && !self.out_of_time()
+                && reduce::open_sites_bound(self.p, best.ub) < m;
+            if !again {
+                return Ok(Some(r));
+            }
+            prev_kept = r.kept.clone();
+            prev_mult = r.mult;
+            base_set = Some(r.kept);
+        }
+        Ok(None)
+    }
+
+    /// The sites with fewer than `m` dominators (among `base`, if given).
+    fn reduce_from(&mut self, m: usize, base: Option<&[usize]>) -> Vec<usize> {
+        let p = self.p;
+        let n = p.sites.len();
         let t = Instant::now();
-        let m = reduce::open_sites_bound(p, ub);
-        let kept2: Vec<usize> = match &base_set {
-            _ if m >= usize::MAX / 2 => (0..n).filter(|&i| !p.sites[i].excluded).collect(),
+        let unbounded = m >= usize::MAX / 2;
+        let kept: Vec<usize> = match base {
+            _ if unbounded => (0..n).filter(|&i| !p.sites[i].excluded).collect(),
             None => reduce::reduce_exact(p, m),
             Some(base) => {
                 let qb = reduce::restrict(p, base);
@@ -156,328 +309,398 @@ pub(crate) fn staged(
                     .collect()
             }
         };
-        (sink.record)(
-            "dominance",
-            t.elapsed().as_secs_f64(),
-            &format!(
-                "the plan's cost bounds open sites at {}: {} of {n} sites have fewer dominators",
-                if m >= usize::MAX / 2 {
-                    "∞".to_string()
-                } else {
-                    m.to_string()
-                },
-                kept2.len()
-            ),
+        let m_text = if unbounded {
+            "∞".to_string()
+        } else {
+            m.to_string()
+        };
+        let note = format!(
+            "the plan's cost bounds open sites at {m_text}: {} of {n} sites have fewer dominators",
+            kept.len()
         );
-        let q2 = reduce::restrict(p, &kept2);
+        self.record("dominance", t, &note);
+        kept
+    }
 
+    /// One round of step 3 on the sites `kept`: relaxation (warm-started) and heuristic.
+    fn relax_round(
+        &mut self,
+        m: usize,
+        kept: Vec<usize>,
+        warm: &Warm<'_>,
+        best: &mut Best,
+    ) -> Result<Option<Reduced>> {
+        let q = reduce::restrict(self.p, &kept);
         let t = Instant::now();
-        let Some(rel2) = Relaxation::new(&q2) else {
+        let Some(rel) = Relaxation::new(&q) else {
             return Ok(None);
         };
-        let base2 = rel2.base_fixing();
-        let mut heur2 = Heuristic::new(&q2, opts);
-        let same_set = kept2 == kept1;
-        let mut params2 = params.clone();
+        let base = rel.base_fixing();
+        let mut heur = Heuristic::new(&q, self.opts);
+        let same_set = kept == warm.first.kept;
+        let mut params = self.params.clone();
         if same_set {
-            heur2.offer(inc1.clone());
-            if round == 1 {
+            heur.offer(warm.first.inc.clone());
+            if warm.round == 1 {
                 // Same sites: the first relaxation's best multipliers and plan carry over.
-                params2.max_iter = 0;
+                params.max_iter = 0;
             }
         }
-        let mut best_bound2 = f64::NEG_INFINITY;
-        let ub_start = ub;
-        let (ev2, mult2) = {
-            let mut on_iter =
-                |it: usize, ev: &crate::engine::lagrange::Evaluation| -> Option<f64> {
-                    best_bound2 = best_bound2.max(ev.value);
-                    if err.is_none() && it % 25 == 0 {
-                        if let Err(e) = heur2.from_relaxation(&ev.open, &ev.h, &base2, 3) {
-                            err = Some(e);
-                        }
-                    }
-                    let inc = heur2.ub().min(ub_start);
-                    sink.progress(SolveProgress {
-                        phase: "lagrangian",
-                        elapsed_s: elapsed(),
-                        incumbent: Some(inc),
-                        bound: best_bound2.is_finite().then_some(best_bound2),
-                        note: format!("{} sites, iteration {it}", q2.sites.len()),
-                    });
-                    Some(inc)
-                };
-            // Per-site multipliers follow their sites from the previous candidate set.
-            let mut start = mult_prev.clone();
-            let mut at = vec![usize::MAX; n];
-            for (k, &i) in kept_prev.iter().enumerate() {
-                at[i] = k;
-            }
-            start.site_zone = kept2
-                .iter()
-                .map(|&i| start.site_zone.get(at[i]).copied().unwrap_or(0.0))
-                .collect();
-            rel2.optimise(start, &base2, ub, &params2, &mut on_iter)
-        };
-        if let Some(e) = err {
-            return Err(e);
-        }
-        if !(same_set && round == 1) {
-            heur2.from_relaxation(&ev2.open, &ev2.h, &base2, 3)?;
-            if q2.sites.len() > LOCAL_SEARCH_ABOVE_SITES {
-                heur2.local_search(&ev2.h, &base2, 60, deadline)?;
+        let start = warm.multipliers(&kept, self.p.sites.len());
+        let (ev, mult) = self.round_relaxation(&rel, &base, &mut heur, start, &params, best.ub)?;
+        if !(same_set && warm.round == 1) {
+            heur.from_relaxation(&ev.open, &ev.h, &base, 3)?;
+            if q.sites.len() > LOCAL_SEARCH_ABOVE_SITES {
+                heur.local_search(&ev.h, &base, 60, self.deadline)?;
             }
         }
-        let best2 = heur2.best.take();
-        if let Some(b) = &best2 {
-            let full = reduce::expand(&b.solution, &kept2, n);
-            let c = crate::check::check(p, &full).objective_recomputed;
-            if c < ub {
-                ub = c;
-                inc_full = full;
-            }
+        let best_q = heur.best.take();
+        if let Some(b) = &best_q {
+            best.offer(
+                self.p,
+                reduce::expand(&b.solution, &kept, self.p.sites.len()),
+                false,
+            );
         }
-        (sink.record)(
-            "lagrangian",
-            t.elapsed().as_secs_f64(),
-            &format!(
-                "{} sites: bound {:.6e}, plan {ub:.6e}",
-                q2.sites.len(),
-                ev2.value
-            ),
+        let note = format!(
+            "{} sites: bound {:.6e}, plan {:.6e}",
+            q.sites.len(),
+            ev.value,
+            best.ub
         );
-        let out_of_time = deadline.is_some_and(|d| Instant::now() >= d);
-        if round < REDUCE_ROUNDS && !out_of_time && reduce::open_sites_bound(p, ub) < m {
-            kept_prev = kept2.clone();
-            mult_prev = mult2;
-            base_set = Some(kept2);
-            continue;
-        }
-        break (m, kept2, q2, ev2, mult2, best2);
-    };
-    let dominance = (kept2.len() < n).then_some((kept2.len(), m));
-    let Some(rel2) = Relaxation::new(&q2) else {
-        return Ok(None);
-    };
-    let base2 = rel2.base_fixing();
-    let mut heur2 = Heuristic::new(&q2, opts);
-    if let Some(b) = best2 {
-        heur2.offer(b);
+        self.record("lagrangian", t, &note);
+        Ok(Some(Reduced {
+            m,
+            kept,
+            q,
+            ev,
+            mult,
+            best: best_q,
+        }))
     }
-    let t = Instant::now();
-    let lower = ev2.value;
-    let fix = reduced_cost_fixing(&rel2, &ev2, &base2, ub);
-    let n_closed = fix
-        .iter()
-        .zip(&base2)
-        .filter(|(f, b)| **f == Fix::Closed && **b == Fix::Free)
-        .count();
-    let n_open = fix
-        .iter()
-        .zip(&base2)
-        .filter(|(f, b)| **f == Fix::Open && **b == Fix::Free)
-        .count();
-    let n_free = fix.iter().filter(|f| **f == Fix::Free).count();
-    (sink.record)(
-        "fixing",
-        t.elapsed().as_secs_f64(),
-        &format!(
-            "bound {lower:.6e}, plan {ub:.6e}; reduced-cost fixing closed {n_closed} and opened {n_open} sites, {n_free} left free"
-        ),
-    );
-    sink.progress(SolveProgress {
-        phase: "fixing",
-        elapsed_s: elapsed(),
-        incumbent: Some(ub),
-        bound: Some(lower),
-        note: format!("closed {n_closed}, opened {n_open}, {n_free} free"),
-    });
 
-    // 4. Proven already, or one MIP on what is left.
-    let kept3: Vec<usize> = (0..q2.sites.len())
-        .filter(|&i| fix[i] != Fix::Closed)
-        .collect();
-    let mut q3 = reduce::restrict(&q2, &kept3);
-    for (k, &i) in kept3.iter().enumerate() {
-        if fix[i] == Fix::Open {
-            q3.sites[k].must_build = true;
-        }
-    }
-    let t = Instant::now();
-    let mut built = build(&q3)?;
-    let size = (
-        built.lp.vars.len(),
-        built.lp.rows.len(),
-        built.lp.n_binaries(),
-    );
-    let proven = relative_gap(Some(ub), Some(lower)).is_some_and(|g| g <= opts.mip_gap);
-    let (status, bound) = if proven || kept3.is_empty() {
-        (
-            SolveStatus::Optimal,
-            if kept3.is_empty() { ub } else { lower },
-        )
-    } else if size.0 > BRANCH_ABOVE_VARIABLES {
-        // Too large for the backend's branch and bound: Lagrangian branch and bound.
-        (sink.record)(
-            "branch",
-            f64::NAN,
-            &format!(
-                "started: Lagrangian branch and bound on {n_free} free sites ({} variables in the MIP)",
-                size.0
-            ),
-        );
-        let t = Instant::now();
-        let ub_fix = ub;
-        let res = {
-            let mut prog = |nodes: usize, open: usize, inc: f64, b: f64| {
-                sink.progress(SolveProgress {
-                    phase: "branch",
-                    elapsed_s: elapsed(),
-                    incumbent: Some(inc),
-                    bound: Some(b.max(lower)),
-                    note: format!("{nodes} nodes, {open} open"),
-                })
-            };
-            crate::engine::branch::branch_and_bound(
-                &rel2,
-                &mut heur2,
-                fix.clone(),
-                mult2,
-                lower,
-                ub_fix,
-                opts.mip_gap,
-                deadline,
-                &mut prog,
-            )?
-        };
-        (sink.record)(
-            "branch",
-            t.elapsed().as_secs_f64(),
-            &format!(
-                "{} nodes, {}",
-                res.nodes,
-                if res.complete {
-                    "complete"
-                } else {
-                    "stopped at the time limit"
+    /// Step 3's subgradient on one candidate set, the heuristic run every 25 iterations.
+    fn round_relaxation(
+        &mut self,
+        rel: &Relaxation<'_>,
+        base: &[Fix],
+        heur: &mut Heuristic<'_>,
+        start: Multipliers,
+        params: &SubgradientParams,
+        ub: f64,
+    ) -> Result<(Evaluation, Multipliers)> {
+        let mut best_bound = f64::NEG_INFINITY;
+        let mut err: Option<Error> = None;
+        let started = self.started;
+        let n_sites = rel.problem().sites.len();
+        let sink = &mut *self.sink;
+        let mut on_iter = |it: usize, ev: &Evaluation| -> Option<f64> {
+            best_bound = best_bound.max(ev.value);
+            if err.is_none() && it % 25 == 0 {
+                if let Err(e) = heur.from_relaxation(&ev.open, &ev.h, base, 3) {
+                    err = Some(e);
                 }
-            ),
+            }
+            let inc = heur.ub().min(ub);
+            sink.progress(SolveProgress {
+                phase: "lagrangian",
+                elapsed_s: started.elapsed().as_secs_f64(),
+                incumbent: Some(inc),
+                bound: best_bound.is_finite().then_some(best_bound),
+                note: format!("{n_sites} sites, iteration {it}"),
+            });
+            Some(inc)
+        };
+        let out = rel.optimise(start, base, ub, params, &mut on_iter);
+        err.map_or(Ok(out), Err)
+    }
+
+    /// Reduced-cost fixing on the last candidate set: the fixing and the number of free sites.
+    fn fixing(
+        &mut self,
+        rel: &Relaxation<'_>,
+        ev: &Evaluation,
+        base: &[Fix],
+        ub: f64,
+    ) -> (Vec<Fix>, usize) {
+        let t = Instant::now();
+        let lower = ev.value;
+        let fix = reduced_cost_fixing(rel, ev, base, ub);
+        let newly = |to: Fix| {
+            fix.iter()
+                .zip(base)
+                .filter(|(f, b)| **f == to && **b == Fix::Free)
+                .count()
+        };
+        let (n_closed, n_open) = (newly(Fix::Closed), newly(Fix::Open));
+        let n_free = fix.iter().filter(|f| **f == Fix::Free).count();
+        let note = format!(
+            "bound {lower:.6e}, plan {ub:.6e}; reduced-cost fixing closed {n_closed} and opened {n_open} sites, {n_free} left free"
         );
-        if let Some(b) = heur2.best.take() {
-            let full = reduce::expand(&b.solution, &kept2, n);
-            let c = crate::check::check(p, &full).objective_recomputed;
-            if c < ub {
-                ub = c;
-                inc_full = full;
+        self.record("fixing", t, &note);
+        let elapsed_s = self.elapsed();
+        self.sink.progress(SolveProgress {
+            phase: "fixing",
+            elapsed_s,
+            incumbent: Some(ub),
+            bound: Some(lower),
+            note: format!("closed {n_closed}, opened {n_open}, {n_free} free"),
+        });
+        (fix, n_free)
+    }
+
+    /// Step 4: proven already, or the Lagrangian branch and bound (large), or the backend's
+    /// MIP with a cutoff row on the sites left free. Returns status, bound and MIP size.
+    fn exact(
+        &mut self,
+        free: &Free<'_>,
+        heur: &mut Heuristic<'_>,
+        mult: Multipliers,
+        best: &mut Best,
+    ) -> Result<(SolveStatus, f64, (usize, usize, usize))> {
+        let kept3: Vec<usize> = (0..free.q.sites.len())
+            .filter(|&i| free.fix[i] != Fix::Closed)
+            .collect();
+        let mut q3 = reduce::restrict(free.q, &kept3);
+        for (k, &i) in kept3.iter().enumerate() {
+            if free.fix[i] == Fix::Open {
+                q3.sites[k].must_build = true;
             }
         }
-        let b = res.bound.min(ub_fix).max(lower);
-        let st = if res.complete {
+        let t = Instant::now();
+        let built = build(&q3)?;
+        let size = (
+            built.lp.vars.len(),
+            built.lp.rows.len(),
+            built.lp.n_binaries(),
+        );
+        let proven =
+            relative_gap(Some(best.ub), Some(free.lower)).is_some_and(|g| g <= self.opts.mip_gap);
+        let (status, bound) = if proven || kept3.is_empty() {
+            let bound = if kept3.is_empty() {
+                best.ub
+            } else {
+                free.lower
+            };
+            (SolveStatus::Optimal, bound)
+        } else if size.0 > BRANCH_ABOVE_VARIABLES {
+            self.branch(free, heur, mult, size.0, best)?
+        } else {
+            let fixed = Fixed {
+                q3: &q3,
+                kept3: &kept3,
+                built,
+                size,
+                t,
+            };
+            self.mip(free, fixed, best)?
+        };
+        Ok((status, bound, size))
+    }
+
+    /// Step 4 on a large remainder: the Lagrangian branch and bound.
+    fn branch(
+        &mut self,
+        free: &Free<'_>,
+        heur: &mut Heuristic<'_>,
+        mult: Multipliers,
+        n_vars: usize,
+        best: &mut Best,
+    ) -> Result<(SolveStatus, f64)> {
+        let note = format!(
+            "started: Lagrangian branch and bound on {} free sites ({n_vars} variables in the MIP)",
+            free.n_free
+        );
+        (self.sink.record)("branch", f64::NAN, &note);
+        let t = Instant::now();
+        let ub_fix = best.ub;
+        let lower = free.lower;
+        let started = self.started;
+        let sink = &mut *self.sink;
+        let mut prog = |nodes: usize, open: usize, inc: f64, b: f64| {
+            sink.progress(SolveProgress {
+                phase: "branch",
+                elapsed_s: started.elapsed().as_secs_f64(),
+                incumbent: Some(inc),
+                bound: Some(b.max(lower)),
+                note: format!("{nodes} nodes, {open} open"),
+            })
+        };
+        let res = crate::engine::branch::branch_and_bound(
+            free.rel,
+            heur,
+            free.fix.to_vec(),
+            mult,
+            lower,
+            ub_fix,
+            self.opts.mip_gap,
+            self.deadline,
+            &mut prog,
+        )?;
+        let how = if res.complete {
+            "complete"
+        } else {
+            "stopped at the time limit"
+        };
+        self.record("branch", t, &format!("{} nodes, {how}", res.nodes));
+        if let Some(b) = heur.best.take() {
+            let n = self.p.sites.len();
+            best.offer(self.p, reduce::expand(&b.solution, free.kept, n), false);
+        }
+        let status = if res.complete {
             SolveStatus::GapLimit
         } else {
             SolveStatus::TimeLimitFeasible
         };
-        (st, b)
-    } else {
-        // Cutoff: only plans better than the incumbent.
-        let cutoff = ub + 1e-9 * ub.abs().max(1.0);
-        let terms = built.lp.objective.clone();
-        built.lp.rows.push(crate::model::build::Row {
-            terms,
+        Ok((status, res.bound.min(ub_fix).max(lower)))
+    }
+
+    /// Step 4 on a small remainder: the backend's MIP with a cutoff row (only plans better
+    /// than the incumbent).
+    fn mip(
+        &mut self,
+        free: &Free<'_>,
+        mut fixed: Fixed<'_>,
+        best: &mut Best,
+    ) -> Result<(SolveStatus, f64)> {
+        let (ub_fix, lower, size) = (best.ub, free.lower, fixed.size);
+        let cutoff = ub_fix + 1e-9 * ub_fix.abs().max(1.0);
+        let lp = &mut fixed.built.lp;
+        lp.rows.push(crate::model::build::Row {
+            terms: lp.objective.clone(),
             sense: RowSense::Le,
-            rhs: cutoff - built.lp.objective_constant,
+            rhs: cutoff - lp.objective_constant,
         });
-        (sink.record)(
-            "model build",
-            t.elapsed().as_secs_f64(),
-            &format!(
-                "{} variables ({} binary), {} constraints (with the cutoff row)",
-                size.0, size.2, size.1
-            ),
+        let note = format!(
+            "{} variables ({} binary), {} constraints (with the cutoff row)",
+            size.0, size.2, size.1
         );
+        self.record("model build", fixed.t, &note);
         let remaining = SolveOptions {
-            time_limit_s: opts
+            time_limit_s: self
+                .opts
                 .time_limit_s
-                .map(|tl| (tl - started.elapsed().as_secs_f64()).max(1.0)),
-            ..opts.clone()
+                .map(|tl| (tl - self.elapsed()).max(1.0)),
+            ..self.opts.clone()
         };
-        (sink.record)(
-            "solve",
-            f64::NAN,
-            &format!(
-                "started: {backend} backend on {} sites, time limit {:.0} s, relative gap {:.0e}",
-                q3.sites.len(),
-                remaining.time_limit_s.unwrap_or(f64::INFINITY),
-                opts.mip_gap
-            ),
-        );
-        sink.progress(SolveProgress {
-            phase: "mip",
-            elapsed_s: elapsed(),
-            incumbent: Some(ub),
-            bound: Some(lower),
-            note: format!("{} sites", q3.sites.len()),
-        });
+        self.announce_mip(fixed.q3.sites.len(), &remaining, ub_fix, lower);
         let t = Instant::now();
-        let (sr, values) = solve_lp(&built.lp, &remaining)?;
-        (sink.record)(
-            "solve",
-            t.elapsed().as_secs_f64(),
-            &format!("{} {:?}", sr.backend, sr.status),
-        );
-        let ub_fix = ub;
+        let (sr, values) = solve_lp(&fixed.built.lp, &remaining)?;
+        self.record("solve", t, &format!("{} {:?}", sr.backend, sr.status));
         match (sr.status, values) {
             (s, Some(values)) if s.has_solution() => {
-                let sol3 = built.solution(&q3, &values)?;
-                let full =
-                    reduce::expand(&reduce::expand(&sol3, &kept3, q2.sites.len()), &kept2, n);
-                let chk = crate::check::check(p, &full);
-                if chk.feasible && chk.objective_recomputed < ub {
-                    ub = chk.objective_recomputed;
-                    inc_full = full;
-                }
+                let sol3 = fixed.built.solution(fixed.q3, &values)?;
+                let on_q = reduce::expand(&sol3, fixed.kept3, free.q.sites.len());
+                let n = self.p.sites.len();
+                best.offer(self.p, reduce::expand(&on_q, free.kept, n), true);
                 let b = sr.best_bound.map_or(lower, |b| lower.max(b.min(ub_fix)));
                 let st = match s {
                     SolveStatus::Optimal | SolveStatus::GapLimit => SolveStatus::GapLimit,
                     other => other,
                 };
-                (st, b)
+                Ok((st, b))
             }
             // No plan better than the incumbent: it is optimal.
-            (SolveStatus::Infeasible, _) => (SolveStatus::Optimal, ub_fix),
-            (SolveStatus::TimeLimitNoSolution, _) => (SolveStatus::TimeLimitFeasible, lower),
-            (s, _) => {
-                return Err(Error::Solver(format!(
-                    "{backend} ended with status {s:?} on the fixed problem"
-                )))
-            }
+            (SolveStatus::Infeasible, _) => Ok((SolveStatus::Optimal, ub_fix)),
+            (SolveStatus::TimeLimitNoSolution, _) => Ok((SolveStatus::TimeLimitFeasible, lower)),
+            (s, _) => Err(Error::Solver(format!(
+                "{} ended with status {s:?} on the fixed problem",
+                self.backend
+            ))),
         }
-    };
-    let gap = relative_gap(Some(ub), Some(bound));
-    let status = match (status, gap) {
-        (_, Some(g)) if g <= 1e-9 => SolveStatus::Optimal,
-        (SolveStatus::Optimal, _) => SolveStatus::GapLimit,
-        (s, _) => s,
-    };
-    sink.progress(SolveProgress {
-        phase: "done",
-        elapsed_s: elapsed(),
-        incumbent: Some(ub),
-        bound: Some(bound),
-        note: format!("{status:?}"),
-    });
-    let report = SolveReport {
-        backend: backend.to_string(),
-        status,
-        objective: Some(ub),
-        best_bound: Some(bound),
-        gap,
-        solve_time_s: started.elapsed().as_secs_f64(),
-        n_variables: size.0,
-        n_constraints: size.1,
-        n_binaries: size.2,
-    };
-    Ok(Some((report, inc_full, size, dominance)))
+    }
+
+    /// Tells the sink the MIP of step 4 is starting.
+    fn announce_mip(&mut self, n_sites: usize, remaining: &SolveOptions, ub: f64, lower: f64) {
+        let note = format!(
+            "started: {} backend on {n_sites} sites, time limit {:.0} s, relative gap {:.0e}",
+            self.backend,
+            remaining.time_limit_s.unwrap_or(f64::INFINITY),
+            self.opts.mip_gap
+        );
+        (self.sink.record)("solve", f64::NAN, &note);
+        let elapsed_s = self.elapsed();
+        self.sink.progress(SolveProgress {
+            phase: "mip",
+            elapsed_s,
+            incumbent: Some(ub),
+            bound: Some(lower),
+            note: format!("{n_sites} sites"),
+        });
+    }
+
+    /// The solve's report (status made `Optimal` when the gap closed) and answer.
+    fn finish(
+        &mut self,
+        status: SolveStatus,
+        bound: f64,
+        size: (usize, usize, usize),
+        best: Best,
+        dominance: Option<(usize, usize)>,
+    ) -> ReducedSolve {
+        let ub = best.ub;
+        let gap = relative_gap(Some(ub), Some(bound));
+        let status = match (status, gap) {
+            (_, Some(g)) if g <= 1e-9 => SolveStatus::Optimal,
+            (SolveStatus::Optimal, _) => SolveStatus::GapLimit,
+            (s, _) => s,
+        };
+        let elapsed_s = self.elapsed();
+        self.sink.progress(SolveProgress {
+            phase: "done",
+            elapsed_s,
+            incumbent: Some(ub),
+            bound: Some(bound),
+            note: format!("{status:?}"),
+        });
+        let report = SolveReport {
+            backend: self.backend.to_string(),
+            status,
+            objective: Some(ub),
+            best_bound: Some(bound),
+            gap,
+            solve_time_s: self.elapsed(),
+            n_variables: size.0,
+            n_constraints: size.1,
+            n_binaries: size.2,
+        };
+        (report, best.full, size, dominance)
+    }
+}
+
+/// Where a round of step 3 starts from: step 1's set and plan, and the previous round's sites
+/// and multipliers.
+struct Warm<'w> {
+    first: &'w First,
+    round: usize,
+    prev_kept: &'w [usize],
+    prev_mult: &'w Multipliers,
+}
+
+impl Warm<'_> {
+    /// The previous round's multipliers, per-site ones following their sites to `kept`.
+    fn multipliers(&self, kept: &[usize], n: usize) -> Multipliers {
+        let mut start = self.prev_mult.clone();
+        let mut at = vec![usize::MAX; n];
+        for (k, &i) in self.prev_kept.iter().enumerate() {
+            at[i] = k;
+        }
+        start.site_zone = kept
+            .iter()
+            .map(|&i| start.site_zone.get(at[i]).copied().unwrap_or(0.0))
+            .collect();
+        start
+    }
+}
+
+/// Step 4's MIP: the problem with fixed sites removed (`q3`, sites `kept3` of the last set),
+/// its built model and size, and when its build started.
+struct Fixed<'f> {
+    q3: &'f SitingProblem,
+    kept3: &'f [usize],
+    built: BuiltModel,
+    size: (usize, usize, usize),
+    t: Instant,
 }
 
 /// The two-pass dominance solve (the fallback when the heuristic finds no plan): solves `p`
@@ -493,7 +716,6 @@ pub(crate) fn solve_two_pass(
     opts: &SolveOptions,
     record: &mut dyn FnMut(&str, f64, &str),
 ) -> Result<ReducedSolve> {
-    use crate::engine::reduce;
     let mut dominance: Option<(usize, usize)> = None;
     // The time limit covers both passes: the second gets what the first left (at least 1 s).
     let started = std::time::Instant::now();

@@ -185,6 +185,17 @@ pub fn unserved_allowed(p: &SitingProblem) -> bool {
 /// Checks dimensions and numbers of a problem; every problem is listed.
 pub fn validate(p: &SitingProblem) -> Result<()> {
     let mut issues = Issues::new();
+    validate_matrices(p, &mut issues);
+    validate_sites(p, &mut issues);
+    validate_cities(p, &mut issues);
+    validate_zones(p, &mut issues);
+    validate_shared_limits(p, &mut issues);
+    validate_cover_sets(p, &mut issues);
+    issues.into_result(())
+}
+
+/// The RTT and assignment-cost matrices: one row per site, one column per city, costs ≥ 0.
+fn validate_matrices(p: &SitingProblem, issues: &mut Issues) {
     let at = |record: String, field: &str| Location::file(WHERE).record(record).field(field);
     let n = p.cities.len();
     if p.rtt_ms.len() != p.sites.len() {
@@ -232,6 +243,11 @@ pub fn validate(p: &SitingProblem) -> Result<()> {
             );
         }
     }
+}
+
+/// Each site's costs, sizes, PUE and zone index.
+fn validate_sites(p: &SitingProblem, issues: &mut Issues) {
+    let at = |record: String, field: &str| Location::file(WHERE).record(record).field(field);
     for (i, s) in p.sites.iter().enumerate() {
         let rec = format!("site[{i}] \"{}\"", s.id);
         for (field, v, ok) in [
@@ -269,6 +285,11 @@ pub fn validate(p: &SitingProblem) -> Result<()> {
             }
         }
     }
+}
+
+/// Each city's demand, limit and redundancy.
+fn validate_cities(p: &SitingProblem, issues: &mut Issues) {
+    let at = |record: String, field: &str| Location::file(WHERE).record(record).field(field);
     for (j, c) in p.cities.iter().enumerate() {
         let rec = format!("city[{j}] \"{}\"", c.id);
         if !(c.demand_mw.is_finite() && c.demand_mw >= 0.0) {
@@ -291,6 +312,11 @@ pub fn validate(p: &SitingProblem) -> Result<()> {
             );
         }
     }
+}
+
+/// Each zone's limit and expansion cost, and the module size.
+fn validate_zones(p: &SitingProblem, issues: &mut Issues) {
+    let at = |record: String, field: &str| Location::file(WHERE).record(record).field(field);
     for (r, z) in p.zones.iter().enumerate() {
         let rec = format!("zone[{r}] \"{}\"", z.id);
         if let Some(l) = z.limit_mw {
@@ -322,6 +348,11 @@ pub fn validate(p: &SitingProblem) -> Result<()> {
             );
         }
     }
+}
+
+/// Each shared limit's bound and terms.
+fn validate_shared_limits(p: &SitingProblem, issues: &mut Issues) {
+    let at = |record: String, field: &str| Location::file(WHERE).record(record).field(field);
     for (k, l) in p.shared_limits.iter().enumerate() {
         let rec = format!("shared_limits[{k}] \"{}\"", l.id);
         if !(l.limit.is_finite() && l.limit >= 0.0) {
@@ -354,6 +385,11 @@ pub fn validate(p: &SitingProblem) -> Result<()> {
             }
         }
     }
+}
+
+/// Each cover set's sites and count, and the unserved penalty.
+fn validate_cover_sets(p: &SitingProblem, issues: &mut Issues) {
+    let at = |record: String, field: &str| Location::file(WHERE).record(record).field(field);
     for (k, c) in p.cover_sets.iter().enumerate() {
         let rec = format!("cover_sets[{k}] \"{}\"", c.id);
         if c.min_open == 0 {
@@ -384,7 +420,6 @@ pub fn validate(p: &SitingProblem) -> Result<()> {
             "",
         );
     }
-    issues.into_result(())
 }
 
 /// `covered[i]`: site i belongs to some cover set (so it needs a `y` variable even when it
@@ -425,211 +460,269 @@ fn cost_upper_bound(p: &SitingProblem) -> f64 {
 /// Builds the MIP of `p` (see the module documentation).
 pub fn build(p: &SitingProblem) -> Result<BuiltModel> {
     validate(p)?;
-    let mut lp = LinearProgram::default();
-    let n_sites = p.sites.len();
-    let n_cities = p.cities.len();
+    let mut b = Builder::new(p);
+    b.site_vars();
+    b.flow_vars();
+    b.demand_rows();
+    b.zone_rows();
+    b.shared_limit_rows();
+    b.cover_rows()?;
+    b.max_sites_row();
+    b.objective();
+    Ok(BuiltModel {
+        lp: b.lp,
+        open_var: b.open_var,
+        capacity_var: b.capacity_var,
+        flow_vars: b.flow_vars,
+        unserved_var: b.unserved_var,
+        expansion_var: b.expansion_var,
+        worst_rtt_var: b.worst_rtt_var,
+    })
+}
 
-    // Allowed pairs per site (reduction 1).
-    let allowed: Vec<Vec<usize>> = (0..n_sites)
-        .map(|i| {
-            if p.sites[i].excluded {
-                Vec::new()
-            } else {
-                (0..n_cities).filter(|&j| pair_allowed(p, i, j)).collect()
+/// The MIP of one problem under construction (the fields of [`BuiltModel`] plus the cost
+/// terms and the allowed pairs).
+struct Builder<'p> {
+    p: &'p SitingProblem,
+    lp: LinearProgram,
+    /// Allowed pairs per site (reduction 1).
+    allowed: Vec<Vec<usize>>,
+    open_var: Vec<Option<usize>>,
+    capacity_var: Vec<Option<(usize, f64)>>,
+    flow_vars: Vec<(usize, usize, usize)>,
+    unserved_var: Vec<Option<usize>>,
+    expansion_var: Vec<Option<usize>>,
+    worst_rtt_var: Option<usize>,
+    /// Cost terms (variable, AUD per year per unit).
+    cost: Vec<(usize, f64)>,
+    /// Each city's flow terms.
+    city_flows: Vec<Vec<(usize, f64)>>,
+}
+
+impl<'p> Builder<'p> {
+    fn new(p: &'p SitingProblem) -> Self {
+        let (n_sites, n_cities) = (p.sites.len(), p.cities.len());
+        let allowed = (0..n_sites)
+            .map(|i| {
+                if p.sites[i].excluded {
+                    Vec::new()
+                } else {
+                    (0..n_cities).filter(|&j| pair_allowed(p, i, j)).collect()
+                }
+            })
+            .collect();
+        Builder {
+            p,
+            lp: LinearProgram::default(),
+            allowed,
+            open_var: vec![None; n_sites],
+            capacity_var: vec![None; n_sites],
+            flow_vars: Vec::new(),
+            unserved_var: vec![None; n_cities],
+            expansion_var: vec![None; p.zones.len()],
+            worst_rtt_var: None,
+            cost: Vec::new(),
+            city_flows: vec![Vec::new(); n_cities],
+        }
+    }
+
+    /// Open and capacity variables of the active sites, with min_mw·y ≤ s·w ≤ max_mw·y.
+    fn site_vars(&mut self) {
+        let p = self.p;
+        let covered = in_cover_set(p);
+        for (i, s) in p.sites.iter().enumerate() {
+            // Reduction 2: inactive sites get no variables.
+            if s.excluded || (self.allowed[i].is_empty() && !s.must_build && !covered[i]) {
+                continue;
             }
-        })
-        .collect();
-
-    let covered = in_cover_set(p);
-    let mut open_var = vec![None; n_sites];
-    let mut capacity_var = vec![None; n_sites];
-    let mut cost: Vec<(usize, f64)> = Vec::new();
-    for (i, s) in p.sites.iter().enumerate() {
-        // Reduction 2: inactive sites get no variables.
-        if s.excluded || (allowed[i].is_empty() && !s.must_build && !covered[i]) {
-            continue;
-        }
-        let lower = if s.must_build { 1.0 } else { 0.0 };
-        let y = lp.var(lower, 1.0, true);
-        open_var[i] = Some(y);
-        let (w, scale) = match p.module_mw {
-            Some(m) => (lp.var(0.0, (s.max_mw / m + 1e-9).floor(), true), m),
-            None => (lp.var(0.0, s.max_mw, false), 1.0),
-        };
-        capacity_var[i] = Some((w, scale));
-        cost.push((y, s.fixed_cost_aud));
-        cost.push((w, s.var_cost_aud_per_mw * scale));
-        // min_mw·y ≤ s·w ≤ max_mw·y
-        if s.min_mw > 0.0 {
-            lp.le(vec![(y, s.min_mw), (w, -scale)], 0.0);
-        }
-        lp.le(vec![(w, scale), (y, -s.max_mw)], 0.0);
-    }
-
-    let mut flow_vars = Vec::new();
-    let mut site_flows: Vec<Vec<(usize, f64)>> = vec![Vec::new(); n_sites];
-    let mut city_flows: Vec<Vec<(usize, f64)>> = vec![Vec::new(); n_cities];
-    for i in 0..n_sites {
-        let Some(y) = open_var[i] else { continue };
-        for &j in &allowed[i] {
-            let ub = flow_upper(p, i, j);
-            let x = lp.var(0.0, ub.max(0.0), false);
-            flow_vars.push((i, j, x));
-            site_flows[i].push((x, 1.0));
-            city_flows[j].push((x, 1.0));
-            cost.push((x, p.assign_cost_aud_per_mw[i][j]));
-            // Strong linking x_ij ≤ ub_ij·y_i.
-            lp.le(vec![(x, 1.0), (y, -ub.max(0.0))], 0.0);
-        }
-        // Capacity Σ_j x_ij ≤ c_i.
-        if let Some((w, scale)) = capacity_var[i] {
-            let mut terms = std::mem::take(&mut site_flows[i]);
-            if !terms.is_empty() {
-                terms.push((w, -scale));
-                lp.le(terms, 0.0);
+            let lp = &mut self.lp;
+            let lower = if s.must_build { 1.0 } else { 0.0 };
+            let y = lp.var(lower, 1.0, true);
+            self.open_var[i] = Some(y);
+            let (w, scale) = match p.module_mw {
+                Some(m) => (lp.var(0.0, (s.max_mw / m + 1e-9).floor(), true), m),
+                None => (lp.var(0.0, s.max_mw, false), 1.0),
+            };
+            self.capacity_var[i] = Some((w, scale));
+            self.cost.push((y, s.fixed_cost_aud));
+            self.cost.push((w, s.var_cost_aud_per_mw * scale));
+            if s.min_mw > 0.0 {
+                lp.le(vec![(y, s.min_mw), (w, -scale)], 0.0);
             }
+            lp.le(vec![(w, scale), (y, -s.max_mw)], 0.0);
         }
     }
 
-    let with_unserved = unserved_allowed(p);
-    let mut unserved_var = vec![None; n_cities];
-    for (j, c) in p.cities.iter().enumerate() {
-        let mut terms = std::mem::take(&mut city_flows[j]);
-        if with_unserved {
-            let u = lp.var(0.0, c.demand_mw, false);
-            unserved_var[j] = Some(u);
-            terms.push((u, 1.0));
-        }
-        lp.rows.push(Row {
-            terms,
-            sense: RowSense::Eq,
-            rhs: c.demand_mw,
-        });
-    }
-
-    let mut expansion_var = vec![None; p.zones.len()];
-    for (r, z) in p.zones.iter().enumerate() {
-        let Some(limit) = z.limit_mw else { continue };
-        let mut terms: Vec<(usize, f64)> = p
-            .sites
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| s.zone == Some(r))
-            .filter_map(|(i, s)| capacity_var[i].map(|(w, scale)| (w, s.pue * scale)))
-            .collect();
-        if terms.is_empty() {
-            continue;
-        }
-        let e = lp.var(0.0, f64::INFINITY, false);
-        expansion_var[r] = Some(e);
-        cost.push((e, z.expansion_cost_aud_per_mw));
-        terms.push((e, -1.0));
-        lp.le(terms, limit);
-    }
-
-    for l in &p.shared_limits {
-        let terms: Vec<(usize, f64)> = l
-            .terms
-            .iter()
-            .filter(|&&(_, coef)| coef != 0.0)
-            .filter_map(|&(i, coef)| capacity_var[i].map(|(w, scale)| (w, coef * scale)))
-            .collect();
-        if !terms.is_empty() {
-            lp.le(terms, l.limit);
-        }
-    }
-    for c in &p.cover_sets {
-        // Σ_{i∈S} y_i ≥ min_open, written as −Σ y_i ≤ −min_open.
-        let terms: Vec<(usize, f64)> = c
-            .sites
-            .iter()
-            .filter_map(|&i| open_var[i].map(|y| (y, -1.0)))
-            .collect();
-        if terms.len() < c.min_open as usize {
-            return Err(Error::Infeasible {
-                diagnosis: format!(
-                    "{}: needs {} open site(s) but only {} of its {} site(s) can open",
-                    c.description,
-                    c.min_open,
-                    terms.len(),
-                    c.sites.len()
-                ),
-                hint: "relax the requirement behind it or allow more candidates".into(),
-            });
-        }
-        lp.le(terms, -f64::from(c.min_open));
-    }
-
-    if let Some(max_sites) = p.max_sites {
-        let terms: Vec<(usize, f64)> = open_var.iter().flatten().map(|&y| (y, 1.0)).collect();
-        if !terms.is_empty() {
-            lp.le(terms, max_sites as f64);
-        }
-    }
-
-    let cost_ub = cost_upper_bound(p);
-    let mut worst_rtt_var = None;
-    match p.objective {
-        Objective::MinCost => {
-            lp.objective = cost;
-            for (j, u) in unserved_var.iter().enumerate() {
-                if let Some(u) = *u {
-                    let _ = j;
-                    lp.objective.push((u, p.unserved_penalty_aud_per_mw));
+    /// Flow variables of the allowed pairs of open-able sites, strong linking
+    /// x_ij ≤ ub_ij·y_i, and each site's capacity row Σ_j x_ij ≤ c_i.
+    fn flow_vars(&mut self) {
+        let p = self.p;
+        for i in 0..p.sites.len() {
+            let Some(y) = self.open_var[i] else { continue };
+            let mut site_flows: Vec<(usize, f64)> = Vec::new();
+            for &j in &self.allowed[i] {
+                let ub = flow_upper(p, i, j).max(0.0);
+                let x = self.lp.var(0.0, ub, false);
+                self.flow_vars.push((i, j, x));
+                site_flows.push((x, 1.0));
+                self.city_flows[j].push((x, 1.0));
+                self.cost.push((x, p.assign_cost_aud_per_mw[i][j]));
+                self.lp.le(vec![(x, 1.0), (y, -ub)], 0.0);
+            }
+            if let Some((w, scale)) = self.capacity_var[i] {
+                if !site_flows.is_empty() {
+                    site_flows.push((w, -scale));
+                    self.lp.le(site_flows, 0.0);
                 }
             }
         }
-        Objective::MinWorstRtt => {
-            let scale = p
-                .cost_cap_aud
-                .map(|c| c.min(cost_ub))
-                .unwrap_or(cost_ub)
-                .max(1.0);
-            let eps = 1e-3 / scale;
-            let t = lp.var(0.0, f64::INFINITY, false);
-            worst_rtt_var = Some(t);
-            for &(i, j, x) in &flow_vars {
-                let Some(y) = open_var[i] else { continue };
-                let ub = flow_upper(p, i, j).max(0.0);
-                let z = lp.var(0.0, 1.0, true);
-                lp.le(vec![(x, 1.0), (z, -ub)], 0.0);
-                lp.le(vec![(z, 1.0), (y, -1.0)], 0.0);
-                lp.le(vec![(z, p.rtt_ms[i][j]), (t, -1.0)], 0.0);
+    }
+
+    /// Each city's demand row Σ_i x_ij (+ u_j) = D_j.
+    fn demand_rows(&mut self) {
+        let p = self.p;
+        let with_unserved = unserved_allowed(p);
+        for (j, c) in p.cities.iter().enumerate() {
+            let mut terms = std::mem::take(&mut self.city_flows[j]);
+            if with_unserved {
+                let u = self.lp.var(0.0, c.demand_mw, false);
+                self.unserved_var[j] = Some(u);
+                terms.push((u, 1.0));
             }
-            if let Some(cap) = p.cost_cap_aud {
-                lp.le(cost.clone(), cap);
-            }
-            lp.objective = cost.iter().map(|&(v, c)| (v, c * eps)).collect();
-            lp.objective.push((t, 1.0));
+            self.lp.rows.push(Row {
+                terms,
+                sense: RowSense::Eq,
+                rhs: c.demand_mw,
+            });
         }
-        Objective::MaxCoverage => {
-            let scale = p
-                .budget_aud
-                .map(|c| c.min(cost_ub))
-                .unwrap_or(cost_ub)
-                .max(1.0);
-            let eps = 1e-3 / scale;
-            if let Some(budget) = p.budget_aud {
-                lp.le(cost.clone(), budget);
+    }
+
+    /// Each limited zone's row Σ pue_i c_i − e_r ≤ L_r with its paid expansion e_r.
+    fn zone_rows(&mut self) {
+        let p = self.p;
+        for (r, z) in p.zones.iter().enumerate() {
+            let Some(limit) = z.limit_mw else { continue };
+            let mut terms: Vec<(usize, f64)> = p
+                .sites
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.zone == Some(r))
+                .filter_map(|(i, s)| self.capacity_var[i].map(|(w, scale)| (w, s.pue * scale)))
+                .collect();
+            if terms.is_empty() {
+                continue;
             }
-            lp.maximise = true;
-            lp.objective_constant = p.cities.iter().map(|c| c.demand_mw).sum();
-            lp.objective = cost.iter().map(|&(v, c)| (v, -c * eps)).collect();
-            for u in unserved_var.iter().flatten() {
-                lp.objective.push((*u, -1.0));
+            let e = self.lp.var(0.0, f64::INFINITY, false);
+            self.expansion_var[r] = Some(e);
+            self.cost.push((e, z.expansion_cost_aud_per_mw));
+            terms.push((e, -1.0));
+            self.lp.le(terms, limit);
+        }
+    }
+
+    /// Each shared limit's row Σ coef_i c_i ≤ limit.
+    fn shared_limit_rows(&mut self) {
+        for l in &self.p.shared_limits {
+            let terms: Vec<(usize, f64)> = l
+                .terms
+                .iter()
+                .filter(|&&(_, coef)| coef != 0.0)
+                .filter_map(|&(i, coef)| self.capacity_var[i].map(|(w, scale)| (w, coef * scale)))
+                .collect();
+            if !terms.is_empty() {
+                self.lp.le(terms, l.limit);
             }
         }
     }
 
-    Ok(BuiltModel {
-        lp,
-        open_var,
-        capacity_var,
-        flow_vars,
-        unserved_var,
-        expansion_var,
-        worst_rtt_var,
-    })
+    /// Each cover set's row Σ_{i∈S} y_i ≥ min_open; an explained infeasibility when too few of
+    /// its sites can open.
+    fn cover_rows(&mut self) -> Result<()> {
+        for c in &self.p.cover_sets {
+            // Σ_{i∈S} y_i ≥ min_open, written as −Σ y_i ≤ −min_open.
+            let terms: Vec<(usize, f64)> = c
+                .sites
+                .iter()
+                .filter_map(|&i| self.open_var[i].map(|y| (y, -1.0)))
+                .collect();
+            if terms.len() < c.min_open as usize {
+                return Err(Error::Infeasible {
+                    diagnosis: format!(
+                        "{}: needs {} open site(s) but only {} of its {} site(s) can open",
+                        c.description,
+                        c.min_open,
+                        terms.len(),
+                        c.sites.len()
+                    ),
+                    hint: "relax the requirement behind it or allow more candidates".into(),
+                });
+            }
+            self.lp.le(terms, -f64::from(c.min_open));
+        }
+        Ok(())
+    }
+
+    /// Σ y_i ≤ max_sites.
+    fn max_sites_row(&mut self) {
+        if let Some(max_sites) = self.p.max_sites {
+            let terms: Vec<(usize, f64)> =
+                self.open_var.iter().flatten().map(|&y| (y, 1.0)).collect();
+            if !terms.is_empty() {
+                self.lp.le(terms, max_sites as f64);
+            }
+        }
+    }
+
+    /// The objective of `p.objective` (with its cost cap or budget row).
+    fn objective(&mut self) {
+        let p = self.p;
+        let cost_ub = cost_upper_bound(p);
+        match p.objective {
+            Objective::MinCost => {
+                self.lp.objective = std::mem::take(&mut self.cost);
+                for u in self.unserved_var.iter().flatten() {
+                    self.lp.objective.push((*u, p.unserved_penalty_aud_per_mw));
+                }
+            }
+            Objective::MinWorstRtt => self.min_worst_rtt(cost_ub),
+            Objective::MaxCoverage => {
+                let scale = p.budget_aud.map_or(cost_ub, |c| c.min(cost_ub)).max(1.0);
+                let eps = 1e-3 / scale;
+                if let Some(budget) = p.budget_aud {
+                    self.lp.le(self.cost.clone(), budget);
+                }
+                self.lp.maximise = true;
+                self.lp.objective_constant = p.cities.iter().map(|c| c.demand_mw).sum();
+                self.lp.objective = self.cost.iter().map(|&(v, c)| (v, -c * eps)).collect();
+                for u in self.unserved_var.iter().flatten() {
+                    self.lp.objective.push((*u, -1.0));
+                }
+            }
+        }
+    }
+
+    /// min T + ε·cost with T ≥ rtt_ij z_ij, x_ij ≤ ub_ij z_ij, z_ij ≤ y_i (and the cost cap).
+    fn min_worst_rtt(&mut self, cost_ub: f64) {
+        let p = self.p;
+        let scale = p.cost_cap_aud.map_or(cost_ub, |c| c.min(cost_ub)).max(1.0);
+        let eps = 1e-3 / scale;
+        let lp = &mut self.lp;
+        let t = lp.var(0.0, f64::INFINITY, false);
+        self.worst_rtt_var = Some(t);
+        for &(i, j, x) in &self.flow_vars {
+            let Some(y) = self.open_var[i] else { continue };
+            let ub = flow_upper(p, i, j).max(0.0);
+            let z = lp.var(0.0, 1.0, true);
+            lp.le(vec![(x, 1.0), (z, -ub)], 0.0);
+            lp.le(vec![(z, 1.0), (y, -1.0)], 0.0);
+            lp.le(vec![(z, p.rtt_ms[i][j]), (t, -1.0)], 0.0);
+        }
+        if let Some(cap) = p.cost_cap_aud {
+            lp.le(self.cost.clone(), cap);
+        }
+        lp.objective = self.cost.iter().map(|&(v, c)| (v, c * eps)).collect();
+        lp.objective.push((t, 1.0));
+    }
 }
 
 /// Removes solver noise: values within `1e-7·max(1, |reference|)` of zero become zero.
