@@ -67,44 +67,84 @@ pub fn parse(text: &str, file: &str, capacity: Option<f64>) -> Result<Cflp> {
             ));
         }
     }
-    let capacity_used = std::cell::Cell::new(false);
-    let mut tok = Tokens::new(text);
-    let mut issues = Issues::new();
-    let eof = |what: String| Error::Parse {
-        at: Location::file(file).record("end of file"),
-        message: format!("the file ends before {what}"),
-        hint: "the file is truncated: compare it with the OR-Library original".into(),
+    let mut r = Reader {
+        tok: Tokens::new(text),
+        issues: Issues::new(),
+        file,
+        capacity,
+        capacity_used: false,
     };
-    let number = |tok: &mut Tokens,
-                  what: String,
-                  allow_capacity: bool,
-                  issues: &mut Issues|
-     -> Result<f64> {
-        let (t, line) = tok.next().ok_or_else(|| eof(what.clone()))?;
+    let (m, n) = r.header(text)?;
+    let mut capacities = Vec::with_capacity(m);
+    let mut fixed_costs = Vec::with_capacity(m);
+    for i in 0..m {
+        capacities.push(r.number(format!("capacity of facility {}", i + 1), true)?);
+        fixed_costs.push(r.number(format!("fixed cost of facility {}", i + 1), false)?);
+    }
+    let mut demands = Vec::with_capacity(n);
+    let mut cost = vec![Vec::with_capacity(n); m];
+    for j in 0..n {
+        demands.push(r.number(format!("demand of customer {}", j + 1), false)?);
+        for (i, row) in cost.iter_mut().enumerate() {
+            let what = format!("cost of customer {} from facility {}", j + 1, i + 1);
+            row.push(r.number(what, false)?);
+        }
+    }
+    r.finish(m, n)?;
+    let name = Path::new(file)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| file.to_string());
+    r.issues.into_result(Cflp {
+        name,
+        capacities,
+        fixed_costs,
+        demands,
+        cost,
+    })
+}
+
+/// The state of one parse: tokens, the issues found so far, and the `--capacity` value.
+struct Reader<'t> {
+    tok: Tokens<'t>,
+    issues: Issues,
+    file: &'t str,
+    capacity: Option<f64>,
+    capacity_used: bool,
+}
+
+impl Reader<'_> {
+    /// The next number (`what` names it in errors); a bad one is recorded as an issue and read
+    /// as 0 so that every bad number is listed. `allow_capacity`: the word `capacity` stands
+    /// for `--capacity`.
+    fn number(&mut self, what: String, allow_capacity: bool) -> Result<f64> {
+        let file = self.file;
+        let (t, line) = self.tok.next().ok_or_else(|| Error::Parse {
+            at: Location::file(file).record("end of file"),
+            message: format!("the file ends before {what}"),
+            hint: "the file is truncated: compare it with the OR-Library original".into(),
+        })?;
+        let at = Location::file(file)
+            .record(format!("line {line}"))
+            .field(&what);
         if allow_capacity && t == "capacity" {
-            return match capacity {
-                Some(c) => {
-                    capacity_used.set(true);
-                    Ok(c)
-                }
-                None => {
-                    issues.push(
-                        Location::file(file).record(format!("line {line}")).field(&what),
-                        "a number, or --capacity N for a file whose capacities are the word `capacity`",
-                        "`capacity`",
-                        "pass --capacity (capa: 8000, 10000, 12000, 14000; capb: 5000–8000; capc: 5000–7250)",
-                    );
-                    Ok(0.0)
-                }
-            };
+            if let Some(c) = self.capacity {
+                self.capacity_used = true;
+                return Ok(c);
+            }
+            self.issues.push(
+                at,
+                "a number, or --capacity N for a file whose capacities are the word `capacity`",
+                "`capacity`",
+                "pass --capacity (capa: 8000, 10000, 12000, 14000; capb: 5000–8000; capc: 5000–7250)",
+            );
+            return Ok(0.0);
         }
         match t.parse::<f64>() {
             Ok(v) if v.is_finite() && (0.0..=crate::limits::MAX_AUD).contains(&v) => Ok(v),
             _ => {
-                issues.push(
-                    Location::file(file)
-                        .record(format!("line {line}"))
-                        .field(&what),
+                self.issues.push(
+                    at,
                     "a number in [0, 1e15]",
                     format!("`{t}`"),
                     "check the file against Beasley's cap format",
@@ -112,99 +152,62 @@ pub fn parse(text: &str, file: &str, capacity: Option<f64>) -> Result<Cflp> {
                 Ok(0.0)
             }
         }
-    };
-    let count = |v: f64, what: &str, line_hint: &str| -> Result<usize> {
+    }
+
+    /// m and n from the first line, checked against what the file can hold.
+    fn header(&mut self, text: &str) -> Result<(usize, usize)> {
+        let m = self.number("m".into(), false)?;
+        let n = self.number("n".into(), false)?;
+        if !self.issues.is_empty() {
+            return Err(Error::Invalid(std::mem::take(&mut self.issues).0));
+        }
+        let (m, n) = (self.count(m, "m")?, self.count(n, "n")?);
+        // Allocate only what the file can hold: m·(n + 2) + n numbers must be there.
+        let needed = m.saturating_mul(n.saturating_add(2)).saturating_add(n);
+        let available = text.split_whitespace().count();
+        if m.saturating_mul(n) > crate::limits::MAX_CFLP_ENTRIES || needed > available {
+            return Err(Error::Parse {
+                at: Location::file(self.file).record("line 1"),
+                message: format!(
+                    "the file ends before the data of m = {m} facilities and n = {n} customers: they need {needed} numbers, the file has {available} (and at most {} cost entries are accepted)",
+                    crate::limits::MAX_CFLP_ENTRIES
+                ),
+                hint: "the first line holds m and n; check them against the data (truncated file?)".into(),
+            });
+        }
+        Ok((m, n))
+    }
+
+    /// A count on the first line: a positive integer within the size limit.
+    fn count(&self, v: f64, what: &str) -> Result<usize> {
         if v >= 1.0 && v.fract() == 0.0 && v <= crate::limits::MAX_CFLP_SIZE as f64 {
-            Ok(v as usize)
-        } else {
-            Err(Error::Parse {
-                at: Location::file(file)
-                    .record(line_hint.to_string())
-                    .field(what),
-                message: format!("expected a positive integer, found {v}"),
-                hint: "the first line holds m (facilities) and n (customers)".into(),
-            })
+            return Ok(v as usize);
         }
-    };
-    let m = number(&mut tok, "m".into(), false, &mut issues)?;
-    let n = number(&mut tok, "n".into(), false, &mut issues)?;
-    if !issues.is_empty() {
-        return Err(Error::Invalid(issues.0));
+        Err(Error::Parse {
+            at: Location::file(self.file).record("line 1").field(what),
+            message: format!("expected a positive integer, found {v}"),
+            hint: "the first line holds m (facilities) and n (customers)".into(),
+        })
     }
-    let m = count(m, "m", "line 1")?;
-    let n = count(n, "n", "line 1")?;
-    // Allocate only what the file can hold: m·(n + 2) + n numbers must be there.
-    let needed = m.saturating_mul(n.saturating_add(2)).saturating_add(n);
-    let available = text.split_whitespace().count();
-    if m.saturating_mul(n) > crate::limits::MAX_CFLP_ENTRIES || needed > available {
-        return Err(Error::Parse {
-            at: Location::file(file).record("line 1"),
-            message: format!(
-                "the file ends before the data of m = {m} facilities and n = {n} customers: they need {needed} numbers, the file has {available} (and at most {} cost entries are accepted)",
-                crate::limits::MAX_CFLP_ENTRIES
-            ),
-            hint: "the first line holds m and n; check them against the data (truncated file?)".into(),
-        });
-    }
-    let mut capacities = Vec::with_capacity(m);
-    let mut fixed_costs = Vec::with_capacity(m);
-    for i in 0..m {
-        capacities.push(number(
-            &mut tok,
-            format!("capacity of facility {}", i + 1),
-            true,
-            &mut issues,
-        )?);
-        fixed_costs.push(number(
-            &mut tok,
-            format!("fixed cost of facility {}", i + 1),
-            false,
-            &mut issues,
-        )?);
-    }
-    let mut demands = Vec::with_capacity(n);
-    let mut cost = vec![Vec::with_capacity(n); m];
-    for j in 0..n {
-        demands.push(number(
-            &mut tok,
-            format!("demand of customer {}", j + 1),
-            false,
-            &mut issues,
-        )?);
-        for (i, row) in cost.iter_mut().enumerate() {
-            row.push(number(
-                &mut tok,
-                format!("cost of customer {} from facility {}", j + 1, i + 1),
-                false,
-                &mut issues,
-            )?);
+
+    /// After the data: `--capacity` must have been used, and nothing may follow.
+    fn finish(&mut self, m: usize, n: usize) -> Result<()> {
+        if self.capacity.is_some() && !self.capacity_used {
+            return Err(Error::usage(
+                format!("--capacity does not apply to {}: its capacities are numbers", self.file),
+                "drop --capacity (it is only for capa/capb/capc, whose capacities are the word `capacity`)",
+            ));
         }
+        if let Some((t, line)) = self.tok.next() {
+            self.issues.push(
+                Location::file(self.file).record(format!("line {line}")),
+                format!("end of file after {m} facilities and {n} customers"),
+                format!("extra token `{t}`"),
+                "m and n on the first line must match the data",
+            );
+        }
+        Ok(())
     }
-    if capacity.is_some() && !capacity_used.get() {
-        return Err(Error::usage(
-            format!("--capacity does not apply to {file}: its capacities are numbers"),
-            "drop --capacity (it is only for capa/capb/capc, whose capacities are the word `capacity`)",
-        ));
-    }
-    if let Some((t, line)) = tok.next() {
-        issues.push(
-            Location::file(file).record(format!("line {line}")),
-            format!("end of file after {m} facilities and {n} customers"),
-            format!("extra token `{t}`"),
-            "m and n on the first line must match the data",
-        );
-    }
-    let name = Path::new(file)
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| file.to_string());
-    issues.into_result(Cflp {
-        name,
-        capacities,
-        fixed_costs,
-        demands,
-        cost,
-    })
 }
 
 /// Reads and parses an instance file.

@@ -535,52 +535,8 @@ fn attributes(
         .nearest_line_km(p, params.min_voltage_kv)
         .map(|(_, km)| km);
 
-    let mut state = state_code(&seed.state);
-    if state.is_empty() {
-        let nearest_any = match substation {
-            Some((i, _)) if !ds.substations[i].state.is_empty() => Some(i),
-            _ => idx
-                .substations
-                .nearest_where(p, |i| !ds.substations[i].state.is_empty())
-                .map(|(i, _)| i),
-        };
-        if let Some(i) = nearest_any {
-            state = state_code(&ds.substations[i].state);
-        }
-    }
-    let region = if state.is_empty() {
-        None
-    } else {
-        ds.region_for_state(&state)
-    }
-    .or_else(|| {
-        let z = &ds.zones[zone?.0];
-        ds.regions
-            .iter()
-            .find(|r| r.id.eq_ignore_ascii_case(&z.region))
-    });
-    let region_id = region.map(|r| r.id.clone()).or_else(|| {
-        zone.map(|(zi, _)| ds.zones[zi].region.clone())
-            .filter(|r| !r.is_empty())
-    });
-
-    let (max_mw, max_mw_source) = match substation {
-        Some((i, _)) => {
-            let s = &ds.substations[i];
-            match s.spare_mw {
-                Some(mw) => (mw, "spare_mw".to_string()),
-                None => match headroom_mw(&params.headroom, s.voltage_kv) {
-                    Some((class_kv, mw)) => (mw, format!("voltage class {class_kv} kV")),
-                    None => (
-                        0.0,
-                        format!("below every voltage class ({} kV)", s.voltage_kv),
-                    ),
-                },
-            }
-        }
-        None => (0.0, "no substation".to_string()),
-    };
-
+    let (state, region, region_id) = state_and_region(ds, idx, seed, substation, zone);
+    let (max_mw, max_mw_source) = size_limit(ds, params, substation);
     let sub = substation.map(|(i, km)| (&ds.substations[i], km));
     let zn = zone.map(|(i, km)| (&ds.zones[i], km));
     let ld = landing.map(|(i, km)| (&ds.landings[i], km));
@@ -613,6 +569,76 @@ fn attributes(
         mean_temp_c: region.map_or(defaults.default_temp_c, |r| r.mean_temp_c),
         max_mw,
         max_mw_source,
+    }
+}
+
+/// The site's state (from its seed, else the nearest substation that has one), its NEM
+/// region (from the state, else its REZ's region) and the region id.
+fn state_and_region<'d>(
+    ds: &'d Dataset,
+    idx: &Indexes,
+    seed: &Seed,
+    substation: Option<(usize, f64)>,
+    zone: Option<(usize, f64)>,
+) -> (
+    String,
+    Option<&'d crate::data::RegionProfile>,
+    Option<String>,
+) {
+    let p = seed.location;
+    let mut state = state_code(&seed.state);
+    if state.is_empty() {
+        let nearest_any = match substation {
+            Some((i, _)) if !ds.substations[i].state.is_empty() => Some(i),
+            _ => idx
+                .substations
+                .nearest_where(p, |i| !ds.substations[i].state.is_empty())
+                .map(|(i, _)| i),
+        };
+        if let Some(i) = nearest_any {
+            state = state_code(&ds.substations[i].state);
+        }
+    }
+    let region = if state.is_empty() {
+        None
+    } else {
+        ds.region_for_state(&state)
+    }
+    .or_else(|| {
+        let z = &ds.zones[zone?.0];
+        ds.regions
+            .iter()
+            .find(|r| r.id.eq_ignore_ascii_case(&z.region))
+    });
+    let region_id = region.map(|r| r.id.clone()).or_else(|| {
+        zone.map(|(zi, _)| ds.zones[zi].region.clone())
+            .filter(|r| !r.is_empty())
+    });
+
+    (state, region, region_id)
+}
+
+/// The largest size the site's substation allows, MW, and where that figure comes from.
+fn size_limit(
+    ds: &Dataset,
+    params: &CandidateParams,
+    substation: Option<(usize, f64)>,
+) -> (f64, String) {
+    match substation {
+        Some((i, _)) => {
+            let s = &ds.substations[i];
+            match s.spare_mw {
+                Some(mw) => (mw, "spare_mw".to_string()),
+                None => match headroom_mw(&params.headroom, s.voltage_kv) {
+                    Some((class_kv, mw)) => (mw, format!("voltage class {class_kv} kV")),
+                    None => (
+                        0.0,
+                        format!("below every voltage class ({} kV)", s.voltage_kv),
+                    ),
+                },
+            }
+        }
+        None => (0.0, "no substation".to_string()),
     }
 }
 

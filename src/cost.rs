@@ -13,7 +13,7 @@
 //! | energy price without portfolios ([`CostModel::site_rates`], `sitefind candidates` only; superseded by §5a) | `renewable_share` × PPA + (1 − share) × wholesale; no zone → all wholesale | share 0.7 |
 //! | PPA | cheapest technology the zone has: LCOE = (CRF × capex + FOM) / (CF × 8,760), solar with the zone's solar CF, wind with its wind CF (offshore costs for `offshore_zones`); a zone with neither CF: `renewable_capex_aud_per_mw` at `default_capacity_factor` 0.30 | solar A$1.5 M/MW + A$17 k/yr, onshore wind A$3.0 M/MW + A$28 k/yr, offshore wind A$5.5 M/MW + A$150 k/yr (assumptions in the CSIRO GenCost 2024-25 ranges) |
 //! | network | `backhaul_aud_per_km_yr` × `landing_km` per opened site | A$2,000 per km per year (assumption) |
-//! | network charge | outside any REZ: `utilisation` × PUE × 8,760 h × `network_charge_aud_per_mwh` × MW; 0 in a REZ | A$15/MWh (assumption, README "Grid limits") |
+//! | network charge | outside any REZ: `utilisation` × PUE × 8,760 h × `network_charge_aud_per_mwh` × MW; 0 in a REZ | A$15/MWh (assumption, docs/model.md "Grid limits") |
 
 use crate::candidates::Candidate;
 use crate::data::RenewableZone;

@@ -252,7 +252,7 @@ impl Default for CandidateParams {
     }
 }
 
-/// The round-trip-time model (model.md §4; README "Latency"). Defaults fitted by
+/// The round-trip-time model (model.md §4; docs/model.md "Latency"). Defaults fitted by
 /// `sitefind calibrate` on Microsoft's published Azure RTTs 2018–2026
 /// (`latency/rtt_azure_published.csv`), each term bounded to its physically plausible range.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -375,7 +375,7 @@ pub struct CostParams {
     pub discount_rate: f64,
     /// Asset life for annualising capital, years. Default 20.
     pub lifetime_years: f64,
-    /// Building + M&E capital cost per MW of IT, AUD. Default 14e6 (Stojkovic et al.; US$9.5/W ÷ 0.65... see README).
+    /// Building + M&E capital cost per MW of IT, AUD. Default 14e6 (Stojkovic et al.; US$9.5/W ÷ 0.65... see docs/model.md "Cost").
     pub capex_aud_per_mw: f64,
     /// Fixed cost per opened site (land, fibre, permits), AUD. Default 25e6 (assumption).
     pub site_fixed_aud: f64,
@@ -435,7 +435,7 @@ pub struct CostParams {
     /// Network charge (transmission use of system) on every MWh a site outside any REZ draws
     /// from the shared network, AUD per MWh. Default 15 (assumption: the order of NEM
     /// transmission revenue, ~A$3 bn a year in AER determinations, over ~190 TWh of NEM
-    /// operational demand; see README "Grid limits").
+    /// operational demand; see docs/model.md "Grid limits").
     pub network_charge_aud_per_mwh: f64,
 }
 
@@ -597,7 +597,7 @@ impl CostParams {
     }
 }
 
-/// Network limits beyond a zone's own REZ limit (README "Grid limits"): AEMO's group
+/// Network limits beyond a zone's own REZ limit (docs/model.md "Grid limits"): AEMO's group
 /// constraints and sub-regional flow paths (`grid_groups` layer) and the size of each market
 /// region (`region_limits` layer). Each becomes a hard shared limit on the grid draw
 /// (IT MW × PUE) of the sites it covers.
@@ -750,7 +750,7 @@ impl Scenario {
                 at: crate::error::Location::file(&label)
                     .record(format!("line {}, column {}", e.line(), e.column())),
                 message: e.to_string(),
-                hint: "a scenario file holds any of the tables candidates, latency, cost, model, solver (see README \"Scenario parameters\")".into(),
+                hint: "a scenario file holds any of the tables candidates, latency, cost, model, solver (see docs/data.md \"Scenario file\")".into(),
             })?
         } else {
             toml::from_str(&text).map_err(|e| {
@@ -761,7 +761,7 @@ impl Scenario {
                 crate::Error::Parse {
                     at: crate::error::Location::file(&label).record(record),
                     message: e.message().to_string(),
-                    hint: "a scenario file holds any of the tables [candidates], [latency], [cost], [model], [solver] (see README \"Scenario parameters\")".into(),
+                    hint: "a scenario file holds any of the tables [candidates], [latency], [cost], [model], [solver] (see docs/data.md \"Scenario file\")".into(),
                 }
             })?
         };

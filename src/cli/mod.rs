@@ -99,7 +99,7 @@ pub struct SweepArgs {
     #[command(subcommand)]
     pub merge: Option<SweepCommand>,
     /// Sweep file (TOML): a scenario whose numeric parameters may be distributions or lists,
-    /// plus a [sweep] table (see README "Sweeps").
+    /// plus a [sweep] table (see docs/model.md "Decisions under uncertainty").
     #[arg(value_name = "FILE")]
     pub file: Option<PathBuf>,
     /// Dataset manifest (TOML); default: the embedded dataset.
@@ -204,7 +204,7 @@ pub struct DataArgs {
 /// Arguments of `sitefind solve` (and of `sitefind` without a subcommand).
 #[derive(Debug, Clone, Args, Default)]
 pub struct SolveArgs {
-    /// Demand file (JSON, see README); default: the embedded data/jp.json.
+    /// Demand file (JSON, see docs/data.md "Demand file"); default: the embedded data/jp.json.
     #[arg(long, value_name = "FILE")]
     pub demand: Option<PathBuf>,
     /// Dataset and scenario options.

@@ -11,6 +11,15 @@ use std::io::Write;
 /// The scenario: defaults ← `--scenario` file ← flags.
 fn scenario(args: &SolveArgs) -> Result<Scenario> {
     let mut s = super::scenario_from(&args.data)?;
+    apply_model_flags(args, &mut s)?;
+    apply_other_flags(args, &mut s)?;
+    s.validate("command line and scenario")?;
+    check_flag_combinations(args, &s)?;
+    Ok(s)
+}
+
+/// The `[model]` and `[latency]` flags: limits, redundancy, objective and site lists.
+fn apply_model_flags(args: &SolveArgs, s: &mut Scenario) -> Result<()> {
     let m = &mut s.model;
     if let Some(v) = args.max_rtt_ms {
         m.max_rtt_ms = Some(v);
@@ -57,6 +66,11 @@ fn scenario(args: &SolveArgs) -> Result<Scenario> {
     }
     m.must_build.extend(args.must_build.iter().cloned());
     m.exclude.extend(args.exclude.iter().cloned());
+    Ok(())
+}
+
+/// The supply, solver and alternatives flags.
+fn apply_other_flags(args: &SolveArgs, s: &mut Scenario) -> Result<()> {
     if let Some(v) = args.renewable_share {
         s.cost.renewable_share = v;
     }
@@ -96,8 +110,12 @@ fn scenario(args: &SolveArgs) -> Result<Scenario> {
         }
         s.alternatives.margin_gap = g;
     }
-    s.validate("command line and scenario")?;
-    // Options that do not apply are errors, not silently ignored.
+    Ok(())
+}
+
+/// Options that do not apply are errors, not silently ignored; objectives that need a cap or
+/// a budget get one.
+fn check_flag_combinations(args: &SolveArgs, s: &Scenario) -> Result<()> {
     if args.cost_cap_aud.is_some() && s.model.objective != Objective::MinWorstRtt {
         return Err(Error::usage(
             "--cost-cap-aud only applies to --objective min-worst-rtt",
@@ -136,7 +154,7 @@ fn scenario(args: &SolveArgs) -> Result<Scenario> {
             "add --budget-aud AUD (annual)",
         ));
     }
-    Ok(s)
+    Ok(())
 }
 
 fn json_text<T: serde::Serialize>(v: &T, what: &str) -> Result<String> {
@@ -395,13 +413,59 @@ pub fn run(args: &SolveArgs, out: &mut dyn Write) -> Result<()> {
             .map_err(|e| Error::write("<stdout>", e));
     }
     let plan = plan_outputs(args)?;
-    let quiet = args.data.quiet;
-    let progress = super::progress::StageProgress::new(quiet);
+    let progress = super::progress::StageProgress::new(args.data.quiet);
+    let (ds, demand, basemap) = load_inputs(args, &progress)?;
+    let mut on_stage = |stage: &str, secs: f64, note: &str| progress.stage(stage, secs, note);
+    let answer = job::run(&ds, &demand, &scenario, &mut on_stage)?;
+    let mut report = answer.report.clone();
+    let timings = report.timings.take();
+    if args.timings {
+        report.timings = timings;
+    }
+    // Outputs: rendered first, then written as a set (all temporaries, then the renames), so
+    // a failure leaves none behind, and only if the checker passed; stdout last. One output
+    // may go to stdout (`-`), and then replaces the report there.
+    let report_json = json_text(&report, "the report")?;
+    let ctx = Rendering {
+        args,
+        report: &report,
+        report_json: &report_json,
+        answer: &answer,
+        ds: &ds,
+        progress: &progress,
+    };
+    let mut rendered = ctx.render(plan, basemap)?;
+    progress.finish();
+    if let Some((f, bytes)) = rendered.fgb.take() {
+        let layer_files = fgb_layer_files(f, report.check.feasible, args.gis_candidates)?;
+        rendered.files.extend(layer_files.into_iter().zip(bytes));
+    }
+    write_outputs(&report.check, &rendered.files)?;
+    let w = |e| Error::write("<stdout>", e);
+    match rendered.stdout {
+        Some(bytes) => out.write_all(&bytes).map_err(w)?,
+        None if format == "json" => out.write_all(report_json.as_bytes()).map_err(w)?,
+        None => out.write_all(text::render(&report).as_bytes()).map_err(w)?,
+    }
+    for warning in warnings(&report, &ds) {
+        eprintln!("warning: {warning}");
+    }
+    Ok(())
+}
+
+/// The dataset, the demand and the basemaps (read before solving, so a bad path fails fast).
+fn load_inputs(
+    args: &SolveArgs,
+    progress: &super::progress::StageProgress,
+) -> Result<(
+    sitefind::data::Dataset,
+    sitefind::data::Demand,
+    Vec<svg::Rings>,
+)> {
     progress.stage("load", f64::NAN, "reading the dataset and demand");
     let t = std::time::Instant::now();
     let ds = super::load_dataset(args.data.data.as_deref())?;
     let demand = super::load_demand(args.demand.as_deref())?;
-    // Read basemaps before solving so a bad path fails fast.
     let mut basemap = Vec::new();
     if args.map.is_some() {
         for p in &args.basemap {
@@ -413,124 +477,145 @@ pub fn run(args: &SolveArgs, out: &mut dyn Write) -> Result<()> {
             "add --map FILE.svg, or drop --basemap",
         ));
     }
-    progress.stage(
-        "load",
-        t.elapsed().as_secs_f64(),
-        &format!(
-            "{} ({} zones, {} substations, {} landings, {} cables) · demand {} ({} cities, {:.0} MW)",
-            ds.source,
-            ds.zones.len(),
-            ds.substations.len(),
-            ds.landings.len(),
-            ds.cables.len(),
-            demand.source,
-            demand.nodes.len(),
-            demand.nodes.iter().map(|n| n.it_load_mw).sum::<f64>()
-        ),
+    let note = format!(
+        "{} ({} zones, {} substations, {} landings, {} cables) · demand {} ({} cities, {:.0} MW)",
+        ds.source,
+        ds.zones.len(),
+        ds.substations.len(),
+        ds.landings.len(),
+        ds.cables.len(),
+        demand.source,
+        demand.nodes.len(),
+        demand.nodes.iter().map(|n| n.it_load_mw).sum::<f64>()
     );
-    let mut on_stage = |stage: &str, secs: f64, note: &str| progress.stage(stage, secs, note);
-    let outcome = job::run(&ds, &demand, &scenario, &mut on_stage)?;
-    let mut report = outcome.report;
-    let timings = report.timings.take();
-    if args.timings {
-        report.timings = timings;
+    progress.stage("load", t.elapsed().as_secs_f64(), &note);
+    Ok((ds, demand, basemap))
+}
+
+/// What the outputs are rendered from.
+struct Rendering<'a> {
+    args: &'a SolveArgs,
+    report: &'a sitefind::report::Report,
+    report_json: &'a str,
+    answer: &'a job::Answer,
+    ds: &'a sitefind::data::Dataset,
+    progress: &'a super::progress::StageProgress,
+}
+
+/// The rendered outputs: files to write, the FlatGeobuf layers (written once the folder
+/// exists) and what replaces the report on stdout.
+#[derive(Default)]
+struct Rendered {
+    files: Vec<(OutputPath, Vec<u8>)>,
+    fgb: Option<(FgbPlan, Vec<Vec<u8>>)>,
+    stdout: Option<Vec<u8>>,
+}
+
+impl Rendered {
+    fn emit(&mut self, d: Dest, bytes: Vec<u8>) {
+        match d {
+            Dest::File(o) => self.files.push((o, bytes)),
+            Dest::Stdout => self.stdout = Some(bytes),
+        }
+    }
+}
+
+impl Rendering<'_> {
+    /// Every output the plan names, rendered in memory.
+    fn render(&self, plan: Plan, basemap: Vec<svg::Rings>) -> Result<Rendered> {
+        let mut out = Rendered::default();
+        if let Some(d) = plan.export {
+            let problem = json_text(&self.answer.problem, "the problem")?;
+            out.emit(d, problem.into_bytes());
+        }
+        if let Some(d) = plan.report {
+            out.emit(d, self.report_json.as_bytes().to_vec());
+        }
+        if let Some(d) = plan.geojson {
+            let fc = geo::feature_collection(self.report);
+            let text = serde_json::to_string(&fc)
+                .map_err(|e| Error::Internal(format!("serialising GeoJSON: {e}")))?;
+            out.emit(d, text.into_bytes());
+        }
+        if let Some(d) = plan.allocations {
+            out.emit(d, allocations::csv(self.report)?);
+        }
+        if plan.gpkg.is_some() || plan.fgb.is_some() {
+            self.gis(plan.gpkg, plan.fgb, &mut out)?;
+        }
+        if let Some((d, fmt)) = plan.map {
+            out.emit(d, self.map(fmt, basemap)?);
+        }
+        Ok(out)
     }
 
-    // Outputs: rendered first, then written as a set (all temporaries, then the renames), so
-    // a failure leaves none behind, and only if the checker passed; stdout last. One output
-    // may go to stdout (`-`), and then replaces the report there.
-    let report_json = json_text(&report, "the report")?;
-    let mut files: Vec<(OutputPath, Vec<u8>)> = Vec::new();
-    let mut stdout_bytes: Option<Vec<u8>> = None;
-    let mut emit = |d: Dest, bytes: Vec<u8>| match d {
-        Dest::File(o) => files.push((o, bytes)),
-        Dest::Stdout => stdout_bytes = Some(bytes),
-    };
-    if let Some(d) = plan.export {
-        emit(d, json_text(&outcome.problem, "the problem")?.into_bytes());
-    }
-    if let Some(d) = plan.report {
-        emit(d, report_json.clone().into_bytes());
-    }
-    if let Some(d) = plan.geojson {
-        let fc = geo::feature_collection(&report);
-        let text = serde_json::to_string(&fc)
-            .map_err(|e| Error::Internal(format!("serialising GeoJSON: {e}")))?;
-        emit(d, text.into_bytes());
-    }
-    if let Some(d) = plan.allocations {
-        emit(d, allocations::csv(&report)?);
-    }
-    let mut fgb_out: Option<(FgbPlan, Vec<Vec<u8>>)> = None;
-    if plan.gpkg.is_some() || plan.fgb.is_some() {
-        progress.stage("gis layers", f64::NAN, "GeoPackage / FlatGeobuf");
+    /// The GeoPackage and FlatGeobuf layers.
+    fn gis(
+        &self,
+        gpkg_to: Option<Dest>,
+        fgb_to: Option<FgbPlan>,
+        out: &mut Rendered,
+    ) -> Result<()> {
+        self.progress
+            .stage("gis layers", f64::NAN, "GeoPackage / FlatGeobuf");
         let t = std::time::Instant::now();
-        let cands = args.gis_candidates.then_some(outcome.candidates.as_slice());
-        let layers = layers::layers(&report, &ds, cands);
-        if let Some(d) = plan.gpkg {
-            emit(d, gpkg::to_bytes(&layers)?);
+        let cands = self
+            .args
+            .gis_candidates
+            .then_some(self.answer.candidates.as_slice());
+        let layers = layers::layers(self.report, self.ds, cands);
+        if let Some(d) = gpkg_to {
+            out.emit(d, gpkg::to_bytes(&layers)?);
         }
-        if let Some(f) = plan.fgb {
+        if let Some(f) = fgb_to {
             let bytes = layers
                 .iter()
                 .map(fgb::to_bytes)
                 .collect::<Result<Vec<_>>>()?;
-            fgb_out = Some((f, bytes));
+            out.fgb = Some((f, bytes));
         }
-        progress.stage(
-            "gis layers",
-            t.elapsed().as_secs_f64(),
-            &format!("{} layers", layers.len()),
-        );
+        let note = format!("{} layers", layers.len());
+        self.progress
+            .stage("gis layers", t.elapsed().as_secs_f64(), &note);
+        Ok(())
     }
-    if let Some((d, fmt)) = plan.map {
-        progress.stage(
-            "map",
-            f64::NAN,
-            if fmt == MapFormat::Png {
-                "drawing and rasterising the map"
-            } else {
-                "drawing the map"
-            },
-        );
-        let t = std::time::Instant::now();
-        let scene = geo::map_scene(&report, basemap, &ds);
-        let svg_text = svg::render(&scene);
-        match fmt {
-            MapFormat::Svg => emit(d, svg_text.into_bytes()),
-            MapFormat::Png => emit(d, svg::to_png(&svg_text)?),
-        }
-        progress.stage("map", t.elapsed().as_secs_f64(), "");
-    }
-    progress.finish();
-    if let Some((f, bytes)) = fgb_out {
-        // A new --fgb folder is created only now, when the answer passed the check.
-        let layer_files = match f.files {
-            Some(files) => files,
-            None if report.check.feasible => {
-                std::fs::create_dir(&f.dir).map_err(|e| Error::Io {
-                    path: f.dir.clone(),
-                    action: "creating the --fgb folder",
-                    source: e,
-                    hint: "give a folder whose parent exists and is writable".into(),
-                })?;
-                fgb_files(&f.dir, &layers::layer_names(args.gis_candidates))?
-            }
-            None => Vec::new(),
+
+    /// The SVG or PNG map.
+    fn map(&self, fmt: MapFormat, basemap: Vec<svg::Rings>) -> Result<Vec<u8>> {
+        let what = if fmt == MapFormat::Png {
+            "drawing and rasterising the map"
+        } else {
+            "drawing the map"
         };
-        files.extend(layer_files.into_iter().zip(bytes));
+        self.progress.stage("map", f64::NAN, what);
+        let t = std::time::Instant::now();
+        let scene = geo::map_scene(self.report, basemap, self.ds);
+        let svg_text = svg::render(&scene);
+        let bytes = match fmt {
+            MapFormat::Svg => svg_text.into_bytes(),
+            MapFormat::Png => svg::to_png(&svg_text)?,
+        };
+        self.progress.stage("map", t.elapsed().as_secs_f64(), "");
+        Ok(bytes)
     }
-    write_outputs(&report.check, &files)?;
-    let w = |e| Error::write("<stdout>", e);
-    match stdout_bytes {
-        Some(bytes) => out.write_all(&bytes).map_err(w)?,
-        None if format == "json" => out.write_all(report_json.as_bytes()).map_err(w)?,
-        None => out.write_all(text::render(&report).as_bytes()).map_err(w)?,
+}
+
+/// The FlatGeobuf layer files: a new --fgb folder is created only now, when the answer passed
+/// the check (`feasible`).
+fn fgb_layer_files(f: FgbPlan, feasible: bool, gis_candidates: bool) -> Result<Vec<OutputPath>> {
+    match f.files {
+        Some(files) => Ok(files),
+        None if feasible => {
+            std::fs::create_dir(&f.dir).map_err(|e| Error::Io {
+                path: f.dir.clone(),
+                action: "creating the --fgb folder",
+                source: e,
+                hint: "give a folder whose parent exists and is writable".into(),
+            })?;
+            fgb_files(&f.dir, &layers::layer_names(gis_candidates))
+        }
+        None => Ok(Vec::new()),
     }
-    for warning in warnings(&report, &ds) {
-        eprintln!("warning: {warning}");
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 /// The format of one layer's file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LayerFormat {
-    /// sitefind's own CSV schema (README "Input formats").
+    /// sitefind's own CSV schema (docs/data.md "sitefind's own CSV formats").
     SitefindCsv,
     /// Geoscience Australia substations / transmission lines GeoJSON.
     GaGeojson,

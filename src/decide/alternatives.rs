@@ -148,77 +148,21 @@ pub fn alternatives(
     } else {
         p.clone()
     };
-    let mut model = build(&q)?;
-    // Objective cut-off (a hair of slack against rounding).
-    let tol = 1e-7 * cutoff.abs().max(1.0);
-    model.lp.rows.push(Row {
-        terms: model.lp.objective.clone(),
-        sense: RowSense::Le,
-        rhs: cutoff - model.lp.objective_constant + tol,
-    });
-    let ys: Vec<(usize, usize)> = model
-        .open_var
-        .iter()
-        .enumerate()
-        .filter_map(|(k, y)| y.map(|y| (k, y)))
-        .collect();
+    let mut search = NoGood::new(&q, cutoff)?;
     let mut plans: Vec<Plan> = Vec::new();
     let mut exhausted = false;
     while plans.len() < count {
-        let (report, values) = engine::solve_lp(&model.lp, opts)?;
-        let values = match (report.status, values) {
-            (s, Some(v)) if s.has_solution() => v,
-            (SolveStatus::Infeasible, _) => {
-                exhausted = true;
-                break;
-            }
-            (SolveStatus::TimeLimitNoSolution, _) => {
-                return Err(Error::Solver(format!(
-                    "{} reached the time limit while looking for alternative {}; hint: raise --time-limit or ask for fewer alternatives",
-                    report.backend,
-                    plans.len() + 1
-                )))
-            }
-            (status, _) => {
-                return Err(Error::Solver(format!(
-                    "{} ended with status {status:?} while looking for alternative {}",
-                    report.backend,
-                    plans.len() + 1
-                )))
-            }
+        let Some(sol_q) = search.next(&q, plans.len() + 1, opts)? else {
+            exhausted = true;
+            break;
         };
-        let sol_q = model.solution(&q, &values)?;
-        let open_q = open_set(&sol_q);
-        // No-good cut: Σ_{i∈S} y_i − Σ_{i∉S} y_i ≤ |S| − 1.
-        let terms: Vec<(usize, f64)> = ys
-            .iter()
-            .map(|&(k, y)| (y, if sol_q.open[k] { 1.0 } else { -1.0 }))
-            .collect();
-        model.lp.rows.push(Row {
-            terms,
-            sense: RowSense::Le,
-            rhs: open_q.len() as f64 - 1.0,
-        });
         let solution = if reduced {
             reduce::expand(&sol_q, &kept, n)
         } else {
             sol_q
         };
-        let chk = check(p, &solution);
-        if !chk.feasible {
-            return Err(Error::Internal(format!(
-                "alternative {}: the independent checker found violations: {}",
-                plans.len() + 1,
-                chk.violations.join("; ")
-            )));
-        }
-        plans.push(Plan {
-            open: open_set(&solution),
-            worst_rtt_ms: worst_rtt_ms(p, &solution),
-            cost_aud: chk.objective_recomputed,
-            solution,
-        });
-        if ys.is_empty() {
+        plans.push(checked_plan(p, solution, plans.len() + 1)?);
+        if search.ys.is_empty() {
             // No site variable: the only plan is the one found.
             exhausted = true;
             break;
@@ -233,6 +177,89 @@ pub fn alternatives(
         exhausted,
         sites_enumerated: kept.len(),
         dominance_threshold: reduced.then_some(threshold),
+    })
+}
+
+/// The MIP with an objective cut-off, to which each plan found adds a no-good cut.
+struct NoGood {
+    model: crate::model::build::BuiltModel,
+    /// (site index, open variable) of every site with one.
+    ys: Vec<(usize, usize)>,
+}
+
+impl NoGood {
+    fn new(q: &SitingProblem, cutoff: f64) -> Result<NoGood> {
+        let mut model = build(q)?;
+        // Objective cut-off (a hair of slack against rounding).
+        let tol = 1e-7 * cutoff.abs().max(1.0);
+        model.lp.rows.push(Row {
+            terms: model.lp.objective.clone(),
+            sense: RowSense::Le,
+            rhs: cutoff - model.lp.objective_constant + tol,
+        });
+        let ys = model
+            .open_var
+            .iter()
+            .enumerate()
+            .filter_map(|(k, y)| y.map(|y| (k, y)))
+            .collect();
+        Ok(NoGood { model, ys })
+    }
+
+    /// The cheapest plan not cut off yet (`None`: none within the cut-off), then its no-good
+    /// cut Σ_{i∈S} y_i − Σ_{i∉S} y_i ≤ |S| − 1. `k` numbers the plan in errors.
+    fn next(
+        &mut self,
+        q: &SitingProblem,
+        k: usize,
+        opts: &SolveOptions,
+    ) -> Result<Option<Solution>> {
+        let (report, values) = engine::solve_lp(&self.model.lp, opts)?;
+        let values = match (report.status, values) {
+            (s, Some(v)) if s.has_solution() => v,
+            (SolveStatus::Infeasible, _) => return Ok(None),
+            (SolveStatus::TimeLimitNoSolution, _) => {
+                return Err(Error::Solver(format!(
+                    "{} reached the time limit while looking for alternative {k}; hint: raise --time-limit or ask for fewer alternatives",
+                    report.backend
+                )))
+            }
+            (status, _) => {
+                return Err(Error::Solver(format!(
+                    "{} ended with status {status:?} while looking for alternative {k}",
+                    report.backend
+                )))
+            }
+        };
+        let sol_q = self.model.solution(q, &values)?;
+        let terms: Vec<(usize, f64)> = self
+            .ys
+            .iter()
+            .map(|&(i, y)| (y, if sol_q.open[i] { 1.0 } else { -1.0 }))
+            .collect();
+        self.model.lp.rows.push(Row {
+            terms,
+            sense: RowSense::Le,
+            rhs: open_set(&sol_q).len() as f64 - 1.0,
+        });
+        Ok(Some(sol_q))
+    }
+}
+
+/// Plan `k` of `p`, priced and accepted by the independent checker.
+fn checked_plan(p: &SitingProblem, solution: Solution, k: usize) -> Result<Plan> {
+    let chk = check(p, &solution);
+    if !chk.feasible {
+        return Err(Error::Internal(format!(
+            "alternative {k}: the independent checker found violations: {}",
+            chk.violations.join("; ")
+        )));
+    }
+    Ok(Plan {
+        open: open_set(&solution),
+        worst_rtt_ms: worst_rtt_ms(p, &solution),
+        cost_aud: chk.objective_recomputed,
+        solution,
     })
 }
 
@@ -291,101 +318,134 @@ pub fn margins(
         mip_gap: opts.mip_gap.max(margin_gap),
         ..opts.clone()
     };
-    let scale = optimum.abs().max(1e-9);
+    let base = MarginBase {
+        p,
+        best,
+        optimum,
+        scale: optimum.abs().max(1e-9),
+        opts: &opts,
+    };
     // One independent re-solve per open site, in parallel; collected in site order, so the
     // result does not depend on the thread count.
-    let one = |i: usize| -> Result<(usize, SiteMargin)> {
-        if p.sites[i].must_build {
-            return Ok((
-                i,
-                SiteMargin {
-                    without_site_cost_aud: None,
-                    margin_aud: None,
-                    margin_pct: None,
-                    margin_lower_aud: None,
-                    margin_lower_pct: None,
-                    replaced_by: Vec::new(),
-                    note: "margin: must-build, so no plan without it was considered".into(),
-                },
+    open_set(best)
+        .into_par_iter()
+        .map(|i| base.margin(i).map(|m| (i, m)))
+        .collect()
+}
+
+/// What each margin's re-solve compares against.
+struct MarginBase<'a> {
+    p: &'a SitingProblem,
+    best: &'a Solution,
+    optimum: f64,
+    /// The optimum's magnitude, for percentages.
+    scale: f64,
+    opts: &'a SolveOptions,
+}
+
+impl MarginBase<'_> {
+    /// Site `i`'s margin: the best plan without it, re-solved.
+    fn margin(&self, i: usize) -> Result<SiteMargin> {
+        if self.p.sites[i].must_build {
+            return Ok(SiteMargin::none(
+                "margin: must-build, so no plan without it was considered".into(),
             ));
         }
-        let mut q = p.clone();
+        let mut q = self.p.clone();
         q.sites[i].excluded = true;
         let solved = crate::model::diagnose::diagnose(&q)
-            .and_then(|_| engine::solve_with_reduction(&q, &opts, &mut |_, _, _| {}));
-        let margin = match solved {
-            Ok((report, sol, _, _)) => {
-                let cost = check(&q, &sol).objective_recomputed;
-                let d = cost - optimum;
-                let pct = 100.0 * d / scale;
-                // The re-solve's proven bound; the optimum is optimal (to the main gap), so a
-                // margin is never below 0 nor above the plan found.
-                let proven = match report.status {
-                    SolveStatus::Optimal => cost,
-                    _ => report.best_bound.unwrap_or(optimum).min(cost),
-                };
-                let lower = (proven - optimum).clamp(0.0, d.max(0.0));
-                let lower_pct = 100.0 * lower / scale;
-                let replaced_by: Vec<String> = open_set(&sol)
-                    .into_iter()
-                    .filter(|&k| !best.open[k])
-                    .map(|k| p.sites[k].id.clone())
-                    .collect();
-                // Not proven to the last digit shown: the proven lower bound too.
-                let bounds = if pct_text(lower_pct) != pct_text(pct.max(0.0)) {
-                    format!(
-                        "; at least +{} %, the re-solve's gap {:.0e}",
-                        pct_text(lower_pct),
-                        opts.mip_gap
-                    )
-                } else {
-                    String::new()
-                };
-                let words = if margin_words(lower_pct) == margin_words(pct) {
-                    margin_words(pct).to_string()
-                } else {
-                    format!(
-                        "between {} and {}",
-                        margin_words(lower_pct)
-                            .split(',')
-                            .next()
-                            .unwrap_or_default(),
-                        margin_words(pct)
-                    )
-                };
-                SiteMargin {
-                    without_site_cost_aud: Some(cost),
-                    margin_aud: Some(d),
-                    margin_pct: Some(pct),
-                    margin_lower_aud: Some(lower),
-                    margin_lower_pct: Some(lower_pct),
-                    note: format!(
-                        "margin: the best plan without this site costs A${:.2} M/yr more (+{} %{bounds}){}: {words}",
-                        d / 1e6,
-                        pct_text(pct),
-                        if replaced_by.is_empty() {
-                            String::new()
-                        } else {
-                            format!(", opening {} instead", replaced_by.join(", "))
-                        },
-                    ),
-                    replaced_by,
-                }
-            }
-            Err(Error::Infeasible { diagnosis, .. }) => SiteMargin {
-                without_site_cost_aud: None,
-                margin_aud: None,
-                margin_pct: None,
-                margin_lower_aud: None,
-                margin_lower_pct: None,
-                replaced_by: Vec::new(),
-                note: format!("margin: no feasible plan without this site ({diagnosis})"),
-            },
-            Err(e) => return Err(e),
+            .and_then(|_| engine::solve_with_reduction(&q, self.opts, &mut |_, _, _| {}));
+        match solved {
+            Ok((report, sol, _, _)) => Ok(self.priced(&q, &report, &sol)),
+            Err(Error::Infeasible { diagnosis, .. }) => Ok(SiteMargin::none(format!(
+                "margin: no feasible plan without this site ({diagnosis})"
+            ))),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The margin of the plan `sol` found without the site (problem `q`).
+    fn priced(
+        &self,
+        q: &SitingProblem,
+        report: &engine::SolveReport,
+        sol: &Solution,
+    ) -> SiteMargin {
+        let cost = check(q, sol).objective_recomputed;
+        let d = cost - self.optimum;
+        let pct = 100.0 * d / self.scale;
+        // The re-solve's proven bound; the optimum is optimal (to the main gap), so a margin
+        // is never below 0 nor above the plan found.
+        let proven = match report.status {
+            SolveStatus::Optimal => cost,
+            _ => report.best_bound.unwrap_or(self.optimum).min(cost),
         };
-        Ok((i, margin))
+        let lower = (proven - self.optimum).clamp(0.0, d.max(0.0));
+        let lower_pct = 100.0 * lower / self.scale;
+        let replaced_by: Vec<String> = open_set(sol)
+            .into_iter()
+            .filter(|&k| !self.best.open[k])
+            .map(|k| self.p.sites[k].id.clone())
+            .collect();
+        let note = margin_note(d, pct, lower_pct, self.opts.mip_gap, &replaced_by);
+        SiteMargin {
+            without_site_cost_aud: Some(cost),
+            margin_aud: Some(d),
+            margin_pct: Some(pct),
+            margin_lower_aud: Some(lower),
+            margin_lower_pct: Some(lower_pct),
+            note,
+            replaced_by,
+        }
+    }
+}
+
+/// The margin's sentence: the cost of doing without the site, its proven lower bound when
+/// the digits shown are not proven, and what opens instead.
+fn margin_note(d: f64, pct: f64, lower_pct: f64, gap: f64, replaced_by: &[String]) -> String {
+    // Not proven to the last digit shown: the proven lower bound too.
+    let bounds = if pct_text(lower_pct) != pct_text(pct.max(0.0)) {
+        format!(
+            "; at least +{} %, the re-solve's gap {gap:.0e}",
+            pct_text(lower_pct)
+        )
+    } else {
+        String::new()
     };
-    open_set(best).into_par_iter().map(one).collect()
+    let words = if margin_words(lower_pct) == margin_words(pct) {
+        margin_words(pct).to_string()
+    } else {
+        let low = margin_words(lower_pct)
+            .split(',')
+            .next()
+            .unwrap_or_default();
+        format!("between {low} and {}", margin_words(pct))
+    };
+    let instead = if replaced_by.is_empty() {
+        String::new()
+    } else {
+        format!(", opening {} instead", replaced_by.join(", "))
+    };
+    format!(
+        "margin: the best plan without this site costs A${:.2} M/yr more (+{} %{bounds}){instead}: {words}",
+        d / 1e6,
+        pct_text(pct),
+    )
+}
+
+impl SiteMargin {
+    /// A margin that could not be priced, with the reason.
+    fn none(note: String) -> SiteMargin {
+        SiteMargin {
+            without_site_cost_aud: None,
+            margin_aud: None,
+            margin_pct: None,
+            margin_lower_aud: None,
+            margin_lower_pct: None,
+            replaced_by: Vec::new(),
+            note,
+        }
+    }
 }
 
 /// How a fixed plan fared in one instance of the problem.

@@ -152,6 +152,21 @@ fn usable(p: &SitingProblem, i: usize) -> bool {
 
 fn diagnose_service(p: &SitingProblem, found: &mut Vec<(String, String)>) {
     let total_demand: f64 = p.cities.iter().map(|c| c.demand_mw).sum();
+    diagnose_total_capacity(p, total_demand, found);
+    diagnose_shared_limits(p, total_demand, found);
+    for (j, c) in p.cities.iter().enumerate() {
+        if c.demand_mw > 0.0 {
+            diagnose_city(p, j, found);
+        }
+    }
+}
+
+/// Total demand against the capacity of the usable sites (at most `max_sites` of them).
+fn diagnose_total_capacity(
+    p: &SitingProblem,
+    total_demand: f64,
+    found: &mut Vec<(String, String)>,
+) {
     // Capacity of sites that can serve anyone, at most max_sites of them (the largest).
     let mut caps: Vec<f64> = (0..p.sites.len())
         .filter(|&i| usable(p, i) && (0..p.cities.len()).any(|j| pair_allowed(p, i, j)))
@@ -177,8 +192,10 @@ fn diagnose_service(p: &SitingProblem, found: &mut Vec<(String, String)>) {
             "add candidates (wider --region), raise max_site_mw or --max-sites, or lower demand".into(),
         ));
     }
+}
 
-    // A shared limit every serving site draws on caps the capacity that can be built.
+/// A shared limit every serving site draws on caps the capacity that can be built.
+fn diagnose_shared_limits(p: &SitingProblem, total_demand: f64, found: &mut Vec<(String, String)>) {
     let serving: Vec<usize> = (0..p.sites.len())
         .filter(|&i| usable(p, i) && (0..p.cities.len()).any(|j| pair_allowed(p, i, j)))
         .collect();
@@ -208,72 +225,70 @@ fn diagnose_service(p: &SitingProblem, found: &mut Vec<(String, String)>) {
             ));
         }
     }
+}
 
-    for (j, c) in p.cities.iter().enumerate() {
-        if c.demand_mw <= 0.0 {
-            continue;
-        }
-        let reachable: Vec<usize> = (0..p.sites.len())
-            .filter(|&i| usable(p, i) && pair_allowed(p, i, j))
-            .collect();
-        if reachable.is_empty() {
-            let best = (0..p.sites.len())
-                .filter(|&i| !p.sites[i].excluded)
-                .filter_map(|i| {
-                    let r = p.rtt_ms[i][j];
-                    r.is_finite().then_some((r, i))
-                })
-                .min_by(|a, b| a.0.total_cmp(&b.0));
-            let best = match best {
-                Some((r, i)) => format!(
-                    "the best available is {r:.2} ms from site \"{}\"",
-                    p.sites[i].id
-                ),
-                None => "no non-excluded site reaches it at all".into(),
-            };
-            found.push((
-                format!(
-                    "city \"{}\" has no candidate site within its RTT limit {:.2} ms: {best}",
-                    c.id, c.max_rtt_ms
-                ),
-                "raise the city's max RTT (--max-rtt-ms) or add candidates nearer its cables"
-                    .into(),
-            ));
-            continue;
-        }
-        let k = c.min_sites.max(1) as usize;
-        if reachable.len() < k {
-            let ids: Vec<&str> = reachable.iter().map(|&i| p.sites[i].id.as_str()).collect();
-            found.push((
-                format!(
-                    "city \"{}\" must be served by at least {k} sites but only {} site{} within its RTT limit {:.2} ms: {}",
-                    c.id,
-                    reachable.len(),
-                    if reachable.len() == 1 { " is" } else { "s are" },
-                    c.max_rtt_ms,
-                    list(&ids)
-                ),
-                "lower --min-sites or raise --max-rtt-ms".into(),
-            ));
-            continue;
-        }
-        let per_site = c.demand_mw / k as f64;
-        let reach_cap: f64 = reachable
-            .iter()
-            .map(|&i| p.sites[i].max_mw.min(per_site))
-            .sum();
-        if reach_cap + 1e-9 * c.demand_mw.max(1.0) < c.demand_mw {
-            found.push((
-                format!(
-                    "city \"{}\" needs {:.3} MW but the {} sites within its RTT limit {:.2} ms can serve at most {reach_cap:.3} MW",
-                    c.id,
-                    c.demand_mw,
-                    reachable.len(),
-                    c.max_rtt_ms
-                ),
-                "raise --max-rtt-ms, raise max_site_mw, or lower the city's demand".into(),
-            ));
-        }
+/// City `j`: a site within its limit, enough of them for its redundancy, and enough capacity.
+fn diagnose_city(p: &SitingProblem, j: usize, found: &mut Vec<(String, String)>) {
+    let c = &p.cities[j];
+    let reachable: Vec<usize> = (0..p.sites.len())
+        .filter(|&i| usable(p, i) && pair_allowed(p, i, j))
+        .collect();
+    if reachable.is_empty() {
+        let best = (0..p.sites.len())
+            .filter(|&i| !p.sites[i].excluded)
+            .filter_map(|i| {
+                let r = p.rtt_ms[i][j];
+                r.is_finite().then_some((r, i))
+            })
+            .min_by(|a, b| a.0.total_cmp(&b.0));
+        let best = match best {
+            Some((r, i)) => format!(
+                "the best available is {r:.2} ms from site \"{}\"",
+                p.sites[i].id
+            ),
+            None => "no non-excluded site reaches it at all".into(),
+        };
+        found.push((
+            format!(
+                "city \"{}\" has no candidate site within its RTT limit {:.2} ms: {best}",
+                c.id, c.max_rtt_ms
+            ),
+            "raise the city's max RTT (--max-rtt-ms) or add candidates nearer its cables".into(),
+        ));
+        return;
+    }
+    let k = c.min_sites.max(1) as usize;
+    if reachable.len() < k {
+        let ids: Vec<&str> = reachable.iter().map(|&i| p.sites[i].id.as_str()).collect();
+        found.push((
+            format!(
+                "city \"{}\" must be served by at least {k} sites but only {} site{} within its RTT limit {:.2} ms: {}",
+                c.id,
+                reachable.len(),
+                if reachable.len() == 1 { " is" } else { "s are" },
+                c.max_rtt_ms,
+                list(&ids)
+            ),
+            "lower --min-sites or raise --max-rtt-ms".into(),
+        ));
+        return;
+    }
+    let per_site = c.demand_mw / k as f64;
+    let reach_cap: f64 = reachable
+        .iter()
+        .map(|&i| p.sites[i].max_mw.min(per_site))
+        .sum();
+    if reach_cap + 1e-9 * c.demand_mw.max(1.0) < c.demand_mw {
+        found.push((
+            format!(
+                "city \"{}\" needs {:.3} MW but the {} sites within its RTT limit {:.2} ms can serve at most {reach_cap:.3} MW",
+                c.id,
+                c.demand_mw,
+                reachable.len(),
+                c.max_rtt_ms
+            ),
+            "raise --max-rtt-ms, raise max_site_mw, or lower the city's demand".into(),
+        ));
     }
 }
 
