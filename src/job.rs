@@ -56,6 +56,18 @@ pub fn run(
     let params = &scenario.alternatives;
     let decisions = decide(p, &outcome.solution, params, &outcome.options, &mut record)?;
     crate::report::plans::attach(&mut report, &outcome.prepared, &decisions, params);
+    if p.objective == crate::scenario::Objective::MinCost {
+        let t = Instant::now();
+        let mut r = crate::decide::resilience::assess(&outcome, demand);
+        r.round_mw(crate::report::precision::MW);
+        let note = format!(
+            "{} cable systems on the plan's routes, {} single point(s) of failure",
+            r.domains.len(),
+            r.single_points_of_failure.len()
+        );
+        record("resilience", t.elapsed().as_secs_f64(), &note);
+        report.resilience = Some(r);
+    }
     report.timings = Some(timings);
     report.round_for_output();
     Ok(Answer {

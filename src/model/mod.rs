@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod build;
 pub mod diagnose;
+pub mod flow;
 
 /// One candidate site as the model sees it (costs already annualised).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -111,6 +111,7 @@ pub fn assemble(s: &Solved) -> Report {
         totals,
         supply_zones,
         alternatives: None,
+        resilience: None,
         parameters: s.scenario.clone(),
         timings: None,
     }

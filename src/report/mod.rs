@@ -20,6 +20,7 @@ pub mod geojson;
 pub mod gpkg;
 pub mod layers;
 pub mod plans;
+pub mod resilience;
 pub mod svg;
 pub mod text;
 
@@ -69,6 +70,10 @@ pub struct Report {
     /// Near-optimal alternatives (`--alternatives K`), if asked for.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub alternatives: Option<plans::AlternativesReport>,
+    /// What the plan depends on: the demand servable after each cable system's loss
+    /// (least-cost plans; see [`crate::decide::resilience`]).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub resilience: Option<crate::decide::resilience::Resilience>,
 }
 
 /// Solver status and quality of the answer.
@@ -420,7 +425,7 @@ pub struct Totals {
 /// Version of the JSON report's layout (`src/report/report.schema.json`): the major part is
 /// bumped when a field is renamed, removed or changes meaning, the minor part when fields are
 /// added.
-pub const SCHEMA_VERSION: &str = "2.2.0";
+pub const SCHEMA_VERSION: &str = "2.3.0";
 
 /// Output precision: MW to 0.001, RTT to 0.01 ms, money to A$1, km to 0.001, coordinates to
 /// 7 decimals (RFC 7946), PUE to 0.0001, prices to A$0.01 per MWh.

@@ -67,6 +67,7 @@ pub struct PlanSite {
     /// IT MW built in this plan.
     pub built_mw: f64,
 }
+
 /// Adds the decisions (margins and alternatives) to a report of `prepared`'s problem: each
 /// chosen site's margin with its note, and the alternative plans with their sites and their
 /// difference from plan 1. `params` are the scenario's `[alternatives]` options.

@@ -330,6 +330,7 @@ pub fn render(r: &Report) -> String {
     }
 
     s.push_str(&super::plans::render_text(r));
+    s.push_str(&super::resilience::render_text(r));
 
     // Solver and checker.
     let v = &r.solver;

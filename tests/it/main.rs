@@ -13,5 +13,6 @@ mod latency;
 mod outputs;
 mod public_data;
 mod reliability;
+mod resilience;
 mod supply;
 mod uncertainty;

@@ -1,0 +1,120 @@
+//! What a plan depends on: the independent max-flow against an LP, and the resilience section
+//! of the embedded main job.
+
+use crate::common::{json_stdout, sitefind_bin};
+use good_lp::{microlp, variable, Expression, ProblemVariables, Solution as _, SolverModel};
+use sitefind::model::flow::max_served;
+
+/// The most demand an LP (microlp) serves: max Σ x_ij, Σ_j x_ij ≤ cap_i, Σ_i x_ij ≤ d_j.
+fn lp_max_served(cap: &[f64], demand: &[f64], allowed: &dyn Fn(usize, usize) -> bool) -> f64 {
+    let mut vars = ProblemVariables::new();
+    let mut x = Vec::new();
+    for i in 0..cap.len() {
+        for j in 0..demand.len() {
+            if allowed(i, j) {
+                x.push((i, j, vars.add(variable().min(0.0))));
+            }
+        }
+    }
+    let total: Expression = x.iter().map(|&(_, _, v)| v).sum();
+    let mut model = vars.maximise(total.clone()).using(microlp);
+    for (i, &c) in cap.iter().enumerate() {
+        let e: Expression = x.iter().filter(|t| t.0 == i).map(|t| t.2).sum();
+        model = model.with(e.leq(c));
+    }
+    for (j, &d) in demand.iter().enumerate() {
+        let e: Expression = x.iter().filter(|t| t.1 == j).map(|t| t.2).sum();
+        model = model.with(e.leq(d));
+    }
+    let sol = model.solve().unwrap();
+    sol.eval(&total)
+}
+
+#[test]
+fn max_flow_equals_an_independent_lp_on_random_instances() {
+    // A fixed linear congruential generator: reproducible instances without a dependency.
+    let mut state: u64 = 0x5eed;
+    let mut next = move || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 33) as f64 / (1u64 << 31) as f64
+    };
+    for case in 0..60 {
+        let n = 1 + (next() * 5.0) as usize;
+        let m = 1 + (next() * 5.0) as usize;
+        let cap: Vec<f64> = (0..n).map(|_| (next() * 400.0).round()).collect();
+        let demand: Vec<f64> = (0..m).map(|_| (next() * 300.0).round()).collect();
+        let mask: Vec<Vec<bool>> = (0..n)
+            .map(|_| (0..m).map(|_| next() < 0.5).collect())
+            .collect();
+        let allowed = |i: usize, j: usize| mask[i][j];
+        let served = max_served(&cap, &demand, &allowed);
+        let lp = lp_max_served(&cap, &demand, &allowed);
+        let flow: f64 = served.iter().sum();
+        assert!(
+            (flow - lp).abs() <= 1e-6 * lp.max(1.0),
+            "case {case}: flow {flow} vs LP {lp}"
+        );
+        for (j, s) in served.iter().enumerate() {
+            assert!(*s <= demand[j] + 1e-9, "case {case}: city {j} over-served");
+        }
+    }
+}
+
+#[test]
+fn the_main_job_names_its_single_points_of_failure() {
+    let out = std::process::Command::new(sitefind_bin())
+        .args([
+            "--demand",
+            "data/jp.json",
+            "--format",
+            "json",
+            "-q",
+            "--no-margins",
+        ])
+        .current_dir(crate::common::repo())
+        .output()
+        .unwrap();
+    let r = json_stdout(&out);
+    let res = &r["resilience"];
+    let total: f64 = r["cities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["demand_mw"].as_f64().unwrap())
+        .sum();
+    assert!(
+        (res["intact_servable_mw"].as_f64().unwrap() - total).abs() < 1e-3,
+        "{res}"
+    );
+    let domains = res["domains"].as_array().unwrap();
+    assert!(!domains.is_empty());
+    for d in domains {
+        let servable = d["servable_mw"].as_f64().unwrap();
+        let short: f64 = d["short"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["short_mw"].as_f64().unwrap())
+            .sum();
+        // What is servable and what falls short add up to the demand.
+        assert!((servable + short - total).abs() < 1e-2, "{d}");
+    }
+    // Every chosen route to Tokyo lands via JGA-N: its loss must leave Tokyo short, and the
+    // report must say so in words.
+    let jga = domains
+        .iter()
+        .find(|d| d["id"] == "japan-guam-australia-north-jga-n")
+        .expect("JGA-N on the plan's routes");
+    assert!(
+        jga["short"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["city_id"] == "tokyo"),
+        "{jga}"
+    );
+    let spof = res["single_points_of_failure"].as_array().unwrap();
+    assert!(spof.iter().any(|s| s.as_str().unwrap().contains("JGA-N") && s.as_str().unwrap().contains("tokyo")), "{spof:?}");
+}
