@@ -22,6 +22,7 @@
 use crate::model::{SitingProblem, Solution};
 use crate::scenario::Objective;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Default absolute tolerance of [`check`], MW (and modules; relative for money limits).
 pub const DEFAULT_TOLERANCE: f64 = 1e-6;
@@ -81,6 +82,26 @@ impl Acc {
         if amount > self.tol {
             self.max = self.max.max(amount);
             self.violations.push(msg());
+        }
+    }
+
+    /// Records an infinite violation if `x` is not finite (NaN or ±∞).
+    fn finite(&mut self, x: f64, what: impl FnOnce() -> String) {
+        if !x.is_finite() {
+            self.check(f64::INFINITY, || {
+                format!("{} is {x}, not a finite number", what())
+            });
+        }
+    }
+
+    /// The report of a check that stopped early (a shape mismatch): infeasible, with the
+    /// violations found so far and no totals.
+    fn rejected(self) -> CheckReport {
+        CheckReport {
+            feasible: false,
+            max_violation: self.max,
+            violations: self.violations,
+            ..Default::default()
         }
     }
 }
@@ -159,59 +180,93 @@ fn tie_break_scale(p: &SitingProblem, limit: Option<f64>) -> f64 {
 }
 
 /// Checks every constraint of `p` on `s` and recomputes the objective by component.
+///
+/// One step per promise family, in a fixed order (the order of the violations listed):
+/// shapes, finite inputs, sites, the site count, flows, redundancy pairs, site output, demand
+/// balance, zones, shared limits, cover sets, and the objective's own limits.
 pub fn check_with_tolerance(p: &SitingProblem, s: &Solution, tol: f64) -> CheckReport {
     let mut a = Acc {
         tol,
         max: 0.0,
         violations: Vec::new(),
     };
-    let (ns, nc, nz) = (p.sites.len(), p.cities.len(), p.zones.len());
-    if s.open.len() != ns
-        || s.capacity_mw.len() != ns
-        || s.unserved_mw.len() != nc
-        || s.expansion_mw.len() != nz
-    {
-        a.check(f64::INFINITY, || {
-            format!(
-                "solution shape: open {} / capacity {} (sites {ns}), unserved {} (cities {nc}), expansion {} (zones {nz})",
-                s.open.len(),
-                s.capacity_mw.len(),
-                s.unserved_mw.len(),
-                s.expansion_mw.len()
-            )
-        });
-        return CheckReport {
-            feasible: false,
-            max_violation: a.max,
-            violations: a.violations,
-            ..Default::default()
-        };
+    if !solution_shape_ok(p, s, &mut a) {
+        return a.rejected();
     }
-
+    check_finite_inputs(p, s, &mut a);
+    if !matrix_shape_ok(p, &mut a) {
+        return a.rejected();
+    }
     let mut r = CheckReport::default();
-    // Every number the cost and the constraints use must be finite.
-    let finite = |a: &mut Acc, x: f64, what: &dyn Fn() -> String| {
-        if !x.is_finite() {
-            a.check(f64::INFINITY, || {
-                format!("{} is {x}, not a finite number", what())
-            });
-        }
-    };
+    check_sites(p, s, &mut a, &mut r);
+    check_site_count(p, s, &mut a);
+    let flows = check_flows(p, s, &mut a, &mut r);
+    check_pairs(p, &flows.pair_total, &mut a);
+    check_site_output(p, s, &flows.site_out, &mut a);
+    check_demand(p, s, &flows.served, &mut a, &mut r);
+    check_zones(p, s, &mut a, &mut r);
+    check_shared_limits(p, s, &mut a);
+    check_cover_sets(p, s, &mut a);
+    check_objective(p, &mut a, &mut r);
+    r.feasible = a.violations.is_empty();
+    r.max_violation = a.max;
+    r.violations = a.violations;
+    r
+}
+
+/// Whether the solution's vectors have one entry per site, city and zone; records a
+/// violation if not.
+fn solution_shape_ok(p: &SitingProblem, s: &Solution, a: &mut Acc) -> bool {
+    let (ns, nc, nz) = (p.sites.len(), p.cities.len(), p.zones.len());
+    if s.open.len() == ns
+        && s.capacity_mw.len() == ns
+        && s.unserved_mw.len() == nc
+        && s.expansion_mw.len() == nz
+    {
+        return true;
+    }
+    a.check(f64::INFINITY, || {
+        format!(
+            "solution shape: open {} / capacity {} (sites {ns}), unserved {} (cities {nc}), expansion {} (zones {nz})",
+            s.open.len(),
+            s.capacity_mw.len(),
+            s.unserved_mw.len(),
+            s.expansion_mw.len()
+        )
+    });
+    false
+}
+
+/// Whether the RTT and assignment-cost matrices are sites × cities; records a violation if
+/// not.
+fn matrix_shape_ok(p: &SitingProblem, a: &mut Acc) -> bool {
+    let (ns, nc) = (p.sites.len(), p.cities.len());
+    if p.rtt_ms.len() == ns
+        && p.rtt_ms.iter().all(|row| row.len() == nc)
+        && p.assign_cost_aud_per_mw.len() == ns
+        && p.assign_cost_aud_per_mw.iter().all(|row| row.len() == nc)
+    {
+        return true;
+    }
+    a.check(f64::INFINITY, || {
+        format!("problem shape: the RTT and assignment-cost matrices must be {ns} × {nc}")
+    });
+    false
+}
+
+/// Every number the cost and the constraints use must be finite: site, city and zone
+/// inputs, the unserved penalty and the solution's values; zone indices must be in range.
+fn check_finite_inputs(p: &SitingProblem, s: &Solution, a: &mut Acc) {
+    let nz = p.zones.len();
     for site in &p.sites {
         let id = &site.id;
-        finite(&mut a, site.fixed_cost_aud, &|| {
-            format!("site \"{id}\" fixed cost")
-        });
-        finite(&mut a, site.var_cost_aud_per_mw, &|| {
+        a.finite(site.fixed_cost_aud, || format!("site \"{id}\" fixed cost"));
+        a.finite(site.var_cost_aud_per_mw, || {
             format!("site \"{id}\" cost per MW")
         });
-        finite(&mut a, site.min_mw, &|| {
-            format!("site \"{id}\" minimum size")
-        });
-        finite(&mut a, site.max_mw, &|| {
-            format!("site \"{id}\" maximum size")
-        });
-        finite(&mut a, site.pue, &|| format!("site \"{id}\" PUE"));
+        a.finite(site.min_mw, || format!("site \"{id}\" minimum size"));
+        a.finite(site.max_mw, || format!("site \"{id}\" maximum size"));
+        a.finite(site.pue, || format!("site \"{id}\" PUE"));
         if let Some(z) = site.zone {
             if z >= nz {
                 a.check(f64::INFINITY, || {
@@ -221,9 +276,7 @@ pub fn check_with_tolerance(p: &SitingProblem, s: &Solution, tol: f64) -> CheckR
         }
     }
     for city in &p.cities {
-        finite(&mut a, city.demand_mw, &|| {
-            format!("city \"{}\" demand", city.id)
-        });
+        a.finite(city.demand_mw, || format!("city \"{}\" demand", city.id));
         if city.max_rtt_ms.is_nan() {
             a.check(f64::INFINITY, || {
                 format!("city \"{}\" RTT limit is NaN", city.id)
@@ -231,11 +284,11 @@ pub fn check_with_tolerance(p: &SitingProblem, s: &Solution, tol: f64) -> CheckR
         }
     }
     for zone in &p.zones {
-        finite(&mut a, zone.expansion_cost_aud_per_mw, &|| {
+        a.finite(zone.expansion_cost_aud_per_mw, || {
             format!("zone \"{}\" expansion cost", zone.id)
         });
         if let Some(l) = zone.limit_mw {
-            finite(&mut a, l, &|| format!("zone \"{}\" network limit", zone.id));
+            a.finite(l, || format!("zone \"{}\" network limit", zone.id));
         }
     }
     if p.unserved_penalty_aud_per_mw.is_nan() {
@@ -249,23 +302,14 @@ pub fn check_with_tolerance(p: &SitingProblem, s: &Solution, tol: f64) -> CheckR
         ("expansion_mw", &s.expansion_mw),
     ] {
         for (k, &v) in values.iter().enumerate() {
-            finite(&mut a, v, &|| format!("solution {what}[{k}]"));
+            a.finite(v, || format!("solution {what}[{k}]"));
         }
     }
-    if p.rtt_ms.len() != ns
-        || p.rtt_ms.iter().any(|row| row.len() != nc)
-        || p.assign_cost_aud_per_mw.len() != ns
-        || p.assign_cost_aud_per_mw.iter().any(|row| row.len() != nc)
-    {
-        a.check(f64::INFINITY, || {
-            format!("problem shape: the RTT and assignment-cost matrices must be {ns} × {nc}")
-        });
-        r.feasible = false;
-        r.max_violation = a.max;
-        r.violations = a.violations;
-        return r;
-    }
-    // Sites: open/closed, sizes, modules.
+}
+
+/// Sites: excluded sites closed, must-build sites open, sizes within bounds (and zero when
+/// closed), non-negative, whole modules; adds the fixed and capacity costs to `r`.
+fn check_sites(p: &SitingProblem, s: &Solution, a: &mut Acc, r: &mut CheckReport) {
     for (i, site) in p.sites.iter().enumerate() {
         let c = s.capacity_mw[i];
         let id = &site.id;
@@ -307,6 +351,10 @@ pub fn check_with_tolerance(p: &SitingProblem, s: &Solution, tol: f64) -> CheckR
         }
         r.capacity_aud += site.var_cost_aud_per_mw * c;
     }
+}
+
+/// At most `max_sites` sites open.
+fn check_site_count(p: &SitingProblem, s: &Solution, a: &mut Acc) {
     if let Some(max) = p.max_sites {
         let n = s.open.iter().filter(|o| **o).count();
         if n > max {
@@ -315,13 +363,27 @@ pub fn check_with_tolerance(p: &SitingProblem, s: &Solution, tol: f64) -> CheckR
             });
         }
     }
+}
 
-    // Flows. A (site, city) pair listed twice would let one site count twice towards a
-    // city's redundancy: it is a violation, and the D/k bound applies to the pair's total.
-    let mut site_out = vec![0.0; ns];
-    let mut served = vec![0.0; nc];
-    let mut pair_total: std::collections::BTreeMap<(usize, usize), (f64, usize)> =
-        std::collections::BTreeMap::new();
+/// What the flows add up to, for the checks that follow [`check_flows`].
+struct FlowTotals {
+    /// MW sent by each site.
+    site_out: Vec<f64>,
+    /// MW received by each city.
+    served: Vec<f64>,
+    /// Per (site, city) pair: total MW and the number of flow rows listing it.
+    pair_total: BTreeMap<(usize, usize), (f64, usize)>,
+}
+
+/// Flows: finite, in range, non-negative, only from open sites, only within the city's RTT
+/// limit; records the worst RTT and adds the assignment cost to `r`.
+fn check_flows(p: &SitingProblem, s: &Solution, a: &mut Acc, r: &mut CheckReport) -> FlowTotals {
+    let (ns, nc) = (p.sites.len(), p.cities.len());
+    let mut t = FlowTotals {
+        site_out: vec![0.0; ns],
+        served: vec![0.0; nc],
+        pair_total: BTreeMap::new(),
+    };
     for &(i, j, x) in &s.flows {
         if !x.is_finite() {
             a.check(f64::INFINITY, || format!("flow ({i}, {j}) is {x} MW"));
@@ -334,7 +396,7 @@ pub fn check_with_tolerance(p: &SitingProblem, s: &Solution, tol: f64) -> CheckR
             continue;
         }
         let (site, city) = (&p.sites[i], &p.cities[j]);
-        let e = pair_total.entry((i, j)).or_insert((0.0, 0));
+        let e = t.pair_total.entry((i, j)).or_insert((0.0, 0));
         e.0 += x;
         e.1 += 1;
         a.check(-x, || {
@@ -361,11 +423,21 @@ pub fn check_with_tolerance(p: &SitingProblem, s: &Solution, tol: f64) -> CheckR
         if x > 0.0 && rtt.is_finite() {
             r.worst_rtt_ms = r.worst_rtt_ms.max(rtt);
         }
-        site_out[i] += x;
-        served[j] += x;
+        t.site_out[i] += x;
+        t.served[j] += x;
         r.assignment_aud += p.assign_cost_aud_per_mw[i][j] * x;
     }
-    for (&(i, j), &(x, rows)) in &pair_total {
+    t
+}
+
+/// Redundancy: a (site, city) pair listed twice would let one site count twice towards a
+/// city's redundancy, so it is a violation; the D/k bound applies to the pair's total.
+fn check_pairs(
+    p: &SitingProblem,
+    pair_total: &BTreeMap<(usize, usize), (f64, usize)>,
+    a: &mut Acc,
+) {
+    for (&(i, j), &(x, rows)) in pair_total {
         let (site, city) = (&p.sites[i], &p.cities[j]);
         if rows > 1 {
             a.check(f64::INFINITY, || {
@@ -384,6 +456,10 @@ pub fn check_with_tolerance(p: &SitingProblem, s: &Solution, tol: f64) -> CheckR
             )
         });
     }
+}
+
+/// No site sends more than its capacity.
+fn check_site_output(p: &SitingProblem, s: &Solution, site_out: &[f64], a: &mut Acc) {
     for (i, site) in p.sites.iter().enumerate() {
         let c = s.capacity_mw[i];
         a.check(site_out[i] - c, || {
@@ -393,8 +469,11 @@ pub fn check_with_tolerance(p: &SitingProblem, s: &Solution, tol: f64) -> CheckR
             )
         });
     }
+}
 
-    // Demand balance.
+/// Demand balance: served + unserved = demand, unserved ≥ 0, and 0 when every city must be
+/// served in full; adds the MW served and the unserved penalty to `r`.
+fn check_demand(p: &SitingProblem, s: &Solution, served: &[f64], a: &mut Acc, r: &mut CheckReport) {
     let serve_all = matches!(p.objective, Objective::MinWorstRtt)
         || (matches!(p.objective, Objective::MinCost)
             && !p.unserved_penalty_aud_per_mw.is_finite());
@@ -422,8 +501,11 @@ pub fn check_with_tolerance(p: &SitingProblem, s: &Solution, tol: f64) -> CheckR
             r.unserved_penalty_aud += p.unserved_penalty_aud_per_mw * u;
         }
     }
+}
 
-    // Zones.
+/// Zones: non-negative expansion, and the PUE-weighted load of a zone's sites within its
+/// limit plus expansion; adds the expansion cost to `r`.
+fn check_zones(p: &SitingProblem, s: &Solution, a: &mut Acc, r: &mut CheckReport) {
     for (z, zone) in p.zones.iter().enumerate() {
         let e = s.expansion_mw[z];
         a.check(-e, || {
@@ -446,16 +528,17 @@ pub fn check_with_tolerance(p: &SitingProblem, s: &Solution, tol: f64) -> CheckR
             });
         }
     }
+}
 
-    // Shared limits: Σ coef · c_i ≤ limit, recomputed from the capacities, with an absolute
-    // tolerance (in the limit's own unit, e.g. MW of solar resource).
+/// Shared limits: Σ coef · c_i ≤ limit, recomputed from the capacities, with an absolute
+/// tolerance (in the limit's own unit, e.g. MW of solar resource).
+fn check_shared_limits(p: &SitingProblem, s: &Solution, a: &mut Acc) {
+    let ns = p.sites.len();
     for l in &p.shared_limits {
-        finite(&mut a, l.limit, &|| {
-            format!("shared limit \"{}\" limit", l.id)
-        });
+        a.finite(l.limit, || format!("shared limit \"{}\" limit", l.id));
         let mut used = 0.0;
         for &(i, coef) in &l.terms {
-            finite(&mut a, coef, &|| {
+            a.finite(coef, || {
                 format!("shared limit \"{}\" coefficient of site index {i}", l.id)
             });
             match s.capacity_mw.get(i) {
@@ -472,7 +555,11 @@ pub fn check_with_tolerance(p: &SitingProblem, s: &Solution, tol: f64) -> CheckR
             )
         });
     }
-    // Cover sets: at least min_open distinct open sites of the set.
+}
+
+/// Cover sets: indices in range, and at least `min_open` distinct open sites of the set.
+fn check_cover_sets(p: &SitingProblem, s: &Solution, a: &mut Acc) {
+    let ns = p.sites.len();
     for c in &p.cover_sets {
         if let Some(&i) = c.sites.iter().find(|&&i| i >= ns) {
             a.check(f64::INFINITY, || {
@@ -495,7 +582,11 @@ pub fn check_with_tolerance(p: &SitingProblem, s: &Solution, tol: f64) -> CheckR
             });
         }
     }
+}
 
+/// Totals the cost, sets the objective recomputed from the inputs, and checks the money
+/// limit of the objective (cost cap or budget, relative to the limit).
+fn check_objective(p: &SitingProblem, a: &mut Acc, r: &mut CheckReport) {
     r.cost_aud = r.fixed_aud + r.capacity_aud + r.assignment_aud + r.expansion_aud;
     match p.objective {
         Objective::MinCost => {
@@ -521,8 +612,4 @@ pub fn check_with_tolerance(p: &SitingProblem, s: &Solution, tol: f64) -> CheckR
             }
         }
     }
-    r.feasible = a.violations.is_empty();
-    r.max_violation = a.max;
-    r.violations = a.violations;
-    r
 }

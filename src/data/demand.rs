@@ -143,16 +143,21 @@ impl NodeReader<'_> {
     }
 }
 
-/// Reads one node; problems go to `issues`.
-fn read_node(label: &str, index: usize, value: &Value, issues: &mut Issues) -> Option<DemandNode> {
+/// How a node is named in errors: `demand[3] "Tokyo"` (its name, else its id, if any).
+fn node_record(index: usize, value: &Value) -> String {
     let name_hint = value
         .get("name")
         .and_then(Value::as_str)
         .or_else(|| value.get("id").and_then(Value::as_str));
-    let record = match name_hint {
+    match name_hint {
         Some(n) => format!("demand[{index}] {n:?}"),
         None => format!("demand[{index}]"),
-    };
+    }
+}
+
+/// Reads one node; problems go to `issues`.
+fn read_node(label: &str, index: usize, value: &Value, issues: &mut Issues) -> Option<DemandNode> {
+    let record = node_record(index, value);
     let Value::Object(obj) = value else {
         issues.push(
             Location::file(label).record(record),
@@ -164,90 +169,17 @@ fn read_node(label: &str, index: usize, value: &Value, issues: &mut Issues) -> O
     };
     let r = NodeReader { label, record, obj };
     let before = issues.0.len();
-    for key in obj.keys() {
-        if !NODE_FIELDS.contains(&key.as_str()) {
-            issues.push(
-                r.at(key),
-                format!("only the fields {}", NODE_FIELDS.join(", ")),
-                format!("unknown field `{key}`"),
-                "check the field name for typos; units are part of the name (`it_load_mw`, `max_rtt_ms`)",
-            );
-        }
-    }
-    let id = r.string("id", issues);
-    if id.is_none() && !obj.contains_key("id") {
-        issues.push(
-            r.at("id"),
-            "a non-empty string",
-            "nothing (the field is missing)",
-            "give every demand node a unique id, e.g. \"tokyo\"",
-        );
-    }
+    r.unknown_fields(issues);
+    let id = r.id(issues);
     let name = r.string("name", issues);
     let lon = r.required_number("lon", issues);
     let lat = r.required_number("lat", issues);
     let it_load_mw = r.positive("it_load_mw", crate::limits::MAX_IT_LOAD_MW, issues);
     let max_rtt_ms = r.positive("max_rtt_ms", crate::limits::MAX_RTT_MS, issues);
-    let workload = match obj.get("workload") {
-        None => Workload::Inference,
-        Some(Value::String(s)) => match s.as_str() {
-            "training" => Workload::Training,
-            "inference" => Workload::Inference,
-            "storage" => Workload::Storage,
-            _ => {
-                issues.push(
-                    r.at("workload"),
-                    "one of training, inference, storage",
-                    format!("{s:?}"),
-                    "write it in lower case; leave it out for inference",
-                );
-                Workload::Inference
-            }
-        },
-        Some(v) => {
-            issues.push(
-                r.at("workload"),
-                "one of training, inference, storage",
-                describe(v),
-                "",
-            );
-            Workload::Inference
-        }
-    };
-    let min_sites = match obj.get("min_sites") {
-        None => 1,
-        Some(v) => match v.as_u64() {
-            Some(n) if n >= 1 && n <= u64::from(crate::limits::MAX_MIN_SITES) => n as u32,
-            _ => {
-                issues.push(
-                    r.at("min_sites"),
-                    format!("a whole number in 1..={}", crate::limits::MAX_MIN_SITES),
-                    describe(v),
-                    "leave it out for 1 (no redundancy)",
-                );
-                1
-            }
-        },
-    };
+    let workload = r.workload(issues);
+    let min_sites = r.min_sites(issues);
     if lon.is_finite() && lat.is_finite() {
-        let p = LonLat::new(lon, lat);
-        if !in_bbox(p, JAPAN_BBOX) {
-            let swapped = in_bbox(LonLat::new(lat, lon), JAPAN_BBOX);
-            let hint = if swapped {
-                "lon/lat look swapped: lon is the east coordinate (~122..146 in Japan), lat the north (~24..46)".to_string()
-            } else {
-                format!(
-                    "demand nodes are Japanese cities; Japan's box is lon {}..{}, lat {}..{}",
-                    JAPAN_BBOX[0], JAPAN_BBOX[2], JAPAN_BBOX[1], JAPAN_BBOX[3]
-                )
-            };
-            issues.push(
-                r.at("lon/lat"),
-                "a position in Japan",
-                format!("lon {lon}, lat {lat}"),
-                hint,
-            );
-        }
+        r.in_japan(lon, lat, issues);
     }
     if issues.0.len() != before {
         return None;
@@ -262,6 +194,109 @@ fn read_node(label: &str, index: usize, value: &Value, issues: &mut Issues) -> O
         workload,
         min_sites,
     })
+}
+
+impl NodeReader<'_> {
+    /// Every field of the record is one of [`NODE_FIELDS`].
+    fn unknown_fields(&self, issues: &mut Issues) {
+        for key in self.obj.keys() {
+            if !NODE_FIELDS.contains(&key.as_str()) {
+                issues.push(
+                    self.at(key),
+                    format!("only the fields {}", NODE_FIELDS.join(", ")),
+                    format!("unknown field `{key}`"),
+                    "check the field name for typos; units are part of the name (`it_load_mw`, `max_rtt_ms`)",
+                );
+            }
+        }
+    }
+
+    /// The required `id`: a non-empty string.
+    fn id(&self, issues: &mut Issues) -> Option<String> {
+        let id = self.string("id", issues);
+        if id.is_none() && !self.obj.contains_key("id") {
+            issues.push(
+                self.at("id"),
+                "a non-empty string",
+                "nothing (the field is missing)",
+                "give every demand node a unique id, e.g. \"tokyo\"",
+            );
+        }
+        id
+    }
+
+    /// The optional `workload` (default inference).
+    fn workload(&self, issues: &mut Issues) -> Workload {
+        match self.obj.get("workload") {
+            None => Workload::Inference,
+            Some(Value::String(s)) => match s.as_str() {
+                "training" => Workload::Training,
+                "inference" => Workload::Inference,
+                "storage" => Workload::Storage,
+                _ => {
+                    issues.push(
+                        self.at("workload"),
+                        "one of training, inference, storage",
+                        format!("{s:?}"),
+                        "write it in lower case; leave it out for inference",
+                    );
+                    Workload::Inference
+                }
+            },
+            Some(v) => {
+                issues.push(
+                    self.at("workload"),
+                    "one of training, inference, storage",
+                    describe(v),
+                    "",
+                );
+                Workload::Inference
+            }
+        }
+    }
+
+    /// The optional redundancy `min_sites` (default 1): a whole number in
+    /// 1..=[`crate::limits::MAX_MIN_SITES`].
+    fn min_sites(&self, issues: &mut Issues) -> u32 {
+        let Some(v) = self.obj.get("min_sites") else {
+            return 1;
+        };
+        match v.as_u64() {
+            Some(n) if n >= 1 && n <= u64::from(crate::limits::MAX_MIN_SITES) => n as u32,
+            _ => {
+                issues.push(
+                    self.at("min_sites"),
+                    format!("a whole number in 1..={}", crate::limits::MAX_MIN_SITES),
+                    describe(v),
+                    "leave it out for 1 (no redundancy)",
+                );
+                1
+            }
+        }
+    }
+
+    /// The position is in Japan's box, with a hint when swapping lon and lat would fix it.
+    fn in_japan(&self, lon: f64, lat: f64, issues: &mut Issues) {
+        let p = LonLat::new(lon, lat);
+        if in_bbox(p, JAPAN_BBOX) {
+            return;
+        }
+        let swapped = in_bbox(LonLat::new(lat, lon), JAPAN_BBOX);
+        let hint = if swapped {
+            "lon/lat look swapped: lon is the east coordinate (~122..146 in Japan), lat the north (~24..46)".to_string()
+        } else {
+            format!(
+                "demand nodes are Japanese cities; Japan's box is lon {}..{}, lat {}..{}",
+                JAPAN_BBOX[0], JAPAN_BBOX[2], JAPAN_BBOX[1], JAPAN_BBOX[3]
+            )
+        };
+        issues.push(
+            self.at("lon/lat"),
+            "a position in Japan",
+            format!("lon {lon}, lat {lat}"),
+            hint,
+        );
+    }
 }
 
 impl Demand {

@@ -412,39 +412,45 @@ fn parse_layer_table(
 ) -> Option<LayerFile> {
     let at = |field: &str| Location::file(label).record(record).field(field);
     let before = is.0.len();
-    let format = match t.get("format") {
-        Some(toml::Value::String(s)) => match LayerFormat::from_name(s) {
-            Some(f) if kind.formats.contains(&f) => Some(f),
-            Some(f) => {
-                is.push(
-                    at("format"),
-                    format!(
-                        "a format for {}: one of {}",
-                        kind.name,
-                        format_names(kind.formats)
-                    ),
-                    format!("`{}`", f.name()),
-                    format!("`{}` does not hold {}", f.name(), kind.name),
-                );
-                None
-            }
-            None => {
-                is.push(
-                    at("format"),
-                    format!("one of {}", format_names(&LayerFormat::ALL)),
-                    format!("`{s}`"),
-                    format!(
-                        "for {} use one of {}",
-                        kind.name,
-                        format_names(kind.formats)
-                    ),
-                );
-                None
-            }
+    let format = layer_format(&at, kind, t, is);
+    let path = layer_path(&at, t, base_dir, is);
+    let ids = layer_ids(&at, t, is);
+    let options: BTreeMap<String, toml::Value> = t
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "format" | "path" | "ids"))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if format == Some(LayerFormat::SitefindCsv) {
+        sitefind_csv_options(&at, kind, &options, is);
+    }
+    if is.0.len() != before {
+        return None;
+    }
+    let (format, path) = (format?, path?);
+    Some(LayerFile {
+        spec: LayerSpec {
+            label: path.display().to_string(),
+            path,
+            format,
+            base_dir: base_dir.to_path_buf(),
+            options,
         },
+        ids,
+    })
+}
+
+/// The layer's `format` key: a known format that holds `kind`.
+fn layer_format(
+    at: &dyn Fn(&str) -> Location,
+    kind: LayerKind,
+    t: &toml::Table,
+    is: &mut Issues,
+) -> Option<LayerFormat> {
+    let s = match t.get("format") {
+        Some(toml::Value::String(s)) => s,
         Some(other) => {
             is.push(at("format"), "a string", toml_type(other), "");
-            None
+            return None;
         }
         None => {
             is.push(
@@ -456,10 +462,48 @@ fn parse_layer_table(
                     format_names(kind.formats)
                 ),
             );
-            None
+            return None;
         }
     };
-    let path = match t.get("path") {
+    match LayerFormat::from_name(s) {
+        Some(f) if kind.formats.contains(&f) => Some(f),
+        Some(f) => {
+            is.push(
+                at("format"),
+                format!(
+                    "a format for {}: one of {}",
+                    kind.name,
+                    format_names(kind.formats)
+                ),
+                format!("`{}`", f.name()),
+                format!("`{}` does not hold {}", f.name(), kind.name),
+            );
+            None
+        }
+        None => {
+            is.push(
+                at("format"),
+                format!("one of {}", format_names(&LayerFormat::ALL)),
+                format!("`{s}`"),
+                format!(
+                    "for {} use one of {}",
+                    kind.name,
+                    format_names(kind.formats)
+                ),
+            );
+            None
+        }
+    }
+}
+
+/// The layer's `path` key: a non-empty string, relative to the manifest's folder.
+fn layer_path(
+    at: &dyn Fn(&str) -> Location,
+    t: &toml::Table,
+    base_dir: &Path,
+    is: &mut Issues,
+) -> Option<PathBuf> {
+    match t.get("path") {
         Some(toml::Value::String(s)) if !s.trim().is_empty() => Some(base_dir.join(s)),
         Some(other) => {
             is.push(at("path"), "a non-empty string", toml_type(other), "");
@@ -474,8 +518,16 @@ fn parse_layer_table(
             );
             None
         }
-    };
-    let ids = match t.get("ids") {
+    }
+}
+
+/// The layer's optional `ids` key: an array of strings.
+fn layer_ids(
+    at: &dyn Fn(&str) -> Location,
+    t: &toml::Table,
+    is: &mut Issues,
+) -> Option<Vec<String>> {
+    match t.get("ids") {
         None => None,
         Some(toml::Value::Array(items)) => {
             let mut ids = Vec::new();
@@ -496,52 +548,40 @@ fn parse_layer_table(
             );
             None
         }
+    }
+}
+
+/// A `sitefind-csv` layer takes no options but `segments` (a file path, cables only).
+fn sitefind_csv_options(
+    at: &dyn Fn(&str) -> Location,
+    kind: LayerKind,
+    options: &BTreeMap<String, toml::Value>,
+    is: &mut Issues,
+) {
+    let allowed: &[&str] = if kind.name == "cables" {
+        &["segments"]
+    } else {
+        &[]
     };
-    let options: BTreeMap<String, toml::Value> = t
-        .iter()
-        .filter(|(k, _)| !matches!(k.as_str(), "format" | "path" | "ids"))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    if format == Some(LayerFormat::SitefindCsv) {
-        let allowed: &[&str] = if kind.name == "cables" {
-            &["segments"]
-        } else {
-            &[]
-        };
-        for key in options.keys() {
-            if !allowed.contains(&key.as_str()) {
-                is.push(
-                    at(key),
-                    if allowed.is_empty() {
-                        "only format, path, ids".to_string()
-                    } else {
-                        format!("only format, path, ids, {}", allowed.join(", "))
-                    },
-                    format!("unknown key `{key}`"),
-                    "check the key for typos",
-                );
-            }
-        }
-        if let Some(v) = options.get("segments") {
-            if !v.is_str() {
-                is.push(at("segments"), "a file path string", toml_type(v), "");
-            }
+    for key in options.keys() {
+        if !allowed.contains(&key.as_str()) {
+            is.push(
+                at(key),
+                if allowed.is_empty() {
+                    "only format, path, ids".to_string()
+                } else {
+                    format!("only format, path, ids, {}", allowed.join(", "))
+                },
+                format!("unknown key `{key}`"),
+                "check the key for typos",
+            );
         }
     }
-    if is.0.len() != before {
-        return None;
+    if let Some(v) = options.get("segments") {
+        if !v.is_str() {
+            is.push(at("segments"), "a file path string", toml_type(v), "");
+        }
     }
-    let (format, path) = (format?, path?);
-    Some(LayerFile {
-        spec: LayerSpec {
-            label: path.display().to_string(),
-            path,
-            format,
-            base_dir: base_dir.to_path_buf(),
-            options,
-        },
-        ids,
-    })
 }
 
 /// The embedded text for a path under `<embedded>/`.

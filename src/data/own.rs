@@ -324,7 +324,47 @@ fn read_csv<T>(
         .flexible(true)
         .from_reader(text.as_bytes());
     let header = reader.headers().map_err(|e| csv_error(label, &e))?.clone();
-    let header_text = header.iter().collect::<Vec<_>>().join(",");
+    let columns = header_columns(label, &header, schema)?;
+    let mut issues = Issues::new();
+    let mut out = Vec::new();
+    for result in reader.records() {
+        let Some(record) = csv_record(label, result, &mut issues) else {
+            continue;
+        };
+        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        let id_cell = columns
+            .get(schema.id)
+            .and_then(|&i| record.get(i))
+            .map(str::trim)
+            .unwrap_or("")
+            .to_string();
+        if record.len() != header.len() {
+            wrong_width(label, &record, header.len(), line, &id_cell, &mut issues);
+            continue;
+        }
+        let row = Row {
+            label,
+            record: &record,
+            columns: &columns,
+            line,
+            id: id_cell,
+        };
+        let before = issues.0.len();
+        let item = build(&row, &mut issues);
+        if issues.0.len() == before {
+            out.push((line, item));
+        }
+    }
+    issues.into_result(out)
+}
+
+/// The header's column positions by name; each column once, only columns of `schema` (and
+/// `source`), every required column present. All header problems are returned together.
+fn header_columns(
+    label: &str,
+    header: &csv::StringRecord,
+    schema: &Schema,
+) -> Result<HashMap<String, usize>> {
     let mut issues = Issues::new();
     let mut columns = HashMap::new();
     for (i, name) in header.iter().enumerate() {
@@ -348,83 +388,89 @@ fn read_csv<T>(
             );
         }
     }
+    missing_columns(label, header, schema, &columns, &mut issues);
+    if !issues.is_empty() {
+        return Err(Error::Invalid(issues.0));
+    }
+    Ok(columns)
+}
+
+/// Records one problem naming every required column of `schema` the header lacks.
+fn missing_columns(
+    label: &str,
+    header: &csv::StringRecord,
+    schema: &Schema,
+    columns: &HashMap<String, usize>,
+    issues: &mut Issues,
+) {
     let missing: Vec<&str> = schema
         .required
         .iter()
         .copied()
         .filter(|c| !columns.contains_key(*c))
         .collect();
-    if !missing.is_empty() {
-        issues.push(
-            Location::file(label)
-                .record("line 1 (header)")
-                .field(missing.join(", ")),
-            format!(
-                "a header with the column{} {}",
-                if missing.len() == 1 { "" } else { "s" },
-                missing.join(", ")
-            ),
-            format!("the header `{header_text}`"),
-            format!(
-                "the columns of this file are {} (a free-text `source` column is allowed)",
-                schema_columns(schema).join(",")
-            ),
-        );
+    if missing.is_empty() {
+        return;
     }
-    if !issues.is_empty() {
-        return Err(Error::Invalid(issues.0));
-    }
+    let header_text = header.iter().collect::<Vec<_>>().join(",");
+    issues.push(
+        Location::file(label)
+            .record("line 1 (header)")
+            .field(missing.join(", ")),
+        format!(
+            "a header with the column{} {}",
+            if missing.len() == 1 { "" } else { "s" },
+            missing.join(", ")
+        ),
+        format!("the header `{header_text}`"),
+        format!(
+            "the columns of this file are {} (a free-text `source` column is allowed)",
+            schema_columns(schema).join(",")
+        ),
+    );
+}
 
-    let mut out = Vec::new();
-    for result in reader.records() {
-        let record = match result {
-            Ok(r) => r,
-            Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
-                issues.push(
-                    Location::file(label).record(format!("line {line}")),
-                    "a CSV record",
-                    e.to_string(),
-                    "check quoting: a field with a comma or quote must be in double quotes",
-                );
-                continue;
-            }
-        };
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
-        let id_cell = columns
-            .get(schema.id)
-            .and_then(|&i| record.get(i))
-            .map(str::trim)
-            .unwrap_or("")
-            .to_string();
-        if record.len() != header.len() {
-            let record_name = if id_cell.is_empty() {
-                format!("line {line}")
-            } else {
-                format!("line {line} \"{id_cell}\"")
-            };
+/// The record, or `None` with the CSV error recorded (bad quoting, invalid UTF-8).
+fn csv_record(
+    label: &str,
+    result: std::result::Result<csv::StringRecord, csv::Error>,
+    issues: &mut Issues,
+) -> Option<csv::StringRecord> {
+    match result {
+        Ok(r) => Some(r),
+        Err(e) => {
+            let line = e.position().map(|p| p.line()).unwrap_or(0);
             issues.push(
-                Location::file(label).record(record_name),
-                format!("{} fields, as in the header", header.len()),
-                format!("{} fields", record.len()),
-                "a field containing a comma must be in double quotes; lists use `;`",
+                Location::file(label).record(format!("line {line}")),
+                "a CSV record",
+                e.to_string(),
+                "check quoting: a field with a comma or quote must be in double quotes",
             );
-            continue;
-        }
-        let row = Row {
-            label,
-            record: &record,
-            columns: &columns,
-            line,
-            id: id_cell,
-        };
-        let before = issues.0.len();
-        let item = build(&row, &mut issues);
-        if issues.0.len() == before {
-            out.push((line, item));
+            None
         }
     }
-    issues.into_result(out)
+}
+
+/// Records a record whose field count differs from the header's `width`.
+fn wrong_width(
+    label: &str,
+    record: &csv::StringRecord,
+    width: usize,
+    line: u64,
+    id_cell: &str,
+    issues: &mut Issues,
+) {
+    let record_name = if id_cell.is_empty() {
+        format!("line {line}")
+    } else {
+        format!("line {line} \"{id_cell}\"")
+    };
+    issues.push(
+        Location::file(label).record(record_name),
+        format!("{width} fields, as in the header"),
+        format!("{} fields", record.len()),
+        "a field containing a comma must be in double quotes; lists use `;`",
+    );
 }
 
 fn schema_columns(schema: &Schema) -> Vec<&'static str> {

@@ -66,333 +66,391 @@ pub fn validate_dataset(ds: &Dataset) -> Result<()> {
 }
 
 /// Validates a dataset, naming each record by its origin (file and line) where `origins`
-/// knows it.
+/// knows it. One step per layer, in a fixed order (the order of the problems listed), then
+/// the text of ids and names, then the layers that refer to others (grid groups, region
+/// limits).
 pub fn validate_dataset_with(ds: &Dataset, origins: &Origins) -> Result<()> {
     let mut is = Issues::new();
-    let layer = |name: &'static str| {
-        let o = origins.0.get(name);
+    let v = Validator {
+        ds,
+        origins,
+        region_ids: ds.regions.iter().map(|r| r.id.as_str()).collect(),
+    };
+    v.zones(&mut is);
+    v.substations(&mut is);
+    v.lines(&mut is);
+    v.minerals(&mut is);
+    v.landings(&mut is);
+    v.cables(&mut is);
+    v.datacentres(&mut is);
+    v.pops(&mut is);
+    v.regions(&mut is);
+    v.text_fields(&mut is);
+    v.grid_groups(&mut is);
+    v.region_limits(&mut is);
+    is.into_result(())
+}
+
+/// The dataset being validated, with what every layer's checks share.
+struct Validator<'a> {
+    /// The dataset.
+    ds: &'a Dataset,
+    /// Where each record came from.
+    origins: &'a Origins,
+    /// Ids of the regions layer (empty when the dataset has no regions).
+    region_ids: HashSet<&'a str>,
+}
+
+impl<'a> Validator<'a> {
+    /// Locations for layer `name` of `n` records: by file and line when the origins match
+    /// the layer's length, else by layer index in `ds.source`.
+    fn layer(&self, name: &'static str, n: usize) -> Layer<'a> {
+        let o = self.origins.0.get(name);
         Layer {
             name,
             // Origins only apply if they match the layer's length.
-            origins: o,
-            fallback_file: ds.source.as_str(),
+            origins: o.filter(|o| o.len() == n),
+            fallback_file: self.ds.source.as_str(),
         }
-    };
-    let count_ok = |name: &'static str, n: usize| origins.0.get(name).is_none_or(|o| o.len() == n);
-    let layer_checked = |name: &'static str, n: usize| {
-        let mut l = layer(name);
-        if !count_ok(name, n) {
-            l.origins = None;
-        }
-        l
-    };
+    }
 
-    // Zones.
-    let region_ids: HashSet<&str> = ds.regions.iter().map(|r| r.id.as_str()).collect();
-    let l = layer_checked("zones", ds.zones.len());
-    unique_ids(&l, ds.zones.iter().map(|z| z.id.as_str()), &mut is);
-    for (i, z) in ds.zones.iter().enumerate() {
-        let at = |f: &str| l.at(i, &z.id, f);
-        point(&at("lon/lat"), z.centre, Region::Australia, &mut is);
-        if let Some(poly) = &z.polygon {
-            for (k, p) in poly.iter().enumerate() {
-                point(
-                    &at(&format!("polygon[{k}]")),
-                    *p,
-                    Region::Australia,
-                    &mut is,
-                );
+    /// Whether `id` names a region, or there is no regions layer to check against.
+    fn region_ok(&self, id: &str) -> bool {
+        self.region_ids.is_empty() || self.region_ids.contains(id)
+    }
+
+    /// Zones: in Australia (centre and polygon), radius, limits, costs, resources, capacity
+    /// factors, and a region that exists.
+    fn zones(&self, is: &mut Issues) {
+        let l = self.layer("zones", self.ds.zones.len());
+        unique_ids(&l, self.ds.zones.iter().map(|z| z.id.as_str()), is);
+        for (i, z) in self.ds.zones.iter().enumerate() {
+            let at = |f: &str| l.at(i, &z.id, f);
+            point(&at("lon/lat"), z.centre, Region::Australia, is);
+            if let Some(poly) = &z.polygon {
+                for (k, p) in poly.iter().enumerate() {
+                    point(&at(&format!("polygon[{k}]")), *p, Region::Australia, is);
+                }
             }
-        }
-        positive(&at("radius_km"), z.radius_km, &mut is);
-        if z.radius_km > crate::limits::MAX_RADIUS_KM {
-            is.push(
-                at("radius_km"),
-                "km in (0, 5000]",
-                z.radius_km.to_string(),
-                "a REZ radius is tens of km; check the unit (km, not m)",
-            );
-        }
-        opt_non_negative(&at("network_limit_mw"), z.network_limit_mw, &mut is);
-        non_negative(
-            &at("expansion_cost_aud_per_mw"),
-            z.expansion_cost_aud_per_mw,
-            &mut is,
-        );
-        opt_non_negative(
-            &at("expansion_cost_tranche2_aud_per_mw"),
-            z.expansion_cost_tranche2_aud_per_mw,
-            &mut is,
-        );
-        opt_non_negative(&at("tranche2_after_mw"), z.tranche2_after_mw, &mut is);
-        opt_non_negative(&at("solar_resource_mw"), z.solar_resource_mw, &mut is);
-        opt_non_negative(&at("wind_resource_mw"), z.wind_resource_mw, &mut is);
-        capacity_factor(
-            &at("solar_capacity_factor"),
-            z.solar_capacity_factor,
-            &mut is,
-        );
-        capacity_factor(&at("wind_capacity_factor"), z.wind_capacity_factor, &mut is);
-        if !region_ids.is_empty() && !region_ids.contains(z.region.as_str()) {
-            let mut known: Vec<&str> = region_ids.iter().copied().collect();
-            known.sort_unstable();
-            is.push(
-                at("region"),
-                "the id of a region in the regions layer",
-                format!("`{}`", z.region),
-                format!(
-                    "use one of {} (NEM region ids end in 1, e.g. NSW1)",
-                    known.join(", ")
-                ),
-            );
-        }
-    }
-
-    // Substations.
-    let l = layer_checked("substations", ds.substations.len());
-    unique_ids(&l, ds.substations.iter().map(|s| s.id.as_str()), &mut is);
-    for (i, s) in ds.substations.iter().enumerate() {
-        let at = |f: &str| l.at(i, &s.id, f);
-        point(&at("lon/lat"), s.location, Region::Australia, &mut is);
-        positive(&at("voltage_kv"), s.voltage_kv, &mut is);
-        opt_non_negative(&at("spare_mw"), s.spare_mw, &mut is);
-    }
-
-    // Lines.
-    let l = layer_checked("lines", ds.lines.len());
-    unique_ids(&l, ds.lines.iter().map(|x| x.id.as_str()), &mut is);
-    for (i, x) in ds.lines.iter().enumerate() {
-        let at = |f: &str| l.at(i, &x.id, f);
-        positive(&at("voltage_kv"), x.voltage_kv, &mut is);
-        if x.path.len() < 2 {
-            is.push(
-                at("path"),
-                "at least two vertices",
-                format!("{}", x.path.len()),
-                "write the path as `lon lat;lon lat;…`",
-            );
-        }
-        for (k, p) in x.path.iter().enumerate() {
-            point(&at(&format!("path[{k}]")), *p, Region::Australia, &mut is);
-        }
-    }
-
-    // Minerals.
-    let l = layer_checked("minerals", ds.minerals.len());
-    unique_ids(&l, ds.minerals.iter().map(|m| m.id.as_str()), &mut is);
-    for (i, m) in ds.minerals.iter().enumerate() {
-        point(
-            &l.at(i, &m.id, "lon/lat"),
-            m.location,
-            Region::Australia,
-            &mut is,
-        );
-    }
-
-    // Landings.
-    let l = layer_checked("landings", ds.landings.len());
-    unique_ids(&l, ds.landings.iter().map(|x| x.id.as_str()), &mut is);
-    for (i, x) in ds.landings.iter().enumerate() {
-        let region = match x.country.trim().to_ascii_lowercase().as_str() {
-            "australia" | "au" => Region::Australia,
-            "japan" | "jp" => Region::Japan,
-            _ => Region::World,
-        };
-        point(&l.at(i, &x.id, "lon/lat"), x.location, region, &mut is);
-    }
-
-    // Cables.
-    let landing_ids: HashSet<&str> = ds.landings.iter().map(|x| x.id.as_str()).collect();
-    let l = layer_checked("cables", ds.cables.len());
-    unique_ids(&l, ds.cables.iter().map(|c| c.id.as_str()), &mut is);
-    for (i, c) in ds.cables.iter().enumerate() {
-        let at = |f: &str| l.at(i, &c.id, f);
-        if let Some(len) = c.length_km {
-            positive(&at("length_km"), len, &mut is);
-        }
-        for id in &c.landing_ids {
-            if !landing_ids.contains(id.as_str()) {
+            positive(&at("radius_km"), z.radius_km, is);
+            if z.radius_km > crate::limits::MAX_RADIUS_KM {
                 is.push(
-                    at("landing_ids"),
-                    "ids of landing stations in the landings layer",
-                    format!("unknown landing id `{id}` in cable `{}`", c.id),
-                    "add the landing station to the landings file or fix the id's spelling",
+                    at("radius_km"),
+                    "km in (0, 5000]",
+                    z.radius_km.to_string(),
+                    "a REZ radius is tens of km; check the unit (km, not m)",
+                );
+            }
+            zone_numbers(&at, z, is);
+            if !self.region_ok(z.region.as_str()) {
+                let mut known: Vec<&str> = self.region_ids.iter().copied().collect();
+                known.sort_unstable();
+                is.push(
+                    at("region"),
+                    "the id of a region in the regions layer",
+                    format!("`{}`", z.region),
+                    format!(
+                        "use one of {} (NEM region ids end in 1, e.g. NSW1)",
+                        known.join(", ")
+                    ),
                 );
             }
         }
-        let own: HashSet<&str> = c.landing_ids.iter().map(String::as_str).collect();
-        for (k, s) in c.segments.iter().enumerate() {
-            let f = format!("segments[{k}]");
-            for end in [&s.from, &s.to] {
-                if !own.contains(end.as_str()) {
+    }
+
+    /// Substations: in Australia, voltage > 0, spare MW ≥ 0.
+    fn substations(&self, is: &mut Issues) {
+        let l = self.layer("substations", self.ds.substations.len());
+        unique_ids(&l, self.ds.substations.iter().map(|s| s.id.as_str()), is);
+        for (i, s) in self.ds.substations.iter().enumerate() {
+            let at = |f: &str| l.at(i, &s.id, f);
+            point(&at("lon/lat"), s.location, Region::Australia, is);
+            positive(&at("voltage_kv"), s.voltage_kv, is);
+            opt_non_negative(&at("spare_mw"), s.spare_mw, is);
+        }
+    }
+
+    /// Lines: voltage > 0, at least two vertices, each in Australia.
+    fn lines(&self, is: &mut Issues) {
+        let l = self.layer("lines", self.ds.lines.len());
+        unique_ids(&l, self.ds.lines.iter().map(|x| x.id.as_str()), is);
+        for (i, x) in self.ds.lines.iter().enumerate() {
+            let at = |f: &str| l.at(i, &x.id, f);
+            positive(&at("voltage_kv"), x.voltage_kv, is);
+            if x.path.len() < 2 {
+                is.push(
+                    at("path"),
+                    "at least two vertices",
+                    format!("{}", x.path.len()),
+                    "write the path as `lon lat;lon lat;…`",
+                );
+            }
+            for (k, p) in x.path.iter().enumerate() {
+                point(&at(&format!("path[{k}]")), *p, Region::Australia, is);
+            }
+        }
+    }
+
+    /// Minerals: in Australia.
+    fn minerals(&self, is: &mut Issues) {
+        let l = self.layer("minerals", self.ds.minerals.len());
+        unique_ids(&l, self.ds.minerals.iter().map(|m| m.id.as_str()), is);
+        for (i, m) in self.ds.minerals.iter().enumerate() {
+            point(
+                &l.at(i, &m.id, "lon/lat"),
+                m.location,
+                Region::Australia,
+                is,
+            );
+        }
+    }
+
+    /// Landings: in the bounding box of their country (Australia, Japan, else the world).
+    fn landings(&self, is: &mut Issues) {
+        let l = self.layer("landings", self.ds.landings.len());
+        unique_ids(&l, self.ds.landings.iter().map(|x| x.id.as_str()), is);
+        for (i, x) in self.ds.landings.iter().enumerate() {
+            let region = match x.country.trim().to_ascii_lowercase().as_str() {
+                "australia" | "au" => Region::Australia,
+                "japan" | "jp" => Region::Japan,
+                _ => Region::World,
+            };
+            point(&l.at(i, &x.id, "lon/lat"), x.location, region, is);
+        }
+    }
+
+    /// Cables: length > 0, landing ids that exist, segments between the cable's own
+    /// landings, and route vertices on the globe.
+    fn cables(&self, is: &mut Issues) {
+        let landing_ids: HashSet<&str> = self.ds.landings.iter().map(|x| x.id.as_str()).collect();
+        let l = self.layer("cables", self.ds.cables.len());
+        unique_ids(&l, self.ds.cables.iter().map(|c| c.id.as_str()), is);
+        for (i, c) in self.ds.cables.iter().enumerate() {
+            let at = |f: &str| l.at(i, &c.id, f);
+            if let Some(len) = c.length_km {
+                positive(&at("length_km"), len, is);
+            }
+            for id in &c.landing_ids {
+                if !landing_ids.contains(id.as_str()) {
                     is.push(
-                        at(&format!("{f}.from/to")),
-                        format!("a landing of cable `{}` ({})", c.id, c.landing_ids.join(";")),
-                        format!("`{end}` (segment {} → {})", s.from, s.to),
-                        "a segment joins two landing stations of its own cable: add the landing to the cable's landing_ids or fix the id",
+                        at("landing_ids"),
+                        "ids of landing stations in the landings layer",
+                        format!("unknown landing id `{id}` in cable `{}`", c.id),
+                        "add the landing station to the landings file or fix the id's spelling",
                     );
                 }
             }
-            if s.from == s.to {
-                is.push(
-                    at(&format!("{f}.to")),
-                    "a landing other than `from`",
-                    format!("`{}` at both ends", s.to),
-                    "",
-                );
-            }
-            positive(&at(&format!("{f}.length_km")), s.length_km, &mut is);
-        }
-        for (k, line) in c.route.iter().enumerate() {
-            for (v, p) in line.iter().enumerate() {
-                point(&at(&format!("route[{k}][{v}]")), *p, Region::World, &mut is);
-            }
-        }
-    }
-
-    // Data centres.
-    let l = layer_checked("datacentres", ds.datacentres.len());
-    unique_ids(&l, ds.datacentres.iter().map(|d| d.id.as_str()), &mut is);
-    for (i, d) in ds.datacentres.iter().enumerate() {
-        let region = match d.country.trim().to_ascii_uppercase().as_str() {
-            "AU" | "AUSTRALIA" => Region::Australia,
-            "JP" | "JAPAN" => Region::Japan,
-            _ => Region::World,
-        };
-        point(&l.at(i, &d.id, "lon/lat"), d.location, region, &mut is);
-    }
-
-    // Points of presence.
-    let l = layer_checked("pops", ds.pops.len());
-    unique_ids(&l, ds.pops.iter().map(|p| p.id.as_str()), &mut is);
-    for (i, p) in ds.pops.iter().enumerate() {
-        let region = match p.country.trim().to_ascii_lowercase().as_str() {
-            "australia" => Region::Australia,
-            "japan" => Region::Japan,
-            _ => Region::World,
-        };
-        point(&l.at(i, &p.id, "lon/lat"), p.location, region, &mut is);
-        if p.country.trim().is_empty() {
-            is.push(
-                l.at(i, &p.id, "country"),
-                "a country name as spelled in the landing layer (e.g. Australia, Japan)",
-                "an empty cell",
-                "fill in the PoP's country",
-            );
-        }
-    }
-
-    // Regions.
-    let l = layer_checked("regions", ds.regions.len());
-    unique_ids(&l, ds.regions.iter().map(|r| r.id.as_str()), &mut is);
-    for (i, r) in ds.regions.iter().enumerate() {
-        let at = |f: &str| l.at(i, &r.id, f);
-        if finite(&at("price_aud_per_mwh"), r.price_aud_per_mwh, &mut is)
-            && !(0.0..=crate::limits::MAX_PRICE_AUD_PER_MWH).contains(&r.price_aud_per_mwh)
-        {
-            is.push(
-                at("price_aud_per_mwh"),
-                "a yearly average wholesale price in [0, 100000] AUD/MWh",
-                r.price_aud_per_mwh.to_string(),
-                "half-hourly prices can be negative, a yearly average is not: check the sign and the unit (AUD per MWh)",
-            );
-        }
-        if finite(&at("mean_temp_c"), r.mean_temp_c, &mut is)
-            && !(-30.0..=50.0).contains(&r.mean_temp_c)
-        {
-            is.push(
-                at("mean_temp_c"),
-                "a mean air temperature in −30..50 °C",
-                r.mean_temp_c.to_string(),
-                "the value must be degrees Celsius, not Fahrenheit or Kelvin",
-            );
-        }
-        if r.states.is_empty() {
-            is.push(
-                at("states"),
-                "at least one state code",
-                "none",
-                "list the state codes the region covers, e.g. NSW;ACT",
-            );
-        }
-    }
-
-    // Ids and names: no control characters (they break text tables, CSV and the SVG's XML).
-    macro_rules! text_fields {
-        ($name:literal, $records:expr) => {{
-            let l = layer_checked($name, $records.len());
-            for (i, r) in $records.iter().enumerate() {
-                for (field, text) in [("id", &r.id), ("name", &r.name)] {
-                    if let Some(found) = crate::input::check_text(text) {
-                        is.push(
-                            l.at(i, &r.id.escape_debug().to_string(), field),
-                            "text without control characters",
-                            found,
-                            "remove the control character (a stray tab, escape or line break)",
-                        );
-                    }
+            cable_segments(&at, c, is);
+            for (k, line) in c.route.iter().enumerate() {
+                for (v, p) in line.iter().enumerate() {
+                    point(&at(&format!("route[{k}][{v}]")), *p, Region::World, is);
                 }
             }
-        }};
+        }
     }
-    text_fields!("zones", ds.zones);
-    text_fields!("substations", ds.substations);
-    text_fields!("lines", ds.lines);
-    text_fields!("minerals", ds.minerals);
-    text_fields!("landings", ds.landings);
-    text_fields!("cables", ds.cables);
-    text_fields!("datacentres", ds.datacentres);
-    text_fields!("regions", ds.regions);
-    // Grid groups: members are zones, the region is a region, the limit is ≥ 0.
-    let zone_ids: HashSet<&str> = ds.zones.iter().map(|z| z.id.as_str()).collect();
-    let l = layer_checked("grid_groups", ds.grid_groups.len());
-    unique_ids(&l, ds.grid_groups.iter().map(|g| g.id.as_str()), &mut is);
-    for (i, g) in ds.grid_groups.iter().enumerate() {
-        let at = |f: &str| l.at(i, &g.id, f);
-        non_negative(&at("limit_mw"), g.limit_mw, &mut is);
-        opt_non_negative(
-            &at("expansion_cost_aud_per_mw"),
-            g.expansion_cost_aud_per_mw,
-            &mut is,
-        );
-        for m in &g.members {
-            if !zone_ids.contains(m.as_str()) {
+
+    /// Data centres: in the bounding box of their country (AU, JP, else the world).
+    fn datacentres(&self, is: &mut Issues) {
+        let l = self.layer("datacentres", self.ds.datacentres.len());
+        unique_ids(&l, self.ds.datacentres.iter().map(|d| d.id.as_str()), is);
+        for (i, d) in self.ds.datacentres.iter().enumerate() {
+            let region = match d.country.trim().to_ascii_uppercase().as_str() {
+                "AU" | "AUSTRALIA" => Region::Australia,
+                "JP" | "JAPAN" => Region::Japan,
+                _ => Region::World,
+            };
+            point(&l.at(i, &d.id, "lon/lat"), d.location, region, is);
+        }
+    }
+
+    /// Points of presence: in the bounding box of their country, which must be given.
+    fn pops(&self, is: &mut Issues) {
+        let l = self.layer("pops", self.ds.pops.len());
+        unique_ids(&l, self.ds.pops.iter().map(|p| p.id.as_str()), is);
+        for (i, p) in self.ds.pops.iter().enumerate() {
+            let region = match p.country.trim().to_ascii_lowercase().as_str() {
+                "australia" => Region::Australia,
+                "japan" => Region::Japan,
+                _ => Region::World,
+            };
+            point(&l.at(i, &p.id, "lon/lat"), p.location, region, is);
+            if p.country.trim().is_empty() {
                 is.push(
-                    at("members"),
-                    "ids of zones in the zones layer",
-                    format!("`{m}`, which is not a zone"),
-                    "check the zone id's spelling (e.g. Q10, DN1), or remove it from `members`",
+                    l.at(i, &p.id, "country"),
+                    "a country name as spelled in the landing layer (e.g. Australia, Japan)",
+                    "an empty cell",
+                    "fill in the PoP's country",
                 );
             }
         }
-        if !region_ids.is_empty() && !region_ids.contains(g.region.as_str()) {
-            is.push(
-                at("region"),
-                "the id of a region in the regions layer",
-                format!("`{}`", g.region),
-                "NEM region ids end in 1, e.g. QLD1",
-            );
+    }
+
+    /// Regions: a plausible yearly price and mean temperature, and at least one state.
+    fn regions(&self, is: &mut Issues) {
+        let l = self.layer("regions", self.ds.regions.len());
+        unique_ids(&l, self.ds.regions.iter().map(|r| r.id.as_str()), is);
+        for (i, r) in self.ds.regions.iter().enumerate() {
+            let at = |f: &str| l.at(i, &r.id, f);
+            if finite(&at("price_aud_per_mwh"), r.price_aud_per_mwh, is)
+                && !(0.0..=crate::limits::MAX_PRICE_AUD_PER_MWH).contains(&r.price_aud_per_mwh)
+            {
+                is.push(
+                    at("price_aud_per_mwh"),
+                    "a yearly average wholesale price in [0, 100000] AUD/MWh",
+                    r.price_aud_per_mwh.to_string(),
+                    "half-hourly prices can be negative, a yearly average is not: check the sign and the unit (AUD per MWh)",
+                );
+            }
+            if finite(&at("mean_temp_c"), r.mean_temp_c, is)
+                && !(-30.0..=50.0).contains(&r.mean_temp_c)
+            {
+                is.push(
+                    at("mean_temp_c"),
+                    "a mean air temperature in −30..50 °C",
+                    r.mean_temp_c.to_string(),
+                    "the value must be degrees Celsius, not Fahrenheit or Kelvin",
+                );
+            }
+            if r.states.is_empty() {
+                is.push(
+                    at("states"),
+                    "at least one state code",
+                    "none",
+                    "list the state codes the region covers, e.g. NSW;ACT",
+                );
+            }
         }
     }
 
-    // Region limits: one per region, non-negative figures.
-    let l = layer_checked("region_limits", ds.region_limits.len());
-    unique_ids(&l, ds.region_limits.iter().map(|r| r.id.as_str()), &mut is);
-    for (i, r) in ds.region_limits.iter().enumerate() {
-        let at = |f: &str| l.at(i, &r.id, f);
-        non_negative(&at("mean_demand_mw"), r.mean_demand_mw, &mut is);
-        non_negative(&at("import_capability_mw"), r.import_capability_mw, &mut is);
-        if !region_ids.is_empty() && !region_ids.contains(r.id.as_str()) {
-            is.push(
-                at("id"),
-                "the id of a region in the regions layer",
-                format!("`{}`", r.id),
-                "NEM region ids end in 1, e.g. TAS1; WA's market is WEM",
+    /// Ids and names: no control characters (they break text tables, CSV and the SVG's XML).
+    fn text_fields(&self, is: &mut Issues) {
+        macro_rules! text_fields {
+            ($name:literal, $records:expr) => {{
+                let l = self.layer($name, $records.len());
+                for (i, r) in $records.iter().enumerate() {
+                    for (field, text) in [("id", &r.id), ("name", &r.name)] {
+                        if let Some(found) = crate::input::check_text(text) {
+                            is.push(
+                                l.at(i, &r.id.escape_debug().to_string(), field),
+                                "text without control characters",
+                                found,
+                                "remove the control character (a stray tab, escape or line break)",
+                            );
+                        }
+                    }
+                }
+            }};
+        }
+        let ds = self.ds;
+        text_fields!("zones", ds.zones);
+        text_fields!("substations", ds.substations);
+        text_fields!("lines", ds.lines);
+        text_fields!("minerals", ds.minerals);
+        text_fields!("landings", ds.landings);
+        text_fields!("cables", ds.cables);
+        text_fields!("datacentres", ds.datacentres);
+        text_fields!("regions", ds.regions);
+    }
+
+    /// Grid groups: members are zones, the region is a region, the limit is ≥ 0.
+    fn grid_groups(&self, is: &mut Issues) {
+        let zone_ids: HashSet<&str> = self.ds.zones.iter().map(|z| z.id.as_str()).collect();
+        let l = self.layer("grid_groups", self.ds.grid_groups.len());
+        unique_ids(&l, self.ds.grid_groups.iter().map(|g| g.id.as_str()), is);
+        for (i, g) in self.ds.grid_groups.iter().enumerate() {
+            let at = |f: &str| l.at(i, &g.id, f);
+            non_negative(&at("limit_mw"), g.limit_mw, is);
+            opt_non_negative(
+                &at("expansion_cost_aud_per_mw"),
+                g.expansion_cost_aud_per_mw,
+                is,
             );
+            for m in &g.members {
+                if !zone_ids.contains(m.as_str()) {
+                    is.push(
+                        at("members"),
+                        "ids of zones in the zones layer",
+                        format!("`{m}`, which is not a zone"),
+                        "check the zone id's spelling (e.g. Q10, DN1), or remove it from `members`",
+                    );
+                }
+            }
+            if !self.region_ok(g.region.as_str()) {
+                is.push(
+                    at("region"),
+                    "the id of a region in the regions layer",
+                    format!("`{}`", g.region),
+                    "NEM region ids end in 1, e.g. QLD1",
+                );
+            }
         }
     }
 
-    is.into_result(())
+    /// Region limits: one per region, non-negative figures.
+    fn region_limits(&self, is: &mut Issues) {
+        let l = self.layer("region_limits", self.ds.region_limits.len());
+        unique_ids(&l, self.ds.region_limits.iter().map(|r| r.id.as_str()), is);
+        for (i, r) in self.ds.region_limits.iter().enumerate() {
+            let at = |f: &str| l.at(i, &r.id, f);
+            non_negative(&at("mean_demand_mw"), r.mean_demand_mw, is);
+            non_negative(&at("import_capability_mw"), r.import_capability_mw, is);
+            if !self.region_ok(r.id.as_str()) {
+                is.push(
+                    at("id"),
+                    "the id of a region in the regions layer",
+                    format!("`{}`", r.id),
+                    "NEM region ids end in 1, e.g. TAS1; WA's market is WEM",
+                );
+            }
+        }
+    }
+}
+
+/// A zone's limits, costs, resources (≥ 0) and capacity factors (in (0, 1]).
+fn zone_numbers(at: &dyn Fn(&str) -> Location, z: &super::RenewableZone, is: &mut Issues) {
+    opt_non_negative(&at("network_limit_mw"), z.network_limit_mw, is);
+    non_negative(
+        &at("expansion_cost_aud_per_mw"),
+        z.expansion_cost_aud_per_mw,
+        is,
+    );
+    opt_non_negative(
+        &at("expansion_cost_tranche2_aud_per_mw"),
+        z.expansion_cost_tranche2_aud_per_mw,
+        is,
+    );
+    opt_non_negative(&at("tranche2_after_mw"), z.tranche2_after_mw, is);
+    opt_non_negative(&at("solar_resource_mw"), z.solar_resource_mw, is);
+    opt_non_negative(&at("wind_resource_mw"), z.wind_resource_mw, is);
+    capacity_factor(&at("solar_capacity_factor"), z.solar_capacity_factor, is);
+    capacity_factor(&at("wind_capacity_factor"), z.wind_capacity_factor, is);
+}
+
+/// A cable's segments: both ends landings of the cable itself, distinct, length > 0.
+fn cable_segments(at: &dyn Fn(&str) -> Location, c: &super::CableSystem, is: &mut Issues) {
+    let own: HashSet<&str> = c.landing_ids.iter().map(String::as_str).collect();
+    for (k, s) in c.segments.iter().enumerate() {
+        let f = format!("segments[{k}]");
+        for end in [&s.from, &s.to] {
+            if !own.contains(end.as_str()) {
+                is.push(
+                    at(&format!("{f}.from/to")),
+                    format!("a landing of cable `{}` ({})", c.id, c.landing_ids.join(";")),
+                    format!("`{end}` (segment {} → {})", s.from, s.to),
+                    "a segment joins two landing stations of its own cable: add the landing to the cable's landing_ids or fix the id",
+                );
+            }
+        }
+        if s.from == s.to {
+            is.push(
+                at(&format!("{f}.to")),
+                "a landing other than `from`",
+                format!("`{}` at both ends", s.to),
+                "",
+            );
+        }
+        positive(&at(&format!("{f}.length_km")), s.length_km, is);
+    }
 }
 
 /// Which bounding box a point must be in.

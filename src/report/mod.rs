@@ -488,144 +488,187 @@ impl Allocation {
     }
 }
 
+impl SiteReport {
+    /// Rounds a chosen site's numbers: position, MW, costs, distances, supply and margin.
+    fn round(&mut self) {
+        use precision::{AUD, KM, MW, PRICE, PUE};
+        rd_pos(&mut self.location);
+        rd(&mut self.built_mw, MW);
+        rd(&mut self.used_mw, MW);
+        rd(&mut self.max_mw, MW);
+        rd(&mut self.annual_cost_aud_per_yr, AUD);
+        rd(&mut self.cost_per_mw_aud_per_yr, AUD);
+        self.cost.round();
+        rd(&mut self.pue, PUE);
+        rd(&mut self.energy_price_aud_per_mwh, PRICE);
+        rd(&mut self.substation.km, KM);
+        rd(&mut self.landing.km, KM);
+        if let Some(m) = &mut self.nearest_mineral {
+            rd(&mut m.km, KM);
+        }
+        self.serves.iter_mut().for_each(Allocation::round);
+        if let Some(sp) = &mut self.supply {
+            sp.round();
+        }
+        if let Some(m) = &mut self.margin {
+            rd_opt(&mut m.without_site_cost_aud, AUD);
+            rd_opt(&mut m.margin_aud, AUD);
+            rd_opt(&mut m.margin_pct, precision::SHARE);
+            rd_opt(&mut m.margin_lower_aud, AUD);
+            rd_opt(&mut m.margin_lower_pct, precision::SHARE);
+        }
+    }
+}
+
+impl SiteSupplyReport {
+    /// Rounds a site's 24/7 supply: MW and MWh built, and its per-MW-of-load portfolio.
+    fn round(&mut self) {
+        use precision::{MW, PRICE, SHARE};
+        rd(&mut self.load_mw, MW);
+        rd(&mut self.solar_mw, MW);
+        rd(&mut self.wind_mw, MW);
+        rd(&mut self.battery_mw, MW);
+        rd(&mut self.battery_mwh, MW);
+        let per = &mut self.per_mw_load;
+        rd(&mut per.portfolio_aud_per_mwh, PRICE);
+        rd(&mut per.network_charge_aud_per_mwh, PRICE);
+        rd(&mut per.cfe, SHARE);
+        for x in [
+            &mut per.solar_mw_per_mw_load,
+            &mut per.wind_mw_per_mw_load,
+            &mut per.battery_mw_per_mw_load,
+            &mut per.battery_mwh_per_mw_load,
+        ] {
+            rd(x, SHARE);
+        }
+    }
+}
+
+/// Rounds a zone's 24/7 portfolio: shares and ratios, prices, and annualised unit costs.
+fn round_portfolio(z: &mut crate::supply::Portfolio) {
+    use precision::{AUD, PRICE, SHARE};
+    for x in [
+        &mut z.solar_mw,
+        &mut z.wind_mw,
+        &mut z.battery_mw,
+        &mut z.battery_mwh,
+        &mut z.cfe,
+        &mut z.grid_share,
+        &mut z.curtailment_share,
+        &mut z.curtailed_mwh_per_mwh_load,
+    ] {
+        rd(x, SHARE);
+    }
+    for x in [
+        &mut z.cost_aud_per_mwh,
+        &mut z.solar_aud_per_mwh,
+        &mut z.wind_aud_per_mwh,
+        &mut z.battery_aud_per_mwh,
+        &mut z.grid_aud_per_mwh,
+        &mut z.export_credit_aud_per_mwh,
+        &mut z.lower_bound_aud_per_mwh,
+        &mut z.grid_price_aud_per_mwh,
+    ] {
+        rd(x, PRICE);
+    }
+    let u = &mut z.unit_costs;
+    for x in [
+        &mut u.solar_annualised_aud_per_mw_yr,
+        &mut u.wind_annualised_aud_per_mw_yr,
+        &mut u.battery_power_annualised_aud_per_mw_yr,
+        &mut u.battery_energy_annualised_aud_per_mwh_yr,
+        &mut u.battery_power_capex_aud_per_mw,
+        &mut u.battery_energy_capex_aud_per_mwh,
+    ] {
+        rd(x, AUD);
+    }
+}
+
+/// Rounds the near-optimal plans: cutoff, each plan's cost, difference and sites.
+fn round_alternatives(a: &mut plans::AlternativesReport) {
+    use precision::{AUD, MS, MW, SHARE};
+    rd(&mut a.cutoff_aud, AUD);
+    for pl in &mut a.plans {
+        rd(&mut pl.cost_aud, AUD);
+        rd(&mut pl.delta_aud, AUD);
+        rd(&mut pl.delta_pct, SHARE);
+        rd_opt(&mut pl.worst_rtt_ms, MS);
+        for ps in &mut pl.sites {
+            rd(&mut ps.built_mw, MW);
+            rd_pos(&mut ps.location);
+        }
+    }
+}
+
+impl CityReport {
+    /// Rounds a city's position, MW, RTTs and the allocations serving it.
+    fn round(&mut self) {
+        use precision::{MS, MW};
+        rd_pos(&mut self.location);
+        rd(&mut self.demand_mw, MW);
+        rd(&mut self.served_mw, MW);
+        rd(&mut self.unserved_mw, MW);
+        rd(&mut self.max_rtt_ms, MS);
+        rd_opt(&mut self.weighted_rtt_ms, MS);
+        rd_opt(&mut self.worst_rtt_ms, MS);
+        rd_opt(&mut self.best_available_rtt_ms, MS);
+        rd_opt(&mut self.worst_rtt_p95_ms, MS);
+        rd_opt(&mut self.best_available_rtt_p95_ms, MS);
+        self.served_by.iter_mut().for_each(Allocation::round);
+    }
+}
+
+impl ZoneReport {
+    /// Rounds a used REZ's outline, radius, limit, load and expansion.
+    fn round(&mut self) {
+        use precision::{AUD, KM, MW};
+        rd_pos(&mut self.centre);
+        if let Some(p) = &mut self.polygon {
+            p.iter_mut().for_each(rd_pos);
+        }
+        rd(&mut self.radius_km, KM);
+        rd_opt(&mut self.limit_mw, MW);
+        rd(&mut self.load_mw, MW);
+        rd(&mut self.expansion_mw, MW);
+        rd(&mut self.expansion_aud_per_yr, AUD);
+    }
+}
+
+impl Totals {
+    /// Rounds the totals: cost by component, penalty, MW, cost per MW served.
+    fn round(&mut self) {
+        use precision::{AUD, MW};
+        self.cost.round();
+        rd(&mut self.unserved_penalty_aud_per_yr, AUD);
+        rd(&mut self.built_mw, MW);
+        rd(&mut self.demand_mw, MW);
+        rd(&mut self.served_mw, MW);
+        rd(&mut self.unserved_mw, MW);
+        rd_opt(&mut self.cost_per_mw_served_aud_per_yr, AUD);
+    }
+}
+
 impl Report {
     /// Rounds every number to its output precision ([`precision`]), so that the JSON, text,
     /// GeoJSON and GIS outputs agree and never print `714.9999999999999`. The pipeline calls
     /// it last; checks run on the unrounded numbers before.
     pub fn round_for_output(&mut self) {
-        use precision::{AUD, KM, MS, MW, PRICE, PUE, SECONDS, SHARE};
+        use precision::{MW, SECONDS};
         rd(&mut self.solver.objective, 2);
         rd_opt(&mut self.solver.best_bound, 2);
         rd(&mut self.check.objective_recomputed, 2);
-        for s in &mut self.sites {
-            rd_pos(&mut s.location);
-            rd(&mut s.built_mw, MW);
-            rd(&mut s.used_mw, MW);
-            rd(&mut s.max_mw, MW);
-            rd(&mut s.annual_cost_aud_per_yr, AUD);
-            rd(&mut s.cost_per_mw_aud_per_yr, AUD);
-            s.cost.round();
-            rd(&mut s.pue, PUE);
-            rd(&mut s.energy_price_aud_per_mwh, PRICE);
-            rd(&mut s.substation.km, KM);
-            rd(&mut s.landing.km, KM);
-            if let Some(m) = &mut s.nearest_mineral {
-                rd(&mut m.km, KM);
-            }
-            s.serves.iter_mut().for_each(Allocation::round);
-            if let Some(sp) = &mut s.supply {
-                rd(&mut sp.load_mw, MW);
-                rd(&mut sp.solar_mw, MW);
-                rd(&mut sp.wind_mw, MW);
-                rd(&mut sp.battery_mw, MW);
-                rd(&mut sp.battery_mwh, MW);
-                let per = &mut sp.per_mw_load;
-                rd(&mut per.portfolio_aud_per_mwh, PRICE);
-                rd(&mut per.network_charge_aud_per_mwh, PRICE);
-                rd(&mut per.cfe, SHARE);
-                for x in [
-                    &mut per.solar_mw_per_mw_load,
-                    &mut per.wind_mw_per_mw_load,
-                    &mut per.battery_mw_per_mw_load,
-                    &mut per.battery_mwh_per_mw_load,
-                ] {
-                    rd(x, SHARE);
-                }
-            }
-            if let Some(m) = &mut s.margin {
-                rd_opt(&mut m.without_site_cost_aud, AUD);
-                rd_opt(&mut m.margin_aud, AUD);
-                rd_opt(&mut m.margin_pct, SHARE);
-                rd_opt(&mut m.margin_lower_aud, AUD);
-                rd_opt(&mut m.margin_lower_pct, SHARE);
-            }
-        }
-        for z in &mut self.supply_zones {
-            for x in [
-                &mut z.solar_mw,
-                &mut z.wind_mw,
-                &mut z.battery_mw,
-                &mut z.battery_mwh,
-                &mut z.cfe,
-                &mut z.grid_share,
-                &mut z.curtailment_share,
-                &mut z.curtailed_mwh_per_mwh_load,
-            ] {
-                rd(x, SHARE);
-            }
-            for x in [
-                &mut z.cost_aud_per_mwh,
-                &mut z.solar_aud_per_mwh,
-                &mut z.wind_aud_per_mwh,
-                &mut z.battery_aud_per_mwh,
-                &mut z.grid_aud_per_mwh,
-                &mut z.export_credit_aud_per_mwh,
-                &mut z.lower_bound_aud_per_mwh,
-                &mut z.grid_price_aud_per_mwh,
-            ] {
-                rd(x, PRICE);
-            }
-            let u = &mut z.unit_costs;
-            for x in [
-                &mut u.solar_annualised_aud_per_mw_yr,
-                &mut u.wind_annualised_aud_per_mw_yr,
-                &mut u.battery_power_annualised_aud_per_mw_yr,
-                &mut u.battery_energy_annualised_aud_per_mwh_yr,
-                &mut u.battery_power_capex_aud_per_mw,
-                &mut u.battery_energy_capex_aud_per_mwh,
-            ] {
-                rd(x, AUD);
-            }
-        }
+        self.sites.iter_mut().for_each(SiteReport::round);
+        self.supply_zones.iter_mut().for_each(round_portfolio);
         if let Some(a) = &mut self.alternatives {
-            rd(&mut a.cutoff_aud, AUD);
-            for pl in &mut a.plans {
-                rd(&mut pl.cost_aud, AUD);
-                rd(&mut pl.delta_aud, AUD);
-                rd(&mut pl.delta_pct, SHARE);
-                rd_opt(&mut pl.worst_rtt_ms, MS);
-                for ps in &mut pl.sites {
-                    rd(&mut ps.built_mw, MW);
-                    rd_pos(&mut ps.location);
-                }
-            }
+            round_alternatives(a);
         }
-        for c in &mut self.cities {
-            rd_pos(&mut c.location);
-            rd(&mut c.demand_mw, MW);
-            rd(&mut c.served_mw, MW);
-            rd(&mut c.unserved_mw, MW);
-            rd(&mut c.max_rtt_ms, MS);
-            rd_opt(&mut c.weighted_rtt_ms, MS);
-            rd_opt(&mut c.worst_rtt_ms, MS);
-            rd_opt(&mut c.best_available_rtt_ms, MS);
-            rd_opt(&mut c.worst_rtt_p95_ms, MS);
-            rd_opt(&mut c.best_available_rtt_p95_ms, MS);
-            c.served_by.iter_mut().for_each(Allocation::round);
-        }
-        for z in &mut self.zones {
-            rd_pos(&mut z.centre);
-            if let Some(p) = &mut z.polygon {
-                p.iter_mut().for_each(rd_pos);
-            }
-            rd(&mut z.radius_km, KM);
-            rd_opt(&mut z.limit_mw, MW);
-            rd(&mut z.load_mw, MW);
-            rd(&mut z.expansion_mw, MW);
-            rd(&mut z.expansion_aud_per_yr, AUD);
-        }
+        self.cities.iter_mut().for_each(CityReport::round);
+        self.zones.iter_mut().for_each(ZoneReport::round);
         for g in &mut self.grid_limits {
             rd(&mut g.limit_mw, MW);
             rd(&mut g.load_mw, MW);
         }
-        let t = &mut self.totals;
-        t.cost.round();
-        rd(&mut t.unserved_penalty_aud_per_yr, AUD);
-        rd(&mut t.built_mw, MW);
-        rd(&mut t.demand_mw, MW);
-        rd(&mut t.served_mw, MW);
-        rd(&mut t.unserved_mw, MW);
-        rd_opt(&mut t.cost_per_mw_served_aud_per_yr, AUD);
+        self.totals.round();
         if let Some(ts) = &mut self.timings {
             ts.iter_mut().for_each(|s| rd(&mut s.seconds, SECONDS));
         }

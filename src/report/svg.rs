@@ -400,9 +400,57 @@ fn route_width(mw: f64, max_mw: f64) -> f64 {
     1.2 + 5.8 * (mw / max_mw.max(1e-9)).clamp(0.0, 1.0)
 }
 
-/// Renders the scene as an SVG document.
+/// The map's frame: the projection and the extent it shows, in degrees and px.
+struct Frame {
+    /// Projection into px.
+    pr: Proj,
+    /// West edge, degrees (unwrapped to 0..360).
+    min_lon: f64,
+    /// East edge, degrees (unwrapped to 0..360).
+    max_lon: f64,
+    /// South edge, degrees.
+    min_lat: f64,
+    /// North edge, degrees.
+    max_lat: f64,
+    /// Height of the map area, px.
+    height: f64,
+    /// Height of the document (map and legend), px.
+    total_h: f64,
+}
+
+/// Height of the legend below the map, px.
+const LEGEND_PX: f64 = 170.0;
+
+/// Renders the scene as an SVG document, one layer after another: header, basemap,
+/// graticule, zones, candidates, cables, routes, markers, labels, then the legend below.
 pub fn render(scene: &MapScene) -> String {
-    // Extent from the answer (not the basemap), padded.
+    let f = frame(scene);
+    let mut s = String::new();
+    write_header(&mut s, scene, &f);
+    write_basemap(&mut s, scene, &f.pr);
+    write_graticule(&mut s, &f);
+    write_graticule_labels(&mut s, &f);
+    write_zones(&mut s, scene, &f.pr);
+    write_candidates(&mut s, scene, &f.pr);
+    write_cables(&mut s, scene, &f.pr);
+    write_routes(&mut s, scene, &f.pr);
+    let mut labels = Labeller {
+        taken: Vec::new(),
+        width: WIDTH_PX,
+        height: f.height,
+    };
+    let site_r = site_radius(scene);
+    write_markers(&mut s, scene, &f.pr, &mut labels, &site_r);
+    write_labels(&mut s, label_queue(scene, &f.pr, &site_r), &mut labels);
+    s.push_str("</g>\n");
+    write_legend(&mut s, scene, &f);
+    s.push_str("</svg>\n");
+    s
+}
+
+/// The frame around the answer (not the basemap), padded 2°, always showing Australia and
+/// Japan.
+fn frame(scene: &MapScene) -> Frame {
     let mut pts: Vec<LonLat> = Vec::new();
     pts.extend(scene.sites.iter().map(|s| s.location));
     pts.extend(scene.cities.iter().map(|c| c.location));
@@ -434,15 +482,25 @@ pub fn render(scene: &MapScene) -> String {
         (min_lon - pad, max_lon + pad, min_lat - pad, max_lat + pad);
     let k = WIDTH_PX / (max_lon - min_lon);
     let height = (max_lat - min_lat) * k;
-    let pr = Proj {
+    Frame {
+        pr: Proj {
+            min_lon,
+            max_lat,
+            k,
+        },
         min_lon,
+        max_lon,
+        min_lat,
         max_lat,
-        k,
-    };
-    let legend_h = 170.0;
-    let total_h = height + legend_h;
+        height,
+        total_h: height + LEGEND_PX,
+    }
+}
 
-    let mut s = String::new();
+/// The document's opening: `<svg>`, title, background, the map's clip path and sea, and the
+/// opening of the clipped map group.
+fn write_header(s: &mut String, scene: &MapScene, f: &Frame) {
+    let (height, total_h) = (f.height, f.total_h);
     let _ = writeln!(
         s,
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w:.0}" height="{h:.0}" viewBox="0 0 {w:.0} {h:.0}" font-family="DejaVu Sans, sans-serif">"#,
@@ -463,8 +521,11 @@ pub fn render(scene: &MapScene) -> String {
         r##"<rect x="0" y="0" width="{WIDTH_PX:.0}" height="{height:.1}" fill="#dbe9f4"/>"##
     );
     let _ = writeln!(s, r#"<g clip-path="url(#map)">"#);
-    // Basemap: one path per polygon (its holes cut out by even-odd within that polygon only),
-    // so overlapping polygons (a country and its states) never cancel each other.
+}
+
+/// Basemap: one path per polygon (its holes cut out by even-odd within that polygon only),
+/// so overlapping polygons (a country and its states) never cancel each other.
+fn write_basemap(s: &mut String, scene: &MapScene, pr: &Proj) {
     let _ = writeln!(
         s,
         r##"<g fill="#f4f1e8" stroke="#9a9a8a" stroke-width="0.6" fill-rule="evenodd">"##
@@ -472,40 +533,53 @@ pub fn render(scene: &MapScene) -> String {
     for rings in &scene.basemap {
         s.push_str("<path d=\"");
         for ring in rings {
-            path_d(&mut s, &pr, ring, true);
+            path_d(s, pr, ring, true);
         }
         s.push_str("\"/>\n");
     }
     s.push_str("</g>\n");
-    // Graticule every 10°.
+}
+
+/// The multiples of 10 in `lo..=hi`, as the graticule steps through them.
+fn tens(lo: f64, hi: f64) -> Vec<f64> {
+    let mut out = Vec::new();
+    let mut v = (lo / 10.0).ceil() * 10.0;
+    while v <= hi {
+        out.push(v);
+        v += 10.0;
+    }
+    out
+}
+
+/// Graticule lines every 10°.
+fn write_graticule(s: &mut String, f: &Frame) {
+    let height = f.height;
     let _ = write!(
         s,
         r##"<g stroke="#8aa" stroke-width="0.4" stroke-dasharray="2,3" fill="none">"##
     );
-    let mut lon = (min_lon / 10.0).ceil() * 10.0;
-    while lon <= max_lon {
-        let x = (lon - min_lon) * k;
+    for lon in tens(f.min_lon, f.max_lon) {
+        let x = (lon - f.min_lon) * f.pr.k;
         let _ = write!(
             s,
             r#"<line x1="{x:.1}" y1="0" x2="{x:.1}" y2="{height:.1}"/>"#
         );
-        lon += 10.0;
     }
-    let mut lat = (min_lat / 10.0).ceil() * 10.0;
-    while lat <= max_lat {
-        let y = pr.y(lat);
+    for lat in tens(f.min_lat, f.max_lat) {
+        let y = f.pr.y(lat);
         let _ = write!(
             s,
             r#"<line x1="0" y1="{y:.1}" x2="{WIDTH_PX:.0}" y2="{y:.1}"/>"#
         );
-        lat += 10.0;
     }
     s.push_str("</g>\n");
-    // Graticule labels.
+}
+
+/// Graticule labels: longitudes along the bottom, latitudes along the left edge.
+fn write_graticule_labels(s: &mut String, f: &Frame) {
     let _ = write!(s, r##"<g font-size="10" fill="#567">"##);
-    let mut lon = (min_lon / 10.0).ceil() * 10.0;
-    while lon <= max_lon {
-        let x = (lon - min_lon) * k;
+    for lon in tens(f.min_lon, f.max_lon) {
+        let x = (lon - f.min_lon) * f.pr.k;
         let shown = if lon > 180.0 {
             format!("{}°W", 360.0 - lon)
         } else {
@@ -515,12 +589,10 @@ pub fn render(scene: &MapScene) -> String {
             s,
             r#"<text x="{:.1}" y="{:.1}">{shown}</text>"#,
             x + 2.0,
-            height - 4.0
+            f.height - 4.0
         );
-        lon += 10.0;
     }
-    let mut lat = (min_lat / 10.0).ceil() * 10.0;
-    while lat <= max_lat {
+    for lat in tens(f.min_lat, f.max_lat) {
         let shown = if lat < 0.0 {
             format!("{}°S", -lat)
         } else {
@@ -529,12 +601,14 @@ pub fn render(scene: &MapScene) -> String {
         let _ = write!(
             s,
             r#"<text x="2" y="{:.1}">{shown}</text>"#,
-            pr.y(lat) - 2.0
+            f.pr.y(lat) - 2.0
         );
-        lat += 10.0;
     }
     s.push_str("</g>\n");
-    // Zones: each its own path.
+}
+
+/// Zones: each its own path, stronger when the answer uses it.
+fn write_zones(s: &mut String, scene: &MapScene, pr: &Proj) {
     for z in &scene.zones {
         let (fill, op, stroke) = if z.used {
             ("#2e9e44", "0.35", "#1b6b2c")
@@ -545,38 +619,49 @@ pub fn render(scene: &MapScene) -> String {
             s,
             r#"<path fill="{fill}" fill-opacity="{op}" stroke="{stroke}" stroke-width="0.8" d=""#
         );
-        path_d(&mut s, &pr, &z.ring, true);
+        path_d(s, pr, &z.ring, true);
         let _ = writeln!(s, r#""><title>{}</title></path>"#, esc(&z.label));
     }
-    // Candidates.
-    if !scene.candidates.is_empty() {
-        let _ = write!(s, r##"<g fill="#777" fill-opacity="0.5">"##);
-        for p in &scene.candidates {
-            let _ = write!(
-                s,
-                r#"<circle cx="{:.1}" cy="{:.1}" r="1.2"/>"#,
-                pr.x(p.lon),
-                pr.y(p.lat)
-            );
-        }
-        s.push_str("</g>\n");
+}
+
+/// Other candidates: small grey dots.
+fn write_candidates(s: &mut String, scene: &MapScene, pr: &Proj) {
+    if scene.candidates.is_empty() {
+        return;
     }
-    // Cable systems on the routes, along their drawn geometry.
-    if !scene.cables.is_empty() {
+    let _ = write!(s, r##"<g fill="#777" fill-opacity="0.5">"##);
+    for p in &scene.candidates {
         let _ = write!(
             s,
-            r##"<g fill="none" stroke="#5f3dc4" stroke-width="1.2" stroke-opacity="0.7" stroke-dasharray="5,2">"##
+            r#"<circle cx="{:.1}" cy="{:.1}" r="1.2"/>"#,
+            pr.x(p.lon),
+            pr.y(p.lat)
         );
-        for c in &scene.cables {
-            let _ = write!(s, r#"<path d=""#);
-            for part in &c.parts {
-                path_d(&mut s, &pr, part, false);
-            }
-            let _ = write!(s, r#""><title>{}</title></path>"#, esc(&c.label));
-        }
-        s.push_str("</g>\n");
     }
-    // Routes: legs shared by several allocations are drawn once, width ∝ total MW.
+    s.push_str("</g>\n");
+}
+
+/// Cable systems on the routes, along their drawn geometry.
+fn write_cables(s: &mut String, scene: &MapScene, pr: &Proj) {
+    if scene.cables.is_empty() {
+        return;
+    }
+    let _ = write!(
+        s,
+        r##"<g fill="none" stroke="#5f3dc4" stroke-width="1.2" stroke-opacity="0.7" stroke-dasharray="5,2">"##
+    );
+    for c in &scene.cables {
+        let _ = write!(s, r#"<path d=""#);
+        for part in &c.parts {
+            path_d(s, pr, part, false);
+        }
+        let _ = write!(s, r#""><title>{}</title></path>"#, esc(&c.label));
+    }
+    s.push_str("</g>\n");
+}
+
+/// Routes: legs shared by several allocations are drawn once, width ∝ total MW.
+fn write_routes(s: &mut String, scene: &MapScene, pr: &Proj) {
     let legs = route_legs(&scene.routes);
     let max_leg = legs.iter().map(|l| l.mw).fold(0.0, f64::max);
     let _ = write!(
@@ -597,15 +682,23 @@ pub fn render(scene: &MapScene) -> String {
         );
     }
     s.push_str("</g>\n");
+}
 
-    let mut labels = Labeller {
-        taken: Vec::new(),
-        width: WIDTH_PX,
-        height,
-    };
-    // Markers first (labels must not cover them).
+/// A site's marker radius in px for its MW: 4 px to 18 px, area ∝ MW of the largest site.
+fn site_radius(scene: &MapScene) -> impl Fn(f64) -> f64 {
     let max_mw = scene.sites.iter().map(|s| s.mw).fold(1.0, f64::max);
-    let site_r = |mw: f64| 4.0 + 14.0 * (mw / max_mw).sqrt();
+    move |mw: f64| 4.0 + 14.0 * (mw / max_mw).sqrt()
+}
+
+/// Markers (landings, sites, cities), drawn before the labels and blocked for them so that
+/// no label covers a marker.
+fn write_markers(
+    s: &mut String,
+    scene: &MapScene,
+    pr: &Proj,
+    labels: &mut Labeller,
+    site_r: &dyn Fn(f64) -> f64,
+) {
     for l in &scene.landings {
         let (x, y) = (pr.x(l.location.lon), pr.y(l.location.lat));
         let (fill, r) = if l.on_route {
@@ -647,7 +740,14 @@ pub fn render(scene: &MapScene) -> String {
             c.mw,
         );
     }
-    // Labels in priority order: sites and cities by MW, then landings on routes.
+}
+
+/// Labels in priority order: sites and cities by MW, then landings on routes (ties by text).
+fn label_queue(
+    scene: &MapScene,
+    pr: &Proj,
+    site_r: &dyn Fn(f64) -> f64,
+) -> Vec<PendingLabel<'static>> {
     let mut queue: Vec<PendingLabel> = Vec::new();
     for site in &scene.sites {
         queue.push(PendingLabel {
@@ -690,6 +790,12 @@ pub fn render(scene: &MapScene) -> String {
             .total_cmp(&a.priority)
             .then_with(|| a.text.cmp(&b.text))
     });
+    queue
+}
+
+/// Places each label of `queue` in turn (with a leader line when it moved far from its
+/// marker); a label with no free place is left out.
+fn write_labels(s: &mut String, queue: Vec<PendingLabel>, labels: &mut Labeller) {
     for PendingLabel {
         x,
         y,
@@ -717,8 +823,12 @@ pub fn render(scene: &MapScene) -> String {
             );
         }
     }
-    s.push_str("</g>\n");
-    // Frame, title, legend, scale bar (below the map).
+}
+
+/// Below the map: frame, title, legend, a 1,000 km scale bar at 30°S, and the footer naming
+/// the basemap.
+fn write_legend(s: &mut String, scene: &MapScene, f: &Frame) {
+    let height = f.height;
     let _ = writeln!(
         s,
         r##"<rect x="0" y="0" width="{WIDTH_PX:.0}" height="{height:.1}" fill="none" stroke="#333"/>"##
@@ -739,11 +849,25 @@ pub fn render(scene: &MapScene) -> String {
         r2m5 = row + 22.0 - 5.0,
         r2p4 = row + 22.0 + 4.0,
     );
-    // Scale bar at 30°S: 1,000 km.
+    write_scale_bar(s, f, row + 50.0);
+    let _ = writeln!(
+        s,
+        r##"<text x="{:.1}" y="{:.1}" font-size="10" fill="#555" text-anchor="end">sitefind · WGS 84 · basemap: {}</text>"##,
+        WIDTH_PX - 10.0,
+        f.total_h - 8.0,
+        esc(if scene.basemap_source.is_empty() {
+            "none"
+        } else {
+            &scene.basemap_source
+        })
+    );
+}
+
+/// Scale bar at 30°S: 1,000 km, its top at `sy` px.
+fn write_scale_bar(s: &mut String, f: &Frame, sy: f64) {
     let scale_lat: f64 = -30.0;
     let km_per_deg = 111.32 * scale_lat.to_radians().cos();
-    let bar_px = 1000.0 / km_per_deg * k;
-    let sy = row + 50.0;
+    let bar_px = 1000.0 / km_per_deg * f.pr.k;
     let _ = writeln!(
         s,
         r##"<g font-size="12"><rect x="20" y="{sy:.1}" width="{bar_px:.1}" height="6" fill="#333"/><rect x="20" y="{sy:.1}" width="{:.1}" height="6" fill="#fff" stroke="#333"/><text x="20" y="{:.1}">0</text><text x="{:.1}" y="{:.1}">1,000 km (at 30°S; equirectangular projection)</text></g>"##,
@@ -752,19 +876,6 @@ pub fn render(scene: &MapScene) -> String {
         20.0 + bar_px - 10.0,
         sy + 20.0
     );
-    let _ = writeln!(
-        s,
-        r##"<text x="{:.1}" y="{:.1}" font-size="10" fill="#555" text-anchor="end">sitefind · WGS 84 · basemap: {}</text>"##,
-        WIDTH_PX - 10.0,
-        total_h - 8.0,
-        esc(if scene.basemap_source.is_empty() {
-            "none"
-        } else {
-            &scene.basemap_source
-        })
-    );
-    s.push_str("</svg>\n");
-    s
 }
 
 #[cfg(test)]

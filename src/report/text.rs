@@ -1,7 +1,7 @@
 //! The terminal report: chosen sites, cities, cost totals, the solver line and "why these
 //! sites".
 
-use super::Report;
+use super::{CityReport, Report, SiteReport};
 use std::fmt::Write as _;
 
 pub use super::format::aud;
@@ -10,9 +10,27 @@ fn opt_ms(x: Option<f64>) -> String {
     x.map(|v| format!("{v:.1}")).unwrap_or_else(|| "-".into())
 }
 
-/// Renders the report as plain text for a terminal (deterministic; no timings).
+/// Renders the report as plain text for a terminal (deterministic; no timings), one section
+/// after another: title, chosen sites, supply per zone, cities, zones, grid limits, cost,
+/// "why these sites", the plans, and the solver and checker lines.
 pub fn render(r: &Report) -> String {
     let mut s = String::new();
+    write_title(&mut s, r);
+    write_sites(&mut s, r);
+    write_supply_zones(&mut s, r);
+    write_cities(&mut s, r);
+    write_zones(&mut s, r);
+    write_grid_limits(&mut s, r);
+    write_cost(&mut s, r);
+    write_why(&mut s, r);
+    s.push_str(&super::plans::render_text(r));
+    s.push_str(&super::resilience::render_text(r));
+    write_solver(&mut s, r);
+    s
+}
+
+/// The title: version, sites chosen, MW of demand and the objective; dataset and demand.
+fn write_title(s: &mut String, r: &Report) {
     let _ = writeln!(
         s,
         "sitefind {} — {} site{} chosen for {:.0} MW of Japanese demand ({})",
@@ -31,8 +49,10 @@ pub fn render(r: &Report) -> String {
         let _ = writeln!(s, "demand sizing: {a}");
     }
     let _ = writeln!(s);
+}
 
-    // Sites.
+/// CHOSEN SITES: one row per site with its RTT to each city, then its detail lines.
+fn write_sites(s: &mut String, r: &Report) {
     let city_ids: Vec<&str> = r.cities.iter().map(|c| c.id.as_str()).collect();
     let _ = writeln!(s, "CHOSEN SITES (RTT to each city: median / P95 ms)");
     let _ = write!(
@@ -45,96 +65,111 @@ pub fn render(r: &Report) -> String {
     }
     let _ = writeln!(s);
     for site in &r.sites {
-        let name = truncate(&format!("{} {}", site.id, site.name), 28);
-        let _ = write!(
-            s,
-            "{:<28} {:<5} {:<5} {:>7.0} {:>12} {:>11}  {:<26}",
-            name,
-            site.state,
-            site.zone_id.as_deref().unwrap_or("-"),
-            site.built_mw,
-            aud(site.annual_cost_aud_per_yr),
-            aud(site.cost_per_mw_aud_per_yr),
-            truncate(
-                &format!(
-                    "{} ({:.0} km, {:.0} kV)",
-                    site.substation.name, site.substation.km, site.substation_kv
-                ),
-                26
+        write_site_row(s, site, &city_ids);
+        write_site_details(s, site);
+    }
+    let _ = writeln!(s);
+}
+
+/// A site's row: name, state, REZ, MW, costs, substation, and RTT to each of `city_ids`.
+fn write_site_row(s: &mut String, site: &SiteReport, city_ids: &[&str]) {
+    let name = truncate(&format!("{} {}", site.id, site.name), 28);
+    let _ = write!(
+        s,
+        "{:<28} {:<5} {:<5} {:>7.0} {:>12} {:>11}  {:<26}",
+        name,
+        site.state,
+        site.zone_id.as_deref().unwrap_or("-"),
+        site.built_mw,
+        aud(site.annual_cost_aud_per_yr),
+        aud(site.cost_per_mw_aud_per_yr),
+        truncate(
+            &format!(
+                "{} ({:.0} km, {:.0} kV)",
+                site.substation.name, site.substation.km, site.substation_kv
             ),
-        );
-        for c in &city_ids {
-            let rtt = site
-                .serves
-                .iter()
-                .find(|a| a.city_id == *c)
-                .map(|a| format!("{:.1}/{:.1}", a.rtt_ms, a.rtt_p95_ms));
-            let _ = write!(s, " {:>11}", rtt.unwrap_or_else(|| "-".into()));
-        }
-        let _ = writeln!(s);
-        let minerals = match &site.nearest_mineral {
-            Some(m) => format!(
-                "{} critical-mineral site(s) within radius, nearest {} ({:.0} km)",
-                site.minerals_within, m.name, m.km
+            26
+        ),
+    );
+    for c in city_ids {
+        let rtt = site
+            .serves
+            .iter()
+            .find(|a| a.city_id == *c)
+            .map(|a| format!("{:.1}/{:.1}", a.rtt_ms, a.rtt_p95_ms));
+        let _ = write!(s, " {:>11}", rtt.unwrap_or_else(|| "-".into()));
+    }
+    let _ = writeln!(s);
+}
+
+/// A site's detail lines: minerals, landing, PUE, energy price, and its 24/7 supply.
+fn write_site_details(s: &mut String, site: &SiteReport) {
+    let minerals = match &site.nearest_mineral {
+        Some(m) => format!(
+            "{} critical-mineral site(s) within radius, nearest {} ({:.0} km)",
+            site.minerals_within, m.name, m.km
+        ),
+        None => "no critical-mineral site nearby".to_string(),
+    };
+    let _ = writeln!(
+        s,
+        "    {} · landing {} ({:.0} km) · PUE {:.2} · energy A${:.0}/MWh",
+        minerals, site.landing.name, site.landing.km, site.pue, site.energy_price_aud_per_mwh
+    );
+    if let Some(sp) = &site.supply {
+        let p = &sp.per_mw_load;
+        let basis = match p.basis.as_str() {
+            "zone" => format!("REZ {}", p.zone_id.as_deref().unwrap_or("-")),
+            "region-cheapest" => format!(
+                "REZ {} (its region's cheapest; site outside any REZ)",
+                p.zone_id.as_deref().unwrap_or("-")
             ),
-            None => "no critical-mineral site nearby".to_string(),
+            _ => "grid only (no portfolio in its region)".to_string(),
         };
         let _ = writeln!(
             s,
-            "    {} · landing {} ({:.0} km) · PUE {:.2} · energy A${:.0}/MWh",
-            minerals, site.landing.name, site.landing.km, site.pue, site.energy_price_aud_per_mwh
+            "    24/7 supply from {basis}: {:.0} MW solar + {:.0} MW wind + {:.0} MW / {:.0} MWh battery for {:.0} MW of load · CFE {:.2} · A${:.1}/MWh",
+            sp.solar_mw,
+            sp.wind_mw,
+            sp.battery_mw,
+            sp.battery_mwh,
+            sp.load_mw,
+            p.cfe,
+            p.price_aud_per_mwh()
         );
-        if let Some(sp) = &site.supply {
-            let p = &sp.per_mw_load;
-            let basis = match p.basis.as_str() {
-                "zone" => format!("REZ {}", p.zone_id.as_deref().unwrap_or("-")),
-                "region-cheapest" => format!(
-                    "REZ {} (its region's cheapest; site outside any REZ)",
-                    p.zone_id.as_deref().unwrap_or("-")
-                ),
-                _ => "grid only (no portfolio in its region)".to_string(),
-            };
-            let _ = writeln!(
-                s,
-                "    24/7 supply from {basis}: {:.0} MW solar + {:.0} MW wind + {:.0} MW / {:.0} MWh battery for {:.0} MW of load · CFE {:.2} · A${:.1}/MWh",
-                sp.solar_mw,
-                sp.wind_mw,
-                sp.battery_mw,
-                sp.battery_mwh,
-                sp.load_mw,
-                p.cfe,
-                p.price_aud_per_mwh()
-            );
-        }
     }
-    let _ = writeln!(s);
+}
 
-    // Supply per zone.
-    if !r.supply_zones.is_empty() {
+/// 24/7 SUPPLY PER ZONE (when any): the portfolio per MW of flat load.
+fn write_supply_zones(s: &mut String, r: &Report) {
+    if r.supply_zones.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "24/7 SUPPLY PER ZONE (per MW of flat load, CFE target {:.2})",
+        r.parameters.supply.cfe_target
+    );
+    for p in &r.supply_zones {
         let _ = writeln!(
             s,
-            "24/7 SUPPLY PER ZONE (per MW of flat load, CFE target {:.2})",
-            r.parameters.supply.cfe_target
+            "{:<5} solar {:.2} MW · wind {:.2} MW · battery {:.2} MW / {:.2} MWh · CFE {:.3} · curtailed {:.0} % · A${:.2}/MWh · {}",
+            p.zone_id,
+            p.solar_mw,
+            p.wind_mw,
+            p.battery_mw,
+            p.battery_mwh,
+            p.cfe,
+            100.0 * p.curtailment_share,
+            p.cost_aud_per_mwh,
+            p.source_summary()
         );
-        for p in &r.supply_zones {
-            let _ = writeln!(
-                s,
-                "{:<5} solar {:.2} MW · wind {:.2} MW · battery {:.2} MW / {:.2} MWh · CFE {:.3} · curtailed {:.0} % · A${:.2}/MWh · {}",
-                p.zone_id,
-                p.solar_mw,
-                p.wind_mw,
-                p.battery_mw,
-                p.battery_mwh,
-                p.cfe,
-                100.0 * p.curtailment_share,
-                p.cost_aud_per_mwh,
-                p.source_summary()
-            );
-        }
-        let _ = writeln!(s);
     }
+    let _ = writeln!(s);
+}
 
-    // Cities.
+/// CITIES: one row per city (demand, served, limit, RTTs), then the sites serving it.
+fn write_cities(s: &mut String, r: &Report) {
     let _ = writeln!(s, "CITIES");
     let _ = writeln!(
         s,
@@ -142,149 +177,171 @@ pub fn render(r: &Report) -> String {
         "city", "workload", "demand", "served", "unserved", "limit", "weighted", "worst", "worst P95"
     );
     for c in &r.cities {
-        let flag = if c.unserved_mw > 1e-6 {
-            "  <-- UNSERVED"
+        write_city_row(s, c);
+        write_city_routes(s, c);
+    }
+    let _ = writeln!(s);
+}
+
+/// A city's row, flagged when part of its demand is unserved.
+fn write_city_row(s: &mut String, c: &CityReport) {
+    let flag = if c.unserved_mw > 1e-6 {
+        "  <-- UNSERVED"
+    } else {
+        ""
+    };
+    let _ = writeln!(
+        s,
+        "{:<12} {:<9} {:>8.0} {:>8.0} {:>9.0} {:>11} {:>9} {:>9} {:>9}{}",
+        truncate(&c.name, 12),
+        c.workload.to_string(),
+        c.demand_mw,
+        c.served_mw,
+        c.unserved_mw,
+        format!(
+            "{:.0} ({})",
+            c.max_rtt_ms,
+            if c.limit_statistic.is_empty() {
+                "p50"
+            } else {
+                c.limit_statistic.as_str()
+            }
+        ),
+        opt_ms(c.weighted_rtt_ms),
+        opt_ms(c.worst_rtt_ms),
+        opt_ms(c.worst_rtt_p95_ms),
+        flag
+    );
+}
+
+/// The sites serving a city, each with its cable path, then the cables used and whether the
+/// city survives the loss of any one cable system.
+fn write_city_routes(s: &mut String, c: &CityReport) {
+    for a in &c.served_by {
+        let _ = writeln!(
+            s,
+            "{:>14} {} {:.0} MW, {:.1} / {:.1} ms via {}{}",
+            "←",
+            a.site_id,
+            a.mw,
+            a.rtt_ms,
+            a.rtt_p95_ms,
+            if a.cables.is_empty() {
+                "terrestrial fibre".to_string()
+            } else {
+                a.cables.join(" → ")
+            },
+            if a.jurisdictions.is_empty() {
+                String::new()
+            } else {
+                format!(" (through {})", a.jurisdictions.join(" → "))
+            }
+        );
+    }
+    if c.served_by.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "{:>14} cables used: {}; {}",
+        "",
+        if c.cables_used.is_empty() {
+            "none".to_string()
+        } else {
+            c.cables_used.join(", ")
+        },
+        if c.depends_on_cables.is_empty() {
+            "survives the loss of any single cable system".to_string()
+        } else {
+            format!(
+                "depends on {} (losing it leaves no open site within the limit)",
+                c.depends_on_cables.join(", ")
+            )
+        }
+    );
+}
+
+/// RENEWABLE-ENERGY ZONES USED (when any): load, limit, expansion, binding.
+fn write_zones(s: &mut String, r: &Report) {
+    if r.zones.is_empty() {
+        return;
+    }
+    let _ = writeln!(s, "RENEWABLE-ENERGY ZONES USED");
+    for z in &r.zones {
+        let limit = z
+            .limit_mw
+            .map(|l| format!("{l:.0} MW"))
+            .unwrap_or_else(|| "not limited at REZ level".into());
+        let limit = if z.groups.is_empty() {
+            limit
+        } else {
+            format!("{limit}; in {}", z.groups.join(", "))
+        };
+        let _ = writeln!(
+            s,
+            "{:<5} {:<32} load {:>6.0} MW (IT × PUE) · limit {} · expansion {:.0} MW ({}/yr){}",
+            z.id,
+            truncate(&z.name, 32),
+            z.load_mw,
+            limit,
+            z.expansion_mw,
+            aud(z.expansion_aud_per_yr),
+            if z.binding { " · BINDING" } else { "" }
+        );
+    }
+    let _ = writeln!(s);
+}
+
+/// GRID LIMITS USED (when any): load against limit, binding or exceeded, and which bind
+/// while demand is unserved.
+fn write_grid_limits(s: &mut String, r: &Report) {
+    if r.grid_limits.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "GRID LIMITS USED (AEMO group constraints, sub-regional flow paths, regional size)"
+    );
+    for g in &r.grid_limits {
+        let state = if g.load_mw > g.limit_mw + 1e-6 * g.limit_mw.max(1.0) {
+            " · EXCEEDED"
+        } else if g.binding {
+            " · BINDING"
         } else {
             ""
         };
         let _ = writeln!(
             s,
-            "{:<12} {:<9} {:>8.0} {:>8.0} {:>9.0} {:>11} {:>9} {:>9} {:>9}{}",
-            truncate(&c.name, 12),
-            c.workload.to_string(),
-            c.demand_mw,
-            c.served_mw,
-            c.unserved_mw,
-            format!(
-                "{:.0} ({})",
-                c.max_rtt_ms,
-                if c.limit_statistic.is_empty() {
-                    "p50"
-                } else {
-                    c.limit_statistic.as_str()
-                }
-            ),
-            opt_ms(c.weighted_rtt_ms),
-            opt_ms(c.worst_rtt_ms),
-            opt_ms(c.worst_rtt_p95_ms),
-            flag
+            "{:<16} {:<22} {:<40} load {:>6.0} MW of {:>6.0} MW{}{}",
+            g.id,
+            g.kind,
+            truncate(&g.name, 40),
+            g.load_mw,
+            g.limit_mw,
+            if g.estimate { " (estimate)" } else { "" },
+            state
         );
-        for a in &c.served_by {
-            let _ = writeln!(
-                s,
-                "{:>14} {} {:.0} MW, {:.1} / {:.1} ms via {}{}",
-                "←",
-                a.site_id,
-                a.mw,
-                a.rtt_ms,
-                a.rtt_p95_ms,
-                if a.cables.is_empty() {
-                    "terrestrial fibre".to_string()
-                } else {
-                    a.cables.join(" → ")
-                },
-                if a.jurisdictions.is_empty() {
-                    String::new()
-                } else {
-                    format!(" (through {})", a.jurisdictions.join(" → "))
-                }
-            );
-        }
-        if !c.served_by.is_empty() {
-            let _ = writeln!(
-                s,
-                "{:>14} cables used: {}; {}",
-                "",
-                if c.cables_used.is_empty() {
-                    "none".to_string()
-                } else {
-                    c.cables_used.join(", ")
-                },
-                if c.depends_on_cables.is_empty() {
-                    "survives the loss of any single cable system".to_string()
-                } else {
-                    format!(
-                        "depends on {} (losing it leaves no open site within the limit)",
-                        c.depends_on_cables.join(", ")
-                    )
-                }
-            );
-        }
     }
-    let _ = writeln!(s);
-
-    // Zones.
-    if !r.zones.is_empty() {
-        let _ = writeln!(s, "RENEWABLE-ENERGY ZONES USED");
-        for z in &r.zones {
-            let limit = z
-                .limit_mw
-                .map(|l| format!("{l:.0} MW"))
-                .unwrap_or_else(|| "not limited at REZ level".into());
-            let limit = if z.groups.is_empty() {
-                limit
-            } else {
-                format!("{limit}; in {}", z.groups.join(", "))
-            };
-            let _ = writeln!(
-                s,
-                "{:<5} {:<32} load {:>6.0} MW (IT × PUE) · limit {} · expansion {:.0} MW ({}/yr){}",
-                z.id,
-                truncate(&z.name, 32),
-                z.load_mw,
-                limit,
-                z.expansion_mw,
-                aud(z.expansion_aud_per_yr),
-                if z.binding { " · BINDING" } else { "" }
-            );
-        }
-        let _ = writeln!(s);
-    }
-
-    // Shared grid limits.
-    if !r.grid_limits.is_empty() {
+    let binding: Vec<&str> = r
+        .grid_limits
+        .iter()
+        .filter(|g| g.binding)
+        .map(|g| g.id.as_str())
+        .collect();
+    if r.totals.unserved_mw > 1e-6 && !binding.is_empty() {
         let _ = writeln!(
             s,
-            "GRID LIMITS USED (AEMO group constraints, sub-regional flow paths, regional size)"
+            "  {:.0} MW of demand is UNSERVED while these grid limits bind: {} (each limit's source: --format json, grid_limits[].description)",
+            r.totals.unserved_mw,
+            binding.join(", ")
         );
-        for g in &r.grid_limits {
-            let state = if g.load_mw > g.limit_mw + 1e-6 * g.limit_mw.max(1.0) {
-                " · EXCEEDED"
-            } else if g.binding {
-                " · BINDING"
-            } else {
-                ""
-            };
-            let _ = writeln!(
-                s,
-                "{:<16} {:<22} {:<40} load {:>6.0} MW of {:>6.0} MW{}{}",
-                g.id,
-                g.kind,
-                truncate(&g.name, 40),
-                g.load_mw,
-                g.limit_mw,
-                if g.estimate { " (estimate)" } else { "" },
-                state
-            );
-        }
-        let binding: Vec<&str> = r
-            .grid_limits
-            .iter()
-            .filter(|g| g.binding)
-            .map(|g| g.id.as_str())
-            .collect();
-        if r.totals.unserved_mw > 1e-6 && !binding.is_empty() {
-            let _ = writeln!(
-                s,
-                "  {:.0} MW of demand is UNSERVED while these grid limits bind: {} (each limit's source: --format json, grid_limits[].description)",
-                r.totals.unserved_mw,
-                binding.join(", ")
-            );
-        }
-        let _ = writeln!(s);
     }
+    let _ = writeln!(s);
+}
 
-    // Totals.
+/// ANNUAL COST BY COMPONENT: each part with its share, the total, the unserved penalty,
+/// and MW built and served.
+fn write_cost(s: &mut String, r: &Report) {
     let t = &r.totals;
     let _ = writeln!(s, "ANNUAL COST BY COMPONENT");
     for (name, v) in t.cost.parts() {
@@ -316,23 +373,26 @@ pub fn render(r: &Report) -> String {
             .unwrap_or_default()
     );
     let _ = writeln!(s);
+}
 
-    // Why.
-    if !r.sites.is_empty() {
-        let _ = writeln!(s, "WHY THESE SITES");
-        for site in &r.sites {
-            let _ = writeln!(s, "  {} ({}):", site.id, site.name);
-            for w in &site.why {
-                let _ = writeln!(s, "    - {w}");
-            }
-        }
-        let _ = writeln!(s);
+/// WHY THESE SITES (when any site is chosen): each site's reasons.
+fn write_why(s: &mut String, r: &Report) {
+    if r.sites.is_empty() {
+        return;
     }
+    let _ = writeln!(s, "WHY THESE SITES");
+    for site in &r.sites {
+        let _ = writeln!(s, "  {} ({}):", site.id, site.name);
+        for w in &site.why {
+            let _ = writeln!(s, "    - {w}");
+        }
+    }
+    let _ = writeln!(s);
+}
 
-    s.push_str(&super::plans::render_text(r));
-    s.push_str(&super::resilience::render_text(r));
-
-    // Solver and checker.
+/// The solver line (backend, status, objective, bound, gap, model size) and the checker's
+/// verdict with every violation.
+fn write_solver(s: &mut String, r: &Report) {
     let v = &r.solver;
     let _ = writeln!(
         s,
@@ -363,7 +423,6 @@ pub fn render(r: &Report) -> String {
     for v in &r.check.violations {
         let _ = writeln!(s, "  violation: {v}");
     }
-    s
 }
 
 fn truncate(s: &str, n: usize) -> String {

@@ -41,7 +41,7 @@
 //!   an error.
 
 use super::super::{LayerSpec, LonLat, RenewableZone};
-use super::{option_f64, CsvTable, GeoFeatures};
+use super::{option_f64, CsvTable, GeoFeatures, Row};
 use crate::error::{Error, Issues, Location, Result};
 use std::collections::{BTreeMap, HashMap};
 
@@ -103,9 +103,24 @@ fn norm_name(s: &str) -> String {
         .collect()
 }
 
-/// Reads REZs (`aemo-iasr-csv`); see the module doc for every field choice.
-pub fn load_zones(spec: &LayerSpec) -> Result<Vec<RenewableZone>> {
-    let table = CsvTable::read(&spec.path, &spec.label, COLUMNS)?;
+/// What `load_zones` reads besides the table: its options and the files they name.
+struct ZoneInputs {
+    /// Radius of a REZ placed at its own coordinates, km.
+    radius_km: f64,
+    /// Radius of a REZ placed at its sub-region's bus, km.
+    fallback_radius_km: f64,
+    /// Option `fallback_locations`: bus positions by sub-region code.
+    buses: Option<HashMap<String, LonLat>>,
+    /// Option `polygons`: outlines by REZ id.
+    polygons: BTreeMap<String, Vec<LonLat>>,
+    /// Option `resource_limits`: resource MW by (2024) REZ id.
+    resources: HashMap<String, Resource>,
+    /// Option `offshore`: REZ ids with no solar resource.
+    offshore: Vec<String>,
+}
+
+/// Reads the options of `spec` and the files they name.
+fn zone_inputs(spec: &LayerSpec) -> Result<ZoneInputs> {
     let radius_km = option_f64(spec, "radius_km", 75.0)?;
     let fallback_radius_km = option_f64(spec, "fallback_radius_km", 150.0)?;
     let buses = match spec.extra_path("fallback_locations") {
@@ -123,136 +138,34 @@ pub fn load_zones(spec: &LayerSpec) -> Result<Vec<RenewableZone>> {
         Some(path) => read_resources(&path, &option_label(spec, "resource_limits"))?,
         None => HashMap::new(),
     };
+    Ok(ZoneInputs {
+        radius_km,
+        fallback_radius_km,
+        buses,
+        polygons,
+        resources,
+        offshore: offshore_ids(spec)?,
+    })
+}
 
-    let offshore = offshore_ids(spec)?;
-
+/// Reads REZs (`aemo-iasr-csv`); see the module doc for every field choice.
+pub fn load_zones(spec: &LayerSpec) -> Result<Vec<RenewableZone>> {
+    let table = CsvTable::read(&spec.path, &spec.label, COLUMNS)?;
+    let inputs = zone_inputs(spec)?;
     let mut issues = Issues::new();
-    // Dearest published tranche-1 cost: the stand-in where AEMO gives none.
-    let mut max_cost = 0.0_f64;
-    for row in table.iter() {
-        if let Some(c) = row.opt_f64("tx_expansion_cost_tranche1_musd_per_mw", &mut issues) {
-            max_cost = max_cost.max(c * 1e6);
-        }
-    }
+    let max_cost = dearest_tranche1_aud_per_mw(&table, &mut issues);
     if !issues.is_empty() {
         return issues.into_result(Vec::new());
     }
-
     let mut zones: Vec<RenewableZone> = Vec::with_capacity(table.rows.len());
     let mut seen: HashMap<String, u64> = HashMap::new();
     for row in table.iter() {
-        let id = row.str("rez_id").to_string();
-        if id.is_empty() {
-            issues.push(
-                row.at("rez_id"),
-                "a REZ id such as `N3`",
-                "an empty field",
-                "",
-            );
-            continue;
+        if let Some(z) = zone_from_row(&row, &inputs, max_cost, &mut seen, &mut issues) {
+            zones.push(z);
         }
-        if let Some(first) = seen.insert(id.clone(), row.line) {
-            issues.push(
-                row.at("rez_id"),
-                "a unique REZ id",
-                format!("`{id}` again (first on line {first})"),
-                "remove the duplicate row",
-            );
-        }
-        let region = match nem_region_id(row.str("nem_region")) {
-            Some(r) => r.to_string(),
-            None => {
-                issues.push(
-                    row.at("nem_region"),
-                    "one of QLD, NSW, VIC, SA, TAS",
-                    format!("`{}`", row.str("nem_region")),
-                    "",
-                );
-                String::new()
-            }
-        };
-        let network_limit_mw = row.opt_f64("tx_limit_summer_typical_mw", &mut issues);
-        let cost1 = row.opt_f64("tx_expansion_cost_tranche1_musd_per_mw", &mut issues);
-        let cost2 = row.opt_f64("tx_expansion_cost_tranche2_musd_per_mw", &mut issues);
-        let condition = row.str("tx_expansion_tranche2_condition");
-        let tranche2_after_mw = if condition.is_empty() {
-            None
-        } else {
-            let v = parse_after_mw(condition);
-            if v.is_none() {
-                issues.push(
-                    row.at("tx_expansion_tranche2_condition"),
-                    "a condition like `Apply after 500 MW`",
-                    format!("`{condition}`"),
-                    "",
-                );
-            }
-            v
-        };
-        let lon = row.opt_f64("approx_lon", &mut issues);
-        let lat = row.opt_f64("approx_lat", &mut issues);
-        let located = match (lon, lat) {
-            (Some(lon), Some(lat)) => Some((LonLat::new(lon, lat), radius_km)),
-            _ => {
-                let sub = row.str("isp_subregion");
-                match &buses {
-                    Some(buses) => match buses.get(&bus_for_subregion(sub)) {
-                        Some(p) => Some((*p, fallback_radius_km)),
-                        None => {
-                            issues.push(
-                                row.at("isp_subregion"),
-                                "a sub-region with a bus in the `fallback_locations` file",
-                                format!("`{sub}`"),
-                                "add the sub-region's bus to the fallback file",
-                            );
-                            None
-                        }
-                    },
-                    None => {
-                        issues.push(
-                            row.at("approx_lon/approx_lat"),
-                            "a location",
-                            "empty fields",
-                            "set option `fallback_locations` to rez/isp2024_subregion_buses_pisp.csv to place REZs without one at their sub-region's bus",
-                        );
-                        None
-                    }
-                }
-            }
-        };
-        let Some((centre, radius)) = located else {
-            continue;
-        };
-        let polygon = polygons.get(&id).cloned();
-        let (mut solar, wind) = resources
-            .get(&id)
-            .filter(|r| norm_name(&r.name) == norm_name(row.str("name")))
-            .map(|r| (r.solar_mw, r.wind_mw))
-            .unwrap_or((None, None));
-        let mut wind_capacity_factor = None;
-        if offshore.contains(&id) {
-            solar = Some(0.0);
-            wind_capacity_factor = Some(crate::data::ASSUMED_OFFSHORE_WIND_CAPACITY_FACTOR);
-        }
-        zones.push(RenewableZone {
-            id,
-            name: row.str("name").to_string(),
-            region,
-            centre,
-            radius_km: radius,
-            polygon,
-            network_limit_mw,
-            expansion_cost_aud_per_mw: cost1.map(|c| c * 1e6).unwrap_or(max_cost),
-            expansion_cost_tranche2_aud_per_mw: cost2.map(|c| c * 1e6),
-            tranche2_after_mw,
-            solar_resource_mw: solar,
-            wind_resource_mw: wind,
-            solar_capacity_factor: None,
-            wind_capacity_factor,
-        });
     }
     zones.sort_by(|a, b| a.id.cmp(&b.id));
-    for id in &offshore {
+    for id in &inputs.offshore {
         if !seen.contains_key(id) {
             return Err(Error::usage(
                 format!(
@@ -264,6 +177,152 @@ pub fn load_zones(spec: &LayerSpec) -> Result<Vec<RenewableZone>> {
         }
     }
     issues.into_result(zones)
+}
+
+/// The dearest published tranche-1 cost, AUD/MW: the stand-in where AEMO gives none.
+fn dearest_tranche1_aud_per_mw(table: &CsvTable, issues: &mut Issues) -> f64 {
+    let mut max_cost = 0.0_f64;
+    for row in table.iter() {
+        if let Some(c) = row.opt_f64("tx_expansion_cost_tranche1_musd_per_mw", issues) {
+            max_cost = max_cost.max(c * 1e6);
+        }
+    }
+    max_cost
+}
+
+/// One REZ from its row, or `None` (with the problems recorded in `issues`) when it has no
+/// id or no location; `seen` maps the ids read so far to their lines.
+fn zone_from_row(
+    row: &Row,
+    inputs: &ZoneInputs,
+    max_cost: f64,
+    seen: &mut HashMap<String, u64>,
+    issues: &mut Issues,
+) -> Option<RenewableZone> {
+    let id = zone_id(row, seen, issues)?;
+    let region = zone_region(row, issues);
+    let network_limit_mw = row.opt_f64("tx_limit_summer_typical_mw", issues);
+    let cost1 = row.opt_f64("tx_expansion_cost_tranche1_musd_per_mw", issues);
+    let cost2 = row.opt_f64("tx_expansion_cost_tranche2_musd_per_mw", issues);
+    let tranche2_after_mw = tranche2_after(row, issues);
+    let (centre, radius) = locate(row, inputs, issues)?;
+    let polygon = inputs.polygons.get(&id).cloned();
+    let (mut solar, wind) = inputs
+        .resources
+        .get(&id)
+        .filter(|r| norm_name(&r.name) == norm_name(row.str("name")))
+        .map(|r| (r.solar_mw, r.wind_mw))
+        .unwrap_or((None, None));
+    let mut wind_capacity_factor = None;
+    if inputs.offshore.contains(&id) {
+        solar = Some(0.0);
+        wind_capacity_factor = Some(crate::data::ASSUMED_OFFSHORE_WIND_CAPACITY_FACTOR);
+    }
+    Some(RenewableZone {
+        id,
+        name: row.str("name").to_string(),
+        region,
+        centre,
+        radius_km: radius,
+        polygon,
+        network_limit_mw,
+        expansion_cost_aud_per_mw: cost1.map(|c| c * 1e6).unwrap_or(max_cost),
+        expansion_cost_tranche2_aud_per_mw: cost2.map(|c| c * 1e6),
+        tranche2_after_mw,
+        solar_resource_mw: solar,
+        wind_resource_mw: wind,
+        solar_capacity_factor: None,
+        wind_capacity_factor,
+    })
+}
+
+/// The row's REZ id: `None` when empty; a repeated id is recorded as a problem (and kept).
+fn zone_id(row: &Row, seen: &mut HashMap<String, u64>, issues: &mut Issues) -> Option<String> {
+    let id = row.str("rez_id").to_string();
+    if id.is_empty() {
+        issues.push(
+            row.at("rez_id"),
+            "a REZ id such as `N3`",
+            "an empty field",
+            "",
+        );
+        return None;
+    }
+    if let Some(first) = seen.insert(id.clone(), row.line) {
+        issues.push(
+            row.at("rez_id"),
+            "a unique REZ id",
+            format!("`{id}` again (first on line {first})"),
+            "remove the duplicate row",
+        );
+    }
+    Some(id)
+}
+
+/// The row's NEM region id (`QLD` → `QLD1`); empty, with a problem recorded, if unknown.
+fn zone_region(row: &Row, issues: &mut Issues) -> String {
+    match nem_region_id(row.str("nem_region")) {
+        Some(r) => r.to_string(),
+        None => {
+            issues.push(
+                row.at("nem_region"),
+                "one of QLD, NSW, VIC, SA, TAS",
+                format!("`{}`", row.str("nem_region")),
+                "",
+            );
+            String::new()
+        }
+    }
+}
+
+/// The MW after which tranche 2 applies, from the row's condition text (empty → `None`).
+fn tranche2_after(row: &Row, issues: &mut Issues) -> Option<f64> {
+    let condition = row.str("tx_expansion_tranche2_condition");
+    if condition.is_empty() {
+        return None;
+    }
+    let v = parse_after_mw(condition);
+    if v.is_none() {
+        issues.push(
+            row.at("tx_expansion_tranche2_condition"),
+            "a condition like `Apply after 500 MW`",
+            format!("`{condition}`"),
+            "",
+        );
+    }
+    v
+}
+
+/// The REZ's centre and radius: its own coordinates, else its sub-region's bus from option
+/// `fallback_locations`; `None` (with a problem recorded) when neither is there.
+fn locate(row: &Row, inputs: &ZoneInputs, issues: &mut Issues) -> Option<(LonLat, f64)> {
+    let lon = row.opt_f64("approx_lon", issues);
+    let lat = row.opt_f64("approx_lat", issues);
+    if let (Some(lon), Some(lat)) = (lon, lat) {
+        return Some((LonLat::new(lon, lat), inputs.radius_km));
+    }
+    let sub = row.str("isp_subregion");
+    let Some(buses) = &inputs.buses else {
+        issues.push(
+            row.at("approx_lon/approx_lat"),
+            "a location",
+            "empty fields",
+            "set option `fallback_locations` to rez/isp2024_subregion_buses_pisp.csv to place REZs without one at their sub-region's bus",
+        );
+        return None;
+    };
+    match buses.get(&bus_for_subregion(sub)) {
+        Some(p) => Some((*p, inputs.fallback_radius_km)),
+        None => {
+            issues.push(
+                row.at("isp_subregion"),
+                "a sub-region with a bus in the `fallback_locations` file",
+                format!("`{sub}`"),
+                "add the sub-region's bus to the fallback file",
+            );
+            None
+        }
+    }
 }
 
 /// The `offshore` option: REZ ids with no solar resource.

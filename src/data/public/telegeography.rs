@@ -49,7 +49,7 @@
 //! Segments name their ends in id order (`from` < `to`) and are sorted by (`from`, `to`).
 
 use super::super::{CableSegment, CableSystem, LandingStation, LayerFormat, LayerSpec, LonLat};
-use super::{CsvTable, GeoFeatures};
+use super::{CsvTable, GeoFeatures, Row};
 use crate::error::{Error, Issues, Result};
 use crate::spatial::geodesy::{distance_km, path_length_km};
 use std::collections::{BTreeMap, HashMap};
@@ -154,6 +154,9 @@ fn parse_bool(s: &str) -> Option<bool> {
     }
 }
 
+/// Drawn routes by cable id (option `routes`).
+type Routes = HashMap<String, Vec<Vec<LonLat>>>;
+
 /// Reads cable systems (`telegeography-csv`); see the module doc for options and segments.
 pub fn load_cables(spec: &LayerSpec) -> Result<Vec<CableSystem>> {
     let table = CsvTable::read(
@@ -168,79 +171,23 @@ pub fn load_cables(spec: &LayerSpec) -> Result<Vec<CableSystem>> {
             "landing_point_ids",
         ],
     )?;
-    let routes = match spec.extra_path("routes") {
-        Some(path) => Some(read_routes(&path, &label_of(spec, "routes"))?),
-        None => None,
-    };
-    let landings: HashMap<String, LonLat> = match (&routes, spec.extra_path("landing_points")) {
-        (None, _) => HashMap::new(),
-        (Some(_), Some(path)) => {
-            let geojson = path
-                .extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| e.eq_ignore_ascii_case("geojson") || e.eq_ignore_ascii_case("json"));
-            read_landings(&path, &label_of(spec, "landing_points"), geojson)?
-                .into_iter()
-                .map(|l| (l.id, l.location))
-                .collect()
-        }
-        (Some(_), None) => {
-            return Err(Error::usage(
-                format!("{}: option `routes` needs option `landing_points`", spec.label),
-                "add `landing_points = \"…/landing_points_au_jp.geojson\"` (or the cable_landings CSV) to the cables layer",
-            ))
-        }
-    };
+    let (routes, landings) = route_files(spec)?;
     let mut issues = Issues::new();
     let mut seen: HashMap<String, u64> = HashMap::new();
     let mut out = Vec::with_capacity(table.rows.len());
     for row in table.iter() {
-        let id = row.str("id").to_string();
-        if id.is_empty() {
-            issues.push(row.at("id"), "a cable id", "an empty field", "");
+        let Some(id) = cable_id(&row, &mut seen, &mut issues) else {
             continue;
-        }
-        if let Some(first) = seen.insert(id.clone(), row.line) {
-            issues.push(
-                row.at("id"),
-                "a unique cable id",
-                format!("`{id}` again (first on line {first})"),
-                "",
-            );
-            continue;
-        }
+        };
         let length_km = row.opt_f64("length_km", &mut issues);
         if let Some(l) = length_km {
             if l <= 0.0 {
                 issues.push(row.at("length_km"), "a length > 0 km", l.to_string(), "");
             }
         }
-        let rfs_year = match row.opt_f64("rfs_year", &mut issues) {
-            Some(y) if y.fract() == 0.0 && (1850.0..=2200.0).contains(&y) => Some(y as u32),
-            Some(y) => {
-                issues.push(row.at("rfs_year"), "a year", y.to_string(), "");
-                None
-            }
-            None => None,
-        };
-        let planned = match parse_bool(row.str("is_planned")) {
-            Some(b) => b,
-            None => {
-                issues.push(
-                    row.at("is_planned"),
-                    "True or False",
-                    format!("`{}`", row.str("is_planned")),
-                    "",
-                );
-                false
-            }
-        };
-        let mut landing_ids: Vec<String> = Vec::new();
-        for l in row.str("landing_point_ids").split(';').map(str::trim) {
-            if !l.is_empty() && !landing_ids.iter().any(|x| x == l) {
-                landing_ids.push(l.to_string());
-            }
-        }
+        let rfs_year = rfs_year(&row, &mut issues);
+        let planned = planned(&row, &mut issues);
+        let landing_ids = landing_ids(&row);
         let route = routes
             .as_ref()
             .and_then(|r| r.get(&id).cloned())
@@ -267,6 +214,94 @@ pub fn load_cables(spec: &LayerSpec) -> Result<Vec<CableSystem>> {
     }
     out.sort_by(|a, b| a.id.cmp(&b.id));
     issues.into_result(out)
+}
+
+/// Options `routes` and `landing_points`: the drawn routes (if given) and, with them, the
+/// landing positions by id (required with `routes`).
+fn route_files(spec: &LayerSpec) -> Result<(Option<Routes>, HashMap<String, LonLat>)> {
+    let routes = match spec.extra_path("routes") {
+        Some(path) => Some(read_routes(&path, &label_of(spec, "routes"))?),
+        None => None,
+    };
+    let landings: HashMap<String, LonLat> = match (&routes, spec.extra_path("landing_points")) {
+        (None, _) => HashMap::new(),
+        (Some(_), Some(path)) => {
+            let geojson = path
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| e.eq_ignore_ascii_case("geojson") || e.eq_ignore_ascii_case("json"));
+            read_landings(&path, &label_of(spec, "landing_points"), geojson)?
+                .into_iter()
+                .map(|l| (l.id, l.location))
+                .collect()
+        }
+        (Some(_), None) => {
+            return Err(Error::usage(
+                format!("{}: option `routes` needs option `landing_points`", spec.label),
+                "add `landing_points = \"…/landing_points_au_jp.geojson\"` (or the cable_landings CSV) to the cables layer",
+            ))
+        }
+    };
+    Ok((routes, landings))
+}
+
+/// The row's cable id, or `None` (with a problem recorded) when empty or repeated; `seen`
+/// maps the ids read so far to their lines.
+fn cable_id(row: &Row, seen: &mut HashMap<String, u64>, issues: &mut Issues) -> Option<String> {
+    let id = row.str("id").to_string();
+    if id.is_empty() {
+        issues.push(row.at("id"), "a cable id", "an empty field", "");
+        return None;
+    }
+    if let Some(first) = seen.insert(id.clone(), row.line) {
+        issues.push(
+            row.at("id"),
+            "a unique cable id",
+            format!("`{id}` again (first on line {first})"),
+            "",
+        );
+        return None;
+    }
+    Some(id)
+}
+
+/// The optional ready-for-service year: a whole year in 1850..=2200.
+fn rfs_year(row: &Row, issues: &mut Issues) -> Option<u32> {
+    match row.opt_f64("rfs_year", issues) {
+        Some(y) if y.fract() == 0.0 && (1850.0..=2200.0).contains(&y) => Some(y as u32),
+        Some(y) => {
+            issues.push(row.at("rfs_year"), "a year", y.to_string(), "");
+            None
+        }
+        None => None,
+    }
+}
+
+/// `is_planned`: True or False (empty is False).
+fn planned(row: &Row, issues: &mut Issues) -> bool {
+    match parse_bool(row.str("is_planned")) {
+        Some(b) => b,
+        None => {
+            issues.push(
+                row.at("is_planned"),
+                "True or False",
+                format!("`{}`", row.str("is_planned")),
+                "",
+            );
+            false
+        }
+    }
+}
+
+/// The `;`-separated landing ids, trimmed, empty ones and repeats dropped, in order.
+fn landing_ids(row: &Row) -> Vec<String> {
+    let mut landing_ids: Vec<String> = Vec::new();
+    for l in row.str("landing_point_ids").split(';').map(str::trim) {
+        if !l.is_empty() && !landing_ids.iter().any(|x| x == l) {
+            landing_ids.push(l.to_string());
+        }
+    }
+    landing_ids
 }
 
 fn label_of(spec: &LayerSpec, key: &str) -> String {
