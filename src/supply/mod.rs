@@ -20,6 +20,7 @@ use crate::scenario::{crf, Scenario, SupplyParams};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+pub mod cutting;
 pub mod dispatch;
 pub mod optimise;
 pub mod solar;
