@@ -249,7 +249,11 @@ fn convex(p: &Problem<'_>) -> Option<Solution> {
         return None;
     }
     let zeros = vec![0.0; n];
-    let (solar, wind) = (p.solar.unwrap_or(&zeros), p.wind.unwrap_or(&zeros));
+    let zero_trace = vec![0.0; n];
+    let (solar, wind) = (
+        p.solar.unwrap_or(&zero_trace),
+        p.wind.unwrap_or(&zero_trace),
+    );
     let mean = |v: Option<&[f64]>| v.map_or(0.0, |v| v.iter().sum::<f64>() / v.len() as f64);
     let (cf_s, cf_w) = (mean(p.solar), mean(p.wind));
     if cf_s <= 0.0 && cf_w <= 0.0 {
@@ -267,13 +271,28 @@ fn convex(p: &Problem<'_>) -> Option<Solution> {
         max_grid_share: (1.0 - p.cfe_target).max(0.0),
         start: [inv(cf_s), inv(cf_w), 0.5, 2.0],
     };
-    let a = super::cutting::solve(&cx)?;
+    let ans = super::cutting::solve(&cx)?;
+    // Tiny sizes (a search ends near, not at, a bound) go to zero where that is no dearer.
+    let mut ev = Eval {
+        p,
+        zeros,
+        scratch: Scratch::default(),
+        count: ans.evaluations,
+        active: cx.active,
+    };
+    let load_mwh = DELTA_H * n as f64;
+    let c = p.grid_price_aud_per_mwh * 8760.0 / load_mwh;
+    let a = p.annualised;
+    let cost = |x: &[f64; 4], e: &Energy| capital(&a, x) + c * e.grid_mwh;
+    let g_max = cx.max_grid_share * load_mwh;
+    let x = ans.design.to_array();
+    let (x, e, annual) = polish(&mut ev, &cost, g_max, 1e-9 * load_mwh, x, ans.energy);
     Some(Solution {
-        design: a.design,
-        energy: a.energy,
-        annual_cost_aud: a.cost_aud_per_mwh * 8760.0,
-        lower_bound_aud: a.lower_bound_aud_per_mwh * 8760.0,
-        evaluations: a.evaluations,
+        design: Design::from_array(x),
+        energy: e,
+        annual_cost_aud: annual,
+        lower_bound_aud: (ans.lower_bound_aud_per_mwh * 8760.0).min(annual),
+        evaluations: ev.count,
         feasible: true,
     })
 }
