@@ -3,7 +3,11 @@
 //! portfolios at the default target (rayon across zones, no cache: profiles are built once
 //! outside the timed loop, the searches are timed).
 //!
-//! `cargo bench --bench supply` (results in BENCHMARKS.md).
+//! `portfolios_all_47_zones_target_0.9` runs the level-bundle optimiser (through
+//! `solve_profile`); `..._nelder_mead_reference` the previous search on the same problems, so
+//! the two are measured in one window.
+//!
+//! `cargo bench --bench supply` (results in BENCHMARKS.md and docs/supply-speed.md).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -11,9 +15,36 @@ use rayon::prelude::*;
 use sitefind::data::Dataset;
 use sitefind::scenario::Scenario;
 use sitefind::supply::dispatch::{simulate, Design, Scratch};
-use sitefind::supply::{solve_profile, synth};
+use sitefind::supply::optimise::{optimise_nelder_mead, Problem};
+use sitefind::supply::{solve_profile, synth, UnitCosts, ZoneProfile};
 use std::hint::black_box;
 use std::time::Duration;
+
+/// The supply problem of one zone at target 0.9, as `solve_profile` builds it.
+fn problem<'a>(ds: &Dataset, s: &Scenario, p: &'a ZoneProfile) -> Problem<'a> {
+    let zone = ds.zones.iter().find(|z| z.id == p.zone_id).unwrap();
+    let price = ds
+        .regions
+        .iter()
+        .find(|r| r.id == zone.region)
+        .map_or(s.cost.default_price_aud_per_mwh, |r| r.price_aud_per_mwh);
+    let offshore = s.cost.offshore_zones.contains(&p.zone_id);
+    let c = UnitCosts::new(&s.supply, s.cost.discount_rate, offshore);
+    Problem {
+        solar: p.solar.as_deref(),
+        wind: p.wind.as_deref(),
+        annualised: [
+            c.solar_annualised_aud_per_mw_yr,
+            c.wind_annualised_aud_per_mw_yr,
+            c.battery_power_annualised_aud_per_mw_yr,
+            c.battery_energy_annualised_aud_per_mwh_yr,
+        ],
+        grid_price_aud_per_mwh: price,
+        export_value_aud_per_mwh: s.supply.export_value_aud_per_mwh,
+        round_trip_efficiency: s.supply.round_trip_efficiency,
+        cfe_target: 0.9,
+    }
+}
 
 fn bench(c: &mut Criterion) {
     let ds = Dataset::embedded().unwrap();
@@ -49,6 +80,16 @@ fn bench(c: &mut Criterion) {
             black_box(v)
         })
     });
+    let problems: Vec<Problem<'_>> = profiles.iter().map(|p| problem(&ds, &s, p)).collect();
+    g.bench_function(
+        "portfolios_all_47_zones_target_0.9_nelder_mead_reference",
+        |b| {
+            b.iter(|| {
+                let v: Vec<_> = problems.par_iter().map(optimise_nelder_mead).collect();
+                black_box(v)
+            })
+        },
+    );
     g.finish();
 }
 

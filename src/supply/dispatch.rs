@@ -180,6 +180,128 @@ pub fn simulate(solar: &[f64], wind: &[f64], d: &Design, eta: f64, sc: &mut Scra
     }
 }
 
+/// Per-thread scratch for [`grid_with_gradient`]: each run's value and its derivatives.
+#[derive(Debug, Default, Clone)]
+pub struct GradScratch {
+    runs: Vec<[f64; 4]>,
+}
+
+/// The grid energy of design `d` (MWh over the horizon, greedy dispatch, cyclic state of
+/// charge, as [`simulate`]) and its gradient with respect to `[S, W, P, E]`, MWh per MW (or
+/// per MWh of storage).
+///
+/// The gradient is the derivative of the dispatch along its own trajectory (which clamps bind
+/// stays fixed under a small change): per run, the unclamped half-hours contribute their
+/// capacity factors and the clamped ones (|net| ≥ P) one unit of P; a state clamped at full
+/// has derivative e_E, clamped at empty 0, else it carries the run's derivative. Where the
+/// grid energy is differentiable (almost everywhere) this is its gradient; at a tie (a clamp
+/// met exactly, e.g. P = 0 or E = 0) it is the gradient of one of the adjacent linear pieces
+/// of the (convex, piecewise-linear) grid energy, so it is a subgradient either way and
+/// `G(y) ≥ G(x) + g·(y − x)` holds for every y ≥ 0.
+pub fn grid_with_gradient(
+    solar: &[f64],
+    wind: &[f64],
+    d: &Design,
+    eta: f64,
+    sc: &mut GradScratch,
+) -> (f64, [f64; 4]) {
+    let n = solar.len().min(wind.len());
+    let (solar, wind) = (&solar[..n], &wind[..n]);
+    let (s_mw, w_mw, p_mw) = (d.solar_mw, d.wind_mw, d.battery_mw);
+    let (mut deficit, mut dd_s, mut dd_w) = (0.0f64, 0.0f64, 0.0f64);
+    let runs = &mut sc.runs;
+    runs.clear();
+    let mut acc = [0.0f64; 4];
+    // The first run takes the first half-hour's sign (no empty leading run: at E = 0 it
+    // would count as a fill).
+    let mut in_surplus = solar
+        .first()
+        .zip(wind.first())
+        .is_none_or(|(&s, &w)| s_mw * s + w_mw * w - 1.0 >= 0.0);
+    let close = |acc: &[f64; 4], surplus: bool| -> [f64; 4] {
+        let sign = if surplus { 1.0 } else { -1.0 };
+        [sign * acc[0], acc[1], acc[2], sign * acc[3]]
+    };
+    for (&s, &w) in solar.iter().zip(wind) {
+        let net = s_mw * s + w_mw * w - 1.0;
+        let pos = net >= 0.0;
+        let mag = net.abs();
+        if !pos {
+            deficit += mag;
+            dd_s -= s;
+            dd_w -= w;
+        }
+        if pos != in_surplus {
+            runs.push(close(&acc, in_surplus));
+            acc = [0.0; 4];
+            in_surplus = pos;
+        }
+        if mag < p_mw {
+            acc[0] += mag;
+            acc[1] += s;
+            acc[2] += w;
+        } else {
+            acc[0] += p_mw;
+            acc[3] += 1.0;
+        }
+    }
+    runs.push(close(&acc, in_surplus));
+    let (drawn, d_drawn) = cyclic_draw(runs, d.battery_mwh, eta);
+    let k_out = DELTA_H / eta.sqrt();
+    let grid = (deficit - drawn / k_out) * DELTA_H;
+    let g = [
+        (dd_s - d_drawn[0] / k_out) * DELTA_H,
+        (dd_w - d_drawn[1] / k_out) * DELTA_H,
+        -d_drawn[2] / k_out * DELTA_H,
+        -d_drawn[3] / k_out * DELTA_H,
+    ];
+    (grid, g)
+}
+
+/// The energy drawn from the battery over the cyclic dispatch of `runs` (each `[r, ∂r/∂S,
+/// ∂r/∂W, ∂r/∂P]`, r ≥ +0 a surplus run, r ≤ −0 a deficit run) with capacity `e_mwh`, and its
+/// derivative with respect to `[S, W, P, E]`. A first pass from empty gives the end state
+/// (and its derivative); the second, from there, is the cyclic dispatch.
+fn cyclic_draw(runs: &[[f64; 4]], e_mwh: f64, eta: f64) -> (f64, [f64; 4]) {
+    let se = eta.sqrt();
+    let (k_in, k_out) = (DELTA_H * se, DELTA_H / se);
+    let step = |e: f64, de: [f64; 4], r: &[f64; 4]| -> (f64, [f64; 4]) {
+        let dr = [r[1], r[2], r[3], 0.0];
+        // The sign bit tells the kind: a deficit run of zero (P = 0) is −0.
+        if r[0].is_sign_positive() {
+            let t = e + k_in * r[0];
+            if t >= e_mwh {
+                (e_mwh, [0.0, 0.0, 0.0, 1.0])
+            } else {
+                (t, std::array::from_fn(|i| de[i] + k_in * dr[i]))
+            }
+        } else {
+            let t = e + k_out * r[0];
+            if t <= 0.0 {
+                (0.0, [0.0; 4])
+            } else {
+                (t, std::array::from_fn(|i| de[i] + k_out * dr[i]))
+            }
+        }
+    };
+    let (mut e, mut de) = (0.0f64, [0.0f64; 4]);
+    for r in runs {
+        (e, de) = step(e, de, r);
+    }
+    let (mut drawn, mut d_drawn) = (0.0f64, [0.0f64; 4]);
+    for r in runs {
+        let (en, den) = step(e, de, r);
+        if r[0].is_sign_negative() {
+            drawn += e - en;
+            for i in 0..4 {
+                d_drawn[i] += de[i] - den[i];
+            }
+        }
+        (e, de) = (en, den);
+    }
+    (drawn, d_drawn)
+}
+
 /// Σ v in four interleaved partial sums (a fixed order, so deterministic, and one the compiler
 /// vectorises; a plain left-to-right float sum is a serial chain).
 fn lane_sum(v: &[f64]) -> f64 {
