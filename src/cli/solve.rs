@@ -503,17 +503,17 @@ pub fn run(args: &SolveArgs, out: &mut dyn Write) -> Result<()> {
         progress.stage("map", t.elapsed().as_secs_f64(), "");
     }
     progress.finish();
+    let mut new_fgb_dir = None;
     if let Some((f, bytes)) = fgb_out {
-        // A new --fgb folder is created only now, when the answer passed the check.
+        // A new --fgb folder is created only now, when the answer passed the check; it is
+        // removed again if the write fails (or the run is interrupted), and a concurrent run
+        // creating it too is fine.
         let layer_files = match f.files {
             Some(files) => files,
             None if report.check.feasible => {
-                std::fs::create_dir(&f.dir).map_err(|e| Error::Io {
-                    path: f.dir.clone(),
-                    action: "creating the --fgb folder",
-                    source: e,
-                    hint: "give a folder whose parent exists and is writable".into(),
-                })?;
+                new_fgb_dir = Some(sitefind::report::atomic::create_output_dir(
+                    "--fgb", &f.dir,
+                )?);
                 fgb_files(&f.dir, &layers::layer_names(args.gis_candidates))?
             }
             None => Vec::new(),
@@ -521,6 +521,9 @@ pub fn run(args: &SolveArgs, out: &mut dyn Write) -> Result<()> {
         files.extend(layer_files.into_iter().zip(bytes));
     }
     write_outputs(&report.check, &files)?;
+    if let Some(g) = new_fgb_dir {
+        g.keep();
+    }
     let w = |e| Error::write("<stdout>", e);
     match stdout_bytes {
         Some(bytes) => out.write_all(&bytes).map_err(w)?,
