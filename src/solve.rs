@@ -325,17 +325,21 @@ pub fn solve_built(
                    cap) to find the binding one"
                 .into(),
         }),
-        (SolveStatus::TimeLimitNoSolution, _) => Err(Error::Solver(format!(
-            "{} reached the time limit ({:.1} s) before finding any feasible solution; \
-             hint: raise --time-limit or restrict candidates (--region){}",
-            report.backend,
-            report.solve_time_s,
-            if report.backend == "highs" {
-                ""
-            } else {
-                ", or try --solver highs if compiled in"
-            }
-        ))),
+        // Nothing found in time is the user's limit, not a failure: exit 1.
+        (SolveStatus::TimeLimitNoSolution, _) => Err(Error::usage(
+            format!(
+                "{} reached the time limit ({:.1} s) before finding any feasible solution: nothing was found in time",
+                report.backend, report.solve_time_s,
+            ),
+            format!(
+                "raise --time-limit or restrict candidates (--region){}",
+                if report.backend == "highs" {
+                    ""
+                } else {
+                    ", or try --solver highs if compiled in"
+                }
+            ),
+        )),
         (status, _) => Err(Error::Solver(format!(
             "{} ended with status {status:?} and no solution",
             report.backend
@@ -545,7 +549,7 @@ fn staged(
     };
     let t = Instant::now();
     let fix1 = rel1.base_fixing();
-    let mut heur1 = Heuristic::new(&q1, opts);
+    let mut heur1 = Heuristic::new(&q1, opts).with_deadline(deadline);
     // Stop once reduced-cost fixing leaves few enough sites for the exact stage.
     let params = SubgradientParams {
         stop_free: STOP_FREE,
@@ -648,7 +652,7 @@ fn staged(
             return Ok(None);
         };
         let base2 = rel2.base_fixing();
-        let mut heur2 = Heuristic::new(&q2, opts);
+        let mut heur2 = Heuristic::new(&q2, opts).with_deadline(deadline);
         let same_set = kept2 == kept1;
         let mut params2 = params.clone();
         if same_set {
@@ -731,7 +735,7 @@ fn staged(
         return Ok(None);
     };
     let base2 = rel2.base_fixing();
-    let mut heur2 = Heuristic::new(&q2, opts);
+    let mut heur2 = Heuristic::new(&q2, opts).with_deadline(deadline);
     if let Some(b) = best2 {
         heur2.offer(b);
     }
