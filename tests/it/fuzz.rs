@@ -235,7 +235,15 @@ fn runner(cases: u32) -> TestRunner {
 /// Runs `body` on `cases` mutations of `seed`; prints the property's case count, how many the
 /// entry point accepted (`body` returns true) and its slowest case (a case that never ends is a
 /// hang: the run does not finish).
+///
+/// `SITEFIND_FUZZ_ONLY` (a comma-separated list of property names, e.g. `sweep spec,AEMO
+/// trace`) restricts a run to those properties.
 fn fuzz_text(name: &str, cases: u32, seed: &str, body: impl Fn(&[u8]) -> bool) {
+    if let Ok(only) = std::env::var("SITEFIND_FUZZ_ONLY") {
+        if !only.split(',').any(|n| n.trim() == name) {
+            return;
+        }
+    }
     let mut r = runner(cases);
     let slowest = std::cell::Cell::new(0.0f64);
     let count = std::cell::Cell::new(0u32);
