@@ -131,6 +131,14 @@ pub enum Error {
     /// The solver failed in a way that is not the user's fault.
     #[error("solver error: {0}")]
     Solver(String),
+    /// A saved answer breaks promises (`sitefind check`): exit 2, every broken one listed.
+    #[error("{what}: {} broken promise{}:{}\n  hint: the answer was edited or does not belong to this dataset, demand and scenario; re-run the solve", .promises.len(), if .promises.len() == 1 { "" } else { "s" }, .promises.iter().map(|p| format!("\n- {p}")).collect::<String>())]
+    Broken {
+        /// The answer checked.
+        what: String,
+        /// Every broken promise.
+        promises: Vec<String>,
+    },
     /// A bug: an invariant of sitefind did not hold.
     #[error("internal error: {0}\n  hint: this is a bug in sitefind; please report it with the command line")]
     Internal(String),
@@ -150,10 +158,11 @@ fn format_issues(issues: &[Issue]) -> String {
 }
 
 impl Error {
-    /// The process exit code for this error: 1 for user error, 2 for internal error.
+    /// The process exit code for this error: 1 for user error, 2 for internal error or a
+    /// saved answer that breaks promises ([`Error::Broken`]).
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Solver(_) | Error::Internal(_) => 2,
+            Error::Solver(_) | Error::Internal(_) | Error::Broken { .. } => 2,
             _ => 1,
         }
     }

@@ -1,5 +1,10 @@
 //! Strict reading of input text, shared by every loader.
 //!
+//! - [`read_bytes`]: inputs are regular files (a symlink to one is followed); a FIFO, a
+//!   device, a socket or a folder is refused with a hint **before** it is opened (opening a
+//!   FIFO for reading would block until a writer comes), and a file larger than
+//!   [`MAX_INPUT_BYTES`] is refused (checked on the size before reading, and again while
+//!   reading in case the file grows).
 //! - [`read_text`] / [`decode_text`]: a UTF-8 byte-order mark (Excel writes one) is accepted and
 //!   dropped; bytes that are not UTF-8 are an error naming the line and byte offset of the first
 //!   bad byte, with the likely cause (a Latin-1 / Windows-1252 or UTF-16 file).
@@ -13,9 +18,82 @@ use crate::error::{Error, Location, Result};
 use std::collections::HashMap;
 use std::path::Path;
 
-/// Reads a whole file as text: see [`decode_text`].
+/// Largest input file, bytes (1 GiB; the largest public dataset file is about 4 MB).
+pub const MAX_INPUT_BYTES: u64 = 1 << 30;
+
+/// What a non-regular file is, for errors.
+fn kind_of(t: std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if t.is_char_device() {
+            return "a character device";
+        }
+        if t.is_block_device() {
+            return "a block device";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    if t.is_dir() {
+        "a folder"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// Checks that `path` is a regular file (following symlinks) of at most [`MAX_INPUT_BYTES`],
+/// without opening it.
+pub fn check_input(path: &Path) -> Result<()> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::read(path, e))?;
+    if !meta.is_file() {
+        return Err(Error::usage(
+            format!(
+                "{}: is {}, not a regular file: inputs are read from regular files only",
+                path.display(),
+                kind_of(meta.file_type())
+            ),
+            "save the data to a file and give its path (pipes, devices and process substitution are not read)",
+        ));
+    }
+    if meta.len() > MAX_INPUT_BYTES {
+        return Err(too_big(path, meta.len()));
+    }
+    Ok(())
+}
+
+fn too_big(path: &Path, len: u64) -> Error {
+    Error::usage(
+        format!(
+            "{}: {len} bytes, more than the {MAX_INPUT_BYTES} bytes (1 GiB) an input may have",
+            path.display()
+        ),
+        "check that this is the right file; inputs are tables of at most a few million records",
+    )
+}
+
+/// Reads a whole regular file (see [`check_input`]), at most [`MAX_INPUT_BYTES`].
+pub fn read_bytes(path: &Path) -> Result<Vec<u8>> {
+    use std::io::Read;
+    check_input(path)?;
+    let file = std::fs::File::open(path).map_err(|e| Error::read(path, e))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_INPUT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::read(path, e))?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(too_big(path, bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
+/// Reads a whole regular file (see [`read_bytes`]) as text: see [`decode_text`].
 pub fn read_text(path: &Path) -> Result<String> {
-    let bytes = std::fs::read(path).map_err(|e| Error::read(path, e))?;
+    let bytes = read_bytes(path)?;
     decode_text(&path.display().to_string(), bytes)
 }
 
@@ -207,6 +285,17 @@ mod tests {
         // Escapes are decoded: "\u0061" is "a".
         let e = parse_json("d.json", r#"{"a": 1, "\u0061": 2}"#, "").unwrap_err();
         assert!(e.to_string().contains("duplicate key"), "{e}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn devices_folders_and_fifos_are_refused_without_opening() {
+        let e = read_text(Path::new("/dev/zero")).unwrap_err().to_string();
+        assert!(e.contains("/dev/zero: is a character device"), "{e}");
+        assert!(e.contains("hint:"), "{e}");
+        let dir = std::env::temp_dir();
+        let e = read_text(&dir).unwrap_err().to_string();
+        assert!(e.contains("is a folder"), "{e}");
     }
 
     #[test]

@@ -17,6 +17,16 @@
 //!   were written, so a failing output leaves none of the others behind.
 //! - **Interrupted runs leave nothing**: every live temporary file is in a registry that
 //!   [`remove_temporaries`] empties; the binary calls it on SIGINT, SIGTERM and SIGHUP.
+//! - **The renames are all-or-nothing under signals**: [`write_set`] holds the registry's lock
+//!   for its whole rename sequence, and the signal handler takes that lock first, so a
+//!   SIGINT/SIGTERM/SIGHUP during the renames waits for them (microseconds) and exits after the
+//!   set is complete; before the renames it removes the temporaries and no target changes.
+//!   (A rename refused by the file system midway, e.g. the folder made read-only during the
+//!   run, can still leave the first files renamed; the error names the file.)
+//! - **Output folders** (`--fgb DIR`, `sweep --out DIR`): checked before any work like their
+//!   files ([`check_output_dir`]); a new folder is created only when the outputs are written
+//!   ([`create_output_dir`]), tolerating a concurrent run creating it at the same moment, and
+//!   removed again if the write fails or the run is interrupted (it is in the registry).
 
 use crate::error::{Error, Result};
 use std::collections::BTreeSet;
@@ -31,6 +41,13 @@ fn live() -> std::sync::MutexGuard<'static, BTreeSet<PathBuf>> {
     LIVE.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// Output folders this run created and has not yet filled (removed on interruption).
+static LIVE_DIRS: Mutex<BTreeSet<PathBuf>> = Mutex::new(BTreeSet::new());
+
+fn live_dirs() -> std::sync::MutexGuard<'static, BTreeSet<PathBuf>> {
+    LIVE_DIRS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// Removes every live temporary file and returns how many were removed. Meant for a signal
 /// handler: the registry stays locked afterwards (the returned guard), so no new temporary
 /// file can be created before the process exits.
@@ -43,7 +60,125 @@ pub fn remove_temporaries() -> (usize, std::sync::MutexGuard<'static, BTreeSet<P
         }
     }
     guard.clear();
+    for d in live_dirs().iter() {
+        // Only an empty folder is removed: its temporaries are gone by now.
+        let _ = std::fs::remove_dir(d);
+    }
     (n, guard)
+}
+
+/// A new output folder this run created: removed (if still empty) when dropped unless
+/// [`DirGuard::keep`] was called.
+#[derive(Debug)]
+pub struct DirGuard {
+    path: PathBuf,
+    created: bool,
+}
+
+impl DirGuard {
+    /// The outputs were written: keep the folder.
+    pub fn keep(mut self) {
+        if self.created {
+            live_dirs().remove(&self.path);
+        }
+        self.created = false;
+    }
+}
+
+impl Drop for DirGuard {
+    fn drop(&mut self) {
+        if self.created {
+            let _ = std::fs::remove_dir(&self.path);
+            live_dirs().remove(&self.path);
+        }
+    }
+}
+
+/// Creates the output folder `dir` (its parent must exist) unless it exists: a folder that a
+/// concurrent run created meanwhile is fine. The returned guard removes a folder created here
+/// if it is dropped before [`DirGuard::keep`] (a failed write), and the signal handler removes
+/// it on an interruption.
+pub fn create_output_dir(flag: &str, dir: &Path) -> Result<DirGuard> {
+    let _reg = live();
+    match std::fs::create_dir(dir) {
+        Ok(()) => {
+            live_dirs().insert(dir.to_path_buf());
+            Ok(DirGuard {
+                path: dir.to_path_buf(),
+                created: true,
+            })
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && dir.is_dir() => Ok(DirGuard {
+            path: dir.to_path_buf(),
+            created: false,
+        }),
+        Err(e) => Err(Error::Io {
+            path: dir.to_path_buf(),
+            action: "creating the output folder",
+            source: e,
+            hint: format!("{flag}: give a folder whose parent exists and is writable"),
+        }),
+    }
+}
+
+/// An output folder checked by [`check_output_dir`].
+#[derive(Debug, Clone)]
+pub struct OutputDir {
+    /// The option that named it.
+    pub flag: String,
+    /// The folder.
+    pub dir: PathBuf,
+    /// Its files, checked, when the folder exists (`None`: created at write time).
+    pub files: Option<Vec<OutputPath>>,
+}
+
+/// Checks an output folder and the files `names` in it before any work: an existing folder
+/// (or a symlink to one) has each file checked by [`check_output`]; a new one must be
+/// creatable (its parent exists and takes new entries).
+pub fn check_output_dir(flag: &str, dir: &Path, names: &[&str]) -> Result<OutputDir> {
+    let files = match std::fs::metadata(dir) {
+        Ok(m) if m.is_dir() => Some(
+            names
+                .iter()
+                .map(|n| check_output(flag, &dir.join(n), &[]))
+                .collect::<Result<Vec<_>>>()?,
+        ),
+        Ok(m) => {
+            return Err(refuse(
+                flag,
+                dir,
+                format!("is {}, not a folder", kind(&m.file_type())),
+                "give a new or existing folder",
+            ))
+        }
+        Err(_) => {
+            check_output(flag, dir, &[])?;
+            None
+        }
+    };
+    Ok(OutputDir {
+        flag: flag.to_string(),
+        dir: dir.to_path_buf(),
+        files,
+    })
+}
+
+impl OutputDir {
+    /// Writes `contents` (file name, bytes) into the folder as one set ([`write_set`]),
+    /// creating the folder first if it is new ([`create_output_dir`]; removed again if the
+    /// write fails).
+    pub fn write(&self, contents: &[(&str, Vec<u8>)]) -> Result<()> {
+        let guard = create_output_dir(&self.flag, &self.dir)?;
+        let set = contents
+            .iter()
+            .map(|(name, bytes)| {
+                check_output(&self.flag, &self.dir.join(name), &[]).map(|o| (o, bytes.clone()))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        write_set(&set)?;
+        guard.keep();
+        Ok(())
+    }
 }
 
 /// The live temporary files (for tests and diagnostics).
@@ -283,11 +418,16 @@ pub fn write_set(outputs: &[(OutputPath, Vec<u8>)]) -> Result<()> {
         }
         return Err(e);
     }
-    for (o, tmp) in checked.iter().zip(&temps) {
+    // The whole rename sequence under the registry's lock: a signal handler waits for it.
+    let mut reg = live();
+    for (k, (o, tmp)) in checked.iter().zip(&temps).enumerate() {
         let renamed = std::fs::rename(tmp, &o.target);
-        live().remove(tmp);
+        reg.remove(tmp);
         if let Err(e) = renamed {
-            let _ = std::fs::remove_file(tmp);
+            for t in &temps[k..] {
+                let _ = std::fs::remove_file(t);
+                reg.remove(t);
+            }
             return Err(Error::write(&o.path, e));
         }
     }

@@ -732,6 +732,47 @@ pub fn crf(r: f64, n: f64) -> f64 {
     r * g / (g - 1.0)
 }
 
+/// The battery cost curve's issue, if any: it needs two distinct durations, and the
+/// least-squares split ([`SupplyParams::battery_capex_split`], before its clamping at 0) must
+/// give a power part ≥ 0 and an energy part > 0; otherwise storage would be free or the fit
+/// meaningless.
+fn supply_curve_issue(u: &SupplyParams, label: &str, issues: &mut crate::error::Issues) {
+    use crate::error::Location;
+    let field = "supply.battery_cost_curve";
+    let mut durations: Vec<f64> = u.battery_cost_curve.iter().map(|p| p.duration_h).collect();
+    durations.sort_by(f64::total_cmp);
+    durations.dedup();
+    if durations.len() < 2 {
+        issues.push(
+            Location::file(label).field(field),
+            "points at two or more distinct durations (the line through them splits the cost into power and energy)",
+            format!("{} point(s) at {} distinct duration(s)", u.battery_cost_curve.len(), durations.len()),
+            "e.g. battery_cost_curve = [{ duration_h = 2, aud_per_kwh = 484 }, { duration_h = 4, aud_per_kwh = 349 }]",
+        );
+        return;
+    }
+    let pts: Vec<(f64, f64)> = u
+        .battery_cost_curve
+        .iter()
+        .map(|p| (p.duration_h, p.duration_h * p.aud_per_kwh))
+        .collect();
+    let n = pts.len() as f64;
+    let mx = pts.iter().map(|p| p.0).sum::<f64>() / n;
+    let my = pts.iter().map(|p| p.1).sum::<f64>() / n;
+    let sxx: f64 = pts.iter().map(|p| (p.0 - mx).powi(2)).sum();
+    let sxy: f64 = pts.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+    let slope = sxy / sxx;
+    let intercept = my - slope * mx;
+    if !(slope > 0.0 && intercept >= 0.0) {
+        issues.push(
+            Location::file(label).field(field),
+            "a curve whose cost per kW (duration × cost per kWh) rises with duration from a power part ≥ 0",
+            format!("a power part of A${intercept:.0}/kW and an energy part of A${slope:.0}/kWh"),
+            "give costs per kWh that fall with duration but not faster than 1/duration (e.g. GenCost's 484, 349, 294 A$/kWh at 2, 4, 8 h)",
+        );
+    }
+}
+
 impl Scenario {
     /// Reads a scenario file: TOML (`.toml`) or JSON (`.json`), any subset of the fields.
     /// Unknown fields are errors (typos are caught).
@@ -745,6 +786,14 @@ impl Scenario {
             // Repeated keys anywhere (both positions named), before the typed parse.
             if serde_json::from_str::<serde::de::IgnoredAny>(&text).is_ok() {
                 crate::input::check_duplicate_keys(&label, &text)?;
+            }
+            // serde would read a struct from an array (`[]` = every default): refuse it.
+            if !text.trim_start().starts_with('{') {
+                return Err(crate::Error::Parse {
+                    at: crate::error::Location::file(&label).record("line 1"),
+                    message: "expected a JSON object `{ ... }` at the top level".into(),
+                    hint: "a scenario file is an object of tables, e.g. {\"model\": {\"max_sites\": 3}}".into(),
+                });
             }
             serde_json::from_str(&text).map_err(|e| crate::Error::Parse {
                 at: crate::error::Location::file(&label)
@@ -958,8 +1007,8 @@ impl Scenario {
         check(
             "supply.export_value_aud_per_mwh",
             u.export_value_aud_per_mwh,
-            u.export_value_aud_per_mwh >= 0.0,
-            "AUD per MWh ≥ 0",
+            within(u.export_value_aud_per_mwh, 0.0, lim::MAX_PRICE_AUD_PER_MWH),
+            "AUD per MWh in [0, 100000]",
         );
         for (field, v) in [
             ("supply.solar_capex_aud_per_mw", u.solar_capex_aud_per_mw),
@@ -979,34 +1028,47 @@ impl Scenario {
                 u.battery_fom_aud_per_mw_yr,
             ),
         ] {
-            check(field, v, v >= 0.0, "a number ≥ 0");
+            check(field, v, within(v, 0.0, lim::MAX_AUD), "AUD in [0, 1e15]");
         }
         for (field, v) in [
             ("supply.solar_life_years", u.solar_life_years),
             ("supply.wind_life_years", u.wind_life_years),
             ("supply.battery_life_years", u.battery_life_years),
         ] {
-            check(field, v, v >= 1.0, "a number of years ≥ 1");
+            check(
+                field,
+                v,
+                within(v, 1.0, lim::MAX_LIFETIME_YEARS),
+                "years in [1, 200]",
+            );
         }
         for (i, pt) in u.battery_cost_curve.iter().enumerate() {
             check(
                 &format!("supply.battery_cost_curve[{i}].duration_h"),
                 pt.duration_h,
-                pt.duration_h > 0.0,
-                "hours > 0",
+                pt.duration_h > 0.0 && pt.duration_h <= lim::MAX_BATTERY_DURATION_H,
+                "hours in (0, 1000]",
             );
             check(
                 &format!("supply.battery_cost_curve[{i}].aud_per_kwh"),
                 pt.aud_per_kwh,
-                pt.aud_per_kwh >= 0.0,
-                "AUD per kWh ≥ 0",
+                within(pt.aud_per_kwh, 0.0, lim::MAX_AUD_PER_KWH),
+                "AUD per kWh in [0, 1e6]",
+            );
+        }
+        for (k, y) in u.reference_years.iter().enumerate() {
+            check(
+                &format!("supply.reference_years[{k}]"),
+                f64::from(*y),
+                lim::REFERENCE_YEARS.contains(y),
+                "an AEMO weather reference year in [1900, 2100], e.g. 2011",
             );
         }
         check(
             "supply.reference_years (count)",
             u.reference_years.len() as f64,
-            !u.reference_years.is_empty(),
-            "at least one AEMO reference year, e.g. [2011] (the public traces have 2011 and 2018)",
+            (1..=lim::MAX_REFERENCE_YEARS).contains(&u.reference_years.len()),
+            "1 to 100 AEMO reference years, e.g. [2011] (the public traces have 2011 and 2018)",
         );
         let c = &self.candidates;
         for (field, v) in [
@@ -1061,6 +1123,23 @@ impl Scenario {
                 within(h.max_mw, 0.0, lim::MAX_SITE_MW),
                 "MW in [0, 1e6]",
             );
+        }
+        supply_curve_issue(&self.supply, label, &mut issues);
+        for (field, code) in [
+            ("supply.solar_technology", &self.supply.solar_technology),
+            ("supply.wind_technology", &self.supply.wind_technology),
+        ] {
+            let ok = !code.is_empty()
+                && code.len() <= 16
+                && code.chars().all(|c| c.is_ascii_alphanumeric());
+            if !ok {
+                issues.push(
+                    Location::file(label).field(field),
+                    "an AEMO technology code of 1 to 16 letters and digits (solar SAT, FFP or CST; wind WH, WM, WFX or WFL)",
+                    format!("{code:?}"),
+                    "the code is the part of the trace file names before _RefYear, e.g. REZ_N1_North_West_NSW_SAT_RefYear2011.csv",
+                );
+            }
         }
         // Ids given as text: no control characters.
         for (field, ids) in [

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 mod calibrate;
 mod candidates;
 mod cflp;
+mod check;
 mod latency;
 mod progress;
 mod solve;
@@ -66,6 +67,32 @@ pub enum Command {
     /// percentiles, regret of fixed plans; shards, merge and a Slurm submit script.
     #[command(allow_negative_numbers = true)]
     Sweep(SweepArgs),
+    /// Re-check a saved answer (a report, or an exported problem and a solution) with the
+    /// independent checker: exit 2 naming every broken promise.
+    Check(CheckArgs),
+}
+
+/// Arguments of `sitefind check`.
+#[derive(Debug, Clone, Args)]
+pub struct CheckArgs {
+    /// A report written by `--report` (its dataset, demand and scenario are re-read).
+    #[arg(value_name = "REPORT.json")]
+    pub report: Option<PathBuf>,
+    /// Dataset manifest, instead of the one the report names.
+    #[arg(long, value_name = "MANIFEST")]
+    pub data: Option<PathBuf>,
+    /// Demand file, instead of the one the report names.
+    #[arg(long, value_name = "FILE")]
+    pub demand: Option<PathBuf>,
+    /// A problem written by `--export-problem` (with --solution).
+    #[arg(long, value_name = "P.json")]
+    pub problem: Option<PathBuf>,
+    /// A solution of that problem (JSON: open, capacity_mw, flows, unserved_mw, expansion_mw).
+    #[arg(long, value_name = "S.json")]
+    pub solution: Option<PathBuf>,
+    /// The objective value the solution claims (with --problem).
+    #[arg(long, value_name = "VALUE", allow_negative_numbers = true)]
+    pub objective: Option<f64>,
 }
 
 /// Arguments of `sitefind supply`.
@@ -478,6 +505,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Calibrate(args)) => calibrate::run(&args, &mut out),
         Some(Command::Supply(args)) => supply::run(&args, &mut out),
         Some(Command::Sweep(args)) => sweep::run(&args, &mut out),
+        Some(Command::Check(args)) => check::run(&args, &mut out),
     };
     let flushed = out.flush();
     result?;

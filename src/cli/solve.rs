@@ -436,11 +436,16 @@ pub fn run(args: &SolveArgs, out: &mut dyn Write) -> Result<()> {
     };
     let mut rendered = ctx.render(plan, basemap)?;
     progress.finish();
+    let mut new_fgb_dir = None;
     if let Some((f, bytes)) = rendered.fgb.take() {
-        let layer_files = fgb_layer_files(f, report.check.feasible, args.gis_candidates)?;
+        let (layer_files, dir) = fgb_layer_files(f, report.check.feasible, args.gis_candidates)?;
+        new_fgb_dir = dir;
         rendered.files.extend(layer_files.into_iter().zip(bytes));
     }
     write_outputs(&report.check, &rendered.files)?;
+    if let Some(g) = new_fgb_dir {
+        g.keep();
+    }
     let w = |e| Error::write("<stdout>", e);
     match rendered.stdout {
         Some(bytes) => out.write_all(&bytes).map_err(w)?,
@@ -601,20 +606,21 @@ impl Rendering<'_> {
 }
 
 /// The FlatGeobuf layer files: a new --fgb folder is created only now, when the answer passed
-/// the check (`feasible`).
-fn fgb_layer_files(f: FgbPlan, feasible: bool, gis_candidates: bool) -> Result<Vec<OutputPath>> {
+/// the check (`feasible`); it is removed again if the write fails (or the run is interrupted)
+/// unless its guard is kept, and a concurrent run creating it too is fine.
+fn fgb_layer_files(
+    f: FgbPlan,
+    feasible: bool,
+    gis_candidates: bool,
+) -> Result<(Vec<OutputPath>, Option<sitefind::output::DirGuard>)> {
     match f.files {
-        Some(files) => Ok(files),
+        Some(files) => Ok((files, None)),
         None if feasible => {
-            std::fs::create_dir(&f.dir).map_err(|e| Error::Io {
-                path: f.dir.clone(),
-                action: "creating the --fgb folder",
-                source: e,
-                hint: "give a folder whose parent exists and is writable".into(),
-            })?;
-            fgb_files(&f.dir, &layers::layer_names(gis_candidates))
+            let dir = sitefind::output::create_output_dir("--fgb", &f.dir)?;
+            let files = fgb_files(&f.dir, &layers::layer_names(gis_candidates))?;
+            Ok((files, Some(dir)))
         }
-        None => Ok(Vec::new()),
+        None => Ok((Vec::new(), None)),
     }
 }
 

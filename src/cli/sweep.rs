@@ -45,16 +45,34 @@ fn print_summary(out: &mut dyn Write, summary: &sweep::Summary, format: &str) ->
 fn with_threads<T: Send>(threads: Option<usize>, f: impl FnOnce() -> T + Send) -> Result<T> {
     match threads {
         None => Ok(f()),
-        Some(0) => Err(Error::usage(
-            "--threads must be ≥ 1, found 0",
-            "omit --threads to use every core",
-        )),
         Some(n) => rayon::ThreadPoolBuilder::new()
             .num_threads(n)
             .build()
             .map(|pool| pool.install(f))
             .map_err(|e| Error::Internal(format!("thread pool: {e}"))),
     }
+}
+
+/// Checks the Slurm options and every path written into the script before any work.
+fn check_slurm_options(args: &SweepArgs) -> Result<()> {
+    use sitefind::limits;
+    limits::threads("--cpus-per-task", args.cpus_per_task)?;
+    limits::slurm_time(&args.time)?;
+    if let Some(p) = &args.partition {
+        limits::slurm_partition(p)?;
+    }
+    let paths = [
+        ("the sweep file", args.file.as_deref()),
+        ("--out", args.out.as_deref()),
+        ("--data", args.data.as_deref()),
+        ("--demand", args.demand.as_deref()),
+    ];
+    for (what, p) in paths {
+        if let Some(p) = p {
+            limits::script_text(what, &absolute(p)?)?;
+        }
+    }
+    Ok(())
 }
 
 /// Runs `sitefind sweep …`.
@@ -73,7 +91,19 @@ pub fn run(args: &SweepArgs, out: &mut dyn Write) -> Result<()> {
     if let Some(r) = &args.regret {
         spec.settings.regret = criterion(r)?;
     }
+    if let Some(n) = args.threads {
+        sitefind::limits::threads("--threads", n)?;
+    }
     let shard = args.shard.as_deref().map(sweep::parse_shard).transpose()?;
+    if let Some((_, k)) = shard {
+        sitefind::limits::count(
+            "--shard I/N: N",
+            k,
+            1,
+            spec.n_samples().max(1),
+            "at most one shard per sample",
+        )?;
+    }
     if shard.is_some() && args.out.is_none() {
         return Err(Error::usage(
             "--shard needs --out DIR (the shard's folder, merged later)",
@@ -103,6 +133,7 @@ pub fn run(args: &SweepArgs, out: &mut dyn Write) -> Result<()> {
                 "e.g. --shards 4",
             ));
         }
+        check_slurm_options(args)?;
         // Fail now on a bad dataset or demand file rather than on the cluster.
         let _ = super::load_dataset(args.data.as_deref())?;
         let _ = super::load_demand(args.demand.as_deref())?;
@@ -123,6 +154,11 @@ pub fn run(args: &SweepArgs, out: &mut dyn Write) -> Result<()> {
                 .display()
                 .to_string(),
         };
+        for (what, text) in std::iter::once(("--sitefind", bin.as_str()))
+            .chain(extra.iter().map(|e| ("argument", e.as_str())))
+        {
+            sitefind::limits::script_text(what, text)?;
+        }
         let text = slurm::script(&slurm::SlurmJob {
             sitefind: bin,
             sweep_file: absolute(file)?,
@@ -144,6 +180,18 @@ pub fn run(args: &SweepArgs, out: &mut dyn Write) -> Result<()> {
         }
         return Ok(());
     }
+    // The outputs are checked before any work.
+    let out_dir = match &args.out {
+        Some(d) => Some(sweep::check_out_dir(
+            d,
+            if shard.is_some() {
+                &sweep::SHARD_FILES
+            } else {
+                &sweep::WHOLE_FILES
+            },
+        )?),
+        None => None,
+    };
     let ds = super::load_dataset(args.data.as_deref())?;
     let demand = super::load_demand(args.demand.as_deref())?;
     let t = std::time::Instant::now();
@@ -185,15 +233,16 @@ pub fn run(args: &SweepArgs, out: &mut dyn Write) -> Result<()> {
         let mut meta = sw.meta.clone();
         meta.shard = Some((i, k));
         meta.range = range;
-        let dir = args.out.as_deref().unwrap_or(Path::new("."));
-        sweep::write_dir(dir, &sweep::shard_outputs(&meta, &rows)?)?;
-        if !args.quiet {
-            eprintln!("  shard {i}/{k} written to {}", dir.display());
+        if let Some(dir) = &out_dir {
+            sweep::write_dir(dir, &sweep::shard_outputs(&meta, &rows)?)?;
+            if !args.quiet {
+                eprintln!("  shard {i}/{k} written to {}", dir.dir.display());
+            }
         }
         return Ok(());
     }
     let summary = sweep::summarise(&sw.meta, &rows, spec.settings.regret);
-    if let Some(dir) = &args.out {
+    if let Some(dir) = &out_dir {
         sweep::write_dir(dir, &sweep::outputs(&sw.meta, &rows, &summary)?)?;
     }
     print_summary(out, &summary, &format)
@@ -201,13 +250,14 @@ pub fn run(args: &SweepArgs, out: &mut dyn Write) -> Result<()> {
 
 fn merge(m: &MergeArgs, out: &mut dyn Write) -> Result<()> {
     let format = super::format_arg(&m.format, &["text", "json"])?;
+    let out_dir = sweep::check_out_dir(&m.out, &sweep::WHOLE_FILES)?;
     let (meta, rows) = sweep::merge(&m.dirs)?;
     let crit = match &m.regret {
         Some(r) => criterion(r)?,
         None => meta.settings.regret,
     };
     let summary = sweep::summarise(&meta, &rows, crit);
-    sweep::write_dir(&m.out, &sweep::outputs(&meta, &rows, &summary)?)?;
+    sweep::write_dir(&out_dir, &sweep::outputs(&meta, &rows, &summary)?)?;
     if m.quiet {
         return Ok(());
     }

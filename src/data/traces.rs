@@ -15,7 +15,9 @@
 //!
 //! Validation is strict, and every problem names the file, the line and the column: the header
 //! must be exactly `Year,Month,Day,1,…,48`; every row has 51 fields; dates are real and
-//! consecutive (no day missing or repeated); every value is a number in [0, 1].
+//! consecutive (no day missing or repeated) and cover the whole year from the first day (to the
+//! day before the same date a year later: a trace that ends early is an error naming the last
+//! date found); every value is a number in [0, 1].
 
 use super::layer::LayerSpec;
 use crate::error::{Error, Issues, Location, Result};
@@ -92,6 +94,28 @@ pub fn parse_file_name(name: &str) -> Option<(String, String, String, u32)> {
     }
     let name = parts[1..parts.len() - 2].join(" ");
     Some((zone.to_string(), name, tech.to_string(), year))
+}
+
+/// Days in the year that starts on `first` (to the same date a year later, exclusive; a
+/// start on 29 February counts to 28 February).
+fn year_days(first: (i32, u32, u32)) -> i64 {
+    let (y, m, d) = first;
+    let end_d = d.min(days_in_month(y + 1, m));
+    days_from_civil(y + 1, m, end_d) - days_from_civil(y, m, d)
+}
+
+/// `YYYY-MM-DD` of a day number of [`days_from_civil`] (H. Hinnant's inverse).
+fn civil_text(n: i64) -> String {
+    let z = n + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y}-{m:02}-{d:02}")
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's `days_from_civil`).
@@ -305,6 +329,32 @@ pub fn parse_trace(label: &str, file_name: &str, text: &str, scale: f64) -> Resu
             "",
         );
     }
+    if let (Some(first), Some((last_n, last))) = (first_day, prev) {
+        let need = year_days(first);
+        let have = last_n - days_from_civil(first.0, first.1, first.2) + 1;
+        if have < need {
+            push(
+                &mut is,
+                Location::file(label).record(format!("line {}", rows + 1)),
+                format!(
+                    "every day of the year from {}-{:02}-{:02} ({need} days, through {})",
+                    first.0,
+                    first.1,
+                    first.2,
+                    civil_text(days_from_civil(first.0, first.1, first.2) + need - 1)
+                ),
+                format!(
+                    "the trace ends at {}-{:02}-{:02} after {have} day{} ({} missing)",
+                    last.0,
+                    last.1,
+                    last.2,
+                    if have == 1 { "" } else { "s" },
+                    need - have
+                ),
+                "the file is truncated: a trace must cover its whole year; use the file as published",
+            );
+        }
+    }
     if extra > 0 {
         is.push(
             Location::file(label),
@@ -428,8 +478,11 @@ mod tests {
             s.push_str(&format!(",{p}"));
         }
         s.push('\n');
+        let start = days_from_civil(2025, 7, 1);
         for d in 0..days {
-            s.push_str(&format!("2025,7,{}", d + 1));
+            let date = civil_text(start + d as i64);
+            let ymd: Vec<u32> = date.split('-').map(|x| x.parse().unwrap()).collect();
+            s.push_str(&format!("{},{},{}", ymd[0], ymd[1], ymd[2]));
             for p in 0..48 {
                 s.push(',');
                 s.push_str(&f(d, p));
@@ -446,7 +499,7 @@ mod tests {
         let t = parse_trace(
             "t.csv",
             NAME,
-            &file(3, |_, p| format!("{}", p as f64 / 47.0)),
+            &file(365, |_, p| format!("{}", p as f64 / 47.0)),
             1.0,
         )
         .unwrap();
@@ -454,7 +507,7 @@ mod tests {
         assert_eq!(t.zone_name, "Far North QLD");
         assert_eq!(t.technology, "SAT");
         assert_eq!(t.reference_year, 2011);
-        assert_eq!(t.days(), 3);
+        assert_eq!(t.days(), 365);
         assert_eq!(t.first_day, (2025, 7, 1));
         assert!((t.mean() - 0.5).abs() < 1e-12);
         assert!(parse_file_name("N1_SAT.csv").is_none());
@@ -499,6 +552,27 @@ mod tests {
     }
 
     #[test]
+    fn a_trace_ending_early_names_its_last_date() {
+        // The whole financial year 2025-07-01 … 2026-06-30 (365 days) is accepted …
+        parse_trace("t.csv", NAME, &file(365, |_, _| "0.1".into()), 1.0).unwrap();
+        // … two days short is an error with the last date found.
+        let e = parse_trace("t.csv", NAME, &file(363, |_, _| "0.1".into()), 1.0)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("t.csv: line 364"), "{e}");
+        assert!(
+            e.contains("through 2026-06-30")
+                && e.contains("ends at 2026-06-28 after 363 days (2 missing)"),
+            "{e}"
+        );
+        // A year with 29 February needs 366 days.
+        assert_eq!(year_days((2027, 7, 1)), 366);
+        assert_eq!(year_days((2025, 7, 1)), 365);
+        assert_eq!(year_days((2024, 2, 29)), 365);
+        assert_eq!(civil_text(days_from_civil(2028, 2, 29)), "2028-02-29");
+    }
+
+    #[test]
     fn header_with_47_periods() {
         let text = file(1, |_, _| "0.1".into()).replacen(",48\n", "\n", 1);
         let e = parse_trace("t.csv", NAME, &text, 1.0)
@@ -513,7 +587,7 @@ mod tests {
 
     #[test]
     fn scale_divides() {
-        let t = parse_trace("t.csv", NAME, &file(1, |_, _| "250".into()), 1000.0).unwrap();
+        let t = parse_trace("t.csv", NAME, &file(365, |_, _| "250".into()), 1000.0).unwrap();
         assert!((t.mean() - 0.25).abs() < 1e-12);
         let e = parse_trace("t.csv", NAME, &file(1, |_, _| "1001".into()), 1000.0)
             .unwrap_err()

@@ -87,7 +87,12 @@ pub fn branch_and_bound(
         }
         if !node.fix.contains(&Fix::Free) {
             let open: Vec<bool> = node.fix.iter().map(|f| *f == Fix::Open).collect();
-            let v = heur.evaluate(&open)?.unwrap_or(f64::INFINITY);
+            // A leaf cut short by the deadline keeps its bound (its value is unknown).
+            let v = match heur.evaluate(&open)? {
+                Some(v) => v,
+                None if heur.timed_out() => node.bound,
+                None => f64::INFINITY,
+            };
             pruned_min = pruned_min.min(v);
             continue;
         }

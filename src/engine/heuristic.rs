@@ -18,6 +18,12 @@
 //!   reduced cost first) and swap moves, first improvement, within an evaluation budget.
 //!
 //! Evaluations are cached by open set.
+//!
+//! **Deadline.** With a deadline ([`Heuristic::with_deadline`], the solve's one deadline) every
+//! fixed-set LP/MIP gets the time left as its time limit (with integer modules it is a MIP that
+//! can run for minutes); once the deadline has passed no evaluation starts. An evaluation cut
+//! short is not cached and sets [`Heuristic::timed_out`], so a caller never mistakes it for an
+//! infeasible set.
 
 use super::lagrange::Fix;
 use crate::engine::{solve_lp, SolveOptions};
@@ -48,6 +54,8 @@ pub struct Heuristic<'a> {
     pub best: Option<Incumbent>,
     /// Number of LP evaluations made.
     pub evaluations: usize,
+    deadline: Option<std::time::Instant>,
+    timed_out: bool,
 }
 
 fn key(open: &[bool]) -> Vec<u64> {
@@ -292,7 +300,28 @@ impl<'a> Heuristic<'a> {
             cache: HashMap::new(),
             best: None,
             evaluations: 0,
+            deadline: None,
+            timed_out: false,
         }
+    }
+
+    /// Stops evaluating at `deadline` (see the module documentation).
+    pub fn with_deadline(mut self, deadline: Option<std::time::Instant>) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// True once an evaluation was skipped or cut short by the deadline.
+    pub fn timed_out(&self) -> bool {
+        self.timed_out
+    }
+
+    /// Seconds left before the deadline (`None`: no deadline; `Some(0)`: passed).
+    fn time_left_s(&self) -> Option<f64> {
+        self.deadline.map(|d| {
+            d.saturating_duration_since(std::time::Instant::now())
+                .as_secs_f64()
+        })
     }
 
     /// The incumbent's cost (`+∞` if none).
@@ -313,11 +342,28 @@ impl<'a> Heuristic<'a> {
         if let Some(v) = self.cache.get(&k) {
             return Ok(*v);
         }
+        let left = self.time_left_s();
+        if left.is_some_and(|t| t <= 1e-3) {
+            self.timed_out = true;
+            return Ok(None);
+        }
         let value = match fixed_set_lp(self.p, open) {
             None => None,
             Some(f) => {
                 self.evaluations += 1;
-                let (report, values) = solve_lp(&f.lp, &self.opts)?;
+                let mut opts = self.opts.clone();
+                opts.time_limit_s = left;
+                let (report, values) = solve_lp(&f.lp, &opts)?;
+                if matches!(
+                    report.status,
+                    crate::engine::SolveStatus::TimeLimitNoSolution
+                        | crate::engine::SolveStatus::TimeLimitFeasible
+                ) {
+                    // Cut short: a plan found is still a feasible incumbent, but the set's
+                    // value is not exact, so it is not cached.
+                    self.timed_out = true;
+                    return Ok(self.incumbent_of(open, &f, report.status, values));
+                }
                 match values {
                     Some(v) if report.status.has_solution() => {
                         let sol = f.solution(self.p, &v);
@@ -340,6 +386,30 @@ impl<'a> Heuristic<'a> {
         };
         self.cache.insert(k, value);
         Ok(value)
+    }
+
+    /// Offers the plan of a time-limited fixed-set solve as an incumbent (checked by the
+    /// independent checker); its cost, or `None`.
+    fn incumbent_of(
+        &mut self,
+        open: &[bool],
+        f: &FixedSetLp,
+        status: crate::engine::SolveStatus,
+        values: Option<Vec<f64>>,
+    ) -> Option<f64> {
+        let v = values.filter(|_| status.has_solution())?;
+        let sol = f.solution(self.p, &v);
+        let cost = crate::check::check(self.p, &sol);
+        if !cost.feasible {
+            return None;
+        }
+        let c = cost.objective_recomputed;
+        self.offer(Incumbent {
+            cost: c,
+            open: open.to_vec(),
+            solution: sol,
+        });
+        Some(c)
     }
 
     /// Repairs `open` (see the module documentation) using reduced costs `h` and the fixing.

@@ -55,17 +55,21 @@ pub fn solve_built(
                    cap) to find the binding one"
                 .into(),
         }),
-        (SolveStatus::TimeLimitNoSolution, _) => Err(Error::Solver(format!(
-            "{} reached the time limit ({:.1} s) before finding any feasible solution; \
-             hint: raise --time-limit or restrict candidates (--region){}",
-            report.backend,
-            report.solve_time_s,
-            if report.backend == "highs" {
-                ""
-            } else {
-                ", or try --solver highs if compiled in"
-            }
-        ))),
+        // Nothing found in time is the user's limit, not a failure: exit 1.
+        (SolveStatus::TimeLimitNoSolution, _) => Err(Error::usage(
+            format!(
+                "{} reached the time limit ({:.1} s) before finding any feasible solution: nothing was found in time",
+                report.backend, report.solve_time_s,
+            ),
+            format!(
+                "raise --time-limit or restrict candidates (--region){}",
+                if report.backend == "highs" {
+                    ""
+                } else {
+                    ", or try --solver highs if compiled in"
+                }
+            ),
+        )),
         (status, _) => Err(Error::Solver(format!(
             "{} ended with status {status:?} and no solution",
             report.backend

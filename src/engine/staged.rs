@@ -74,7 +74,7 @@ pub(crate) fn staged(
         return Ok(None);
     };
     let base = rel.base_fixing();
-    let mut heur = Heuristic::new(&q, opts);
+    let mut heur = Heuristic::new(&q, opts).with_deadline(st.deadline);
     if let Some(b) = best2 {
         heur.offer(b);
     }
@@ -211,7 +211,7 @@ impl<'a, 's, 'k> Stage<'a, 's, 'k> {
         };
         let t = Instant::now();
         let fix1 = rel1.base_fixing();
-        let mut heur1 = Heuristic::new(&q1, self.opts);
+        let mut heur1 = Heuristic::new(&q1, self.opts).with_deadline(self.deadline);
         let (ev1, mult) = self.first_relaxation(&rel1, &fix1, &mut heur1)?;
         heur1.from_relaxation(&ev1.open, &ev1.h, &fix1, 3)?;
         if q1.sites.len() > LOCAL_SEARCH_ABOVE_SITES {
@@ -336,7 +336,7 @@ impl<'a, 's, 'k> Stage<'a, 's, 'k> {
             return Ok(None);
         };
         let base = rel.base_fixing();
-        let mut heur = Heuristic::new(&q, self.opts);
+        let mut heur = Heuristic::new(&q, self.opts).with_deadline(self.deadline);
         let same_set = kept == warm.first.kept;
         let mut params = self.params.clone();
         if same_set {

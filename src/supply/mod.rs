@@ -362,6 +362,7 @@ pub fn solve_zones(
     scenario: &Scenario,
     ids: &std::collections::BTreeSet<String>,
 ) -> Result<std::collections::BTreeMap<String, Portfolio>> {
+    check_names(ds, scenario)?;
     let zones: Vec<&crate::data::RenewableZone> =
         ds.zones.iter().filter(|z| ids.contains(&z.id)).collect();
     let ds_key = dataset_key(ds);
@@ -373,10 +374,13 @@ pub fn solve_zones(
         check_profiles(profiles.iter().map(|p| &p.1), &scenario.supply)?;
     }
     let target = scenario.supply.cfe_target;
-    Ok(profiles
+    let out: std::collections::BTreeMap<String, Portfolio> = profiles
         .par_iter()
         .map(|p| (p.1.zone_id.clone(), cached_solve(ds, scenario, p, target)))
-        .collect())
+        .collect();
+    out.values()
+        .try_for_each(|p| check_portfolio(p, &scenario.supply))?;
+    Ok(out)
 }
 
 /// Every zone's portfolio at the scenario's target (dataset zone order), in parallel.
@@ -384,6 +388,7 @@ pub fn solve_zones(
 /// # Errors
 /// [`Error::Usage`] if no zone has a usable profile (e.g. no traces for the reference years).
 pub fn solve_all(ds: &Dataset, scenario: &Scenario) -> Result<Vec<Portfolio>> {
+    check_names(ds, scenario)?;
     let ds_key = dataset_key(ds);
     let profiles: Vec<(u64, ZoneProfile)> = ds
         .zones
@@ -392,10 +397,13 @@ pub fn solve_all(ds: &Dataset, scenario: &Scenario) -> Result<Vec<Portfolio>> {
         .collect();
     check_profiles(profiles.iter().map(|p| &p.1), &scenario.supply)?;
     let target = scenario.supply.cfe_target;
-    Ok(profiles
+    let out: Vec<Portfolio> = profiles
         .par_iter()
         .map(|p| cached_solve(ds, scenario, p, target))
-        .collect())
+        .collect();
+    out.iter()
+        .try_for_each(|p| check_portfolio(p, &scenario.supply))?;
+    Ok(out)
 }
 
 /// Errors out when no zone got any profile: the traces layer is missing or has none of the
@@ -431,12 +439,98 @@ pub fn solve_zone(ds: &Dataset, scenario: &Scenario, zone_id: &str) -> Result<Po
             format!("zones: {}", ids.join(", ")),
         ));
     };
+    check_names(ds, scenario)?;
     let profile = synth::zone_profile(ds, zone, &scenario.supply);
     check_profiles(std::slice::from_ref(&profile), &scenario.supply)?;
-    Ok(solve_profile(
-        ds,
-        scenario,
-        &profile,
-        scenario.supply.cfe_target,
+    let p = solve_profile(ds, scenario, &profile, scenario.supply.cfe_target);
+    check_portfolio(&p, &scenario.supply)?;
+    Ok(p)
+}
+
+/// Most MW of one technology per MW of load a sane portfolio builds; beyond it (or with a
+/// number that is not finite) the search ran away: the problem is unbounded.
+pub const MAX_MW_PER_MW_LOAD: f64 = 1e4;
+
+/// Checks the names the supply stage looks up in the dataset: the technology codes must be
+/// codes of the dataset's traces (when it has any) and `[cost] offshore_zones` must be its
+/// zone ids. A wrong name would otherwise silently drop a technology or an offshore price.
+///
+/// # Errors
+/// [`Error::Usage`] naming the valid codes or ids.
+pub fn check_names(ds: &Dataset, scenario: &Scenario) -> Result<()> {
+    let p = &scenario.supply;
+    if !ds.traces.is_empty() {
+        let codes: std::collections::BTreeSet<&str> =
+            ds.traces.iter().map(|t| t.technology.as_str()).collect();
+        for (field, code) in [
+            ("solar_technology", &p.solar_technology),
+            ("wind_technology", &p.wind_technology),
+        ] {
+            if !codes.contains(code.as_str()) {
+                return Err(Error::usage(
+                    format!(
+                        "[supply] {field} = {code:?}: no trace of {} has this technology code",
+                        ds.source
+                    ),
+                    format!(
+                        "the dataset's trace codes are {}",
+                        codes.iter().copied().collect::<Vec<_>>().join(", ")
+                    ),
+                ));
+            }
+        }
+    }
+    for (k, id) in scenario.cost.offshore_zones.iter().enumerate() {
+        if !ds.zones.iter().any(|z| &z.id == id) {
+            let ids: Vec<&str> = ds.zones.iter().map(|z| z.id.as_str()).collect();
+            return Err(Error::usage(
+                format!(
+                    "[cost] offshore_zones[{k}] = {id:?}: no such zone in {}",
+                    ds.source
+                ),
+                format!("zone ids: {}", ids.join(", ")),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Checks that a portfolio is finite and bounded (see [`MAX_MW_PER_MW_LOAD`]).
+///
+/// # Errors
+/// [`Error::Usage`] explaining the likely cause (an export value above the cost of
+/// generating a MWh, or costs so small that building without limit pays).
+pub fn check_portfolio(p: &Portfolio, sp: &SupplyParams) -> Result<()> {
+    let sizes = [
+        ("solar", p.solar_mw),
+        ("wind", p.wind_mw),
+        ("battery", p.battery_mw),
+        ("battery energy (MWh)", p.battery_mwh),
+    ];
+    let runaway = sizes
+        .iter()
+        .find(|(_, x)| !(x.is_finite() && x.abs() <= MAX_MW_PER_MW_LOAD));
+    let cost_bad = !(p.cost_aud_per_mwh.is_finite() && p.lower_bound_aud_per_mwh.is_finite());
+    if runaway.is_none() && !cost_bad {
+        return Ok(());
+    }
+    let what = match runaway {
+        Some((name, x)) => format!("{name} {x:e} per MW of load"),
+        None => format!("cost {} A$/MWh", p.cost_aud_per_mwh),
+    };
+    let cause = if sp.export_value_aud_per_mwh > 0.0 {
+        format!(
+            "export_value_aud_per_mwh = {} pays at least what a MWh of surplus costs to generate, so building more always pays",
+            sp.export_value_aud_per_mwh
+        )
+    } else {
+        "the costs make building without limit pay (or are too small to be meaningful)".to_string()
+    };
+    Err(Error::usage(
+        format!(
+            "[supply] zone {}: the least-cost portfolio is unbounded or not finite ({what}): {cause}",
+            p.zone_id
+        ),
+        "lower [supply] export_value_aud_per_mwh (at most round_trip_efficiency × the grid price, and below the zone's cost of a MWh of solar or wind) or check the cost fields",
     ))
 }

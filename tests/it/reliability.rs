@@ -1079,3 +1079,613 @@ fn snapshot(d: &Path) -> Vec<(String, (String, u32, String))> {
     v.sort();
     v
 }
+
+// ------------------------------------------------------------------ issue 30
+// Bounded everywhere: every reproducer of issue 30 as a regression test.
+
+const SWEEP_PARAM: &str =
+    "[cost]\ncapex_aud_per_mw = { dist = \"uniform\", min = 13e6, max = 15e6 }\n";
+
+/// Runs `sitefind sweep` on a sweep file with `sweep_table` as its `[sweep]` table (plus
+/// `extra` tables) and `args`; returns the output.
+fn sweep_with(dir: &Path, sweep_table: &str, extra: &str, args: &[&str]) -> Output {
+    let file = dir.join("s.toml");
+    std::fs::write(&file, format!("[sweep]\n{sweep_table}\n{extra}")).unwrap();
+    let mut all = vec!["sweep", file.to_str().unwrap(), "-q"];
+    all.extend_from_slice(args);
+    run_in(dir, &all)
+}
+
+#[test]
+fn sweep_sizes_are_bounded_before_any_allocation() {
+    let dir = tempfile::tempdir().unwrap();
+    let two = "[cost]\ncapex_aud_per_mw = { dist = \"uniform\", min = 13e6, max = 15e6 }\nsite_fixed_aud = { dist = \"uniform\", min = 2e7, max = 3e7 }\n";
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "samples = 9223372036854775807",
+            SWEEP_PARAM,
+            "samples must be ≥ 1 and at most 1000000",
+        ),
+        (
+            "samples = 1000000000000",
+            SWEEP_PARAM,
+            "samples must be ≥ 1 and at most 1000000",
+        ),
+        (
+            "design = \"grid\"\ngrid_levels = 1000000000000",
+            SWEEP_PARAM,
+            "grid_levels must be in [1, 1000]",
+        ),
+        (
+            "design = \"grid\"\ngrid_levels = 1e12",
+            SWEEP_PARAM,
+            "[sweep]",
+        ),
+        (
+            "design = \"grid\"\ngrid_levels = 100000",
+            two,
+            "grid_levels must be in [1, 1000]",
+        ),
+        (
+            "design = \"grid\"\ngrid_levels = 1000",
+            &format!(
+                "{two}[latency]\ncable_slack = {{ dist = \"uniform\", min = 1.0, max = 1.2 }}\n"
+            ),
+            "has 1000000000 points, more than 1000000",
+        ),
+        (
+            "samples = 4\nalternatives = 1000000",
+            SWEEP_PARAM,
+            "alternatives must be in [1, 1000]",
+        ),
+        (
+            "samples = 1000000\nalternatives = 1000",
+            SWEEP_PARAM,
+            "fixed-plan solves, more than 10000000",
+        ),
+        (
+            "samples = 4\nwithin_pct = 1e9",
+            SWEEP_PARAM,
+            "within_pct must be in [0, 1000]",
+        ),
+    ];
+    for (table, extra, want) in cases {
+        let e = user_error(&sweep_with(dir.path(), table, extra, &[]));
+        assert!(e.contains(want), "{table}: {e}");
+        assert!(e.contains("s.toml") && e.contains("hint:"), "{table}: {e}");
+    }
+    // A list longer than 100,000 values.
+    let long: Vec<String> = (0..100_001)
+        .map(|k| format!("{}", 13e6 + k as f64))
+        .collect();
+    let extra = format!("[cost]\ncapex_aud_per_mw = [{}]\n", long.join(", "));
+    let e = user_error(&sweep_with(dir.path(), "samples = 4", &extra, &[]));
+    assert!(e.contains("1 to 100000 values, found 100001"), "{e}");
+}
+
+#[test]
+fn sweep_threads_and_slurm_options_are_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = p(dir.path(), "out");
+    let script = p(dir.path(), "submit.sh");
+    let slurm = |more: &[&str]| {
+        let mut a = vec!["--emit-slurm", script.as_str(), "--out", out.as_str()];
+        a.extend_from_slice(more);
+        sweep_with(dir.path(), "samples = 4", SWEEP_PARAM, &a)
+    };
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["--cpus-per-task", "0"],
+            "--cpus-per-task: expected a whole number in [1, 256], found 0",
+        ),
+        (&["--cpus-per-task", "100000"], "found 100000"),
+        (
+            &["--time", "abc"],
+            "--time \"abc\": expected a Slurm wall time",
+        ),
+        (&["--time", "0"], "Slurm wall time"),
+        (&["--time", "400-00:00:00"], "at most 365 days"),
+        (&["--time", "1:2:3:4"], "Slurm wall time"),
+        (
+            &["--partition", "gpu\n#SBATCH --mem=1T"],
+            "--partition \"gpu\\n#SBATCH --mem=1T\"",
+        ),
+        (&["--partition", "a b"], "--partition"),
+        (
+            &["--sitefind", "/opt/$(reboot)/sitefind"],
+            "cannot be written into the generated script",
+        ),
+    ];
+    for (args, want) in cases {
+        let e = user_error(&slurm(args));
+        assert!(e.contains(want), "{args:?}: {e}");
+        assert!(
+            !Path::new(&script).exists(),
+            "{args:?}: a script was written"
+        );
+    }
+    // Good values pass: a day-hour time and a partition list.
+    let o = slurm(&[
+        "--time",
+        "1-12",
+        "--partition",
+        "work,long",
+        "--cpus-per-task",
+        "8",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s = std::fs::read_to_string(&script).unwrap();
+    assert!(
+        s.contains("#SBATCH --partition=work,long\n") && s.contains("#SBATCH --time=1-12\n"),
+        "{s}"
+    );
+    // A newline in a data path never reaches the script.
+    let nl = dir.path().join("da\nta");
+    std::fs::create_dir(&nl).unwrap();
+    let e = user_error(&slurm(&["--data", nl.to_str().unwrap()]));
+    assert!(e.contains("U+000A"), "{e}");
+    // --threads: bounded at 256 before any work (no 57 s run ending in exit 2).
+    for t in ["100000", "0"] {
+        let e = user_error(&sweep_with(
+            dir.path(),
+            "samples = 4",
+            SWEEP_PARAM,
+            &["--threads", t],
+        ));
+        assert!(
+            e.contains("--threads: expected a whole number in [1, 256]"),
+            "{e}"
+        );
+    }
+}
+
+/// A 2-shard sweep's first shard folder, with `shard.json` edited by `edit`.
+fn edited_shard(dir: &Path, edit: impl Fn(&mut serde_json::Value)) -> PathBuf {
+    let shard = dir.join("shard1");
+    if !shard.exists() {
+        let o = sweep_with(
+            dir,
+            "samples = 4\nalternatives = 1",
+            SWEEP_PARAM,
+            &["--shard", "1/2", "--out", shard.to_str().unwrap()],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        std::fs::copy(shard.join("shard.json"), dir.join("shard.json.orig")).unwrap();
+    }
+    let text = std::fs::read_to_string(dir.join("shard.json.orig")).unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    edit(&mut v);
+    std::fs::write(shard.join("shard.json"), serde_json::to_string(&v).unwrap()).unwrap();
+    shard
+}
+
+#[test]
+fn edited_shard_numbers_are_errors_not_aborts() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = serde_json::json!(1_000_000_000_000_000u64);
+    type Edit = Box<dyn Fn(&mut serde_json::Value)>;
+    let cases: Vec<(Edit, &str)> = vec![
+        (
+            Box::new(|v| v["shard"] = serde_json::json!([1, 1_000_000_000_000_000u64])),
+            "field `shard`",
+        ),
+        (
+            Box::new(|v| v["shard"] = serde_json::json!([1, u64::MAX])),
+            "found [1, 18446744073709551615]",
+        ),
+        (
+            Box::new(|v| v["shard"] = serde_json::json!([0, 2])),
+            "field `shard`",
+        ),
+        (
+            Box::new(move |v| v["samples"] = big.clone()),
+            "field `samples`",
+        ),
+        (
+            Box::new(|v| v["range"] = serde_json::json!([0, 10_000_000_000_000u64])),
+            "field `range`",
+        ),
+        (
+            Box::new(|v| v["settings"]["samples"] = serde_json::json!(1_000_000_000_000u64)),
+            "samples must be ≥ 1 and at most 1000000",
+        ),
+        (
+            Box::new(|v| v["settings"]["alternatives"] = serde_json::json!(1_000_000)),
+            "alternatives must be in [1, 1000]",
+        ),
+        (
+            Box::new(|v| {
+                v["settings"]["grid_levels"] = serde_json::json!(1_000_000_000_000u64);
+                v["settings"]["design"] = serde_json::json!("grid");
+            }),
+            "grid_levels",
+        ),
+    ];
+    for (k, (edit, want)) in cases.iter().enumerate() {
+        let shard = edited_shard(dir.path(), edit);
+        let out = p(dir.path(), &format!("merged{k}"));
+        let e = user_error(&run_in(
+            dir.path(),
+            &["sweep", "merge", shard.to_str().unwrap(), "--out", &out],
+        ));
+        assert!(e.contains(want), "case {k}: {e}");
+        assert!(e.contains("shard.json"), "case {k}: {e}");
+        assert!(!Path::new(&out).exists(), "case {k}: output written");
+    }
+}
+
+/// Runs `sitefind supply --zone ZONE --scenario s.toml` with `scenario` as the file.
+fn supply_with(dir: &Path, zone: &str, scenario: &str) -> Output {
+    let file = dir.join("s.toml");
+    std::fs::write(&file, scenario).unwrap();
+    run_in(
+        dir,
+        &[
+            "supply",
+            "--zone",
+            zone,
+            "--scenario",
+            file.to_str().unwrap(),
+        ],
+    )
+}
+
+#[test]
+fn supply_numbers_have_ranges_and_names_are_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: &[(&str, &[&str])] = &[
+        ("[supply]\nsolar_life_years = 20000\n", &["supply.solar_life_years", "years in [1, 200]", "20000"]),
+        ("[supply]\nbattery_life_years = 20000\n", &["supply.battery_life_years", "years in [1, 200]"]),
+        ("[supply]\nexport_value_aud_per_mwh = 1e9\n", &["supply.export_value_aud_per_mwh", "[0, 100000]"]),
+        ("[supply]\nbattery_cost_curve = []\n", &["supply.battery_cost_curve", "two or more distinct durations", "0 point(s)"]),
+        ("[supply]\nbattery_cost_curve = [{ duration_h = 4, aud_per_kwh = 349 }, { duration_h = 4, aud_per_kwh = 300 }]\n", &["2 point(s) at 1 distinct duration(s)"]),
+        ("[supply]\nbattery_cost_curve = [{ duration_h = 2, aud_per_kwh = 200 }, { duration_h = 4, aud_per_kwh = 300 }]\n", &["rises with duration", "power part of A$-400/kW"]),
+        ("[supply]\nbattery_cost_curve = [{ duration_h = 2, aud_per_kwh = 484 }, { duration_h = 1e9, aud_per_kwh = 1 }]\n", &["battery_cost_curve[1].duration_h", "hours in (0, 1000]"]),
+        ("[supply]\nreference_years = [11]\n", &["supply.reference_years[0]", "[1900, 2100]"]),
+        ("[supply]\nsolar_technology = \"S A\"\n", &["supply.solar_technology", "1 to 16 letters and digits"]),
+        ("[supply]\nsolar_technology = \"XYZ\"\n", &["solar_technology = \"XYZ\"", "trace codes are SAT, WH, WM"]),
+        ("[supply]\nwind_technology = \"SAT2\"\n", &["wind_technology = \"SAT2\""]),
+        ("[cost]\noffshore_zones = [\"ZZ\"]\n", &["offshore_zones[0] = \"ZZ\": no such zone", "zone ids: DN1, DN2"]),
+    ];
+    for (text, wants) in cases {
+        let e = user_error(&supply_with(dir.path(), "N1", text));
+        for w in *wants {
+            assert!(e.contains(w), "{text}: missing {w:?} in {e}");
+        }
+        assert!(e.contains("hint:"), "{text}: {e}");
+    }
+    // An export value above the cost of a MWh of solar makes the portfolio unbounded: an
+    // explained exit 1 instead of solar 1.6e303 MW and a −inf cost with exit 0.
+    let e = user_error(&supply_with(
+        dir.path(),
+        "N1",
+        "[supply]\nexport_value_aud_per_mwh = 50\n",
+    ));
+    assert!(
+        e.contains("unbounded or not finite") && e.contains("export_value_aud_per_mwh = 50"),
+        "{e}"
+    );
+    // The default curve and an export value well below the cost of generation still solve.
+    let o = supply_with(dir.path(), "N1", "[supply]\nexport_value_aud_per_mwh = 5\n");
+    assert!(o.status.success(), "{}", stderr(&o));
+    // A JSON scenario must be an object: `[]` is not "every default".
+    let json = dir.path().join("s.json");
+    std::fs::write(&json, "[]").unwrap();
+    let e = user_error(&run_in(
+        dir.path(),
+        &[
+            "supply",
+            "--zone",
+            "N1",
+            "--scenario",
+            json.to_str().unwrap(),
+        ],
+    ));
+    assert!(
+        e.contains("s.json") && e.contains("expected a JSON object"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_truncated_trace_is_an_error_for_validate_and_supply() {
+    let dir = tempfile::tempdir().unwrap();
+    crate::common::copy_embedded_data(dir.path());
+    let trace = dir
+        .path()
+        .join("traces/REZ_N1_North_West_NSW_SAT_RefYear2011.csv");
+    let text = std::fs::read_to_string(&trace).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 366, "header + 365 days");
+    // Drop the last two days (2026-06-29 and 2026-06-30).
+    std::fs::write(&trace, lines[..364].join("\n") + "\n").unwrap();
+    let manifest = dir.path().join("manifest.toml");
+    for args in [
+        vec!["validate", "--data", manifest.to_str().unwrap()],
+        vec![
+            "supply",
+            "--zone",
+            "N1",
+            "--data",
+            manifest.to_str().unwrap(),
+        ],
+    ] {
+        let e = user_error(&run_in(dir.path(), &args));
+        assert!(
+            e.contains("REZ_N1_North_West_NSW_SAT_RefYear2011.csv"),
+            "{args:?}: {e}"
+        );
+        assert!(
+            e.contains("ends at 2026-06-28 after 363 days (2 missing)"),
+            "{args:?}: {e}"
+        );
+        assert!(!e.contains("donor"), "{args:?}: {e}");
+    }
+}
+
+/// Runs sitefind in `dir`, killing it after `guard_s` seconds (a hang guard, not a speed
+/// assertion); returns the output and whether it ended by itself.
+fn run_guarded(dir: &Path, args: &[&str], guard_s: u64) -> (Output, bool) {
+    let mut child = Command::new(sitefind_bin())
+        .args(args)
+        .current_dir(dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    let mut ended = true;
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed().as_secs() >= guard_s {
+            child.kill().unwrap();
+            ended = false;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    (child.wait_with_output().unwrap(), ended)
+}
+
+#[test]
+fn the_time_limit_holds_with_integer_modules() {
+    // Issue 30: `module_mw = 10` with --time-limit 10 was still running at 150 s (the primal
+    // heuristic's fixed-set MIPs had no time limit); `module_mw = 0.37` with --time-limit 1
+    // passed 400 s. The run must end near the limit with its best answer (exit 0, a gap) or
+    // exit 1 saying nothing was found in time. The guard (limit + 120 s) only catches a hang
+    // (the supply stage before the solve and the margins after it take their own time).
+    let dir = tempfile::tempdir().unwrap();
+    for (module, limit) in [("10", "10"), ("0.37", "1")] {
+        let file = dir.path().join(format!("m{module}.toml"));
+        std::fs::write(&file, format!("[model]\nmodule_mw = {module}\n")).unwrap();
+        let guard = limit.parse::<u64>().unwrap() + 120;
+        let args = [
+            "--scenario",
+            file.to_str().unwrap(),
+            "--time-limit",
+            limit,
+            "--format",
+            "json",
+            "-q",
+        ];
+        let (o, ended) = run_guarded(dir.path(), &args, guard);
+        assert!(
+            ended,
+            "module_mw = {module}, --time-limit {limit}: still running after {guard} s"
+        );
+        let e = stderr(&o);
+        assert!(!e.contains("panicked"), "{e}");
+        match o.status.code() {
+            Some(0) => {
+                let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+                let text = v.to_string();
+                assert!(
+                    text.contains("\"gap\""),
+                    "module_mw = {module}: no gap in {text:.400}"
+                );
+            }
+            Some(1) => assert!(e.contains("time limit"), "{e}"),
+            c => panic!("module_mw = {module}: exit {c:?}: {e}"),
+        }
+    }
+}
+
+#[test]
+fn sweep_outputs_are_checked_first_and_written_as_a_set() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let out_s = out.to_str().unwrap().to_string();
+    let table = "samples = 2\nalternatives = 1";
+    // A first run fills the folder.
+    let o = sweep_with(dir.path(), table, SWEEP_PARAM, &["--out", &out_s]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let before: Vec<(String, Vec<u8>)> = names(&out)
+        .into_iter()
+        .map(|n| (n.clone(), std::fs::read(out.join(&n)).unwrap()))
+        .collect();
+    assert_eq!(before.len(), 4, "{before:?}");
+    // A read-only member is refused before any work, the set untouched.
+    let summary = out.join("summary.json");
+    std::fs::set_permissions(&summary, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let o = sweep_with(
+        dir.path(),
+        "samples = 3\nalternatives = 1",
+        SWEEP_PARAM,
+        &["--out", &out_s],
+    );
+    let e = user_error(&o);
+    assert!(e.contains("summary.json") && e.contains("read-only"), "{e}");
+    for (n, bytes) in &before {
+        assert_eq!(&std::fs::read(out.join(n)).unwrap(), bytes, "{n} changed");
+    }
+    std::fs::set_permissions(&summary, std::fs::Permissions::from_mode(0o644)).unwrap();
+    // A symlink to a regular file is written through (the link stays a link).
+    let real = dir.path().join("real-summary.json");
+    std::fs::write(&real, "old").unwrap();
+    std::fs::remove_file(&summary).unwrap();
+    std::os::unix::fs::symlink(&real, &summary).unwrap();
+    let o = sweep_with(dir.path(), table, SWEEP_PARAM, &["--out", &out_s]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(std::fs::symlink_metadata(&summary)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    let text = std::fs::read_to_string(&real).unwrap();
+    assert!(
+        text != "old" && serde_json::from_str::<serde_json::Value>(&text).is_ok(),
+        "{text:.200}"
+    );
+    // A FIFO member is refused before any work (and never opened).
+    let fifo = out.join("rows.csv");
+    std::fs::remove_file(&fifo).unwrap();
+    let mk = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(mk.success());
+    let e = user_error(&sweep_with(
+        dir.path(),
+        table,
+        SWEEP_PARAM,
+        &["--out", &out_s],
+    ));
+    assert!(e.contains("rows.csv") && e.contains("FIFO"), "{e}");
+    // No temporary file is left anywhere.
+    assert!(
+        names(&out).iter().all(|n| !n.starts_with('.')),
+        "{:?}",
+        names(&out)
+    );
+}
+
+#[test]
+fn a_failed_folder_write_leaves_the_previous_set_and_no_new_folder() {
+    use sitefind::output::{check_output_dir, create_output_dir};
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("set");
+    let files = ["a.json", "b.json", "c.json"];
+    // A new folder is created at write time, and kept.
+    let plan = check_output_dir("--out", &out, &files).unwrap();
+    assert!(!out.exists(), "created before the write");
+    let v1: Vec<(&str, Vec<u8>)> = files.iter().map(|f| (*f, b"one".to_vec())).collect();
+    plan.write(&v1).unwrap();
+    assert_eq!(names(&out), files);
+    // A member made read-only after the check: the write fails and every file keeps its
+    // old content (temporaries first, renames only when all were written).
+    let plan = check_output_dir("--out", &out, &files).unwrap();
+    std::fs::set_permissions(out.join("c.json"), std::fs::Permissions::from_mode(0o444)).unwrap();
+    let v2: Vec<(&str, Vec<u8>)> = files.iter().map(|f| (*f, b"two".to_vec())).collect();
+    let e = plan.write(&v2).unwrap_err().to_string();
+    assert!(e.contains("c.json") && e.contains("read-only"), "{e}");
+    for f in files {
+        assert_eq!(std::fs::read(out.join(f)).unwrap(), b"one", "{f}");
+    }
+    assert_eq!(names(&out), files, "a temporary was left");
+    // A new folder whose write fails is removed again.
+    let fresh = dir.path().join("fresh");
+    let plan = check_output_dir("--out", &fresh, &["x.json"]).unwrap();
+    let guard = create_output_dir("--out", &fresh).unwrap();
+    assert!(fresh.is_dir());
+    drop(guard);
+    assert!(!fresh.exists(), "a failed write left the new folder");
+    // Two runs creating one folder: the second finds it and goes on (no error after its work).
+    let g1 = create_output_dir("--out", &fresh).unwrap();
+    let g2 = create_output_dir("--out", &fresh).unwrap();
+    plan.write(&[("x.json", b"x".to_vec())]).unwrap();
+    g2.keep();
+    g1.keep();
+    assert_eq!(std::fs::read(fresh.join("x.json")).unwrap(), b"x");
+}
+
+/// `sitefind check` on `report` (a JSON value) written to a file; returns the output.
+fn check_saved(dir: &Path, name: &str, report: &serde_json::Value) -> Output {
+    let file = dir.join(name);
+    std::fs::write(&file, serde_json::to_string_pretty(report).unwrap()).unwrap();
+    run_in(dir, &["check", file.to_str().unwrap()])
+}
+
+/// Exit 2 listing broken promises; returns stderr.
+fn broken(o: &Output) -> String {
+    let e = stderr(o);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert!(
+        e.contains("broken promise") && !e.contains("panicked"),
+        "{e}"
+    );
+    e
+}
+
+#[test]
+fn check_re_verifies_a_saved_report_and_catches_tampering() {
+    let dir = tempfile::tempdir().unwrap();
+    let golden: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("tests/golden/embedded_default.json")).unwrap(),
+    )
+    .unwrap();
+    // The golden report as saved: every promise holds.
+    let o = check_saved(dir.path(), "ok.json", &golden);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("every promise holds"));
+    // Objective halved.
+    let mut v = golden.clone();
+    let obj = v["solver"]["objective"].as_f64().unwrap();
+    v["solver"]["objective"] = serde_json::json!(obj / 2.0);
+    let e = broken(&check_saved(dir.path(), "half.json", &v));
+    assert!(
+        e.contains("half.json") && e.contains("states objective"),
+        "{e}"
+    );
+    // 10 MW of one site's size moved to another: the first now serves more than it has.
+    let mut v = golden.clone();
+    let sites = v["sites"].as_array_mut().unwrap();
+    assert!(sites.len() >= 2);
+    let a = sites[0]["id"].as_str().unwrap().to_string();
+    let built = sites[0]["built_mw"].as_f64().unwrap();
+    sites[0]["built_mw"] = serde_json::json!(built - 10.0);
+    let b_built = sites[1]["built_mw"].as_f64().unwrap();
+    sites[1]["built_mw"] = serde_json::json!(b_built + 10.0);
+    let e = broken(&check_saved(dir.path(), "moved.json", &v));
+    assert!(e.contains(&a), "{e}");
+    // One allocation changed: its city is served more than its demand, and the site's
+    // allocations no longer sum to its used MW.
+    let mut v = golden.clone();
+    let alloc = &mut v["sites"][0]["serves"][0];
+    let city = alloc["city_id"].as_str().unwrap().to_string();
+    let mw = alloc["mw"].as_f64().unwrap();
+    alloc["mw"] = serde_json::json!(mw + 5.0);
+    let e = broken(&check_saved(dir.path(), "alloc.json", &v));
+    assert!(e.contains(&city), "{e}");
+    assert!(e.contains(&format!("site {a}: the report says")), "{e}");
+    // Bad input is exit 1, not 2.
+    std::fs::write(dir.path().join("bad.json"), "[1, 2]").unwrap();
+    user_error(&run_in(dir.path(), &["check", "bad.json"]));
+}
+
+#[test]
+fn check_re_verifies_an_exported_problem_and_solution() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("p.json");
+    let s = dir.path().join("s.json");
+    std::fs::write(&p, serde_json::to_string(&small()).unwrap()).unwrap();
+    let sol = small_optimum();
+    std::fs::write(&s, serde_json::to_string(&sol).unwrap()).unwrap();
+    let args = ["check", "--problem", "p.json", "--solution", "s.json"];
+    let o = run_in(dir.path(), &args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // The objective claimed: right, then halved.
+    let obj = sitefind::check::check(&small(), &sol).objective_recomputed;
+    let o = run_in(
+        dir.path(),
+        &[&args[..], &["--objective", &obj.to_string()]].concat(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let e = broken(&run_in(
+        dir.path(),
+        &[&args[..], &["--objective", &(obj / 2.0).to_string()]].concat(),
+    ));
+    assert!(e.contains("reported objective"), "{e}");
+    // A capacity cut below its flows.
+    let mut bad = sol.clone();
+    let i = bad.open.iter().position(|&o| o).unwrap();
+    bad.capacity_mw[i] /= 2.0;
+    std::fs::write(&s, serde_json::to_string(&bad).unwrap()).unwrap();
+    broken(&run_in(dir.path(), &args));
+}

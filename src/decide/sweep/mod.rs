@@ -1187,35 +1187,30 @@ pub fn shard_outputs(meta: &SweepMeta, rows: &[Row]) -> Result<Vec<(&'static str
     ])
 }
 
-/// Writes `files` into `dir` (created if missing), each atomically. Refuses to replace
-/// anything that is not a regular file.
-pub fn write_dir(dir: &Path, files: &[(&'static str, String)]) -> Result<()> {
-    if dir.exists() && !dir.is_dir() {
-        return Err(Error::usage(
-            format!("--out {}: exists and is not a folder", dir.display()),
-            "name a folder (it is created if missing)",
-        ));
-    }
-    for (name, _) in files {
-        let p = dir.join(name);
-        if let Ok(m) = std::fs::symlink_metadata(&p) {
-            if !m.is_file() {
-                return Err(Error::usage(
-                    format!("{}: exists and is not a regular file", p.display()),
-                    "remove it or choose another --out folder",
-                ));
-            }
-        }
-    }
-    std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
-    for (name, text) in files {
-        crate::output::write_atomic(&dir.join(name), text.as_bytes())?;
-    }
-    Ok(())
+/// Checks the `--out` folder of a sweep before any work (see
+/// [`crate::output::check_output_dir`]); `names` are the files it will hold.
+pub fn check_out_dir(dir: &Path, names: &[&str]) -> Result<crate::output::OutputDir> {
+    crate::output::check_output_dir("--out", dir, names)
 }
 
+/// Writes `files` into a checked folder as one set: every temporary first, then the renames
+/// (a failure or an interruption leaves the previous set as it was; a new folder is removed
+/// again).
+pub fn write_dir(dir: &crate::output::OutputDir, files: &[(&'static str, String)]) -> Result<()> {
+    let contents: Vec<(&str, Vec<u8>)> = files
+        .iter()
+        .map(|(n, t)| (*n, t.as_bytes().to_vec()))
+        .collect();
+    dir.write(&contents)
+}
+
+/// The files of a whole sweep's `--out` folder.
+pub const WHOLE_FILES: [&str; 4] = [ROWS_CSV, ROWS_JSONL, META_JSON, SUMMARY_JSON];
+/// The files of a shard's `--out` folder.
+pub const SHARD_FILES: [&str; 2] = [ROWS_JSONL, SHARD_JSON];
+
 fn read_rows(path: &Path) -> Result<Vec<Row>> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::read(path, e))?;
+    let text = crate::input::read_text(path)?;
     text.lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
@@ -1230,6 +1225,50 @@ fn read_rows(path: &Path) -> Result<Vec<Row>> {
         .collect()
 }
 
+/// Checks the numbers of a shard file before anything is sized by them: the settings'
+/// ranges ([`SweepSettings::validate`]), `samples` equal to the settings' count, the shard
+/// index 1 ≤ I ≤ N ≤ samples and `range` exactly shard I's samples.
+fn check_shard_meta(p: &Path, m: &SweepMeta) -> Result<()> {
+    let label = p.display().to_string();
+    let edited = "shard files are written by `sitefind sweep --shard I/N`; do not edit them (re-run the shard)";
+    let bad = |field: &str, message: String| Error::Parse {
+        at: Location::file(label.clone()).field(field.to_string()),
+        message,
+        hint: edited.into(),
+    };
+    m.settings.validate(&label, &m.params)?;
+    let n = m.settings.n_samples(&m.params);
+    if m.samples != n {
+        return Err(bad(
+            "samples",
+            format!(
+                "expected {n} (the number of samples of its [sweep] settings), found {}",
+                m.samples
+            ),
+        ));
+    }
+    let Some((i, k)) = m.shard else {
+        return Ok(());
+    };
+    if k == 0 || i == 0 || i > k || k > n.max(1) {
+        return Err(bad(
+            "shard",
+            format!("expected [I, N] with 1 ≤ I ≤ N ≤ {n} (the samples), found [{i}, {k}]"),
+        ));
+    }
+    let want = shard_range(n, i, k);
+    if m.range != want {
+        return Err(bad(
+            "range",
+            format!(
+                "expected [{}, {}] (shard {i}/{k} of {n} samples), found [{}, {}]",
+                want.0, want.1, m.range.0, m.range.1
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Reads shard folders and combines them into the whole sweep's metadata and rows. Every
 /// shard must carry the same fingerprint and shard count, each shard exactly once.
 pub fn merge(dirs: &[PathBuf]) -> Result<(SweepMeta, Vec<Row>)> {
@@ -1242,7 +1281,7 @@ pub fn merge(dirs: &[PathBuf]) -> Result<(SweepMeta, Vec<Row>)> {
     let mut shards: Vec<(PathBuf, SweepMeta)> = Vec::new();
     for d in dirs {
         let p = d.join(SHARD_JSON);
-        let text = std::fs::read_to_string(&p).map_err(|e| Error::read(&p, e))?;
+        let text = crate::input::read_text(&p)?;
         let meta: SweepMeta = serde_json::from_str(&text).map_err(|e| Error::Parse {
             at: Location::file(p.display().to_string()).record(format!(
                 "line {}, column {}",
@@ -1262,6 +1301,7 @@ pub fn merge(dirs: &[PathBuf]) -> Result<(SweepMeta, Vec<Row>)> {
                 "merge with the sitefind version that wrote the shards",
             ));
         }
+        check_shard_meta(&p, &meta)?;
         shards.push((d.clone(), meta));
     }
     let (first_dir, first) = (shards[0].0.clone(), shards[0].1.clone());
@@ -1332,9 +1372,9 @@ pub fn merge(dirs: &[PathBuf]) -> Result<(SweepMeta, Vec<Row>)> {
     let mut rows = Vec::with_capacity(first.samples);
     for (d, m) in &shards {
         let part = read_rows(&d.join(ROWS_JSONL))?;
-        let want: Vec<usize> = (m.range.0..m.range.1).collect();
+        // The range was checked against the shard index (check_shard_meta), so it is small.
         let got: Vec<usize> = part.iter().map(|r| r.sample).collect();
-        if got != want || m.range != shard_range(m.samples, m.shard.map_or(1, |s| s.0), n) {
+        if !got.iter().copied().eq(m.range.0..m.range.1) {
             return Err(Error::usage(
                 format!(
                     "{}: rows do not match shard {}/{n} (expected samples {}..{}, found {} rows)",

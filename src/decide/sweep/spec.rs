@@ -35,6 +35,7 @@
 //! lists them); integer fields (e.g. `model.max_sites`) take the rounded value.
 
 use crate::error::{Error, Location, Result};
+use crate::limits;
 use crate::scenario::Scenario;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -107,6 +108,14 @@ impl Dist {
         match self {
             Dist::Values { values } => values[(values.len() - 1) / 2],
             d => d.quantile(0.5),
+        }
+    }
+
+    /// The number of grid levels [`Dist::levels`] returns for `l`, without building them.
+    pub fn level_count(&self, l: usize) -> usize {
+        match self {
+            Dist::Values { values } => values.len(),
+            _ => l,
         }
     }
 
@@ -418,11 +427,15 @@ fn parse_dist(label: &str, path: &str, t: &toml::Table) -> Result<(Dist, Option<
 }
 
 fn list(label: &str, path: &str, a: &[toml::Value]) -> Result<Vec<f64>> {
-    if a.is_empty() {
+    if a.is_empty() || a.len() > limits::MAX_SWEEP_LIST {
         return Err(err(
             label,
             path,
-            "an empty list of values".into(),
+            format!(
+                "a list of values must hold 1 to {} values, found {}",
+                limits::MAX_SWEEP_LIST,
+                a.len()
+            ),
             DIST_HINT,
         ));
     }
@@ -518,7 +531,7 @@ impl SweepSpec {
     /// Reads and checks a sweep file (TOML). Every problem is an error naming the file, the
     /// parameter path and what was expected.
     pub fn from_file(path: &Path) -> Result<SweepSpec> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::read(path, e))?;
+        let text = crate::input::read_text(path)?;
         SweepSpec::from_str(&text, &path.display().to_string())
     }
 
@@ -621,60 +634,7 @@ impl SweepSpec {
             )
         })?;
         base.validate(&format!("{label} (base scenario)"))?;
-        let s = &settings;
-        match s.design {
-            Design::Grid => {
-                if s.grid_levels == 0 {
-                    return Err(err(
-                        label,
-                        "[sweep] grid_levels",
-                        "grid_levels must be ≥ 1, found 0".into(),
-                        "e.g. grid_levels = 5",
-                    ));
-                }
-                let n = grid_size(&params, s.grid_levels);
-                if let Some(k) = s.samples {
-                    if k != n {
-                        return Err(err(
-                            label,
-                            "[sweep] samples",
-                            format!("a grid of these parameters has {n} points, but samples = {k}"),
-                            "omit samples for a grid design, or set it to the number of grid points",
-                        ));
-                    }
-                }
-            }
-            _ => match s.samples {
-                None | Some(0) => {
-                    return Err(err(
-                        label,
-                        "[sweep] samples",
-                        format!(
-                            "samples must be ≥ 1, found {}",
-                            s.samples.map_or("nothing".to_string(), |k| k.to_string())
-                        ),
-                        "e.g. samples = 1000",
-                    ))
-                }
-                Some(_) => {}
-            },
-        }
-        if !(s.within_pct.is_finite() && s.within_pct >= 0.0) {
-            return Err(err(
-                label,
-                "[sweep] within_pct",
-                format!("within_pct must be ≥ 0, found {}", s.within_pct),
-                "e.g. within_pct = 5",
-            ));
-        }
-        if s.alternatives == 0 {
-            return Err(err(
-                label,
-                "[sweep] alternatives",
-                "alternatives must be ≥ 1 (the base plan itself counts as one)".into(),
-                "e.g. alternatives = 3",
-            ));
-        }
+        settings.validate(label, &params)?;
         Ok(SweepSpec {
             source: label.to_string(),
             settings,
@@ -686,18 +646,148 @@ impl SweepSpec {
 
     /// Number of samples.
     pub fn n_samples(&self) -> usize {
-        match self.settings.design {
-            Design::Grid => grid_size(&self.params, self.settings.grid_levels),
-            _ => self.settings.samples.unwrap_or(0),
-        }
+        self.settings.n_samples(&self.params)
     }
 }
 
+/// The number of grid points (saturating), computed without building the levels.
 fn grid_size(params: &[Param], levels: usize) -> usize {
     params
         .iter()
-        .map(|p| p.dist.levels(levels).len())
+        .map(|p| p.dist.level_count(levels))
         .fold(1usize, |a, b| a.saturating_mul(b))
+}
+
+impl SweepSettings {
+    /// The number of samples for `params` (a grid's point count, saturating); meaningful
+    /// once [`SweepSettings::validate`] passed.
+    pub fn n_samples(&self, params: &[Param]) -> usize {
+        match self.design {
+            Design::Grid => grid_size(params, self.grid_levels),
+            _ => self.samples.unwrap_or(0),
+        }
+    }
+
+    /// Checks every number of the `[sweep]` table against its range in [`crate::limits`],
+    /// and the sizes the design will allocate (samples × parameters, samples ×
+    /// alternatives) before anything is allocated. `label` names the file in errors.
+    pub fn validate(&self, label: &str, params: &[Param]) -> Result<()> {
+        let s = self;
+        let range = |field: &str, what: String, hint: &str| {
+            err(label, &format!("[sweep] {field}"), what, hint)
+        };
+        if params.len() > limits::MAX_SWEEP_PARAMS {
+            return Err(range(
+                "parameters",
+                format!(
+                    "at most {} uncertain parameters, found {}",
+                    limits::MAX_SWEEP_PARAMS,
+                    params.len()
+                ),
+                "sweep fewer parameters at a time",
+            ));
+        }
+        if s.design == Design::Grid && !(1..=limits::MAX_GRID_LEVELS).contains(&s.grid_levels) {
+            return Err(range(
+                "grid_levels",
+                format!(
+                    "grid_levels must be in [1, {}], found {}",
+                    limits::MAX_GRID_LEVELS,
+                    s.grid_levels
+                ),
+                "e.g. grid_levels = 5",
+            ));
+        }
+        let n = s.sample_count(label, params)?;
+        let values = n.saturating_mul(params.len());
+        if values > limits::MAX_SWEEP_VALUES {
+            return Err(range(
+                "samples",
+                format!(
+                    "{n} samples × {} parameters = {values} values, more than the {} a sweep may hold",
+                    params.len(),
+                    limits::MAX_SWEEP_VALUES
+                ),
+                "use fewer samples (or grid levels) or fewer parameters",
+            ));
+        }
+        if !(s.within_pct.is_finite() && (0.0..=limits::MAX_WITHIN_PCT).contains(&s.within_pct)) {
+            return Err(range(
+                "within_pct",
+                format!(
+                    "within_pct must be in [0, {}] %, found {}",
+                    limits::MAX_WITHIN_PCT,
+                    s.within_pct
+                ),
+                "e.g. within_pct = 5",
+            ));
+        }
+        if !(1..=limits::MAX_ALTERNATIVES).contains(&s.alternatives) {
+            return Err(range(
+                "alternatives",
+                format!(
+                    "alternatives must be in [1, {}] (the base plan itself counts as one), found {}",
+                    limits::MAX_ALTERNATIVES,
+                    s.alternatives
+                ),
+                "each plan is one more fixed-plan solve per sample: e.g. alternatives = 3",
+            ));
+        }
+        let evals = n.saturating_mul(s.alternatives);
+        if evals > limits::MAX_SWEEP_EVALUATIONS {
+            return Err(range(
+                "alternatives",
+                format!(
+                    "{n} samples × {} plans = {evals} fixed-plan solves, more than {}",
+                    s.alternatives,
+                    limits::MAX_SWEEP_EVALUATIONS
+                ),
+                "use fewer samples or fewer alternatives",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The number of samples the settings give for `params`: checked against
+    /// [1, [`limits::MAX_SWEEP_SAMPLES`]] (a grid: its point count, which `samples` must equal
+    /// if given).
+    fn sample_count(&self, label: &str, params: &[Param]) -> Result<usize> {
+        let max = limits::MAX_SWEEP_SAMPLES;
+        let bad = |what: String, hint: &str| err(label, "[sweep] samples", what, hint);
+        let n = match self.design {
+            Design::Grid => {
+                let n = grid_size(params, self.grid_levels);
+                if n > max {
+                    return Err(bad(
+                        format!("a grid of these parameters has {n} points, more than {max}"),
+                        "use fewer grid_levels, shorter lists or fewer parameters",
+                    ));
+                }
+                if let Some(k) = self.samples {
+                    if k != n {
+                        return Err(bad(
+                            format!("a grid of these parameters has {n} points, but samples = {k}"),
+                            "omit samples for a grid design, or set it to the number of grid points",
+                        ));
+                    }
+                }
+                n
+            }
+            _ => match self.samples {
+                Some(k) if (1..=max).contains(&k) => k,
+                other => {
+                    return Err(bad(
+                        format!(
+                            "samples must be ≥ 1 and at most {max}, found {}",
+                            other.map_or("nothing".to_string(), |k| k.to_string())
+                        ),
+                        "e.g. samples = 1000",
+                    ))
+                }
+            },
+        };
+        Ok(n)
+    }
 }
 
 fn remove_path(table: &mut toml::Table, path: &str) {
