@@ -613,3 +613,120 @@ fn check_objective(p: &SitingProblem, a: &mut Acc, r: &mut CheckReport) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{CityInput, SiteInput};
+
+    fn site(id: &str, fixed: f64, var: f64) -> SiteInput {
+        SiteInput {
+            id: id.into(),
+            fixed_cost_aud: fixed,
+            var_cost_aud_per_mw: var,
+            min_mw: 10.0,
+            max_mw: 60.0,
+            zone: None,
+            pue: 1.0,
+            must_build: false,
+            excluded: false,
+        }
+    }
+
+    fn city(id: &str, demand_mw: f64, max_rtt_ms: f64) -> CityInput {
+        CityInput {
+            id: id.into(),
+            demand_mw,
+            max_rtt_ms,
+            min_sites: 1,
+        }
+    }
+
+    /// Violations of four families at once come out family by family (sites, site count,
+    /// redundancy pairs, site output), and the cost is recomputed by component; every
+    /// number below is worked out by hand.
+    #[test]
+    fn violations_are_listed_family_by_family_and_costs_recomputed() {
+        let p = SitingProblem {
+            sites: vec![
+                site("syd", 100.0, 2.0),
+                site("mel", 80.0, 3.0),
+                site("far", 10.0, 1.0),
+            ],
+            cities: vec![city("tokyo", 40.0, 120.0), city("osaka", 30.0, 110.0)],
+            zones: vec![],
+            rtt_ms: vec![vec![100.0, 105.0], vec![110.0, 108.0], vec![115.0, 130.0]],
+            assign_cost_aud_per_mw: vec![vec![1.0, 1.0], vec![1.0, 1.0], vec![1.0, 1.0]],
+            max_sites: Some(1),
+            module_mw: None,
+            unserved_penalty_aud_per_mw: 1e9,
+            objective: Objective::MinCost,
+            cost_cap_aud: None,
+            budget_aud: None,
+            shared_limits: vec![],
+            cover_sets: vec![],
+        };
+        let s = Solution {
+            open: vec![true, false, true],
+            capacity_mw: vec![5.0, 0.0, 40.0],
+            flows: vec![(0, 1, 5.0), (0, 1, 1.0), (2, 0, 40.0)],
+            unserved_mw: vec![0.0, 24.0],
+            expansion_mw: vec![],
+        };
+        let r = check(&p, &s);
+        assert!(!r.feasible);
+        assert_eq!(
+            r.violations,
+            [
+                "site \"syd\" capacity 5 MW below its minimum 10 MW",
+                "2 sites open but max_sites = 1",
+                "flow \"syd\" → \"osaka\" is listed 2 times: a site counts once towards a city's redundancy",
+                "site \"syd\" serves 6 MW above its capacity 5 MW",
+            ]
+        );
+        assert_eq!(r.max_violation, f64::INFINITY);
+        // fixed 100 + 10; capacity 2·5 + 1·40; assignment 1·(5 + 1 + 40); penalty 1e9 · 24.
+        assert_eq!(r.fixed_aud, 110.0);
+        assert_eq!(r.capacity_aud, 50.0);
+        assert_eq!(r.assignment_aud, 46.0);
+        assert_eq!(r.cost_aud, 206.0);
+        assert_eq!(r.unserved_penalty_aud, 24e9);
+        assert_eq!(r.objective_recomputed, 206.0 + 24e9);
+        assert_eq!(r.served_mw, 46.0);
+        assert_eq!(r.worst_rtt_ms, 115.0);
+    }
+
+    /// A solution of the wrong shape stops the check at once: infeasible, no totals.
+    #[test]
+    fn wrong_shape_is_rejected_before_any_total() {
+        let p = SitingProblem {
+            sites: vec![site("syd", 100.0, 2.0)],
+            cities: vec![city("tokyo", 40.0, 120.0)],
+            zones: vec![],
+            rtt_ms: vec![vec![100.0]],
+            assign_cost_aud_per_mw: vec![vec![1.0]],
+            max_sites: None,
+            module_mw: None,
+            unserved_penalty_aud_per_mw: 1e9,
+            objective: Objective::MinCost,
+            cost_cap_aud: None,
+            budget_aud: None,
+            shared_limits: vec![],
+            cover_sets: vec![],
+        };
+        let s = Solution {
+            open: vec![true],
+            capacity_mw: vec![40.0, 1.0],
+            flows: vec![(0, 0, 40.0)],
+            unserved_mw: vec![0.0],
+            expansion_mw: vec![],
+        };
+        let r = check_with_tolerance(&p, &s, f64::INFINITY);
+        assert!(
+            !r.feasible,
+            "even a tolerance that records nothing rejects a bad shape"
+        );
+        assert_eq!(r.fixed_aud, 0.0);
+        assert_eq!(r.objective_recomputed, 0.0);
+    }
+}

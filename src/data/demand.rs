@@ -299,6 +299,86 @@ impl NodeReader<'_> {
     }
 }
 
+/// Every top-level field is one of [`TOP_FIELDS`].
+fn unknown_top_fields(label: &str, top: &Map<String, Value>, issues: &mut Issues) {
+    for key in top.keys() {
+        if !TOP_FIELDS.contains(&key.as_str()) {
+            issues.push(
+                Location::file(label).field(key),
+                "only the fields assumption, demand",
+                format!("unknown field `{key}`"),
+                "demand nodes go in the `demand` array",
+            );
+        }
+    }
+}
+
+/// The optional free-text `assumption`: a string.
+fn read_assumption(label: &str, top: &Map<String, Value>, issues: &mut Issues) -> Option<String> {
+    let assumption = top
+        .get("assumption")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    if let Some(a) = top.get("assumption") {
+        if !a.is_string() {
+            issues.push(
+                Location::file(label).field("assumption"),
+                "a string",
+                describe(a),
+                "",
+            );
+        }
+    }
+    assumption
+}
+
+/// The `demand` array: at least one node, each valid, ids unique; nodes with problems are
+/// left out (the problems go to `issues`).
+fn read_nodes(label: &str, top: &Map<String, Value>, issues: &mut Issues) -> Vec<DemandNode> {
+    let mut nodes = Vec::new();
+    match top.get("demand") {
+        Some(Value::Array(items)) => {
+            if items.is_empty() {
+                issues.push(
+                    Location::file(label).field("demand"),
+                    "at least one demand node",
+                    "an empty list",
+                    "add the Japanese cities that buy compute",
+                );
+            }
+            let mut seen: HashMap<String, usize> = HashMap::new();
+            for (i, item) in items.iter().enumerate() {
+                if let Some(node) = read_node(label, i, item, issues) {
+                    if let Some(first) = seen.insert(node.id.clone(), i) {
+                        issues.push(
+                            Location::file(label)
+                                .record(format!("demand[{i}] {:?}", node.name))
+                                .field("id"),
+                            "a unique id",
+                            format!("{:?}, already used by demand[{first}]", node.id),
+                            "give each demand node its own id",
+                        );
+                    }
+                    nodes.push(node);
+                }
+            }
+        }
+        Some(v) => issues.push(
+            Location::file(label).field("demand"),
+            "an array of demand nodes",
+            describe(v),
+            "",
+        ),
+        None => issues.push(
+            Location::file(label).field("demand"),
+            "an array of demand nodes",
+            "nothing (the field is missing)",
+            "put the nodes in `\"demand\": [...]`",
+        ),
+    }
+    nodes
+}
+
 impl Demand {
     /// Parses and validates a demand file's text; `label` names it in errors.
     ///
@@ -320,71 +400,9 @@ impl Demand {
             );
             return issues.into_result(Demand::default());
         };
-        for key in top.keys() {
-            if !TOP_FIELDS.contains(&key.as_str()) {
-                issues.push(
-                    Location::file(label).field(key),
-                    "only the fields assumption, demand",
-                    format!("unknown field `{key}`"),
-                    "demand nodes go in the `demand` array",
-                );
-            }
-        }
-        let assumption = top
-            .get("assumption")
-            .and_then(Value::as_str)
-            .map(str::to_string);
-        if let Some(a) = top.get("assumption") {
-            if !a.is_string() {
-                issues.push(
-                    Location::file(label).field("assumption"),
-                    "a string",
-                    describe(a),
-                    "",
-                );
-            }
-        }
-        let mut nodes = Vec::new();
-        match top.get("demand") {
-            Some(Value::Array(items)) => {
-                if items.is_empty() {
-                    issues.push(
-                        Location::file(label).field("demand"),
-                        "at least one demand node",
-                        "an empty list",
-                        "add the Japanese cities that buy compute",
-                    );
-                }
-                let mut seen: HashMap<String, usize> = HashMap::new();
-                for (i, item) in items.iter().enumerate() {
-                    if let Some(node) = read_node(label, i, item, &mut issues) {
-                        if let Some(first) = seen.insert(node.id.clone(), i) {
-                            issues.push(
-                                Location::file(label)
-                                    .record(format!("demand[{i}] {:?}", node.name))
-                                    .field("id"),
-                                "a unique id",
-                                format!("{:?}, already used by demand[{first}]", node.id),
-                                "give each demand node its own id",
-                            );
-                        }
-                        nodes.push(node);
-                    }
-                }
-            }
-            Some(v) => issues.push(
-                Location::file(label).field("demand"),
-                "an array of demand nodes",
-                describe(v),
-                "",
-            ),
-            None => issues.push(
-                Location::file(label).field("demand"),
-                "an array of demand nodes",
-                "nothing (the field is missing)",
-                "put the nodes in `\"demand\": [...]`",
-            ),
-        }
+        unknown_top_fields(label, top, &mut issues);
+        let assumption = read_assumption(label, top, &mut issues);
+        let nodes = read_nodes(label, top, &mut issues);
         issues.into_result(Demand {
             source: label.to_string(),
             nodes,

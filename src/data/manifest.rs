@@ -260,6 +260,91 @@ fn toml_type(v: &toml::Value) -> String {
     }
 }
 
+/// Every top-level table of the manifest names a layer of [`LAYER_KINDS`].
+fn unknown_layers(label: &str, table: &toml::Table, is: &mut Issues) {
+    let layer_names: Vec<&str> = LAYER_KINDS.iter().map(|k| k.name).collect();
+    for key in table.keys() {
+        if !layer_names.contains(&key.as_str()) {
+            is.push(
+                Location::file(label).record(format!("[{key}]")),
+                format!("a layer: one of {}", layer_names.join(", ")),
+                format!("`{key}`"),
+                "check the table name for typos",
+            );
+        }
+    }
+}
+
+/// The tables of layer `kind` with their record names (`[zones]`, `[[cables]] #2`); `None`
+/// when the layer is absent (a problem if it is required) or neither a table nor an array.
+fn layer_tables<'t>(
+    label: &str,
+    kind: LayerKind,
+    table: &'t toml::Table,
+    is: &mut Issues,
+) -> Option<Vec<(String, &'t toml::Table)>> {
+    match table.get(kind.name) {
+        None => {
+            if kind.required {
+                is.push(
+                    Location::file(label).record(format!("[{}]", kind.name)),
+                    format!("a `[{}]` table (the layer is required)", kind.name),
+                    "nothing",
+                    format!(
+                        "add `[{}]` with `format` (one of {}) and `path`",
+                        kind.name,
+                        format_names(kind.formats)
+                    ),
+                );
+            }
+            None
+        }
+        Some(toml::Value::Table(t)) => Some(vec![(format!("[{}]", kind.name), t)]),
+        Some(toml::Value::Array(items)) => Some(array_tables(label, kind, items, is)),
+        Some(other) => {
+            is.push(
+                Location::file(label).record(kind.name),
+                format!("a `[{}]` table or `[[{}]]` tables", kind.name, kind.name),
+                toml_type(other),
+                "",
+            );
+            None
+        }
+    }
+}
+
+/// The `[[kind]]` tables of an array layer: at least one, each a table.
+fn array_tables<'t>(
+    label: &str,
+    kind: LayerKind,
+    items: &'t [toml::Value],
+    is: &mut Issues,
+) -> Vec<(String, &'t toml::Table)> {
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        match item {
+            toml::Value::Table(t) => {
+                out.push((format!("[[{}]] #{}", kind.name, i + 1), t));
+            }
+            other => is.push(
+                Location::file(label).record(format!("[[{}]] #{}", kind.name, i + 1)),
+                "a table with `format` and `path`",
+                toml_type(other),
+                format!("write each file as its own `[[{}]]` table", kind.name),
+            ),
+        }
+    }
+    if items.is_empty() {
+        is.push(
+            Location::file(label).record(kind.name),
+            "at least one table",
+            "an empty array",
+            "",
+        );
+    }
+    out
+}
+
 impl Manifest {
     /// Parses a manifest's text; `label` names it in errors and relative paths resolve against
     /// `base_dir`. All problems (unknown layers or formats, missing keys, missing required
@@ -272,74 +357,11 @@ impl Manifest {
                 .to_string(),
         })?;
         let mut is = Issues::new();
-        let layer_names: Vec<&str> = LAYER_KINDS.iter().map(|k| k.name).collect();
-        for key in table.keys() {
-            if !layer_names.contains(&key.as_str()) {
-                is.push(
-                    Location::file(label).record(format!("[{key}]")),
-                    format!("a layer: one of {}", layer_names.join(", ")),
-                    format!("`{key}`"),
-                    "check the table name for typos",
-                );
-            }
-        }
+        unknown_layers(label, &table, &mut is);
         let mut layers = Vec::new();
         for kind in LAYER_KINDS {
-            let tables: Vec<(String, &toml::Table)> = match table.get(kind.name) {
-                None => {
-                    if kind.required {
-                        is.push(
-                            Location::file(label).record(format!("[{}]", kind.name)),
-                            format!("a `[{}]` table (the layer is required)", kind.name),
-                            "nothing",
-                            format!(
-                                "add `[{}]` with `format` (one of {}) and `path`",
-                                kind.name,
-                                format_names(kind.formats)
-                            ),
-                        );
-                    }
-                    continue;
-                }
-                Some(toml::Value::Table(t)) => vec![(format!("[{}]", kind.name), t)],
-                Some(toml::Value::Array(items)) => {
-                    let mut out = Vec::new();
-                    for (i, item) in items.iter().enumerate() {
-                        match item {
-                            toml::Value::Table(t) => {
-                                out.push((format!("[[{}]] #{}", kind.name, i + 1), t));
-                            }
-                            other => is.push(
-                                Location::file(label).record(format!(
-                                    "[[{}]] #{}",
-                                    kind.name,
-                                    i + 1
-                                )),
-                                "a table with `format` and `path`",
-                                toml_type(other),
-                                format!("write each file as its own `[[{}]]` table", kind.name),
-                            ),
-                        }
-                    }
-                    if items.is_empty() {
-                        is.push(
-                            Location::file(label).record(kind.name),
-                            "at least one table",
-                            "an empty array",
-                            "",
-                        );
-                    }
-                    out
-                }
-                Some(other) => {
-                    is.push(
-                        Location::file(label).record(kind.name),
-                        format!("a `[{}]` table or `[[{}]]` tables", kind.name, kind.name),
-                        toml_type(other),
-                        "",
-                    );
-                    continue;
-                }
+            let Some(tables) = layer_tables(label, kind, &table, &mut is) else {
+                continue;
             };
             let mut files = Vec::new();
             for (record, t) in tables {
