@@ -252,9 +252,11 @@ impl Default for CandidateParams {
     }
 }
 
-/// The round-trip-time model (model.md §4; docs/model.md "Latency"). Defaults fitted by
+/// The round-trip-time model (model.md §4; docs/latency.md). Defaults fitted by
 /// `sitefind calibrate` on Microsoft's published Azure RTTs 2018–2026
-/// (`latency/rtt_azure_published.csv`), each term bounded to its physically plausible range.
+/// (`latency/rtt_azure_published.csv`) and WonderNetwork's 2018 public-Internet pings
+/// (`latency/rtt_wondernetwork_2018.csv`), each row routed over the cables in service in its
+/// year, each term bounded to its physically plausible range.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LatencyParams {
@@ -269,21 +271,38 @@ pub struct LatencyParams {
     /// Fitted defaults: Australia (Sydney–Melbourne–Canberra trunks along the Hume and coast),
     /// Japan (Tōkaidō corridor, ≈ 500–550 km of route for 400 km of great circle).
     pub route_factor_by_country: BTreeMap<String, f64>,
-    /// Submarine fibre length / the segment length in the data. Default 1.0: published
-    /// lengths are laid lengths (slack included); estimated segments already carry a stated
-    /// detour factor (data/SOURCES.md; `latency::graph::NO_ROUTE_DETOUR`).
+    /// Submarine fibre length / the segment length in the data: the fibre's path through
+    /// repeaters, branching units, the beach manhole and the station's cabling beyond the
+    /// stated route length. Fitted (bounds 1.00–1.10).
     pub cable_slack: f64,
-    /// Round-trip overhead at each end of a route, ms: data-centre fabric (leaf–spine, hypervisor,
-    /// TCP/ICMP stack), the metro hop to the PoP and the PoP's routers. Fitted.
+    /// Round-trip overhead at the data-centre end of a route (the site; `from` in
+    /// [`crate::latency::LatencyModel::rtt`]), ms: data-centre fabric (leaf–spine, hypervisor,
+    /// TCP/ICMP stack) and the campus's metro hop to the exchange. Fitted on the backbone
+    /// rows, measured between two cloud regions.
     pub endpoint_overhead_ms: f64,
+    /// Round-trip overhead at the city end of a route (`to`), ms: a server at the city's
+    /// exchange. Fitted on the public-Internet rows, measured between hosting servers in
+    /// carrier hotels.
+    pub city_endpoint_overhead_ms: f64,
     /// Round-trip overhead per cable landing station on the path, ms: submarine line terminal
     /// (transponders, FEC), the landing station's routers and its backhaul's regeneration. Fitted.
     pub landing_overhead_ms: f64,
+    /// Round-trip overhead per point of presence on the path, ms: the exchange's routers and
+    /// switches where a terrestrial leg is handed to the next network or backbone segment
+    /// (every path through PoPs has at least the two ends' PoPs; a city reached over the
+    /// domestic backbone pays one more). Fitted.
+    pub pop_overhead_ms: f64,
     /// Any further constant per round trip, ms. Default 0 (the per-endpoint and per-landing
     /// terms replace the former single constant).
     pub equipment_overhead_ms: f64,
-    /// Planning statistic: relative margin of the P95 over the median for route changes
-    /// (the 95th percentile of the spread of published medians across vintages, 2018–2026).
+    /// Only cables in service by this year (`rfs_year` ≤ it) are in the graph; `None`: every
+    /// cable in service at the dataset's snapshot. Calibration sets it to each measurement's
+    /// year so a 2018 ping never uses a 2019 cable.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub in_service_year: Option<u32>,
+    /// Planning statistic: relative margin of the P95 over the median for other providers,
+    /// other vintages and route changes (backbone class: the 95th percentile of measured /
+    /// modelled median − 1 over the backbone rows of both calibration files, 2018–2026).
     pub p95_route_margin: f64,
     /// Planning statistic: additive margin of the P95 over the median for queueing and
     /// jitter, ms (the mean P50→P95 spread within one 30-day window).
@@ -346,14 +365,17 @@ impl Default for LatencyParams {
         LatencyParams {
             fibre_ms_per_km: 0.0049,
             route_factor: 1.3,
-            route_factor_by_country: [("Australia".to_string(), 1.53), ("Japan".to_string(), 1.44)]
+            route_factor_by_country: [("Australia".to_string(), 1.44), ("Japan".to_string(), 1.39)]
                 .into_iter()
                 .collect(),
-            cable_slack: 1.0,
-            endpoint_overhead_ms: 2.55,
-            landing_overhead_ms: 1.2,
+            cable_slack: 1.028,
+            endpoint_overhead_ms: 1.4,
+            city_endpoint_overhead_ms: 0.0,
+            landing_overhead_ms: 0.25,
+            pop_overhead_ms: 1.25,
             equipment_overhead_ms: 0.0,
-            p95_route_margin: 0.145455,
+            in_service_year: None,
+            p95_route_margin: 0.118736,
             p95_jitter_ms: 2.133333,
             limit_statistic: RttStatistic::P95,
             cut_cables: Vec::new(),
@@ -971,6 +993,18 @@ impl Scenario {
             "latency.landing_overhead_ms",
             l.landing_overhead_ms,
             within(l.landing_overhead_ms, 0.0, lim::MAX_OVERHEAD_MS),
+            "ms in [0, 1000]",
+        );
+        check(
+            "latency.city_endpoint_overhead_ms",
+            l.city_endpoint_overhead_ms,
+            within(l.city_endpoint_overhead_ms, 0.0, lim::MAX_OVERHEAD_MS),
+            "ms in [0, 1000]",
+        );
+        check(
+            "latency.pop_overhead_ms",
+            l.pop_overhead_ms,
+            within(l.pop_overhead_ms, 0.0, lim::MAX_OVERHEAD_MS),
             "ms in [0, 1000]",
         );
         check(

@@ -26,9 +26,14 @@ pub fn run(args: &CalibrateArgs, out: &mut dyn Write) -> Result<()> {
         route_factor: grid("--route-factor", &args.route_factor)?,
         endpoint_overhead_ms: grid("--endpoint-overhead-ms", &args.endpoint_overhead_ms)?,
         landing_overhead_ms: grid("--landing-overhead-ms", &args.landing_overhead_ms)?,
-        refine: CalibrationGrid::default().refine,
+        cable_slack: grid("--cable-slack", &args.cable_slack)?,
+        pop_overhead_ms: grid("--pop-overhead-ms", &args.pop_overhead_ms)?,
+        ..CalibrationGrid::default()
     };
-    let observations = Observation::read_csv(&args.observations)?;
+    let mut observations = Vec::new();
+    for path in &args.observations {
+        observations.extend(Observation::read_csv(path)?);
+    }
     let dataset = super::load_dataset(args.data.data.as_deref())?;
     let scenario = super::scenario_from(&args.data)?;
     let result = calibrate(&dataset, &scenario.latency, &observations, &g)?;
@@ -42,36 +47,88 @@ pub fn run(args: &CalibrateArgs, out: &mut dyn Write) -> Result<()> {
     write_text(out, &dataset.source, &result).map_err(w)
 }
 
-/// The text report: fitted terms, the fit per pair group, and every residual.
+/// The text report: fitted terms, the planning percentile per route class, the fit per pair
+/// group and source, and every residual.
 pub fn write_text(out: &mut dyn Write, source: &str, r: &CalibrationResult) -> std::io::Result<()> {
     let p = &r.params;
     writeln!(out, "dataset: {source}")?;
     writeln!(
         out,
-        "median: route_factor Australia {:.2} · Japan {:.2} · endpoint_overhead_ms {:.2} (each end) · landing_overhead_ms {:.2} (per landing) · mean |error| {:.2} % ({} grid points)",
+        "terrestrial: route_factor Australia {:.2} · Japan {:.2} · pop_overhead_ms {:.2} (per PoP)",
         p.route_factor_for("Australia"),
         p.route_factor_for("Japan"),
-        p.endpoint_overhead_ms,
-        p.landing_overhead_ms,
+        p.pop_overhead_ms
+    )?;
+    writeln!(
+        out,
+        "submarine:   cable_slack {:.3} · landing_overhead_ms {:.2} (per landing)",
+        p.cable_slack, p.landing_overhead_ms
+    )?;
+    writeln!(
+        out,
+        "ends:        endpoint_overhead_ms {:.2} (data-centre end: fitted on backbone rows, two cloud regions) · city_endpoint_overhead_ms {:.2} (city end: fitted on pings between servers at exchanges)",
+        p.endpoint_overhead_ms, p.city_endpoint_overhead_ms
+    )?;
+    writeln!(
+        out,
+        "fit:         mean |error| {:.2} % over {} rows (each row weighted equally; {} parameter points, {} candidate paths)",
         r.loss_pct,
-        r.evaluated
+        r.residuals.iter().filter(|x| x.fitted).count(),
+        r.evaluated,
+        r.candidate_paths
     )?;
+    let detours: Vec<&str> = r
+        .residuals
+        .iter()
+        .filter(|x| x.detour)
+        .map(|x| x.name.as_str())
+        .collect();
     writeln!(
         out,
-        "p95:    p95_route_margin {:.3} (95th percentile of {} vintage deviations) · p95_jitter_ms {:.2} (mean P95−P50 of {} same-window pairs)",
-        p.p95_route_margin, r.vintage_deviations, p.p95_jitter_ms, r.jitter_pairs
+        "detour rule: measured > {} × great-circle fibre floor + {} ms → not fitted ({} rows: {})",
+        r.detour_factor,
+        r.detour_allowance_ms,
+        detours.len(),
+        detours.join("; ")
     )?;
+    for c in &r.classes {
+        writeln!(
+            out,
+            "p95 {:<16} route_margin {:.3} (95th percentile of measured/model − 1 over {} typical AU/JP rows, detours left out) · jitter_ms {:.2} (mean {} gap of {} same-window pairs){}",
+            c.route_class.label(),
+            c.route_margin,
+            c.margin_rows,
+            c.jitter_ms,
+            match c.route_class {
+                sitefind::latency::RouteClass::Backbone => "P95−P50",
+                sitefind::latency::RouteClass::PublicInternet => "avg−min",
+            },
+            c.jitter_pairs,
+            if c.route_class == sitefind::latency::RouteClass::Backbone {
+                " ← planning default"
+            } else {
+                ""
+            }
+        )?;
+    }
     writeln!(out)?;
+    write_groups(out, r)?;
+    writeln!(out)?;
+    write_residuals(out, r)
+}
+
+fn write_groups(out: &mut dyn Write, r: &CalibrationResult) -> std::io::Result<()> {
     writeln!(
         out,
-        "{:<10} {:<7} {:>4} {:>9} {:>9} {:>9} {:>12}",
-        "group", "stat", "n", "signed %", "|err| %", "max %", "P95≥obs %"
+        "{:<10} {:<24} {:<7} {:>4} {:>9} {:>9} {:>9} {:>10}",
+        "group", "source", "stat", "n", "signed %", "|err| %", "max %", "P95≥obs %"
     )?;
     for g in &r.groups {
         writeln!(
             out,
-            "{:<10} {:<7} {:>4} {:>+9.2} {:>9.2} {:>9.2} {:>12.0}",
+            "{:<10} {:<24} {:<7} {:>4} {:>+9.2} {:>9.2} {:>9.2} {:>10.0}",
             g.group.label(),
+            g.source,
             g.statistic,
             g.n,
             g.mean_signed_pct,
@@ -80,23 +137,35 @@ pub fn write_text(out: &mut dyn Write, source: &str, r: &CalibrationResult) -> s
             g.p95_covers_pct
         )?;
     }
-    writeln!(out)?;
+    Ok(())
+}
+
+fn write_residuals(out: &mut dyn Write, r: &CalibrationResult) -> std::io::Result<()> {
     writeln!(
         out,
-        "{:<72} {:<10} {:<12} {:>8} {:>8} {:>8} {:>7}  path",
-        "pair", "group", "statistic", "measured", "model", "p95", "resid %"
+        "{:<64} {:<9} {:<11} {:>4} {:>8} {:>7} {:>7} {:>7}  path",
+        "pair", "group", "statistic", "year", "measured", "model", "p95", "resid%"
     )?;
     for x in &r.residuals {
+        let flag = if x.detour {
+            "DETOUR "
+        } else if !x.fitted {
+            "check  "
+        } else {
+            ""
+        };
         writeln!(
             out,
-            "{:<72} {:<10} {:<12} {:>8.1} {:>8.1} {:>8.1} {:>+7.1}  {}",
+            "{:<64} {:<9} {:<11} {:>4} {:>8.1} {:>7.1} {:>7.1} {:>+7.1}  {}{}",
             x.name,
             x.group.label(),
             x.statistic,
+            x.year.map_or("-".to_string(), |y| y.to_string()),
             x.observed_ms,
             x.modelled_ms,
             x.modelled_p95_ms,
             x.residual_pct,
+            flag,
             if x.cables.is_empty() {
                 "terrestrial".to_string()
             } else {

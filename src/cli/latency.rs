@@ -136,17 +136,24 @@ fn write_text(
     )?;
     writeln!(
         out,
+        "               (backbone class, derived by `sitefind calibrate`: x = 1 + the 95th percentile of measured/modelled − 1 over the backbone rows of other vintages and years; + = mean P95−P50 gap within one 30-day window; docs/latency.md)"
+    )?;
+    writeln!(
+        out,
         "floor_ms       {:.1}   (great circle {:.0} km in fibre, no overhead)",
         r.floor_ms, r.great_circle_km
     )?;
     writeln!(
         out,
-        "split          {:.1} ms propagation + {:.1} ms overhead (2 endpoints x {} ms, {} landing(s) x {} ms)",
+        "split          {:.1} ms propagation + {:.1} ms overhead (data-centre end {} ms, city end {} ms, {} landing(s) x {} ms, {} PoP(s) x {} ms)",
         r.propagation_ms,
         r.overhead_ms,
         p.endpoint_overhead_ms,
+        p.city_endpoint_overhead_ms,
         r.landings.len(),
-        p.landing_overhead_ms
+        p.landing_overhead_ms,
+        r.pops.len(),
+        p.pop_overhead_ms
     )?;
     writeln!(out, "jurisdictions  {}", r.jurisdictions.join(" -> "))?;
     writeln!(out, "path:")?;
@@ -210,13 +217,15 @@ fn write_text(
         .collect();
     writeln!(
         out,
-        "parameters: fibre_ms_per_km {}, route_factor {} (other countries {}), cable_slack {}, endpoint_overhead_ms {}, landing_overhead_ms {}, p95_route_margin {}, p95_jitter_ms {}, include_planned {}, cut_cables [{}], avoid_transit [{}]",
+        "parameters: fibre_ms_per_km {}, route_factor {} (other countries {}), cable_slack {}, endpoint_overhead_ms {}, city_endpoint_overhead_ms {}, landing_overhead_ms {}, pop_overhead_ms {}, p95_route_margin {}, p95_jitter_ms {}, include_planned {}, cut_cables [{}], avoid_transit [{}]",
         p.fibre_ms_per_km,
         rf.join(", "),
         p.route_factor,
         p.cable_slack,
         p.endpoint_overhead_ms,
+        p.city_endpoint_overhead_ms,
         p.landing_overhead_ms,
+        p.pop_overhead_ms,
         p.p95_route_margin,
         p.p95_jitter_ms,
         p.include_planned,

@@ -417,9 +417,10 @@ pub struct CflpArgs {
 #[derive(Debug, Clone, Args)]
 pub struct CalibrateArgs {
     /// Measured RTTs: CSV with from_name, from_lon, from_lat, to_name, to_lon, to_lat, rtt_ms
-    /// (the format of latency/rtt_calibration.csv).
-    #[arg(long, value_name = "CSV")]
-    pub observations: PathBuf,
+    /// and optionally statistic, vintage (the format of latency/rtt_azure_published.csv).
+    /// Repeatable: every file is one source (residuals are reported per source).
+    #[arg(long, value_name = "CSV", required = true)]
+    pub observations: Vec<PathBuf>,
     /// Dataset and scenario options.
     #[command(flatten)]
     pub data: DataArgs,
@@ -433,6 +434,12 @@ pub struct CalibrateArgs {
     /// Grid for the round-trip overhead per landing station on the path, ms: MIN,MAX,STEP.
     #[arg(long, value_name = "MIN,MAX,STEP", default_value = "0,2,0.25")]
     pub landing_overhead_ms: String,
+    /// Grid for the submarine cable slack (fibre / stated length): MIN,MAX,STEP.
+    #[arg(long, value_name = "MIN,MAX,STEP", default_value = "1,1.1,0.02")]
+    pub cable_slack: String,
+    /// Grid for the round-trip overhead per point of presence on the path, ms: MIN,MAX,STEP.
+    #[arg(long, value_name = "MIN,MAX,STEP", default_value = "0,2,0.25")]
+    pub pop_overhead_ms: String,
     /// stdout format: text (default) or json.
     #[arg(long, value_name = "FORMAT", default_value = "text")]
     pub format: String,

@@ -1,34 +1,46 @@
-//! Calibration of the latency model against published round-trip times
-//! (`latency/rtt_azure_published.csv`: Azure P50 and P95 of 30-day windows 2023–2026 and the
-//! older "table values" 2018–2020).
+//! Calibration of the latency model against measured round-trip times from several
+//! sources (`latency/rtt_azure_published.csv`: Azure backbone P50/P95 of 30-day windows
+//! 2023–2026 and table values ≤ 2018 / ≤ 2020; `latency/rtt_wondernetwork_2018.csv`:
+//! public-Internet pings between hosting providers, 2018). docs/latency.md explains each term.
 //!
-//! # What is fitted, and how
-//! **Median.** Four physical terms, each searched only within its physically plausible range:
-//! the terrestrial route factor of Australia and of Japan (fibre follows roads and rail:
-//! 1.1 = a nearly straight trunk, 1.8 = a very indirect one), the round-trip overhead at each
-//! end (data-centre fabric, metro, PoP routers: 0–5 ms) and per landing station on the path
-//! (submarine line terminal, landing-station routers: 0–2 ms). The fibre speed, the cable
-//! lengths and the foreign route factor are not fitted. The loss is the mean *absolute
-//! relative* error over every published typical value (P50 rows of every vintage and the table
-//! values) of the pair groups sitefind routes (Australia–Japan, Australia–Australia,
-//! Japan–Japan): robust (one anomalous vintage does not pull the fit) and the metric of the
-//! targets. The pairs to Singapore and the US west coast are a check, not fitted: their paths
-//! run over foreign estimated cables and foreign terrestrial legs the terms above do not
-//! describe.
-//! Deterministic two-stage grid search: a coarse grid, then a fine grid around the coarse
-//! optimum; the per-endpoint overhead is additive and scored for every grid value from one
-//! set of routes. Ties keep the first grid point.
+//! # Dates
+//! Every row is routed over the cables in service in its year ([`Observation::year`], the
+//! first year in its vintage; `LatencyParams::in_service_year`): a 2018 ping never uses JGA
+//! (2020) or INDIGO (2019).
 //!
-//! **P95 (planning).** Not fitted to the model, read off the data:
-//! `p95_jitter_ms` = mean P95 − P50 of the same pair in the same 30-day window (queueing and
-//! jitter), `p95_route_margin` = 95th percentile (nearest rank) of the relative deviation of
-//! each published typical value from its pair's median across vintages (route changes, cable
-//! faults, a slower backbone in another year).
+//! # Detours
+//! A typical row whose RTT exceeds `detour_factor` × the great-circle fibre floor +
+//! `detour_allowance_ms` (default 2 × floor + 10 ms) is a pathological detour: reported, not
+//! fitted, not in the percentile. No route in the graph for any pair of the two files is
+//! longer than 1.9 × its great circle, and 10 ms is two endpoints at the grid's maximum.
+//!
+//! # The median fit
+//! Six physical terms, each searched within its plausible range: the terrestrial route
+//! factor of Australia and of Japan, the overhead per point of presence (terrestrial), the
+//! submarine cable slack and the overhead per landing station (submarine), and the overhead
+//! per endpoint (one per route class: cloud campuses for backbone rows, carrier-hotel servers
+//! for public-Internet rows). Rows fitted ([`fits_class`]): backbone typical rows of AU–JP,
+//! AU–AU and JP–JP, and public-Internet typical rows within one country. Loss: mean absolute
+//! relative error. For a fixed route every RTT is linear in the terms ([`PathTerms`]), so the
+//! search scores a grid point in O(rows) without rebuilding the graph: each row keeps the
+//! routes found under the grid's 32 corners and under every optimum (the modelled RTT is the
+//! least over them), and the search repeats until the optimum's routes are all known, so
+//! the final point's RTTs are the graph's own. The endpoint overheads are solved exactly per
+//! grid point (a weighted median, snapped to its grid). Coarse grid, then a fine grid around
+//! the coarse optimum; ties keep the first point. Deterministic.
+//!
+//! # The planning percentile
+//! Per route class, read off the data: `route_margin` = 95th percentile (nearest rank) of
+//! measured / modelled median − 1 over the class's typical rows of AU–JP, AU–AU and JP–JP
+//! (every provider, vintage and year; detours left out), and `jitter_ms` = mean gap above the
+//! typical value within one window (P95 − P50 for backbone rows, avg − min for pings). The
+//! backbone class's pair becomes `p95_route_margin` and `p95_jitter_ms`.
 
-use super::{graph, LatencyModel};
+use super::{graph, LatencyModel, PathTerms, RawGraph};
 use crate::data::{Dataset, LonLat};
 use crate::error::{Error, Issues, Location, Result};
 use crate::scenario::LatencyParams;
+use crate::spatial::geodesy::distance_km;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -44,16 +56,84 @@ pub struct Observation {
     pub to: LonLat,
     /// Measured RTT, ms.
     pub rtt_ms: f64,
-    /// Which figure: `p50_30d`, `p95_30d`, `table_value` (empty column: `p50`).
+    /// Which figure: `p50_30d`, `p95_30d`, `table_value`, `avg`, `min` (empty column: `p50`).
     pub statistic: String,
     /// The measurement window or vintage (empty if not given).
     pub vintage: String,
+    /// The file the row came from (its stem, e.g. `rtt_wondernetwork_2018`).
+    #[serde(default)]
+    pub source: String,
+}
+
+/// How a measurement's packets travel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum RouteClass {
+    /// A cloud provider's own backbone (published percentiles: `p50_*`, `p95_*`, tables).
+    #[serde(rename = "backbone")]
+    Backbone,
+    /// Pings between hosting providers over the public Internet (`avg` / `min` rows).
+    #[serde(rename = "public-internet")]
+    PublicInternet,
+}
+
+impl RouteClass {
+    /// Display label.
+    pub fn label(self) -> &'static str {
+        match self {
+            RouteClass::Backbone => "backbone",
+            RouteClass::PublicInternet => "public-internet",
+        }
+    }
 }
 
 impl Observation {
-    /// True for a percentile-95 row; every other row is a typical (median-like) value.
+    /// True for a percentile-95 row.
     pub fn is_p95(&self) -> bool {
         self.statistic.to_ascii_lowercase().starts_with("p95")
+    }
+
+    /// True for a minimum-of-pings row (a floor, not a typical value).
+    pub fn is_min(&self) -> bool {
+        self.statistic.eq_ignore_ascii_case("min")
+    }
+
+    /// True for a typical (median-like) value: P50, table values, ping averages.
+    pub fn is_typical(&self) -> bool {
+        !self.is_p95() && !self.is_min()
+    }
+
+    /// Public-Internet ping tables publish `avg` and `min`; backbone statistics publish
+    /// percentiles and table values.
+    pub fn route_class(&self) -> RouteClass {
+        let s = self.statistic.to_ascii_lowercase();
+        if s == "avg" || s == "min" || s == "mean" {
+            RouteClass::PublicInternet
+        } else {
+            RouteClass::Backbone
+        }
+    }
+
+    /// The year whose network the measurement ran on: the first four-digit year (1900–2099)
+    /// in `vintage` (`2023-06-21..2023-07-21` → 2023, `2018-11-10` → 2018); for an upper
+    /// bound (`<=2020-08 (unchanged to 2026)`: measured at the latest in 2020, exact date
+    /// unknown) the year before, the last whose cables were certainly in service → 2019;
+    /// `None` when the vintage names no year.
+    pub fn year(&self) -> Option<u32> {
+        let v = self.vintage.trim_start();
+        let bound = u32::from(v.starts_with("<=") || v.starts_with('≤'));
+        self.first_year().map(|y| y - bound)
+    }
+
+    fn first_year(&self) -> Option<u32> {
+        let b = self.vintage.as_bytes();
+        (0..b.len().saturating_sub(3)).find_map(|i| {
+            let w = &b[i..i + 4];
+            let digits = w.iter().all(u8::is_ascii_digit);
+            let alone = (i == 0 || !b[i - 1].is_ascii_digit())
+                && b.get(i + 4).is_none_or(|c| !c.is_ascii_digit());
+            let y: u32 = std::str::from_utf8(w).ok()?.parse().ok()?;
+            (digits && alone && (1900..2100).contains(&y)).then_some(y)
+        })
     }
 
     /// Reads observations from a CSV with columns `from_name, from_lon, from_lat, to_name,
@@ -157,6 +237,7 @@ impl Observation {
                         statistic
                     },
                     vintage: opt(vintage_col),
+                    source: source_label(label),
                 });
             }
         }
@@ -208,8 +289,8 @@ impl PairGroup {
     }
 }
 
-/// The search grid: `[min, max, step]` of each fitted term (the fine stage uses a fifth of
-/// the step around the coarse optimum).
+/// The search grid: `[min, max, step]` of each fitted term (the fine stage searches ± one
+/// coarse step in `refine` divisions around the coarse optimum), and the detour rule.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CalibrationGrid {
     /// Terrestrial route factor (Australia and Japan each). Default 1.10..=1.80 step 0.05.
@@ -218,9 +299,20 @@ pub struct CalibrationGrid {
     pub endpoint_overhead_ms: [f64; 3],
     /// Round-trip overhead per landing station on the path, ms. Default 0..=2 step 0.25.
     pub landing_overhead_ms: [f64; 3],
-    /// Fine stage: divisions of a coarse step searched ± one coarse step around the coarse
-    /// optimum (route factors and landing overhead). Default 5; 0 = no fine stage.
+    /// Submarine fibre / stated cable length. Default 1.00..=1.10 step 0.02.
+    pub cable_slack: [f64; 3],
+    /// Round-trip overhead per point of presence on the path, ms. Default 0..=2 step 0.25.
+    pub pop_overhead_ms: [f64; 3],
+    /// Fine stage divisions; 0 = no fine stage. Default 5.
     pub refine: u32,
+    /// Detour rule: a typical row is a pathological detour, reported but not fitted, when
+    /// its RTT exceeds `detour_factor` × the great-circle fibre floor + `detour_allowance_ms`.
+    /// Default 2.0 (no route in the graph for any pair of the two files is longer than
+    /// 1.9 × the great circle: Perth–Tokyo over Singapore in 2018).
+    pub detour_factor: f64,
+    /// Overheads a legitimate path may add on top of `detour_factor` × floor, ms. Default 10
+    /// (two endpoints at the grid's 5 ms maximum each).
+    pub detour_allowance_ms: f64,
 }
 
 impl Default for CalibrationGrid {
@@ -229,8 +321,19 @@ impl Default for CalibrationGrid {
             route_factor: [1.10, 1.80, 0.05],
             endpoint_overhead_ms: [0.0, 5.0, 0.05],
             landing_overhead_ms: [0.0, 2.0, 0.25],
+            cable_slack: [1.0, 1.10, 0.02],
+            pop_overhead_ms: [0.0, 2.0, 0.25],
             refine: 5,
+            detour_factor: 2.0,
+            detour_allowance_ms: 10.0,
         }
+    }
+}
+
+impl CalibrationGrid {
+    /// The detour threshold for a pair with this great-circle fibre floor, ms.
+    pub fn detour_limit_ms(&self, floor_ms: f64) -> f64 {
+        self.detour_factor * floor_ms + self.detour_allowance_ms
     }
 }
 
@@ -239,34 +342,50 @@ impl Default for CalibrationGrid {
 pub struct Residual {
     /// The observation's label.
     pub name: String,
+    /// The file it came from.
+    pub source: String,
     /// Pair group.
     pub group: PairGroup,
-    /// The observation's statistic (`p50_30d`, `p95_30d`, `table_value`).
+    /// Route class (backbone or public Internet).
+    pub route_class: RouteClass,
+    /// The observation's statistic (`p50_30d`, `p95_30d`, `table_value`, `avg`, `min`).
     pub statistic: String,
     /// The observation's vintage.
     pub vintage: String,
+    /// The year the path was routed for (cables with a later `rfs_year` absent).
+    pub year: Option<u32>,
     /// Measured RTT, ms.
     pub observed_ms: f64,
-    /// Modelled RTT of the same statistic (median for typical rows, P95 for P95 rows), ms.
+    /// Modelled RTT of the same statistic (median for typical and min rows, P95 for P95
+    /// rows), ms.
     pub modelled_ms: f64,
     /// Modelled − observed, ms.
     pub residual_ms: f64,
     /// (Modelled − observed) / observed, %.
     pub residual_pct: f64,
-    /// Modelled P95, ms (for every row).
+    /// Modelled P95 (backbone class), ms.
     pub modelled_p95_ms: f64,
+    /// Great-circle fibre floor, ms.
+    pub floor_ms: f64,
+    /// Excluded by the detour rule (measured > factor × floor + allowance).
+    pub detour: bool,
+    /// The row was in the median fit.
+    pub fitted: bool,
     /// Cable ids of the modelled path (empty: terrestrial).
     pub cables: Vec<String>,
 }
 
-/// Fit summary of one pair group and statistic.
+/// Fit summary of one pair group, statistic and source.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GroupFit {
     /// Pair group.
     pub group: PairGroup,
-    /// `median` (typical rows vs the modelled median) or `p95` (P95 rows vs the modelled P95).
+    /// The source file, or `all`.
+    pub source: String,
+    /// `median` (typical rows vs the modelled median), `min` or `p95` (P95 rows vs the
+    /// modelled P95).
     pub statistic: String,
-    /// Number of rows.
+    /// Number of rows (detours excluded).
     pub n: usize,
     /// Mean signed relative error, %.
     pub mean_signed_pct: f64,
@@ -274,27 +393,49 @@ pub struct GroupFit {
     pub mean_abs_pct: f64,
     /// Largest absolute relative error, %.
     pub max_abs_pct: f64,
-    /// Share of the group's typical rows at or below the modelled P95, %.
+    /// Share of the rows at or below the modelled P95, %.
     pub p95_covers_pct: f64,
+}
+
+/// The planning percentile of one route class, read off the data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClassPercentile {
+    /// Route class.
+    pub route_class: RouteClass,
+    /// 95th percentile (nearest rank) of measured / modelled median − 1 over the class's
+    /// fitted rows (every provider, vintage and date), ≥ 0.
+    pub route_margin: f64,
+    /// Mean within-window gap above the typical value, ms: P95 − P50 (backbone) or
+    /// avg − min (public Internet) of the same pair and window.
+    pub jitter_ms: f64,
+    /// Rows behind `route_margin`.
+    pub margin_rows: usize,
+    /// Same-window pairs behind `jitter_ms`.
+    pub jitter_pairs: usize,
 }
 
 /// The calibrated parameters and how well they fit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CalibrationResult {
-    /// The base parameters with the fitted terms.
+    /// The base parameters with the fitted terms (P95 terms of the backbone class).
     pub params: LatencyParams,
+    /// The detour rule applied.
+    pub detour_factor: f64,
+    /// The detour rule's allowance, ms.
+    pub detour_allowance_ms: f64,
     /// Per observation, in input order.
     pub residuals: Vec<Residual>,
-    /// Per pair group and statistic, in group order.
+    /// Per pair group, statistic and source (`all` first), in group order.
     pub groups: Vec<GroupFit>,
-    /// Mean absolute relative error of the median over the typical rows, %.
+    /// The planning percentile per route class.
+    pub classes: Vec<ClassPercentile>,
+    /// Mean absolute relative error of the median over the fitted rows, %.
     pub loss_pct: f64,
-    /// Number of grid points scored.
+    /// Number of parameter points scored.
     pub evaluated: usize,
-    /// Number of (P50, P95) pairs of the same window behind `p95_jitter_ms`.
-    pub jitter_pairs: usize,
-    /// Number of vintage deviations behind `p95_route_margin`.
-    pub vintage_deviations: usize,
+    /// Candidate paths per fitted row at the end (routes found under the grid's corners and
+    /// every optimum).
+    pub candidate_paths: usize,
 }
 
 fn steps(g: [f64; 3]) -> Result<Vec<f64>> {
@@ -338,120 +479,243 @@ fn fine(g: [f64; 3], v: f64, refine: u32) -> Vec<f64> {
         .collect()
 }
 
-/// Unordered pair key of an observation (its two names sorted).
-fn pair_key(o: &Observation) -> (String, String) {
-    let mut parts: Vec<String> = o.name.split(" – ").map(str::to_string).collect();
-    parts.sort();
-    let b = parts.pop().unwrap_or_default();
-    let a = parts.pop().unwrap_or_default();
-    (a, b)
+/// The fitted terms.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Theta {
+    rf_au: f64,
+    rf_jp: f64,
+    slack: f64,
+    landing: f64,
+    pop: f64,
+    endpoint: f64,
+    /// Endpoint overhead of public-Internet rows (hosting servers in carrier hotels), ms.
+    endpoint_public: f64,
 }
 
-fn with_terms(base: &LatencyParams, rf_au: f64, rf_jp: f64, landing: f64) -> LatencyParams {
-    let mut p = base.clone();
-    p.route_factor_by_country
-        .insert("Australia".to_string(), rf_au);
-    p.route_factor_by_country.insert("Japan".to_string(), rf_jp);
-    p.landing_overhead_ms = landing;
-    p.endpoint_overhead_ms = 0.0;
-    p.equipment_overhead_ms = 0.0;
-    p
+impl Theta {
+    fn params(&self, base: &LatencyParams) -> LatencyParams {
+        let mut p = base.clone();
+        p.route_factor_by_country
+            .insert("Australia".to_string(), self.rf_au);
+        p.route_factor_by_country
+            .insert("Japan".to_string(), self.rf_jp);
+        p.cable_slack = self.slack;
+        p.landing_overhead_ms = self.landing;
+        p.pop_overhead_ms = self.pop;
+        p.endpoint_overhead_ms = self.endpoint;
+        p.city_endpoint_overhead_ms = self.endpoint_public;
+        p.equipment_overhead_ms = 0.0;
+        p
+    }
+
+    /// RTT of a path's terms without the endpoint overhead, ms.
+    fn rtt_ms(&self, t: &PathTerms, fibre: f64) -> f64 {
+        2.0 * fibre * (self.rf_au * t.au_km + self.rf_jp * t.jp_km + self.slack * t.cable_km)
+            + t.other_ms
+            + self.landing * t.landings
+            + self.pop * t.pops
+    }
 }
 
-/// The P95 terms read off the data: (jitter ms, jitter pairs, route margin, deviations).
-fn p95_terms(observations: &[Observation]) -> (f64, usize, f64, usize) {
-    // Jitter: P95 − P50 of the same direction in the same window.
-    let mut p50: BTreeMap<(String, String), f64> = BTreeMap::new();
-    for o in observations.iter().filter(|o| !o.is_p95()) {
-        if o.statistic.to_ascii_lowercase().starts_with("p50") {
-            p50.insert((o.name.clone(), o.vintage.clone()), o.rtt_ms);
+/// The rows of the median fit with their weights and candidate paths.
+struct FitSet<'a> {
+    rows: Vec<&'a Observation>,
+    /// 1 / (rows × measured RTT): the loss is the mean absolute relative error.
+    weight: Vec<f64>,
+    cands: Vec<Vec<PathTerms>>,
+    /// The row is a public-Internet measurement (its own endpoint overhead).
+    public: Vec<bool>,
+}
+
+impl FitSet<'_> {
+    /// The best endpoint overhead on `ends` for these per-row RTTs without it, and the loss.
+    /// The loss is convex piecewise linear in the overhead: its continuous optimum is a
+    /// weighted median, and the best grid value is one of that point's two neighbours.
+    fn best_endpoint(&self, m: &[f64], ends: &[f64]) -> (f64, f64) {
+        let loss = |e: f64| -> f64 {
+            m.iter()
+                .zip(&self.rows)
+                .zip(&self.weight)
+                .map(|((m, o), w)| w * (m + 2.0 * e - o.rtt_ms).abs())
+                .sum()
+        };
+        let mut v: Vec<(f64, f64)> = m
+            .iter()
+            .zip(&self.rows)
+            .zip(&self.weight)
+            .map(|((m, o), w)| (0.5 * (o.rtt_ms - m), *w))
+            .collect();
+        v.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let half = 0.5 * v.iter().map(|x| x.1).sum::<f64>();
+        let mut acc = 0.0;
+        let mut star = v.last().map_or(0.0, |x| x.0);
+        for (x, w) in &v {
+            acc += w;
+            if acc >= half {
+                star = *x;
+                break;
+            }
+        }
+        let k = ends.partition_point(|&e| e < star);
+        let mut best = (f64::INFINITY, 0.0);
+        for i in [k.saturating_sub(1), k.min(ends.len().saturating_sub(1))] {
+            if let Some(&e) = ends.get(i) {
+                let l = loss(e);
+                if l < best.0 - 1e-15 || (l <= best.0 + 1e-15 && e < best.1) {
+                    best = (l, e);
+                }
+            }
+        }
+        best
+    }
+
+    /// The best endpoint overhead of each route class (they are separable: each row has one
+    /// class), and the summed loss.
+    fn best_endpoints(&self, m: &[f64], ends: &[f64]) -> (f64, f64, f64) {
+        let mut out = (0.0, 0.0, 0.0);
+        for public in [false, true] {
+            let idx: Vec<usize> = (0..m.len()).filter(|&i| self.public[i] == public).collect();
+            if idx.is_empty() {
+                continue;
+            }
+            let sub = FitSet {
+                rows: idx.iter().map(|&i| self.rows[i]).collect(),
+                weight: idx.iter().map(|&i| self.weight[i]).collect(),
+                cands: Vec::new(),
+                public: Vec::new(),
+            };
+            let mm: Vec<f64> = idx.iter().map(|&i| m[i]).collect();
+            let (l, e) = sub.best_endpoint(&mm, ends);
+            out.0 += l;
+            if public {
+                out.2 = e;
+            } else {
+                out.1 = e;
+            }
+        }
+        out
+    }
+
+    /// Scores every grid point (endpoint overhead solved per point); the best θ and its loss.
+    fn search(
+        &self,
+        axes: &[Vec<f64>; 5],
+        ends: &[f64],
+        fibre: f64,
+        n: &mut usize,
+    ) -> (f64, Theta) {
+        let mut best = (f64::INFINITY, None);
+        let mut m = vec![0.0; self.rows.len()];
+        for &rf_au in &axes[0] {
+            for &rf_jp in &axes[1] {
+                for &slack in &axes[2] {
+                    for &landing in &axes[3] {
+                        for &pop in &axes[4] {
+                            let mut th = Theta {
+                                rf_au,
+                                rf_jp,
+                                slack,
+                                landing,
+                                pop,
+                                endpoint: 0.0,
+                                endpoint_public: 0.0,
+                            };
+                            for (mi, c) in m.iter_mut().zip(&self.cands) {
+                                *mi = c
+                                    .iter()
+                                    .map(|t| th.rtt_ms(t, fibre))
+                                    .fold(f64::INFINITY, f64::min);
+                            }
+                            let (loss, e, e_pub) = self.best_endpoints(&m, ends);
+                            *n += 1;
+                            th.endpoint = e;
+                            th.endpoint_public = e_pub;
+                            if loss < best.0 - 1e-12 {
+                                best = (loss, Some(th));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        match best {
+            (l, Some(th)) => (l, th),
+            _ => (
+                f64::INFINITY,
+                Theta {
+                    rf_au: 1.0,
+                    rf_jp: 1.0,
+                    slack: 1.0,
+                    landing: 0.0,
+                    pop: 0.0,
+                    endpoint: 0.0,
+                    endpoint_public: 0.0,
+                },
+            ),
         }
     }
-    let spreads: Vec<f64> = observations
-        .iter()
-        .filter(|o| o.is_p95())
-        .filter_map(|o| {
-            p50.get(&(o.name.clone(), o.vintage.clone()))
-                .map(|m| (o.rtt_ms - m).max(0.0))
-        })
-        .collect();
-    let jitter = if spreads.is_empty() {
-        0.0
-    } else {
-        spreads.iter().sum::<f64>() / spreads.len() as f64
-    };
-    // Route margin: deviation of each typical value from its pair's median across vintages.
-    let mut by_pair: BTreeMap<(String, String), Vec<f64>> = BTreeMap::new();
-    for o in observations.iter().filter(|o| !o.is_p95()) {
-        by_pair.entry(pair_key(o)).or_default().push(o.rtt_ms);
-    }
-    let mut dev: Vec<f64> = Vec::new();
-    for v in by_pair.values().filter(|v| v.len() >= 2) {
-        let m = median(v.clone());
-        dev.extend(v.iter().map(|x| x / m - 1.0));
-    }
-    dev.sort_by(f64::total_cmp);
-    let margin = if dev.is_empty() {
-        0.0
-    } else {
-        let k = ((0.95 * dev.len() as f64).ceil() as usize).clamp(1, dev.len()) - 1;
-        dev[k].max(0.0)
-    };
-    (round6(jitter), spreads.len(), round6(margin), dev.len())
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n == 0 {
-        0.0
-    } else if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        0.5 * (v[n / 2 - 1] + v[n / 2])
+/// Latency models per measurement year for one parameter set.
+struct YearModels<'a> {
+    dataset: &'a Dataset,
+    raw: &'a RawGraph,
+    params: LatencyParams,
+    models: BTreeMap<Option<u32>, LatencyModel>,
+}
+
+impl<'a> YearModels<'a> {
+    fn new(dataset: &'a Dataset, raw: &'a RawGraph, params: LatencyParams) -> Self {
+        YearModels {
+            dataset,
+            raw,
+            params,
+            models: BTreeMap::new(),
+        }
+    }
+
+    /// The route of an observation with only the cables in service in its year.
+    fn route(&mut self, o: &Observation) -> Result<(super::RttPath, PathTerms)> {
+        let year = o.year();
+        if !self.models.contains_key(&year) {
+            let mut p = self.params.clone();
+            p.in_service_year = year;
+            let m = LatencyModel::from_graph(self.dataset, self.raw, &p)?;
+            self.models.insert(year, m);
+        }
+        let m = self
+            .models
+            .get(&year)
+            .ok_or_else(|| Error::Internal("year model".into()))?;
+        let r = m.rtt(o.from, o.to).ok_or_else(|| {
+            Error::usage(
+                format!("calibration: no route for observation `{}` ({})", o.name, o.vintage),
+                "check that the dataset has landings and cables in service at the measurement's date between both ends",
+            )
+        })?;
+        let t = m.path_terms(&r, o.from, o.to);
+        Ok((r, t))
     }
 }
 
-/// Fits the median terms and reads the P95 terms (module doc) from `observations` on `grid`
-/// (everything else from `base`). Fails if there is no typical observation, the grid is
-/// invalid, or an observation has no route in the graph.
-pub fn calibrate(
-    dataset: &Dataset,
-    base: &LatencyParams,
-    observations: &[Observation],
-    grid: &CalibrationGrid,
-) -> Result<CalibrationResult> {
-    let raw = graph::derive(dataset)?;
-    let base_model = LatencyModel::from_graph(dataset, &raw, base)?;
-    let typical: Vec<&Observation> = observations
-        .iter()
-        .filter(|o| !o.is_p95() && PairGroup::of(&base_model, o.from, o.to) != PairGroup::Other)
-        .collect();
-    if typical.is_empty() {
-        return Err(Error::usage(
-            "calibration needs at least one typical (P50 or table) Australia or Japan observation",
-            "pass the rows of latency/rtt_azure_published.csv",
-        ));
-    }
+fn check_grid(grid: &CalibrationGrid) -> Result<()> {
+    use crate::limits::{MAX_OVERHEAD_MS, MAX_ROUTE_FACTOR};
     for (name, g, lo, hi) in [
-        (
-            "route factor",
-            grid.route_factor,
-            1.0,
-            crate::limits::MAX_ROUTE_FACTOR,
-        ),
+        ("route factor", grid.route_factor, 1.0, MAX_ROUTE_FACTOR),
         (
             "endpoint overhead",
             grid.endpoint_overhead_ms,
             0.0,
-            crate::limits::MAX_OVERHEAD_MS,
+            MAX_OVERHEAD_MS,
         ),
         (
             "landing overhead",
             grid.landing_overhead_ms,
             0.0,
-            crate::limits::MAX_OVERHEAD_MS,
+            MAX_OVERHEAD_MS,
         ),
+        ("cable slack", grid.cable_slack, 1.0, MAX_ROUTE_FACTOR),
+        ("PoP overhead", grid.pop_overhead_ms, 0.0, MAX_OVERHEAD_MS),
     ] {
         if !(g[0] >= lo && g[1] <= hi) {
             return Err(Error::usage(
@@ -463,167 +727,428 @@ pub fn calibrate(
             ));
         }
     }
-    let rfs = steps(grid.route_factor)?;
-    let lands = steps(grid.landing_overhead_ms)?;
-    let ends = steps(grid.endpoint_overhead_ms)?;
-    // Each (route factor AU, JP, landing overhead) rebuilds the model; the fine stage adds at
-    // most (2 refine + 1)³.
-    let models = rfs
-        .len()
-        .saturating_mul(rfs.len())
-        .saturating_mul(lands.len())
-        .saturating_add((2 * grid.refine.min(1000) as usize + 1).pow(3));
-    let points = models.saturating_mul(ends.len());
-    if models > crate::limits::MAX_GRID_MODELS || points > crate::limits::MAX_GRID_POINTS {
+    let factor_ok = grid.detour_factor.is_finite() && grid.detour_factor >= 1.0;
+    let allowance_ok = grid.detour_allowance_ms.is_finite() && grid.detour_allowance_ms >= 0.0;
+    if !(factor_ok && allowance_ok) {
         return Err(Error::usage(
             format!(
-                "calibration grid of {} × {} × {} models × {} overheads: at most {} models and {} points in all",
-                rfs.len(),
-                rfs.len(),
-                lands.len(),
-                ends.len(),
-                crate::limits::MAX_GRID_MODELS,
-                crate::limits::MAX_GRID_POINTS
+                "calibration detour rule {} × floor + {} ms: expected a factor ≥ 1 and an allowance ≥ 0",
+                grid.detour_factor, grid.detour_allowance_ms
             ),
-            "each (route factor, landing overhead) triple rebuilds the latency model: use coarser steps",
+            "the default is 2 × floor + 10 ms",
         ));
     }
-    let mut evaluated = 0usize;
-    // Score one (rf_au, rf_jp, landing): the best endpoint overhead and its loss.
-    let mut score = |rf_au: f64, rf_jp: f64, land: f64| -> Result<(f64, f64)> {
-        let p = with_terms(base, rf_au, rf_jp, land);
-        let model = LatencyModel::from_graph(dataset, &raw, &p)?;
-        let mut prop = Vec::with_capacity(typical.len());
-        for o in &typical {
-            match model.rtt(o.from, o.to) {
-                Some(r) => prop.push(r.rtt_ms),
-                None => {
-                    return Err(Error::usage(
-                        format!("calibration: no route for observation `{}`", o.name),
-                        "check that the dataset has landings and cables between both ends",
-                    ))
-                }
-            }
-        }
-        let mut best: Option<(f64, f64)> = None;
-        for &e in &ends {
-            evaluated += 1;
-            let loss: f64 = prop
-                .iter()
-                .zip(&typical)
-                .map(|(m, o)| ((m + 2.0 * e) / o.rtt_ms - 1.0).abs())
-                .sum::<f64>()
-                / typical.len() as f64;
-            if best.is_none_or(|(b, _)| loss < b - 1e-12) {
-                best = Some((loss, e));
-            }
-        }
-        best.ok_or_else(|| Error::usage("calibration grid is empty", "give min ≤ max"))
-    };
-    let mut run = |rfa: &[f64], rfj: &[f64], ls: &[f64]| -> Result<(f64, f64, f64, f64, f64)> {
-        let mut best: Option<(f64, f64, f64, f64, f64)> = None;
-        for &a in rfa {
-            for &j in rfj {
-                for &l in ls {
-                    let (loss, e) = score(a, j, l)?;
-                    if best.is_none_or(|b| loss < b.0 - 1e-12) {
-                        best = Some((loss, a, j, l, e));
-                    }
-                }
-            }
-        }
-        best.ok_or_else(|| Error::usage("calibration grid is empty", "give min ≤ max"))
-    };
-    let (_, a0, j0, l0, _) = run(&rfs, &rfs, &lands)?;
-    let (loss, rf_au, rf_jp, land, end) = run(
-        &fine(grid.route_factor, a0, grid.refine),
-        &fine(grid.route_factor, j0, grid.refine),
-        &fine(grid.landing_overhead_ms, l0, grid.refine),
-    )?;
-    let (jitter, jitter_pairs, margin, deviations) = p95_terms(observations);
-    let mut params = with_terms(base, rf_au, rf_jp, land);
-    params.endpoint_overhead_ms = round6(end);
-    params.equipment_overhead_ms = 0.0;
-    params.p95_jitter_ms = jitter;
-    params.p95_route_margin = margin;
-    let model = LatencyModel::from_graph(dataset, &raw, &params)?;
-    let residuals: Vec<Residual> = observations
+    let sizes: Vec<usize> = [
+        grid.route_factor,
+        grid.route_factor,
+        grid.cable_slack,
+        grid.landing_overhead_ms,
+        grid.pop_overhead_ms,
+        grid.endpoint_overhead_ms,
+    ]
+    .iter()
+    .map(|g| steps(*g).map(|v| v.len()))
+    .collect::<Result<_>>()?;
+    let points = sizes[..5].iter().fold(1usize, |a, b| a.saturating_mul(*b));
+    if points > crate::limits::MAX_GRID_POINTS / 100 {
+        return Err(Error::usage(
+            format!(
+                "calibration grid of {points} points: at most {}",
+                crate::limits::MAX_GRID_POINTS / 100
+            ),
+            "use coarser steps",
+        ));
+    }
+    Ok(())
+}
+
+/// The fitted rows: typical values of the pairs sitefind routes (AU–JP, AU–AU, JP–JP), not
+/// detours ([`fits_class`]); every row weighs the same.
+fn fit_rows<'a>(
+    model: &LatencyModel,
+    observations: &'a [Observation],
+    grid: &CalibrationGrid,
+) -> Result<FitSet<'a>> {
+    let f = model.params().fibre_ms_per_km;
+    let rows: Vec<&Observation> = observations
         .iter()
-        .map(|o| {
-            let r = model.rtt(o.from, o.to);
-            let (m50, m95) = r
-                .as_ref()
-                .map_or((f64::INFINITY, f64::INFINITY), |r| (r.rtt_ms, r.rtt_p95_ms));
+        .filter(|o| o.is_typical() && fits_class(o, PairGroup::of(model, o.from, o.to)))
+        .filter(|o| o.rtt_ms <= grid.detour_limit_ms(2.0 * f * distance_km(o.from, o.to)))
+        .collect();
+    if rows.is_empty() {
+        return Err(Error::usage(
+            "calibration needs at least one typical (P50, table or avg) Australia or Japan observation within the detour rule",
+            "pass the rows of latency/rtt_azure_published.csv and latency/rtt_wondernetwork_2018.csv",
+        ));
+    }
+    let n = rows.len() as f64;
+    let weight = rows.iter().map(|o| 1.0 / (n * o.rtt_ms)).collect();
+    let cands = vec![Vec::new(); rows.len()];
+    let public = rows
+        .iter()
+        .map(|o| o.route_class() == RouteClass::PublicInternet)
+        .collect();
+    Ok(FitSet {
+        rows,
+        weight,
+        cands,
+        public,
+    })
+}
+
+/// Whether a typical row of this group informs the median fit: backbone rows of the groups
+/// sitefind routes (AU–JP, AU–AU, JP–JP), and public-Internet rows only within one country.
+/// Between countries a public-Internet ping crosses transit providers whose hand-offs and
+/// detours the graph does not describe (latency/PROVENANCE.md: "good for the structure of
+/// short terrestrial legs and for the spread of real paths above a backbone's median, not as
+/// ground truth for a modern backbone"); those rows are checks and feed the public-Internet
+/// planning percentile.
+fn fits_class(o: &Observation, group: PairGroup) -> bool {
+    match o.route_class() {
+        RouteClass::Backbone => group != PairGroup::Other,
+        RouteClass::PublicInternet => matches!(group, PairGroup::AuAu | PairGroup::JpJp),
+    }
+}
+
+/// Adds each row's route under `params` (per year) to its candidates; the number added.
+fn add_routes(set: &mut FitSet, ym: &mut YearModels) -> Result<usize> {
+    let mut added = 0;
+    for (o, c) in set.rows.iter().zip(set.cands.iter_mut()) {
+        let (_, t) = ym.route(o)?;
+        let same = |u: &PathTerms| {
+            (u.au_km - t.au_km).abs() < 1e-6
+                && (u.jp_km - t.jp_km).abs() < 1e-6
+                && (u.cable_km - t.cable_km).abs() < 1e-6
+                && (u.other_ms - t.other_ms).abs() < 1e-9
+                && u.landings == t.landings
+                && u.pops == t.pops
+        };
+        if !c.iter().any(same) {
+            c.push(t);
+            added += 1;
+        }
+    }
+    Ok(added)
+}
+
+/// Fits the median terms and reads the P95 terms per route class (module doc) from
+/// `observations` on `grid` (everything else from `base`). Fails if there is no typical
+/// observation, the grid is invalid, or an observation has no route in the graph.
+pub fn calibrate(
+    dataset: &Dataset,
+    base: &LatencyParams,
+    observations: &[Observation],
+    grid: &CalibrationGrid,
+) -> Result<CalibrationResult> {
+    check_grid(grid)?;
+    let raw = graph::derive(dataset)?;
+    let base_model = LatencyModel::from_graph(dataset, &raw, base)?;
+    let mut set = fit_rows(&base_model, observations, grid)?;
+    let (theta, evaluated) = fit_theta(&mut set, dataset, &raw, base, grid)?;
+    let mut params = theta.params(base);
+    let mut ym = YearModels::new(dataset, &raw, params.clone());
+    let routes: Vec<Option<super::RttPath>> = observations
+        .iter()
+        .map(|o| ym.route(o).map(|(r, _)| r).ok())
+        .collect();
+    // A route carries one data-centre end and one city end; a backbone row is measured
+    // between two cloud regions (two data-centre ends), a ping between two hosting servers
+    // at exchanges (two city ends).
+    let shift = theta.endpoint_public - theta.endpoint;
+    let medians: Vec<f64> = observations
+        .iter()
+        .zip(&routes)
+        .map(|(o, r)| {
+            let m = r.as_ref().map_or(f64::INFINITY, |r| r.rtt_ms);
+            if o.route_class() == RouteClass::PublicInternet {
+                m + shift
+            } else {
+                m - shift
+            }
+        })
+        .collect();
+    let classes = class_percentiles(observations, &medians, &base_model, grid);
+    if let Some(c) = classes
+        .iter()
+        .find(|c| c.route_class == RouteClass::Backbone)
+    {
+        params.p95_route_margin = c.route_margin;
+        params.p95_jitter_ms = c.jitter_ms;
+    }
+    let residuals = residuals(
+        observations,
+        &routes,
+        &medians,
+        &params,
+        &base_model,
+        &set,
+        grid,
+    );
+    let loss_pct = 100.0
+        * residuals
+            .iter()
+            .filter(|r| r.fitted)
+            .map(|r| (r.modelled_ms / r.observed_ms - 1.0).abs())
+            .sum::<f64>()
+        / set.rows.len() as f64;
+    let groups = group_fits(&residuals);
+    Ok(CalibrationResult {
+        params,
+        detour_factor: grid.detour_factor,
+        detour_allowance_ms: grid.detour_allowance_ms,
+        residuals,
+        groups,
+        classes,
+        loss_pct,
+        evaluated,
+        candidate_paths: set.cands.iter().map(Vec::len).sum(),
+    })
+}
+
+/// The search (module doc): candidate routes under the base parameters and the grid's 32
+/// corners, then coarse and fine grids, repeated while the optimum finds new routes (at
+/// most 8 rounds). The optimum and the number of points scored.
+fn fit_theta(
+    set: &mut FitSet,
+    dataset: &Dataset,
+    raw: &RawGraph,
+    base: &LatencyParams,
+    grid: &CalibrationGrid,
+) -> Result<(Theta, usize)> {
+    let g5 = [
+        grid.route_factor,
+        grid.route_factor,
+        grid.cable_slack,
+        grid.landing_overhead_ms,
+        grid.pop_overhead_ms,
+    ];
+    let axes: [Vec<f64>; 5] = [
+        steps(g5[0])?,
+        steps(g5[1])?,
+        steps(g5[2])?,
+        steps(g5[3])?,
+        steps(g5[4])?,
+    ];
+    let ends = steps(grid.endpoint_overhead_ms)?;
+    add_routes(set, &mut YearModels::new(dataset, raw, base.clone()))?;
+    for corner in 0..32u32 {
+        let pick = |i: usize| {
+            let a = &axes[i];
+            if corner >> i & 1 == 1 {
+                a[a.len() - 1]
+            } else {
+                a[0]
+            }
+        };
+        let th = Theta {
+            rf_au: pick(0),
+            rf_jp: pick(1),
+            slack: pick(2),
+            landing: pick(3),
+            pop: pick(4),
+            endpoint: 0.0,
+            endpoint_public: 0.0,
+        };
+        add_routes(set, &mut YearModels::new(dataset, raw, th.params(base)))?;
+    }
+    let fibre = base.fibre_ms_per_km;
+    let mut evaluated = 0usize;
+    for round in 0..8 {
+        let (_, t0) = set.search(&axes, &ends, fibre, &mut evaluated);
+        let fine_axes = [
+            fine(g5[0], t0.rf_au, grid.refine),
+            fine(g5[1], t0.rf_jp, grid.refine),
+            fine(g5[2], t0.slack, grid.refine),
+            fine(g5[3], t0.landing, grid.refine),
+            fine(g5[4], t0.pop, grid.refine),
+        ];
+        let theta = set.search(&fine_axes, &ends, fibre, &mut evaluated).1;
+        let added = add_routes(set, &mut YearModels::new(dataset, raw, theta.params(base)))?;
+        if added == 0 || round == 7 {
+            return Ok((theta, evaluated));
+        }
+    }
+    Err(Error::Internal(
+        "calibration search ended without a result".into(),
+    ))
+}
+
+fn is_fitted(set: &FitSet, o: &Observation) -> bool {
+    set.rows.iter().any(|r| std::ptr::eq(*r, o))
+}
+
+/// The planning percentile per route class: the 95th percentile (nearest rank) of
+/// measured / modelled − 1 over the class's typical rows of the AU–JP, AU–AU and JP–JP
+/// pairs (every provider, vintage and date; detours left out), and the mean same-window gap.
+fn class_percentiles(
+    observations: &[Observation],
+    medians: &[f64],
+    model: &LatencyModel,
+    grid: &CalibrationGrid,
+) -> Vec<ClassPercentile> {
+    let f = model.params().fibre_ms_per_km;
+    let eligible = |o: &Observation| {
+        o.is_typical()
+            && PairGroup::of(model, o.from, o.to) != PairGroup::Other
+            && o.rtt_ms <= grid.detour_limit_ms(2.0 * f * distance_km(o.from, o.to))
+    };
+    [RouteClass::Backbone, RouteClass::PublicInternet]
+        .into_iter()
+        .filter_map(|class| {
+            let mut dev: Vec<f64> = observations
+                .iter()
+                .zip(medians)
+                .filter(|(o, m)| o.route_class() == class && eligible(o) && m.is_finite())
+                .map(|(o, m)| o.rtt_ms / m - 1.0)
+                .collect();
+            if dev.is_empty() {
+                return None;
+            }
+            dev.sort_by(f64::total_cmp);
+            let k = ((0.95 * dev.len() as f64).ceil() as usize).clamp(1, dev.len()) - 1;
+            let (jitter_ms, jitter_pairs) = gap_mean(observations, class);
+            Some(ClassPercentile {
+                route_class: class,
+                route_margin: round6(dev[k].max(0.0)),
+                jitter_ms: round6(jitter_ms),
+                margin_rows: dev.len(),
+                jitter_pairs,
+            })
+        })
+        .collect()
+}
+
+/// Mean gap above the typical value in the same window: P95 − P50 (backbone), avg − min
+/// (public Internet), over rows of the same direction and vintage.
+fn gap_mean(observations: &[Observation], class: RouteClass) -> (f64, usize) {
+    let mut typical: BTreeMap<(String, String), f64> = BTreeMap::new();
+    for o in observations.iter().filter(|o| o.route_class() == class) {
+        let s = o.statistic.to_ascii_lowercase();
+        if s.starts_with("p50") || s == "avg" {
+            typical.insert((o.name.clone(), o.vintage.clone()), o.rtt_ms);
+        }
+    }
+    let gaps: Vec<f64> = observations
+        .iter()
+        .filter(|o| o.route_class() == class && (o.is_p95() || o.is_min()))
+        .filter_map(|o| {
+            typical
+                .get(&(o.name.clone(), o.vintage.clone()))
+                .map(|m| (o.rtt_ms - m).abs())
+        })
+        .collect();
+    if gaps.is_empty() {
+        (0.0, 0)
+    } else {
+        (gaps.iter().sum::<f64>() / gaps.len() as f64, gaps.len())
+    }
+}
+
+fn residuals(
+    observations: &[Observation],
+    routes: &[Option<super::RttPath>],
+    medians: &[f64],
+    params: &LatencyParams,
+    model: &LatencyModel,
+    set: &FitSet,
+    grid: &CalibrationGrid,
+) -> Vec<Residual> {
+    observations
+        .iter()
+        .zip(routes)
+        .zip(medians)
+        .map(|((o, r), &m50)| {
+            let m95 = params.p95_of(m50);
             let m = if o.is_p95() { m95 } else { m50 };
+            let floor_ms = 2.0 * params.fibre_ms_per_km * distance_km(o.from, o.to);
             Residual {
                 name: o.name.clone(),
-                group: PairGroup::of(&model, o.from, o.to),
+                source: o.source.clone(),
+                group: PairGroup::of(model, o.from, o.to),
+                route_class: o.route_class(),
                 statistic: o.statistic.clone(),
                 vintage: o.vintage.clone(),
+                year: o.year(),
                 observed_ms: o.rtt_ms,
                 modelled_ms: m,
                 residual_ms: m - o.rtt_ms,
                 residual_pct: 100.0 * (m / o.rtt_ms - 1.0),
                 modelled_p95_ms: m95,
-                cables: r.map(|r| r.cables).unwrap_or_default(),
+                floor_ms,
+                detour: !o.is_p95() && o.rtt_ms > grid.detour_limit_ms(floor_ms),
+                fitted: is_fitted(set, o),
+                cables: r.as_ref().map(|r| r.cables.clone()).unwrap_or_default(),
             }
         })
-        .collect();
-    let mut groups = Vec::new();
+        .collect()
+}
+
+/// Summaries per group × statistic, pooled (`all`) then per source; detours left out.
+fn group_fits(residuals: &[Residual]) -> Vec<GroupFit> {
+    let mut sources: Vec<String> = vec!["all".to_string()];
+    for r in residuals {
+        if !sources.contains(&r.source) {
+            sources.push(r.source.clone());
+        }
+    }
+    let stat_of = |r: &Residual| {
+        let s = r.statistic.to_ascii_lowercase();
+        if s.starts_with("p95") {
+            "p95"
+        } else if s == "min" {
+            "min"
+        } else {
+            "median"
+        }
+    };
+    let mut out = Vec::new();
     for g in [
         PairGroup::AuJp,
         PairGroup::AuAu,
         PairGroup::JpJp,
         PairGroup::Other,
     ] {
-        for (stat, want_p95) in [("median", false), ("p95", true)] {
-            let rows: Vec<&Residual> = residuals
-                .iter()
-                .zip(observations)
-                .filter(|(r, o)| r.group == g && o.is_p95() == want_p95)
-                .map(|(r, _)| r)
-                .collect();
-            if rows.is_empty() {
-                continue;
-            }
-            let n = rows.len() as f64;
-            let typical_rows: Vec<&Residual> = residuals
-                .iter()
-                .zip(observations)
-                .filter(|(r, o)| r.group == g && !o.is_p95())
-                .map(|(r, _)| r)
-                .collect();
-            let covers = typical_rows
-                .iter()
-                .filter(|r| r.observed_ms <= r.modelled_p95_ms)
-                .count() as f64;
-            groups.push(GroupFit {
-                group: g,
-                statistic: stat.to_string(),
-                n: rows.len(),
-                mean_signed_pct: rows.iter().map(|r| r.residual_pct).sum::<f64>() / n,
-                mean_abs_pct: rows.iter().map(|r| r.residual_pct.abs()).sum::<f64>() / n,
-                max_abs_pct: rows
+        for src in &sources {
+            for stat in ["median", "min", "p95"] {
+                let rows: Vec<&Residual> = residuals
                     .iter()
-                    .map(|r| r.residual_pct.abs())
-                    .fold(0.0, f64::max),
-                p95_covers_pct: if typical_rows.is_empty() {
-                    0.0
-                } else {
-                    100.0 * covers / typical_rows.len() as f64
-                },
-            });
+                    .filter(|r| r.group == g && !r.detour && stat_of(r) == stat)
+                    .filter(|r| src == "all" || &r.source == src)
+                    .collect();
+                if rows.is_empty() {
+                    continue;
+                }
+                let n = rows.len() as f64;
+                let covers = rows
+                    .iter()
+                    .filter(|r| r.observed_ms <= r.modelled_p95_ms + 1e-9)
+                    .count();
+                out.push(GroupFit {
+                    group: g,
+                    source: src.clone(),
+                    statistic: stat.to_string(),
+                    n: rows.len(),
+                    mean_signed_pct: rows.iter().map(|r| r.residual_pct).sum::<f64>() / n,
+                    mean_abs_pct: rows.iter().map(|r| r.residual_pct.abs()).sum::<f64>() / n,
+                    max_abs_pct: rows
+                        .iter()
+                        .map(|r| r.residual_pct.abs())
+                        .fold(0.0, f64::max),
+                    p95_covers_pct: 100.0 * covers as f64 / n,
+                });
+            }
         }
     }
-    Ok(CalibrationResult {
-        params,
-        residuals,
-        groups,
-        loss_pct: 100.0 * loss,
-        evaluated,
-        jitter_pairs,
-        vintage_deviations: deviations,
-    })
+    out
+}
+
+/// A source label from an input label (a file's stem, or the label itself).
+fn source_label(label: &str) -> String {
+    std::path::Path::new(label)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or(label)
+        .to_string()
 }
 
 fn round6(v: f64) -> f64 {
@@ -674,28 +1199,84 @@ mod tests {
             rtt_ms: ms,
             statistic: stat.into(),
             vintage: vintage.into(),
+            source: "t".into(),
         }
     }
 
     #[test]
-    fn p95_terms_by_hand() {
-        // Jitter: (105 − 104 + 14 − 11) / 2 = 2. Deviations: A–B 100, 110, 120 around 110:
-        // −0.0909, 0, +0.0909; B–A 104 (same pair, reversed) joins them: values 100, 104, 110,
-        // 120, median 107 → deviations −0.0654, −0.0280, 0.0280, 0.1215; C–D 11 alone (no
-        // deviation); nearest-rank 95 % of 4 = the 4th = 0.1215.
+    fn year_route_class_and_source() {
+        let y = |v: &str| obs("a", 1.0, "p50", v).year();
+        assert_eq!(y("2023-06-21..2023-07-21"), Some(2023));
+        assert_eq!(y("<=2020-08 (unchanged to 2026)"), Some(2019));
+        assert_eq!(y("<=2018-11"), Some(2017));
+        assert_eq!(y("2018-11-10"), Some(2018));
+        assert_eq!(y("12345"), None);
+        assert_eq!(y(""), None);
+        assert_eq!(
+            obs("a", 1.0, "avg", "").route_class(),
+            RouteClass::PublicInternet
+        );
+        assert_eq!(
+            obs("a", 1.0, "p95_30d", "").route_class(),
+            RouteClass::Backbone
+        );
+        assert!(obs("a", 1.0, "min", "").is_min() && !obs("a", 1.0, "min", "").is_typical());
+        assert_eq!(
+            source_label("../x/rtt_wondernetwork_2018.csv"),
+            "rtt_wondernetwork_2018"
+        );
+    }
+
+    #[test]
+    fn gaps_by_hand() {
+        // Backbone: (105 − 104 + 14 − 11) / 2 = 2 over two same-window pairs; the P95 of
+        // another window has no partner. Public: avg 10, min 9 → 1.
         let v = vec![
-            obs("A – B", 100.0, "p50_30d", "w1"),
-            obs("A – B", 110.0, "p50_30d", "w2"),
-            obs("A – B", 120.0, "table_value", "old"),
-            obs("B – A", 104.0, "p50_30d", "w3"),
-            obs("B – A", 105.0, "p95_30d", "w3"),
+            obs("A – B", 104.0, "p50_30d", "w3"),
+            obs("A – B", 105.0, "p95_30d", "w3"),
+            obs("A – B", 120.0, "p95_30d", "w4"),
             obs("C – D", 11.0, "p50_30d", "w3"),
             obs("C – D", 14.0, "p95_30d", "w3"),
+            obs("E – F", 10.0, "avg", "d"),
+            obs("E – F", 9.0, "min", "d"),
         ];
-        let (jitter, pairs, margin, n) = p95_terms(&v);
-        assert_eq!(pairs, 2);
-        assert!((jitter - 2.0).abs() < 1e-9, "{jitter}");
-        assert_eq!(n, 4);
-        assert!((margin - (120.0 / 107.0 - 1.0)).abs() < 1e-6, "{margin}");
+        assert_eq!(gap_mean(&v, RouteClass::Backbone), (2.0, 2));
+        assert_eq!(gap_mean(&v, RouteClass::PublicInternet), (1.0, 1));
+    }
+
+    #[test]
+    fn best_endpoint_is_the_grid_optimum() {
+        // Three rows, RTT without endpoints 10, 20, 30 against 14, 23, 40: the loss
+        // Σ w |m + 2e − o| with w = 1/o; brute force over the grid agrees.
+        let o = [
+            obs("a", 14.0, "p50", ""),
+            obs("b", 23.0, "p50", ""),
+            obs("c", 40.0, "p50", ""),
+        ];
+        let set = FitSet {
+            rows: o.iter().collect(),
+            weight: o.iter().map(|x| 1.0 / (3.0 * x.rtt_ms)).collect(),
+            cands: vec![Vec::new(); 3],
+            public: vec![false; 3],
+        };
+        let m = [10.0, 20.0, 30.0];
+        let ends = steps([0.0, 5.0, 0.05]).unwrap();
+        let (loss, e) = set.best_endpoint(&m, &ends);
+        let brute = ends
+            .iter()
+            .map(|&e| {
+                let l: f64 = m
+                    .iter()
+                    .zip(&o)
+                    .map(|(m, x)| (m + 2.0 * e - x.rtt_ms).abs() / (3.0 * x.rtt_ms))
+                    .sum();
+                (l, e)
+            })
+            .fold(
+                (f64::INFINITY, 0.0),
+                |a, b| if b.0 < a.0 - 1e-15 { b } else { a },
+            );
+        assert!((loss - brute.0).abs() < 1e-12, "{loss} {e} vs {brute:?}");
+        assert!((e - brute.1).abs() < 1e-9, "{e} vs {brute:?}");
     }
 }

@@ -80,6 +80,8 @@ pub struct RawEdge {
 pub struct RawGraph {
     /// Cable ids, names and planned flags, in dataset order.
     pub cables: Vec<(String, String, bool)>,
+    /// Ready-for-service year of each cable (same order as `cables`), if known.
+    pub rfs_year: Vec<Option<u32>>,
     /// Edges, sorted by (cable, a, b).
     pub edges: Vec<RawEdge>,
     /// Pairs of landings of one country closer than [`super::METRO_LINK_MAX_KM`]:
@@ -108,6 +110,7 @@ pub fn derive(dataset: &Dataset) -> Result<RawGraph> {
         graph
             .cables
             .push((cable.id.clone(), cable.name.clone(), cable.planned));
+        graph.rfs_year.push(cable.rfs_year);
         let at = |field: &str| {
             Location::file(file.clone())
                 .record(format!("cable[{ci}] \"{}\"", cable.id))

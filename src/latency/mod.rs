@@ -28,12 +28,18 @@
 //! may also be joined by a direct terrestrial route. The RTT is the shortest path of
 //!
 //! ```text
-//! rtt_ms = 2 × fibre_ms_per_km × Σ legs km            (terrestrial legs × route factor)
-//!          + 2 × endpoint_overhead_ms                  (data-centre fabric, metro, PoP)
+//! rtt_ms = 2 × fibre_ms_per_km × Σ legs km            (terrestrial legs × route factor,
+//!                                                       cables × cable_slack)
+//!          + endpoint_overhead_ms                      (data-centre end: fabric, metro hop)
+//!          + city_endpoint_overhead_ms                 (city end: a server at the exchange)
 //!          + landing_overhead_ms × landings on the path (cable terminals)
+//!          + pop_overhead_ms × PoPs on the path        (exchange routers)
 //!          + equipment_overhead_ms
 //! rtt_p95_ms = rtt_ms × (1 + p95_route_margin) + p95_jitter_ms
 //! ```
+//!
+//! `from` is the data-centre end and `to` the city end. Cables with an `rfs_year` after
+//! `in_service_year` are absent.
 //!
 //! by Dijkstra over per-edge times (a landing's overhead is split over its two path edges).
 //!
@@ -58,7 +64,8 @@ pub mod graph;
 pub mod resilience;
 
 pub use calibrate::{
-    calibrate, CalibrationGrid, CalibrationResult, GroupFit, Observation, PairGroup, Residual,
+    calibrate, CalibrationGrid, CalibrationResult, ClassPercentile, GroupFit, Observation,
+    PairGroup, Residual, RouteClass,
 };
 pub use graph::{close_matches, RawGraph};
 
@@ -129,6 +136,27 @@ pub struct PathLeg {
     pub km: f64,
     /// The leg's length is an estimate (no published length or drawn route).
     pub estimated: bool,
+}
+
+/// A path's round trip split into the quantities the fitted terms multiply (calibration):
+/// `rtt_ms = 2 × fibre_ms_per_km × (rf_AU × au_km + rf_JP × jp_km + cable_slack × cable_km)
+/// + other_ms + 2 × endpoint_overhead_ms + equipment_overhead_ms
+/// + landing_overhead_ms × landings + pop_overhead_ms × pops`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PathTerms {
+    /// Terrestrial great-circle km in Australia (access legs, metro, backhaul, backbone).
+    pub au_km: f64,
+    /// Terrestrial great-circle km in Japan.
+    pub jp_km: f64,
+    /// Round-trip propagation of terrestrial legs in other countries (their route factor is
+    /// not fitted), ms.
+    pub other_ms: f64,
+    /// Submarine km before `cable_slack`.
+    pub cable_km: f64,
+    /// Landing stations on the path.
+    pub landings: f64,
+    /// Points of presence on the path.
+    pub pops: f64,
 }
 
 /// RTTs from every site to every city, ms: `rtt_ms[site][city]` (infinite = no route).
@@ -249,10 +277,11 @@ impl LatencyModel {
     ) -> Result<LatencyModel> {
         check_params(params)?;
         let n = dataset.landings.len();
-        if raw
-            .edges
-            .iter()
-            .any(|e| e.a >= n || e.b >= n || e.cable >= raw.cables.len())
+        if raw.rfs_year.len() != raw.cables.len()
+            || raw
+                .edges
+                .iter()
+                .any(|e| e.a >= n || e.b >= n || e.cable >= raw.cables.len())
             || raw.metro.iter().any(|&(a, b, _)| a >= n || b >= n)
         {
             return Err(Error::Internal(
@@ -279,6 +308,11 @@ impl LatencyModel {
             }
             for (r, a) in removed.iter_mut().zip(&allowed) {
                 *r |= !a;
+            }
+        }
+        if let Some(year) = params.in_service_year {
+            for (r, rfs) in removed.iter_mut().zip(&raw.rfs_year) {
+                *r |= rfs.is_some_and(|y| y > year);
             }
         }
         let avoid: BTreeSet<String> = params.avoid_transit.iter().map(|c| lower(c)).collect();
@@ -340,7 +374,7 @@ impl LatencyModel {
         }
         let f = params.fibre_ms_per_km;
         let lo = params.landing_overhead_ms;
-        let is_landing = |i: usize| i < n;
+        let po = params.pop_overhead_ms;
         let mut m = LatencyModel {
             params: params.clone(),
             landings,
@@ -365,8 +399,7 @@ impl LatencyModel {
             if !(m.active[a] && m.active[b]) {
                 return;
             }
-            let ends = usize::from(is_landing(a)) + usize::from(is_landing(b));
-            let ms = 2.0 * f * e.km + 0.5 * lo * ends as f64;
+            let ms = 2.0 * f * e.km + node_half_ms(a, n, lo, po) + node_half_ms(b, n, lo, po);
             m.edges.push(e);
             m.edge_ms.push(ms);
             m.edge_ends.push((a, b));
@@ -633,16 +666,20 @@ impl LatencyModel {
 
     /// Time of an access leg (place ↔ node), ms.
     fn access_ms(&self, a: &Attach, node: usize, km: f64) -> f64 {
-        let l = if node < self.landings.len() {
-            0.5 * self.params.landing_overhead_ms
-        } else {
-            0.0
-        };
-        2.0 * self.params.fibre_ms_per_km * a.rf * km + l
+        let p = &self.params;
+        2.0 * p.fibre_ms_per_km * a.rf * km
+            + node_half_ms(
+                node,
+                self.landings.len(),
+                p.landing_overhead_ms,
+                p.pop_overhead_ms,
+            )
     }
 
+    /// The data-centre end, the city end and any further constant, ms.
     fn fixed_ms(&self) -> f64 {
-        2.0 * self.params.endpoint_overhead_ms + self.params.equipment_overhead_ms
+        let p = &self.params;
+        p.endpoint_overhead_ms + p.city_endpoint_overhead_ms + p.equipment_overhead_ms
     }
 
     /// The fastest route between two places and its RTTs, or `None` if no route exists
@@ -758,7 +795,9 @@ impl LatencyModel {
             rtt_p95_ms,
             floor_ms,
             propagation_ms,
-            overhead_ms: self.fixed_ms() + p.landing_overhead_ms * n_landings as f64,
+            overhead_ms: self.fixed_ms()
+                + p.landing_overhead_ms * n_landings as f64
+                + p.pop_overhead_ms * (nodes.len() - n_landings) as f64,
             landings: nodes
                 .iter()
                 .filter(|&&v| v < n)
@@ -779,6 +818,41 @@ impl LatencyModel {
             legs,
             great_circle_km: gc,
         })
+    }
+
+    /// The terms of a route found by [`LatencyModel::rtt`] between `from` and `to` (see
+    /// [`PathTerms`]); with this model's parameters they reproduce `path.rtt_ms`.
+    pub fn path_terms(&self, path: &RttPath, from: LonLat, to: LonLat) -> PathTerms {
+        let p = &self.params;
+        let mut t = PathTerms {
+            au_km: 0.0,
+            jp_km: 0.0,
+            other_ms: 0.0,
+            cable_km: 0.0,
+            landings: path.landings.len() as f64,
+            pops: path.pops.len() as f64,
+        };
+        let add = |country: &str, km: f64, t: &mut PathTerms| match lower(country).as_str() {
+            "australia" => t.au_km += km,
+            "japan" => t.jp_km += km,
+            _ => t.other_ms += 2.0 * p.fibre_ms_per_km * p.route_factor_for(country) * km,
+        };
+        let (a, b) = (self.attach(from), self.attach(to));
+        add(&a.country_name, path.terrestrial_origin_km, &mut t);
+        add(&b.country_name, path.terrestrial_dest_km, &mut t);
+        for leg in &path.legs {
+            if leg.cable.is_some() {
+                t.cable_km += leg.km / p.cable_slack;
+                continue;
+            }
+            let country = self
+                .node_id
+                .iter()
+                .position(|id| *id == leg.from)
+                .map_or("", |i| self.node_country[i].as_str());
+            add(country, leg.km / p.route_factor_for(country), &mut t);
+        }
+        t
     }
 
     /// The route between a site and a city with its path (the same as [`LatencyModel::rtt`]).
@@ -977,6 +1051,8 @@ fn check_params(p: &LatencyParams) -> Result<()> {
         ("equipment_overhead_ms", p.equipment_overhead_ms),
         ("endpoint_overhead_ms", p.endpoint_overhead_ms),
         ("landing_overhead_ms", p.landing_overhead_ms),
+        ("pop_overhead_ms", p.pop_overhead_ms),
+        ("city_endpoint_overhead_ms", p.city_endpoint_overhead_ms),
         ("p95_route_margin", p.p95_route_margin),
         ("p95_jitter_ms", p.p95_jitter_ms),
     ] {
@@ -995,6 +1071,17 @@ fn haversine_km(a: LonLat, b: LonLat) -> f64 {
     let dlon = (b.lon - a.lon).to_radians();
     let h = (dlat / 2.0).sin().powi(2) + la1.cos() * la2.cos() * (dlon / 2.0).sin().powi(2);
     2.0 * crate::spatial::geodesy::EARTH_RADIUS_KM * h.sqrt().min(1.0).asin()
+}
+
+/// Half of a node's round-trip overhead, ms: a path pays it on each of the two legs at the
+/// node (or on the access leg where the path starts or ends), so a node on the path costs
+/// its whole overhead once. Nodes `< n_landings` are landings, the others PoPs.
+fn node_half_ms(node: usize, n_landings: usize, landing_ms: f64, pop_ms: f64) -> f64 {
+    0.5 * if node < n_landings {
+        landing_ms
+    } else {
+        pop_ms
+    }
 }
 
 fn argmin(it: impl Iterator<Item = (usize, f64)>) -> Option<usize> {

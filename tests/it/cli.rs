@@ -191,12 +191,12 @@ fn golden_reports() {
                 "--format",
                 "json",
                 "-q",
-                // Both JGA systems cut (with JGA-N and AJC cut, Tokyo's best P95 is 125.1 ms,
-                // just over its 125 ms limit).
-                "--cut-cable",
-                "japan-guam-australia-north-jga-n",
+                // JGA-S and AJC cut (with JGA-N cut, Osaka's best P95 is 126.6 ms over AJC,
+                // above its 125 ms limit, since Osaka is reached through Tokyo: issue 25).
                 "--cut-cable",
                 "japan-guam-australia-south-jga-s",
+                "--cut-cable",
+                "australia-japan-cable-ajc",
             ],
         ),
     ] {

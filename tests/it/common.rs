@@ -74,7 +74,12 @@ pub fn public_manifest(public: &std::path::Path, out: &std::path::Path) -> PathB
     let mut text = std::fs::read_to_string(data.join("public.toml"))
         .unwrap()
         .replace("../../shared/data/", &format!("{}/", public.display()));
-    for own in ["regions.csv", "grid_groups.csv", "region_limits.csv"] {
+    for own in [
+        "regions.csv",
+        "grid_groups.csv",
+        "region_limits.csv",
+        "pops.csv",
+    ] {
         text = text.replace(
             &format!("\"{own}\""),
             &format!("\"{}\"", data.join(own).display()),

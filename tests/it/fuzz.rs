@@ -319,6 +319,7 @@ fn observations_case(bytes: &[u8], calibrate: bool) -> bool {
                 endpoint_overhead_ms: [0.0, 5.0, 1.0],
                 landing_overhead_ms: [0.0, 2.0, 1.0],
                 refine: 0,
+                ..Default::default()
             };
             let _ = sitefind::latency::calibrate(embedded(), &Default::default(), &obs, &grid);
         }

@@ -388,8 +388,9 @@ fn model(params: &LatencyParams) -> LatencyModel {
 fn sydney_tokyo_goes_by_cable_within_ten_percent_of_azure() {
     let m = model(&calibrated());
     let r = m.rtt(SYDNEY, TOKYO).unwrap();
-    // Azure P50 Australia East – Japan East: 104 ms (latency/rtt_calibration.csv).
-    assert!((r.rtt_ms - 104.0).abs() <= 10.4, "{r:?}");
+    // Azure P50 Australia East – Japan East: 104 ms (latency/rtt_calibration.csv); the
+    // fixture has no PoPs (no exchange overheads) and its own estimated JGA-S length.
+    assert!((r.rtt_ms - 104.0).abs() <= 15.6, "{r:?}");
     assert!(r.rtt_ms >= r.floor_ms);
     assert!(
         (r.floor_ms - 2.0 * 0.0049 * 7_820.0).abs() < 1.0,
@@ -399,14 +400,17 @@ fn sydney_tokyo_goes_by_cable_within_ten_percent_of_azure() {
     assert!(!r.cables.is_empty());
     assert_eq!(r.nodes.len(), r.legs.len() + 1);
     // The RTT is the formula over the reported parts: propagation (terrestrial legs × the
-    // country's route factor) + 2 endpoints + one overhead per landing on the path.
+    // country's route factor) + the data-centre and city ends + one overhead per landing
+    // and per PoP on the path.
     let p = calibrated();
     let km = p.route_factor_for("Australia") * r.terrestrial_origin_km
         + r.cable_km
         + p.route_factor_for("Japan") * r.terrestrial_dest_km;
     let want = 2.0 * p.fibre_ms_per_km * km
-        + 2.0 * p.endpoint_overhead_ms
+        + p.endpoint_overhead_ms
+        + p.city_endpoint_overhead_ms
         + p.landing_overhead_ms * r.landings.len() as f64
+        + p.pop_overhead_ms * r.pops.len() as f64
         + p.equipment_overhead_ms;
     assert!((r.rtt_ms - want).abs() < 1e-9, "{} vs {want}", r.rtt_ms);
     assert!((r.propagation_ms + r.overhead_ms - r.rtt_ms).abs() < 1e-9);
@@ -428,8 +432,9 @@ fn domestic_pairs_are_terrestrial_and_about_ten_ms() {
     let m = model(&calibrated());
     let to = m.rtt(TOKYO, OSAKA).unwrap();
     assert!(to.cables.is_empty() && to.landings.is_empty(), "{to:?}");
-    // Azure Japan East – Japan West 11 ms; AWS Tokyo – Osaka ~8 ms.
-    assert!((7.0..=14.0).contains(&to.rtt_ms), "{}", to.rtt_ms);
+    // Azure Japan East – Japan West 11 ms; AWS Tokyo – Osaka ~8 ms; WonderNetwork 8.2 ms
+    // (the fixture has no PoPs: no exchange overheads).
+    assert!((6.0..=14.0).contains(&to.rtt_ms), "{}", to.rtt_ms);
     let sm = m.rtt(SYDNEY, MELBOURNE).unwrap();
     assert!(sm.cables.is_empty(), "{sm:?}");
     // Azure Australia East – Australia Southeast 15 ms.
@@ -702,6 +707,7 @@ fn obs(name: &str, from: LonLat, to: LonLat, ms: f64, stat: &str) -> Observation
         rtt_ms: ms,
         statistic: stat.into(),
         vintage: "w".into(),
+        source: "t".into(),
     }
 }
 
@@ -730,9 +736,16 @@ fn calibration_on_the_fixture_is_within_bounds_deterministic_and_fits() {
     }
     assert!((0.0..=5.0).contains(&p.endpoint_overhead_ms));
     assert!((0.0..=2.0).contains(&p.landing_overhead_ms));
-    // The P95 terms are read off the data: jitter 106 − 104 = 2 ms; no pair has two vintages.
+    // The P95 terms are read off the data: jitter 106 − 104 = 2 ms; the margin is the 95th
+    // percentile of measured / modelled − 1 over the three AU/JP typical rows (their largest).
     assert!((p.p95_jitter_ms - 2.0).abs() < 1e-9);
-    assert_eq!(p.p95_route_margin, 0.0);
+    let worst = r
+        .residuals
+        .iter()
+        .filter(|x| x.statistic == "p50_30d" && x.group.label() != "via-SG/US")
+        .map(|x| x.observed_ms / x.modelled_ms - 1.0)
+        .fold(0.0, f64::max);
+    assert!((p.p95_route_margin - worst).abs() < 1e-6, "{p:?} {worst}");
     assert_eq!(r.residuals.len(), 5);
     // The fitted pairs (AU/JP) within 8 % (the absolute-error fit matches two of three
     // exactly); Singapore is a check, not fitted.
@@ -746,7 +759,13 @@ fn calibration_on_the_fixture_is_within_bounds_deterministic_and_fits() {
     let loss_default: f64 = o[..4]
         .iter()
         .filter(|x| !x.is_p95())
-        .map(|x| (m.rtt(x.from, x.to).unwrap().rtt_ms / x.rtt_ms - 1.0).abs())
+        .map(|x| {
+            // Backbone rows join two data-centre ends; a route has one of each.
+            let d = LatencyParams::default();
+            let ms = m.rtt(x.from, x.to).unwrap().rtt_ms + d.endpoint_overhead_ms
+                - d.city_endpoint_overhead_ms;
+            (ms / x.rtt_ms - 1.0).abs()
+        })
         .sum::<f64>()
         / 3.0;
     assert!(r.loss_pct <= 100.0 * loss_default + 1e-9);
@@ -763,17 +782,112 @@ fn calibration_on_the_fixture_is_within_bounds_deterministic_and_fits() {
 // ---------------------------------------------------------------------------------------
 // Public data: the TeleGeography snapshot and the Azure calibration file.
 
-/// The defaults are the fit: `sitefind calibrate` on the 94 published Azure RTTs with the
-/// embedded dataset reproduces every fitted term of `LatencyParams::default()` exactly, and
-/// the fit meets the issue's targets on the Azure data itself.
+fn both_files(dir: &Path) -> Vec<Observation> {
+    let mut o = Observation::read_csv(&dir.join("latency/rtt_azure_published.csv")).unwrap();
+    o.extend(Observation::read_csv(&dir.join("latency/rtt_wondernetwork_2018.csv")).unwrap());
+    o
+}
+
+/// The defaults are the fit: `sitefind calibrate` on the 94 published Azure RTTs and the 70
+/// WonderNetwork pings with the embedded dataset reproduces every fitted term of
+/// `LatencyParams::default()` exactly (deterministic), reports residuals per source and pair
+/// group, and meets the targets measurable on these files.
 #[test]
-fn calibration_on_the_azure_file_reproduces_the_defaults() {
-    let Some(dir) = common::public_data("calibration_on_the_azure_file_reproduces_the_defaults")
+fn calibration_on_both_files_reproduces_the_defaults() {
+    let Some(dir) = common::public_data("calibration_on_both_files_reproduces_the_defaults") else {
+        return;
+    };
+    let o = both_files(&dir);
+    assert_eq!(o.len(), 164);
+    let ds = sitefind::data::Dataset::embedded().unwrap();
+    let run = || {
+        calibrate(
+            &ds,
+            &LatencyParams::default(),
+            &o,
+            &CalibrationGrid::default(),
+        )
+        .unwrap()
+    };
+    let r = run();
+    let d = LatencyParams::default();
+    let p = &r.params;
+    assert_eq!(p.route_factor_by_country, d.route_factor_by_country);
+    assert_eq!(p.cable_slack, d.cable_slack);
+    assert_eq!(p.endpoint_overhead_ms, d.endpoint_overhead_ms);
+    assert_eq!(p.city_endpoint_overhead_ms, d.city_endpoint_overhead_ms);
+    assert_eq!(p.landing_overhead_ms, d.landing_overhead_ms);
+    assert_eq!(p.pop_overhead_ms, d.pop_overhead_ms);
+    assert_eq!(p.p95_route_margin, d.p95_route_margin);
+    assert_eq!(p.p95_jitter_ms, d.p95_jitter_ms);
+    assert_eq!(r, run(), "deterministic");
+    let g = |label: &str, source: &str| {
+        r.groups
+            .iter()
+            .find(|g| g.group.label() == label && g.source == source && g.statistic == "median")
+            .unwrap_or_else(|| panic!("no group {label} {source}"))
+            .clone()
+    };
+    // A residual table per source and group.
+    for src in ["all", "rtt_azure_published", "rtt_wondernetwork_2018"] {
+        for grp in ["AU-JP", "AU-AU", "JP-JP", "via-SG/US"] {
+            let x = g(grp, src);
+            assert!(x.n > 0 && x.mean_abs_pct.is_finite(), "{x:?}");
+        }
+    }
+    // Targets: AU–AU and JP–JP within 15 % on both sources; no regression beyond 1 pp on the
+    // Azure AU–JP pairs (the previous fit, on the Azure file alone: 3.18 %).
+    assert!(
+        g("AU-AU", "all").mean_abs_pct <= 15.0,
+        "{:?}",
+        g("AU-AU", "all")
+    );
+    assert!(
+        g("JP-JP", "all").mean_abs_pct <= 15.0,
+        "{:?}",
+        g("JP-JP", "all")
+    );
+    let az = g("AU-JP", "rtt_azure_published");
+    assert!(
+        az.mean_abs_pct <= 3.18 + 1.0 && az.mean_signed_pct.abs() <= 5.0,
+        "{az:?}"
+    );
+    assert!(az.p95_covers_pct >= 90.0, "{az:?}");
+    // The detour rule, not a list: exactly the rows above 2 × floor + 10 ms, and they are
+    // the pathological ones PROVENANCE.md names.
+    for x in &r.residuals {
+        let over = x.observed_ms > 2.0 * x.floor_ms + 10.0 && !x.statistic.starts_with("p95");
+        assert_eq!(x.detour, over, "{x:?}");
+        assert!(!(x.detour && x.fitted), "{x:?}");
+    }
+    for name in [
+        "Canberra [WonderNetwork] – Tokyo",
+        "Adelaide [WonderNetwork] – Osaka",
+    ] {
+        assert!(
+            r.residuals
+                .iter()
+                .any(|x| x.name.starts_with(name) && x.detour),
+            "{name}"
+        );
+    }
+    // Two route classes, each with its own percentile.
+    assert_eq!(r.classes.len(), 2);
+    assert!(r
+        .classes
+        .iter()
+        .all(|c| c.route_margin >= 0.0 && c.jitter_pairs > 0));
+}
+
+/// A 2018 ping is routed over the cables in service in 2018: no residual's path uses a
+/// cable whose `rfs_year` is after its measurement year (INDIGO 2019, JGA 2020 absent).
+#[test]
+fn a_cable_after_the_measurement_year_is_never_on_its_path() {
+    let Some(dir) = common::public_data("a_cable_after_the_measurement_year_is_never_on_its_path")
     else {
         return;
     };
-    let o = Observation::read_csv(&dir.join("latency/rtt_azure_published.csv")).unwrap();
-    assert_eq!(o.len(), 94);
+    let o = both_files(&dir);
     let ds = sitefind::data::Dataset::embedded().unwrap();
     let r = calibrate(
         &ds,
@@ -782,36 +896,88 @@ fn calibration_on_the_azure_file_reproduces_the_defaults() {
         &CalibrationGrid::default(),
     )
     .unwrap();
-    for g in &r.groups {
-        eprintln!("{g:?}");
-    }
-    let d = LatencyParams::default();
-    let p = &r.params;
-    assert_eq!(p.route_factor_by_country, d.route_factor_by_country);
-    assert_eq!(p.endpoint_overhead_ms, d.endpoint_overhead_ms);
-    assert_eq!(p.landing_overhead_ms, d.landing_overhead_ms);
-    assert_eq!(p.p95_route_margin, d.p95_route_margin);
-    assert_eq!(p.p95_jitter_ms, d.p95_jitter_ms);
-    assert_eq!((r.jitter_pairs, r.vintage_deviations), (15, 79));
-    let g = |label: &str, stat: &str| {
-        r.groups
+    let rfs = |id: &str| {
+        ds.cables
             .iter()
-            .find(|g| g.group.label() == label && g.statistic == stat)
-            .unwrap()
-            .clone()
+            .find(|c| c.id == id)
+            .and_then(|c| c.rfs_year)
     };
-    let aj = g("AU-JP", "median");
-    assert_eq!(aj.n, 34);
-    assert!(
-        aj.mean_abs_pct <= 8.0 && aj.mean_signed_pct.abs() <= 5.0,
-        "{aj:?}"
-    );
-    assert!(aj.p95_covers_pct >= 90.0, "{aj:?}");
-    assert!(g("AU-AU", "median").mean_abs_pct <= 15.0);
-    assert!(g("JP-JP", "median").mean_abs_pct <= 15.0);
-    // Every modelled P95 is at least the measured P95 on the Australia–Japan rows.
-    for x in r.residuals.iter().filter(|x| x.statistic == "p95_30d") {
-        assert!(x.modelled_ms >= x.observed_ms, "{x:?}");
+    let mut checked = 0;
+    for x in &r.residuals {
+        let year = x.year.unwrap();
+        for c in &x.cables {
+            assert!(
+                rfs(c).is_none_or(|y| y <= year),
+                "{c} on {} ({year})",
+                x.name
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 100);
+    // Perth–Tokyo: today over INDIGO-West (2019) or JGA; in 2018 over neither.
+    let mut p = calibrated();
+    let today = LatencyModel::build(&ds, &p)
+        .unwrap()
+        .rtt(PERTH_CITY, TOKYO)
+        .unwrap();
+    p.in_service_year = Some(2018);
+    let then = LatencyModel::build(&ds, &p)
+        .unwrap()
+        .rtt(PERTH_CITY, TOKYO)
+        .unwrap();
+    for c in &then.cables {
+        assert!(rfs(c).is_none_or(|y| y <= 2018), "{c} in {then:?}");
+    }
+    assert!(then.rtt_ms >= today.rtt_ms - 1e-9, "{then:?} {today:?}");
+}
+
+/// Osaka from Sydney is not within 3 ms of Tokyo: Japan's gateway for the Guam and Pacific
+/// cables is Tokyo (pops.csv), so Osaka is reached over the Tōkaidō backbone from the Tokyo
+/// PoP, as Azure (+6–7 ms) and WonderNetwork (+7.4 ms) measure.
+#[test]
+fn osaka_is_not_within_3_ms_of_tokyo_from_sydney() {
+    let ds = sitefind::data::Dataset::embedded().unwrap();
+    let m = LatencyModel::build(&ds, &calibrated()).unwrap();
+    let tokyo = m.rtt(SYDNEY, TOKYO).unwrap();
+    let osaka = m.rtt(SYDNEY, OSAKA).unwrap();
+    let gap = osaka.rtt_ms - tokyo.rtt_ms;
+    assert!((3.0..=14.0).contains(&gap), "{gap} {osaka:?}");
+    assert!(osaka.pops.contains(&"pop-tokyo".to_string()), "{osaka:?}");
+    assert_eq!(osaka.pops.last().map(String::as_str), Some("pop-osaka"));
+}
+
+/// Short domestic legs against WonderNetwork's 2018 pings (servers at exchanges: the city
+/// ends' overhead at both ends): Sydney–Canberra, –Melbourne, –Brisbane, Tokyo–Osaka within
+/// 15 % (the issue measured the previous model 15–46 % too slow on these).
+#[test]
+fn domestic_legs_within_15_percent_of_wondernetwork() {
+    let Some(dir) = common::public_data("domestic_legs_within_15_percent_of_wondernetwork") else {
+        return;
+    };
+    let o = Observation::read_csv(&dir.join("latency/rtt_wondernetwork_2018.csv")).unwrap();
+    let ds = sitefind::data::Dataset::embedded().unwrap();
+    let p = calibrated();
+    let m = LatencyModel::build(&ds, &p).unwrap();
+    for (a, b) in [
+        ("Sydney", "Canberra"),
+        ("Sydney", "Melbourne"),
+        ("Sydney", "Brisbane"),
+        ("Tokyo", "Osaka"),
+    ] {
+        let row = o
+            .iter()
+            .find(|x| x.name == format!("{a} [WonderNetwork] – {b} [WonderNetwork]"))
+            .unwrap();
+        let r = m.rtt(row.from, row.to).unwrap();
+        // A route has one data-centre end and one city end; a ping has two city ends.
+        let ms = r.rtt_ms - p.endpoint_overhead_ms + p.city_endpoint_overhead_ms;
+        let err = ms / row.rtt_ms - 1.0;
+        assert!(
+            err.abs() <= 0.15,
+            "{a}–{b}: {ms:.2} vs {} ({err:+.3})",
+            row.rtt_ms
+        );
     }
 }
 
@@ -958,7 +1124,8 @@ fn sanity_pairs() -> Vec<(&'static str, LonLat, LonLat, f64, f64)> {
         // AWS ap-northeast-1 – ap-southeast-1 ~69–72 ms; Azure Japan East – Southeast Asia ~70 ms.
         ("Tokyo–Singapore", TOKYO, SINGAPORE, 58.0, 85.0),
         // AWS ap-southeast-2 – us-west-1 ~140 ms; public pings Sydney – Los Angeles ~140–150 ms.
-        ("Sydney–Los Angeles", SYDNEY, LOS_ANGELES, 125.0, 165.0),
+        // (The public data has no PoPs here: a landing-to-landing route, 1.9 ms of overhead.)
+        ("Sydney–Los Angeles", SYDNEY, LOS_ANGELES, 120.0, 165.0),
         // Public pings Sydney – Auckland over TGA/SCCN ~24–30 ms.
         ("Sydney–Auckland", SYDNEY, AUCKLAND, 20.0, 35.0),
         // Public pings Sydney – Perth ~48–55 ms.
@@ -1158,11 +1325,12 @@ fn calibrate_command_prints_the_fit_and_residuals_per_pair_group() {
     else {
         return;
     };
-    let file = dir.join("latency/rtt_azure_published.csv");
     let run = || {
         std::process::Command::new(common::sitefind_bin())
             .args(["calibrate", "--observations"])
-            .arg(&file)
+            .arg(dir.join("latency/rtt_azure_published.csv"))
+            .arg("--observations")
+            .arg(dir.join("latency/rtt_wondernetwork_2018.csv"))
             .output()
             .unwrap()
     };
@@ -1174,15 +1342,19 @@ fn calibrate_command_prints_the_fit_and_residuals_per_pair_group() {
     );
     let text = String::from_utf8(out.stdout).unwrap();
     for want in [
-        "route_factor Australia 1.53 · Japan 1.44 · endpoint_overhead_ms 2.55",
-        "landing_overhead_ms 1.20",
-        "p95_route_margin 0.145",
-        "p95_jitter_ms 2.13",
-        "AU-JP      median    34",
-        "AU-AU      median     5",
-        "JP-JP      median     5",
-        "via-SG/US  median    35",
+        "route_factor Australia 1.44 · Japan 1.39 · pop_overhead_ms 1.25",
+        "cable_slack 1.028 · landing_overhead_ms 0.25",
+        "endpoint_overhead_ms 1.40",
+        "city_endpoint_overhead_ms 0.00",
+        "detour rule: measured > 2 × great-circle fibre floor + 10 ms",
+        "p95 backbone         route_margin 0.119",
+        "p95 public-internet",
+        "AU-JP      rtt_azure_published      median    34",
+        "AU-AU      rtt_wondernetwork_2018   median     7",
+        "JP-JP      all",
+        "via-SG/US  rtt_wondernetwork_2018",
         "Sydney [Azure Australia East] – Tokyo [Azure Japan East]",
+        "DETOUR",
     ] {
         assert!(text.contains(want), "missing {want:?} in\n{text}");
     }
@@ -1190,5 +1362,57 @@ fn calibrate_command_prints_the_fit_and_residuals_per_pair_group() {
     assert_eq!(text.matches(" p50_30d ").count(), 65);
     assert_eq!(text.matches(" p95_30d ").count(), 15);
     assert_eq!(text.matches(" table_value ").count(), 14);
+    assert_eq!(text.matches(" avg ").count(), 58);
     assert_eq!(run().stdout, text.as_bytes());
+}
+
+/// One dataset semantics (issue 28 item 2): the public manifest has the points-of-presence
+/// layer, so the same coordinate pairs route through the same exchanges and backbone on the
+/// embedded and the public data. What remains is the cables' substance (the embedded data's
+/// published segment lengths against lengths along the public drawings): within 3.5 % from
+/// the east coast and inland Australia to Japan (measured 2.5–3.2 %, public faster). Perth
+/// is not in the list: there the public drawings give ASC → APG via Singapore and the
+/// embedded segments ASC → ASE via Hong Kong (−7.3 %), a difference of cable data, not of
+/// semantics (docs/latency.md).
+#[test]
+fn embedded_and_public_data_give_the_same_rtt_for_the_same_pairs() {
+    let Some(dir) =
+        common::public_data("embedded_and_public_data_give_the_same_rtt_for_the_same_pairs")
+    else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let public = Dataset::load(&common::public_manifest(&dir, tmp.path())).unwrap();
+    assert_eq!(public.pops.len(), 10);
+    let embedded = Dataset::embedded().unwrap();
+    let p = calibrated();
+    let (me, mp) = (
+        LatencyModel::build(&embedded, &p).unwrap(),
+        LatencyModel::build(&public, &p).unwrap(),
+    );
+    let pairs = [
+        (SYDNEY, TOKYO),
+        (SYDNEY, OSAKA),
+        (MELBOURNE, TOKYO),
+        (LonLat::new(153.03, -27.47), TOKYO),
+        (LonLat::new(138.6, -34.93), TOKYO),
+        (LonLat::new(149.13, -35.28), TOKYO),
+        (LonLat::new(142.0, -20.0), TOKYO),
+        (LonLat::new(150.5, -32.3), OSAKA),
+        (LonLat::new(147.3, -42.9), TOKYO),
+        (SYDNEY, LonLat::new(141.35, 43.06)),
+    ];
+    for (a, b) in pairs {
+        let (e, q) = (me.rtt(a, b).unwrap(), mp.rtt(a, b).unwrap());
+        let d = q.rtt_ms / e.rtt_ms - 1.0;
+        assert!(
+            d.abs() <= 0.035,
+            "{a:?}->{b:?}: embedded {} public {}",
+            e.rtt_ms,
+            q.rtt_ms
+        );
+        // The same exchanges at both ends.
+        assert_eq!(e.pops.first(), q.pops.first(), "{e:?} {q:?}");
+        assert_eq!(e.pops.last(), q.pops.last(), "{e:?} {q:?}");
+    }
 }
