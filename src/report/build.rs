@@ -611,10 +611,39 @@ fn city_reports(s: &Solved, allocs: &[Allocation]) -> Vec<CityReport> {
                     .collect::<std::collections::BTreeSet<_>>()
                     .into_iter()
                     .collect(),
+                slack_ms: slack_ms(&served_by, &stat, p.cities[j].max_rtt_ms),
+                fail_at_plus_5pct: fail_at(&served_by, &stat, p.cities[j].max_rtt_ms, 1.05),
                 served_by,
             }
         })
         .collect()
+}
+
+/// An allocation's RTT in the limit's statistic (`p50` or `p95`), ms.
+fn limit_rtt(a: &Allocation, stat: &str) -> f64 {
+    if stat == "p50" {
+        a.rtt_ms
+    } else {
+        a.rtt_p95_ms
+    }
+}
+
+/// The limit minus the worst RTT (limit statistic) among `served_by`, ms.
+fn slack_ms(served_by: &[Allocation], stat: &str, limit: f64) -> Option<f64> {
+    served_by
+        .iter()
+        .map(|a| limit - limit_rtt(a, stat))
+        .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.min(v))))
+}
+
+/// Sites among `served_by` whose RTT (limit statistic) × `factor` exceeds the limit, by id.
+fn fail_at(served_by: &[Allocation], stat: &str, limit: f64, factor: f64) -> Vec<String> {
+    let ids: std::collections::BTreeSet<String> = served_by
+        .iter()
+        .filter(|a| limit_rtt(a, stat) * factor > limit)
+        .map(|a| a.site_id.clone())
+        .collect();
+    ids.into_iter().collect()
 }
 
 /// The REZs whose network serves a chosen site.

@@ -343,6 +343,14 @@ pub struct CityReport {
     /// Countries and territories its routes are in.
     #[serde(default)]
     pub jurisdictions: Vec<String>,
+    /// Slack between its limit and the worst RTT of what serves it (the limit's statistic),
+    /// ms: how far the plan is from breaking the limit.
+    #[serde(default)]
+    pub slack_ms: Option<f64>,
+    /// Sites serving it that would break its limit if every RTT were 5 % higher (a knife
+    /// edge: the latency model's error is of that order), by id.
+    #[serde(default)]
+    pub fail_at_plus_5pct: Vec<String>,
     /// Allocations serving it.
     pub served_by: Vec<Allocation>,
 }
@@ -613,6 +621,7 @@ impl CityReport {
         rd_opt(&mut self.worst_rtt_ms, MS);
         rd_opt(&mut self.best_available_rtt_ms, MS);
         rd_opt(&mut self.worst_rtt_p95_ms, MS);
+        rd_opt(&mut self.slack_ms, MS);
         rd_opt(&mut self.best_available_rtt_p95_ms, MS);
         self.served_by.iter_mut().for_each(Allocation::round);
     }

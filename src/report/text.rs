@@ -259,6 +259,21 @@ fn write_city_routes(s: &mut String, c: &CityReport) {
             )
         }
     );
+    if let Some(slack) = c.slack_ms {
+        let edge = if c.fail_at_plus_5pct.is_empty() {
+            "no serving site breaks it at +5 % RTT".to_string()
+        } else {
+            format!(
+                "at +5 % RTT {} would break it",
+                c.fail_at_plus_5pct.join(", ")
+            )
+        };
+        let _ = writeln!(
+            s,
+            "{:>14} slack {slack:.1} ms to the {:.0} ms limit ({}); {edge}",
+            "", c.max_rtt_ms, c.limit_statistic
+        );
+    }
 }
 
 /// RENEWABLE-ENERGY ZONES USED (when any): load, limit, expansion, binding.
