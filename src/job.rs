@@ -54,7 +54,8 @@ pub fn run(
     record("report", t.elapsed().as_secs_f64(), "");
     let p = &outcome.prepared.problem;
     let params = &scenario.alternatives;
-    let decisions = decide(p, &outcome.solution, params, &outcome.options, &mut record)?;
+    let (options, deadline) = (&outcome.options, outcome.deadline);
+    let decisions = decide(p, &outcome.solution, params, options, deadline, &mut record)?;
     crate::report::plans::attach(&mut report, &outcome.prepared, &decisions, params);
     if p.objective == crate::scenario::Objective::MinCost {
         let t = Instant::now();

@@ -59,6 +59,9 @@ pub struct Outcome {
     pub check: CheckReport,
     /// The solve options used (decisions re-solve with the same ones).
     pub options: SolveOptions,
+    /// When the run's `--time-limit` ends, counted from the start of the pipeline (`None`: no
+    /// limit); the decisions stop there.
+    pub deadline: Option<std::time::Instant>,
     /// MIP size: variables, constraints, binaries.
     pub size: (usize, usize, usize),
     /// Dominance reduction: (sites kept, open-sites bound), if applied.

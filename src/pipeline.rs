@@ -729,6 +729,7 @@ pub fn run(
     progress: Progress<'_>,
 ) -> Result<Outcome> {
     scenario.validate("scenario")?;
+    let started = Instant::now();
     let mut timings: Vec<StageTiming> = Vec::new();
     // A NaN duration announces a stage that is starting (long solves), and is not a timing.
     let mut record = |stage: &str, secs: f64, note: &str| {
@@ -758,8 +759,19 @@ pub fn run(
     explain_grid_limits(p, &prepared.grid_rows)?;
 
     let options = engine::SolveOptions::from(&scenario.solver);
+    // One deadline for the run: the solve gets what the stages before it left (at least 1 s),
+    // and the decisions after it stop at the same deadline.
+    let deadline = options
+        .time_limit_s
+        .map(|t| started + std::time::Duration::from_secs_f64(t));
+    let solve_opts = engine::SolveOptions {
+        time_limit_s: options
+            .time_limit_s
+            .map(|t| (t - started.elapsed().as_secs_f64()).max(1.0)),
+        ..options.clone()
+    };
     let (solve, solution, size, dominance) =
-        engine::solve_with_reduction(p, &options, &mut record)?;
+        engine::solve_with_reduction(p, &solve_opts, &mut record)?;
 
     let t = Instant::now();
     let mut check = check::check_reported(p, &solution, solve.objective);
@@ -779,6 +791,7 @@ pub fn run(
         solve,
         check,
         options,
+        deadline,
         size,
         dominance,
         timings,

@@ -312,6 +312,19 @@ pub fn margins(
     opts: &SolveOptions,
     margin_gap: f64,
 ) -> Result<Vec<(usize, SiteMargin)>> {
+    margins_until(p, best, opts, margin_gap, None)
+}
+
+/// [`margins`], each re-solve given the time left before `deadline` (at most the options'
+/// limit): a margin not started in time, or not found in the time it had, is a note that says
+/// so, not an error.
+pub fn margins_until(
+    p: &SitingProblem,
+    best: &Solution,
+    opts: &SolveOptions,
+    margin_gap: f64,
+    deadline: Option<std::time::Instant>,
+) -> Result<Vec<(usize, SiteMargin)>> {
     use rayon::prelude::*;
     let optimum = check(p, best).objective_recomputed;
     let opts = SolveOptions {
@@ -324,6 +337,7 @@ pub fn margins(
         optimum,
         scale: optimum.abs().max(1e-9),
         opts: &opts,
+        deadline,
     };
     // One independent re-solve per open site, in parallel; collected in site order, so the
     // result does not depend on the thread count.
@@ -333,6 +347,9 @@ pub fn margins(
         .collect()
 }
 
+/// A margin re-solve starts only with at least this many seconds left before the deadline.
+const MIN_MARGIN_SECONDS: f64 = 0.2;
+
 /// What each margin's re-solve compares against.
 struct MarginBase<'a> {
     p: &'a SitingProblem,
@@ -341,6 +358,8 @@ struct MarginBase<'a> {
     /// The optimum's magnitude, for percentages.
     scale: f64,
     opts: &'a SolveOptions,
+    /// When the run's time limit ends (`None`: no limit beyond each solve's own).
+    deadline: Option<std::time::Instant>,
 }
 
 impl MarginBase<'_> {
@@ -351,15 +370,31 @@ impl MarginBase<'_> {
                 "margin: must-build, so no plan without it was considered".into(),
             ));
         }
+        let mut opts = self.opts.clone();
+        if let Some(d) = self.deadline {
+            let left = d
+                .saturating_duration_since(std::time::Instant::now())
+                .as_secs_f64();
+            if left < MIN_MARGIN_SECONDS {
+                return Ok(SiteMargin::none(
+                    "margin: not computed, the run's --time-limit was reached".into(),
+                ));
+            }
+            opts.time_limit_s = Some(opts.time_limit_s.map_or(left, |t| t.min(left)));
+        }
         let mut q = self.p.clone();
         q.sites[i].excluded = true;
         let solved = crate::model::diagnose::diagnose(&q)
-            .and_then(|_| engine::solve_with_reduction(&q, self.opts, &mut |_, _, _| {}));
+            .and_then(|_| engine::solve_with_reduction(&q, &opts, &mut |_, _, _| {}));
         match solved {
             Ok((report, sol, _, _)) => Ok(self.priced(&q, &report, &sol)),
             Err(Error::Infeasible { diagnosis, .. }) => Ok(SiteMargin::none(format!(
                 "margin: no feasible plan without this site ({diagnosis})"
             ))),
+            // Nothing found within the time left (the solve's own time-limit error).
+            Err(Error::Usage { .. }) if self.deadline.is_some() => Ok(SiteMargin::none(
+                "margin: no plan without this site was found within the run's --time-limit".into(),
+            )),
             Err(e) => Err(e),
         }
     }
@@ -518,7 +553,8 @@ pub struct Decisions {
 }
 
 /// Re-solves for margins and alternatives (as `params` asks) around the base plan `best` of
-/// `p`; other objectives than least cost get none. `record` is told the stages' times.
+/// `p`; other objectives than least cost get none. Margins stop at `deadline` (the run's time
+/// limit; a margin not computed in time says so). `record` is told the stages' times.
 ///
 /// # Errors
 /// A usage error when alternatives are asked of another objective; solver errors.
@@ -527,6 +563,7 @@ pub fn decide(
     best: &Solution,
     params: &AlternativesParams,
     opts: &SolveOptions,
+    deadline: Option<std::time::Instant>,
     record: &mut dyn FnMut(&str, f64, &str),
 ) -> Result<Decisions> {
     let mut out = Decisions::default();
@@ -541,7 +578,7 @@ pub fn decide(
     }
     if params.margins {
         let t = std::time::Instant::now();
-        out.margins = margins(p, best, opts, params.margin_gap)?;
+        out.margins = margins_until(p, best, opts, params.margin_gap, deadline)?;
         let note = format!(
             "best plan without each chosen site, each to a relative gap of {:.0e}",
             opts.mip_gap.max(params.margin_gap)
