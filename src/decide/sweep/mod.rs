@@ -744,15 +744,18 @@ pub struct ParamSummary {
     pub sampled: Option<Percentiles>,
 }
 
-/// Computes the summary of `rows` (all samples of the sweep, in order).
-pub fn summarise(meta: &SweepMeta, rows: &[Row], criterion: RegretCriterion) -> Summary {
-    let solved: Vec<&Row> = rows.iter().filter(|r| r.cost_aud.is_some()).collect();
+/// Rows by status.
+fn status_counts(rows: &[Row]) -> BTreeMap<String, usize> {
     let mut status: BTreeMap<String, usize> = BTreeMap::new();
     for r in rows {
         *status.entry(r.status.clone()).or_default() += 1;
     }
-    let params = meta
-        .params
+    status
+}
+
+/// Each parameter with the percentiles of its sampled values.
+fn param_summaries(meta: &SweepMeta, rows: &[Row]) -> Vec<ParamSummary> {
+    meta.params
         .iter()
         .map(|p| ParamSummary {
             path: p.path.clone(),
@@ -764,7 +767,14 @@ pub fn summarise(meta: &SweepMeta, rows: &[Row], criterion: RegretCriterion) -> 
                     .collect(),
             ),
         })
-        .collect();
+        .collect()
+}
+
+/// How often each site and each open set is optimal over the solved rows, most often first.
+fn site_and_plan_frequency(
+    meta: &SweepMeta,
+    solved: &[&Row],
+) -> (Vec<SiteFrequency>, Vec<(Vec<String>, usize)>) {
     let base_sites: Vec<&String> = meta
         .plans
         .first()
@@ -772,7 +782,7 @@ pub fn summarise(meta: &SweepMeta, rows: &[Row], criterion: RegretCriterion) -> 
         .unwrap_or_default();
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     let mut plan_counts: BTreeMap<&Vec<String>, usize> = BTreeMap::new();
-    for r in &solved {
+    for r in solved {
         for s in &r.open_sites {
             *counts.entry(s.as_str()).or_default() += 1;
         }
@@ -800,117 +810,126 @@ pub fn summarise(meta: &SweepMeta, rows: &[Row], criterion: RegretCriterion) -> 
         .map(|(k, v)| (k.clone(), v))
         .collect();
     optimal_plans.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    (site_frequency, optimal_plans)
+}
 
-    let regret: Vec<PlanRegret> = meta
-        .plans
-        .iter()
-        .enumerate()
-        .map(|(k, plan)| {
-            let mut reg = Vec::new();
-            let mut pct = Vec::new();
-            let (mut feasible, mut infeasible, mut best_in) = (0, 0, 0);
-            for r in &solved {
-                match r.plans.get(k).and_then(|e| e.regret_aud.zip(e.cost_aud)) {
-                    Some((g, c)) => {
-                        feasible += 1;
-                        reg.push(g);
-                        let best = c - g;
-                        pct.push(100.0 * g / best.abs().max(1e-9));
-                        if g <= 1e-6 * best.abs().max(1.0) {
-                            best_in += 1;
-                        }
-                    }
-                    None => infeasible += 1,
+/// The regret of plan number `k` (0-based) over the solved rows.
+fn plan_regret(k: usize, plan: &PlanInfo, solved: &[&Row]) -> PlanRegret {
+    let mut reg = Vec::new();
+    let mut pct = Vec::new();
+    let (mut feasible, mut infeasible, mut best_in) = (0, 0, 0);
+    for r in solved {
+        match r.plans.get(k).and_then(|e| e.regret_aud.zip(e.cost_aud)) {
+            Some((g, c)) => {
+                feasible += 1;
+                reg.push(g);
+                let best = c - g;
+                pct.push(100.0 * g / best.abs().max(1e-9));
+                if g <= 1e-6 * best.abs().max(1.0) {
+                    best_in += 1;
                 }
             }
-            PlanRegret {
-                plan: plan.plan,
-                sites: plan.sites.clone(),
-                base_cost_aud: plan.base_cost_aud,
-                feasible,
-                infeasible,
-                best_in,
-                regret_aud: percentiles(reg),
-                mean_regret_pct: (!pct.is_empty())
-                    .then(|| pct.iter().sum::<f64>() / pct.len() as f64),
-            }
-        })
-        .collect();
-    let value = |r: &PlanRegret| -> Option<f64> {
-        r.regret_aud.as_ref().map(|p| match criterion {
-            RegretCriterion::Expected => p.mean,
-            RegretCriterion::Worst => p.max,
-        })
-    };
-    let recommendation = regret
-        .iter()
-        .filter(|r| r.feasible > 0)
-        .min_by(|a, b| {
-            a.infeasible
-                .cmp(&b.infeasible)
-                .then(
-                    value(a)
-                        .unwrap_or(f64::INFINITY)
-                        .total_cmp(&value(b).unwrap_or(f64::INFINITY)),
-                )
-                .then(a.plan.cmp(&b.plan))
-        })
-        .map(|best| {
-            let base = regret.first();
-            let (bv, rv) = (base.and_then(value), value(best));
-            let by = match (bv, rv, base) {
-                (Some(b), Some(r), Some(base)) if base.infeasible == best.infeasible => Some(b - r),
-                _ => None,
-            };
-            let word = match criterion {
-                RegretCriterion::Expected => "expected",
-                RegretCriterion::Worst => "worst-case",
-            };
-            let m = |x: Option<f64>| {
-                x.map(|v| format!("A${:.2} M/yr", v / 1e6))
-                    .unwrap_or_else(|| "n/a".into())
-            };
-            let text = if best.plan == 1 {
-                format!(
-                    "the base plan ({}) has the least {word} regret, {}{}",
-                    best.sites.join(", "),
-                    m(rv),
-                    if best.infeasible > 0 {
-                        format!(", but it is infeasible in {} samples", best.infeasible)
-                    } else {
-                        String::new()
-                    }
-                )
-            } else {
-                format!(
-                    "plan {} ({}) has the least {word} regret, {}, against {} for the base plan{}",
-                    best.plan,
-                    best.sites.join(", "),
-                    m(rv),
-                    m(bv),
-                    match (by, base) {
-                        (Some(d), _) =>
-                            format!(": it beats the base plan by A${:.2} M/yr", d / 1e6),
-                        (None, Some(b)) => format!(
-                            ": the base plan is infeasible in {} samples, this plan in {}",
-                            b.infeasible, best.infeasible
-                        ),
-                        _ => String::new(),
-                    }
-                )
-            };
-            Recommendation {
-                criterion,
-                plan: best.plan,
-                sites: best.sites.clone(),
-                regret_aud: rv,
-                base_plan_regret_aud: bv,
-                beats_base_by_aud: if best.plan == 1 { Some(0.0) } else { by },
-                text,
-            }
-        });
+            None => infeasible += 1,
+        }
+    }
+    PlanRegret {
+        plan: plan.plan,
+        sites: plan.sites.clone(),
+        base_cost_aud: plan.base_cost_aud,
+        feasible,
+        infeasible,
+        best_in,
+        regret_aud: percentiles(reg),
+        mean_regret_pct: (!pct.is_empty()).then(|| pct.iter().sum::<f64>() / pct.len() as f64),
+    }
+}
 
-    // Pareto front of (cost, worst RTT): cheapest first, keep strictly improving RTT.
+/// A plan's expected (mean) or worst (max) regret under `criterion`.
+fn regret_value(r: &PlanRegret, criterion: RegretCriterion) -> Option<f64> {
+    r.regret_aud.as_ref().map(|p| match criterion {
+        RegretCriterion::Expected => p.mean,
+        RegretCriterion::Worst => p.max,
+    })
+}
+
+/// The plan with the fewest infeasible samples, then the least regret, then the lowest number.
+fn recommend(regret: &[PlanRegret], criterion: RegretCriterion) -> Option<Recommendation> {
+    let value = |r: &PlanRegret| regret_value(r, criterion);
+    let best = regret.iter().filter(|r| r.feasible > 0).min_by(|a, b| {
+        a.infeasible
+            .cmp(&b.infeasible)
+            .then(
+                value(a)
+                    .unwrap_or(f64::INFINITY)
+                    .total_cmp(&value(b).unwrap_or(f64::INFINITY)),
+            )
+            .then(a.plan.cmp(&b.plan))
+    })?;
+    let base = regret.first();
+    let (bv, rv) = (base.and_then(value), value(best));
+    let by = match (bv, rv, base) {
+        (Some(b), Some(r), Some(base)) if base.infeasible == best.infeasible => Some(b - r),
+        _ => None,
+    };
+    Some(Recommendation {
+        criterion,
+        plan: best.plan,
+        sites: best.sites.clone(),
+        regret_aud: rv,
+        base_plan_regret_aud: bv,
+        beats_base_by_aud: if best.plan == 1 { Some(0.0) } else { by },
+        text: recommendation_text(best, base, (bv, rv, by), criterion),
+    })
+}
+
+/// The recommendation's sentence; `(bv, rv, by)` are the base plan's regret, the best plan's
+/// regret and the difference (when both are feasible in the same number of samples).
+fn recommendation_text(
+    best: &PlanRegret,
+    base: Option<&PlanRegret>,
+    (bv, rv, by): (Option<f64>, Option<f64>, Option<f64>),
+    criterion: RegretCriterion,
+) -> String {
+    let word = match criterion {
+        RegretCriterion::Expected => "expected",
+        RegretCriterion::Worst => "worst-case",
+    };
+    let m = |x: Option<f64>| {
+        x.map(|v| format!("A${:.2} M/yr", v / 1e6))
+            .unwrap_or_else(|| "n/a".into())
+    };
+    if best.plan == 1 {
+        format!(
+            "the base plan ({}) has the least {word} regret, {}{}",
+            best.sites.join(", "),
+            m(rv),
+            if best.infeasible > 0 {
+                format!(", but it is infeasible in {} samples", best.infeasible)
+            } else {
+                String::new()
+            }
+        )
+    } else {
+        format!(
+            "plan {} ({}) has the least {word} regret, {}, against {} for the base plan{}",
+            best.plan,
+            best.sites.join(", "),
+            m(rv),
+            m(bv),
+            match (by, base) {
+                (Some(d), _) => format!(": it beats the base plan by A${:.2} M/yr", d / 1e6),
+                (None, Some(b)) => format!(
+                    ": the base plan is infeasible in {} samples, this plan in {}",
+                    b.infeasible, best.infeasible
+                ),
+                _ => String::new(),
+            }
+        )
+    }
+}
+
+/// Pareto front of (cost, worst RTT): cheapest first, keep strictly improving RTT.
+fn pareto_front(solved: &[&Row]) -> Vec<ParetoPoint> {
     let mut pts: Vec<&Row> = solved
         .iter()
         .copied()
@@ -944,15 +963,28 @@ pub fn summarise(meta: &SweepMeta, rows: &[Row], criterion: RegretCriterion) -> 
             });
         }
     }
+    pareto
+}
 
+/// Computes the summary of `rows` (all samples of the sweep, in order).
+pub fn summarise(meta: &SweepMeta, rows: &[Row], criterion: RegretCriterion) -> Summary {
+    let solved: Vec<&Row> = rows.iter().filter(|r| r.cost_aud.is_some()).collect();
+    let (site_frequency, optimal_plans) = site_and_plan_frequency(meta, &solved);
+    let regret: Vec<PlanRegret> = meta
+        .plans
+        .iter()
+        .enumerate()
+        .map(|(k, plan)| plan_regret(k, plan, &solved))
+        .collect();
+    let recommendation = recommend(&regret, criterion);
     Summary {
         fingerprint: meta.fingerprint.clone(),
         source: meta.source.clone(),
         samples: rows.len(),
         design: meta.settings.design,
         seed: meta.settings.seed,
-        params,
-        status,
+        params: param_summaries(meta, rows),
+        status: status_counts(rows),
         samples_with_unserved: solved
             .iter()
             .filter(|r| r.unserved_mw.is_some_and(|u| u > 0.0))
@@ -962,8 +994,8 @@ pub fn summarise(meta: &SweepMeta, rows: &[Row], criterion: RegretCriterion) -> 
         site_frequency,
         optimal_plans,
         regret,
+        pareto: pareto_front(&solved),
         recommendation,
-        pareto,
     }
 }
 
