@@ -277,6 +277,17 @@ fn base_candidates(ds: &Dataset, spec: &SweepSpec) -> Result<Vec<Candidate>> {
     Ok(cands)
 }
 
+/// The pre-solve diagnosis of the base scenario's problem `p`, its message naming the file.
+fn diagnose_base(p: &SitingProblem, spec: &SweepSpec) -> Result<()> {
+    crate::model::diagnose::diagnose(p).map_err(|e| match e {
+        Error::Infeasible { diagnosis, hint } => Error::Infeasible {
+            diagnosis: format!("{} (base scenario): {diagnosis}", spec.source),
+            hint,
+        },
+        e => e,
+    })
+}
+
 /// The base scenario's plans, numbered from 1, each with its sites sorted.
 fn plan_infos(alts: &alternatives::Alternatives, p: &SitingProblem) -> Vec<PlanInfo> {
     alts.plans
@@ -335,13 +346,7 @@ impl<'a> Sweep<'a> {
             &mut no_progress(),
         )?;
         let p = &prepared.problem;
-        crate::model::diagnose::diagnose(p).map_err(|e| match e {
-            Error::Infeasible { diagnosis, hint } => Error::Infeasible {
-                diagnosis: format!("{} (base scenario): {diagnosis}", spec.source),
-                hint,
-            },
-            e => e,
-        })?;
+        diagnose_base(p, spec)?;
         let opts = SolveOptions::from(&base_sc.solver);
         let alts = alternatives::alternatives(
             p,
