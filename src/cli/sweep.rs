@@ -75,6 +75,151 @@ fn check_slurm_options(args: &SweepArgs) -> Result<()> {
     Ok(())
 }
 
+/// The `--shard I/N` of `args`, checked against the number of samples and `--out`.
+fn shard_arg(args: &SweepArgs, spec: &SweepSpec) -> Result<Option<(usize, usize)>> {
+    let shard = args.shard.as_deref().map(sweep::parse_shard).transpose()?;
+    if let Some((_, k)) = shard {
+        sitefind::limits::count(
+            "--shard I/N: N",
+            k,
+            1,
+            spec.n_samples().max(1),
+            "at most one shard per sample",
+        )?;
+    }
+    if shard.is_some() && args.out.is_none() {
+        return Err(Error::usage(
+            "--shard needs --out DIR (the shard's folder, merged later)",
+            "add --out shards/I",
+        ));
+    }
+    Ok(shard)
+}
+
+/// The `sitefind` binary the Slurm script runs and the arguments it passes on, all checked.
+fn slurm_command(args: &SweepArgs) -> Result<(String, Vec<String>)> {
+    let mut extra = Vec::new();
+    if let Some(d) = &args.data {
+        extra.push(format!("--data {}", slurm::shell_quote(&absolute(d)?)));
+    }
+    if let Some(d) = &args.demand {
+        extra.push(format!("--demand {}", slurm::shell_quote(&absolute(d)?)));
+    }
+    if let Some(r) = &args.regret {
+        extra.push(format!("--regret {}", slurm::shell_quote(r)));
+    }
+    let bin = match &args.sitefind {
+        Some(b) => b.clone(),
+        None => std::env::current_exe()
+            .map_err(|e| Error::Internal(format!("locating the sitefind binary: {e}")))?
+            .display()
+            .to_string(),
+    };
+    for (what, text) in std::iter::once(("--sitefind", bin.as_str()))
+        .chain(extra.iter().map(|e| ("argument", e.as_str())))
+    {
+        sitefind::limits::script_text(what, text)?;
+    }
+    Ok((bin, extra))
+}
+
+/// `--emit-slurm SCRIPT`: checks the options and inputs, then writes the submit script.
+fn emit_slurm(args: &SweepArgs, file: &Path, spec: &SweepSpec, sharded: bool) -> Result<()> {
+    let Some(script) = &args.emit_slurm else {
+        return Ok(());
+    };
+    let Some(dir) = &args.out else {
+        return Err(Error::usage(
+            "--emit-slurm needs --out DIR: where the cluster job writes its shards and the merged sweep",
+            "add --out /shared/scratch/sweep (a folder every node can write)",
+        ));
+    };
+    if sharded {
+        return Err(Error::usage(
+            "--emit-slurm and --shard do not go together",
+            "the script runs every shard itself",
+        ));
+    }
+    if args.shards == 0 || args.shards > spec.n_samples().max(1) {
+        return Err(Error::usage(
+            format!(
+                "--shards must be between 1 and the number of samples ({}), found {}",
+                spec.n_samples(),
+                args.shards
+            ),
+            "e.g. --shards 4",
+        ));
+    }
+    check_slurm_options(args)?;
+    // Fail now on a bad dataset or demand file rather than on the cluster.
+    let _ = super::load_dataset(args.data.as_deref())?;
+    let _ = super::load_demand(args.demand.as_deref())?;
+    let (bin, extra) = slurm_command(args)?;
+    let text = slurm::script(&slurm::SlurmJob {
+        sitefind: bin,
+        sweep_file: absolute(file)?,
+        extra_args: extra,
+        shards: args.shards,
+        out: absolute(dir)?,
+        cpus_per_task: args.cpus_per_task,
+        time: args.time.clone(),
+        partition: args.partition.clone(),
+    });
+    sitefind::output::write_atomic(script, text.as_bytes())?;
+    if !args.quiet {
+        eprintln!(
+            "wrote {} ({} shards): run `bash {}` on the cluster's login node",
+            script.display(),
+            args.shards,
+            script.display()
+        );
+    }
+    Ok(())
+}
+
+/// Runs the samples of `range` (all, or shard `shard`) with progress on stderr.
+fn run_samples(
+    args: &SweepArgs,
+    sw: &Sweep<'_>,
+    shard: Option<(usize, usize)>,
+    prepared_s: f64,
+) -> Result<(Vec<sweep::Row>, (usize, usize))> {
+    let n = sw.meta.samples;
+    let range = match shard {
+        Some((i, k)) => sweep::shard_range(n, i, k),
+        None => (0, n),
+    };
+    if !args.quiet {
+        eprintln!(
+            "sitefind sweep: {} samples{} · base plan {} · {} plan(s) evaluated per sample · prepared in {:.2} s",
+            range.1 - range.0,
+            shard
+                .map(|(i, k)| format!(" (shard {i}/{k} of {n})"))
+                .unwrap_or_default(),
+            sw.meta
+                .plans
+                .first()
+                .map(|p| p.sites.join(", "))
+                .unwrap_or_default(),
+            sw.meta.plans.len(),
+            prepared_s
+        );
+    }
+    let t = std::time::Instant::now();
+    let rows = with_threads(args.threads, || sw.run(range))?;
+    if !args.quiet {
+        let secs = t.elapsed().as_secs_f64();
+        eprintln!(
+            "  {} samples in {:.2} s ({:.1} samples/s, {} threads)",
+            rows.len(),
+            secs,
+            rows.len() as f64 / secs.max(1e-9),
+            args.threads.unwrap_or_else(rayon::current_num_threads)
+        );
+    }
+    Ok((rows, range))
+}
+
 /// Runs `sitefind sweep …`.
 pub fn run(args: &SweepArgs, out: &mut dyn Write) -> Result<()> {
     if let Some(SweepCommand::Merge(m)) = &args.merge {
@@ -94,91 +239,9 @@ pub fn run(args: &SweepArgs, out: &mut dyn Write) -> Result<()> {
     if let Some(n) = args.threads {
         sitefind::limits::threads("--threads", n)?;
     }
-    let shard = args.shard.as_deref().map(sweep::parse_shard).transpose()?;
-    if let Some((_, k)) = shard {
-        sitefind::limits::count(
-            "--shard I/N: N",
-            k,
-            1,
-            spec.n_samples().max(1),
-            "at most one shard per sample",
-        )?;
-    }
-    if shard.is_some() && args.out.is_none() {
-        return Err(Error::usage(
-            "--shard needs --out DIR (the shard's folder, merged later)",
-            "add --out shards/I",
-        ));
-    }
-    if let Some(script) = &args.emit_slurm {
-        let Some(dir) = &args.out else {
-            return Err(Error::usage(
-                "--emit-slurm needs --out DIR: where the cluster job writes its shards and the merged sweep",
-                "add --out /shared/scratch/sweep (a folder every node can write)",
-            ));
-        };
-        if shard.is_some() {
-            return Err(Error::usage(
-                "--emit-slurm and --shard do not go together",
-                "the script runs every shard itself",
-            ));
-        }
-        if args.shards == 0 || args.shards > spec.n_samples().max(1) {
-            return Err(Error::usage(
-                format!(
-                    "--shards must be between 1 and the number of samples ({}), found {}",
-                    spec.n_samples(),
-                    args.shards
-                ),
-                "e.g. --shards 4",
-            ));
-        }
-        check_slurm_options(args)?;
-        // Fail now on a bad dataset or demand file rather than on the cluster.
-        let _ = super::load_dataset(args.data.as_deref())?;
-        let _ = super::load_demand(args.demand.as_deref())?;
-        let mut extra = Vec::new();
-        if let Some(d) = &args.data {
-            extra.push(format!("--data {}", slurm::shell_quote(&absolute(d)?)));
-        }
-        if let Some(d) = &args.demand {
-            extra.push(format!("--demand {}", slurm::shell_quote(&absolute(d)?)));
-        }
-        if let Some(r) = &args.regret {
-            extra.push(format!("--regret {}", slurm::shell_quote(r)));
-        }
-        let bin = match &args.sitefind {
-            Some(b) => b.clone(),
-            None => std::env::current_exe()
-                .map_err(|e| Error::Internal(format!("locating the sitefind binary: {e}")))?
-                .display()
-                .to_string(),
-        };
-        for (what, text) in std::iter::once(("--sitefind", bin.as_str()))
-            .chain(extra.iter().map(|e| ("argument", e.as_str())))
-        {
-            sitefind::limits::script_text(what, text)?;
-        }
-        let text = slurm::script(&slurm::SlurmJob {
-            sitefind: bin,
-            sweep_file: absolute(file)?,
-            extra_args: extra,
-            shards: args.shards,
-            out: absolute(dir)?,
-            cpus_per_task: args.cpus_per_task,
-            time: args.time.clone(),
-            partition: args.partition.clone(),
-        });
-        sitefind::output::write_atomic(script, text.as_bytes())?;
-        if !args.quiet {
-            eprintln!(
-                "wrote {} ({} shards): run `bash {}` on the cluster's login node",
-                script.display(),
-                args.shards,
-                script.display()
-            );
-        }
-        return Ok(());
+    let shard = shard_arg(args, &spec)?;
+    if args.emit_slurm.is_some() {
+        return emit_slurm(args, file, &spec, shard.is_some());
     }
     // The outputs are checked before any work.
     let out_dir = match &args.out {
@@ -196,39 +259,7 @@ pub fn run(args: &SweepArgs, out: &mut dyn Write) -> Result<()> {
     let demand = super::load_demand(args.demand.as_deref())?;
     let t = std::time::Instant::now();
     let sw = Sweep::new(&ds, &demand, &spec)?;
-    let n = sw.meta.samples;
-    let range = match shard {
-        Some((i, k)) => sweep::shard_range(n, i, k),
-        None => (0, n),
-    };
-    if !args.quiet {
-        eprintln!(
-            "sitefind sweep: {} samples{} · base plan {} · {} plan(s) evaluated per sample · prepared in {:.2} s",
-            range.1 - range.0,
-            shard
-                .map(|(i, k)| format!(" (shard {i}/{k} of {n})"))
-                .unwrap_or_default(),
-            sw.meta
-                .plans
-                .first()
-                .map(|p| p.sites.join(", "))
-                .unwrap_or_default(),
-            sw.meta.plans.len(),
-            t.elapsed().as_secs_f64()
-        );
-    }
-    let t = std::time::Instant::now();
-    let rows = with_threads(args.threads, || sw.run(range))?;
-    if !args.quiet {
-        let secs = t.elapsed().as_secs_f64();
-        eprintln!(
-            "  {} samples in {:.2} s ({:.1} samples/s, {} threads)",
-            rows.len(),
-            secs,
-            rows.len() as f64 / secs.max(1e-9),
-            args.threads.unwrap_or_else(rayon::current_num_threads)
-        );
-    }
+    let (rows, range) = run_samples(args, &sw, shard, t.elapsed().as_secs_f64())?;
     if let Some((i, k)) = shard {
         let mut meta = sw.meta.clone();
         meta.shard = Some((i, k));

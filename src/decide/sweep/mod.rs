@@ -29,14 +29,17 @@ use crate::candidates::{self, Candidate};
 use crate::data::{Dataset, Demand, LonLat};
 use crate::decide::alternatives::{self, FixedPlan};
 use crate::engine::reduce;
-use crate::engine::{self, SolveOptions};
+use crate::engine::{self, SolveOptions, SolveReport};
 use crate::error::{Error, Location, Result};
 use crate::latency::{LatencyModel, RttMatrix};
+use crate::model::{SitingProblem, Solution};
+use crate::outcome::Prepared;
 use crate::pipeline;
 use crate::scenario::{Objective, Scenario};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -245,31 +248,92 @@ fn no_progress() -> impl FnMut(&str, f64, &str) {
     |_: &str, _: f64, _: &str| {}
 }
 
+/// A sweep needs the least-cost objective: regret is a cost difference.
+fn check_base_objective(spec: &SweepSpec) -> Result<()> {
+    if spec.base.model.objective != Objective::MinCost {
+        return Err(Error::usage(
+            format!(
+                "{}: a sweep needs the least-cost objective (regret is a cost difference)",
+                spec.source
+            ),
+            "remove [model] objective from the sweep file",
+        ));
+    }
+    Ok(())
+}
+
+/// The base scenario's candidate sites (an error when there are none).
+fn base_candidates(ds: &Dataset, spec: &SweepSpec) -> Result<Vec<Candidate>> {
+    let cands = candidates::generate(ds, &spec.base.candidates)?;
+    if cands.is_empty() {
+        return Err(Error::Infeasible {
+            diagnosis: format!(
+                "{} (base scenario): no candidate site with these candidate parameters",
+                spec.source
+            ),
+            hint: "check [candidates] in the sweep file".into(),
+        });
+    }
+    Ok(cands)
+}
+
+/// The pre-solve diagnosis of the base scenario's problem `p`, its message naming the file.
+fn diagnose_base(p: &SitingProblem, spec: &SweepSpec) -> Result<()> {
+    crate::model::diagnose::diagnose(p).map_err(|e| match e {
+        Error::Infeasible { diagnosis, hint } => Error::Infeasible {
+            diagnosis: format!("{} (base scenario): {diagnosis}", spec.source),
+            hint,
+        },
+        e => e,
+    })
+}
+
+/// The base scenario's plans, numbered from 1, each with its sites sorted.
+fn plan_infos(alts: &alternatives::Alternatives, p: &SitingProblem) -> Vec<PlanInfo> {
+    alts.plans
+        .iter()
+        .enumerate()
+        .map(|(k, plan)| {
+            let mut sites: Vec<String> = plan.open.iter().map(|&i| p.sites[i].id.clone()).collect();
+            sites.sort();
+            PlanInfo {
+                plan: k + 1,
+                sites,
+                base_cost_aud: plan.cost_aud,
+                base_worst_rtt_ms: plan.worst_rtt_ms,
+            }
+        })
+        .collect()
+}
+
+/// The sites in the base scenario's model, sorted by id.
+fn site_infos(prepared: &Prepared) -> Vec<SiteInfo> {
+    let mut sites: Vec<SiteInfo> = prepared
+        .in_model
+        .iter()
+        .map(|&i| {
+            let c = &prepared.candidates[i];
+            SiteInfo {
+                id: c.id.clone(),
+                name: c.name.clone(),
+                state: c.state.clone(),
+                zone_id: c.zone_id.clone(),
+                location: c.location,
+            }
+        })
+        .collect();
+    sites.sort_by(|a, b| a.id.cmp(&b.id));
+    sites
+}
+
 impl<'a> Sweep<'a> {
     /// Solves the base scenario, lists its alternatives (the plans) and prepares the design.
     pub fn new(ds: &'a Dataset, demand: &'a Demand, spec: &'a SweepSpec) -> Result<Sweep<'a>> {
         let base_sc = &spec.base;
-        if base_sc.model.objective != Objective::MinCost {
-            return Err(Error::usage(
-                format!(
-                    "{}: a sweep needs the least-cost objective (regret is a cost difference)",
-                    spec.source
-                ),
-                "remove [model] objective from the sweep file",
-            ));
-        }
+        check_base_objective(spec)?;
         let latency = Arc::new(LatencyModel::build(ds, &base_sc.latency)?);
         let t = Instant::now();
-        let cands = candidates::generate(ds, &base_sc.candidates)?;
-        if cands.is_empty() {
-            return Err(Error::Infeasible {
-                diagnosis: format!(
-                    "{} (base scenario): no candidate site with these candidate parameters",
-                    spec.source
-                ),
-                hint: "check [candidates] in the sweep file".into(),
-            });
-        }
+        let cands = base_candidates(ds, spec)?;
         let rtt = rtt_matrix(&latency, &cands, demand);
         let prepared = pipeline::prepare_from(
             ds,
@@ -282,13 +346,7 @@ impl<'a> Sweep<'a> {
             &mut no_progress(),
         )?;
         let p = &prepared.problem;
-        crate::model::diagnose::diagnose(p).map_err(|e| match e {
-            Error::Infeasible { diagnosis, hint } => Error::Infeasible {
-                diagnosis: format!("{} (base scenario): {diagnosis}", spec.source),
-                hint,
-            },
-            e => e,
-        })?;
+        diagnose_base(p, spec)?;
         let opts = SolveOptions::from(&base_sc.solver);
         let alts = alternatives::alternatives(
             p,
@@ -296,37 +354,6 @@ impl<'a> Sweep<'a> {
             spec.settings.within_pct,
             &opts,
         )?;
-        let plans: Vec<PlanInfo> = alts
-            .plans
-            .iter()
-            .enumerate()
-            .map(|(k, plan)| {
-                let mut sites: Vec<String> =
-                    plan.open.iter().map(|&i| p.sites[i].id.clone()).collect();
-                sites.sort();
-                PlanInfo {
-                    plan: k + 1,
-                    sites,
-                    base_cost_aud: plan.cost_aud,
-                    base_worst_rtt_ms: plan.worst_rtt_ms,
-                }
-            })
-            .collect();
-        let mut sites: Vec<SiteInfo> = prepared
-            .in_model
-            .iter()
-            .map(|&i| {
-                let c = &prepared.candidates[i];
-                SiteInfo {
-                    id: c.id.clone(),
-                    name: c.name.clone(),
-                    state: c.state.clone(),
-                    zone_id: c.zone_id.clone(),
-                    location: c.location,
-                }
-            })
-            .collect();
-        sites.sort_by(|a, b| a.id.cmp(&b.id));
         let n = spec.n_samples();
         let meta = SweepMeta {
             format_version: FORMAT_VERSION,
@@ -338,8 +365,8 @@ impl<'a> Sweep<'a> {
             samples: n,
             settings: spec.settings.clone(),
             params: spec.params.clone(),
-            plans,
-            sites,
+            plans: plan_infos(&alts, p),
+            sites: site_infos(&prepared),
             shard: None,
             range: (0, n),
         };
@@ -428,7 +455,8 @@ impl<'a> Sweep<'a> {
         spec::scenario_of(&table)
     }
 
-    fn sample(&self, i: usize) -> Row {
+    /// The row of sample `i` before it is run: its values, no status, no results.
+    fn empty_row(&self, i: usize) -> Row {
         let values: BTreeMap<String, f64> = self
             .spec
             .params
@@ -436,7 +464,7 @@ impl<'a> Sweep<'a> {
             .zip(&self.values[i])
             .map(|(p, &v)| (p.path.clone(), v))
             .collect();
-        let mut row = Row {
+        Row {
             sample: i,
             values,
             status: String::new(),
@@ -446,64 +474,50 @@ impl<'a> Sweep<'a> {
             unserved_mw: None,
             open_sites: Vec::new(),
             plans: Vec::new(),
-        };
-        let fail = |mut row: Row, status: &str, message: String| {
-            row.status = status.to_string();
-            row.message = Some(message);
-            row.plans = vec![
-                PlanEval {
-                    cost_aud: None,
-                    regret_aud: None,
-                    note: None,
-                };
-                self.meta.plans.len()
-            ];
-            row
-        };
-        let sc = match self.scenario(i) {
-            Ok(sc) => sc,
-            Err(e) => return fail(row, "invalid", e),
-        };
-        if let Err(e) = sc.validate(&format!("sample {i}")) {
-            return fail(row, "invalid", e.to_string());
         }
-        let prepared = self.stages(&sc).and_then(|(cands, latency, rtt)| {
-            if cands.is_empty() {
-                return Err(Error::Infeasible {
-                    diagnosis: "no candidate site with these candidate parameters".into(),
-                    hint: String::new(),
-                });
-            }
-            pipeline::prepare_from(
-                self.ds,
-                self.demand,
-                &sc,
-                &latency,
-                cands.as_ref().clone(),
-                rtt.as_ref().clone(),
-                Instant::now(),
-                &mut no_progress(),
-            )
-        });
-        let prepared = match prepared {
-            Ok(p) => p,
-            Err(Error::Infeasible { diagnosis, .. }) => return fail(row, "infeasible", diagnosis),
-            Err(e) => return fail(row, "invalid", e.to_string()),
-        };
-        let p = &prepared.problem;
-        if let Err(e) = crate::model::diagnose::diagnose(p) {
-            return match e {
-                Error::Infeasible { diagnosis, .. } => fail(row, "infeasible", diagnosis),
-                e => fail(row, "invalid", e.to_string()),
+    }
+
+    /// `row` marked failed with `status` and `message`, every plan unevaluated.
+    fn failed(&self, mut row: Row, status: &str, message: String) -> Row {
+        row.status = status.to_string();
+        row.message = Some(message);
+        row.plans = vec![
+            PlanEval {
+                cost_aud: None,
+                regret_aud: None,
+                note: None,
             };
+            self.meta.plans.len()
+        ];
+        row
+    }
+
+    /// The prepared problem of scenario `sc` (candidates and RTT rows from [`Self::stages`]).
+    fn prepare(&self, sc: &Scenario) -> Result<Prepared> {
+        let (cands, latency, rtt) = self.stages(sc)?;
+        if cands.is_empty() {
+            return Err(Error::Infeasible {
+                diagnosis: "no candidate site with these candidate parameters".into(),
+                hint: String::new(),
+            });
         }
-        let opts = SolveOptions::from(&sc.solver);
-        // The plans first: the cheapest feasible one bounds the optimum's cost, hence the
-        // number of sites an optimal plan opens (model::reduce::open_sites_bound), which makes
-        // the exact dominance reduction much stronger than its default first pass.
+        pipeline::prepare_from(
+            self.ds,
+            self.demand,
+            sc,
+            &latency,
+            cands.as_ref().clone(),
+            rtt.as_ref().clone(),
+            Instant::now(),
+            &mut no_progress(),
+        )
+    }
+
+    /// The cost of every plan of the base scenario in problem `p` (no regret yet).
+    fn evaluate_plans(&self, p: &SitingProblem, opts: &SolveOptions) -> Vec<PlanEval> {
         let mut evals: Vec<PlanEval> = Vec::new();
         for plan in &self.meta.plans {
-            let e = match alternatives::evaluate_plan(p, &plan.sites, &opts) {
+            let e = match alternatives::evaluate_plan(p, &plan.sites, opts) {
                 Ok(FixedPlan::Cost(c, _)) => PlanEval {
                     cost_aud: Some(c),
                     regret_aud: None,
@@ -522,55 +536,106 @@ impl<'a> Sweep<'a> {
             };
             evals.push(e);
         }
-        let ub = evals
-            .iter()
-            .filter_map(|e| e.cost_aud)
-            .fold(f64::INFINITY, f64::min);
-        let solved = if ub.is_finite() {
-            let m = reduce::open_sites_bound(p, ub);
-            let kept = reduce::reduce(p, m);
-            if kept.len() < p.sites.len() {
-                engine::solve(&reduce::restrict(p, &kept), &opts)
-                    .map(|(sr, s)| (sr, reduce::expand(&s, &kept, p.sites.len())))
-            } else {
-                engine::solve(p, &opts)
-            }
-        } else {
-            engine::solve_with_reduction(p, &opts, &mut no_progress()).map(|(sr, s, _, _)| (sr, s))
-        };
-        let (sr, sol) = match solved {
-            Ok(x) => x,
-            Err(Error::Infeasible { diagnosis, .. }) => return fail(row, "infeasible", diagnosis),
-            Err(e) => return fail(row, "error", e.to_string()),
-        };
-        let checked = crate::check::check(p, &sol);
-        let cost = checked.objective_recomputed;
-        let demand_mw: f64 = p.cities.iter().map(|c| c.demand_mw).sum();
-        let unserved_mw = demand_mw - checked.served_mw;
-        row.unserved_mw = Some(if unserved_mw > 1e-6 { unserved_mw } else { 0.0 });
-        row.status = serde_json::to_value(sr.status)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_else(|| format!("{:?}", sr.status));
-        row.cost_aud = Some(cost);
-        row.worst_rtt_ms = alternatives::worst_rtt_ms(p, &sol);
-        let mut open: Vec<String> = sol
-            .open
-            .iter()
-            .enumerate()
-            .filter(|(_, &o)| o)
-            .map(|(k, _)| p.sites[k].id.clone())
-            .collect();
-        open.sort();
-        row.open_sites = open;
-        // Regret against the best cost known for this sample.
-        let best = evals.iter().filter_map(|e| e.cost_aud).fold(cost, f64::min);
-        for e in &mut evals {
-            e.regret_aud = e.cost_aud.map(|c| c - best);
-        }
-        row.plans = evals;
-        row
+        evals
     }
+
+    fn sample(&self, i: usize) -> Row {
+        let row = self.empty_row(i);
+        let sc = match self.scenario(i) {
+            Ok(sc) => sc,
+            Err(e) => return self.failed(row, "invalid", e),
+        };
+        if let Err(e) = sc.validate(&format!("sample {i}")) {
+            return self.failed(row, "invalid", e.to_string());
+        }
+        let prepared = match self.prepare(&sc) {
+            Ok(p) => p,
+            Err(Error::Infeasible { diagnosis, .. }) => {
+                return self.failed(row, "infeasible", diagnosis)
+            }
+            Err(e) => return self.failed(row, "invalid", e.to_string()),
+        };
+        let p = &prepared.problem;
+        if let Err(e) = crate::model::diagnose::diagnose(p) {
+            return match e {
+                Error::Infeasible { diagnosis, .. } => self.failed(row, "infeasible", diagnosis),
+                e => self.failed(row, "invalid", e.to_string()),
+            };
+        }
+        let opts = SolveOptions::from(&sc.solver);
+        // The plans first: the cheapest feasible one bounds the optimum's cost, hence the
+        // number of sites an optimal plan opens (model::reduce::open_sites_bound), which makes
+        // the exact dominance reduction much stronger than its default first pass.
+        let evals = self.evaluate_plans(p, &opts);
+        match solve_bounded(p, &evals, &opts) {
+            Ok((sr, sol)) => solved_row(row, p, &sr, &sol, evals),
+            Err(Error::Infeasible { diagnosis, .. }) => self.failed(row, "infeasible", diagnosis),
+            Err(e) => self.failed(row, "error", e.to_string()),
+        }
+    }
+}
+
+/// Solves `p` exactly, reduced with the open-sites bound from the cheapest feasible plan in
+/// `evals` when there is one, else with the default reduction.
+fn solve_bounded(
+    p: &SitingProblem,
+    evals: &[PlanEval],
+    opts: &SolveOptions,
+) -> Result<(SolveReport, Solution)> {
+    let ub = evals
+        .iter()
+        .filter_map(|e| e.cost_aud)
+        .fold(f64::INFINITY, f64::min);
+    if ub.is_finite() {
+        let m = reduce::open_sites_bound(p, ub);
+        let kept = reduce::reduce(p, m);
+        if kept.len() < p.sites.len() {
+            engine::solve(&reduce::restrict(p, &kept), opts)
+                .map(|(sr, s)| (sr, reduce::expand(&s, &kept, p.sites.len())))
+        } else {
+            engine::solve(p, opts)
+        }
+    } else {
+        engine::solve_with_reduction(p, opts, &mut no_progress()).map(|(sr, s, _, _)| (sr, s))
+    }
+}
+
+/// `row` filled with the optimum `sol` of `p` (checked independently) and the plans' `evals`
+/// with their regret against the best cost known for this sample.
+fn solved_row(
+    mut row: Row,
+    p: &SitingProblem,
+    sr: &SolveReport,
+    sol: &Solution,
+    mut evals: Vec<PlanEval>,
+) -> Row {
+    let checked = crate::check::check(p, sol);
+    let cost = checked.objective_recomputed;
+    let demand_mw: f64 = p.cities.iter().map(|c| c.demand_mw).sum();
+    let unserved_mw = demand_mw - checked.served_mw;
+    row.unserved_mw = Some(if unserved_mw > 1e-6 { unserved_mw } else { 0.0 });
+    row.status = serde_json::to_value(sr.status)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_else(|| format!("{:?}", sr.status));
+    row.cost_aud = Some(cost);
+    row.worst_rtt_ms = alternatives::worst_rtt_ms(p, sol);
+    let mut open: Vec<String> = sol
+        .open
+        .iter()
+        .enumerate()
+        .filter(|(_, &o)| o)
+        .map(|(k, _)| p.sites[k].id.clone())
+        .collect();
+    open.sort();
+    row.open_sites = open;
+    // Regret against the best cost known for this sample.
+    let best = evals.iter().filter_map(|e| e.cost_aud).fold(cost, f64::min);
+    for e in &mut evals {
+        e.regret_aud = e.cost_aud.map(|c| c - best);
+    }
+    row.plans = evals;
+    row
 }
 
 fn rtt_matrix(latency: &LatencyModel, cands: &[Candidate], demand: &Demand) -> RttMatrix {
@@ -744,15 +809,18 @@ pub struct ParamSummary {
     pub sampled: Option<Percentiles>,
 }
 
-/// Computes the summary of `rows` (all samples of the sweep, in order).
-pub fn summarise(meta: &SweepMeta, rows: &[Row], criterion: RegretCriterion) -> Summary {
-    let solved: Vec<&Row> = rows.iter().filter(|r| r.cost_aud.is_some()).collect();
+/// Rows by status.
+fn status_counts(rows: &[Row]) -> BTreeMap<String, usize> {
     let mut status: BTreeMap<String, usize> = BTreeMap::new();
     for r in rows {
         *status.entry(r.status.clone()).or_default() += 1;
     }
-    let params = meta
-        .params
+    status
+}
+
+/// Each parameter with the percentiles of its sampled values.
+fn param_summaries(meta: &SweepMeta, rows: &[Row]) -> Vec<ParamSummary> {
+    meta.params
         .iter()
         .map(|p| ParamSummary {
             path: p.path.clone(),
@@ -764,7 +832,14 @@ pub fn summarise(meta: &SweepMeta, rows: &[Row], criterion: RegretCriterion) -> 
                     .collect(),
             ),
         })
-        .collect();
+        .collect()
+}
+
+/// How often each site and each open set is optimal over the solved rows, most often first.
+fn site_and_plan_frequency(
+    meta: &SweepMeta,
+    solved: &[&Row],
+) -> (Vec<SiteFrequency>, Vec<(Vec<String>, usize)>) {
     let base_sites: Vec<&String> = meta
         .plans
         .first()
@@ -772,7 +847,7 @@ pub fn summarise(meta: &SweepMeta, rows: &[Row], criterion: RegretCriterion) -> 
         .unwrap_or_default();
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     let mut plan_counts: BTreeMap<&Vec<String>, usize> = BTreeMap::new();
-    for r in &solved {
+    for r in solved {
         for s in &r.open_sites {
             *counts.entry(s.as_str()).or_default() += 1;
         }
@@ -800,117 +875,126 @@ pub fn summarise(meta: &SweepMeta, rows: &[Row], criterion: RegretCriterion) -> 
         .map(|(k, v)| (k.clone(), v))
         .collect();
     optimal_plans.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    (site_frequency, optimal_plans)
+}
 
-    let regret: Vec<PlanRegret> = meta
-        .plans
-        .iter()
-        .enumerate()
-        .map(|(k, plan)| {
-            let mut reg = Vec::new();
-            let mut pct = Vec::new();
-            let (mut feasible, mut infeasible, mut best_in) = (0, 0, 0);
-            for r in &solved {
-                match r.plans.get(k).and_then(|e| e.regret_aud.zip(e.cost_aud)) {
-                    Some((g, c)) => {
-                        feasible += 1;
-                        reg.push(g);
-                        let best = c - g;
-                        pct.push(100.0 * g / best.abs().max(1e-9));
-                        if g <= 1e-6 * best.abs().max(1.0) {
-                            best_in += 1;
-                        }
-                    }
-                    None => infeasible += 1,
+/// The regret of plan number `k` (0-based) over the solved rows.
+fn plan_regret(k: usize, plan: &PlanInfo, solved: &[&Row]) -> PlanRegret {
+    let mut reg = Vec::new();
+    let mut pct = Vec::new();
+    let (mut feasible, mut infeasible, mut best_in) = (0, 0, 0);
+    for r in solved {
+        match r.plans.get(k).and_then(|e| e.regret_aud.zip(e.cost_aud)) {
+            Some((g, c)) => {
+                feasible += 1;
+                reg.push(g);
+                let best = c - g;
+                pct.push(100.0 * g / best.abs().max(1e-9));
+                if g <= 1e-6 * best.abs().max(1.0) {
+                    best_in += 1;
                 }
             }
-            PlanRegret {
-                plan: plan.plan,
-                sites: plan.sites.clone(),
-                base_cost_aud: plan.base_cost_aud,
-                feasible,
-                infeasible,
-                best_in,
-                regret_aud: percentiles(reg),
-                mean_regret_pct: (!pct.is_empty())
-                    .then(|| pct.iter().sum::<f64>() / pct.len() as f64),
-            }
-        })
-        .collect();
-    let value = |r: &PlanRegret| -> Option<f64> {
-        r.regret_aud.as_ref().map(|p| match criterion {
-            RegretCriterion::Expected => p.mean,
-            RegretCriterion::Worst => p.max,
-        })
-    };
-    let recommendation = regret
-        .iter()
-        .filter(|r| r.feasible > 0)
-        .min_by(|a, b| {
-            a.infeasible
-                .cmp(&b.infeasible)
-                .then(
-                    value(a)
-                        .unwrap_or(f64::INFINITY)
-                        .total_cmp(&value(b).unwrap_or(f64::INFINITY)),
-                )
-                .then(a.plan.cmp(&b.plan))
-        })
-        .map(|best| {
-            let base = regret.first();
-            let (bv, rv) = (base.and_then(value), value(best));
-            let by = match (bv, rv, base) {
-                (Some(b), Some(r), Some(base)) if base.infeasible == best.infeasible => Some(b - r),
-                _ => None,
-            };
-            let word = match criterion {
-                RegretCriterion::Expected => "expected",
-                RegretCriterion::Worst => "worst-case",
-            };
-            let m = |x: Option<f64>| {
-                x.map(|v| format!("A${:.2} M/yr", v / 1e6))
-                    .unwrap_or_else(|| "n/a".into())
-            };
-            let text = if best.plan == 1 {
-                format!(
-                    "the base plan ({}) has the least {word} regret, {}{}",
-                    best.sites.join(", "),
-                    m(rv),
-                    if best.infeasible > 0 {
-                        format!(", but it is infeasible in {} samples", best.infeasible)
-                    } else {
-                        String::new()
-                    }
-                )
-            } else {
-                format!(
-                    "plan {} ({}) has the least {word} regret, {}, against {} for the base plan{}",
-                    best.plan,
-                    best.sites.join(", "),
-                    m(rv),
-                    m(bv),
-                    match (by, base) {
-                        (Some(d), _) =>
-                            format!(": it beats the base plan by A${:.2} M/yr", d / 1e6),
-                        (None, Some(b)) => format!(
-                            ": the base plan is infeasible in {} samples, this plan in {}",
-                            b.infeasible, best.infeasible
-                        ),
-                        _ => String::new(),
-                    }
-                )
-            };
-            Recommendation {
-                criterion,
-                plan: best.plan,
-                sites: best.sites.clone(),
-                regret_aud: rv,
-                base_plan_regret_aud: bv,
-                beats_base_by_aud: if best.plan == 1 { Some(0.0) } else { by },
-                text,
-            }
-        });
+            None => infeasible += 1,
+        }
+    }
+    PlanRegret {
+        plan: plan.plan,
+        sites: plan.sites.clone(),
+        base_cost_aud: plan.base_cost_aud,
+        feasible,
+        infeasible,
+        best_in,
+        regret_aud: percentiles(reg),
+        mean_regret_pct: (!pct.is_empty()).then(|| pct.iter().sum::<f64>() / pct.len() as f64),
+    }
+}
 
-    // Pareto front of (cost, worst RTT): cheapest first, keep strictly improving RTT.
+/// A plan's expected (mean) or worst (max) regret under `criterion`.
+fn regret_value(r: &PlanRegret, criterion: RegretCriterion) -> Option<f64> {
+    r.regret_aud.as_ref().map(|p| match criterion {
+        RegretCriterion::Expected => p.mean,
+        RegretCriterion::Worst => p.max,
+    })
+}
+
+/// The plan with the fewest infeasible samples, then the least regret, then the lowest number.
+fn recommend(regret: &[PlanRegret], criterion: RegretCriterion) -> Option<Recommendation> {
+    let value = |r: &PlanRegret| regret_value(r, criterion);
+    let best = regret.iter().filter(|r| r.feasible > 0).min_by(|a, b| {
+        a.infeasible
+            .cmp(&b.infeasible)
+            .then(
+                value(a)
+                    .unwrap_or(f64::INFINITY)
+                    .total_cmp(&value(b).unwrap_or(f64::INFINITY)),
+            )
+            .then(a.plan.cmp(&b.plan))
+    })?;
+    let base = regret.first();
+    let (bv, rv) = (base.and_then(value), value(best));
+    let by = match (bv, rv, base) {
+        (Some(b), Some(r), Some(base)) if base.infeasible == best.infeasible => Some(b - r),
+        _ => None,
+    };
+    Some(Recommendation {
+        criterion,
+        plan: best.plan,
+        sites: best.sites.clone(),
+        regret_aud: rv,
+        base_plan_regret_aud: bv,
+        beats_base_by_aud: if best.plan == 1 { Some(0.0) } else { by },
+        text: recommendation_text(best, base, (bv, rv, by), criterion),
+    })
+}
+
+/// The recommendation's sentence; `(bv, rv, by)` are the base plan's regret, the best plan's
+/// regret and the difference (when both are feasible in the same number of samples).
+fn recommendation_text(
+    best: &PlanRegret,
+    base: Option<&PlanRegret>,
+    (bv, rv, by): (Option<f64>, Option<f64>, Option<f64>),
+    criterion: RegretCriterion,
+) -> String {
+    let word = match criterion {
+        RegretCriterion::Expected => "expected",
+        RegretCriterion::Worst => "worst-case",
+    };
+    let m = |x: Option<f64>| {
+        x.map(|v| format!("A${:.2} M/yr", v / 1e6))
+            .unwrap_or_else(|| "n/a".into())
+    };
+    if best.plan == 1 {
+        format!(
+            "the base plan ({}) has the least {word} regret, {}{}",
+            best.sites.join(", "),
+            m(rv),
+            if best.infeasible > 0 {
+                format!(", but it is infeasible in {} samples", best.infeasible)
+            } else {
+                String::new()
+            }
+        )
+    } else {
+        format!(
+            "plan {} ({}) has the least {word} regret, {}, against {} for the base plan{}",
+            best.plan,
+            best.sites.join(", "),
+            m(rv),
+            m(bv),
+            match (by, base) {
+                (Some(d), _) => format!(": it beats the base plan by A${:.2} M/yr", d / 1e6),
+                (None, Some(b)) => format!(
+                    ": the base plan is infeasible in {} samples, this plan in {}",
+                    b.infeasible, best.infeasible
+                ),
+                _ => String::new(),
+            }
+        )
+    }
+}
+
+/// Pareto front of (cost, worst RTT): cheapest first, keep strictly improving RTT.
+fn pareto_front(solved: &[&Row]) -> Vec<ParetoPoint> {
     let mut pts: Vec<&Row> = solved
         .iter()
         .copied()
@@ -944,15 +1028,28 @@ pub fn summarise(meta: &SweepMeta, rows: &[Row], criterion: RegretCriterion) -> 
             });
         }
     }
+    pareto
+}
 
+/// Computes the summary of `rows` (all samples of the sweep, in order).
+pub fn summarise(meta: &SweepMeta, rows: &[Row], criterion: RegretCriterion) -> Summary {
+    let solved: Vec<&Row> = rows.iter().filter(|r| r.cost_aud.is_some()).collect();
+    let (site_frequency, optimal_plans) = site_and_plan_frequency(meta, &solved);
+    let regret: Vec<PlanRegret> = meta
+        .plans
+        .iter()
+        .enumerate()
+        .map(|(k, plan)| plan_regret(k, plan, &solved))
+        .collect();
+    let recommendation = recommend(&regret, criterion);
     Summary {
         fingerprint: meta.fingerprint.clone(),
         source: meta.source.clone(),
         samples: rows.len(),
         design: meta.settings.design,
         seed: meta.settings.seed,
-        params,
-        status,
+        params: param_summaries(meta, rows),
+        status: status_counts(rows),
         samples_with_unserved: solved
             .iter()
             .filter(|r| r.unserved_mw.is_some_and(|u| u > 0.0))
@@ -962,16 +1059,18 @@ pub fn summarise(meta: &SweepMeta, rows: &[Row], criterion: RegretCriterion) -> 
         site_frequency,
         optimal_plans,
         regret,
+        pareto: pareto_front(&solved),
         recommendation,
-        pareto,
     }
 }
 
-/// The summary as text (stdout of `sitefind sweep`).
-pub fn render_text(s: &Summary) -> String {
-    use std::fmt::Write as _;
-    let mut t = String::new();
-    let m = |x: f64| format!("A${:.1} M", x / 1e6);
+/// A cost in millions of AUD, one decimal (`A$12.3 M`).
+fn millions_aud(x: f64) -> String {
+    format!("A${:.1} M", x / 1e6)
+}
+
+/// The header lines, the statuses and the unserved-demand warning.
+fn text_header(t: &mut String, s: &Summary) {
     let _ = writeln!(
         t,
         "sitefind sweep — {} samples ({:?} design, seed {}) of {}  [fingerprint {}]",
@@ -986,6 +1085,11 @@ pub fn render_text(s: &Summary) -> String {
             s.samples_with_unserved
         );
     }
+}
+
+/// The parameters' sampled percentiles and the optimum's cost and worst RTT.
+fn text_params_and_optimum(t: &mut String, s: &Summary) {
+    let m = millions_aud;
     let _ = writeln!(t);
     let _ = writeln!(t, "PARAMETERS");
     for p in &s.params {
@@ -1018,6 +1122,10 @@ pub fn render_text(s: &Summary) -> String {
             w.p10, w.p50, w.p90
         );
     }
+}
+
+/// The 15 most often chosen sites.
+fn text_site_frequency(t: &mut String, s: &Summary) {
     let _ = writeln!(t, "\nSITE SELECTION FREQUENCY (share of solved samples)");
     for f in s.site_frequency.iter().take(15) {
         let _ = writeln!(
@@ -1033,6 +1141,11 @@ pub fn render_text(s: &Summary) -> String {
     if s.site_frequency.len() > 15 {
         let _ = writeln!(t, "  … {} more sites", s.site_frequency.len() - 15);
     }
+}
+
+/// The regret table of the fixed plans and the recommendation.
+fn text_regret(t: &mut String, s: &Summary) {
+    let m = millions_aud;
     let _ = writeln!(
         t,
         "\nREGRET OF FIXED PLANS (cost with the sample's parameters − the sample's best)"
@@ -1060,6 +1173,10 @@ pub fn render_text(s: &Summary) -> String {
     if let Some(rec) = &s.recommendation {
         let _ = writeln!(t, "\nRECOMMENDATION: {}", rec.text);
     }
+}
+
+/// The cost–worst-RTT Pareto front (only when it has more than one point).
+fn text_pareto(t: &mut String, s: &Summary) {
     if s.pareto.len() > 1 {
         let _ = writeln!(
             t,
@@ -1071,13 +1188,23 @@ pub fn render_text(s: &Summary) -> String {
             let _ = writeln!(
                 t,
                 "  {:>12}  {:>6.1} ms  {}  [{}]",
-                m(p.cost_aud),
+                millions_aud(p.cost_aud),
                 p.worst_rtt_ms,
                 v.join(" "),
                 p.open_sites.join(", ")
             );
         }
     }
+}
+
+/// The summary as text (stdout of `sitefind sweep`).
+pub fn render_text(s: &Summary) -> String {
+    let mut t = String::new();
+    text_header(&mut t, s);
+    text_params_and_optimum(&mut t, s);
+    text_site_frequency(&mut t, s);
+    text_regret(&mut t, s);
+    text_pareto(&mut t, s);
     t
 }
 
@@ -1269,42 +1396,86 @@ fn check_shard_meta(p: &Path, m: &SweepMeta) -> Result<()> {
     Ok(())
 }
 
-/// Reads shard folders and combines them into the whole sweep's metadata and rows. Every
-/// shard must carry the same fingerprint and shard count, each shard exactly once.
-pub fn merge(dirs: &[PathBuf]) -> Result<(SweepMeta, Vec<Row>)> {
-    if dirs.is_empty() {
+/// The metadata of the shard folder `d` (its shard.json), format version and range checked.
+fn read_shard_meta(d: &Path) -> Result<SweepMeta> {
+    let p = d.join(SHARD_JSON);
+    let text = crate::input::read_text(&p)?;
+    let meta: SweepMeta = serde_json::from_str(&text).map_err(|e| Error::Parse {
+        at: Location::file(p.display().to_string()).record(format!(
+            "line {}, column {}",
+            e.line(),
+            e.column()
+        )),
+        message: e.to_string(),
+        hint: "a shard folder is the --out of `sitefind sweep --shard I/N`".into(),
+    })?;
+    if meta.format_version != FORMAT_VERSION {
         return Err(Error::usage(
-            "sweep merge: no shard folder given",
-            "sitefind sweep merge DIR… --out OUT",
+            format!(
+                "{}: shard format {} (this sitefind reads {FORMAT_VERSION})",
+                p.display(),
+                meta.format_version
+            ),
+            "merge with the sitefind version that wrote the shards",
         ));
     }
-    let mut shards: Vec<(PathBuf, SweepMeta)> = Vec::new();
-    for d in dirs {
-        let p = d.join(SHARD_JSON);
-        let text = crate::input::read_text(&p)?;
-        let meta: SweepMeta = serde_json::from_str(&text).map_err(|e| Error::Parse {
-            at: Location::file(p.display().to_string()).record(format!(
-                "line {}, column {}",
-                e.line(),
-                e.column()
-            )),
-            message: e.to_string(),
-            hint: "a shard folder is the --out of `sitefind sweep --shard I/N`".into(),
-        })?;
-        if meta.format_version != FORMAT_VERSION {
-            return Err(Error::usage(
-                format!(
-                    "{}: shard format {} (this sitefind reads {FORMAT_VERSION})",
-                    p.display(),
-                    meta.format_version
-                ),
-                "merge with the sitefind version that wrote the shards",
-            ));
-        }
-        check_shard_meta(&p, &meta)?;
-        shards.push((d.clone(), meta));
+    check_shard_meta(&p, &meta)?;
+    Ok(meta)
+}
+
+/// Checks that shard `(d, m)` belongs to the sweep of `(first_dir, first)`, split into `n`,
+/// and is not already in `seen`; records it there.
+fn check_shard_of(
+    (d, m): (&PathBuf, &SweepMeta),
+    (first_dir, first): (&Path, &SweepMeta),
+    n: usize,
+    seen: &mut [Option<PathBuf>],
+) -> Result<()> {
+    if m.fingerprint != first.fingerprint || m.plans != first.plans || m.samples != first.samples {
+        return Err(Error::usage(
+            format!(
+                "{} and {} are shards of different sweeps (fingerprints {} and {})",
+                first_dir.display(),
+                d.display(),
+                first.fingerprint,
+                m.fingerprint
+            ),
+            "merge only the shards of one sweep file run on the same dataset and demand",
+        ));
     }
-    let (first_dir, first) = (shards[0].0.clone(), shards[0].1.clone());
+    let Some((i, ni)) = m.shard else {
+        return Err(Error::usage(
+            format!("{}: not a shard (no shard index)", d.display()),
+            "merge the folders written by `sitefind sweep --shard I/N`",
+        ));
+    };
+    if ni != n || i == 0 || i > n {
+        return Err(Error::usage(
+            format!(
+                "{}: shard {i}/{ni}, but {} is shard of {n}",
+                d.display(),
+                first_dir.display()
+            ),
+            "merge shards of one split (the same N)",
+        ));
+    }
+    if let Some(other) = &seen[i - 1] {
+        return Err(Error::usage(
+            format!(
+                "shard {i}/{n} given twice: {} and {}",
+                other.display(),
+                d.display()
+            ),
+            "give each shard folder once",
+        ));
+    }
+    seen[i - 1] = Some(d.clone());
+    Ok(())
+}
+
+/// Checks that the shards are of one sweep and one split, each once, none missing; returns N.
+fn check_shard_set(shards: &[(PathBuf, SweepMeta)]) -> Result<usize> {
+    let (first_dir, first) = (&shards[0].0, &shards[0].1);
     let Some((_, n)) = first.shard else {
         return Err(Error::usage(
             format!("{}: not a shard (no shard index)", first_dir.display()),
@@ -1312,49 +1483,8 @@ pub fn merge(dirs: &[PathBuf]) -> Result<(SweepMeta, Vec<Row>)> {
         ));
     };
     let mut seen: Vec<Option<PathBuf>> = vec![None; n];
-    for (d, m) in &shards {
-        if m.fingerprint != first.fingerprint
-            || m.plans != first.plans
-            || m.samples != first.samples
-        {
-            return Err(Error::usage(
-                format!(
-                    "{} and {} are shards of different sweeps (fingerprints {} and {})",
-                    first_dir.display(),
-                    d.display(),
-                    first.fingerprint,
-                    m.fingerprint
-                ),
-                "merge only the shards of one sweep file run on the same dataset and demand",
-            ));
-        }
-        let Some((i, ni)) = m.shard else {
-            return Err(Error::usage(
-                format!("{}: not a shard (no shard index)", d.display()),
-                "merge the folders written by `sitefind sweep --shard I/N`",
-            ));
-        };
-        if ni != n || i == 0 || i > n {
-            return Err(Error::usage(
-                format!(
-                    "{}: shard {i}/{ni}, but {} is shard of {n}",
-                    d.display(),
-                    first_dir.display()
-                ),
-                "merge shards of one split (the same N)",
-            ));
-        }
-        if let Some(other) = &seen[i - 1] {
-            return Err(Error::usage(
-                format!(
-                    "shard {i}/{n} given twice: {} and {}",
-                    other.display(),
-                    d.display()
-                ),
-                "give each shard folder once",
-            ));
-        }
-        seen[i - 1] = Some(d.clone());
+    for (d, m) in shards {
+        check_shard_of((d, m), (first_dir, first), n, &mut seen)?;
     }
     let missing: Vec<String> = seen
         .iter()
@@ -1368,9 +1498,13 @@ pub fn merge(dirs: &[PathBuf]) -> Result<(SweepMeta, Vec<Row>)> {
             "run the missing shards (sitefind sweep FILE --shard I/N) and merge all N",
         ));
     }
-    shards.sort_by_key(|(_, m)| m.shard.map_or(0, |s| s.0));
-    let mut rows = Vec::with_capacity(first.samples);
-    for (d, m) in &shards {
+    Ok(n)
+}
+
+/// The rows of the shards (sorted by shard index), each shard's checked against its range.
+fn shard_rows(shards: &[(PathBuf, SweepMeta)], n: usize, samples: usize) -> Result<Vec<Row>> {
+    let mut rows = Vec::with_capacity(samples);
+    for (d, m) in shards {
         let part = read_rows(&d.join(ROWS_JSONL))?;
         // The range was checked against the shard index (check_shard_meta), so it is small.
         let got: Vec<usize> = part.iter().map(|r| r.sample).collect();
@@ -1389,7 +1523,27 @@ pub fn merge(dirs: &[PathBuf]) -> Result<(SweepMeta, Vec<Row>)> {
         }
         rows.extend(part);
     }
-    let mut meta = first.clone();
+    Ok(rows)
+}
+
+/// Reads shard folders and combines them into the whole sweep's metadata and rows. Every
+/// shard must carry the same fingerprint and shard count, each shard exactly once.
+pub fn merge(dirs: &[PathBuf]) -> Result<(SweepMeta, Vec<Row>)> {
+    if dirs.is_empty() {
+        return Err(Error::usage(
+            "sweep merge: no shard folder given",
+            "sitefind sweep merge DIR… --out OUT",
+        ));
+    }
+    let mut shards: Vec<(PathBuf, SweepMeta)> = Vec::new();
+    for d in dirs {
+        shards.push((d.clone(), read_shard_meta(d)?));
+    }
+    let n = check_shard_set(&shards)?;
+    // The merged metadata is the first given shard's (before sorting), unsharded.
+    let mut meta = shards[0].1.clone();
+    shards.sort_by_key(|(_, m)| m.shard.map_or(0, |s| s.0));
+    let rows = shard_rows(&shards, n, meta.samples)?;
     meta.shard = None;
     meta.range = (0, meta.samples);
     Ok((meta, rows))

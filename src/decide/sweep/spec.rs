@@ -295,8 +295,8 @@ fn number(v: &toml::Value) -> Option<f64> {
 
 const DIST_HINT: &str = "a distribution is { dist = \"uniform\", min, max } | { dist = \"triangular\", min, mode, max } | { dist = \"normal\", mean, sd } | { dist = \"lognormal\", median, sigma } | { dist = \"values\", values = [..] }, or a list of numbers; optional base = x";
 
-/// Reads one distribution table at `path`.
-fn parse_dist(label: &str, path: &str, t: &toml::Table) -> Result<(Dist, Option<f64>)> {
+/// The `dist` name of distribution table `t` at `path`, its keys checked against the name's.
+fn dist_name(label: &str, path: &str, t: &toml::Table) -> Result<String> {
     let name = match t.get("dist") {
         Some(toml::Value::String(s)) => s.clone(),
         other => {
@@ -336,94 +336,111 @@ fn parse_dist(label: &str, path: &str, t: &toml::Table) -> Result<(Dist, Option<
             ));
         }
     }
-    let get = |k: &str| -> Result<f64> {
-        let v = t.get(k).ok_or_else(|| {
-            err(
-                label,
-                path,
-                format!("a {name} distribution needs `{k}`"),
-                DIST_HINT,
-            )
-        })?;
-        number(v).filter(|x| x.is_finite()).ok_or_else(|| {
-            err(
-                label,
-                path,
-                format!("`{k}` must be a finite number, found {v}"),
-                DIST_HINT,
-            )
-        })
-    };
-    let spread = |what: String| {
+    Ok(name)
+}
+
+/// One distribution table being read, with where it is (for errors) and its `dist` name.
+struct DistTable<'a> {
+    label: &'a str,
+    path: &'a str,
+    t: &'a toml::Table,
+    name: &'a str,
+}
+
+impl DistTable<'_> {
+    /// An error at this table with the distribution hint.
+    fn err(&self, message: String) -> Error {
+        err(self.label, self.path, message, DIST_HINT)
+    }
+
+    /// An error about the distribution's spread.
+    fn spread(&self, what: String) -> Error {
         err(
-            label,
-            path,
+            self.label,
+            self.path,
             what,
             "the spread of a distribution must be ≥ 0 (and min < max)",
         )
-    };
-    let dist = match name.as_str() {
-        "uniform" => {
-            let (min, max) = (get("min")?, get("max")?);
-            if min >= max {
-                return Err(spread(format!(
-                    "uniform needs min < max, found min {min}, max {max}"
-                )));
-            }
-            Dist::Uniform { min, max }
-        }
-        "triangular" => {
-            let (min, mode, max) = (get("min")?, get("mode")?, get("max")?);
-            if min >= max || mode < min || mode > max {
-                return Err(spread(format!(
-                    "triangular needs min ≤ mode ≤ max and min < max, found {min}, {mode}, {max}"
-                )));
-            }
-            Dist::Triangular { min, mode, max }
-        }
-        "normal" => {
-            let (mean, sd) = (get("mean")?, get("sd")?);
-            if sd < 0.0 {
-                return Err(spread(format!("normal needs sd ≥ 0, found sd = {sd}")));
-            }
-            Dist::Normal { mean, sd }
-        }
-        "lognormal" => {
-            let (median, sigma) = (get("median")?, get("sigma")?);
-            if sigma < 0.0 || median <= 0.0 {
-                return Err(spread(format!(
-                    "lognormal needs median > 0 and sigma ≥ 0, found median {median}, sigma {sigma}"
-                )));
-            }
-            Dist::Lognormal { median, sigma }
-        }
-        _ => {
-            let values = match t.get("values") {
-                Some(toml::Value::Array(a)) => list(label, path, a)?,
-                _ => {
-                    return Err(err(
-                        label,
-                        path,
-                        "a values distribution needs `values = [..]`".into(),
-                        DIST_HINT,
-                    ))
+    }
+
+    /// The finite number at key `k`.
+    fn get(&self, k: &str) -> Result<f64> {
+        let name = self.name;
+        let v = (self.t.get(k))
+            .ok_or_else(|| self.err(format!("a {name} distribution needs `{k}`")))?;
+        number(v)
+            .filter(|x| x.is_finite())
+            .ok_or_else(|| self.err(format!("`{k}` must be a finite number, found {v}")))
+    }
+
+    /// The distribution, its parameters checked.
+    fn dist(&self) -> Result<Dist> {
+        Ok(match self.name {
+            "uniform" => {
+                let (min, max) = (self.get("min")?, self.get("max")?);
+                if min >= max {
+                    return Err(self.spread(format!(
+                        "uniform needs min < max, found min {min}, max {max}"
+                    )));
                 }
-            };
-            Dist::Values { values }
+                Dist::Uniform { min, max }
+            }
+            "triangular" => {
+                let (min, mode, max) = (self.get("min")?, self.get("mode")?, self.get("max")?);
+                if min >= max || mode < min || mode > max {
+                    return Err(self.spread(format!(
+                        "triangular needs min ≤ mode ≤ max and min < max, found {min}, {mode}, {max}"
+                    )));
+                }
+                Dist::Triangular { min, mode, max }
+            }
+            "normal" => {
+                let (mean, sd) = (self.get("mean")?, self.get("sd")?);
+                if sd < 0.0 {
+                    return Err(self.spread(format!("normal needs sd ≥ 0, found sd = {sd}")));
+                }
+                Dist::Normal { mean, sd }
+            }
+            "lognormal" => {
+                let (median, sigma) = (self.get("median")?, self.get("sigma")?);
+                if sigma < 0.0 || median <= 0.0 {
+                    return Err(self.spread(format!(
+                        "lognormal needs median > 0 and sigma ≥ 0, found median {median}, sigma {sigma}"
+                    )));
+                }
+                Dist::Lognormal { median, sigma }
+            }
+            _ => match self.t.get("values") {
+                Some(toml::Value::Array(a)) => Dist::Values {
+                    values: list(self.label, self.path, a)?,
+                },
+                _ => return Err(self.err("a values distribution needs `values = [..]`".into())),
+            },
+        })
+    }
+
+    /// The optional finite `base` value.
+    fn base(&self) -> Result<Option<f64>> {
+        match self.t.get("base") {
+            Some(v) => Ok(Some(number(v).filter(|x| x.is_finite()).ok_or_else(
+                || self.err(format!("`base` must be a finite number, found {v}")),
+            )?)),
+            None => Ok(None),
         }
+    }
+}
+
+/// Reads one distribution table at `path`.
+fn parse_dist(label: &str, path: &str, t: &toml::Table) -> Result<(Dist, Option<f64>)> {
+    let name = dist_name(label, path, t)?;
+    let table = DistTable {
+        label,
+        path,
+        t,
+        name: &name,
     };
-    let base = match t.get("base") {
-        Some(v) => Some(number(v).filter(|x| x.is_finite()).ok_or_else(|| {
-            err(
-                label,
-                path,
-                format!("`base` must be a finite number, found {v}"),
-                DIST_HINT,
-            )
-        })?),
-        None => None,
-    };
-    Ok((dist, base))
+    let dist = table.dist()?;
+    Ok((dist, table.base()?))
 }
 
 fn list(label: &str, path: &str, a: &[toml::Value]) -> Result<Vec<f64>> {
