@@ -503,58 +503,71 @@ impl CostParams {
     /// Every parameter out of range (empty when all are valid). [`crate::cost::CostModel::new`]
     /// refuses parameters with issues; [`Scenario::validate`] lists them with the rest.
     pub fn issues(&self) -> Issues {
-        let p = self;
         let mut issues = Issues::new();
-        const TEMP: (f64, f64) = crate::limits::TEMP_RANGE_C;
-        let mut check = |field: &str, v: f64, ok: bool, expected: &str, hint: &str| {
-            if !v.is_finite() || !ok {
-                issues.push(
-                    Location::file("scenario").record("cost").field(field),
-                    expected,
-                    v.to_string(),
-                    hint,
-                );
-            }
-        };
-        check(
+        self.finance_issues(&mut issues);
+        self.money_issues(&mut issues);
+        self.fraction_issues(&mut issues);
+        self.facility_issues(&mut issues);
+        issues
+    }
+
+    /// The discount rate and the lifetime.
+    fn finance_issues(&self, issues: &mut Issues) {
+        cost_check(
+            issues,
             "discount_rate",
-            p.discount_rate,
-            (0.0..1.0).contains(&p.discount_rate),
+            self.discount_rate,
+            (0.0..1.0).contains(&self.discount_rate),
             "a fraction in [0, 1)",
             "7 % is 0.07, not 7",
         );
-        check(
+        cost_check(
+            issues,
             "lifetime_years",
-            p.lifetime_years,
-            (1.0..=crate::limits::MAX_LIFETIME_YEARS).contains(&p.lifetime_years),
+            self.lifetime_years,
+            (1.0..=crate::limits::MAX_LIFETIME_YEARS).contains(&self.lifetime_years),
             "a number of years in [1, 200]",
             "",
         );
+    }
+
+    /// Every money amount: finite and in [0, 1e15].
+    fn money_issues(&self, issues: &mut Issues) {
         for (field, v) in [
-            ("capex_aud_per_mw", p.capex_aud_per_mw),
-            ("site_fixed_aud", p.site_fixed_aud),
-            ("line_cost_aud_per_mw_km", p.line_cost_aud_per_mw_km),
-            ("tie_in_aud_per_mw", p.tie_in_aud_per_mw),
-            ("renewable_capex_aud_per_mw", p.renewable_capex_aud_per_mw),
-            ("renewable_fom_aud_per_mw_yr", p.renewable_fom_aud_per_mw_yr),
-            ("solar_capex_aud_per_mw", p.solar_capex_aud_per_mw),
-            ("solar_fom_aud_per_mw_yr", p.solar_fom_aud_per_mw_yr),
-            ("wind_capex_aud_per_mw", p.wind_capex_aud_per_mw),
-            ("wind_fom_aud_per_mw_yr", p.wind_fom_aud_per_mw_yr),
+            ("capex_aud_per_mw", self.capex_aud_per_mw),
+            ("site_fixed_aud", self.site_fixed_aud),
+            ("line_cost_aud_per_mw_km", self.line_cost_aud_per_mw_km),
+            ("tie_in_aud_per_mw", self.tie_in_aud_per_mw),
+            (
+                "renewable_capex_aud_per_mw",
+                self.renewable_capex_aud_per_mw,
+            ),
+            (
+                "renewable_fom_aud_per_mw_yr",
+                self.renewable_fom_aud_per_mw_yr,
+            ),
+            ("solar_capex_aud_per_mw", self.solar_capex_aud_per_mw),
+            ("solar_fom_aud_per_mw_yr", self.solar_fom_aud_per_mw_yr),
+            ("wind_capex_aud_per_mw", self.wind_capex_aud_per_mw),
+            ("wind_fom_aud_per_mw_yr", self.wind_fom_aud_per_mw_yr),
             (
                 "offshore_wind_capex_aud_per_mw",
-                p.offshore_wind_capex_aud_per_mw,
+                self.offshore_wind_capex_aud_per_mw,
             ),
             (
                 "offshore_wind_fom_aud_per_mw_yr",
-                p.offshore_wind_fom_aud_per_mw_yr,
+                self.offshore_wind_fom_aud_per_mw_yr,
             ),
-            ("default_price_aud_per_mwh", p.default_price_aud_per_mwh),
-            ("backhaul_aud_per_km_yr", p.backhaul_aud_per_km_yr),
-            ("network_charge_aud_per_mwh", p.network_charge_aud_per_mwh),
-            ("pue_per_deg_c", p.pue_per_deg_c),
+            ("default_price_aud_per_mwh", self.default_price_aud_per_mwh),
+            ("backhaul_aud_per_km_yr", self.backhaul_aud_per_km_yr),
+            (
+                "network_charge_aud_per_mwh",
+                self.network_charge_aud_per_mwh,
+            ),
+            ("pue_per_deg_c", self.pue_per_deg_c),
         ] {
-            check(
+            cost_check(
+                issues,
                 field,
                 v,
                 (0.0..=crate::limits::MAX_AUD).contains(&v),
@@ -562,25 +575,33 @@ impl CostParams {
                 "",
             );
         }
-        check(
+    }
+
+    /// The price cap, the exchange rate and the fractions (utilisation, capacity factor,
+    /// renewable share).
+    fn fraction_issues(&self, issues: &mut Issues) {
+        cost_check(
+            issues,
             "default_price_aud_per_mwh",
-            p.default_price_aud_per_mwh,
-            p.default_price_aud_per_mwh <= crate::limits::MAX_PRICE_AUD_PER_MWH,
+            self.default_price_aud_per_mwh,
+            self.default_price_aud_per_mwh <= crate::limits::MAX_PRICE_AUD_PER_MWH,
             "AUD per MWh in [0, 100000]",
             "a yearly average wholesale price",
         );
-        check(
+        cost_check(
+            issues,
             "usd_per_aud",
-            p.usd_per_aud,
-            p.usd_per_aud > 0.0,
+            self.usd_per_aud,
+            self.usd_per_aud > 0.0,
             "an exchange rate > 0 (USD per AUD)",
             "e.g. 0.65",
         );
         for (field, v) in [
-            ("utilisation", p.utilisation),
-            ("default_capacity_factor", p.default_capacity_factor),
+            ("utilisation", self.utilisation),
+            ("default_capacity_factor", self.default_capacity_factor),
         ] {
-            check(
+            cost_check(
+                issues,
                 field,
                 v,
                 v > 0.0 && v <= 1.0,
@@ -588,35 +609,54 @@ impl CostParams {
                 "80 % is 0.8",
             );
         }
-        check(
+        cost_check(
+            issues,
             "renewable_share",
-            p.renewable_share,
-            (0.0..=1.0).contains(&p.renewable_share),
+            self.renewable_share,
+            (0.0..=1.0).contains(&self.renewable_share),
             "a fraction in [0, 1]",
             "70 % is 0.7",
         );
-        check(
+    }
+
+    /// The facility's PUE and temperatures.
+    fn facility_issues(&self, issues: &mut Issues) {
+        cost_check(
+            issues,
             "pue_base",
-            p.pue_base,
-            (1.0..=crate::limits::MAX_PUE).contains(&p.pue_base),
+            self.pue_base,
+            (1.0..=crate::limits::MAX_PUE).contains(&self.pue_base),
             "a PUE in [1, 10]",
             "PUE is total facility power / IT power, at least 1",
         );
-        check(
+        cost_check(
+            issues,
             "pue_reference_temp_c",
-            p.pue_reference_temp_c,
-            (TEMP.0..=TEMP.1).contains(&p.pue_reference_temp_c),
+            self.pue_reference_temp_c,
+            (lim::TEMP_RANGE_C.0..=lim::TEMP_RANGE_C.1).contains(&self.pue_reference_temp_c),
             "a temperature in [−60, 60] °C",
             "",
         );
-        check(
+        cost_check(
+            issues,
             "default_temp_c",
-            p.default_temp_c,
-            (TEMP.0..=TEMP.1).contains(&p.default_temp_c),
+            self.default_temp_c,
+            (lim::TEMP_RANGE_C.0..=lim::TEMP_RANGE_C.1).contains(&self.default_temp_c),
             "a temperature in [−60, 60] °C",
             "",
         );
-        issues
+    }
+}
+
+/// Records the cost parameter `field` unless `ok` holds and `v` is finite.
+fn cost_check(issues: &mut Issues, field: &str, v: f64, ok: bool, expected: &str, hint: &str) {
+    if !v.is_finite() || !ok {
+        issues.push(
+            Location::file("scenario").record("cost").field(field),
+            expected,
+            v.to_string(),
+            hint,
+        );
     }
 }
 
@@ -892,6 +932,18 @@ impl RangeCheck<'_> {
     }
 }
 
+impl RangeCheck<'_> {
+    /// Records `field` unless `lo ≤ value ≤ hi`.
+    fn closed(&mut self, field: &str, value: f64, lo: f64, hi: f64, expected: &str) {
+        self.check(field, value, within(value, lo, hi), expected);
+    }
+
+    /// Records `field` unless `0 < value ≤ hi`.
+    fn positive(&mut self, field: &str, value: f64, hi: f64, expected: &str) {
+        self.check(field, value, value > 0.0 && value <= hi, expected);
+    }
+}
+
 /// `lo ≤ x ≤ hi` (false for NaN).
 fn within(x: f64, lo: f64, hi: f64) -> bool {
     x >= lo && x <= hi
@@ -909,10 +961,11 @@ fn check_grid(g: &GridParams, rc: &mut RangeCheck) {
 
 /// The `[model]` table's ranges.
 fn check_model(m: &ModelParams, rc: &mut RangeCheck) {
-    rc.check(
+    rc.closed(
         "model.min_site_mw",
         m.min_site_mw,
-        within(m.min_site_mw, 0.0, lim::MAX_SITE_MW),
+        0.0,
+        lim::MAX_SITE_MW,
         "MW in [0, 1e6]",
     );
     rc.check(
@@ -922,42 +975,22 @@ fn check_model(m: &ModelParams, rc: &mut RangeCheck) {
         "MW in (0, 1e6] and ≥ model.min_site_mw",
     );
     if let Some(x) = m.module_mw {
-        rc.check(
-            "model.module_mw",
-            x,
-            x > 0.0 && x <= lim::MAX_SITE_MW,
-            "MW in (0, 1e6]",
-        );
+        rc.positive("model.module_mw", x, lim::MAX_SITE_MW, "MW in (0, 1e6]");
     }
-    rc.check(
+    rc.positive(
         "model.unserved_penalty_aud_per_mw",
         m.unserved_penalty_aud_per_mw,
-        m.unserved_penalty_aud_per_mw > 0.0 && m.unserved_penalty_aud_per_mw <= lim::MAX_AUD,
+        lim::MAX_AUD,
         "AUD per MW in (0, 1e15]",
     );
     if let Some(x) = m.max_rtt_ms {
-        rc.check(
-            "model.max_rtt_ms",
-            x,
-            x > 0.0 && x <= lim::MAX_RTT_MS,
-            "ms in (0, 10000]",
-        );
+        rc.positive("model.max_rtt_ms", x, lim::MAX_RTT_MS, "ms in (0, 10000]");
     }
     if let Some(x) = m.cost_cap_aud {
-        rc.check(
-            "model.cost_cap_aud",
-            x,
-            x > 0.0 && x <= lim::MAX_AUD,
-            "AUD in (0, 1e15]",
-        );
+        rc.positive("model.cost_cap_aud", x, lim::MAX_AUD, "AUD in (0, 1e15]");
     }
     if let Some(x) = m.budget_aud {
-        rc.check(
-            "model.budget_aud",
-            x,
-            x > 0.0 && x <= lim::MAX_AUD,
-            "AUD in (0, 1e15]",
-        );
+        rc.positive("model.budget_aud", x, lim::MAX_AUD, "AUD in (0, 1e15]");
     }
     if let Some(k) = m.min_sites_per_city {
         rc.check(
@@ -979,12 +1012,8 @@ fn check_model(m: &ModelParams, rc: &mut RangeCheck) {
 
 /// The `[solver]` table's ranges.
 fn check_solver(s: &SolverParams, rc: &mut RangeCheck) {
-    rc.check(
-        "solver.time_limit_s",
-        s.time_limit_s,
-        s.time_limit_s > 0.0 && s.time_limit_s <= lim::MAX_TIME_LIMIT_S,
-        "seconds in (0, 1e6]",
-    );
+    let (t, t_max) = (s.time_limit_s, lim::MAX_TIME_LIMIT_S);
+    rc.positive("solver.time_limit_s", t, t_max, "seconds in (0, 1e6]");
     rc.check(
         "solver.mip_gap",
         s.mip_gap,
@@ -995,72 +1024,51 @@ fn check_solver(s: &SolverParams, rc: &mut RangeCheck) {
 
 /// The `[latency]` table's ranges.
 fn check_latency(l: &LatencyParams, rc: &mut RangeCheck) {
-    rc.check(
-        "latency.route_factor",
-        l.route_factor,
-        within(l.route_factor, 1.0, lim::MAX_ROUTE_FACTOR),
-        "a factor in [1, 10]",
-    );
-    rc.check(
-        "latency.cable_slack",
-        l.cable_slack,
-        within(l.cable_slack, 1.0, lim::MAX_ROUTE_FACTOR),
-        "a factor in [1, 10]",
-    );
-    rc.check(
+    const FACTOR: &str = "a factor in [1, 10]";
+    const MS: &str = "ms in [0, 1000]";
+    let (f_max, ms_max) = (lim::MAX_ROUTE_FACTOR, lim::MAX_OVERHEAD_MS);
+    rc.closed("latency.route_factor", l.route_factor, 1.0, f_max, FACTOR);
+    rc.closed("latency.cable_slack", l.cable_slack, 1.0, f_max, FACTOR);
+    rc.closed(
         "latency.equipment_overhead_ms",
         l.equipment_overhead_ms,
-        within(l.equipment_overhead_ms, 0.0, lim::MAX_OVERHEAD_MS),
-        "ms in [0, 1000]",
+        0.0,
+        ms_max,
+        MS,
     );
     for (k, v) in &l.route_factor_by_country {
-        rc.check(
+        rc.closed(
             &format!("latency.route_factor_by_country.{k}"),
             *v,
-            within(*v, 1.0, lim::MAX_ROUTE_FACTOR),
-            "a factor in [1, 10]",
+            1.0,
+            f_max,
+            FACTOR,
         );
     }
-    rc.check(
-        "latency.endpoint_overhead_ms",
-        l.endpoint_overhead_ms,
-        within(l.endpoint_overhead_ms, 0.0, lim::MAX_OVERHEAD_MS),
-        "ms in [0, 1000]",
-    );
-    rc.check(
-        "latency.landing_overhead_ms",
-        l.landing_overhead_ms,
-        within(l.landing_overhead_ms, 0.0, lim::MAX_OVERHEAD_MS),
-        "ms in [0, 1000]",
-    );
-    rc.check(
-        "latency.city_endpoint_overhead_ms",
-        l.city_endpoint_overhead_ms,
-        within(l.city_endpoint_overhead_ms, 0.0, lim::MAX_OVERHEAD_MS),
-        "ms in [0, 1000]",
-    );
-    rc.check(
-        "latency.pop_overhead_ms",
-        l.pop_overhead_ms,
-        within(l.pop_overhead_ms, 0.0, lim::MAX_OVERHEAD_MS),
-        "ms in [0, 1000]",
-    );
-    rc.check(
+    for (field, v) in [
+        ("latency.endpoint_overhead_ms", l.endpoint_overhead_ms),
+        ("latency.landing_overhead_ms", l.landing_overhead_ms),
+        (
+            "latency.city_endpoint_overhead_ms",
+            l.city_endpoint_overhead_ms,
+        ),
+        ("latency.pop_overhead_ms", l.pop_overhead_ms),
+    ] {
+        rc.closed(field, v, 0.0, ms_max, MS);
+    }
+    let margin = l.p95_route_margin;
+    rc.closed(
         "latency.p95_route_margin",
-        l.p95_route_margin,
-        within(l.p95_route_margin, 0.0, 10.0),
+        margin,
+        0.0,
+        10.0,
         "a fraction in [0, 10]",
     );
-    rc.check(
-        "latency.p95_jitter_ms",
-        l.p95_jitter_ms,
-        within(l.p95_jitter_ms, 0.0, lim::MAX_OVERHEAD_MS),
-        "ms in [0, 1000]",
-    );
-    rc.check(
+    rc.closed("latency.p95_jitter_ms", l.p95_jitter_ms, 0.0, ms_max, MS);
+    rc.positive(
         "latency.fibre_ms_per_km",
         l.fibre_ms_per_km,
-        l.fibre_ms_per_km > 0.0 && l.fibre_ms_per_km <= lim::MAX_FIBRE_MS_PER_KM,
+        lim::MAX_FIBRE_MS_PER_KM,
         "ms per km in (0, 1]",
     );
 }
