@@ -5,6 +5,7 @@
 //! CLI flags override the file. Unknown fields are rejected so that typos are caught.
 
 use crate::error::{Issues, Location};
+use crate::limits as lim;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -502,58 +503,71 @@ impl CostParams {
     /// Every parameter out of range (empty when all are valid). [`crate::cost::CostModel::new`]
     /// refuses parameters with issues; [`Scenario::validate`] lists them with the rest.
     pub fn issues(&self) -> Issues {
-        let p = self;
         let mut issues = Issues::new();
-        const TEMP: (f64, f64) = crate::limits::TEMP_RANGE_C;
-        let mut check = |field: &str, v: f64, ok: bool, expected: &str, hint: &str| {
-            if !v.is_finite() || !ok {
-                issues.push(
-                    Location::file("scenario").record("cost").field(field),
-                    expected,
-                    v.to_string(),
-                    hint,
-                );
-            }
-        };
-        check(
+        self.finance_issues(&mut issues);
+        self.money_issues(&mut issues);
+        self.fraction_issues(&mut issues);
+        self.facility_issues(&mut issues);
+        issues
+    }
+
+    /// The discount rate and the lifetime.
+    fn finance_issues(&self, issues: &mut Issues) {
+        cost_check(
+            issues,
             "discount_rate",
-            p.discount_rate,
-            (0.0..1.0).contains(&p.discount_rate),
+            self.discount_rate,
+            (0.0..1.0).contains(&self.discount_rate),
             "a fraction in [0, 1)",
             "7 % is 0.07, not 7",
         );
-        check(
+        cost_check(
+            issues,
             "lifetime_years",
-            p.lifetime_years,
-            (1.0..=crate::limits::MAX_LIFETIME_YEARS).contains(&p.lifetime_years),
+            self.lifetime_years,
+            (1.0..=crate::limits::MAX_LIFETIME_YEARS).contains(&self.lifetime_years),
             "a number of years in [1, 200]",
             "",
         );
+    }
+
+    /// Every money amount: finite and in [0, 1e15].
+    fn money_issues(&self, issues: &mut Issues) {
         for (field, v) in [
-            ("capex_aud_per_mw", p.capex_aud_per_mw),
-            ("site_fixed_aud", p.site_fixed_aud),
-            ("line_cost_aud_per_mw_km", p.line_cost_aud_per_mw_km),
-            ("tie_in_aud_per_mw", p.tie_in_aud_per_mw),
-            ("renewable_capex_aud_per_mw", p.renewable_capex_aud_per_mw),
-            ("renewable_fom_aud_per_mw_yr", p.renewable_fom_aud_per_mw_yr),
-            ("solar_capex_aud_per_mw", p.solar_capex_aud_per_mw),
-            ("solar_fom_aud_per_mw_yr", p.solar_fom_aud_per_mw_yr),
-            ("wind_capex_aud_per_mw", p.wind_capex_aud_per_mw),
-            ("wind_fom_aud_per_mw_yr", p.wind_fom_aud_per_mw_yr),
+            ("capex_aud_per_mw", self.capex_aud_per_mw),
+            ("site_fixed_aud", self.site_fixed_aud),
+            ("line_cost_aud_per_mw_km", self.line_cost_aud_per_mw_km),
+            ("tie_in_aud_per_mw", self.tie_in_aud_per_mw),
+            (
+                "renewable_capex_aud_per_mw",
+                self.renewable_capex_aud_per_mw,
+            ),
+            (
+                "renewable_fom_aud_per_mw_yr",
+                self.renewable_fom_aud_per_mw_yr,
+            ),
+            ("solar_capex_aud_per_mw", self.solar_capex_aud_per_mw),
+            ("solar_fom_aud_per_mw_yr", self.solar_fom_aud_per_mw_yr),
+            ("wind_capex_aud_per_mw", self.wind_capex_aud_per_mw),
+            ("wind_fom_aud_per_mw_yr", self.wind_fom_aud_per_mw_yr),
             (
                 "offshore_wind_capex_aud_per_mw",
-                p.offshore_wind_capex_aud_per_mw,
+                self.offshore_wind_capex_aud_per_mw,
             ),
             (
                 "offshore_wind_fom_aud_per_mw_yr",
-                p.offshore_wind_fom_aud_per_mw_yr,
+                self.offshore_wind_fom_aud_per_mw_yr,
             ),
-            ("default_price_aud_per_mwh", p.default_price_aud_per_mwh),
-            ("backhaul_aud_per_km_yr", p.backhaul_aud_per_km_yr),
-            ("network_charge_aud_per_mwh", p.network_charge_aud_per_mwh),
-            ("pue_per_deg_c", p.pue_per_deg_c),
+            ("default_price_aud_per_mwh", self.default_price_aud_per_mwh),
+            ("backhaul_aud_per_km_yr", self.backhaul_aud_per_km_yr),
+            (
+                "network_charge_aud_per_mwh",
+                self.network_charge_aud_per_mwh,
+            ),
+            ("pue_per_deg_c", self.pue_per_deg_c),
         ] {
-            check(
+            cost_check(
+                issues,
                 field,
                 v,
                 (0.0..=crate::limits::MAX_AUD).contains(&v),
@@ -561,25 +575,33 @@ impl CostParams {
                 "",
             );
         }
-        check(
+    }
+
+    /// The price cap, the exchange rate and the fractions (utilisation, capacity factor,
+    /// renewable share).
+    fn fraction_issues(&self, issues: &mut Issues) {
+        cost_check(
+            issues,
             "default_price_aud_per_mwh",
-            p.default_price_aud_per_mwh,
-            p.default_price_aud_per_mwh <= crate::limits::MAX_PRICE_AUD_PER_MWH,
+            self.default_price_aud_per_mwh,
+            self.default_price_aud_per_mwh <= crate::limits::MAX_PRICE_AUD_PER_MWH,
             "AUD per MWh in [0, 100000]",
             "a yearly average wholesale price",
         );
-        check(
+        cost_check(
+            issues,
             "usd_per_aud",
-            p.usd_per_aud,
-            p.usd_per_aud > 0.0,
+            self.usd_per_aud,
+            self.usd_per_aud > 0.0,
             "an exchange rate > 0 (USD per AUD)",
             "e.g. 0.65",
         );
         for (field, v) in [
-            ("utilisation", p.utilisation),
-            ("default_capacity_factor", p.default_capacity_factor),
+            ("utilisation", self.utilisation),
+            ("default_capacity_factor", self.default_capacity_factor),
         ] {
-            check(
+            cost_check(
+                issues,
                 field,
                 v,
                 v > 0.0 && v <= 1.0,
@@ -587,35 +609,54 @@ impl CostParams {
                 "80 % is 0.8",
             );
         }
-        check(
+        cost_check(
+            issues,
             "renewable_share",
-            p.renewable_share,
-            (0.0..=1.0).contains(&p.renewable_share),
+            self.renewable_share,
+            (0.0..=1.0).contains(&self.renewable_share),
             "a fraction in [0, 1]",
             "70 % is 0.7",
         );
-        check(
+    }
+
+    /// The facility's PUE and temperatures.
+    fn facility_issues(&self, issues: &mut Issues) {
+        cost_check(
+            issues,
             "pue_base",
-            p.pue_base,
-            (1.0..=crate::limits::MAX_PUE).contains(&p.pue_base),
+            self.pue_base,
+            (1.0..=crate::limits::MAX_PUE).contains(&self.pue_base),
             "a PUE in [1, 10]",
             "PUE is total facility power / IT power, at least 1",
         );
-        check(
+        cost_check(
+            issues,
             "pue_reference_temp_c",
-            p.pue_reference_temp_c,
-            (TEMP.0..=TEMP.1).contains(&p.pue_reference_temp_c),
+            self.pue_reference_temp_c,
+            (lim::TEMP_RANGE_C.0..=lim::TEMP_RANGE_C.1).contains(&self.pue_reference_temp_c),
             "a temperature in [−60, 60] °C",
             "",
         );
-        check(
+        cost_check(
+            issues,
             "default_temp_c",
-            p.default_temp_c,
-            (TEMP.0..=TEMP.1).contains(&p.default_temp_c),
+            self.default_temp_c,
+            (lim::TEMP_RANGE_C.0..=lim::TEMP_RANGE_C.1).contains(&self.default_temp_c),
             "a temperature in [−60, 60] °C",
             "",
         );
-        issues
+    }
+}
+
+/// Records the cost parameter `field` unless `ok` holds and `v` is finite.
+fn cost_check(issues: &mut Issues, field: &str, v: f64, ok: bool, expected: &str, hint: &str) {
+    if !v.is_finite() || !ok {
+        issues.push(
+            Location::file("scenario").record("cost").field(field),
+            expected,
+            v.to_string(),
+            hint,
+        );
     }
 }
 
@@ -843,364 +884,377 @@ impl Scenario {
     /// Checks every parameter against its range (the table in [`crate::limits`]; the cost
     /// parameters through [`CostParams::issues`]). `label` names the source in errors.
     pub fn validate(&self, label: &str) -> crate::Result<()> {
-        let mut issues = Issues::new();
-        fn range(
-            issues: &mut Issues,
-            label: &str,
-            field: &str,
-            value: f64,
-            ok: bool,
-            expected: &str,
-        ) {
-            if !ok || !value.is_finite() {
-                issues.push(
-                    Location::file(label).field(field),
-                    expected,
-                    value.to_string(),
-                    "fix the value in the scenario file or on the command line",
-                );
-            }
-        }
-        let mut check = |field: &str, value: f64, ok: bool, expected: &str| {
-            range(&mut issues, label, field, value, ok, expected)
+        let mut rc = RangeCheck {
+            issues: Issues::new(),
+            label,
         };
-        // The ranges: see the table in `crate::limits`.
-        use crate::limits as lim;
-        let within = |x: f64, lo: f64, hi: f64| x >= lo && x <= hi;
-        let g = &self.grid;
-        check(
-            "grid.region_demand_fraction",
-            g.region_demand_fraction,
-            within(g.region_demand_fraction, 0.0, 10.0),
-            "a fraction in [0, 10] of the region's mean operational demand (0.25 is a quarter)",
-        );
-        let m = &self.model;
-        check(
-            "model.min_site_mw",
-            m.min_site_mw,
-            within(m.min_site_mw, 0.0, lim::MAX_SITE_MW),
-            "MW in [0, 1e6]",
-        );
-        check(
-            "model.max_site_mw",
-            m.max_site_mw,
-            m.max_site_mw > 0.0
-                && m.max_site_mw <= lim::MAX_SITE_MW
-                && m.max_site_mw >= m.min_site_mw,
-            "MW in (0, 1e6] and ≥ model.min_site_mw",
-        );
-        if let Some(x) = m.module_mw {
-            check(
-                "model.module_mw",
-                x,
-                x > 0.0 && x <= lim::MAX_SITE_MW,
-                "MW in (0, 1e6]",
-            );
-        }
-        check(
-            "model.unserved_penalty_aud_per_mw",
-            m.unserved_penalty_aud_per_mw,
-            m.unserved_penalty_aud_per_mw > 0.0 && m.unserved_penalty_aud_per_mw <= lim::MAX_AUD,
-            "AUD per MW in (0, 1e15]",
-        );
-        if let Some(x) = m.max_rtt_ms {
-            check(
-                "model.max_rtt_ms",
-                x,
-                x > 0.0 && x <= lim::MAX_RTT_MS,
-                "ms in (0, 10000]",
-            );
-        }
-        if let Some(x) = m.cost_cap_aud {
-            check(
-                "model.cost_cap_aud",
-                x,
-                x > 0.0 && x <= lim::MAX_AUD,
-                "AUD in (0, 1e15]",
-            );
-        }
-        if let Some(x) = m.budget_aud {
-            check(
-                "model.budget_aud",
-                x,
-                x > 0.0 && x <= lim::MAX_AUD,
-                "AUD in (0, 1e15]",
-            );
-        }
-        if let Some(k) = m.min_sites_per_city {
-            check(
-                "model.min_sites_per_city",
-                k as f64,
-                (1..=lim::MAX_MIN_SITES).contains(&k),
-                "an integer in 1..=1000",
-            );
-        }
-        if let Some(k) = m.max_sites {
-            check(
-                "model.max_sites",
-                k as f64,
-                (1..=lim::MAX_SITES).contains(&k),
-                "an integer in 1..=1000000 (omit for no limit)",
-            );
-        }
-        let s = &self.solver;
-        check(
-            "solver.time_limit_s",
-            s.time_limit_s,
-            s.time_limit_s > 0.0 && s.time_limit_s <= lim::MAX_TIME_LIMIT_S,
-            "seconds in (0, 1e6]",
-        );
-        check(
-            "solver.mip_gap",
-            s.mip_gap,
-            (0.0..1.0).contains(&s.mip_gap),
-            "a fraction in [0, 1)",
-        );
-        let l = &self.latency;
-        check(
-            "latency.route_factor",
-            l.route_factor,
-            within(l.route_factor, 1.0, lim::MAX_ROUTE_FACTOR),
-            "a factor in [1, 10]",
-        );
-        check(
-            "latency.cable_slack",
-            l.cable_slack,
-            within(l.cable_slack, 1.0, lim::MAX_ROUTE_FACTOR),
-            "a factor in [1, 10]",
-        );
-        check(
-            "latency.equipment_overhead_ms",
-            l.equipment_overhead_ms,
-            within(l.equipment_overhead_ms, 0.0, lim::MAX_OVERHEAD_MS),
-            "ms in [0, 1000]",
-        );
-        for (k, v) in &l.route_factor_by_country {
-            check(
-                &format!("latency.route_factor_by_country.{k}"),
-                *v,
-                within(*v, 1.0, lim::MAX_ROUTE_FACTOR),
-                "a factor in [1, 10]",
-            );
-        }
-        check(
-            "latency.endpoint_overhead_ms",
-            l.endpoint_overhead_ms,
-            within(l.endpoint_overhead_ms, 0.0, lim::MAX_OVERHEAD_MS),
-            "ms in [0, 1000]",
-        );
-        check(
-            "latency.landing_overhead_ms",
-            l.landing_overhead_ms,
-            within(l.landing_overhead_ms, 0.0, lim::MAX_OVERHEAD_MS),
-            "ms in [0, 1000]",
-        );
-        check(
-            "latency.city_endpoint_overhead_ms",
-            l.city_endpoint_overhead_ms,
-            within(l.city_endpoint_overhead_ms, 0.0, lim::MAX_OVERHEAD_MS),
-            "ms in [0, 1000]",
-        );
-        check(
-            "latency.pop_overhead_ms",
-            l.pop_overhead_ms,
-            within(l.pop_overhead_ms, 0.0, lim::MAX_OVERHEAD_MS),
-            "ms in [0, 1000]",
-        );
-        check(
-            "latency.p95_route_margin",
-            l.p95_route_margin,
-            within(l.p95_route_margin, 0.0, 10.0),
-            "a fraction in [0, 10]",
-        );
-        check(
-            "latency.p95_jitter_ms",
-            l.p95_jitter_ms,
-            within(l.p95_jitter_ms, 0.0, lim::MAX_OVERHEAD_MS),
-            "ms in [0, 1000]",
-        );
-        check(
-            "latency.fibre_ms_per_km",
-            l.fibre_ms_per_km,
-            l.fibre_ms_per_km > 0.0 && l.fibre_ms_per_km <= lim::MAX_FIBRE_MS_PER_KM,
-            "ms per km in (0, 1]",
-        );
-        let u = &self.supply;
-        check(
-            "supply.cfe_target",
-            u.cfe_target,
-            (0.0..=1.0).contains(&u.cfe_target),
-            "a fraction in [0, 1]",
-        );
-        check(
-            "supply.round_trip_efficiency",
-            u.round_trip_efficiency,
-            u.round_trip_efficiency > 0.0 && u.round_trip_efficiency <= 1.0,
-            "a fraction in (0, 1]",
-        );
-        check(
-            "supply.export_value_aud_per_mwh",
-            u.export_value_aud_per_mwh,
-            within(u.export_value_aud_per_mwh, 0.0, lim::MAX_PRICE_AUD_PER_MWH),
-            "AUD per MWh in [0, 100000]",
-        );
-        for (field, v) in [
-            ("supply.solar_capex_aud_per_mw", u.solar_capex_aud_per_mw),
-            ("supply.solar_fom_aud_per_mw_yr", u.solar_fom_aud_per_mw_yr),
-            ("supply.wind_capex_aud_per_mw", u.wind_capex_aud_per_mw),
-            ("supply.wind_fom_aud_per_mw_yr", u.wind_fom_aud_per_mw_yr),
-            (
-                "supply.offshore_wind_capex_aud_per_mw",
-                u.offshore_wind_capex_aud_per_mw,
-            ),
-            (
-                "supply.offshore_wind_fom_aud_per_mw_yr",
-                u.offshore_wind_fom_aud_per_mw_yr,
-            ),
-            (
-                "supply.battery_fom_aud_per_mw_yr",
-                u.battery_fom_aud_per_mw_yr,
-            ),
-        ] {
-            check(field, v, within(v, 0.0, lim::MAX_AUD), "AUD in [0, 1e15]");
-        }
-        for (field, v) in [
-            ("supply.solar_life_years", u.solar_life_years),
-            ("supply.wind_life_years", u.wind_life_years),
-            ("supply.battery_life_years", u.battery_life_years),
-        ] {
-            check(
-                field,
-                v,
-                within(v, 1.0, lim::MAX_LIFETIME_YEARS),
-                "years in [1, 200]",
-            );
-        }
-        for (i, pt) in u.battery_cost_curve.iter().enumerate() {
-            check(
-                &format!("supply.battery_cost_curve[{i}].duration_h"),
-                pt.duration_h,
-                pt.duration_h > 0.0 && pt.duration_h <= lim::MAX_BATTERY_DURATION_H,
-                "hours in (0, 1000]",
-            );
-            check(
-                &format!("supply.battery_cost_curve[{i}].aud_per_kwh"),
-                pt.aud_per_kwh,
-                within(pt.aud_per_kwh, 0.0, lim::MAX_AUD_PER_KWH),
-                "AUD per kWh in [0, 1e6]",
-            );
-        }
-        for (k, y) in u.reference_years.iter().enumerate() {
-            check(
-                &format!("supply.reference_years[{k}]"),
-                f64::from(*y),
-                lim::REFERENCE_YEARS.contains(y),
-                "an AEMO weather reference year in [1900, 2100], e.g. 2011",
-            );
-        }
-        check(
-            "supply.reference_years (count)",
-            u.reference_years.len() as f64,
-            (1..=lim::MAX_REFERENCE_YEARS).contains(&u.reference_years.len()),
-            "1 to 100 AEMO reference years, e.g. [2011] (the public traces have 2011 and 2018)",
-        );
-        let c = &self.candidates;
-        for (field, v) in [
-            ("candidates.rez_radius_km", c.rez_radius_km),
-            ("candidates.mineral_radius_km", c.mineral_radius_km),
-            ("candidates.datacentre_cluster_km", c.datacentre_cluster_km),
-        ] {
-            check(
-                field,
-                v,
-                within(v, 0.0, lim::MAX_RADIUS_KM),
-                "km in [0, 5000]",
-            );
-        }
-        for (field, v) in [
-            ("candidates.min_voltage_kv", c.min_voltage_kv),
-            ("candidates.backbone_voltage_kv", c.backbone_voltage_kv),
-        ] {
-            check(
-                field,
-                v,
-                v > 0.0 && v <= lim::MAX_VOLTAGE_KV,
-                "kV in (0, 2000]",
-            );
-        }
-        if let Some(d) = c.densify_km {
-            check(
-                "candidates.densify_km",
-                d,
-                within(d, lim::MIN_DENSIFY_KM, lim::MAX_DENSIFY_KM),
-                "km in [1, 1000] (finer grids generate millions of points)",
-            );
-        }
-        if c.headroom.len() > 1000 {
-            check(
-                "candidates.headroom",
-                c.headroom.len() as f64,
-                false,
-                "at most 1000 voltage classes",
-            );
-        }
-        for (k, h) in c.headroom.iter().enumerate() {
-            check(
-                &format!("candidates.headroom[{k}].min_voltage_kv"),
-                h.min_voltage_kv,
-                within(h.min_voltage_kv, 0.0, lim::MAX_VOLTAGE_KV),
-                "kV in [0, 2000]",
-            );
-            check(
-                &format!("candidates.headroom[{k}].max_mw"),
-                h.max_mw,
-                within(h.max_mw, 0.0, lim::MAX_SITE_MW),
-                "MW in [0, 1e6]",
-            );
-        }
-        supply_curve_issue(&self.supply, label, &mut issues);
-        for (field, code) in [
-            ("supply.solar_technology", &self.supply.solar_technology),
-            ("supply.wind_technology", &self.supply.wind_technology),
-        ] {
-            let ok = !code.is_empty()
-                && code.len() <= 16
-                && code.chars().all(|c| c.is_ascii_alphanumeric());
-            if !ok {
-                issues.push(
-                    Location::file(label).field(field),
-                    "an AEMO technology code of 1 to 16 letters and digits (solar SAT, FFP or CST; wind WH, WM, WFX or WFL)",
-                    format!("{code:?}"),
-                    "the code is the part of the trace file names before _RefYear, e.g. REZ_N1_North_West_NSW_SAT_RefYear2011.csv",
-                );
-            }
-        }
-        // Ids given as text: no control characters.
-        for (field, ids) in [
-            ("candidates.regions", &c.regions),
-            ("latency.cut_cables", &l.cut_cables),
-            ("model.must_build", &m.must_build),
-            ("model.exclude", &m.exclude),
-            ("cost.offshore_zones", &self.cost.offshore_zones),
-        ] {
-            for (k, id) in ids.iter().enumerate() {
-                if let Some(found) = crate::input::check_text(id) {
-                    issues.push(
-                        Location::file(label).field(format!("{field}[{k}]")),
-                        "an id without control characters",
-                        found,
-                        "fix the id in the scenario file or on the command line",
-                    );
-                }
-            }
-        }
+        check_grid(&self.grid, &mut rc);
+        check_model(&self.model, &mut rc);
+        check_solver(&self.solver, &mut rc);
+        check_latency(&self.latency, &mut rc);
+        check_supply(&self.supply, &mut rc);
+        check_supply_lists(&self.supply, &mut rc);
+        check_candidates(&self.candidates, &mut rc);
+        supply_curve_issue(&self.supply, label, &mut rc.issues);
+        check_technology_codes(&self.supply, &mut rc);
+        check_ids(self, &mut rc);
         // The cost parameters, checked by the cost model (ranges in `crate::limits`).
+        let mut issues = rc.issues;
         for mut issue in self.cost.issues().0 {
             issue.at.file = label.to_string();
             issues.0.push(issue);
         }
         issues.into_result(())?;
         self.alternatives.validate(label)
+    }
+}
+
+/// Collects the out-of-range issues of one scenario source (the ranges: see the table in
+/// [`crate::limits`]).
+struct RangeCheck<'a> {
+    /// The issues found so far, in check order.
+    issues: Issues,
+    /// Names the source in errors.
+    label: &'a str,
+}
+
+impl RangeCheck<'_> {
+    /// Records `field` as out of range unless `ok` holds and `value` is finite.
+    fn check(&mut self, field: &str, value: f64, ok: bool, expected: &str) {
+        if !ok || !value.is_finite() {
+            self.issues.push(
+                Location::file(self.label).field(field),
+                expected,
+                value.to_string(),
+                "fix the value in the scenario file or on the command line",
+            );
+        }
+    }
+}
+
+impl RangeCheck<'_> {
+    /// Records `field` unless `lo ≤ value ≤ hi`.
+    fn closed(&mut self, field: &str, value: f64, lo: f64, hi: f64, expected: &str) {
+        self.check(field, value, within(value, lo, hi), expected);
+    }
+
+    /// Records `field` unless `0 < value ≤ hi`.
+    fn positive(&mut self, field: &str, value: f64, hi: f64, expected: &str) {
+        self.check(field, value, value > 0.0 && value <= hi, expected);
+    }
+}
+
+/// `lo ≤ x ≤ hi` (false for NaN).
+fn within(x: f64, lo: f64, hi: f64) -> bool {
+    x >= lo && x <= hi
+}
+
+/// The `[grid]` table's ranges.
+fn check_grid(g: &GridParams, rc: &mut RangeCheck) {
+    rc.check(
+        "grid.region_demand_fraction",
+        g.region_demand_fraction,
+        within(g.region_demand_fraction, 0.0, 10.0),
+        "a fraction in [0, 10] of the region's mean operational demand (0.25 is a quarter)",
+    );
+}
+
+/// The `[model]` table's ranges.
+fn check_model(m: &ModelParams, rc: &mut RangeCheck) {
+    rc.closed(
+        "model.min_site_mw",
+        m.min_site_mw,
+        0.0,
+        lim::MAX_SITE_MW,
+        "MW in [0, 1e6]",
+    );
+    rc.check(
+        "model.max_site_mw",
+        m.max_site_mw,
+        m.max_site_mw > 0.0 && m.max_site_mw <= lim::MAX_SITE_MW && m.max_site_mw >= m.min_site_mw,
+        "MW in (0, 1e6] and ≥ model.min_site_mw",
+    );
+    if let Some(x) = m.module_mw {
+        rc.positive("model.module_mw", x, lim::MAX_SITE_MW, "MW in (0, 1e6]");
+    }
+    rc.positive(
+        "model.unserved_penalty_aud_per_mw",
+        m.unserved_penalty_aud_per_mw,
+        lim::MAX_AUD,
+        "AUD per MW in (0, 1e15]",
+    );
+    if let Some(x) = m.max_rtt_ms {
+        rc.positive("model.max_rtt_ms", x, lim::MAX_RTT_MS, "ms in (0, 10000]");
+    }
+    if let Some(x) = m.cost_cap_aud {
+        rc.positive("model.cost_cap_aud", x, lim::MAX_AUD, "AUD in (0, 1e15]");
+    }
+    if let Some(x) = m.budget_aud {
+        rc.positive("model.budget_aud", x, lim::MAX_AUD, "AUD in (0, 1e15]");
+    }
+    if let Some(k) = m.min_sites_per_city {
+        rc.check(
+            "model.min_sites_per_city",
+            k as f64,
+            (1..=lim::MAX_MIN_SITES).contains(&k),
+            "an integer in 1..=1000",
+        );
+    }
+    if let Some(k) = m.max_sites {
+        rc.check(
+            "model.max_sites",
+            k as f64,
+            (1..=lim::MAX_SITES).contains(&k),
+            "an integer in 1..=1000000 (omit for no limit)",
+        );
+    }
+}
+
+/// The `[solver]` table's ranges.
+fn check_solver(s: &SolverParams, rc: &mut RangeCheck) {
+    let (t, t_max) = (s.time_limit_s, lim::MAX_TIME_LIMIT_S);
+    rc.positive("solver.time_limit_s", t, t_max, "seconds in (0, 1e6]");
+    rc.check(
+        "solver.mip_gap",
+        s.mip_gap,
+        (0.0..1.0).contains(&s.mip_gap),
+        "a fraction in [0, 1)",
+    );
+}
+
+/// The `[latency]` table's ranges.
+fn check_latency(l: &LatencyParams, rc: &mut RangeCheck) {
+    const FACTOR: &str = "a factor in [1, 10]";
+    const MS: &str = "ms in [0, 1000]";
+    let (f_max, ms_max) = (lim::MAX_ROUTE_FACTOR, lim::MAX_OVERHEAD_MS);
+    rc.closed("latency.route_factor", l.route_factor, 1.0, f_max, FACTOR);
+    rc.closed("latency.cable_slack", l.cable_slack, 1.0, f_max, FACTOR);
+    rc.closed(
+        "latency.equipment_overhead_ms",
+        l.equipment_overhead_ms,
+        0.0,
+        ms_max,
+        MS,
+    );
+    for (k, v) in &l.route_factor_by_country {
+        rc.closed(
+            &format!("latency.route_factor_by_country.{k}"),
+            *v,
+            1.0,
+            f_max,
+            FACTOR,
+        );
+    }
+    for (field, v) in [
+        ("latency.endpoint_overhead_ms", l.endpoint_overhead_ms),
+        ("latency.landing_overhead_ms", l.landing_overhead_ms),
+        (
+            "latency.city_endpoint_overhead_ms",
+            l.city_endpoint_overhead_ms,
+        ),
+        ("latency.pop_overhead_ms", l.pop_overhead_ms),
+    ] {
+        rc.closed(field, v, 0.0, ms_max, MS);
+    }
+    let margin = l.p95_route_margin;
+    rc.closed(
+        "latency.p95_route_margin",
+        margin,
+        0.0,
+        10.0,
+        "a fraction in [0, 10]",
+    );
+    rc.closed("latency.p95_jitter_ms", l.p95_jitter_ms, 0.0, ms_max, MS);
+    rc.positive(
+        "latency.fibre_ms_per_km",
+        l.fibre_ms_per_km,
+        lim::MAX_FIBRE_MS_PER_KM,
+        "ms per km in (0, 1]",
+    );
+}
+
+/// The `[supply]` table's scalar ranges (costs, efficiencies, lives).
+fn check_supply(u: &SupplyParams, rc: &mut RangeCheck) {
+    rc.check(
+        "supply.cfe_target",
+        u.cfe_target,
+        (0.0..=1.0).contains(&u.cfe_target),
+        "a fraction in [0, 1]",
+    );
+    rc.check(
+        "supply.round_trip_efficiency",
+        u.round_trip_efficiency,
+        u.round_trip_efficiency > 0.0 && u.round_trip_efficiency <= 1.0,
+        "a fraction in (0, 1]",
+    );
+    rc.check(
+        "supply.export_value_aud_per_mwh",
+        u.export_value_aud_per_mwh,
+        within(u.export_value_aud_per_mwh, 0.0, lim::MAX_PRICE_AUD_PER_MWH),
+        "AUD per MWh in [0, 100000]",
+    );
+    for (field, v) in [
+        ("supply.solar_capex_aud_per_mw", u.solar_capex_aud_per_mw),
+        ("supply.solar_fom_aud_per_mw_yr", u.solar_fom_aud_per_mw_yr),
+        ("supply.wind_capex_aud_per_mw", u.wind_capex_aud_per_mw),
+        ("supply.wind_fom_aud_per_mw_yr", u.wind_fom_aud_per_mw_yr),
+        (
+            "supply.offshore_wind_capex_aud_per_mw",
+            u.offshore_wind_capex_aud_per_mw,
+        ),
+        (
+            "supply.offshore_wind_fom_aud_per_mw_yr",
+            u.offshore_wind_fom_aud_per_mw_yr,
+        ),
+        (
+            "supply.battery_fom_aud_per_mw_yr",
+            u.battery_fom_aud_per_mw_yr,
+        ),
+    ] {
+        rc.check(field, v, within(v, 0.0, lim::MAX_AUD), "AUD in [0, 1e15]");
+    }
+    for (field, v) in [
+        ("supply.solar_life_years", u.solar_life_years),
+        ("supply.wind_life_years", u.wind_life_years),
+        ("supply.battery_life_years", u.battery_life_years),
+    ] {
+        rc.check(
+            field,
+            v,
+            within(v, 1.0, lim::MAX_LIFETIME_YEARS),
+            "years in [1, 200]",
+        );
+    }
+}
+
+/// The `[supply]` table's lists: battery cost curve points and reference years.
+fn check_supply_lists(u: &SupplyParams, rc: &mut RangeCheck) {
+    for (i, pt) in u.battery_cost_curve.iter().enumerate() {
+        rc.check(
+            &format!("supply.battery_cost_curve[{i}].duration_h"),
+            pt.duration_h,
+            pt.duration_h > 0.0 && pt.duration_h <= lim::MAX_BATTERY_DURATION_H,
+            "hours in (0, 1000]",
+        );
+        rc.check(
+            &format!("supply.battery_cost_curve[{i}].aud_per_kwh"),
+            pt.aud_per_kwh,
+            within(pt.aud_per_kwh, 0.0, lim::MAX_AUD_PER_KWH),
+            "AUD per kWh in [0, 1e6]",
+        );
+    }
+    for (k, y) in u.reference_years.iter().enumerate() {
+        rc.check(
+            &format!("supply.reference_years[{k}]"),
+            f64::from(*y),
+            lim::REFERENCE_YEARS.contains(y),
+            "an AEMO weather reference year in [1900, 2100], e.g. 2011",
+        );
+    }
+    rc.check(
+        "supply.reference_years (count)",
+        u.reference_years.len() as f64,
+        (1..=lim::MAX_REFERENCE_YEARS).contains(&u.reference_years.len()),
+        "1 to 100 AEMO reference years, e.g. [2011] (the public traces have 2011 and 2018)",
+    );
+}
+
+/// The `[candidates]` table's ranges.
+fn check_candidates(c: &CandidateParams, rc: &mut RangeCheck) {
+    for (field, v) in [
+        ("candidates.rez_radius_km", c.rez_radius_km),
+        ("candidates.mineral_radius_km", c.mineral_radius_km),
+        ("candidates.datacentre_cluster_km", c.datacentre_cluster_km),
+    ] {
+        rc.check(
+            field,
+            v,
+            within(v, 0.0, lim::MAX_RADIUS_KM),
+            "km in [0, 5000]",
+        );
+    }
+    for (field, v) in [
+        ("candidates.min_voltage_kv", c.min_voltage_kv),
+        ("candidates.backbone_voltage_kv", c.backbone_voltage_kv),
+    ] {
+        rc.check(
+            field,
+            v,
+            v > 0.0 && v <= lim::MAX_VOLTAGE_KV,
+            "kV in (0, 2000]",
+        );
+    }
+    if let Some(d) = c.densify_km {
+        rc.check(
+            "candidates.densify_km",
+            d,
+            within(d, lim::MIN_DENSIFY_KM, lim::MAX_DENSIFY_KM),
+            "km in [1, 1000] (finer grids generate millions of points)",
+        );
+    }
+    if c.headroom.len() > 1000 {
+        rc.check(
+            "candidates.headroom",
+            c.headroom.len() as f64,
+            false,
+            "at most 1000 voltage classes",
+        );
+    }
+    for (k, h) in c.headroom.iter().enumerate() {
+        rc.check(
+            &format!("candidates.headroom[{k}].min_voltage_kv"),
+            h.min_voltage_kv,
+            within(h.min_voltage_kv, 0.0, lim::MAX_VOLTAGE_KV),
+            "kV in [0, 2000]",
+        );
+        rc.check(
+            &format!("candidates.headroom[{k}].max_mw"),
+            h.max_mw,
+            within(h.max_mw, 0.0, lim::MAX_SITE_MW),
+            "MW in [0, 1e6]",
+        );
+    }
+}
+
+/// The supply technology codes: 1 to 16 ASCII letters and digits.
+fn check_technology_codes(u: &SupplyParams, rc: &mut RangeCheck) {
+    for (field, code) in [
+        ("supply.solar_technology", &u.solar_technology),
+        ("supply.wind_technology", &u.wind_technology),
+    ] {
+        let ok =
+            !code.is_empty() && code.len() <= 16 && code.chars().all(|c| c.is_ascii_alphanumeric());
+        if !ok {
+            rc.issues.push(
+                    Location::file(rc.label).field(field),
+                    "an AEMO technology code of 1 to 16 letters and digits (solar SAT, FFP or CST; wind WH, WM, WFX or WFL)",
+                    format!("{code:?}"),
+                    "the code is the part of the trace file names before _RefYear, e.g. REZ_N1_North_West_NSW_SAT_RefYear2011.csv",
+                );
+        }
+    }
+}
+
+/// Ids given as text in any table: no control characters.
+fn check_ids(s: &Scenario, rc: &mut RangeCheck) {
+    // Ids given as text: no control characters.
+    for (field, ids) in [
+        ("candidates.regions", &s.candidates.regions),
+        ("latency.cut_cables", &s.latency.cut_cables),
+        ("model.must_build", &s.model.must_build),
+        ("model.exclude", &s.model.exclude),
+        ("cost.offshore_zones", &s.cost.offshore_zones),
+    ] {
+        for (k, id) in ids.iter().enumerate() {
+            if let Some(found) = crate::input::check_text(id) {
+                rc.issues.push(
+                    Location::file(rc.label).field(format!("{field}[{k}]")),
+                    "an id without control characters",
+                    found,
+                    "fix the id in the scenario file or on the command line",
+                );
+            }
+        }
     }
 }
 

@@ -71,61 +71,104 @@ fn key(open: &[bool]) -> Vec<u64> {
 /// The LP of `p` with the open set fixed, and the solution it encodes. `None` if the open set
 /// violates a cover set, the site budget, must-build or excluded sites, or a size range.
 pub fn fixed_set_lp(p: &SitingProblem, open: &[bool]) -> Option<FixedSetLp> {
+    if !open_set_allowed(p, open) {
+        return None;
+    }
+    let mut lp = LinearProgram::default();
+    let mut city_terms: Vec<Vec<(usize, f64)>> = vec![Vec::new(); p.cities.len()];
+    let (cap, flows) = add_site_rows(p, open, &mut lp, &mut city_terms)?;
+    let unserved = add_demand_rows(p, &mut lp, city_terms);
+    let expansion = add_zone_rows(p, &mut lp, &cap);
+    add_shared_limit_rows(p, &mut lp, &cap)?;
+    Some(FixedSetLp {
+        lp,
+        open: open.to_vec(),
+        cap,
+        flows,
+        unserved,
+        expansion,
+    })
+}
+
+/// Whether the open set meets the site budget, must-build and excluded sites, and every cover
+/// set.
+fn open_set_allowed(p: &SitingProblem, open: &[bool]) -> bool {
     let n_open = open.iter().filter(|o| **o).count();
     if p.max_sites.is_some_and(|k| n_open > k) {
-        return None;
+        return false;
     }
     if p.sites
         .iter()
         .zip(open)
         .any(|(s, &o)| (s.must_build && !o) || (s.excluded && o))
     {
-        return None;
+        return false;
     }
-    for c in &p.cover_sets {
+    p.cover_sets.iter().all(|c| {
         let n = c
             .sites
             .iter()
             .filter(|&&i| open.get(i).copied().unwrap_or(false))
             .count();
-        if n < c.min_open as usize {
-            return None;
+        n >= c.min_open as usize
+    })
+}
+
+/// Adds a variable to `lp` and returns its index.
+fn add_var(lp: &mut LinearProgram, lower: f64, upper: f64, integer: bool) -> usize {
+    lp.vars.push(VarDef {
+        lower,
+        upper,
+        integer,
+    });
+    lp.vars.len() - 1
+}
+
+/// The capacity variable of open site `s` and its scale (MW per unit: the module size, or 1);
+/// `None` if its size range holds no value (no whole module).
+fn add_capacity_var(
+    p: &SitingProblem,
+    s: &crate::model::SiteInput,
+    lp: &mut LinearProgram,
+) -> Option<(usize, f64)> {
+    match p.module_mw {
+        Some(m) => {
+            let lo = (s.min_mw / m - 1e-9).ceil().max(0.0);
+            let hi = (s.max_mw / m + 1e-9).floor();
+            if lo > hi {
+                return None;
+            }
+            Some((add_var(lp, lo, hi, true), m))
+        }
+        None => {
+            if s.min_mw > s.max_mw {
+                return None;
+            }
+            Some((add_var(lp, s.min_mw, s.max_mw, false), 1.0))
         }
     }
-    let mut lp = LinearProgram::default();
-    let var = |lp: &mut LinearProgram, lower: f64, upper: f64, integer: bool| {
-        lp.vars.push(VarDef {
-            lower,
-            upper,
-            integer,
-        });
-        lp.vars.len() - 1
-    };
-    let n_cities = p.cities.len();
+}
+
+/// Capacity variable per site (`None` when closed) and the flow variables `(site, city, var)`.
+type SiteVars = (Vec<Option<(usize, f64)>>, Vec<(usize, usize, usize)>);
+
+/// For each open site: its fixed cost, capacity variable, flow variables to allowed cities
+/// (collected per city in `city_terms`) and the row "flows ≤ capacity". `None` if a size
+/// range is empty.
+fn add_site_rows(
+    p: &SitingProblem,
+    open: &[bool],
+    lp: &mut LinearProgram,
+    city_terms: &mut [Vec<(usize, f64)>],
+) -> Option<SiteVars> {
     let mut cap: Vec<Option<(usize, f64)>> = vec![None; p.sites.len()];
     let mut flows = Vec::new();
-    let mut city_terms: Vec<Vec<(usize, f64)>> = vec![Vec::new(); n_cities];
     for (i, s) in p.sites.iter().enumerate() {
         if !open[i] {
             continue;
         }
         lp.objective_constant += s.fixed_cost_aud;
-        let (w, scale) = match p.module_mw {
-            Some(m) => {
-                let lo = (s.min_mw / m - 1e-9).ceil().max(0.0);
-                let hi = (s.max_mw / m + 1e-9).floor();
-                if lo > hi {
-                    return None;
-                }
-                (var(&mut lp, lo, hi, true), m)
-            }
-            None => {
-                if s.min_mw > s.max_mw {
-                    return None;
-                }
-                (var(&mut lp, s.min_mw, s.max_mw, false), 1.0)
-            }
-        };
+        let (w, scale) = add_capacity_var(p, s, lp)?;
         cap[i] = Some((w, scale));
         lp.objective.push((w, s.var_cost_aud_per_mw * scale));
         let mut terms = Vec::new();
@@ -133,7 +176,7 @@ pub fn fixed_set_lp(p: &SitingProblem, open: &[bool]) -> Option<FixedSetLp> {
             if !pair_allowed(p, i, j) {
                 continue;
             }
-            let x = var(&mut lp, 0.0, flow_upper(p, i, j).max(0.0), false);
+            let x = add_var(lp, 0.0, flow_upper(p, i, j).max(0.0), false);
             flows.push((i, j, x));
             lp.objective.push((x, p.assign_cost_aud_per_mw[i][j]));
             terms.push((x, 1.0));
@@ -148,12 +191,21 @@ pub fn fixed_set_lp(p: &SitingProblem, open: &[bool]) -> Option<FixedSetLp> {
             });
         }
     }
+    Some((cap, flows))
+}
+
+/// One demand row per city (flows + unserved = demand); returns the unserved variables.
+fn add_demand_rows(
+    p: &SitingProblem,
+    lp: &mut LinearProgram,
+    mut city_terms: Vec<Vec<(usize, f64)>>,
+) -> Vec<Option<usize>> {
     let with_u = unserved_allowed(p);
-    let mut unserved = vec![None; n_cities];
+    let mut unserved = vec![None; p.cities.len()];
     for (j, c) in p.cities.iter().enumerate() {
         let mut terms = std::mem::take(&mut city_terms[j]);
         if with_u {
-            let u = var(&mut lp, 0.0, c.demand_mw, false);
+            let u = add_var(lp, 0.0, c.demand_mw, false);
             lp.objective.push((u, p.unserved_penalty_aud_per_mw));
             unserved[j] = Some(u);
             terms.push((u, 1.0));
@@ -164,6 +216,16 @@ pub fn fixed_set_lp(p: &SitingProblem, open: &[bool]) -> Option<FixedSetLp> {
             rhs: c.demand_mw,
         });
     }
+    unserved
+}
+
+/// One row per limited zone with open sites (grid draw ≤ limit + expansion); returns the
+/// expansion variables.
+fn add_zone_rows(
+    p: &SitingProblem,
+    lp: &mut LinearProgram,
+    cap: &[Option<(usize, f64)>],
+) -> Vec<Option<usize>> {
     let mut expansion = vec![None; p.zones.len()];
     for (r, z) in p.zones.iter().enumerate() {
         let Some(limit) = z.limit_mw else { continue };
@@ -177,7 +239,7 @@ pub fn fixed_set_lp(p: &SitingProblem, open: &[bool]) -> Option<FixedSetLp> {
         if terms.is_empty() {
             continue;
         }
-        let e = var(&mut lp, 0.0, f64::INFINITY, false);
+        let e = add_var(lp, 0.0, f64::INFINITY, false);
         lp.objective.push((e, z.expansion_cost_aud_per_mw));
         expansion[r] = Some(e);
         terms.push((e, -1.0));
@@ -187,6 +249,16 @@ pub fn fixed_set_lp(p: &SitingProblem, open: &[bool]) -> Option<FixedSetLp> {
             rhs: limit,
         });
     }
+    expansion
+}
+
+/// One row per shared limit touching an open site; `None` if a limit with no open site is
+/// negative (infeasible).
+fn add_shared_limit_rows(
+    p: &SitingProblem,
+    lp: &mut LinearProgram,
+    cap: &[Option<(usize, f64)>],
+) -> Option<()> {
     for l in &p.shared_limits {
         let terms: Vec<(usize, f64)> = l
             .terms
@@ -205,14 +277,7 @@ pub fn fixed_set_lp(p: &SitingProblem, open: &[bool]) -> Option<FixedSetLp> {
             rhs: l.limit,
         });
     }
-    Some(FixedSetLp {
-        lp,
-        open: open.to_vec(),
-        cap,
-        flows,
-        unserved,
-        expansion,
-    })
+    Some(())
 }
 
 /// The LP of a fixed open set with the map back to a [`Solution`].

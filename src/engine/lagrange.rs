@@ -436,8 +436,22 @@ impl<'a> Relaxation<'a> {
 
     /// Solves the relaxation at `m` under `fix`.
     pub fn evaluate(&self, m: &Multipliers, fix: &[Fix]) -> Evaluation {
-        let p = self.p;
-        let n_sites = p.sites.len();
+        let h = self.site_values(m, fix);
+        let constant = self.constant_value(m);
+        let (value, open, n_forced) = self.choose_sites(&h, fix, constant);
+        let sub = self.subgradient(m, &open);
+        Evaluation {
+            value,
+            h,
+            open,
+            sub,
+            n_forced,
+        }
+    }
+
+    /// Each site's reduced value at `m` (infinite when fixed closed); threads only on large
+    /// problems.
+    fn site_values(&self, m: &Multipliers, fix: &[Fix]) -> Vec<f64> {
         let one = |i: usize| {
             if fix[i] == Fix::Closed {
                 f64::INFINITY
@@ -445,13 +459,17 @@ impl<'a> Relaxation<'a> {
                 self.site_value(i, m, false).0
             }
         };
-        // Threads only pay off on large problems.
-        let h: Vec<f64> = if self.n_pairs >= PARALLEL_PAIRS {
+        let n_sites = self.p.sites.len();
+        if self.n_pairs >= PARALLEL_PAIRS {
             (0..n_sites).into_par_iter().map(one).collect()
         } else {
             (0..n_sites).map(one).collect()
-        };
-        // Constant part.
+        }
+    }
+
+    /// The part of the dual value that does not depend on the chosen sites.
+    fn constant_value(&self, m: &Multipliers) -> f64 {
+        let p = self.p;
         let mut value = 0.0;
         for (j, c) in p.cities.iter().enumerate() {
             value += m.demand[j] * c.demand_mw;
@@ -470,7 +488,15 @@ impl<'a> Relaxation<'a> {
         for (k, cs) in p.cover_sets.iter().enumerate() {
             value += m.cover[k] * f64::from(cs.min_open);
         }
-        // Choice of sites.
+        value
+    }
+
+    /// Opens the forced sites, then the cheapest free ones (as many as the cover sets need,
+    /// then every one of negative value, within the budget), adding their values to `value`
+    /// in that order. Returns the dual value (infinite when the fixes are infeasible), the
+    /// open set and the number of forced sites.
+    fn choose_sites(&self, h: &[f64], fix: &[Fix], mut value: f64) -> (f64, Vec<bool>, usize) {
+        let n_sites = self.p.sites.len();
         let mut open = vec![false; n_sites];
         let mut n_forced = 0usize;
         for i in 0..n_sites {
@@ -480,7 +506,7 @@ impl<'a> Relaxation<'a> {
                 value += h[i];
             }
         }
-        let budget = p.max_sites.unwrap_or(usize::MAX);
+        let budget = self.p.max_sites.unwrap_or(usize::MAX);
         let mut free: Vec<usize> = (0..n_sites)
             .filter(|&i| fix[i] == Fix::Free && h[i].is_finite())
             .collect();
@@ -497,9 +523,14 @@ impl<'a> Relaxation<'a> {
             open[i] = true;
             value += h[i];
         }
-        // Subgradient from the chosen sites' knapsacks.
+        (value, open, n_forced)
+    }
+
+    /// The subgradient at `m` from the open sites' knapsacks.
+    fn subgradient(&self, m: &Multipliers, open: &[bool]) -> Multipliers {
+        let p = self.p;
         let mut sub = Multipliers {
-            site_zone: vec![0.0; n_sites],
+            site_zone: vec![0.0; p.sites.len()],
             demand: p.cities.iter().map(|c| c.demand_mw).collect(),
             zone: p
                 .zones
@@ -516,33 +547,32 @@ impl<'a> Relaxation<'a> {
                 }
             }
         }
-        for i in (0..n_sites).filter(|&i| open[i]) {
-            let (_, c, flows) = self.site_value(i, m, true);
-            for (j, x) in flows {
-                sub.demand[j as usize] -= x;
+        for i in (0..p.sites.len()).filter(|&i| open[i]) {
+            self.add_site_subgradient(i, m, &mut sub);
+        }
+        sub
+    }
+
+    /// Adds open site `i`'s terms (its flows, grid draw, shared limits, covers) to `sub`.
+    fn add_site_subgradient(&self, i: usize, m: &Multipliers, sub: &mut Multipliers) {
+        let (_, c, flows) = self.site_value(i, m, true);
+        for (j, x) in flows {
+            sub.demand[j as usize] -= x;
+        }
+        let s = &self.p.sites[i];
+        if let Some(l) = self.zone_limit(i) {
+            if let Some(r) = s.zone {
+                sub.zone[r] += s.pue * c;
             }
-            let s = &p.sites[i];
-            if let Some(l) = self.zone_limit(i) {
-                if let Some(r) = s.zone {
-                    sub.zone[r] += s.pue * c;
-                }
-                if self.site_rows {
-                    sub.site_zone[i] = s.pue * c - l;
-                }
-            }
-            for &(l, coef) in &self.sites[i].shared {
-                sub.shared[l] += coef * c;
-            }
-            for &k in &self.sites[i].covers {
-                sub.cover[k] -= 1.0;
+            if self.site_rows {
+                sub.site_zone[i] = s.pue * c - l;
             }
         }
-        Evaluation {
-            value,
-            h,
-            open,
-            sub,
-            n_forced,
+        for &(l, coef) in &self.sites[i].shared {
+            sub.shared[l] += coef * c;
+        }
+        for &k in &self.sites[i].covers {
+            sub.cover[k] -= 1.0;
         }
     }
 

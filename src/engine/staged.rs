@@ -716,108 +716,165 @@ pub(crate) fn solve_two_pass(
     opts: &SolveOptions,
     record: &mut dyn FnMut(&str, f64, &str),
 ) -> Result<ReducedSolve> {
-    let mut dominance: Option<(usize, usize)> = None;
     // The time limit covers both passes: the second gets what the first left (at least 1 s).
     let started = std::time::Instant::now();
-    let remaining = || SolveOptions {
-        time_limit_s: opts
-            .time_limit_s
-            .map(|t| (t - started.elapsed().as_secs_f64()).max(1.0)),
-        ..opts.clone()
-    };
     // Exact dominance reduction (model::reduce) for the least-cost objective: a first pass
     // keeps the sites with fewer than Σ k_j dominators; its cost bounds the number of sites an
     // optimal plan opens, m; if sites with fewer than m dominators were dropped, a second pass
     // solves with exactly those kept. Either way the final restricted problem has the full
     // problem's optimum.
+    if p.objective == crate::scenario::Objective::MinCost && p.sites.len() > 1 {
+        dominance_solve(p, opts, started, record)
+    } else {
+        let (sr, solution, size) = solve_one(p, "", opts, record)?;
+        Ok((sr, solution, size, None))
+    }
+}
+
+/// A solve's report, solution and model size.
+type Solved = (SolveReport, Solution, (usize, usize, usize));
+
+/// `opts` with the time limit reduced by the time spent since `started` (at least 1 s).
+fn remaining_opts(opts: &SolveOptions, started: Instant) -> SolveOptions {
+    SolveOptions {
+        time_limit_s: opts
+            .time_limit_s
+            .map(|t| (t - started.elapsed().as_secs_f64()).max(1.0)),
+        ..opts.clone()
+    }
+}
+
+/// Pass 1 of the dominance solve: keeps the sites with fewer than Σ k_j dominators and
+/// solves (the whole problem when nothing is dropped or the restriction is infeasible);
+/// then [`after_pass1`].
+fn dominance_solve(
+    p: &SitingProblem,
+    opts: &SolveOptions,
+    started: Instant,
+    record: &mut dyn FnMut(&str, f64, &str),
+) -> Result<ReducedSolve> {
     let n_sites = p.sites.len();
-    let (sr, solution, size) = if p.objective == crate::scenario::Objective::MinCost && n_sites > 1
-    {
-        let t = std::time::Instant::now();
-        let m1 = p
-            .cities
-            .iter()
-            .map(|c| c.min_sites.max(1) as usize)
-            .sum::<usize>()
-            .max(1);
-        let kept1 = reduce::reduce_exact(p, m1);
+    let t = std::time::Instant::now();
+    let m1 = p
+        .cities
+        .iter()
+        .map(|c| c.min_sites.max(1) as usize)
+        .sum::<usize>()
+        .max(1);
+    let kept1 = reduce::reduce_exact(p, m1);
+    record(
+        "dominance",
+        t.elapsed().as_secs_f64(),
+        &format!(
+            "{} of {} sites have fewer than {m1} dominators",
+            kept1.len(),
+            n_sites
+        ),
+    );
+    if kept1.len() == n_sites {
+        let (sr, solution, size) = solve_one(p, "", opts, record)?;
+        return Ok((sr, solution, size, None));
+    }
+    match solve_one(&reduce::restrict(p, &kept1), "pass 1: ", opts, record) {
+        Ok(pass1) => after_pass1(p, opts, started, &kept1, m1, pass1, record),
+        // The heuristic first pass may be infeasible: solve the whole problem.
+        Err(Error::Infeasible { .. }) => {
+            let (sr, solution, size) = solve_one(p, "", opts, record)?;
+            Ok((sr, solution, size, None))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Pass 1's plan, kept if pass 2 cannot improve on it in time. Its bound belongs to the
+/// restricted problem, so it is no bound for the full one.
+fn pass1_fallback(sr1: SolveReport) -> SolveReport {
+    SolveReport {
+        status: SolveStatus::TimeLimitFeasible,
+        best_bound: None,
+        gap: None,
+        ..sr1
+    }
+}
+
+/// After pass 1 (on sites `kept1`, bound `m1`): its cost bounds the number of open sites at
+/// m; keeps its plan when m ≤ m1 or it stopped at the time limit, else runs pass 2.
+fn after_pass1(
+    p: &SitingProblem,
+    opts: &SolveOptions,
+    started: Instant,
+    kept1: &[usize],
+    m1: usize,
+    (sr1, sol1, size1): Solved,
+    record: &mut dyn FnMut(&str, f64, &str),
+) -> Result<ReducedSolve> {
+    let n_sites = p.sites.len();
+    let full1 = reduce::expand(&sol1, kept1, n_sites);
+    let ub = crate::check::check(p, &full1).objective_recomputed;
+    let m = reduce::open_sites_bound(p, ub);
+    let pass1_finished = matches!(sr1.status, SolveStatus::Optimal | SolveStatus::GapLimit);
+    if m <= m1 {
+        Ok((sr1, full1, size1, Some((kept1.len(), m))))
+    } else if !pass1_finished {
         record(
             "dominance",
-            t.elapsed().as_secs_f64(),
+            0.0,
             &format!(
-                "{} of {} sites have fewer than {m1} dominators",
-                kept1.len(),
-                n_sites
+                "pass 1 stopped at the time limit; its plan bounds open sites only at {m} > {m1}, so it is kept without a proven bound (raise --time-limit)"
             ),
         );
-        if kept1.len() == n_sites {
-            solve_one(p, "", opts, record)?
-        } else {
-            match solve_one(&reduce::restrict(p, &kept1), "pass 1: ", opts, record) {
-                Ok((sr1, sol1, size1)) => {
-                    let full1 = reduce::expand(&sol1, &kept1, n_sites);
-                    let ub = crate::check::check(p, &full1).objective_recomputed;
-                    let m = reduce::open_sites_bound(p, ub);
-                    // Pass 1's plan, kept if pass 2 cannot improve on it in time. Its bound
-                    // belongs to the restricted problem, so it is no bound for the full one.
-                    let fallback = |sr1: SolveReport| SolveReport {
-                        status: SolveStatus::TimeLimitFeasible,
-                        best_bound: None,
-                        gap: None,
-                        ..sr1
-                    };
-                    let pass1_finished =
-                        matches!(sr1.status, SolveStatus::Optimal | SolveStatus::GapLimit);
-                    if m <= m1 {
-                        dominance = Some((kept1.len(), m));
-                        (sr1, full1, size1)
-                    } else if !pass1_finished {
-                        record(
-                            "dominance",
-                            0.0,
-                            &format!(
-                                "pass 1 stopped at the time limit; its plan bounds open sites only at {m} > {m1}, so it is kept without a proven bound (raise --time-limit)"
-                            ),
-                        );
-                        (fallback(sr1), full1, size1)
-                    } else {
-                        let t = std::time::Instant::now();
-                        let kept2 = reduce::reduce(p, m);
-                        record(
-                            "dominance",
-                            t.elapsed().as_secs_f64(),
-                            &format!("pass 1 cost bounds open sites at {m}: {} of {} sites have fewer than {m} dominators", kept2.len(), n_sites),
-                        );
-                        let (q, kept) = if kept2.len() == n_sites {
-                            (p.clone(), (0..n_sites).collect::<Vec<_>>())
-                        } else {
-                            (reduce::restrict(p, &kept2), kept2)
-                        };
-                        match solve_one(&q, "pass 2: ", &remaining(), record) {
-                            Ok((sr2, sol2, size2)) => {
-                                if kept.len() < n_sites {
-                                    dominance = Some((kept.len(), m));
-                                }
-                                (sr2, reduce::expand(&sol2, &kept, n_sites), size2)
-                            }
-                            // Out of time in pass 2 without a plan: keep pass 1's.
-                            Err(Error::Solver(msg)) => {
-                                record("solve", 0.0, &format!("pass 2 found no plan ({msg}); pass 1's plan is kept without a proven bound"));
-                                (fallback(sr1), full1, size1)
-                            }
-                            Err(e) => return Err(e),
-                        }
-                    }
-                }
-                // The heuristic first pass may be infeasible: solve the whole problem.
-                Err(Error::Infeasible { .. }) => solve_one(p, "", opts, record)?,
-                Err(e) => return Err(e),
-            }
-        }
+        Ok((pass1_fallback(sr1), full1, size1, None))
     } else {
-        solve_one(p, "", opts, record)?
+        pass2(p, opts, started, m, (sr1, full1, size1), record)
+    }
+}
+
+/// Pass 2: solves with exactly the sites with fewer than `m` dominators, in the time left
+/// since `started`; keeps pass 1's plan (on the full problem's sites) when pass 2 finds none
+/// in time.
+fn pass2(
+    p: &SitingProblem,
+    opts: &SolveOptions,
+    started: Instant,
+    m: usize,
+    (sr1, full1, size1): Solved,
+    record: &mut dyn FnMut(&str, f64, &str),
+) -> Result<ReducedSolve> {
+    let n_sites = p.sites.len();
+    let t = std::time::Instant::now();
+    let kept2 = reduce::reduce(p, m);
+    record(
+        "dominance",
+        t.elapsed().as_secs_f64(),
+        &format!(
+            "pass 1 cost bounds open sites at {m}: {} of {} sites have fewer than {m} dominators",
+            kept2.len(),
+            n_sites
+        ),
+    );
+    let (q, kept) = if kept2.len() == n_sites {
+        (p.clone(), (0..n_sites).collect::<Vec<_>>())
+    } else {
+        (reduce::restrict(p, &kept2), kept2)
     };
-    Ok((sr, solution, size, dominance))
+    match solve_one(&q, "pass 2: ", &remaining_opts(opts, started), record) {
+        Ok((sr2, sol2, size2)) => {
+            let dominance = (kept.len() < n_sites).then_some((kept.len(), m));
+            Ok((sr2, reduce::expand(&sol2, &kept, n_sites), size2, dominance))
+        }
+        // Out of time in pass 2 without a plan: keep pass 1's.
+        Err(Error::Solver(msg)) => {
+            record(
+                "solve",
+                0.0,
+                &format!(
+                    "pass 2 found no plan ({msg}); pass 1's plan is kept without a proven bound"
+                ),
+            );
+            Ok((pass1_fallback(sr1), full1, size1, None))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Builds and solves one problem, telling `record` the stages.
