@@ -308,19 +308,8 @@ fn convex(p: &Problem<'_>) -> Option<Solution> {
 /// docs); about 1,000 dispatches per zone, no proof of optimality.
 pub fn optimise_nelder_mead(p: &Problem<'_>) -> Solution {
     let n = p.solar.or(p.wind).map_or(0, <[f64]>::len);
-    let active = [
-        p.solar.is_some(),
-        p.wind.is_some(),
-        p.solar.is_some() || p.wind.is_some(),
-        p.solar.is_some() || p.wind.is_some(),
-    ];
-    let mut ev = Eval {
-        p,
-        zeros: vec![0.0; n],
-        scratch: Scratch::default(),
-        count: 0,
-        active,
-    };
+    let mut ev = nm_eval(p, n);
+    let active = ev.active;
     let load_mwh = DELTA_H * n as f64;
     let k = if n > 0 { 8760.0 / load_mwh } else { 0.0 };
     let mut s = NmSearch {
@@ -530,6 +519,24 @@ impl NmSearch {
                 }
             }
         }
+    }
+}
+
+/// The dispatch evaluator of [`optimise_nelder_mead`] for traces of `n` half hours: solar
+/// and wind active if their trace is given, storage if either is.
+fn nm_eval<'p>(p: &'p Problem<'p>, n: usize) -> Eval<'p> {
+    let active = [
+        p.solar.is_some(),
+        p.wind.is_some(),
+        p.solar.is_some() || p.wind.is_some(),
+        p.solar.is_some() || p.wind.is_some(),
+    ];
+    Eval {
+        p,
+        zeros: vec![0.0; n],
+        scratch: Scratch::default(),
+        count: 0,
+        active,
     }
 }
 
