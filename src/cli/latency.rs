@@ -7,7 +7,7 @@
 
 use super::LatencyArgs;
 use sitefind::data::{Dataset, Demand, DemandNode, LandingStation, LonLat};
-use sitefind::latency::{close_matches, LatencyModel, RttPath};
+use sitefind::latency::{close_matches, LatencyModel, PathLeg, RttPath};
 use sitefind::scenario::LatencyParams;
 use sitefind::{Error, Result};
 use std::io::Write;
@@ -112,6 +112,8 @@ fn report(
     Ok(())
 }
 
+/// Writes the route from `from` to `to` as text: its RTTs and their split, its path and the
+/// parameters used.
 fn write_text(
     out: &mut dyn Write,
     model: &LatencyModel,
@@ -120,7 +122,25 @@ fn write_text(
     r: &RttPath,
     p: &LatencyParams,
 ) -> std::io::Result<()> {
-    let node_name = |id: &str| model.node_name(id).unwrap_or(id).to_string();
+    write_summary(out, from, to, r, p)?;
+    write_path(out, model, to, r)?;
+    write_parameters(out, p)
+}
+
+/// The name of node `id`, or the id itself.
+fn node_name(model: &LatencyModel, id: &str) -> String {
+    model.node_name(id).unwrap_or(id).to_string()
+}
+
+/// Writes the places, the RTTs, their split into propagation and overhead, and the
+/// jurisdictions crossed.
+fn write_summary(
+    out: &mut dyn Write,
+    from: &Place,
+    to: &Place,
+    r: &RttPath,
+    p: &LatencyParams,
+) -> std::io::Result<()> {
     writeln!(
         out,
         "{} ({:.4},{:.4}) -> {} ({:.4},{:.4})",
@@ -156,6 +176,16 @@ fn write_text(
         p.pop_overhead_ms
     )?;
     writeln!(out, "jurisdictions  {}", r.jurisdictions.join(" -> "))?;
+    Ok(())
+}
+
+/// Writes the path leg by leg, then the cables whose length is estimated.
+fn write_path(
+    out: &mut dyn Write,
+    model: &LatencyModel,
+    to: &Place,
+    r: &RttPath,
+) -> std::io::Result<()> {
     writeln!(out, "path:")?;
     if r.nodes.is_empty() {
         writeln!(
@@ -168,34 +198,11 @@ fn write_text(
             out,
             "  access       {:>8.0} km great circle -> {} [{}]",
             r.terrestrial_origin_km,
-            node_name(&r.nodes[0]),
+            node_name(model, &r.nodes[0]),
             r.nodes[0]
         )?;
         for leg in &r.legs {
-            let est = if leg.estimated {
-                "  (ESTIMATED length)"
-            } else {
-                ""
-            };
-            match &leg.cable {
-                Some(c) => writeln!(
-                    out,
-                    "  cable        {:>8.0} km {} [{}] -> {} [{}]{est}",
-                    leg.km,
-                    model.cable_name(c).unwrap_or(c),
-                    c,
-                    node_name(&leg.to),
-                    leg.to
-                )?,
-                None => writeln!(
-                    out,
-                    "  {:<12} {:>8.0} km (terrestrial, x route factor) -> {} [{}]",
-                    leg.kind,
-                    leg.km,
-                    node_name(&leg.to),
-                    leg.to
-                )?,
-            }
+            write_leg(out, model, leg)?;
         }
         writeln!(
             out,
@@ -210,6 +217,40 @@ fn write_text(
             r.estimated_cables.join(", ")
         )?;
     }
+    Ok(())
+}
+
+/// Writes one leg of a path through the graph.
+fn write_leg(out: &mut dyn Write, model: &LatencyModel, leg: &PathLeg) -> std::io::Result<()> {
+    let est = if leg.estimated {
+        "  (ESTIMATED length)"
+    } else {
+        ""
+    };
+    match &leg.cable {
+        Some(c) => writeln!(
+            out,
+            "  cable        {:>8.0} km {} [{}] -> {} [{}]{est}",
+            leg.km,
+            model.cable_name(c).unwrap_or(c),
+            c,
+            node_name(model, &leg.to),
+            leg.to
+        )?,
+        None => writeln!(
+            out,
+            "  {:<12} {:>8.0} km (terrestrial, x route factor) -> {} [{}]",
+            leg.kind,
+            leg.km,
+            node_name(model, &leg.to),
+            leg.to
+        )?,
+    }
+    Ok(())
+}
+
+/// Writes the latency parameters used.
+fn write_parameters(out: &mut dyn Write, p: &LatencyParams) -> std::io::Result<()> {
     let rf: Vec<String> = p
         .route_factor_by_country
         .iter()

@@ -139,6 +139,280 @@ fn days_in_month(y: i32, m: u32) -> u32 {
     }
 }
 
+/// A calendar date `(year, month, day)`.
+type Date = (i32, u32, u32);
+
+/// `YYYY-MM-DD` of a [`Date`].
+fn date_text(d: Date) -> String {
+    format!("{}-{:02}-{:02}", d.0, d.1, d.2)
+}
+
+/// The state of one trace file's parse: the values read so far, the dates seen, and the
+/// problems found (at most [`MAX_ISSUES_PER_FILE`] listed, the rest counted in `extra`).
+struct TraceParser<'a> {
+    /// Names the file in errors.
+    label: &'a str,
+    /// Divides every value.
+    scale: f64,
+    /// The problems listed so far.
+    is: Issues,
+    /// The problems found beyond [`MAX_ISSUES_PER_FILE`].
+    extra: usize,
+    /// The capacity factors read, row after row.
+    values: Vec<f64>,
+    /// The first valid date.
+    first_day: Option<Date>,
+    /// The last valid date and its day number.
+    prev: Option<(i64, Date)>,
+    /// The data rows read (after the header).
+    rows: usize,
+}
+
+impl<'a> TraceParser<'a> {
+    /// Fields per record: Year, Month, Day and the half hours.
+    const N_FIELDS: usize = 3 + PERIODS_PER_DAY;
+
+    /// An empty parse of the file `label`.
+    fn new(label: &'a str, scale: f64) -> Self {
+        TraceParser {
+            label,
+            scale,
+            is: Issues::new(),
+            extra: 0,
+            values: Vec::new(),
+            first_day: None,
+            prev: None,
+            rows: 0,
+        }
+    }
+
+    /// Records a problem, or counts it once [`MAX_ISSUES_PER_FILE`] are listed.
+    fn push(&mut self, at: Location, exp: String, found: String, hint: &str) {
+        if self.is.0.len() < MAX_ISSUES_PER_FILE {
+            self.is.push(at, exp, found, hint);
+        } else {
+            self.extra += 1;
+        }
+    }
+
+    /// The location of column `col` (1-based) named `name` on line `line`.
+    fn at(&self, line: usize, col: usize, name: &str) -> Location {
+        Location::file(self.label)
+            .record(format!("line {line}, column {col}"))
+            .field(name.to_string())
+    }
+
+    /// Reads every record of `text`: the header, then one row per day.
+    fn read_all(&mut self, text: &str) {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        for (k, rec) in reader.records().enumerate() {
+            let line = k + 1;
+            let rec = match rec {
+                Ok(r) => r,
+                Err(e) => {
+                    let at = Location::file(self.label).record(format!("line {line}"));
+                    let hint = "the file must be plain comma-separated text";
+                    self.push(at, "a CSV record".into(), e.to_string(), hint);
+                    continue;
+                }
+            };
+            if k == 0 {
+                if !self.header(&rec) {
+                    // A wrong header makes every row's columns meaningless.
+                    break;
+                }
+                continue;
+            }
+            self.row(line, &rec);
+        }
+    }
+
+    /// Checks the header is exactly `Year,Month,Day,1..48`; `false` if its column count is
+    /// wrong (then no row can be read).
+    fn header(&mut self, rec: &csv::StringRecord) -> bool {
+        let n_fields = Self::N_FIELDS;
+        let expected: Vec<String> = ["Year", "Month", "Day"]
+            .iter()
+            .map(|s| s.to_string())
+            .chain((1..=PERIODS_PER_DAY).map(|p| p.to_string()))
+            .collect();
+        if rec.len() != n_fields {
+            self.push(
+                Location::file(self.label).record("line 1 (header)"),
+                format!("{n_fields} columns: Year, Month, Day and the 48 half-hour periods 1…48"),
+                format!(
+                    "{} columns ({} periods)",
+                    rec.len(),
+                    rec.len().saturating_sub(3)
+                ),
+                "an AEMO trace has one column per half hour of the day; use the file as published",
+            );
+            return false;
+        }
+        for (c, (got, want)) in rec.iter().zip(&expected).enumerate() {
+            if !got.trim().eq_ignore_ascii_case(want) {
+                self.push(
+                    self.at(1, c + 1, want),
+                    format!("header `{want}`"),
+                    format!("`{got}`"),
+                    "the header must be Year,Month,Day,1,…,48",
+                );
+            }
+        }
+        true
+    }
+
+    /// Reads one day's row on `line`: its date, then its 48 values.
+    fn row(&mut self, line: usize, rec: &csv::StringRecord) {
+        self.rows += 1;
+        let n_fields = Self::N_FIELDS;
+        if rec.len() != n_fields {
+            self.push(
+                Location::file(self.label).record(format!("line {line}")),
+                format!("{n_fields} fields (Year, Month, Day, 48 half-hours)"),
+                format!("{} fields", rec.len()),
+                "a ragged row: every day needs all 48 half-hour values",
+            );
+            return;
+        }
+        if let Some(date) = self.date(line, rec) {
+            self.follow(line, date);
+        }
+        for c in 3..n_fields {
+            self.value(line, c, rec[c].trim());
+        }
+    }
+
+    /// The row's date if Year, Month, Day make a real calendar date, else a problem.
+    fn date(&mut self, line: usize, rec: &csv::StringRecord) -> Option<Date> {
+        let int = |c: usize| rec[c].trim().parse::<i64>().ok();
+        match (int(0), int(1), int(2)) {
+            (Some(y), Some(m), Some(d))
+                if (1900..=2200).contains(&y)
+                    && (1..=12).contains(&m)
+                    && d >= 1
+                    && d <= i64::from(days_in_month(y as i32, m as u32)) =>
+            {
+                Some((y as i32, m as u32, d as u32))
+            }
+            _ => {
+                self.push(
+                    self.at(line, 1, "Year"),
+                    "a calendar date in Year, Month, Day".into(),
+                    format!("`{}`,`{}`,`{}`", &rec[0], &rec[1], &rec[2]),
+                    "",
+                );
+                None
+            }
+        }
+    }
+
+    /// Checks `date` is the day after the previous one (no day repeated, missing or out of
+    /// order), then makes it the previous day.
+    fn follow(&mut self, line: usize, date: Date) {
+        let n = days_from_civil(date.0, date.1, date.2);
+        if let Some((p, pd)) = self.prev {
+            let expected = format!("the day after {}", date_text(pd));
+            if n == p {
+                self.push(
+                    self.at(line, 1, "Day"),
+                    expected,
+                    format!("{} again (a duplicate day)", date_text(date)),
+                    "remove the repeated row",
+                );
+            } else if n != p + 1 {
+                let found = if n > p {
+                    let gap = n - p - 1;
+                    let s = if gap == 1 { "" } else { "s" };
+                    format!("{} ({gap} day{s} missing)", date_text(date))
+                } else {
+                    format!("{} (out of order)", date_text(date))
+                };
+                let hint = "a trace needs every day, in order";
+                self.push(self.at(line, 1, "Day"), expected, found, hint);
+            }
+        }
+        if self.first_day.is_none() {
+            self.first_day = Some(date);
+        }
+        self.prev = Some((n, date));
+    }
+
+    /// Reads the value `raw` of column `c` (0-based, 3.. for the half hours); an invalid one is
+    /// a problem and stored as 0.
+    fn value(&mut self, line: usize, c: usize, raw: &str) {
+        let scale = self.scale;
+        match raw.parse::<f64>().ok().map(|v| v / scale) {
+            Some(v) if v.is_finite() && (0.0..=1.0).contains(&v) => self.values.push(v),
+            _ => {
+                self.push(
+                    self.at(line, c + 1, &(c - 2).to_string()),
+                    if scale == 1.0 {
+                        "a capacity factor in [0, 1]".to_string()
+                    } else {
+                        format!("a capacity factor in [0, 1] (× {scale})")
+                    },
+                    format!("`{raw}`"),
+                    "a trace value is generation per unit of installed capacity",
+                );
+                self.values.push(0.0);
+            }
+        }
+    }
+
+    /// The problems found after the last row: no data at all, or a year not covered.
+    fn check_end(&mut self) {
+        if self.rows == 0 && self.is.is_empty() {
+            let at = Location::file(self.label);
+            let exp = "at least one day of data after the header".into();
+            self.push(at, exp, "no rows".into(), "");
+        }
+        if let (Some(first), Some((last_n, last))) = (self.first_day, self.prev) {
+            self.check_whole_year(first, last_n, last);
+        }
+    }
+
+    /// Checks the days `first` ..= `last` (day number `last_n`) cover the year from `first`.
+    fn check_whole_year(&mut self, first: Date, last_n: i64, last: Date) {
+        let need = year_days(first);
+        let first_n = days_from_civil(first.0, first.1, first.2);
+        let have = last_n - first_n + 1;
+        if have < need {
+            let through = civil_text(first_n + need - 1);
+            let s = if have == 1 { "" } else { "s" };
+            self.push(
+                Location::file(self.label).record(format!("line {}", self.rows + 1)),
+                format!(
+                    "every day of the year from {} ({need} days, through {through})",
+                    date_text(first)
+                ),
+                format!(
+                    "the trace ends at {} after {have} day{s} ({} missing)",
+                    date_text(last),
+                    need - have
+                ),
+                "the file is truncated: a trace must cover its whole year; use the file as published",
+            );
+        }
+    }
+
+    /// The problems found, with a count of those not listed.
+    fn into_issues(mut self) -> (Issues, Vec<f64>, Option<Date>) {
+        if self.extra > 0 {
+            self.is.push(
+                Location::file(self.label),
+                "no further problems",
+                format!("{} more not listed", self.extra),
+                "fix the ones above first",
+            );
+        }
+        (self.is, self.values, self.first_day)
+    }
+}
+
 /// Parses one trace file's text. `label` names it in errors; `file_name` (the bare name) gives
 /// zone, technology and reference year; every value is divided by `scale`.
 ///
@@ -154,222 +428,16 @@ pub fn parse_trace(label: &str, file_name: &str, text: &str, scale: f64) -> Resu
                 .into(),
         }]));
     };
-    let mut is = Issues::new();
-    let mut extra = 0usize;
-    let mut push = |is: &mut Issues, at: Location, exp: String, found: String, hint: &str| {
-        if is.0.len() < MAX_ISSUES_PER_FILE {
-            is.push(at, exp, found, hint);
-        } else {
-            extra += 1;
-        }
-    };
-    let n_fields = 3 + PERIODS_PER_DAY;
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let mut values: Vec<f64> = Vec::new();
-    let mut first_day: Option<(i32, u32, u32)> = None;
-    let mut prev: Option<(i64, (i32, u32, u32))> = None;
-    let mut rows = 0usize;
-    for (k, rec) in reader.records().enumerate() {
-        let line = k + 1;
-        let rec = match rec {
-            Ok(r) => r,
-            Err(e) => {
-                push(
-                    &mut is,
-                    Location::file(label).record(format!("line {line}")),
-                    "a CSV record".into(),
-                    e.to_string(),
-                    "the file must be plain comma-separated text",
-                );
-                continue;
-            }
-        };
-        let at = |col: usize, name: &str| {
-            Location::file(label)
-                .record(format!("line {line}, column {col}"))
-                .field(name.to_string())
-        };
-        if k == 0 {
-            // Header: exactly Year,Month,Day,1..48.
-            let expected: Vec<String> = ["Year", "Month", "Day"]
-                .iter()
-                .map(|s| s.to_string())
-                .chain((1..=PERIODS_PER_DAY).map(|p| p.to_string()))
-                .collect();
-            if rec.len() != n_fields {
-                push(
-                    &mut is,
-                    Location::file(label).record("line 1 (header)"),
-                    format!(
-                        "{n_fields} columns: Year, Month, Day and the 48 half-hour periods 1…48"
-                    ),
-                    format!("{} columns ({} periods)", rec.len(), rec.len().saturating_sub(3)),
-                    "an AEMO trace has one column per half hour of the day; use the file as published",
-                );
-                // A wrong header makes every row's columns meaningless.
-                break;
-            }
-            for (c, (got, want)) in rec.iter().zip(&expected).enumerate() {
-                if !got.trim().eq_ignore_ascii_case(want) {
-                    push(
-                        &mut is,
-                        at(c + 1, want),
-                        format!("header `{want}`"),
-                        format!("`{got}`"),
-                        "the header must be Year,Month,Day,1,…,48",
-                    );
-                }
-            }
-            continue;
-        }
-        rows += 1;
-        if rec.len() != n_fields {
-            push(
-                &mut is,
-                Location::file(label).record(format!("line {line}")),
-                format!("{n_fields} fields (Year, Month, Day, 48 half-hours)"),
-                format!("{} fields", rec.len()),
-                "a ragged row: every day needs all 48 half-hour values",
-            );
-            continue;
-        }
-        let int = |c: usize| rec[c].trim().parse::<i64>().ok();
-        let (y, m, d) = (int(0), int(1), int(2));
-        let date = match (y, m, d) {
-            (Some(y), Some(m), Some(d))
-                if (1900..=2200).contains(&y)
-                    && (1..=12).contains(&m)
-                    && d >= 1
-                    && d <= i64::from(days_in_month(y as i32, m as u32)) =>
-            {
-                Some((y as i32, m as u32, d as u32))
-            }
-            _ => {
-                push(
-                    &mut is,
-                    at(1, "Year"),
-                    "a calendar date in Year, Month, Day".into(),
-                    format!("`{}`,`{}`,`{}`", &rec[0], &rec[1], &rec[2]),
-                    "",
-                );
-                None
-            }
-        };
-        if let Some(date) = date {
-            let n = days_from_civil(date.0, date.1, date.2);
-            if let Some((p, pd)) = prev {
-                if n == p {
-                    push(
-                        &mut is,
-                        at(1, "Day"),
-                        format!("the day after {}-{:02}-{:02}", pd.0, pd.1, pd.2),
-                        format!(
-                            "{}-{:02}-{:02} again (a duplicate day)",
-                            date.0, date.1, date.2
-                        ),
-                        "remove the repeated row",
-                    );
-                } else if n != p + 1 {
-                    push(
-                        &mut is,
-                        at(1, "Day"),
-                        format!("the day after {}-{:02}-{:02}", pd.0, pd.1, pd.2),
-                        if n > p {
-                            format!(
-                                "{}-{:02}-{:02} ({} day{} missing)",
-                                date.0,
-                                date.1,
-                                date.2,
-                                n - p - 1,
-                                if n - p - 1 == 1 { "" } else { "s" }
-                            )
-                        } else {
-                            format!("{}-{:02}-{:02} (out of order)", date.0, date.1, date.2)
-                        },
-                        "a trace needs every day, in order",
-                    );
-                }
-            }
-            if first_day.is_none() {
-                first_day = Some(date);
-            }
-            prev = Some((n, date));
-        }
-        for c in 3..n_fields {
-            let raw = rec[c].trim();
-            let v = raw.parse::<f64>().ok().map(|v| v / scale);
-            match v {
-                Some(v) if v.is_finite() && (0.0..=1.0).contains(&v) => values.push(v),
-                _ => {
-                    push(
-                        &mut is,
-                        at(c + 1, &(c - 2).to_string()),
-                        if scale == 1.0 {
-                            "a capacity factor in [0, 1]".to_string()
-                        } else {
-                            format!("a capacity factor in [0, 1] (× {scale})")
-                        },
-                        format!("`{raw}`"),
-                        "a trace value is generation per unit of installed capacity",
-                    );
-                    values.push(0.0);
-                }
-            }
-        }
-    }
-    if rows == 0 && is.is_empty() {
-        push(
-            &mut is,
-            Location::file(label),
-            "at least one day of data after the header".into(),
-            "no rows".into(),
-            "",
-        );
-    }
-    if let (Some(first), Some((last_n, last))) = (first_day, prev) {
-        let need = year_days(first);
-        let have = last_n - days_from_civil(first.0, first.1, first.2) + 1;
-        if have < need {
-            push(
-                &mut is,
-                Location::file(label).record(format!("line {}", rows + 1)),
-                format!(
-                    "every day of the year from {}-{:02}-{:02} ({need} days, through {})",
-                    first.0,
-                    first.1,
-                    first.2,
-                    civil_text(days_from_civil(first.0, first.1, first.2) + need - 1)
-                ),
-                format!(
-                    "the trace ends at {}-{:02}-{:02} after {have} day{} ({} missing)",
-                    last.0,
-                    last.1,
-                    last.2,
-                    if have == 1 { "" } else { "s" },
-                    need - have
-                ),
-                "the file is truncated: a trace must cover its whole year; use the file as published",
-            );
-        }
-    }
-    if extra > 0 {
-        is.push(
-            Location::file(label),
-            "no further problems",
-            format!("{extra} more not listed"),
-            "fix the ones above first",
-        );
-    }
-    let first_day = first_day.unwrap_or((0, 0, 0));
+    let mut parser = TraceParser::new(label, scale);
+    parser.read_all(text);
+    parser.check_end();
+    let (is, values, first_day) = parser.into_issues();
     is.into_result(Trace {
         zone_id,
         zone_name,
         technology,
         reference_year,
-        first_day,
+        first_day: first_day.unwrap_or((0, 0, 0)),
         values,
         source: label.to_string(),
     })

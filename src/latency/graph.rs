@@ -106,121 +106,19 @@ pub fn derive(dataset: &Dataset) -> Result<RawGraph> {
         dataset.source.clone()
     };
     let mut graph = RawGraph::default();
+    let ends = CableEnds { dataset, index };
     for (ci, cable) in dataset.cables.iter().enumerate() {
         graph
             .cables
             .push((cable.id.clone(), cable.name.clone(), cable.planned));
         graph.rfs_year.push(cable.rfs_year);
-        let at = |field: &str| {
-            Location::file(file.clone())
-                .record(format!("cable[{ci}] \"{}\"", cable.id))
-                .field(field)
-        };
-        let mut ok = true;
-        for id in cable
-            .landing_ids
-            .iter()
-            .chain(cable.segments.iter().flat_map(|s| [&s.from, &s.to]))
-        {
-            if !index.contains_key(id.as_str()) {
-                issues.push(
-                    at("landing_ids"),
-                    "the id of a landing station in the landing layer",
-                    format!("`{id}`"),
-                    "add the landing station or fix the id (`sitefind validate` lists all problems)",
-                );
-                ok = false;
-            }
-        }
-        for (si, s) in cable.segments.iter().enumerate() {
-            if !(s.length_km.is_finite() && s.length_km > 0.0) {
-                issues.push(
-                    at(&format!("segments[{si}].length_km")),
-                    "a length in km > 0",
-                    s.length_km.to_string(),
-                    "fix the segment length",
-                );
-                ok = false;
-            }
-        }
-        if !ok {
+        if !check_cable(&file, ci, cable, &ends.index, &mut issues) {
             continue;
         }
-        let lid = |id: &str| index.get(id).copied().unwrap_or(0);
-        let pos = |i: usize| dataset.landings[i].location;
         if !cable.segments.is_empty() {
-            // A segment whose length is not published is never shorter than the cable's
-            // drawn route between its two landings.
-            let mut seg_ids: Vec<usize> = cable
-                .segments
-                .iter()
-                .flat_map(|s| [lid(&s.from), lid(&s.to)])
-                .collect();
-            seg_ids.sort_unstable();
-            seg_ids.dedup();
-            let drawn = if cable.route.is_empty() {
-                None
-            } else {
-                along_route(cable, &seg_ids.iter().map(|&i| pos(i)).collect::<Vec<_>>())
-            };
-            for s in &cable.segments {
-                let (a, b) = (lid(&s.from), lid(&s.to));
-                if a == b {
-                    continue;
-                }
-                let published = s.length_source.trim().eq_ignore_ascii_case("published");
-                let mut km = s.length_km;
-                let mut source = if published {
-                    "published-segment".to_string()
-                } else {
-                    format!("segment:{}", s.length_source.trim())
-                };
-                if !published {
-                    let x = seg_ids.iter().position(|&i| i == a);
-                    let y = seg_ids.iter().position(|&i| i == b);
-                    if let (Some(m), Some(x), Some(y)) = (drawn.as_ref(), x, y) {
-                        if let Some(d) = m[x][y] {
-                            if d > km {
-                                km = d;
-                                source.push_str("+drawn-floor");
-                            }
-                        }
-                    }
-                }
-                push_edge(&mut graph, ci, a, b, km, &source, pos);
-            }
-            continue;
-        }
-        let mut ids: Vec<usize> = cable.landing_ids.iter().map(|id| lid(id)).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        if ids.len() < 2 {
-            continue;
-        }
-        if ids.len() == 2 {
-            let (a, b) = (ids[0], ids[1]);
-            let drawn = route_length_km(cable);
-            match (cable.length_km.filter(|k| *k > 0.0), drawn) {
-                (Some(km), _) => push_edge(&mut graph, ci, a, b, km, "system-length", pos),
-                (None, Some(km)) => push_edge(&mut graph, ci, a, b, km, "drawn-route", pos),
-                (None, None) => {
-                    let km = distance_km(pos(a), pos(b)) * NO_ROUTE_DETOUR;
-                    push_edge(&mut graph, ci, a, b, km, "great-circle", pos)
-                }
-            }
-            continue;
-        }
-        let along = along_route(cable, &ids.iter().map(|&i| pos(i)).collect::<Vec<_>>());
-        for (x, &a) in ids.iter().enumerate() {
-            for (y, &b) in ids.iter().enumerate().skip(x + 1) {
-                match along.as_ref().and_then(|m| m[x][y]) {
-                    Some(km) => push_edge(&mut graph, ci, a, b, km, "drawn-route", pos),
-                    None => {
-                        let km = distance_km(pos(a), pos(b)) * NO_ROUTE_DETOUR;
-                        push_edge(&mut graph, ci, a, b, km, "great-circle", pos)
-                    }
-                }
-            }
+            segment_edges(&mut graph, ci, cable, &ends);
+        } else {
+            landing_edges(&mut graph, ci, cable, &ends);
         }
     }
     issues.into_result(())?;
@@ -230,6 +128,159 @@ pub fn derive(dataset: &Dataset) -> Result<RawGraph> {
         .map(|l| l.country.to_lowercase())
         .collect();
     corridor_floor(&mut graph, dataset, &countries);
+    metro_links(&mut graph, dataset, &countries);
+    graph.edges.sort_by_key(|e| (e.cable, e.a, e.b));
+    Ok(graph)
+}
+
+/// The landings a cable can end at: their positions and their indices by id.
+struct CableEnds<'a> {
+    /// The dataset whose landings these are.
+    dataset: &'a Dataset,
+    /// Landing index by id.
+    index: HashMap<&'a str, usize>,
+}
+
+impl CableEnds<'_> {
+    /// The index of landing `id` (checked known by [`check_cable`]).
+    fn lid(&self, id: &str) -> usize {
+        self.index.get(id).copied().unwrap_or(0)
+    }
+
+    /// The location of landing `i`.
+    fn pos(&self, i: usize) -> LonLat {
+        self.dataset.landings[i].location
+    }
+}
+
+/// Checks cable `ci` names only known landings and has positive segment lengths, pushing a
+/// problem for each that does not; `false` if any was found.
+fn check_cable(
+    file: &str,
+    ci: usize,
+    cable: &CableSystem,
+    index: &HashMap<&str, usize>,
+    issues: &mut Issues,
+) -> bool {
+    let at = |field: &str| {
+        Location::file(file.to_string())
+            .record(format!("cable[{ci}] \"{}\"", cable.id))
+            .field(field)
+    };
+    let mut ok = true;
+    for id in cable
+        .landing_ids
+        .iter()
+        .chain(cable.segments.iter().flat_map(|s| [&s.from, &s.to]))
+    {
+        if !index.contains_key(id.as_str()) {
+            issues.push(
+                at("landing_ids"),
+                "the id of a landing station in the landing layer",
+                format!("`{id}`"),
+                "add the landing station or fix the id (`sitefind validate` lists all problems)",
+            );
+            ok = false;
+        }
+    }
+    for (si, s) in cable.segments.iter().enumerate() {
+        if !(s.length_km.is_finite() && s.length_km > 0.0) {
+            issues.push(
+                at(&format!("segments[{si}].length_km")),
+                "a length in km > 0",
+                s.length_km.to_string(),
+                "fix the segment length",
+            );
+            ok = false;
+        }
+    }
+    ok
+}
+
+/// Adds the edges of cable `ci` given by its segments. A segment whose length is not
+/// published is never shorter than the cable's drawn route between its two landings.
+fn segment_edges(graph: &mut RawGraph, ci: usize, cable: &CableSystem, ends: &CableEnds) {
+    let pos = |i: usize| ends.pos(i);
+    let mut seg_ids: Vec<usize> = cable
+        .segments
+        .iter()
+        .flat_map(|s| [ends.lid(&s.from), ends.lid(&s.to)])
+        .collect();
+    seg_ids.sort_unstable();
+    seg_ids.dedup();
+    let drawn = if cable.route.is_empty() {
+        None
+    } else {
+        along_route(cable, &seg_ids.iter().map(|&i| pos(i)).collect::<Vec<_>>())
+    };
+    for s in &cable.segments {
+        let (a, b) = (ends.lid(&s.from), ends.lid(&s.to));
+        if a == b {
+            continue;
+        }
+        let published = s.length_source.trim().eq_ignore_ascii_case("published");
+        let mut km = s.length_km;
+        let mut source = if published {
+            "published-segment".to_string()
+        } else {
+            format!("segment:{}", s.length_source.trim())
+        };
+        if !published {
+            let x = seg_ids.iter().position(|&i| i == a);
+            let y = seg_ids.iter().position(|&i| i == b);
+            if let (Some(m), Some(x), Some(y)) = (drawn.as_ref(), x, y) {
+                if let Some(d) = m[x][y] {
+                    if d > km {
+                        km = d;
+                        source.push_str("+drawn-floor");
+                    }
+                }
+            }
+        }
+        push_edge(graph, ci, a, b, km, &source, pos);
+    }
+}
+
+/// Adds the edges of cable `ci` without segments, between every pair of its landings: the
+/// system length (two landings), else the drawn route, else the detoured great circle.
+fn landing_edges(graph: &mut RawGraph, ci: usize, cable: &CableSystem, ends: &CableEnds) {
+    let pos = |i: usize| ends.pos(i);
+    let mut ids: Vec<usize> = cable.landing_ids.iter().map(|id| ends.lid(id)).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.len() < 2 {
+        return;
+    }
+    if ids.len() == 2 {
+        let (a, b) = (ids[0], ids[1]);
+        let drawn = route_length_km(cable);
+        match (cable.length_km.filter(|k| *k > 0.0), drawn) {
+            (Some(km), _) => push_edge(graph, ci, a, b, km, "system-length", pos),
+            (None, Some(km)) => push_edge(graph, ci, a, b, km, "drawn-route", pos),
+            (None, None) => {
+                let km = distance_km(pos(a), pos(b)) * NO_ROUTE_DETOUR;
+                push_edge(graph, ci, a, b, km, "great-circle", pos)
+            }
+        }
+        return;
+    }
+    let along = along_route(cable, &ids.iter().map(|&i| pos(i)).collect::<Vec<_>>());
+    for (x, &a) in ids.iter().enumerate() {
+        for (y, &b) in ids.iter().enumerate().skip(x + 1) {
+            match along.as_ref().and_then(|m| m[x][y]) {
+                Some(km) => push_edge(graph, ci, a, b, km, "drawn-route", pos),
+                None => {
+                    let km = distance_km(pos(a), pos(b)) * NO_ROUTE_DETOUR;
+                    push_edge(graph, ci, a, b, km, "great-circle", pos)
+                }
+            }
+        }
+    }
+}
+
+/// Adds the metro links: pairs of distinct landings of one country (`countries`, lower
+/// case) closer than [`super::METRO_LINK_MAX_KM`].
+fn metro_links(graph: &mut RawGraph, dataset: &Dataset, countries: &[String]) {
     for a in 0..dataset.landings.len() {
         for b in (a + 1)..dataset.landings.len() {
             if countries[a] != countries[b] {
@@ -241,8 +292,6 @@ pub fn derive(dataset: &Dataset) -> Result<RawGraph> {
             }
         }
     }
-    graph.edges.sort_by_key(|e| (e.cable, e.a, e.b));
-    Ok(graph)
 }
 
 /// Raises every estimated edge to the published length / great circle of the cables with a

@@ -256,6 +256,149 @@ impl Attach {
     }
 }
 
+/// Checks `raw` was derived from a dataset of `n` landings (its indices are in range).
+fn check_graph_matches(raw: &RawGraph, n: usize) -> Result<()> {
+    if raw.rfs_year.len() != raw.cables.len()
+        || raw
+            .edges
+            .iter()
+            .any(|e| e.a >= n || e.b >= n || e.cable >= raw.cables.len())
+        || raw.metro.iter().any(|&(a, b, _)| a >= n || b >= n)
+    {
+        return Err(Error::Internal(
+            "latency graph derived from a different dataset".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The cables removed by `params`, by index of `raw.cables`: cut, excluded, not allowed (when
+/// a list of allowed cables is given) or not yet in service. Unknown ids are an error.
+fn removed_cables(raw: &RawGraph, params: &LatencyParams) -> Result<Vec<bool>> {
+    let ids: Vec<&str> = raw.cables.iter().map(|c| c.0.as_str()).collect();
+    let find = |field: &str, id: &str| -> Result<usize> {
+        ids.iter()
+            .position(|k| k.eq_ignore_ascii_case(id.trim()))
+            .ok_or_else(|| graph::unknown_cable_in(field, id, &ids))
+    };
+    let mut removed = vec![false; raw.cables.len()];
+    for id in &params.cut_cables {
+        removed[find("--cut-cable / latency.cut_cables", id)?] = true;
+    }
+    for id in &params.excluded_cables {
+        removed[find("latency.excluded_cables", id)?] = true;
+    }
+    if !params.allowed_cables.is_empty() {
+        let mut allowed = vec![false; raw.cables.len()];
+        for id in &params.allowed_cables {
+            allowed[find("latency.allowed_cables", id)?] = true;
+        }
+        for (r, a) in removed.iter_mut().zip(&allowed) {
+            *r |= !a;
+        }
+    }
+    if let Some(year) = params.in_service_year {
+        for (r, rfs) in removed.iter_mut().zip(&raw.rfs_year) {
+            *r |= rfs.is_some_and(|y| y > year);
+        }
+    }
+    Ok(removed)
+}
+
+/// Checks every country of `latency.avoid_transit` has a landing or PoP (`node_country`).
+fn check_avoid_transit(params: &LatencyParams, node_country: &[String]) -> Result<()> {
+    if params.avoid_transit.is_empty() {
+        return Ok(());
+    }
+    let known: BTreeSet<String> = node_country.iter().map(|c| lower(c)).collect();
+    for c in &params.avoid_transit {
+        if !known.contains(&lower(c)) {
+            let names: Vec<String> = node_country
+                .iter()
+                .cloned()
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+            let close = close_matches(c, &refs, 5);
+            return Err(Error::usage(
+                format!("latency.avoid_transit: no landing or PoP is in `{c}`"),
+                if close.is_empty() {
+                    format!("countries in the data: {}", names.join(", "))
+                } else {
+                    format!("did you mean {}?", close.join(", "))
+                },
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The indices in `landings` of `latency.capacity_landings`; an unknown id is an error.
+fn capacity_landings(params: &LatencyParams, landings: &[LandingStation]) -> Result<Vec<usize>> {
+    let mut capacity = Vec::new();
+    for id in &params.capacity_landings {
+        match landings
+            .iter()
+            .position(|l| l.id.eq_ignore_ascii_case(id.trim()))
+        {
+            Some(i) => capacity.push(i),
+            None => {
+                let lids: Vec<&str> = landings.iter().map(|l| l.id.as_str()).collect();
+                let close = close_matches(id, &lids, 5);
+                return Err(Error::usage(
+                    format!("latency.capacity_landings: unknown landing id `{id}`"),
+                    if close.is_empty() {
+                        "use landing ids of the landing layer (e.g. `maroochydore-qld-australia`)"
+                            .to_string()
+                    } else {
+                        format!("did you mean {}?", close.join(", "))
+                    },
+                ));
+            }
+        }
+    }
+    Ok(capacity)
+}
+
+/// The two ends of a route found by [`LatencyModel::rtt`]: where each place attaches, their
+/// great-circle distance and the route's total ms without the fixed overheads.
+struct RouteEnds<'a> {
+    /// The origin's attachment.
+    a: &'a Attach,
+    /// The destination's attachment.
+    b: &'a Attach,
+    /// Great-circle km between the places.
+    gc: f64,
+    /// Route ms without the fixed overheads.
+    total: f64,
+}
+
+/// Appends country `c` to `js` unless empty or the same as the last one.
+fn push_jurisdiction(c: &str, js: &mut Vec<String>) {
+    if !c.is_empty() && js.last().map(String::as_str) != Some(c) {
+        js.push(c.to_string());
+    }
+}
+
+/// The cables of `legs` in order (consecutive repeats once), and those with an estimated
+/// length (each once).
+fn cables_of(legs: &[PathLeg]) -> (Vec<String>, Vec<String>) {
+    let mut cables: Vec<String> = Vec::new();
+    let mut estimated_cables: Vec<String> = Vec::new();
+    for l in legs {
+        if let Some(c) = &l.cable {
+            if cables.last() != Some(c) {
+                cables.push(c.clone());
+            }
+            if l.estimated && !estimated_cables.contains(c) {
+                estimated_cables.push(c.clone());
+            }
+        }
+    }
+    (cables, estimated_cables)
+}
+
 fn lower(s: &str) -> String {
     s.trim().to_lowercase()
 }
@@ -277,44 +420,8 @@ impl LatencyModel {
     ) -> Result<LatencyModel> {
         check_params(params)?;
         let n = dataset.landings.len();
-        if raw.rfs_year.len() != raw.cables.len()
-            || raw
-                .edges
-                .iter()
-                .any(|e| e.a >= n || e.b >= n || e.cable >= raw.cables.len())
-            || raw.metro.iter().any(|&(a, b, _)| a >= n || b >= n)
-        {
-            return Err(Error::Internal(
-                "latency graph derived from a different dataset".into(),
-            ));
-        }
-        let ids: Vec<&str> = raw.cables.iter().map(|c| c.0.as_str()).collect();
-        let find = |field: &str, id: &str| -> Result<usize> {
-            ids.iter()
-                .position(|k| k.eq_ignore_ascii_case(id.trim()))
-                .ok_or_else(|| graph::unknown_cable_in(field, id, &ids))
-        };
-        let mut removed = vec![false; raw.cables.len()];
-        for id in &params.cut_cables {
-            removed[find("--cut-cable / latency.cut_cables", id)?] = true;
-        }
-        for id in &params.excluded_cables {
-            removed[find("latency.excluded_cables", id)?] = true;
-        }
-        if !params.allowed_cables.is_empty() {
-            let mut allowed = vec![false; raw.cables.len()];
-            for id in &params.allowed_cables {
-                allowed[find("latency.allowed_cables", id)?] = true;
-            }
-            for (r, a) in removed.iter_mut().zip(&allowed) {
-                *r |= !a;
-            }
-        }
-        if let Some(year) = params.in_service_year {
-            for (r, rfs) in removed.iter_mut().zip(&raw.rfs_year) {
-                *r |= rfs.is_some_and(|y| y > year);
-            }
-        }
+        check_graph_matches(raw, n)?;
+        let removed = removed_cables(raw, params)?;
         let avoid: BTreeSet<String> = params.avoid_transit.iter().map(|c| lower(c)).collect();
         let landings = dataset.landings.clone();
         let pops = dataset.pops.clone();
@@ -327,54 +434,8 @@ impl LatencyModel {
             .iter()
             .map(|c| !avoid.contains(&lower(c)))
             .collect();
-        if !params.avoid_transit.is_empty() {
-            let known: BTreeSet<String> = node_country.iter().map(|c| lower(c)).collect();
-            for c in &params.avoid_transit {
-                if !known.contains(&lower(c)) {
-                    let names: Vec<String> = node_country
-                        .iter()
-                        .cloned()
-                        .collect::<BTreeSet<_>>()
-                        .into_iter()
-                        .collect();
-                    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-                    let close = close_matches(c, &refs, 5);
-                    return Err(Error::usage(
-                        format!("latency.avoid_transit: no landing or PoP is in `{c}`"),
-                        if close.is_empty() {
-                            format!("countries in the data: {}", names.join(", "))
-                        } else {
-                            format!("did you mean {}?", close.join(", "))
-                        },
-                    ));
-                }
-            }
-        }
-        let mut capacity = Vec::new();
-        for id in &params.capacity_landings {
-            match landings
-                .iter()
-                .position(|l| l.id.eq_ignore_ascii_case(id.trim()))
-            {
-                Some(i) => capacity.push(i),
-                None => {
-                    let lids: Vec<&str> = landings.iter().map(|l| l.id.as_str()).collect();
-                    let close = close_matches(id, &lids, 5);
-                    return Err(Error::usage(
-                        format!("latency.capacity_landings: unknown landing id `{id}`"),
-                        if close.is_empty() {
-                            "use landing ids of the landing layer (e.g. `maroochydore-qld-australia`)"
-                                .to_string()
-                        } else {
-                            format!("did you mean {}?", close.join(", "))
-                        },
-                    ));
-                }
-            }
-        }
-        let f = params.fibre_ms_per_km;
-        let lo = params.landing_overhead_ms;
-        let po = params.pop_overhead_ms;
+        check_avoid_transit(params, &node_country)?;
+        let capacity = capacity_landings(params, &landings)?;
         let mut m = LatencyModel {
             params: params.clone(),
             landings,
@@ -395,95 +456,117 @@ impl LatencyModel {
             pops_by_country: BTreeMap::new(),
             capacity,
         };
-        let push = |m: &mut LatencyModel, a: usize, b: usize, e: GraphEdge| {
-            if !(m.active[a] && m.active[b]) {
-                return;
-            }
-            let ms = 2.0 * f * e.km + node_half_ms(a, n, lo, po) + node_half_ms(b, n, lo, po);
-            m.edges.push(e);
-            m.edge_ms.push(ms);
-            m.edge_ends.push((a, b));
-        };
+        m.add_raw_edges(raw, &removed);
+        m.pops_by_country = m.add_pop_edges();
+        m.rebuild_adj(None);
+        Ok(m)
+    }
+
+    /// Adds edge `e` between nodes `a` and `b` unless either end is in an avoided country;
+    /// its delay is the fibre's round trip plus half of each end's overhead.
+    fn push_edge(&mut self, a: usize, b: usize, e: GraphEdge) {
+        if !(self.active[a] && self.active[b]) {
+            return;
+        }
+        let n = self.landings.len();
+        let f = self.params.fibre_ms_per_km;
+        let lo = self.params.landing_overhead_ms;
+        let po = self.params.pop_overhead_ms;
+        let ms = 2.0 * f * e.km + node_half_ms(a, n, lo, po) + node_half_ms(b, n, lo, po);
+        self.edges.push(e);
+        self.edge_ms.push(ms);
+        self.edge_ends.push((a, b));
+    }
+
+    /// Adds the derived cable edges (except `removed` cables, and planned ones unless
+    /// included), then the metro links between landings.
+    fn add_raw_edges(&mut self, raw: &RawGraph, removed: &[bool]) {
         for e in &raw.edges {
             let (cid, _, planned) = &raw.cables[e.cable];
-            if removed[e.cable] || (*planned && !params.include_planned) {
+            if removed[e.cable] || (*planned && !self.params.include_planned) {
                 continue;
             }
             let ge = GraphEdge {
-                from: m.node_id[e.a].clone(),
-                to: m.node_id[e.b].clone(),
+                from: self.node_id[e.a].clone(),
+                to: self.node_id[e.b].clone(),
                 cable: Some(cid.clone()),
                 kind: "cable".into(),
-                km: e.km * params.cable_slack,
+                km: e.km * self.params.cable_slack,
                 source: e.source.clone(),
                 estimated: graph::is_estimated(&e.source),
             };
-            push(&mut m, e.a, e.b, ge);
+            self.push_edge(e.a, e.b, ge);
         }
         for &(a, b, d) in &raw.metro {
             let ge = GraphEdge {
-                from: m.node_id[a].clone(),
-                to: m.node_id[b].clone(),
+                from: self.node_id[a].clone(),
+                to: self.node_id[b].clone(),
                 cable: None,
                 kind: "metro".into(),
-                km: d * params.route_factor_for(&m.node_country[a]),
+                km: d * self.params.route_factor_for(&self.node_country[a]),
                 source: "terrestrial".into(),
                 estimated: false,
             };
-            push(&mut m, a, b, ge);
+            self.push_edge(a, b, ge);
         }
-        // PoPs: backhaul from gateways to the country's landings, backbone between PoPs.
-        let np = m.pops.len();
+    }
+
+    /// A terrestrial edge of `kind` from PoP `pu` to node `to` over `km`.
+    fn terrestrial_edge(pu: &PointOfPresence, to: &str, kind: &str, km: f64) -> GraphEdge {
+        GraphEdge {
+            from: pu.id.clone(),
+            to: to.to_string(),
+            cable: None,
+            kind: kind.into(),
+            km,
+            source: "terrestrial".into(),
+            estimated: false,
+        }
+    }
+
+    /// Adds the PoP edges: backhaul from gateways (or every PoP of a country without one) to
+    /// the country's landings, and backbone between a country's PoPs. Returns the active PoP
+    /// nodes by lower-case country.
+    fn add_pop_edges(&mut self) -> BTreeMap<String, Vec<usize>> {
+        let n = self.landings.len();
         let mut by_country: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-        for k in 0..np {
-            if m.active[n + k] {
+        for k in 0..self.pops.len() {
+            if self.active[n + k] {
                 by_country
-                    .entry(lower(&m.pops[k].country))
+                    .entry(lower(&self.pops[k].country))
                     .or_default()
                     .push(n + k);
             }
         }
         for (c, nodes) in &by_country {
-            let any_gateway = nodes.iter().any(|&v| m.pops[v - n].gateway);
+            let any_gateway = nodes.iter().any(|&v| self.pops[v - n].gateway);
             for (x, &u) in nodes.iter().enumerate() {
-                let pu = m.pops[u - n].clone();
-                let rf = params.route_factor_for(&pu.country);
+                let pu = self.pops[u - n].clone();
+                let rf = self.params.route_factor_for(&pu.country);
                 if pu.gateway || !any_gateway {
-                    for l in 0..n {
-                        if m.active[l] && &m.country[l] == c {
-                            let km = rf * distance_km(pu.location, m.landings[l].location);
-                            let ge = GraphEdge {
-                                from: pu.id.clone(),
-                                to: m.node_id[l].clone(),
-                                cable: None,
-                                kind: "backhaul".into(),
-                                km,
-                                source: "terrestrial".into(),
-                                estimated: false,
-                            };
-                            push(&mut m, u, l, ge);
-                        }
-                    }
+                    self.add_backhaul(u, &pu, rf, c);
                 }
                 for &v in &nodes[x + 1..] {
-                    let pv = m.pops[v - n].clone();
+                    let pv = self.pops[v - n].clone();
                     let km = rf * distance_km(pu.location, pv.location);
-                    let ge = GraphEdge {
-                        from: pu.id.clone(),
-                        to: pv.id.clone(),
-                        cable: None,
-                        kind: "backbone".into(),
-                        km,
-                        source: "terrestrial".into(),
-                        estimated: false,
-                    };
-                    push(&mut m, u, v, ge);
+                    let ge = Self::terrestrial_edge(&pu, &pv.id, "backbone", km);
+                    self.push_edge(u, v, ge);
                 }
             }
         }
-        m.pops_by_country = by_country;
-        m.rebuild_adj(None);
-        Ok(m)
+        by_country
+    }
+
+    /// Adds backhaul edges from PoP node `u` (`pu`, route factor `rf`) to every active landing
+    /// of lower-case country `c`.
+    fn add_backhaul(&mut self, u: usize, pu: &PointOfPresence, rf: f64, c: &str) {
+        for l in 0..self.landings.len() {
+            if self.active[l] && self.country[l] == c {
+                let km = rf * distance_km(pu.location, self.landings[l].location);
+                let ge = Self::terrestrial_edge(pu, &self.node_id[l], "backhaul", km);
+                self.push_edge(u, l, ge);
+            }
+        }
     }
 
     fn rebuild_adj(&mut self, without_cable: Option<&str>) {
@@ -691,60 +774,83 @@ impl LatencyModel {
         {
             return None;
         }
-        let p = &self.params;
         let gc = distance_km(from, to);
-        let floor_ms = 2.0 * p.fibre_ms_per_km * gc;
         let a = self.attach(from);
         let b = self.attach(to);
-        // (total ms without fixed overheads, destination (node, km) or None = direct)
+        let (total, end, pred) = self.best_route(&a, &b, gc)?;
+        let mut jurisdictions: Vec<String> = Vec::new();
+        push_jurisdiction(&a.country_name, &mut jurisdictions);
+        let ends = RouteEnds {
+            a: &a,
+            b: &b,
+            gc,
+            total,
+        };
+        let Some((end, dest_km)) = end else {
+            push_jurisdiction(&b.country_name, &mut jurisdictions);
+            return Some(self.direct_path(&ends, jurisdictions));
+        };
+        Some(self.routed_path(&ends, &pred, end, dest_km, jurisdictions))
+    }
+
+    /// The best route from `a` to `b` (`gc` km apart): its total ms without the fixed
+    /// overheads, its destination (node, km), `None` for a direct terrestrial route, and the
+    /// shortest-path predecessors. `None` if no route exists.
+    #[allow(clippy::type_complexity)]
+    fn best_route(
+        &self,
+        a: &Attach,
+        b: &Attach,
+        gc: f64,
+    ) -> Option<(f64, Option<(usize, f64)>, Vec<Option<(usize, usize)>>)> {
+        let p = &self.params;
         let mut best: Option<(f64, Option<(usize, f64)>)> = None;
-        if self.terrestrial_limit(&a, &b).is_some_and(|lim| gc <= lim) {
+        if self.terrestrial_limit(a, b).is_some_and(|lim| gc <= lim) {
             best = Some((2.0 * p.fibre_ms_per_km * a.rf * gc, None));
         }
         let sources: Vec<(usize, f64)> = a
             .nodes
             .iter()
-            .map(|&(i, d)| (i, self.access_ms(&a, i, d)))
+            .map(|&(i, d)| (i, self.access_ms(a, i, d)))
             .collect();
         let (dist, pred) = self.dijkstra(&sources);
         for &(j, d) in &b.nodes {
-            let total = dist[j] + self.access_ms(&b, j, d);
+            let total = dist[j] + self.access_ms(b, j, d);
             if total.is_finite() && best.is_none_or(|(bt, _)| total < bt) {
                 best = Some((total, Some((j, d))));
             }
         }
         let (total, end) = best?;
-        let rtt_ms = total + self.fixed_ms();
-        let rtt_p95_ms = p.p95_of(rtt_ms);
-        let mut jurisdictions: Vec<String> = Vec::new();
-        let push_j = |c: &str, js: &mut Vec<String>| {
-            if !c.is_empty() && js.last().map(String::as_str) != Some(c) {
-                js.push(c.to_string());
-            }
-        };
-        push_j(&a.country_name, &mut jurisdictions);
-        let Some((end, dest_km)) = end else {
-            push_j(&b.country_name, &mut jurisdictions);
-            return Some(RttPath {
-                rtt_ms,
-                rtt_p95_ms,
-                floor_ms,
-                propagation_ms: total,
-                overhead_ms: self.fixed_ms(),
-                landings: Vec::new(),
-                pops: Vec::new(),
-                nodes: Vec::new(),
-                cables: Vec::new(),
-                estimated_cables: Vec::new(),
-                jurisdictions,
-                terrestrial_origin_km: gc,
-                cable_km: 0.0,
-                terrestrial_dest_km: 0.0,
-                legs: Vec::new(),
-                great_circle_km: gc,
-            });
-        };
-        // Walk back.
+        Some((total, end, pred))
+    }
+
+    /// The path of a direct terrestrial route (no landing or PoP).
+    fn direct_path(&self, ends: &RouteEnds, jurisdictions: Vec<String>) -> RttPath {
+        let p = &self.params;
+        let rtt_ms = ends.total + self.fixed_ms();
+        RttPath {
+            rtt_ms,
+            rtt_p95_ms: p.p95_of(rtt_ms),
+            floor_ms: 2.0 * p.fibre_ms_per_km * ends.gc,
+            propagation_ms: ends.total,
+            overhead_ms: self.fixed_ms(),
+            landings: Vec::new(),
+            pops: Vec::new(),
+            nodes: Vec::new(),
+            cables: Vec::new(),
+            estimated_cables: Vec::new(),
+            jurisdictions,
+            terrestrial_origin_km: ends.gc,
+            cable_km: 0.0,
+            terrestrial_dest_km: 0.0,
+            legs: Vec::new(),
+            great_circle_km: ends.gc,
+        }
+    }
+
+    /// The nodes and legs of the shortest path ending at `end`, walked back along `pred`,
+    /// origin first.
+    fn walk_back(&self, pred: &[Option<(usize, usize)>], end: usize) -> (Vec<usize>, Vec<PathLeg>) {
         let mut nodes = vec![end];
         let mut legs = Vec::new();
         let mut cur = end;
@@ -763,6 +869,22 @@ impl LatencyModel {
         }
         nodes.reverse();
         legs.reverse();
+        (nodes, legs)
+    }
+
+    /// The path through the graph ending at node `end`, `dest_km` from the destination.
+    fn routed_path(
+        &self,
+        ends: &RouteEnds,
+        pred: &[Option<(usize, usize)>],
+        end: usize,
+        dest_km: f64,
+        mut jurisdictions: Vec<String>,
+    ) -> RttPath {
+        let p = &self.params;
+        let (a, b) = (ends.a, ends.b);
+        let rtt_ms = ends.total + self.fixed_ms();
+        let (nodes, legs) = self.walk_back(pred, end);
         let start = nodes[0];
         let origin_km = a
             .nodes
@@ -770,45 +892,33 @@ impl LatencyModel {
             .find(|(i, _)| *i == start)
             .map_or(0.0, |&(_, d)| d);
         let cable_km: f64 = legs.iter().map(|l| l.km).sum();
-        let mut cables: Vec<String> = Vec::new();
-        let mut estimated_cables: Vec<String> = Vec::new();
-        for l in &legs {
-            if let Some(c) = &l.cable {
-                if cables.last() != Some(c) {
-                    cables.push(c.clone());
-                }
-                if l.estimated && !estimated_cables.contains(c) {
-                    estimated_cables.push(c.clone());
-                }
-            }
-        }
+        let (cables, estimated_cables) = cables_of(&legs);
         for &v in &nodes {
-            push_j(&self.node_country[v], &mut jurisdictions);
+            push_jurisdiction(&self.node_country[v], &mut jurisdictions);
         }
-        push_j(&b.country_name, &mut jurisdictions);
+        push_jurisdiction(&b.country_name, &mut jurisdictions);
         let n = self.landings.len();
         let n_landings = nodes.iter().filter(|&&v| v < n).count();
-        let propagation_ms =
-            2.0 * p.fibre_ms_per_km * (a.rf * origin_km + cable_km + b.rf * dest_km);
-        Some(RttPath {
+        let ids = |keep: &dyn Fn(usize) -> bool| -> Vec<String> {
+            nodes
+                .iter()
+                .filter(|&&v| keep(v))
+                .map(|&v| self.node_id[v].clone())
+                .collect()
+        };
+        RttPath {
             rtt_ms,
-            rtt_p95_ms,
-            floor_ms,
-            propagation_ms,
+            rtt_p95_ms: p.p95_of(rtt_ms),
+            floor_ms: 2.0 * p.fibre_ms_per_km * ends.gc,
+            propagation_ms: 2.0
+                * p.fibre_ms_per_km
+                * (a.rf * origin_km + cable_km + b.rf * dest_km),
             overhead_ms: self.fixed_ms()
                 + p.landing_overhead_ms * n_landings as f64
                 + p.pop_overhead_ms * (nodes.len() - n_landings) as f64,
-            landings: nodes
-                .iter()
-                .filter(|&&v| v < n)
-                .map(|&v| self.node_id[v].clone())
-                .collect(),
-            pops: nodes
-                .iter()
-                .filter(|&&v| v >= n)
-                .map(|&v| self.node_id[v].clone())
-                .collect(),
-            nodes: nodes.iter().map(|&v| self.node_id[v].clone()).collect(),
+            landings: ids(&|v| v < n),
+            pops: ids(&|v| v >= n),
+            nodes: ids(&|_| true),
             cables,
             estimated_cables,
             jurisdictions,
@@ -816,8 +926,8 @@ impl LatencyModel {
             cable_km,
             terrestrial_dest_km: dest_km,
             legs,
-            great_circle_km: gc,
-        })
+            great_circle_km: ends.gc,
+        }
     }
 
     /// The terms of a route found by [`LatencyModel::rtt`] between `from` and `to` (see

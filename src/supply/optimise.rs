@@ -308,47 +308,245 @@ fn convex(p: &Problem<'_>) -> Option<Solution> {
 /// docs); about 1,000 dispatches per zone, no proof of optimality.
 pub fn optimise_nelder_mead(p: &Problem<'_>) -> Solution {
     let n = p.solar.or(p.wind).map_or(0, <[f64]>::len);
+    let mut ev = nm_eval(p, n);
+    let active = ev.active;
+    let load_mwh = DELTA_H * n as f64;
+    let k = if n > 0 { 8760.0 / load_mwh } else { 0.0 };
+    let mut s = NmSearch {
+        a: p.annualised,
+        c: p.grid_price_aud_per_mwh * k,
+        v: p.export_value_aud_per_mwh * k,
+        g_max: (1.0 - p.cfe_target).max(0.0) * load_mwh,
+        tol_g: 1e-9 * load_mwh.max(1.0),
+        step: [0.0; 4],
+    };
+    if n == 0 || !active[0] && !active[1] {
+        return s.nothing_to_build(&mut ev);
+    }
+    let x0;
+    (x0, s.step) = nm_start(p);
+    // μ = c k: the unconstrained least cost. If it meets the target, done.
+    let (xc, fc, ec) = s.inner(&mut ev, s.c, x0, 4000, 1.0);
+    if s.meets(&ec) {
+        let (xc, ec, cc) = s.polish(&mut ev, xc, ec);
+        return Solution {
+            design: Design::from_array(xc),
+            energy: ec,
+            annual_cost_aud: cc,
+            lower_bound_aud: fc,
+            evaluations: ev.count,
+            feasible: true,
+        };
+    }
+    let (lo, hi, lb) = s.raise_mu(&mut ev, (s.c, xc, ec), fc);
+    let Some(hi) = hi else {
+        return Solution {
+            design: Design::from_array(lo.1),
+            energy: lo.2,
+            annual_cost_aud: s.cost(&lo.1, &lo.2),
+            lower_bound_aud: lb,
+            evaluations: ev.count,
+            feasible: false,
+        };
+    };
+    let (best, lb) = s.regula_falsi(&mut ev, lo, hi, lb);
+    let (bx, be, bc) = s.polish(&mut ev, best.1, best.2);
+    Solution {
+        design: Design::from_array(bx),
+        energy: be,
+        annual_cost_aud: bc,
+        lower_bound_aud: lb.min(bc),
+        evaluations: ev.count,
+        feasible: true,
+    }
+}
+
+/// A multiplier μ of the CFE constraint with the design found for it and its energy.
+type MuPoint = (f64, [f64; 4], Energy);
+
+/// The fixed terms of [`optimise_nelder_mead`] for one problem.
+struct NmSearch {
+    /// Annualised unit costs of (S, W, P, E).
+    a: [f64; 4],
+    /// Grid price per MWh of the per-MW totals, AUD/yr.
+    c: f64,
+    /// Value of curtailed energy, likewise.
+    v: f64,
+    /// The most grid energy the CFE target allows, MWh.
+    g_max: f64,
+    /// Tolerance on `g_max`, MWh.
+    tol_g: f64,
+    /// The simplex scale at the start.
+    step: [f64; 4],
+}
+
+impl NmSearch {
+    /// Annual cost of design `x` with energy `e`.
+    fn cost(&self, x: &[f64; 4], e: &Energy) -> f64 {
+        capital(&self.a, x) + self.c * e.grid_mwh - self.v * e.curtailed_mwh
+    }
+
+    /// Whether `e` meets the CFE target.
+    fn meets(&self, e: &Energy) -> bool {
+        e.grid_mwh <= self.g_max + self.tol_g
+    }
+
+    /// The solution when there is nothing to build (no trace, or neither solar nor wind).
+    fn nothing_to_build(&self, ev: &mut Eval<'_>) -> Solution {
+        let x = [0.0; 4];
+        let e = ev.energy(x);
+        let cst = self.cost(&x, &e);
+        Solution {
+            design: Design::default(),
+            energy: e,
+            annual_cost_aud: cst,
+            lower_bound_aud: cst,
+            evaluations: ev.count,
+            feasible: self.meets(&e),
+        }
+    }
+
+    /// Nelder–Mead on the Lagrangian with multiplier `mu` from `x0` (`evals` dispatches at
+    /// most, simplex scaled by `shrink`): (x, Lagrangian, energy of x).
+    fn inner(
+        &self,
+        ev: &mut Eval<'_>,
+        mu: f64,
+        x0: [f64; 4],
+        evals: usize,
+        shrink: f64,
+    ) -> ([f64; 4], f64, Energy) {
+        let (a, v) = (self.a, self.v);
+        let f = |x: &[f64; 4], e: &Energy| capital(&a, x) + mu * e.grid_mwh - v * e.curtailed_mwh;
+        let (x, fx) = nelder_mead(ev, &f, x0, self.step.map(|s| s * shrink), evals);
+        let e = ev.energy(x);
+        (x, fx, e)
+    }
+
+    /// [`polish`] with this problem's cost and limit.
+    fn polish(&self, ev: &mut Eval<'_>, x: [f64; 4], e: Energy) -> ([f64; 4], Energy, f64) {
+        polish(ev, &|x, e| self.cost(x, e), self.g_max, self.tol_g, x, e)
+    }
+
+    /// Doubles μ from 2c until the constraint holds (at most 40 times), starting from the
+    /// infeasible `lo`: (last infeasible, first feasible if any, lower bound raised from `lb`).
+    fn raise_mu(
+        &self,
+        ev: &mut Eval<'_>,
+        mut lo: MuPoint,
+        mut lb: f64,
+    ) -> (MuPoint, Option<MuPoint>, f64) {
+        let mut x0 = lo.1;
+        let mut mu = 2.0 * self.c.max(1.0);
+        for _ in 0..40 {
+            let (x, fx, e) = self.inner(ev, mu, x0, 3000, 0.5);
+            lb = lb.max(fx - (mu - self.c) * self.g_max);
+            if self.meets(&e) {
+                return (lo, Some((mu, x, e)), lb);
+            }
+            lo = (mu, x, e);
+            x0 = x;
+            mu *= 2.0;
+        }
+        (lo, None, lb)
+    }
+
+    /// Regula falsi on ln μ (Illinois variant) between the last infeasible (`lo`) and the
+    /// first feasible (`hi`) multiplier, aiming at G = G_max: (best feasible (cost, x,
+    /// energy), lower bound raised from `lb`).
+    fn regula_falsi(
+        &self,
+        ev: &mut Eval<'_>,
+        mut lo: MuPoint,
+        mut hi: MuPoint,
+        mut lb: f64,
+    ) -> (MuPoint, f64) {
+        let mut best = (self.cost(&hi.1, &hi.2), hi.1, hi.2);
+        let mut side = 0i8;
+        let (mut w_lo, mut w_hi) = (1.0f64, 1.0f64);
+        for it in 0..14 {
+            if (best.0 - lb) <= 1e-3 * best.0.abs() {
+                break;
+            }
+            let (l0, l1) = (lo.0.ln(), hi.0.ln());
+            let (f0, f1) = (
+                w_lo * (lo.2.grid_mwh - self.g_max),
+                w_hi * (hi.2.grid_mwh - self.g_max),
+            );
+            let mut t = if f0 > f1 { f0 / (f0 - f1) } else { 0.5 };
+            if it >= 8 {
+                t = 0.5;
+            }
+            let mu = (l0 + t.clamp(0.05, 0.95) * (l1 - l0)).exp();
+            let (x, fx, e) = self.inner(ev, mu, hi.1, 2000, 0.25);
+            lb = lb.max(fx - (mu - self.c) * self.g_max);
+            if self.meets(&e) {
+                let cx = self.cost(&x, &e);
+                if cx < best.0 {
+                    best = (cx, x, e);
+                }
+                hi = (mu, x, e);
+                w_hi = 1.0;
+                if side == 1 {
+                    w_lo *= 0.5;
+                }
+                side = 1;
+            } else {
+                lo = (mu, x, e);
+                w_lo = 1.0;
+                if side == -1 {
+                    w_hi *= 0.5;
+                }
+                side = -1;
+            }
+            self.try_combination(ev, &lo, &hi, &mut best);
+        }
+        (best, lb)
+    }
+
+    /// The convex combination of `lo` and `hi` whose linear bound on G is exactly the limit
+    /// is feasible: makes it `best` if it meets the target at a lower cost.
+    fn try_combination(&self, ev: &mut Eval<'_>, lo: &MuPoint, hi: &MuPoint, best: &mut MuPoint) {
+        let (gl, gh) = (lo.2.grid_mwh, hi.2.grid_mwh);
+        if gl > gh {
+            let th = ((self.g_max - gh) / (gl - gh)).clamp(0.0, 1.0);
+            let xm: [f64; 4] = std::array::from_fn(|i| th * lo.1[i] + (1.0 - th) * hi.1[i]);
+            let em = ev.energy(xm);
+            if self.meets(&em) {
+                let cm = self.cost(&xm, &em);
+                if cm < best.0 {
+                    *best = (cm, xm, em);
+                }
+            }
+        }
+    }
+}
+
+/// The dispatch evaluator of [`optimise_nelder_mead`] for traces of `n` half hours: solar
+/// and wind active if their trace is given, storage if either is.
+fn nm_eval<'p>(p: &'p Problem<'p>, n: usize) -> Eval<'p> {
     let active = [
         p.solar.is_some(),
         p.wind.is_some(),
         p.solar.is_some() || p.wind.is_some(),
         p.solar.is_some() || p.wind.is_some(),
     ];
-    let mut ev = Eval {
+    Eval {
         p,
         zeros: vec![0.0; n],
         scratch: Scratch::default(),
         count: 0,
         active,
-    };
-    let load_mwh = DELTA_H * n as f64;
-    let k = if n > 0 { 8760.0 / load_mwh } else { 0.0 };
-    let c = p.grid_price_aud_per_mwh * k;
-    let v = p.export_value_aud_per_mwh * k;
-    let g_max = (1.0 - p.cfe_target).max(0.0) * load_mwh;
-    let a = p.annualised;
-    let cost = |x: &[f64; 4], e: &Energy| capital(&a, x) + c * e.grid_mwh - v * e.curtailed_mwh;
-    let tol_g = 1e-9 * load_mwh.max(1.0);
-
-    if n == 0 || !active[0] && !active[1] {
-        let x = [0.0; 4];
-        let e = ev.energy(x);
-        let cst = cost(&x, &e);
-        return Solution {
-            design: Design::default(),
-            energy: e,
-            annual_cost_aud: cst,
-            lower_bound_aud: cst,
-            evaluations: ev.count,
-            feasible: e.grid_mwh <= g_max + tol_g,
-        };
     }
+}
 
-    // Starting point and simplex scale from the mean capacity factors.
+/// Starting point and simplex scale of [`optimise_nelder_mead`] from the mean capacity
+/// factors.
+fn nm_start(p: &Problem<'_>) -> ([f64; 4], [f64; 4]) {
     let mean = |v: Option<&[f64]>| v.map_or(0.0, |v| v.iter().sum::<f64>() / v.len() as f64);
     let (cf_s, cf_w) = (mean(p.solar), mean(p.wind));
     let techs = f64::from(u8::from(cf_s > 0.0) + u8::from(cf_w > 0.0)).max(1.0);
-    let mut x0 = [
+    let x0 = [
         if cf_s > 0.0 {
             1.0 / (techs * cf_s)
         } else {
@@ -363,115 +561,5 @@ pub fn optimise_nelder_mead(p: &Problem<'_>) -> Solution {
         2.0,
     ];
     let step = [0.3 * x0[0].max(1.0), 0.3 * x0[1].max(1.0), 0.3, 1.5];
-    let inner = |ev: &mut Eval<'_>, mu: f64, x0: [f64; 4], evals: usize, shrink: f64| {
-        let f = |x: &[f64; 4], e: &Energy| capital(&a, x) + mu * e.grid_mwh - v * e.curtailed_mwh;
-        let (x, fx) = nelder_mead(ev, &f, x0, step.map(|s| s * shrink), evals);
-        let e = ev.energy(x);
-        (x, fx, e)
-    };
-
-    // μ = c k: the unconstrained least cost. If it meets the target, done.
-    let (xc, fc, ec) = inner(&mut ev, c, x0, 4000, 1.0);
-    if ec.grid_mwh <= g_max + tol_g {
-        let (xc, ec, cc) = polish(&mut ev, &cost, g_max, tol_g, xc, ec);
-        return Solution {
-            design: Design::from_array(xc),
-            energy: ec,
-            annual_cost_aud: cc,
-            lower_bound_aud: fc,
-            evaluations: ev.count,
-            feasible: true,
-        };
-    }
-    let mut lb = fc;
-    let mut lo = (c, xc, ec);
-    x0 = xc;
-    // Raise μ until the constraint holds.
-    let mut mu = 2.0 * c.max(1.0);
-    let mut hi = None;
-    for _ in 0..40 {
-        let (x, fx, e) = inner(&mut ev, mu, x0, 3000, 0.5);
-        lb = lb.max(fx - (mu - c) * g_max);
-        if e.grid_mwh <= g_max + tol_g {
-            hi = Some((mu, x, e));
-            break;
-        }
-        lo = (mu, x, e);
-        x0 = x;
-        mu *= 2.0;
-    }
-    let Some(mut hi) = hi else {
-        return Solution {
-            design: Design::from_array(lo.1),
-            energy: lo.2,
-            annual_cost_aud: cost(&lo.1, &lo.2),
-            lower_bound_aud: lb,
-            evaluations: ev.count,
-            feasible: false,
-        };
-    };
-    // Regula falsi on ln μ (Illinois variant) between the last infeasible and the first
-    // feasible multiplier, aiming at G = G_max.
-    let mut best = (cost(&hi.1, &hi.2), hi.1, hi.2);
-    let mut side = 0i8;
-    let (mut w_lo, mut w_hi) = (1.0f64, 1.0f64);
-    for it in 0..14 {
-        if (best.0 - lb) <= 1e-3 * best.0.abs() {
-            break;
-        }
-        let (l0, l1) = (lo.0.ln(), hi.0.ln());
-        let (f0, f1) = (
-            w_lo * (lo.2.grid_mwh - g_max),
-            w_hi * (hi.2.grid_mwh - g_max),
-        );
-        let mut t = if f0 > f1 { f0 / (f0 - f1) } else { 0.5 };
-        if it >= 8 {
-            t = 0.5;
-        }
-        let mu = (l0 + t.clamp(0.05, 0.95) * (l1 - l0)).exp();
-        let start = hi.1;
-        let (x, fx, e) = inner(&mut ev, mu, start, 2000, 0.25);
-        lb = lb.max(fx - (mu - c) * g_max);
-        if e.grid_mwh <= g_max + tol_g {
-            let cx = cost(&x, &e);
-            if cx < best.0 {
-                best = (cx, x, e);
-            }
-            hi = (mu, x, e);
-            w_hi = 1.0;
-            if side == 1 {
-                w_lo *= 0.5;
-            }
-            side = 1;
-        } else {
-            lo = (mu, x, e);
-            w_lo = 1.0;
-            if side == -1 {
-                w_hi *= 0.5;
-            }
-            side = -1;
-        }
-        // The convex combination whose linear bound on G is exactly the limit is feasible.
-        let (gl, gh) = (lo.2.grid_mwh, hi.2.grid_mwh);
-        if gl > gh {
-            let th = ((g_max - gh) / (gl - gh)).clamp(0.0, 1.0);
-            let xm: [f64; 4] = std::array::from_fn(|i| th * lo.1[i] + (1.0 - th) * hi.1[i]);
-            let em = ev.energy(xm);
-            if em.grid_mwh <= g_max + tol_g {
-                let cm = cost(&xm, &em);
-                if cm < best.0 {
-                    best = (cm, xm, em);
-                }
-            }
-        }
-    }
-    let (bx, be, bc) = polish(&mut ev, &cost, g_max, tol_g, best.1, best.2);
-    Solution {
-        design: Design::from_array(bx),
-        energy: be,
-        annual_cost_aud: bc,
-        lower_bound_aud: lb.min(bc),
-        evaluations: ev.count,
-        feasible: true,
-    }
+    (x0, step)
 }
