@@ -438,7 +438,6 @@ fn body_lines(lines: &[&str]) -> Option<usize> {
 }
 
 #[test]
-#[ignore = "issue 23 item 2: long functions are being split; run with --ignored to list them"]
 fn functions_fit_on_a_screen() {
     let long = long_functions(LONG_FN_LINES);
     let list: Vec<String> = long
