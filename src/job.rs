@@ -7,7 +7,6 @@ use crate::data::{Dataset, Demand};
 use crate::decide::alternatives::decide;
 use crate::error::Result;
 use crate::model::{SitingProblem, Solution};
-use crate::outcome::StageTiming;
 use crate::pipeline::{self, Progress};
 use crate::report::build::{assemble, Solved};
 use crate::report::Report;
@@ -40,15 +39,7 @@ pub fn run(
 ) -> Result<Answer> {
     let mut outcome = pipeline::run(ds, demand, scenario, progress)?;
     let mut timings = std::mem::take(&mut outcome.timings);
-    let mut record = |stage: &str, secs: f64, note: &str| {
-        if !secs.is_nan() {
-            timings.push(StageTiming {
-                stage: stage.to_string(),
-                seconds: secs,
-            });
-        }
-        progress(stage, secs, note);
-    };
+    let mut record = crate::outcome::recorder(&mut timings, progress);
     let t = Instant::now();
     let mut report = assemble(&Solved::new(ds, demand, scenario, &outcome));
     record("report", t.elapsed().as_secs_f64(), "");
@@ -69,6 +60,7 @@ pub fn run(
         record("resilience", t.elapsed().as_secs_f64(), &note);
         report.resilience = Some(r);
     }
+    drop(record);
     report.timings = Some(timings);
     report.round_for_output();
     Ok(Answer {

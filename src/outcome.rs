@@ -78,3 +78,20 @@ pub struct StageTiming {
     /// Seconds.
     pub seconds: f64,
 }
+
+/// A stage recorder: each finished stage's time is kept in `timings` (a NaN duration announces
+/// a stage that is starting and is not kept), and every call is passed on to `progress`.
+pub fn recorder<'a>(
+    timings: &'a mut Vec<StageTiming>,
+    progress: &'a mut dyn FnMut(&str, f64, &str),
+) -> impl FnMut(&str, f64, &str) + 'a {
+    move |stage: &str, secs: f64, note: &str| {
+        if !secs.is_nan() {
+            timings.push(StageTiming {
+                stage: stage.to_string(),
+                seconds: secs,
+            });
+        }
+        progress(stage, secs, note);
+    }
+}

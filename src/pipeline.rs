@@ -731,16 +731,7 @@ pub fn run(
     scenario.validate("scenario")?;
     let started = Instant::now();
     let mut timings: Vec<StageTiming> = Vec::new();
-    // A NaN duration announces a stage that is starting (long solves), and is not a timing.
-    let mut record = |stage: &str, secs: f64, note: &str| {
-        if !secs.is_nan() {
-            timings.push(StageTiming {
-                stage: stage.to_string(),
-                seconds: secs,
-            });
-        }
-        progress(stage, secs, note);
-    };
+    let mut record = crate::outcome::recorder(&mut timings, progress);
 
     record("latency model", f64::NAN, "building the cable graph");
     let t = Instant::now();
@@ -784,6 +775,7 @@ pub fn run(
         "VIOLATIONS"
     };
     record("check", t.elapsed().as_secs_f64(), note);
+    drop(record);
     Ok(Outcome {
         latency,
         prepared,

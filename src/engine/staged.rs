@@ -92,6 +92,16 @@ pub(crate) fn staged(
     Ok(Some(st.finish(status, bound, size, best, dominance)))
 }
 
+/// Σ_j k_j (each city's `min_sites`, at least 1): no optimal plan opens fewer sites, so the
+/// sites with fewer dominators than this form the first, heuristic candidate set.
+fn redundancy_sum(p: &SitingProblem) -> usize {
+    p.cities
+        .iter()
+        .map(|c| c.min_sites.max(1) as usize)
+        .sum::<usize>()
+        .max(1)
+}
+
 /// One staged solve's problem, options, sink and clock.
 struct Stage<'a, 's, 'k> {
     p: &'a SitingProblem,
@@ -192,12 +202,7 @@ impl<'a, 's, 'k> Stage<'a, 's, 'k> {
     fn first_set(&mut self) -> Result<Option<First>> {
         let p = self.p;
         let t = Instant::now();
-        let m1 = p
-            .cities
-            .iter()
-            .map(|c| c.min_sites.max(1) as usize)
-            .sum::<usize>()
-            .max(1);
+        let m1 = redundancy_sum(p);
         let kept = reduce::reduce_exact(p, m1);
         let note = format!(
             "{} of {} sites have fewer than {m1} dominators (heuristic set)",
@@ -755,12 +760,7 @@ fn dominance_solve(
 ) -> Result<ReducedSolve> {
     let n_sites = p.sites.len();
     let t = std::time::Instant::now();
-    let m1 = p
-        .cities
-        .iter()
-        .map(|c| c.min_sites.max(1) as usize)
-        .sum::<usize>()
-        .max(1);
+    let m1 = redundancy_sum(p);
     let kept1 = reduce::reduce_exact(p, m1);
     record(
         "dominance",
