@@ -179,7 +179,7 @@ def read_orlib(path):
 
 
 def cflp_lp(cap, fixed, demand, c):
-    """CFLP as sitefind maps it (model::cflp::Cflp::to_siting, then the siting core): flows in
+    """CFLP as sitefind maps it (benchmark::Cflp::to_siting, then the siting core): flows in
     demand units, x_ij ≤ min(d_j, s_i)·y_i, Σ_i x_ij = d_j, Σ_j x_ij ≤ c_i ≤ s_i·y_i."""
     lp = LP()
     m, n = len(cap), len(demand)
