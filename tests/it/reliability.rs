@@ -1426,11 +1426,15 @@ fn a_truncated_trace_is_an_error_for_validate_and_supply() {
 /// Runs sitefind in `dir`, killing it after `guard_s` seconds (a hang guard, not a speed
 /// assertion); returns the output and whether it ended by itself.
 fn run_guarded(dir: &Path, args: &[&str], guard_s: u64) -> (Output, bool) {
+    // stdout and stderr go to files, not pipes: a report larger than a pipe's buffer would
+    // block the child on its write while this loop waits for it to exit.
+    let out_path = dir.join("guarded.stdout");
+    let err_path = dir.join("guarded.stderr");
     let mut child = Command::new(sitefind_bin())
         .args(args)
         .current_dir(dir)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
+        .stdout(std::fs::File::create(&out_path).unwrap())
+        .stderr(std::fs::File::create(&err_path).unwrap())
         .spawn()
         .unwrap();
     let start = std::time::Instant::now();
@@ -1443,7 +1447,13 @@ fn run_guarded(dir: &Path, args: &[&str], guard_s: u64) -> (Output, bool) {
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
-    (child.wait_with_output().unwrap(), ended)
+    let status = child.wait().unwrap();
+    let output = Output {
+        status,
+        stdout: std::fs::read(&out_path).unwrap(),
+        stderr: std::fs::read(&err_path).unwrap(),
+    };
+    (output, ended)
 }
 
 #[test]
