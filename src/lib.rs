@@ -8,9 +8,9 @@
 //! existing data-centre clusters, each with its attributes ([`candidates`]); every
 //! (site, city) pair is timed through the submarine-cable graph ([`latency`]) and every site is
 //! priced ([`cost`]); a mixed-integer programme built from those plain matrices ([`model`]) is
-//! solved by a backend chosen at run time ([`solve`]); an independent checker recomputes
+//! solved by a backend chosen at run time ([`engine`]); an independent checker recomputes
 //! feasibility and cost ([`check`]); and the answer is reported as text, JSON, RFC 7946 GeoJSON
-//! and an SVG map ([`report`]).
+//! and an SVG map ([`report`]). [`job::run`] runs it all; `docs/architecture.md` draws the layers.
 //!
 //! ```
 //! let crf = sitefind::scenario::crf(0.07, 20.0);

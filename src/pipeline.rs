@@ -1,5 +1,6 @@
-//! The main job end to end: dataset + demand + scenario → candidates → RTT and cost matrices →
-//! MIP → solve → independent check → [`Report`].
+//! The pipeline: dataset + demand + scenario → candidates → RTT and cost matrices → MIP →
+//! solve → independent check → a typed [`Outcome`] (the decisions and the report start from it;
+//! [`crate::job::run`] runs all three).
 //!
 //! Each stage takes the previous stage's output and knows nothing of the later ones; the MIP
 //! sees only plain matrices ([`SitingProblem`]).

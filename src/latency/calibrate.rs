@@ -19,7 +19,7 @@
 //! factor of Australia and of Japan, the overhead per point of presence (terrestrial), the
 //! submarine cable slack and the overhead per landing station (submarine), and the overhead
 //! per endpoint (one per route class: cloud campuses for backbone rows, carrier-hotel servers
-//! for public-Internet rows). Rows fitted ([`fits_class`]): backbone typical rows of AU–JP,
+//! for public-Internet rows). Rows fitted (`fits_class`): backbone typical rows of AU–JP,
 //! AU–AU and JP–JP, and public-Internet typical rows within one country. Loss: mean absolute
 //! relative error. For a fixed route every RTT is linear in the terms ([`PathTerms`]), so the
 //! search scores a grid point in O(rows) without rebuilding the graph: each row keeps the
