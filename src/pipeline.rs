@@ -751,17 +751,7 @@ pub fn run(
     explain_grid_limits(p, &prepared.grid_rows)?;
 
     let options = engine::SolveOptions::from(&scenario.solver);
-    // One deadline for the run: the solve gets what the stages before it left (at least 1 s),
-    // and the decisions after it stop at the same deadline.
-    let deadline = options
-        .time_limit_s
-        .map(|t| started + std::time::Duration::from_secs_f64(t));
-    let solve_opts = engine::SolveOptions {
-        time_limit_s: options
-            .time_limit_s
-            .map(|t| (t - started.elapsed().as_secs_f64()).max(1.0)),
-        ..options.clone()
-    };
+    let (deadline, solve_opts) = run_deadline(&options, started);
     let (solve, solution, size, dominance) =
         engine::solve_with_reduction(p, &solve_opts, &mut record)?;
 
@@ -789,6 +779,25 @@ pub fn run(
         dominance,
         timings,
     })
+}
+
+/// One deadline for the run (the options' time limit from `started`) and the solve's options:
+/// the solve gets what the stages before it left (at least 1 s), and the decisions after it
+/// stop at the same deadline.
+fn run_deadline(
+    options: &engine::SolveOptions,
+    started: Instant,
+) -> (Option<Instant>, engine::SolveOptions) {
+    let deadline = options
+        .time_limit_s
+        .map(|t| started + std::time::Duration::from_secs_f64(t));
+    let solve_opts = engine::SolveOptions {
+        time_limit_s: options
+            .time_limit_s
+            .map(|t| (t - started.elapsed().as_secs_f64()).max(1.0)),
+        ..options.clone()
+    };
+    (deadline, solve_opts)
 }
 
 /// Absolute tolerance of [`end_to_end_check`]'s RTT comparison, ms.

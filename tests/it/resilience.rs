@@ -62,21 +62,27 @@ fn max_flow_equals_an_independent_lp_on_random_instances() {
     }
 }
 
-#[test]
-fn the_main_job_names_its_single_points_of_failure() {
+/// The embedded main job's JSON report (without margins).
+fn main_job_json() -> serde_json::Value {
+    let args = [
+        "--demand",
+        "data/jp.json",
+        "--format",
+        "json",
+        "-q",
+        "--no-margins",
+    ];
     let out = std::process::Command::new(sitefind_bin())
-        .args([
-            "--demand",
-            "data/jp.json",
-            "--format",
-            "json",
-            "-q",
-            "--no-margins",
-        ])
+        .args(args)
         .current_dir(crate::common::repo())
         .output()
         .unwrap();
-    let r = json_stdout(&out);
+    json_stdout(&out)
+}
+
+#[test]
+fn the_main_job_names_its_single_points_of_failure() {
+    let r = main_job_json();
     let res = &r["resilience"];
     let total: f64 = r["cities"]
         .as_array()
@@ -121,19 +127,7 @@ fn the_main_job_names_its_single_points_of_failure() {
 
 #[test]
 fn every_city_states_its_slack_and_the_sites_that_fail_at_plus_5_percent() {
-    let out = std::process::Command::new(sitefind_bin())
-        .args([
-            "--demand",
-            "data/jp.json",
-            "--format",
-            "json",
-            "-q",
-            "--no-margins",
-        ])
-        .current_dir(crate::common::repo())
-        .output()
-        .unwrap();
-    let r = json_stdout(&out);
+    let r = main_job_json();
     let mut knife_edges = 0;
     for c in r["cities"].as_array().unwrap() {
         let limit = c["max_rtt_ms"].as_f64().unwrap();
