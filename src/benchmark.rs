@@ -277,6 +277,9 @@ impl Cflp {
             budget_aud: None,
             shared_limits: Vec::new(),
             cover_sets: Vec::new(),
+            capacity_rows: Vec::new(),
+            flow_caps: Vec::new(),
+            contingencies: Vec::new(),
         }
     }
 

@@ -207,6 +207,8 @@ pub fn check_with_tolerance(p: &SitingProblem, s: &Solution, tol: f64) -> CheckR
     check_zones(p, s, &mut a, &mut r);
     check_shared_limits(p, s, &mut a);
     check_cover_sets(p, s, &mut a);
+    check_promise_rows(p, s, &mut a);
+    check_contingencies(p, s, &mut a);
     check_objective(p, &mut a, &mut r);
     r.feasible = a.violations.is_empty();
     r.max_violation = a.max;
@@ -584,6 +586,54 @@ fn check_cover_sets(p: &SitingProblem, s: &Solution, a: &mut Acc) {
     }
 }
 
+/// Capacity rows (`Σ coef c_i ≥ min_mw`) and flow caps (`Σ_{i∈S} x_ij ≤ max_mw`), in MW.
+fn check_promise_rows(p: &SitingProblem, s: &Solution, a: &mut Acc) {
+    use crate::model::rows::{capacity_lhs, flow_cap_lhs};
+    for r in &p.capacity_rows {
+        let lhs = capacity_lhs(r, s);
+        a.check(r.min_mw - lhs, || {
+            format!(
+                "capacity row \"{}\" ({}): {lhs:.3} MW < {:.3} MW",
+                r.id, r.description, r.min_mw
+            )
+        });
+    }
+    for c in &p.flow_caps {
+        let lhs = flow_cap_lhs(c, s);
+        a.check(lhs - c.max_mw, || {
+            format!(
+                "flow cap \"{}\" ({}): {lhs:.3} MW > {:.3} MW",
+                c.id, c.description, c.max_mw
+            )
+        });
+    }
+}
+
+/// N−1: after each contingency, an independent maximum flow over the built capacities (not
+/// the solver's rows) serves `serve_share` of every city's demand over the pairs left.
+fn check_contingencies(p: &SitingProblem, s: &Solution, a: &mut Acc) {
+    for c in &p.contingencies {
+        let demand: Vec<f64> = p
+            .cities
+            .iter()
+            .map(|x| c.serve_share * x.demand_mw)
+            .collect();
+        let allowed = crate::model::rows::allowed_after(p, c);
+        let served = crate::model::flow::max_served(&s.capacity_mw, &demand, &allowed);
+        let short: Vec<String> = demand
+            .iter()
+            .zip(&served)
+            .enumerate()
+            .filter(|(_, (d, x))| **d - **x > 1e-6 * d.max(1.0))
+            .map(|(j, (d, x))| format!("{} {:.1} MW short", p.cities[j].id, d - x))
+            .collect();
+        let total: f64 = demand.iter().zip(&served).map(|(d, x)| d - x).sum();
+        a.check(total, || {
+            format!("N−1: {} leaves {}", c.description, short.join(", "))
+        });
+    }
+}
+
 /// Totals the cost, sets the objective recomputed from the inputs, and checks the money
 /// limit of the objective (cost cap or budget, relative to the limit).
 fn check_objective(p: &SitingProblem, a: &mut Acc, r: &mut CheckReport) {
@@ -665,6 +715,9 @@ mod tests {
             budget_aud: None,
             shared_limits: vec![],
             cover_sets: vec![],
+            capacity_rows: Vec::new(),
+            flow_caps: Vec::new(),
+            contingencies: Vec::new(),
         };
         let s = Solution {
             open: vec![true, false, true],
@@ -713,6 +766,9 @@ mod tests {
             budget_aud: None,
             shared_limits: vec![],
             cover_sets: vec![],
+            capacity_rows: Vec::new(),
+            flow_caps: Vec::new(),
+            contingencies: Vec::new(),
         };
         let s = Solution {
             open: vec![true],

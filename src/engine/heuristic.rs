@@ -80,6 +80,8 @@ pub fn fixed_set_lp(p: &SitingProblem, open: &[bool]) -> Option<FixedSetLp> {
     let unserved = add_demand_rows(p, &mut lp, city_terms);
     let expansion = add_zone_rows(p, &mut lp, &cap);
     add_shared_limit_rows(p, &mut lp, &cap)?;
+    add_capacity_rows(p, &mut lp, &cap)?;
+    add_flow_cap_rows(p, &mut lp, &flows);
     Some(FixedSetLp {
         lp,
         open: open.to_vec(),
@@ -278,6 +280,58 @@ fn add_shared_limit_rows(
         });
     }
     Some(())
+}
+
+/// One row per capacity row (Σ coef c_i ≥ min_mw over the open sites); `None` if a row with
+/// no open site has a positive right-hand side (infeasible).
+fn add_capacity_rows(
+    p: &SitingProblem,
+    lp: &mut LinearProgram,
+    cap: &[Option<(usize, f64)>],
+) -> Option<()> {
+    for r in &p.capacity_rows {
+        let terms: Vec<(usize, f64)> = r
+            .terms
+            .iter()
+            .filter(|&&(_, coef)| coef != 0.0)
+            .filter_map(|&(i, coef)| cap.get(i).copied().flatten().map(|(w, sc)| (w, -coef * sc)))
+            .collect();
+        if terms.is_empty() {
+            if r.min_mw > 0.0 {
+                return None;
+            }
+            continue;
+        }
+        lp.rows.push(Row {
+            terms,
+            sense: RowSense::Le,
+            rhs: -r.min_mw,
+        });
+    }
+    Some(())
+}
+
+/// One row per flow cap over the open sites' flow variables to its city.
+fn add_flow_cap_rows(p: &SitingProblem, lp: &mut LinearProgram, flows: &[(usize, usize, usize)]) {
+    if p.flow_caps.is_empty() {
+        return;
+    }
+    let index: std::collections::HashMap<(usize, usize), usize> =
+        flows.iter().map(|&(i, j, x)| ((i, j), x)).collect();
+    for c in &p.flow_caps {
+        let terms: Vec<(usize, f64)> = c
+            .sites
+            .iter()
+            .filter_map(|&i| index.get(&(i, c.city)).map(|&x| (x, 1.0)))
+            .collect();
+        if !terms.is_empty() {
+            lp.rows.push(Row {
+                terms,
+                sense: RowSense::Le,
+                rhs: c.max_mw,
+            });
+        }
+    }
 }
 
 /// The LP of a fixed open set with the map back to a [`Solution`].
@@ -506,6 +560,7 @@ impl<'a> Heuristic<'a> {
                 open[i] = true;
             }
         }
+        repair_capacity_rows(p, open, fix, &order);
         // Reachable capacity per city.
         let cap_of = |i: usize| p.sites[i].max_mw;
         for (j, c) in p.cities.iter().enumerate() {
@@ -660,6 +715,43 @@ impl<'a> Heuristic<'a> {
             if !improved {
                 return Ok(());
             }
+        }
+    }
+}
+
+/// Opens sites, cheapest first by `order`, until every capacity row's open sites could hold
+/// its right-hand side at their largest sizes (positive coefficients only).
+fn repair_capacity_rows(
+    p: &SitingProblem,
+    open: &mut [bool],
+    fix: &[Fix],
+    order: &dyn Fn(&mut Vec<usize>),
+) {
+    for r in &p.capacity_rows {
+        let most = |i: usize, coef: f64| coef * p.sites[i].max_mw;
+        let mut have: f64 = r
+            .terms
+            .iter()
+            .filter(|&&(i, coef)| coef > 0.0 && open[i])
+            .map(|&(i, coef)| most(i, coef))
+            .sum();
+        if have >= r.min_mw {
+            continue;
+        }
+        let coef_of: std::collections::HashMap<usize, f64> = r.terms.iter().copied().collect();
+        let mut cands: Vec<usize> = r
+            .terms
+            .iter()
+            .filter(|&&(i, coef)| coef > 0.0 && !open[i] && fix[i] == Fix::Free)
+            .map(|t| t.0)
+            .collect();
+        order(&mut cands);
+        for i in cands {
+            if have >= r.min_mw {
+                break;
+            }
+            open[i] = true;
+            have += most(i, coef_of[&i]);
         }
     }
 }

@@ -12,6 +12,7 @@ use crate::model::{SitingProblem, Solution};
 
 pub mod backend;
 pub mod branch;
+pub mod contingency;
 pub mod heuristic;
 pub mod lagrange;
 pub mod reduce;
@@ -202,6 +203,10 @@ pub fn solve_with_sink(
     // problem as given is validated first, so that a tightened size cannot hide a bad one
     // (an infinite `max_mw` under a shared limit).
     crate::model::build::validate(p)?;
+    if !p.contingencies.is_empty() {
+        // N−1: Hall rows generated on demand, each round solved exactly by this function.
+        return contingency::solve(p, opts, sink, &mut |q, o, s| solve_with_sink(q, o, s));
+    }
     let tightened = crate::engine::reduce::tighten_sizes(p);
     let p = tightened.as_ref().unwrap_or(p);
     if p.objective == crate::scenario::Objective::MinCost && !p.sites.is_empty() {

@@ -29,7 +29,9 @@
 //! built at, at least `m` others of its class are strictly cheaper (see there for the proof).
 
 use crate::model::build::pair_allowed;
-use crate::model::{CoverSet, SharedLimit, SitingProblem, Solution};
+use crate::model::{
+    CapacityRow, Contingency, CoverSet, FlowCap, SharedLimit, SitingProblem, Solution,
+};
 use rayon::prelude::*;
 
 /// True if site `a` dominates site `b` (see the module docs); `a != b`.
@@ -42,6 +44,10 @@ pub fn dominates(p: &SitingProblem, a: usize, b: usize) -> bool {
 struct SideRows {
     limits: Vec<Vec<(usize, f64)>>,
     covers: Vec<Vec<usize>>,
+    /// Capacity rows (≥): `(row index, coefficient)`.
+    capacity: Vec<Vec<(usize, f64)>>,
+    /// Flow caps the site is in.
+    caps: Vec<Vec<usize>>,
 }
 
 impl SideRows {
@@ -66,7 +72,46 @@ impl SideRows {
         for v in &mut covers {
             v.dedup();
         }
-        SideRows { limits, covers }
+        let mut capacity = vec![Vec::new(); n];
+        for (k, r) in p.capacity_rows.iter().enumerate() {
+            for &(i, coef) in &r.terms {
+                if i < n && coef != 0.0 {
+                    capacity[i].push((k, coef));
+                }
+            }
+        }
+        let mut caps = vec![Vec::new(); n];
+        for (k, c) in p.flow_caps.iter().enumerate() {
+            for &i in &c.sites {
+                if i < n {
+                    caps[i].push(k);
+                }
+            }
+        }
+        SideRows {
+            limits,
+            covers,
+            capacity,
+            caps,
+        }
+    }
+
+    fn capacity(&self, i: usize) -> &[(usize, f64)] {
+        self.capacity.get(i).map_or(&[], |v| v.as_slice())
+    }
+
+    fn caps(&self, i: usize) -> &[usize] {
+        self.caps.get(i).map_or(&[], |v| v.as_slice())
+    }
+
+    /// Moving b's capacity and flows to a keeps every promise row: a counts at least as much
+    /// as b in every capacity row, and every flow cap a is in also holds b.
+    fn promise_rows_allow(&self, a: usize, b: usize) -> bool {
+        let (qa, qb) = (self.capacity(a), self.capacity(b));
+        // coef_a ≥ coef_b for every row, missing = 0 (both sorted by row index).
+        let ge = |x: &[(usize, f64)], y: &[(usize, f64)]| limits_le(y, x) && limits_le_neg(x, y);
+        let (ca, cb) = (self.caps(a), self.caps(b));
+        ge(qa, qb) && ca.iter().all(|k| cb.binary_search(k).is_ok())
     }
 
     fn limits(&self, i: usize) -> &[(usize, f64)] {
@@ -86,6 +131,12 @@ fn limits_le(a: &[(usize, f64)], b: &[(usize, f64)]) -> bool {
             .map_or(0.0, |pos| b[pos].1);
         ca <= cb
     })
+}
+
+/// Every coefficient of `a` missing from `b` is ≥ 0 (b's missing coefficient is 0 there).
+fn limits_le_neg(a: &[(usize, f64)], b: &[(usize, f64)]) -> bool {
+    a.iter()
+        .all(|&(k, ca)| ca >= 0.0 || b.binary_search_by_key(&k, |t| t.0).is_ok())
 }
 
 fn dominates_with(p: &SitingProblem, side: &SideRows, a: usize, b: usize) -> bool {
@@ -109,11 +160,13 @@ fn dominates_with(p: &SitingProblem, side: &SideRows, a: usize, b: usize) -> boo
         return false;
     }
     let (ca, cb) = (side.covers(a), side.covers(b));
-    if !cb.iter().all(|k| ca.binary_search(k).is_ok()) {
+    if !cb.iter().all(|k| ca.binary_search(k).is_ok()) || !side.promise_rows_allow(a, b) {
         return false;
     }
     let mut equal = la == lb
         && ca == cb
+        && side.capacity(a) == side.capacity(b)
+        && side.caps(a) == side.caps(b)
         && sa.fixed_cost_aud == sb.fixed_cost_aud
         && sa.var_cost_aud_per_mw == sb.var_cost_aud_per_mw
         && sa.pue == sb.pue
@@ -378,9 +431,45 @@ pub fn restrict(p: &SitingProblem, kept: &[usize]) -> SitingProblem {
             ..c.clone()
         })
         .collect();
+    let map = |i: usize| new_index.get(i).copied().flatten();
+    let capacity_rows = p
+        .capacity_rows
+        .iter()
+        .map(|r| CapacityRow {
+            terms: r
+                .terms
+                .iter()
+                .filter_map(|&(i, c)| map(i).map(|k| (k, c)))
+                .collect(),
+            ..r.clone()
+        })
+        .collect();
+    let flow_caps = p
+        .flow_caps
+        .iter()
+        .map(|c| FlowCap {
+            sites: c.sites.iter().filter_map(|&i| map(i)).collect(),
+            ..c.clone()
+        })
+        .collect();
+    let contingencies = p
+        .contingencies
+        .iter()
+        .map(|c| Contingency {
+            lost_pairs: c
+                .lost_pairs
+                .iter()
+                .filter_map(|&(i, j)| map(i).map(|k| (k, j)))
+                .collect(),
+            ..c.clone()
+        })
+        .collect();
     SitingProblem {
         shared_limits,
         cover_sets,
+        capacity_rows,
+        flow_caps,
+        contingencies,
         sites: kept.iter().map(|&i| p.sites[i].clone()).collect(),
         rtt_ms: kept.iter().map(|&i| p.rtt_ms[i].clone()).collect(),
         assign_cost_aud_per_mw: kept
@@ -469,6 +558,15 @@ pub fn reduce_envelope(p: &SitingProblem, kept: &[usize], m: usize) -> Vec<usize
         let covers = side.covers(i);
         k.push(covers.len() as u64);
         k.extend(covers.iter().map(|&c| c as u64));
+        let capacity = side.capacity(i);
+        k.push(capacity.len() as u64);
+        for &(r, coef) in capacity {
+            k.push(r as u64);
+            k.push(coef.to_bits());
+        }
+        let caps = side.caps(i);
+        k.push(caps.len() as u64);
+        k.extend(caps.iter().map(|&c| c as u64));
         for j in 0..p.cities.len() {
             if pair_allowed(p, i, j) {
                 k.push(j as u64);

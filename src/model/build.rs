@@ -191,6 +191,7 @@ pub fn validate(p: &SitingProblem) -> Result<()> {
     validate_zones(p, &mut issues);
     validate_shared_limits(p, &mut issues);
     validate_cover_sets(p, &mut issues);
+    super::rows::validate_rows(p, &mut issues);
     issues.into_result(())
 }
 
@@ -467,6 +468,8 @@ pub fn build(p: &SitingProblem) -> Result<BuiltModel> {
     b.zone_rows();
     b.shared_limit_rows();
     b.cover_rows()?;
+    b.capacity_rows()?;
+    b.flow_cap_rows();
     b.max_sites_row();
     b.objective();
     Ok(BuiltModel {
@@ -529,7 +532,10 @@ impl<'p> Builder<'p> {
     /// Open and capacity variables of the active sites, with min_mw·y ≤ s·w ≤ max_mw·y.
     fn site_vars(&mut self) {
         let p = self.p;
-        let covered = in_cover_set(p);
+        let mut covered = in_cover_set(p);
+        for (c, r) in covered.iter_mut().zip(super::rows::in_capacity_row(p)) {
+            *c |= r;
+        }
         for (i, s) in p.sites.iter().enumerate() {
             // Reduction 2: inactive sites get no variables.
             if s.excluded || (self.allowed[i].is_empty() && !s.must_build && !covered[i]) {
@@ -660,6 +666,54 @@ impl<'p> Builder<'p> {
             self.lp.le(terms, -f64::from(c.min_open));
         }
         Ok(())
+    }
+
+    /// Each capacity row Σ coef_i c_i ≥ min_mw; an explained infeasibility when no site of a
+    /// row with a positive right-hand side can open.
+    fn capacity_rows(&mut self) -> Result<()> {
+        for r in &self.p.capacity_rows {
+            let terms: Vec<(usize, f64)> = r
+                .terms
+                .iter()
+                .filter(|&&(_, coef)| coef != 0.0)
+                .filter_map(|&(i, coef)| self.capacity_var[i].map(|(w, sc)| (w, -coef * sc)))
+                .collect();
+            if terms.is_empty() && r.min_mw > 0.0 {
+                return Err(Error::Infeasible {
+                    diagnosis: format!(
+                        "{}: needs {:.1} MW but none of its sites can open",
+                        r.description, r.min_mw
+                    ),
+                    hint: "relax the requirement behind it or allow more candidates".into(),
+                });
+            }
+            if !terms.is_empty() {
+                self.lp.le(terms, -r.min_mw);
+            }
+        }
+        Ok(())
+    }
+
+    /// Each flow cap Σ_{i∈S} x_ij ≤ max_mw over the pairs that have a flow variable.
+    fn flow_cap_rows(&mut self) {
+        let index: std::collections::HashMap<(usize, usize), usize> = self
+            .flow_vars
+            .iter()
+            .map(|&(i, j, x)| ((i, j), x))
+            .collect();
+        for c in &self.p.flow_caps {
+            let terms: Vec<(usize, f64)> = c
+                .sites
+                .iter()
+                .filter_map(|&i| index.get(&(i, c.city)).map(|&x| (x, 1.0)))
+                .collect();
+            if terms.len() > 1 {
+                self.lp.le(terms, c.max_mw);
+            } else if let Some(&(x, _)) = terms.first() {
+                let v = &mut self.lp.vars[x];
+                v.upper = v.upper.min(c.max_mw);
+            }
+        }
     }
 
     /// Σ y_i ≤ max_sites.

@@ -26,6 +26,28 @@ pub fn max_served(
     demand_mw: &[f64],
     allowed: &dyn Fn(usize, usize) -> bool,
 ) -> Vec<f64> {
+    max_flow(capacity_mw, demand_mw, allowed).served_mw
+}
+
+/// A maximum flow's result: what each city is served and the cities on the sink side of a
+/// minimum cut.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MaxFlow {
+    /// Per city, the MW served.
+    pub served_mw: Vec<f64>,
+    /// The cities not reachable from the source in the final residual graph (sorted). When
+    /// some demand is unserved, they form a set `T` whose demand exceeds what the sites that
+    /// may serve any of them can hold (Hall's condition, by max-flow min-cut): the row
+    /// `Σ_{i ∈ N(T)} c_i ≥ Σ_{j ∈ T} d_j` is violated.
+    pub deficient_cities: Vec<usize>,
+}
+
+/// [`max_served`] with the minimum cut's deficient cities.
+pub fn max_flow(
+    capacity_mw: &[f64],
+    demand_mw: &[f64],
+    allowed: &dyn Fn(usize, usize) -> bool,
+) -> MaxFlow {
     let (n, m) = (capacity_mw.len(), demand_mw.len());
     let mut g = Graph::new(n + m + 2);
     let (source, sink) = (n + m, n + m + 1);
@@ -55,7 +77,11 @@ pub fn max_served(
             g.flow[e ^ 1] -= push;
         }
     }
-    sink_edges.iter().map(|&e| g.flow[e].max(0.0)).collect()
+    let reached = g.reachable(source);
+    MaxFlow {
+        served_mw: sink_edges.iter().map(|&e| g.flow[e].max(0.0)).collect(),
+        deficient_cities: (0..m).filter(|&j| !reached[n + j]).collect(),
+    }
 }
 
 /// A residual graph: edges in pairs (forward `e`, reverse `e ^ 1`).
@@ -90,6 +116,23 @@ impl Graph {
 
     fn residual(&self, e: usize) -> f64 {
         self.cap[e] - self.flow[e]
+    }
+
+    /// Nodes reachable from `source` over edges with residual capacity.
+    fn reachable(&self, source: usize) -> Vec<bool> {
+        let mut seen = vec![false; self.head.len()];
+        seen[source] = true;
+        let mut queue = VecDeque::from([source]);
+        while let Some(u) = queue.pop_front() {
+            for &e in &self.head[u] {
+                let v = self.to[e];
+                if !seen[v] && self.residual(e) > EPS_MW {
+                    seen[v] = true;
+                    queue.push_back(v);
+                }
+            }
+        }
+        seen
     }
 
     /// The edges of a shortest path with residual capacity, if any.
@@ -142,5 +185,19 @@ mod tests {
             (s[0] - 10.0).abs() < 1e-9 && (s[1] - 10.0).abs() < 1e-9,
             "{s:?}"
         );
+    }
+
+    /// The deficient set of a minimum cut is the set whose Hall row is violated.
+    #[test]
+    fn deficient_cities_violate_hall() {
+        // Sites 0 (50 MW) and 1 (50 MW); city 0 (80 MW) reaches only site 0, city 1 (10 MW)
+        // both: T = {0}, N(T) = {0}, 50 < 80.
+        let f = max_flow(&[50.0, 50.0], &[80.0, 10.0], &|i, j| j == 1 || i == 0);
+        assert!((f.served_mw.iter().sum::<f64>() - 60.0).abs() < 1e-9);
+        assert_eq!(f.deficient_cities, vec![0]);
+        // Enough capacity: every city reachable in the residual graph is fully served, and the
+        // deficient set carries no unmet demand.
+        let f = max_flow(&[90.0, 50.0], &[80.0, 10.0], &|i, j| j == 1 || i == 0);
+        assert!((f.served_mw.iter().sum::<f64>() - 90.0).abs() < 1e-9);
     }
 }

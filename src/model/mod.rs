@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 pub mod build;
 pub mod diagnose;
 pub mod flow;
+pub mod rows;
 
 /// One candidate site as the model sees it (costs already annualised).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -91,6 +92,60 @@ pub struct SitingProblem {
     /// cable cut: the sites still within a city's limit when a cable system is lost).
     #[serde(default)]
     pub cover_sets: Vec<CoverSet>,
+    /// Capacity rows: `Σ coef · c_i ≥ min_mw` over site capacities (e.g. an N−1 scenario's
+    /// Hall row: the sites a set of cities still reaches after a loss must hold their demand).
+    #[serde(default)]
+    pub capacity_rows: Vec<CapacityRow>,
+    /// Flow caps: `Σ_{i ∈ sites} x_{i,city} ≤ max_mw` (separation: the sites of one failure
+    /// group, mutually closer than the minimum separation, carry at most `D_j / k_j`).
+    #[serde(default)]
+    pub flow_caps: Vec<FlowCap>,
+    /// Failure scenarios the plan must survive (N−1): after each loss the built capacity,
+    /// re-allocated, still serves `serve_share` of every city's demand over the pairs left.
+    #[serde(default)]
+    pub contingencies: Vec<Contingency>,
+}
+
+/// `Σ_{(i, coef) ∈ terms} coef · c_i ≥ min_mw`, with `c_i` site i's IT capacity in MW.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CapacityRow {
+    /// Short id, unique among the problem's capacity rows (e.g. `n-1:cable:jga-n:tokyo`).
+    pub id: String,
+    /// The sentence a report or diagnosis prints.
+    pub description: String,
+    /// `(site index, finite coefficient)`, at most one term per site.
+    pub terms: Vec<(usize, f64)>,
+    /// Right-hand side, MW (finite).
+    pub min_mw: f64,
+}
+
+/// `Σ_{i ∈ sites} x_{i,city} ≤ max_mw`: a cap on what a group of sites carries for one city.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FlowCap {
+    /// Short id, unique among the problem's flow caps (e.g. `sep:tokyo:3`).
+    pub id: String,
+    /// The sentence a report or diagnosis prints (which city, which group, why).
+    pub description: String,
+    /// City index.
+    pub city: usize,
+    /// Site indices (distinct).
+    pub sites: Vec<usize>,
+    /// The cap, MW (≥ 0).
+    pub max_mw: f64,
+}
+
+/// One failure scenario: the (site, city) pairs within the city's limit before the loss but
+/// not after it, and the share of demand that must still be served.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Contingency {
+    /// Short id, unique among the problem's contingencies (e.g. `cable:jga-n`).
+    pub id: String,
+    /// The sentence a report or diagnosis prints (what is lost).
+    pub description: String,
+    /// `(site, city)` pairs lost: allowed in the problem, not allowed after the loss.
+    pub lost_pairs: Vec<(usize, usize)>,
+    /// Share of each city's demand that must stay servable, in (0, 1].
+    pub serve_share: f64,
 }
 
 /// A hard limit shared by several sites: `Σ_{(i, coef) ∈ terms} coef · c_i ≤ limit`, where

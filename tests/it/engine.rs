@@ -16,7 +16,7 @@ use sitefind::model::{
 use sitefind::scenario::Objective;
 use sitefind::Error;
 
-fn opts(backend: &str) -> SolveOptions {
+pub(crate) fn opts(backend: &str) -> SolveOptions {
     SolveOptions {
         backend: Some(backend.to_string()),
         time_limit_s: Some(120.0),
@@ -173,6 +173,9 @@ fn small() -> SitingProblem {
         budget_aud: None,
         shared_limits: Vec::new(),
         cover_sets: Vec::new(),
+        capacity_rows: Vec::new(),
+        flow_caps: Vec::new(),
+        contingencies: Vec::new(),
     }
 }
 
@@ -307,7 +310,7 @@ fn modules_redundancy_zones_and_max_sites() {
 
 /// A property-test runner with `cases` cases from a fixed seed (reproducible; no persistence
 /// files).
-fn seeded_runner(cases: u32, seed: u8) -> TestRunner {
+pub(crate) fn seeded_runner(cases: u32, seed: u8) -> TestRunner {
     let config = Config {
         cases,
         failure_persistence: None,
@@ -326,7 +329,7 @@ fn seeded_runner(cases: u32, seed: u8) -> TestRunner {
 /// problem's definition independently of `model::build` (no linking constraints needed: closed
 /// sites simply have no variables) and solved by microlp. Returns the least objective over all
 /// S (`None` if no S is feasible).
-fn brute_force(p: &SitingProblem) -> Option<f64> {
+pub(crate) fn brute_force(p: &SitingProblem) -> Option<f64> {
     priced_open_sets(p)
         .filter(|(open, _)| {
             p.max_sites
@@ -363,6 +366,7 @@ pub(crate) fn fixed_set_lp(p: &SitingProblem, open: &[bool]) -> Option<f64> {
     let mut cap = vec![None; p.sites.len()];
     let mut site_out: Vec<Expression> = vec![Expression::from(0.0); p.sites.len()];
     let mut city_in: Vec<Expression> = vec![Expression::from(0.0); p.cities.len()];
+    let mut flow_of = std::collections::HashMap::new();
     for (i, s) in p.sites.iter().enumerate() {
         if !open[i] {
             continue;
@@ -395,6 +399,7 @@ pub(crate) fn fixed_set_lp(p: &SitingProblem, open: &[bool]) -> Option<f64> {
                     .max(ct.demand_mw / f64::from(ct.min_sites)),
             );
             obj.add_mul(p.assign_cost_aud_per_mw[i][j], x);
+            flow_of.insert((i, j), x);
             site_out[i] += x;
             city_in[j] += x;
         }
@@ -432,12 +437,71 @@ pub(crate) fn fixed_set_lp(p: &SitingProblem, open: &[bool]) -> Option<f64> {
         }
         cons.push(used.leq(l.limit));
     }
+    for r in &p.capacity_rows {
+        let mut held = Expression::from(0.0);
+        for &(i, coef) in &r.terms {
+            if let Some(c) = &cap[i] {
+                held.add_mul(coef, c.clone());
+            }
+        }
+        cons.push(held.geq(r.min_mw));
+    }
+    for fc in &p.flow_caps {
+        let carried: Expression = fc
+            .sites
+            .iter()
+            .filter_map(|&i| flow_of.get(&(i, fc.city)).copied())
+            .map(Expression::from)
+            .sum();
+        cons.push(carried.leq(fc.max_mw));
+    }
+    scenario_flows(p, open, &cap, &mut vars, &mut cons);
     let mut model = vars.minimise(obj.clone()).using(microlp);
     for c in cons {
         model.add_constraint(c);
     }
     let sol = model.solve().ok()?;
     Some(sol.eval(&obj))
+}
+
+/// N−1 written out as the issue states it: per contingency, its own re-allocation flows over
+/// the pairs left after the loss, within each open site's capacity, serving `serve_share` of
+/// every city (no Hall rows, no max-flow).
+fn scenario_flows(
+    p: &SitingProblem,
+    open: &[bool],
+    cap: &[Option<Expression>],
+    vars: &mut ProblemVariables,
+    cons: &mut Vec<good_lp::Constraint>,
+) {
+    for c in &p.contingencies {
+        let lost: std::collections::HashSet<(usize, usize)> =
+            c.lost_pairs.iter().copied().collect();
+        let mut out: Vec<Expression> = vec![Expression::from(0.0); p.sites.len()];
+        let mut into: Vec<Expression> = vec![Expression::from(0.0); p.cities.len()];
+        for (i, s) in p.sites.iter().enumerate() {
+            if !open[i] || s.excluded {
+                continue;
+            }
+            for (j, ct) in p.cities.iter().enumerate() {
+                let rtt = p.rtt_ms[i][j];
+                if rtt.is_nan() || rtt > ct.max_rtt_ms || lost.contains(&(i, j)) {
+                    continue;
+                }
+                let y = vars.add(variable().min(0.0));
+                out[i] += y;
+                into[j] += y;
+            }
+        }
+        for (i, c) in cap.iter().enumerate() {
+            if let Some(c) = c {
+                cons.push((out[i].clone() - c.clone()).leq(0.0));
+            }
+        }
+        for (j, ct) in p.cities.iter().enumerate() {
+            cons.push(into[j].clone().geq(c.serve_share * ct.demand_mw));
+        }
+    }
 }
 
 pub(crate) fn arb_problem() -> impl Strategy<Value = SitingProblem> {
@@ -497,6 +561,9 @@ pub(crate) fn arb_problem() -> impl Strategy<Value = SitingProblem> {
                     budget_aud: None,
                     shared_limits: Vec::new(),
                     cover_sets: Vec::new(),
+                    capacity_rows: Vec::new(),
+                    flow_caps: Vec::new(),
+                    contingencies: Vec::new(),
                 },
             )
     })
@@ -785,6 +852,9 @@ pub(crate) fn arb_dominated_problem() -> impl Strategy<Value = SitingProblem> {
                 budget_aud: None,
                 shared_limits: Vec::new(),
                 cover_sets: Vec::new(),
+                capacity_rows: Vec::new(),
+                flow_caps: Vec::new(),
+                contingencies: Vec::new(),
             })
     })
 }
@@ -875,6 +945,9 @@ pub(crate) fn arb_line_problem() -> impl Strategy<Value = SitingProblem> {
                 budget_aud: None,
                 shared_limits: Vec::new(),
                 cover_sets: Vec::new(),
+                capacity_rows: Vec::new(),
+                flow_caps: Vec::new(),
+                contingencies: Vec::new(),
             })
     })
 }
@@ -904,6 +977,9 @@ fn envelope_test_removes_a_site_above_the_lower_envelope() {
         budget_aud: None,
         shared_limits: Vec::new(),
         cover_sets: Vec::new(),
+        capacity_rows: Vec::new(),
+        flow_caps: Vec::new(),
+        contingencies: Vec::new(),
     };
     let all = [0, 1, 2];
     assert_eq!(reduce_envelope(&p, &all, 1), vec![0, 1]);
@@ -1185,6 +1261,9 @@ fn size_tightening_strengthens_the_relaxation_by_hand() {
             limit: 400.0,
         }],
         cover_sets: Vec::new(),
+        capacity_rows: Vec::new(),
+        flow_caps: Vec::new(),
+        contingencies: Vec::new(),
     };
     assert!((brute_force(&p).unwrap() - 2000.0).abs() < 1e-6);
     let rel = Relaxation::new(&p).unwrap();

@@ -11,6 +11,7 @@ mod geo;
 mod grid;
 mod latency;
 mod outputs;
+mod promises;
 mod public_data;
 mod reliability;
 mod resilience;

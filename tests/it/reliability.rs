@@ -686,6 +686,9 @@ fn small() -> SitingProblem {
         budget_aud: None,
         shared_limits: vec![],
         cover_sets: vec![],
+        capacity_rows: Vec::new(),
+        flow_caps: Vec::new(),
+        contingencies: Vec::new(),
     }
 }
 
