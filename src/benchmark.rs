@@ -280,6 +280,7 @@ impl Cflp {
             capacity_rows: Vec::new(),
             flow_caps: Vec::new(),
             contingencies: Vec::new(),
+            separation: None,
         }
     }
 

@@ -209,6 +209,7 @@ pub fn check_with_tolerance(p: &SitingProblem, s: &Solution, tol: f64) -> CheckR
     check_cover_sets(p, s, &mut a);
     check_promise_rows(p, s, &mut a);
     check_contingencies(p, s, &mut a);
+    check_separation(p, s, &mut a);
     check_objective(p, &mut a, &mut r);
     r.feasible = a.violations.is_empty();
     r.max_violation = a.max;
@@ -609,6 +610,25 @@ fn check_promise_rows(p: &SitingProblem, s: &Solution, a: &mut Acc) {
     }
 }
 
+/// Separation: no mutually-close group of a city's serving sites (brute force over the
+/// serving sites, closeness from the problem's graph) carries more than `D / min_sites`.
+fn check_separation(p: &SitingProblem, s: &Solution, a: &mut Acc) {
+    let Some(sep) = &p.separation else { return };
+    let close = |x: usize, y: usize| sep.close.get(x).is_some_and(|v| v.contains(&y));
+    for (j, group) in crate::model::rows::separation_breaks(p, s, &close) {
+        let ids: Vec<&str> = group.iter().map(|&i| p.sites[i].id.as_str()).collect();
+        a.check(f64::INFINITY, || {
+            format!(
+                "separation: {} takes more than 1/{} of its demand from {} (within {} km of each other)",
+                p.cities[j].id,
+                p.cities[j].min_sites,
+                ids.join(", "),
+                sep.min_km
+            )
+        });
+    }
+}
+
 /// N−1: after each contingency, an independent maximum flow over the built capacities (not
 /// the solver's rows) serves `serve_share` of every city's demand over the pairs left.
 fn check_contingencies(p: &SitingProblem, s: &Solution, a: &mut Acc) {
@@ -718,6 +738,7 @@ mod tests {
             capacity_rows: Vec::new(),
             flow_caps: Vec::new(),
             contingencies: Vec::new(),
+            separation: None,
         };
         let s = Solution {
             open: vec![true, false, true],
@@ -769,6 +790,7 @@ mod tests {
             capacity_rows: Vec::new(),
             flow_caps: Vec::new(),
             contingencies: Vec::new(),
+            separation: None,
         };
         let s = Solution {
             open: vec![true],

@@ -16,6 +16,8 @@
 //! | headroom `max_mw`, `model.min_site_mw`, `max_site_mw`, `module_mw` | [0, 1e6] MW | a terawatt site |
 //! | `model.max_sites` | [1, 1e6] | |
 //! | `model.min_sites_per_city`, demand `min_sites` | [1, 1,000] | |
+//! | `model.min_separation_km`, `--min-separation-km` | [0, 1,000] km | beyond, no two Australian sites of one city are far enough apart |
+//! | `model.survive_share` | (0, 1] | a share of demand |
 //! | `model.max_rtt_ms`, demand `max_rtt_ms` | (0, 10,000] ms | |
 //! | demand `it_load_mw` | (0, 1e6] MW | |
 //! | `model.unserved_penalty_aud_per_mw`, `cost_cap_aud`, `budget_aud`, every AUD amount of `[cost]` | ≤ 1e15 AUD | beyond it sums lose every cent and solver tolerances |
@@ -50,6 +52,8 @@
 //! | `sweep --partition` | 1–64 characters of `A-Z a-z 0-9 _ - . ,` | it is written into a shell script |
 //! | any path or string written into a generated script | no control characters; no `$`, `` ` ``, `\` | the script is a shell here-document |
 
+/// Largest minimum separation between a city's redundant sites, km.
+pub const MAX_SEPARATION_KM: f64 = 1000.0;
 /// Largest solver time limit, seconds (about 11.6 days).
 pub const MAX_TIME_LIMIT_S: f64 = 1e6;
 /// Smallest densification spacing, km.

@@ -568,6 +568,7 @@ fn build_problem(
         capacity_rows: Vec::new(),
         flow_caps: Vec::new(),
         contingencies: Vec::new(),
+        separation: None,
         cities,
         zones: priced.zones.clone(),
         max_sites: m.max_sites,

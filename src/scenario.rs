@@ -735,6 +735,13 @@ pub struct ModelParams {
     /// N−1 over cable systems: every city keeps at least one open site within its limit after
     /// the loss of any single cable system (`--survive-cable-cut`). Default false.
     pub survive_cable_cut: bool,
+    /// Share of every city's demand the built sites must still serve within the limits after
+    /// any single failure domain is lost (with `survive_cable_cut`). Default 1.0.
+    pub survive_share: f64,
+    /// A city's `min_sites` counts only sites at least this far apart, km (geodesic): sites
+    /// closer than this form one failure group, which carries at most `D / min_sites` of the
+    /// city (`--min-separation-km`; 0 counts every site). Default 25 km.
+    pub min_separation_km: f64,
 }
 
 impl Default for ModelParams {
@@ -753,6 +760,8 @@ impl Default for ModelParams {
             cost_cap_aud: None,
             budget_aud: None,
             survive_cable_cut: false,
+            survive_share: 1.0,
+            min_separation_km: 25.0,
         }
     }
 }
@@ -992,6 +1001,20 @@ fn check_model(m: &ModelParams, rc: &mut RangeCheck) {
     if let Some(x) = m.budget_aud {
         rc.positive("model.budget_aud", x, lim::MAX_AUD, "AUD in (0, 1e15]");
     }
+    rc.check(
+        "model.survive_share",
+        m.survive_share,
+        m.survive_share > 0.0 && m.survive_share <= 1.0,
+        "a share in (0, 1]",
+    );
+    let sep_max = lim::MAX_SEPARATION_KM;
+    rc.closed(
+        "model.min_separation_km",
+        m.min_separation_km,
+        0.0,
+        sep_max,
+        "km in [0, 1000]",
+    );
     if let Some(k) = m.min_sites_per_city {
         rc.check(
             "model.min_sites_per_city",

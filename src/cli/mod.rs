@@ -244,10 +244,17 @@ pub struct SolveArgs {
     /// (scenario `[latency] limit_statistic`).
     #[arg(long, value_name = "p50|p95")]
     pub limit_statistic: Option<String>,
-    /// N−1 over cable systems: every city keeps an open site within its limit after the loss
-    /// of any single cable system (scenario `[model] survive_cable_cut`).
+    /// N−1: after the loss of any single failure domain on the plan's paths (a cable system,
+    /// a landing station, a transit hub such as Guam) the built sites, re-allocated, still
+    /// serve every city's demand within its limit (scenario `[model] survive_cable_cut`,
+    /// `survive_share`).
     #[arg(long)]
     pub survive_cable_cut: bool,
+    /// A city's redundant sites must be at least this far apart, km; closer sites form one
+    /// failure group carrying at most 1/min_sites of the city (scenario `[model]
+    /// min_separation_km`, default 25; 0 counts every site).
+    #[arg(long, value_name = "KM")]
+    pub min_separation_km: Option<f64>,
     /// Override every city's redundancy: served by at least N sites.
     #[arg(long, value_name = "N")]
     pub min_sites: Option<u32>,

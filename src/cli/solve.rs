@@ -27,6 +27,9 @@ fn apply_model_flags(args: &SolveArgs, s: &mut Scenario) -> Result<()> {
     if args.survive_cable_cut {
         m.survive_cable_cut = true;
     }
+    if let Some(km) = args.min_separation_km {
+        m.min_separation_km = km;
+    }
     if let Some(v) = &args.limit_statistic {
         s.latency.limit_statistic = match v.to_ascii_lowercase().as_str() {
             "p50" | "median" => sitefind::scenario::RttStatistic::P50,

@@ -12,9 +12,9 @@ use crate::model::{SitingProblem, Solution};
 
 pub mod backend;
 pub mod branch;
-pub mod contingency;
 pub mod heuristic;
 pub mod lagrange;
+pub mod lazy;
 pub mod reduce;
 pub mod staged;
 
@@ -203,9 +203,9 @@ pub fn solve_with_sink(
     // problem as given is validated first, so that a tightened size cannot hide a bad one
     // (an infinite `max_mw` under a shared limit).
     crate::model::build::validate(p)?;
-    if !p.contingencies.is_empty() {
-        // N−1: Hall rows generated on demand, each round solved exactly by this function.
-        return contingency::solve(p, opts, sink, &mut |q, o, s| solve_with_sink(q, o, s));
+    if !p.contingencies.is_empty() || p.separation.is_some() {
+        // N−1 and separation: rows generated on demand, each round solved exactly here.
+        return lazy::solve(p, opts, sink, &mut |q, o, s| solve_with_sink(q, o, s));
     }
     let tightened = crate::engine::reduce::tighten_sizes(p);
     let p = tightened.as_ref().unwrap_or(p);

@@ -464,7 +464,19 @@ pub fn restrict(p: &SitingProblem, kept: &[usize]) -> SitingProblem {
             ..c.clone()
         })
         .collect();
+    let separation = p.separation.as_ref().map(|sep| crate::model::Separation {
+        min_km: sep.min_km,
+        close: kept
+            .iter()
+            .map(|&i| {
+                sep.close
+                    .get(i)
+                    .map_or(Vec::new(), |v| v.iter().filter_map(|&k| map(k)).collect())
+            })
+            .collect(),
+    });
     SitingProblem {
+        separation,
         shared_limits,
         cover_sets,
         capacity_rows,

@@ -104,6 +104,20 @@ pub struct SitingProblem {
     /// re-allocated, still serves `serve_share` of every city's demand over the pairs left.
     #[serde(default)]
     pub contingencies: Vec<Contingency>,
+    /// Separation of redundant sites: a city with `min_sites = k ≥ 2` gets at most `D / k` from
+    /// any group of sites that are mutually closer than the minimum separation (flow caps
+    /// generated on demand by the engine from this closeness graph).
+    #[serde(default)]
+    pub separation: Option<Separation>,
+}
+
+/// Which sites are too close to count as separate failure domains.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Separation {
+    /// The minimum separation, km (for descriptions).
+    pub min_km: f64,
+    /// `close[i]`: the sites closer than `min_km` to site i, sorted, without i (symmetric).
+    pub close: Vec<Vec<usize>>,
 }
 
 /// `Σ_{(i, coef) ∈ terms} coef · c_i ≥ min_mw`, with `c_i` site i's IT capacity in MW.

@@ -44,6 +44,68 @@ pub fn validate_rows(p: &SitingProblem, issues: &mut Issues) {
     for (k, c) in p.contingencies.iter().enumerate() {
         validate_contingency(p, k, c, issues);
     }
+    if let Some(sep) = &p.separation {
+        let at = Location::file(WHERE)
+            .record("separation".to_string())
+            .field("close");
+        if sep.close.len() != n || !(sep.min_km.is_finite() && sep.min_km >= 0.0) {
+            let found = format!("{} lists, min_km {}", sep.close.len(), sep.min_km);
+            issues.push(
+                at,
+                format!("one list per site ({n}) and min_km ≥ 0"),
+                found,
+                "",
+            );
+        } else if let Some(i) = (0..n).find(|&i| sep.close[i].iter().any(|&k| k >= n || k == i)) {
+            issues.push(
+                at,
+                format!("site indices < {n}, not the site itself"),
+                format!("close[{i}]"),
+                "",
+            );
+        }
+    }
+}
+
+/// Site groups that break separation in a plan: for every city with `min_sites = k ≥ 2`,
+/// every set of its serving sites that are mutually close (`close(a, b)`) and carry more than
+/// `D / k` (beyond 1e-6 relative), as (city, sites). Brute force over the serving sites'
+/// subsets (at most 2^20: a plan serves a city from a handful of sites).
+pub fn separation_breaks(
+    p: &SitingProblem,
+    s: &Solution,
+    close: &dyn Fn(usize, usize) -> bool,
+) -> Vec<(usize, Vec<usize>)> {
+    let mut out = Vec::new();
+    for (j, c) in p.cities.iter().enumerate() {
+        if c.min_sites < 2 {
+            continue;
+        }
+        let cap = c.demand_mw / f64::from(c.min_sites);
+        let served: Vec<(usize, f64)> = s
+            .flows
+            .iter()
+            .filter(|&&(_, jj, x)| jj == j && x > 1e-9)
+            .map(|&(i, _, x)| (i, x))
+            .collect();
+        let n = served.len().min(20);
+        for mask in 1u32..(1 << n) {
+            let members: Vec<usize> = (0..n).filter(|&b| mask & (1 << b) != 0).collect();
+            if members.len() < 2 {
+                continue;
+            }
+            let clique = members.iter().enumerate().all(|(x, &a)| {
+                members[x + 1..]
+                    .iter()
+                    .all(|&b| close(served[a].0, served[b].0))
+            });
+            let load: f64 = members.iter().map(|&b| served[b].1).sum();
+            if clique && load > cap + 1e-6 * cap.max(1.0) {
+                out.push((j, members.iter().map(|&b| served[b].0).collect()));
+            }
+        }
+    }
+    out
 }
 
 /// One contingency: a share in (0, 1] and pairs inside the matrices.

@@ -176,6 +176,7 @@ fn small() -> SitingProblem {
         capacity_rows: Vec::new(),
         flow_caps: Vec::new(),
         contingencies: Vec::new(),
+        separation: None,
     }
 }
 
@@ -564,6 +565,7 @@ pub(crate) fn arb_problem() -> impl Strategy<Value = SitingProblem> {
                     capacity_rows: Vec::new(),
                     flow_caps: Vec::new(),
                     contingencies: Vec::new(),
+                    separation: None,
                 },
             )
     })
@@ -855,6 +857,7 @@ pub(crate) fn arb_dominated_problem() -> impl Strategy<Value = SitingProblem> {
                 capacity_rows: Vec::new(),
                 flow_caps: Vec::new(),
                 contingencies: Vec::new(),
+                separation: None,
             })
     })
 }
@@ -948,6 +951,7 @@ pub(crate) fn arb_line_problem() -> impl Strategy<Value = SitingProblem> {
                 capacity_rows: Vec::new(),
                 flow_caps: Vec::new(),
                 contingencies: Vec::new(),
+                separation: None,
             })
     })
 }
@@ -980,6 +984,7 @@ fn envelope_test_removes_a_site_above_the_lower_envelope() {
         capacity_rows: Vec::new(),
         flow_caps: Vec::new(),
         contingencies: Vec::new(),
+        separation: None,
     };
     let all = [0, 1, 2];
     assert_eq!(reduce_envelope(&p, &all, 1), vec![0, 1]);
@@ -1264,6 +1269,7 @@ fn size_tightening_strengthens_the_relaxation_by_hand() {
         capacity_rows: Vec::new(),
         flow_caps: Vec::new(),
         contingencies: Vec::new(),
+        separation: None,
     };
     assert!((brute_force(&p).unwrap() - 2000.0).abs() < 1e-6);
     let rel = Relaxation::new(&p).unwrap();

@@ -689,6 +689,7 @@ fn small() -> SitingProblem {
         capacity_rows: Vec::new(),
         flow_caps: Vec::new(),
         contingencies: Vec::new(),
+        separation: None,
     }
 }
 

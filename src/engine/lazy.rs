@@ -1,6 +1,17 @@
-//! N−1 survival solved exactly: failure scenarios ([`crate::model::Contingency`]) turned into
-//! capacity rows on demand.
+//! Promises whose rows are too many to write out, solved exactly by generating the rows a plan
+//! breaks: N−1 survival (failure scenarios, [`crate::model::Contingency`], as capacity rows)
+//! and separation ([`crate::model::Separation`], as flow caps).
 //!
+//! **Separation.** A city with `min_sites = k ≥ 2` may take at most `D / k` from any group of
+//! sites that are mutually closer than the minimum separation: one flow cap per clique of the
+//! closeness graph. The cliques of a national candidate set are too many to list, but a plan
+//! serves a city from a handful of sites: after each round every mutually-close subset of a
+//! city's serving sites is checked by brute force ([`crate::model::rows::separation_breaks`]),
+//! and each that carries too much adds its cap, widened to a maximal clique of the whole graph
+//! (a stronger, still valid row). A plan that breaks none breaks no clique's cap (a clique's
+//! load is its serving members' load, which are a mutually-close subset).
+//!
+//! **N−1.**
 //! After a loss, the built sites must still serve `s · D_j` of every city `j` over the pairs
 //! left, re-allocating load among themselves. With site capacities `c_i` fixed, that is a
 //! transportation problem, and by max-flow min-cut (Gale's / Hall's theorem for bipartite
@@ -24,7 +35,7 @@ use super::{ReducedSolve, SolveOptions, SolveSink};
 use crate::error::{Error, Result};
 use crate::model::flow::{max_flow, EPS_MW};
 use crate::model::rows::allowed_after;
-use crate::model::{CapacityRow, Contingency, SitingProblem, Solution};
+use crate::model::{CapacityRow, Contingency, FlowCap, SitingProblem, Solution};
 use std::collections::BTreeSet;
 
 /// Rounds of row generation before giving up (each adds ≥ 1 row).
@@ -44,45 +55,117 @@ pub fn solve(
 ) -> Result<ReducedSolve> {
     let mut q = p.clone();
     q.contingencies.clear();
-    let mut seen: BTreeSet<(usize, Vec<usize>)> = BTreeSet::new();
-    for (d, c) in p.contingencies.iter().enumerate() {
-        let mut cities: Vec<usize> = c.lost_pairs.iter().map(|&(_, j)| j).collect();
-        cities.sort_unstable();
-        cities.dedup();
-        for j in cities {
-            if seen.insert((d, vec![j])) {
-                q.capacity_rows.push(hall_row(p, c, &[j]));
-            }
+    q.separation = None;
+    let mut seen: BTreeSet<Cut> = BTreeSet::new();
+    for cut in seed_cuts(p) {
+        if seen.insert(cut.clone()) {
+            add_row(p, &mut q, &cut);
         }
     }
     for round in 1..=MAX_ROUNDS {
         let r = solve_rows(&q, opts, sink)?;
-        let cuts = violated(p, &r.1);
-        let fresh: Vec<(usize, Vec<usize>)> = cuts
+        let fresh: Vec<Cut> = violated(p, &r.1)
             .into_iter()
             .filter(|k| seen.insert(k.clone()))
             .collect();
         let note = format!(
-            "N−1 round {round}: {} Hall rows, {} new",
-            q.capacity_rows.len(),
+            "round {round}: {} N−1 rows, {} separation caps, {} new",
+            q.capacity_rows.len() - p.capacity_rows.len(),
+            q.flow_caps.len() - p.flow_caps.len(),
             fresh.len()
         );
-        (sink.record)("n-1 rows", 0.0, &note);
+        (sink.record)("promise rows", 0.0, &note);
         if fresh.is_empty() {
             return finish(p, r);
         }
-        for (d, t) in fresh {
-            q.capacity_rows.push(hall_row(p, &p.contingencies[d], &t));
+        for cut in &fresh {
+            add_row(p, &mut q, cut);
         }
     }
     Err(Error::Solver(format!(
-        "N−1 row generation did not settle in {MAX_ROUNDS} rounds"
+        "promise row generation did not settle in {MAX_ROUNDS} rounds"
     )))
+}
+
+/// A generated row: a Hall row (contingency, city set) or a separation cap (city, clique).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Cut {
+    Hall(usize, Vec<usize>),
+    Separation(usize, Vec<usize>),
+}
+
+/// The rows of single cities whose reach a loss shrinks.
+fn seed_cuts(p: &SitingProblem) -> Vec<Cut> {
+    let mut out = Vec::new();
+    for (d, c) in p.contingencies.iter().enumerate() {
+        let mut cities: Vec<usize> = c.lost_pairs.iter().map(|&(_, j)| j).collect();
+        cities.sort_unstable();
+        cities.dedup();
+        out.extend(cities.into_iter().map(|j| Cut::Hall(d, vec![j])));
+    }
+    out
+}
+
+fn add_row(p: &SitingProblem, q: &mut SitingProblem, cut: &Cut) {
+    match cut {
+        Cut::Hall(d, t) => q.capacity_rows.push(hall_row(p, &p.contingencies[*d], t)),
+        Cut::Separation(j, sites) => q.flow_caps.push(separation_cap(p, *j, sites)),
+    }
+}
+
+/// `Σ_{i ∈ C} x_ij ≤ D_j / k_j` for a clique `C` of close sites.
+fn separation_cap(p: &SitingProblem, j: usize, sites: &[usize]) -> FlowCap {
+    let c = &p.cities[j];
+    let km = p.separation.as_ref().map_or(0.0, |s| s.min_km);
+    let names: Vec<&str> = sites.iter().map(|&i| p.sites[i].id.as_str()).collect();
+    FlowCap {
+        id: format!("sep:{}:{}", c.id, names.join("+")),
+        description: format!(
+            "{} takes at most 1/{} of its demand from sites within {km} km of each other ({})",
+            c.id,
+            c.min_sites,
+            names.join(", ")
+        ),
+        city: j,
+        sites: sites.to_vec(),
+        max_mw: c.demand_mw / f64::from(c.min_sites.max(1)),
+    }
+}
+
+/// A clique of the closeness graph widened to a maximal one (sites added in index order).
+fn widen(close: &[Vec<usize>], members: &[usize]) -> Vec<usize> {
+    let mut clique: Vec<usize> = members.to_vec();
+    clique.sort_unstable();
+    let Some(&first) = clique.first() else {
+        return clique;
+    };
+    let candidates: Vec<usize> = close.get(first).cloned().unwrap_or_default();
+    for k in candidates {
+        let adjacent = |a: usize| close.get(a).is_some_and(|v| v.binary_search(&k).is_ok());
+        if !clique.contains(&k) && clique.iter().all(|&a| adjacent(a)) {
+            clique.push(k);
+        }
+    }
+    clique.sort_unstable();
+    clique
 }
 
 /// The solve of the last round, checked once more: a scenario still short (beyond tolerance)
 /// whose row was already present is a numerical failure, not a plan.
 fn finish(p: &SitingProblem, r: ReducedSolve) -> Result<ReducedSolve> {
+    if let Some(sep) = &p.separation {
+        let close = |a: usize, b: usize| {
+            sep.close
+                .get(a)
+                .is_some_and(|v| v.binary_search(&b).is_ok())
+        };
+        if let Some((j, _)) = crate::model::rows::separation_breaks(p, &r.1, &close).first() {
+            return Err(Error::Solver(format!(
+                "separation: the plan meets every generated cap but {} still takes too much from close sites",
+                p.cities[*j].id
+            )));
+        }
+    }
     match shortfalls(p, &r.1).into_iter().next() {
         None => Ok(r),
         Some((d, short)) => Err(Error::Solver(format!(
@@ -114,9 +197,11 @@ pub fn hall_row(p: &SitingProblem, c: &Contingency, t: &[usize]) -> CapacityRow 
     }
 }
 
-/// Per contingency the plan fails, its deficient city set.
-fn violated(p: &SitingProblem, s: &Solution) -> Vec<(usize, Vec<usize>)> {
-    p.contingencies
+/// The rows the plan breaks: per contingency it fails, its deficient city set's Hall row; per
+/// mutually-close group of a city's serving sites carrying too much, its widened cap.
+fn violated(p: &SitingProblem, s: &Solution) -> Vec<Cut> {
+    let mut out: Vec<Cut> = p
+        .contingencies
         .iter()
         .enumerate()
         .filter_map(|(d, c)| {
@@ -125,7 +210,19 @@ fn violated(p: &SitingProblem, s: &Solution) -> Vec<(usize, Vec<usize>)> {
             (short > tolerance(&f.1)).then_some((d, f.0.deficient_cities))
         })
         .filter(|(_, t)| !t.is_empty())
-        .collect()
+        .map(|(d, t)| Cut::Hall(d, t))
+        .collect();
+    if let Some(sep) = &p.separation {
+        let close = |a: usize, b: usize| {
+            sep.close
+                .get(a)
+                .is_some_and(|v| v.binary_search(&b).is_ok())
+        };
+        for (j, members) in crate::model::rows::separation_breaks(p, s, &close) {
+            out.push(Cut::Separation(j, widen(&sep.close, &members)));
+        }
+    }
+    out
 }
 
 /// Contingencies the plan fails, with the MW short.
