@@ -34,9 +34,6 @@ pub struct Prepared {
     pub rtt_p50_ms: Vec<Vec<f64>>,
     /// Planning (P95) RTT rows of the model's sites (parallel to `in_model`).
     pub rtt_p95_ms: Vec<Vec<f64>>,
-    /// N−1 cover rows (`--survive-cable-cut`): for a city and a cable, the model sites (indices
-    /// into `in_model`) still within the city's limit when the cable is cut.
-    pub cut_covers: Vec<crate::latency::resilience::CutCover>,
     /// Shared grid limits (`crate::grid`) tied to the problem's sites.
     pub grid_rows: Vec<crate::grid::GridRow>,
     /// The 24/7 CFE portfolios of the zones the model's sites draw on, by zone id.

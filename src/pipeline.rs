@@ -12,7 +12,7 @@ use crate::data::{Dataset, Demand, LonLat, RenewableZone};
 use crate::engine;
 use crate::error::{Error, Result};
 use crate::latency::LatencyModel;
-use crate::model::{CityInput, CoverSet, SiteInput, SitingProblem, Solution, ZoneInput};
+use crate::model::{CityInput, SiteInput, SitingProblem, Solution, ZoneInput};
 pub use crate::outcome::{Outcome, Prepared, StageTiming};
 use crate::scenario::Scenario;
 use std::collections::BTreeMap;
@@ -216,8 +216,8 @@ pub fn prepare_from(
     check_named_ids(scenario, &candidates)?;
     let priced = price_sites(&inputs, &candidates, &reach.in_model, progress)?;
     let t = Instant::now();
-    let cut_covers = cable_cut_covers(&inputs, &candidates, &reach, progress)?;
-    let (problem, grid_rows) = build_problem(&inputs, &candidates, &reach, &priced, &cut_covers);
+    let (mut problem, grid_rows) = build_problem(&inputs, &candidates, &reach, &priced);
+    add_promises(&inputs, &candidates, &reach, &mut problem, progress)?;
     let no_cfe = problem
         .sites
         .iter()
@@ -243,7 +243,6 @@ pub fn prepare_from(
         best_rtt_p95_ms: best_per_city(&matrix.rtt_p95_ms, demand.nodes.len()),
         rtt_p50_ms: rows(&matrix.rtt_ms),
         rtt_p95_ms: rows(&matrix.rtt_p95_ms),
-        cut_covers,
         grid_rows,
         portfolios: priced.portfolios,
         candidates,
@@ -486,34 +485,38 @@ fn lacks_portfolio(scenario: &Scenario, r: &SiteCostRates) -> bool {
     scenario.supply.cfe_target > 0.0 && r.supply.as_ref().is_some_and(|sp| sp.zone_id.is_none())
 }
 
-/// N−1 cover rows (`--survive-cable-cut`), or none.
-fn cable_cut_covers(
+/// The promises as problem data: the separation graph (with its explained infeasibility) and,
+/// with `--survive-cable-cut`, the N−1 contingencies ([`crate::promises`]).
+fn add_promises(
     inp: &Inputs<'_>,
     candidates: &[Candidate],
     reach: &Reach,
+    problem: &mut SitingProblem,
     progress: Progress<'_>,
-) -> Result<Vec<crate::latency::resilience::CutCover>> {
-    if !inp.scenario.model.survive_cable_cut {
-        return Ok(Vec::new());
-    }
+) -> Result<()> {
     let t = Instant::now();
-    let covers = survive_cable_cut(
-        inp.latency,
-        inp.demand,
-        candidates,
-        &reach.in_model,
-        &reach.limits,
-        &reach.stat,
-    )?;
-    let cables: std::collections::BTreeSet<&str> =
-        covers.iter().map(|c| c.cable.as_str()).collect();
+    let m = &inp.scenario.model;
+    let locations: Vec<LonLat> = reach.in_model.iter().map(|&i| candidates[i].location).collect();
+    problem.separation = crate::promises::separation(problem, &locations, m.min_separation_km);
+    crate::promises::explain_separation(problem, &locations, &reach.stat)?;
+    if m.survive_cable_cut {
+        problem.contingencies = crate::promises::contingencies(
+            inp.latency,
+            inp.demand,
+            problem,
+            &locations,
+            m.survive_share,
+            &reach.stat,
+        )?;
+    }
+    let pairs: usize = problem.separation.as_ref().map_or(0, |s| s.close.iter().map(Vec::len).sum::<usize>() / 2);
     let note = format!(
-        "N−1: {} cover rows over {} cable systems",
-        covers.len(),
-        cables.len()
+        "{pairs} site pairs closer than {} km; {} N−1 failure domains",
+        m.min_separation_km,
+        problem.contingencies.len()
     );
-    progress("cable cuts", t.elapsed().as_secs_f64(), &note);
-    Ok(covers)
+    progress("promises", t.elapsed().as_secs_f64(), &note);
+    Ok(())
 }
 
 /// The siting problem from the priced sites, the cities and the shared limits, with the grid
@@ -523,7 +526,6 @@ fn build_problem(
     candidates: &[Candidate],
     reach: &Reach,
     priced: &Priced,
-    cut_covers: &[crate::latency::resilience::CutCover],
 ) -> (SitingProblem, Vec<crate::grid::GridRow>) {
     let (ds, scenario) = (inp.ds, inp.scenario);
     let m = &scenario.model;
@@ -564,7 +566,7 @@ fn build_problem(
             .map(|&i| reach.rtt[i].clone())
             .collect(),
         sites,
-        cover_sets: cover_sets(inp, reach, cut_covers),
+        cover_sets: Vec::new(),
         capacity_rows: Vec::new(),
         flow_caps: Vec::new(),
         contingencies: Vec::new(),
@@ -616,33 +618,6 @@ fn site_inputs(
         .collect()
 }
 
-/// The N−1 cover rows as the problem's cover sets.
-fn cover_sets(
-    inp: &Inputs<'_>,
-    reach: &Reach,
-    cut_covers: &[crate::latency::resilience::CutCover],
-) -> Vec<CoverSet> {
-    let stat = &reach.stat;
-    cut_covers
-        .iter()
-        .map(|c| {
-            let node = &inp.demand.nodes[c.city];
-            CoverSet {
-                id: format!("n-1:{}:{}", node.id, c.cable),
-                description: format!(
-                    "{} keeps an open site within its {:.1} ms limit ({stat}) if cable {} ({}) is cut",
-                    node.name,
-                    reach.limits[c.city],
-                    inp.latency.cable_name(&c.cable).unwrap_or(&c.cable),
-                    c.cable
-                ),
-                sites: c.sites.clone(),
-                min_open: 1,
-            }
-        })
-        .collect()
-}
-
 /// The limit statistic's name (`p50` or `p95`).
 pub(crate) fn stat_name(p: &crate::scenario::LatencyParams) -> String {
     match p.limit_statistic {
@@ -676,51 +651,6 @@ fn policy_note(p: &crate::scenario::LatencyParams) -> String {
     } else {
         format!(" with {}", parts.join(" and "))
     }
-}
-
-/// N−1 over cable systems: the cover rows of every (city, cable) whose cut removes sites from
-/// the city's reach; an error naming each city and the cable whose loss strands it (no model
-/// site within the limit), before anything is solved.
-fn survive_cable_cut(
-    latency: &LatencyModel,
-    demand: &Demand,
-    candidates: &[Candidate],
-    in_model: &[usize],
-    limits: &[f64],
-    stat: &str,
-) -> Result<Vec<crate::latency::resilience::CutCover>> {
-    let sites: Vec<LonLat> = in_model.iter().map(|&i| candidates[i].location).collect();
-    let cities: Vec<LonLat> = demand.nodes.iter().map(|n| n.location).collect();
-    let covers = crate::latency::resilience::cut_covers(latency, &sites, &cities, limits);
-    let stranded: Vec<String> = covers
-        .iter()
-        .filter(|c| c.sites.is_empty())
-        .map(|c| {
-            let node = &demand.nodes[c.city];
-            let name = latency.cable_name(&c.cable).unwrap_or(&c.cable);
-            let best = match c.best {
-                Some((k, ms)) => format!(
-                    "the best candidate left is {} at {:.1} ms",
-                    candidates[in_model[k]].id, ms
-                ),
-                None => "no route is left at all".to_string(),
-            };
-            format!(
-                "{} ({}) is stranded by the loss of cable {} ({}): no candidate stays within its {:.1} ms limit ({stat}); {best}",
-                node.name, node.id, name, c.cable, limits[c.city]
-            )
-        })
-        .collect();
-    if !stranded.is_empty() {
-        return Err(Error::Infeasible {
-            diagnosis: format!(
-                "--survive-cable-cut cannot hold: {}",
-                stranded.join("; ")
-            ),
-            hint: "raise the city's limit, set [latency] limit_statistic = \"p50\", include planned cables (include_planned = true), or drop --survive-cable-cut".into(),
-        });
-    }
-    Ok(covers)
 }
 
 /// Runs the pipeline on a dataset, a demand and a scenario: latency model, candidates, RTTs,
@@ -868,6 +798,18 @@ pub fn end_to_end_check(
                 ));
             }
         }
+    }
+    // Separation on geodesic distances recomputed from the candidates, not the problem's graph.
+    let sep = crate::promises::verify_separation(
+        p,
+        sol,
+        &prep.candidates,
+        &prep.in_model,
+        scenario.model.min_separation_km,
+    );
+    if !sep.is_empty() {
+        worst = f64::INFINITY;
+        violations.extend(sep);
     }
     let cost = CostModel::new(&scenario.cost)?;
     for (k, site) in p.sites.iter().enumerate() {
