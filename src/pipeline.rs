@@ -496,7 +496,11 @@ fn add_promises(
 ) -> Result<()> {
     let t = Instant::now();
     let m = &inp.scenario.model;
-    let locations: Vec<LonLat> = reach.in_model.iter().map(|&i| candidates[i].location).collect();
+    let locations: Vec<LonLat> = reach
+        .in_model
+        .iter()
+        .map(|&i| candidates[i].location)
+        .collect();
     problem.separation = crate::promises::separation(problem, &locations, m.min_separation_km);
     crate::promises::explain_separation(problem, &locations, &reach.stat)?;
     if m.survive_cable_cut {
@@ -509,7 +513,10 @@ fn add_promises(
             &reach.stat,
         )?;
     }
-    let pairs: usize = problem.separation.as_ref().map_or(0, |s| s.close.iter().map(Vec::len).sum::<usize>() / 2);
+    let pairs: usize = problem
+        .separation
+        .as_ref()
+        .map_or(0, |s| s.close.iter().map(Vec::len).sum::<usize>() / 2);
     let note = format!(
         "{pairs} site pairs closer than {} km; {} N−1 failure domains",
         m.min_separation_km,

@@ -23,7 +23,11 @@ pub type DomainLoss = (String, String, String, crate::latency::RttMatrix);
 
 /// Every failure domain on some fastest path between `sites` and `cities`, with the RTTs
 /// after its loss.
-pub fn domain_losses(latency: &LatencyModel, sites: &[LonLat], cities: &[LonLat]) -> Vec<DomainLoss> {
+pub fn domain_losses(
+    latency: &LatencyModel,
+    sites: &[LonLat],
+    cities: &[LonLat],
+) -> Vec<DomainLoss> {
     latency
         .cut_matrices(sites, cities)
         .into_iter()
@@ -54,7 +58,8 @@ pub fn contingencies(
         let lost_pairs: Vec<(usize, usize)> = (0..p.sites.len())
             .flat_map(|i| (0..p.cities.len()).map(move |j| (i, j)))
             .filter(|&(i, j)| {
-                crate::model::build::pair_allowed(p, i, j) && !(after[i][j] <= p.cities[j].max_rtt_ms)
+                crate::model::build::pair_allowed(p, i, j)
+                    && !(after[i][j] <= p.cities[j].max_rtt_ms)
             })
             .collect();
         if lost_pairs.is_empty() {
@@ -159,12 +164,21 @@ pub fn explain_separation(p: &SitingProblem, locations: &[LonLat], stat: &str) -
         return Ok(());
     };
     let mut why = Vec::new();
-    for (j, c) in p.cities.iter().enumerate().filter(|(_, c)| c.min_sites == 2) {
+    for (j, c) in p
+        .cities
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.min_sites == 2)
+    {
         let reach: Vec<usize> = (0..p.sites.len())
             .filter(|&i| !p.sites[i].excluded && crate::model::build::pair_allowed(p, i, j))
             .collect();
         let all_close = reach.len() >= 2
-            && reach.iter().all(|&a| reach.iter().all(|&b| a == b || sep.close[a].binary_search(&b).is_ok()));
+            && reach.iter().all(|&a| {
+                reach
+                    .iter()
+                    .all(|&b| a == b || sep.close[a].binary_search(&b).is_ok())
+            });
         if !all_close {
             continue;
         }
@@ -200,7 +214,12 @@ pub fn verify_separation(
     if min_km <= 0.0 {
         return Vec::new();
     }
-    let loc = |k: usize| in_model.get(k).and_then(|&i| candidates.get(i)).map(|c| c.location);
+    let loc = |k: usize| {
+        in_model
+            .get(k)
+            .and_then(|&i| candidates.get(i))
+            .map(|c| c.location)
+    };
     let close = |a: usize, b: usize| match (loc(a), loc(b)) {
         (Some(x), Some(y)) => distance_km(x, y) < min_km,
         _ => false,

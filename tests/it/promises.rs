@@ -172,3 +172,258 @@ fn promises_optimum_equals_brute_force() {
     );
     assert!(solved >= 40, "too few feasible cases: {solved}");
 }
+
+/// One city (100 MW), three sites: A is cheapest but reaches the city only over cable X;
+/// B is small; C is dearer per MW but reaches the city over another cable.
+fn three_sites() -> SitingProblem {
+    use crate::engine::{city, site};
+    SitingProblem {
+        sites: vec![
+            site("a", 10.0, 1.0, 0.0, 200.0),
+            site("b", 20.0, 1.5, 0.0, 60.0),
+            site("c", 25.0, 1.2, 0.0, 100.0),
+        ],
+        cities: vec![city("tokyo", 100.0, 120.0, 1)],
+        zones: vec![],
+        rtt_ms: vec![vec![100.0], vec![105.0], vec![110.0]],
+        assign_cost_aud_per_mw: vec![vec![0.0], vec![0.0], vec![0.0]],
+        max_sites: None,
+        module_mw: None,
+        unserved_penalty_aud_per_mw: 1e9,
+        objective: sitefind::scenario::Objective::MinCost,
+        cost_cap_aud: None,
+        budget_aud: None,
+        shared_limits: Vec::new(),
+        cover_sets: Vec::new(),
+        capacity_rows: Vec::new(),
+        flow_caps: Vec::new(),
+        contingencies: Vec::new(),
+        separation: None,
+    }
+}
+
+/// By hand: without N−1 the optimum opens A alone (10 + 1 × 100 = 110). Losing cable X takes A
+/// out of Tokyo's limit, so with N−1 the sites other than A must hold 100 MW: B (60 MW at most)
+/// cannot alone, {B, C} pays for C's 100 MW anyway, so C alone is optimal: 25 + 1.2 × 100 =
+/// 145, A$35 more. The checker rejects the cheap plan under N−1, naming the loss.
+#[test]
+fn n_minus_1_costs_a_known_amount_and_the_checker_rejects_the_cheap_plan() {
+    let plain = three_sites();
+    let mut n1 = plain.clone();
+    n1.contingencies.push(Contingency {
+        id: "cable:x".into(),
+        description: "the loss of cable X".into(),
+        lost_pairs: vec![(0, 0)],
+        serve_share: 1.0,
+    });
+    for b in available_backends() {
+        let (_, cheap, _, _) = solve_with_reduction(&plain, &opts(b), &mut |_, _, _| {}).unwrap();
+        assert!((check(&plain, &cheap).objective_recomputed - 110.0).abs() < 1e-6);
+        let (_, safe, _, _) = solve_with_reduction(&n1, &opts(b), &mut |_, _, _| {}).unwrap();
+        let c = check(&n1, &safe);
+        assert!(c.feasible, "{:?}", c.violations);
+        assert!(
+            (c.objective_recomputed - 145.0).abs() < 1e-6,
+            "{b}: {}",
+            c.objective_recomputed
+        );
+        assert!(safe.open[2] && !safe.open[0], "{b}: {:?}", safe.open);
+        let tampered = check(&n1, &cheap);
+        assert!(!tampered.feasible);
+        assert!(
+            tampered.violations.iter().any(|v| v.contains("N−1")
+                && v.contains("cable X")
+                && v.contains("tokyo 100.0 MW short")),
+            "{:?}",
+            tampered.violations
+        );
+    }
+    assert_eq!(brute_force(&n1).map(|x| x.round()), Some(145.0));
+}
+
+/// Separation by hand: Tokyo wants two sites; A and B are close (one failure group), C is
+/// apart. Without separation A and B split the demand; with it, one of them pairs with C. A
+/// plan that puts all of Tokyo on A and B is rejected by the checker.
+#[test]
+fn separation_moves_the_plan_and_the_checker_rejects_a_close_pair() {
+    let mut p = three_sites();
+    p.cities[0].min_sites = 2;
+    p.sites[1].max_mw = 200.0;
+    // With C at v = 3, A + B (10 + 20 + 50 + 75 = 155) beats A + C (10 + 25 + 50 + 150 = 235).
+    p.sites[2].var_cost_aud_per_mw = 3.0;
+    let (_, plain, _, _) = solve_with_reduction(&p, &opts("microlp"), &mut |_, _, _| {}).unwrap();
+    assert!(
+        plain.open[0] && plain.open[1] && !plain.open[2],
+        "{:?}",
+        plain.open
+    );
+    assert!((check(&p, &plain).objective_recomputed - 155.0).abs() < 1e-6);
+    let mut sep = p.clone();
+    sep.separation = Some(Separation {
+        min_km: 25.0,
+        close: vec![vec![1], vec![0], vec![]],
+    });
+    for b in available_backends() {
+        let (_, s, _, _) = solve_with_reduction(&sep, &opts(b), &mut |_, _, _| {}).unwrap();
+        let c = check(&sep, &s);
+        assert!(c.feasible, "{:?}", c.violations);
+        // A (50 MW) + C (50 MW): 10 + 25 + 50 + 150 = 235.
+        assert!(
+            (c.objective_recomputed - 235.0).abs() < 1e-6,
+            "{b}: {}",
+            c.objective_recomputed
+        );
+    }
+    let tampered = check(&sep, &plain);
+    assert!(!tampered.feasible);
+    assert!(
+        tampered
+            .violations
+            .iter()
+            .any(|v| v.contains("separation") && v.contains("a, b")),
+        "{:?}",
+        tampered.violations
+    );
+}
+
+fn run(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(crate::common::sitefind_bin())
+        .args(args)
+        .current_dir(crate::common::repo())
+        .output()
+        .unwrap()
+}
+
+/// The target: with `--survive-cable-cut --limit-statistic p50` the embedded job has a
+/// plan, and for every failure domain on its paths an independent max-flow (the report's
+/// resilience section, re-timed through the cable graph) serves all 1,195 MW.
+#[test]
+fn the_embedded_n_minus_1_plan_serves_all_demand_after_every_single_loss() {
+    let out = run(&[
+        "--demand",
+        "data/jp.json",
+        "--survive-cable-cut",
+        "--limit-statistic",
+        "p50",
+        "--format",
+        "json",
+        "-q",
+        "--no-margins",
+    ]);
+    let r = crate::common::json_stdout(&out);
+    let domains = r["resilience"]["domains"].as_array().unwrap();
+    assert!(!domains.is_empty());
+    for d in domains {
+        let servable = d["servable_mw"].as_f64().unwrap();
+        assert!((servable - 1195.0).abs() < 0.01, "{d}");
+    }
+    assert!(r["check"]["feasible"].as_bool().unwrap(), "{}", r["check"]);
+}
+
+/// The default job's redundancy counts only separated sites: for Tokyo and Osaka no group of
+/// serving sites within 25 km of each other (geodesic, from the report's coordinates) carries
+/// more than half the city.
+#[test]
+fn the_default_plan_spreads_tokyo_and_osaka_over_separated_sites() {
+    let out = run(&[
+        "--demand",
+        "data/jp.json",
+        "--format",
+        "json",
+        "-q",
+        "--no-margins",
+    ]);
+    let r = crate::common::json_stdout(&out);
+    let loc = |id: &str| -> sitefind::data::LonLat {
+        let s = r["sites"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == id)
+            .unwrap();
+        let c = &s["location"];
+        sitefind::data::LonLat::new(c["lon"].as_f64().unwrap(), c["lat"].as_f64().unwrap())
+    };
+    for city in ["tokyo", "osaka"] {
+        let c = r["cities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == city)
+            .unwrap();
+        let demand = c["demand_mw"].as_f64().unwrap();
+        let served: Vec<(String, f64)> = c["served_by"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| {
+                (
+                    a["site_id"].as_str().unwrap().to_string(),
+                    a["mw"].as_f64().unwrap(),
+                )
+            })
+            .collect();
+        assert!(served.len() >= 2, "{city}: {served:?}");
+        for (a, x) in &served {
+            assert!(
+                *x <= demand / 2.0 + 0.01,
+                "{city}: {a} carries {x} of {demand}"
+            );
+            for (b, y) in &served {
+                let km = sitefind::spatial::geodesy::distance_km(loc(a), loc(b));
+                if a < b && km < 25.0 {
+                    assert!(
+                        x + y <= demand / 2.0 + 0.01,
+                        "{city}: {a} and {b} ({km:.1} km) carry {}",
+                        x + y
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Promises no plan can keep are explained: the separation no candidate set allows, and the
+/// failure domain whose loss strands a city at the default P95 limits.
+#[test]
+fn promises_no_plan_can_keep_are_explained() {
+    let out = run(&[
+        "--demand",
+        "data/jp.json",
+        "--min-separation-km",
+        "400",
+        "-q",
+        "--no-margins",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("osaka needs 2 sites at least 400 km apart")
+            && err.contains("best separation achievable"),
+        "{err}"
+    );
+    let out = run(&[
+        "--demand",
+        "data/jp.json",
+        "--survive-cable-cut",
+        "-q",
+        "--no-margins",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("to survive the loss of cable")
+            && err.contains("JGA-N")
+            && err.contains("hint:"),
+        "{err}"
+    );
+    let out = run(&[
+        "--demand",
+        "data/jp.json",
+        "--min-separation-km",
+        "-1",
+        "-q",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("min_separation_km"));
+}
