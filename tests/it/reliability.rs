@@ -1771,3 +1771,87 @@ fn margins_do_not_depend_on_the_thread_count() {
     let timed = margins_until(p, best, &outcome.options, gap, Some(far)).unwrap();
     assert_eq!(one, timed);
 }
+
+#[test]
+fn fifo_and_device_inputs_are_refused_without_reading() {
+    // Issue 30: a FIFO or a character device given as an input blocked or read until out of
+    // memory. Every input (scenario, demand, manifest, sweep file, OR-Library instance and its
+    // optima.tsv side file) is refused by its metadata, before it is opened: each run ends
+    // (guard: a hang, not a speed assertion) with exit 1 naming the path and what it is.
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe.toml");
+    if !Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        return; // no mkfifo: nothing to test
+    }
+    let f = fifo.to_str().unwrap();
+    let cases: [(&[&str], &str, &str); 6] = [
+        (&["--scenario", f, "-q"], f, "FIFO"),
+        (
+            &["--demand", "/dev/zero", "-q"],
+            "/dev/zero",
+            "character device",
+        ),
+        (&["--data", f, "-q"], f, "FIFO"),
+        (
+            &["validate", "--data", "/dev/zero"],
+            "/dev/zero",
+            "character device",
+        ),
+        (&["sweep", f], f, "FIFO"),
+        (&["cflp", "/dev/zero"], "/dev/zero", "character device"),
+    ];
+    for (args, path, kind) in cases {
+        let (o, ended) = run_guarded(dir.path(), args, 60);
+        assert!(ended, "{args:?}: blocked on its input");
+        let e = user_error(&o);
+        assert!(e.contains(path) && e.contains(kind), "{args:?}: {e}");
+        assert!(e.contains("hint"), "{e}");
+    }
+    // The OR-Library loader's side file: a valid instance beside a FIFO named optima.tsv.
+    let inst = dir.path().join("cap1.txt");
+    std::fs::write(
+        &inst,
+        " 3 4\n 100 50\n 120 40\n capacity 60\n 30 10 20 40\n 40 25 30 5\n 20 30 5 20\n 25 35 25 10\n",
+    )
+    .unwrap();
+    let tsv = dir.path().join("optima.tsv");
+    assert!(Command::new("mkfifo").arg(&tsv).status().unwrap().success());
+    let args = ["cflp", inst.to_str().unwrap(), "--capacity", "60"];
+    let (o, ended) = run_guarded(dir.path(), &args, 60);
+    assert!(ended, "cflp blocked on optima.tsv");
+    let e = user_error(&o);
+    assert!(e.contains("optima.tsv") && e.contains("FIFO"), "{e}");
+    // A regular optima.tsv is still read.
+    std::fs::remove_file(&tsv).unwrap();
+    std::fs::write(&tsv, "instance\tcapacity\toptimum\ncap1\t60\t12345\n").unwrap();
+    let (o, ended) = run_guarded(dir.path(), &args, 60);
+    assert!(ended && o.status.success(), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("12345"));
+}
+
+#[test]
+fn route_factor_countries_must_be_the_datasets() {
+    // A misspelt country in [latency] route_factor_by_country silently got the default route
+    // factor; now an error listing the dataset's countries. The defaults' keys and any
+    // spelling case of a real country are accepted.
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[latency.route_factor_by_country]\nAustralai = 1.5\n").unwrap();
+    let o = run(&["--scenario", bad.to_str().unwrap(), "-q"]);
+    let e = user_error(&o);
+    assert!(
+        e.contains("route_factor_by_country.Australai")
+            && e.contains("Guam")
+            && e.contains("Japan"),
+        "{e}"
+    );
+    let good = dir.path().join("good.toml");
+    std::fs::write(&good, "[latency.route_factor_by_country]\nguam = 1.5\n").unwrap();
+    let s = sitefind::scenario::Scenario::from_file(&good).unwrap();
+    let ds = sitefind::data::Dataset::embedded().unwrap();
+    sitefind::latency::LatencyModel::build(&ds, &s.latency).unwrap();
+}
