@@ -170,7 +170,7 @@ pub fn alternatives_until(
     }
     if let Some(n) = out.note.take() {
         note = Some(match note {
-            Some(m) => format!("{m}; {n}"),
+            Some(m) => format!("{m}; {}", n.trim_start_matches("alternatives: ")),
             None => n,
         });
     }
