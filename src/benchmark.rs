@@ -308,9 +308,12 @@ pub fn known_optimum(path: &Path, capacity: Option<f64>) -> Result<Option<f64>> 
         return Ok(None);
     };
     let tsv = dir.join("optima.tsv");
-    let Ok(text) = std::fs::read_to_string(&tsv) else {
+    // No side file: no known optimum. One that exists is read like every input (regular files
+    // only, size cap): a FIFO or a device there is an error, never a blocked read.
+    if !tsv.exists() {
         return Ok(None);
-    };
+    }
+    let text = crate::input::read_text(&tsv)?;
     let stem = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())

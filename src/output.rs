@@ -21,8 +21,11 @@
 //!   for its whole rename sequence, and the signal handler takes that lock first, so a
 //!   SIGINT/SIGTERM/SIGHUP during the renames waits for them (microseconds) and exits after the
 //!   set is complete; before the renames it removes the temporaries and no target changes.
-//!   (A rename refused by the file system midway, e.g. the folder made read-only during the
-//!   run, can still leave the first files renamed; the error names the file.)
+//! - **A refused rename rolls back**: before the renames each existing target is kept as a
+//!   backup (hard link, else copy); a rename the file system refuses midway puts the targets
+//!   already renamed back (backup renamed onto them, or the new file removed) so the previous
+//!   set stays, and the error names the file and says whether the roll-back succeeded (it can
+//!   fail only if the file system refuses that rename too).
 //! - **Output folders** (`--fgb DIR`, `sweep --out DIR`): checked before any work like their
 //!   files ([`check_output_dir`]); a new folder is created only when the outputs are written
 //!   ([`create_output_dir`]), tolerating a concurrent run creating it at the same moment, and
@@ -420,17 +423,105 @@ pub fn write_set(outputs: &[(OutputPath, Vec<u8>)]) -> Result<()> {
     }
     // The whole rename sequence under the registry's lock: a signal handler waits for it.
     let mut reg = live();
-    for (k, (o, tmp)) in checked.iter().zip(&temps).enumerate() {
-        let renamed = std::fs::rename(tmp, &o.target);
-        reg.remove(tmp);
-        if let Err(e) = renamed {
-            for t in &temps[k..] {
-                let _ = std::fs::remove_file(t);
-                reg.remove(t);
+    let renamed = rename_all(&checked, &temps);
+    for t in &temps {
+        if renamed.is_err() {
+            let _ = std::fs::remove_file(t);
+        }
+        reg.remove(t);
+    }
+    renamed
+}
+
+/// Renames every temporary file onto its target, all or nothing: each existing target is
+/// first kept as a backup (a hard link, else a copy, beside it); if a rename fails, the
+/// targets already renamed get their backups back (or are removed when they did not exist
+/// before) and the error says whether that roll-back succeeded. The backups are removed at
+/// the end. The caller holds the registry's lock and removes the temporaries left.
+fn rename_all(checked: &[OutputPath], temps: &[PathBuf]) -> Result<()> {
+    let mut backups: Vec<Option<PathBuf>> = Vec::with_capacity(checked.len());
+    for o in checked {
+        match backup(&o.target) {
+            Ok(b) => backups.push(b),
+            Err(e) => {
+                remove_backups(&backups);
+                return Err(Error::write(&o.path, e));
             }
-            return Err(Error::write(&o.path, e));
         }
     }
+    for (k, (o, tmp)) in checked.iter().zip(temps).enumerate() {
+        if let Err(e) = injected_failure(k).and_then(|_| std::fs::rename(tmp, &o.target)) {
+            let restored = roll_back(&checked[..k], &backups[..k]);
+            remove_backups(&backups);
+            let note = match restored {
+                Ok(()) => {
+                    "the outputs renamed before it were rolled back: every output is as before"
+                        .to_string()
+                }
+                Err(r) => format!("rolling back the outputs renamed before it failed too: {r}"),
+            };
+            return Err(Error::write(
+                &o.path,
+                std::io::Error::new(e.kind(), format!("{e}; {note}")),
+            ));
+        }
+    }
+    remove_backups(&backups);
+    Ok(())
+}
+
+/// Keeps the current content of `target` (if it exists) under a sibling backup name: a hard
+/// link (the file is not copied), or a copy where the file system has no hard links.
+fn backup(target: &Path) -> std::io::Result<Option<PathBuf>> {
+    if std::fs::symlink_metadata(target).is_err() {
+        return Ok(None);
+    }
+    let b = temporary_name(target, "bak");
+    let _ = std::fs::remove_file(&b);
+    if std::fs::hard_link(target, &b).is_err() {
+        std::fs::copy(target, &b)?;
+    }
+    Ok(Some(b))
+}
+
+/// Puts back the previous content of the first targets (renamed already): their backups
+/// renamed onto them, or the new file removed where there was none.
+fn roll_back(renamed: &[OutputPath], backups: &[Option<PathBuf>]) -> std::io::Result<()> {
+    let mut first_error = None;
+    for (o, b) in renamed.iter().zip(backups) {
+        let r = match b {
+            Some(b) => std::fs::rename(b, &o.target),
+            None => std::fs::remove_file(&o.target),
+        };
+        if let Err(e) = r {
+            first_error.get_or_insert(std::io::Error::new(
+                e.kind(),
+                format!("{}: {e}", o.target.display()),
+            ));
+        }
+    }
+    first_error.map_or(Ok(()), Err)
+}
+
+fn remove_backups(backups: &[Option<PathBuf>]) {
+    for b in backups.iter().flatten() {
+        let _ = std::fs::remove_file(b);
+    }
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Test hook: the rename of output k (0-based) of the next set fails.
+    static FAIL_RENAME_AT: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
+}
+
+/// The injected failure of the tests (none outside them).
+fn injected_failure(k: usize) -> std::io::Result<()> {
+    #[cfg(test)]
+    if FAIL_RENAME_AT.with(|f| f.get()) == Some(k) {
+        return Err(std::io::Error::other("injected rename failure"));
+    }
+    let _ = k;
     Ok(())
 }
 
@@ -464,6 +555,47 @@ mod tests {
         let err = write_atomic(&p, b"x").unwrap_err();
         assert!(err.to_string().contains("hint"));
         assert!(!p.exists());
+    }
+
+    #[test]
+    fn a_rename_refused_midway_rolls_back_the_set() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let paths = [d.join("a.json"), d.join("b.json"), d.join("c.json")];
+        // a and c exist (a with its own mode, which must survive), b is new.
+        std::fs::write(&paths[0], b"old a").unwrap();
+        std::fs::write(&paths[2], b"old c").unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&paths[0], std::fs::Permissions::from_mode(0o640)).unwrap();
+        let set = |tag: &str| -> Vec<(OutputPath, Vec<u8>)> {
+            paths
+                .iter()
+                .map(|p| {
+                    let o = check_output("--out", p, &[]).unwrap();
+                    (o, format!("{tag} {}", p.display()).into_bytes())
+                })
+                .collect()
+        };
+        for at in 0..3 {
+            FAIL_RENAME_AT.with(|f| f.set(Some(at)));
+            let e = write_set(&set("new")).unwrap_err().to_string();
+            FAIL_RENAME_AT.with(|f| f.set(None));
+            assert!(e.contains("injected rename failure"), "{e}");
+            assert!(e.contains("rolled back"), "{e}");
+            assert!(e.contains(&paths[at].display().to_string()), "{e}");
+            assert_eq!(std::fs::read(&paths[0]).unwrap(), b"old a");
+            assert!(!paths[1].exists());
+            assert_eq!(std::fs::read(&paths[2]).unwrap(), b"old c");
+            let mode = std::fs::metadata(&paths[0]).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o640);
+            // Nothing else left in the folder: no temporary, no backup.
+            assert_eq!(std::fs::read_dir(d).unwrap().count(), 2);
+        }
+        write_set(&set("new")).unwrap();
+        for p in &paths {
+            assert!(std::fs::read(p).unwrap().starts_with(b"new"));
+        }
+        assert_eq!(std::fs::read_dir(d).unwrap().count(), 3);
     }
 
     #[test]

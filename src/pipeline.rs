@@ -156,6 +156,19 @@ pub fn prepare(
     latency: &LatencyModel,
     progress: Progress<'_>,
 ) -> Result<Prepared> {
+    let inputs = Inputs {
+        ds,
+        demand,
+        scenario,
+        latency,
+        deadline: None,
+    };
+    prepare_until(&inputs, progress)
+}
+
+/// [`prepare`] with the run's deadline in `inp` (the supply stage checks it between zones).
+fn prepare_until(inp: &Inputs<'_>, progress: Progress<'_>) -> Result<Prepared> {
+    let (ds, demand, scenario) = (inp.ds, inp.demand, inp.scenario);
     progress("candidates", f64::NAN, "generating candidate sites");
     let t = Instant::now();
     let candidates = candidates::generate(ds, &scenario.candidates)?;
@@ -179,10 +192,8 @@ pub fn prepare(
     let t = Instant::now();
     let cities: Vec<LonLat> = demand.nodes.iter().map(|n| n.location).collect();
     let sites: Vec<LonLat> = candidates.iter().map(|c| c.location).collect();
-    let matrix = latency.rtt_matrix(&sites, &cities);
-    prepare_from(
-        ds, demand, scenario, latency, candidates, matrix, t, progress,
-    )
+    let matrix = inp.latency.rtt_matrix(&sites, &cities);
+    prepare_with(inp, candidates, matrix, t, progress)
 }
 
 /// The stages of [`prepare`] after the RTT matrix: latency limits, costs and the problem,
@@ -205,8 +216,21 @@ pub fn prepare_from(
         demand,
         scenario,
         latency,
+        deadline: None,
     };
-    let reach = Reach::new(&inputs, &candidates, &matrix)?;
+    prepare_with(&inputs, candidates, matrix, latency_clock, progress)
+}
+
+/// [`prepare_from`] on `inputs` (with its deadline).
+fn prepare_with(
+    inputs: &Inputs<'_>,
+    candidates: Vec<Candidate>,
+    matrix: crate::latency::RttMatrix,
+    latency_clock: Instant,
+    progress: Progress<'_>,
+) -> Result<Prepared> {
+    let (demand, scenario) = (inputs.demand, inputs.scenario);
+    let reach = Reach::new(inputs, &candidates, &matrix)?;
     let note = format!(
         "{} of {} candidates reach a city within its limit",
         reach.in_model.len(),
@@ -214,10 +238,10 @@ pub fn prepare_from(
     );
     progress("latency", latency_clock.elapsed().as_secs_f64(), &note);
     check_named_ids(scenario, &candidates)?;
-    let priced = price_sites(&inputs, &candidates, &reach.in_model, progress)?;
+    let priced = price_sites(inputs, &candidates, &reach.in_model, progress)?;
     let t = Instant::now();
-    let (mut problem, grid_rows) = build_problem(&inputs, &candidates, &reach, &priced);
-    add_promises(&inputs, &candidates, &reach, &mut problem, progress)?;
+    let (mut problem, grid_rows) = build_problem(inputs, &candidates, &reach, &priced);
+    add_promises(inputs, &candidates, &reach, &mut problem, progress)?;
     let no_cfe = problem
         .sites
         .iter()
@@ -255,6 +279,8 @@ struct Inputs<'a> {
     demand: &'a Demand,
     scenario: &'a Scenario,
     latency: &'a LatencyModel,
+    /// The run's deadline (the supply stage stops at it).
+    deadline: Option<Instant>,
 }
 
 /// Which candidates reach which city within its limit.
@@ -424,7 +450,7 @@ fn price_sites(
     };
     let t_supply = Instant::now();
     let wanted = supply_zone_ids(ds, candidates, in_model);
-    let portfolios = crate::supply::solve_zones(ds, scenario, &wanted)?;
+    let portfolios = crate::supply::solve_zones_until(ds, scenario, &wanted, inp.deadline)?;
     let note = format!(
         "{} zones' 24/7 portfolios at CFE target {}",
         portfolios.len(),
@@ -684,14 +710,21 @@ pub fn run(
         &format!("{} landings", ds.landings.len()),
     );
 
-    let prepared = prepare(ds, demand, scenario, &latency, &mut record)?;
+    let options = engine::SolveOptions::from(&scenario.solver);
+    let inputs = Inputs {
+        ds,
+        demand,
+        scenario,
+        latency: &latency,
+        deadline: run_deadline(&options, started).0,
+    };
+    let prepared = prepare_until(&inputs, &mut record)?;
     let p = &prepared.problem;
 
     // Explain infeasibility that can be seen from the data before solving.
     crate::model::diagnose::diagnose(p)?;
     explain_grid_limits(p, &prepared.grid_rows)?;
 
-    let options = engine::SolveOptions::from(&scenario.solver);
     let (deadline, solve_opts) = run_deadline(&options, started);
     let (solve, solution, size, dominance) =
         engine::solve_with_reduction(p, &solve_opts, &mut record)?;

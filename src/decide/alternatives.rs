@@ -58,6 +58,7 @@ use crate::model::{SitingProblem, Solution};
 pub use crate::scenario::AlternativesParams;
 use crate::scenario::Objective;
 use serde::{Deserialize, Serialize};
+use std::time::Instant;
 
 /// One plan: a set of open sites and its best allocation.
 #[derive(Debug, Clone, PartialEq)]
@@ -86,6 +87,9 @@ pub struct Alternatives {
     pub sites_enumerated: usize,
     /// The reduction's dominator threshold m + K − 1 (`None`: no reduction applied).
     pub dominance_threshold: Option<usize>,
+    /// Why the list may be incomplete or not proven (the run's `--time-limit` ran out before
+    /// the next plan was found or proven), one sentence; `None` when the list is exact.
+    pub note: Option<String>,
 }
 
 /// The worst RTT of a solution's flows, ms.
@@ -114,28 +118,92 @@ pub fn alternatives(
     within_pct: f64,
     opts: &SolveOptions,
 ) -> Result<Alternatives> {
+    alternatives_until(p, count, within_pct, opts, None, None)
+}
+
+/// [`alternatives`], every re-solve given the time left before `deadline` (at most the
+/// options' limit): when the time runs out the plans found so far are returned, with a
+/// [`Alternatives::note`] that says so, instead of an error. `base` (the run's plan) stands in
+/// for the optimum when its re-solve found nothing in time; without it, such a run is an
+/// error naming the time limit.
+pub fn alternatives_until(
+    p: &SitingProblem,
+    count: usize,
+    within_pct: f64,
+    opts: &SolveOptions,
+    deadline: Option<Instant>,
+    base: Option<&Solution>,
+) -> Result<Alternatives> {
     if p.objective != Objective::MinCost {
         return Err(Error::usage(
             "--alternatives needs the least-cost objective",
             "drop --objective (or use min-cost) with --alternatives",
         ));
     }
-    let n = p.sites.len();
     // The optimum, exactly (with the reduction that is exact for it).
-    let (_, best, _, _) = engine::solve_with_reduction(p, opts, &mut |_, _, _| {})?;
+    let solved = match time_left(opts, deadline) {
+        Some(o) => engine::solve_with_reduction(p, &o, &mut |_, _, _| {}).map(|r| r.1),
+        None => Err(Error::usage("the run's --time-limit was reached", "")),
+    };
+    let (best, mut note) = match (solved, base) {
+        (Ok(best), _) => (best, None),
+        (Err(Error::Usage { .. }), Some(base)) if deadline.is_some() => (
+            base.clone(),
+            Some(
+                "alternatives: the optimum was not re-solved within the run's --time-limit; the cut-off is from the run's plan"
+                    .to_string(),
+            ),
+        ),
+        (Err(e), _) => return Err(e),
+    };
     let optimum = check(p, &best).objective_recomputed;
-    let cutoff = optimum.max(0.0) * (1.0 + within_pct / 100.0);
-    if count == 0 {
-        return Ok(Alternatives {
-            plans: Vec::new(),
-            cutoff_aud: cutoff,
-            exhausted: false,
-            sites_enumerated: n,
-            dominance_threshold: None,
+    let mut out = Alternatives {
+        plans: Vec::new(),
+        cutoff_aud: optimum.max(0.0) * (1.0 + within_pct / 100.0),
+        exhausted: false,
+        sites_enumerated: p.sites.len(),
+        dominance_threshold: None,
+        note: None,
+    };
+    if count > 0 {
+        enumerate(p, count, opts, deadline, &mut out)?;
+    }
+    if let Some(n) = out.note.take() {
+        note = Some(match note {
+            Some(m) => format!("{m}; {}", n.trim_start_matches("alternatives: ")),
+            None => n,
         });
     }
+    out.note = note;
+    Ok(out)
+}
+
+/// The solve options for a re-solve that starts now: the time left before `deadline` (at most
+/// the options' own limit); `None` when less than [`MIN_RESOLVE_SECONDS`] are left.
+fn time_left(opts: &SolveOptions, deadline: Option<Instant>) -> Option<SolveOptions> {
+    let mut opts = opts.clone();
+    if let Some(d) = deadline {
+        let left = d.saturating_duration_since(Instant::now()).as_secs_f64();
+        if left < MIN_RESOLVE_SECONDS {
+            return None;
+        }
+        opts.time_limit_s = Some(opts.time_limit_s.map_or(left, |t| t.min(left)));
+    }
+    Some(opts)
+}
+
+/// Lists the plans within `out.cutoff_aud` over the sites the reduction for `count` plans
+/// keeps, into `out` (plans, exhaustion, reduction, note).
+fn enumerate(
+    p: &SitingProblem,
+    count: usize,
+    opts: &SolveOptions,
+    deadline: Option<Instant>,
+    out: &mut Alternatives,
+) -> Result<()> {
+    let n = p.sites.len();
     // Reduction exact for the K best plans (module docs).
-    let m = reduce::open_sites_bound(p, cutoff);
+    let m = reduce::open_sites_bound(p, out.cutoff_aud);
     let threshold = m.saturating_add(count - 1);
     let kept: Vec<usize> = if threshold == usize::MAX {
         (0..n).collect()
@@ -148,36 +216,70 @@ pub fn alternatives(
     } else {
         p.clone()
     };
-    let mut search = NoGood::new(&q, cutoff)?;
-    let mut plans: Vec<Plan> = Vec::new();
-    let mut exhausted = false;
-    while plans.len() < count {
-        let Some(sol_q) = search.next(&q, plans.len() + 1, opts)? else {
-            exhausted = true;
+    let mut search = NoGood::new(&q, out.cutoff_aud)?;
+    let mut unproven: Vec<usize> = Vec::new();
+    while out.plans.len() < count {
+        let k = out.plans.len() + 1;
+        let Some(opts_k) = time_left(opts, deadline) else {
+            out.note = Some(format!(
+                "alternatives: plan {k} not looked for, the run's --time-limit was reached"
+            ));
             break;
         };
+        let (sol_q, proven) = match search.next(&q, k, &opts_k)? {
+            Next::Plan(sol, proven) => (sol, proven),
+            Next::Exhausted => {
+                out.exhausted = true;
+                break;
+            }
+            Next::TimedOut => {
+                out.note = Some(format!(
+                    "alternatives: no plan {k} was found within the run's --time-limit"
+                ));
+                break;
+            }
+        };
+        if !proven {
+            unproven.push(k);
+        }
         let solution = if reduced {
             reduce::expand(&sol_q, &kept, n)
         } else {
             sol_q
         };
-        plans.push(checked_plan(p, solution, plans.len() + 1)?);
+        out.plans.push(checked_plan(p, solution, k)?);
         if search.ys.is_empty() {
             // No site variable: the only plan is the one found.
-            exhausted = true;
+            out.exhausted = true;
             break;
         }
     }
+    if !unproven.is_empty() {
+        let list: Vec<String> = unproven.iter().map(|k| k.to_string()).collect();
+        let more = out.note.take().map_or(String::new(), |n| format!("; {n}"));
+        out.note = Some(format!(
+            "alternatives: plan(s) {} found at the run's --time-limit, not proven the next cheapest{more}",
+            list.join(", ")
+        ));
+    }
     // The first plan found on the reduced problem is an optimum; keep the order stable by cost
     // (solver tolerance may swap near-equal neighbours).
-    plans.sort_by(|a, b| a.cost_aud.total_cmp(&b.cost_aud).then(a.open.cmp(&b.open)));
-    Ok(Alternatives {
-        plans,
-        cutoff_aud: cutoff,
-        exhausted,
-        sites_enumerated: kept.len(),
-        dominance_threshold: reduced.then_some(threshold),
-    })
+    out.plans
+        .sort_by(|a, b| a.cost_aud.total_cmp(&b.cost_aud).then(a.open.cmp(&b.open)));
+    out.sites_enumerated = kept.len();
+    out.dominance_threshold = reduced.then_some(threshold);
+    Ok(())
+}
+
+/// What one step of the no-good search found.
+enum Next {
+    /// The cheapest plan not cut off yet, and whether the solver proved it so (false: found
+    /// at the time limit).
+    Plan(Solution, bool),
+    /// No further plan within the cut-off.
+    Exhausted,
+    /// The time limit came before any further plan.
+    TimedOut,
 }
 
 /// The MIP with an objective cut-off, to which each plan found adds a no-good cut.
@@ -206,24 +308,14 @@ impl NoGood {
         Ok(NoGood { model, ys })
     }
 
-    /// The cheapest plan not cut off yet (`None`: none within the cut-off), then its no-good
-    /// cut Σ_{i∈S} y_i − Σ_{i∉S} y_i ≤ |S| − 1. `k` numbers the plan in errors.
-    fn next(
-        &mut self,
-        q: &SitingProblem,
-        k: usize,
-        opts: &SolveOptions,
-    ) -> Result<Option<Solution>> {
+    /// The cheapest plan not cut off yet (see [`Next`]), then its no-good cut
+    /// Σ_{i∈S} y_i − Σ_{i∉S} y_i ≤ |S| − 1. `k` numbers the plan in errors.
+    fn next(&mut self, q: &SitingProblem, k: usize, opts: &SolveOptions) -> Result<Next> {
         let (report, values) = engine::solve_lp(&self.model.lp, opts)?;
         let values = match (report.status, values) {
             (s, Some(v)) if s.has_solution() => v,
-            (SolveStatus::Infeasible, _) => return Ok(None),
-            (SolveStatus::TimeLimitNoSolution, _) => {
-                return Err(Error::Solver(format!(
-                    "{} reached the time limit while looking for alternative {k}; hint: raise --time-limit or ask for fewer alternatives",
-                    report.backend
-                )))
-            }
+            (SolveStatus::Infeasible, _) => return Ok(Next::Exhausted),
+            (SolveStatus::TimeLimitNoSolution, _) => return Ok(Next::TimedOut),
             (status, _) => {
                 return Err(Error::Solver(format!(
                     "{} ended with status {status:?} while looking for alternative {k}",
@@ -242,7 +334,10 @@ impl NoGood {
             sense: RowSense::Le,
             rhs: open_set(&sol_q).len() as f64 - 1.0,
         });
-        Ok(Some(sol_q))
+        Ok(Next::Plan(
+            sol_q,
+            report.status != SolveStatus::TimeLimitFeasible,
+        ))
     }
 }
 
@@ -323,7 +418,7 @@ pub fn margins_until(
     best: &Solution,
     opts: &SolveOptions,
     margin_gap: f64,
-    deadline: Option<std::time::Instant>,
+    deadline: Option<Instant>,
 ) -> Result<Vec<(usize, SiteMargin)>> {
     use rayon::prelude::*;
     let optimum = check(p, best).objective_recomputed;
@@ -347,8 +442,9 @@ pub fn margins_until(
         .collect()
 }
 
-/// A margin re-solve starts only with at least this many seconds left before the deadline.
-const MIN_MARGIN_SECONDS: f64 = 0.2;
+/// A re-solve (margin or alternative) starts only with at least this many seconds left before
+/// the deadline.
+const MIN_RESOLVE_SECONDS: f64 = 0.2;
 
 /// What each margin's re-solve compares against.
 struct MarginBase<'a> {
@@ -359,7 +455,7 @@ struct MarginBase<'a> {
     scale: f64,
     opts: &'a SolveOptions,
     /// When the run's time limit ends (`None`: no limit beyond each solve's own).
-    deadline: Option<std::time::Instant>,
+    deadline: Option<Instant>,
 }
 
 impl MarginBase<'_> {
@@ -370,18 +466,11 @@ impl MarginBase<'_> {
                 "margin: must-build, so no plan without it was considered".into(),
             ));
         }
-        let mut opts = self.opts.clone();
-        if let Some(d) = self.deadline {
-            let left = d
-                .saturating_duration_since(std::time::Instant::now())
-                .as_secs_f64();
-            if left < MIN_MARGIN_SECONDS {
-                return Ok(SiteMargin::none(
-                    "margin: not computed, the run's --time-limit was reached".into(),
-                ));
-            }
-            opts.time_limit_s = Some(opts.time_limit_s.map_or(left, |t| t.min(left)));
-        }
+        let Some(opts) = time_left(self.opts, self.deadline) else {
+            return Ok(SiteMargin::none(
+                "margin: not computed, the run's --time-limit was reached".into(),
+            ));
+        };
         let mut q = self.p.clone();
         q.sites[i].excluded = true;
         let solved = crate::model::diagnose::diagnose(&q)
@@ -553,8 +642,8 @@ pub struct Decisions {
 }
 
 /// Re-solves for margins and alternatives (as `params` asks) around the base plan `best` of
-/// `p`; other objectives than least cost get none. Margins stop at `deadline` (the run's time
-/// limit; a margin not computed in time says so). `record` is told the stages' times.
+/// `p`; other objectives than least cost get none. Margins and alternatives stop at `deadline`
+/// (the run's time limit; a margin or a plan not found in time is a note that says so). `record` is told the stages' times.
 ///
 /// # Errors
 /// A usage error when alternatives are asked of another objective; solver errors.
@@ -563,7 +652,7 @@ pub fn decide(
     best: &Solution,
     params: &AlternativesParams,
     opts: &SolveOptions,
-    deadline: Option<std::time::Instant>,
+    deadline: Option<Instant>,
     record: &mut dyn FnMut(&str, f64, &str),
 ) -> Result<Decisions> {
     let mut out = Decisions::default();
@@ -577,7 +666,7 @@ pub fn decide(
         return Ok(out);
     }
     if params.margins {
-        let t = std::time::Instant::now();
+        let t = Instant::now();
         out.margins = margins_until(p, best, opts, params.margin_gap, deadline)?;
         let note = format!(
             "best plan without each chosen site, each to a relative gap of {:.0e}",
@@ -586,8 +675,15 @@ pub fn decide(
         record("margins", t.elapsed().as_secs_f64(), &note);
     }
     if params.count > 0 {
-        let t = std::time::Instant::now();
-        let mut alts = alternatives(p, params.count, params.within_pct, opts)?;
+        let t = Instant::now();
+        let mut alts = alternatives_until(
+            p,
+            params.count,
+            params.within_pct,
+            opts,
+            deadline,
+            Some(best),
+        )?;
         // Plan 1 is an optimum; when it opens the report's sites, show the report's allocation.
         if let Some(first) = alts.plans.first_mut() {
             if first.open == open_set(best) {
@@ -595,11 +691,14 @@ pub fn decide(
                 first.solution = best.clone();
             }
         }
-        let note = format!(
+        let mut note = format!(
             "{} plan(s) within {} %",
             alts.plans.len(),
             params.within_pct
         );
+        if let Some(n) = &alts.note {
+            note = format!("{note}; {n}");
+        }
         record("alternatives", t.elapsed().as_secs_f64(), &note);
         out.alternatives = Some(alts);
     }

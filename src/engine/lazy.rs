@@ -62,8 +62,21 @@ pub fn solve(
             add_row(p, &mut q, &cut);
         }
     }
+    let started = std::time::Instant::now();
     for round in 1..=MAX_ROUNDS {
-        let r = solve_rows(&q, opts, sink)?;
+        // One time limit for all rounds: each gets what is left of it.
+        let mut o = opts.clone();
+        if let Some(limit) = opts.time_limit_s {
+            let left = limit - started.elapsed().as_secs_f64();
+            if left <= 0.0 {
+                return Err(Error::usage(
+                    format!("the time limit ({limit:.1} s) was reached in round {round} of the N−1 / separation rows: no plan keeping every promise was found in time"),
+                    "raise --time-limit, or relax --survive-cable-cut / --min-separation-km",
+                ));
+            }
+            o.time_limit_s = Some(left);
+        }
+        let r = solve_rows(&q, &o, sink)?;
         let fresh: Vec<Cut> = violated(p, &r.1)
             .into_iter()
             .filter(|k| seen.insert(k.clone()))

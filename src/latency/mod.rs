@@ -418,7 +418,7 @@ impl LatencyModel {
         raw: &RawGraph,
         params: &LatencyParams,
     ) -> Result<LatencyModel> {
-        check_params(params)?;
+        check_params(params, dataset)?;
         let n = dataset.landings.len();
         check_graph_matches(raw, n)?;
         let removed = removed_cables(raw, params)?;
@@ -1132,7 +1132,34 @@ impl LatencyModel {
     }
 }
 
-fn check_params(p: &LatencyParams) -> Result<()> {
+/// Every key of `route_factor_by_country` must be a country of the dataset's landings or PoPs
+/// (case-insensitive, as [`LatencyParams::route_factor_for`] looks them up): a misspelt country
+/// would silently get the default route factor. The default keys (Australia, Japan) are
+/// exempt, so a small test dataset without one of them still takes the default scenario.
+fn check_countries(p: &LatencyParams, ds: &Dataset) -> Result<()> {
+    let defaults = LatencyParams::default().route_factor_by_country;
+    let known: BTreeSet<&str> = ds
+        .landings
+        .iter()
+        .map(|l| l.country.trim())
+        .chain(ds.pops.iter().map(|p| p.country.trim()))
+        .collect();
+    for k in p.route_factor_by_country.keys() {
+        if !defaults.contains_key(k) && !known.iter().any(|c| c.eq_ignore_ascii_case(k.trim())) {
+            let list: Vec<&str> = known.iter().copied().collect();
+            return Err(Error::usage(
+                format!(
+                    "latency.route_factor_by_country.{k}: no such country in the dataset's landings or PoPs; the countries are {}",
+                    list.join(", ")
+                ),
+                "spell the country as the dataset's landings.csv does (e.g. Australia, Japan)",
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_params(p: &LatencyParams, ds: &Dataset) -> Result<()> {
     let bad = |field: &str, expected: &str, v: f64| {
         Error::usage(
             format!("latency.{field}: expected {expected}, found {v}"),
@@ -1154,6 +1181,7 @@ fn check_params(p: &LatencyParams) -> Result<()> {
             ));
         }
     }
+    check_countries(p, ds)?;
     if !(p.cable_slack.is_finite() && p.cable_slack >= 1.0) {
         return Err(bad("cable_slack", "a number ≥ 1", p.cable_slack));
     }

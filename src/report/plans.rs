@@ -119,7 +119,7 @@ fn alternatives_report(
             ),
             None => format!("enumerated over all {} sites (no reduction)", p.sites.len()),
         }
-    );
+    ) + &alts.note.as_ref().map_or(String::new(), |n| format!("; {n}"));
     AlternativesReport {
         requested: params.count,
         within_pct: params.within_pct,

@@ -362,25 +362,61 @@ pub fn solve_zones(
     scenario: &Scenario,
     ids: &std::collections::BTreeSet<String>,
 ) -> Result<std::collections::BTreeMap<String, Portfolio>> {
+    solve_zones_until(ds, scenario, ids, None)
+}
+
+/// [`solve_zones`] under the run's deadline: each zone's profile and portfolio start only
+/// before `deadline`.
+///
+/// # Errors
+/// As [`solve_zones`]; [`Error::Usage`] naming the stage and how many zones were done when
+/// the deadline passed.
+pub fn solve_zones_until(
+    ds: &Dataset,
+    scenario: &Scenario,
+    ids: &std::collections::BTreeSet<String>,
+    deadline: Option<std::time::Instant>,
+) -> Result<std::collections::BTreeMap<String, Portfolio>> {
     check_names(ds, scenario)?;
     let zones: Vec<&crate::data::RenewableZone> =
         ds.zones.iter().filter(|z| ids.contains(&z.id)).collect();
+    let in_time = || deadline.is_none_or(|d| std::time::Instant::now() < d);
     let ds_key = dataset_key(ds);
-    let profiles: Vec<(u64, ZoneProfile)> = zones
+    let profiles: Vec<Option<(u64, ZoneProfile)>> = zones
         .par_iter()
-        .map(|z| cached_profile(ds, ds_key, z, &scenario.supply))
+        .map(|z| in_time().then(|| cached_profile(ds, ds_key, z, &scenario.supply)))
         .collect();
+    let profiles = all_in_time(profiles, "profiles", zones.len())?;
     if !profiles.is_empty() {
         check_profiles(profiles.iter().map(|p| &p.1), &scenario.supply)?;
     }
     let target = scenario.supply.cfe_target;
-    let out: std::collections::BTreeMap<String, Portfolio> = profiles
+    let solved: Vec<Option<(String, Portfolio)>> = profiles
         .par_iter()
-        .map(|p| (p.1.zone_id.clone(), cached_solve(ds, scenario, p, target)))
+        .map(|p| in_time().then(|| (p.1.zone_id.clone(), cached_solve(ds, scenario, p, target))))
         .collect();
+    let out: std::collections::BTreeMap<String, Portfolio> =
+        all_in_time(solved, "portfolios", zones.len())?
+            .into_iter()
+            .collect();
     out.values()
         .try_for_each(|p| check_portfolio(p, &scenario.supply))?;
     Ok(out)
+}
+
+/// Every value, or the supply stage's deadline error naming how far it got (`what` of
+/// `total` zones done).
+fn all_in_time<T>(done: Vec<Option<T>>, what: &str, total: usize) -> Result<Vec<T>> {
+    let n = done.iter().filter(|v| v.is_some()).count();
+    if n < done.len() {
+        return Err(Error::usage(
+            format!(
+                "supply stage: the run's --time-limit was reached after {n} of {total} zones' 24/7 {what}; nothing was solved"
+            ),
+            "raise --time-limit (the supply stage runs before the solve: a cold start takes seconds per zone on a small machine)",
+        ));
+    }
+    Ok(done.into_iter().flatten().collect())
 }
 
 /// Every zone's portfolio at the scenario's target (dataset zone order), in parallel.
