@@ -426,8 +426,10 @@ pub fn run(args: &SolveArgs, out: &mut dyn Write) -> Result<()> {
     // a failure leaves none behind, and only if the checker passed; stdout last. One output
     // may go to stdout (`-`), and then replaces the report there.
     let report_json = json_text(&report, "the report")?;
+    let pricing = candidate_pricing(args, &ds, &demand, &scenario, &answer, &progress)?;
     let ctx = Rendering {
-        args,
+        pricing: pricing.as_ref(),
+        basemap_attribution: args.basemap_attribution.as_deref(),
         report: &report,
         report_json: &report_json,
         answer: &answer,
@@ -476,7 +478,14 @@ fn load_inputs(
         for p in &args.basemap {
             basemap.extend(svg::read_basemap(p)?);
         }
-    } else if !args.basemap.is_empty() {
+    }
+    if args.basemap_attribution.is_some() && args.basemap.is_empty() {
+        return Err(Error::usage(
+            "--basemap-attribution is only used with --basemap",
+            "add --basemap FILE.geojson, or drop --basemap-attribution",
+        ));
+    }
+    if args.map.is_none() && !args.basemap.is_empty() {
         return Err(Error::usage(
             "--basemap is only used with --map",
             "add --map FILE.svg, or drop --basemap",
@@ -497,9 +506,43 @@ fn load_inputs(
     Ok((ds, demand, basemap))
 }
 
+/// Every candidate priced as the solve prices it, for the GIS `candidates` layer
+/// (`--gis-candidates`), or `None` when not asked for.
+fn candidate_pricing(
+    args: &SolveArgs,
+    ds: &sitefind::data::Dataset,
+    demand: &sitefind::data::Demand,
+    scenario: &sitefind::scenario::Scenario,
+    answer: &job::Answer,
+    progress: &super::progress::StageProgress,
+) -> Result<Option<sitefind::pricing::CandidatePricing>> {
+    if !args.gis_candidates || (args.gpkg.is_none() && args.fgb.is_none()) {
+        return Ok(None);
+    }
+    progress.stage(
+        "candidate prices",
+        f64::NAN,
+        "every candidate as the solve prices it",
+    );
+    let t = std::time::Instant::now();
+    let pricing = sitefind::pricing::price_candidates(
+        ds,
+        demand,
+        scenario,
+        &answer.candidates,
+        sitefind::pricing::REFERENCE_MW,
+    )?;
+    let note = format!("{} candidates", answer.candidates.len());
+    progress.stage("candidate prices", t.elapsed().as_secs_f64(), &note);
+    Ok(Some(pricing))
+}
+
 /// What the outputs are rendered from.
 struct Rendering<'a> {
-    args: &'a SolveArgs,
+    /// Every candidate's price (`--gis-candidates`).
+    pricing: Option<&'a sitefind::pricing::CandidatePricing>,
+    /// `--basemap-attribution`.
+    basemap_attribution: Option<&'a str>,
     report: &'a sitefind::report::Report,
     report_json: &'a str,
     answer: &'a job::Answer,
@@ -564,10 +607,10 @@ impl Rendering<'_> {
         self.progress
             .stage("gis layers", f64::NAN, "GeoPackage / FlatGeobuf");
         let t = std::time::Instant::now();
-        let cands = self
-            .args
-            .gis_candidates
-            .then_some(self.answer.candidates.as_slice());
+        let cands = self.pricing.map(|pricing| layers::PricedCandidates {
+            candidates: &self.answer.candidates,
+            pricing,
+        });
         let layers = layers::layers(self.report, self.ds, cands);
         if let Some(d) = gpkg_to {
             out.emit(d, gpkg::to_bytes(&layers)?);
@@ -594,7 +637,10 @@ impl Rendering<'_> {
         };
         self.progress.stage("map", f64::NAN, what);
         let t = std::time::Instant::now();
-        let scene = geo::map_scene(self.report, basemap, self.ds);
+        let mut scene = geo::map_scene(self.report, basemap, self.ds);
+        if let Some(a) = self.basemap_attribution {
+            scene.basemap_source = a.to_string();
+        }
         let svg_text = svg::render(&scene);
         let bytes = match fmt {
             MapFormat::Svg => svg_text.into_bytes(),

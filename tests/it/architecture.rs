@@ -15,7 +15,7 @@ const FLOORS: &[(&str, &[&str])] = &[
     ("stages", &["supply", "latency", "candidates", "cost"]),
     ("model", &["model", "grid"]),
     ("engine", &["engine", "check"]),
-    ("pipeline", &["pipeline", "outcome"]),
+    ("pipeline", &["pipeline", "outcome", "pricing"]),
     ("decide", &["decide", "benchmark"]),
     ("report", &["report"]),
     ("job", &["job"]),
