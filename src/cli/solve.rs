@@ -309,7 +309,8 @@ fn plan_outputs(args: &SolveArgs) -> Result<Plan> {
         fgb: None,
     };
     if let Some(dir) = &args.fgb {
-        let names = layers::layer_names(args.gis_candidates);
+        // Checked before the run; an `alternatives` layer is checked when it is written.
+        let names = layers::layer_names(args.gis_candidates, false);
         let files = match std::fs::metadata(dir) {
             Ok(m) if m.is_dir() => Some(fgb_files(dir, &names)?),
             Ok(_) => {
@@ -440,7 +441,8 @@ pub fn run(args: &SolveArgs, out: &mut dyn Write) -> Result<()> {
     progress.finish();
     let mut new_fgb_dir = None;
     if let Some((f, bytes)) = rendered.fgb.take() {
-        let (layer_files, dir) = fgb_layer_files(f, report.check.feasible, args.gis_candidates)?;
+        let names = layers::layer_names(args.gis_candidates, report.alternatives.is_some());
+        let (layer_files, dir) = fgb_layer_files(f, report.check.feasible, &names)?;
         new_fgb_dir = dir;
         rendered.files.extend(layer_files.into_iter().zip(bytes));
     }
@@ -657,13 +659,13 @@ impl Rendering<'_> {
 fn fgb_layer_files(
     f: FgbPlan,
     feasible: bool,
-    gis_candidates: bool,
+    names: &[&str],
 ) -> Result<(Vec<OutputPath>, Option<sitefind::output::DirGuard>)> {
     match f.files {
-        Some(files) => Ok((files, None)),
+        Some(_) => Ok((fgb_files(&f.dir, names)?, None)),
         None if feasible => {
             let dir = sitefind::output::create_output_dir("--fgb", &f.dir)?;
-            let files = fgb_files(&f.dir, &layers::layer_names(gis_candidates))?;
+            let files = fgb_files(&f.dir, names)?;
             Ok((files, Some(dir)))
         }
         None => Ok((Vec::new(), None)),

@@ -259,9 +259,13 @@ fn line(path: &[LonLat]) -> Geom {
 
 use FieldType::{Boolean as B, Integer as I, Real as R, Text as T};
 
-/// Names of the layers [`layers`] returns, in order.
-pub fn layer_names(with_candidates: bool) -> Vec<&'static str> {
+/// Names of the layers [`layers`] returns, in order (`alternatives` when the report lists
+/// alternative plans, `candidates` when asked for).
+pub fn layer_names(with_candidates: bool, with_alternatives: bool) -> Vec<&'static str> {
     let mut v = vec!["sites", "routes", "cities", "rez", "landings", "cables"];
+    if with_alternatives {
+        v.push("alternatives");
+    }
     if with_candidates {
         v.push("candidates");
     }
@@ -292,6 +296,9 @@ pub fn layers(
         landings(report, ds),
         cables(report, ds),
     ];
+    if let Some(a) = &report.alternatives {
+        out.push(alternatives(a));
+    }
     if let Some(c) = candidates {
         out.push(candidate_layer(report, c));
     }
@@ -603,6 +610,56 @@ fn cables(r: &Report, ds: &Dataset) -> Layer {
                 b(used.contains(c.id.as_str())),
             ],
         );
+    }
+    l.layer
+}
+
+/// Every open site of every near-optimal plan (plan 1 = the optimum), one feature per (plan,
+/// site).
+fn alternatives(a: &super::plans::AlternativesReport) -> Layer {
+    let mut l = LayerBuilder::new(
+        "alternatives",
+        "the open sites of each near-optimal plan (plan 1 is the optimum)",
+        GeomType::Point,
+        &[
+            ("plan", I),
+            ("id", T),
+            ("name", T),
+            ("state", T),
+            ("zone_id", T),
+            ("built_mw", R),
+            ("plan_cost_aud_per_yr", I),
+            ("plan_delta_aud_per_yr", I),
+            ("plan_delta_pct", R),
+            ("plan_worst_rtt_ms", R),
+            ("in_plan_1", B),
+        ],
+    );
+    let best: BTreeSet<&str> = a
+        .plans
+        .iter()
+        .filter(|p| p.plan == 1)
+        .flat_map(|p| p.sites.iter().map(|s| s.id.as_str()))
+        .collect();
+    for p in &a.plans {
+        for site in &p.sites {
+            l.push(
+                Geom::Point(site.location),
+                vec![
+                    i(p.plan),
+                    t(&site.id),
+                    t(&site.name),
+                    t(&site.state),
+                    ot(site.zone_id.as_ref()),
+                    num(site.built_mw, 3),
+                    money(p.cost_aud),
+                    money(p.delta_aud),
+                    num(p.delta_pct, 4),
+                    or(p.worst_rtt_ms, 2),
+                    b(best.contains(site.id.as_str())),
+                ],
+            );
+        }
     }
     l.layer
 }

@@ -799,3 +799,65 @@ fn basemap_must_be_lon_lat_and_carries_its_own_attribution() {
     let o = run(&["-q", "--basemap-attribution", "x"]);
     assert_eq!(o.status.code(), Some(1));
 }
+
+/// Issue 28 item 7: the alternative plans reach the GeoPackage and FlatGeobuf as an
+/// `alternatives` Point layer, one feature per (plan, site), money as Integer64, and GDAL reads
+/// it and converts it to a Shapefile without a lost value.
+#[test]
+fn alternatives_are_a_gpkg_and_fgb_layer() {
+    let dir = tempfile::tempdir().unwrap();
+    let gpkg = dir.path().join("a.gpkg");
+    let fgb = dir.path().join("fgb");
+    let rep = dir.path().join("r.json");
+    let o = run(&[
+        "-q",
+        "--alternatives",
+        "3",
+        "--no-margins",
+        "--gpkg",
+        gpkg.to_str().unwrap(),
+        "--fgb",
+        fgb.to_str().unwrap(),
+        "--report",
+        rep.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r: Value = serde_json::from_str(&std::fs::read_to_string(&rep).unwrap()).unwrap();
+    let plans = r["alternatives"]["plans"].as_array().unwrap();
+    assert!(plans.len() >= 2, "{plans:?}");
+    let features: usize = plans
+        .iter()
+        .map(|p| p["sites"].as_array().unwrap().len())
+        .sum();
+    assert!(fgb.join("alternatives.fgb").exists());
+    if !have_gdal() {
+        return;
+    }
+    for path in [gpkg.clone(), fgb.join("alternatives.fgb")] {
+        let l = ogrinfo(&path, "alternatives");
+        assert_eq!(l.geometry, "Point");
+        assert_eq!(l.count, features, "{}", path.display());
+        for (f, ty) in [
+            ("plan", "Integer64"),
+            ("plan_cost_aud_per_yr", "Integer64"),
+            ("built_mw", "Real"),
+            ("in_plan_1", "Integer(Boolean)"),
+        ] {
+            assert_eq!(l.fields.get(f).map(String::as_str), Some(ty), "{f}");
+        }
+        let shp = dir.path().join("alt.shp");
+        let _ = std::fs::remove_file(&shp);
+        let out = Command::new("ogr2ogr")
+            .args(["-f", "ESRI Shapefile", "-overwrite"])
+            .arg(&shp)
+            .arg(&path)
+            .arg("alternatives")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success() && !err.contains("not successfully written"),
+            "{err}"
+        );
+    }
+}
