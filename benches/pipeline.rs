@@ -211,7 +211,19 @@ fn bench(c: &mut Criterion) {
             ))
         })
     });
-    let layers = report::layers::layers(r, &insts[0].ds, Some(&out.candidates));
+    let pricing = sitefind::pricing::price_candidates(
+        &insts[0].ds,
+        &demand,
+        &insts[0].scenario,
+        &out.candidates,
+        sitefind::pricing::REFERENCE_MW,
+    )
+    .unwrap();
+    let priced = report::layers::PricedCandidates {
+        candidates: &out.candidates,
+        pricing: &pricing,
+    };
+    let layers = report::layers::layers(r, &insts[0].ds, Some(priced));
     g.bench_function("gpkg", |b| {
         b.iter(|| report::gpkg::to_bytes(black_box(&layers)).unwrap())
     });

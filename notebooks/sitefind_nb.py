@@ -200,7 +200,8 @@ def sites_table(report: dict) -> pd.DataFrame:
 
 
 def cities_table(report: dict) -> pd.DataFrame:
-    """One row per demand city: demand, served, RTT limit, weighted and worst RTT, sites."""
+    """One row per demand city: demand, served, RTT limit and its statistic, weighted median RTT,
+    worst median and P95 RTT, slack to the limit, best available RTTs, sites."""
     rows = []
     for c in report["cities"]:
         rows.append(
@@ -212,13 +213,32 @@ def cities_table(report: dict) -> pd.DataFrame:
                 "served_mw": c["served_mw"],
                 "unserved_mw": c["unserved_mw"],
                 "max_rtt_ms": c["max_rtt_ms"],
+                "limit_statistic": c.get("limit_statistic"),
                 "weighted_rtt_ms": c.get("weighted_rtt_ms"),
                 "worst_rtt_ms": c.get("worst_rtt_ms"),
+                "worst_rtt_p95_ms": c.get("worst_rtt_p95_ms"),
+                "slack_ms": c.get("slack_ms"),
                 "best_available_rtt_ms": c.get("best_available_rtt_ms"),
+                "best_available_rtt_p95_ms": c.get("best_available_rtt_p95_ms"),
                 "sites": ", ".join(a["site_id"] for a in c["served_by"]),
             }
         )
     return pd.DataFrame(rows)
+
+
+def limit_statistic(report: dict) -> str:
+    """The statistic the RTT limits apply to (`p95` or `p50`; reports before 2.1 had none: p50)."""
+    for c in report["cities"]:
+        if c.get("limit_statistic"):
+            return c["limit_statistic"]
+    return "p50"
+
+
+def limit_rtt_ms(city: dict, allocation: dict) -> float:
+    """An allocation's RTT in the statistic its city's limit applies to, ms."""
+    if city.get("limit_statistic") == "p95":
+        return allocation["rtt_p95_ms"]
+    return allocation["rtt_ms"]
 
 
 def worst_rtt_ms(report: dict) -> float:
@@ -448,39 +468,49 @@ def plot_cost_breakdown(report: dict, title: str = "Annual cost by component per
 
 
 def plot_city_rtt(report: dict, ax=None, title: str = "Round-trip time per city against its limit"):
-    """Per city: each serving site's RTT (dots), MW-weighted RTT (bar) and the limit (line)."""
+    """Per city: each serving site's RTT in the statistic the limit applies to (dots: P95 by
+    default) with its median (grey ticks), the MW-weighted median RTT (bar), the limit (red,
+    labelled with its statistic) and the best RTT any candidate offers in that statistic."""
     cities = report["cities"]
     if ax is None:
         fig, ax = plt.subplots(figsize=(10, 4.5))
     else:
         fig = ax.figure
+    stat = limit_statistic(report)
+    key = "rtt_p95_ms" if stat == "p95" else "rtt_ms"
+    best_key = "best_available_rtt_p95_ms" if stat == "p95" else "best_available_rtt_ms"
     x = np.arange(len(cities))
     w = [c.get("weighted_rtt_ms") or 0 for c in cities]
-    ax.bar(x, w, width=0.6, color="#a5d8ff", edgecolor="#1c7ed6", label="MW-weighted RTT")
+    ax.bar(x, w, width=0.6, color="#a5d8ff", edgecolor="#1c7ed6", label="MW-weighted median RTT")
     for i, c in enumerate(cities):
         for a in c["served_by"]:
-            ax.scatter(i, a["rtt_ms"], color="#1c7ed6", s=14 + a["mw"] / 4, zorder=3,
+            ax.scatter(i, a[key], color="#1c7ed6", s=14 + a["mw"] / 4, zorder=3,
                        edgecolor="white", linewidth=0.5)
+            if stat == "p95":
+                ax.hlines(a["rtt_ms"], i - 0.12, i + 0.12, color="#868e96", linewidth=1, zorder=3)
         ax.hlines(c["max_rtt_ms"], i - 0.4, i + 0.4, color="#c92a2a", linewidth=2, zorder=4)
-        if c.get("best_available_rtt_ms") is not None:
-            ax.hlines(c["best_available_rtt_ms"], i - 0.4, i + 0.4, color="#555555",
+        if c.get(best_key) is not None:
+            ax.hlines(c[best_key], i - 0.4, i + 0.4, color="#555555",
                       linewidth=1, linestyle="--", zorder=4)
     from matplotlib.lines import Line2D
 
     handles, _ = ax.get_legend_handles_labels()
     handles += [
         Line2D([], [], marker="o", color="none", markerfacecolor="#1c7ed6",
-               label="one serving site (size ∝ MW)"),
-        Line2D([], [], color="#c92a2a", lw=2, label="RTT limit"),
-        Line2D([], [], color="#555555", lw=1, ls="--", label="best RTT any candidate offers"),
+               label=f"one serving site, {stat.upper()} RTT (size ∝ MW)"),
+        Line2D([], [], color="#c92a2a", lw=2, label=f"RTT limit (applies to the {stat.upper()})"),
+        Line2D([], [], color="#555555", lw=1, ls="--",
+               label=f"best {stat.upper()} RTT any candidate offers"),
     ]
+    if stat == "p95":
+        handles.append(Line2D([], [], color="#868e96", lw=1, label="that site's median RTT"))
     ax.set_xticks(x, [f"{c['name']}\n{c['demand_mw']:.0f} MW" for c in cities], fontsize=8)
     ax.set_ylabel("round-trip time (ms)")
-    top = max([c["max_rtt_ms"] for c in cities] + [a["rtt_ms"] for c in cities for a in c["served_by"]])
+    top = max([c["max_rtt_ms"] for c in cities] + [a[key] for c in cities for a in c["served_by"]])
     ax.set_ylim(0, top * 1.08)
     ax.set_title(title)
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.16), fontsize=8,
-              frameon=False, ncol=4)
+              frameon=False, ncol=3)
     ax.grid(axis="y", color="#dddddd", linewidth=0.5)
     ax.set_axisbelow(True)
     fig.tight_layout()

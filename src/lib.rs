@@ -35,6 +35,7 @@ pub mod model;
 pub mod outcome;
 pub mod output;
 pub mod pipeline;
+pub mod pricing;
 pub mod promises;
 pub mod report;
 pub mod scenario;

@@ -442,12 +442,6 @@ fn price_sites(
     let (ds, scenario) = (inp.ds, inp.scenario);
     let cost = CostModel::new(&scenario.cost)?;
     let zone_index = zone_index(ds);
-    let zone_of = |c: &Candidate| -> Option<&RenewableZone> {
-        c.zone_id
-            .as_deref()
-            .and_then(|id| zone_index.get(id))
-            .map(|&k| &ds.zones[k])
-    };
     let t_supply = Instant::now();
     let wanted = supply_zone_ids(ds, candidates, in_model);
     let portfolios = crate::supply::solve_zones_until(ds, scenario, &wanted, inp.deadline)?;
@@ -458,13 +452,7 @@ fn price_sites(
     );
     progress("supply", t_supply.elapsed().as_secs_f64(), &note);
     let t = Instant::now();
-    let rates: Vec<SiteCostRates> = in_model
-        .iter()
-        .map(|&i| {
-            let c = &candidates[i];
-            cost.site_rates_supplied(c, zone_of(c), site_supply(scenario, c, &portfolios, ds))
-        })
-        .collect();
+    let rates = site_rates(ds, scenario, &cost, candidates, in_model, &portfolios);
     // Zones used by model sites, in dataset order.
     let zone_pos: BTreeMap<usize, usize> = in_model
         .iter()
@@ -497,6 +485,34 @@ fn price_sites(
     })
 }
 
+/// Cost rates of `candidates[i]` for each `i` of `indices`, exactly as the solve prices its
+/// sites: the site's REZ, PUE, network and its 24/7 supply ([`site_supply`]) from the zones'
+/// `portfolios` (those of [`supply_zone_ids`] for the same indices). `sitefind candidates` and
+/// the GIS `candidates` layer price with this too ([`crate::pricing`]).
+pub fn site_rates(
+    ds: &Dataset,
+    scenario: &Scenario,
+    cost: &CostModel,
+    candidates: &[Candidate],
+    indices: &[usize],
+    portfolios: &BTreeMap<String, crate::supply::Portfolio>,
+) -> Vec<SiteCostRates> {
+    let zone_index = zone_index(ds);
+    let zone_of = |c: &Candidate| -> Option<&RenewableZone> {
+        c.zone_id
+            .as_deref()
+            .and_then(|id| zone_index.get(id))
+            .map(|&k| &ds.zones[k])
+    };
+    indices
+        .iter()
+        .map(|&i| {
+            let c = &candidates[i];
+            cost.site_rates_supplied(c, zone_of(c), site_supply(scenario, c, portfolios, ds))
+        })
+        .collect()
+}
+
 /// Dataset zone index by zone id.
 fn zone_index(ds: &Dataset) -> BTreeMap<&str, usize> {
     ds.zones
@@ -506,8 +522,9 @@ fn zone_index(ds: &Dataset) -> BTreeMap<&str, usize> {
         .collect()
 }
 
-/// A site whose region has no 24/7 portfolio (outside the NEM's REZs) when a CFE target is set.
-fn lacks_portfolio(scenario: &Scenario, r: &SiteCostRates) -> bool {
+/// A site whose region has no 24/7 portfolio (outside the NEM's REZs) when a CFE target is set:
+/// the model excludes it.
+pub fn lacks_portfolio(scenario: &Scenario, r: &SiteCostRates) -> bool {
     scenario.supply.cfe_target > 0.0 && r.supply.as_ref().is_some_and(|sp| sp.zone_id.is_none())
 }
 

@@ -1,24 +1,22 @@
-//! `sitefind candidates`: every candidate site with its attributes, its annual cost at a
-//! reference size ([`REFERENCE_MW`]) and its round-trip time to each demand city; as a text
-//! summary, JSON or CSV on stdout, and optionally as an RFC 7946 GeoJSON file.
+//! `sitefind candidates`: every candidate site with its attributes, priced exactly as the solve
+//! prices its sites ([`sitefind::pricing`]: 24/7 energy cost, PUE, network, grid connection),
+//! the model's fixed and per-MW costs, the cost per MW at a stated size ([`REFERENCE_MW`]), the
+//! median and P95 round-trip time to each demand city and, for every candidate the model
+//! leaves out, why (`excluded_reason`); as a text summary, JSON or CSV on stdout, and
+//! optionally as an RFC 7946 GeoJSON file.
 //!
 //! Files are checked before any work and written atomically ([`sitefind::output`]).
 
 use super::CandidatesArgs;
 use serde_json::{json, Map, Value};
 use sitefind::candidates::{self, Candidate};
-use sitefind::cost::{CostBreakdown, CostModel, SiteCostRates};
 use sitefind::data::DemandNode;
-use sitefind::latency::LatencyModel;
 use sitefind::output::{check_output, write_set};
+pub use sitefind::pricing::REFERENCE_MW;
+use sitefind::pricing::{self, CandidatePrice};
 use sitefind::{Error, Result};
 use std::collections::BTreeMap;
 use std::io::Write;
-
-/// The IT capacity at which each candidate is priced in this listing, MW. A listing needs one
-/// size to compare sites; 100 MW is a typical hyperscale building (the optimiser chooses
-/// real sizes in `sitefind solve`).
-pub const REFERENCE_MW: f64 = 100.0;
 
 /// Rows shown in the text summary.
 const TEXT_ROWS: usize = 25;
@@ -40,34 +38,12 @@ pub fn run(args: &CandidatesArgs, out: &mut dyn Write) -> Result<()> {
     let scenario = super::scenario_from(&args.data)?;
     let ds = super::load_dataset(args.data.data.as_deref())?;
     let demand = super::load_demand(args.demand.as_deref())?;
-    let cost = CostModel::new(&scenario.cost)?;
     let cands = candidates::generate(&ds, &scenario.candidates)?;
-    let latency = LatencyModel::build(&ds, &scenario.latency)?;
-    let sites: Vec<_> = cands.iter().map(|c| c.location).collect();
-    let cities: Vec<_> = demand.nodes.iter().map(|n| n.location).collect();
-    let matrix = latency.rtt_matrix(&sites, &cities);
-    if matrix.rtt_ms.len() != sites.len()
-        || matrix.rtt_ms.iter().any(|row| row.len() != cities.len())
-    {
-        return Err(Error::Internal(format!(
-            "RTT matrix has the wrong shape for {} sites × {} cities",
-            sites.len(),
-            cities.len()
-        )));
-    }
+    let pricing = pricing::price_candidates(&ds, &demand, &scenario, &cands, REFERENCE_MW)?;
     let rows: Vec<Row> = cands
         .iter()
-        .zip(matrix.rtt_ms)
-        .map(|(c, rtt_ms)| {
-            let rates = cost.site_rates(c, candidates::zone_of(&ds, c));
-            let breakdown = rates.breakdown(REFERENCE_MW, 0.0);
-            Row {
-                candidate: c,
-                rates,
-                breakdown,
-                rtt_ms,
-            }
-        })
+        .zip(&pricing.prices)
+        .map(|(candidate, price)| Row { candidate, price })
         .collect();
 
     if let Some(out) = geojson_out {
@@ -85,7 +61,8 @@ pub fn run(args: &CandidatesArgs, out: &mut dyn Write) -> Result<()> {
             let doc = json!({
                 "dataset": ds.source,
                 "reference_mw": REFERENCE_MW,
-                "cities": demand.nodes.iter().map(|n| json!({"id": n.id, "name": n.name})).collect::<Vec<_>>(),
+                "limit_statistic": pricing.limit_statistic,
+                "cities": demand.nodes.iter().zip(&pricing.limits_ms).map(|(n, l)| json!({"id": n.id, "name": n.name, "limit_ms": l})).collect::<Vec<_>>(),
                 "candidates": rows.iter().map(|r| Value::Object(record(r, &demand.nodes).into_iter().collect())).collect::<Vec<_>>(),
             });
             let text = serde_json::to_string_pretty(&doc)
@@ -98,13 +75,10 @@ pub fn run(args: &CandidatesArgs, out: &mut dyn Write) -> Result<()> {
     Ok(())
 }
 
-/// One candidate with its prices and RTTs.
+/// One candidate with its price and RTTs.
 struct Row<'a> {
     candidate: &'a Candidate,
-    rates: SiteCostRates,
-    breakdown: CostBreakdown,
-    /// RTT to each city, ms (infinite = no route).
-    rtt_ms: Vec<f64>,
+    price: &'a CandidatePrice,
 }
 
 fn num(x: f64) -> Value {
@@ -120,13 +94,9 @@ fn opt_str(x: &Option<String>) -> Value {
     x.as_ref().map_or(Value::Null, |s| Value::String(s.clone()))
 }
 
-/// A candidate as flat `(name, value)` pairs, in a fixed order: attributes, annual cost rates,
-/// the breakdown at [`REFERENCE_MW`], and `rtt_ms_<city id>`. Shared by JSON, CSV and GeoJSON.
-fn record(r: &Row, cities: &[DemandNode]) -> Vec<(String, Value)> {
-    let c = r.candidate;
-    let rt = &r.rates;
-    let b = &r.breakdown;
-    let mut v: Vec<(&str, Value)> = vec![
+/// A candidate's attributes as `(name, value)` pairs: where it is, what is near it.
+fn attributes(c: &Candidate) -> Vec<(&'static str, Value)> {
+    vec![
         ("id", c.id.clone().into()),
         ("name", c.name.clone().into()),
         ("kind", c.kind.as_str().into()),
@@ -150,12 +120,35 @@ fn record(r: &Row, cities: &[DemandNode]) -> Vec<(String, Value)> {
         ("nearest_mineral_name", opt_str(&c.nearest_mineral_name)),
         ("nearest_mineral_km", opt(c.nearest_mineral_km)),
         ("line_km", opt(c.line_km)),
-        ("price_aud_per_mwh", num(c.price_aud_per_mwh)),
         ("mean_temp_c", num(c.mean_temp_c)),
         ("max_mw", num(c.max_mw)),
         ("max_mw_source", c.max_mw_source.clone().into()),
-        ("site_fixed_aud_per_yr", num(rt.site_fixed_aud_per_yr)),
-        ("network_aud_per_yr", num(rt.network_aud_per_yr)),
+    ]
+}
+
+/// A candidate's price as the model sees it: exclusion, energy (24/7 supply), the model's
+/// fixed and per-MW costs, and the breakdown at [`REFERENCE_MW`].
+fn price_fields(p: &CandidatePrice) -> Vec<(&'static str, Value)> {
+    let rt = &p.rates;
+    let b = &p.breakdown;
+    let sp = rt.supply.as_ref();
+    vec![
+        ("in_model", p.excluded_reason.is_none().into()),
+        ("excluded_reason", opt_str(&p.excluded_reason)),
+        ("pue", num(rt.pue)),
+        ("wholesale_aud_per_mwh", num(rt.wholesale_aud_per_mwh)),
+        (
+            "supply_basis",
+            sp.map_or(Value::Null, |s| s.basis.clone().into()),
+        ),
+        (
+            "supply_zone_id",
+            sp.map_or(Value::Null, |s| opt_str(&s.zone_id)),
+        ),
+        ("cfe", sp.map_or(Value::Null, |s| num(s.cfe))),
+        ("energy_price_aud_per_mwh", num(rt.energy_price_aud_per_mwh)),
+        ("fixed_cost_aud_per_yr", num(p.fixed_cost_aud_per_yr)),
+        ("var_cost_aud_per_mw_yr", num(p.var_cost_aud_per_mw_yr)),
         ("capex_aud_per_mw_yr", num(rt.capex_aud_per_mw_yr)),
         ("grid_aud_per_mw_yr", num(rt.grid_aud_per_mw_yr)),
         ("energy_aud_per_mw_yr", num(rt.energy_aud_per_mw_yr)),
@@ -163,11 +156,6 @@ fn record(r: &Row, cities: &[DemandNode]) -> Vec<(String, Value)> {
             "network_charge_aud_per_mw_yr",
             num(rt.network_charge_aud_per_mw_yr),
         ),
-        ("pue", num(rt.pue)),
-        ("wholesale_aud_per_mwh", num(rt.wholesale_aud_per_mwh)),
-        ("capacity_factor", opt(rt.capacity_factor)),
-        ("ppa_aud_per_mwh", opt(rt.ppa_aud_per_mwh)),
-        ("energy_price_aud_per_mwh", num(rt.energy_price_aud_per_mwh)),
         ("reference_mw", num(REFERENCE_MW)),
         ("capex_aud_per_yr", num(b.capex_aud)),
         ("site_fixed_aud_per_yr", num(b.site_fixed_aud)),
@@ -176,10 +164,26 @@ fn record(r: &Row, cities: &[DemandNode]) -> Vec<(String, Value)> {
         ("network_aud_per_yr", num(b.network_aud)),
         ("network_charge_aud_per_yr", num(b.network_charge_aud)),
         ("total_aud_per_yr", num(b.total_aud)),
-    ];
-    let mut out: Vec<(String, Value)> = v.drain(..).map(|(k, x)| (k.to_string(), x)).collect();
-    for (city, rtt) in cities.iter().zip(&r.rtt_ms) {
-        out.push((format!("rtt_ms_{}", city.id), num(*rtt)));
+        ("cost_per_mw_aud_per_yr", num(p.cost_per_mw_aud_per_yr)),
+    ]
+}
+
+/// A candidate as flat `(name, value)` pairs, in a fixed order and each name once: attributes,
+/// price ([`price_fields`]), then `rtt_ms_<city id>` and `rtt_p95_ms_<city id>`. Shared by
+/// JSON, CSV and GeoJSON.
+fn record(r: &Row, cities: &[DemandNode]) -> Vec<(String, Value)> {
+    let mut out: Vec<(String, Value)> = attributes(r.candidate)
+        .into_iter()
+        .chain(price_fields(r.price))
+        .map(|(k, x)| (k.to_string(), x))
+        .collect();
+    for (k, city) in cities.iter().enumerate() {
+        let rtt = r.price.rtt_ms.get(k).copied().unwrap_or(f64::INFINITY);
+        out.push((format!("rtt_ms_{}", city.id), num(rtt)));
+    }
+    for (k, city) in cities.iter().enumerate() {
+        let rtt = r.price.rtt_p95_ms.get(k).copied().unwrap_or(f64::INFINITY);
+        out.push((format!("rtt_p95_ms_{}", city.id), num(rtt)));
     }
     out
 }
@@ -206,14 +210,19 @@ fn write_csv(out: &mut dyn Write, rows: &[Row], cities: &[DemandNode]) -> Result
 }
 
 fn write_text(out: &mut dyn Write, rows: &[Row], cities: &[DemandNode]) -> std::io::Result<()> {
+    let left_out = rows
+        .iter()
+        .filter(|r| r.price.excluded_reason.is_some())
+        .count();
     writeln!(
         out,
-        "{} candidates (cost at {REFERENCE_MW} MW IT each, AUD per year)",
+        "{} candidates priced as the solve prices them (24/7 energy, PUE, network); {left_out} left out of the model",
         rows.len()
     )?;
     let mut by_kind: BTreeMap<&str, usize> = BTreeMap::new();
     let mut by_state: BTreeMap<&str, usize> = BTreeMap::new();
     let mut by_zone: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut by_reason: BTreeMap<&str, usize> = BTreeMap::new();
     for r in rows {
         let c = r.candidate;
         *by_kind.entry(c.kind.as_str()).or_default() += 1;
@@ -223,46 +232,29 @@ fn write_text(out: &mut dyn Write, rows: &[Row], cities: &[DemandNode]) -> std::
         *by_zone
             .entry(c.zone_id.as_deref().unwrap_or("(none)"))
             .or_default() += 1;
+        for reason in r.price.excluded_reason.iter().flat_map(|s| s.split("; ")) {
+            // The reason's kind: the words before its details.
+            let kind = reason.split([':', '(']).next().unwrap_or(reason).trim();
+            *by_reason.entry(kind).or_default() += 1;
+        }
     }
     for (title, counts) in [
         ("by kind", &by_kind),
         ("by state", &by_state),
         ("by zone", &by_zone),
+        ("left out", &by_reason),
     ] {
         let parts: Vec<String> = counts.iter().map(|(k, n)| format!("{k} {n}")).collect();
-        writeln!(out, "{title:>9}: {}", parts.join(", "))?;
+        writeln!(out, "{}", wrap(&format!("{title:>9}: "), &parts, 120))?;
     }
     writeln!(out)?;
     writeln!(
         out,
-        "{:<28} {:<14} {:<5} {:<5} {:>7} {:>8} {:>7} {:>11} {:>9}  best RTT",
-        "id", "kind", "state", "zone", "sub_km", "land_km", "max_mw", "total_aud/y", "energy/MWh"
+        "{:<28} {:<14} {:<5} {:<5} {:>7} {:>10} {:>9}  best RTT (median/P95)",
+        "id", "kind", "state", "zone", "max_mw", "A$/MW/yr", "A$/MWh"
     )?;
     for r in rows.iter().take(TEXT_ROWS) {
-        let c = r.candidate;
-        let best = cities
-            .iter()
-            .zip(&r.rtt_ms)
-            .filter(|(_, t)| t.is_finite())
-            .min_by(|a, b| a.1.total_cmp(b.1))
-            .map_or("-".to_string(), |(city, t)| {
-                format!("{t:.1} ms {}", city.id)
-            });
-        let km = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.1}"));
-        writeln!(
-            out,
-            "{:<28} {:<14} {:<5} {:<5} {:>7} {:>8} {:>7.0} {:>9.1} M {:>9.1}  {}",
-            truncate(&c.id, 28),
-            c.kind.as_str(),
-            c.state,
-            c.zone_id.as_deref().unwrap_or("-"),
-            km(c.substation_km),
-            km(c.landing_km),
-            c.max_mw,
-            r.breakdown.total_aud / 1e6,
-            r.rates.energy_price_aud_per_mwh,
-            best
-        )?;
+        writeln!(out, "{}", text_row(r, cities))?;
     }
     if rows.len() > TEXT_ROWS {
         writeln!(
@@ -271,7 +263,80 @@ fn write_text(out: &mut dyn Write, rows: &[Row], cities: &[DemandNode]) -> std::
             rows.len() - TEXT_ROWS
         )?;
     }
+    writeln!(
+        out,
+        "A$/MW/yr: annual cost per MW of IT at {REFERENCE_MW} MW; A$/MWh: the 24/7 energy price"
+    )?;
+    writeln!(
+        out,
+        "* left out of the model (why: excluded_reason in --format json or csv)"
+    )?;
     Ok(())
+}
+
+/// `parts` joined by `, ` after `lead`, wrapped to `width` columns under the lead.
+fn wrap(lead: &str, parts: &[String], width: usize) -> String {
+    let indent = " ".repeat(lead.chars().count());
+    let mut out = lead.to_string();
+    let mut line_len = out.chars().count();
+    for (k, part) in parts.iter().enumerate() {
+        let sep = if k == 0 { "" } else { ", " };
+        let add = sep.chars().count() + part.chars().count();
+        if k > 0 && line_len + add > width {
+            out.push_str(",\n");
+            out.push_str(&indent);
+            line_len = indent.chars().count();
+        } else {
+            out.push_str(sep);
+            line_len += sep.chars().count();
+        }
+        out.push_str(part);
+        line_len += part.chars().count();
+    }
+    out
+}
+
+/// One line of the text table (within 120 columns).
+fn text_row(r: &Row, cities: &[DemandNode]) -> String {
+    let c = r.candidate;
+    let p = r.price;
+    let best = (0..cities.len())
+        .filter(|&k| p.rtt_ms.get(k).is_some_and(|t| t.is_finite()))
+        .min_by(|&a, &b| p.rtt_ms[a].total_cmp(&p.rtt_ms[b]))
+        .map_or("-".to_string(), |k| {
+            let p95 = p.rtt_p95_ms.get(k).copied().unwrap_or(f64::NAN);
+            format!("{:.1}/{p95:.1} ms {}", p.rtt_ms[k], cities[k].id)
+        });
+    let mark = if p.excluded_reason.is_some() {
+        " *"
+    } else {
+        ""
+    };
+    format!(
+        "{:<28} {:<14} {:<5} {:<5} {:>7.0} {:>10} {:>9.1}  {best}{mark}",
+        truncate(&c.id, 28),
+        c.kind.as_str(),
+        c.state,
+        c.zone_id.as_deref().unwrap_or("-"),
+        c.max_mw,
+        human_aud(p.cost_per_mw_aud_per_yr),
+        p.rates.energy_price_aud_per_mwh,
+    )
+}
+
+/// Money in a few significant figures: `2.28 M`, `950 k`.
+fn human_aud(x: f64) -> String {
+    if !x.is_finite() {
+        "-".to_string()
+    } else if x.abs() >= 1e9 {
+        format!("{:.2} B", x / 1e9)
+    } else if x.abs() >= 1e6 {
+        format!("{:.2} M", x / 1e6)
+    } else if x.abs() >= 1e3 {
+        format!("{:.0} k", x / 1e3)
+    } else {
+        format!("{x:.0}")
+    }
 }
 
 fn truncate(s: &str, n: usize) -> String {
@@ -305,10 +370,17 @@ fn geojson(rows: &[Row], cities: &[DemandNode]) -> Value {
         props.insert(
             "description".into(),
             format!(
-                "{} · {} · A${:.1} M/yr at {REFERENCE_MW} MW",
+                "{} · {} · A${:.1} M/yr at {REFERENCE_MW} MW ({}/MW/yr) · 24/7 energy A${:.1}/MWh{}",
                 c.kind,
                 c.zone_name.as_deref().unwrap_or("no REZ"),
-                r.breakdown.total_aud / 1e6
+                r.price.breakdown.total_aud / 1e6,
+                human_aud(r.price.cost_per_mw_aud_per_yr),
+                r.price.rates.energy_price_aud_per_mwh,
+                r.price
+                    .excluded_reason
+                    .as_ref()
+                    .map(|w| format!(" · left out of the model: {w}"))
+                    .unwrap_or_default()
             )
             .into(),
         );
@@ -322,6 +394,7 @@ fn geojson(rows: &[Row], cities: &[DemandNode]) -> Value {
 mod tests {
     use super::*;
     use sitefind::candidates::CandidateKind;
+    use sitefind::cost::CostModel;
     use sitefind::data::{LonLat, Workload};
     use sitefind::scenario::CostParams;
 
@@ -368,19 +441,32 @@ mod tests {
         }
     }
 
-    fn rows<'a>(cands: &'a [Candidate]) -> Vec<Row<'a>> {
+    fn prices(cands: &[Candidate]) -> Vec<CandidatePrice> {
         let m = CostModel::new(&CostParams::default()).unwrap();
         cands
             .iter()
             .map(|c| {
                 let rates = m.site_rates(c, None);
-                Row {
-                    candidate: c,
-                    breakdown: rates.breakdown(REFERENCE_MW, 0.0),
+                let breakdown = rates.breakdown(REFERENCE_MW, 0.0);
+                CandidatePrice {
+                    fixed_cost_aud_per_yr: rates.fixed_aud_per_yr(),
+                    var_cost_aud_per_mw_yr: rates.per_mw_aud_per_yr(),
+                    cost_per_mw_aud_per_yr: breakdown.total_aud / REFERENCE_MW,
+                    breakdown,
                     rates,
                     rtt_ms: vec![110.0, f64::INFINITY],
+                    rtt_p95_ms: vec![125.0, f64::INFINITY],
+                    excluded_reason: (c.id == "b").then(|| "named in the scenario".to_string()),
                 }
             })
+            .collect()
+    }
+
+    fn rows<'a>(cands: &'a [Candidate], prices: &'a [CandidatePrice]) -> Vec<Row<'a>> {
+        cands
+            .iter()
+            .zip(prices)
+            .map(|(candidate, price)| Row { candidate, price })
             .collect()
     }
 
@@ -390,7 +476,8 @@ mod tests {
             candidate("a", CandidateKind::Backbone, 150.123456789, -33.5),
             candidate("b", CandidateKind::Brownfield, 151.0, -34.987654321),
         ];
-        let doc = geojson(&rows(&cands), &[city("tokyo"), city("osaka")]);
+        let p = prices(&cands);
+        let doc = geojson(&rows(&cands, &p), &[city("tokyo"), city("osaka")]);
         assert_eq!(doc["type"], "FeatureCollection");
         assert_eq!(doc["bbox"], json!([150.1234568, -34.9876543, 151.0, -33.5]));
         let f = &doc["features"][0];
@@ -399,6 +486,12 @@ mod tests {
         assert_eq!(f["properties"]["title"], "Name a");
         assert_eq!(f["properties"]["rtt_ms_tokyo"], 110.0);
         assert_eq!(f["properties"]["rtt_ms_osaka"], Value::Null);
+        assert_eq!(f["properties"]["rtt_p95_ms_tokyo"], 125.0);
+        assert_eq!(f["properties"]["excluded_reason"], Value::Null);
+        assert_eq!(
+            doc["features"][1]["properties"]["excluded_reason"],
+            "named in the scenario"
+        );
         assert_eq!(f["properties"]["network_aud_per_yr"], 240_000.0);
         // It parses as GeoJSON.
         let text = serde_json::to_string(&doc).unwrap();
@@ -412,13 +505,20 @@ mod tests {
     fn csv_has_one_header_and_all_columns() {
         let cands = vec![candidate("a", CandidateKind::Backbone, 150.0, -33.5)];
         let mut buf = Vec::new();
-        write_csv(&mut buf, &rows(&cands), &[city("tokyo"), city("osaka")]).unwrap();
+        let p = prices(&cands);
+        write_csv(&mut buf, &rows(&cands, &p), &[city("tokyo"), city("osaka")]).unwrap();
         let text = String::from_utf8(buf).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 2);
         assert!(lines[0].starts_with("id,name,kind,lon,lat,"));
-        assert!(lines[0].ends_with("total_aud_per_yr,rtt_ms_tokyo,rtt_ms_osaka"));
-        assert!(lines[1].ends_with(",110.0,"), "{}", lines[1]);
+        assert!(lines[0].ends_with(
+            "cost_per_mw_aud_per_yr,rtt_ms_tokyo,rtt_ms_osaka,rtt_p95_ms_tokyo,rtt_p95_ms_osaka"
+        ));
+        assert!(lines[1].ends_with(",110.0,,125.0,"), "{}", lines[1]);
+        // Each column once (the header is not repeated).
+        let cols: Vec<&str> = lines[0].split(',').collect();
+        let unique: std::collections::BTreeSet<&str> = cols.iter().copied().collect();
+        assert_eq!(unique.len(), cols.len(), "{}", lines[0]);
     }
 
     #[test]
@@ -428,9 +528,12 @@ mod tests {
             candidate("b", CandidateKind::Backbone, 151.0, -33.5),
         ];
         let mut buf = Vec::new();
-        write_text(&mut buf, &rows(&cands), &[city("tokyo")]).unwrap();
+        let p = prices(&cands);
+        write_text(&mut buf, &rows(&cands, &p), &[city("tokyo")]).unwrap();
         let text = String::from_utf8(buf).unwrap();
         assert!(text.contains("by kind: backbone 2"), "{text}");
-        assert!(text.contains("110.0 ms tokyo"), "{text}");
+        assert!(text.contains("110.0/125.0 ms tokyo"), "{text}");
+        assert!(text.contains("left out: named in the scenario 1"), "{text}");
+        assert!(text.lines().all(|l| l.chars().count() <= 120), "{text}");
     }
 }

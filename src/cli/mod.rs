@@ -323,6 +323,10 @@ pub struct SolveArgs {
     /// embedded coastline (repeatable).
     #[arg(long, value_name = "GEOJSON")]
     pub basemap: Vec<PathBuf>,
+    /// Attribution of the --basemap data, printed in the map's footer (the embedded
+    /// coastline's is Natural Earth)
+    #[arg(long, value_name = "TEXT")]
+    pub basemap_attribution: Option<String>,
     /// Also write the MIP's input matrices (the `SitingProblem`: sites, cities, zones, RTT
     /// and cost matrices) as JSON to FILE, e.g. to solve the same instance with another tool.
     #[arg(long, value_name = "FILE")]

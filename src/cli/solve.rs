@@ -312,7 +312,8 @@ fn plan_outputs(args: &SolveArgs) -> Result<Plan> {
         fgb: None,
     };
     if let Some(dir) = &args.fgb {
-        let names = layers::layer_names(args.gis_candidates);
+        // Checked before the run; an `alternatives` layer is checked when it is written.
+        let names = layers::layer_names(args.gis_candidates, false);
         let files = match std::fs::metadata(dir) {
             Ok(m) if m.is_dir() => Some(fgb_files(dir, &names)?),
             Ok(_) => {
@@ -429,8 +430,10 @@ pub fn run(args: &SolveArgs, out: &mut dyn Write) -> Result<()> {
     // a failure leaves none behind, and only if the checker passed; stdout last. One output
     // may go to stdout (`-`), and then replaces the report there.
     let report_json = json_text(&report, "the report")?;
+    let pricing = candidate_pricing(args, &ds, &demand, &scenario, &answer, &progress)?;
     let ctx = Rendering {
-        args,
+        pricing: pricing.as_ref(),
+        basemap_attribution: args.basemap_attribution.as_deref(),
         report: &report,
         report_json: &report_json,
         answer: &answer,
@@ -441,7 +444,8 @@ pub fn run(args: &SolveArgs, out: &mut dyn Write) -> Result<()> {
     progress.finish();
     let mut new_fgb_dir = None;
     if let Some((f, bytes)) = rendered.fgb.take() {
-        let (layer_files, dir) = fgb_layer_files(f, report.check.feasible, args.gis_candidates)?;
+        let names = layers::layer_names(args.gis_candidates, report.alternatives.is_some());
+        let (layer_files, dir) = fgb_layer_files(f, report.check.feasible, &names)?;
         new_fgb_dir = dir;
         rendered.files.extend(layer_files.into_iter().zip(bytes));
     }
@@ -479,7 +483,14 @@ fn load_inputs(
         for p in &args.basemap {
             basemap.extend(svg::read_basemap(p)?);
         }
-    } else if !args.basemap.is_empty() {
+    }
+    if args.basemap_attribution.is_some() && args.basemap.is_empty() {
+        return Err(Error::usage(
+            "--basemap-attribution is only used with --basemap",
+            "add --basemap FILE.geojson, or drop --basemap-attribution",
+        ));
+    }
+    if args.map.is_none() && !args.basemap.is_empty() {
         return Err(Error::usage(
             "--basemap is only used with --map",
             "add --map FILE.svg, or drop --basemap",
@@ -500,9 +511,43 @@ fn load_inputs(
     Ok((ds, demand, basemap))
 }
 
+/// Every candidate priced as the solve prices it, for the GIS `candidates` layer
+/// (`--gis-candidates`), or `None` when not asked for.
+fn candidate_pricing(
+    args: &SolveArgs,
+    ds: &sitefind::data::Dataset,
+    demand: &sitefind::data::Demand,
+    scenario: &sitefind::scenario::Scenario,
+    answer: &job::Answer,
+    progress: &super::progress::StageProgress,
+) -> Result<Option<sitefind::pricing::CandidatePricing>> {
+    if !args.gis_candidates || (args.gpkg.is_none() && args.fgb.is_none()) {
+        return Ok(None);
+    }
+    progress.stage(
+        "candidate prices",
+        f64::NAN,
+        "every candidate as the solve prices it",
+    );
+    let t = std::time::Instant::now();
+    let pricing = sitefind::pricing::price_candidates(
+        ds,
+        demand,
+        scenario,
+        &answer.candidates,
+        sitefind::pricing::REFERENCE_MW,
+    )?;
+    let note = format!("{} candidates", answer.candidates.len());
+    progress.stage("candidate prices", t.elapsed().as_secs_f64(), &note);
+    Ok(Some(pricing))
+}
+
 /// What the outputs are rendered from.
 struct Rendering<'a> {
-    args: &'a SolveArgs,
+    /// Every candidate's price (`--gis-candidates`).
+    pricing: Option<&'a sitefind::pricing::CandidatePricing>,
+    /// `--basemap-attribution`.
+    basemap_attribution: Option<&'a str>,
     report: &'a sitefind::report::Report,
     report_json: &'a str,
     answer: &'a job::Answer,
@@ -567,10 +612,10 @@ impl Rendering<'_> {
         self.progress
             .stage("gis layers", f64::NAN, "GeoPackage / FlatGeobuf");
         let t = std::time::Instant::now();
-        let cands = self
-            .args
-            .gis_candidates
-            .then_some(self.answer.candidates.as_slice());
+        let cands = self.pricing.map(|pricing| layers::PricedCandidates {
+            candidates: &self.answer.candidates,
+            pricing,
+        });
         let layers = layers::layers(self.report, self.ds, cands);
         if let Some(d) = gpkg_to {
             out.emit(d, gpkg::to_bytes(&layers)?);
@@ -597,7 +642,10 @@ impl Rendering<'_> {
         };
         self.progress.stage("map", f64::NAN, what);
         let t = std::time::Instant::now();
-        let scene = geo::map_scene(self.report, basemap, self.ds);
+        let mut scene = geo::map_scene(self.report, basemap, self.ds);
+        if let Some(a) = self.basemap_attribution {
+            scene.basemap_source = a.to_string();
+        }
         let svg_text = svg::render(&scene);
         let bytes = match fmt {
             MapFormat::Svg => svg_text.into_bytes(),
@@ -614,13 +662,13 @@ impl Rendering<'_> {
 fn fgb_layer_files(
     f: FgbPlan,
     feasible: bool,
-    gis_candidates: bool,
+    names: &[&str],
 ) -> Result<(Vec<OutputPath>, Option<sitefind::output::DirGuard>)> {
     match f.files {
-        Some(files) => Ok((files, None)),
+        Some(_) => Ok((fgb_files(&f.dir, names)?, None)),
         None if feasible => {
             let dir = sitefind::output::create_output_dir("--fgb", &f.dir)?;
-            let files = fgb_files(&f.dir, &layers::layer_names(gis_candidates))?;
+            let files = fgb_files(&f.dir, names)?;
             Ok((files, Some(dir)))
         }
         None => Ok((Vec::new(), None)),

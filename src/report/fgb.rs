@@ -54,7 +54,7 @@ impl GeozeroGeometry for Geom {
 fn explode_lines(layer: &Layer) -> Layer {
     let mut out = layer.clone();
     out.fields.push(super::layers::Field {
-        name: "part",
+        name: "part".to_string(),
         ty: FieldType::Integer,
     });
     out.features = layer
@@ -113,7 +113,7 @@ pub fn to_bytes(layer: &Layer) -> Result<Vec<u8>> {
             FieldType::Integer => ColumnType::Long,
             FieldType::Boolean => ColumnType::Bool,
         };
-        w.add_column(f.name, ty, |_, col| col.nullable = true);
+        w.add_column(&f.name, ty, |_, col| col.nullable = true);
     }
     for (g, values) in &layer.features {
         let mut result = Ok(());
@@ -127,7 +127,7 @@ pub fn to_bytes(layer: &Layer) -> Result<Vec<u8>> {
                     // Absent = NULL.
                     _ => continue,
                 };
-                if let Err(e) = feat.property(k, f.name, &cv) {
+                if let Err(e) = feat.property(k, &f.name, &cv) {
                     result = Err(e);
                 }
             }

@@ -79,6 +79,9 @@ fn route_props(c: &CityReport, a: &Allocation) -> Map<String, Value> {
         ("city_id", json!(a.city_id)),
         ("mw", json!(round_to(a.mw, 3))),
         ("rtt_ms", json!(round_to(a.rtt_ms, 2))),
+        ("rtt_p95_ms", json!(round_to(a.rtt_p95_ms, 2))),
+        ("limit_ms", json!(round_to(c.max_rtt_ms, 2))),
+        ("limit_statistic", json!(c.limit_statistic)),
         ("landings", json!(a.landings.join(";"))),
         ("cables", json!(a.cables.join(";"))),
         ("stroke", json!("#d9480f")),
@@ -88,9 +91,12 @@ fn route_props(c: &CityReport, a: &Allocation) -> Map<String, Value> {
         (
             "description",
             json!(format!(
-                "{:.0} MW at {:.1} ms RTT via {}",
+                "{:.0} MW at {:.1} ms median / {:.1} ms P95 RTT (limit {:.0} ms, {}) via {}",
                 a.mw,
                 a.rtt_ms,
+                a.rtt_p95_ms,
+                c.max_rtt_ms,
+                c.limit_statistic,
                 if a.cables.is_empty() {
                     "terrestrial fibre".into()
                 } else {
@@ -111,6 +117,10 @@ fn site_props(s: &SiteReport, with_plan: bool) -> Map<String, Value> {
         p.insert(
             format!("rtt_ms_{}", a.city_id),
             json!(round_to(a.rtt_ms, 2)),
+        );
+        p.insert(
+            format!("rtt_p95_ms_{}", a.city_id),
+            json!(round_to(a.rtt_p95_ms, 2)),
         );
     }
     if with_plan {
@@ -184,11 +194,7 @@ fn site_cost_props(s: &SiteReport) -> Map<String, Value> {
 
 /// A site's PUE, energy price, substation, landing, minerals and the cities it serves.
 fn site_surroundings_props(s: &SiteReport) -> Map<String, Value> {
-    let serves: Vec<String> = s
-        .serves
-        .iter()
-        .map(|a| format!("{} {:.0} MW @ {:.1} ms", a.city_id, a.mw, a.rtt_ms))
-        .collect();
+    let serves: Vec<String> = s.serves.iter().map(super::layers::serves_entry).collect();
     props([
         ("pue", json!(round_to(s.pue, 4))),
         (
@@ -217,10 +223,16 @@ fn city_props(c: &CityReport) -> Map<String, Value> {
         ("served_mw", json!(round_to(c.served_mw, 3))),
         ("unserved_mw", json!(round_to(c.unserved_mw, 3))),
         ("max_rtt_ms", json!(round_to(c.max_rtt_ms, 2))),
+        ("limit_statistic", json!(c.limit_statistic)),
         (
             "worst_rtt_ms",
             json!(c.worst_rtt_ms.map(|v| round_to(v, 2))),
         ),
+        (
+            "worst_rtt_p95_ms",
+            json!(c.worst_rtt_p95_ms.map(|v| round_to(v, 2))),
+        ),
+        ("slack_ms", json!(c.slack_ms.map(|v| round_to(v, 2)))),
         (
             "marker-color",
             json!(if c.unserved_mw > 1e-6 {
@@ -238,13 +250,17 @@ fn city_props(c: &CityReport) -> Map<String, Value> {
         (
             "description",
             json!(format!(
-                "served {:.0} of {:.0} MW; worst RTT {} ms (limit {:.0})",
+                "served {:.0} of {:.0} MW; worst RTT {} ms median, {} ms P95 (limit {:.0} ms on the {})",
                 c.served_mw,
                 c.demand_mw,
                 c.worst_rtt_ms
                     .map(|v| format!("{v:.1}"))
                     .unwrap_or_else(|| "-".into()),
-                c.max_rtt_ms
+                c.worst_rtt_p95_ms
+                    .map(|v| format!("{v:.1}"))
+                    .unwrap_or_else(|| "-".into()),
+                c.max_rtt_ms,
+                c.limit_statistic
             )),
         ),
     ])
@@ -312,7 +328,8 @@ fn basemap_or_coastline(basemap: Vec<Rings>) -> (Vec<Rings>, String) {
     } else {
         (
             basemap,
-            "Natural Earth (public domain), as given by --basemap".to_string(),
+            "basemap given by --basemap (no attribution given: --basemap-attribution TEXT)"
+                .to_string(),
         )
     }
 }

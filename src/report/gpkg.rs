@@ -105,7 +105,7 @@ fn write_layer(conn: &Connection, layer: &Layer) -> Result<()> {
         layer
             .fields
             .iter()
-            .map(|f| format!("{} {}", quote(f.name), sql_type(f.ty))),
+            .map(|f| format!("{} {}", quote(&f.name), sql_type(f.ty))),
     );
     conn.execute_batch(&format!(
         "CREATE TABLE {} ({});",
@@ -137,7 +137,7 @@ fn write_layer(conn: &Connection, layer: &Layer) -> Result<()> {
         .map(|k| format!("?{}", k + 1))
         .collect();
     let names: Vec<String> = std::iter::once("geom".to_string())
-        .chain(layer.fields.iter().map(|f| quote(f.name)))
+        .chain(layer.fields.iter().map(|f| quote(&f.name)))
         .collect();
     let mut stmt = conn
         .prepare(&format!(

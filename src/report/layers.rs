@@ -11,6 +11,7 @@ use super::geojson::{circle_ring, split_antimeridian};
 use super::Report;
 use crate::candidates::Candidate;
 use crate::data::{Dataset, LonLat};
+use crate::pricing::CandidatePricing;
 use std::collections::BTreeSet;
 
 /// Geometry type of a layer (every feature of a layer has this type).
@@ -126,7 +127,7 @@ pub enum FieldType {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Field {
     /// Column name.
-    pub name: &'static str,
+    pub name: String,
     /// Type.
     pub ty: FieldType,
 }
@@ -196,11 +197,18 @@ impl LayerBuilder {
                 geom_type,
                 fields: fields
                     .iter()
-                    .map(|&(name, ty)| Field { name, ty })
+                    .map(|&(name, ty)| Field {
+                        name: name.to_string(),
+                        ty,
+                    })
                     .collect(),
                 features: Vec::new(),
             },
         }
+    }
+    /// Adds a column after the fixed ones (per-city columns named at run time).
+    fn add_field(&mut self, name: String, ty: FieldType) {
+        self.layer.fields.push(Field { name, ty });
     }
     fn push(&mut self, g: Geom, values: Vec<Value>) {
         debug_assert_eq!(
@@ -225,11 +233,24 @@ fn num(x: f64, decimals: i32) -> Value {
 fn or(x: Option<f64>, decimals: i32) -> Value {
     Value::Real(x.map(|v| super::geojson::round_to(v, decimals)))
 }
+/// Money, rounded to A$1 and stored as a 64-bit integer: a Shapefile's Real field (24.15)
+/// cannot hold A$10⁸ and more, an Integer64 (18 digits) can.
+fn money(x: f64) -> Value {
+    Value::Integer(Some(x.round() as i64))
+}
 fn i(x: usize) -> Value {
     Value::Integer(Some(x as i64))
 }
 fn b(x: bool) -> Value {
     Value::Boolean(Some(x))
+}
+
+/// One entry of a site's `serves` text: city, MW and the median / P95 RTT.
+pub(super) fn serves_entry(a: &super::Allocation) -> String {
+    format!(
+        "{} {:.0} MW @ {:.1}/{:.1} ms (median/P95)",
+        a.city_id, a.mw, a.rtt_ms, a.rtt_p95_ms
+    )
 }
 
 fn line(path: &[LonLat]) -> Geom {
@@ -238,17 +259,35 @@ fn line(path: &[LonLat]) -> Geom {
 
 use FieldType::{Boolean as B, Integer as I, Real as R, Text as T};
 
-/// Names of the layers [`layers`] returns, in order.
-pub fn layer_names(with_candidates: bool) -> Vec<&'static str> {
+/// Names of the layers [`layers`] returns, in order (`alternatives` when the report lists
+/// alternative plans, `candidates` when asked for).
+pub fn layer_names(with_candidates: bool, with_alternatives: bool) -> Vec<&'static str> {
     let mut v = vec!["sites", "routes", "cities", "rez", "landings", "cables"];
+    if with_alternatives {
+        v.push("alternatives");
+    }
     if with_candidates {
         v.push("candidates");
     }
     v
 }
 
+/// Every candidate with its price as the solve prices it ([`crate::pricing`]), for the
+/// `candidates` layer.
+#[derive(Debug, Clone, Copy)]
+pub struct PricedCandidates<'a> {
+    /// The candidates.
+    pub candidates: &'a [Candidate],
+    /// Their prices (parallel to `candidates`; RTTs in the report's city order).
+    pub pricing: &'a CandidatePricing,
+}
+
 /// The answer's layers, in a fixed order. `candidates` adds every candidate as a layer.
-pub fn layers(report: &Report, ds: &Dataset, candidates: Option<&[Candidate]>) -> Vec<Layer> {
+pub fn layers(
+    report: &Report,
+    ds: &Dataset,
+    candidates: Option<PricedCandidates<'_>>,
+) -> Vec<Layer> {
     let mut out = vec![
         sites(report),
         routes(report),
@@ -257,6 +296,9 @@ pub fn layers(report: &Report, ds: &Dataset, candidates: Option<&[Candidate]>) -
         landings(report, ds),
         cables(report, ds),
     ];
+    if let Some(a) = &report.alternatives {
+        out.push(alternatives(a));
+    }
     if let Some(c) = candidates {
         out.push(candidate_layer(report, c));
     }
@@ -278,14 +320,14 @@ fn sites(r: &Report) -> Layer {
             ("built_mw", R),
             ("used_mw", R),
             ("max_mw", R),
-            ("annual_cost_aud_per_yr", R),
-            ("cost_per_mw_aud_per_yr", R),
-            ("capex_aud_per_yr", R),
-            ("site_fixed_aud_per_yr", R),
-            ("grid_connection_aud_per_yr", R),
-            ("rez_expansion_aud_per_yr", R),
-            ("energy_aud_per_yr", R),
-            ("network_aud_per_yr", R),
+            ("annual_cost_aud_per_yr", I),
+            ("cost_per_mw_aud_per_yr", I),
+            ("capex_aud_per_yr", I),
+            ("site_fixed_aud_per_yr", I),
+            ("grid_connection_aud_per_yr", I),
+            ("rez_expansion_aud_per_yr", I),
+            ("energy_aud_per_yr", I),
+            ("network_aud_per_yr", I),
             ("pue", R),
             ("energy_price_aud_per_mwh", R),
             ("substation", T),
@@ -312,14 +354,14 @@ fn sites(r: &Report) -> Layer {
                 num(s.built_mw, 3),
                 num(s.used_mw, 3),
                 num(s.max_mw, 3),
-                num(s.annual_cost_aud_per_yr, 0),
-                num(s.cost_per_mw_aud_per_yr, 0),
-                num(c.capex_aud_per_yr, 0),
-                num(c.site_fixed_aud_per_yr, 0),
-                num(c.grid_connection_aud_per_yr, 0),
-                num(c.rez_expansion_aud_per_yr, 0),
-                num(c.energy_aud_per_yr, 0),
-                num(c.network_aud_per_yr, 0),
+                money(s.annual_cost_aud_per_yr),
+                money(s.cost_per_mw_aud_per_yr),
+                money(c.capex_aud_per_yr),
+                money(c.site_fixed_aud_per_yr),
+                money(c.grid_connection_aud_per_yr),
+                money(c.rez_expansion_aud_per_yr),
+                money(c.energy_aud_per_yr),
+                money(c.network_aud_per_yr),
                 num(s.pue, 4),
                 num(s.energy_price_aud_per_mwh, 2),
                 t(&s.substation.name),
@@ -331,7 +373,7 @@ fn sites(r: &Report) -> Layer {
                 i(s.serves.len()),
                 t(s.serves
                     .iter()
-                    .map(|a| format!("{} {:.0} MW @ {:.1} ms", a.city_id, a.mw, a.rtt_ms))
+                    .map(serves_entry)
                     .collect::<Vec<_>>()
                     .join("; ")),
             ],
@@ -350,6 +392,9 @@ fn routes(r: &Report) -> Layer {
             ("city_id", T),
             ("mw", R),
             ("rtt_ms", R),
+            ("rtt_p95_ms", R),
+            ("limit_ms", R),
+            ("limit_statistic", T),
             ("landings", T),
             ("cables", T),
         ],
@@ -366,6 +411,9 @@ fn routes(r: &Report) -> Layer {
                     t(&a.city_id),
                     num(a.mw, 3),
                     num(a.rtt_ms, 2),
+                    num(a.rtt_p95_ms, 2),
+                    num(c.max_rtt_ms, 2),
+                    t(&c.limit_statistic),
                     t(a.landings.join(";")),
                     t(a.cables.join(";")),
                 ],
@@ -388,10 +436,14 @@ fn cities(r: &Report) -> Layer {
             ("served_mw", R),
             ("unserved_mw", R),
             ("max_rtt_ms", R),
+            ("limit_statistic", T),
             ("min_sites", I),
             ("weighted_rtt_ms", R),
             ("worst_rtt_ms", R),
+            ("worst_rtt_p95_ms", R),
+            ("slack_ms", R),
             ("best_available_rtt_ms", R),
+            ("best_available_rtt_p95_ms", R),
             ("served_by", I),
         ],
     );
@@ -406,10 +458,14 @@ fn cities(r: &Report) -> Layer {
                 num(c.served_mw, 3),
                 num(c.unserved_mw, 3),
                 num(c.max_rtt_ms, 2),
+                t(&c.limit_statistic),
                 i(c.min_sites as usize),
                 or(c.weighted_rtt_ms, 2),
                 or(c.worst_rtt_ms, 2),
+                or(c.worst_rtt_p95_ms, 2),
+                or(c.slack_ms, 2),
                 or(c.best_available_rtt_ms, 2),
+                or(c.best_available_rtt_p95_ms, 2),
                 i(c.served_by.len()),
             ],
         );
@@ -429,7 +485,7 @@ fn zones(r: &Report) -> Layer {
             ("limit_mw", R),
             ("load_mw", R),
             ("expansion_mw", R),
-            ("expansion_aud_per_yr", R),
+            ("expansion_aud_per_yr", I),
             ("binding", B),
             ("sites", T),
         ],
@@ -451,7 +507,7 @@ fn zones(r: &Report) -> Layer {
                 or(z.limit_mw, 3),
                 num(z.load_mw, 3),
                 num(z.expansion_mw, 3),
-                num(z.expansion_aud_per_yr, 0),
+                money(z.expansion_aud_per_yr),
                 b(z.binding),
                 t(z.sites.join(";")),
             ],
@@ -558,11 +614,61 @@ fn cables(r: &Report, ds: &Dataset) -> Layer {
     l.layer
 }
 
-fn candidate_layer(r: &Report, cands: &[Candidate]) -> Layer {
+/// Every open site of every near-optimal plan (plan 1 = the optimum), one feature per (plan,
+/// site).
+fn alternatives(a: &super::plans::AlternativesReport) -> Layer {
+    let mut l = LayerBuilder::new(
+        "alternatives",
+        "the open sites of each near-optimal plan (plan 1 is the optimum)",
+        GeomType::Point,
+        &[
+            ("plan", I),
+            ("id", T),
+            ("name", T),
+            ("state", T),
+            ("zone_id", T),
+            ("built_mw", R),
+            ("plan_cost_aud_per_yr", I),
+            ("plan_delta_aud_per_yr", I),
+            ("plan_delta_pct", R),
+            ("plan_worst_rtt_ms", R),
+            ("in_plan_1", B),
+        ],
+    );
+    let best: BTreeSet<&str> = a
+        .plans
+        .iter()
+        .filter(|p| p.plan == 1)
+        .flat_map(|p| p.sites.iter().map(|s| s.id.as_str()))
+        .collect();
+    for p in &a.plans {
+        for site in &p.sites {
+            l.push(
+                Geom::Point(site.location),
+                vec![
+                    i(p.plan),
+                    t(&site.id),
+                    t(&site.name),
+                    t(&site.state),
+                    ot(site.zone_id.as_ref()),
+                    num(site.built_mw, 3),
+                    money(p.cost_aud),
+                    money(p.delta_aud),
+                    num(p.delta_pct, 4),
+                    or(p.worst_rtt_ms, 2),
+                    b(best.contains(site.id.as_str())),
+                ],
+            );
+        }
+    }
+    l.layer
+}
+
+fn candidate_layer(r: &Report, pc: PricedCandidates<'_>) -> Layer {
     let chosen: BTreeSet<&str> = r.sites.iter().map(|s| s.id.as_str()).collect();
     let mut l = LayerBuilder::new(
         "candidates",
-        "every candidate site with its attributes",
+        "every candidate site, priced as the solve prices it, with its RTTs and why the model leaves it out",
         GeomType::Point,
         &[
             ("id", T),
@@ -578,35 +684,63 @@ fn candidate_layer(r: &Report, cands: &[Candidate]) -> Layer {
             ("landing", T),
             ("landing_km", R),
             ("minerals_within", I),
-            ("price_aud_per_mwh", R),
             ("mean_temp_c", R),
             ("max_mw", R),
+            ("pue", R),
+            ("wholesale_aud_per_mwh", R),
+            ("energy_price_aud_per_mwh", R),
+            ("fixed_cost_aud_per_yr", I),
+            ("var_cost_aud_per_mw_yr", I),
+            ("reference_mw", R),
+            ("cost_per_mw_aud_per_yr", I),
+            ("in_model", B),
+            ("excluded_reason", T),
             ("chosen", B),
         ],
     );
-    for c in cands {
-        l.push(
-            Geom::Point(c.location),
-            vec![
-                t(&c.id),
-                t(&c.name),
-                t(c.kind.as_str()),
-                t(&c.state),
-                ot(c.region_id.as_ref()),
-                ot(c.zone_id.as_ref()),
-                or(c.zone_km, 3),
-                ot(c.substation_name.as_ref()),
-                or(c.substation_km, 3),
-                or(c.substation_kv, 1),
-                ot(c.landing_name.as_ref()),
-                or(c.landing_km, 3),
-                i(c.minerals_within),
-                num(c.price_aud_per_mwh, 2),
-                num(c.mean_temp_c, 2),
-                num(c.max_mw, 3),
-                b(chosen.contains(c.id.as_str())),
-            ],
-        );
+    for c in &r.cities {
+        l.add_field(format!("rtt_ms_{}", c.id), R);
+        l.add_field(format!("rtt_p95_ms_{}", c.id), R);
+    }
+    let finite = |x: Option<&f64>| {
+        Value::Real(
+            x.filter(|v| v.is_finite())
+                .map(|v| super::geojson::round_to(*v, 2)),
+        )
+    };
+    for (c, p) in pc.candidates.iter().zip(&pc.pricing.prices) {
+        let mut values = vec![
+            t(&c.id),
+            t(&c.name),
+            t(c.kind.as_str()),
+            t(&c.state),
+            ot(c.region_id.as_ref()),
+            ot(c.zone_id.as_ref()),
+            or(c.zone_km, 3),
+            ot(c.substation_name.as_ref()),
+            or(c.substation_km, 3),
+            or(c.substation_kv, 1),
+            ot(c.landing_name.as_ref()),
+            or(c.landing_km, 3),
+            i(c.minerals_within),
+            num(c.mean_temp_c, 2),
+            num(c.max_mw, 3),
+            num(p.rates.pue, 4),
+            num(p.rates.wholesale_aud_per_mwh, 2),
+            num(p.rates.energy_price_aud_per_mwh, 2),
+            money(p.fixed_cost_aud_per_yr),
+            money(p.var_cost_aud_per_mw_yr),
+            num(pc.pricing.reference_mw, 3),
+            money(p.cost_per_mw_aud_per_yr),
+            b(p.excluded_reason.is_none()),
+            ot(p.excluded_reason.as_ref()),
+            b(chosen.contains(c.id.as_str())),
+        ];
+        for k in 0..r.cities.len() {
+            values.push(finite(p.rtt_ms.get(k)));
+            values.push(finite(p.rtt_p95_ms.get(k)));
+        }
+        l.push(Geom::Point(c.location), values);
     }
     l.layer
 }

@@ -141,6 +141,11 @@ pub fn to_png(svg: &str) -> Result<Vec<u8>> {
 }
 
 /// Reads the polygons of a GeoJSON file (Polygon / MultiPolygon features) for the basemap.
+///
+/// # Errors
+/// [`Error::Parse`] (exit 1, with a hint to reproject) when the file is not WGS 84 lon/lat: a
+/// `crs` member naming anything but CRS84 / EPSG:4326, or a position outside
+/// [-180, 180] × [-90, 90].
 pub fn read_basemap(path: &Path) -> Result<Vec<Rings>> {
     let text = crate::input::read_text(path)?;
     parse_basemap(&text, &path.display().to_string())
@@ -161,9 +166,11 @@ fn parse_basemap(text: &str, label: &str) -> Result<Vec<Rings>> {
             message: "no `features` array".into(),
             hint: "--basemap expects a GeoJSON FeatureCollection".into(),
         })?;
+    check_crs(&v, &label)?;
     let mut out = Vec::new();
-    for f in features {
+    for (k, f) in features.iter().enumerate() {
         let g = &f["geometry"];
+        check_lon_lat(&g["coordinates"], &label, k)?;
         let polys: Vec<&serde_json::Value> = match g["type"].as_str() {
             Some("Polygon") => vec![&g["coordinates"]],
             Some("MultiPolygon") => g["coordinates"]
@@ -200,6 +207,69 @@ fn parse_basemap(text: &str, label: &str) -> Result<Vec<Rings>> {
         }
     }
     Ok(out)
+}
+
+/// The `crs` names that mean WGS 84 lon/lat (RFC 7946 allows no other; older GeoJSON named it).
+const LON_LAT_CRS: [&str; 6] = [
+    "urn:ogc:def:crs:OGC:1.3:CRS84",
+    "urn:ogc:def:crs:OGC::CRS84",
+    "http://www.opengis.net/def/crs/OGC/1.3/CRS84",
+    "CRS84",
+    "EPSG:4326",
+    "urn:ogc:def:crs:EPSG::4326",
+];
+
+/// What to do with a basemap that is not WGS 84 lon/lat.
+const REPROJECT_HINT: &str = "--basemap expects RFC 7946 GeoJSON in WGS 84 lon/lat: reproject it, e.g. `ogr2ogr -t_srs EPSG:4326 -lco RFC7946=YES out.geojson in.geojson`";
+
+/// A basemap's `crs` member (GeoJSON 2008), if any, must name WGS 84 lon/lat: RFC 7946
+/// GeoJSON is always lon/lat, and a projected basemap (e.g. EPSG:3577, metres) would be drawn
+/// as nonsense.
+fn check_crs(v: &serde_json::Value, label: &str) -> Result<()> {
+    let Some(crs) = v.get("crs").filter(|c| !c.is_null()) else {
+        return Ok(());
+    };
+    let name = crs["properties"]["name"]
+        .as_str()
+        .or_else(|| crs["properties"]["href"].as_str());
+    match name {
+        Some(n) if LON_LAT_CRS.iter().any(|ok| ok.eq_ignore_ascii_case(n.trim())) => Ok(()),
+        other => Err(Error::Parse {
+            at: Location::file(label).field("crs"),
+            message: format!(
+                "the basemap's coordinate reference system is {}, not WGS 84 lon/lat (CRS84 / EPSG:4326)",
+                other.map_or_else(|| crs.to_string(), |n| format!("{n:?}"))
+            ),
+            hint: REPROJECT_HINT.into(),
+        }),
+    }
+}
+
+/// Every position of a geometry's `coordinates` must be a lon/lat: |lon| ≤ 180, |lat| ≤ 90.
+fn check_lon_lat(coords: &serde_json::Value, label: &str, feature: usize) -> Result<()> {
+    match coords.as_array() {
+        Some(a) if a.first().is_some_and(|x| x.is_number()) => {
+            let (lon, lat) = (
+                a[0].as_f64().unwrap_or(f64::NAN),
+                a.get(1).and_then(|y| y.as_f64()).unwrap_or(f64::NAN),
+            );
+            if (-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat) {
+                Ok(())
+            } else {
+                Err(Error::Parse {
+                    at: Location::file(label)
+                        .record(format!("features[{feature}]"))
+                        .field("geometry.coordinates"),
+                    message: format!(
+                        "position [{lon}, {lat}] is outside lon [-180, 180] × lat [-90, 90]: projected coordinates (e.g. EPSG:3577 metres)?"
+                    ),
+                    hint: REPROJECT_HINT.into(),
+                })
+            }
+        }
+        Some(a) => a.iter().try_for_each(|c| check_lon_lat(c, label, feature)),
+        None => Ok(()),
+    }
 }
 
 const WIDTH_PX: f64 = 900.0;

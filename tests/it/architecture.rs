@@ -15,7 +15,7 @@ const FLOORS: &[(&str, &[&str])] = &[
     ("stages", &["supply", "latency", "candidates", "cost"]),
     ("model", &["model", "grid"]),
     ("engine", &["engine", "check"]),
-    ("pipeline", &["pipeline", "outcome", "promises"]),
+    ("pipeline", &["pipeline", "outcome", "pricing", "promises"]),
     ("decide", &["decide", "benchmark"]),
     ("report", &["report"]),
     ("job", &["job"]),

@@ -125,7 +125,8 @@ fn gpkg_and_fgb_layers_are_typed_and_gdal_reads_and_converts_them() {
             vec![
                 ("id", "String"),
                 ("built_mw", "Real"),
-                ("annual_cost_aud_per_yr", "Real"),
+                ("annual_cost_aud_per_yr", "Integer64"),
+                ("capex_aud_per_yr", "Integer64"),
                 ("minerals_within", "Integer64"),
             ],
         ),
@@ -133,7 +134,14 @@ fn gpkg_and_fgb_layers_are_typed_and_gdal_reads_and_converts_them() {
             "routes",
             "Multi Line String",
             routes,
-            vec![("mw", "Real"), ("rtt_ms", "Real"), ("cables", "String")],
+            vec![
+                ("mw", "Real"),
+                ("rtt_ms", "Real"),
+                ("rtt_p95_ms", "Real"),
+                ("limit_ms", "Real"),
+                ("limit_statistic", "String"),
+                ("cables", "String"),
+            ],
         ),
         (
             "cities",
@@ -143,6 +151,8 @@ fn gpkg_and_fgb_layers_are_typed_and_gdal_reads_and_converts_them() {
                 ("served_mw", "Real"),
                 ("min_sites", "Integer64"),
                 ("worst_rtt_ms", "Real"),
+                ("worst_rtt_p95_ms", "Real"),
+                ("limit_statistic", "String"),
             ],
         ),
         (
@@ -152,7 +162,7 @@ fn gpkg_and_fgb_layers_are_typed_and_gdal_reads_and_converts_them() {
             vec![
                 ("limit_mw", "Real"),
                 ("binding", "Integer(Boolean)"),
-                ("expansion_aud_per_yr", "Real"),
+                ("expansion_aud_per_yr", "Integer64"),
             ],
         ),
         (
@@ -217,6 +227,11 @@ fn gpkg_and_fgb_layers_are_typed_and_gdal_reads_and_converts_them() {
             let err = String::from_utf8_lossy(&out.stderr);
             assert!(out.status.success(), "ogr2ogr {what} {name}: {err}");
             assert!(!err.contains("ERROR"), "ogr2ogr {what} {name}: {err}");
+            // Money as Integer64: no value too wide for a Shapefile field.
+            assert!(
+                !err.contains("not successfully written"),
+                "ogr2ogr {what} {name}: {err}"
+            );
             assert_eq!(ogrinfo(&shp, &format!("{what}-{name}")).count, l.count);
         }
     }
@@ -404,7 +419,17 @@ fn json_numbers_are_rounded_and_allocations_csv_matches_the_report() {
             row[5].parse::<f64>().unwrap(),
             a["rtt_ms"].as_f64().unwrap()
         );
-        assert!(!row[8].is_empty(), "cable path");
+        assert_eq!(
+            row[6].parse::<f64>().unwrap(),
+            a["rtt_p95_ms"].as_f64().unwrap()
+        );
+        assert!(row[6].parse::<f64>().unwrap() > row[5].parse::<f64>().unwrap());
+        assert!(
+            ["p50", "p95"].contains(&&row[8]),
+            "limit_statistic {}",
+            &row[8]
+        );
+        assert!(!row[10].is_empty(), "cable path");
     }
 }
 
@@ -576,4 +601,263 @@ print("ok")
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// Issue 28 item 3: `sitefind candidates` prices every candidate exactly as the solve prices its
+/// sites. For every site of the exported problem, the candidate's per-MW and fixed costs are
+/// the problem's `var_cost_aud_per_mw` and `fixed_cost_aud`; a candidate is left out of the
+/// model (with a reason) exactly when the problem excludes it or does not hold it; the energy
+/// price is the 24/7 portfolio's, not the regional wholesale price; and the cost per MW is the
+/// model's cost of a site of the stated size.
+#[test]
+fn candidates_are_priced_as_the_exported_problem_prices_its_sites() {
+    let dir = tempfile::tempdir().unwrap();
+    let problem_path = dir.path().join("problem.json");
+    let o = run(&["-q", "--export-problem", problem_path.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let problem: Value =
+        serde_json::from_str(&std::fs::read_to_string(&problem_path).unwrap()).unwrap();
+    let o = run(&["candidates", "-q", "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let size = doc["reference_mw"].as_f64().unwrap();
+    let cands: BTreeMap<&str, &Value> = doc["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["id"].as_str().unwrap(), c))
+        .collect();
+    let sites = problem["sites"].as_array().unwrap();
+    let close = |a: f64, b: f64| (a - b).abs() <= 1.0 + 1e-9 * b.abs();
+    let mut in_model = 0;
+    for s in sites {
+        let id = s["id"].as_str().unwrap();
+        let c = cands[id];
+        let var = s["var_cost_aud_per_mw"].as_f64().unwrap();
+        let fixed = s["fixed_cost_aud"].as_f64().unwrap();
+        assert!(
+            close(c["var_cost_aud_per_mw_yr"].as_f64().unwrap(), var),
+            "{id}"
+        );
+        assert!(
+            close(c["fixed_cost_aud_per_yr"].as_f64().unwrap(), fixed),
+            "{id}"
+        );
+        let per_mw = c["cost_per_mw_aud_per_yr"].as_f64().unwrap();
+        assert!(close(per_mw * size, fixed + var * size), "{id}: {per_mw}");
+        let excluded = s["excluded"].as_bool().unwrap();
+        assert_eq!(c["excluded_reason"].is_null(), !excluded, "{id}: {c}");
+        in_model += usize::from(!excluded);
+    }
+    assert!(in_model > 10, "{in_model} sites in the model");
+    // Every candidate the problem does not hold says why.
+    let held: std::collections::BTreeSet<&str> =
+        sites.iter().map(|s| s["id"].as_str().unwrap()).collect();
+    for (id, c) in &cands {
+        if !held.contains(id) {
+            let why = c["excluded_reason"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{id}: {c}"));
+            assert!(
+                why.contains("RTT limit") || why.contains("no route"),
+                "{id}: {why}"
+            );
+            assert_eq!(c["in_model"], false);
+        }
+    }
+    // A tight limit leaves candidates out of latency reach, and a named exclusion says so.
+    let first = sites[0]["id"].as_str().unwrap();
+    let scenario = dir.path().join("tight.toml");
+    std::fs::write(
+        &scenario,
+        format!("[model]\nmax_rtt_ms = 125.0\nexclude = [\"{first}\"]\n"),
+    )
+    .unwrap();
+    let o = run(&[
+        "candidates",
+        "-q",
+        "--format",
+        "json",
+        "--scenario",
+        scenario.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let tight: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let tight = tight["candidates"].as_array().unwrap();
+    let why = |c: &Value| c["excluded_reason"].as_str().unwrap_or("").to_string();
+    let far = tight
+        .iter()
+        .filter(|c| why(c).contains("RTT limit"))
+        .count();
+    assert!(far > 0 && far < tight.len(), "{far} of {}", tight.len());
+    let named = tight.iter().find(|c| c["id"] == first).unwrap();
+    assert!(why(named).contains("exclude"), "{named}");
+    // 24/7 energy: a REZ site pays its zone's portfolio cost, not the wholesale price, and the
+    // per-MW energy cost is utilisation × PUE × 8,760 h × that price (utilisation 0.8).
+    let rez = cands
+        .values()
+        .find(|c| c["supply_basis"] == "zone")
+        .expect("a candidate in a REZ");
+    let price = rez["energy_price_aud_per_mwh"].as_f64().unwrap();
+    assert_ne!(price, rez["wholesale_aud_per_mwh"].as_f64().unwrap());
+    let pue = rez["pue"].as_f64().unwrap();
+    let energy = rez["energy_aud_per_mw_yr"].as_f64().unwrap();
+    assert!((energy - 0.8 * pue * 8760.0 * price).abs() < 1.0, "{rez}");
+    // The P95 RTT beside the median for every city.
+    let city = doc["cities"][0]["id"].as_str().unwrap();
+    let (m, p) = (
+        rez[format!("rtt_ms_{city}")].as_f64().unwrap(),
+        rez[format!("rtt_p95_ms_{city}")].as_f64().unwrap(),
+    );
+    assert!(p > m, "{m} {p}");
+}
+
+/// Issue 28 item 7: `--basemap` takes only WGS 84 lon/lat (RFC 7946): a `crs` member naming a
+/// projected system, or projected coordinates without one, is a user error (exit 1) naming the
+/// file and the field, with a hint to reproject; `--basemap-attribution` replaces the footer's
+/// attribution, which says Natural Earth only for the embedded coastline.
+#[test]
+fn basemap_must_be_lon_lat_and_carries_its_own_attribution() {
+    let dir = tempfile::tempdir().unwrap();
+    let square = |x0: f64, y0: f64, d: f64| {
+        serde_json::json!([[
+            [x0, y0],
+            [x0 + d, y0],
+            [x0 + d, y0 + d],
+            [x0, y0 + d],
+            [x0, y0]
+        ]])
+    };
+    let fc = |crs: Option<&str>, ring: Value| {
+        let mut v = serde_json::json!({"type": "FeatureCollection", "features": [
+            {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": ring}}
+        ]});
+        if let Some(name) = crs {
+            v["crs"] = serde_json::json!({"type": "name", "properties": {"name": name}});
+        }
+        v.to_string()
+    };
+    let map = dir.path().join("m.svg");
+    let cases = [
+        (
+            "albers.geojson",
+            fc(
+                Some("urn:ogc:def:crs:EPSG::3577"),
+                square(1.2e6, -4.0e6, 1e5),
+            ),
+            "crs",
+        ),
+        (
+            "metres.geojson",
+            fc(None, square(1.2e6, -4.0e6, 1e5)),
+            "coordinates",
+        ),
+    ];
+    for (name, text, field) in &cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let o = run(&[
+            "-q",
+            "--map",
+            map.to_str().unwrap(),
+            "--basemap",
+            path.to_str().unwrap(),
+        ]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{name}: {err}");
+        assert!(err.contains(name) && err.contains(field), "{name}: {err}");
+        assert!(err.contains("hint:") && err.contains("EPSG:4326"), "{err}");
+        assert!(!map.exists(), "no partial output");
+    }
+    // A lon/lat basemap (CRS84 named) with its attribution in the footer.
+    let ok = dir.path().join("ok.geojson");
+    std::fs::write(
+        &ok,
+        fc(
+            Some("urn:ogc:def:crs:OGC:1.3:CRS84"),
+            square(140.0, -30.0, 5.0),
+        ),
+    )
+    .unwrap();
+    let o = run(&[
+        "-q",
+        "--map",
+        map.to_str().unwrap(),
+        "--basemap",
+        ok.to_str().unwrap(),
+        "--basemap-attribution",
+        "Test Survey 2026",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let svg = std::fs::read_to_string(&map).unwrap();
+    assert!(
+        svg.contains("Test Survey 2026"),
+        "attribution in the footer"
+    );
+    assert!(!svg.contains("Natural Earth"), "not the embedded basemap's");
+    // The attribution alone is a usage error.
+    let o = run(&["-q", "--basemap-attribution", "x"]);
+    assert_eq!(o.status.code(), Some(1));
+}
+
+/// Issue 28 item 7: the alternative plans reach the GeoPackage and FlatGeobuf as an
+/// `alternatives` Point layer, one feature per (plan, site), money as Integer64, and GDAL reads
+/// it and converts it to a Shapefile without a lost value.
+#[test]
+fn alternatives_are_a_gpkg_and_fgb_layer() {
+    let dir = tempfile::tempdir().unwrap();
+    let gpkg = dir.path().join("a.gpkg");
+    let fgb = dir.path().join("fgb");
+    let rep = dir.path().join("r.json");
+    let o = run(&[
+        "-q",
+        "--alternatives",
+        "3",
+        "--no-margins",
+        "--gpkg",
+        gpkg.to_str().unwrap(),
+        "--fgb",
+        fgb.to_str().unwrap(),
+        "--report",
+        rep.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r: Value = serde_json::from_str(&std::fs::read_to_string(&rep).unwrap()).unwrap();
+    let plans = r["alternatives"]["plans"].as_array().unwrap();
+    assert!(plans.len() >= 2, "{plans:?}");
+    let features: usize = plans
+        .iter()
+        .map(|p| p["sites"].as_array().unwrap().len())
+        .sum();
+    assert!(fgb.join("alternatives.fgb").exists());
+    if !have_gdal() {
+        return;
+    }
+    for path in [gpkg.clone(), fgb.join("alternatives.fgb")] {
+        let l = ogrinfo(&path, "alternatives");
+        assert_eq!(l.geometry, "Point");
+        assert_eq!(l.count, features, "{}", path.display());
+        for (f, ty) in [
+            ("plan", "Integer64"),
+            ("plan_cost_aud_per_yr", "Integer64"),
+            ("built_mw", "Real"),
+            ("in_plan_1", "Integer(Boolean)"),
+        ] {
+            assert_eq!(l.fields.get(f).map(String::as_str), Some(ty), "{f}");
+        }
+        let shp = dir.path().join("alt.shp");
+        let _ = std::fs::remove_file(&shp);
+        let out = Command::new("ogr2ogr")
+            .args(["-f", "ESRI Shapefile", "-overwrite"])
+            .arg(&shp)
+            .arg(&path)
+            .arg("alternatives")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success() && !err.contains("not successfully written"),
+            "{err}"
+        );
+    }
 }
