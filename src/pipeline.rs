@@ -246,6 +246,7 @@ pub fn prepare_from(
         cut_covers,
         grid_rows,
         portfolios: priced.portfolios,
+        supply_cache: priced.supply_cache,
         candidates,
     })
 }
@@ -403,6 +404,8 @@ struct Priced {
     zones: Vec<ZoneInput>,
     /// Portfolios by zone id.
     portfolios: BTreeMap<String, crate::supply::Portfolio>,
+    /// How the portfolios were obtained.
+    supply_cache: crate::supply::CacheUse,
     /// Seconds spent pricing (after the supply stage).
     seconds: f64,
 }
@@ -425,11 +428,12 @@ fn price_sites(
     };
     let t_supply = Instant::now();
     let wanted = supply_zone_ids(ds, candidates, in_model);
-    let portfolios = crate::supply::solve_zones(ds, scenario, &wanted)?;
+    let (portfolios, supply_cache) = crate::supply::solve_zones(ds, scenario, &wanted)?;
     let note = format!(
-        "{} zones' 24/7 portfolios at CFE target {}",
+        "{} zones' 24/7 portfolios at CFE target {}; {}",
         portfolios.len(),
-        scenario.supply.cfe_target
+        scenario.supply.cfe_target,
+        supply_cache.summary()
     );
     progress("supply", t_supply.elapsed().as_secs_f64(), &note);
     let t = Instant::now();
@@ -468,6 +472,7 @@ fn price_sites(
         zone_pos,
         zones,
         portfolios,
+        supply_cache,
         seconds: t.elapsed().as_secs_f64(),
     })
 }

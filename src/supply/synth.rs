@@ -498,6 +498,7 @@ mod tests {
             battery_cost_curve: _,
             battery_fom_aud_per_mw_yr: _,
             battery_life_years: _,
+            cache_dir: _,
         } = &other;
         for z in ds.zones.iter().take(6) {
             assert_eq!(
