@@ -294,7 +294,7 @@ pub fn load(dir: &Path, key: Key, zone_id: &str, cfe_target: f64) -> Lookup {
 /// unchanged (e.g. a NaN), so a hit always returns exactly what was computed.
 ///
 /// # Errors
-/// [`Error::Write`] when the folder cannot be created or the file cannot be written.
+/// An I/O error ([`Error::write`]) when the folder cannot be created or the file cannot be written.
 pub fn store(dir: &Path, key: Key, p: &Portfolio) -> Result<bool> {
     let payload = serde_json::to_vec(p)
         .map_err(|e| Error::Internal(format!("serialising a cache entry: {e}")))?;
@@ -386,7 +386,7 @@ pub fn prune(dir: &Path) -> usize {
 /// Returns the number of files removed; a missing folder is an empty cache.
 ///
 /// # Errors
-/// [`Error::Write`] naming a file that could not be removed.
+/// An I/O error ([`Error::write`]) naming a file that could not be removed.
 pub fn clear(root: &Path) -> Result<usize> {
     let dir = entries_dir(root);
     let mut n = 0;
