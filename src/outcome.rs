@@ -38,6 +38,8 @@ pub struct Prepared {
     pub grid_rows: Vec<crate::grid::GridRow>,
     /// The 24/7 CFE portfolios of the zones the model's sites draw on, by zone id.
     pub portfolios: BTreeMap<String, crate::supply::Portfolio>,
+    /// How the portfolios were obtained: computed, reused, or read from the on-disk cache.
+    pub supply_cache: crate::supply::CacheUse,
 }
 
 /// The solved and checked problem with what produced it: the result of

@@ -269,6 +269,7 @@ fn prepare_with(
         rtt_p95_ms: rows(&matrix.rtt_p95_ms),
         grid_rows,
         portfolios: priced.portfolios,
+        supply_cache: priced.supply_cache,
         candidates,
     })
 }
@@ -428,6 +429,8 @@ struct Priced {
     zones: Vec<ZoneInput>,
     /// Portfolios by zone id.
     portfolios: BTreeMap<String, crate::supply::Portfolio>,
+    /// How the portfolios were obtained.
+    supply_cache: crate::supply::CacheUse,
     /// Seconds spent pricing (after the supply stage).
     seconds: f64,
 }
@@ -444,11 +447,13 @@ fn price_sites(
     let zone_index = zone_index(ds);
     let t_supply = Instant::now();
     let wanted = supply_zone_ids(ds, candidates, in_model);
-    let portfolios = crate::supply::solve_zones_until(ds, scenario, &wanted, inp.deadline)?;
+    let (portfolios, supply_cache) =
+        crate::supply::solve_zones_until(ds, scenario, &wanted, inp.deadline)?;
     let note = format!(
-        "{} zones' 24/7 portfolios at CFE target {}",
+        "{} zones' 24/7 portfolios at CFE target {}; {}",
         portfolios.len(),
-        scenario.supply.cfe_target
+        scenario.supply.cfe_target,
+        supply_cache.summary()
     );
     progress("supply", t_supply.elapsed().as_secs_f64(), &note);
     let t = Instant::now();
@@ -481,6 +486,7 @@ fn price_sites(
         zone_pos,
         zones,
         portfolios,
+        supply_cache,
         seconds: t.elapsed().as_secs_f64(),
     })
 }

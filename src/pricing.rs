@@ -81,7 +81,7 @@ pub fn price_candidates(
     }
     let all: Vec<usize> = (0..candidates.len()).collect();
     let wanted = pipeline::supply_zone_ids(ds, candidates, &all);
-    let portfolios = crate::supply::solve_zones(ds, scenario, &wanted)?;
+    let (portfolios, _) = crate::supply::solve_zones(ds, scenario, &wanted)?;
     let cost = CostModel::new(&scenario.cost)?;
     let rates = pipeline::site_rates(ds, scenario, &cost, candidates, &all, &portfolios);
     let limits_ms: Vec<f64> = demand

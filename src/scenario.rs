@@ -102,6 +102,11 @@ pub struct SupplyParams {
     pub battery_fom_aud_per_mw_yr: f64,
     /// Battery economic life, years. Default 20 (assumption, GenCost's battery life range).
     pub battery_life_years: f64,
+    /// Folder of the on-disk portfolio cache (`src/supply/cache.rs`), or `None`: no disk cache.
+    /// Not a scenario-file field and not in the report: the library default is `None`; the
+    /// CLI's `solve` and `supply` set the platform cache folder unless `--no-cache` is given.
+    #[serde(skip)]
+    pub cache_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for SupplyParams {
@@ -137,6 +142,7 @@ impl Default for SupplyParams {
             ],
             battery_fom_aud_per_mw_yr: 10_000.0,
             battery_life_years: 20.0,
+            cache_dir: None,
         }
     }
 }

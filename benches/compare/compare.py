@@ -25,14 +25,27 @@ import sys
 import tempfile
 import time
 
+import resource
+
 import highspy
 import numpy as np
 import pulp
-from spopt.locate import PMedian
+
+try:  # optional: only the OR-Library rows use it
+    from spopt.locate import PMedian
+except ImportError:
+    PMedian = None
+
+
+def cpu_now():
+    """CPU seconds (user + sys) of this process and its finished children (CBC, sitefind)."""
+    s, c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return s.ru_utime + s.ru_stime + c.ru_utime + c.ru_stime
 
 GAP = 1e-9  # relative MIP gap for every solver in the comparison
 TIME_LIMIT = 300.0  # seconds per solve (--time-limit)
 TOL = 1e-6  # objectives must agree to this relative difference
+LAST_SITEFIND_CPU = None  # CPU seconds of the last sitefind run (user + sys)
 
 SPOPT_NOTE = (
     "spopt 0.7 has no fixed-charge (capacitated) facility location model: its facility models are "
@@ -223,10 +236,11 @@ def solve_pulp_cbc(lp):
         else:
             prob += e <= hi
     t1 = time.perf_counter()
+    c1 = cpu_now()
     status = prob.solve(pulp.PULP_CBC_CMD(msg=False, gapRel=GAP, timeLimit=TIME_LIMIT, threads=1))
     t2 = time.perf_counter()
     return dict(objective=pulp.value(prob.objective), status=pulp.LpStatus[status],
-                build_s=t1 - t0, solve_s=t2 - t1)
+                build_s=t1 - t0, solve_s=t2 - t1, solve_cpu_s=cpu_now() - c1)
 
 
 def solve_highspy(lp):
@@ -255,12 +269,13 @@ def solve_highspy(lp):
     h.addRows(len(lp.rows), lo, hi, len(idx), np.array(starts, dtype=np.int32),
               np.array(idx, dtype=np.int32), np.array(val, dtype=float))
     t1 = time.perf_counter()
+    c1 = cpu_now()
     h.run()
     t2 = time.perf_counter()
     info = h.getInfo()
     return dict(objective=info.objective_function_value,
                 status=h.modelStatusToString(h.getModelStatus()),
-                build_s=t1 - t0, solve_s=t2 - t1)
+                build_s=t1 - t0, solve_s=t2 - t1, solve_cpu_s=cpu_now() - c1)
 
 
 def solve_spopt_cflp(cap, fixed, demand, c, p_open):
@@ -299,8 +314,11 @@ def solve_spopt_cflp(cap, fixed, demand, c, p_open):
 
 
 def run_sitefind(cmd):
+    global LAST_SITEFIND_CPU
     t0 = time.perf_counter()
+    c0 = cpu_now()
     run = subprocess.run(cmd, capture_output=True, text=True)
+    LAST_SITEFIND_CPU = cpu_now() - c0
     if run.returncode != 0:
         # e.g. a regional instance with no feasible plan: say which and why, not a traceback.
         tail = "\n".join(l for l in run.stderr.splitlines() if l.lstrip().startswith(("error", "hint")))
@@ -311,7 +329,7 @@ def run_sitefind(cmd):
 def median_of(f, repeats):
     runs = [f() for _ in range(repeats)]
     best = dict(runs[0])
-    for key in ("build_s", "solve_s", "wall_s"):
+    for key in ("build_s", "solve_s", "wall_s", "solve_cpu_s", "cpu_s"):
         if best.get(key) is not None:
             best[key] = statistics.median(r[key] for r in runs)
             best[key + "_spread"] = (min(r[key] for r in runs), max(r[key] for r in runs))
@@ -345,7 +363,8 @@ def main():
                          total_s=r.get("wall_s") or (
                              None if r.get("solve_s") is None
                              else (r.get("build_s") or 0) + r["solve_s"]),
-                         spread=r.get("solve_s_spread") or r.get("wall_s_spread")))
+                         spread=r.get("solve_s_spread") or r.get("wall_s_spread"),
+                         cpu_s=r.get("cpu_s") or r.get("solve_cpu_s")))
 
     tmp = tempfile.mkdtemp(prefix="sitefind-compare-")
     refs = {}
@@ -353,7 +372,9 @@ def main():
     for inst in a.siting.split(","):
         if not inst:
             continue
-        args = ["solve", "--format", "json", "--mip-gap", str(GAP), "--time-limit", str(TIME_LIMIT)]
+        # --no-cache: the whole run includes computing the 24/7 portfolios (a cold cache).
+        args = ["solve", "--format", "json", "--no-cache", "--mip-gap", str(GAP),
+                "--time-limit", str(TIME_LIMIT)]
         if inst.startswith("public-dense"):
             sc = os.path.join(tmp, f"{inst}.toml")
             with open(sc, "w") as f:
@@ -376,7 +397,7 @@ def main():
                 build = sum(x["seconds"] for x in r["timings"] if x["stage"] == "model build")
                 return dict(objective=r["solver"]["objective"], status=r["solver"]["status"],
                             build_s=build, solve_s=eng - build, wall_s=wall, engine_s=eng,
-                            model=r["model"])
+                            model=r["model"], cpu_s=LAST_SITEFIND_CPU)
             results[b] = median_of(one, a.repeats)
         m = results[backends[0]]["model"]
         size = f"{m['candidates_in_model']} sites, {m['variables']} vars, {m['constraints']} rows"
@@ -423,7 +444,7 @@ def main():
                     r = json.loads(out)
                     return dict(objective=r["objective"], status=r["report"]["status"],
                                 solve_s=r["report"]["solve_time_s"], wall_s=wall,
-                                opened=r["open_facilities"])
+                                opened=r["open_facilities"], cpu_s=LAST_SITEFIND_CPU)
                 r = median_of(one, a.repeats)
                 opened = opened or r["opened"]
                 row(inst, size, f"sitefind {b} (whole run)", r, ref)
@@ -434,8 +455,9 @@ def main():
                 r = median_of(lambda f=f: f(lp), a.repeats)
                 r["build_s"] += t_formulate
                 row(inst, size, name, r, ref)
-            r = median_of(lambda: solve_spopt_cflp(cap, fixed, demand, c, opened), a.repeats)
-            row(inst, size, "spopt capacitated p-median + fixed costs", r, ref)
+            if PMedian is not None:
+                r = median_of(lambda: solve_spopt_cflp(cap, fixed, demand, c, opened), a.repeats)
+                row(inst, size, "spopt capacitated p-median + fixed costs", r, ref)
     else:
         print("SITEFIND_PUBLIC_DATA unset: OR-Library instances skipped", file=sys.stderr)
 
@@ -449,8 +471,8 @@ def main():
             sf_solve.setdefault(r["instance"], (r["build_s"] or 0) + (r["solve_s"] or 0))
     fmt = lambda v, d=3: "" if v is None else f"{v:.{d}f}"
     lines = [
-        "| instance | size | solver | status | objective | rel. diff to reference | model build s | solve s (median) | solve spread s | total s | total ÷ sitefind total | (build + solve) ÷ sitefind's |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| instance | size | solver | status | objective | rel. diff to reference | model build s | solve s (median) | solve spread s | total s | total ÷ sitefind total | (build + solve) ÷ sitefind's | CPU s |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         ratio = (r["total_s"] / sf[r["instance"]]) if (r["total_s"] and r["instance"] in sf) else None
@@ -467,7 +489,7 @@ def main():
         lines.append(
             f"| {r['instance']} | {r['size']} | {r['solver']} | {r['status']} | "
             f"{fmt(r['objective'], 2)} | {rel}{ok} | {fmt(r['build_s'])} | {fmt(r['solve_s'])} | {spread} | "
-            f"{fmt(r['total_s'])} | {fmt(ratio, 2)} | {fmt(sratio, 2)} |")
+            f"{fmt(r['total_s'])} | {fmt(ratio, 2)} | {fmt(sratio, 2)} | {fmt(r.get('cpu_s'))} |")
     text = "\n".join(lines)
     text += (
         f"\n\nReference objective: the known optimum (OR-Library, optima.tsv) for CFLP; for the "
@@ -486,7 +508,9 @@ def main():
         "the backend's solve time. Python rows: 'model build s' is building the formulation from the "
         "matrices plus the modeller's own objects; 'total s' = build + solve, excluding interpreter "
         "start, imports and reading the instance. '(build + solve) ÷ sitefind's' compares the same "
-        "work on both sides. The ratios use sitefind's first backend as the base.\n\n(b) spopt: " + SPOPT_NOTE + "\n"
+        "work on both sides. The ratios use sitefind's first backend as the base. 'CPU s' (user + "
+        "sys, median): the whole sitefind process (--no-cache: the supply portfolios are computed), "
+        "or the Python solver's solve (CBC's child process included).\n\n(b) spopt: " + SPOPT_NOTE + "\n"
     )
     print(text)
     with open(a.out_md, "w") as f:

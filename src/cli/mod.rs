@@ -6,6 +6,7 @@ use sitefind::Result;
 use std::io::Write;
 use std::path::PathBuf;
 
+mod cache;
 mod calibrate;
 mod candidates;
 mod cflp;
@@ -70,6 +71,26 @@ pub enum Command {
     /// Re-check a saved answer (a report, or an exported problem and a solution) with the
     /// independent checker: exit 2 naming every broken promise.
     Check(CheckArgs),
+    /// The on-disk cache of 24/7 supply portfolios: `path` prints its folder, `clear`
+    /// empties it.
+    Cache(CacheArgs),
+}
+
+/// Arguments of `sitefind cache`.
+#[derive(Debug, Clone, Args)]
+pub struct CacheArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: CacheCommand,
+}
+
+/// Subcommands of `sitefind cache`.
+#[derive(Debug, Clone, Copy, Subcommand)]
+pub enum CacheCommand {
+    /// Print the cache folder ($XDG_CACHE_HOME/sitefind, else ~/.cache/sitefind).
+    Path,
+    /// Remove every cached portfolio.
+    Clear,
 }
 
 /// Arguments of `sitefind check`.
@@ -116,6 +137,9 @@ pub struct SupplyArgs {
     /// stdout format: text (default) or json.
     #[arg(long, value_name = "FORMAT", default_value = "text")]
     pub format: String,
+    /// Neither read nor write the on-disk portfolio cache (`sitefind cache path`).
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 /// Arguments of `sitefind sweep`.
@@ -334,6 +358,9 @@ pub struct SolveArgs {
     /// Include stage timings in the JSON report (they vary run to run; stderr always has them).
     #[arg(long)]
     pub timings: bool,
+    /// Neither read nor write the on-disk cache of supply portfolios (`sitefind cache path`).
+    #[arg(long)]
+    pub no_cache: bool,
     /// Print the effective scenario (defaults ← --scenario ← flags) as TOML and exit: every
     /// parameter with its value, a starting point for a scenario file.
     #[arg(long)]
@@ -524,6 +551,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Supply(args)) => supply::run(&args, &mut out),
         Some(Command::Sweep(args)) => sweep::run(&args, &mut out),
         Some(Command::Check(args)) => check::run(&args, &mut out),
+        Some(Command::Cache(args)) => cache::run(&args, &mut out),
     };
     let flushed = out.flush();
     result?;

@@ -11,6 +11,7 @@ use std::io::Write;
 /// The scenario: defaults ← `--scenario` file ← flags.
 fn scenario(args: &SolveArgs) -> Result<Scenario> {
     let mut s = super::scenario_from(&args.data)?;
+    s.supply.cache_dir = super::cache::dir_unless(args.no_cache);
     apply_model_flags(args, &mut s)?;
     apply_other_flags(args, &mut s)?;
     s.validate("command line and scenario")?;
@@ -423,8 +424,10 @@ pub fn run(args: &SolveArgs, out: &mut dyn Write) -> Result<()> {
     let answer = job::run(&ds, &demand, &scenario, &mut on_stage)?;
     let mut report = answer.report.clone();
     let timings = report.timings.take();
+    let supply_cache = report.supply_cache.take();
     if args.timings {
         report.timings = timings;
+        report.supply_cache = supply_cache;
     }
     // Outputs: rendered first, then written as a set (all temporaries, then the renames), so
     // a failure leaves none behind, and only if the checker passed; stdout last. One output

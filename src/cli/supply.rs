@@ -111,18 +111,21 @@ pub fn run(args: &SupplyArgs, out: &mut dyn Write) -> Result<()> {
         s.supply.reference_years = args.reference_years.clone();
     }
     s.validate("command line and scenario")?;
+    s.supply.cache_dir = super::cache::dir_unless(args.no_cache);
     let t = std::time::Instant::now();
-    let portfolios: Vec<Portfolio> = if args.zone.eq_ignore_ascii_case("all") {
+    let (portfolios, usage) = if args.zone.eq_ignore_ascii_case("all") {
         supply::solve_all(&ds, &s)?
     } else {
-        vec![supply::solve_zone(&ds, &s, &args.zone)?]
+        let (p, usage) = supply::solve_zone_cached(&ds, &s, &args.zone)?;
+        (vec![p], usage)
     };
     eprintln!(
-        "supply: {} zone{} at CFE target {} in {:.2} s",
+        "supply: {} zone{} at CFE target {} in {:.2} s; {}",
         portfolios.len(),
         if portfolios.len() == 1 { "" } else { "s" },
         s.supply.cfe_target,
-        t.elapsed().as_secs_f64()
+        t.elapsed().as_secs_f64(),
+        usage.summary()
     );
     let w = |e| Error::write("<stdout>", e);
     if format == "json" {

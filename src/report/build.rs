@@ -114,6 +114,7 @@ pub fn assemble(s: &Solved) -> Report {
         resilience: None,
         parameters: s.scenario.clone(),
         timings: None,
+        supply_cache: Some(s.prep.supply_cache.clone()),
     }
 }
 

@@ -67,6 +67,10 @@ pub struct Report {
     /// Stage timings, only when requested (they vary run to run).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub timings: Option<Vec<StageTiming>>,
+    /// How the 24/7 supply portfolios were obtained (on-disk cache, this process, computed);
+    /// like the timings, only when requested (it varies run to run).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub supply_cache: Option<crate::supply::CacheUse>,
     /// Near-optimal alternatives (`--alternatives K`), if asked for.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub alternatives: Option<plans::AlternativesReport>,

@@ -23,6 +23,7 @@ use crate::scenario::{crf, Scenario, SupplyParams};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+pub mod cache;
 pub mod cutting;
 pub mod dispatch;
 pub mod optimise;
@@ -237,123 +238,263 @@ fn portfolio_of(
     }
 }
 
-/// A key for the process-wide caches: a hash of everything the value depends on.
-fn key_of<T: std::hash::Hash>(parts: &T) -> u64 {
-    use std::hash::Hasher;
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    parts.hash(&mut h);
-    h.finish()
+/// How a run's portfolios were obtained: reused from this process, read from the on-disk
+/// cache ([`cache`]) or computed (and then written to it, when it is on).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CacheUse {
+    /// Portfolios read from the on-disk cache.
+    pub from_disk: usize,
+    /// Portfolios reused from earlier in this process (margins, sweeps).
+    pub from_memory: usize,
+    /// Portfolios computed by the optimiser.
+    pub computed: usize,
+    /// Entries written to the on-disk cache.
+    pub written: usize,
+    /// Invalid entries (corrupt, truncated, tampered, foreign) ignored and recomputed.
+    pub rejected: usize,
+    /// The on-disk cache's root folder, or `None` when it is off.
+    pub dir: Option<std::path::PathBuf>,
 }
 
-type Cache<T> = std::sync::Mutex<std::collections::HashMap<u64, T>>;
-
-fn profile_cache() -> &'static Cache<ZoneProfile> {
-    static C: std::sync::OnceLock<Cache<ZoneProfile>> = std::sync::OnceLock::new();
-    C.get_or_init(Default::default)
-}
-
-fn portfolio_cache() -> &'static Cache<Portfolio> {
-    static C: std::sync::OnceLock<Cache<Portfolio>> = std::sync::OnceLock::new();
-    C.get_or_init(Default::default)
-}
-
-/// A hash of everything in the dataset a zone's profile can depend on: every zone record (the
-/// donors are searched among all of them) and every trace. Computed once per call of
-/// [`solve_zones`] / [`solve_all`], not once per zone (hashing every trace per zone cost a
-/// sweep ~12 % of its CPU).
-fn dataset_key(ds: &Dataset) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    for z in &ds.zones {
-        format!("{z:?}").hash(&mut h);
-    }
-    for t in &ds.traces {
-        (
-            t.source.as_str(),
-            t.zone_id.as_str(),
-            t.zone_name.as_str(),
-            t.technology.as_str(),
-            t.reference_year,
-            t.first_day,
-        )
-            .hash(&mut h);
-        t.values.len().hash(&mut h);
-        for x in &t.values {
-            x.to_bits().hash(&mut h);
+impl CacheUse {
+    /// One line, e.g. `on-disk cache: 12 of 12 portfolios read (~/.cache/sitefind)`.
+    pub fn summary(&self) -> String {
+        let Some(dir) = &self.dir else {
+            return format!(
+                "on-disk cache off: {} computed, {} reused",
+                self.computed, self.from_memory
+            );
+        };
+        let total = self.from_disk + self.from_memory + self.computed;
+        let mut s = format!(
+            "on-disk cache: {} of {total} portfolios read, {} computed, {} written",
+            self.from_disk, self.computed, self.written
+        );
+        if self.rejected > 0 {
+            s += &format!(", {} invalid entries ignored and rewritten", self.rejected);
         }
+        s + &format!(" ({})", dir.display())
     }
-    h.finish()
 }
 
-/// A zone's profile and its cache key, memoised per process on the zone, the dataset
-/// ([`dataset_key`]) and the supply parameters a profile reads: the reference years and the
-/// two technology codes ([`synth::zone_profile`] reads no other field; the test
-/// `profile_ignores_cost_and_target_fields` keeps that true). Costs and the CFE target are not
-/// in the key, so a sweep that varies them re-optimises the portfolios but does not rebuild
-/// the half-hourly profiles (about a third of the supply stage).
+type Memo<T> = std::sync::Mutex<std::collections::HashMap<u128, T>>;
+
+fn profile_memo() -> &'static Memo<ZoneProfile> {
+    static C: std::sync::OnceLock<Memo<ZoneProfile>> = std::sync::OnceLock::new();
+    C.get_or_init(Default::default)
+}
+
+fn portfolio_memo() -> &'static Memo<Portfolio> {
+    static C: std::sync::OnceLock<Memo<Portfolio>> = std::sync::OnceLock::new();
+    C.get_or_init(Default::default)
+}
+
+fn memo_get<T: Clone>(m: &Memo<T>, key: u128) -> Option<T> {
+    m.lock().ok().and_then(|c| c.get(&key).cloned())
+}
+
+fn memo_put<T>(m: &Memo<T>, key: u128, v: T) {
+    if let Ok(mut c) = m.lock() {
+        c.insert(key, v);
+    }
+}
+
+/// A zone's profile, memoised per process on the zone, the dataset's content
+/// ([`cache::dataset_digest`]) and the supply parameters a profile reads: the reference years
+/// and the two technology codes ([`synth::zone_profile`] reads no other field; the test
+/// `profile_ignores_cost_and_target_fields` keeps that true). A sweep that varies costs or the
+/// target re-optimises the portfolios but does not rebuild the half-hourly profiles.
 fn cached_profile(
     ds: &Dataset,
-    ds_key: u64,
+    ds_digest: u128,
     zone: &crate::data::RenewableZone,
     p: &SupplyParams,
-) -> (u64, ZoneProfile) {
-    let key = key_of(&(
-        &zone.id,
-        ds_key,
-        &p.reference_years,
-        &p.solar_technology,
-        &p.wind_technology,
-    ));
-    if let Some(v) = profile_cache()
-        .lock()
-        .ok()
-        .and_then(|c| c.get(&key).cloned())
-    {
-        return (key, v);
+) -> ZoneProfile {
+    let mut d = cache::Digest::default();
+    d.bytes(&ds_digest.to_le_bytes()).str(&zone.id);
+    d.u64(p.reference_years.len() as u64);
+    for y in &p.reference_years {
+        d.u64(u64::from(*y));
     }
-    let v = synth::zone_profile(ds, zone, p);
-    if let Ok(mut c) = profile_cache().lock() {
-        c.insert(key, v.clone());
-    }
-    (key, v)
-}
-
-/// [`solve_profile`] memoised per process on every input of the problem (the profile by its
-/// [`cached_profile`] key).
-fn cached_solve(
-    ds: &Dataset,
-    scenario: &Scenario,
-    (profile_key, profile): &(u64, ZoneProfile),
-    cfe_target: f64,
-) -> Portfolio {
-    let zone = ds.zones.iter().find(|z| z.id == profile.zone_id);
-    let region = zone.map_or(String::new(), |z| z.region.clone());
-    let price = grid_price(ds, &region, scenario.cost.default_price_aud_per_mwh);
-    let key = key_of(&(
-        profile_key,
-        &format!("{:?}", scenario.supply),
-        &scenario.cost.discount_rate.to_bits(),
-        &scenario.cost.offshore_zones,
-        &region,
-        &price.to_bits(),
-        &cfe_target.to_bits(),
-    ));
-    if let Some(v) = portfolio_cache()
-        .lock()
-        .ok()
-        .and_then(|c| c.get(&key).cloned())
-    {
+    let key = d.str(&p.solar_technology).str(&p.wind_technology).finish();
+    if let Some(v) = memo_get(profile_memo(), key) {
         return v;
     }
-    let v = solve_profile(ds, scenario, profile, cfe_target);
-    if let Ok(mut c) = portfolio_cache().lock() {
-        c.insert(key, v.clone());
-    }
+    let v = synth::zone_profile(ds, zone, p);
+    memo_put(profile_memo(), key, v.clone());
     v
 }
 
+/// The key of a zone's portfolio: everything [`solve_profile`] reads (see [`cache`]).
+fn portfolio_key(
+    ds: &Dataset,
+    ds_digest: u128,
+    scenario: &Scenario,
+    zone: &crate::data::RenewableZone,
+) -> cache::Key {
+    let price = grid_price(ds, &zone.region, scenario.cost.default_price_aud_per_mwh);
+    let supply = SupplyParams {
+        cache_dir: None,
+        ..scenario.supply.clone()
+    };
+    let mut d = cache::Digest::default();
+    d.bytes(&cache::code_digest().to_le_bytes())
+        .bytes(&ds_digest.to_le_bytes())
+        .str(&zone.id)
+        .str(&zone.region)
+        .str(&format!("{supply:?}"))
+        .f64(scenario.cost.discount_rate)
+        .u64(u64::from(scenario.cost.offshore_zones.contains(&zone.id)))
+        .f64(price)
+        .f64(scenario.supply.cfe_target);
+    cache::Key(d.finish())
+}
+
+/// Where a zone's portfolio came from before any computing.
+enum Found {
+    Memory(Portfolio),
+    Disk(Portfolio),
+    Missing { rejected: bool },
+}
+
+fn look_up(dir: Option<&std::path::Path>, key: cache::Key, zone: &str, target: f64) -> Found {
+    if let Some(p) = memo_get(portfolio_memo(), key.0) {
+        return Found::Memory(p);
+    }
+    let Some(dir) = dir else {
+        return Found::Missing { rejected: false };
+    };
+    match cache::load(dir, key, zone, target) {
+        cache::Lookup::Hit(p) => {
+            memo_put(portfolio_memo(), key.0, (*p).clone());
+            Found::Disk(*p)
+        }
+        cache::Lookup::Missing => Found::Missing { rejected: false },
+        cache::Lookup::Rejected(_) => Found::Missing { rejected: true },
+    }
+}
+
+fn has_profile(p: &Portfolio) -> bool {
+    p.solar_source.method != "none" || p.wind_source.method != "none"
+}
+
+/// The portfolios of `zones` (in that order): from this process's memo, else the on-disk cache
+/// when `scenario.supply.cache_dir` is set, else computed in parallel (and then memoised and
+/// written to the cache). Every portfolio is checked ([`check_portfolio`]).
+fn solve_set(
+    ds: &Dataset,
+    scenario: &Scenario,
+    zones: &[&crate::data::RenewableZone],
+    deadline: Option<std::time::Instant>,
+) -> Result<(Vec<Portfolio>, CacheUse)> {
+    check_names(ds, scenario)?;
+    let root = scenario.supply.cache_dir.as_deref();
+    let dir = root.map(cache::entries_dir);
+    let mut usage = CacheUse {
+        dir: root.map(std::path::Path::to_path_buf),
+        ..CacheUse::default()
+    };
+    if zones.is_empty() {
+        return Ok((Vec::new(), usage));
+    }
+    let target = scenario.supply.cfe_target;
+    let ds_digest = cache::dataset_digest(ds);
+    let keys: Vec<cache::Key> = zones
+        .iter()
+        .map(|z| portfolio_key(ds, ds_digest, scenario, z))
+        .collect();
+    let found: Vec<Found> = zones
+        .par_iter()
+        .zip(&keys)
+        .map(|(z, k)| look_up(dir.as_deref(), *k, &z.id, target))
+        .collect();
+    let mut out: Vec<Option<Portfolio>> = Vec::with_capacity(zones.len());
+    for f in found {
+        match f {
+            Found::Memory(p) => (usage.from_memory += 1, out.push(Some(p))).1,
+            Found::Disk(p) => (usage.from_disk += 1, out.push(Some(p))).1,
+            Found::Missing { rejected } => {
+                usage.rejected += usize::from(rejected);
+                out.push(None);
+            }
+        }
+    }
+    let todo = Todo {
+        zones,
+        keys: &keys,
+        ds_digest,
+        deadline,
+    };
+    compute_missing(ds, scenario, &todo, &mut out, &mut usage)?;
+    if usage.written > 0 {
+        if let Some(dir) = &dir {
+            cache::prune(dir);
+        }
+    }
+    let out: Vec<Portfolio> = out.into_iter().flatten().collect();
+    out.iter()
+        .try_for_each(|p| check_portfolio(p, &scenario.supply))?;
+    Ok((out, usage))
+}
+
+/// The zones of a [`solve_set`], their keys and the dataset's digest.
+struct Todo<'a> {
+    zones: &'a [&'a crate::data::RenewableZone],
+    keys: &'a [cache::Key],
+    ds_digest: u128,
+    /// The run's deadline: a zone's profile or portfolio starts only before it.
+    deadline: Option<std::time::Instant>,
+}
+
+/// Computes the portfolios missing from `out` (profiles, then the optimiser, both in
+/// parallel), memoises them and writes them to the on-disk cache when it is on (a failed
+/// write is not an error: the run goes on uncached).
+fn compute_missing(
+    ds: &Dataset,
+    scenario: &Scenario,
+    todo: &Todo<'_>,
+    out: &mut [Option<Portfolio>],
+    usage: &mut CacheUse,
+) -> Result<()> {
+    let (zones, keys, ds_digest) = (todo.zones, todo.keys, todo.ds_digest);
+    let missing: Vec<usize> = (0..zones.len()).filter(|&k| out[k].is_none()).collect();
+    let in_time = || todo.deadline.is_none_or(|d| std::time::Instant::now() < d);
+    let profiles: Vec<Option<ZoneProfile>> = missing
+        .par_iter()
+        .map(|&k| in_time().then(|| cached_profile(ds, ds_digest, zones[k], &scenario.supply)))
+        .collect();
+    let profiles = all_in_time(profiles, "profiles", zones.len())?;
+    if !out.iter().flatten().any(has_profile) {
+        check_profiles(&profiles, &scenario.supply)?;
+    }
+    let dir = scenario.supply.cache_dir.as_deref().map(cache::entries_dir);
+    let target = scenario.supply.cfe_target;
+    let solved: Vec<Option<(Portfolio, bool)>> = missing
+        .par_iter()
+        .zip(&profiles)
+        .map(|(&k, profile)| {
+            in_time().then(|| {
+                let p = solve_profile(ds, scenario, profile, target);
+                memo_put(portfolio_memo(), keys[k].0, p.clone());
+                let written = dir
+                    .as_deref()
+                    .is_some_and(|d| matches!(cache::store(d, keys[k], &p), Ok(true)));
+                (p, written)
+            })
+        })
+        .collect();
+    let solved = all_in_time(solved, "portfolios", zones.len())?;
+    for (&k, (p, written)) in missing.iter().zip(solved) {
+        usage.computed += 1;
+        usage.written += usize::from(written);
+        out[k] = Some(p);
+    }
+    Ok(())
+}
+
 /// The portfolios of the zones with these ids (unknown ids are skipped), at the scenario's
-/// target, in parallel and memoised; keyed by zone id.
+/// target, in parallel, memoised and (when `scenario.supply.cache_dir` is set) cached on
+/// disk; keyed by zone id, with how they were obtained.
 ///
 /// # Errors
 /// [`Error::Usage`] if no zone asked for has a usable profile.
@@ -361,7 +502,7 @@ pub fn solve_zones(
     ds: &Dataset,
     scenario: &Scenario,
     ids: &std::collections::BTreeSet<String>,
-) -> Result<std::collections::BTreeMap<String, Portfolio>> {
+) -> Result<(std::collections::BTreeMap<String, Portfolio>, CacheUse)> {
     solve_zones_until(ds, scenario, ids, None)
 }
 
@@ -376,32 +517,14 @@ pub fn solve_zones_until(
     scenario: &Scenario,
     ids: &std::collections::BTreeSet<String>,
     deadline: Option<std::time::Instant>,
-) -> Result<std::collections::BTreeMap<String, Portfolio>> {
-    check_names(ds, scenario)?;
+) -> Result<(std::collections::BTreeMap<String, Portfolio>, CacheUse)> {
     let zones: Vec<&crate::data::RenewableZone> =
         ds.zones.iter().filter(|z| ids.contains(&z.id)).collect();
-    let in_time = || deadline.is_none_or(|d| std::time::Instant::now() < d);
-    let ds_key = dataset_key(ds);
-    let profiles: Vec<Option<(u64, ZoneProfile)>> = zones
-        .par_iter()
-        .map(|z| in_time().then(|| cached_profile(ds, ds_key, z, &scenario.supply)))
-        .collect();
-    let profiles = all_in_time(profiles, "profiles", zones.len())?;
-    if !profiles.is_empty() {
-        check_profiles(profiles.iter().map(|p| &p.1), &scenario.supply)?;
-    }
-    let target = scenario.supply.cfe_target;
-    let solved: Vec<Option<(String, Portfolio)>> = profiles
-        .par_iter()
-        .map(|p| in_time().then(|| (p.1.zone_id.clone(), cached_solve(ds, scenario, p, target))))
-        .collect();
-    let out: std::collections::BTreeMap<String, Portfolio> =
-        all_in_time(solved, "portfolios", zones.len())?
-            .into_iter()
-            .collect();
-    out.values()
-        .try_for_each(|p| check_portfolio(p, &scenario.supply))?;
-    Ok(out)
+    let (v, usage) = solve_set(ds, scenario, &zones, deadline)?;
+    Ok((
+        v.into_iter().map(|p| (p.zone_id.clone(), p)).collect(),
+        usage,
+    ))
 }
 
 /// Every value, or the supply stage's deadline error naming how far it got (`what` of
@@ -419,27 +542,17 @@ fn all_in_time<T>(done: Vec<Option<T>>, what: &str, total: usize) -> Result<Vec<
     Ok(done.into_iter().flatten().collect())
 }
 
-/// Every zone's portfolio at the scenario's target (dataset zone order), in parallel.
+/// Every zone's portfolio at the scenario's target (dataset zone order), in parallel, with
+/// how they were obtained (see [`solve_zones`]).
 ///
 /// # Errors
 /// [`Error::Usage`] if no zone has a usable profile (e.g. no traces for the reference years).
-pub fn solve_all(ds: &Dataset, scenario: &Scenario) -> Result<Vec<Portfolio>> {
-    check_names(ds, scenario)?;
-    let ds_key = dataset_key(ds);
-    let profiles: Vec<(u64, ZoneProfile)> = ds
-        .zones
-        .par_iter()
-        .map(|z| cached_profile(ds, ds_key, z, &scenario.supply))
-        .collect();
-    check_profiles(profiles.iter().map(|p| &p.1), &scenario.supply)?;
-    let target = scenario.supply.cfe_target;
-    let out: Vec<Portfolio> = profiles
-        .par_iter()
-        .map(|p| cached_solve(ds, scenario, p, target))
-        .collect();
-    out.iter()
-        .try_for_each(|p| check_portfolio(p, &scenario.supply))?;
-    Ok(out)
+pub fn solve_all(ds: &Dataset, scenario: &Scenario) -> Result<(Vec<Portfolio>, CacheUse)> {
+    let zones: Vec<&crate::data::RenewableZone> = ds.zones.iter().collect();
+    if zones.is_empty() {
+        check_profiles(std::iter::empty(), &scenario.supply)?;
+    }
+    solve_set(ds, scenario, &zones, None)
 }
 
 /// Errors out when no zone got any profile: the traces layer is missing or has none of the
@@ -463,11 +576,16 @@ pub fn check_profiles<'a>(
     Ok(())
 }
 
-/// Portfolio of one zone by id.
+/// Portfolio of one zone by id (case-insensitive), through the memo and the on-disk cache like
+/// [`solve_zones`], with how it was obtained.
 ///
 /// # Errors
-/// [`Error::Usage`] for an unknown zone id.
-pub fn solve_zone(ds: &Dataset, scenario: &Scenario, zone_id: &str) -> Result<Portfolio> {
+/// [`Error::Usage`] for an unknown zone id or a zone without any profile.
+pub fn solve_zone_cached(
+    ds: &Dataset,
+    scenario: &Scenario,
+    zone_id: &str,
+) -> Result<(Portfolio, CacheUse)> {
     let Some(zone) = ds.zones.iter().find(|z| z.id.eq_ignore_ascii_case(zone_id)) else {
         let ids: Vec<&str> = ds.zones.iter().map(|z| z.id.as_str()).collect();
         return Err(Error::usage(
@@ -475,14 +593,20 @@ pub fn solve_zone(ds: &Dataset, scenario: &Scenario, zone_id: &str) -> Result<Po
             format!("zones: {}", ids.join(", ")),
         ));
     };
-    check_names(ds, scenario)?;
-    let profile = synth::zone_profile(ds, zone, &scenario.supply);
-    check_profiles(std::slice::from_ref(&profile), &scenario.supply)?;
-    let p = solve_profile(ds, scenario, &profile, scenario.supply.cfe_target);
-    check_portfolio(&p, &scenario.supply)?;
-    Ok(p)
+    let (mut v, usage) = solve_set(ds, scenario, &[zone], None)?;
+    let p = v
+        .pop()
+        .ok_or_else(|| Error::Internal(format!("no portfolio for zone {}", zone.id)))?;
+    Ok((p, usage))
 }
 
+/// Portfolio of one zone by id ([`solve_zone_cached`] without the cache report).
+///
+/// # Errors
+/// [`Error::Usage`] for an unknown zone id or a zone without any profile.
+pub fn solve_zone(ds: &Dataset, scenario: &Scenario, zone_id: &str) -> Result<Portfolio> {
+    solve_zone_cached(ds, scenario, zone_id).map(|r| r.0)
+}
 /// Most MW of one technology per MW of load a sane portfolio builds; beyond it (or with a
 /// number that is not finite) the search ran away: the problem is unbounded.
 pub const MAX_MW_PER_MW_LOAD: f64 = 1e4;

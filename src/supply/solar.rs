@@ -20,6 +20,9 @@
 
 use std::f64::consts::PI;
 
+/// ln 0.7 (Meinel & Meinel's clear-sky transmittance per air mass).
+const LN_0_7: f64 = -0.356_674_943_938_732_45;
+
 /// Rotation limit of the tracker, degrees.
 pub const TRACKER_LIMIT_DEG: f64 = 60.0;
 
@@ -41,24 +44,60 @@ fn day_geometry(doy: u32) -> (f64, f64) {
     (decl, eot_min)
 }
 
-/// Clear-sky plane-of-array output for a day's geometry (`decl` rad, `eot_min`), at latitude
-/// `phi` (rad, as sin and cos), longitude `lon_deg`, AEST clock time `hours`.
-fn poa(decl: f64, eot_min: f64, (sin_phi, cos_phi): (f64, f64), lon_deg: f64, hours: f64) -> f64 {
-    let solar_time_h = hours + (4.0 * (lon_deg - 150.0) + eot_min) / 60.0;
-    let omega = (15.0 * (solar_time_h - 12.0)).to_radians();
-    let up = sin_phi * decl.sin() + cos_phi * decl.cos() * omega.cos();
+/// A day's sun geometry at one latitude: what every instant of the day shares.
+#[derive(Clone, Copy)]
+struct Day {
+    /// sin φ sin δ and cos φ cos δ (the two terms of cos θz).
+    sin_sin: f64,
+    cos_cos: f64,
+    /// cos δ.
+    cos_decl: f64,
+    /// Clock-to-solar-time offset, hours: (4 min/° × (lon − 150°) + EoT) / 60.
+    offset_h: f64,
+}
+
+impl Day {
+    fn new(decl: f64, eot_min: f64, (sin_phi, cos_phi): (f64, f64), lon_deg: f64) -> Day {
+        let (sin_decl, cos_decl) = decl.sin_cos();
+        Day {
+            sin_sin: sin_phi * sin_decl,
+            cos_cos: cos_phi * cos_decl,
+            cos_decl,
+            offset_h: (4.0 * (lon_deg - 150.0) + eot_min) / 60.0,
+        }
+    }
+}
+
+/// tan of the tracker's rotation limit.
+fn tan_limit() -> f64 {
+    TRACKER_LIMIT_DEG.to_radians().tan()
+}
+
+/// Clear-sky plane-of-array output on a day ([`Day`]) at AEST clock time `hours`. The tracker
+/// angle R = atan2(east, up) clamped to ±60° enters only through sin R and cos R, taken from
+/// the sun vector directly (east/h, up/h with h = √(east² + up²); at the limit sin 60°, cos 60°).
+fn poa(day: &Day, tan_limit: f64, hours: f64) -> f64 {
+    let omega = (15.0 * (hours + day.offset_h - 12.0)).to_radians();
+    let (sin_w, cos_w) = omega.sin_cos();
+    let up = day.sin_sin + day.cos_cos * cos_w;
     if up <= 0.0 {
         return 0.0;
     }
-    let east = -decl.cos() * omega.sin();
+    let east = -day.cos_decl * sin_w;
     let zenith_deg = up.clamp(-1.0, 1.0).acos().to_degrees();
     // Kasten & Young air mass.
     let am = 1.0 / (up + 0.50572 * (96.07995 - zenith_deg).max(1e-3).powf(-1.6364));
-    let dni = 1361.0 * 0.7f64.powf(am.powf(0.678));
-    let limit = TRACKER_LIMIT_DEG.to_radians();
-    let r = east.atan2(up).clamp(-limit, limit);
-    let cos_i = (east * r.sin() + up * r.cos()).max(0.0);
-    let diffuse = 0.1 * dni * up * (1.0 + r.cos()) / 2.0;
+    // 0.7^(AM^0.678) as exp(ln 0.7 × AM^0.678).
+    let dni = 1361.0 * (LN_0_7 * am.powf(0.678)).exp();
+    let (sin_r, cos_r) = if east.abs() <= tan_limit * up {
+        let h = east.hypot(up);
+        (east / h, up / h)
+    } else {
+        let limit = TRACKER_LIMIT_DEG.to_radians();
+        (limit.sin().copysign(east), limit.cos())
+    };
+    let cos_i = (east * sin_r + up * cos_r).max(0.0);
+    let diffuse = 0.1 * dni * up * (1.0 + cos_r) / 2.0;
     dni * cos_i + diffuse
 }
 
@@ -67,7 +106,8 @@ fn poa(decl: f64, eot_min: f64, (sin_phi, cos_phi): (f64, f64), lon_deg: f64, ho
 pub fn clear_sky_poa(lat_deg: f64, lon_deg: f64, doy: u32, hours: f64) -> f64 {
     let (decl, eot) = day_geometry(doy);
     let phi = lat_deg.to_radians();
-    poa(decl, eot, (phi.sin(), phi.cos()), lon_deg, hours)
+    let day = Day::new(decl, eot, (phi.sin(), phi.cos()), lon_deg);
+    poa(&day, tan_limit(), hours)
 }
 
 /// Half-hourly relative clear-sky profile (48 values per day) for `days` days starting on
@@ -85,13 +125,15 @@ pub fn clear_sky_profile(
     let mut year = first_day.0;
     let phi = lat_deg.to_radians();
     let sc = (phi.sin(), phi.cos());
+    let tan_limit = tan_limit();
     for _ in 0..days {
         let (decl, eot) = day_geometry(doy);
+        let day = Day::new(decl, eot, sc, lon_deg);
         for k in 0..48 {
             let mut acc = 0.0;
             for j in 0..SUBSTEPS {
                 let h = 0.5 * k as f64 + 0.5 * (j as f64 + 0.5) / SUBSTEPS as f64;
-                acc += poa(decl, eot, sc, lon_deg, h);
+                acc += poa(&day, tan_limit, h);
             }
             out.push(acc / SUBSTEPS as f64);
         }
@@ -140,6 +182,48 @@ mod tests {
         // West of 150° E the sun rises later on the clock.
         assert!(clear_sky_poa(-30.0, 140.0, 80, 6.6) < clear_sky_poa(-30.0, 150.0, 80, 6.6));
         assert_eq!(day_of_year((2025, 7, 1)), 182);
+    }
+
+    /// The formula as first written (trigonometry per instant, atan2 for the tracker angle,
+    /// 0.7^x by powf): the optimised [`poa`] must give the same values to rounding.
+    fn reference_poa(lat_deg: f64, lon_deg: f64, doy: u32, hours: f64) -> f64 {
+        let (decl, eot_min) = day_geometry(doy);
+        let phi = lat_deg.to_radians();
+        let solar_time_h = hours + (4.0 * (lon_deg - 150.0) + eot_min) / 60.0;
+        let omega = (15.0 * (solar_time_h - 12.0)).to_radians();
+        let up = phi.sin() * decl.sin() + phi.cos() * decl.cos() * omega.cos();
+        if up <= 0.0 {
+            return 0.0;
+        }
+        let east = -decl.cos() * omega.sin();
+        let zenith_deg = up.clamp(-1.0, 1.0).acos().to_degrees();
+        let am = 1.0 / (up + 0.50572 * (96.07995 - zenith_deg).max(1e-3).powf(-1.6364));
+        let dni = 1361.0 * 0.7f64.powf(am.powf(0.678));
+        let limit = TRACKER_LIMIT_DEG.to_radians();
+        let r = east.atan2(up).clamp(-limit, limit);
+        let cos_i = (east * r.sin() + up * r.cos()).max(0.0);
+        dni * cos_i + 0.1 * dni * up * (1.0 + r.cos()) / 2.0
+    }
+
+    #[test]
+    fn optimised_poa_matches_the_reference_formula() {
+        let mut worst = 0.0f64;
+        for lat in [-12.0, -23.5, -33.9, -43.0] {
+            for lon in [115.0, 138.6, 153.0] {
+                for doy in [1, 80, 172, 266, 355] {
+                    for k in 0..480 {
+                        let h = k as f64 * 0.05;
+                        let (a, b) = (
+                            clear_sky_poa(lat, lon, doy, h),
+                            reference_poa(lat, lon, doy, h),
+                        );
+                        assert_eq!(a == 0.0, b == 0.0, "{lat} {lon} {doy} {h}");
+                        worst = worst.max((a - b).abs() / b.abs().max(1.0));
+                    }
+                }
+            }
+        }
+        assert!(worst < 1e-12, "{worst}");
         assert_eq!(day_of_year((2024, 3, 1)), 61);
     }
 }

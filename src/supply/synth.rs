@@ -162,8 +162,35 @@ fn year_values(t: &Trace) -> &[f64] {
     &t.values[..DAYS_PER_YEAR * PERIODS_PER_DAY]
 }
 
-/// Scales `y` by k (capped at 1) so the mean is `target`; bisection on k.
+/// Scales `y` (values ≥ 0) by k (capped at 1) so the mean is `target`. The mean of
+/// min(k y, 1) is piecewise linear in k: with the j largest values capped it is
+/// (j + k S_j) / n, S_j the sum of the others, so k = (n target − j) / S_j for the first j whose
+/// k caps exactly those j values (values sorted once). Falls back to bisection on k (the
+/// previous method) if no piece holds, e.g. a target above the share of positive values.
 fn scale_to_mean(y: &[f64], target: f64) -> Vec<f64> {
+    let n = y.len() as f64;
+    let mut sorted: Vec<f64> = y.to_vec();
+    sorted.sort_by(|a, b| b.total_cmp(a));
+    let mut rest: f64 = sorted.iter().sum();
+    let mut found = None;
+    for (j, &v) in sorted.iter().enumerate() {
+        // j values capped (sorted[..j]); the others sum to `rest`.
+        if rest > 0.0 {
+            let k = (n * target - j as f64) / rest;
+            let caps_above = j == 0 || k * sorted[j - 1] >= 1.0;
+            if k >= 0.0 && caps_above && k * v <= 1.0 {
+                found = Some(k);
+                break;
+            }
+        }
+        rest -= v;
+    }
+    let k = found.unwrap_or_else(|| scale_by_bisection(y, target));
+    y.iter().map(|v| (k * v).min(1.0)).collect()
+}
+
+/// The scale k of [`scale_to_mean`] by bisection.
+fn scale_by_bisection(y: &[f64], target: f64) -> f64 {
     let m = |k: f64| mean(&y.iter().map(|v| (k * v).min(1.0)).collect::<Vec<_>>());
     let (mut lo, mut hi) = (0.0f64, 1.0f64);
     while m(hi) < target && hi < 1e12 {
@@ -177,8 +204,7 @@ fn scale_to_mean(y: &[f64], target: f64) -> Vec<f64> {
             hi = mid;
         }
     }
-    let k = 0.5 * (lo + hi);
-    y.iter().map(|v| (k * v).min(1.0)).collect()
+    0.5 * (lo + hi)
 }
 
 /// Maps `x` (values in [0, 1]) by x^α so the mean is `target`: Newton's method on ln α,
@@ -317,6 +343,32 @@ fn own(traces: &[&Trace], tech: &str) -> (Option<Vec<f64>>, ProfileSource) {
     )
 }
 
+/// A donor's clear-sky energy per day (the sum of its 48 half-hourly values) for the
+/// [`DAYS_PER_YEAR`] days from `first_day`, memoised per process: every zone borrowing the
+/// same donor and year divides by the same days.
+fn daily_clear_sky(lat: f64, lon: f64, first_day: (i32, u32, u32)) -> std::sync::Arc<Vec<f64>> {
+    type Memo = std::sync::Mutex<
+        std::collections::HashMap<(u64, u64, (i32, u32, u32)), std::sync::Arc<Vec<f64>>>,
+    >;
+    static MEMO: std::sync::OnceLock<Memo> = std::sync::OnceLock::new();
+    let key = (lat.to_bits(), lon.to_bits(), first_day);
+    let memo = MEMO.get_or_init(Default::default);
+    if let Some(v) = memo.lock().ok().and_then(|m| m.get(&key).cloned()) {
+        return v;
+    }
+    let clear = super::solar::clear_sky_profile(lat, lon, first_day, DAYS_PER_YEAR);
+    let v = std::sync::Arc::new(
+        clear
+            .chunks(PERIODS_PER_DAY)
+            .map(|d| d.iter().sum::<f64>())
+            .collect::<Vec<f64>>(),
+    );
+    if let Ok(mut m) = memo.lock() {
+        m.insert(key, v.clone());
+    }
+    v
+}
+
 fn solar_profile(
     ds: &Dataset,
     z: &RenewableZone,
@@ -341,18 +393,13 @@ fn solar_profile(
     let mut y = Vec::with_capacity(years.len() * DAYS_PER_YEAR * PERIODS_PER_DAY);
     for t in &dtraces {
         let dv = year_values(t);
-        let dclear = super::solar::clear_sky_profile(
-            dz.centre.lat,
-            dz.centre.lon,
-            t.first_day,
-            DAYS_PER_YEAR,
-        );
+        let dclear = daily_clear_sky(dz.centre.lat, dz.centre.lon, t.first_day);
         let zclear =
             super::solar::clear_sky_profile(z.centre.lat, z.centre.lon, t.first_day, DAYS_PER_YEAR);
         for d in 0..DAYS_PER_YEAR {
             let r = d * PERIODS_PER_DAY..(d + 1) * PERIODS_PER_DAY;
             let e_trace: f64 = dv[r.clone()].iter().sum();
-            let e_clear: f64 = dclear[r.clone()].iter().sum();
+            let e_clear = dclear[d];
             let ratio = if e_clear > 0.0 {
                 e_trace / e_clear
             } else {
@@ -456,6 +503,33 @@ mod tests {
         assert!(s.iter().all(|v| *v <= 1.0));
     }
 
+    #[test]
+    fn exact_scale_matches_bisection() {
+        // Clear-sky-like days with zeros at night, and targets that cap none, some or most.
+        let y: Vec<f64> = (0..4800)
+            .map(|i| {
+                let h = (i % 48) as f64;
+                let d = (i / 48) as f64;
+                ((h - 12.0) * 0.3).sin().max(0.0) * (0.4 + 0.6 * (d * 0.7).sin().abs())
+            })
+            .collect();
+        for target in [0.0, 0.05, 0.2, 0.3, 0.4, 0.45] {
+            let exact = scale_to_mean(&y, target);
+            let k = scale_by_bisection(&y, target);
+            let bisect: Vec<f64> = y.iter().map(|v| (k * v).min(1.0)).collect();
+            assert!((mean(&exact) - target).abs() < 1e-12, "{target}");
+            let worst = exact
+                .iter()
+                .zip(&bisect)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0f64, f64::max);
+            assert!(worst < 1e-12, "{target}: {worst}");
+        }
+        // Above the share of positive values: the bisection fallback caps every one.
+        let s = scale_to_mean(&[0.0, 0.5, 0.0, 0.25], 0.9);
+        assert!(s[1] == 1.0 && s[3] == 1.0 && s[0] == 0.0);
+    }
+
     /// The profile cache (`super::cached_profile`) is keyed on the reference years and the
     /// technology codes only: every other supply field must leave a profile unchanged.
     #[test]
@@ -498,6 +572,7 @@ mod tests {
             battery_cost_curve: _,
             battery_fom_aud_per_mw_yr: _,
             battery_life_years: _,
+            cache_dir: _,
         } = &other;
         for z in ds.zones.iter().take(6) {
             assert_eq!(

@@ -892,3 +892,314 @@ fn dispatch_gradient_gives_valid_cuts_and_matches_differences() {
         }
     }
 }
+
+// ---------------------------------------------------------------- the on-disk portfolio cache
+
+/// Runs sitefind with its cache under `xdg` (XDG_CACHE_HOME, and HOME inside it, so no user
+/// cache is reachable).
+fn run_cached(xdg: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new(sitefind_bin())
+        .env("XDG_CACHE_HOME", xdg)
+        .env("HOME", xdg.join("home"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// (read from disk, computed, invalid entries) from `supply`'s stderr line.
+fn supply_cache_counts(out: &std::process::Output) -> (usize, usize, usize) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    let line = err
+        .lines()
+        .find_map(|l| l.split_once("on-disk cache: ").map(|x| x.1.to_string()))
+        .unwrap_or_else(|| panic!("no cache summary in {err}"));
+    let num = |after: &str| -> usize {
+        line.split(after)
+            .next()
+            .unwrap()
+            .rsplit(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let read: usize = line.split(' ').next().unwrap().parse().unwrap();
+    let rejected = if line.contains("invalid entries") {
+        num(" invalid entries")
+    } else {
+        0
+    };
+    (read, num(" computed"), rejected)
+}
+
+fn cache_entries(xdg: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let dir = xdg.join("sitefind").join(sitefind::supply::cache::SUBDIR);
+    let mut v: Vec<_> = std::fs::read_dir(dir)
+        .map(|rd| rd.map(|e| e.unwrap().path()).collect())
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+#[test]
+fn cache_hit_gives_byte_identical_reports() {
+    let xdg = tempfile::tempdir().unwrap();
+    let args = ["--format", "json", "-q", "--no-margins"];
+    let cold = run_cached(xdg.path(), &args);
+    assert!(
+        cold.status.success(),
+        "{}",
+        String::from_utf8_lossy(&cold.stderr)
+    );
+    let n = cache_entries(xdg.path()).len();
+    assert!(n > 10, "the main job wrote {n} entries");
+    let warm = run_cached(xdg.path(), &args);
+    assert_eq!(
+        cold.stdout, warm.stdout,
+        "warm report differs from the cold one"
+    );
+    let mut no_cache = args.to_vec();
+    no_cache.push("--no-cache");
+    let off = run_cached(xdg.path(), &no_cache);
+    assert_eq!(cold.stdout, off.stdout, "--no-cache report differs");
+    // The report says where the portfolios came from (with --timings, like the timings).
+    let mut timed = args.to_vec();
+    timed.push("--timings");
+    let v = crate::common::json_stdout(&run_cached(xdg.path(), &timed));
+    let c = &v["supply_cache"];
+    assert_eq!(c["from_disk"].as_u64(), Some(n as u64), "{c}");
+    assert_eq!(c["computed"], 0);
+    assert_eq!(c["rejected"], 0);
+    let v = crate::common::json_stdout(&run_cached(xdg.path(), &{
+        let mut a = timed.clone();
+        a.push("--no-cache");
+        a
+    }));
+    assert_eq!(v["supply_cache"]["from_disk"], 0);
+    assert!(v["supply_cache"]["dir"].is_null());
+    assert_eq!(
+        cache_entries(xdg.path()).len(),
+        n,
+        "--no-cache wrote nothing"
+    );
+}
+
+#[test]
+fn cache_misses_when_any_input_changes() {
+    let xdg = tempfile::tempdir().unwrap();
+    let q1 = ["supply", "--zone", "Q1", "--format", "json"];
+    let base = run_cached(xdg.path(), &q1);
+    assert_eq!(supply_cache_counts(&base), (0, 1, 0));
+    let again = run_cached(xdg.path(), &q1);
+    assert_eq!(supply_cache_counts(&again), (1, 0, 0));
+    assert_eq!(base.stdout, again.stdout);
+    let with = |extra: &[&str]| {
+        let mut a = q1.to_vec();
+        a.extend_from_slice(extra);
+        run_cached(xdg.path(), &a)
+    };
+    // The CFE target, the reference years, a cost, the discount rate, offshore pricing.
+    assert_eq!(supply_cache_counts(&with(&["--cfe-target", "0.85"])).1, 1);
+    assert_eq!(
+        supply_cache_counts(&with(&["--reference-year", "2011"])).1,
+        1
+    );
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in [
+        ("capex.toml", "[supply]\nsolar_capex_aud_per_mw = 1.2e6\n"),
+        ("rte.toml", "[supply]\nround_trip_efficiency = 0.86\n"),
+        ("rate.toml", "[cost]\ndiscount_rate = 0.06\n"),
+        ("offshore.toml", "[cost]\noffshore_zones = [\"Q1\"]\n"),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let out = with(&["--scenario", path.to_str().unwrap()]);
+        assert_eq!(supply_cache_counts(&out), (0, 1, 0), "{name}");
+    }
+    // One half-hour of Q1's solar trace changed by 1 ‰: a different dataset.
+    let data = dir.path().join("data");
+    crate::common::copy_embedded_data(&data);
+    let trace = data.join("traces/REZ_Q1_Far_North_QLD_SAT_RefYear2011.csv");
+    let text = std::fs::read_to_string(&trace).unwrap();
+    let edited = text.replacen(
+        "2025,7,1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,81,",
+        "2025,7,1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,82,",
+        1,
+    );
+    assert_ne!(text, edited);
+    std::fs::write(&trace, edited).unwrap();
+    let manifest = data.join("manifest.toml");
+    let out = with(&["--data", manifest.to_str().unwrap()]);
+    assert_eq!(supply_cache_counts(&out), (0, 1, 0), "edited trace");
+    // The original inputs still hit: entries of other inputs do not replace them.
+    let out = run_cached(xdg.path(), &q1);
+    assert_eq!(supply_cache_counts(&out), (1, 0, 0));
+    assert_eq!(out.stdout, base.stdout);
+}
+
+#[test]
+fn damaged_or_foreign_cache_entries_are_recomputed() {
+    let xdg = tempfile::tempdir().unwrap();
+    let q1 = ["supply", "--zone", "Q1", "--format", "json"];
+    let reference = run_cached(xdg.path(), &q1);
+    assert_eq!(supply_cache_counts(&reference), (0, 1, 0));
+    let [entry] = cache_entries(xdg.path()).try_into().unwrap();
+    let good = std::fs::read(&entry).unwrap();
+    // N1's entry, to copy over Q1's (a foreign entry).
+    supply_cache_counts(&run_cached(xdg.path(), &["supply", "--zone", "N1"]));
+    let other = cache_entries(xdg.path())
+        .into_iter()
+        .find(|p| *p != entry)
+        .unwrap();
+    let foreign = std::fs::read(other).unwrap();
+    let mut tampered = good.clone();
+    let at = good.windows(9).position(|w| w == b"solar_mw\"").unwrap() + 12;
+    assert!(tampered[at].is_ascii_digit());
+    tampered[at] = if tampered[at] == b'9' {
+        b'1'
+    } else {
+        tampered[at] + 1
+    };
+    let damages: [(&str, Vec<u8>); 5] = [
+        ("truncated", good[..good.len() / 2].to_vec()),
+        ("empty", Vec::new()),
+        ("tampered", tampered),
+        ("foreign", foreign),
+        ("garbage", b"not a cache entry\n".to_vec()),
+    ];
+    for (what, bytes) in damages {
+        std::fs::write(&entry, &bytes).unwrap();
+        let out = run_cached(xdg.path(), &q1);
+        assert_eq!(supply_cache_counts(&out), (0, 1, 1), "{what}");
+        assert_eq!(out.stdout, reference.stdout, "{what}");
+        assert_eq!(std::fs::read(&entry).unwrap(), good, "{what}: rewritten");
+        let out = run_cached(xdg.path(), &q1);
+        assert_eq!(supply_cache_counts(&out), (1, 0, 0), "{what}: valid again");
+    }
+}
+
+#[test]
+fn concurrent_writers_leave_a_valid_cache() {
+    // Four processes computing and writing the same entry at once.
+    let xdg = tempfile::tempdir().unwrap();
+    let q1 = ["supply", "--zone", "Q1", "--format", "json"];
+    let children: Vec<_> = (0..4)
+        .map(|_| {
+            Command::new(sitefind_bin())
+                .env("XDG_CACHE_HOME", xdg.path())
+                .env("HOME", xdg.path().join("home"))
+                .args(q1)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let outs: Vec<_> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
+    for o in &outs {
+        assert!(o.status.success());
+        assert_eq!(o.stdout, outs[0].stdout);
+    }
+    let files = cache_entries(xdg.path());
+    assert_eq!(
+        files.len(),
+        1,
+        "one entry, no temporary files left: {files:?}"
+    );
+    let out = run_cached(xdg.path(), &q1);
+    assert_eq!(supply_cache_counts(&out), (1, 0, 0));
+    assert_eq!(out.stdout, outs[0].stdout);
+
+    // Threads storing and loading the same key: a reader sees the entry or nothing, never a
+    // partial file.
+    use sitefind::supply::cache;
+    let ds = Dataset::embedded().unwrap();
+    let p = sitefind::supply::solve_zone(&ds, &Scenario::default(), "Q1").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let key = cache::Key(0x5eed);
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| {
+                for _ in 0..50 {
+                    assert!(cache::store(dir.path(), key, &p).unwrap());
+                }
+            });
+        }
+        for _ in 0..2 {
+            s.spawn(|| {
+                for _ in 0..200 {
+                    match cache::load(dir.path(), key, "Q1", p.cfe_target) {
+                        cache::Lookup::Hit(got) => assert_eq!(*got, p),
+                        cache::Lookup::Missing => {}
+                        cache::Lookup::Rejected(why) => panic!("a reader saw a bad entry: {why}"),
+                    }
+                }
+            });
+        }
+    });
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}
+
+#[test]
+fn cache_path_and_clear() {
+    let xdg = tempfile::tempdir().unwrap();
+    let out = run_cached(xdg.path(), &["cache", "path"]);
+    assert!(out.status.success());
+    let root = xdg.path().join("sitefind");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        root.to_str().unwrap()
+    );
+    supply_cache_counts(&run_cached(xdg.path(), &["supply", "--zone", "Q1"]));
+    assert_eq!(cache_entries(xdg.path()).len(), 1);
+    let out = run_cached(xdg.path(), &["cache", "clear"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("removed 1 file"));
+    assert!(!root.exists(), "the emptied folders are removed");
+    // A relative XDG_CACHE_HOME is ignored (XDG rule): HOME/.cache is used.
+    let out = Command::new(sitefind_bin())
+        .env("XDG_CACHE_HOME", "relative/cache")
+        .env("HOME", xdg.path())
+        .args(["cache", "path"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        xdg.path().join(".cache/sitefind").to_str().unwrap()
+    );
+    // Neither set: `cache path` is a usage error; `supply` runs uncached.
+    let bare = |args: &[&str]| {
+        Command::new(sitefind_bin())
+            .env_remove("XDG_CACHE_HOME")
+            .env_remove("HOME")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = bare(&["cache", "path"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("hint:"));
+    let out = bare(&["supply", "--zone", "Q1"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("on-disk cache off"));
+}
+
+#[test]
+fn the_test_suite_uses_no_user_cache() {
+    // .cargo/config.toml points XDG_CACHE_HOME into target/ for everything cargo runs.
+    if std::env::var_os("CARGO").is_some() {
+        let xdg = std::env::var("XDG_CACHE_HOME").unwrap_or_default();
+        assert!(
+            xdg.contains("target") && xdg.ends_with("test-xdg-cache"),
+            "XDG_CACHE_HOME = {xdg:?}"
+        );
+    }
+}
