@@ -37,7 +37,7 @@ pub fn run(args: &CandidatesArgs, out: &mut dyn Write) -> Result<()> {
         Some(p) => Some(check_output("--geojson", p, &["geojson", "json"])?),
         None => None,
     };
-    let scenario = super::scenario_from(&args.data)?;
+    let scenario = super::scenario_from(&args.data, &args.regions)?;
     let ds = super::load_dataset(args.data.data.as_deref())?;
     let demand = super::load_demand(args.demand.as_deref())?;
     let cost = CostModel::new(&scenario.cost)?;
@@ -88,9 +88,8 @@ pub fn run(args: &CandidatesArgs, out: &mut dyn Write) -> Result<()> {
                 "cities": demand.nodes.iter().map(|n| json!({"id": n.id, "name": n.name})).collect::<Vec<_>>(),
                 "candidates": rows.iter().map(|r| Value::Object(record(r, &demand.nodes).into_iter().collect())).collect::<Vec<_>>(),
             });
-            let text = serde_json::to_string_pretty(&doc)
-                .map_err(|e| Error::Internal(format!("serialising JSON: {e}")))?;
-            writeln!(out, "{text}").map_err(w)?;
+            let text = super::schema::to_json("candidates", &doc, &[])?;
+            out.write_all(text.as_bytes()).map_err(w)?;
         }
         "csv" => write_csv(out, &rows, &demand.nodes)?,
         _ => write_text(out, &rows, &demand.nodes).map_err(w)?,
@@ -154,8 +153,6 @@ fn record(r: &Row, cities: &[DemandNode]) -> Vec<(String, Value)> {
         ("mean_temp_c", num(c.mean_temp_c)),
         ("max_mw", num(c.max_mw)),
         ("max_mw_source", c.max_mw_source.clone().into()),
-        ("site_fixed_aud_per_yr", num(rt.site_fixed_aud_per_yr)),
-        ("network_aud_per_yr", num(rt.network_aud_per_yr)),
         ("capex_aud_per_mw_yr", num(rt.capex_aud_per_mw_yr)),
         ("grid_aud_per_mw_yr", num(rt.grid_aud_per_mw_yr)),
         ("energy_aud_per_mw_yr", num(rt.energy_aud_per_mw_yr)),
@@ -180,6 +177,14 @@ fn record(r: &Row, cities: &[DemandNode]) -> Vec<(String, Value)> {
     let mut out: Vec<(String, Value)> = v.drain(..).map(|(k, x)| (k.to_string(), x)).collect();
     for (city, rtt) in cities.iter().zip(&r.rtt_ms) {
         out.push((format!("rtt_ms_{}", city.id), num(*rtt)));
+    }
+    // Rounded once by unit (money to A$1, RTT to 0.01 ms, …) for JSON, CSV and GeoJSON alike.
+    for (k, x) in &mut out {
+        if let Value::Number(n) = x {
+            if let Some(f) = n.as_f64().filter(|_| n.is_f64()) {
+                *x = num(sitefind::report::format::round_field(k, f));
+            }
+        }
     }
     out
 }
