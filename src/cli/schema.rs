@@ -140,6 +140,7 @@ pub fn run(args: &SchemaArgs, out: &mut dyn Write) -> Result<()> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -140,6 +140,7 @@ fn round_json_at(key: &str, v: &mut serde_json::Value, verbatim: &[&str]) {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use serde_json::json;
