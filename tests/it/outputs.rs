@@ -628,7 +628,9 @@ fn assert_no_float_noise(what: &str, doc: &Value, max_decimals: usize) {
             let digits = mantissa.replace(['-', '.'], "");
             let digits = digits.trim_start_matches('0').trim_end_matches('0');
             let decimals = mantissa.split_once('.').map_or(0, |(_, d)| d.len());
-            let noise = digits.len() > 12 || (decimals > max_decimals && exp == 0) || exp < -9;
+            // Numbers with a unit have at most `max_decimals`; others keep 10 significant digits.
+            let noise = digits.len() > 12 || (decimals > max_decimals && digits.len() > 10);
+            let noise = noise || exp < -9;
             assert!(!noise, "{what}: {s}");
         }
         Value::Array(a) => a
