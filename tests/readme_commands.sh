@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
-# Every command in README.md runs as written (issue 28, item 8).
+# Every command in README.md (and docs/outputs.md) runs as written (issue 28, item 8).
 #
-# Extracts each `sitefind …` and `cargo run --release -- …` line of the README's ```sh blocks,
+# Extracts each `sitefind …` and `cargo run --release -- …` line of the files' ```sh blocks,
 # runs it with the release binary (as `sitefind`, first on PATH) in a temporary folder that links
 # to the repository's top-level entries (so `data/jp.json` resolves and output files land in the
 # temporary folder), and checks its exit code. A trailing comment on a command says what to
-# expect:
-#   # exit N …                      the command must exit with N (default 0)
+# expect (the comment is separated from the command by whitespace, `#` and a space):
+#   # exit N …                      the command must exit with N (default 0), e.g.
+#                                   `sitefind --max-rtt-ms 100 -q   # exit 1: no site reaches …`;
+#                                   a command that exits 0 when N ≠ 0 fails, as does any other code
 #   # needs SITEFIND_PUBLIC_DATA …  run only when SITEFIND_PUBLIC_DATA is set (else skipped)
+# Any other trailing comment is prose: the expected exit code stays 0.
 # `cargo test` lines are skipped; any other line in a ```sh block is an error (so every example
 # the README shows is checked). A command that prints "panicked" on stderr fails too.
 #
-# Usage: tests/readme_commands.sh [README.md]
+# Usage: tests/readme_commands.sh [FILE.md …]   (default: README.md docs/outputs.md)
 #   SITEFIND_BIN      the binary (default: target/release/sitefind; build it with
 #                     `cargo build --release` first)
 #   README_CMD_TIMEOUT  seconds allowed per command (default 1800)
@@ -22,14 +25,20 @@
 set -euo pipefail
 
 repo="$(cd "$(dirname "$0")/.." && pwd)"
-readme="${1:-$repo/README.md}"
+if [ $# -gt 0 ]; then
+  docs=("$@")
+else
+  docs=("$repo/README.md" "$repo/docs/outputs.md")
+fi
 bin="${SITEFIND_BIN:-$repo/target/release/sitefind}"
 timeout_s="${README_CMD_TIMEOUT:-1800}"
 
-if [ ! -f "$readme" ]; then
-  echo "error: $readme: no such file; hint: pass the README's path" >&2
-  exit 2
-fi
+for readme in "${docs[@]}"; do
+  if [ ! -f "$readme" ]; then
+    echo "error: $readme: no such file; hint: pass the README's path" >&2
+    exit 2
+  fi
+done
 if [ ! -x "$bin" ]; then
   echo "error: $bin: no executable; hint: run \`cargo build --release\` or set SITEFIND_BIN" >&2
   exit 2
@@ -49,14 +58,17 @@ for entry in "$repo"/*; do
 done
 
 # The commands: one per line, `\`-continued lines joined, from ```sh blocks only.
-mapfile -t commands < <(awk '
-  /^```sh[[:space:]]*$/ { inside = 1; next }
-  /^```/ { if (inside && pending != "") { print pending; pending = "" } inside = 0; next }
-  inside {
-    line = $0
-    if (line ~ /\\[[:space:]]*$/) { sub(/\\[[:space:]]*$/, "", line); pending = pending line " "; next }
-    print pending line; pending = ""
-  }' "$readme")
+commands=()
+for readme in "${docs[@]}"; do
+  mapfile -t -O "${#commands[@]}" commands < <(awk '
+    /^```sh[[:space:]]*$/ { inside = 1; next }
+    /^```/ { if (inside && pending != "") { print pending; pending = "" } inside = 0; next }
+    inside {
+      line = $0
+      if (line ~ /\\[[:space:]]*$/) { sub(/\\[[:space:]]*$/, "", line); pending = pending line " "; next }
+      print pending line; pending = ""
+    }' "$readme")
+done
 
 passed=0 failed=0 skipped=0 n=0
 for raw in "${commands[@]}"; do
@@ -105,7 +117,7 @@ for raw in "${commands[@]}"; do
   fi
 done
 
-echo "README commands: $passed passed, $failed failed, $skipped skipped ($readme)"
+echo "README commands: $passed passed, $failed failed, $skipped skipped (${docs[*]})"
 if [ $((passed + failed)) -eq 0 ]; then
   echo "error: no command found in the README's \`\`\`sh blocks" >&2
   exit 1

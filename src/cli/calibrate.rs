@@ -35,14 +35,13 @@ pub fn run(args: &CalibrateArgs, out: &mut dyn Write) -> Result<()> {
         observations.extend(Observation::read_csv(path)?);
     }
     let dataset = super::load_dataset(args.data.data.as_deref())?;
-    let scenario = super::scenario_from(&args.data)?;
+    let scenario = super::scenario_from(&args.data, &[])?;
     let result = calibrate(&dataset, &scenario.latency, &observations, &g)?;
     let w = |e| Error::write("<stdout>", e);
     if format == "json" {
-        let text =
-            serde_json::to_string_pretty(&result).map_err(|e| Error::Internal(e.to_string()))?;
-        writeln!(out, "{text}").map_err(w)?;
-        return Ok(());
+        // The fitted parameters are kept exact: they are copied into scenario files.
+        let text = super::schema::to_json("calibrate", &result, &["params"])?;
+        return out.write_all(text.as_bytes()).map_err(w);
     }
     write_text(out, &dataset.source, &result).map_err(w)
 }

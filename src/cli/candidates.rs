@@ -35,7 +35,7 @@ pub fn run(args: &CandidatesArgs, out: &mut dyn Write) -> Result<()> {
         Some(p) => Some(check_output("--geojson", p, &["geojson", "json"])?),
         None => None,
     };
-    let scenario = super::scenario_from(&args.data)?;
+    let scenario = super::scenario_from(&args.data, &args.regions)?;
     let ds = super::load_dataset(args.data.data.as_deref())?;
     let demand = super::load_demand(args.demand.as_deref())?;
     let cands = candidates::generate(&ds, &scenario.candidates)?;
@@ -65,9 +65,8 @@ pub fn run(args: &CandidatesArgs, out: &mut dyn Write) -> Result<()> {
                 "cities": demand.nodes.iter().zip(&pricing.limits_ms).map(|(n, l)| json!({"id": n.id, "name": n.name, "limit_ms": l})).collect::<Vec<_>>(),
                 "candidates": rows.iter().map(|r| Value::Object(record(r, &demand.nodes).into_iter().collect())).collect::<Vec<_>>(),
             });
-            let text = serde_json::to_string_pretty(&doc)
-                .map_err(|e| Error::Internal(format!("serialising JSON: {e}")))?;
-            writeln!(out, "{text}").map_err(w)?;
+            let text = super::schema::to_json("candidates", &doc, &[])?;
+            out.write_all(text.as_bytes()).map_err(w)?;
         }
         "csv" => write_csv(out, &rows, &demand.nodes)?,
         _ => write_text(out, &rows, &demand.nodes).map_err(w)?,
@@ -184,6 +183,14 @@ fn record(r: &Row, cities: &[DemandNode]) -> Vec<(String, Value)> {
     for (k, city) in cities.iter().enumerate() {
         let rtt = r.price.rtt_p95_ms.get(k).copied().unwrap_or(f64::INFINITY);
         out.push((format!("rtt_p95_ms_{}", city.id), num(rtt)));
+    }
+    // Rounded once by unit (money to A$1, RTT to 0.01 ms, …) for JSON, CSV and GeoJSON alike.
+    for (k, x) in &mut out {
+        if let Value::Number(n) = x {
+            if let Some(f) = n.as_f64().filter(|_| n.is_f64()) {
+                *x = num(sitefind::report::format::round_field(k, f));
+            }
+        }
     }
     out
 }

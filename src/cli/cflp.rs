@@ -28,10 +28,9 @@ pub fn run(args: &CflpArgs, out: &mut dyn Write) -> Result<()> {
     progress.finish();
     let w = |e| Error::write("<stdout>", e);
     if args.format == "json" {
-        let json = serde_json::to_string_pretty(&run)
-            .map_err(|e| Error::Internal(format!("serialising the report: {e}")))?;
-        writeln!(out, "{json}").map_err(w)?;
-        return Ok(());
+        // The checker's cost terms are in the instance's own units (not AUD): kept exact.
+        let json = super::schema::to_json("cflp", &run, &["check"])?;
+        return out.write_all(json.as_bytes()).map_err(w);
     }
     let r = &run.report;
     let opt = |v: Option<f64>, prec: usize| match v {

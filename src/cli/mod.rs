@@ -11,8 +11,10 @@ mod calibrate;
 mod candidates;
 mod cflp;
 mod check;
+mod completions;
 mod latency;
 mod progress;
+mod schema;
 mod solve;
 mod supply;
 mod sweep;
@@ -71,6 +73,12 @@ pub enum Command {
     /// Re-check a saved answer (a report, or an exported problem and a solution) with the
     /// independent checker: exit 2 naming every broken promise.
     Check(CheckArgs),
+    /// Print the JSON Schema of a command's JSON output (without NAME: list them).
+    Schema(SchemaArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish) to stdout.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff, for `man -l -`) to stdout.
+    Man,
     /// The on-disk cache of 24/7 supply portfolios: `path` prints its folder, `clear`
     /// empties it.
     Cache(CacheArgs),
@@ -91,6 +99,23 @@ pub enum CacheCommand {
     Path,
     /// Remove every cached portfolio.
     Clear,
+}
+
+/// Arguments of `sitefind schema`.
+#[derive(Debug, Clone, Args)]
+pub struct SchemaArgs {
+    /// The output: solve, supply, latency, candidates, calibrate, cflp, validate, sweep,
+    /// sweep-meta.
+    #[arg(value_name = "NAME")]
+    pub name: Option<String>,
+}
+
+/// Arguments of `sitefind completions`.
+#[derive(Debug, Clone, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
 }
 
 /// Arguments of `sitefind check`.
@@ -230,25 +255,25 @@ pub struct MergeArgs {
 #[derive(Debug, Clone, Args, Default)]
 pub struct DataArgs {
     /// Dataset manifest (TOML); default: the embedded Australian dataset.
-    #[arg(long, value_name = "MANIFEST")]
+    #[arg(long, value_name = "MANIFEST", help_heading = "Input")]
     pub data: Option<PathBuf>,
     /// Scenario file (TOML or JSON) overriding model parameters.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = "Input")]
     pub scenario: Option<PathBuf>,
     /// Remove a cable system from the latency graph (repeatable; a cable-cut scenario).
-    #[arg(long = "cut-cable", value_name = "CABLE_ID")]
+    #[arg(long = "cut-cable", value_name = "CABLE_ID", help_heading = "Latency")]
     pub cut_cables: Vec<String>,
     /// A country or territory no path may land in, e.g. Guam (repeatable; scenario
     /// `[latency] avoid_transit`).
-    #[arg(long = "avoid-transit", value_name = "COUNTRY")]
+    #[arg(
+        long = "avoid-transit",
+        value_name = "COUNTRY",
+        help_heading = "Latency"
+    )]
     pub avoid_transit: Vec<String>,
-    /// Restrict candidates to a state (NSW, QLD, VIC, SA, TAS, WA, NT, ACT) or NEM region
-    /// (NSW1, …) (repeatable).
-    #[arg(long = "region", value_name = "REGION")]
-    pub regions: Vec<String>,
     /// Less output on stderr: no progress or timings (warnings about unserved demand or
     /// estimated data are always shown).
-    #[arg(long, short)]
+    #[arg(long, short, help_heading = "Output")]
     pub quiet: bool,
 }
 
@@ -256,23 +281,27 @@ pub struct DataArgs {
 #[derive(Debug, Clone, Args, Default)]
 pub struct SolveArgs {
     /// Demand file (JSON, see docs/data.md "Demand file"); default: the embedded data/jp.json.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = "Input")]
     pub demand: Option<PathBuf>,
     /// Dataset and scenario options.
     #[command(flatten)]
     pub data: DataArgs,
+    /// Restrict candidates to a state (NSW, QLD, VIC, SA, TAS, WA, NT, ACT) or NEM region
+    /// (NSW1, …) (repeatable).
+    #[arg(long = "region", value_name = "REGION", help_heading = "Model")]
+    pub regions: Vec<String>,
     /// Override every city's round-trip-time limit, ms.
-    #[arg(long, value_name = "MS")]
+    #[arg(long, value_name = "MS", help_heading = "Latency")]
     pub max_rtt_ms: Option<f64>,
     /// Which RTT statistic the limits apply to: p95 (planning, default) or p50 (median)
     /// (scenario `[latency] limit_statistic`).
-    #[arg(long, value_name = "p50|p95")]
+    #[arg(long, value_name = "p50|p95", help_heading = "Latency")]
     pub limit_statistic: Option<String>,
     /// N−1: after the loss of any single failure domain on the plan's paths (a cable system,
     /// a landing station, a transit hub such as Guam) the built sites, re-allocated, still
     /// serve every city's demand within its limit (scenario `[model] survive_cable_cut`,
     /// `survive_share`).
-    #[arg(long)]
+    #[arg(long, help_heading = "Latency")]
     pub survive_cable_cut: bool,
     /// A city's redundant sites must be at least this far apart, km; closer sites form one
     /// failure group carrying at most 1/min_sites of the city (scenario `[model]
@@ -280,72 +309,86 @@ pub struct SolveArgs {
     #[arg(long, value_name = "KM")]
     pub min_separation_km: Option<f64>,
     /// Override every city's redundancy: served by at least N sites.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", help_heading = "Model")]
     pub min_sites: Option<u32>,
     /// Open at most N sites.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", help_heading = "Model")]
     pub max_sites: Option<usize>,
     /// Legacy annual-energy PPA share, 0..1 (superseded by --cfe-target; kept for scenario
     /// compatibility, it no longer changes the main job's energy price).
-    #[arg(long, value_name = "FRACTION")]
+    #[arg(long, value_name = "FRACTION", help_heading = "Supply")]
     pub renewable_share: Option<f64>,
     /// Share of each site's load energy that its 24/7 portfolio (renewables + storage) must
     /// cover, 0..1 (default 0.9, `[supply] cfe_target`).
-    #[arg(long, value_name = "FRACTION")]
+    #[arg(long, value_name = "FRACTION", help_heading = "Supply")]
     pub cfe_target: Option<f64>,
     /// Objective: min-cost (default), min-worst-rtt, max-coverage.
-    #[arg(long, value_name = "OBJECTIVE")]
+    #[arg(long, value_name = "OBJECTIVE", help_heading = "Model")]
     pub objective: Option<String>,
     /// Annual cost cap for min-worst-rtt, AUD.
-    #[arg(long, value_name = "AUD")]
+    #[arg(long, value_name = "AUD", help_heading = "Model")]
     pub cost_cap_aud: Option<f64>,
     /// Annual budget for max-coverage, AUD.
-    #[arg(long, value_name = "AUD")]
+    #[arg(long, value_name = "AUD", help_heading = "Model")]
     pub budget_aud: Option<f64>,
     /// Candidate id that must be built (repeatable).
-    #[arg(long = "must-build", value_name = "ID")]
+    #[arg(long = "must-build", value_name = "ID", help_heading = "Model")]
     pub must_build: Vec<String>,
     /// Candidate id that must not be built (repeatable).
-    #[arg(long = "exclude", value_name = "ID")]
+    #[arg(long = "exclude", value_name = "ID", help_heading = "Model")]
     pub exclude: Vec<String>,
     /// Solver backend: microlp or highs (if compiled in).
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", help_heading = "Solver")]
     pub solver: Option<String>,
     /// Solver time limit, seconds.
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, value_name = "SECONDS", help_heading = "Solver")]
     pub time_limit: Option<f64>,
     /// Relative MIP gap at which the solver may stop.
-    #[arg(long, value_name = "GAP", allow_hyphen_values = true)]
+    #[arg(
+        long,
+        value_name = "GAP",
+        allow_hyphen_values = true,
+        help_heading = "Solver"
+    )]
     pub mip_gap: Option<f64>,
     /// stdout format: text (default) or json.
-    #[arg(long, value_name = "FORMAT", default_value = "text")]
+    #[arg(
+        long,
+        value_name = "FORMAT",
+        default_value = "text",
+        help_heading = "Output"
+    )]
     pub format: String,
     /// Also write the JSON report to FILE.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
     pub report: Option<PathBuf>,
     /// Write an RFC 7946 GeoJSON FeatureCollection of the answer to FILE.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = "GIS and map output")]
     pub geojson: Option<PathBuf>,
     /// Write the answer as a GeoPackage to FILE: one layer per kind (sites, routes, cities,
     /// rez, landings, cables), each of one geometry type with typed columns.
-    #[arg(long, value_name = "FILE.gpkg")]
+    #[arg(long, value_name = "FILE.gpkg", help_heading = "GIS and map output")]
     pub gpkg: Option<PathBuf>,
     /// Write the same layers as FlatGeobuf files (LAYER.fgb) into DIR (created if missing;
     /// existing LAYER.fgb files there are replaced).
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", help_heading = "GIS and map output")]
     pub fgb: Option<PathBuf>,
     /// Also write every candidate site as a `candidates` layer of --gpkg / --fgb.
-    #[arg(long)]
+    #[arg(long, help_heading = "GIS and map output")]
     pub gis_candidates: bool,
     /// Write the allocations as CSV to FILE: site, city, MW, RTT, landings and cable path.
-    #[arg(long, value_name = "FILE.csv")]
+    #[arg(long, value_name = "FILE.csv", help_heading = "Output")]
     pub allocations: Option<PathBuf>,
     /// Write a map of the answer to FILE: SVG, or PNG (rendered with resvg) by extension.
-    #[arg(long, value_name = "FILE.svg|FILE.png")]
+    #[arg(
+        long,
+        value_name = "FILE.svg|FILE.png",
+        help_heading = "GIS and map output"
+    )]
     pub map: Option<PathBuf>,
     /// Natural Earth GeoJSON (countries or states) drawn under the map instead of the
     /// embedded coastline (repeatable).
-    #[arg(long, value_name = "GEOJSON")]
+    #[arg(long, value_name = "GEOJSON", help_heading = "GIS and map output")]
     pub basemap: Vec<PathBuf>,
     /// Attribution of the --basemap data, printed in the map's footer (the embedded
     /// coastline's is Natural Earth)
@@ -353,30 +396,35 @@ pub struct SolveArgs {
     pub basemap_attribution: Option<String>,
     /// Also write the MIP's input matrices (the `SitingProblem`: sites, cities, zones, RTT
     /// and cost matrices) as JSON to FILE, e.g. to solve the same instance with another tool.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
     pub export_problem: Option<PathBuf>,
     /// Include stage timings in the JSON report (they vary run to run; stderr always has them).
-    #[arg(long)]
+    #[arg(long, help_heading = "Output")]
     pub timings: bool,
     /// Neither read nor write the on-disk cache of supply portfolios (`sitefind cache path`).
     #[arg(long)]
     pub no_cache: bool,
     /// Print the effective scenario (defaults ← --scenario ← flags) as TOML and exit: every
     /// parameter with its value, a starting point for a scenario file.
-    #[arg(long)]
+    #[arg(long, help_heading = "Output")]
     pub print_scenario: bool,
     /// List up to K near-optimal plans (distinct sets of sites), best first (exact, by
     /// no-good cuts; least-cost objective).
-    #[arg(long, value_name = "K")]
+    #[arg(long, value_name = "K", help_heading = "Decisions")]
     pub alternatives: Option<usize>,
     /// With --alternatives: only plans within PCT percent of the optimum (default 5).
-    #[arg(long, value_name = "PCT")]
+    #[arg(long, value_name = "PCT", help_heading = "Decisions")]
     pub within: Option<f64>,
     /// Do not compute each chosen site's margin (one extra solve per site).
-    #[arg(long)]
+    #[arg(long, help_heading = "Decisions")]
     pub no_margins: bool,
     /// Relative gap at which each margin re-solve stops (default 1e-4; 1e-6 for exact margins).
-    #[arg(long, value_name = "GAP", allow_hyphen_values = true)]
+    #[arg(
+        long,
+        value_name = "GAP",
+        allow_hyphen_values = true,
+        help_heading = "Decisions"
+    )]
     pub margin_gap: Option<f64>,
 }
 
@@ -389,6 +437,9 @@ pub struct ValidateArgs {
     /// Also validate a demand file.
     #[arg(long, value_name = "FILE")]
     pub demand: Option<PathBuf>,
+    /// stdout format: text (default) or json.
+    #[arg(long, value_name = "FORMAT", default_value = "text")]
+    pub format: String,
 }
 
 /// Arguments of `sitefind candidates`.
@@ -397,6 +448,10 @@ pub struct CandidatesArgs {
     /// Dataset and scenario options.
     #[command(flatten)]
     pub data: DataArgs,
+    /// Restrict candidates to a state (NSW, QLD, VIC, SA, TAS, WA, NT, ACT) or NEM region
+    /// (NSW1, …) (repeatable).
+    #[arg(long = "region", value_name = "REGION", help_heading = "Model")]
+    pub regions: Vec<String>,
     /// Demand file for RTT columns; default: the embedded data/jp.json.
     #[arg(long, value_name = "FILE")]
     pub demand: Option<PathBuf>,
@@ -504,8 +559,9 @@ pub fn load_scenario(path: &std::path::Path) -> Result<sitefind::scenario::Scena
     sitefind::scenario::Scenario::from_file(path)
 }
 
-/// The scenario from `--scenario` (or the defaults) with `--cut-cable` and `--region` applied.
-pub fn scenario_from(data: &DataArgs) -> Result<sitefind::scenario::Scenario> {
+/// The scenario from `--scenario` (or the defaults) with `--cut-cable`, `--avoid-transit` and
+/// the `--region`s (`regions`) applied.
+pub fn scenario_from(data: &DataArgs, regions: &[String]) -> Result<sitefind::scenario::Scenario> {
     let mut s = match &data.scenario {
         Some(p) => load_scenario(p)?,
         None => sitefind::scenario::Scenario::default(),
@@ -514,7 +570,7 @@ pub fn scenario_from(data: &DataArgs) -> Result<sitefind::scenario::Scenario> {
     s.latency
         .avoid_transit
         .extend(data.avoid_transit.iter().cloned());
-    s.candidates.regions.extend(data.regions.iter().cloned());
+    s.candidates.regions.extend(regions.iter().cloned());
     Ok(s)
 }
 
@@ -552,6 +608,9 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Sweep(args)) => sweep::run(&args, &mut out),
         Some(Command::Check(args)) => check::run(&args, &mut out),
         Some(Command::Cache(args)) => cache::run(&args, &mut out),
+        Some(Command::Schema(args)) => schema::run(&args, &mut out),
+        Some(Command::Completions(args)) => completions::completions(args.shell, &mut out),
+        Some(Command::Man) => completions::man(&mut out),
     };
     let flushed = out.flush();
     result?;

@@ -10,7 +10,7 @@ use std::io::Write;
 
 /// The scenario: defaults ← `--scenario` file ← flags.
 fn scenario(args: &SolveArgs) -> Result<Scenario> {
-    let mut s = super::scenario_from(&args.data)?;
+    let mut s = super::scenario_from(&args.data, &args.regions)?;
     s.supply.cache_dir = super::cache::dir_unless(args.no_cache);
     apply_model_flags(args, &mut s)?;
     apply_other_flags(args, &mut s)?;

@@ -136,14 +136,13 @@ pub fn run(args: &SupplyArgs, out: &mut dyn Write) -> Result<()> {
                 parameters: parameters(p, &s),
             })
             .collect();
-        let text = if items.len() == 1 {
-            serde_json::to_string_pretty(&items[0])
+        // One zone: its object; `--zone all`: `{"zones": [...]}` (schema `sitefind schema supply`).
+        let text = if items.len() == 1 && !args.zone.eq_ignore_ascii_case("all") {
+            super::schema::to_json("supply", &items[0], &[])?
         } else {
-            serde_json::to_string_pretty(&items)
-        }
-        .map_err(|e| Error::Internal(format!("serialising the portfolio: {e}")))?;
-        writeln!(out, "{text}").map_err(w)?;
-        return Ok(());
+            super::schema::to_json("supply", &serde_json::json!({ "zones": items }), &[])?
+        };
+        return out.write_all(text.as_bytes()).map_err(w);
     }
     writeln!(
         out,

@@ -31,15 +31,63 @@ fn absolute(p: &Path) -> Result<String> {
 
 fn print_summary(out: &mut dyn Write, summary: &sweep::Summary, format: &str) -> Result<()> {
     let text = if format == "json" {
-        let mut s = serde_json::to_string_pretty(summary)
-            .map_err(|e| Error::Internal(format!("serialising the summary: {e}")))?;
-        s.push('\n');
-        s
+        super::schema::to_json("sweep", summary, &[])?
     } else {
         sweep::render_text(summary)
     };
     out.write_all(text.as_bytes())
         .map_err(|e| Error::write("<stdout>", e))
+}
+
+/// The files of a whole sweep as written: `summary.json` and `meta.json` carry their
+/// `schema_version` (`sitefind schema sweep`, `sweep-meta`) and, with `rows.csv`, numbers
+/// rounded by unit; `rows.jsonl` keeps every number exact (it is what `sweep merge` and other
+/// tools re-read).
+fn whole_outputs(
+    meta: &sweep::SweepMeta,
+    rows: &[sweep::Row],
+    summary: &sweep::Summary,
+) -> Result<Vec<(&'static str, String)>> {
+    let mut files = sweep::outputs(meta, rows, summary)?;
+    for (name, text) in &mut files {
+        if *name == sweep::SUMMARY_JSON {
+            *text = super::schema::to_json("sweep", summary, &[])?;
+        } else if *name == sweep::META_JSON {
+            let v: serde_json::Value = serde_json::from_str(text)
+                .map_err(|e| Error::Internal(format!("re-reading the sweep metadata: {e}")))?;
+            *text = super::schema::to_json("sweep-meta", &v, &[])?;
+        } else if *name == sweep::ROWS_CSV {
+            *text = round_csv(text)?;
+        }
+    }
+    Ok(files)
+}
+
+/// A CSV with every decimal number rounded by its column's unit
+/// ([`sitefind::report::format::round_field`]).
+fn round_csv(text: &str) -> Result<String> {
+    let bad = |e: csv::Error| Error::Internal(format!("rounding the rows CSV: {e}"));
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let header = r.headers().map_err(bad)?.clone();
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(&header).map_err(bad)?;
+    for rec in r.records() {
+        let rec = rec.map_err(bad)?;
+        let cells = rec.iter().zip(header.iter()).map(|(cell, key)| {
+            let decimal = cell.contains(['.', 'e', 'E']);
+            match cell.parse::<f64>() {
+                Ok(x) if decimal && x.is_finite() => {
+                    sitefind::report::format::round_field(key, x).to_string()
+                }
+                _ => cell.to_string(),
+            }
+        });
+        w.write_record(cells).map_err(bad)?;
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| Error::Internal(format!("rounding the rows CSV: {e}")))?;
+    String::from_utf8(bytes).map_err(|e| Error::Internal(format!("rows CSV: {e}")))
 }
 
 fn with_threads<T: Send>(threads: Option<usize>, f: impl FnOnce() -> T + Send) -> Result<T> {
@@ -274,7 +322,7 @@ pub fn run(args: &SweepArgs, out: &mut dyn Write) -> Result<()> {
     }
     let summary = sweep::summarise(&sw.meta, &rows, spec.settings.regret);
     if let Some(dir) = &out_dir {
-        sweep::write_dir(dir, &sweep::outputs(&sw.meta, &rows, &summary)?)?;
+        sweep::write_dir(dir, &whole_outputs(&sw.meta, &rows, &summary)?)?;
     }
     print_summary(out, &summary, &format)
 }
@@ -288,7 +336,7 @@ fn merge(m: &MergeArgs, out: &mut dyn Write) -> Result<()> {
         None => meta.settings.regret,
     };
     let summary = sweep::summarise(&meta, &rows, crit);
-    sweep::write_dir(&out_dir, &sweep::outputs(&meta, &rows, &summary)?)?;
+    sweep::write_dir(&out_dir, &whole_outputs(&meta, &rows, &summary)?)?;
     if m.quiet {
         return Ok(());
     }

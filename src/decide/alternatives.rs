@@ -363,13 +363,19 @@ fn checked_plan(p: &SitingProblem, solution: Solution, k: usize) -> Result<Plan>
 pub struct SiteMargin {
     /// Cost of the best plan without this site, AUD per year (`None`: no feasible plan
     /// without it, or it is must-build).
+    #[serde(
+        rename = "without_site_cost_aud_per_yr",
+        alias = "without_site_cost_aud"
+    )]
     pub without_site_cost_aud: Option<f64>,
     /// `without_site_cost_aud − optimum`, AUD per year.
+    #[serde(rename = "margin_aud_per_yr", alias = "margin_aud")]
     pub margin_aud: Option<f64>,
     /// The margin as a percentage of the optimum.
     pub margin_pct: Option<f64>,
     /// Proven lower bound on the margin, AUD per year: the re-solve's bound minus the optimum,
     /// at least 0 (equal to `margin_aud` when the re-solve proved its plan optimal).
+    #[serde(rename = "margin_lower_aud_per_yr", alias = "margin_lower_aud")]
     pub margin_lower_aud: Option<f64>,
     /// The lower bound as a percentage of the optimum.
     pub margin_lower_pct: Option<f64>,

@@ -437,7 +437,7 @@ pub struct Totals {
 /// Version of the JSON report's layout (`src/report/report.schema.json`): the major part is
 /// bumped when a field is renamed, removed or changes meaning, the minor part when fields are
 /// added.
-pub const SCHEMA_VERSION: &str = "2.3.0";
+pub const SCHEMA_VERSION: &str = "3.0.0";
 
 /// Output precision: MW to 0.001, RTT to 0.01 ms, money to A$1, km to 0.001, coordinates to
 /// 7 decimals (RFC 7946), PUE to 0.0001, prices to A$0.01 per MWh.
@@ -594,6 +594,10 @@ fn round_portfolio(z: &mut crate::supply::Portfolio) {
     ] {
         rd(x, AUD);
     }
+    for src in [&mut z.solar_source, &mut z.wind_source] {
+        rd_opt(&mut src.donor_km, precision::KM);
+        rd_opt(&mut src.capacity_factor, SHARE);
+    }
 }
 
 /// Rounds the near-optimal plans: cutoff, each plan's cost, difference and sites.
@@ -669,6 +673,8 @@ impl Report {
         use precision::{MW, SECONDS};
         rd(&mut self.solver.objective, 2);
         rd_opt(&mut self.solver.best_bound, 2);
+        // A relative gap of 1e-16 is float noise, not a gap.
+        rd_opt(&mut self.solver.gap, 6);
         rd(&mut self.check.objective_recomputed, 2);
         self.sites.iter_mut().for_each(SiteReport::round);
         self.supply_zones.iter_mut().for_each(round_portfolio);

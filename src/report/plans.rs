@@ -21,6 +21,7 @@ pub struct AlternativesReport {
     /// Only plans within this percentage of the optimum qualify.
     pub within_pct: f64,
     /// `(1 + within_pct/100) · optimum`, AUD per year.
+    #[serde(rename = "cutoff_aud_per_yr", alias = "cutoff_aud")]
     pub cutoff_aud: f64,
     /// True when the solver proved no further plan lies within the cut-off.
     pub exhausted: bool,
@@ -36,8 +37,10 @@ pub struct PlanReport {
     /// 1 = the optimum, 2 = the next best distinct set of sites, …
     pub plan: usize,
     /// Annual cost, AUD (recomputed by the independent checker).
+    #[serde(rename = "cost_aud_per_yr", alias = "cost_aud")]
     pub cost_aud: f64,
     /// Cost above plan 1, AUD per year.
+    #[serde(rename = "delta_aud_per_yr", alias = "delta_aud")]
     pub delta_aud: f64,
     /// Cost above plan 1, percent.
     pub delta_pct: f64,
@@ -253,7 +256,7 @@ pub fn add_features(fc: &mut FeatureCollectionBuilder, r: &Report) {
                     ("state", json!(site.state)),
                     ("zone_id", json!(site.zone_id)),
                     ("built_mw", json!(round_to(site.built_mw, 3))),
-                    ("plan_cost_aud", json!(round_to(p.cost_aud, 0))),
+                    ("plan_cost_aud_per_yr", json!(round_to(p.cost_aud, 0))),
                     ("plan_delta_pct", json!(round_to(p.delta_pct, 4))),
                     (
                         "plan_worst_rtt_ms",

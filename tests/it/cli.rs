@@ -428,3 +428,89 @@ fn bad_inputs_give_their_own_message_exit_1_and_no_output_file() {
     let o = run(&["--scenario", &sc, "--geojson", g]);
     assert_user_error(&o, &["renewable_share", "1.5"], &gj);
 }
+
+#[test]
+fn help_groups_options_by_purpose_and_shows_only_relevant_ones() {
+    let o = run(&["latency", "--help"]);
+    let help = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success());
+    assert!(!help.contains("--region"), "{help}");
+    assert!(
+        help.contains("Latency:") && help.contains("--cut-cable"),
+        "{help}"
+    );
+    let o = run(&["solve", "--help"]);
+    let help = String::from_utf8_lossy(&o.stdout);
+    for heading in [
+        "Input:",
+        "Model:",
+        "Latency:",
+        "Supply:",
+        "Solver:",
+        "Decisions:",
+        "Output:",
+    ] {
+        assert!(help.contains(heading), "{heading}: {help}");
+    }
+    assert!(help.contains("--region"));
+}
+
+#[test]
+fn completions_and_man_page_are_generated_from_the_cli() {
+    let o = run(&["completions", "bash"]);
+    assert!(o.status.success());
+    let bash = String::from_utf8_lossy(&o.stdout);
+    for sub in [
+        "solve",
+        "supply",
+        "latency",
+        "sweep",
+        "schema",
+        "--cut-cable",
+    ] {
+        assert!(bash.contains(sub), "{sub}");
+    }
+    for shell in ["zsh", "fish", "powershell", "elvish"] {
+        let o = run(&["completions", shell]);
+        assert!(o.status.success() && !o.stdout.is_empty(), "{shell}");
+    }
+    let o = run(&["completions", "tcsh"]);
+    assert_eq!(o.status.code(), Some(1));
+    let o = run(&["man"]);
+    assert!(o.status.success());
+    let man = String::from_utf8_lossy(&o.stdout);
+    assert!(man.starts_with(".TH sitefind"), "{}", &man[..60]);
+    assert!(man.contains("SITEFIND LATENCY"));
+}
+
+/// `tests/readme_commands.sh` on a small Markdown file: runs each ```sh command and checks its
+/// exit code against the `# exit N` note (default 0).
+fn readme_commands(markdown: &str) -> Output {
+    let dir = tempfile::tempdir().unwrap();
+    let md = dir.path().join("doc.md");
+    std::fs::write(&md, markdown).unwrap();
+    Command::new("bash")
+        .arg(repo().join("tests/readme_commands.sh"))
+        .arg(&md)
+        .env("SITEFIND_BIN", sitefind_bin())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn readme_command_checker_enforces_the_stated_exit_code() {
+    let ok = "```sh\nsitefind schema cflp\nsitefind schema nosuch   # exit 1: names the valid ones\n```\n";
+    let o = readme_commands(ok);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{text}{}", stderr(&o));
+    assert!(text.contains("2 passed, 0 failed"), "{text}");
+    // The same failing command without its note fails the check, and so does a wrong code.
+    for md in [
+        "```sh\nsitefind schema nosuch\n```\n",
+        "```sh\nsitefind schema cflp   # exit 1\n```\n",
+        "```sh\nrm -rf build\n```\n",
+    ] {
+        let o = readme_commands(md);
+        assert_eq!(o.status.code(), Some(1), "{md}");
+    }
+}

@@ -861,3 +861,255 @@ fn alternatives_are_a_gpkg_and_fgb_layer() {
         );
     }
 }
+
+/// `sitefind schema NAME`'s text (checked equal to the shipped `file`) as a validator.
+fn shipped_schema(name: &str, file: &str) -> jsonschema::Validator {
+    let o = run(&["schema", name]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let shipped = std::fs::read_to_string(repo().join(file)).unwrap();
+    assert_eq!(String::from_utf8_lossy(&o.stdout), shipped, "{name}");
+    let schema: Value = serde_json::from_str(&shipped).unwrap();
+    jsonschema::validator_for(&schema).unwrap()
+}
+
+/// `doc` validates against the schema of `name` and carries its `schema_version`.
+fn assert_valid(name: &str, file: &str, what: &str, doc: &Value) {
+    let v = shipped_schema(name, file);
+    let errors: Vec<String> = v
+        .iter_errors(doc)
+        .take(5)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{what}: {errors:#?}");
+    assert!(
+        doc["schema_version"].is_string(),
+        "{what}: no schema_version"
+    );
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(repo().join(file)).unwrap()).unwrap();
+    // The schema pins the version: another version does not validate.
+    let mut other = doc.clone();
+    other["schema_version"] = "0.0.1".into();
+    assert!(!v.is_valid(&other), "{what}: schema_version is not pinned");
+    assert_eq!(
+        schema["$schema"],
+        "https://json-schema.org/draft/2020-12/schema"
+    );
+}
+
+/// No float in `doc` shows noise: at most 12 significant digits (the report keeps its objective
+/// and bound to A$0.01), at most `max_decimals` decimals
+/// (no `1.1732999999999998`), no `1.78e-16`.
+fn assert_no_float_noise(what: &str, doc: &Value, max_decimals: usize) {
+    match doc {
+        Value::Number(n) if n.is_f64() => {
+            // `1.1732999999999998` (too many decimals) and `1.78e-16` (noise around zero) fail;
+            // a setting written as `1e-6` passes.
+            let s = n.to_string();
+            let (mantissa, exp) = s
+                .split_once('e')
+                .map_or((s.as_str(), 0), |(m, e)| (m, e.parse::<i32>().unwrap()));
+            let digits = mantissa.replace(['-', '.'], "");
+            let digits = digits.trim_start_matches('0').trim_end_matches('0');
+            let decimals = mantissa.split_once('.').map_or(0, |(_, d)| d.len());
+            // Numbers with a unit have at most `max_decimals`; others keep 10 significant digits.
+            let noise = digits.len() > 12 || (decimals > max_decimals && digits.len() > 10);
+            let noise = noise || exp < -9;
+            assert!(!noise, "{what}: {s}");
+        }
+        Value::Array(a) => a
+            .iter()
+            .for_each(|x| assert_no_float_noise(what, x, max_decimals)),
+        Value::Object(m) => {
+            for (k, x) in m {
+                // echoed inputs and fitted parameters are exact, the checker's CFLP costs too
+                if !["parameters", "params", "check"].contains(&k.as_str()) {
+                    assert_no_float_noise(&format!("{what}.{k}"), x, max_decimals);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A 2-facility × 3-customer OR-Library instance (Beasley's cap format): the optimum opens
+/// facility 1 only (fixed 10 + assignment 1 + 2 + 3 = 16).
+const TINY_CFLP: &str = "2 3\n100 10\n100 50\n1\n1 9\n1\n2 9\n1\n3 9\n";
+
+#[test]
+fn every_json_output_validates_against_its_shipped_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let cflp = dir.path().join("tiny.txt");
+    std::fs::write(&cflp, TINY_CFLP).unwrap();
+    let obs = dir.path().join("obs.csv");
+    std::fs::write(
+        &obs,
+        "from_name,from_lon,from_lat,to_name,to_lon,to_lat,rtt_ms\n\
+         Sydney,151.21,-33.87,Tokyo,139.69,35.69,102\n\
+         Sydney,151.21,-33.87,Osaka,135.5,34.69,109\n\
+         Melbourne,144.96,-37.81,Tokyo,139.69,35.69,113\n",
+    )
+    .unwrap();
+    let (cflp, obs) = (cflp.to_str().unwrap(), obs.to_str().unwrap());
+    let report = "src/report/report.schema.json";
+    let cases: Vec<(&str, &str, Vec<&str>)> = vec![
+        ("solve", report, vec!["--no-margins", "--alternatives", "2"]),
+        (
+            "supply",
+            "src/schema/supply.schema.json",
+            vec!["supply", "--zone", "Q1"],
+        ),
+        (
+            "supply",
+            "src/schema/supply.schema.json",
+            vec!["supply", "--zone", "all"],
+        ),
+        (
+            "latency",
+            "src/schema/latency.schema.json",
+            vec!["latency", "--from", "Sydney", "--to", "Tokyo"],
+        ),
+        (
+            "latency",
+            "src/schema/latency.schema.json",
+            vec![
+                "latency",
+                "--from",
+                "151.2,-33.9",
+                "--to",
+                "piti-guam",
+                "--cut-cable",
+                "japan-guam-australia-north-jga-n",
+            ],
+        ),
+        (
+            "candidates",
+            "src/schema/candidates.schema.json",
+            vec!["candidates", "--region", "SA"],
+        ),
+        (
+            "calibrate",
+            "src/schema/calibrate.schema.json",
+            vec!["calibrate", "--observations", obs],
+        ),
+        (
+            "cflp",
+            "src/schema/cflp.schema.json",
+            vec!["cflp", cflp, "--optimum", "16"],
+        ),
+        (
+            "validate",
+            "src/schema/validate.schema.json",
+            vec!["validate"],
+        ),
+    ];
+    for (name, file, mut args) in cases {
+        args.extend(["--format", "json", "-q"].iter().filter(|a| {
+            // `-q` only where the command has it
+            **a != "-q" || matches!(name, "solve" | "latency" | "candidates" | "calibrate")
+        }));
+        let o = run(&args);
+        let doc = crate::common::json_stdout(&o);
+        let what = args.join(" ");
+        assert_valid(name, file, &what, &doc);
+        assert_no_float_noise(&what, &doc, 7);
+    }
+}
+
+#[test]
+fn sweep_summary_and_meta_validate_and_rows_csv_has_no_float_noise() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("s.toml");
+    std::fs::write(
+        &spec,
+        "[sweep]\nsamples = 2\nseed = 1\nalternatives = 1\n\
+         [cost]\ncapex_aud_per_mw = { dist = \"uniform\", min = 12e6, max = 14e6 }\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let o = run(&[
+        "sweep",
+        spec.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--format",
+        "json",
+        "-q",
+    ]);
+    let stdout = crate::common::json_stdout(&o);
+    let file = "src/schema/sweep-summary.schema.json";
+    assert_valid("sweep", file, "sweep stdout", &stdout);
+    let read = |f: &str| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(out.join(f)).unwrap()).unwrap()
+    };
+    assert_eq!(read("summary.json"), stdout);
+    assert_valid(
+        "sweep-meta",
+        "src/schema/sweep-meta.schema.json",
+        "meta.json",
+        &read("meta.json"),
+    );
+    assert_no_float_noise("summary.json", &stdout, 7);
+    let csv = std::fs::read_to_string(out.join("rows.csv")).unwrap();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    assert!(header.contains(&"cost_aud_per_yr"), "{header:?}");
+    assert!(!header.iter().any(|h| h.ends_with("_aud")), "{header:?}");
+    for line in csv.lines().skip(1) {
+        for (h, cell) in header.iter().zip(line.split(',')) {
+            if h.contains("_aud") {
+                assert!(!cell.contains('.'), "{h} = {cell}: money to A$1");
+            }
+            if h.ends_with("_ms") {
+                let d = cell.split_once('.').map_or(0, |(_, d)| d.len());
+                assert!(d <= 2, "{h} = {cell}: RTT to 0.01 ms");
+            }
+        }
+    }
+}
+
+#[test]
+fn schema_names_the_valid_outputs_for_an_unknown_one() {
+    let o = run(&["schema", "nosuch"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    for name in [
+        "solve",
+        "supply",
+        "latency",
+        "candidates",
+        "sweep-meta",
+        "hint:",
+    ] {
+        assert!(err.contains(name), "{name}: {err}");
+    }
+    assert!(o.stdout.is_empty());
+    let o = run(&["schema"]);
+    assert!(o.status.success());
+    assert!(String::from_utf8_lossy(&o.stdout).contains("src/schema/cflp.schema.json"));
+}
+
+#[test]
+fn candidates_csv_has_no_repeated_column_and_rounded_numbers() {
+    let o = run(&["candidates", "--region", "SA", "--format", "csv", "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8(o.stdout).unwrap();
+    let mut rd = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = rd.headers().unwrap().iter().map(String::from).collect();
+    let mut seen = std::collections::BTreeSet::new();
+    for h in &header {
+        assert!(seen.insert(h), "repeated column {h}");
+    }
+    for h in [
+        "site_fixed_aud_per_yr",
+        "network_aud_per_yr",
+        "pue",
+        "rtt_ms_tokyo",
+    ] {
+        assert!(header.contains(&h.to_string()), "{h}");
+    }
+    let pue = header.iter().position(|h| h == "pue").unwrap();
+    for rec in rd.records() {
+        let rec = rec.unwrap();
+        assert!(rec[pue].len() <= 6, "pue {}", &rec[pue]);
+    }
+}

@@ -672,7 +672,7 @@ fn national_main_job_has_supply_at_every_site() {
         .output()
         .unwrap();
     let all = crate::common::json_stdout(&out);
-    let all = all.as_array().unwrap();
+    let all = all["zones"].as_array().unwrap();
     assert_eq!(all.len(), 47);
     for z in all {
         let id = z["zone_id"].as_str().unwrap();

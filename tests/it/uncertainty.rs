@@ -232,7 +232,7 @@ fn cli_alternatives_in_json_and_geojson() {
     let r: Value = serde_json::from_slice(&out.stdout).unwrap();
     let plans = r["alternatives"]["plans"].as_array().unwrap();
     assert_eq!(plans.len(), 3);
-    let cost = |p: &Value| p["cost_aud"].as_f64().unwrap();
+    let cost = |p: &Value| p["cost_aud_per_yr"].as_f64().unwrap();
     let objective = r["check"]["objective_recomputed"].as_f64().unwrap();
     assert!((cost(&plans[0]) - objective).abs() <= 1e-6 * objective);
     let mut sets = Vec::new();
@@ -357,7 +357,7 @@ fn sweep_rows_do_not_depend_on_threads_or_shards() {
         .collect();
     assert_eq!(rows.len(), 8);
     for r in &rows {
-        let cost = r["cost_aud"].as_f64().expect("solved");
+        let cost = r["cost_aud_per_yr"].as_f64().expect("solved");
         let open: Vec<String> = r["open_sites"]
             .as_array()
             .unwrap()
@@ -365,8 +365,8 @@ fn sweep_rows_do_not_depend_on_threads_or_shards() {
             .map(|s| s.as_str().unwrap().to_string())
             .collect();
         for (k, p) in r["plans"].as_array().unwrap().iter().enumerate() {
-            let regret = p["regret_aud"].as_f64().unwrap();
-            let c = p["cost_aud"].as_f64().unwrap();
+            let regret = p["regret_aud_per_yr"].as_f64().unwrap();
+            let c = p["cost_aud_per_yr"].as_f64().unwrap();
             assert!(
                 regret >= 0.0,
                 "sample {}: plan {k} regret {regret}",
@@ -480,7 +480,7 @@ fn sweep_rows_report_unserved_demand() {
     assert!((u - demand_mw).abs() < 1.0, "unserved {u}");
     assert!(cheap["open_sites"].as_array().unwrap().is_empty());
     // Its cost is the penalty on everything: A$1,000 × 1,195 MW.
-    let c = cheap["cost_aud"].as_f64().unwrap();
+    let c = cheap["cost_aud_per_yr"].as_f64().unwrap();
     assert!((c - 1e3 * u).abs() < 1.0, "cost {c}");
     assert_eq!(by_penalty(1e9)["unserved_mw"].as_f64(), Some(0.0));
     let summary: serde_json::Value =

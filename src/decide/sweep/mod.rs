@@ -61,6 +61,7 @@ pub struct PlanInfo {
     /// Open sites (ids, sorted).
     pub sites: Vec<String>,
     /// Its cost in the base scenario, AUD per year.
+    #[serde(rename = "base_cost_aud_per_yr", alias = "base_cost_aud")]
     pub base_cost_aud: f64,
     /// Its worst RTT in the base scenario, ms.
     pub base_worst_rtt_ms: Option<f64>,
@@ -116,8 +117,10 @@ pub struct SweepMeta {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlanEval {
     /// Its cost with the sample's parameters, AUD per year (`None`: infeasible).
+    #[serde(rename = "cost_aud_per_yr", alias = "cost_aud")]
     pub cost_aud: Option<f64>,
     /// Cost minus the best cost known for the sample, AUD per year.
+    #[serde(rename = "regret_aud_per_yr", alias = "regret_aud")]
     pub regret_aud: Option<f64>,
     /// Why it is infeasible.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -138,6 +141,7 @@ pub struct Row {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Optimal annual cost, AUD.
+    #[serde(rename = "cost_aud_per_yr", alias = "cost_aud")]
     pub cost_aud: Option<f64>,
     /// Worst RTT served in the optimum, ms.
     pub worst_rtt_ms: Option<f64>,
@@ -713,6 +717,7 @@ pub struct PlanRegret {
     /// Its sites.
     pub sites: Vec<String>,
     /// Its cost in the base scenario, AUD per year.
+    #[serde(rename = "base_cost_aud_per_yr", alias = "base_cost_aud")]
     pub base_cost_aud: f64,
     /// Samples (with a solution) where it is feasible.
     pub feasible: usize,
@@ -721,6 +726,7 @@ pub struct PlanRegret {
     /// Samples where it is (within 1e-6 relative) the best plan.
     pub best_in: usize,
     /// Regret over the feasible samples, AUD per year.
+    #[serde(rename = "regret_aud_per_yr", alias = "regret_aud")]
     pub regret_aud: Option<Percentiles>,
     /// Mean regret as a percentage of the sample's best cost.
     pub mean_regret_pct: Option<f64>,
@@ -736,10 +742,13 @@ pub struct Recommendation {
     /// Its sites.
     pub sites: Vec<String>,
     /// Its expected (or worst) regret, AUD per year.
+    #[serde(rename = "regret_aud_per_yr", alias = "regret_aud")]
     pub regret_aud: Option<f64>,
     /// The base plan's, AUD per year.
+    #[serde(rename = "base_plan_regret_aud_per_yr", alias = "base_plan_regret_aud")]
     pub base_plan_regret_aud: Option<f64>,
     /// By how much it beats the base plan, AUD per year (0 when it is the base plan).
+    #[serde(rename = "beats_base_by_aud_per_yr", alias = "beats_base_by_aud")]
     pub beats_base_by_aud: Option<f64>,
     /// One sentence.
     pub text: String,
@@ -751,6 +760,7 @@ pub struct ParetoPoint {
     /// Sample index.
     pub sample: usize,
     /// Optimal cost, AUD per year.
+    #[serde(rename = "cost_aud_per_yr", alias = "cost_aud")]
     pub cost_aud: f64,
     /// Worst RTT served, ms.
     pub worst_rtt_ms: f64,
@@ -781,6 +791,7 @@ pub struct Summary {
     #[serde(default)]
     pub samples_with_unserved: usize,
     /// Optimal cost over the samples with a solution, AUD per year.
+    #[serde(rename = "cost_aud_per_yr", alias = "cost_aud")]
     pub cost_aud: Option<Percentiles>,
     /// Worst RTT of the optimum over the samples with a solution, ms.
     pub worst_rtt_ms: Option<Percentiles>,
@@ -1217,7 +1228,7 @@ pub fn rows_csv(meta: &SweepMeta, rows: &[Row]) -> Result<String> {
     header.extend(
         [
             "status",
-            "cost_aud",
+            "cost_aud_per_yr",
             "worst_rtt_ms",
             "unserved_mw",
             "open_sites",
@@ -1226,8 +1237,8 @@ pub fn rows_csv(meta: &SweepMeta, rows: &[Row]) -> Result<String> {
         .map(|s| s.to_string()),
     );
     for p in &meta.plans {
-        header.push(format!("plan_{}_cost_aud", p.plan));
-        header.push(format!("plan_{}_regret_aud", p.plan));
+        header.push(format!("plan_{}_cost_aud_per_yr", p.plan));
+        header.push(format!("plan_{}_regret_aud_per_yr", p.plan));
     }
     header.push("message".into());
     let e = |e: csv::Error| Error::Internal(format!("writing CSV: {e}"));
