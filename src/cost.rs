@@ -398,6 +398,7 @@ mod tests {
             mean_temp_c: temp_c,
             max_mw: 1000.0,
             max_mw_source: "voltage class 275 kV".into(),
+            merged_ids: Vec::new(),
         }
     }
 

@@ -196,6 +196,11 @@ pub struct CandidateParams {
     /// `densify_km` km inside the REZs and along operational lines ≥ `min_voltage_kv`
     /// (see `candidates::densify`). Default none (real sites only).
     pub densify_km: Option<f64>,
+    /// Candidates closer than this to a higher-priority candidate are one campus, km
+    /// (geodesic; `candidates::merge_campuses`): one candidate is kept (the highest connection
+    /// voltage, then the larger headroom, then the smaller id) and lists the others in
+    /// `merged_ids`. Default 2; 0 turns merging off.
+    pub campus_merge_km: f64,
 }
 
 /// One row of the voltage-class headroom table ([`CandidateParams::headroom`]).
@@ -248,6 +253,7 @@ impl Default for CandidateParams {
             datacentre_cluster_km: 25.0,
             regions: Vec::new(),
             densify_km: None,
+            campus_merge_km: 2.0,
             headroom: HeadroomClass::default_table(),
         }
     }
@@ -1165,6 +1171,7 @@ fn check_candidates(c: &CandidateParams, rc: &mut RangeCheck) {
         ("candidates.rez_radius_km", c.rez_radius_km),
         ("candidates.mineral_radius_km", c.mineral_radius_km),
         ("candidates.datacentre_cluster_km", c.datacentre_cluster_km),
+        ("candidates.campus_merge_km", c.campus_merge_km),
     ] {
         rc.check(
             field,

@@ -154,6 +154,10 @@ fn record(r: &Row, cities: &[DemandNode]) -> Vec<(String, Value)> {
         ("mean_temp_c", num(c.mean_temp_c)),
         ("max_mw", num(c.max_mw)),
         ("max_mw_source", c.max_mw_source.clone().into()),
+        (
+            "merged_ids",
+            Value::Array(c.merged_ids.iter().map(|m| m.clone().into()).collect()),
+        ),
         ("site_fixed_aud_per_yr", num(rt.site_fixed_aud_per_yr)),
         ("network_aud_per_yr", num(rt.network_aud_per_yr)),
         ("capex_aud_per_mw_yr", num(rt.capex_aud_per_mw_yr)),
@@ -195,10 +199,18 @@ fn write_csv(out: &mut dyn Write, rows: &[Row], cities: &[DemandNode]) -> Result
                 .map_err(err)?;
             header_written = true;
         }
-        w.write_record(rec.iter().map(|(_, v)| match v {
-            Value::Null => String::new(),
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
+        w.write_record(rec.iter().map(|(_, v)| {
+            match v {
+                Value::Null => String::new(),
+                Value::String(s) => s.clone(),
+                // merged_ids: `;`-separated ids in one cell.
+                Value::Array(xs) => xs
+                    .iter()
+                    .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_string))
+                    .collect::<Vec<_>>()
+                    .join(";"),
+                other => other.to_string(),
+            }
         }))
         .map_err(err)?;
     }
@@ -232,6 +244,7 @@ fn write_text(out: &mut dyn Write, rows: &[Row], cities: &[DemandNode]) -> std::
         let parts: Vec<String> = counts.iter().map(|(k, n)| format!("{k} {n}")).collect();
         writeln!(out, "{title:>9}: {}", parts.join(", "))?;
     }
+    write_campuses(out, rows)?;
     writeln!(out)?;
     writeln!(
         out,
@@ -270,6 +283,29 @@ fn write_text(out: &mut dyn Write, rows: &[Row], cities: &[DemandNode]) -> std::
             "… {} more (use --format json or csv for all)",
             rows.len() - TEXT_ROWS
         )?;
+    }
+    Ok(())
+}
+
+/// The campuses (candidates that absorbed others closer than `campus_merge_km`), up to
+/// [`TEXT_ROWS`] of them.
+fn write_campuses(out: &mut dyn Write, rows: &[Row]) -> std::io::Result<()> {
+    let campuses: Vec<&Candidate> = rows
+        .iter()
+        .map(|r| r.candidate)
+        .filter(|c| !c.merged_ids.is_empty())
+        .collect();
+    let merged: usize = campuses.iter().map(|c| c.merged_ids.len()).sum();
+    writeln!(
+        out,
+        " campuses: {} candidates absorbed {merged} records closer than campus_merge_km",
+        campuses.len()
+    )?;
+    for c in campuses.iter().take(TEXT_ROWS) {
+        writeln!(out, "           {} ← {}", c.id, c.merged_ids.join(", "))?;
+    }
+    if campuses.len() > TEXT_ROWS {
+        writeln!(out, "           … {} more", campuses.len() - TEXT_ROWS)?;
     }
     Ok(())
 }
@@ -353,6 +389,7 @@ mod tests {
             mean_temp_c: 17.0,
             max_mw: 1000.0,
             max_mw_source: "voltage class 275 kV".into(),
+            merged_ids: Vec::new(),
         }
     }
 
