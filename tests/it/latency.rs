@@ -1416,3 +1416,154 @@ fn embedded_and_public_data_give_the_same_rtt_for_the_same_pairs() {
         assert_eq!(e.pops.last(), q.pops.last(), "{e:?} {q:?}");
     }
 }
+
+/// A hand-built graph for failure domains: Sydney (`au`, `au2`), Guam (`gu`), Tokyo Bay (`jp`,
+/// `jp2`). The fastest route is `south` (au–gu) then `north` (gu–jp); the slower `direct2`
+/// (au2–jp2) avoids both the landing `au` and Guam. `drop` leaves landings (and the cables at
+/// them) out of the dataset: the graph a domain's loss should leave, built from scratch.
+fn domain_dataset(drop: &[&str]) -> Dataset {
+    let l = |id: &str, lon: f64, lat: f64, c: &str| LandingStation {
+        id: id.into(),
+        name: format!("Landing {id}"),
+        location: LonLat::new(lon, lat),
+        country: c.into(),
+    };
+    let cable = |id: &str, a: &str, b: &str, km: f64| CableSystem {
+        id: id.into(),
+        name: format!("Cable {id}"),
+        landing_ids: vec![a.into(), b.into()],
+        length_km: Some(km),
+        segments: vec![],
+        route: vec![],
+        rfs_year: None,
+        planned: false,
+    };
+    let landings = vec![
+        l("au", 151.27, -33.76, "Australia"),
+        l("au2", 151.0, -34.2, "Australia"),
+        l("gu", 144.69, 13.46, "Guam"),
+        l("jp", 139.96, 34.97, "Japan"),
+        l("jp2", 139.8, 35.3, "Japan"),
+    ];
+    let cables = vec![
+        cable("south", "au", "gu", 6_000.0),
+        cable("north", "gu", "jp", 2_700.0),
+        cable("direct2", "au2", "jp2", 9_500.0),
+    ];
+    Dataset {
+        source: "<domains>".into(),
+        landings: landings
+            .into_iter()
+            .filter(|x| !drop.contains(&x.id.as_str()))
+            .collect(),
+        cables: cables
+            .into_iter()
+            .filter(|c| c.landing_ids.iter().all(|x| !drop.contains(&x.as_str())))
+            .collect(),
+        ..Dataset::default()
+    }
+}
+
+fn assert_same_matrix(a: &sitefind::latency::RttMatrix, b: &sitefind::latency::RttMatrix) {
+    for (ra, rb) in a.rtt_ms.iter().zip(&b.rtt_ms) {
+        for (x, y) in ra.iter().zip(rb) {
+            assert!(
+                (x.is_infinite() && y.is_infinite()) || (x - y).abs() < 1e-9,
+                "{x} vs {y}"
+            );
+        }
+    }
+}
+
+#[test]
+fn domain_matrices_remove_cables_landings_and_hubs_and_reroute() {
+    use sitefind::latency::{DomainKind, FailureDomain};
+    let p = calibrated();
+    let m = LatencyModel::build(&domain_dataset(&[]), &p).unwrap();
+    let sites = [SYDNEY, LonLat::new(150.9, -33.8)];
+    let cities = [TOKYO];
+    let intact = m.rtt_matrix(&sites, &cities);
+    let r = m.rtt(SYDNEY, TOKYO).unwrap();
+    assert_eq!(r.cables, ["south", "north"]);
+
+    let doms = m.domain_matrices(&sites, &cities);
+    let listed: Vec<(DomainKind, &str)> =
+        doms.iter().map(|(d, _)| (d.kind, d.id.as_str())).collect();
+    // Sorted by (kind, id); only what is on the fastest paths (not direct2, au2 or jp2).
+    assert_eq!(
+        listed,
+        [
+            (DomainKind::Cable, "north"),
+            (DomainKind::Cable, "south"),
+            (DomainKind::Landing, "au"),
+            (DomainKind::Landing, "gu"),
+            (DomainKind::Landing, "jp"),
+            (DomainKind::Hub, "Guam"),
+        ]
+    );
+    assert_eq!(
+        doms[2].0,
+        FailureDomain {
+            kind: DomainKind::Landing,
+            id: "au".into(),
+            name: "Landing au".into()
+        }
+    );
+    let get = |kind: DomainKind, id: &str| {
+        &doms
+            .iter()
+            .find(|(d, _)| d.kind == kind && d.id == id)
+            .unwrap()
+            .1
+    };
+    // Losing landing au re-routes over au2 and direct2: the graph built without au (and the
+    // cable that lands only there) gives the same RTTs, slower than intact but finite.
+    let no_au = LatencyModel::build(&domain_dataset(&["au"]), &p).unwrap();
+    let after = get(DomainKind::Landing, "au");
+    assert_same_matrix(after, &no_au.rtt_matrix(&sites, &cities));
+    let via = no_au.rtt(SYDNEY, TOKYO).unwrap();
+    assert_eq!(via.cables, ["direct2"]);
+    assert_eq!(via.landings, ["au2", "jp2"]);
+    assert!(after.rtt_ms[0][0] > intact.rtt_ms[0][0] + 1.0);
+    assert!((after.rtt_ms[0][0] - via.rtt_ms).abs() < 1e-9);
+    // Losing Guam (both its cables' landing) is the same as avoiding transit through it.
+    let avoid = LatencyParams {
+        avoid_transit: vec!["Guam".into()],
+        ..p.clone()
+    };
+    let no_guam = LatencyModel::build(&domain_dataset(&[]), &avoid).unwrap();
+    assert_same_matrix(
+        get(DomainKind::Hub, "Guam"),
+        &no_guam.rtt_matrix(&sites, &cities),
+    );
+    assert_same_matrix(
+        get(DomainKind::Landing, "gu"),
+        &LatencyModel::build(&domain_dataset(&["gu"]), &p)
+            .unwrap()
+            .rtt_matrix(&sites, &cities),
+    );
+    // The cable domains are exactly cut_matrices.
+    let cuts = m.cut_matrices(&sites, &cities);
+    assert_eq!(cuts.len(), 2);
+    for (c, mat) in &cuts {
+        assert_eq!(get(DomainKind::Cable, c), mat);
+    }
+    // Deterministic.
+    assert_eq!(m.domain_matrices(&sites, &cities), doms);
+}
+
+#[test]
+fn a_territory_with_one_cable_system_is_not_a_hub() {
+    use sitefind::latency::DomainKind;
+    // Without `north`, Guam is a dead end: the route is direct2 and no hub is listed; with
+    // only `south` and `north`, Guam still counts (two systems land there).
+    let mut ds = domain_dataset(&[]);
+    ds.cables.retain(|c| c.id != "north");
+    let m = LatencyModel::build(&ds, &calibrated()).unwrap();
+    let doms = m.domain_matrices(&[SYDNEY], &[TOKYO]);
+    assert!(
+        doms.iter().all(|(d, _)| d.kind != DomainKind::Hub),
+        "{doms:?}"
+    );
+    assert!(doms.iter().any(|(d, _)| d.id == "direct2"));
+}
