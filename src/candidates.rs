@@ -101,6 +101,16 @@ pub struct Candidate {
     pub landing_name: Option<String>,
     /// Distance to it, km.
     pub landing_km: Option<f64>,
+    /// Fibre km of the terrestrial backhaul the site's traffic uses: along its fastest route
+    /// to its nearest-RTT demand city, from the site to the landing where the route goes
+    /// submarine ([`crate::latency::LatencyModel::backhaul_routes`]); set by
+    /// [`generate_routed`] / [`set_backhaul`], `None` before or without such a route (the cost
+    /// model then uses `landing_km`).
+    #[serde(default)]
+    pub backhaul_km: Option<f64>,
+    /// The landing station where that route goes submarine.
+    #[serde(default)]
+    pub backhaul_landing_id: Option<String>,
     /// Number of critical-mineral sites within `mineral_radius_km`.
     pub minerals_within: usize,
     /// The nearest critical-mineral site.
@@ -275,6 +285,39 @@ pub fn generate(ds: &Dataset, params: &CandidateParams) -> Result<Vec<Candidate>
     }
     out.retain(|c| filter.keeps(c));
     Ok(merge_campuses(out, params.campus_merge_km))
+}
+
+/// [`generate`], then each candidate's backhaul along its route ([`set_backhaul`]) to the
+/// demand's cities: the candidates the pipeline prices.
+///
+/// # Errors
+/// As [`generate`].
+pub fn generate_routed(
+    ds: &Dataset,
+    params: &CandidateParams,
+    latency: &crate::latency::LatencyModel,
+    demand: &crate::data::Demand,
+) -> Result<Vec<Candidate>> {
+    let mut out = generate(ds, params)?;
+    let cities: Vec<LonLat> = demand.nodes.iter().map(|n| n.location).collect();
+    set_backhaul(&mut out, latency, &cities);
+    Ok(out)
+}
+
+/// Sets [`Candidate::backhaul_km`] and [`Candidate::backhaul_landing_id`] from the
+/// terrestrial part of each candidate's fastest route to its nearest-RTT city in `cities`
+/// ([`crate::latency::LatencyModel::backhaul_routes`]); `None` where there is no such route.
+pub fn set_backhaul(
+    cands: &mut [Candidate],
+    latency: &crate::latency::LatencyModel,
+    cities: &[LonLat],
+) {
+    let sites: Vec<LonLat> = cands.iter().map(|c| c.location).collect();
+    let routes = latency.backhaul_routes(&sites, cities);
+    for (c, r) in cands.iter_mut().zip(routes) {
+        c.backhaul_km = r.as_ref().map(|r| r.km);
+        c.backhaul_landing_id = r.map(|r| r.landing_id);
+    }
 }
 
 /// Merges candidates closer than `merge_km` (geodesic) into campuses: one fire, flood or
@@ -628,6 +671,8 @@ fn attributes(
         landing_id: ld.map(|(l, _)| l.id.clone()),
         landing_name: ld.map(|(l, _)| l.name.clone()),
         landing_km: ld.map(|(_, km)| km),
+        backhaul_km: None,
+        backhaul_landing_id: None,
         minerals_within,
         nearest_mineral_id: mn.map(|(m, _)| m.id.clone()),
         nearest_mineral_name: mn.map(|(m, _)| m.name.clone()),

@@ -158,7 +158,7 @@ pub fn prepare(
 ) -> Result<Prepared> {
     progress("candidates", f64::NAN, "generating candidate sites");
     let t = Instant::now();
-    let candidates = candidates::generate(ds, &scenario.candidates)?;
+    let candidates = candidates::generate_routed(ds, &scenario.candidates, latency, demand)?;
     progress(
         "candidates",
         t.elapsed().as_secs_f64(),

@@ -459,7 +459,9 @@ pub struct CostParams {
     pub default_price_aud_per_mwh: f64,
     /// Mean temperature used when a site's region is unknown, °C. Default 18.
     pub default_temp_c: f64,
-    /// Backhaul fibre to the landing station, AUD per km per year. Default 2,000 (assumption).
+    /// Backhaul fibre from a site to the landing where its route goes submarine, AUD per km per
+    /// year. Default 10,800: Telstra's intercity fibre build (up to A$1.6 bn for ~14,000
+    /// route-km ≈ A$114,000 per km) × CRF(7 %, 20 y) = 0.0944 (data/SOURCES.md).
     pub backhaul_aud_per_km_yr: f64,
     /// Network charge (transmission use of system) on every MWh a site outside any REZ draws
     /// from the shared network, AUD per MWh. Default 15 (assumption: the order of NEM
@@ -499,7 +501,7 @@ impl Default for CostParams {
             default_capacity_factor: 0.30,
             default_price_aud_per_mwh: 90.0,
             default_temp_c: 18.0,
-            backhaul_aud_per_km_yr: 2000.0,
+            backhaul_aud_per_km_yr: 10_800.0,
             network_charge_aud_per_mwh: 15.0,
         }
     }

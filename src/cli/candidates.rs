@@ -41,8 +41,8 @@ pub fn run(args: &CandidatesArgs, out: &mut dyn Write) -> Result<()> {
     let ds = super::load_dataset(args.data.data.as_deref())?;
     let demand = super::load_demand(args.demand.as_deref())?;
     let cost = CostModel::new(&scenario.cost)?;
-    let cands = candidates::generate(&ds, &scenario.candidates)?;
     let latency = LatencyModel::build(&ds, &scenario.latency)?;
+    let cands = candidates::generate_routed(&ds, &scenario.candidates, &latency, &demand)?;
     let sites: Vec<_> = cands.iter().map(|c| c.location).collect();
     let cities: Vec<_> = demand.nodes.iter().map(|n| n.location).collect();
     let matrix = latency.rtt_matrix(&sites, &cities);
@@ -145,6 +145,9 @@ fn record(r: &Row, cities: &[DemandNode]) -> Vec<(String, Value)> {
         ("landing_id", opt_str(&c.landing_id)),
         ("landing_name", opt_str(&c.landing_name)),
         ("landing_km", opt(c.landing_km)),
+        ("backhaul_km", num(CostModel::backhaul_km(c))),
+        ("backhaul_landing_id", opt_str(&c.backhaul_landing_id)),
+        ("backhaul_aud_per_yr", num(rt.network_aud_per_yr)),
         ("minerals_within", c.minerals_within.into()),
         ("nearest_mineral_id", opt_str(&c.nearest_mineral_id)),
         ("nearest_mineral_name", opt_str(&c.nearest_mineral_name)),
@@ -249,7 +252,7 @@ fn write_text(out: &mut dyn Write, rows: &[Row], cities: &[DemandNode]) -> std::
     writeln!(
         out,
         "{:<28} {:<14} {:<5} {:<5} {:>7} {:>8} {:>7} {:>11} {:>9}  best RTT",
-        "id", "kind", "state", "zone", "sub_km", "land_km", "max_mw", "total_aud/y", "energy/MWh"
+        "id", "kind", "state", "zone", "sub_km", "bhaul_km", "max_mw", "total_aud/y", "energy/MWh"
     )?;
     for r in rows.iter().take(TEXT_ROWS) {
         let c = r.candidate;
@@ -270,7 +273,7 @@ fn write_text(out: &mut dyn Write, rows: &[Row], cities: &[DemandNode]) -> std::
             c.state,
             c.zone_id.as_deref().unwrap_or("-"),
             km(c.substation_km),
-            km(c.landing_km),
+            km(Some(CostModel::backhaul_km(c))),
             c.max_mw,
             r.breakdown.total_aud / 1e6,
             r.rates.energy_price_aud_per_mwh,
@@ -380,6 +383,8 @@ mod tests {
             landing_id: Some("sydney".into()),
             landing_name: Some("Sydney".into()),
             landing_km: Some(120.0),
+            backhaul_km: None,
+            backhaul_landing_id: None,
             minerals_within: 2,
             nearest_mineral_id: None,
             nearest_mineral_name: None,

@@ -59,11 +59,13 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
+pub mod backhaul;
 pub mod calibrate;
 pub mod domains;
 pub mod graph;
 pub mod resilience;
 
+pub use backhaul::BackhaulRoute;
 pub use calibrate::{
     calibrate, CalibrationGrid, CalibrationResult, ClassPercentile, GroupFit, Observation,
     PairGroup, Residual, RouteClass,

@@ -1567,3 +1567,48 @@ fn a_territory_with_one_cable_system_is_not_a_hub() {
     );
     assert!(doms.iter().any(|(d, _)| d.id == "direct2"));
 }
+
+/// The backhaul recomputed from the public route API: the terrestrial legs of the fastest path
+/// to the nearest-RTT city before its first cable leg, plus the access leg × route factor.
+fn backhaul_by_hand(m: &LatencyModel, site: LonLat, cities: &[LonLat]) -> (f64, String, usize) {
+    let (ci, path) = cities
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| m.rtt(site, *c).map(|p| (i, p)))
+        .min_by(|a, b| a.1.rtt_ms.total_cmp(&b.1.rtt_ms).then(a.0.cmp(&b.0)))
+        .unwrap();
+    let first = path.legs.iter().position(|l| l.cable.is_some()).unwrap();
+    let rf = m.params().route_factor_for("Australia");
+    let km = rf * path.terrestrial_origin_km + path.legs[..first].iter().map(|l| l.km).sum::<f64>();
+    (km, path.legs[first].from.clone(), ci)
+}
+
+#[test]
+fn backhaul_follows_the_route_to_the_landing_where_it_goes_submarine() {
+    let ds = Dataset::embedded().unwrap();
+    let demand = sitefind::data::Demand::embedded().unwrap();
+    let m = LatencyModel::build(&ds, &calibrated()).unwrap();
+    let cities: Vec<LonLat> = demand.nodes.iter().map(|n| n.location).collect();
+    let gunson = LonLat::new(137.088048, -31.466129);
+    let sites = [gunson, SYDNEY, MELBOURNE, PERTH_CITY];
+    let routes = m.backhaul_routes(&sites, &cities);
+    for (s, r) in sites.iter().zip(&routes) {
+        let r = r.as_ref().unwrap();
+        let (km, landing, city) = backhaul_by_hand(&m, *s, &cities);
+        assert!((r.km - km).abs() < 1e-6, "{s:?}: {} vs {km}", r.km);
+        assert_eq!((r.landing_id.as_str(), r.city), (landing.as_str(), city));
+        // Never shorter than the great circle to that landing.
+        let l = ds.landings.iter().find(|l| l.id == r.landing_id).unwrap();
+        assert!(r.km >= distance_km(*s, l.location) - 1e-6);
+    }
+    // Mount Gunson (SA): its traffic to Japan runs via Adelaide to the Sydney landing, about
+    // 2,300 fibre km, not the 1,008 km great circle to the nearest landing (Melbourne).
+    let g = routes[0].as_ref().unwrap();
+    assert_eq!(g.landing_id, "sydney-nsw-australia");
+    assert!((2_000.0..2_600.0).contains(&g.km), "{}", g.km);
+    // Deterministic.
+    assert_eq!(m.backhaul_routes(&sites, &cities), routes);
+    // No route to any city: no backhaul.
+    let none = m.backhaul_routes(&[LonLat::new(f64::NAN, 0.0)], &cities);
+    assert_eq!(none, [None]);
+}

@@ -224,3 +224,23 @@ fn guam_is_a_hub_and_a_single_point_of_failure_of_the_main_job() {
         "{spof:?}"
     );
 }
+
+#[test]
+fn every_site_reports_its_backhaul_along_the_route_and_its_price() {
+    let r = main_job_json();
+    let rate = r["parameters"]["cost"]["backhaul_aud_per_km_yr"]
+        .as_f64()
+        .unwrap();
+    assert_eq!(rate, 10_800.0);
+    for s in r["sites"].as_array().unwrap() {
+        let km = s["backhaul_km"].as_f64().unwrap();
+        let aud = s["backhaul_aud_per_yr"].as_f64().unwrap();
+        // The route is at least as long as the great circle to the nearest landing.
+        assert!(km + 0.01 >= s["landing"]["km"].as_f64().unwrap(), "{s}");
+        assert!((aud - rate * km).abs() <= 1.0 + 1e-6 * aud, "{s}");
+        assert!(
+            (s["cost"]["network_aud_per_yr"].as_f64().unwrap() - aud).abs() <= 1.0,
+            "{s}"
+        );
+    }
+}
