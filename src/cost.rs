@@ -490,7 +490,14 @@ mod tests {
         let r = m.site_rates(&c, Some(&z));
         let close = |a: f64, b: f64| (a - b).abs() <= 1e-6 * b.abs().max(1.0);
         assert!(close(r.site_fixed_aud_per_yr, 2_359_823.143_581));
-        assert!(close(r.network_aud_per_yr, 400_000.0));
+        // Backhaul: A$10,800/km/yr × 200 km (no route on the candidate: the great circle).
+        assert!(close(r.network_aud_per_yr, 2_160_000.0));
+        let mut routed = c.clone();
+        routed.backhaul_km = Some(500.0);
+        assert!(close(
+            m.site_rates(&routed, Some(&z)).network_aud_per_yr,
+            5_400_000.0
+        ));
         assert!(close(r.capex_aud_per_mw_yr, 1_321_500.960_406));
         assert!(close(r.grid_aud_per_mw_yr, 5_342.639_597));
         assert!(close(r.pue, 1.20));
@@ -498,7 +505,7 @@ mod tests {
         assert!(close(r.energy_price_aud_per_mwh, 80.690672));
         assert!(close(r.energy_aud_per_mw_yr, 678576.276597));
         let b = r.breakdown(100.0, 1.0e6);
-        assert!(close(b.total_aud, 204301810.803527), "{}", b.total_aud);
+        assert!(close(b.total_aud, 206061810.803527), "{}", b.total_aud);
         assert!(close(b.rez_expansion_aud, 1.0e6));
         assert!(close(
             b.capex_aud + b.site_fixed_aud + b.grid_connection_aud + b.energy_aud + b.network_aud,

@@ -441,7 +441,7 @@ mod tests {
         assert_eq!(f["properties"]["title"], "Name a");
         assert_eq!(f["properties"]["rtt_ms_tokyo"], 110.0);
         assert_eq!(f["properties"]["rtt_ms_osaka"], Value::Null);
-        assert_eq!(f["properties"]["network_aud_per_yr"], 240_000.0);
+        assert_eq!(f["properties"]["network_aud_per_yr"], 1_296_000.0);
         // It parses as GeoJSON.
         let text = serde_json::to_string(&doc).unwrap();
         let parsed: geojson::GeoJson = text.parse().unwrap();
