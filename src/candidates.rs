@@ -101,6 +101,16 @@ pub struct Candidate {
     pub landing_name: Option<String>,
     /// Distance to it, km.
     pub landing_km: Option<f64>,
+    /// Fibre km of the terrestrial backhaul the site's traffic uses: along its fastest route
+    /// to its nearest-RTT demand city, from the site to the landing where the route goes
+    /// submarine ([`crate::latency::LatencyModel::backhaul_routes`]); set by
+    /// [`generate_routed`] / [`set_backhaul`], `None` before or without such a route (the cost
+    /// model then uses `landing_km`).
+    #[serde(default)]
+    pub backhaul_km: Option<f64>,
+    /// The landing station where that route goes submarine.
+    #[serde(default)]
+    pub backhaul_landing_id: Option<String>,
     /// Number of critical-mineral sites within `mineral_radius_km`.
     pub minerals_within: usize,
     /// The nearest critical-mineral site.
@@ -120,6 +130,10 @@ pub struct Candidate {
     pub max_mw: f64,
     /// Where `max_mw` comes from: `spare_mw`, `voltage class <kV> kV`, or `no substation`.
     pub max_mw_source: String,
+    /// Ids of the candidates merged into this one as one campus ([`merge_campuses`]), sorted;
+    /// empty when it stands alone.
+    #[serde(default)]
+    pub merged_ids: Vec<String>,
 }
 
 /// A place to evaluate: what [`generate`] and [`attributes_for_points`] feed the attribute
@@ -146,6 +160,7 @@ pub fn validate_params(params: &CandidateParams) -> Result<()> {
         ("backbone_voltage_kv", params.backbone_voltage_kv),
         ("mineral_radius_km", params.mineral_radius_km),
         ("datacentre_cluster_km", params.datacentre_cluster_km),
+        ("campus_merge_km", params.campus_merge_km),
     ] {
         if !v.is_finite() || v < 0.0 {
             issues.push(
@@ -269,7 +284,104 @@ pub fn generate(ds: &Dataset, params: &CandidateParams) -> Result<Vec<Candidate>
         out.dedup_by(|later, first| later.id == first.id);
     }
     out.retain(|c| filter.keeps(c));
+    Ok(merge_campuses(out, params.campus_merge_km))
+}
+
+/// [`generate`], then each candidate's backhaul along its route ([`set_backhaul`]) to the
+/// demand's cities: the candidates the pipeline prices.
+///
+/// # Errors
+/// As [`generate`].
+pub fn generate_routed(
+    ds: &Dataset,
+    params: &CandidateParams,
+    latency: &crate::latency::LatencyModel,
+    demand: &crate::data::Demand,
+) -> Result<Vec<Candidate>> {
+    let mut out = generate(ds, params)?;
+    let cities: Vec<LonLat> = demand.nodes.iter().map(|n| n.location).collect();
+    set_backhaul(&mut out, latency, &cities);
     Ok(out)
+}
+
+/// Sets [`Candidate::backhaul_km`] and [`Candidate::backhaul_landing_id`] from the
+/// terrestrial part of each candidate's fastest route to its nearest-RTT city in `cities`
+/// ([`crate::latency::LatencyModel::backhaul_routes`]); `None` where there is no such route.
+pub fn set_backhaul(
+    cands: &mut [Candidate],
+    latency: &crate::latency::LatencyModel,
+    cities: &[LonLat],
+) {
+    let sites: Vec<LonLat> = cands.iter().map(|c| c.location).collect();
+    let routes = latency.backhaul_routes(&sites, cities);
+    for (c, r) in cands.iter_mut().zip(routes) {
+        c.backhaul_km = r.as_ref().map(|r| r.km);
+        c.backhaul_landing_id = r.map(|r| r.landing_id);
+    }
+}
+
+/// Merges candidates closer than `merge_km` (geodesic) into campuses: one fire, flood or
+/// substation fault takes out every building of a campus, so they count as one site.
+///
+/// Leader clustering, not single linkage: the candidates are taken in priority order (highest
+/// connection voltage [`Candidate::substation_kv`] first, then the larger headroom
+/// [`Candidate::max_mw`], then the smaller id); each one not yet merged keeps its record and
+/// absorbs every unmerged candidate closer than `merge_km` to it (found with an R-tree). So
+/// every merged record lies within `merge_km` of the record kept, the kept records are pairwise
+/// at least `merge_km` apart, and a chain of points (a densified line) is not folded into one
+/// campus. The kept record lists the others' ids in [`Candidate::merged_ids`] (sorted, with any
+/// it had already merged). The output is sorted by id; `merge_km` ≤ 0 (or not finite)
+/// returns the input unchanged. Deterministic: the same candidates give the same campuses.
+pub fn merge_campuses(mut cands: Vec<Candidate>, merge_km: f64) -> Vec<Candidate> {
+    if !(merge_km.is_finite() && merge_km > 0.0) || cands.len() < 2 {
+        return cands;
+    }
+    let index = crate::spatial::PointIndex::new(cands.iter().map(|c| c.location).collect());
+    let mut order: Vec<usize> = (0..cands.len()).collect();
+    order.sort_by(|&a, &b| campus_priority(&cands[a], &cands[b]));
+    let mut absorbed_by: Vec<Option<usize>> = vec![None; cands.len()];
+    let mut leader = vec![false; cands.len()];
+    for &i in &order {
+        if absorbed_by[i].is_some() {
+            continue;
+        }
+        leader[i] = true;
+        for (j, km) in index.within_km_where(cands[i].location, merge_km, |j| j != i) {
+            if km < merge_km && absorbed_by[j].is_none() && !leader[j] {
+                absorbed_by[j] = Some(i);
+            }
+        }
+    }
+    let mut merged: Vec<Vec<String>> = vec![Vec::new(); cands.len()];
+    for (j, by) in absorbed_by.iter().enumerate() {
+        if let Some(i) = *by {
+            merged[i].push(cands[j].id.clone());
+            merged[i].extend(cands[j].merged_ids.iter().cloned());
+        }
+    }
+    for (c, mut m) in cands.iter_mut().zip(merged) {
+        if !m.is_empty() {
+            m.append(&mut c.merged_ids);
+            m.sort();
+            m.dedup();
+            c.merged_ids = m;
+        }
+    }
+    let mut keep = leader.into_iter();
+    cands.retain(|_| keep.next().unwrap_or(false));
+    cands.sort_by(|a, b| a.id.cmp(&b.id));
+    cands
+}
+
+/// Campus priority: higher connection voltage first (unknown last), then larger headroom,
+/// then smaller id.
+fn campus_priority(a: &Candidate, b: &Candidate) -> std::cmp::Ordering {
+    let kv = |c: &Candidate| c.substation_kv.filter(|v| v.is_finite()).unwrap_or(-1.0);
+    let mw = |c: &Candidate| if c.max_mw.is_finite() { c.max_mw } else { -1.0 };
+    kv(b)
+        .total_cmp(&kv(a))
+        .then(mw(b).total_cmp(&mw(a)))
+        .then_with(|| a.id.cmp(&b.id))
 }
 
 /// Attributes for arbitrary points (e.g. from [`densify`]), as [`CandidateKind::Synthetic`]
@@ -559,6 +671,8 @@ fn attributes(
         landing_id: ld.map(|(l, _)| l.id.clone()),
         landing_name: ld.map(|(l, _)| l.name.clone()),
         landing_km: ld.map(|(_, km)| km),
+        backhaul_km: None,
+        backhaul_landing_id: None,
         minerals_within,
         nearest_mineral_id: mn.map(|(m, _)| m.id.clone()),
         nearest_mineral_name: mn.map(|(m, _)| m.name.clone()),
@@ -569,6 +683,7 @@ fn attributes(
         mean_temp_c: region.map_or(defaults.default_temp_c, |r| r.mean_temp_c),
         max_mw,
         max_mw_source,
+        merged_ids: Vec::new(),
     }
 }
 

@@ -12,7 +12,7 @@
 //! | PUE | `pue_base` + `pue_per_deg_c` × max(0, mean_temp_c − `pue_reference_temp_c`) | 1.15 + 0.01/°C above 15 °C (assumption) |
 //! | energy price without portfolios ([`CostModel::site_rates`], `sitefind candidates` only; superseded by §5a) | `renewable_share` × PPA + (1 − share) × wholesale; no zone → all wholesale | share 0.7 |
 //! | PPA | cheapest technology the zone has: LCOE = (CRF × capex + FOM) / (CF × 8,760), solar with the zone's solar CF, wind with its wind CF (offshore costs for `offshore_zones`); a zone with neither CF: `renewable_capex_aud_per_mw` at `default_capacity_factor` 0.30 | solar A$1.5 M/MW + A$17 k/yr, onshore wind A$3.0 M/MW + A$28 k/yr, offshore wind A$5.5 M/MW + A$150 k/yr (assumptions in the CSIRO GenCost 2024-25 ranges) |
-//! | network | `backhaul_aud_per_km_yr` × `landing_km` per opened site | A$2,000 per km per year (assumption) |
+//! | network (backhaul) | `backhaul_aud_per_km_yr` × `backhaul_km` per opened site: the fibre km of the terrestrial legs of the site's fastest route to its nearest-RTT city, up to the landing where it goes submarine ([`crate::latency::LatencyModel::backhaul_routes`]); `landing_km` (great circle to the nearest landing) when the candidate has no such route | A$10,800 per km per year: Telstra's intercity fibre build, up to A$1.6 bn for ~14,000 route-km ≈ A$114,000 per km, × CRF(7 %, 20 y) 0.0944 (data/SOURCES.md, docs/resilience.md) |
 //! | network charge | outside any REZ: `utilisation` × PUE × 8,760 h × `network_charge_aud_per_mwh` × MW; 0 in a REZ | A$15/MWh (assumption, docs/model.md "Grid limits") |
 
 use crate::candidates::Candidate;
@@ -37,7 +37,8 @@ pub struct CostModel {
 pub struct SiteCostRates {
     /// CRF × site_fixed_aud, AUD per year.
     pub site_fixed_aud_per_yr: f64,
-    /// backhaul_aud_per_km_yr × landing_km, AUD per year (0 without a landing station).
+    /// backhaul_aud_per_km_yr × backhaul km ([`CostModel::backhaul_km`]), AUD per year (0
+    /// without a landing station).
     pub network_aud_per_yr: f64,
     /// CRF × capex_aud_per_mw, AUD per MW per year.
     pub capex_aud_per_mw_yr: f64,
@@ -305,6 +306,12 @@ impl CostModel {
         }
     }
 
+    /// The backhaul km a candidate is priced on: its route's [`Candidate::backhaul_km`], else
+    /// the great-circle `landing_km` to the nearest landing, else 0.
+    pub fn backhaul_km(c: &Candidate) -> f64 {
+        c.backhaul_km.or(c.landing_km).unwrap_or(0.0)
+    }
+
     /// The annual cost rates of a candidate powered by `zone` (its [`Candidate::zone_id`]'s
     /// zone, or `None`: then the energy is all bought at the wholesale price, since there is no
     /// REZ to sign a PPA in).
@@ -325,7 +332,7 @@ impl CostModel {
         };
         SiteCostRates {
             site_fixed_aud_per_yr: self.crf * p.site_fixed_aud,
-            network_aud_per_yr: p.backhaul_aud_per_km_yr * c.landing_km.unwrap_or(0.0),
+            network_aud_per_yr: p.backhaul_aud_per_km_yr * Self::backhaul_km(c),
             capex_aud_per_mw_yr: self.crf * p.capex_aud_per_mw,
             grid_aud_per_mw_yr: self.crf
                 * (c.substation_km.unwrap_or(0.0) * p.line_cost_aud_per_mw_km
@@ -389,6 +396,8 @@ mod tests {
             landing_id: Some("l".into()),
             landing_name: Some("L".into()),
             landing_km: Some(landing_km),
+            backhaul_km: None,
+            backhaul_landing_id: None,
             minerals_within: 0,
             nearest_mineral_id: None,
             nearest_mineral_name: None,
@@ -398,6 +407,7 @@ mod tests {
             mean_temp_c: temp_c,
             max_mw: 1000.0,
             max_mw_source: "voltage class 275 kV".into(),
+            merged_ids: Vec::new(),
         }
     }
 
@@ -480,7 +490,14 @@ mod tests {
         let r = m.site_rates(&c, Some(&z));
         let close = |a: f64, b: f64| (a - b).abs() <= 1e-6 * b.abs().max(1.0);
         assert!(close(r.site_fixed_aud_per_yr, 2_359_823.143_581));
-        assert!(close(r.network_aud_per_yr, 400_000.0));
+        // Backhaul: A$10,800/km/yr × 200 km (no route on the candidate: the great circle).
+        assert!(close(r.network_aud_per_yr, 2_160_000.0));
+        let mut routed = c.clone();
+        routed.backhaul_km = Some(500.0);
+        assert!(close(
+            m.site_rates(&routed, Some(&z)).network_aud_per_yr,
+            5_400_000.0
+        ));
         assert!(close(r.capex_aud_per_mw_yr, 1_321_500.960_406));
         assert!(close(r.grid_aud_per_mw_yr, 5_342.639_597));
         assert!(close(r.pue, 1.20));
@@ -488,7 +505,7 @@ mod tests {
         assert!(close(r.energy_price_aud_per_mwh, 80.690672));
         assert!(close(r.energy_aud_per_mw_yr, 678576.276597));
         let b = r.breakdown(100.0, 1.0e6);
-        assert!(close(b.total_aud, 204301810.803527), "{}", b.total_aud);
+        assert!(close(b.total_aud, 206061810.803527), "{}", b.total_aud);
         assert!(close(b.rez_expansion_aud, 1.0e6));
         assert!(close(
             b.capex_aud + b.site_fixed_aud + b.grid_connection_aud + b.energy_aud + b.network_aud,

@@ -53,7 +53,7 @@ pub fn run(
         let mut r = crate::decide::resilience::assess(&outcome, demand);
         r.round_mw(crate::report::precision::MW);
         let note = format!(
-            "{} cable systems on the plan's routes, {} single point(s) of failure",
+            "{} failure domains on the plan's routes, {} single point(s) of failure",
             r.domains.len(),
             r.single_points_of_failure.len()
         );

@@ -11,7 +11,7 @@
 //! | `solver.time_limit_s`, `--time-limit` (solve, cflp) | (0, 1e6] s | durations beyond ~11 days overflow the solvers' clocks |
 //! | `solver.mip_gap`, `--mip-gap` | [0, 1) | a relative gap |
 //! | `candidates.densify_km` | [1, 1,000] km; ≤ 2,000,000 points, ≤ 20,000,000 grid cells tested | a 1 mm grid would run for hours |
-//! | `candidates.rez_radius_km`, `mineral_radius_km`, `datacentre_cluster_km` | [0, 5,000] km | Australia is 4,000 km wide |
+//! | `candidates.rez_radius_km`, `mineral_radius_km`, `datacentre_cluster_km`, `campus_merge_km` | [0, 5,000] km | Australia is 4,000 km wide |
 //! | `candidates.min_voltage_kv`, `backbone_voltage_kv`, headroom `min_voltage_kv` | (0, 2,000] kV | the highest AC voltage in service is 1,150 kV |
 //! | headroom `max_mw`, `model.min_site_mw`, `max_site_mw`, `module_mw` | [0, 1e6] MW | a terawatt site |
 //! | `model.max_sites` | [1, 1e6] | |

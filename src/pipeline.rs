@@ -171,7 +171,7 @@ fn prepare_until(inp: &Inputs<'_>, progress: Progress<'_>) -> Result<Prepared> {
     let (ds, demand, scenario) = (inp.ds, inp.demand, inp.scenario);
     progress("candidates", f64::NAN, "generating candidate sites");
     let t = Instant::now();
-    let candidates = candidates::generate(ds, &scenario.candidates)?;
+    let candidates = candidates::generate_routed(ds, &scenario.candidates, inp.latency, demand)?;
     progress(
         "candidates",
         t.elapsed().as_secs_f64(),
@@ -559,6 +559,7 @@ fn add_promises(
             problem,
             &locations,
             m.survive_share,
+            &m.survive_domains,
             &reach.stat,
         )?;
     }

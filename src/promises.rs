@@ -3,7 +3,8 @@
 //! no plan can keep them; and the end-to-end re-check of separation on geodesic distances.
 //!
 //! - **N−1** (`[model] survive_cable_cut`): one [`Contingency`] per failure domain on some
-//!   site → city fastest path (each cable system; see [`crate::latency`]), holding the
+//!   site → city fastest path (each cable system, landing station and shared transit hub such
+//!   as Guam; see [`crate::latency::domains`]), holding the
 //!   (site, city) pairs within the city's limit before the loss but not after it. The engine
 //!   makes the built capacity serve `survive_share` of every city over the pairs left
 //!   ([`crate::engine::lazy`]).
@@ -21,7 +22,8 @@ use crate::spatial::geodesy::distance_km;
 /// One failure domain's loss: (kind, id, name, the RTT matrix after it).
 pub type DomainLoss = (String, String, String, crate::latency::RttMatrix);
 
-/// Every failure domain on some fastest path between `sites` and `cities`, with the RTTs
+/// Every failure domain on some fastest path between `sites` and `cities` (each cable system,
+/// landing station and shared transit hub, [`LatencyModel::domain_matrices`]), with the RTTs
 /// after its loss.
 pub fn domain_losses(
     latency: &LatencyModel,
@@ -29,12 +31,9 @@ pub fn domain_losses(
     cities: &[LonLat],
 ) -> Vec<DomainLoss> {
     latency
-        .cut_matrices(sites, cities)
+        .domain_matrices(sites, cities)
         .into_iter()
-        .map(|(id, m)| {
-            let name = latency.cable_name(&id).unwrap_or(&id).to_string();
-            ("cable".to_string(), id, name, m)
-        })
+        .map(|(d, m)| (d.kind.as_str().to_string(), d.id, d.name, m))
         .collect()
 }
 
@@ -48,12 +47,16 @@ pub fn contingencies(
     p: &SitingProblem,
     locations: &[LonLat],
     share: f64,
+    kinds: &[String],
     stat: &str,
 ) -> Result<Vec<Contingency>> {
     let cities: Vec<LonLat> = demand.nodes.iter().map(|n| n.location).collect();
     let mut out = Vec::new();
     let mut stranded: Vec<String> = Vec::new();
     for (kind, id, name, m) in domain_losses(latency, locations, &cities) {
+        if !kinds.contains(&kind) {
+            continue;
+        }
         let after = m.limit_matrix(latency.params());
         let lost_pairs: Vec<(usize, usize)> = (0..p.sites.len())
             .flat_map(|i| (0..p.cities.len()).map(move |j| (i, j)))

@@ -202,6 +202,11 @@ pub struct CandidateParams {
     /// `densify_km` km inside the REZs and along operational lines ≥ `min_voltage_kv`
     /// (see `candidates::densify`). Default none (real sites only).
     pub densify_km: Option<f64>,
+    /// Candidates closer than this to a higher-priority candidate are one campus, km
+    /// (geodesic; `candidates::merge_campuses`): one candidate is kept (the highest connection
+    /// voltage, then the larger headroom, then the smaller id) and lists the others in
+    /// `merged_ids`. Default 2; 0 turns merging off.
+    pub campus_merge_km: f64,
 }
 
 /// One row of the voltage-class headroom table ([`CandidateParams::headroom`]).
@@ -254,6 +259,7 @@ impl Default for CandidateParams {
             datacentre_cluster_km: 25.0,
             regions: Vec::new(),
             densify_km: None,
+            campus_merge_km: 2.0,
             headroom: HeadroomClass::default_table(),
         }
     }
@@ -459,7 +465,9 @@ pub struct CostParams {
     pub default_price_aud_per_mwh: f64,
     /// Mean temperature used when a site's region is unknown, °C. Default 18.
     pub default_temp_c: f64,
-    /// Backhaul fibre to the landing station, AUD per km per year. Default 2,000 (assumption).
+    /// Backhaul fibre from a site to the landing where its route goes submarine, AUD per km per
+    /// year. Default 10,800: Telstra's intercity fibre build (up to A$1.6 bn for ~14,000
+    /// route-km ≈ A$114,000 per km) × CRF(7 %, 20 y) = 0.0944 (data/SOURCES.md).
     pub backhaul_aud_per_km_yr: f64,
     /// Network charge (transmission use of system) on every MWh a site outside any REZ draws
     /// from the shared network, AUD per MWh. Default 15 (assumption: the order of NEM
@@ -499,7 +507,7 @@ impl Default for CostParams {
             default_capacity_factor: 0.30,
             default_price_aud_per_mwh: 90.0,
             default_temp_c: 18.0,
-            backhaul_aud_per_km_yr: 2000.0,
+            backhaul_aud_per_km_yr: 10_800.0,
             network_charge_aud_per_mwh: 15.0,
         }
     }
@@ -744,6 +752,9 @@ pub struct ModelParams {
     /// Share of every city's demand the built sites must still serve within the limits after
     /// any single failure domain is lost (with `survive_cable_cut`). Default 1.0.
     pub survive_share: f64,
+    /// The kinds of failure domain N−1 covers: `cable` (each cable system), `landing` (each
+    /// landing station), `hub` (each shared transit hub such as Guam). Default all three.
+    pub survive_domains: Vec<String>,
     /// A city's `min_sites` counts only sites at least this far apart, km (geodesic): sites
     /// closer than this form one failure group, which carries at most `D / min_sites` of the
     /// city (`--min-separation-km`; 0 counts every site). Default 25 km.
@@ -767,6 +778,7 @@ impl Default for ModelParams {
             budget_aud: None,
             survive_cable_cut: false,
             survive_share: 1.0,
+            survive_domains: vec!["cable".into(), "landing".into(), "hub".into()],
             min_separation_km: 25.0,
         }
     }
@@ -1013,6 +1025,16 @@ fn check_model(m: &ModelParams, rc: &mut RangeCheck) {
         m.survive_share > 0.0 && m.survive_share <= 1.0,
         "a share in (0, 1]",
     );
+    for d in &m.survive_domains {
+        if !matches!(d.as_str(), "cable" | "landing" | "hub") {
+            rc.issues.push(
+                Location::file(rc.label).field("model.survive_domains"),
+                "a list of cable, landing, hub",
+                d.clone(),
+                "name the kinds of failure domain N−1 covers, e.g. [\"cable\", \"landing\"]",
+            );
+        }
+    }
     let sep_max = lim::MAX_SEPARATION_KM;
     rc.closed(
         "model.min_separation_km",
@@ -1194,6 +1216,7 @@ fn check_candidates(c: &CandidateParams, rc: &mut RangeCheck) {
         ("candidates.rez_radius_km", c.rez_radius_km),
         ("candidates.mineral_radius_km", c.mineral_radius_km),
         ("candidates.datacentre_cluster_km", c.datacentre_cluster_km),
+        ("candidates.campus_merge_km", c.campus_merge_km),
     ] {
         rc.check(
             field,

@@ -38,7 +38,8 @@ pub fn run(args: &CandidatesArgs, out: &mut dyn Write) -> Result<()> {
     let scenario = super::scenario_from(&args.data, &args.regions)?;
     let ds = super::load_dataset(args.data.data.as_deref())?;
     let demand = super::load_demand(args.demand.as_deref())?;
-    let cands = candidates::generate(&ds, &scenario.candidates)?;
+    let latency = sitefind::latency::LatencyModel::build(&ds, &scenario.latency)?;
+    let cands = candidates::generate_routed(&ds, &scenario.candidates, &latency, &demand)?;
     let pricing = pricing::price_candidates(&ds, &demand, &scenario, &cands, REFERENCE_MW)?;
     let rows: Vec<Row> = cands
         .iter()
@@ -114,6 +115,11 @@ fn attributes(c: &Candidate) -> Vec<(&'static str, Value)> {
         ("landing_id", opt_str(&c.landing_id)),
         ("landing_name", opt_str(&c.landing_name)),
         ("landing_km", opt(c.landing_km)),
+        (
+            "backhaul_km",
+            num(sitefind::cost::CostModel::backhaul_km(c)),
+        ),
+        ("backhaul_landing_id", opt_str(&c.backhaul_landing_id)),
         ("minerals_within", c.minerals_within.into()),
         ("nearest_mineral_id", opt_str(&c.nearest_mineral_id)),
         ("nearest_mineral_name", opt_str(&c.nearest_mineral_name)),
@@ -122,6 +128,10 @@ fn attributes(c: &Candidate) -> Vec<(&'static str, Value)> {
         ("mean_temp_c", num(c.mean_temp_c)),
         ("max_mw", num(c.max_mw)),
         ("max_mw_source", c.max_mw_source.clone().into()),
+        (
+            "merged_ids",
+            Value::Array(c.merged_ids.iter().map(|m| m.clone().into()).collect()),
+        ),
     ]
 }
 
@@ -206,10 +216,18 @@ fn write_csv(out: &mut dyn Write, rows: &[Row], cities: &[DemandNode]) -> Result
                 .map_err(err)?;
             header_written = true;
         }
-        w.write_record(rec.iter().map(|(_, v)| match v {
-            Value::Null => String::new(),
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
+        w.write_record(rec.iter().map(|(_, v)| {
+            match v {
+                Value::Null => String::new(),
+                Value::String(s) => s.clone(),
+                // merged_ids: `;`-separated ids in one cell.
+                Value::Array(xs) => xs
+                    .iter()
+                    .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_string))
+                    .collect::<Vec<_>>()
+                    .join(";"),
+                other => other.to_string(),
+            }
         }))
         .map_err(err)?;
     }
@@ -254,6 +272,7 @@ fn write_text(out: &mut dyn Write, rows: &[Row], cities: &[DemandNode]) -> std::
         let parts: Vec<String> = counts.iter().map(|(k, n)| format!("{k} {n}")).collect();
         writeln!(out, "{}", wrap(&format!("{title:>9}: "), &parts, 120))?;
     }
+    write_campuses(out, rows)?;
     writeln!(out)?;
     writeln!(
         out,
@@ -346,6 +365,29 @@ fn human_aud(x: f64) -> String {
     }
 }
 
+/// The campuses (candidates that absorbed others closer than `campus_merge_km`), up to
+/// [`TEXT_ROWS`] of them.
+fn write_campuses(out: &mut dyn Write, rows: &[Row]) -> std::io::Result<()> {
+    let campuses: Vec<&Candidate> = rows
+        .iter()
+        .map(|r| r.candidate)
+        .filter(|c| !c.merged_ids.is_empty())
+        .collect();
+    let merged: usize = campuses.iter().map(|c| c.merged_ids.len()).sum();
+    writeln!(
+        out,
+        " campuses: {} candidates absorbed {merged} records closer than campus_merge_km",
+        campuses.len()
+    )?;
+    for c in campuses.iter().take(TEXT_ROWS) {
+        writeln!(out, "           {} ← {}", c.id, c.merged_ids.join(", "))?;
+    }
+    if campuses.len() > TEXT_ROWS {
+        writeln!(out, "           … {} more", campuses.len() - TEXT_ROWS)?;
+    }
+    Ok(())
+}
+
 fn truncate(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
         s.to_string()
@@ -424,6 +466,8 @@ mod tests {
             landing_id: Some("sydney".into()),
             landing_name: Some("Sydney".into()),
             landing_km: Some(120.0),
+            backhaul_km: None,
+            backhaul_landing_id: None,
             minerals_within: 2,
             nearest_mineral_id: None,
             nearest_mineral_name: None,
@@ -433,6 +477,7 @@ mod tests {
             mean_temp_c: 17.0,
             max_mw: 1000.0,
             max_mw_source: "voltage class 275 kV".into(),
+            merged_ids: Vec::new(),
         }
     }
 
@@ -499,7 +544,7 @@ mod tests {
             doc["features"][1]["properties"]["excluded_reason"],
             "named in the scenario"
         );
-        assert_eq!(f["properties"]["network_aud_per_yr"], 240_000.0);
+        assert_eq!(f["properties"]["network_aud_per_yr"], 1_296_000.0);
         // It parses as GeoJSON.
         let text = serde_json::to_string(&doc).unwrap();
         let parsed: geojson::GeoJson = text.parse().unwrap();

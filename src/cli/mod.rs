@@ -303,6 +303,15 @@ pub struct SolveArgs {
     /// `survive_share`).
     #[arg(long, help_heading = "Latency")]
     pub survive_cable_cut: bool,
+    /// The kinds of failure domain N−1 covers, comma-separated: cable, landing, hub (scenario
+    /// `[model] survive_domains`; default all three).
+    #[arg(
+        long,
+        value_name = "KINDS",
+        value_delimiter = ',',
+        help_heading = "Latency"
+    )]
+    pub survive_domains: Option<Vec<String>>,
     /// A city's redundant sites must be at least this far apart, km; closer sites form one
     /// failure group carrying at most 1/min_sites of the city (scenario `[model]
     /// min_separation_km`, default 25; 0 counts every site).

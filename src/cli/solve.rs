@@ -28,6 +28,9 @@ fn apply_model_flags(args: &SolveArgs, s: &mut Scenario) -> Result<()> {
     if args.survive_cable_cut {
         m.survive_cable_cut = true;
     }
+    if let Some(kinds) = &args.survive_domains {
+        m.survive_domains = kinds.clone();
+    }
     if let Some(km) = args.min_separation_km {
         m.min_separation_km = km;
     }

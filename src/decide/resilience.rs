@@ -1,9 +1,10 @@
-//! What a plan depends on: for every cable system on the plan's routes, the demand still
-//! servable within the cities' limits after that cable is lost, and the single points of
-//! failure stated plainly.
+//! What a plan depends on: for every failure domain on the plan's routes (each cable system,
+//! each landing station, each shared transit hub such as Guam), the demand still servable
+//! within the cities' limits after that domain is lost, and the single points of failure
+//! stated plainly.
 //!
-//! Each loss is re-timed through the cable graph without the cable
-//! ([`crate::latency::LatencyModel::cut_matrices`]: only cables on some open site → city
+//! Each loss is re-timed through the cable graph without the domain
+//! ([`crate::latency::LatencyModel::domain_matrices`]: only domains on some open site → city
 //! fastest path can change an RTT), and the servable demand is an independent maximum flow
 //! ([`crate::model::flow::max_served`]) over the built sites: each site's built MW, each city's
 //! demand, a (site, city) pair allowed when its RTT (the limit statistic) stays within the
@@ -19,9 +20,9 @@ use serde::{Deserialize, Serialize};
 /// One failure domain's loss and what it leaves.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DomainLoss {
-    /// The kind of domain (`cable`).
+    /// The kind of domain: `cable`, `landing` or `hub` ([`crate::latency::DomainKind`]).
     pub kind: String,
-    /// Its id (a cable system id).
+    /// Its id (a cable system id, a landing station id, or a hub's country/territory).
     pub id: String,
     /// Its name.
     pub name: String,
@@ -49,7 +50,7 @@ pub struct Resilience {
     pub method: String,
     /// Demand servable within the limits with nothing lost, MW (the plan itself).
     pub intact_servable_mw: f64,
-    /// Every cable system on the plan's routes, by id.
+    /// Every failure domain on the plan's routes, by (kind: cable, landing, hub; id).
     pub domains: Vec<DomainLoss>,
     /// The losses that leave some city short, in words.
     pub single_points_of_failure: Vec<String>,
@@ -90,31 +91,30 @@ pub fn assess(out: &Outcome, demand_file: &Demand) -> Resilience {
     let intact: Vec<Vec<f64>> = open.iter().map(|&k| p.rtt_ms[k].clone()).collect();
     let intact_servable_mw: f64 = served(&intact).iter().sum();
     let cities: Vec<LonLat> = demand_file.nodes.iter().map(|n| n.location).collect();
-    let mut domains: Vec<DomainLoss> = out
+    let domains: Vec<DomainLoss> = out
         .latency
-        .cut_matrices(&sites, &cities)
+        .domain_matrices(&sites, &cities)
         .into_iter()
-        .map(|(cable, m)| {
+        .map(|(domain, m)| {
             let after = served(m.limit_matrix(out.latency.params()));
             let short = shortfalls(out, &demand, &after);
             DomainLoss {
-                kind: "cable".into(),
-                name: out.latency.cable_name(&cable).unwrap_or(&cable).to_string(),
-                id: cable,
+                kind: domain.kind.as_str().to_string(),
+                name: domain.name,
+                id: domain.id,
                 servable_mw: after.iter().sum(),
                 demand_mw: total,
                 short,
             }
         })
         .collect();
-    domains.sort_by(|a, b| a.id.cmp(&b.id));
     let single_points_of_failure = domains
         .iter()
         .filter(|d| !d.short.is_empty())
         .map(sentence)
         .collect();
     Resilience {
-        method: "each cable system on an open site → city fastest path removed in turn and the routes re-timed; servable demand by an independent maximum flow over the built sites (built MW, city demand, pairs within the limit); load may move between built sites".into(),
+        method: "each failure domain on an open site → city fastest path (cable system; landing station with its edges; shared transit hub = every landing of a country/territory outside Australia and Japan where two or more cable systems land) removed in turn and the routes re-timed; servable demand by an independent maximum flow over the built sites (built MW, city demand, pairs within the limit); load may move between built sites".into(),
         intact_servable_mw,
         domains,
         single_points_of_failure,
@@ -136,18 +136,22 @@ fn shortfalls(out: &Outcome, demand: &[f64], served: &[f64]) -> Vec<CityShort> {
         .collect()
 }
 
-/// "Losing cable X (id) leaves 950 of 1195 MW servable within the limits: tokyo 245 MW short."
+/// "losing hub Guam leaves 255 of 1195 MW servable within the limits: tokyo 690 MW short,
+/// osaka 250 MW short"; the id follows the name in brackets when they differ.
 fn sentence(d: &DomainLoss) -> String {
     let short: Vec<String> = d
         .short
         .iter()
         .map(|c| format!("{} {:.0} MW short", c.city_id, c.short_mw))
         .collect();
+    let what = if d.name == d.id {
+        d.name.clone()
+    } else {
+        format!("{} ({})", d.name, d.id)
+    };
     format!(
-        "losing {} {} ({}) leaves {:.0} of {:.0} MW servable within the limits: {}",
+        "losing {} {what} leaves {:.0} of {:.0} MW servable within the limits: {}",
         d.kind,
-        d.name,
-        d.id,
         d.servable_mw,
         d.demand_mw,
         short.join(", ")

@@ -59,14 +59,18 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
+pub mod backhaul;
 pub mod calibrate;
+pub mod domains;
 pub mod graph;
 pub mod resilience;
 
+pub use backhaul::BackhaulRoute;
 pub use calibrate::{
     calibrate, CalibrationGrid, CalibrationResult, ClassPercentile, GroupFit, Observation,
     PairGroup, Residual, RouteClass,
 };
+pub use domains::{DomainKind, FailureDomain};
 pub use graph::{close_matches, RawGraph};
 
 /// Landings of one country closer than this are joined by a terrestrial edge, km.
@@ -1056,47 +1060,14 @@ impl LatencyModel {
         RttMatrix { rtt_ms, rtt_p95_ms }
     }
 
-    /// The cable systems on the fastest path from any node a site attaches to, to any city:
-    /// the only cables whose cut can change an RTT in [`LatencyModel::rtt_matrix`]. Sorted.
+    /// The cable systems on the fastest route of some (site, city) pair (the route
+    /// [`LatencyModel::rtt_matrix`] times): the only cables whose cut can change an RTT there.
+    /// Sorted.
     pub fn cables_on_paths(&self, sites: &[LonLat], cities: &[LonLat]) -> Vec<String> {
         let city_att: Vec<Attach> = cities.iter().map(|c| self.attach(*c)).collect();
         let site_att: Vec<Attach> = sites.par_iter().map(|s| self.attach(*s)).collect();
-        self.cables_from(&site_att, &city_att)
-    }
-
-    fn cables_from(&self, site_att: &[Attach], city_att: &[Attach]) -> Vec<String> {
-        let mut origins: Vec<usize> = site_att
-            .iter()
-            .flat_map(|a| a.nodes.iter().map(|&(i, _)| i))
-            .collect();
-        origins.sort_unstable();
-        origins.dedup();
-        let sets: Vec<BTreeSet<String>> = origins
-            .par_iter()
-            .map(|&o| {
-                let (dist, pred) = self.dijkstra(&[(o, 0.0)]);
-                let mut out = BTreeSet::new();
-                for ca in city_att {
-                    let end = ca
-                        .nodes
-                        .iter()
-                        .map(|&(j, d)| (j, dist[j] + self.access_ms(ca, j, d)))
-                        .filter(|(_, t)| t.is_finite())
-                        .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
-                    let Some((mut cur, _)) = end else { continue };
-                    while let Some((prev, edge)) = pred[cur] {
-                        if let Some(c) = &self.edges[edge].cable {
-                            out.insert(c.clone());
-                        }
-                        cur = prev;
-                    }
-                }
-                out
-            })
-            .collect();
-        sets.into_iter()
-            .flatten()
-            .collect::<BTreeSet<_>>()
+        self.on_paths((sites, cities), &site_att, &city_att)
+            .cables
             .into_iter()
             .collect()
     }
@@ -1104,11 +1075,16 @@ impl LatencyModel {
     /// N−1 over cable systems: for every cable on some site→city fastest path
     /// ([`LatencyModel::cables_on_paths`]), the RTT matrix with that cable cut. One graph
     /// rebuild and a few Dijkstras per cable (not per site–city pair); parallel over cables,
-    /// deterministic (sorted by cable id).
+    /// deterministic (sorted by cable id). [`LatencyModel::domain_matrices`] adds landing
+    /// stations and shared transit hubs.
     pub fn cut_matrices(&self, sites: &[LonLat], cities: &[LonLat]) -> Vec<(String, RttMatrix)> {
         let city_att: Vec<Attach> = cities.iter().map(|c| self.attach(*c)).collect();
         let site_att: Vec<Attach> = sites.par_iter().map(|s| self.attach(*s)).collect();
-        let cables = self.cables_from(&site_att, &city_att);
+        let cables: Vec<String> = self
+            .on_paths((sites, cities), &site_att, &city_att)
+            .cables
+            .into_iter()
+            .collect();
         cables
             .par_iter()
             .map(|c| {

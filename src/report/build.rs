@@ -326,6 +326,8 @@ fn site_report(
             name: c.landing_name.clone().unwrap_or_default(),
             km: c.landing_km.unwrap_or(0.0),
         },
+        backhaul_km: crate::cost::CostModel::backhaul_km(c),
+        backhaul_aud_per_yr: r.network_aud_per_yr,
         minerals_within: c.minerals_within,
         nearest_mineral: c.nearest_mineral_id.as_ref().map(|id| Nearby {
             id: id.clone(),
@@ -459,8 +461,11 @@ fn cost_drivers(s: &Solved, k: usize, med: &Medians) -> Vec<String> {
             med_net - r.network_aud_per_yr,
             format!(
                 "backhaul {:.0} km to landing {} (median {:.0} km)",
-                c.landing_km.unwrap_or(0.0),
-                c.landing_name.as_deref().unwrap_or("-"),
+                crate::cost::CostModel::backhaul_km(c),
+                c.backhaul_landing_id
+                    .as_deref()
+                    .or(c.landing_name.as_deref())
+                    .unwrap_or("-"),
                 med_net / scenario.cost.backhaul_aud_per_km_yr.max(1e-9)
             ),
         ));

@@ -233,6 +233,14 @@ pub struct SiteReport {
     pub substation_kv: f64,
     /// Nearest Australian landing station.
     pub landing: Nearby,
+    /// Fibre km of the backhaul the site is priced on: the terrestrial legs of its fastest
+    /// route to its nearest-RTT city, up to the landing where it goes submarine (else the
+    /// great-circle km to the nearest landing).
+    #[serde(default)]
+    pub backhaul_km: f64,
+    /// That backhaul's annual cost, AUD per year (`backhaul_aud_per_km_yr` × `backhaul_km`).
+    #[serde(default)]
+    pub backhaul_aud_per_yr: f64,
     /// Critical-mineral sites within the mineral radius.
     pub minerals_within: usize,
     /// Nearest critical-mineral site.

@@ -1,5 +1,6 @@
-//! The resilience section of the text report: the demand servable after each cable system's
-//! loss, and the single points of failure in words.
+//! The resilience section of the text report: the demand servable after the loss of each
+//! failure domain (cable system, landing station, shared transit hub), and the single points
+//! of failure in words.
 
 use super::Report;
 use std::fmt::Write as _;
@@ -12,16 +13,16 @@ pub fn render_text(r: &Report) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "RESILIENCE (N−1 over the cable systems on the plan's routes; servable = independent max-flow within the limits)"
+        "RESILIENCE (N−1 over the failure domains on the plan's routes: cable systems, landing stations, shared transit hubs; servable = independent max-flow within the limits)"
     );
     if res.domains.is_empty() {
-        let _ = writeln!(s, "  no submarine cable on the plan's routes\n");
+        let _ = writeln!(s, "  no cable, landing or hub on the plan's routes\n");
         return s;
     }
     let _ = writeln!(
         s,
-        "  {:<34} {:>12} {:>10}  cities short",
-        "cable system lost", "servable MW", "of MW"
+        "  {:<7} {:<34} {:>12} {:>10}  cities short",
+        "kind", "domain lost", "servable MW", "of MW"
     );
     for d in &res.domains {
         let short: Vec<String> = d
@@ -37,12 +38,12 @@ pub fn render_text(r: &Report) -> String {
         };
         let _ = writeln!(
             s,
-            "  {name:<34} {:>12.1} {:>10.1}  {short}",
-            d.servable_mw, d.demand_mw
+            "  {:<7} {name:<34} {:>12.1} {:>10.1}  {short}",
+            d.kind, d.servable_mw, d.demand_mw
         );
     }
     if res.single_points_of_failure.is_empty() {
-        let _ = writeln!(s, "  no single cable loss leaves a city short");
+        let _ = writeln!(s, "  no single domain's loss leaves a city short");
     } else {
         let _ = writeln!(s, "  single points of failure:");
         for x in &res.single_points_of_failure {

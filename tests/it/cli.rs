@@ -92,7 +92,14 @@ fn main_job_on_embedded_data_serves_every_city_within_its_limit() {
     }
     let r: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     assert_eq!(r["check"]["feasible"], Value::Bool(true));
-    assert_eq!(r["solver"]["status"], "optimal");
+    // Optimal, or stopped with the relative gap within the scenario's mip_gap.
+    let status = r["solver"]["status"].as_str().unwrap();
+    assert!(
+        status == "optimal"
+            || (status == "gap-limit" && f(&r["solver"]["gap"]) <= f(&r["solver"]["mip_gap"])),
+        "{}",
+        r["solver"]
+    );
     // Every city fully served, each allocation within the city's limit.
     for c in r["cities"].as_array().unwrap() {
         assert!(close(f(&c["served_mw"]), f(&c["demand_mw"]), 1e-9), "{c}");

@@ -429,6 +429,7 @@ fn brownfield_clusters_split_with_a_small_radius() {
     let ds = dataset();
     let params = CandidateParams {
         datacentre_cluster_km: 0.5, // members are ~0.93 km apart
+        campus_merge_km: 0.0,       // (the 2 km campus rule would join them again)
         ..CandidateParams::default()
     };
     let cands = candidates::generate(&ds, &params).unwrap();

@@ -1416,3 +1416,199 @@ fn embedded_and_public_data_give_the_same_rtt_for_the_same_pairs() {
         assert_eq!(e.pops.last(), q.pops.last(), "{e:?} {q:?}");
     }
 }
+
+/// A hand-built graph for failure domains: Sydney (`au`, `au2`), Guam (`gu`), Tokyo Bay (`jp`,
+/// `jp2`). The fastest route is `south` (au–gu) then `north` (gu–jp); the slower `direct2`
+/// (au2–jp2) avoids both the landing `au` and Guam. `drop` leaves landings (and the cables at
+/// them) out of the dataset: the graph a domain's loss should leave, built from scratch.
+fn domain_dataset(drop: &[&str]) -> Dataset {
+    let l = |id: &str, lon: f64, lat: f64, c: &str| LandingStation {
+        id: id.into(),
+        name: format!("Landing {id}"),
+        location: LonLat::new(lon, lat),
+        country: c.into(),
+    };
+    let cable = |id: &str, a: &str, b: &str, km: f64| CableSystem {
+        id: id.into(),
+        name: format!("Cable {id}"),
+        landing_ids: vec![a.into(), b.into()],
+        length_km: Some(km),
+        segments: vec![],
+        route: vec![],
+        rfs_year: None,
+        planned: false,
+    };
+    let landings = vec![
+        l("au", 151.27, -33.76, "Australia"),
+        l("au2", 151.0, -34.2, "Australia"),
+        l("gu", 144.69, 13.46, "Guam"),
+        l("jp", 139.96, 34.97, "Japan"),
+        l("jp2", 139.8, 35.3, "Japan"),
+    ];
+    let cables = vec![
+        cable("south", "au", "gu", 6_000.0),
+        cable("north", "gu", "jp", 2_700.0),
+        cable("direct2", "au2", "jp2", 9_500.0),
+    ];
+    Dataset {
+        source: "<domains>".into(),
+        landings: landings
+            .into_iter()
+            .filter(|x| !drop.contains(&x.id.as_str()))
+            .collect(),
+        cables: cables
+            .into_iter()
+            .filter(|c| c.landing_ids.iter().all(|x| !drop.contains(&x.as_str())))
+            .collect(),
+        ..Dataset::default()
+    }
+}
+
+fn assert_same_matrix(a: &sitefind::latency::RttMatrix, b: &sitefind::latency::RttMatrix) {
+    for (ra, rb) in a.rtt_ms.iter().zip(&b.rtt_ms) {
+        for (x, y) in ra.iter().zip(rb) {
+            assert!(
+                (x.is_infinite() && y.is_infinite()) || (x - y).abs() < 1e-9,
+                "{x} vs {y}"
+            );
+        }
+    }
+}
+
+#[test]
+fn domain_matrices_remove_cables_landings_and_hubs_and_reroute() {
+    use sitefind::latency::{DomainKind, FailureDomain};
+    let p = calibrated();
+    let m = LatencyModel::build(&domain_dataset(&[]), &p).unwrap();
+    let sites = [SYDNEY, LonLat::new(150.9, -33.8)];
+    let cities = [TOKYO];
+    let intact = m.rtt_matrix(&sites, &cities);
+    let r = m.rtt(SYDNEY, TOKYO).unwrap();
+    assert_eq!(r.cables, ["south", "north"]);
+
+    let doms = m.domain_matrices(&sites, &cities);
+    let listed: Vec<(DomainKind, &str)> =
+        doms.iter().map(|(d, _)| (d.kind, d.id.as_str())).collect();
+    // Sorted by (kind, id); only what is on the fastest paths (not direct2, au2 or jp2).
+    assert_eq!(
+        listed,
+        [
+            (DomainKind::Cable, "north"),
+            (DomainKind::Cable, "south"),
+            (DomainKind::Landing, "au"),
+            (DomainKind::Landing, "gu"),
+            (DomainKind::Landing, "jp"),
+            (DomainKind::Hub, "Guam"),
+        ]
+    );
+    assert_eq!(
+        doms[2].0,
+        FailureDomain {
+            kind: DomainKind::Landing,
+            id: "au".into(),
+            name: "Landing au".into()
+        }
+    );
+    let get = |kind: DomainKind, id: &str| {
+        &doms
+            .iter()
+            .find(|(d, _)| d.kind == kind && d.id == id)
+            .unwrap()
+            .1
+    };
+    // Losing landing au re-routes over au2 and direct2: the graph built without au (and the
+    // cable that lands only there) gives the same RTTs, slower than intact but finite.
+    let no_au = LatencyModel::build(&domain_dataset(&["au"]), &p).unwrap();
+    let after = get(DomainKind::Landing, "au");
+    assert_same_matrix(after, &no_au.rtt_matrix(&sites, &cities));
+    let via = no_au.rtt(SYDNEY, TOKYO).unwrap();
+    assert_eq!(via.cables, ["direct2"]);
+    assert_eq!(via.landings, ["au2", "jp2"]);
+    assert!(after.rtt_ms[0][0] > intact.rtt_ms[0][0] + 1.0);
+    assert!((after.rtt_ms[0][0] - via.rtt_ms).abs() < 1e-9);
+    // Losing Guam (both its cables' landing) is the same as avoiding transit through it.
+    let avoid = LatencyParams {
+        avoid_transit: vec!["Guam".into()],
+        ..p.clone()
+    };
+    let no_guam = LatencyModel::build(&domain_dataset(&[]), &avoid).unwrap();
+    assert_same_matrix(
+        get(DomainKind::Hub, "Guam"),
+        &no_guam.rtt_matrix(&sites, &cities),
+    );
+    assert_same_matrix(
+        get(DomainKind::Landing, "gu"),
+        &LatencyModel::build(&domain_dataset(&["gu"]), &p)
+            .unwrap()
+            .rtt_matrix(&sites, &cities),
+    );
+    // The cable domains are exactly cut_matrices.
+    let cuts = m.cut_matrices(&sites, &cities);
+    assert_eq!(cuts.len(), 2);
+    for (c, mat) in &cuts {
+        assert_eq!(get(DomainKind::Cable, c), mat);
+    }
+    // Deterministic.
+    assert_eq!(m.domain_matrices(&sites, &cities), doms);
+}
+
+#[test]
+fn a_territory_with_one_cable_system_is_not_a_hub() {
+    use sitefind::latency::DomainKind;
+    // Without `north`, Guam is a dead end: the route is direct2 and no hub is listed; with
+    // only `south` and `north`, Guam still counts (two systems land there).
+    let mut ds = domain_dataset(&[]);
+    ds.cables.retain(|c| c.id != "north");
+    let m = LatencyModel::build(&ds, &calibrated()).unwrap();
+    let doms = m.domain_matrices(&[SYDNEY], &[TOKYO]);
+    assert!(
+        doms.iter().all(|(d, _)| d.kind != DomainKind::Hub),
+        "{doms:?}"
+    );
+    assert!(doms.iter().any(|(d, _)| d.id == "direct2"));
+}
+
+/// The backhaul recomputed from the public route API: the terrestrial legs of the fastest path
+/// to the nearest-RTT city before its first cable leg, plus the access leg × route factor.
+fn backhaul_by_hand(m: &LatencyModel, site: LonLat, cities: &[LonLat]) -> (f64, String, usize) {
+    let (ci, path) = cities
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| m.rtt(site, *c).map(|p| (i, p)))
+        .min_by(|a, b| a.1.rtt_ms.total_cmp(&b.1.rtt_ms).then(a.0.cmp(&b.0)))
+        .unwrap();
+    let first = path.legs.iter().position(|l| l.cable.is_some()).unwrap();
+    let rf = m.params().route_factor_for("Australia");
+    let km = rf * path.terrestrial_origin_km + path.legs[..first].iter().map(|l| l.km).sum::<f64>();
+    (km, path.legs[first].from.clone(), ci)
+}
+
+#[test]
+fn backhaul_follows_the_route_to_the_landing_where_it_goes_submarine() {
+    let ds = Dataset::embedded().unwrap();
+    let demand = sitefind::data::Demand::embedded().unwrap();
+    let m = LatencyModel::build(&ds, &calibrated()).unwrap();
+    let cities: Vec<LonLat> = demand.nodes.iter().map(|n| n.location).collect();
+    let gunson = LonLat::new(137.088048, -31.466129);
+    let sites = [gunson, SYDNEY, MELBOURNE, PERTH_CITY];
+    let routes = m.backhaul_routes(&sites, &cities);
+    for (s, r) in sites.iter().zip(&routes) {
+        let r = r.as_ref().unwrap();
+        let (km, landing, city) = backhaul_by_hand(&m, *s, &cities);
+        assert!((r.km - km).abs() < 1e-6, "{s:?}: {} vs {km}", r.km);
+        assert_eq!((r.landing_id.as_str(), r.city), (landing.as_str(), city));
+        // Never shorter than the great circle to that landing.
+        let l = ds.landings.iter().find(|l| l.id == r.landing_id).unwrap();
+        assert!(r.km >= distance_km(*s, l.location) - 1e-6);
+    }
+    // Mount Gunson (SA): its traffic to Japan runs via Adelaide to the Sydney landing, about
+    // 2,300 fibre km, not the 1,008 km great circle to the nearest landing (Melbourne).
+    let g = routes[0].as_ref().unwrap();
+    assert_eq!(g.landing_id, "sydney-nsw-australia");
+    assert!((2_000.0..2_600.0).contains(&g.km), "{}", g.km);
+    // Deterministic.
+    assert_eq!(m.backhaul_routes(&sites, &cities), routes);
+    // No route to any city: no backhaul.
+    let none = m.backhaul_routes(&[LonLat::new(f64::NAN, 0.0)], &cities);
+    assert_eq!(none, [None]);
+}

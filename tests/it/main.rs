@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
 mod architecture;
+mod campus;
 mod cli;
 mod common;
 mod data;

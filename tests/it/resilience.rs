@@ -171,3 +171,76 @@ fn every_city_states_its_slack_and_the_sites_that_fail_at_plus_5_percent() {
     // Tokyo and Osaka sit within a few ms of their 125 ms P95 limit: a 5 % error breaks them.
     assert!(knife_edges >= 2, "{knife_edges}");
 }
+
+#[test]
+fn guam_is_a_hub_and_a_single_point_of_failure_of_the_main_job() {
+    let r = main_job_json();
+    let res = &r["resilience"];
+    let domains = res["domains"].as_array().unwrap();
+    // Sorted by (kind, id), kinds in the order cable, landing, hub.
+    let rank = |k: &str| {
+        ["cable", "landing", "hub"]
+            .iter()
+            .position(|x| *x == k)
+            .unwrap()
+    };
+    let keys: Vec<(usize, String)> = domains
+        .iter()
+        .map(|d| {
+            (
+                rank(d["kind"].as_str().unwrap()),
+                d["id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(keys, sorted);
+    assert!(
+        domains.iter().any(|d| d["kind"] == "landing"),
+        "{domains:?}"
+    );
+    // Every route within 125 ms lands in Guam: losing it leaves Tokyo and Osaka short.
+    let guam = domains
+        .iter()
+        .find(|d| d["kind"] == "hub" && d["id"] == "Guam")
+        .expect("Guam is a hub on the plan's routes");
+    let short: Vec<&str> = guam["short"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["city_id"].as_str().unwrap())
+        .collect();
+    assert!(
+        short.contains(&"tokyo") && short.contains(&"osaka"),
+        "{guam}"
+    );
+    let spof = res["single_points_of_failure"].as_array().unwrap();
+    assert!(
+        spof.iter().any(|s| {
+            let s = s.as_str().unwrap();
+            s.starts_with("losing hub Guam leaves") && s.contains("tokyo") && s.contains("osaka")
+        }),
+        "{spof:?}"
+    );
+}
+
+#[test]
+fn every_site_reports_its_backhaul_along_the_route_and_its_price() {
+    let r = main_job_json();
+    let rate = r["parameters"]["cost"]["backhaul_aud_per_km_yr"]
+        .as_f64()
+        .unwrap();
+    assert_eq!(rate, 10_800.0);
+    for s in r["sites"].as_array().unwrap() {
+        let km = s["backhaul_km"].as_f64().unwrap();
+        let aud = s["backhaul_aud_per_yr"].as_f64().unwrap();
+        // The route is at least as long as the great circle to the nearest landing.
+        assert!(km + 0.01 >= s["landing"]["km"].as_f64().unwrap(), "{s}");
+        assert!((aud - rate * km).abs() <= 1.0 + 1e-6 * aud, "{s}");
+        assert!(
+            (s["cost"]["network_aud_per_yr"].as_f64().unwrap() - aud).abs() <= 1.0,
+            "{s}"
+        );
+    }
+}

@@ -267,8 +267,13 @@ fn check_base_objective(spec: &SweepSpec) -> Result<()> {
 }
 
 /// The base scenario's candidate sites (an error when there are none).
-fn base_candidates(ds: &Dataset, spec: &SweepSpec) -> Result<Vec<Candidate>> {
-    let cands = candidates::generate(ds, &spec.base.candidates)?;
+fn base_candidates(
+    ds: &Dataset,
+    spec: &SweepSpec,
+    latency: &LatencyModel,
+    demand: &Demand,
+) -> Result<Vec<Candidate>> {
+    let cands = candidates::generate_routed(ds, &spec.base.candidates, latency, demand)?;
     if cands.is_empty() {
         return Err(Error::Infeasible {
             diagnosis: format!(
@@ -337,7 +342,7 @@ impl<'a> Sweep<'a> {
         check_base_objective(spec)?;
         let latency = Arc::new(LatencyModel::build(ds, &base_sc.latency)?);
         let t = Instant::now();
-        let cands = base_candidates(ds, spec)?;
+        let cands = base_candidates(ds, spec, &latency, demand)?;
         let rtt = rtt_matrix(&latency, &cands, demand);
         let prepared = pipeline::prepare_from(
             ds,
@@ -426,16 +431,21 @@ impl<'a> Sweep<'a> {
         {
             return Ok((hit.0.clone(), hit.1.clone(), hit.2.clone()));
         }
-        let cands = if key.0 == self.base.cand_key {
-            self.base.candidates.clone()
-        } else {
-            Arc::new(candidates::generate(self.ds, &sc.candidates)?)
-        };
         let latency = if key.1 == self.base.lat_key {
             self.base.latency.clone()
         } else {
             Arc::new(LatencyModel::build(self.ds, &sc.latency)?)
         };
+        // The backhaul each candidate is priced on follows its route: re-routed whenever the
+        // candidates or the latency model differ from the base's.
+        let mut fresh = if key.0 == self.base.cand_key {
+            (*self.base.candidates).clone()
+        } else {
+            candidates::generate(self.ds, &sc.candidates)?
+        };
+        let cities: Vec<_> = self.demand.nodes.iter().map(|n| n.location).collect();
+        candidates::set_backhaul(&mut fresh, &latency, &cities);
+        let cands = Arc::new(fresh);
         let rtt = Arc::new(rtt_matrix(&latency, &cands, self.demand));
         if let Ok(mut c) = self.rtt_cache.lock() {
             // Bounded: a continuous latency parameter gives a new key per sample.
