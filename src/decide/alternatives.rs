@@ -311,6 +311,44 @@ impl NoGood {
     /// The cheapest plan not cut off yet (see [`Next`]), then its no-good cut
     /// Σ_{i∈S} y_i − Σ_{i∉S} y_i ≤ |S| − 1. `k` numbers the plan in errors.
     fn next(&mut self, q: &SitingProblem, k: usize, opts: &SolveOptions) -> Result<Next> {
+        // Promise rows (N−1, separation) are added as the plans found break them
+        // (`engine::lazy`); a plan is only taken once it breaks none.
+        for _ in 0..engine::lazy::MAX_ROUNDS {
+            let found = self.solve_once(q, k, opts)?;
+            let Next::Plan(sol_q, _) = &found else {
+                return Ok(found);
+            };
+            let (caps, flows) = engine::lazy::broken_rows(q, sol_q);
+            if caps.is_empty() && flows.is_empty() {
+                return Ok(self.cut_off(found));
+            }
+            caps.iter().for_each(|r| self.model.add_capacity_row(r));
+            flows.iter().for_each(|c| self.model.add_flow_cap(c));
+        }
+        Err(Error::Solver(format!(
+            "alternative {k}: the promise rows did not settle"
+        )))
+    }
+
+    /// The no-good cut of a plan found (Σ_{i∈S} y_i − Σ_{i∉S} y_i ≤ |S| − 1), which it returns.
+    fn cut_off(&mut self, found: Next) -> Next {
+        if let Next::Plan(sol_q, _) = &found {
+            let terms: Vec<(usize, f64)> = self
+                .ys
+                .iter()
+                .map(|&(i, y)| (y, if sol_q.open[i] { 1.0 } else { -1.0 }))
+                .collect();
+            self.model.lp.rows.push(Row {
+                terms,
+                sense: RowSense::Le,
+                rhs: open_set(sol_q).len() as f64 - 1.0,
+            });
+        }
+        found
+    }
+
+    /// One solve of the current model (no cut added).
+    fn solve_once(&mut self, q: &SitingProblem, k: usize, opts: &SolveOptions) -> Result<Next> {
         let (report, values) = engine::solve_lp(&self.model.lp, opts)?;
         let values = match (report.status, values) {
             (s, Some(v)) if s.has_solution() => v,
@@ -324,16 +362,6 @@ impl NoGood {
             }
         };
         let sol_q = self.model.solution(q, &values)?;
-        let terms: Vec<(usize, f64)> = self
-            .ys
-            .iter()
-            .map(|&(i, y)| (y, if sol_q.open[i] { 1.0 } else { -1.0 }))
-            .collect();
-        self.model.lp.rows.push(Row {
-            terms,
-            sense: RowSense::Le,
-            rhs: open_set(&sol_q).len() as f64 - 1.0,
-        });
         Ok(Next::Plan(
             sol_q,
             report.status != SolveStatus::TimeLimitFeasible,

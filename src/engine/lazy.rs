@@ -188,6 +188,19 @@ fn finish(p: &SitingProblem, r: ReducedSolve) -> Result<ReducedSolve> {
     }
 }
 
+/// The promise rows a plan breaks, as rows to add (for callers that keep their own model,
+/// such as the no-good search of the alternatives): N−1 Hall rows and separation caps.
+pub fn broken_rows(p: &SitingProblem, s: &Solution) -> (Vec<CapacityRow>, Vec<FlowCap>) {
+    let (mut caps, mut flows) = (Vec::new(), Vec::new());
+    for cut in violated(p, s) {
+        match cut {
+            Cut::Hall(d, t) => caps.push(hall_row(p, &p.contingencies[d], &t)),
+            Cut::Separation(j, sites) => flows.push(separation_cap(p, j, &sites)),
+        }
+    }
+    (caps, flows)
+}
+
 /// `Σ_{i ∈ N_d(T)} c_i ≥ s · Σ_{j ∈ T} D_j` for contingency `c` and city set `t`.
 pub fn hall_row(p: &SitingProblem, c: &Contingency, t: &[usize]) -> CapacityRow {
     let allowed = allowed_after(p, c);

@@ -28,6 +28,24 @@ pub use backend::{
 /// Returns the report and the solution; a solve without a feasible solution (infeasible,
 /// unbounded, time limit before any incumbent) is an error naming the status.
 pub fn solve(p: &SitingProblem, opts: &SolveOptions) -> Result<(SolveReport, Solution)> {
+    if !p.contingencies.is_empty() || p.separation.is_some() {
+        // Promise rows generated on demand, each round one whole-MIP solve.
+        let mut record = |_: &str, _: f64, _: &str| {};
+        let mut sink = SolveSink {
+            record: &mut record,
+            progress: None,
+        };
+        let mut plain = |q: &SitingProblem, o: &SolveOptions, _: &mut SolveSink<'_>| {
+            let model = build(q)?;
+            let size = (
+                model.lp.vars.len(),
+                model.lp.rows.len(),
+                model.lp.n_binaries(),
+            );
+            solve_built(q, &model, o).map(|(r, s)| (r, s, size, None))
+        };
+        return lazy::solve(p, opts, &mut sink, &mut plain).map(|r| (r.0, r.1));
+    }
     let model = build(p)?;
     solve_built(p, &model, opts)
 }

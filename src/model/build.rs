@@ -789,6 +789,34 @@ fn clean(v: f64, reference: f64) -> f64 {
 }
 
 impl BuiltModel {
+    /// Adds a capacity row `Σ coef c_i ≥ min_mw` over the sites that have capacity variables.
+    pub fn add_capacity_row(&mut self, r: &super::CapacityRow) {
+        let terms: Vec<(usize, f64)> = r
+            .terms
+            .iter()
+            .filter_map(|&(i, coef)| {
+                let cv = self.capacity_var.get(i).copied().flatten();
+                cv.map(|(w, sc)| (w, -coef * sc))
+            })
+            .collect();
+        self.lp.le(terms, -r.min_mw);
+    }
+
+    /// Adds a flow cap `Σ_{i∈S} x_ij ≤ max_mw` over the pairs that have flow variables.
+    pub fn add_flow_cap(&mut self, c: &super::FlowCap) {
+        let terms: Vec<(usize, f64)> = self
+            .flow_vars
+            .iter()
+            .filter(|&&(i, j, _)| j == c.city && c.sites.contains(&i))
+            .map(|&(_, _, x)| (x, 1.0))
+            .collect();
+        if !terms.is_empty() {
+            self.lp.le(terms, c.max_mw);
+        }
+    }
+}
+
+impl BuiltModel {
     /// The [`Solution`] encoded by variable `values` (one per variable of [`Self::lp`]), with
     /// solver noise removed and flows sorted by (site, city).
     pub fn solution(&self, p: &SitingProblem, values: &[f64]) -> Result<Solution> {

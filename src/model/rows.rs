@@ -183,7 +183,18 @@ pub fn allowed_after<'a>(
     c: &Contingency,
 ) -> impl Fn(usize, usize) -> bool + 'a {
     let lost: std::collections::HashSet<(usize, usize)> = c.lost_pairs.iter().copied().collect();
-    move |i, j| {
-        super::build::pair_allowed(p, i, j) && !p.sites[i].excluded && !lost.contains(&(i, j))
-    }
+    move |i, j| pair_allowed(p, i, j) && !p.sites[i].excluded && !lost.contains(&(i, j))
+}
+
+/// Pair (i, j) has a finite RTT within the city's limit (as `build::pair_allowed`, which this
+/// module may not import: build imports this module).
+fn pair_allowed(p: &SitingProblem, i: usize, j: usize) -> bool {
+    let rtt = p
+        .rtt_ms
+        .get(i)
+        .and_then(|r| r.get(j))
+        .copied()
+        .unwrap_or(f64::INFINITY);
+    let limit = p.cities.get(j).map_or(f64::NAN, |c| c.max_rtt_ms);
+    rtt.is_finite() && rtt <= limit
 }

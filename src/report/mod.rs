@@ -513,6 +513,8 @@ impl SiteReport {
     fn round(&mut self) {
         use precision::{AUD, KM, MW, PRICE, PUE};
         rd_pos(&mut self.location);
+        rd(&mut self.backhaul_km, KM);
+        rd(&mut self.backhaul_aud_per_yr, AUD);
         rd(&mut self.built_mw, MW);
         rd(&mut self.used_mw, MW);
         rd(&mut self.max_mw, MW);

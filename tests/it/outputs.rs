@@ -489,8 +489,16 @@ fn quiet_still_warns_about_unserved_demand_and_estimated_data() {
         !e.contains("candidates  "),
         "progress shown under --quiet: {e}"
     );
-    // Unserved demand: a budget too small for all of it.
-    let o = run(&["-q", "--objective", "max-coverage", "--budget-aud", "1.0e9"]);
+    // Unserved demand: a budget too small for all of it. (At exactly A$1.0e9 microlp's MIP
+    // fails its own integral-solution validation on this instance, exit 2: a known fragility
+    // of the pure-Rust backend, docs/supply-speed.md; 0.9e9–1.05e9 all solve.)
+    let o = run(&[
+        "-q",
+        "--objective",
+        "max-coverage",
+        "--budget-aud",
+        "0.95e9",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stderr(&o).contains("UNSERVED"), "{}", stderr(&o));
 }
@@ -644,7 +652,12 @@ fn candidates_are_priced_as_the_exported_problem_prices_its_sites() {
             "{id}"
         );
         let per_mw = c["cost_per_mw_aud_per_yr"].as_f64().unwrap();
-        assert!(close(per_mw * size, fixed + var * size), "{id}: {per_mw}");
+        // Per MW at the reference size, rounded to A$1 at output.
+        let want = (fixed + var * size) / size;
+        assert!(
+            (per_mw - want).abs() <= 0.5 + 1e-9 * want,
+            "{id}: {per_mw} vs {want}"
+        );
         let excluded = s["excluded"].as_bool().unwrap();
         assert_eq!(c["excluded_reason"].is_null(), !excluded, "{id}: {c}");
         in_model += usize::from(!excluded);
@@ -702,7 +715,9 @@ fn candidates_are_priced_as_the_exported_problem_prices_its_sites() {
     assert_ne!(price, rez["wholesale_aud_per_mwh"].as_f64().unwrap());
     let pue = rez["pue"].as_f64().unwrap();
     let energy = rez["energy_aud_per_mw_yr"].as_f64().unwrap();
-    assert!((energy - 0.8 * pue * 8760.0 * price).abs() < 1.0, "{rez}");
+    // (pue, price and the cost are rounded at output: 1e-3 relative.)
+    let want = 0.8 * pue * 8760.0 * price;
+    assert!((energy - want).abs() < 1e-3 * want, "{rez}");
     // The P95 RTT beside the median for every city.
     let city = doc["cities"][0]["id"].as_str().unwrap();
     let (m, p) = (

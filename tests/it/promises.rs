@@ -304,6 +304,8 @@ fn the_embedded_n_minus_1_plan_serves_all_demand_after_every_single_loss() {
         "--demand",
         "data/jp.json",
         "--survive-cable-cut",
+        "--survive-domains",
+        "cable,landing",
         "--limit-statistic",
         "p50",
         "--format",

@@ -1536,7 +1536,11 @@ fn the_supply_stage_stops_at_the_run_deadline() {
     // zones: with a deadline that has passed when it starts, exit 1 naming the stage and how
     // far it got, with the hint.
     let dir = tempfile::tempdir().unwrap();
-    let (o, ended) = run_guarded(dir.path(), &["--time-limit", "0.001", "-q"], 120);
+    let (o, ended) = run_guarded(
+        dir.path(),
+        &["--time-limit", "0.001", "--no-cache", "-q"],
+        120,
+    );
     assert!(ended);
     let e = user_error(&o);
     assert!(
