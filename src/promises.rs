@@ -62,7 +62,7 @@ pub fn contingencies(
             .flat_map(|i| (0..p.cities.len()).map(move |j| (i, j)))
             .filter(|&(i, j)| {
                 crate::model::build::pair_allowed(p, i, j)
-                    && !(after[i][j] <= p.cities[j].max_rtt_ms)
+                    && (after[i][j].is_nan() || after[i][j] > p.cities[j].max_rtt_ms)
             })
             .collect();
         if lost_pairs.is_empty() {
