@@ -8,7 +8,8 @@
 //! - demand `Σ_i x_ij + u_j = D_j` with a free `λ_j` (AUD per MW);
 //! - every zone limit `Σ_{i∈r} pue_i c_i − e_r ≤ L_r` with `μ_r ∈ [0, g_r]` (the upper limit
 //!   keeps `min (g_r − μ_r) e_r` over `e_r ≥ 0` at 0, its value);
-//! - every shared limit `Σ coef_i c_i ≤ limit` with `σ ≥ 0`;
+//! - every shared limit `Σ coef_i c_i ≤ limit` with `σ ≥ 0`, and every capacity row
+//!   `Σ coef_i c_i ≥ min` (N−1 Hall rows) as the limit `Σ −coef_i c_i ≤ −min`;
 //! - every cover set `Σ_{i∈S} y_i ≥ min_open` with `ν ≥ 0`;
 //! - for every site i of a limited zone r, the site-level zone row `pue_i c_i ≤ L_r y_i + e_r`
 //!   with `ρ_i ≥ 0`, where `μ_r + Σ_{i∈r} ρ_i ≤ g_r` (so the expansion's coefficient stays
@@ -231,6 +232,16 @@ impl<'a> Relaxation<'a> {
                 }
             }
         }
+        // Capacity rows Σ coef c ≥ min are dualised as the shared limits Σ (−coef) c ≤ −min,
+        // after them (index offset: the number of shared limits).
+        let offset = p.shared_limits.len();
+        for (r, row) in p.capacity_rows.iter().enumerate() {
+            for &(i, coef) in &row.terms {
+                if let Some(sd) = sites.get_mut(i) {
+                    sd.shared.push((offset + r, -coef));
+                }
+            }
+        }
         let with_unserved = unserved_allowed(p);
         let n_pairs = sites.iter().map(|s| s.pairs.len()).sum();
         let mut zone_sites = vec![Vec::new(); p.zones.len()];
@@ -349,7 +360,7 @@ impl<'a> Relaxation<'a> {
             site_zone: vec![0.0; p.sites.len()],
             demand: lambda,
             zone: vec![0.0; p.zones.len()],
-            shared: vec![0.0; p.shared_limits.len()],
+            shared: vec![0.0; p.shared_limits.len() + p.capacity_rows.len()],
             cover: vec![0.0; p.cover_sets.len()],
         }
     }
@@ -485,6 +496,10 @@ impl<'a> Relaxation<'a> {
         for (l, sl) in p.shared_limits.iter().enumerate() {
             value -= m.shared[l] * sl.limit;
         }
+        let offset = p.shared_limits.len();
+        for (r, row) in p.capacity_rows.iter().enumerate() {
+            value += m.shared[offset + r] * row.min_mw;
+        }
         for (k, cs) in p.cover_sets.iter().enumerate() {
             value += m.cover[k] * f64::from(cs.min_open);
         }
@@ -537,7 +552,12 @@ impl<'a> Relaxation<'a> {
                 .iter()
                 .map(|z| z.limit_mw.map(|l| -l).unwrap_or(0.0))
                 .collect(),
-            shared: p.shared_limits.iter().map(|l| -l.limit).collect(),
+            shared: p
+                .shared_limits
+                .iter()
+                .map(|l| -l.limit)
+                .chain(p.capacity_rows.iter().map(|r| r.min_mw))
+                .collect(),
             cover: p.cover_sets.iter().map(|c| f64::from(c.min_open)).collect(),
         };
         if self.with_unserved {
