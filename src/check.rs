@@ -614,7 +614,7 @@ fn check_promise_rows(p: &SitingProblem, s: &Solution, a: &mut Acc) {
 /// serving sites, closeness from the problem's graph) carries more than `D / min_sites`.
 fn check_separation(p: &SitingProblem, s: &Solution, a: &mut Acc) {
     let Some(sep) = &p.separation else { return };
-    let close = |x: usize, y: usize| sep.close.get(x).is_some_and(|v| v.contains(&y));
+    let close = |x: usize, y: usize| sep.is_close(x, y);
     for (j, group) in crate::model::rows::separation_breaks(p, s, &close) {
         let ids: Vec<&str> = group.iter().map(|&i| p.sites[i].id.as_str()).collect();
         a.check(f64::INFINITY, || {

@@ -177,11 +177,9 @@ pub fn explain_separation(p: &SitingProblem, locations: &[LonLat], stat: &str) -
             .filter(|&i| !p.sites[i].excluded && crate::model::build::pair_allowed(p, i, j))
             .collect();
         let all_close = reach.len() >= 2
-            && reach.iter().all(|&a| {
-                reach
-                    .iter()
-                    .all(|&b| a == b || sep.close[a].binary_search(&b).is_ok())
-            });
+            && reach
+                .iter()
+                .all(|&a| reach.iter().all(|&b| a == b || sep.is_close(a, b)));
         if !all_close {
             continue;
         }

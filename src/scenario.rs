@@ -1025,6 +1025,14 @@ fn check_model(m: &ModelParams, rc: &mut RangeCheck) {
         m.survive_share > 0.0 && m.survive_share <= 1.0,
         "a share in (0, 1]",
     );
+    if m.survive_domains.is_empty() {
+        rc.issues.push(
+            Location::file(rc.label).field("model.survive_domains"),
+            "a non-empty list of cable, landing, hub",
+            "[]",
+            "name the kinds of failure domain N−1 covers, e.g. [\"cable\", \"landing\"]",
+        );
+    }
     for d in &m.survive_domains {
         if !matches!(d.as_str(), "cable" | "landing" | "hub") {
             rc.issues.push(

@@ -167,11 +167,7 @@ fn widen(close: &[Vec<usize>], members: &[usize]) -> Vec<usize> {
 /// whose row was already present is a numerical failure, not a plan.
 fn finish(p: &SitingProblem, r: ReducedSolve) -> Result<ReducedSolve> {
     if let Some(sep) = &p.separation {
-        let close = |a: usize, b: usize| {
-            sep.close
-                .get(a)
-                .is_some_and(|v| v.binary_search(&b).is_ok())
-        };
+        let close = |a: usize, b: usize| sep.is_close(a, b);
         if let Some((j, _)) = crate::model::rows::separation_breaks(p, &r.1, &close).first() {
             return Err(Error::Solver(format!(
                 "separation: the plan meets every generated cap but {} still takes too much from close sites",
@@ -239,11 +235,7 @@ fn violated(p: &SitingProblem, s: &Solution) -> Vec<Cut> {
         .map(|(d, t)| Cut::Hall(d, t))
         .collect();
     if let Some(sep) = &p.separation {
-        let close = |a: usize, b: usize| {
-            sep.close
-                .get(a)
-                .is_some_and(|v| v.binary_search(&b).is_ok())
-        };
+        let close = |a: usize, b: usize| sep.is_close(a, b);
         for (j, members) in crate::model::rows::separation_breaks(p, s, &close) {
             out.push(Cut::Separation(j, widen(&sep.close, &members)));
         }

@@ -38,12 +38,7 @@ impl LatencyModel {
     ) -> Vec<Option<BackhaulRoute>> {
         let city_att: Vec<Attach> = cities.iter().map(|c| self.attach(*c)).collect();
         let site_att: Vec<Attach> = sites.par_iter().map(|s| self.attach(*s)).collect();
-        let mut origins: Vec<usize> = site_att
-            .iter()
-            .flat_map(|a| a.nodes.iter().map(|&(i, _)| i))
-            .collect();
-        origins.sort_unstable();
-        origins.dedup();
+        let origins = super::origin_nodes(&site_att);
         let legs: Vec<Vec<OriginLeg>> = origins
             .par_iter()
             .map(|&o| self.first_landing_from(o, &city_att))
@@ -91,12 +86,7 @@ impl LatencyModel {
         city_att
             .iter()
             .map(|ca| {
-                let end = ca
-                    .nodes
-                    .iter()
-                    .map(|&(j, d)| (j, dist[j] + self.access_ms(ca, j, d)))
-                    .filter(|(_, t)| t.is_finite())
-                    .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+                let end = self.city_end(&dist, ca);
                 let Some((mut cur, t)) = end else {
                     return (f64::INFINITY, None);
                 };

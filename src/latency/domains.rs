@@ -189,12 +189,7 @@ impl LatencyModel {
         city_att: &[Attach],
     ) -> OnPaths {
         let (sites, cities) = ends;
-        let mut origins: Vec<usize> = site_att
-            .iter()
-            .flat_map(|a| a.nodes.iter().map(|&(i, _)| i))
-            .collect();
-        origins.sort_unstable();
-        origins.dedup();
+        let origins = super::origin_nodes(site_att);
         // Per origin and city: the time from the origin to the city and its path.
         let paths: Vec<Vec<(f64, OnPaths)>> = origins
             .par_iter()
@@ -238,12 +233,7 @@ impl LatencyModel {
             .iter()
             .map(|ca| {
                 let mut out = OnPaths::default();
-                let end = ca
-                    .nodes
-                    .iter()
-                    .map(|&(j, d)| (j, dist[j] + self.access_ms(ca, j, d)))
-                    .filter(|(_, t)| t.is_finite())
-                    .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+                let end = self.city_end(&dist, ca);
                 let Some((mut cur, t)) = end else {
                     return (f64::INFINITY, out);
                 };

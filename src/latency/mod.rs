@@ -995,12 +995,7 @@ impl LatencyModel {
         site_att: &[Attach],
         city_att: &[Attach],
     ) -> RttMatrix {
-        let mut origins: Vec<usize> = site_att
-            .iter()
-            .flat_map(|a| a.nodes.iter().map(|&(i, _)| i))
-            .collect();
-        origins.sort_unstable();
-        origins.dedup();
+        let origins = origin_nodes(site_att);
         let best: Vec<Vec<f64>> = origins
             .par_iter()
             .map(|&o| {
@@ -1133,6 +1128,30 @@ fn check_countries(p: &LatencyParams, ds: &Dataset) -> Result<()> {
         }
     }
     Ok(())
+}
+
+impl LatencyModel {
+    /// The node at which the fastest path from a Dijkstra's origin (`dist`) reaches a city
+    /// attached by `ca`, with the time to the city (ties: the lower node index); `None` when no
+    /// attachment node is reached.
+    fn city_end(&self, dist: &[f64], ca: &Attach) -> Option<(usize, f64)> {
+        ca.nodes
+            .iter()
+            .map(|&(j, d)| (j, dist[j] + self.access_ms(ca, j, d)))
+            .filter(|(_, t)| t.is_finite())
+            .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)))
+    }
+}
+
+/// The graph nodes the sites attach to, sorted and distinct (one Dijkstra each).
+fn origin_nodes(site_att: &[Attach]) -> Vec<usize> {
+    let mut origins: Vec<usize> = site_att
+        .iter()
+        .flat_map(|a| a.nodes.iter().map(|&(i, _)| i))
+        .collect();
+    origins.sort_unstable();
+    origins.dedup();
+    origins
 }
 
 fn check_params(p: &LatencyParams, ds: &Dataset) -> Result<()> {

@@ -154,17 +154,7 @@ pub struct BuiltModel {
 
 const WHERE: &str = "<siting problem>";
 
-/// True if pair (i, j) may carry flow: finite RTT within the city's limit.
-pub fn pair_allowed(p: &SitingProblem, i: usize, j: usize) -> bool {
-    let rtt = p
-        .rtt_ms
-        .get(i)
-        .and_then(|r| r.get(j))
-        .copied()
-        .unwrap_or(f64::INFINITY);
-    let limit = p.cities.get(j).map(|c| c.max_rtt_ms).unwrap_or(f64::NAN);
-    rtt.is_finite() && rtt <= limit
-}
+pub use super::rows::pair_allowed;
 
 /// Upper bound of `x_ij`: `min(D_j / k_j, max_mw_i)`.
 pub fn flow_upper(p: &SitingProblem, i: usize, j: usize) -> f64 {

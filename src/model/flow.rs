@@ -120,23 +120,12 @@ impl Graph {
 
     /// Nodes reachable from `source` over edges with residual capacity.
     fn reachable(&self, source: usize) -> Vec<bool> {
-        let mut seen = vec![false; self.head.len()];
-        seen[source] = true;
-        let mut queue = VecDeque::from([source]);
-        while let Some(u) = queue.pop_front() {
-            for &e in &self.head[u] {
-                let v = self.to[e];
-                if !seen[v] && self.residual(e) > EPS_MW {
-                    seen[v] = true;
-                    queue.push_back(v);
-                }
-            }
-        }
-        seen
+        self.search(source).0
     }
 
-    /// The edges of a shortest path with residual capacity, if any.
-    fn augmenting_path(&self, source: usize, sink: usize) -> Option<Vec<usize>> {
+    /// Breadth-first search from `source` over edges with residual capacity: which nodes are
+    /// reached, and the edge each was first reached by.
+    fn search(&self, source: usize) -> (Vec<bool>, Vec<Option<usize>>) {
         let mut via: Vec<Option<usize>> = vec![None; self.head.len()];
         let mut seen = vec![false; self.head.len()];
         seen[source] = true;
@@ -151,6 +140,12 @@ impl Graph {
                 }
             }
         }
+        (seen, via)
+    }
+
+    /// The edges of a shortest path with residual capacity, if any.
+    fn augmenting_path(&self, source: usize, sink: usize) -> Option<Vec<usize>> {
+        let (seen, via) = self.search(source);
         if !seen[sink] {
             return None;
         }

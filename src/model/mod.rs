@@ -120,6 +120,15 @@ pub struct Separation {
     pub close: Vec<Vec<usize>>,
 }
 
+impl Separation {
+    /// Sites `a` and `b` are closer than the minimum separation.
+    pub fn is_close(&self, a: usize, b: usize) -> bool {
+        self.close
+            .get(a)
+            .is_some_and(|v| v.binary_search(&b).is_ok())
+    }
+}
+
 /// `Σ_{(i, coef) ∈ terms} coef · c_i ≥ min_mw`, with `c_i` site i's IT capacity in MW.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CapacityRow {

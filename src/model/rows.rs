@@ -56,10 +56,13 @@ pub fn validate_rows(p: &SitingProblem, issues: &mut Issues) {
                 found,
                 "",
             );
-        } else if let Some(i) = (0..n).find(|&i| sep.close[i].iter().any(|&k| k >= n || k == i)) {
+        } else if let Some(i) = (0..n).find(|&i| {
+            let c = &sep.close[i];
+            c.iter().any(|&k| k >= n || k == i) || c.windows(2).any(|w| w[0] >= w[1])
+        }) {
             issues.push(
                 at,
-                format!("site indices < {n}, not the site itself"),
+                format!("sorted, distinct site indices < {n}, not the site itself"),
                 format!("close[{i}]"),
                 "",
             );
@@ -186,9 +189,8 @@ pub fn allowed_after<'a>(
     move |i, j| pair_allowed(p, i, j) && !p.sites[i].excluded && !lost.contains(&(i, j))
 }
 
-/// Pair (i, j) has a finite RTT within the city's limit (as `build::pair_allowed`, which this
-/// module may not import: build imports this module).
-fn pair_allowed(p: &SitingProblem, i: usize, j: usize) -> bool {
+/// True if pair (i, j) may carry flow: finite RTT within the city's limit.
+pub fn pair_allowed(p: &SitingProblem, i: usize, j: usize) -> bool {
     let rtt = p
         .rtt_ms
         .get(i)
