@@ -36,6 +36,7 @@ pub mod outcome;
 pub mod output;
 pub mod pipeline;
 pub mod pricing;
+pub mod progress;
 pub mod promises;
 pub mod report;
 pub mod scenario;

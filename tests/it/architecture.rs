@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 const FLOORS: &[(&str, &[&str])] = &[
     (
         "foundation",
-        &["lib", "error", "input", "output", "limits", "scenario"],
+        &[
+            "lib", "error", "input", "output", "limits", "progress", "scenario",
+        ],
     ),
     ("data", &["data", "spatial"]),
     ("stages", &["supply", "latency", "candidates", "cost"]),
