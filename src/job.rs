@@ -60,6 +60,7 @@ pub fn run(
         record("resilience", t.elapsed().as_secs_f64(), &note);
         report.resilience = Some(r);
     }
+    policy_sections(ds, demand, scenario, &outcome, &mut report, &mut record)?;
     drop(record);
     report.timings = Some(timings);
     report.round_for_output();
@@ -69,4 +70,74 @@ pub fn run(
         solution: outcome.solution,
         candidates: outcome.prepared.candidates,
     })
+}
+
+/// The policy sections the scenario asks for (docs/policy.md): the price of every promise in
+/// force (`[report] policy_prices`) and the critical-mineral share achieved with the rule's
+/// cost (`[minerals] min_share` > 0). Prices need the least-cost objective.
+fn policy_sections(
+    ds: &Dataset,
+    demand: &Demand,
+    scenario: &Scenario,
+    outcome: &crate::outcome::Outcome,
+    report: &mut Report,
+    record: &mut dyn FnMut(&str, f64, &str),
+) -> Result<()> {
+    use crate::decide::policy::{self, Base};
+    let min_cost = outcome.prepared.problem.objective == crate::scenario::Objective::MinCost;
+    if scenario.report.policy_prices && !min_cost {
+        return Err(crate::Error::usage(
+            "--policy-prices needs the least-cost objective",
+            "drop --objective (or use min-cost) with --policy-prices",
+        ));
+    }
+    let base = Base {
+        ds,
+        demand,
+        scenario,
+        outcome,
+    };
+    let none = crate::progress::NoProgress;
+    if scenario.report.policy_prices {
+        let t = Instant::now();
+        let list = policy::prices(&base, &none)?;
+        let note = format!("{} promise(s) in force re-solved without them", list.len());
+        record("policy prices", t.elapsed().as_secs_f64(), &note);
+        report.policy_prices = Some(list);
+    }
+    if !scenario.minerals.in_force() {
+        return Ok(());
+    }
+    let prep = &outcome.prepared;
+    let locations: Vec<crate::data::LonLat> = prep
+        .in_model
+        .iter()
+        .map(|&i| prep.candidates[i].location)
+        .collect();
+    let matching = crate::minerals::matching(ds, &scenario.minerals)?;
+    let near = crate::minerals::near(ds, &matching, &locations, scenario.minerals.radius_km);
+    let mut share = crate::minerals::achieved(
+        ds,
+        &scenario.minerals,
+        &prep.problem,
+        &outcome.solution,
+        &near,
+    );
+    let known = report
+        .policy_prices
+        .iter()
+        .flatten()
+        .find(|p| p.promise == "mineral share")
+        .cloned();
+    let price = match known {
+        Some(p) => Some(p),
+        None if min_cost => policy::mineral_price(&base, &none)?,
+        None => None,
+    };
+    if let Some(p) = price {
+        share.cost_without_rule_aud_per_yr = p.objective_without_aud_per_yr;
+        share.delta_aud_per_yr = p.delta_aud_per_yr;
+    }
+    report.minerals = Some(share);
+    Ok(())
 }

@@ -31,6 +31,7 @@ pub mod input;
 pub mod job;
 pub mod latency;
 pub mod limits;
+pub mod minerals;
 pub mod model;
 pub mod outcome;
 pub mod output;

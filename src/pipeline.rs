@@ -551,6 +551,8 @@ fn add_promises(
         .map(|&i| candidates[i].location)
         .collect();
     problem.separation = crate::promises::separation(problem, &locations, m.min_separation_km);
+    // Critical-mineral co-location: one capacity row (`crate::minerals`).
+    crate::minerals::add_rule(inp.ds, &inp.scenario.minerals, problem, &locations)?;
     crate::promises::explain_separation(problem, &locations, &reach.stat)?;
     if m.survive_cable_cut {
         problem.contingencies = crate::promises::contingencies(
@@ -701,6 +703,18 @@ fn policy_note(p: &crate::scenario::LatencyParams) -> String {
         parts.push(format!(
             "only cables {} allowed",
             p.allowed_cables.join(", ")
+        ));
+    }
+    if !p.landing_jurisdictions.is_empty() {
+        parts.push(format!(
+            "landings only in {}",
+            p.landing_jurisdictions.join(", ")
+        ));
+    }
+    if !p.cable_owners.is_empty() {
+        parts.push(format!(
+            "only cables owned by {}",
+            p.cable_owners.join(", ")
         ));
     }
     if parts.is_empty() {

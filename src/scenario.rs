@@ -30,6 +30,74 @@ pub struct Scenario {
     /// Near-optimal alternatives and the margin of each chosen site
     /// ([`AlternativesParams`]).
     pub alternatives: AlternativesParams,
+    /// Critical-mineral co-location (`[minerals]`; docs/policy.md). Off by default (and then
+    /// not echoed in the report's parameters).
+    #[serde(skip_serializing_if = "MineralParams::is_off")]
+    pub minerals: MineralParams,
+    /// Optional report sections (`[report]`). Not echoed when all are off.
+    #[serde(skip_serializing_if = "ReportParams::is_off")]
+    pub report: ReportParams,
+}
+
+/// Critical-mineral co-location (issue 27; docs/policy.md): at least `min_share` of the built
+/// IT MW lies within `radius_km` (geodesic) of a critical-mineral site of the minerals layer
+/// that matches `groups` and `status`. One linear row of the MIP over site capacities:
+/// `Σ_{i∈M} (1 − S) c_i − Σ_{i∉M} S c_i ≥ 0`, M the sites with a matching deposit in range.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MineralParams {
+    /// Least share of the built IT MW near a matching site, in [0, 1]. Default 0 (no rule);
+    /// `--min-mineral-share`.
+    pub min_share: f64,
+    /// How far from a matching site a data centre counts as co-located, km (geodesic).
+    /// Default 100; `--mineral-radius-km`.
+    pub radius_km: f64,
+    /// Critical-mineral groups that count (the layer's `critical` column, e.g. `Lithium`,
+    /// `Rare earth elements`; case-insensitive); empty = every critical site.
+    pub groups: Vec<String>,
+    /// Statuses that count (the layer's `status` column, e.g. `operating mine`;
+    /// case-insensitive); empty = any status.
+    pub status: Vec<String>,
+}
+
+impl Default for MineralParams {
+    fn default() -> Self {
+        MineralParams {
+            min_share: 0.0,
+            radius_km: 100.0,
+            groups: Vec::new(),
+            status: Vec::new(),
+        }
+    }
+}
+
+impl MineralParams {
+    /// True when no co-location rule is in force (`min_share` 0) and nothing was changed.
+    pub fn is_off(&self) -> bool {
+        self == &MineralParams::default()
+    }
+
+    /// True when the rule is in force (`min_share` > 0).
+    pub fn in_force(&self) -> bool {
+        self.min_share > 0.0
+    }
+}
+
+/// Optional report sections (the scenario's `[report]` table).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReportParams {
+    /// Price every promise in force: the best plan without it (or relaxed one step) and
+    /// what it costs (`--policy-prices`; `crate::decide::policy`, docs/policy.md). Default
+    /// false.
+    pub policy_prices: bool,
+}
+
+impl ReportParams {
+    /// True when every optional section is off.
+    pub fn is_off(&self) -> bool {
+        !self.policy_prices
+    }
 }
 
 /// One point of GenCost's battery cost curve: total installed cost per kWh of storage for a
@@ -337,6 +405,16 @@ pub struct LatencyParams {
     /// Landing ids where capacity is bought directly: places of the landing's country reach
     /// these landings by their own terrestrial backhaul instead of through the nearest PoP.
     pub capacity_landings: Vec<String>,
+    /// Sovereignty: when non-empty, the only countries or territories a route may land in
+    /// (landings and PoPs elsewhere are absent), e.g. `["Australia", "Japan"]`; names as in the
+    /// landing layer, case-insensitive (`--landing-jurisdictions`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub landing_jurisdictions: Vec<String>,
+    /// Sovereignty: when non-empty, only cables with at least one of these owners may be used
+    /// (the cable layer's `owners` column; case-insensitive; `--cable-owners`). Needs a cable
+    /// layer with owners: the embedded cables carry TeleGeography's 2022 owner lists.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cable_owners: Vec<String>,
 }
 
 /// Which RTT statistic a limit applies to.
@@ -397,6 +475,8 @@ impl Default for LatencyParams {
             allowed_cables: Vec::new(),
             excluded_cables: Vec::new(),
             capacity_landings: Vec::new(),
+            landing_jurisdictions: Vec::new(),
+            cable_owners: Vec::new(),
         }
     }
 }
@@ -925,6 +1005,7 @@ impl Scenario {
         supply_curve_issue(&self.supply, label, &mut rc.issues);
         check_technology_codes(&self.supply, &mut rc);
         check_ids(self, &mut rc);
+        check_minerals(&self.minerals, &mut rc);
         // The cost parameters, checked by the cost model (ranges in `crate::limits`).
         let mut issues = rc.issues;
         for mut issue in self.cost.issues().0 {
@@ -1079,6 +1160,42 @@ fn check_solver(s: &SolverParams, rc: &mut RangeCheck) {
         (0.0..1.0).contains(&s.mip_gap),
         "a fraction in [0, 1)",
     );
+}
+
+/// The `[minerals]` table's ranges (group and status names are checked against the layer
+/// by [`crate::minerals`]).
+fn check_minerals(m: &MineralParams, rc: &mut RangeCheck) {
+    rc.closed(
+        "minerals.min_share",
+        m.min_share,
+        0.0,
+        1.0,
+        "a share of the built MW in [0, 1] (0.5 is half; --min-mineral-share)",
+    );
+    rc.closed(
+        "minerals.radius_km",
+        m.radius_km,
+        0.0,
+        lim::MAX_RADIUS_KM,
+        "a distance in km in [0, 5000] (--mineral-radius-km)",
+    );
+    for (field, names) in [
+        ("minerals.groups", &m.groups),
+        ("minerals.status", &m.status),
+    ] {
+        for (k, name) in names.iter().enumerate() {
+            if let Some(found) = crate::input::check_text(name)
+                .or_else(|| name.trim().is_empty().then(|| "an empty name".to_string()))
+            {
+                rc.issues.push(
+                    Location::file(rc.label).field(format!("{field}[{k}]")),
+                    "a name without control characters",
+                    found,
+                    "names as in the minerals layer's critical / status columns",
+                );
+            }
+        }
+    }
 }
 
 /// The `[latency]` table's ranges.

@@ -484,6 +484,7 @@ mod tests {
             route: vec![],
             rfs_year: None,
             planned: false,
+            owners: Vec::new(),
         };
         Dataset {
             source: "<test>".into(),

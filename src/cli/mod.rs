@@ -271,6 +271,25 @@ pub struct DataArgs {
         help_heading = "Latency"
     )]
     pub avoid_transit: Vec<String>,
+    /// Sovereignty: the only countries or territories a route may land in, comma-separated,
+    /// e.g. Australia,Japan (scenario `[latency] landing_jurisdictions`).
+    #[arg(
+        long = "landing-jurisdictions",
+        value_name = "COUNTRIES",
+        value_delimiter = ',',
+        help_heading = "Latency"
+    )]
+    pub landing_jurisdictions: Vec<String>,
+    /// Sovereignty: use only cables owned (in part) by one of these owners, comma-separated
+    /// names as in the cable layer's owners, e.g. "Telstra,NTT" (scenario `[latency]
+    /// cable_owners`).
+    #[arg(
+        long = "cable-owners",
+        value_name = "OWNERS",
+        value_delimiter = ',',
+        help_heading = "Latency"
+    )]
+    pub cable_owners: Vec<String>,
     /// Less output on stderr: no progress or timings (warnings about unserved demand or
     /// estimated data are always shown).
     #[arg(long, short, help_heading = "Output")]
@@ -317,6 +336,37 @@ pub struct SolveArgs {
     /// min_separation_km`, default 25; 0 counts every site).
     #[arg(long, value_name = "KM")]
     pub min_separation_km: Option<f64>,
+    /// Critical-mineral co-location: at least this share (0..1) of the built MW lies within
+    /// --mineral-radius-km of a matching critical-mineral site (scenario `[minerals]
+    /// min_share`; docs/policy.md).
+    #[arg(long, value_name = "SHARE", help_heading = "Policy")]
+    pub min_mineral_share: Option<f64>,
+    /// The co-location radius, km, geodesic (scenario `[minerals] radius_km`, default 100).
+    #[arg(long, value_name = "KM", help_heading = "Policy")]
+    pub mineral_radius_km: Option<f64>,
+    /// Only these critical-mineral groups count, comma-separated, e.g. Lithium,"Rare earth
+    /// elements" (scenario `[minerals] groups`; the minerals layer's critical column).
+    #[arg(
+        long,
+        value_name = "GROUPS",
+        value_delimiter = ',',
+        help_heading = "Policy"
+    )]
+    pub mineral_groups: Vec<String>,
+    /// Only critical-mineral sites of these statuses count, comma-separated, e.g. "operating
+    /// mine" (scenario `[minerals] status`).
+    #[arg(
+        long,
+        value_name = "STATUSES",
+        value_delimiter = ',',
+        help_heading = "Policy"
+    )]
+    pub mineral_status: Vec<String>,
+    /// Price every promise in force: the best plan without it (or relaxed one step) and what
+    /// it costs, as a report section and JSON `policy_prices` (scenario `[report]
+    /// policy_prices`; docs/policy.md).
+    #[arg(long, help_heading = "Policy")]
+    pub policy_prices: bool,
     /// Override every city's redundancy: served by at least N sites.
     #[arg(long, value_name = "N", help_heading = "Model")]
     pub min_sites: Option<u32>,
@@ -579,6 +629,12 @@ pub fn scenario_from(data: &DataArgs, regions: &[String]) -> Result<sitefind::sc
     s.latency
         .avoid_transit
         .extend(data.avoid_transit.iter().cloned());
+    s.latency
+        .landing_jurisdictions
+        .extend(data.landing_jurisdictions.iter().cloned());
+    s.latency
+        .cable_owners
+        .extend(data.cable_owners.iter().cloned());
     s.candidates.regions.extend(regions.iter().cloned());
     Ok(s)
 }

@@ -73,7 +73,24 @@ fn apply_model_flags(args: &SolveArgs, s: &mut Scenario) -> Result<()> {
     }
     m.must_build.extend(args.must_build.iter().cloned());
     m.exclude.extend(args.exclude.iter().cloned());
+    apply_policy_flags(args, s);
     Ok(())
+}
+
+/// The `[minerals]` and `[report] policy_prices` flags.
+fn apply_policy_flags(args: &SolveArgs, s: &mut Scenario) {
+    let mn = &mut s.minerals;
+    if let Some(v) = args.min_mineral_share {
+        mn.min_share = v;
+    }
+    if let Some(v) = args.mineral_radius_km {
+        mn.radius_km = v;
+    }
+    mn.groups.extend(args.mineral_groups.iter().cloned());
+    mn.status.extend(args.mineral_status.iter().cloned());
+    if args.policy_prices {
+        s.report.policy_prices = true;
+    }
 }
 
 /// The supply, solver and alternatives flags.
@@ -127,6 +144,12 @@ fn check_flag_combinations(args: &SolveArgs, s: &Scenario) -> Result<()> {
         return Err(Error::usage(
             "--cost-cap-aud only applies to --objective min-worst-rtt",
             "add --objective min-worst-rtt, or drop --cost-cap-aud",
+        ));
+    }
+    if s.report.policy_prices && s.model.objective != Objective::MinCost {
+        return Err(Error::usage(
+            "--policy-prices needs the least-cost objective",
+            "drop --objective (or use min-cost) with --policy-prices",
         ));
     }
     if args.budget_aud.is_some() && s.model.objective != Objective::MaxCoverage {

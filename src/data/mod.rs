@@ -242,6 +242,10 @@ pub struct CableSystem {
     pub rfs_year: Option<u32>,
     /// True if not yet in service.
     pub planned: bool,
+    /// Owners as published (consortium members; empty = unknown). The sovereignty filter
+    /// `[latency] cable_owners` keeps only cables with one of its owners.
+    #[serde(default)]
+    pub owners: Vec<String>,
 }
 
 /// An existing data centre (brownfield candidate and context).

@@ -82,7 +82,7 @@ const LANDINGS: Schema = Schema {
 
 const CABLES: Schema = Schema {
     required: &["id", "name", "landing_ids"],
-    optional: &["length_km", "rfs_year", "planned"],
+    optional: &["length_km", "rfs_year", "planned", "owners"],
     id: "id",
 };
 
@@ -609,6 +609,7 @@ pub fn parse_cables_lined(label: &str, text: &str) -> Result<Vec<Lined<CableSyst
             route: Vec::new(),
             rfs_year: r.opt_u32("rfs_year", is),
             planned: r.bool("planned", false, is),
+            owners: r.list("owners"),
         }
     })
 }

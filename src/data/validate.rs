@@ -670,6 +670,7 @@ mod tests {
                 route: vec![],
                 rfs_year: Some(2020),
                 planned: false,
+                owners: Vec::new(),
             }],
             ..Default::default()
         };

@@ -9,5 +9,6 @@
 //! the report (which renders their results) or the CLI.
 
 pub mod alternatives;
+pub mod policy;
 pub mod resilience;
 pub mod sweep;

@@ -308,19 +308,25 @@ impl<'a> Relaxation<'a> {
     }
 
     /// The fixing implied by the problem itself: must-build sites open; excluded sites, sites
-    /// that reach no city and are in no cover set (build.rs reduction 2) and sites whose size
-    /// range is empty closed.
+    /// that reach no city and are in no cover set nor capacity row (build.rs reduction 2) and
+    /// sites whose size range is empty closed.
     pub fn base_fixing(&self) -> Vec<Fix> {
+        // A site in a capacity row may open to build capacity that serves nobody (e.g. at a
+        // critical-mineral site, to meet the co-location share): it must stay free.
+        let in_row = crate::model::rows::in_capacity_row(self.p);
         self.p
             .sites
             .iter()
             .zip(&self.sites)
-            .map(|(s, sd)| {
+            .zip(in_row)
+            .map(|((s, sd), in_row)| {
                 if s.excluded {
                     Fix::Closed
                 } else if s.must_build {
                     Fix::Open
-                } else if (sd.pairs.is_empty() && sd.covers.is_empty()) || sd.cmin > sd.cmax {
+                } else if (sd.pairs.is_empty() && sd.covers.is_empty() && !in_row)
+                    || sd.cmin > sd.cmax
+                {
                     // A site that reaches no city can still open to meet a cover set (the MIP
                     // gives it variables, build.rs reduction 2): closing it here would make the
                     // relaxation stronger than the problem, and its bound invalid.

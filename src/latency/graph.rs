@@ -578,6 +578,7 @@ mod tests {
             route: vec![vec![a, m, b], vec![m, c]],
             rfs_year: None,
             planned: false,
+            owners: Vec::new(),
         };
         let m2 = along_route(&cable, &[a, b, c]).unwrap();
         let ab = m2[0][1].unwrap();

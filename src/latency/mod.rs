@@ -64,6 +64,7 @@ pub mod calibrate;
 pub mod domains;
 pub mod graph;
 pub mod resilience;
+pub mod sovereignty;
 
 pub use backhaul::BackhaulRoute;
 pub use calibrate::{
@@ -425,8 +426,8 @@ impl LatencyModel {
         check_params(params, dataset)?;
         let n = dataset.landings.len();
         check_graph_matches(raw, n)?;
-        let removed = removed_cables(raw, params)?;
-        let avoid: BTreeSet<String> = params.avoid_transit.iter().map(|c| lower(c)).collect();
+        let mut removed = removed_cables(raw, params)?;
+        sovereignty::remove_by_owner(dataset, raw, params, &mut removed)?;
         let landings = dataset.landings.clone();
         let pops = dataset.pops.clone();
         let country: Vec<String> = landings.iter().map(|l| lower(&l.country)).collect();
@@ -434,6 +435,7 @@ impl LatencyModel {
         node_id.extend(pops.iter().map(|p| p.id.clone()));
         let mut node_country: Vec<String> = landings.iter().map(|l| l.country.clone()).collect();
         node_country.extend(pops.iter().map(|p| p.country.clone()));
+        let avoid = sovereignty::avoided_countries(params, &node_country)?;
         let active: Vec<bool> = node_country
             .iter()
             .map(|c| !avoid.contains(&lower(c)))

@@ -112,6 +112,8 @@ pub fn assemble(s: &Solved) -> Report {
         supply_zones,
         alternatives: None,
         resilience: None,
+        minerals: None,
+        policy_prices: None,
         parameters: s.scenario.clone(),
         timings: None,
         supply_cache: Some(s.prep.supply_cache.clone()),

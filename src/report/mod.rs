@@ -20,6 +20,7 @@ pub mod geojson;
 pub mod gpkg;
 pub mod layers;
 pub mod plans;
+pub mod policy;
 pub mod resilience;
 pub mod svg;
 pub mod text;
@@ -78,6 +79,13 @@ pub struct Report {
     /// (least-cost plans; see [`crate::decide::resilience`]).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub resilience: Option<crate::decide::resilience::Resilience>,
+    /// Critical-mineral co-location: the share achieved, the sites and deposits that make it
+    /// and the cost against the plan without the rule (only with `[minerals] min_share` > 0).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub minerals: Option<crate::minerals::MineralShare>,
+    /// What each promise in force costs (`--policy-prices`; [`crate::decide::policy`]).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub policy_prices: Option<Vec<crate::decide::policy::PolicyPrice>>,
 }
 
 /// Solver status and quality of the answer.
@@ -701,6 +709,7 @@ impl Report {
         if let Some(ts) = &mut self.timings {
             ts.iter_mut().for_each(|s| rd(&mut s.seconds, SECONDS));
         }
+        policy::round(self);
     }
 }
 

@@ -25,6 +25,7 @@ pub fn render(r: &Report) -> String {
     write_why(&mut s, r);
     s.push_str(&super::plans::render_text(r));
     s.push_str(&super::resilience::render_text(r));
+    s.push_str(&super::policy::render_text(r));
     write_solver(&mut s, r);
     s
 }

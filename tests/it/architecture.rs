@@ -17,7 +17,10 @@ const FLOORS: &[(&str, &[&str])] = &[
     ("stages", &["supply", "latency", "candidates", "cost"]),
     ("model", &["model", "grid"]),
     ("engine", &["engine", "check"]),
-    ("pipeline", &["pipeline", "outcome", "pricing", "promises"]),
+    (
+        "pipeline",
+        &["pipeline", "outcome", "pricing", "promises", "minerals"],
+    ),
     ("decide", &["decide", "benchmark"]),
     ("report", &["report"]),
     ("job", &["job"]),

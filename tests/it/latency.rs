@@ -48,6 +48,7 @@ pub mod fixture {
             route: Vec::new(),
             rfs_year: None,
             planned: false,
+            owners: Vec::new(),
         }
     }
 
@@ -365,6 +366,7 @@ pub mod public {
                     route,
                     rfs_year: p["rfs_year"].as_u64().map(|y| y as u32),
                     planned: p["is_planned"].as_bool().unwrap(),
+                    owners: Vec::new(),
                 }
             })
             .collect();
@@ -1060,6 +1062,7 @@ fn two_path_dataset(second_path: bool) -> Dataset {
         route: vec![],
         rfs_year: None,
         planned: false,
+        owners: Vec::new(),
     };
     let mut cables = vec![cable("direct", "au", "jp", 8_000.0)];
     if second_path {
@@ -1433,6 +1436,7 @@ fn domain_dataset(drop: &[&str]) -> Dataset {
         route: vec![],
         rfs_year: None,
         planned: false,
+        owners: Vec::new(),
     };
     let landings = vec![
         l("au", 151.27, -33.76, "Australia"),

@@ -12,6 +12,7 @@ mod geo;
 mod grid;
 mod latency;
 mod outputs;
+mod policy;
 mod promises;
 mod public_data;
 mod reliability;

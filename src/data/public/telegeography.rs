@@ -210,6 +210,7 @@ pub fn load_cables(spec: &LayerSpec) -> Result<Vec<CableSystem>> {
             route,
             rfs_year,
             planned,
+            owners: owners(&row),
         });
     }
     out.sort_by(|a, b| a.id.cmp(&b.id));
@@ -294,6 +295,16 @@ fn planned(row: &Row, issues: &mut Issues) -> bool {
 }
 
 /// The `;`-separated landing ids, trimmed, empty ones and repeats dropped, in order.
+/// The cable's owners: TeleGeography's `owners` cell, comma-separated (empty when absent).
+fn owners(row: &Row) -> Vec<String> {
+    row.str("owners")
+        .split(',')
+        .map(str::trim)
+        .filter(|o| !o.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
 fn landing_ids(row: &Row) -> Vec<String> {
     let mut landing_ids: Vec<String> = Vec::new();
     for l in row.str("landing_point_ids").split(';').map(str::trim) {
