@@ -619,7 +619,10 @@ impl<'a> Sweep<'a> {
 }
 
 /// Solves `p` exactly, reduced with the open-sites bound from the cheapest feasible plan in
-/// `evals` when there is one, else with the default reduction.
+/// `evals` when there is one, else with the default reduction; by the staged engine
+/// (Lagrangian bound, heuristic, fixing, then a small MIP), its promise rows seeded with `rows`.
+/// (The whole reduced MIP per round of promise rows, as before, took tens of CPU-seconds on
+/// some samples of `data/sweeps/main_job.toml`.)
 fn solve_bounded(
     p: &SitingProblem,
     evals: &[PlanEval],
@@ -630,24 +633,21 @@ fn solve_bounded(
         .iter()
         .filter_map(|e| e.cost_aud)
         .fold(f64::INFINITY, f64::min);
+    let mut record = no_progress();
+    let mut sink = engine::SolveSink {
+        record: &mut record,
+        progress: None,
+    };
     if ub.is_finite() {
         let m = reduce::open_sites_bound(p, ub);
         let kept = reduce::reduce(p, m);
         if kept.len() < p.sites.len() {
             let q = reduce::restrict(p, &kept);
-            engine::solve_plain_seeded(&q, opts, &rows.transfer(p, &q))
-                .map(|(sr, s, _)| (sr, reduce::expand(&s, &kept, p.sites.len())))
-        } else {
-            engine::solve_plain_seeded(p, opts, rows).map(|(sr, s, _)| (sr, s))
+            return engine::solve_seeded(&q, opts, &mut sink, &rows.transfer(p, &q))
+                .map(|((sr, s, _, _), _)| (sr, reduce::expand(&s, &kept, p.sites.len())));
         }
-    } else {
-        let mut record = no_progress();
-        let mut sink = engine::SolveSink {
-            record: &mut record,
-            progress: None,
-        };
-        engine::solve_seeded(p, opts, &mut sink, rows).map(|((sr, s, _, _), _)| (sr, s))
     }
+    engine::solve_seeded(p, opts, &mut sink, rows).map(|((sr, s, _, _), _)| (sr, s))
 }
 
 /// The promise rows of the base problem's exact solve (empty without N−1 or separation
