@@ -4,7 +4,7 @@
 
 use crate::candidates::Candidate;
 use crate::data::{Dataset, Demand};
-use crate::decide::alternatives::decide;
+use crate::decide::alternatives::{decide_warm, DecideContext, WarmStart};
 use crate::error::Result;
 use crate::model::{SitingProblem, Solution};
 use crate::pipeline::{self, Progress};
@@ -37,6 +37,21 @@ pub fn run(
     scenario: &Scenario,
     progress: Progress<'_>,
 ) -> Result<Answer> {
+    run_counted(ds, demand, scenario, progress, &crate::progress::NoProgress)
+}
+
+/// [`run`], with the counted steps after the solve (each chosen site's margin) reported to
+/// `counted` (the CLI draws it as a bar).
+///
+/// # Errors
+/// As [`run`].
+pub fn run_counted(
+    ds: &Dataset,
+    demand: &Demand,
+    scenario: &Scenario,
+    progress: Progress<'_>,
+    counted: &dyn crate::progress::Counted,
+) -> Result<Answer> {
     let mut outcome = pipeline::run(ds, demand, scenario, progress)?;
     let mut timings = std::mem::take(&mut outcome.timings);
     let mut record = crate::outcome::recorder(&mut timings, progress);
@@ -46,7 +61,15 @@ pub fn run(
     let p = &outcome.prepared.problem;
     let params = &scenario.alternatives;
     let (options, deadline) = (&outcome.options, outcome.deadline);
-    let decisions = decide(p, &outcome.solution, params, options, deadline, &mut record)?;
+    let warm = WarmStart {
+        rows: outcome.promise_rows.clone(),
+    };
+    let ctx = DecideContext {
+        deadline,
+        warm: &warm,
+        progress: counted,
+    };
+    let decisions = decide_warm(p, &outcome.solution, params, options, &ctx, &mut record)?;
     crate::report::plans::attach(&mut report, &outcome.prepared, &decisions, params);
     if p.objective == crate::scenario::Objective::MinCost {
         let t = Instant::now();

@@ -65,6 +65,9 @@ pub struct Outcome {
     pub size: (usize, usize, usize),
     /// Dominance reduction: (sites kept, open-sites bound), if applied.
     pub dominance: Option<(usize, usize)>,
+    /// The promise rows (N−1, separation) the solve generated: the warm start of the margins'
+    /// re-solves (empty without such promises).
+    pub promise_rows: crate::engine::lazy::PromiseRows,
     /// Wall-clock time of each stage so far.
     pub timings: Vec<StageTiming>,
 }

@@ -764,8 +764,13 @@ pub fn run(
     explain_grid_limits(p, &prepared.grid_rows)?;
 
     let (deadline, solve_opts) = run_deadline(&options, started);
-    let (solve, solution, size, dominance) =
-        engine::solve_with_reduction(p, &solve_opts, &mut record)?;
+    let mut sink = engine::SolveSink {
+        record: &mut record,
+        progress: None,
+    };
+    let seed = engine::lazy::PromiseRows::default();
+    let ((solve, solution, size, dominance), promise_rows) =
+        engine::solve_seeded(p, &solve_opts, &mut sink, &seed)?;
 
     let t = Instant::now();
     let mut check = check::check_reported(p, &solution, solve.objective);
@@ -789,6 +794,7 @@ pub fn run(
         deadline,
         size,
         dominance,
+        promise_rows,
         timings,
     })
 }

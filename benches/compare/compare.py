@@ -343,6 +343,10 @@ def main():
     ap.add_argument("inputs")
     ap.add_argument("out_md")
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--sitefind-args", default="",
+                    help="extra arguments of every siting run, e.g. '--min-separation-km 0 --no-margins': "
+                         "the exported problem has no separation caps (they are generated lazily), so "
+                         "only without separation do all solvers solve the same model")
     ap.add_argument("--backends", default="highs,microlp")
     ap.add_argument("--cflp", default="cap41,cap71,cap101,cap131")
     ap.add_argument("--siting", default="embedded,public-QLD,public-NSW",
@@ -374,7 +378,7 @@ def main():
             continue
         # --no-cache: the whole run includes computing the 24/7 portfolios (a cold cache).
         args = ["solve", "--format", "json", "--no-cache", "--mip-gap", str(GAP),
-                "--time-limit", str(TIME_LIMIT)]
+                "--time-limit", str(TIME_LIMIT)] + a.sitefind_args.split()
         if inst.startswith("public-dense"):
             sc = os.path.join(tmp, f"{inst}.toml")
             with open(sc, "w") as f:

@@ -50,11 +50,13 @@
 //! problem restricted to those sites, each forced open. `regret = fixed cost − optimum ≥ 0`.
 
 use crate::check::check;
+use crate::engine::lazy::PromiseRows;
 use crate::engine::reduce;
 use crate::engine::{self, SolveOptions, SolveStatus};
 use crate::error::{Error, Result};
 use crate::model::build::{build, Row, RowSense};
 use crate::model::{SitingProblem, Solution};
+use crate::progress::{Counted, NoProgress};
 pub use crate::scenario::AlternativesParams;
 use crate::scenario::Objective;
 use serde::{Deserialize, Serialize};
@@ -454,6 +456,55 @@ pub fn margins_until(
     margin_gap: f64,
     deadline: Option<Instant>,
 ) -> Result<Vec<(usize, SiteMargin)>> {
+    let warm = WarmStart::default();
+    margins_warm(p, best, opts, margin_gap, deadline, &warm, &NoProgress)
+}
+
+/// What a re-solve around the base plan starts from: the promise rows (N−1 Hall rows,
+/// separation caps) the base plan's solve generated ([`engine::solve_seeded`] returns them).
+/// Each is a valid row of every problem that differs from the base one only in costs, in
+/// excluded or must-build sites, or in demand (rows that no longer fit are dropped, see
+/// [`PromiseRows`]), so a seeded re-solve has the same optimum as a cold one, usually after
+/// fewer rounds of row generation (one whole staged solve each).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WarmStart {
+    /// Promise rows to start every re-solve with (empty: a cold start).
+    pub rows: PromiseRows,
+}
+
+/// Re-solves `q` (a variant of the base problem: a site excluded, costs or demand changed)
+/// exactly, seeded with the base solve's promise rows (see [`WarmStart`]), after the
+/// pre-solve diagnosis. The public re-solve entry point for margins and policy re-solves.
+///
+/// # Errors
+/// As [`engine::solve_with_reduction`] (infeasible with a diagnosis, time limit, solver).
+pub fn resolve_warm(
+    q: &SitingProblem,
+    opts: &SolveOptions,
+    warm: &WarmStart,
+) -> Result<engine::ReducedSolve> {
+    crate::model::diagnose::diagnose(q)?;
+    let mut record = |_: &str, _: f64, _: &str| {};
+    let mut sink = engine::SolveSink {
+        record: &mut record,
+        progress: None,
+    };
+    engine::solve_seeded(q, opts, &mut sink, &warm.rows).map(|r| r.0)
+}
+
+/// [`margins_until`], each re-solve warm-started from `warm` ([`resolve_warm`]), in parallel
+/// (rayon, the current pool), `progress` told of each margin as it finishes (stage
+/// `margins`). The result is in the order of the open sites and does not depend on the thread
+/// count.
+pub fn margins_warm(
+    p: &SitingProblem,
+    best: &Solution,
+    opts: &SolveOptions,
+    margin_gap: f64,
+    deadline: Option<Instant>,
+    warm: &WarmStart,
+    progress: &dyn Counted,
+) -> Result<Vec<(usize, SiteMargin)>> {
     use rayon::prelude::*;
     let optimum = check(p, best).objective_recomputed;
     let opts = SolveOptions {
@@ -467,13 +518,22 @@ pub fn margins_until(
         scale: optimum.abs().max(1e-9),
         opts: &opts,
         deadline,
+        warm,
     };
+    let open = open_set(best);
+    progress.start("margins", open.len() as u64);
     // One independent re-solve per open site, in parallel; collected in site order, so the
     // result does not depend on the thread count.
-    open_set(best)
+    let out = open
         .into_par_iter()
-        .map(|i| base.margin(i).map(|m| (i, m)))
-        .collect()
+        .map(|i| {
+            let m = base.margin(i).map(|m| (i, m));
+            progress.inc(1);
+            m
+        })
+        .collect();
+    progress.finish();
+    out
 }
 
 /// A re-solve (margin or alternative) starts only with at least this many seconds left before
@@ -490,6 +550,8 @@ struct MarginBase<'a> {
     opts: &'a SolveOptions,
     /// When the run's time limit ends (`None`: no limit beyond each solve's own).
     deadline: Option<Instant>,
+    /// What each re-solve starts from.
+    warm: &'a WarmStart,
 }
 
 impl MarginBase<'_> {
@@ -507,8 +569,7 @@ impl MarginBase<'_> {
         };
         let mut q = self.p.clone();
         q.sites[i].excluded = true;
-        let solved = crate::model::diagnose::diagnose(&q)
-            .and_then(|_| engine::solve_with_reduction(&q, &opts, &mut |_, _, _| {}));
+        let solved = resolve_warm(&q, &opts, self.warm);
         match solved {
             Ok((report, sol, _, _)) => Ok(self.priced(&q, &report, &sol)),
             Err(Error::Infeasible { diagnosis, .. }) => Ok(SiteMargin::none(format!(
@@ -620,6 +681,18 @@ pub enum FixedPlan {
 /// is not in `p` (it reaches no city within its limit in this instance) makes the plan
 /// infeasible, as does any constraint the plan's sites cannot meet.
 pub fn evaluate_plan(p: &SitingProblem, ids: &[String], opts: &SolveOptions) -> Result<FixedPlan> {
+    evaluate_plan_warm(p, ids, opts, &WarmStart::default())
+}
+
+/// [`evaluate_plan`], its solve seeded with `warm`'s promise rows (rows of `p`, carried over
+/// to the plan's sites by id: [`PromiseRows::transfer`]). The same cost, usually in fewer
+/// rounds of row generation.
+pub fn evaluate_plan_warm(
+    p: &SitingProblem,
+    ids: &[String],
+    opts: &SolveOptions,
+    warm: &WarmStart,
+) -> Result<FixedPlan> {
     let mut kept: Vec<usize> = Vec::with_capacity(ids.len());
     for id in ids {
         match p.sites.iter().position(|s| &s.id == id) {
@@ -650,8 +723,9 @@ pub fn evaluate_plan(p: &SitingProblem, ids: &[String], opts: &SolveOptions) -> 
             e => Err(e),
         };
     }
-    match engine::solve(&q, opts) {
-        Ok((_, sol)) => {
+    let seed = warm.rows.transfer(p, &q);
+    match engine::solve_plain_seeded(&q, opts, &seed) {
+        Ok((_, sol, _)) => {
             let c = check(&q, &sol);
             Ok(FixedPlan::Cost(
                 c.objective_recomputed,
@@ -689,6 +763,37 @@ pub fn decide(
     deadline: Option<Instant>,
     record: &mut dyn FnMut(&str, f64, &str),
 ) -> Result<Decisions> {
+    let ctx = DecideContext {
+        deadline,
+        warm: &WarmStart::default(),
+        progress: &NoProgress,
+    };
+    decide_warm(p, best, params, opts, &ctx, record)
+}
+
+/// Where [`decide_warm`]'s re-solves start and report.
+pub struct DecideContext<'a> {
+    /// When the run's time limit ends (`None`: no limit beyond each solve's own).
+    pub deadline: Option<Instant>,
+    /// The base solve's promise rows, for the margins' re-solves ([`margins_warm`]).
+    pub warm: &'a WarmStart,
+    /// Told of each margin as it finishes (stage `margins`).
+    pub progress: &'a dyn Counted,
+}
+
+/// [`decide`] with the margins warm-started and counted (see [`DecideContext`]).
+///
+/// # Errors
+/// As [`decide`].
+pub fn decide_warm(
+    p: &SitingProblem,
+    best: &Solution,
+    params: &AlternativesParams,
+    opts: &SolveOptions,
+    ctx: &DecideContext<'_>,
+    record: &mut dyn FnMut(&str, f64, &str),
+) -> Result<Decisions> {
+    let deadline = ctx.deadline;
     let mut out = Decisions::default();
     if p.objective != Objective::MinCost {
         if params.count > 0 {
@@ -701,9 +806,25 @@ pub fn decide(
     }
     if params.margins {
         let t = Instant::now();
-        out.margins = margins_until(p, best, opts, params.margin_gap, deadline)?;
+        out.margins = margins_warm(
+            p,
+            best,
+            opts,
+            params.margin_gap,
+            deadline,
+            ctx.warm,
+            ctx.progress,
+        )?;
+        let seeded = if ctx.warm.rows.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", seeded with the base solve's {} promise rows",
+                ctx.warm.rows.len()
+            )
+        };
         let note = format!(
-            "best plan without each chosen site, each to a relative gap of {:.0e}",
+            "best plan without each chosen site, each to a relative gap of {:.0e}{seeded}",
             opts.mip_gap.max(params.margin_gap)
         );
         record("margins", t.elapsed().as_secs_f64(), &note);

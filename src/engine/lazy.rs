@@ -36,10 +36,15 @@ use crate::error::{Error, Result};
 use crate::model::flow::{max_flow, EPS_MW};
 use crate::model::rows::allowed_after;
 use crate::model::{CapacityRow, Contingency, FlowCap, SitingProblem, Solution};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 /// Rounds of row generation before giving up (each adds ≥ 1 row).
 pub const MAX_ROUNDS: usize = 200;
+
+/// A problem solver without promises (contingencies, separation): the staged engine, or a
+/// plain MIP.
+pub type SolveRows<'f> =
+    dyn FnMut(&SitingProblem, &SolveOptions, &mut SolveSink<'_>) -> Result<ReducedSolve> + 'f;
 
 /// Solves `p` with its contingencies by generating their Hall rows; `solve_rows` solves a
 /// problem without contingencies exactly.
@@ -47,17 +52,134 @@ pub fn solve(
     p: &SitingProblem,
     opts: &SolveOptions,
     sink: &mut SolveSink<'_>,
-    solve_rows: &mut dyn FnMut(
-        &SitingProblem,
-        &SolveOptions,
-        &mut SolveSink<'_>,
-    ) -> Result<ReducedSolve>,
+    solve_rows: &mut SolveRows<'_>,
 ) -> Result<ReducedSolve> {
+    solve_seeded(p, opts, sink, solve_rows, &PromiseRows::default()).map(|r| r.0)
+}
+
+/// Promise rows (N−1 Hall rows, separation caps) generated while solving a problem, to seed
+/// a later solve of the same problem or of one that differs only in which sites are excluded
+/// or must be built (a margin's re-solve, a policy re-solve): each row is a valid inequality
+/// for every plan of the problem, so seeding only strengthens the first round's relaxation and
+/// never changes the optimum. Rows are kept by site, city and contingency index: a solve
+/// drops any seeded row that is not valid for its problem (an index out of range, a cap's
+/// sites not mutually close), and [`PromiseRows::transfer`] carries rows over by id to a
+/// problem with other sites (a restriction, another sample's candidates).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PromiseRows {
+    cuts: BTreeSet<Cut>,
+}
+
+impl PromiseRows {
+    /// How many rows.
+    pub fn len(&self) -> usize {
+        self.cuts.len()
+    }
+
+    /// True when there is no row.
+    pub fn is_empty(&self) -> bool {
+        self.cuts.is_empty()
+    }
+
+    /// Adds the rows the plan `s` of `p` breaks; returns how many were new.
+    pub fn add_broken(&mut self, p: &SitingProblem, s: &Solution) -> usize {
+        violated(p, s)
+            .into_iter()
+            .filter(|c| self.cuts.insert(c.clone()))
+            .count()
+    }
+
+    /// Adds every row of `other`.
+    pub fn extend(&mut self, other: &PromiseRows) {
+        self.cuts.extend(other.cuts.iter().cloned());
+    }
+
+    /// The rows carried over from problem `from` to problem `to` by site, city and
+    /// contingency id (for a restricted problem, or another sample's candidate set): members
+    /// `to` lacks are dropped (a Hall row over fewer cities and a cap over fewer close sites
+    /// are still valid rows), and rows left empty, or caps whose sites are not mutually close
+    /// in `to`, are dropped.
+    pub fn transfer(&self, from: &SitingProblem, to: &SitingProblem) -> PromiseRows {
+        let index = |ids: Vec<&str>| -> HashMap<String, usize> {
+            ids.into_iter()
+                .enumerate()
+                .map(|(k, id)| (id.to_string(), k))
+                .collect()
+        };
+        let sites = index(to.sites.iter().map(|s| s.id.as_str()).collect());
+        let cities = index(to.cities.iter().map(|c| c.id.as_str()).collect());
+        let domains = index(to.contingencies.iter().map(|c| c.id.as_str()).collect());
+        let map = |ids: &HashMap<String, usize>, names: &[&str], k: usize| {
+            names.get(k).and_then(|id| ids.get(*id).copied())
+        };
+        let from_sites: Vec<&str> = from.sites.iter().map(|s| s.id.as_str()).collect();
+        let from_cities: Vec<&str> = from.cities.iter().map(|c| c.id.as_str()).collect();
+        let from_domains: Vec<&str> = from.contingencies.iter().map(|c| c.id.as_str()).collect();
+        let mut out = PromiseRows::default();
+        for cut in &self.cuts {
+            let moved = match cut {
+                Cut::Hall(d, t) => {
+                    let d2 = map(&domains, &from_domains, *d);
+                    let mut t2: Vec<usize> = t
+                        .iter()
+                        .filter_map(|&j| map(&cities, &from_cities, j))
+                        .collect();
+                    t2.sort_unstable();
+                    d2.filter(|_| !t2.is_empty()).map(|d2| Cut::Hall(d2, t2))
+                }
+                Cut::Separation(j, members) => {
+                    let j2 = map(&cities, &from_cities, *j);
+                    let mut m2: Vec<usize> = members
+                        .iter()
+                        .filter_map(|&i| map(&sites, &from_sites, i))
+                        .collect();
+                    m2.sort_unstable();
+                    j2.filter(|_| m2.len() >= 2)
+                        .map(|j2| Cut::Separation(j2, m2))
+                }
+            };
+            if let Some(c) = moved.filter(|c| fits(to, c)) {
+                out.cuts.insert(c);
+            }
+        }
+        out
+    }
+}
+
+/// True when the row `c` is valid for `p`: it refers to sites, cities and contingencies `p`
+/// has, and a separation cap's sites are mutually close in `p` (a Hall row is rebuilt from
+/// `p`'s data, so it is valid for any city set).
+fn fits(p: &SitingProblem, c: &Cut) -> bool {
+    let (n, m) = (p.sites.len(), p.cities.len());
+    match c {
+        Cut::Hall(d, t) => *d < p.contingencies.len() && t.iter().all(|&j| j < m),
+        Cut::Separation(j, sites) => p.separation.as_ref().is_some_and(|sep| {
+            *j < m
+                && sites.iter().all(|&i| i < n)
+                && sites
+                    .iter()
+                    .enumerate()
+                    .all(|(k, &a)| sites[k + 1..].iter().all(|&b| sep.is_close(a, b)))
+        }),
+    }
+}
+
+/// [`solve`] with the rows of `seed` present from the first round (see [`PromiseRows`]; rows
+/// that are not valid for `p` are ignored). Returns the solve and every row present at its end (the
+/// seed's and the generated ones), to seed the next related solve.
+pub fn solve_seeded(
+    p: &SitingProblem,
+    opts: &SolveOptions,
+    sink: &mut SolveSink<'_>,
+    solve_rows: &mut SolveRows<'_>,
+    seed: &PromiseRows,
+) -> Result<(ReducedSolve, PromiseRows)> {
     let mut q = p.clone();
     q.contingencies.clear();
     q.separation = None;
     let mut seen: BTreeSet<Cut> = BTreeSet::new();
-    for cut in seed_cuts(p) {
+    let seeded = seed.cuts.iter().filter(|c| fits(p, c)).cloned();
+    for cut in seed_cuts(p).into_iter().chain(seeded) {
         if seen.insert(cut.clone()) {
             add_row(p, &mut q, &cut);
         }
@@ -89,7 +211,7 @@ pub fn solve(
         );
         (sink.record)("promise rows", 0.0, &note);
         if fresh.is_empty() {
-            return finish(p, r);
+            return finish(p, r).map(|r| (r, PromiseRows { cuts: seen }));
         }
         for cut in &fresh {
             add_row(p, &mut q, cut);

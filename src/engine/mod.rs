@@ -28,6 +28,17 @@ pub use backend::{
 /// Returns the report and the solution; a solve without a feasible solution (infeasible,
 /// unbounded, time limit before any incumbent) is an error naming the status.
 pub fn solve(p: &SitingProblem, opts: &SolveOptions) -> Result<(SolveReport, Solution)> {
+    solve_plain_seeded(p, opts, &lazy::PromiseRows::default()).map(|r| (r.0, r.1))
+}
+
+/// [`solve`] seeded with promise rows of an earlier, related solve (see
+/// [`lazy::PromiseRows`]; a sweep's samples, a fixed plan's evaluation): the same optimum,
+/// usually in fewer rounds. Returns also every row present at its end.
+pub fn solve_plain_seeded(
+    p: &SitingProblem,
+    opts: &SolveOptions,
+    seed: &lazy::PromiseRows,
+) -> Result<(SolveReport, Solution, lazy::PromiseRows)> {
     if !p.contingencies.is_empty() || p.separation.is_some() {
         // Promise rows generated on demand, each round one whole-MIP solve.
         let mut record = |_: &str, _: f64, _: &str| {};
@@ -44,10 +55,11 @@ pub fn solve(p: &SitingProblem, opts: &SolveOptions) -> Result<(SolveReport, Sol
             );
             solve_built(q, &model, o).map(|(r, s)| (r, s, size, None))
         };
-        return lazy::solve(p, opts, &mut sink, &mut plain).map(|r| (r.0, r.1));
+        return lazy::solve_seeded(p, opts, &mut sink, &mut plain, seed)
+            .map(|(r, rows)| (r.0, r.1, rows));
     }
     let model = build(p)?;
-    solve_built(p, &model, opts)
+    solve_built(p, &model, opts).map(|(r, s)| (r, s, lazy::PromiseRows::default()))
 }
 
 /// Solves an already built model of `p`.
@@ -179,6 +191,24 @@ pub fn solve_with_reduction(
             progress: None,
         },
     )
+}
+
+/// [`solve_with_sink`] seeded with the promise rows of an earlier, related solve (the base
+/// plan's, for a margin's or a policy's re-solve; see [`lazy::PromiseRows`]): the same optimum,
+/// usually in fewer rounds of row generation. Returns also every row present at its end, to
+/// seed the next one (empty when `p` has no N−1 or separation promise).
+pub fn solve_seeded(
+    p: &SitingProblem,
+    opts: &SolveOptions,
+    sink: &mut SolveSink<'_>,
+    seed: &lazy::PromiseRows,
+) -> Result<(ReducedSolve, lazy::PromiseRows)> {
+    if p.contingencies.is_empty() && p.separation.is_none() {
+        return solve_with_sink(p, opts, sink).map(|r| (r, lazy::PromiseRows::default()));
+    }
+    opts.validate()?;
+    crate::model::build::validate(p)?;
+    lazy::solve_seeded(p, opts, sink, &mut |q, o, s| solve_with_sink(q, o, s), seed)
 }
 
 /// [`solve_with_reduction`] with a separate progress sink.

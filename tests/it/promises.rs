@@ -433,3 +433,89 @@ fn promises_no_plan_can_keep_are_explained() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("min_separation_km"));
 }
+
+/// Warm starts (issue 29 item 3): re-solves seeded with the base solve's promise rows
+/// (`engine::solve_seeded`, `alternatives::resolve_warm`), and those rows carried over by id to a
+/// restricted problem (`PromiseRows::transfer`), reach the brute-force optimum of each problem
+/// with every promise written out; the warm margins equal the cold ones at gap 0.
+#[test]
+fn warm_started_resolves_equal_brute_force() {
+    use sitefind::decide::alternatives::{margins_until, margins_warm, resolve_warm, WarmStart};
+    use sitefind::engine::lazy::PromiseRows;
+    use sitefind::engine::{solve_seeded, SolveSink};
+    use sitefind::progress::NoProgress;
+    let mut runner = seeded_runner(48, 29);
+    let seeded = std::cell::Cell::new(0);
+    runner
+        .run(&arb_promises(), |p| {
+            let o = opts("microlp");
+            let mut record = |_: &str, _: f64, _: &str| {};
+            let mut sink = SolveSink {
+                record: &mut record,
+                progress: None,
+            };
+            let Ok(((_, best, _, _), rows)) =
+                solve_seeded(&p, &o, &mut sink, &PromiseRows::default())
+            else {
+                return Ok(());
+            };
+            if !rows.is_empty() {
+                seeded.set(seeded.get() + 1);
+            }
+            let warm = WarmStart { rows: rows.clone() };
+            let tol = |x: f64| 1e-6 * x.abs().max(1.0);
+            for i in (0..p.sites.len()).filter(|&i| best.open[i]) {
+                let mut q = p.clone();
+                q.sites[i].excluded = true;
+                let brute = brute_force(&explicit(&q));
+                match (brute, resolve_warm(&q, &o, &warm)) {
+                    (Some(b), Ok((_, s, _, _))) => {
+                        let c = check(&q, &s);
+                        prop_assert!(c.feasible, "{:?}", c.violations);
+                        prop_assert!((c.objective_recomputed - b).abs() <= tol(b));
+                    }
+                    (None, Err(_)) => {}
+                    (b, r) => {
+                        prop_assert!(false, "without {i}: brute {b:?} vs {:?}", r.map(|r| r.0))
+                    }
+                }
+            }
+            // Carried over to the problem without the last site (indices shift).
+            let kept: Vec<usize> = (0..p.sites.len().saturating_sub(1)).collect();
+            let r = sitefind::engine::reduce::restrict(&p, &kept);
+            let moved = rows.transfer(&p, &r);
+            prop_assert!(moved.len() <= rows.len());
+            let mut sink = SolveSink {
+                record: &mut record,
+                progress: None,
+            };
+            match (
+                brute_force(&explicit(&r)),
+                solve_seeded(&r, &o, &mut sink, &moved),
+            ) {
+                (Some(b), Ok(((_, s, _, _), _))) => {
+                    let c = check(&r, &s);
+                    prop_assert!(c.feasible, "{:?}", c.violations);
+                    prop_assert!((c.objective_recomputed - b).abs() <= tol(b));
+                }
+                (None, Err(_)) => {}
+                (b, r) => prop_assert!(
+                    false,
+                    "restricted: brute {b:?} vs {:?}",
+                    r.map(|r| r.1.len())
+                ),
+            }
+            let cold = margins_until(&p, &best, &o, 0.0, None).unwrap();
+            let hot = margins_warm(&p, &best, &o, 0.0, None, &warm, &NoProgress).unwrap();
+            for ((i, a), (k, b)) in cold.iter().zip(&hot) {
+                prop_assert_eq!(i, k);
+                match (a.without_site_cost_aud, b.without_site_cost_aud) {
+                    (Some(x), Some(y)) => prop_assert!((x - y).abs() <= tol(x), "{x} vs {y}"),
+                    (x, y) => prop_assert_eq!(x, y),
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+    assert!(seeded.get() >= 5, "the generator should need promise rows");
+}

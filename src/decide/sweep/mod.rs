@@ -27,7 +27,8 @@
 
 use crate::candidates::{self, Candidate};
 use crate::data::{Dataset, Demand, LonLat};
-use crate::decide::alternatives::{self, FixedPlan};
+use crate::decide::alternatives::{self, FixedPlan, WarmStart};
+use crate::engine::lazy::PromiseRows;
 use crate::engine::reduce;
 use crate::engine::{self, SolveOptions, SolveReport};
 use crate::error::{Error, Location, Result};
@@ -35,6 +36,7 @@ use crate::latency::{LatencyModel, RttMatrix};
 use crate::model::{SitingProblem, Solution};
 use crate::outcome::Prepared;
 use crate::pipeline;
+use crate::progress::{Counted, NoProgress};
 use crate::scenario::{Objective, Scenario};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -234,6 +236,10 @@ struct Base {
     cand_key: String,
     lat_key: String,
     latency: Arc<LatencyModel>,
+    /// The base problem and the promise rows (N−1, separation) its solve generated: every
+    /// sample's solves start from them, carried over by id ([`PromiseRows::transfer`]).
+    problem: SitingProblem,
+    rows: PromiseRows,
 }
 
 /// A sweep ready to run: the spec, the inputs, the plans and the reusable base stages.
@@ -357,6 +363,7 @@ impl<'a> Sweep<'a> {
         let p = &prepared.problem;
         diagnose_base(p, spec)?;
         let opts = SolveOptions::from(&base_sc.solver);
+        let rows = base_rows(p, &opts)?;
         let alts = alternatives::alternatives(
             p,
             spec.settings.alternatives,
@@ -385,6 +392,8 @@ impl<'a> Sweep<'a> {
             cand_key: to_json(&base_sc.candidates, "candidate parameters")?,
             lat_key: to_json(&base_sc.latency, "latency parameters")?,
             latency,
+            problem: prepared.problem.clone(),
+            rows,
         };
         Ok(Sweep {
             ds,
@@ -404,10 +413,22 @@ impl<'a> Sweep<'a> {
 
     /// Runs samples `range` (in parallel on the current rayon pool); rows in sample order.
     pub fn run(&self, range: (usize, usize)) -> Vec<Row> {
-        (range.0..range.1)
+        self.run_counted(range, &NoProgress)
+    }
+
+    /// [`Sweep::run`], `progress` told of each sample as it finishes (stage `sweep samples`).
+    pub fn run_counted(&self, range: (usize, usize), progress: &dyn Counted) -> Vec<Row> {
+        progress.start("sweep samples", range.1.saturating_sub(range.0) as u64);
+        let rows = (range.0..range.1)
             .into_par_iter()
-            .map(|i| self.sample(i))
-            .collect()
+            .map(|i| {
+                let row = self.sample(i);
+                progress.inc(1);
+                row
+            })
+            .collect();
+        progress.finish();
+        rows
     }
 
     /// Candidates and RTT rows for a scenario: the base's when unchanged, else computed once
@@ -528,10 +549,15 @@ impl<'a> Sweep<'a> {
     }
 
     /// The cost of every plan of the base scenario in problem `p` (no regret yet).
-    fn evaluate_plans(&self, p: &SitingProblem, opts: &SolveOptions) -> Vec<PlanEval> {
+    fn evaluate_plans(
+        &self,
+        p: &SitingProblem,
+        opts: &SolveOptions,
+        warm: &WarmStart,
+    ) -> Vec<PlanEval> {
         let mut evals: Vec<PlanEval> = Vec::new();
         for plan in &self.meta.plans {
-            let e = match alternatives::evaluate_plan(p, &plan.sites, opts) {
+            let e = match alternatives::evaluate_plan_warm(p, &plan.sites, opts, warm) {
                 Ok(FixedPlan::Cost(c, _)) => PlanEval {
                     cost_aud: Some(c),
                     regret_aud: None,
@@ -580,8 +606,11 @@ impl<'a> Sweep<'a> {
         // The plans first: the cheapest feasible one bounds the optimum's cost, hence the
         // number of sites an optimal plan opens (model::reduce::open_sites_bound), which makes
         // the exact dominance reduction much stronger than its default first pass.
-        let evals = self.evaluate_plans(p, &opts);
-        match solve_bounded(p, &evals, &opts) {
+        let warm = WarmStart {
+            rows: self.base.rows.transfer(&self.base.problem, p),
+        };
+        let evals = self.evaluate_plans(p, &opts, &warm);
+        match solve_bounded(p, &evals, &opts, &warm.rows) {
             Ok((sr, sol)) => solved_row(row, p, &sr, &sol, evals),
             Err(Error::Infeasible { diagnosis, .. }) => self.failed(row, "infeasible", diagnosis),
             Err(e) => self.failed(row, "error", e.to_string()),
@@ -590,28 +619,49 @@ impl<'a> Sweep<'a> {
 }
 
 /// Solves `p` exactly, reduced with the open-sites bound from the cheapest feasible plan in
-/// `evals` when there is one, else with the default reduction.
+/// `evals` when there is one, else with the default reduction; by the staged engine
+/// (Lagrangian bound, heuristic, fixing, then a small MIP), its promise rows seeded with `rows`.
+/// (The whole reduced MIP per round of promise rows, as before, took tens of CPU-seconds on
+/// some samples of `data/sweeps/main_job.toml`.)
 fn solve_bounded(
     p: &SitingProblem,
     evals: &[PlanEval],
     opts: &SolveOptions,
+    rows: &PromiseRows,
 ) -> Result<(SolveReport, Solution)> {
     let ub = evals
         .iter()
         .filter_map(|e| e.cost_aud)
         .fold(f64::INFINITY, f64::min);
+    let mut record = no_progress();
+    let mut sink = engine::SolveSink {
+        record: &mut record,
+        progress: None,
+    };
     if ub.is_finite() {
         let m = reduce::open_sites_bound(p, ub);
         let kept = reduce::reduce(p, m);
         if kept.len() < p.sites.len() {
-            engine::solve(&reduce::restrict(p, &kept), opts)
-                .map(|(sr, s)| (sr, reduce::expand(&s, &kept, p.sites.len())))
-        } else {
-            engine::solve(p, opts)
+            let q = reduce::restrict(p, &kept);
+            return engine::solve_seeded(&q, opts, &mut sink, &rows.transfer(p, &q))
+                .map(|((sr, s, _, _), _)| (sr, reduce::expand(&s, &kept, p.sites.len())));
         }
-    } else {
-        engine::solve_with_reduction(p, opts, &mut no_progress()).map(|(sr, s, _, _)| (sr, s))
     }
+    engine::solve_seeded(p, opts, &mut sink, rows).map(|((sr, s, _, _), _)| (sr, s))
+}
+
+/// The promise rows of the base problem's exact solve (empty without N−1 or separation
+/// promises), to seed every sample's solves.
+fn base_rows(p: &SitingProblem, opts: &SolveOptions) -> Result<PromiseRows> {
+    if p.contingencies.is_empty() && p.separation.is_none() {
+        return Ok(PromiseRows::default());
+    }
+    let mut record = no_progress();
+    let mut sink = engine::SolveSink {
+        record: &mut record,
+        progress: None,
+    };
+    engine::solve_seeded(p, opts, &mut sink, &PromiseRows::default()).map(|r| r.1)
 }
 
 /// `row` filled with the optimum `sol` of `p` (checked independently) and the plans' `evals`
