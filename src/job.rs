@@ -4,7 +4,7 @@
 
 use crate::candidates::Candidate;
 use crate::data::{Dataset, Demand};
-use crate::decide::alternatives::decide;
+use crate::decide::alternatives::decide_counted;
 use crate::error::Result;
 use crate::model::{SitingProblem, Solution};
 use crate::pipeline::{self, Progress};
@@ -37,7 +37,22 @@ pub fn run(
     scenario: &Scenario,
     progress: Progress<'_>,
 ) -> Result<Answer> {
-    let mut outcome = pipeline::run(ds, demand, scenario, progress)?;
+    run_counted(ds, demand, scenario, progress, &crate::progress::NoProgress)
+}
+
+/// [`run`], telling `counted` of the counted steps (supply zones, alternatives) as items are
+/// done; the CLI draws them as bars.
+///
+/// # Errors
+/// As [`run`].
+pub fn run_counted(
+    ds: &Dataset,
+    demand: &Demand,
+    scenario: &Scenario,
+    progress: Progress<'_>,
+    counted: &dyn crate::progress::Counted,
+) -> Result<Answer> {
+    let mut outcome = pipeline::run_counted(ds, demand, scenario, progress, counted)?;
     let mut timings = std::mem::take(&mut outcome.timings);
     let mut record = crate::outcome::recorder(&mut timings, progress);
     let t = Instant::now();
@@ -46,7 +61,15 @@ pub fn run(
     let p = &outcome.prepared.problem;
     let params = &scenario.alternatives;
     let (options, deadline) = (&outcome.options, outcome.deadline);
-    let decisions = decide(p, &outcome.solution, params, options, deadline, &mut record)?;
+    let decisions = decide_counted(
+        p,
+        &outcome.solution,
+        params,
+        options,
+        deadline,
+        &mut record,
+        counted,
+    )?;
     crate::report::plans::attach(&mut report, &outcome.prepared, &decisions, params);
     if p.objective == crate::scenario::Objective::MinCost {
         let t = Instant::now();

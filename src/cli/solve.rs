@@ -424,7 +424,8 @@ pub fn run(args: &SolveArgs, out: &mut dyn Write) -> Result<()> {
     let progress = super::progress::StageProgress::new(args.data.quiet);
     let (ds, demand, basemap) = load_inputs(args, &progress)?;
     let mut on_stage = |stage: &str, secs: f64, note: &str| progress.stage(stage, secs, note);
-    let answer = job::run(&ds, &demand, &scenario, &mut on_stage)?;
+    let counted = progress.counted();
+    let answer = job::run_counted(&ds, &demand, &scenario, &mut on_stage, &counted)?;
     let mut report = answer.report.clone();
     let timings = report.timings.take();
     let supply_cache = report.supply_cache.take();
