@@ -585,7 +585,7 @@ impl Rendering<'_> {
     fn render(&self, plan: Plan, basemap: Vec<svg::Rings>) -> Result<Rendered> {
         let mut out = Rendered::default();
         if let Some(d) = plan.export {
-            let problem = json_text(&self.answer.problem, "the problem")?;
+            let problem = super::schema::to_json_exact("problem", &self.answer.problem)?;
             out.emit(d, problem.into_bytes());
         }
         if let Some(d) = plan.report {
