@@ -40,8 +40,8 @@ pub fn run(
     run_counted(ds, demand, scenario, progress, &crate::progress::NoProgress)
 }
 
-/// [`run`], with the counted steps after the solve (each chosen site's margin) reported to
-/// `counted` (the CLI draws it as a bar).
+/// [`run`], telling `counted` of the counted steps (supply zones, margins, alternatives, policy
+/// re-solves) as items finish; the CLI draws them as bars.
 ///
 /// # Errors
 /// As [`run`].
@@ -52,7 +52,7 @@ pub fn run_counted(
     progress: Progress<'_>,
     counted: &dyn crate::progress::Counted,
 ) -> Result<Answer> {
-    let mut outcome = pipeline::run(ds, demand, scenario, progress)?;
+    let mut outcome = pipeline::run_counted(ds, demand, scenario, progress, counted)?;
     let mut timings = std::mem::take(&mut outcome.timings);
     let mut record = crate::outcome::recorder(&mut timings, progress);
     let t = Instant::now();
@@ -83,7 +83,15 @@ pub fn run_counted(
         record("resilience", t.elapsed().as_secs_f64(), &note);
         report.resilience = Some(r);
     }
-    policy_sections(ds, demand, scenario, &outcome, &mut report, &mut record)?;
+    policy_sections(
+        ds,
+        demand,
+        scenario,
+        &outcome,
+        &mut report,
+        &mut record,
+        counted,
+    )?;
     drop(record);
     report.timings = Some(timings);
     report.round_for_output();
@@ -105,6 +113,7 @@ fn policy_sections(
     outcome: &crate::outcome::Outcome,
     report: &mut Report,
     record: &mut dyn FnMut(&str, f64, &str),
+    counted: &dyn crate::progress::Counted,
 ) -> Result<()> {
     use crate::decide::policy::{self, Base};
     let min_cost = outcome.prepared.problem.objective == crate::scenario::Objective::MinCost;
@@ -120,10 +129,9 @@ fn policy_sections(
         scenario,
         outcome,
     };
-    let none = crate::progress::NoProgress;
     if scenario.report.policy_prices {
         let t = Instant::now();
-        let list = policy::prices(&base, &none)?;
+        let list = policy::prices(&base, counted)?;
         let note = format!("{} promise(s) in force re-solved without them", list.len());
         record("policy prices", t.elapsed().as_secs_f64(), &note);
         report.policy_prices = Some(list);
@@ -154,7 +162,7 @@ fn policy_sections(
         .cloned();
     let price = match known {
         Some(p) => Some(p),
-        None if min_cost => policy::mineral_price(&base, &none)?,
+        None if min_cost => policy::mineral_price(&base, counted)?,
         None => None,
     };
     if let Some(p) = price {

@@ -162,6 +162,7 @@ pub fn prepare(
         scenario,
         latency,
         deadline: None,
+        counted: &crate::progress::NoProgress,
     };
     prepare_until(&inputs, progress)
 }
@@ -217,6 +218,7 @@ pub fn prepare_from(
         scenario,
         latency,
         deadline: None,
+        counted: &crate::progress::NoProgress,
     };
     prepare_with(&inputs, candidates, matrix, latency_clock, progress)
 }
@@ -282,6 +284,8 @@ struct Inputs<'a> {
     latency: &'a LatencyModel,
     /// The run's deadline (the supply stage stops at it).
     deadline: Option<Instant>,
+    /// Told of each supply zone done.
+    counted: &'a dyn crate::progress::Counted,
 }
 
 /// Which candidates reach which city within its limit.
@@ -448,7 +452,7 @@ fn price_sites(
     let t_supply = Instant::now();
     let wanted = supply_zone_ids(ds, candidates, in_model);
     let (portfolios, supply_cache) =
-        crate::supply::solve_zones_until(ds, scenario, &wanted, inp.deadline)?;
+        crate::supply::solve_zones_counted(ds, scenario, &wanted, inp.deadline, inp.counted)?;
     let note = format!(
         "{} zones' 24/7 portfolios at CFE target {}; {}",
         portfolios.len(),
@@ -734,6 +738,20 @@ pub fn run(
     scenario: &Scenario,
     progress: Progress<'_>,
 ) -> Result<Outcome> {
+    run_counted(ds, demand, scenario, progress, &crate::progress::NoProgress)
+}
+
+/// [`run`], telling `counted` of each supply zone as it is done (the CLI draws it as a bar).
+///
+/// # Errors
+/// As [`run`].
+pub fn run_counted(
+    ds: &Dataset,
+    demand: &Demand,
+    scenario: &Scenario,
+    progress: Progress<'_>,
+    counted: &dyn crate::progress::Counted,
+) -> Result<Outcome> {
     scenario.validate("scenario")?;
     let started = Instant::now();
     let mut timings: Vec<StageTiming> = Vec::new();
@@ -755,6 +773,7 @@ pub fn run(
         scenario,
         latency: &latency,
         deadline: run_deadline(&options, started).0,
+        counted,
     };
     let prepared = prepare_until(&inputs, &mut record)?;
     let p = &prepared.problem;

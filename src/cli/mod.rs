@@ -165,6 +165,9 @@ pub struct SupplyArgs {
     /// Neither read nor write the on-disk portfolio cache (`sitefind cache path`).
     #[arg(long)]
     pub no_cache: bool,
+    /// Less output on stderr: no progress bar or timing line.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// Arguments of `sitefind sweep`.

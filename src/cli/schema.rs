@@ -82,6 +82,13 @@ pub const SCHEMAS: &[Schema] = &[
         version: "1.0.0",
     },
     Schema {
+        name: "problem",
+        output: "the siting MIP: `solve --export-problem FILE` (exact numbers)",
+        path: "src/schema/problem.schema.json",
+        text: include_str!("../schema/problem.schema.json"),
+        version: "1.0.0",
+    },
+    Schema {
         name: "sweep-meta",
         output: "a sweep's `--out DIR/meta.json`",
         path: "src/schema/sweep-meta.schema.json",
@@ -119,6 +126,25 @@ pub fn to_json<T: Serialize>(name: &str, value: &T, verbatim: &[&str]) -> Result
         serde_json::Value::String(schema.version.into()),
     );
     sitefind::report::format::round_json(&mut v, verbatim);
+    let mut text = serde_json::to_string_pretty(&v)
+        .map_err(|e| Error::Internal(format!("serialising the {name} JSON: {e}")))?;
+    text.push('\n');
+    Ok(text)
+}
+
+/// `value` as the pretty JSON text of the output `name` with its `schema_version` added, every
+/// number exact (the exported problem: other tools solve it again); ends with a newline.
+pub fn to_json_exact<T: Serialize>(name: &str, value: &T) -> Result<String> {
+    let schema = find(name)?;
+    let mut v = serde_json::to_value(value)
+        .map_err(|e| Error::Internal(format!("serialising the {name} JSON: {e}")))?;
+    let serde_json::Value::Object(map) = &mut v else {
+        return Err(Error::Internal(format!("the {name} JSON is not an object")));
+    };
+    map.insert(
+        "schema_version".into(),
+        serde_json::Value::String(schema.version.into()),
+    );
     let mut text = serde_json::to_string_pretty(&v)
         .map_err(|e| Error::Internal(format!("serialising the {name} JSON: {e}")))?;
     text.push('\n');

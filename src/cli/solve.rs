@@ -447,7 +447,8 @@ pub fn run(args: &SolveArgs, out: &mut dyn Write) -> Result<()> {
     let progress = super::progress::StageProgress::new(args.data.quiet);
     let (ds, demand, basemap) = load_inputs(args, &progress)?;
     let mut on_stage = |stage: &str, secs: f64, note: &str| progress.stage(stage, secs, note);
-    let answer = job::run(&ds, &demand, &scenario, &mut on_stage)?;
+    let counted = progress.counted();
+    let answer = job::run_counted(&ds, &demand, &scenario, &mut on_stage, &counted)?;
     let mut report = answer.report.clone();
     let timings = report.timings.take();
     let supply_cache = report.supply_cache.take();
@@ -607,7 +608,7 @@ impl Rendering<'_> {
     fn render(&self, plan: Plan, basemap: Vec<svg::Rings>) -> Result<Rendered> {
         let mut out = Rendered::default();
         if let Some(d) = plan.export {
-            let problem = json_text(&self.answer.problem, "the problem")?;
+            let problem = super::schema::to_json_exact("problem", &self.answer.problem)?;
             out.emit(d, problem.into_bytes());
         }
         if let Some(d) = plan.report {

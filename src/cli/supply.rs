@@ -114,19 +114,21 @@ pub fn run(args: &SupplyArgs, out: &mut dyn Write) -> Result<()> {
     s.supply.cache_dir = super::cache::dir_unless(args.no_cache);
     let t = std::time::Instant::now();
     let (portfolios, usage) = if args.zone.eq_ignore_ascii_case("all") {
-        supply::solve_all(&ds, &s)?
+        supply::solve_all_counted(&ds, &s, &super::progress::Bars::new(args.quiet))?
     } else {
         let (p, usage) = supply::solve_zone_cached(&ds, &s, &args.zone)?;
         (vec![p], usage)
     };
-    eprintln!(
-        "supply: {} zone{} at CFE target {} in {:.2} s; {}",
-        portfolios.len(),
-        if portfolios.len() == 1 { "" } else { "s" },
-        s.supply.cfe_target,
-        t.elapsed().as_secs_f64(),
-        usage.summary()
-    );
+    if !args.quiet {
+        eprintln!(
+            "supply: {} zone{} at CFE target {} in {:.2} s; {}",
+            portfolios.len(),
+            if portfolios.len() == 1 { "" } else { "s" },
+            s.supply.cfe_target,
+            t.elapsed().as_secs_f64(),
+            usage.summary()
+        );
+    }
     let w = |e| Error::write("<stdout>", e);
     if format == "json" {
         let items: Vec<Output<'_>> = portfolios

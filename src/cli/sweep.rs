@@ -3,6 +3,7 @@
 
 use super::{MergeArgs, SweepArgs, SweepCommand};
 use sitefind::decide::sweep::{self, slurm, RegretCriterion, Sweep, SweepSpec};
+use sitefind::progress::Counted;
 use sitefind::{Error, Result};
 use std::io::Write;
 use std::path::Path;
@@ -254,7 +255,8 @@ fn run_samples(
         );
     }
     let t = std::time::Instant::now();
-    let rows = with_threads(args.threads, || sw.run(range))?;
+    let bars = super::progress::Bars::new(args.quiet);
+    let rows = with_threads(args.threads, || counted_run(sw, range, &bars))?;
     if !args.quiet {
         let secs = t.elapsed().as_secs_f64();
         eprintln!(
@@ -266,6 +268,24 @@ fn run_samples(
         );
     }
     Ok((rows, range))
+}
+
+/// The samples of `range` in blocks of a few per thread, `bars` told after each block (step
+/// "sweep samples"). Every sample depends on its index only, so the rows are the same as one
+/// `Sweep::run` over the whole range.
+fn counted_run(sw: &Sweep<'_>, range: (usize, usize), bars: &dyn Counted) -> Vec<sweep::Row> {
+    let block = (4 * rayon::current_num_threads()).max(8);
+    bars.start("sweep samples", (range.1 - range.0) as u64);
+    let mut rows = Vec::with_capacity(range.1 - range.0);
+    let mut from = range.0;
+    while from < range.1 {
+        let to = (from + block).min(range.1);
+        rows.extend(sw.run((from, to)));
+        bars.inc((to - from) as u64);
+        from = to;
+    }
+    bars.finish();
+    rows
 }
 
 /// Runs `sitefind sweep …`.

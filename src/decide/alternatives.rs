@@ -136,6 +136,37 @@ pub fn alternatives_until(
     deadline: Option<Instant>,
     base: Option<&Solution>,
 ) -> Result<Alternatives> {
+    let none = crate::progress::NoProgress;
+    alternatives_counted(p, (count, within_pct), opts, deadline, base, &none)
+}
+
+/// [`alternatives_until`] for `(count, within_pct)`, telling `counted` of each re-solve as it
+/// ends (step "alternatives": the optimum's re-solve, then one per plan looked for).
+///
+/// # Errors
+/// As [`alternatives_until`].
+pub fn alternatives_counted(
+    p: &SitingProblem,
+    (count, within_pct): (usize, f64),
+    opts: &SolveOptions,
+    deadline: Option<Instant>,
+    base: Option<&Solution>,
+    counted: &dyn crate::progress::Counted,
+) -> Result<Alternatives> {
+    counted.start("alternatives", count as u64 + 1);
+    let out = alternatives_in(p, (count, within_pct), opts, deadline, base, counted);
+    counted.finish();
+    out
+}
+
+fn alternatives_in(
+    p: &SitingProblem,
+    (count, within_pct): (usize, f64),
+    opts: &SolveOptions,
+    deadline: Option<Instant>,
+    base: Option<&Solution>,
+    counted: &dyn crate::progress::Counted,
+) -> Result<Alternatives> {
     if p.objective != Objective::MinCost {
         return Err(Error::usage(
             "--alternatives needs the least-cost objective",
@@ -158,6 +189,7 @@ pub fn alternatives_until(
         ),
         (Err(e), _) => return Err(e),
     };
+    counted.inc(1);
     let optimum = check(p, &best).objective_recomputed;
     let mut out = Alternatives {
         plans: Vec::new(),
@@ -168,7 +200,7 @@ pub fn alternatives_until(
         note: None,
     };
     if count > 0 {
-        enumerate(p, count, opts, deadline, &mut out)?;
+        enumerate(p, (count, opts, deadline), &mut out, counted)?;
     }
     if let Some(n) = out.note.take() {
         note = Some(match note {
@@ -198,10 +230,9 @@ fn time_left(opts: &SolveOptions, deadline: Option<Instant>) -> Option<SolveOpti
 /// keeps, into `out` (plans, exhaustion, reduction, note).
 fn enumerate(
     p: &SitingProblem,
-    count: usize,
-    opts: &SolveOptions,
-    deadline: Option<Instant>,
+    (count, opts, deadline): (usize, &SolveOptions, Option<Instant>),
     out: &mut Alternatives,
+    counted: &dyn crate::progress::Counted,
 ) -> Result<()> {
     let n = p.sites.len();
     // Reduction exact for the K best plans (module docs).
@@ -228,7 +259,9 @@ fn enumerate(
             ));
             break;
         };
-        let (sol_q, proven) = match search.next(&q, k, &opts_k)? {
+        let next = search.next(&q, k, &opts_k)?;
+        counted.inc(1);
+        let (sol_q, proven) = match next {
             Next::Plan(sol, proven) => (sol, proven),
             Next::Exhausted => {
                 out.exhausted = true;
@@ -831,13 +864,13 @@ pub fn decide_warm(
     }
     if params.count > 0 {
         let t = Instant::now();
-        let mut alts = alternatives_until(
+        let mut alts = alternatives_counted(
             p,
-            params.count,
-            params.within_pct,
+            (params.count, params.within_pct),
             opts,
             deadline,
             Some(best),
+            ctx.progress,
         )?;
         // Plan 1 is an optimum; when it opens the report's sites, show the report's allocation.
         if let Some(first) = alts.plans.first_mut() {

@@ -142,7 +142,7 @@ impl SolveProgress {
 
     /// One line: phase, elapsed time, incumbent, bound, gap and note.
     pub fn line(&self) -> String {
-        let v = |x: Option<f64>| x.map_or("-".to_string(), |x| format!("{x:.6e}"));
+        let v = |x: Option<f64>| x.map_or("-".to_string(), money_7);
         format!(
             "{:<10} {:>7.2} s  incumbent {}  bound {}  gap {}  {}",
             self.phase,
@@ -154,6 +154,31 @@ impl SolveProgress {
             self.note
         )
     }
+}
+
+/// Money to 7 significant digits in words people read (`A$2.672808 B`, `A$256.6123 M`),
+/// for progress lines: close enough to follow a gap, without the `2.672808e9` float style.
+pub(crate) fn money_7(x: f64) -> String {
+    let a = x.abs();
+    let (v, unit) = if a >= 1e9 {
+        (x / 1e9, " B")
+    } else if a >= 1e6 {
+        (x / 1e6, " M")
+    } else if a >= 1e3 {
+        (x / 1e3, " k")
+    } else {
+        (x, "")
+    };
+    // Decimals so that the number has 7 significant digits (at least 0).
+    let int_digits = if v.abs() >= 1.0 {
+        v.abs().log10().floor() as usize + 1
+    } else {
+        1
+    };
+    format!(
+        "A${v:.prec$}{unit}",
+        prec = 7usize.saturating_sub(int_digits)
+    )
 }
 
 /// Where a solve reports: stage timings (`record`, as in [`solve_with_reduction`]) and

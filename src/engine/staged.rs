@@ -225,7 +225,7 @@ impl<'a, 's, 'k> Stage<'a, 's, 'k> {
         let plan = heur1
             .best
             .as_ref()
-            .map_or("none".to_string(), |b| format!("{:.6e}", b.cost));
+            .map_or("none".to_string(), |b| super::money_7(b.cost));
         let note = format!("{} LP evaluations; plan {plan}", heur1.evaluations);
         self.record("heuristic", t, &note);
         Ok(heur1.best.take().map(|inc| First { kept, mult, inc }))
@@ -368,10 +368,10 @@ impl<'a, 's, 'k> Stage<'a, 's, 'k> {
             );
         }
         let note = format!(
-            "{} sites: bound {:.6e}, plan {:.6e}",
+            "{} sites: bound {}, plan {}",
             q.sites.len(),
-            ev.value,
-            best.ub
+            super::money_7(ev.value),
+            super::money_7(best.ub)
         );
         self.record("lagrangian", t, &note);
         Ok(Some(Reduced {
@@ -440,7 +440,9 @@ impl<'a, 's, 'k> Stage<'a, 's, 'k> {
         let (n_closed, n_open) = (newly(Fix::Closed), newly(Fix::Open));
         let n_free = fix.iter().filter(|f| **f == Fix::Free).count();
         let note = format!(
-            "bound {lower:.6e}, plan {ub:.6e}; reduced-cost fixing closed {n_closed} and opened {n_open} sites, {n_free} left free"
+            "bound {}, plan {}; reduced-cost fixing closed {n_closed} and opened {n_open} sites, {n_free} left free",
+            super::money_7(lower),
+            super::money_7(ub)
         );
         self.record("fixing", t, &note);
         let elapsed_s = self.elapsed();

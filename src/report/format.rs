@@ -1,13 +1,15 @@
 //! Number formats shared by the text renderers.
 
-/// Formats AUD with a unit suffix: `A$1.23 M`, `A$456 k`.
+/// Formats AUD in words people read, with a unit suffix: `A$2.67 B`, `A$256.6 M`,
+/// `A$12.3 k`, `A$950` (the JSON keeps the exact numbers). A value that would round up to the
+/// next unit takes that unit (`A$999,999,999` is `A$1.00 B`, not `A$1000.0 M`).
 pub fn aud(x: f64) -> String {
     let a = x.abs();
-    if a >= 1e9 {
+    if a >= 999.95e6 {
         format!("A${:.2} B", x / 1e9)
-    } else if a >= 1e6 {
-        format!("A${:.2} M", x / 1e6)
-    } else if a >= 1e3 {
+    } else if a >= 999.95e3 {
+        format!("A${:.1} M", x / 1e6)
+    } else if a >= 999.5 {
         format!("A${:.1} k", x / 1e3)
     } else {
         format!("A${x:.0}")

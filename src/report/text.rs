@@ -10,10 +10,73 @@ fn opt_ms(x: Option<f64>) -> String {
     x.map(|v| format!("{v:.1}")).unwrap_or_else(|| "-".into())
 }
 
+/// The widest line of the text report, in characters: longer lines are wrapped at spaces
+/// ([`wrap`]).
+pub const MAX_COLUMNS: usize = 120;
+
 /// Renders the report as plain text for a terminal (deterministic; no timings), one section
 /// after another: title, chosen sites, supply per zone, cities, zones, grid limits, cost,
-/// "why these sites", the plans, and the solver and checker lines.
+/// "why these sites", the plans, and the solver and checker lines; money in words people read
+/// (`A$2.67 B`; the JSON keeps exact numbers) and every line within [`MAX_COLUMNS`].
 pub fn render(r: &Report) -> String {
+    wrap(&render_sections(r), MAX_COLUMNS)
+}
+
+/// Every line of `text` within `width` characters: a longer line is broken at spaces, its
+/// continuation lines indented 4 more than the line itself (a word longer than the width is
+/// cut, so no line ever exceeds it).
+pub fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 16);
+    for line in text.split_inclusive('\n') {
+        let body = line.strip_suffix('\n').unwrap_or(line);
+        if body.chars().count() <= width {
+            out.push_str(line);
+            continue;
+        }
+        let indent = body.chars().take_while(|c| *c == ' ').count();
+        let cont = " ".repeat((indent + 4).min(width / 2));
+        let mut cur = " ".repeat(indent);
+        let mut cur_len = indent;
+        let mut fresh = true;
+        for word in body.split(' ').filter(|w| !w.is_empty()) {
+            let n = word.chars().count();
+            if !fresh && cur_len + 1 + n > width {
+                out.push_str(cur.trim_end());
+                out.push('\n');
+                cur = cont.clone();
+                cur_len = cont.len();
+                fresh = true;
+            }
+            if !fresh {
+                cur.push(' ');
+                cur_len += 1;
+            }
+            // A word wider than the line is cut into pieces that fit.
+            let mut chars: Vec<char> = word.chars().collect();
+            while cur_len + chars.len() > width {
+                let take = width.saturating_sub(cur_len).max(1);
+                let rest = chars.split_off(take.min(chars.len()));
+                cur.extend(chars);
+                out.push_str(&cur);
+                out.push('\n');
+                cur = cont.clone();
+                cur_len = cont.len();
+                chars = rest;
+            }
+            cur_len += chars.len();
+            cur.extend(chars);
+            fresh = false;
+        }
+        out.push_str(cur.trim_end());
+        if line.ends_with('\n') {
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// The sections, before wrapping.
+fn render_sections(r: &Report) -> String {
     let mut s = String::new();
     write_title(&mut s, r);
     write_sites(&mut s, r);
@@ -55,16 +118,15 @@ fn write_title(s: &mut String, r: &Report) {
 /// CHOSEN SITES: one row per site with its RTT to each city, then its detail lines.
 fn write_sites(s: &mut String, r: &Report) {
     let city_ids: Vec<&str> = r.cities.iter().map(|c| c.id.as_str()).collect();
-    let _ = writeln!(s, "CHOSEN SITES (RTT to each city: median / P95 ms)");
-    let _ = write!(
+    let _ = writeln!(
         s,
-        "{:<28} {:<5} {:<5} {:>7} {:>12} {:>11}  {:<26}",
-        "site", "state", "REZ", "MW", "cost/yr", "cost/MW/yr", "substation (km, kV)"
+        "CHOSEN SITES (each with its substation, landing, supply and RTT to each city: median / P95 ms)"
     );
-    for c in &city_ids {
-        let _ = write!(s, " {:>11}", format!("{c} ms"));
-    }
-    let _ = writeln!(s);
+    let _ = writeln!(
+        s,
+        "{:<40} {:<5} {:<5} {:>7} {:>11} {:>11}",
+        "site", "state", "REZ", "MW", "cost/yr", "cost/MW/yr"
+    );
     for site in &r.sites {
         write_site_row(s, site, &city_ids);
         write_site_details(s, site);
@@ -72,35 +134,39 @@ fn write_sites(s: &mut String, r: &Report) {
     let _ = writeln!(s);
 }
 
-/// A site's row: name, state, REZ, MW, costs, substation, and RTT to each of `city_ids`.
+/// A site's row (name, state, REZ, MW, costs), its substation and its RTT to each of
+/// `city_ids` (median / P95 ms; `-` where it serves none of the city).
 fn write_site_row(s: &mut String, site: &SiteReport, city_ids: &[&str]) {
-    let name = truncate(&format!("{} {}", site.id, site.name), 28);
-    let _ = write!(
+    let name = truncate(&format!("{} {}", site.id, site.name), 40);
+    let _ = writeln!(
         s,
-        "{:<28} {:<5} {:<5} {:>7.0} {:>12} {:>11}  {:<26}",
+        "{:<40} {:<5} {:<5} {:>7.0} {:>11} {:>11}",
         name,
         site.state,
         site.zone_id.as_deref().unwrap_or("-"),
         site.built_mw,
         aud(site.annual_cost_aud_per_yr),
         aud(site.cost_per_mw_aud_per_yr),
-        truncate(
-            &format!(
-                "{} ({:.0} km, {:.0} kV)",
-                site.substation.name, site.substation.km, site.substation_kv
-            ),
-            26
-        ),
     );
-    for c in city_ids {
-        let rtt = site
-            .serves
-            .iter()
-            .find(|a| a.city_id == *c)
-            .map(|a| format!("{:.1}/{:.1}", a.rtt_ms, a.rtt_p95_ms));
-        let _ = write!(s, " {:>11}", rtt.unwrap_or_else(|| "-".into()));
-    }
-    let _ = writeln!(s);
+    let rtts: Vec<String> = city_ids
+        .iter()
+        .map(|c| {
+            let rtt = site
+                .serves
+                .iter()
+                .find(|a| a.city_id == *c)
+                .map(|a| format!("{:.1}/{:.1}", a.rtt_ms, a.rtt_p95_ms));
+            format!("{c} {}", rtt.unwrap_or_else(|| "-".into()))
+        })
+        .collect();
+    let _ = writeln!(
+        s,
+        "    substation {} ({:.0} km, {:.0} kV) · RTT ms {}",
+        site.substation.name,
+        site.substation.km,
+        site.substation_kv,
+        rtts.join(" · ")
+    );
 }
 
 /// A site's detail lines: minerals, landing, PUE, energy price, and its 24/7 supply.
@@ -174,8 +240,21 @@ fn write_cities(s: &mut String, r: &Report) {
     let _ = writeln!(s, "CITIES");
     let _ = writeln!(
         s,
-        "{:<12} {:<9} {:>8} {:>8} {:>9} {:>11} {:>9} {:>9} {:>9}  served by (MW, median / P95 RTT ms) via cable path",
-        "city", "workload", "demand", "served", "unserved", "limit", "weighted", "worst", "worst P95"
+        "{:<12} {:<9} {:>8} {:>8} {:>9} {:>11} {:>9} {:>9} {:>9}",
+        "city",
+        "workload",
+        "demand",
+        "served",
+        "unserved",
+        "limit",
+        "weighted",
+        "worst",
+        "worst P95"
+    );
+    let _ = writeln!(
+        s,
+        "{:>14} served by (MW, median / P95 RTT ms) via cable path",
+        "←"
     );
     for c in &r.cities {
         write_city_row(s, c);
@@ -295,9 +374,9 @@ fn write_zones(s: &mut String, r: &Report) {
         };
         let _ = writeln!(
             s,
-            "{:<5} {:<32} load {:>6.0} MW (IT × PUE) · limit {} · expansion {:.0} MW ({}/yr){}",
+            "{:<5} {:<24} load {:>6.0} MW (IT × PUE) · limit {} · expansion {:.0} MW ({}/yr){}",
             z.id,
-            truncate(&z.name, 32),
+            truncate(&z.name, 24),
             z.load_mw,
             limit,
             z.expansion_mw,
@@ -427,13 +506,17 @@ fn write_solver(s: &mut String, r: &Report) {
     );
     let _ = writeln!(
         s,
-        "check: {} · max violation {:.2e} · objective recomputed {}",
+        "check: {} · max violation {} · objective recomputed {}",
         if r.check.feasible {
             "feasible"
         } else {
             "INFEASIBLE"
         },
-        r.check.max_violation,
+        if r.check.max_violation == 0.0 {
+            "0".to_string()
+        } else {
+            format!("{:.1e}", r.check.max_violation)
+        },
         aud(r.check.objective_recomputed)
     );
     for v in &r.check.violations {
@@ -457,8 +540,32 @@ mod tests {
 
     #[test]
     fn aud_units() {
-        assert_eq!(aud(1_234_567.0), "A$1.23 M");
+        assert_eq!(aud(1_234_567.0), "A$1.2 M");
+        assert_eq!(aud(256_612_345.0), "A$256.6 M");
+        assert_eq!(aud(2.672808e9), "A$2.67 B");
         assert_eq!(aud(2.5e9), "A$2.50 B");
         assert_eq!(aud(950.0), "A$950");
+        assert_eq!(aud(-12_345.0), "A$-12.3 k");
+        // Never `A$1000.0 M` or `A$1000`: the next unit.
+        assert_eq!(aud(999_960_000.0), "A$1.00 B");
+        assert_eq!(aud(999_960.0), "A$1.0 M");
+        assert_eq!(aud(999.6), "A$1.0 k");
+        assert_eq!(aud(999_940_000.0), "A$999.9 M");
+    }
+
+    #[test]
+    fn wrap_keeps_every_line_within_the_width() {
+        let long = format!("  {}", ["word"; 60].join(" "));
+        let w = wrap(&format!("short\n{long}\n{}\nend", "x".repeat(300)), 40);
+        assert!(w.lines().all(|l| l.chars().count() <= 40), "{w}");
+        // Nothing lost but spaces; continuation lines indented 4 more than the line.
+        let words = |t: &str| t.split_whitespace().collect::<String>();
+        let input = format!("short {long} {} end", "x".repeat(300));
+        assert_eq!(words(&w), words(&input));
+        assert!(w.lines().nth(2).unwrap().starts_with("      word"), "{w}");
+        assert!(w.starts_with("short\n  word"));
+        assert!(w.ends_with("\nend"));
+        // Lines within the width are untouched.
+        assert_eq!(wrap("a  b\n", 40), "a  b\n");
     }
 }

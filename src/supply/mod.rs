@@ -19,6 +19,7 @@
 
 use crate::data::Dataset;
 use crate::error::{Error, Result};
+use crate::progress::{Counted, NoProgress};
 use crate::scenario::{crf, Scenario, SupplyParams};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -386,6 +387,7 @@ fn solve_set(
     scenario: &Scenario,
     zones: &[&crate::data::RenewableZone],
     deadline: Option<std::time::Instant>,
+    progress: &dyn Counted,
 ) -> Result<(Vec<Portfolio>, CacheUse)> {
     check_names(ds, scenario)?;
     let root = scenario.supply.cache_dir.as_deref();
@@ -424,6 +426,7 @@ fn solve_set(
         keys: &keys,
         ds_digest,
         deadline,
+        progress,
     };
     compute_missing(ds, scenario, &todo, &mut out, &mut usage)?;
     if usage.written > 0 {
@@ -444,6 +447,9 @@ struct Todo<'a> {
     ds_digest: u128,
     /// The run's deadline: a zone's profile or portfolio starts only before it.
     deadline: Option<std::time::Instant>,
+    /// Told of each zone whose profile or portfolio is done (steps "supply traces" and
+    /// "supply zones").
+    progress: &'a dyn Counted,
 }
 
 /// Computes the portfolios missing from `out` (profiles, then the optimiser, both in
@@ -459,30 +465,40 @@ fn compute_missing(
     let (zones, keys, ds_digest) = (todo.zones, todo.keys, todo.ds_digest);
     let missing: Vec<usize> = (0..zones.len()).filter(|&k| out[k].is_none()).collect();
     let in_time = || todo.deadline.is_none_or(|d| std::time::Instant::now() < d);
+    let counted = Stage::new(todo.progress, "supply traces", missing.len());
     let profiles: Vec<Option<ZoneProfile>> = missing
         .par_iter()
-        .map(|&k| in_time().then(|| cached_profile(ds, ds_digest, zones[k], &scenario.supply)))
+        .map(|&k| {
+            let p = in_time().then(|| cached_profile(ds, ds_digest, zones[k], &scenario.supply));
+            counted.done();
+            p
+        })
         .collect();
+    drop(counted);
     let profiles = all_in_time(profiles, "profiles", zones.len())?;
     if !out.iter().flatten().any(has_profile) {
         check_profiles(&profiles, &scenario.supply)?;
     }
     let dir = scenario.supply.cache_dir.as_deref().map(cache::entries_dir);
     let target = scenario.supply.cfe_target;
+    let counted = Stage::new(todo.progress, "supply zones", missing.len());
     let solved: Vec<Option<(Portfolio, bool)>> = missing
         .par_iter()
         .zip(&profiles)
         .map(|(&k, profile)| {
-            in_time().then(|| {
+            let r = in_time().then(|| {
                 let p = solve_profile(ds, scenario, profile, target);
                 memo_put(portfolio_memo(), keys[k].0, p.clone());
                 let written = dir
                     .as_deref()
                     .is_some_and(|d| matches!(cache::store(d, keys[k], &p), Ok(true)));
                 (p, written)
-            })
+            });
+            counted.done();
+            r
         })
         .collect();
+    drop(counted);
     let solved = all_in_time(solved, "portfolios", zones.len())?;
     for (&k, (p, written)) in missing.iter().zip(solved) {
         usage.computed += 1;
@@ -506,6 +522,35 @@ pub fn solve_zones(
     solve_zones_until(ds, scenario, ids, None)
 }
 
+/// A counted step over `total` zones: started when there is work, finished when dropped.
+struct Stage<'a> {
+    progress: &'a dyn Counted,
+    running: bool,
+}
+
+impl<'a> Stage<'a> {
+    fn new(progress: &'a dyn Counted, name: &str, total: usize) -> Self {
+        let running = total > 0;
+        if running {
+            progress.start(name, total as u64);
+        }
+        Stage { progress, running }
+    }
+
+    /// One more zone done.
+    fn done(&self) {
+        self.progress.inc(1);
+    }
+}
+
+impl Drop for Stage<'_> {
+    fn drop(&mut self) {
+        if self.running {
+            self.progress.finish();
+        }
+    }
+}
+
 /// [`solve_zones`] under the run's deadline: each zone's profile and portfolio start only
 /// before `deadline`.
 ///
@@ -518,9 +563,24 @@ pub fn solve_zones_until(
     ids: &std::collections::BTreeSet<String>,
     deadline: Option<std::time::Instant>,
 ) -> Result<(std::collections::BTreeMap<String, Portfolio>, CacheUse)> {
+    solve_zones_counted(ds, scenario, ids, deadline, &NoProgress)
+}
+
+/// [`solve_zones_until`] telling `progress` of each zone's traces and portfolio as it is done
+/// (steps "supply traces" and "supply zones"; zones from the memo or cache are not counted).
+///
+/// # Errors
+/// As [`solve_zones_until`].
+pub fn solve_zones_counted(
+    ds: &Dataset,
+    scenario: &Scenario,
+    ids: &std::collections::BTreeSet<String>,
+    deadline: Option<std::time::Instant>,
+    progress: &dyn Counted,
+) -> Result<(std::collections::BTreeMap<String, Portfolio>, CacheUse)> {
     let zones: Vec<&crate::data::RenewableZone> =
         ds.zones.iter().filter(|z| ids.contains(&z.id)).collect();
-    let (v, usage) = solve_set(ds, scenario, &zones, deadline)?;
+    let (v, usage) = solve_set(ds, scenario, &zones, deadline, progress)?;
     Ok((
         v.into_iter().map(|p| (p.zone_id.clone(), p)).collect(),
         usage,
@@ -548,11 +608,23 @@ fn all_in_time<T>(done: Vec<Option<T>>, what: &str, total: usize) -> Result<Vec<
 /// # Errors
 /// [`Error::Usage`] if no zone has a usable profile (e.g. no traces for the reference years).
 pub fn solve_all(ds: &Dataset, scenario: &Scenario) -> Result<(Vec<Portfolio>, CacheUse)> {
+    solve_all_counted(ds, scenario, &NoProgress)
+}
+
+/// [`solve_all`] telling `progress` of each zone as it is done (see [`solve_zones_counted`]).
+///
+/// # Errors
+/// As [`solve_all`].
+pub fn solve_all_counted(
+    ds: &Dataset,
+    scenario: &Scenario,
+    progress: &dyn Counted,
+) -> Result<(Vec<Portfolio>, CacheUse)> {
     let zones: Vec<&crate::data::RenewableZone> = ds.zones.iter().collect();
     if zones.is_empty() {
         check_profiles(std::iter::empty(), &scenario.supply)?;
     }
-    solve_set(ds, scenario, &zones, None)
+    solve_set(ds, scenario, &zones, None, progress)
 }
 
 /// Errors out when no zone got any profile: the traces layer is missing or has none of the
@@ -593,7 +665,7 @@ pub fn solve_zone_cached(
             format!("zones: {}", ids.join(", ")),
         ));
     };
-    let (mut v, usage) = solve_set(ds, scenario, &[zone], None)?;
+    let (mut v, usage) = solve_set(ds, scenario, &[zone], None, &NoProgress)?;
     let p = v
         .pop()
         .ok_or_else(|| Error::Internal(format!("no portfolio for zone {}", zone.id)))?;

@@ -79,6 +79,7 @@ pub fn public_manifest(public: &std::path::Path, out: &std::path::Path) -> PathB
         "grid_groups.csv",
         "region_limits.csv",
         "pops.csv",
+        "cable_segments.csv",
     ] {
         text = text.replace(
             &format!("\"{own}\""),

@@ -1365,13 +1365,15 @@ fn calibrate_command_prints_the_fit_and_residuals_per_pair_group() {
     assert_eq!(run().stdout, text.as_bytes());
 }
 
-/// One dataset semantics (issue 28 item 2): the public manifest has the points-of-presence
-/// layer, so the same coordinate pairs route through the same exchanges and backbone on the
-/// embedded and the public data. What remains is the cables' substance (the embedded data's
-/// published segment lengths against lengths along the public drawings): within 3.5 % from
-/// the east coast and inland Australia to Japan (measured 2.5–3.2 %, public faster). Perth
+/// One dataset semantics (issue 28 items 2 and 4): the public manifest has the
+/// points-of-presence layer, so the same coordinate pairs route through the same exchanges and
+/// backbone on the embedded and the public data, and it reads the published segment lengths
+/// (JGA-S's 7,081 km is its trunk alone, not trunk + Sunshine Coast branch as the drawing's
+/// scale assumed: the public trunk was 513 km short, every pair 2.5–3.3 % faster). What
+/// remains is the cables' substance (PPC-1: estimated here, drawn there): within 3 % from the
+/// east coast and inland Australia to Japan (measured +1.2 to +1.6 %, public slower). Perth
 /// is not in the list: there the public drawings give ASC → APG via Singapore and the
-/// embedded segments ASC → ASE via Hong Kong (−7.3 %), a difference of cable data, not of
+/// embedded segments ASC → ASE via Hong Kong (−8.0 %), a difference of cable data, not of
 /// semantics (docs/latency.md).
 #[test]
 fn embedded_and_public_data_give_the_same_rtt_for_the_same_pairs() {
@@ -1405,7 +1407,7 @@ fn embedded_and_public_data_give_the_same_rtt_for_the_same_pairs() {
         let (e, q) = (me.rtt(a, b).unwrap(), mp.rtt(a, b).unwrap());
         let d = q.rtt_ms / e.rtt_ms - 1.0;
         assert!(
-            d.abs() <= 0.035,
+            d.abs() <= 0.03,
             "{a:?}->{b:?}: embedded {} public {}",
             e.rtt_ms,
             q.rtt_ms

@@ -463,11 +463,19 @@ fn public_manifest_paths() {
                 continue;
             }
             let v = match v.as_str() {
-                Some(p) => {
-                    let rel = p.strip_prefix(prefix).unwrap_or_else(|| panic!("{p}"));
-                    assert!(dir.join(rel).is_file(), "{layer}.{k}: {p}");
-                    toml::Value::String(rel.to_string())
-                }
+                Some(p) => match p.strip_prefix(prefix) {
+                    Some(rel) => {
+                        assert!(dir.join(rel).is_file(), "{layer}.{k}: {p}");
+                        toml::Value::String(rel.to_string())
+                    }
+                    // sitefind's own file beside the manifest (e.g. the cables' published
+                    // segment lengths, `cable_segments.csv`)
+                    None => {
+                        let own = common::repo().join("data").join(p);
+                        assert!(own.is_file(), "{layer}.{k}: {p}");
+                        toml::Value::String(own.display().to_string())
+                    }
+                },
                 None => v.clone(),
             };
             options.insert(k.clone(), v);

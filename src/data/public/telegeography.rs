@@ -45,6 +45,17 @@
 //!    bounds the published figure probably describes something else than the drawing (a
 //!    missing branch, one segment only), so the drawn length is kept as is
 //!    (`drawn-route`), as it is when no length is published.
+//! 6. **Published segments** (option `published_segments` = a `cable_segments.csv` in
+//!    sitefind's form, e.g. the embedded `data/cable_segments.csv`; only its rows with
+//!    `length_source` `published` are read): a segment of the drawing whose own length is
+//!    published (a cited filing) takes that length (`published`), and the cable's other
+//!    drawn segments are scaled by the published segments' `published / drawn` ratio instead of
+//!    the system ratio (`drawn-route-scaled-to-published`). Why: TeleGeography's system figure
+//!    is not always every branch. JGA-S's 7,081 km is the Sydney–Piti trunk alone (FCC filing,
+//!    CommsUpdate 2019-08-02: trunk ≈ 7,081 km, Sunshine Coast branch 552 km), but its drawing
+//!    includes the branch (6,913 km drawn, 501 of them the branch): the system ratio 1.024 made
+//!    the trunk 6,568 km, 513 km (≈ 5 ms RTT) short of the filing; the trunk's own ratio
+//!    (7,081 / 6,412 = 1.104) gives it exactly and the branch 553 km against the filed 552.
 //!
 //! Segments name their ends in id order (`from` < `to`) and are sorted by (`from`, `to`).
 
@@ -172,6 +183,7 @@ pub fn load_cables(spec: &LayerSpec) -> Result<Vec<CableSystem>> {
         ],
     )?;
     let (routes, landings) = route_files(spec)?;
+    let published = published_segments(spec)?;
     let mut issues = Issues::new();
     let mut seen: HashMap<String, u64> = HashMap::new();
     let mut out = Vec::with_capacity(table.rows.len());
@@ -199,7 +211,11 @@ pub fn load_cables(spec: &LayerSpec) -> Result<Vec<CableSystem>> {
                 .iter()
                 .filter_map(|l| landings.get(l).map(|p| (l.clone(), *p)))
                 .collect();
-            route_segments(&route, &located, length_km)
+            let segs = route_segments(&route, &located, length_km);
+            match published.get(&id) {
+                Some(p) => with_published(segs, p, &route, length_km),
+                None => segs,
+            }
         };
         out.push(CableSystem {
             id,
@@ -215,6 +231,71 @@ pub fn load_cables(spec: &LayerSpec) -> Result<Vec<CableSystem>> {
     }
     out.sort_by(|a, b| a.id.cmp(&b.id));
     issues.into_result(out)
+}
+
+/// Published segment lengths by cable id (option `published_segments`: the rows of a
+/// sitefind `cable_segments.csv` whose `length_source` is `published`).
+fn published_segments(spec: &LayerSpec) -> Result<HashMap<String, Vec<CableSegment>>> {
+    let Some(path) = spec.extra_path("published_segments") else {
+        return Ok(HashMap::new());
+    };
+    let label = label_of(spec, "published_segments");
+    let text = crate::input::read_text(&path)?;
+    let mut out: HashMap<String, Vec<CableSegment>> = HashMap::new();
+    for row in crate::data::own::parse_segments(&label, &text)? {
+        if row
+            .segment
+            .length_source
+            .trim()
+            .eq_ignore_ascii_case("published")
+        {
+            out.entry(row.cable_id).or_default().push(row.segment);
+        }
+    }
+    Ok(out)
+}
+
+/// A cable's drawn segments with its published segments applied (module doc, step 6): the
+/// matching segments take their published lengths, the others are rescaled from the system
+/// ratio to the published segments' own `published / drawn` ratio (when it lies within
+/// [`MIN_SCALE`]..=[`MAX_SCALE`]; otherwise the published lengths are applied alone).
+pub fn with_published(
+    mut segs: Vec<CableSegment>,
+    published: &[CableSegment],
+    route: &[Vec<LonLat>],
+    system_km: Option<f64>,
+) -> Vec<CableSegment> {
+    let same = |s: &CableSegment, p: &CableSegment| {
+        (s.from == p.from && s.to == p.to) || (s.from == p.to && s.to == p.from)
+    };
+    // The system scale each segment was drawn with (to recover its drawn length).
+    let total_drawn: f64 = route.iter().map(|p| path_length_km(p)).sum();
+    let drawn_of = |s: &CableSegment| match (s.length_source.as_str(), system_km) {
+        ("drawn-route-scaled", Some(l)) if total_drawn > 0.0 => s.length_km * total_drawn / l,
+        _ => s.length_km,
+    };
+    let (mut pub_km, mut drawn_km) = (0.0, 0.0);
+    for s in &segs {
+        if let Some(p) = published.iter().find(|p| same(s, p)) {
+            pub_km += p.length_km;
+            drawn_km += drawn_of(s);
+        }
+    }
+    if drawn_km <= 0.0 {
+        return segs;
+    }
+    let ratio = pub_km / drawn_km;
+    let rescale = (MIN_SCALE..=MAX_SCALE).contains(&ratio);
+    for s in &mut segs {
+        if let Some(p) = published.iter().find(|p| same(s, p)) {
+            s.length_km = p.length_km;
+            s.length_source = "published".to_string();
+        } else if rescale {
+            s.length_km = drawn_of(s) * ratio;
+            s.length_source = "drawn-route-scaled-to-published".to_string();
+        }
+    }
+    segs
 }
 
 /// Options `routes` and `landing_points`: the drawn routes (if given) and, with them, the
@@ -540,6 +621,44 @@ mod tests {
 
     fn ll(lon: f64, lat: f64) -> LonLat {
         LonLat::new(lon, lat)
+    }
+
+    #[test]
+    fn a_published_trunk_sets_the_scale_of_its_branch() {
+        // A trunk a–c (drawn 1000 km) with a branch to b joining it (drawn 100 km), system
+        // figure 1100 km (= drawn total, scale 1): the trunk's own published length is 1200 km,
+        // so the branch's drawn segments take the trunk's ratio 1.2.
+        let segs = vec![
+            CableSegment {
+                from: "a".into(),
+                to: "c".into(),
+                length_km: 1000.0,
+                length_source: "drawn-route-scaled".into(),
+            },
+            CableSegment {
+                from: "b".into(),
+                to: "c".into(),
+                length_km: 700.0,
+                length_source: "drawn-route-scaled".into(),
+            },
+        ];
+        let published = [CableSegment {
+            from: "c".into(),
+            to: "a".into(),
+            length_km: 1200.0,
+            length_source: "published".into(),
+        }];
+        // A drawing whose total is the system figure (1100 km), so the system scale is 1.
+        let route = vec![vec![ll(0.0, 0.0), ll(1100.0 / 111.195, 0.0)]];
+        let total: f64 = route.iter().map(|p| path_length_km(p)).sum();
+        let out = with_published(segs, &published, &route, Some(total));
+        assert_eq!(out[0].length_km, 1200.0);
+        assert_eq!(out[0].length_source, "published");
+        assert!((out[1].length_km - 840.0).abs() < 1e-9, "{out:?}");
+        assert_eq!(out[1].length_source, "drawn-route-scaled-to-published");
+        // No published segment of this cable: unchanged.
+        let none = with_published(out.clone(), &[], &route, Some(total));
+        assert_eq!(none, out);
     }
 
     #[test]
