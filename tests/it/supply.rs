@@ -1496,3 +1496,110 @@ where
     let (cost, h, _, x) = flex_lp_full(p, f, 0.0, solver);
     (cost, x, h)
 }
+
+#[test]
+fn grid_cfe_share_relaxes_the_constraint_and_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |scenario: &str| {
+        let path = dir.path().join("s.toml");
+        std::fs::write(&path, scenario).unwrap();
+        Command::new(sitefind_bin())
+            .args(["supply", "--zone", "Q1", "--reference-year", "2011"])
+            .args(["--no-cache", "--format", "json", "--scenario"])
+            .arg(&path)
+            .output()
+            .unwrap()
+    };
+    let strict = crate::common::json_stdout(&run("[supply]\ncfe_target = 0.9\n"));
+    let half = crate::common::json_stdout(&run(
+        "[supply]\ncfe_target = 0.9\ngrid_cfe_share = { QLD1 = 0.5 }\n",
+    ));
+    let other = crate::common::json_stdout(&run(
+        "[supply]\ncfe_target = 0.9\ngrid_cfe_share = { NSW1 = 0.5 }\n",
+    ));
+    let f = |v: &serde_json::Value, k: &str| v[k].as_f64().unwrap();
+    // Strict: grid share ≤ 0.1 and no grid_cfe_share written; another region's share changes
+    // nothing here.
+    assert!(f(&strict, "grid_share") <= 0.1 + 1e-6);
+    assert!(strict.get("grid_cfe_share").is_none());
+    assert_eq!(
+        f(&other, "cost_aud_per_mwh"),
+        f(&strict, "cost_aud_per_mwh")
+    );
+    // Half the grid counted: the grid share may reach (1 − 0.9) / (1 − 0.5) = 0.2, the cost
+    // falls, and the reported score counts the grid's half.
+    assert_eq!(f(&half, "grid_cfe_share"), 0.5);
+    assert_eq!(f(&half["parameters"], "grid_cfe_share"), 0.5);
+    let g = f(&half, "grid_share");
+    assert!(g > 0.1 + 1e-3 && g <= 0.2 + 1e-6, "{g}");
+    assert!((f(&half, "cfe") - (1.0 - 0.5 * g)).abs() < 1e-3);
+    assert!(f(&half, "cfe") >= 0.9 - 1e-3);
+    assert!(f(&half, "cost_aud_per_mwh") < f(&strict, "cost_aud_per_mwh"));
+    // An unknown region id is a user error naming the valid ones.
+    let bad = run("[supply]\ngrid_cfe_share = { QLD = 0.5 }\n");
+    assert_eq!(bad.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("grid_cfe_share.QLD") && err.contains("hint:") && err.contains("QLD1"),
+        "{err}"
+    );
+    // Out of range: exit 1 naming the field.
+    let bad = run("[supply]\ngrid_cfe_share = { QLD1 = 1.5 }\n");
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("supply.grid_cfe_share.QLD1"));
+}
+
+#[test]
+fn supply_cli_flexible_share_reports_the_trade_off() {
+    let run = |capex: &str| {
+        let out = Command::new(sitefind_bin())
+            .args([
+                "supply",
+                "--zone",
+                "Q1",
+                "--reference-year",
+                "2011",
+                "--no-cache",
+            ])
+            .args([
+                "--flexible-share",
+                "0.3",
+                "--server-capex-aud-per-mw-yr",
+                capex,
+            ])
+            .args(["--format", "json"])
+            .output()
+            .unwrap();
+        crate::common::json_stdout(&out)
+    };
+    // Free servers: H = f and a saving; the default-sized capex (A$1.32 M/MW-yr): declined,
+    // with the reason and the break-even.
+    let free = run("0");
+    let x = &free["flexibility"];
+    assert_eq!(x["headroom_mw"].as_f64().unwrap(), 0.3);
+    assert!(x["energy_saving_aud_per_mwh"].as_f64().unwrap() > 5.0);
+    assert_eq!(x["dispatch"], "heuristic");
+    assert_eq!(free["parameters"]["flexible_share"], 0.3);
+    let dear = run("1320000");
+    let x = &dear["flexibility"];
+    assert_eq!(x["headroom_mw"].as_f64().unwrap(), 0.0);
+    assert!(x["declined"].as_str().unwrap().contains("break-even"));
+    let be = x["break_even_server_capex_aud_per_mw_yr"].as_f64().unwrap();
+    assert!(be > 1e5 && be < 1.32e6, "{be}");
+    let flat = x["flat_cost_aud_per_mwh"].as_f64().unwrap();
+    assert!((dear["cost_aud_per_mwh"].as_f64().unwrap() - flat).abs() < 0.01);
+    // Out of range: exit 1 with a hint.
+    let out = Command::new(sitefind_bin())
+        .args([
+            "supply",
+            "--zone",
+            "Q1",
+            "--flexible-share",
+            "0.7",
+            "--no-cache",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("supply.flexible_share"));
+}
