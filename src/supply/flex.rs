@@ -10,8 +10,10 @@
 //! 1. *Shift within the day.* With r_t the renewable output, the day's surplus half-hours can
 //!    take min(r_t − 1, H) more load and its deficit half-hours min(1 − r_t, f) less. The shift
 //!    K = min(Σ raise, Σ lower) is made (moving a MWh within the day is lossless, a battery
-//!    loses 1 − η of it), taken off the highest surplus and deficit peaks first (water-filling:
-//!    the peaks are where the battery's power limit clips).
+//!    loses 1 − η of it). On the side where only part is needed, the flat load's dispatch
+//!    decides where: raise first where it curtails, lower first where it buys from the grid,
+//!    then the rest; within each tier the highest peaks first (exact water-filling: the peaks
+//!    are where the battery's power limit clips).
 //! 2. *Battery.* The greedy battery of [`super::dispatch`] on the shifted net load, cyclic state
 //!    of charge (two passes), half-hour by half-hour.
 //! 3. *Repair.* Within each day, load still met from the grid moves to half-hours that still
