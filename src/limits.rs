@@ -33,6 +33,9 @@
 //! | OR-Library instance | ≤ 100,000 facilities and customers, ≤ 1e8 cost entries | |
 //! | `[supply] export_value_aud_per_mwh` | [0, 100,000] AUD/MWh | and below the cost of generating a MWh, or the portfolio is unbounded (an error) |
 //! | `[supply]` capex and FOM amounts | [0, 1e15] AUD | |
+//! | `[supply] flexible_share`, `--flexible-share` | [0, 0.5] | the range: a training load that halves and doubles within a day is another product |
+//! | `[supply] server_capex_aud_per_mw_yr`, `--server-capex-aud-per-mw-yr` | [0, 1e15] AUD per MW-year | |
+//! | `[supply] grid_cfe_share` values | [0, 1], keys NEM region ids of the dataset | a share of grid energy |
 //! | `[supply] solar_life_years`, `wind_life_years`, `battery_life_years` | [1, 200] years | beyond, the capital recovery factor loses all precision |
 //! | `[supply] battery_cost_curve` | ≥ 2 distinct durations in (0, 1,000] h; AUD/kWh in [0, 1e6]; fitted power part ≥ 0 and energy part > 0 | else storage is free |
 //! | `[supply] reference_years` | 1 to 100 years, each in [1900, 2100] | |
@@ -52,6 +55,8 @@
 //! | `sweep --partition` | 1–64 characters of `A-Z a-z 0-9 _ - . ,` | it is written into a shell script |
 //! | any path or string written into a generated script | no control characters; no `$`, `` ` ``, `\` | the script is a shell here-document |
 
+/// Largest flexible share of a load (the share that may move within a day).
+pub const MAX_FLEXIBLE_SHARE: f64 = 0.5;
 /// Largest minimum separation between a city's redundant sites, km.
 pub const MAX_SEPARATION_KM: f64 = 1000.0;
 /// Largest solver time limit, seconds (about 11.6 days).

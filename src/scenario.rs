@@ -170,6 +170,22 @@ pub struct SupplyParams {
     pub battery_fom_aud_per_mw_yr: f64,
     /// Battery economic life, years. Default 20 (assumption, GenCost's battery life range).
     pub battery_life_years: f64,
+    /// Share f of the load that may move within each day (docs/energy.md), 0..=0.5, for
+    /// `sitefind supply` (`--flexible-share`); the main job takes f from each demand city's
+    /// `flexible_share` instead. Default 0 (a flat load).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub flexible_share: f64,
+    /// Annualised cost of the extra server and facility capacity (headroom) a flexible load
+    /// needs, AUD per MW per year; `None`: the cost model's annualised site capex per MW,
+    /// CRF(discount_rate, lifetime_years) × capex_aud_per_mw (≈ A$1.32 M per MW-year with the
+    /// defaults). 0 means spare servers are free.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_capex_aud_per_mw_yr: Option<f64>,
+    /// Share of grid energy counted as carbon-free in the CFE constraint, per NEM region id
+    /// (e.g. `{ SA1 = 0.7 }`), 0..=1; regions not named count 0 (the strict procured-only score).
+    /// The 24/7 literature counts the grid's own carbon-free share (Riepin & Brown; Xu et al.).
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub grid_cfe_share: std::collections::BTreeMap<String, f64>,
     /// Folder of the on-disk portfolio cache (`src/supply/cache.rs`), or `None`: no disk cache.
     /// Not a scenario-file field and not in the report: the library default is `None`; the
     /// CLI's `solve` and `supply` set the platform cache folder unless `--no-cache` is given.
@@ -210,12 +226,24 @@ impl Default for SupplyParams {
             ],
             battery_fom_aud_per_mw_yr: 10_000.0,
             battery_life_years: 20.0,
+            flexible_share: 0.0,
+            server_capex_aud_per_mw_yr: None,
+            grid_cfe_share: std::collections::BTreeMap::new(),
             cache_dir: None,
         }
     }
 }
 
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
+}
+
 impl SupplyParams {
+    /// The grid's carbon-free share counted in region `region` ([`SupplyParams::grid_cfe_share`]).
+    pub fn grid_cfe_share_of(&self, region: &str) -> f64 {
+        self.grid_cfe_share.get(region).copied().unwrap_or(0.0)
+    }
+
     /// The battery cost curve split into (AUD per MW of power, AUD per MWh of energy): the
     /// least-squares line cost_per_kw(d) = power + d × energy through the curve's points
     /// (cost_per_kw = d × aud_per_kwh). One point: all energy cost.
@@ -944,6 +972,15 @@ fn supply_curve_issue(u: &SupplyParams, label: &str, issues: &mut crate::error::
 }
 
 impl Scenario {
+    /// The annualised headroom capex a flexible load pays per MW ([`SupplyParams`]'s
+    /// `server_capex_aud_per_mw_yr`, else CRF(discount_rate, lifetime_years) × the cost
+    /// model's capex per MW), AUD per MW per year.
+    pub fn server_capex_aud_per_mw_yr(&self) -> f64 {
+        self.supply.server_capex_aud_per_mw_yr.unwrap_or_else(|| {
+            crf(self.cost.discount_rate, self.cost.lifetime_years) * self.cost.capex_aud_per_mw
+        })
+    }
+
     /// Reads a scenario file: TOML (`.toml`) or JSON (`.json`), any subset of the fields.
     /// Unknown fields are errors (typos are caught).
     pub fn from_file(path: &std::path::Path) -> crate::Result<Scenario> {
@@ -1257,6 +1294,28 @@ fn check_supply(u: &SupplyParams, rc: &mut RangeCheck) {
         (0.0..=1.0).contains(&u.cfe_target),
         "a fraction in [0, 1]",
     );
+    rc.check(
+        "supply.flexible_share",
+        u.flexible_share,
+        (0.0..=lim::MAX_FLEXIBLE_SHARE).contains(&u.flexible_share),
+        "a fraction in [0, 0.5]",
+    );
+    if let Some(v) = u.server_capex_aud_per_mw_yr {
+        rc.check(
+            "supply.server_capex_aud_per_mw_yr",
+            v,
+            within(v, 0.0, lim::MAX_AUD),
+            "AUD per MW per year in [0, 1e15]",
+        );
+    }
+    for (region, v) in &u.grid_cfe_share {
+        rc.check(
+            &format!("supply.grid_cfe_share.{region}"),
+            *v,
+            (0.0..=1.0).contains(v),
+            "a fraction in [0, 1]",
+        );
+    }
     rc.check(
         "supply.round_trip_efficiency",
         u.round_trip_efficiency,

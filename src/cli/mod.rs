@@ -153,6 +153,14 @@ pub struct SupplyArgs {
     /// AEMO weather reference year of the traces (repeatable; default 2011 and 2018).
     #[arg(long = "reference-year", value_name = "YEAR")]
     pub reference_years: Vec<u32>,
+    /// Share of the load that may move within each day, 0..0.5 (default 0: a flat load); the
+    /// optimiser also chooses the headroom (extra servers) it pays for (docs/energy.md).
+    #[arg(long, value_name = "FRACTION")]
+    pub flexible_share: Option<f64>,
+    /// Annualised cost of a flexible load's extra server and facility capacity, AUD per MW per
+    /// year (default: the cost model's annualised site capex per MW; 0 = spare servers free).
+    #[arg(long, value_name = "AUD")]
+    pub server_capex_aud_per_mw_yr: Option<f64>,
     /// Dataset manifest (TOML); default: the embedded dataset.
     #[arg(long, value_name = "MANIFEST")]
     pub data: Option<PathBuf>,

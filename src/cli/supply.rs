@@ -25,6 +25,12 @@ struct Parameters {
     battery_power: TechParams,
     battery_energy: EnergyParams,
     battery_cost_curve: Vec<sitefind::scenario::BatteryCostPoint>,
+    /// The load's flexible share (0: flat).
+    flexible_share: f64,
+    /// The headroom's annualised capex, AUD per MW per year.
+    server_capex_aud_per_mw_yr: f64,
+    /// Share of grid energy counted as carbon-free in the zone's region.
+    grid_cfe_share: f64,
 }
 
 #[derive(Debug, Serialize)]
@@ -93,6 +99,9 @@ fn parameters(p: &Portfolio, s: &sitefind::scenario::Scenario) -> Parameters {
             annualised_aud_per_mwh_yr: c.battery_energy_annualised_aud_per_mwh_yr,
         },
         battery_cost_curve: u.battery_cost_curve.clone(),
+        flexible_share: u.flexible_share,
+        server_capex_aud_per_mw_yr: s.server_capex_aud_per_mw_yr(),
+        grid_cfe_share: p.grid_cfe_share,
     }
 }
 
@@ -109,6 +118,12 @@ pub fn run(args: &SupplyArgs, out: &mut dyn Write) -> Result<()> {
     }
     if !args.reference_years.is_empty() {
         s.supply.reference_years = args.reference_years.clone();
+    }
+    if let Some(f) = args.flexible_share {
+        s.supply.flexible_share = f;
+    }
+    if let Some(c) = args.server_capex_aud_per_mw_yr {
+        s.supply.server_capex_aud_per_mw_yr = Some(c);
     }
     s.validate("command line and scenario")?;
     s.supply.cache_dir = super::cache::dir_unless(args.no_cache);
@@ -200,5 +215,44 @@ pub fn run(args: &SupplyArgs, out: &mut dyn Write) -> Result<()> {
         )
         .map_err(w)?;
     }
+    for p in &portfolios {
+        if let Some(line) = flexibility_line(p) {
+            writeln!(out, "{line}").map_err(w)?;
+        }
+    }
+    if !s.supply.grid_cfe_share.is_empty() {
+        writeln!(
+            out,
+            "grid energy counted as carbon-free (grid_cfe_share): {:?}",
+            s.supply.grid_cfe_share
+        )
+        .map_err(w)?;
+    }
     Ok(())
+}
+
+/// A zone's flexibility in one line: f, the chosen headroom, the energy saving, the
+/// headroom's cost and the break-even server cost (or why it was declined).
+fn flexibility_line(p: &Portfolio) -> Option<String> {
+    let x = p.flexibility.as_ref()?;
+    let be = x
+        .break_even_server_capex_aud_per_mw_yr
+        .map_or("none".to_string(), |b| format!("A${b:.0}/MW-yr"));
+    let mut s = format!(
+        "{} flexible share {:.2}: headroom {:.3} MW per MW; energy A${:.2}/MWh vs flat {:.2} (saving {:.2}), headroom {:.2}, net saving {:.2}; break-even server capex {be} (servers at A${:.0}/MW-yr; dispatch {})",
+        p.zone_id,
+        x.flexible_share,
+        x.headroom_mw,
+        p.cost_aud_per_mwh,
+        x.flat_cost_aud_per_mwh,
+        x.energy_saving_aud_per_mwh,
+        x.headroom_aud_per_mwh,
+        x.net_saving_aud_per_mwh,
+        x.server_capex_aud_per_mw_yr,
+        x.dispatch
+    );
+    if let Some(why) = &x.declined {
+        s += &format!("; declined: {why}");
+    }
+    Some(s)
 }

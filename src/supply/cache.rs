@@ -116,6 +116,7 @@ pub fn code_digest() -> u128 {
             include_str!("cache.rs"),
             include_str!("cutting.rs"),
             include_str!("dispatch.rs"),
+            include_str!("flex.rs"),
             include_str!("optimise.rs"),
             include_str!("solar.rs"),
             include_str!("synth.rs"),

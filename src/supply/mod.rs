@@ -27,6 +27,7 @@ use serde::{Deserialize, Serialize};
 pub mod cache;
 pub mod cutting;
 pub mod dispatch;
+pub mod flex;
 pub mod optimise;
 pub mod solar;
 pub mod synth;
@@ -142,6 +143,53 @@ pub struct Portfolio {
     pub unit_costs: UnitCosts,
     /// Half-hours in the horizon (365 × 48 per reference year).
     pub half_hours: usize,
+    /// Share of grid energy counted as carbon-free in the CFE constraint and in `cfe`
+    /// (`[supply] grid_cfe_share` of the zone's region; 0, the strict score, is not written).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub grid_cfe_share: f64,
+    /// A flexible load's terms (`None`, not written, for a flat load; docs/energy.md). With
+    /// it, the sizes, shares and `cost_aud_per_mwh` are the flexible load's, the headroom's
+    /// capex not included.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flexibility: Option<FlexTerms>,
+}
+
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
+}
+
+/// What flexibility does to a zone's portfolio (docs/energy.md): per MW of average load with
+/// flexible share f, the headroom H the optimiser chose, the energy it saves and what the
+/// headroom costs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FlexTerms {
+    /// f: share of the load that may move within each day, 0..=0.5.
+    pub flexible_share: f64,
+    /// H: extra server and facility capacity chosen per MW of average load, MW (the site is
+    /// built for 1 + H).
+    pub headroom_mw: f64,
+    /// Annualised server and facility capex the headroom costs, AUD per MW per year.
+    pub server_capex_aud_per_mw_yr: f64,
+    /// H × that capex per MWh of load, AUD per MWh (not in `cost_aud_per_mwh`).
+    pub headroom_aud_per_mwh: f64,
+    /// The same load's portfolio served flat, AUD per MWh (exact).
+    pub flat_cost_aud_per_mwh: f64,
+    /// Flat cost − this portfolio's energy cost, AUD per MWh of load.
+    pub energy_saving_aud_per_mwh: f64,
+    /// Energy saving − headroom cost, AUD per MWh of load (≥ 0: flexibility is used only when
+    /// it pays).
+    pub net_saving_aud_per_mwh: f64,
+    /// Server capex below which the searched headroom pays for itself: its energy saving per
+    /// MW of headroom, AUD per MW per year (`None` when flexibility saves nothing). An estimate
+    /// from below: the first MW of headroom saves more than the average.
+    pub break_even_server_capex_aud_per_mw_yr: Option<f64>,
+    /// The headroom the break-even is measured at, MW per MW of load.
+    pub break_even_headroom_mw: f64,
+    /// Why the optimiser declined flexibility (H = 0), or `None` when it uses it.
+    pub declined: Option<String>,
+    /// How the dispatch was found: `heuristic` (shift within the day, greedy battery, repair;
+    /// no proven bound, measured against an LP in the tests).
+    pub dispatch: String,
 }
 
 impl Portfolio {
@@ -163,7 +211,18 @@ fn grid_price(ds: &Dataset, region: &str, default_price: f64) -> f64 {
         .map_or(default_price, |r| r.price_aud_per_mwh)
 }
 
-/// Solves one zone's portfolio on its profile.
+/// The CFE target the optimiser must meet when a share `grid_cfe` of grid energy counts as
+/// carbon-free: (1 − grid_cfe) G ≤ (1 − target) × load, i.e. the grid share may reach
+/// (1 − target) / (1 − grid_cfe) (any share when that is ≥ 1).
+pub fn procured_target(cfe_target: f64, grid_cfe: f64) -> f64 {
+    if grid_cfe >= 1.0 {
+        return 0.0;
+    }
+    (1.0 - (1.0 - cfe_target) / (1.0 - grid_cfe)).max(0.0)
+}
+
+/// Solves one zone's portfolio on its profile, for a flat load or (with
+/// `scenario.supply.flexible_share` > 0) a flexible one ([`optimise::optimise_flexible`]).
 pub fn solve_profile(
     ds: &Dataset,
     scenario: &Scenario,
@@ -176,6 +235,7 @@ pub fn solve_profile(
     let price = grid_price(ds, &region, scenario.cost.default_price_aud_per_mwh);
     let offshore = scenario.cost.offshore_zones.contains(&profile.zone_id);
     let costs = UnitCosts::new(sp, scenario.cost.discount_rate, offshore);
+    let grid_cfe = sp.grid_cfe_share_of(&region);
     let prob = optimise::Problem {
         solar: profile.solar.as_deref(),
         wind: profile.wind.as_deref(),
@@ -183,10 +243,64 @@ pub fn solve_profile(
         grid_price_aud_per_mwh: price,
         export_value_aud_per_mwh: sp.export_value_aud_per_mwh,
         round_trip_efficiency: sp.round_trip_efficiency,
-        cfe_target,
+        cfe_target: procured_target(cfe_target, grid_cfe),
     };
-    let sol = optimise::optimise(&prob);
-    portfolio_of(profile, &region, cfe_target, price, &costs, &prob, &sol)
+    let (sol, flexibility) = if sp.flexible_share > 0.0 {
+        let a_h = scenario.server_capex_aud_per_mw_yr();
+        let fx = optimise::optimise_flexible(&prob, sp.flexible_share, a_h);
+        let terms = flex_terms(&prob, &fx, sp.flexible_share, a_h);
+        (fx.solution, Some(terms))
+    } else {
+        (optimise::optimise(&prob), None)
+    };
+    let mut p = portfolio_of(profile, &region, cfe_target, price, &costs, &prob, &sol);
+    p.grid_cfe_share = grid_cfe;
+    p.cfe = 1.0 - p.grid_share * (1.0 - grid_cfe);
+    p.flexibility = flexibility;
+    p
+}
+
+/// The report's terms of a flexible search (per MWh of load). When the optimiser declines
+/// flexibility and its own search did not measure a saving, one more search with free
+/// headroom (H = f) measures the break-even.
+fn flex_terms(
+    prob: &optimise::Problem<'_>,
+    fx: &optimise::FlexSolution,
+    f: f64,
+    a_h: f64,
+) -> FlexTerms {
+    let flat = fx.flat.annual_cost_aud;
+    let (mut searched_cost, mut searched_h) = fx.searched;
+    if fx.declined() && (searched_h <= 0.0 || searched_cost >= flat) && a_h > 0.0 {
+        let free = optimise::optimise_flexible(prob, f, 0.0);
+        (searched_cost, searched_h) = free.searched;
+    }
+    let break_even =
+        (searched_h > 0.0 && searched_cost < flat).then(|| (flat - searched_cost) / searched_h);
+    let declined = fx.declined().then(|| match break_even {
+        Some(be) => format!(
+            "server capex A${a_h:.0}/MW-yr is above what a MW of headroom saves in energy (break-even ≈ A${be:.0}/MW-yr at H = {searched_h:.2})"
+        ),
+        None => "flexibility saves no energy cost here: the flat portfolio is the cheapest the search finds".to_string(),
+    });
+    let energy = fx.solution.annual_cost_aud;
+    FlexTerms {
+        flexible_share: f,
+        headroom_mw: fx.headroom_mw,
+        server_capex_aud_per_mw_yr: a_h,
+        headroom_aud_per_mwh: fx.headroom_aud / 8760.0,
+        flat_cost_aud_per_mwh: flat / 8760.0,
+        energy_saving_aud_per_mwh: (flat - energy) / 8760.0,
+        net_saving_aud_per_mwh: (flat - energy - fx.headroom_aud) / 8760.0,
+        break_even_server_capex_aud_per_mw_yr: break_even,
+        break_even_headroom_mw: if break_even.is_some() {
+            searched_h
+        } else {
+            0.0
+        },
+        declined,
+        dispatch: "heuristic".to_string(),
+    }
 }
 
 fn portfolio_of(
@@ -236,6 +350,8 @@ fn portfolio_of(
         grid_price_aud_per_mwh: price,
         unit_costs: *costs,
         half_hours: profile.len(),
+        grid_cfe_share: 0.0,
+        flexibility: None,
     }
 }
 
@@ -347,7 +463,14 @@ fn portfolio_key(
         .f64(scenario.cost.discount_rate)
         .u64(u64::from(scenario.cost.offshore_zones.contains(&zone.id)))
         .f64(price)
-        .f64(scenario.supply.cfe_target);
+        .f64(scenario.supply.cfe_target)
+        // The flexible share, `grid_cfe_share` and an explicit server capex are in `supply`'s
+        // text above; the default server capex comes from `[cost]`.
+        .f64(if scenario.supply.flexible_share > 0.0 {
+            scenario.server_capex_aud_per_mw_yr()
+        } else {
+            0.0
+        });
     cache::Key(d.finish())
 }
 
@@ -710,6 +833,18 @@ pub fn check_names(ds: &Dataset, scenario: &Scenario) -> Result<()> {
                     ),
                 ));
             }
+        }
+    }
+    for region in p.grid_cfe_share.keys() {
+        if !ds.regions.iter().any(|r| &r.id == region) {
+            let ids: Vec<&str> = ds.regions.iter().map(|r| r.id.as_str()).collect();
+            return Err(Error::usage(
+                format!(
+                    "[supply] grid_cfe_share.{region}: no such NEM region in {}",
+                    ds.source
+                ),
+                format!("region ids: {}", ids.join(", ")),
+            ));
         }
     }
     for (k, id) in scenario.cost.offshore_zones.iter().enumerate() {

@@ -27,6 +27,25 @@
 //! independent LP solver).
 
 use super::dispatch::{simulate, Design, Energy, Scratch, DELTA_H};
+use super::flex::{simulate_flexible, FlexScratch, Flexibility};
+
+/// The search's variables: solar MW, wind MW, battery MW, battery MWh and (for a flexible load)
+/// headroom MW, all per MW of average load.
+const DIM: usize = 5;
+
+/// A point of the search: `[S, W, P, E, H]`.
+type X = [f64; DIM];
+
+/// The design part of a search point.
+fn design_of(x: &X) -> Design {
+    Design::from_array([x[0], x[1], x[2], x[3]])
+}
+
+/// A search point from a design and a headroom.
+fn point(d: &Design, headroom_mw: f64) -> X {
+    let a = d.to_array();
+    [a[0], a[1], a[2], a[3], headroom_mw]
+}
 
 /// One supply problem per MW of flat load.
 #[derive(Debug, Clone, Copy)]
@@ -71,36 +90,59 @@ struct Eval<'a> {
     zeros: Vec<f64>,
     scratch: Scratch,
     count: usize,
-    active: [bool; 4],
+    active: [bool; DIM],
+    /// The load's flexible share f (0: a flat load, [`simulate`]; else [`simulate_flexible`]
+    /// with the headroom x\[4\] ≤ f).
+    flexible_share: f64,
+    flex_scratch: FlexScratch,
 }
 
 impl Eval<'_> {
-    fn energy(&mut self, x: [f64; 4]) -> Energy {
+    fn energy(&mut self, x: X) -> Energy {
         self.count += 1;
-        let d = Design::from_array(x);
+        let d = design_of(&x);
         let s = self.p.solar.unwrap_or(&self.zeros);
         let w = self.p.wind.unwrap_or(&self.zeros);
-        simulate(s, w, &d, self.p.round_trip_efficiency, &mut self.scratch)
+        let eta = self.p.round_trip_efficiency;
+        if self.flexible_share > 0.0 {
+            let flex = Flexibility {
+                flexible_share: self.flexible_share,
+                headroom_mw: x[4],
+            };
+            simulate_flexible(s, w, &d, flex, eta, &mut self.flex_scratch)
+        } else {
+            simulate(s, w, &d, eta, &mut self.scratch)
+        }
+    }
+
+    /// The largest value of each variable (the headroom is at most f).
+    fn upper(&self) -> X {
+        let mut u = [f64::INFINITY; DIM];
+        u[4] = self.flexible_share;
+        u
     }
 }
 
-fn capital(a: &[f64; 4], x: &[f64; 4]) -> f64 {
+fn capital(a: &X, x: &X) -> f64 {
     a.iter().zip(x).map(|(a, x)| a * x).sum()
 }
 
 /// Nelder–Mead on the active coordinates of x ≥ 0, minimising `f`. Returns (x, f(x)).
 fn nelder_mead(
     ev: &mut Eval<'_>,
-    f: &dyn Fn(&[f64; 4], &Energy) -> f64,
-    x0: [f64; 4],
-    step: [f64; 4],
+    f: &dyn Fn(&X, &Energy) -> f64,
+    x0: X,
+    step: X,
     max_evals: usize,
-) -> ([f64; 4], f64) {
-    let idx: Vec<usize> = (0..4).filter(|&i| ev.active[i]).collect();
+) -> (X, f64) {
+    let idx: Vec<usize> = (0..DIM).filter(|&i| ev.active[i]).collect();
+    let upper = ev.upper();
     let n = idx.len();
     let pen = 1e3 * ev.p.annualised.iter().fold(1.0f64, |m, a| m.max(*a));
+    // Inactive coordinates keep their value at `x0` (a free headroom stays at f).
+    let base: X = std::array::from_fn(|i| if ev.active[i] { 0.0 } else { x0[i] });
     let embed = |y: &[f64]| {
-        let mut x = [0.0; 4];
+        let mut x = base;
         for (k, &i) in idx.iter().enumerate() {
             x[i] = y[k];
         }
@@ -108,8 +150,8 @@ fn nelder_mead(
     };
     let value = |ev: &mut Eval<'_>, y: &[f64]| {
         let x = embed(y);
-        let xc = x.map(|v| v.max(0.0));
-        let neg: f64 = x.iter().map(|v| (-v).max(0.0)).sum();
+        let xc: X = std::array::from_fn(|i| x[i].clamp(0.0, upper[i]));
+        let neg: f64 = (0..DIM).map(|i| (xc[i] - x[i]).abs()).sum();
         let e = ev.energy(xc);
         f(&xc, &e) + pen * neg
     };
@@ -207,8 +249,8 @@ fn nelder_mead(
             *s *= 0.5;
         }
     }
-    let x = embed(&best.0).map(|v| v.max(0.0));
-    (x, best.1)
+    let x = embed(&best.0);
+    (std::array::from_fn(|i| x[i].clamp(0.0, upper[i])), best.1)
 }
 
 /// Sets design variables below 1e-3 (MW or MWh per MW of load) to zero, one at a time, where
@@ -216,14 +258,14 @@ fn nelder_mead(
 /// bound.
 fn polish(
     ev: &mut Eval<'_>,
-    cost: &dyn Fn(&[f64; 4], &Energy) -> f64,
+    cost: &dyn Fn(&X, &Energy) -> f64,
     g_max: f64,
     tol_g: f64,
-    mut x: [f64; 4],
+    mut x: X,
     mut e: Energy,
-) -> ([f64; 4], Energy, f64) {
+) -> (X, Energy, f64) {
     let mut c = cost(&x, &e);
-    for i in 0..4 {
+    for i in 0..DIM {
         if x[i] > 0.0 && x[i] < 1e-3 {
             let mut y = x;
             y[i] = 0.0;
@@ -284,17 +326,25 @@ fn convex(p: &Problem<'_>) -> Option<Solution> {
         zeros,
         scratch: Scratch::default(),
         count: ans.evaluations,
-        active: cx.active,
+        active: [
+            cx.active[0],
+            cx.active[1],
+            cx.active[2],
+            cx.active[3],
+            false,
+        ],
+        flexible_share: 0.0,
+        flex_scratch: FlexScratch::default(),
     };
     let load_mwh = DELTA_H * n as f64;
     let c = p.grid_price_aud_per_mwh * 8760.0 / load_mwh;
-    let a = p.annualised;
-    let cost = |x: &[f64; 4], e: &Energy| capital(&a, x) + c * e.grid_mwh;
+    let a = point(&Design::from_array(p.annualised), 0.0);
+    let cost = |x: &X, e: &Energy| capital(&a, x) + c * e.grid_mwh;
     let g_max = cx.max_grid_share * load_mwh;
-    let x = ans.design.to_array();
+    let x = point(&ans.design, 0.0);
     let (x, e, annual) = polish(&mut ev, &cost, g_max, 1e-9 * load_mwh, x, ans.energy);
     Some(Solution {
-        design: Design::from_array(x),
+        design: design_of(&x),
         energy: e,
         annual_cost_aud: annual,
         lower_bound_aud: (ans.lower_bound_aud_per_mwh * 8760.0).min(annual),
@@ -307,67 +357,182 @@ fn convex(p: &Problem<'_>) -> Option<Solution> {
 /// curtailment): Nelder–Mead inside a bisection on the CFE constraint's multiplier (module
 /// docs); about 1,000 dispatches per zone, no proof of optimality.
 pub fn optimise_nelder_mead(p: &Problem<'_>) -> Solution {
+    nm_search(p, None).0
+}
+
+/// A flexible load's search: its flexible share, the headroom's cost and the first point.
+#[derive(Debug, Clone, Copy)]
+struct FlexSpec {
+    flexible_share: f64,
+    headroom_aud_per_mw_yr: f64,
+    start: X,
+}
+
+/// [`optimise_nelder_mead`] for a flat load (`flex` `None`) or a flexible one (the headroom a
+/// fifth variable, the dispatch [`simulate_flexible`]); returns the solution and the headroom.
+fn nm_search(p: &Problem<'_>, flex: Option<FlexSpec>) -> (Solution, f64) {
     let n = p.solar.or(p.wind).map_or(0, <[f64]>::len);
     let mut ev = nm_eval(p, n);
-    let active = ev.active;
     let load_mwh = DELTA_H * n as f64;
     let k = if n > 0 { 8760.0 / load_mwh } else { 0.0 };
+    let mut a = point(&Design::from_array(p.annualised), 0.0);
+    if let Some(fx) = flex {
+        ev.flexible_share = fx.flexible_share;
+        // Free headroom is H = f (a wider range never needs more grid); else H is searched.
+        ev.active[4] = fx.flexible_share > 0.0 && fx.headroom_aud_per_mw_yr > 0.0;
+        a[4] = fx.headroom_aud_per_mw_yr;
+    }
+    let active = ev.active;
     let mut s = NmSearch {
-        a: p.annualised,
+        a,
         c: p.grid_price_aud_per_mwh * k,
         v: p.export_value_aud_per_mwh * k,
         g_max: (1.0 - p.cfe_target).max(0.0) * load_mwh,
         tol_g: 1e-9 * load_mwh.max(1.0),
-        step: [0.0; 4],
+        step: [0.0; DIM],
     };
     if n == 0 || !active[0] && !active[1] {
-        return s.nothing_to_build(&mut ev);
+        return (s.nothing_to_build(&mut ev), 0.0);
     }
-    let x0;
+    let mut x0;
     (x0, s.step) = nm_start(p);
-    // μ = c k: the unconstrained least cost. If it meets the target, done.
-    let (xc, fc, ec) = s.inner(&mut ev, s.c, x0, 4000, 1.0);
-    if s.meets(&ec) {
-        let (xc, ec, cc) = s.polish(&mut ev, xc, ec);
-        return Solution {
-            design: Design::from_array(xc),
-            energy: ec,
-            annual_cost_aud: cc,
-            lower_bound_aud: fc,
-            evaluations: ev.count,
-            feasible: true,
-        };
+    if let Some(fx) = flex {
+        x0 = fx.start;
+        s.step[4] = 0.3 * fx.flexible_share;
     }
-    let (lo, hi, lb) = s.raise_mu(&mut ev, (s.c, xc, ec), fc);
-    let Some(hi) = hi else {
-        return Solution {
-            design: Design::from_array(lo.1),
-            energy: lo.2,
-            annual_cost_aud: s.cost(&lo.1, &lo.2),
-            lower_bound_aud: lb,
-            evaluations: ev.count,
-            feasible: false,
-        };
+    let (sol, x) = nm_solve(&mut s, &mut ev, x0);
+    (sol, x[4])
+}
+
+/// The Lagrangian search of [`nm_search`] from `x0`: the solution and its point.
+fn nm_solve(s: &mut NmSearch, ev: &mut Eval<'_>, x0: X) -> (Solution, X) {
+    let solution = |x: &X, energy: Energy, cost: f64, bound: f64, feasible: bool, count| Solution {
+        design: design_of(x),
+        energy,
+        annual_cost_aud: cost,
+        lower_bound_aud: bound,
+        evaluations: count,
+        feasible,
     };
-    let (best, lb) = s.regula_falsi(&mut ev, lo, hi, lb);
-    let (bx, be, bc) = s.polish(&mut ev, best.1, best.2);
-    Solution {
-        design: Design::from_array(bx),
-        energy: be,
-        annual_cost_aud: bc,
-        lower_bound_aud: lb.min(bc),
-        evaluations: ev.count,
-        feasible: true,
+    // μ = c k: the unconstrained least cost. If it meets the target, done.
+    let (xc, fc, ec) = s.inner(ev, s.c, x0, 4000, 1.0);
+    if s.meets(&ec) {
+        let (xc, ec, cc) = s.polish(ev, xc, ec);
+        return (solution(&xc, ec, cc, fc.min(cc), true, ev.count), xc);
+    }
+    let (lo, hi, lb) = s.raise_mu(ev, (s.c, xc, ec), fc);
+    let Some(hi) = hi else {
+        let c = s.cost(&lo.1, &lo.2);
+        return (solution(&lo.1, lo.2, c, lb, false, ev.count), lo.1);
+    };
+    let (best, lb) = s.regula_falsi(ev, lo, hi, lb);
+    let (bx, be, bc) = s.polish(ev, best.1, best.2);
+    (solution(&bx, be, bc, lb.min(bc), true, ev.count), bx)
+}
+
+/// A flexible load's least-cost portfolio ([`optimise_flexible`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FlexSolution {
+    /// The chosen design and its dispatch; `annual_cost_aud` is the energy cost (solar, wind,
+    /// battery, grid) without the headroom. `lower_bound_aud` equals it when the load is
+    /// served flexibly: no bound is proven then (the dispatch is a heuristic).
+    pub solution: Solution,
+    /// The chosen headroom H per MW of average load, 0..=f, MW.
+    pub headroom_mw: f64,
+    /// The headroom's annual cost per MW of average load, H × its capex, AUD per year.
+    pub headroom_aud: f64,
+    /// The same load served flat (the exact search, [`optimise`]).
+    pub flat: Solution,
+    /// The search's result before the comparison with the flat load: its energy cost, AUD per
+    /// year, and headroom, MW (to tell a declined flexibility's saving).
+    pub searched: (f64, f64),
+}
+
+impl FlexSolution {
+    /// True when the flexible search found nothing cheaper than the flat load (H = 0).
+    pub fn declined(&self) -> bool {
+        self.headroom_mw == 0.0
+    }
+}
+
+/// The least-cost portfolio of a load with flexible share `flexible_share` (0..=0.5) whose
+/// headroom costs `headroom_aud_per_mw_yr` (annualised servers and facility per MW): the
+/// design (S, W, P, E) and the headroom H ∈ [0, f] together, by the Nelder–Mead Lagrangian
+/// search from the flat optimum with H = f, with the heuristic dispatch of
+/// [`super::flex`] inside. Never dearer than the flat load: when the search finds nothing
+/// cheaper, the flat portfolio is returned with H = 0.
+///
+/// Not proven optimal: the tests measure it against an LP of the same problem solved with
+/// HiGHS (docs/energy.md).
+pub fn optimise_flexible(
+    p: &Problem<'_>,
+    flexible_share: f64,
+    headroom_aud_per_mw_yr: f64,
+) -> FlexSolution {
+    let flat = optimise(p);
+    let flat_result = |searched| FlexSolution {
+        solution: flat,
+        headroom_mw: 0.0,
+        headroom_aud: 0.0,
+        flat,
+        searched,
+    };
+    if flexible_share <= 0.0 || !flat.feasible || p.export_value_aud_per_mwh != 0.0 {
+        return flat_result((flat.annual_cost_aud, 0.0));
+    }
+    // Priced headroom: the search is started at H = f and at H = f / 4 (Nelder–Mead alone
+    // often keeps H near its start), and the cheaper answer is kept.
+    let starts: &[f64] = if headroom_aud_per_mw_yr > 0.0 {
+        &[1.0, 0.25]
+    } else {
+        &[1.0]
+    };
+    let mut best: Option<(Solution, f64)> = None;
+    let mut evaluations = 0;
+    for &share in starts {
+        let spec = FlexSpec {
+            flexible_share,
+            headroom_aud_per_mw_yr,
+            start: point(&flat.design, share * flexible_share),
+        };
+        let (sol, h) = nm_search(p, Some(spec));
+        evaluations += sol.evaluations;
+        let better = |b: &(Solution, f64)| {
+            !b.0.feasible || sol.feasible && sol.annual_cost_aud < b.0.annual_cost_aud
+        };
+        if best.as_ref().is_none_or(better) {
+            best = Some((sol, h));
+        }
+    }
+    let Some((mut sol, h)) = best else {
+        return flat_result((flat.annual_cost_aud, 0.0));
+    };
+    sol.evaluations = evaluations;
+    let headroom_aud = h * headroom_aud_per_mw_yr;
+    // The search's cost includes the headroom: the energy cost is the rest.
+    sol.annual_cost_aud -= headroom_aud;
+    sol.lower_bound_aud = sol.annual_cost_aud;
+    sol.evaluations += flat.evaluations;
+    let searched = (sol.annual_cost_aud, h);
+    if !sol.feasible || h <= 0.0 || sol.annual_cost_aud + headroom_aud >= flat.annual_cost_aud {
+        return flat_result(searched);
+    }
+    FlexSolution {
+        solution: sol,
+        headroom_mw: h,
+        headroom_aud,
+        flat,
+        searched,
     }
 }
 
 /// A multiplier μ of the CFE constraint with the design found for it and its energy.
-type MuPoint = (f64, [f64; 4], Energy);
+type MuPoint = (f64, X, Energy);
 
 /// The fixed terms of [`optimise_nelder_mead`] for one problem.
 struct NmSearch {
-    /// Annualised unit costs of (S, W, P, E).
-    a: [f64; 4],
+    /// Annualised unit costs of (S, W, P, E, H).
+    a: X,
     /// Grid price per MWh of the per-MW totals, AUD/yr.
     c: f64,
     /// Value of curtailed energy, likewise.
@@ -377,12 +542,12 @@ struct NmSearch {
     /// Tolerance on `g_max`, MWh.
     tol_g: f64,
     /// The simplex scale at the start.
-    step: [f64; 4],
+    step: X,
 }
 
 impl NmSearch {
     /// Annual cost of design `x` with energy `e`.
-    fn cost(&self, x: &[f64; 4], e: &Energy) -> f64 {
+    fn cost(&self, x: &X, e: &Energy) -> f64 {
         capital(&self.a, x) + self.c * e.grid_mwh - self.v * e.curtailed_mwh
     }
 
@@ -393,7 +558,7 @@ impl NmSearch {
 
     /// The solution when there is nothing to build (no trace, or neither solar nor wind).
     fn nothing_to_build(&self, ev: &mut Eval<'_>) -> Solution {
-        let x = [0.0; 4];
+        let x = [0.0; DIM];
         let e = ev.energy(x);
         let cst = self.cost(&x, &e);
         Solution {
@@ -412,19 +577,19 @@ impl NmSearch {
         &self,
         ev: &mut Eval<'_>,
         mu: f64,
-        x0: [f64; 4],
+        x0: X,
         evals: usize,
         shrink: f64,
-    ) -> ([f64; 4], f64, Energy) {
+    ) -> (X, f64, Energy) {
         let (a, v) = (self.a, self.v);
-        let f = |x: &[f64; 4], e: &Energy| capital(&a, x) + mu * e.grid_mwh - v * e.curtailed_mwh;
+        let f = |x: &X, e: &Energy| capital(&a, x) + mu * e.grid_mwh - v * e.curtailed_mwh;
         let (x, fx) = nelder_mead(ev, &f, x0, self.step.map(|s| s * shrink), evals);
         let e = ev.energy(x);
         (x, fx, e)
     }
 
     /// [`polish`] with this problem's cost and limit.
-    fn polish(&self, ev: &mut Eval<'_>, x: [f64; 4], e: Energy) -> ([f64; 4], Energy, f64) {
+    fn polish(&self, ev: &mut Eval<'_>, x: X, e: Energy) -> (X, Energy, f64) {
         polish(ev, &|x, e| self.cost(x, e), self.g_max, self.tol_g, x, e)
     }
 
@@ -510,7 +675,7 @@ impl NmSearch {
         let (gl, gh) = (lo.2.grid_mwh, hi.2.grid_mwh);
         if gl > gh {
             let th = ((self.g_max - gh) / (gl - gh)).clamp(0.0, 1.0);
-            let xm: [f64; 4] = std::array::from_fn(|i| th * lo.1[i] + (1.0 - th) * hi.1[i]);
+            let xm: X = std::array::from_fn(|i| th * lo.1[i] + (1.0 - th) * hi.1[i]);
             let em = ev.energy(xm);
             if self.meets(&em) {
                 let cm = self.cost(&xm, &em);
@@ -536,13 +701,15 @@ fn nm_eval<'p>(p: &'p Problem<'p>, n: usize) -> Eval<'p> {
         zeros: vec![0.0; n],
         scratch: Scratch::default(),
         count: 0,
-        active,
+        active: [active[0], active[1], active[2], active[3], false],
+        flexible_share: 0.0,
+        flex_scratch: FlexScratch::default(),
     }
 }
 
 /// Starting point and simplex scale of [`optimise_nelder_mead`] from the mean capacity
 /// factors.
-fn nm_start(p: &Problem<'_>) -> ([f64; 4], [f64; 4]) {
+fn nm_start(p: &Problem<'_>) -> (X, X) {
     let mean = |v: Option<&[f64]>| v.map_or(0.0, |v| v.iter().sum::<f64>() / v.len() as f64);
     let (cf_s, cf_w) = (mean(p.solar), mean(p.wind));
     let techs = f64::from(u8::from(cf_s > 0.0) + u8::from(cf_w > 0.0)).max(1.0);
@@ -559,7 +726,8 @@ fn nm_start(p: &Problem<'_>) -> ([f64; 4], [f64; 4]) {
         },
         0.5,
         2.0,
+        0.0,
     ];
-    let step = [0.3 * x0[0].max(1.0), 0.3 * x0[1].max(1.0), 0.3, 1.5];
+    let step = [0.3 * x0[0].max(1.0), 0.3 * x0[1].max(1.0), 0.3, 1.5, 0.0];
     (x0, step)
 }

@@ -553,6 +553,9 @@ mod tests {
         for c in &mut other.battery_cost_curve {
             c.aud_per_kwh *= 1.5;
         }
+        other.flexible_share = 0.3;
+        other.server_capex_aud_per_mw_yr = Some(1.0);
+        other.grid_cfe_share.insert("NSW1".into(), 0.5);
         // A field added to SupplyParams later must be considered here (and in the cache key).
         let SupplyParams {
             cfe_target: _,
@@ -572,6 +575,9 @@ mod tests {
             battery_cost_curve: _,
             battery_fom_aud_per_mw_yr: _,
             battery_life_years: _,
+            flexible_share: _,
+            server_capex_aud_per_mw_yr: _,
+            grid_cfe_share: _,
             cache_dir: _,
         } = &other;
         for z in ds.zones.iter().take(6) {

@@ -1210,3 +1210,400 @@ fn the_test_suite_uses_no_user_cache() {
         );
     }
 }
+
+// ---- Flexible load (issue 26 item 1; docs/energy.md) ----
+
+/// The flexible-load LP (model.md §5b), solved by `solver`: the LP of [`lp_reference`] with the
+/// load l_t ∈ [1 − f, 1 + H] a variable, each day's (48 half-hours') energy fixed at 48 MW-half-
+/// hours, H ≤ f, and `a_h` × H added to the cost (H fixed at f when `a_h` is 0). Returns (annual
+/// cost per MW of average load including the headroom, H, the load per half-hour).
+fn flex_lp_reference<S: good_lp::Solver>(
+    p: &Problem<'_>,
+    f: f64,
+    a_h: f64,
+    solver: S,
+) -> (f64, f64, Vec<f64>)
+where
+    S::Model: SolverModel,
+{
+    let (cost, h, load, _) = flex_lp_full(p, f, a_h, solver);
+    (cost, h, load)
+}
+
+/// [`flex_lp_reference`] with the LP's design [S, W, P, E] too.
+fn flex_lp_full<S: good_lp::Solver>(
+    p: &Problem<'_>,
+    f: f64,
+    a_h: f64,
+    solver: S,
+) -> (f64, f64, Vec<f64>, [f64; 4])
+where
+    S::Model: SolverModel,
+{
+    let n = p.solar.or(p.wind).map_or(0, <[f64]>::len);
+    let (s, w) = (p.solar.unwrap(), p.wind.unwrap());
+    let se = p.round_trip_efficiency.sqrt();
+    let mut vars = ProblemVariables::new();
+    let x: Vec<Variable> = (0..4).map(|_| vars.add(variable().min(0.0))).collect();
+    let hv = if a_h > 0.0 {
+        vars.add(variable().min(0.0).max(f))
+    } else {
+        vars.add(variable().min(f).max(f))
+    };
+    let mk = |vars: &mut ProblemVariables| -> Vec<Variable> {
+        (0..n).map(|_| vars.add(variable().min(0.0))).collect()
+    };
+    let (g, q, h, d, e) = (
+        mk(&mut vars),
+        mk(&mut vars),
+        mk(&mut vars),
+        mk(&mut vars),
+        mk(&mut vars),
+    );
+    let l: Vec<Variable> = (0..n)
+        .map(|_| vars.add(variable().min(1.0 - f).max(1.0 + f)))
+        .collect();
+    let load_mwh = DELTA_H * n as f64;
+    let k = 8760.0 / load_mwh;
+    let a = p.annualised;
+    let grid: Expression = g.iter().map(|&v| DELTA_H * v).sum();
+    let objective = a[0] * x[0]
+        + a[1] * x[1]
+        + a[2] * x[2]
+        + a[3] * x[3]
+        + a_h * hv
+        + p.grid_price_aud_per_mwh * k * grid.clone();
+    let mut model = vars.minimise(objective).using(solver);
+    for t in 0..n {
+        let ren = s[t] * x[0] + w[t] * x[1];
+        model.add_constraint((ren.clone() - q[t] + d[t] - h[t] + g[t] - l[t]).eq(0.0));
+        model.add_constraint((ren - q[t] - h[t]).geq(0.0));
+        let prev = e[(t + n - 1) % n];
+        model.add_constraint((e[t] - prev - DELTA_H * se * h[t] + (DELTA_H / se) * d[t]).eq(0.0));
+        model.add_constraint((e[t] - x[3]).leq(0.0));
+        model.add_constraint((h[t] - x[2]).leq(0.0));
+        model.add_constraint((d[t] - x[2]).leq(0.0));
+        model.add_constraint((l[t] - hv).leq(1.0));
+    }
+    for day in (0..n).step_by(48) {
+        let r = day..(day + 48).min(n);
+        let len = r.len() as f64;
+        let sum: Expression = r.map(|t| l[t]).sum();
+        model.add_constraint(sum.eq(len));
+    }
+    model.add_constraint(grid.leq((1.0 - p.cfe_target) * load_mwh));
+    let sol = model.solve().unwrap();
+    let xv: Vec<f64> = x.iter().map(|&v| sol.value(v)).collect();
+    let hval = sol.value(hv);
+    let gm: f64 = g.iter().map(|&v| DELTA_H * sol.value(v)).sum();
+    let cost =
+        (0..4).map(|i| a[i] * xv[i]).sum::<f64>() + a_h * hval + p.grid_price_aud_per_mwh * k * gm;
+    let design = [xv[0], xv[1], xv[2], xv[3]];
+    (
+        cost,
+        hval,
+        l.iter().map(|&v| sol.value(v)).collect(),
+        design,
+    )
+}
+
+/// The search's total (energy + headroom) annual cost per MW of average load.
+fn flex_total(sol: &sitefind::supply::optimise::FlexSolution) -> f64 {
+    sol.solution.annual_cost_aud + sol.headroom_aud
+}
+
+#[test]
+fn flexible_portfolio_matches_an_independent_lp_on_a_week() {
+    // The default build's LP solver (microlp) on one week of Q1 (2011, from 1 July), f = 0.3,
+    // free headroom; the HiGHS tests below take longer horizons.
+    let (solar, wind, a, price) = reduced("Q1", 0, 7);
+    let p = problem(&solar, &wind, a, price, 0.9);
+    let ours = sitefind::supply::optimise::optimise_flexible(&p, 0.3, 0.0);
+    let (lp_cost, lp_h, lp_load) = flex_lp_reference(&p, 0.3, 0.0, good_lp::microlp);
+    let rel = (flex_total(&ours) - lp_cost) / lp_cost;
+    eprintln!(
+        "Q1 one week: search A${:.2}/MWh, LP A${:.2}/MWh (H {lp_h:.3}): {:+.3} %",
+        flex_total(&ours) / 8760.0,
+        lp_cost / 8760.0,
+        100.0 * rel
+    );
+    assert!(rel > -1e-6 && rel < 0.01, "{rel}");
+    assert!((lp_h - 0.3).abs() < 1e-9);
+    for day in lp_load.chunks(48) {
+        assert!((day.iter().sum::<f64>() - 48.0).abs() < 1e-6);
+    }
+}
+
+#[cfg(feature = "highs")]
+#[test]
+fn flexible_portfolio_matches_highs_on_four_weeks() {
+    // Four weeks of Q1's 2011 AEMO traces from 1 July (winter) and from day 220 (late summer),
+    // f = 0.3, free headroom and a dear one (A$60k per MW-year). Measured gaps (docs/energy.md):
+    // winter 0.006 %, late summer 0.85 % with free headroom. The issue's 0.5 % target is met on
+    // the full year (`flexible_q1_full_year_against_highs`, 0.45 %) but not on every 4-week
+    // window: the bound here is the measured worst case rounded up, 1 %.
+    let mut worst = 0.0f64;
+    for (start, a_h) in [(0usize, 0.0), (220, 0.0), (0, 60_000.0), (220, 60_000.0)] {
+        let (solar, wind, a, price) = reduced("Q1", start, 28);
+        let p = problem(&solar, &wind, a, price, 0.9);
+        let ours = sitefind::supply::optimise::optimise_flexible(&p, 0.3, a_h);
+        let (lp_cost, lp_h, lp_load) = flex_lp_reference(&p, 0.3, a_h, good_lp::highs);
+        let rel = (flex_total(&ours) - lp_cost) / lp_cost;
+        eprintln!(
+            "Q1 day {start} a_h {a_h}: flat A${:.2}/MWh, search A${:.2}/MWh (H {:.3}), LP A${:.2}/MWh (H {lp_h:.3}): {:+.3} %",
+            ours.flat.annual_cost_aud / 8760.0,
+            flex_total(&ours) / 8760.0,
+            ours.headroom_mw,
+            lp_cost / 8760.0,
+            100.0 * rel
+        );
+        // Ours is a feasible point of the same LP: never cheaper beyond solver tolerance.
+        assert!(rel > -1e-6, "day {start}, a_h {a_h}: {rel}");
+        worst = worst.max(rel);
+        // The LP's load keeps each day's energy.
+        for day in lp_load.chunks(48) {
+            assert!((day.iter().sum::<f64>() - 48.0).abs() < 1e-6);
+        }
+    }
+    assert!(worst < 0.01, "worst gap {worst}");
+}
+
+/// One-off measurement against the issue's reference point (a full year: ~1 minute of HiGHS):
+/// `cargo test --release --features highs --test it flexible_q1_full_year -- --ignored --nocapture`.
+#[cfg(feature = "highs")]
+#[test]
+#[ignore]
+fn flexible_q1_full_year_against_highs() {
+    let (solar, wind, a, price) = reduced("Q1", 0, 365);
+    let p = problem(&solar, &wind, a, price, 0.9);
+    let t = std::time::Instant::now();
+    let ours = sitefind::supply::optimise::optimise_flexible(&p, 0.3, 0.0);
+    let ours_s = t.elapsed().as_secs_f64();
+    let t = std::time::Instant::now();
+    let (lp_cost, _, _) = flex_lp_reference(&p, 0.3, 0.0, good_lp::highs);
+    let rel = (flex_total(&ours) - lp_cost) / lp_cost;
+    eprintln!(
+        "Q1 2011 f 0.3 free headroom: flat A${:.2}/MWh; search A${:.2}/MWh ({} dispatches, {ours_s:.1} s) {:?}; HiGHS LP A${:.2}/MWh ({:.1} s): {:+.3} %",
+        ours.flat.annual_cost_aud / 8760.0,
+        flex_total(&ours) / 8760.0,
+        ours.solution.evaluations,
+        ours.solution.design,
+        lp_cost / 8760.0,
+        t.elapsed().as_secs_f64(),
+        100.0 * rel
+    );
+    assert!(rel > -1e-6 && rel < 0.005, "{rel}");
+}
+
+#[test]
+fn flexible_search_keeps_daily_energy_is_monotone_and_equals_flat_at_zero() {
+    use sitefind::supply::flex::{simulate_flexible, FlexScratch, Flexibility};
+    use sitefind::supply::optimise::optimise_flexible;
+    let (solar, wind, a, price) = reduced("Q1", 0, 28);
+    let p = problem(&solar, &wind, a, price, 0.9);
+    let flat = optimise(&p);
+    let zero = optimise_flexible(&p, 0.0, 0.0);
+    assert_eq!(zero.solution, flat);
+    assert_eq!(zero.headroom_mw, 0.0);
+    let mut last = flat.annual_cost_aud;
+    for f in [0.1, 0.2, 0.3, 0.4] {
+        let sol = optimise_flexible(&p, f, 0.0);
+        let total = flex_total(&sol);
+        eprintln!("f {f}: A${:.2}/MWh, H {}", total / 8760.0, sol.headroom_mw);
+        // Free headroom: H = f, and a wider range never costs more (up to the search's noise).
+        assert!(
+            (sol.headroom_mw - f).abs() < 1e-12,
+            "{f}: {}",
+            sol.headroom_mw
+        );
+        assert!(total <= last * (1.0 + 1e-3), "f {f}: {total} > {last}");
+        assert!(total < flat.annual_cost_aud, "f {f}");
+        last = last.min(total);
+        // The chosen dispatch keeps each day's energy, within [1 − f, 1 + H], and meets the
+        // target.
+        let mut sc = FlexScratch::default();
+        let flex = Flexibility {
+            flexible_share: f,
+            headroom_mw: sol.headroom_mw,
+        };
+        let e = simulate_flexible(&solar, &wind, &sol.solution.design, flex, 0.85, &mut sc);
+        assert!((e.grid_mwh - sol.solution.energy.grid_mwh).abs() < 1e-9);
+        assert!(e.grid_mwh <= 0.1 * e.load_mwh * (1.0 + 1e-9));
+        for day in sc.load().chunks(48) {
+            assert!((day.iter().sum::<f64>() - 48.0).abs() < 1e-9);
+            assert!(day
+                .iter()
+                .all(|l| *l >= 1.0 - f - 1e-12 && *l <= 1.0 + sol.headroom_mw + 1e-12));
+        }
+    }
+}
+
+#[test]
+fn headroom_is_bought_only_when_it_pays() {
+    use sitefind::supply::optimise::optimise_flexible;
+    let (solar, wind, a, price) = reduced("Q1", 0, 28);
+    let p = problem(&solar, &wind, a, price, 0.9);
+    // Servers at A$10 M per MW-year: no headroom, exactly the flat portfolio.
+    let dear = optimise_flexible(&p, 0.3, 1e7);
+    assert_eq!(dear.headroom_mw, 0.0);
+    assert!(dear.declined());
+    assert_eq!(dear.solution, dear.flat);
+    // Free servers: all the headroom the load may use.
+    let free = optimise_flexible(&p, 0.3, 0.0);
+    assert!((free.headroom_mw - 0.3).abs() < 1e-12);
+    assert!(flex_total(&free) < free.flat.annual_cost_aud);
+    // At a price between, the total is between the two and never above the flat cost.
+    let mid = optimise_flexible(&p, 0.3, 20_000.0);
+    assert!(flex_total(&mid) <= mid.flat.annual_cost_aud);
+    assert!(flex_total(&mid) >= flex_total(&free) * (1.0 - 1e-3));
+}
+
+/// Where the gap to the LP comes from (a measurement, not a check): the LP's own design
+/// dispatched by the heuristic, against the LP's cost and the search's.
+/// `cargo test --release --features highs --test it flexible_gap_sources -- --ignored --nocapture`
+#[cfg(feature = "highs")]
+#[test]
+#[ignore]
+fn flexible_gap_sources() {
+    use sitefind::supply::dispatch::Design;
+    use sitefind::supply::flex::{simulate_flexible, FlexScratch, Flexibility};
+    let days: usize = std::env::var("FLEX_DAYS").map_or(28, |v| v.parse().unwrap());
+    let (solar, wind, a, price) = reduced("Q1", 0, days);
+    let p = problem(&solar, &wind, a, price, 0.9);
+    let (lp_cost, lp_x, lp_h) = flex_lp_design(&p, 0.3, good_lp::highs);
+    let d = Design::from_array(lp_x);
+    let flex = Flexibility {
+        flexible_share: 0.3,
+        headroom_mw: lp_h,
+    };
+    let e = simulate_flexible(&solar, &wind, &d, flex, 0.85, &mut FlexScratch::default());
+    let k = 8760.0 / e.load_mwh;
+    let capital: f64 = (0..4).map(|i| a[i] * lp_x[i]).sum();
+    let heur_at_lp = capital + price * k * e.grid_mwh;
+    let ours = sitefind::supply::optimise::optimise_flexible(&p, 0.3, 0.0);
+    eprintln!(
+        "{days} days: LP A${:.3}/MWh {lp_x:?}; heuristic dispatch of the LP design A${:.3}/MWh (grid share {:.4} vs limit 0.1); search A${:.3}/MWh {:?}",
+        lp_cost / 8760.0,
+        heur_at_lp / 8760.0,
+        e.grid_mwh / e.load_mwh,
+        flex_total(&ours) / 8760.0,
+        ours.solution.design
+    );
+}
+
+/// [`flex_lp_reference`]'s cost, design [S, W, P, E] and H (free headroom).
+#[cfg(feature = "highs")]
+fn flex_lp_design<S: good_lp::Solver>(p: &Problem<'_>, f: f64, solver: S) -> (f64, [f64; 4], f64)
+where
+    S::Model: SolverModel,
+{
+    let (cost, h, _, x) = flex_lp_full(p, f, 0.0, solver);
+    (cost, x, h)
+}
+
+#[test]
+fn grid_cfe_share_relaxes_the_constraint_and_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |scenario: &str| {
+        let path = dir.path().join("s.toml");
+        std::fs::write(&path, scenario).unwrap();
+        Command::new(sitefind_bin())
+            .args(["supply", "--zone", "Q1", "--reference-year", "2011"])
+            .args(["--no-cache", "--format", "json", "--scenario"])
+            .arg(&path)
+            .output()
+            .unwrap()
+    };
+    let strict = crate::common::json_stdout(&run("[supply]\ncfe_target = 0.9\n"));
+    let half = crate::common::json_stdout(&run(
+        "[supply]\ncfe_target = 0.9\ngrid_cfe_share = { QLD1 = 0.5 }\n",
+    ));
+    let other = crate::common::json_stdout(&run(
+        "[supply]\ncfe_target = 0.9\ngrid_cfe_share = { NSW1 = 0.5 }\n",
+    ));
+    let f = |v: &serde_json::Value, k: &str| v[k].as_f64().unwrap();
+    // Strict: grid share ≤ 0.1 and no grid_cfe_share written; another region's share changes
+    // nothing here.
+    assert!(f(&strict, "grid_share") <= 0.1 + 1e-6);
+    assert!(strict.get("grid_cfe_share").is_none());
+    assert_eq!(
+        f(&other, "cost_aud_per_mwh"),
+        f(&strict, "cost_aud_per_mwh")
+    );
+    // Half the grid counted: the grid share may reach (1 − 0.9) / (1 − 0.5) = 0.2, the cost
+    // falls, and the reported score counts the grid's half.
+    assert_eq!(f(&half, "grid_cfe_share"), 0.5);
+    assert_eq!(f(&half["parameters"], "grid_cfe_share"), 0.5);
+    let g = f(&half, "grid_share");
+    assert!(g > 0.1 + 1e-3 && g <= 0.2 + 1e-6, "{g}");
+    assert!((f(&half, "cfe") - (1.0 - 0.5 * g)).abs() < 1e-3);
+    assert!(f(&half, "cfe") >= 0.9 - 1e-3);
+    assert!(f(&half, "cost_aud_per_mwh") < f(&strict, "cost_aud_per_mwh"));
+    // An unknown region id is a user error naming the valid ones.
+    let bad = run("[supply]\ngrid_cfe_share = { QLD = 0.5 }\n");
+    assert_eq!(bad.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("grid_cfe_share.QLD") && err.contains("hint:") && err.contains("QLD1"),
+        "{err}"
+    );
+    // Out of range: exit 1 naming the field.
+    let bad = run("[supply]\ngrid_cfe_share = { QLD1 = 1.5 }\n");
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("supply.grid_cfe_share.QLD1"));
+}
+
+#[test]
+fn supply_cli_flexible_share_reports_the_trade_off() {
+    let run = |capex: &str| {
+        let out = Command::new(sitefind_bin())
+            .args([
+                "supply",
+                "--zone",
+                "Q1",
+                "--reference-year",
+                "2011",
+                "--no-cache",
+            ])
+            .args([
+                "--flexible-share",
+                "0.3",
+                "--server-capex-aud-per-mw-yr",
+                capex,
+            ])
+            .args(["--format", "json"])
+            .output()
+            .unwrap();
+        crate::common::json_stdout(&out)
+    };
+    // Free servers: H = f and a saving; the default-sized capex (A$1.32 M/MW-yr): declined,
+    // with the reason and the break-even.
+    let free = run("0");
+    let x = &free["flexibility"];
+    assert_eq!(x["headroom_mw"].as_f64().unwrap(), 0.3);
+    assert!(x["energy_saving_aud_per_mwh"].as_f64().unwrap() > 5.0);
+    assert_eq!(x["dispatch"], "heuristic");
+    assert_eq!(free["parameters"]["flexible_share"], 0.3);
+    let dear = run("1320000");
+    let x = &dear["flexibility"];
+    assert_eq!(x["headroom_mw"].as_f64().unwrap(), 0.0);
+    assert!(x["declined"].as_str().unwrap().contains("break-even"));
+    let be = x["break_even_server_capex_aud_per_mw_yr"].as_f64().unwrap();
+    assert!(be > 1e5 && be < 1.32e6, "{be}");
+    let flat = x["flat_cost_aud_per_mwh"].as_f64().unwrap();
+    assert!((dear["cost_aud_per_mwh"].as_f64().unwrap() - flat).abs() < 0.01);
+    // Out of range: exit 1 with a hint.
+    let out = Command::new(sitefind_bin())
+        .args([
+            "supply",
+            "--zone",
+            "Q1",
+            "--flexible-share",
+            "0.7",
+            "--no-cache",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("supply.flexible_share"));
+}
