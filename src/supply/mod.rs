@@ -27,6 +27,7 @@ pub mod cache;
 pub mod cutting;
 pub mod dispatch;
 pub mod optimise;
+pub mod resource;
 pub mod solar;
 pub mod synth;
 
