@@ -238,7 +238,6 @@ impl Cflp {
                 max_mw: self.capacities[i],
                 zone: None,
                 pue: 1.0,
-                zone_mw_per_mw: 1.0,
                 must_build: false,
                 excluded: false,
             })

@@ -171,7 +171,7 @@ fn tie_break_scale(p: &SitingProblem, limit: Option<f64>) -> f64 {
         let g = s
             .zone
             .and_then(|z| p.zones.get(z))
-            .map(|z| z.expansion_cost_aud_per_mw * s.zone_mw_per_mw)
+            .map(|z| z.expansion_cost_aud_per_mw * s.pue)
             .unwrap_or(0.0);
         ub += s.fixed_cost_aud + (s.var_cost_aud_per_mw + max_a + g) * s.max_mw;
     }
@@ -270,9 +270,6 @@ fn check_finite_inputs(p: &SitingProblem, s: &Solution, a: &mut Acc) {
         a.finite(site.min_mw, || format!("site \"{id}\" minimum size"));
         a.finite(site.max_mw, || format!("site \"{id}\" maximum size"));
         a.finite(site.pue, || format!("site \"{id}\" PUE"));
-        a.finite(site.zone_mw_per_mw, || {
-            format!("site \"{id}\" zone MW per IT MW")
-        });
         if let Some(z) = site.zone {
             if z >= nz {
                 a.check(f64::INFINITY, || {
@@ -509,8 +506,8 @@ fn check_demand(p: &SitingProblem, s: &Solution, served: &[f64], a: &mut Acc, r:
     }
 }
 
-/// Zones: non-negative expansion, and the generation of a zone's sites (Σ zone_mw_per_mw · c)
-/// within its export limit plus expansion; adds the expansion cost to `r`.
+/// Zones: non-negative expansion, and the PUE-weighted load of a zone's sites within its
+/// limit plus expansion; adds the expansion cost to `r`.
 fn check_zones(p: &SitingProblem, s: &Solution, a: &mut Acc, r: &mut CheckReport) {
     for (z, zone) in p.zones.iter().enumerate() {
         let e = s.expansion_mw[z];
@@ -524,11 +521,11 @@ fn check_zones(p: &SitingProblem, s: &Solution, a: &mut Acc, r: &mut CheckReport
                 .iter()
                 .enumerate()
                 .filter(|(_, st)| st.zone == Some(z))
-                .map(|(i, st)| st.zone_mw_per_mw * s.capacity_mw[i])
+                .map(|(i, st)| st.pue * s.capacity_mw[i])
                 .sum();
             a.check(load - limit - e, || {
                 format!(
-                    "zone \"{}\" exports {load} MW of generation above its limit {limit} MW + expansion {e} MW",
+                    "zone \"{}\" draws {load} MW above its limit {limit} MW + expansion {e} MW",
                     zone.id
                 )
             });
@@ -701,7 +698,6 @@ mod tests {
             max_mw: 60.0,
             zone: None,
             pue: 1.0,
-            zone_mw_per_mw: 1.0,
             must_build: false,
             excluded: false,
         }

@@ -1,25 +1,15 @@
 //! Network limits beyond a zone's own REZ limit: AEMO's REZ group constraints and sub-regional
 //! flow paths (`grid_groups` layer), and the size of each market region (`region_limits`
-//! layer), as hard shared limits on the sites they cover (docs/limits.md).
+//! layer), as hard shared limits on the grid draw of the sites they cover.
 //!
 //! # What is limited
-//! Each limit counts what AEMO's figure is about:
+//! A site's grid draw is its IT MW × PUE, the quantity the REZ rows of the model already count
+//! against a zone's network limit (model.md §6: Σ PUE_i c_i ≤ L_r + e_r): the renewable capacity
+//! contracted for the load occupies the zone's connection, and the load's imports at times of
+//! low renewable output use it in the other direction.
 //!
-//! * **Generation** against **export** limits. AEMO's REZ transmission limits are "how much new
-//!   generation the existing network can take" (2025 IASR, `../shared/data/rez/PROVENANCE.md`),
-//!   so the solar and wind MW that a site's 24/7 portfolio builds in its supply zone count
-//!   against them: g_i = (solar + wind MW per MW of load) × utilisation × PUE_i per IT MW. This
-//!   is the zone row of the model (model.md §6: Σ g_i c_i ≤ L_r + e_r, `zone_mw_per_mw`) and
-//!   the coefficient of every group row below: AEMO's REZ group constraints are export
-//!   constraints (`ExportGroup_*`), and the IASR models the listed zones' transmission limits
-//!   "as part of" the sub-regional flow paths, so those rows too count the zones' new generation.
-//! * **Load** against **load/import** limits: a site's grid draw is its IT MW × PUE; it counts
-//!   against its market region's headroom for new load (below) and against its connection
-//!   substation (each candidate's `max_mw`, from the substation's spare capacity or voltage
-//!   class, [`crate::candidates`]).
-//!
-//! * **Group limits** (one row per `grid_groups` record): Σ g_i c_i over the sites whose supply
-//!   zone is a member ≤ `limit_mw`. AEMO's summer-typical figures (2025 IASR / 2025 ISP model); for a
+//! * **Group limits** (one row per `grid_groups` record): Σ PUE_i c_i over the sites whose zone
+//!   is a member ≤ `limit_mw`. AEMO's summer-typical figures (2025 IASR / 2025 ISP model); for a
 //!   sub-regional flow path the lower of its two directions. Group limits are **hard**: they are
 //!   sub-regional cut-sets whose relief is a major ISP augmentation (years of lead time, sized
 //!   as discrete options), not a per-MW charge a single customer can pay, so sitefind does not
@@ -74,7 +64,7 @@ pub struct GridLimit {
     pub zones: Vec<String>,
     /// Region id it covers (regions), or the group's region.
     pub region: String,
-    /// Limit, MW: of new generation for a group or flow path, of grid draw for a region.
+    /// Limit on the summed grid draw, MW.
     pub limit_mw: f64,
     /// True if the figure is sitefind's estimate.
     pub estimate: bool,
@@ -114,7 +104,7 @@ pub fn grid_limits(ds: &Dataset, params: &GridParams) -> Vec<GridLimit> {
                 limit_mw: g.limit_mw,
                 estimate: g.estimate,
                 description: format!(
-                    "{what} {} ({}): solar and wind built for data centres in zones {} ≤ {:.0} MW{}",
+                    "{what} {} ({}): data-centre grid draw in zones {} ≤ {:.0} MW{}",
                     g.id,
                     g.name,
                     g.members.join(", "),
@@ -163,31 +153,17 @@ pub fn grid_limits(ds: &Dataset, params: &GridParams) -> Vec<GridLimit> {
 }
 
 /// A grid limit tied to the siting problem's sites: Σ coef · c_k ≤ `limit.limit_mw` over
-/// `terms` = (site index in the problem, generation MW per IT MW for a group or flow path;
-/// PUE for a region).
+/// `terms` = (site index in the problem, PUE).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GridRow {
     /// The limit.
     pub limit: GridLimit,
-    /// (site index, MW of the limit per IT MW) of every site it covers.
+    /// (site index, grid MW per IT MW) of every site it covers.
     pub terms: Vec<(usize, f64)>,
 }
 
-/// One site of the siting problem as the grid rows see it.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct SiteKey<'a> {
-    /// The zone whose portfolio the site contracts (where its solar and wind are built).
-    pub supply_zone: Option<&'a str>,
-    /// The site's market region.
-    pub region: Option<&'a str>,
-    /// Grid MW drawn per IT MW (PUE).
-    pub pue: f64,
-    /// Solar plus wind MW built in the supply zone per IT MW.
-    pub generation_mw_per_mw: f64,
-}
-
 impl GridRow {
-    /// The siting problem's row: Σ coef_k · c_k ≤ limit over the covered sites.
+    /// The siting problem's row: Σ PUE_k · c_k ≤ limit over the covered sites.
     pub fn shared_limit(&self) -> crate::model::SharedLimit {
         crate::model::SharedLimit {
             id: self.limit.id.clone(),
@@ -198,23 +174,20 @@ impl GridRow {
     }
 }
 
-/// Ties `limits` to sites (`sites[k]` is the problem's site k): a group or flow path covers the
-/// sites whose supply zone is a member, with their generation per IT MW; a region covers its
-/// sites with their PUE. Limits that cover no site (or only sites that build nothing there)
-/// are dropped.
-pub fn rows_for_sites(limits: &[GridLimit], sites: &[SiteKey<'_>]) -> Vec<GridRow> {
+/// Ties `limits` to sites: `sites[k]` = (zone id, region id, PUE) of the problem's site k.
+/// Limits that cover no site are dropped.
+pub fn rows_for_sites(
+    limits: &[GridLimit],
+    sites: &[(Option<&str>, Option<&str>, f64)],
+) -> Vec<GridRow> {
     limits
         .iter()
         .filter_map(|l| {
             let terms: Vec<(usize, f64)> = sites
                 .iter()
                 .enumerate()
-                .filter(|(_, s)| l.covers(s.supply_zone, s.region))
-                .map(|(k, s)| match l.kind {
-                    GridLimitKind::Region => (k, s.pue),
-                    _ => (k, s.generation_mw_per_mw),
-                })
-                .filter(|(_, coef)| *coef > 0.0)
+                .filter(|(_, (z, r, _))| l.covers(*z, *r))
+                .map(|(k, (_, _, pue))| (k, *pue))
                 .collect();
             (!terms.is_empty()).then(|| GridRow {
                 limit: l.clone(),

@@ -30,30 +30,21 @@ pub fn non_rez_network_charge_aud_per_mwh(_scenario: &Scenario, _c: &Candidate) 
 }
 
 /// The zones' solar and wind resource limits as shared limits on the sites drawing on them
-/// (model.md §5a, docs/limits.md): for zone z and technology x, Σ_i (x MW per MW of load of
-/// i's portfolio × utilisation × PUE_i) · c_i ≤ z's x resource MW, over the sites whose supply
-/// is z's portfolio (in z, or outside any REZ with z the region's cheapest). Every zone has
-/// both limits ([`crate::supply::resource`]: AEMO's where published, else the stated land-area
-/// rule); a limit of 0 removes the technology from the portfolio instead. None with
-/// `[grid] enforce_resource_limits = false`.
+/// (model.md §5a): for zone z and technology x, Σ_i (x MW per MW of load of i's portfolio ×
+/// utilisation × PUE_i) · c_i ≤ z's x resource MW, over the sites whose supply is z's portfolio
+/// (in z, or outside any REZ with z the region's cheapest). Zones without a published limit
+/// (empty in the data) get none; a limit of 0 removes the technology from the portfolio instead.
 pub fn resource_limits(
     ds: &Dataset,
     scenario: &Scenario,
     rates: &[SiteCostRates],
 ) -> Vec<crate::model::SharedLimit> {
     let mut out = Vec::new();
-    if !scenario.grid.enforce_resource_limits {
-        return out;
-    }
-    let all = crate::supply::resource::resource_limits(ds);
-    for (z, rl) in ds.zones.iter().zip(&all) {
-        for (tech, limit, assumed) in [
-            ("solar", rl.solar_mw, rl.solar_assumed),
-            ("wind", rl.wind_mw, rl.wind_assumed),
-        ] {
-            if limit <= 0.0 {
+    for z in &ds.zones {
+        for (tech, limit) in [("solar", z.solar_resource_mw), ("wind", z.wind_resource_mw)] {
+            let Some(limit) = limit.filter(|l| *l > 0.0) else {
                 continue;
-            }
+            };
             let terms: Vec<(usize, f64)> = rates
                 .iter()
                 .enumerate()
@@ -77,14 +68,8 @@ pub fn resource_limits(
             out.push(crate::model::SharedLimit {
                 id: format!("{tech}:{}", z.id),
                 description: format!(
-                    "REZ {} ({}) {tech} resource limit {limit:.0} MW ({}): the {tech} MW of the 24/7 portfolios of all sites drawing on the zone",
-                    z.id,
-                    z.name,
-                    if assumed {
-                        "assumed: zone disc area × density calibrated on AEMO's limits"
-                    } else {
-                        "AEMO 2024 ISP build limits"
-                    }
+                    "REZ {} ({}) {tech} resource limit {limit:.0} MW (AEMO 2024 ISP build limits): the {tech} MW of the 24/7 portfolios of all sites drawing on the zone",
+                    z.id, z.name
                 ),
                 terms,
                 limit,
@@ -92,21 +77,6 @@ pub fn resource_limits(
         }
     }
     out
-}
-
-/// The zone whose portfolio a priced site contracts, i.e. where its solar and wind are built
-/// (its own REZ, or its region's cheapest zone outside a REZ; `None` for grid-only supply).
-pub fn supply_zone(r: &SiteCostRates) -> Option<&str> {
-    r.supply.as_ref()?.zone_id.as_deref()
-}
-
-/// Solar plus wind MW that one IT MW of a priced site makes its portfolio build in the supply
-/// zone: (solar + wind MW per MW of load) × utilisation × PUE. It is what the site occupies on
-/// the zone's transmission (export) limit (docs/limits.md).
-pub fn generation_mw_per_it_mw(scenario: &Scenario, r: &SiteCostRates) -> f64 {
-    r.supply.as_ref().map_or(0.0, |sp| {
-        (sp.solar_mw_per_mw_load + sp.wind_mw_per_mw_load) * scenario.cost.utilisation * r.pue
-    })
 }
 
 /// The zones whose portfolios the model's sites may draw on: each site's own REZ, and for a
@@ -492,10 +462,10 @@ fn price_sites(
     progress("supply", t_supply.elapsed().as_secs_f64(), &note);
     let t = Instant::now();
     let rates = site_rates(ds, scenario, &cost, candidates, in_model, &portfolios);
-    // Zones whose export limits the model sites' portfolios use, in dataset order.
-    let zone_pos: BTreeMap<usize, usize> = rates
+    // Zones used by model sites, in dataset order.
+    let zone_pos: BTreeMap<usize, usize> = in_model
         .iter()
-        .filter_map(supply_zone)
+        .filter_map(|&i| candidates[i].zone_id.as_deref())
         .filter_map(|id| zone_index.get(id).copied())
         .collect::<std::collections::BTreeSet<usize>>()
         .into_iter()
@@ -637,22 +607,19 @@ fn build_problem(
         .collect();
     // Shared grid limits: AEMO group constraints / flow paths on the zone, regional size.
     let grid_limits = crate::grid::grid_limits(ds, &scenario.grid);
-    let site_keys: Vec<crate::grid::SiteKey<'_>> = reach
+    let site_keys: Vec<(Option<&str>, Option<&str>, f64)> = reach
         .in_model
         .iter()
         .zip(&sites)
-        .zip(&priced.rates)
-        .map(|((&i, s), r)| crate::grid::SiteKey {
-            supply_zone: supply_zone(r),
-            region: candidates[i].region_id.as_deref(),
-            pue: s.pue,
-            generation_mw_per_mw: s.zone_mw_per_mw,
+        .map(|(&i, s)| {
+            let c = &candidates[i];
+            (c.zone_id.as_deref(), c.region_id.as_deref(), s.pue)
         })
         .collect();
     let grid_rows = crate::grid::rows_for_sites(&grid_limits, &site_keys);
     let mut shared_limits = resource_limits(ds, scenario, &priced.rates);
-    // Grid limits: AEMO group constraints and flow paths on the generation built in their
-    // zones, the regional size on the grid draw (PUE); docs/limits.md.
+    // Grid limits (AEMO group constraints and flow paths, regional size): hard rows on the
+    // summed grid draw, coefficient = each site's PUE.
     shared_limits.extend(grid_rows.iter().map(crate::grid::GridRow::shared_limit));
     let problem = SitingProblem {
         assign_cost_aud_per_mw: vec![vec![0.0; cities.len()]; sites.len()],
@@ -701,11 +668,12 @@ fn site_inputs(
                 var_cost_aud_per_mw: r.per_mw_aud_per_yr(),
                 min_mw: m.min_site_mw,
                 max_mw: c.max_mw.min(m.max_site_mw),
-                zone: supply_zone(r)
+                zone: c
+                    .zone_id
+                    .as_deref()
                     .and_then(|id| zone_index.get(id))
                     .and_then(|k| priced.zone_pos.get(k).copied()),
                 pue: r.pue,
-                zone_mw_per_mw: generation_mw_per_it_mw(scenario, r),
                 must_build: m.must_build.contains(&c.id),
                 excluded: m.exclude.contains(&c.id) || lacks_portfolio(scenario, r),
             }

@@ -53,8 +53,6 @@ struct Output<'a> {
     #[serde(flatten)]
     portfolio: &'a Portfolio,
     parameters: Parameters,
-    /// The zone's solar and wind resource limits (docs/limits.md).
-    resource_limits: supply::resource::ResourceLimits,
 }
 
 fn parameters(p: &Portfolio, s: &sitefind::scenario::Scenario) -> Parameters {
@@ -148,25 +146,11 @@ pub fn run(args: &SupplyArgs, out: &mut dyn Write) -> Result<()> {
     }
     let w = |e| Error::write("<stdout>", e);
     if format == "json" {
-        let limits = supply::resource::resource_limits(&ds);
         let items: Vec<Output<'_>> = portfolios
             .iter()
             .map(|p| Output {
                 portfolio: p,
                 parameters: parameters(p, &s),
-                resource_limits: ds
-                    .zones
-                    .iter()
-                    .zip(&limits)
-                    .find(|(z, _)| z.id == p.zone_id)
-                    .map(|(_, l)| l.clone())
-                    .unwrap_or_else(|| supply::resource::ResourceLimits {
-                        solar_mw: 0.0,
-                        wind_mw: 0.0,
-                        source: "zone not in the dataset".into(),
-                        solar_assumed: true,
-                        wind_assumed: true,
-                    }),
             })
             .collect();
         // One zone: its object; `--zone all`: `{"zones": [...]}` (schema `sitefind schema supply`).

@@ -236,7 +236,7 @@ fn add_zone_rows(
             .iter()
             .enumerate()
             .filter(|(_, s)| s.zone == Some(r))
-            .filter_map(|(i, s)| cap[i].map(|(w, sc)| (w, s.zone_mw_per_mw * sc)))
+            .filter_map(|(i, s)| cap[i].map(|(w, sc)| (w, s.pue * sc)))
             .collect();
         if terms.is_empty() {
             continue;

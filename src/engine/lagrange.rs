@@ -6,19 +6,19 @@
 //! # The relaxation
 //! Only [`Objective::MinCost`] is relaxed. Dualised (each with its own multiplier):
 //! - demand `Σ_i x_ij + u_j = D_j` with a free `λ_j` (AUD per MW);
-//! - every zone limit `Σ_{i∈r} z_i c_i − e_r ≤ L_r (z_i = `zone_mw_per_mw`, the generation site i builds in its zone per IT MW)` with `μ_r ∈ [0, g_r]` (the upper limit
+//! - every zone limit `Σ_{i∈r} pue_i c_i − e_r ≤ L_r` with `μ_r ∈ [0, g_r]` (the upper limit
 //!   keeps `min (g_r − μ_r) e_r` over `e_r ≥ 0` at 0, its value);
 //! - every shared limit `Σ coef_i c_i ≤ limit` with `σ ≥ 0`, and every capacity row
 //!   `Σ coef_i c_i ≥ min` (N−1 Hall rows) as the limit `Σ −coef_i c_i ≤ −min`;
 //! - every cover set `Σ_{i∈S} y_i ≥ min_open` with `ν ≥ 0`;
-//! - for every site i of a limited zone r, the site-level zone row `z_i c_i ≤ L_r y_i + e_r`
+//! - for every site i of a limited zone r, the site-level zone row `pue_i c_i ≤ L_r y_i + e_r`
 //!   with `ρ_i ≥ 0`, where `μ_r + Σ_{i∈r} ρ_i ≤ g_r` (so the expansion's coefficient stays
 //!   ≥ 0 and its minimum at `e_r = 0`). The row is valid, not part of the model: an open site
 //!   draws at most the whole zone's grid allowance, a closed one nothing. It is what makes the
 //!   bound strong when zones limit the plan: with the demand rows dualised each site's
 //!   knapsack is integral, so the bound is the LP bound, and the LP opens a large site in a
 //!   limited zone at `c_i / max_mw_i` of its fixed cost; the row raises that to
-//!   `z_i c_i / L_r`. On the national data with 47 demand nodes (676 sites) the LP bound
+//!   `pue_i c_i / L_r`. On the national data with 47 demand nodes (676 sites) the LP bound
 //!   rises from 0.24 % to 0.05 % below the optimum with these rows, and the staged solve's
 //!   time falls from 34 s to 8 s (the subgradient does not reach the full LP bound). Only on
 //!   problems of up to [`SITE_ROWS_MAX_SITES`] sites (see there).
@@ -33,7 +33,7 @@
 //!
 //! Given the multipliers the problem splits into one continuous knapsack per site — choose the
 //! flows of negative reduced cost `a_ij − λ_j`, cheapest first, up to the site's size, paying
-//! `v'_i = v_i + (μ_r + ρ_i) z_i + Σ σ coef_i` per MW of capacity beyond `min_mw` — whose
+//! `v'_i = v_i + (μ_r + ρ_i) pue_i + Σ σ coef_i` per MW of capacity beyond `min_mw` — whose
 //! value with the fixed cost less `ρ_i L_r` and the cover multipliers is the site's reduced
 //! cost `h_i`, and a choice of
 //! the sites: every must-build site, then the free sites with `h_i < 0`, most negative first, up
@@ -89,7 +89,7 @@ struct SiteData {
 /// Multipliers of the dualised constraints (see the module documentation).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Multipliers {
-    /// `ρ_i` per site of the site-level zone rows `z_i c_i ≤ L_r y_i + e_r` (0 for sites
+    /// `ρ_i` per site of the site-level zone rows `pue_i c_i ≤ L_r y_i + e_r` (0 for sites
     /// outside a limited zone).
     pub site_zone: Vec<f64>,
     /// `λ_j` per city, AUD per MW.
@@ -377,7 +377,7 @@ impl<'a> Relaxation<'a> {
         let mut v = s.var_cost_aud_per_mw;
         if self.zone_limit(i).is_some() {
             if let Some(r) = s.zone {
-                v += (m.zone[r] + m.site_zone[i]) * s.zone_mw_per_mw;
+                v += (m.zone[r] + m.site_zone[i]) * s.pue;
             }
         }
         for &(l, coef) in &self.sites[i].shared {
@@ -588,10 +588,10 @@ impl<'a> Relaxation<'a> {
         let s = &self.p.sites[i];
         if let Some(l) = self.zone_limit(i) {
             if let Some(r) = s.zone {
-                sub.zone[r] += s.zone_mw_per_mw * c;
+                sub.zone[r] += s.pue * c;
             }
             if self.site_rows {
-                sub.site_zone[i] = s.zone_mw_per_mw * c - l;
+                sub.site_zone[i] = s.pue * c - l;
             }
         }
         for &(l, coef) in &self.sites[i].shared {

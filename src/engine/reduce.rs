@@ -148,7 +148,6 @@ fn dominates_with(p: &SitingProblem, side: &SideRows, a: usize, b: usize) -> boo
     if !(le(sa.fixed_cost_aud, sb.fixed_cost_aud)
         && le(sa.var_cost_aud_per_mw, sb.var_cost_aud_per_mw)
         && le(sa.pue, sb.pue)
-        && le(sa.zone_mw_per_mw, sb.zone_mw_per_mw)
         && le(sa.min_mw, sb.min_mw)
         && le(sb.max_mw, sa.max_mw))
     {
@@ -171,7 +170,6 @@ fn dominates_with(p: &SitingProblem, side: &SideRows, a: usize, b: usize) -> boo
         && sa.fixed_cost_aud == sb.fixed_cost_aud
         && sa.var_cost_aud_per_mw == sb.var_cost_aud_per_mw
         && sa.pue == sb.pue
-        && sa.zone_mw_per_mw == sb.zone_mw_per_mw
         && sa.min_mw == sb.min_mw
         && sa.max_mw == sb.max_mw;
     for j in 0..p.cities.len() {
@@ -560,7 +558,6 @@ pub fn reduce_envelope(p: &SitingProblem, kept: &[usize], m: usize) -> Vec<usize
         let mut k = vec![
             s.zone.map_or(u64::MAX, |z| z as u64),
             s.pue.to_bits(),
-            s.zone_mw_per_mw.to_bits(),
             s.min_mw.to_bits(),
             s.max_mw.to_bits(),
         ];

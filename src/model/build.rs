@@ -15,7 +15,7 @@
 //!
 //! # Constraints
 //! demand `Σ_i x_ij + u_j = D_j`; capacity `Σ_j x_ij ≤ c_i`; size `min_mw·y_i ≤ c_i ≤ max_mw·y_i`;
-//! strong linking `x_ij ≤ ub_ij·y_i`; zone `Σ_{i∈r} z_i c_i ≤ L_r + e_r` (z_i = `zone_mw_per_mw`, generation per IT MW); `Σ y_i ≤ max_sites`;
+//! strong linking `x_ij ≤ ub_ij·y_i`; zone `Σ_{i∈r} pue_i c_i ≤ L_r + e_r`; `Σ y_i ≤ max_sites`;
 //! shared limits `Σ coef·c_i ≤ limit`; cover sets `Σ_{i∈S} y_i ≥ min_open`;
 //! must-build sites have `y_i` fixed to 1; excluded sites get no variables at all.
 //!
@@ -34,7 +34,7 @@
 //! 2. A site that is not must-build, in no cover set and has no allowed pair gets no variables
 //!    (`y_i = 0`).
 //!    Proof: such a site serves no flow, so opening it only adds `F_i + v_i c_i ≥ 0` to the cost
-//!    (costs are validated non-negative), adds `z_i c_i ≥ 0` to its zone's load and uses one
+//!    (costs are validated non-negative), adds `pue_i c_i ≥ 0` to its zone's load and uses one
 //!    unit of `max_sites`; closing it in any feasible solution keeps every constraint satisfied
 //!    and never increases the cost, the worst RTT or decreases the coverage.
 //!
@@ -255,11 +255,6 @@ fn validate_sites(p: &SitingProblem, issues: &mut Issues) {
             ("min_mw", s.min_mw, s.min_mw.is_finite() && s.min_mw >= 0.0),
             ("max_mw", s.max_mw, s.max_mw.is_finite() && s.max_mw >= 0.0),
             ("pue", s.pue, s.pue.is_finite() && s.pue > 0.0),
-            (
-                "zone_mw_per_mw",
-                s.zone_mw_per_mw,
-                s.zone_mw_per_mw.is_finite() && s.zone_mw_per_mw >= 0.0,
-            ),
         ] {
             if !ok {
                 issues.push(
@@ -446,7 +441,7 @@ fn cost_upper_bound(p: &SitingProblem) -> f64 {
         let g = s
             .zone
             .and_then(|z| p.zones.get(z))
-            .map(|z| z.expansion_cost_aud_per_mw * s.zone_mw_per_mw)
+            .map(|z| z.expansion_cost_aud_per_mw * s.pue)
             .unwrap_or(0.0);
         ub += s.fixed_cost_aud + (s.var_cost_aud_per_mw + max_a + g) * s.max_mw;
     }
@@ -598,8 +593,7 @@ impl<'p> Builder<'p> {
         }
     }
 
-    /// Each limited zone's row Σ zone_mw_per_mw_i c_i − e_r ≤ L_r with its paid expansion e_r
-    /// (the generation the sites' portfolios build in the zone against its export limit).
+    /// Each limited zone's row Σ pue_i c_i − e_r ≤ L_r with its paid expansion e_r.
     fn zone_rows(&mut self) {
         let p = self.p;
         for (r, z) in p.zones.iter().enumerate() {
@@ -609,9 +603,7 @@ impl<'p> Builder<'p> {
                 .iter()
                 .enumerate()
                 .filter(|(_, s)| s.zone == Some(r))
-                .filter_map(|(i, s)| {
-                    self.capacity_var[i].map(|(w, scale)| (w, s.zone_mw_per_mw * scale))
-                })
+                .filter_map(|(i, s)| self.capacity_var[i].map(|(w, scale)| (w, s.pue * scale)))
                 .collect();
             if terms.is_empty() {
                 continue;

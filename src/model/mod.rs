@@ -29,11 +29,6 @@ pub struct SiteInput {
     pub zone: Option<usize>,
     /// Power usage effectiveness: grid MW drawn per IT MW (≥ 1).
     pub pue: f64,
-    /// MW of its zone's transmission (export) limit that one IT MW of the site occupies
-    /// (≥ 0): the solar plus wind MW its 24/7 portfolio builds in the zone per IT MW
-    /// (portfolio MW per MW of load × utilisation × PUE; model.md §6, docs/limits.md). The
-    /// zone row is Σ_i zone_mw_per_mw_i · c_i ≤ L_r + e_r.
-    pub zone_mw_per_mw: f64,
     /// Must be opened.
     pub must_build: bool,
     /// Must not be opened.

@@ -195,7 +195,6 @@ fn allocations(s: &Solved) -> Vec<Allocation> {
 /// of each zone of the problem, for the attribution of expansion cost to sites (by grid draw).
 struct ZoneLoads {
     load_mw: Vec<f64>,
-    generation_mw: Vec<f64>,
     expansion_aud: Vec<f64>,
 }
 
@@ -203,11 +202,9 @@ impl ZoneLoads {
     fn new(s: &Solved) -> Self {
         let (p, sol) = (&s.prep.problem, s.sol);
         let mut zone_load = vec![0.0; p.zones.len()];
-        let mut generation = vec![0.0; p.zones.len()];
         for (k, site) in p.sites.iter().enumerate() {
             if let Some(z) = site.zone {
                 zone_load[z] += site.pue * sol.capacity_mw[k];
-                generation[z] += site.zone_mw_per_mw * sol.capacity_mw[k];
             }
         }
         let expansion_aud: Vec<f64> = p
@@ -220,7 +217,6 @@ impl ZoneLoads {
             .collect();
         ZoneLoads {
             load_mw: zone_load,
-            generation_mw: generation,
             expansion_aud,
         }
     }
@@ -273,15 +269,12 @@ fn site_report(
 ) -> SiteReport {
     let (prep, sol) = (s.prep, s.sol);
     let site = &prep.problem.sites[k];
-    let expansion_aud = &loads.expansion_aud;
+    let (zone_load, expansion_aud) = (&loads.load_mw, &loads.expansion_aud);
     let c = &prep.candidates[prep.in_model[k]];
     let r = &prep.rates[k];
     let built = sol.capacity_mw[k];
-    let generation = &loads.generation_mw;
     let exp_share = match site.zone {
-        Some(z) if generation[z] > 0.0 => {
-            expansion_aud[z] * site.zone_mw_per_mw * built / generation[z]
-        }
+        Some(z) if zone_load[z] > 0.0 => expansion_aud[z] * site.pue * built / zone_load[z],
         _ => 0.0,
     };
     let b = r.breakdown(built, exp_share);
@@ -507,7 +500,7 @@ fn binding_limits(s: &Solved, k: usize, served_cities: &[usize]) -> Vec<String> 
     if let Some(z) = site.zone {
         if sol.expansion_mw.get(z).copied().unwrap_or(0.0) > 1e-6 {
             why.push(format!(
-                "binding: REZ {} export limit {} MW is exceeded by the solar and wind built there; {:.0} MW of expansion paid",
+                "binding: REZ {} network limit {} MW is exceeded; {:.0} MW of expansion paid",
                 p.zones[z].id,
                 p.zones[z]
                     .limit_mw
@@ -693,12 +686,9 @@ fn zone_reports(s: &Solved, loads: &ZoneLoads) -> Vec<ZoneReport> {
                     .map(|g| g.id.clone())
                     .collect(),
                 load_mw: zone_load[z],
-                generation_mw: loads.generation_mw[z],
                 expansion_mw: sol.expansion_mw.get(z).copied().unwrap_or(0.0),
                 expansion_aud_per_yr: expansion_aud[z],
-                binding: zi
-                    .limit_mw
-                    .is_some_and(|l| loads.generation_mw[z] >= l - 1e-6),
+                binding: zi.limit_mw.is_some_and(|l| zone_load[z] >= l - 1e-6),
                 sites: members,
             }
         })

@@ -384,10 +384,9 @@ pub struct GridLimitReport {
     pub kind: String,
     /// Name of the group or region.
     pub name: String,
-    /// The limit, MW: of new generation (groups, flow paths) or of grid draw (regions).
+    /// Limit on the summed grid draw, MW.
     pub limit_mw: f64,
-    /// What the chosen sites it covers use of it, MW: the solar and wind their portfolios
-    /// build in its zones (groups, flow paths) or their grid draw, IT × PUE (regions).
+    /// Summed grid draw (IT × PUE) of the chosen sites it covers, MW.
     pub load_mw: f64,
     /// True if the load is at the limit.
     pub binding: bool,
@@ -412,7 +411,7 @@ pub struct ZoneReport {
     pub radius_km: f64,
     /// Polygon, if known.
     pub polygon: Option<Vec<LonLat>>,
-    /// Transmission (export) limit on new generation, MW (None = not limited at REZ level).
+    /// Network limit, MW (None = not limited at REZ level).
     pub limit_mw: Option<f64>,
     /// Shared grid limits (group constraints, flow paths) the zone is a member of, by id
     /// (see [`Report::grid_limits`] for their loads).
@@ -420,15 +419,11 @@ pub struct ZoneReport {
     pub groups: Vec<String>,
     /// Grid draw of the chosen sites (IT MW × PUE), MW.
     pub load_mw: f64,
-    /// Solar plus wind MW the chosen sites' portfolios build in the zone: what counts against
-    /// its export limit (docs/limits.md).
-    #[serde(default)]
-    pub generation_mw: f64,
     /// Paid network expansion, MW.
     pub expansion_mw: f64,
     /// Annualised expansion cost, AUD per year.
     pub expansion_aud_per_yr: f64,
-    /// True if the limit binds (generation ≥ limit).
+    /// True if the limit binds (load ≥ limit).
     pub binding: bool,
     /// Sites in it.
     pub sites: Vec<String>,
@@ -620,10 +615,6 @@ fn round_portfolio(z: &mut crate::supply::Portfolio) {
     for src in [&mut z.solar_source, &mut z.wind_source] {
         rd_opt(&mut src.donor_km, precision::KM);
         rd_opt(&mut src.capacity_factor, SHARE);
-        for d in &mut src.donors {
-            rd(&mut d.km, precision::KM);
-            rd(&mut d.weight, SHARE);
-        }
     }
 }
 
@@ -673,7 +664,6 @@ impl ZoneReport {
         rd(&mut self.radius_km, KM);
         rd_opt(&mut self.limit_mw, MW);
         rd(&mut self.load_mw, MW);
-        rd(&mut self.generation_mw, MW);
         rd(&mut self.expansion_mw, MW);
         rd(&mut self.expansion_aud_per_yr, AUD);
     }

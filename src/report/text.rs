@@ -374,11 +374,10 @@ fn write_zones(s: &mut String, r: &Report) {
         };
         let _ = writeln!(
             s,
-            "{:<5} {:<24} load {:>6.0} MW (IT × PUE) · solar+wind built {:>6.0} MW · export limit {} · expansion {:.0} MW ({}/yr){}",
+            "{:<5} {:<24} load {:>6.0} MW (IT × PUE) · limit {} · expansion {:.0} MW ({}/yr){}",
             z.id,
             truncate(&z.name, 24),
             z.load_mw,
-            z.generation_mw,
             limit,
             z.expansion_mw,
             aud(z.expansion_aud_per_yr),

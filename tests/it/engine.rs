@@ -139,7 +139,6 @@ pub(crate) fn site(id: &str, fixed: f64, var: f64, min: f64, max: f64) -> SiteIn
         max_mw: max,
         zone: None,
         pue: 1.0,
-        zone_mw_per_mw: 1.0,
         must_build: false,
         excluded: false,
     }
@@ -287,7 +286,6 @@ fn modules_redundancy_zones_and_max_sites() {
         }];
         p.sites[0].zone = Some(0);
         p.sites[0].pue = 1.2;
-        p.sites[0].zone_mw_per_mw = 1.2;
         p.max_sites = Some(2);
         let (_, s) = solve(&p, &opts(b)).unwrap();
         let c = check(&p, &s);
@@ -425,7 +423,7 @@ pub(crate) fn fixed_set_lp(p: &SitingProblem, open: &[bool]) -> Option<f64> {
         for (i, s) in p.sites.iter().enumerate() {
             if s.zone == Some(r) {
                 if let Some(c) = &cap[i] {
-                    load.add_mul(s.zone_mw_per_mw, c.clone());
+                    load.add_mul(s.pue, c.clone());
                 }
             }
         }
@@ -535,7 +533,6 @@ pub(crate) fn arb_problem() -> impl Strategy<Value = SitingProblem> {
                         .map(|(i, &(f, v, min, max, z, pue))| SiteInput {
                             zone: (z < 1).then_some(0),
                             pue,
-                            zone_mw_per_mw: 2.5 * pue,
                             ..site(&format!("s{i}"), f, v, min, max)
                         })
                         .collect(),
@@ -825,7 +822,6 @@ pub(crate) fn arb_dominated_problem() -> impl Strategy<Value = SitingProblem> {
                     .map(|(i, &(f, v, m, z))| SiteInput {
                         zone: (z == 0).then_some(0),
                         pue: 1.2,
-                        zone_mw_per_mw: 1.2,
                         ..site(
                             &format!("s{i}"),
                             [20.0, 60.0][f],
@@ -915,7 +911,6 @@ pub(crate) fn arb_line_problem() -> impl Strategy<Value = SitingProblem> {
                     .map(|(i, &(class, f, v))| SiteInput {
                         zone: (class == 0).then_some(0),
                         pue: 1.2,
-                        zone_mw_per_mw: 1.2,
                         ..site(&format!("s{i}"), f, v, 5.0, [15.0, 40.0][class])
                     })
                     .collect(),

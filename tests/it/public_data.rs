@@ -462,10 +462,7 @@ fn public_manifest_paths() {
             if k == "format" || k == "path" {
                 continue;
             }
-            // A project trace entry's identity options are names, not paths.
-            let is_name =
-                layer == "traces" && ["zone", "technology", "project"].contains(&k.as_str());
-            let v = match v.as_str().filter(|_| !is_name) {
+            let v = match v.as_str() {
                 Some(p) => match p.strip_prefix(prefix) {
                     Some(rel) => {
                         assert!(dir.join(rel).is_file(), "{layer}.{k}: {p}");

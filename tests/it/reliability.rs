@@ -649,7 +649,6 @@ fn site(id: &str, fixed: f64, var: f64, min: f64, max: f64) -> SiteInput {
         max_mw: max,
         zone: None,
         pue: 1.0,
-        zone_mw_per_mw: 1.0,
         must_build: false,
         excluded: false,
     }
