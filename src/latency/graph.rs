@@ -480,6 +480,30 @@ pub fn is_estimated(source: &str) -> bool {
         || source == "segment:published")
 }
 
+/// An error for a country (`bad`, given in option `field`) with no landing or PoP among
+/// `node_country`, listing close matches and the countries the data has.
+pub fn unknown_country(field: &str, bad: &str, node_country: &[String]) -> Error {
+    let names: Vec<&str> = node_country
+        .iter()
+        .map(String::as_str)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let close = close_matches(bad, &names, 5);
+    let all = names.join(", ");
+    Error::usage(
+        format!("{field}: no landing or PoP is in `{bad}`"),
+        if close.is_empty() {
+            format!("countries in the data: {all}")
+        } else {
+            format!(
+                "did you mean {}? (countries in the data: {all})",
+                close.join(", ")
+            )
+        },
+    )
+}
+
 /// An error for a cable id that is not in the dataset, listing close matches.
 pub fn unknown_cable(id: &str, known: &[&str]) -> Error {
     unknown_cable_in("--cut-cable / latency.cut_cables", id, known)

@@ -316,25 +316,16 @@ fn check_avoid_transit(params: &LatencyParams, node_country: &[String]) -> Resul
         return Ok(());
     }
     let known: BTreeSet<String> = node_country.iter().map(|c| lower(c)).collect();
-    for c in &params.avoid_transit {
-        if !known.contains(&lower(c)) {
-            let names: Vec<String> = node_country
-                .iter()
-                .cloned()
-                .collect::<BTreeSet<_>>()
-                .into_iter()
-                .collect();
-            let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-            let close = close_matches(c, &refs, 5);
-            return Err(Error::usage(
-                format!("latency.avoid_transit: no landing or PoP is in `{c}`"),
-                if close.is_empty() {
-                    format!("countries in the data: {}", names.join(", "))
-                } else {
-                    format!("did you mean {}?", close.join(", "))
-                },
-            ));
-        }
+    if let Some(c) = params
+        .avoid_transit
+        .iter()
+        .find(|c| !known.contains(&lower(c)))
+    {
+        return Err(graph::unknown_country(
+            "latency.avoid_transit",
+            c,
+            node_country,
+        ));
     }
     Ok(())
 }

@@ -10,7 +10,7 @@
 //!
 //! Unknown countries or owners are usage errors listing near matches.
 
-use super::graph::{close_matches, RawGraph};
+use super::graph::{close_matches, unknown_country, RawGraph};
 use crate::data::Dataset;
 use crate::error::{Error, Result};
 use crate::scenario::LatencyParams;
@@ -48,15 +48,10 @@ pub fn avoided_countries(
         .iter()
         .find(|c| !known.contains(&lower(c)))
     {
-        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-        let close = close_matches(bad, &refs, 5);
-        return Err(Error::usage(
-            format!("--landing-jurisdictions / latency.landing_jurisdictions: no landing or PoP is in `{bad}`"),
-            if close.is_empty() {
-                format!("countries in the data: {}", names.join(", "))
-            } else {
-                format!("did you mean {}? (countries in the data: {})", close.join(", "), names.join(", "))
-            },
+        return Err(unknown_country(
+            "--landing-jurisdictions / latency.landing_jurisdictions",
+            bad,
+            node_country,
         ));
     }
     avoid.extend(known.into_iter().filter(|c| !allowed.contains(c)));
