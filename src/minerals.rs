@@ -157,8 +157,66 @@ pub fn add_rule(
             hint: "raise --mineral-radius-km, widen [minerals] groups / status, lower --min-mineral-share, or widen the latency limits or --region so sites near the deposits enter the model".into(),
         });
     }
+    if params.min_share >= 1.0 {
+        exclude_out_of_range(p, &in_range);
+        explain_unreachable(p, params)?;
+    }
     p.capacity_rows.push(share_row(p, &in_range, params));
     Ok(near)
+}
+
+/// `e` with the mineral rule named as a cause when it excluded sites (a share of 1): a
+/// later infeasibility (e.g. separation) then says why so few sites are left.
+pub fn with_cause(e: Error, params: &MineralParams) -> Error {
+    match e {
+        Error::Infeasible { diagnosis, hint } if params.in_force() && params.min_share >= 1.0 => {
+            Error::Infeasible {
+                diagnosis: format!(
+                    "{diagnosis} (with a mineral share of 100 % only sites within {} km of a matching critical-mineral site may build)",
+                    params.radius_km
+                ),
+                hint: format!("{hint}; or lower --min-mineral-share below 1"),
+            }
+        }
+        e => e,
+    }
+}
+
+/// With a share of 1 a site out of range may build 0 MW only, so it is never in an optimal plan
+/// (it would pay its fixed cost for nothing): excluded up front (must-build sites are left to
+/// the row). Exact, and it leaves the engine a small problem.
+fn exclude_out_of_range(p: &mut SitingProblem, in_range: &[bool]) {
+    for (i, site) in p.sites.iter_mut().enumerate() {
+        if !site.must_build && !in_range.get(i).copied().unwrap_or(false) {
+            site.excluded = true;
+        }
+    }
+}
+
+/// A city that no site in range reaches within its limit cannot be served under a share of 1:
+/// an explained infeasibility naming the cities.
+fn explain_unreachable(p: &SitingProblem, params: &MineralParams) -> Result<()> {
+    let short: Vec<String> = p
+        .cities
+        .iter()
+        .enumerate()
+        .filter(|&(j, _)| {
+            !(0..p.sites.len())
+                .any(|i| !p.sites[i].excluded && crate::model::build::pair_allowed(p, i, j))
+        })
+        .map(|(_, c)| format!("{} ({:.1} ms)", c.id, c.max_rtt_ms))
+        .collect();
+    if short.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Infeasible {
+        diagnosis: format!(
+            "with a mineral share of 100 % only sites within {} km of a matching critical-mineral site may build, and none of them reaches {} within the limit",
+            params.radius_km,
+            short.join(", ")
+        ),
+        hint: "lower --min-mineral-share below 1, raise --mineral-radius-km, or raise the named cities' limits".into(),
+    })
 }
 
 /// The matching deposits nearest to the model's (not excluded) sites: up to three, each with

@@ -557,7 +557,8 @@ fn add_promises(
     problem.separation = crate::promises::separation(problem, &locations, m.min_separation_km);
     // Critical-mineral co-location: one capacity row (`crate::minerals`).
     crate::minerals::add_rule(inp.ds, &inp.scenario.minerals, problem, &locations)?;
-    crate::promises::explain_separation(problem, &locations, &reach.stat)?;
+    crate::promises::explain_separation(problem, &locations, &reach.stat)
+        .map_err(|e| crate::minerals::with_cause(e, &inp.scenario.minerals))?;
     if m.survive_cable_cut {
         problem.contingencies = crate::promises::contingencies(
             inp.latency,

@@ -176,6 +176,13 @@ pub fn explain_separation(p: &SitingProblem, locations: &[LonLat], stat: &str) -
         let reach: Vec<usize> = (0..p.sites.len())
             .filter(|&i| !p.sites[i].excluded && crate::model::build::pair_allowed(p, i, j))
             .collect();
+        if reach.len() == 1 {
+            why.push(format!(
+                "{} needs 2 sites within its {:.1} ms limit ({stat}), but only one candidate ({}) reaches it",
+                c.id, c.max_rtt_ms, p.sites[reach[0]].id
+            ));
+            continue;
+        }
         let all_close = reach.len() >= 2
             && reach
                 .iter()

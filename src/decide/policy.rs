@@ -199,6 +199,16 @@ fn scenario_promises(s: &Scenario) -> Vec<Promise> {
             r.candidates.regions.clear()
         });
     }
+    // A share of 1 also excluded the sites out of range (`crate::minerals`): relaxed through
+    // the scenario so they come back; below 1 the row alone is removed (problem_promises).
+    let mn = &s.minerals;
+    if mn.in_force() && mn.min_share >= 1.0 {
+        let setting = format!(
+            "100 % of MW within {} km of critical minerals → no rule",
+            mn.radius_km
+        );
+        push("mineral share", setting, &|r| r.minerals.min_share = 0.0);
+    }
     if !s.model.exclude.is_empty() {
         let setting = format!("exclude {} → none excluded", s.model.exclude.join(", "));
         push("exclude list", setting, &|r| r.model.exclude.clear());
@@ -241,9 +251,10 @@ fn problem_promises(base: &Base<'_>) -> Vec<Promise> {
         push("N−1 survival", setting, &|q| q.contingencies.clear());
     }
     let mn = &base.scenario.minerals;
-    if p.capacity_rows
-        .iter()
-        .any(|r| r.id == crate::minerals::ROW_ID)
+    if mn.min_share < 1.0
+        && p.capacity_rows
+            .iter()
+            .any(|r| r.id == crate::minerals::ROW_ID)
     {
         let setting = format!(
             "≥ {:.0} % of MW within {} km of critical minerals → no rule",
@@ -285,6 +296,7 @@ pub fn prices(base: &Base<'_>, counted: &dyn Counted) -> Result<Vec<PolicyPrice>
 pub fn mineral_price(base: &Base<'_>, counted: &dyn Counted) -> Result<Option<PolicyPrice>> {
     let only: Vec<Promise> = problem_promises(base)
         .into_iter()
+        .chain(scenario_promises(base.scenario))
         .filter(|p| p.name == "mineral share")
         .collect();
     Ok(prices_of(base, &only, counted)?.into_iter().next())

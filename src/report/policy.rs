@@ -126,15 +126,19 @@ fn write_prices(s: &mut String, prices: &[PolicyPrice], optimum: f64) {
     for p in prices {
         let money = |x: Option<f64>| x.map_or("-".to_string(), aud);
         let pct = p.delta_pct.map_or("-".to_string(), |v| format!("{v:.3}"));
-        let _ = writeln!(
-            s,
-            "  {:<22} {:>14} {:>14} {:>9}  {}",
+        let row = format!(
+            "  {:<22} {:>14} {:>14} {:>9}",
             p.promise,
             money(p.objective_without_aud_per_yr),
             money(p.delta_aud_per_yr),
             pct,
-            p.setting
         );
+        // Within 120 columns: a long setting goes on its own line under the column.
+        if row.chars().count() + 2 + p.setting.chars().count() <= 120 {
+            let _ = writeln!(s, "{row}  {}", p.setting);
+        } else {
+            let _ = writeln!(s, "{row}\n  {:<22} setting: {}", "", p.setting);
+        }
         let _ = writeln!(s, "  {:<22} {}: {}", "", p.status, p.note);
     }
     let _ = writeln!(s);

@@ -204,6 +204,43 @@ fn full_share_with_no_site_in_range_names_the_nearest_deposits() {
     assert!(e.contains("hint:"), "{e}");
 }
 
+/// A share of 1.0 with sites in range that cannot keep a city's promises (here Osaka: every
+/// site within 100 km of a critical-mineral site that reaches it within 125 ms lies in one
+/// 25 km cluster, and it needs two separate sites) is an explained infeasibility naming the
+/// city and the mineral rule (exit 1), not a plan with unserved demand.
+#[test]
+fn full_share_with_an_unservable_city_is_explained() {
+    let o = run(&[
+        "--demand",
+        "data/jp.json",
+        "-q",
+        "--no-margins",
+        "--min-mineral-share",
+        "1",
+        "--mineral-radius-km",
+        "100",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(e.contains("osaka needs 2 sites"), "{e}");
+    assert!(e.contains("mineral share of 100 %"), "{e}");
+    assert!(
+        e.contains("hint:") && e.contains("--min-mineral-share"),
+        "{e}"
+    );
+    // With one site per city allowed the same share is a plan, every site in range.
+    let r = embedded(&[
+        "--min-mineral-share",
+        "1",
+        "--mineral-radius-km",
+        "100",
+        "--min-separation-km",
+        "0",
+    ]);
+    let m = &r["minerals"];
+    assert!(m["share_achieved"].as_f64().unwrap() >= 1.0 - 1e-9, "{m}");
+}
+
 /// Bad input names the field, with a hint, exit 1.
 #[test]
 fn bad_mineral_input_names_the_field() {
