@@ -18,4 +18,5 @@ mod public_data;
 mod reliability;
 mod resilience;
 mod supply;
+mod sweep_layers;
 mod uncertainty;
