@@ -13,6 +13,7 @@ mod grid;
 mod latency;
 mod outputs;
 mod policy;
+mod progress_steps;
 mod promises;
 mod public_data;
 mod reliability;
