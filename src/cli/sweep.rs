@@ -36,7 +36,7 @@ fn print_summary(out: &mut dyn Write, summary: &sweep::Summary, format: &str) ->
     let text = if format == "json" {
         super::schema::to_json("sweep", summary, &[])?
     } else {
-        sweep::render_text(summary)
+        sitefind::report::sweep_text::render_text(summary)
     };
     out.write_all(text.as_bytes())
         .map_err(|e| Error::write("<stdout>", e))

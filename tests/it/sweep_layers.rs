@@ -419,6 +419,19 @@ fn sweep_site_frequency_layer_in_gpkg_fgb_and_geojson_matches_the_rows() {
     args.extend(gis_args(&whole));
     let o = run(&args);
     assert!(o.status.success(), "{}", stderr(&o));
+    // The summary on stdout: lines within 120 columns, money in words (A$2.43 B), the Pareto
+    // front's steps from its cheapest point.
+    let text = String::from_utf8_lossy(&o.stdout);
+    for line in text.lines() {
+        assert!(
+            line.chars().count() <= 120,
+            "{} columns: {line}",
+            line.chars().count()
+        );
+        assert!(!line.contains("e9") && !line.contains("e8"), "{line}");
+    }
+    assert!(text.contains("OPTIMAL COST  P10 A$2."), "{text}");
+    assert!(text.contains(" B ") && text.contains("(+A$0)"), "{text}");
     let rows: Vec<Value> = std::fs::read_to_string(out.join("rows.jsonl"))
         .unwrap()
         .lines()
