@@ -12,6 +12,7 @@ mod geo;
 mod grid;
 mod latency;
 mod outputs;
+mod p95_outputs;
 mod policy;
 mod progress_steps;
 mod promises;
