@@ -233,6 +233,24 @@ pub struct SweepArgs {
     /// Less output on stderr.
     #[arg(long, short)]
     pub quiet: bool,
+    /// The site-frequency layer (GIS output).
+    #[command(flatten)]
+    pub gis: SweepGisArgs,
+}
+
+/// The `site_frequency` layer of a sweep (`sitefind sweep`, `sitefind sweep merge`): one point
+/// per site opened in at least one sample.
+#[derive(Debug, Clone, Args, Default)]
+pub struct SweepGisArgs {
+    /// Write the site_frequency layer as a GeoPackage (replaced if it exists).
+    #[arg(long, value_name = "FILE.gpkg", help_heading = "GIS output")]
+    pub gpkg: Option<PathBuf>,
+    /// Write the site_frequency layer as a FlatGeobuf file (replaced if it exists).
+    #[arg(long, value_name = "FILE.fgb", help_heading = "GIS output")]
+    pub fgb: Option<PathBuf>,
+    /// Write the site_frequency layer as RFC 7946 GeoJSON (replaced if it exists).
+    #[arg(long, value_name = "FILE.geojson", help_heading = "GIS output")]
+    pub geojson: Option<PathBuf>,
 }
 
 /// Subcommands of `sitefind sweep`.
@@ -260,6 +278,9 @@ pub struct MergeArgs {
     /// No summary on stdout.
     #[arg(long, short)]
     pub quiet: bool,
+    /// The site-frequency layer (GIS output).
+    #[command(flatten)]
+    pub gis: SweepGisArgs,
 }
 
 /// Options shared by commands that read a dataset.

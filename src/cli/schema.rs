@@ -79,7 +79,7 @@ pub const SCHEMAS: &[Schema] = &[
         output: "the sweep summary: `sweep --format json` and `--out DIR/summary.json`",
         path: "src/schema/sweep-summary.schema.json",
         text: include_str!("../schema/sweep-summary.schema.json"),
-        version: "1.0.0",
+        version: "1.1.0",
     },
     Schema {
         name: "problem",
@@ -93,7 +93,7 @@ pub const SCHEMAS: &[Schema] = &[
         output: "a sweep's `--out DIR/meta.json`",
         path: "src/schema/sweep-meta.schema.json",
         text: include_str!("../schema/sweep-meta.schema.json"),
-        version: "1.0.0",
+        version: "1.1.0",
     },
 ];
 

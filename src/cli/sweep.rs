@@ -1,9 +1,11 @@
 //! `sitefind sweep`: Monte Carlo / grid sweeps with regret, shards, merge and a Slurm submit
 //! script (see `sitefind::decide::sweep`).
 
-use super::{MergeArgs, SweepArgs, SweepCommand};
+use super::{MergeArgs, SweepArgs, SweepCommand, SweepGisArgs};
 use sitefind::decide::sweep::{self, slurm, RegretCriterion, Sweep, SweepSpec};
+use sitefind::output::{check_distinct, check_output, write_set, OutputPath};
 use sitefind::progress::Counted;
+use sitefind::report::{fgb, gpkg, layers};
 use sitefind::{Error, Result};
 use std::io::Write;
 use std::path::Path;
@@ -34,7 +36,7 @@ fn print_summary(out: &mut dyn Write, summary: &sweep::Summary, format: &str) ->
     let text = if format == "json" {
         super::schema::to_json("sweep", summary, &[])?
     } else {
-        sweep::render_text(summary)
+        sitefind::report::sweep_text::render_text(summary)
     };
     out.write_all(text.as_bytes())
         .map_err(|e| Error::write("<stdout>", e))
@@ -89,6 +91,96 @@ fn round_csv(text: &str) -> Result<String> {
         .into_inner()
         .map_err(|e| Error::Internal(format!("rounding the rows CSV: {e}")))?;
     String::from_utf8(bytes).map_err(|e| Error::Internal(format!("rows CSV: {e}")))
+}
+
+/// The `site_frequency` layer's files, checked before any work (the rules of every output:
+/// a regular file or a new one in an existing, writable folder, the right extension, all
+/// distinct; no `-`).
+#[derive(Debug, Default)]
+struct GisPlan {
+    gpkg: Option<OutputPath>,
+    fgb: Option<OutputPath>,
+    geojson: Option<OutputPath>,
+}
+
+impl GisPlan {
+    fn is_empty(&self) -> bool {
+        self.gpkg.is_none() && self.fgb.is_none() && self.geojson.is_none()
+    }
+}
+
+fn plan_gis(g: &SweepGisArgs) -> Result<GisPlan> {
+    let one = |flag: &str, p: &Option<std::path::PathBuf>, ext: &[&str]| {
+        p.as_deref()
+            .map(|p| {
+                if super::is_stdout(p) {
+                    return Err(Error::usage(
+                        format!("{flag} -: the site_frequency layer is written to a file, not to stdout"),
+                        format!("give a file name, e.g. {flag} site_frequency.{}", ext[0]),
+                    ));
+                }
+                check_output(flag, p, ext)
+            })
+            .transpose()
+    };
+    let plan = GisPlan {
+        gpkg: one("--gpkg", &g.gpkg, &["gpkg"])?,
+        fgb: one("--fgb", &g.fgb, &["fgb"])?,
+        geojson: one("--geojson", &g.geojson, &["geojson", "json"])?,
+    };
+    let all: Vec<OutputPath> = [&plan.gpkg, &plan.fgb, &plan.geojson]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect();
+    check_distinct(&all)?;
+    Ok(plan)
+}
+
+/// Writes the `site_frequency` layer of `summary` to every file of `plan`, as one set.
+fn write_gis(plan: GisPlan, summary: &sweep::Summary) -> Result<()> {
+    if plan.is_empty() {
+        return Ok(());
+    }
+    let layer = layers::site_frequency(summary);
+    let mut files: Vec<(OutputPath, Vec<u8>)> = Vec::new();
+    if let Some(o) = plan.gpkg {
+        files.push((o, gpkg::to_bytes(std::slice::from_ref(&layer))?));
+    }
+    if let Some(o) = plan.fgb {
+        files.push((o, fgb::to_bytes(&layer)?));
+    }
+    if let Some(o) = plan.geojson {
+        let text = serde_json::to_string(&layers::to_geojson(&layer))
+            .map_err(|e| Error::Internal(format!("serialising GeoJSON: {e}")))?;
+        files.push((o, text.into_bytes()));
+    }
+    write_set(&files)
+}
+
+/// `--gpkg`/`--fgb`/`--geojson` need the whole sweep's summary: not with `--shard` or
+/// `--emit-slurm`.
+fn refuse_partial_gis(args: &SweepArgs, shard: bool) -> Result<()> {
+    let g = &args.gis;
+    let flag = [
+        ("--gpkg", g.gpkg.is_some()),
+        ("--fgb", g.fgb.is_some()),
+        ("--geojson", g.geojson.is_some()),
+    ]
+    .into_iter()
+    .find_map(|(f, on)| on.then_some(f));
+    match flag {
+        Some(f) if shard || args.emit_slurm.is_some() => Err(Error::usage(
+            format!(
+                "{f} writes the whole sweep's site_frequency layer: not with {}",
+                if shard { "--shard" } else { "--emit-slurm" }
+            ),
+            format!(
+                "write it from the merged shards: sitefind sweep merge DIR… --out OUT {f} FILE"
+            ),
+        )),
+        _ => Ok(()),
+    }
 }
 
 fn with_threads<T: Send>(threads: Option<usize>, f: impl FnOnce() -> T + Send) -> Result<T> {
@@ -308,6 +400,7 @@ pub fn run(args: &SweepArgs, out: &mut dyn Write) -> Result<()> {
         sitefind::limits::threads("--threads", n)?;
     }
     let shard = shard_arg(args, &spec)?;
+    refuse_partial_gis(args, shard.is_some())?;
     if args.emit_slurm.is_some() {
         return emit_slurm(args, file, &spec, shard.is_some());
     }
@@ -323,6 +416,7 @@ pub fn run(args: &SweepArgs, out: &mut dyn Write) -> Result<()> {
         )?),
         None => None,
     };
+    let gis = plan_gis(&args.gis)?;
     let ds = super::load_dataset(args.data.as_deref())?;
     let demand = super::load_demand(args.demand.as_deref())?;
     let t = std::time::Instant::now();
@@ -344,12 +438,14 @@ pub fn run(args: &SweepArgs, out: &mut dyn Write) -> Result<()> {
     if let Some(dir) = &out_dir {
         sweep::write_dir(dir, &whole_outputs(&sw.meta, &rows, &summary)?)?;
     }
+    write_gis(gis, &summary)?;
     print_summary(out, &summary, &format)
 }
 
 fn merge(m: &MergeArgs, out: &mut dyn Write) -> Result<()> {
     let format = super::format_arg(&m.format, &["text", "json"])?;
     let out_dir = sweep::check_out_dir(&m.out, &sweep::WHOLE_FILES)?;
+    let gis = plan_gis(&m.gis)?;
     let (meta, rows) = sweep::merge(&m.dirs)?;
     let crit = match &m.regret {
         Some(r) => criterion(r)?,
@@ -357,6 +453,7 @@ fn merge(m: &MergeArgs, out: &mut dyn Write) -> Result<()> {
     };
     let summary = sweep::summarise(&meta, &rows, crit);
     sweep::write_dir(&out_dir, &whole_outputs(&meta, &rows, &summary)?)?;
+    write_gis(gis, &summary)?;
     if m.quiet {
         return Ok(());
     }

@@ -4,7 +4,8 @@
 //!
 //! Layers: `sites` (Point), `routes` (MultiLineString, split at the antimeridian), `cities`
 //! (Point), `rez` (Polygon), `landings` (Point), `cables` (MultiLineString) and, on request,
-//! `candidates` (Point). Money columns say annual (`_aud_per_yr`) or one-off (`_aud`); numbers
+//! `alternatives` and `candidates` (Point); a sweep's summary gives the `site_frequency` layer
+//! ([`site_frequency`]). Money columns say annual (`_aud_per_yr`) or one-off (`_aud`); numbers
 //! are rounded as in the JSON report.
 
 use super::geojson::{circle_ring, split_antimeridian};
@@ -743,6 +744,100 @@ fn candidate_layer(r: &Report, pc: PricedCandidates<'_>) -> Layer {
         l.push(Geom::Point(c.location), values);
     }
     l.layer
+}
+
+/// Name of the sweep's site-frequency layer ([`site_frequency`]).
+pub const SITE_FREQUENCY: &str = "site_frequency";
+
+/// A sweep's site selection frequency as a Point layer: one feature per site opened in at
+/// least one solved sample, in the summary's order (most often first, then by id). Sites with
+/// no known position (rows written by an older sitefind, for a site outside the base scenario)
+/// are left out.
+pub fn site_frequency(s: &crate::decide::sweep::Summary) -> Layer {
+    let mut l = LayerBuilder::new(
+        SITE_FREQUENCY,
+        "sites chosen by the sweep's samples: how often, how large, at what RTT",
+        GeomType::Point,
+        &[
+            ("id", T),
+            ("name", T),
+            ("state", T),
+            ("region_id", T),
+            ("zone_id", T),
+            ("samples_opened", I),
+            ("samples_solved", I),
+            ("share", R),
+            ("in_base_plan", B),
+            ("mean_built_mw", R),
+            ("mean_cost_aud_per_yr", I),
+            ("mean_rtt_ms", R),
+            ("mean_rtt_p95_ms", R),
+            ("max_rtt_p95_ms", R),
+            ("cities_served", T),
+        ],
+    );
+    let solved = s.cost_aud.as_ref().map_or(0, |c| c.n);
+    for f in &s.site_frequency {
+        let Some(at) = f.location else { continue };
+        l.push(
+            Geom::Point(at),
+            vec![
+                t(&f.id),
+                t(&f.name),
+                t(&f.state),
+                ot(f.region_id.as_ref()),
+                ot(f.zone_id.as_ref()),
+                i(f.chosen),
+                i(solved),
+                num(f.share, 4),
+                b(f.in_base_plan),
+                or(f.mean_built_mw, 3),
+                Value::Integer(f.mean_cost_aud_per_yr.map(|x| x.round() as i64)),
+                or(f.mean_rtt_ms, 2),
+                or(f.mean_rtt_p95_ms, 2),
+                or(f.max_rtt_p95_ms, 2),
+                t(f.cities_served.join(";")),
+            ],
+        );
+    }
+    l.layer
+}
+
+/// A typed layer as an RFC 7946 FeatureCollection ([`super::geojson`]): the same features and
+/// columns (NULL is `null`, booleans `true`/`false`), points and polygons as they are, lines
+/// split at the antimeridian.
+pub fn to_geojson(layer: &Layer) -> ::geojson::FeatureCollection {
+    use serde_json::{Map, Value as J};
+    use Value as V;
+    let mut fc = super::geojson::FeatureCollectionBuilder::new();
+    for (g, values) in &layer.features {
+        let props: Map<String, J> = layer
+            .fields
+            .iter()
+            .zip(values)
+            .map(|(f, v)| {
+                let json = match v {
+                    V::Text(x) => x.clone().map_or(J::Null, J::String),
+                    V::Real(x) => x
+                        .and_then(serde_json::Number::from_f64)
+                        .map_or(J::Null, J::Number),
+                    V::Integer(x) => x.map_or(J::Null, |n| J::Number(n.into())),
+                    V::Boolean(x) => x.map_or(J::Null, J::Bool),
+                };
+                (f.name.clone(), json)
+            })
+            .collect();
+        match g {
+            Geom::Point(p) => fc.point(*p, props),
+            Geom::Polygon(ring) => fc.polygon(ring, props),
+            Geom::MultiLineString(parts) => {
+                for part in parts {
+                    fc.line(part, props.clone());
+                }
+            }
+        }
+    }
+    fc.finish()
 }
 
 #[cfg(test)]

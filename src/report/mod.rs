@@ -23,6 +23,7 @@ pub mod plans;
 pub mod policy;
 pub mod resilience;
 pub mod svg;
+pub mod sweep_text;
 pub mod text;
 
 /// The answer to one scenario: every number the text report shows, machine-readable.

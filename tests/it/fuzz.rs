@@ -443,6 +443,7 @@ fn shard_seed() -> &'static (String, String) {
                 unserved_mw: Some(0.0),
                 open_sites: vec!["a".into()],
                 plans: Vec::new(),
+                sites: Vec::new(),
             })
             .collect();
         (

@@ -41,7 +41,6 @@ use crate::scenario::{Objective, Scenario};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -80,6 +79,9 @@ pub struct SiteInfo {
     pub state: String,
     /// REZ id, if any.
     pub zone_id: Option<String>,
+    /// Electricity market region id (NEM/WEM), if known.
+    #[serde(default)]
+    pub region_id: Option<String>,
     /// Position.
     pub location: LonLat,
 }
@@ -155,6 +157,45 @@ pub struct Row {
     pub open_sites: Vec<String>,
     /// The plans as fixed plans, in plan order.
     pub plans: Vec<PlanEval>,
+    /// The optimum's open sites in detail (same order as `open_sites`): size, cost and the
+    /// cities each serves with their RTTs. Empty without a solution (and in rows written by a sitefind
+    /// before this field: their sites then have no sizes, costs or RTTs in the summary).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sites: Vec<SiteUse>,
+}
+
+/// One open site of a sample's optimum.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SiteUse {
+    /// Candidate id.
+    pub id: String,
+    /// Position (also for a site that is not a base-scenario candidate).
+    pub location: LonLat,
+    /// REZ id, if any.
+    pub zone_id: Option<String>,
+    /// Electricity market region id, if known.
+    pub region_id: Option<String>,
+    /// IT capacity built, MW.
+    pub built_mw: f64,
+    /// The site's part of the optimum's cost, AUD per year: opening (F), capacity (v·c) and
+    /// the network cost of its allocations (Σ a·x); REZ expansion and the unserved penalty are
+    /// not attributed to sites.
+    pub cost_aud_per_yr: f64,
+    /// The cities it serves, in city order.
+    pub serves: Vec<CityUse>,
+}
+
+/// One allocation of an open site in a sample's optimum.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CityUse {
+    /// Demand node id.
+    pub city_id: String,
+    /// IT load served, MW.
+    pub mw: f64,
+    /// Median RTT, ms.
+    pub rtt_ms: f64,
+    /// Planning (P95) RTT, ms.
+    pub rtt_p95_ms: f64,
 }
 
 /// FNV-1a 64.
@@ -333,6 +374,7 @@ fn site_infos(prepared: &Prepared) -> Vec<SiteInfo> {
                 name: c.name.clone(),
                 state: c.state.clone(),
                 zone_id: c.zone_id.clone(),
+                region_id: c.region_id.clone(),
                 location: c.location,
             }
         })
@@ -509,6 +551,7 @@ impl<'a> Sweep<'a> {
             unserved_mw: None,
             open_sites: Vec::new(),
             plans: Vec::new(),
+            sites: Vec::new(),
         }
     }
 
@@ -611,7 +654,11 @@ impl<'a> Sweep<'a> {
         };
         let evals = self.evaluate_plans(p, &opts, &warm);
         match solve_bounded(p, &evals, &opts, &warm.rows) {
-            Ok((sr, sol)) => solved_row(row, p, &sr, &sol, evals),
+            Ok((sr, sol)) => {
+                let mut row = solved_row(row, p, &sr, &sol, evals);
+                row.sites = site_uses(&prepared, &sol);
+                row
+            }
             Err(Error::Infeasible { diagnosis, .. }) => self.failed(row, "infeasible", diagnosis),
             Err(e) => self.failed(row, "error", e.to_string()),
         }
@@ -702,6 +749,41 @@ fn solved_row(
     row
 }
 
+/// The open sites of `sol` (a solution of `prepared.problem`) in detail, sorted by id.
+fn site_uses(prepared: &Prepared, sol: &Solution) -> Vec<SiteUse> {
+    let p = &prepared.problem;
+    let mut out: Vec<SiteUse> = Vec::new();
+    for (k, site) in p.sites.iter().enumerate() {
+        if !sol.open.get(k).copied().unwrap_or(false) {
+            continue;
+        }
+        let cand = &prepared.candidates[prepared.in_model[k]];
+        let built_mw = sol.capacity_mw.get(k).copied().unwrap_or(0.0);
+        let mut cost = site.fixed_cost_aud + site.var_cost_aud_per_mw * built_mw;
+        let mut serves = Vec::new();
+        for &(i, j, x) in sol.flows.iter().filter(|f| f.0 == k && f.2 > 1e-9) {
+            cost += p.assign_cost_aud_per_mw[i][j] * x;
+            serves.push(CityUse {
+                city_id: p.cities[j].id.clone(),
+                mw: x,
+                rtt_ms: prepared.rtt_p50_ms[i][j],
+                rtt_p95_ms: prepared.rtt_p95_ms[i][j],
+            });
+        }
+        out.push(SiteUse {
+            id: site.id.clone(),
+            location: cand.location,
+            zone_id: cand.zone_id.clone(),
+            region_id: cand.region_id.clone(),
+            built_mw,
+            cost_aud_per_yr: cost,
+            serves,
+        });
+    }
+    out.sort_by(|a, b| a.id.cmp(&b.id));
+    out
+}
+
 fn rtt_matrix(latency: &LatencyModel, cands: &[Candidate], demand: &Demand) -> RttMatrix {
     let cities: Vec<LonLat> = demand.nodes.iter().map(|n| n.location).collect();
     let sites: Vec<LonLat> = cands.iter().map(|c| c.location).collect();
@@ -767,6 +849,92 @@ pub struct SiteFrequency {
     pub share: f64,
     /// It is in the base plan.
     pub in_base_plan: bool,
+    /// REZ id, if any.
+    #[serde(default)]
+    pub zone_id: Option<String>,
+    /// Electricity market region id, if known.
+    #[serde(default)]
+    pub region_id: Option<String>,
+    /// Mean IT capacity built over the samples that open it, MW (`None`: rows without site
+    /// details).
+    #[serde(default)]
+    pub mean_built_mw: Option<f64>,
+    /// Mean of the site's part of the optimum's cost over the samples that open it, AUD per
+    /// year ([`SiteUse::cost_aud_per_yr`]).
+    #[serde(default)]
+    pub mean_cost_aud_per_yr: Option<f64>,
+    /// Mean median RTT over every (sample, city) allocation it serves, ms.
+    #[serde(default)]
+    pub mean_rtt_ms: Option<f64>,
+    /// Mean planning (P95) RTT over the same allocations, ms.
+    #[serde(default)]
+    pub mean_rtt_p95_ms: Option<f64>,
+    /// Largest planning (P95) RTT of those allocations, ms (what a limit is checked against).
+    #[serde(default)]
+    pub max_rtt_p95_ms: Option<f64>,
+    /// The cities it serves in at least one sample, sorted.
+    #[serde(default)]
+    pub cities_served: Vec<String>,
+}
+
+/// The per-site details of the solved rows, summed up for [`SiteFrequency`].
+#[derive(Default)]
+struct SiteStats {
+    samples: usize,
+    built_mw: f64,
+    cost_aud_per_yr: f64,
+    rtt_ms: Vec<f64>,
+    rtt_p95_ms: Vec<f64>,
+    cities: std::collections::BTreeSet<String>,
+    location: Option<LonLat>,
+    zone_id: Option<String>,
+    region_id: Option<String>,
+}
+
+impl SiteStats {
+    fn add(&mut self, u: &SiteUse) {
+        self.samples += 1;
+        self.built_mw += u.built_mw;
+        self.cost_aud_per_yr += u.cost_aud_per_yr;
+        for c in &u.serves {
+            self.rtt_ms.push(c.rtt_ms);
+            self.rtt_p95_ms.push(c.rtt_p95_ms);
+            self.cities.insert(c.city_id.clone());
+        }
+        self.location.get_or_insert(u.location);
+        if self.zone_id.is_none() {
+            self.zone_id.clone_from(&u.zone_id);
+        }
+        if self.region_id.is_none() {
+            self.region_id.clone_from(&u.region_id);
+        }
+    }
+
+    fn mean(v: &[f64]) -> Option<f64> {
+        (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
+    }
+
+    /// `f` with the means filled in.
+    fn fill(&self, f: &mut SiteFrequency) {
+        let n = self.samples as f64;
+        if self.samples > 0 {
+            f.mean_built_mw = Some(self.built_mw / n);
+            f.mean_cost_aud_per_yr = Some(self.cost_aud_per_yr / n);
+        }
+        f.mean_rtt_ms = Self::mean(&self.rtt_ms);
+        f.mean_rtt_p95_ms = Self::mean(&self.rtt_p95_ms);
+        f.max_rtt_p95_ms = self.rtt_p95_ms.iter().copied().reduce(f64::max);
+        f.cities_served = self.cities.iter().cloned().collect();
+        if f.location.is_none() {
+            f.location = self.location;
+        }
+        if f.zone_id.is_none() {
+            f.zone_id.clone_from(&self.zone_id);
+        }
+        if f.region_id.is_none() {
+            f.region_id.clone_from(&self.region_id);
+        }
+    }
 }
 
 /// The regret of one plan over the samples.
@@ -918,9 +1086,13 @@ fn site_and_plan_frequency(
         .unwrap_or_default();
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     let mut plan_counts: BTreeMap<&Vec<String>, usize> = BTreeMap::new();
+    let mut stats: BTreeMap<&str, SiteStats> = BTreeMap::new();
     for r in solved {
         for s in &r.open_sites {
             *counts.entry(s.as_str()).or_default() += 1;
+        }
+        for u in &r.sites {
+            stats.entry(u.id.as_str()).or_default().add(u);
         }
         *plan_counts.entry(&r.open_sites).or_default() += 1;
     }
@@ -929,7 +1101,7 @@ fn site_and_plan_frequency(
         .iter()
         .map(|(&id, &chosen)| {
             let i = info.get(id);
-            SiteFrequency {
+            let mut f = SiteFrequency {
                 id: id.to_string(),
                 name: i.map(|s| s.name.clone()).unwrap_or_default(),
                 state: i.map(|s| s.state.clone()).unwrap_or_default(),
@@ -937,7 +1109,19 @@ fn site_and_plan_frequency(
                 chosen,
                 share: chosen as f64 / solved.len().max(1) as f64,
                 in_base_plan: base_sites.iter().any(|b| b.as_str() == id),
+                zone_id: i.and_then(|s| s.zone_id.clone()),
+                region_id: i.and_then(|s| s.region_id.clone()),
+                mean_built_mw: None,
+                mean_cost_aud_per_yr: None,
+                mean_rtt_ms: None,
+                mean_rtt_p95_ms: None,
+                max_rtt_p95_ms: None,
+                cities_served: Vec::new(),
+            };
+            if let Some(st) = stats.get(id) {
+                st.fill(&mut f);
             }
+            f
         })
         .collect();
     site_frequency.sort_by(|a, b| b.chosen.cmp(&a.chosen).then(a.id.cmp(&b.id)));
@@ -1133,150 +1317,6 @@ pub fn summarise(meta: &SweepMeta, rows: &[Row], criterion: RegretCriterion) -> 
         pareto: pareto_front(&solved),
         recommendation,
     }
-}
-
-/// A cost in millions of AUD, one decimal (`A$12.3 M`).
-fn millions_aud(x: f64) -> String {
-    format!("A${:.1} M", x / 1e6)
-}
-
-/// The header lines, the statuses and the unserved-demand warning.
-fn text_header(t: &mut String, s: &Summary) {
-    let _ = writeln!(
-        t,
-        "sitefind sweep — {} samples ({:?} design, seed {}) of {}  [fingerprint {}]",
-        s.samples, s.design, s.seed, s.source, s.fingerprint
-    );
-    let st: Vec<String> = s.status.iter().map(|(k, v)| format!("{k} {v}")).collect();
-    let _ = writeln!(t, "status: {}", st.join(", "));
-    if s.samples_with_unserved > 0 {
-        let _ = writeln!(
-            t,
-            "WARNING: {} sample(s) leave demand unserved (column unserved_mw); their cost includes the unserved penalty",
-            s.samples_with_unserved
-        );
-    }
-}
-
-/// The parameters' sampled percentiles and the optimum's cost and worst RTT.
-fn text_params_and_optimum(t: &mut String, s: &Summary) {
-    let m = millions_aud;
-    let _ = writeln!(t);
-    let _ = writeln!(t, "PARAMETERS");
-    for p in &s.params {
-        let _ = writeln!(
-            t,
-            "  {:<34} base {:<12} sampled P10 {:<12} P50 {:<12} P90 {}",
-            p.path,
-            p.base,
-            p.sampled.as_ref().map_or(f64::NAN, |q| q.p10),
-            p.sampled.as_ref().map_or(f64::NAN, |q| q.p50),
-            p.sampled.as_ref().map_or(f64::NAN, |q| q.p90),
-        );
-    }
-    if let Some(c) = &s.cost_aud {
-        let _ = writeln!(
-            t,
-            "\nOPTIMAL COST  P10 {}  P50 {}  P90 {}  (min {}, max {}, {} samples)",
-            m(c.p10),
-            m(c.p50),
-            m(c.p90),
-            m(c.min),
-            m(c.max),
-            c.n
-        );
-    }
-    if let Some(w) = &s.worst_rtt_ms {
-        let _ = writeln!(
-            t,
-            "WORST RTT     P10 {:.1} ms  P50 {:.1} ms  P90 {:.1} ms",
-            w.p10, w.p50, w.p90
-        );
-    }
-}
-
-/// The 15 most often chosen sites.
-fn text_site_frequency(t: &mut String, s: &Summary) {
-    let _ = writeln!(t, "\nSITE SELECTION FREQUENCY (share of solved samples)");
-    for f in s.site_frequency.iter().take(15) {
-        let _ = writeln!(
-            t,
-            "  {:>5.1} %  {:<32} {:<24} {}{}",
-            100.0 * f.share,
-            f.id,
-            f.name,
-            f.state,
-            if f.in_base_plan { "  (base plan)" } else { "" }
-        );
-    }
-    if s.site_frequency.len() > 15 {
-        let _ = writeln!(t, "  … {} more sites", s.site_frequency.len() - 15);
-    }
-}
-
-/// The regret table of the fixed plans and the recommendation.
-fn text_regret(t: &mut String, s: &Summary) {
-    let m = millions_aud;
-    let _ = writeln!(
-        t,
-        "\nREGRET OF FIXED PLANS (cost with the sample's parameters − the sample's best)"
-    );
-    let _ = writeln!(
-        t,
-        "  plan  feasible  infeasible  best in   mean regret   P90 regret   max regret  mean %   sites"
-    );
-    for r in &s.regret {
-        let q = r.regret_aud.as_ref();
-        let _ = writeln!(
-            t,
-            "  {:>4}  {:>8}  {:>10}  {:>7}  {:>12}  {:>11}  {:>11}  {:>6}   {}",
-            r.plan,
-            r.feasible,
-            r.infeasible,
-            r.best_in,
-            q.map_or("-".into(), |q| m(q.mean)),
-            q.map_or("-".into(), |q| m(q.p90)),
-            q.map_or("-".into(), |q| m(q.max)),
-            r.mean_regret_pct.map_or("-".into(), |v| format!("{v:.3}")),
-            r.sites.join(", ")
-        );
-    }
-    if let Some(rec) = &s.recommendation {
-        let _ = writeln!(t, "\nRECOMMENDATION: {}", rec.text);
-    }
-}
-
-/// The cost–worst-RTT Pareto front (only when it has more than one point).
-fn text_pareto(t: &mut String, s: &Summary) {
-    if s.pareto.len() > 1 {
-        let _ = writeln!(
-            t,
-            "\nPARETO FRONT (cost against worst RTT), {} samples",
-            s.pareto.len()
-        );
-        for p in &s.pareto {
-            let v: Vec<String> = p.values.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            let _ = writeln!(
-                t,
-                "  {:>12}  {:>6.1} ms  {}  [{}]",
-                millions_aud(p.cost_aud),
-                p.worst_rtt_ms,
-                v.join(" "),
-                p.open_sites.join(", ")
-            );
-        }
-    }
-}
-
-/// The summary as text (stdout of `sitefind sweep`).
-pub fn render_text(s: &Summary) -> String {
-    let mut t = String::new();
-    text_header(&mut t, s);
-    text_params_and_optimum(&mut t, s);
-    text_site_frequency(&mut t, s);
-    text_regret(&mut t, s);
-    text_pareto(&mut t, s);
-    t
 }
 
 /// Rows as CSV: sample, one column per parameter, status, cost, worst RTT, unserved MW, open sites (`;`),
