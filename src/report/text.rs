@@ -89,6 +89,7 @@ fn render_sections(r: &Report) -> String {
     s.push_str(&super::plans::render_text(r));
     s.push_str(&super::resilience::render_text(r));
     s.push_str(&super::policy::render_text(r));
+    s.push_str(&super::flex::render_text(r));
     write_solver(&mut s, r);
     s
 }
@@ -524,7 +525,8 @@ fn write_solver(s: &mut String, r: &Report) {
     }
 }
 
-fn truncate(s: &str, n: usize) -> String {
+/// `s` cut to `n` characters (the last one an ellipsis when cut).
+pub(crate) fn truncate(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
         s.to_string()
     } else {
