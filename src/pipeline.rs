@@ -840,13 +840,42 @@ fn flexible_stage(
     if shares.iter().all(|f| *f <= 0.0) {
         return Ok(None);
     }
+    let p = &prepared.problem;
+    let mut state = crate::outcome::FlexState {
+        model: fl::apply(
+            p,
+            &prepared.rates,
+            inp.scenario,
+            &shares,
+            &Default::default(),
+            0.0,
+        )
+        .1,
+        portfolios: Default::default(),
+        cache: Default::default(),
+        grid: Vec::new(),
+        not_priced: None,
+        warnings: fl::share_warnings(inp.demand, &shares),
+    };
+    let flat_cost = match (p.objective, flat.objective) {
+        (crate::scenario::Objective::MinCost, Some(c)) => c,
+        (crate::scenario::Objective::MinCost, None) => {
+            state.not_priced = Some("the flat problem has no plan".into());
+            prepared.flex = Some(state);
+            return Ok(None);
+        }
+        _ => {
+            state.not_priced = Some("flexibility is priced for the least-cost objective only: every city is served flat".into());
+            prepared.flex = Some(state);
+            return Ok(None);
+        }
+    };
     record(
         "flexible",
         f64::NAN,
         "flexible portfolios and the headroom grid",
     );
     let t = Instant::now();
-    let p = &prepared.problem;
     let (portfolios, cache) = fl::flexible_portfolios(
         inp.ds,
         inp.scenario,
@@ -856,25 +885,20 @@ fn flexible_stage(
         inp.deadline,
         inp.counted,
     )?;
-    let least_cost = p.objective == crate::scenario::Objective::MinCost;
-    let (chosen, grid, not_priced) = match (least_cost, flat.objective) {
-        (true, Some(flat_cost)) => {
-            let make = |ratio: f64| {
-                fl::apply(p, &prepared.rates, inp.scenario, &shares, &portfolios, ratio)
-            };
-            let (c, grid) = fl::solve_ratios(&make, flat_cost, opts);
-            (c, grid, None)
-        }
-        (false, _) => (
-            None,
-            Vec::new(),
-            Some("flexibility is priced for the least-cost objective only: every city is served flat".into()),
-        ),
-        (true, None) => (None, Vec::new(), Some("the flat problem has no plan".into())),
+    let make = |ratio: f64| {
+        fl::apply(
+            p,
+            &prepared.rates,
+            inp.scenario,
+            &shares,
+            &portfolios,
+            ratio,
+        )
     };
-    let model = match &chosen {
+    let (chosen, grid) = fl::solve_ratios(&make, flat_cost, opts);
+    state.model = match &chosen {
         Some(c) => c.model.clone(),
-        None => fl::apply(p, &prepared.rates, inp.scenario, &shares, &portfolios, 0.0).1,
+        None => make(0.0).1,
     };
     let costs: Vec<String> = grid
         .iter()
@@ -885,19 +909,15 @@ fn flexible_stage(
         .collect();
     let note = format!(
         "H/f = {} chosen ({}); {}",
-        model.ratio,
+        state.model.ratio,
         costs.join(", "),
         cache.summary()
     );
     record("flexible", t.elapsed().as_secs_f64(), &note);
-    prepared.flex = Some(crate::outcome::FlexState {
-        model,
-        portfolios,
-        cache,
-        grid,
-        not_priced,
-        warnings: fl::share_warnings(inp.demand, &shares),
-    });
+    state.portfolios = portfolios;
+    state.cache = cache;
+    state.grid = grid;
+    prepared.flex = Some(state);
     Ok(chosen)
 }
 

@@ -400,6 +400,9 @@ fn warnings(report: &sitefind::report::Report, ds: &sitefind::data::Dataset) -> 
             report.totals.unserved_mw
         ));
     }
+    if let Some(f) = &report.flexibility {
+        w.extend(f.warnings.iter().cloned());
+    }
     let mut used: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
     for c in &report.cities {
         for a in &c.served_by {
