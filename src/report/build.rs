@@ -114,7 +114,7 @@ pub fn assemble(s: &Solved) -> Report {
         resilience: None,
         minerals: None,
         policy_prices: None,
-        flexibility: super::flex::build(s),
+        flexibility: super::flex::build(s.prep, s.demand, s.sol),
         parameters: s.scenario.clone(),
         timings: None,
         supply_cache: Some(s.prep.supply_cache.clone()),

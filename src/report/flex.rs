@@ -73,12 +73,16 @@ pub struct FlexReport {
     pub warnings: Vec<String>,
 }
 
-/// The section from a solved run (`None` when no city is flexible).
-pub fn build(s: &super::build::Solved) -> Option<FlexReport> {
-    let fx = s.prep.flex.as_ref()?;
+/// The section from a solved run: the prepared problem, the demand and the solution (`None`
+/// when no city is flexible).
+pub fn build(
+    prep: &crate::outcome::Prepared,
+    demand: &crate::data::Demand,
+    sol: &crate::model::Solution,
+) -> Option<FlexReport> {
+    let fx = prep.flex.as_ref()?;
     let m = &fx.model;
-    let cities = s
-        .demand
+    let cities = demand
         .nodes
         .iter()
         .enumerate()
@@ -91,11 +95,11 @@ pub fn build(s: &super::build::Solved) -> Option<FlexReport> {
             peak_mw: m.average_mw[j] * (1.0 + m.headroom_mw[j]),
         })
         .collect();
-    let rows = crate::flexload::site_rows(m, &s.prep.rates, s.sol);
+    let rows = crate::flexload::site_rows(m, &prep.rates, sol);
     let sites: Vec<FlexSite> = rows
         .iter()
         .map(|r| FlexSite {
-            site: s.prep.candidates[s.prep.in_model[r.site]].id.clone(),
+            site: prep.candidates[prep.in_model[r.site]].id.clone(),
             average_mw: r.average_mw,
             flexible_share: r.flexible_share,
             headroom_mw: r.headroom_mw,
@@ -222,7 +226,7 @@ pub fn render_text(r: &Report) -> String {
         let _ = writeln!(
             s,
             "  {:<36} {:>8.1} {:>5.2} {:>5.2} {:>14} {:>14} {:>16}",
-            super::text::truncate(&x.site, 36),
+            cut(&x.site, 36),
             x.average_mw,
             x.flexible_share,
             x.headroom_mw,
@@ -255,4 +259,14 @@ pub fn render_text(r: &Report) -> String {
     }
     s.push('\n');
     s
+}
+
+/// `s` cut to `n` characters (the last one an ellipsis when cut).
+fn cut(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        return s.to_string();
+    }
+    let mut t: String = s.chars().take(n.saturating_sub(1)).collect();
+    t.push('…');
+    t
 }

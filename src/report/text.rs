@@ -525,8 +525,7 @@ fn write_solver(s: &mut String, r: &Report) {
     }
 }
 
-/// `s` cut to `n` characters (the last one an ellipsis when cut).
-pub(crate) fn truncate(s: &str, n: usize) -> String {
+fn truncate(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
         s.to_string()
     } else {
