@@ -93,7 +93,7 @@ fn zones_for_share(
 }
 
 /// The flexible portfolios every ratio of [`HEADROOM_RATIOS`] above 0 needs: per distinct
-/// flexible share, the zones [`zones_for_share`] at H = ρ f, through the supply stage's memo
+/// flexible share, the zones its cities' candidate sites draw on at H = ρ f, through the supply stage's memo
 /// and on-disk cache (its key holds f and H), with how they were obtained.
 ///
 /// # Errors
@@ -185,7 +185,7 @@ fn flex_price(r: &SiteCostRates, portfolios: &FlexPortfolios, f: f64, h: f64) ->
 }
 
 /// Energy prices per MWh of average load, `[site][city]`: at H_j = `ratio` × f_j (the
-/// flexible portfolio of the site's zone, [`flex_price`]) and at the full headroom H_j = f_j;
+/// flexible portfolio of the site's zone, never above flat) and at the full headroom H_j = f_j;
 /// the site's flat price for flat cities.
 pub fn price_matrices(
     rates: &[SiteCostRates],
