@@ -26,6 +26,7 @@ pub mod data;
 pub mod decide;
 pub mod engine;
 pub mod error;
+pub mod flexload;
 pub mod grid;
 pub mod input;
 pub mod job;

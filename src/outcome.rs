@@ -40,6 +40,27 @@ pub struct Prepared {
     pub portfolios: BTreeMap<String, crate::supply::Portfolio>,
     /// How the portfolios were obtained: computed, reused, or read from the on-disk cache.
     pub supply_cache: crate::supply::CacheUse,
+    /// Flexible (training) load in the problem (`crate::flexload`): `None` when every city's
+    /// flexible share is 0 (the problem is the flat one).
+    pub flex: Option<FlexState>,
+}
+
+/// The flexible load of a run: the terms at the chosen headroom ratio, the flexible
+/// portfolios, and one note per ratio of the grid.
+#[derive(Debug, Clone)]
+pub struct FlexState {
+    /// The terms at the chosen ratio (the problem the solver saw).
+    pub model: crate::flexload::FlexModel,
+    /// The flexible portfolios, by (f, H) bits and zone id.
+    pub portfolios: crate::flexload::FlexPortfolios,
+    /// How they were obtained.
+    pub cache: crate::supply::CacheUse,
+    /// Every ratio of the headroom grid with the plan's true cost.
+    pub grid: Vec<crate::flexload::RatioCost>,
+    /// Why flexibility was not priced (e.g. an objective other than least cost), if so.
+    pub not_priced: Option<String>,
+    /// Warnings on the shares (inference cities with f > 0).
+    pub warnings: Vec<String>,
 }
 
 /// The solved and checked problem with what produced it: the result of

@@ -272,6 +272,7 @@ fn prepare_with(
         grid_rows,
         portfolios: priced.portfolios,
         supply_cache: priced.supply_cache,
+        flex: None,
         candidates,
     })
 }
@@ -789,11 +790,17 @@ pub fn run_counted(
         progress: None,
     };
     let seed = engine::lazy::PromiseRows::default();
-    let ((solve, solution, size, dominance), promise_rows) =
+    let ((mut solve, mut solution, mut size, mut dominance), mut promise_rows) =
         engine::solve_seeded(p, &solve_opts, &mut sink, &seed)?;
+    let mut prepared = prepared;
+    // Flexible (training) load: the headroom grid (`crate::flexload`); nothing when all f = 0.
+    if let Some(r) = flexible_stage(&inputs, &mut prepared, &solve, &solve_opts, &mut record)? {
+        ((solve, solution, size, dominance), promise_rows) = r.solved;
+        prepared.problem = r.problem;
+    }
 
     let t = Instant::now();
-    let mut check = check::check_reported(p, &solution, solve.objective);
+    let mut check = check::check_reported(&prepared.problem, &solution, solve.objective);
     end_to_end_check(
         ds, demand, scenario, &latency, &prepared, &solution, &mut check,
     )?;
@@ -817,6 +824,102 @@ pub fn run_counted(
         promise_rows,
         timings,
     })
+}
+
+/// Flexible load (`crate::flexload`): when a city has f > 0, the flexible portfolios and the
+/// problem at each headroom ratio, solved and compared with the flat plan (`flat`) by true
+/// cost. Sets `prepared.flex` (at the chosen ratio) and returns the cheaper plan, if any.
+fn flexible_stage(
+    inp: &Inputs<'_>,
+    prepared: &mut Prepared,
+    flat: &engine::SolveReport,
+    opts: &engine::SolveOptions,
+    record: &mut dyn FnMut(&str, f64, &str),
+) -> Result<Option<crate::flexload::RatioSolve>> {
+    use crate::flexload as fl;
+    let shares = fl::city_shares(inp.demand, inp.scenario);
+    if shares.iter().all(|f| *f <= 0.0) {
+        return Ok(None);
+    }
+    let p = &prepared.problem;
+    let mut state = crate::outcome::FlexState {
+        model: fl::apply(
+            p,
+            &prepared.rates,
+            inp.scenario,
+            &shares,
+            &Default::default(),
+            0.0,
+        )
+        .1,
+        portfolios: Default::default(),
+        cache: Default::default(),
+        grid: Vec::new(),
+        not_priced: None,
+        warnings: fl::share_warnings(inp.demand, &shares),
+    };
+    let flat_cost = match (p.objective, flat.objective) {
+        (crate::scenario::Objective::MinCost, Some(c)) => c,
+        (crate::scenario::Objective::MinCost, None) => {
+            state.not_priced = Some("the flat problem has no plan".into());
+            prepared.flex = Some(state);
+            return Ok(None);
+        }
+        _ => {
+            state.not_priced = Some("flexibility is priced for the least-cost objective only: every city is served flat".into());
+            prepared.flex = Some(state);
+            return Ok(None);
+        }
+    };
+    record(
+        "flexible",
+        f64::NAN,
+        "flexible portfolios and the headroom grid",
+    );
+    let t = Instant::now();
+    let (portfolios, cache) = fl::flexible_portfolios(
+        inp.ds,
+        inp.scenario,
+        p,
+        &prepared.rates,
+        &shares,
+        inp.deadline,
+        inp.counted,
+    )?;
+    let make = |ratio: f64| {
+        fl::apply(
+            p,
+            &prepared.rates,
+            inp.scenario,
+            &shares,
+            &portfolios,
+            ratio,
+        )
+    };
+    let (chosen, grid) = fl::solve_ratios(&make, flat_cost, opts);
+    state.model = match &chosen {
+        Some(c) => c.model.clone(),
+        None => make(0.0).1,
+    };
+    let costs: Vec<String> = grid
+        .iter()
+        .map(|g| match g.cost_aud_per_yr {
+            Some(c) => format!("H/f {}: A${:.2} M", g.ratio, c / 1e6),
+            None => format!("H/f {}: none", g.ratio),
+        })
+        .collect();
+    let note = format!(
+        "H/f = {} chosen ({}); {}",
+        state.model.ratio,
+        costs.join(", "),
+        cache.summary()
+    );
+    record("flexible", t.elapsed().as_secs_f64(), &note);
+    state.portfolios = portfolios;
+    state.cache = cache;
+    state.grid = grid;
+    prepared.flex = Some(state);
+    Ok(chosen)
 }
 
 /// One deadline for the run (the options' time limit from `started`) and the solve's options:
@@ -936,7 +1039,12 @@ pub fn end_to_end_check(
             (
                 "cost per MW",
                 rates.per_mw_aud_per_yr(),
-                site.var_cost_aud_per_mw,
+                // A flexible run lowers each site's cost per MW by its shift (`crate::flexload`).
+                site.var_cost_aud_per_mw
+                    + prep
+                        .flex
+                        .as_ref()
+                        .map_or(0.0, |f| f.model.site_shift_aud_per_mw[k]),
             ),
         ] {
             let d = (fresh - seen).abs() / fresh.abs().max(seen.abs()).max(1.0);

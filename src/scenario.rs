@@ -37,6 +37,38 @@ pub struct Scenario {
     /// Optional report sections (`[report]`). Not echoed when all are off.
     #[serde(skip_serializing_if = "ReportParams::is_off")]
     pub report: ReportParams,
+    /// Demand options (`[demand]`): a flexible share for every training city. Not echoed when
+    /// unset.
+    #[serde(skip_serializing_if = "DemandParams::is_off")]
+    pub demand: DemandParams,
+}
+
+/// `[demand]`: options on the demand file's cities (docs/energy.md, "Flexible load in the
+/// siting model").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct DemandParams {
+    /// Flexible share f of every `training` city, 0..=0.5 (`--flexible-training-share`): it
+    /// replaces those cities' own `flexible_share`. `None` (the default): each city's own
+    /// (0 unless the demand file says otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flexible_training_share: Option<f64>,
+}
+
+impl DemandParams {
+    /// True when nothing is set.
+    pub fn is_off(&self) -> bool {
+        self == &DemandParams::default()
+    }
+
+    /// The flexible share of a city (a training load when `training`) whose demand record
+    /// says `own`.
+    pub fn flexible_share_of(&self, training: bool, own: f64) -> f64 {
+        match self.flexible_training_share {
+            Some(f) if training => f,
+            _ => own,
+        }
+    }
 }
 
 /// Critical-mineral co-location (issue 27; docs/policy.md): at least `min_share` of the built
@@ -186,6 +218,11 @@ pub struct SupplyParams {
     /// The 24/7 literature counts the grid's own carbon-free share (Riepin & Brown; Xu et al.).
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub grid_cfe_share: std::collections::BTreeMap<String, f64>,
+    /// A fixed headroom H (MW per MW of average load, 0..=f) for a flexible portfolio, or `None`:
+    /// the optimiser chooses H. Not a scenario-file field: the main job sets it when it prices
+    /// a flexible city at each H of its grid (docs/energy.md). Part of the cache key.
+    #[serde(skip)]
+    pub fixed_headroom_mw: Option<f64>,
     /// Folder of the on-disk portfolio cache (`src/supply/cache.rs`), or `None`: no disk cache.
     /// Not a scenario-file field and not in the report: the library default is `None`; the
     /// CLI's `solve` and `supply` set the platform cache folder unless `--no-cache` is given.
@@ -229,6 +266,7 @@ impl Default for SupplyParams {
             flexible_share: 0.0,
             server_capex_aud_per_mw_yr: None,
             grid_cfe_share: std::collections::BTreeMap::new(),
+            fixed_headroom_mw: None,
             cache_dir: None,
         }
     }
@@ -1043,6 +1081,14 @@ impl Scenario {
         check_technology_codes(&self.supply, &mut rc);
         check_ids(self, &mut rc);
         check_minerals(&self.minerals, &mut rc);
+        if let Some(f) = self.demand.flexible_training_share {
+            rc.check(
+                "demand.flexible_training_share",
+                f,
+                (0.0..=lim::MAX_FLEXIBLE_SHARE).contains(&f),
+                "a fraction in [0, 0.5] (the share of a training load that may move within a day)",
+            );
+        }
         // The cost parameters, checked by the cost model (ranges in `crate::limits`).
         let mut issues = rc.issues;
         for mut issue in self.cost.issues().0 {

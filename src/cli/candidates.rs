@@ -490,6 +490,7 @@ mod tests {
             max_rtt_ms: 150.0,
             workload: Workload::Inference,
             min_sites: 1,
+            flexible_share: 0.0,
         }
     }
 

@@ -592,6 +592,7 @@ mod tests {
             max_rtt_ms: 120.0,
             workload: sitefind::data::Workload::Inference,
             min_sites: 1,
+            flexible_share: 0.0,
         }]);
         let l = landings();
         let p = resolve("--to", "TOKYO", None, &demand, &l).unwrap();

@@ -413,6 +413,15 @@ pub struct SolveArgs {
     /// cover, 0..1 (default 0.9, `[supply] cfe_target`).
     #[arg(long, value_name = "FRACTION", help_heading = "Supply")]
     pub cfe_target: Option<f64>,
+    /// Share of every training city's load that may move within each day, 0..0.5 (default:
+    /// each city's `flexible_share`, 0 if absent; `[demand] flexible_training_share`). The
+    /// model builds capacity for the peak and prices the energy saved (docs/energy.md).
+    #[arg(long, value_name = "FRACTION", help_heading = "Supply")]
+    pub flexible_training_share: Option<f64>,
+    /// Annualised cost of a flexible load's extra server and facility capacity, AUD per MW per
+    /// year (default: the site's own capex per MW; 0 = spare servers free).
+    #[arg(long, value_name = "AUD", help_heading = "Supply")]
+    pub server_capex_aud_per_mw_yr: Option<f64>,
     /// Objective: min-cost (default), min-worst-rtt, max-coverage.
     #[arg(long, value_name = "OBJECTIVE", help_heading = "Model")]
     pub objective: Option<String>,

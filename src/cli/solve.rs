@@ -101,6 +101,12 @@ fn apply_other_flags(args: &SolveArgs, s: &mut Scenario) -> Result<()> {
     if let Some(v) = args.cfe_target {
         s.supply.cfe_target = v;
     }
+    if let Some(v) = args.flexible_training_share {
+        s.demand.flexible_training_share = Some(v);
+    }
+    if let Some(v) = args.server_capex_aud_per_mw_yr {
+        s.supply.server_capex_aud_per_mw_yr = Some(v);
+    }
     if let Some(b) = &args.solver {
         s.solver.backend = Some(b.clone());
     }
@@ -393,6 +399,9 @@ fn warnings(report: &sitefind::report::Report, ds: &sitefind::data::Dataset) -> 
             "{:.0} MW of demand is UNSERVED (see the cities table)",
             report.totals.unserved_mw
         ));
+    }
+    if let Some(f) = &report.flexibility {
+        w.extend(f.warnings.iter().cloned());
     }
     let mut used: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
     for c in &report.cities {

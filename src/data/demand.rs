@@ -8,7 +8,9 @@
 //!
 //! `assumption` is optional free text (where the numbers come from). Per node: `id`, `lon`,
 //! `lat`, `it_load_mw` (> 0) and `max_rtt_ms` (> 0) are required; `name` defaults to the id,
-//! `workload` (`training` | `inference` | `storage`) to `inference`, `min_sites` (≥ 1) to 1.
+//! `workload` (`training` | `inference` | `storage`) to `inference`, `min_sites` (≥ 1) to 1,
+//! `flexible_share` (0..=0.5, the share of the load that may move within each day; docs/energy.md)
+//! to 0.
 //! Unknown fields are errors. Every node must lie inside [`JAPAN_BBOX`]; ids are unique.
 //!
 //! ```
@@ -39,7 +41,7 @@ pub struct Demand {
 }
 
 const TOP_FIELDS: [&str; 2] = ["assumption", "demand"];
-const NODE_FIELDS: [&str; 8] = [
+const NODE_FIELDS: [&str; 9] = [
     "id",
     "name",
     "lon",
@@ -48,6 +50,7 @@ const NODE_FIELDS: [&str; 8] = [
     "max_rtt_ms",
     "workload",
     "min_sites",
+    "flexible_share",
 ];
 
 /// A JSON value described for an error message (`-5`, `"400"`, `null`, `an array`).
@@ -178,6 +181,7 @@ fn read_node(label: &str, index: usize, value: &Value, issues: &mut Issues) -> O
     let max_rtt_ms = r.positive("max_rtt_ms", crate::limits::MAX_RTT_MS, issues);
     let workload = r.workload(issues);
     let min_sites = r.min_sites(issues);
+    let flexible_share = r.flexible_share(issues);
     if lon.is_finite() && lat.is_finite() {
         r.in_japan(lon, lat, issues);
     }
@@ -193,6 +197,7 @@ fn read_node(label: &str, index: usize, value: &Value, issues: &mut Issues) -> O
         max_rtt_ms,
         workload,
         min_sites,
+        flexible_share,
     })
 }
 
@@ -271,6 +276,26 @@ impl NodeReader<'_> {
                     "leave it out for 1 (no redundancy)",
                 );
                 1
+            }
+        }
+    }
+
+    /// The optional `flexible_share` (default 0): a number in 0..=[`crate::limits::MAX_FLEXIBLE_SHARE`].
+    fn flexible_share(&self, issues: &mut Issues) -> f64 {
+        let max = crate::limits::MAX_FLEXIBLE_SHARE;
+        let Some(v) = self.obj.get("flexible_share") else {
+            return 0.0;
+        };
+        match v.as_f64() {
+            Some(x) if (0.0..=max).contains(&x) => x,
+            _ => {
+                issues.push(
+                    self.at("flexible_share"),
+                    format!("a number in [0, {max}] (the share of the load that may move within a day)"),
+                    describe(v),
+                    "leave it out (or 0) for a flat load; training loads can move, e.g. 0.3 (docs/energy.md)",
+                );
+                0.0
             }
         }
     }

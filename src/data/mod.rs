@@ -82,6 +82,14 @@ pub struct DemandNode {
     pub workload: Workload,
     /// Redundancy: served by at least this many sites (≥ 1).
     pub min_sites: u32,
+    /// Share f of the load that may move within each day, 0..=0.5 (docs/energy.md, "Flexible
+    /// load in the siting model"); 0 (the default) is a flat load.
+    #[serde(default, skip_serializing_if = "is_zero_share")]
+    pub flexible_share: f64,
+}
+
+fn is_zero_share(v: &f64) -> bool {
+    *v == 0.0
 }
 
 /// An AEMO renewable-energy zone (REZ).

@@ -114,6 +114,7 @@ pub fn assemble(s: &Solved) -> Report {
         resilience: None,
         minerals: None,
         policy_prices: None,
+        flexibility: super::flex::build(s.prep, s.demand, s.sol),
         parameters: s.scenario.clone(),
         timings: None,
         supply_cache: Some(s.prep.supply_cache.clone()),
@@ -277,7 +278,16 @@ fn site_report(
         Some(z) if zone_load[z] > 0.0 => expansion_aud[z] * site.pue * built / zone_load[z],
         _ => 0.0,
     };
-    let b = r.breakdown(built, exp_share);
+    let mut b = r.breakdown(built, exp_share);
+    // Flexible load: energy on the average load at the flexible price, and (with an explicit
+    // server capex) the headroom at that capex (`crate::flexload`).
+    if let Some(fx) = &prep.flex {
+        let (energy, capex) =
+            crate::flexload::site_cost_overstatement(&fx.model, &prep.rates, sol, k);
+        b.energy_aud -= energy;
+        b.capex_aud -= capex;
+        b.total_aud -= energy + capex;
+    }
     let cost = CostComponents {
         capex_aud_per_yr: b.capex_aud,
         site_fixed_aud_per_yr: b.site_fixed_aud,
@@ -577,7 +587,11 @@ fn city_reports(s: &Solved, allocs: &[Allocation]) -> Vec<CityReport> {
                 .filter(|a| a.city_id == n.id)
                 .cloned()
                 .collect();
-            let served: f64 = served_by.iter().map(|a| a.mw).sum();
+            // A flexible city's flows are MW of peak: its average is served / (1 + H).
+            let per_peak = prep.flex.as_ref().map_or(1.0, |f| {
+                1.0 / (1.0 + f.model.headroom_mw.get(j).copied().unwrap_or(0.0))
+            });
+            let served: f64 = served_by.iter().map(|a| a.mw).sum::<f64>() * per_peak;
             let weighted = if served > 0.0 {
                 Some(served_by.iter().map(|a| a.mw * a.rtt_ms).sum::<f64>() / served)
             } else {
@@ -594,7 +608,7 @@ fn city_reports(s: &Solved, allocs: &[Allocation]) -> Vec<CityReport> {
                 workload: n.workload,
                 demand_mw: n.it_load_mw,
                 served_mw: served,
-                unserved_mw: sol.unserved_mw.get(j).copied().unwrap_or(0.0),
+                unserved_mw: sol.unserved_mw.get(j).copied().unwrap_or(0.0) * per_peak,
                 max_rtt_ms: p.cities[j].max_rtt_ms,
                 min_sites: p.cities[j].min_sites,
                 weighted_rtt_ms: weighted,

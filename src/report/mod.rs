@@ -14,6 +14,7 @@ pub use crate::outcome::StageTiming;
 pub mod allocations;
 pub mod build;
 pub mod fgb;
+pub mod flex;
 pub mod format;
 pub mod geo;
 pub mod geojson;
@@ -87,6 +88,11 @@ pub struct Report {
     /// What each promise in force costs (`--policy-prices`; [`crate::decide::policy`]).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub policy_prices: Option<Vec<crate::decide::policy::PolicyPrice>>,
+    /// Flexible (training) load in the plan: per site f, H, the energy saved, the extra
+    /// capacity's cost and the break-even server capex (docs/energy.md); only when a city has
+    /// a flexible share > 0.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub flexibility: Option<flex::FlexReport>,
 }
 
 /// Solver status and quality of the answer.
@@ -711,6 +717,7 @@ impl Report {
             ts.iter_mut().for_each(|s| rd(&mut s.seconds, SECONDS));
         }
         policy::round(self);
+        flex::round(self);
     }
 }
 

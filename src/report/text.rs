@@ -89,6 +89,7 @@ fn render_sections(r: &Report) -> String {
     s.push_str(&super::plans::render_text(r));
     s.push_str(&super::resilience::render_text(r));
     s.push_str(&super::policy::render_text(r));
+    s.push_str(&super::flex::render_text(r));
     write_solver(&mut s, r);
     s
 }

@@ -245,19 +245,48 @@ pub fn solve_profile(
         round_trip_efficiency: sp.round_trip_efficiency,
         cfe_target: procured_target(cfe_target, grid_cfe),
     };
-    let (sol, flexibility) = if sp.flexible_share > 0.0 {
-        let a_h = scenario.server_capex_aud_per_mw_yr();
-        let fx = optimise::optimise_flexible(&prob, sp.flexible_share, a_h);
-        let terms = flex_terms(&prob, &fx, sp.flexible_share, a_h);
-        (fx.solution, Some(terms))
-    } else {
-        (optimise::optimise(&prob), None)
-    };
+    let (sol, flexibility) =
+        if let (true, Some(h)) = (sp.flexible_share > 0.0, sp.fixed_headroom_mw) {
+            let fx = optimise::optimise_flexible_fixed(&prob, sp.flexible_share, h);
+            (fx.solution, Some(fixed_terms(&fx, sp.flexible_share)))
+        } else if sp.flexible_share > 0.0 {
+            let a_h = scenario.server_capex_aud_per_mw_yr();
+            let fx = optimise::optimise_flexible(&prob, sp.flexible_share, a_h);
+            let terms = flex_terms(&prob, &fx, sp.flexible_share, a_h);
+            (fx.solution, Some(terms))
+        } else {
+            (optimise::optimise(&prob), None)
+        };
     let mut p = portfolio_of(profile, &region, cfe_target, price, &costs, &prob, &sol);
     p.grid_cfe_share = grid_cfe;
     p.cfe = 1.0 - p.grid_share * (1.0 - grid_cfe);
     p.flexibility = flexibility;
     p
+}
+
+/// The terms of a flexible load at a fixed headroom (servers paid by the siting model, not
+/// here): the energy saving against the flat load, and the saving per MW of headroom as the
+/// break-even server capex.
+fn fixed_terms(fx: &optimise::FlexSolution, f: f64) -> FlexTerms {
+    let flat = fx.flat.annual_cost_aud;
+    let energy = fx.solution.annual_cost_aud;
+    let h = fx.headroom_mw;
+    let break_even = (h > 0.0 && energy < flat).then(|| (flat - energy) / h);
+    FlexTerms {
+        flexible_share: f,
+        headroom_mw: h,
+        server_capex_aud_per_mw_yr: 0.0,
+        headroom_aud_per_mwh: 0.0,
+        flat_cost_aud_per_mwh: flat / 8760.0,
+        energy_saving_aud_per_mwh: (flat - energy) / 8760.0,
+        net_saving_aud_per_mwh: (flat - energy) / 8760.0,
+        break_even_server_capex_aud_per_mw_yr: break_even,
+        break_even_headroom_mw: if break_even.is_some() { h } else { 0.0 },
+        declined: (energy >= flat && h > 0.0).then(|| {
+            "flexibility saves no energy cost at this headroom: the flat dispatch is the cheapest the search finds".to_string()
+        }),
+        dispatch: "heuristic".to_string(),
+    }
 }
 
 /// The report's terms of a flexible search (per MWh of load). When the optimiser declines

@@ -526,6 +526,46 @@ pub fn optimise_flexible(
     }
 }
 
+/// The least-cost portfolio of a load with flexible share `flexible_share` served with a
+/// *fixed* headroom `headroom_mw` (0..=f, MW per MW of average load; the servers are paid
+/// elsewhere, by the siting model's capacity): the design (S, W, P, E) by the Nelder–Mead
+/// search of [`optimise_flexible`] with H held at `headroom_mw`, compared with the flat load
+/// (always feasible within the range) and the cheaper kept. `headroom_mw` in the answer is the
+/// given H even when the flat dispatch wins (the capacity is built either way); `headroom_aud`
+/// is 0. With H = 0 the load cannot move (its daily energy is fixed and it never exceeds 1):
+/// the flat portfolio.
+pub fn optimise_flexible_fixed(
+    p: &Problem<'_>,
+    flexible_share: f64,
+    headroom_mw: f64,
+) -> FlexSolution {
+    let flat = optimise(p);
+    let h = headroom_mw.clamp(0.0, flexible_share.max(0.0));
+    let mut out = FlexSolution {
+        solution: flat,
+        headroom_mw: h,
+        headroom_aud: 0.0,
+        flat,
+        searched: (flat.annual_cost_aud, 0.0),
+    };
+    if flexible_share <= 0.0 || h <= 0.0 || !flat.feasible || p.export_value_aud_per_mwh != 0.0 {
+        return out;
+    }
+    let spec = FlexSpec {
+        flexible_share,
+        headroom_aud_per_mw_yr: 0.0,
+        start: point(&flat.design, h),
+    };
+    let (mut sol, _) = nm_search(p, Some(spec));
+    sol.lower_bound_aud = sol.annual_cost_aud;
+    sol.evaluations += flat.evaluations;
+    out.searched = (sol.annual_cost_aud, h);
+    if sol.feasible && sol.annual_cost_aud < flat.annual_cost_aud {
+        out.solution = sol;
+    }
+    out
+}
+
 /// A multiplier μ of the CFE constraint with the design found for it and its energy.
 type MuPoint = (f64, X, Energy);
 

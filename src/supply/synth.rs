@@ -555,6 +555,7 @@ mod tests {
         }
         other.flexible_share = 0.3;
         other.server_capex_aud_per_mw_yr = Some(1.0);
+        other.fixed_headroom_mw = Some(0.1);
         other.grid_cfe_share.insert("NSW1".into(), 0.5);
         // A field added to SupplyParams later must be considered here (and in the cache key).
         let SupplyParams {
@@ -578,6 +579,7 @@ mod tests {
             flexible_share: _,
             server_capex_aud_per_mw_yr: _,
             grid_cfe_share: _,
+            fixed_headroom_mw: _,
             cache_dir: _,
         } = &other;
         for z in ds.zones.iter().take(6) {

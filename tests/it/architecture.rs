@@ -19,7 +19,9 @@ const FLOORS: &[(&str, &[&str])] = &[
     ("engine", &["engine", "check"]),
     (
         "pipeline",
-        &["pipeline", "outcome", "pricing", "promises", "minerals"],
+        &[
+            "pipeline", "outcome", "pricing", "promises", "minerals", "flexload",
+        ],
     ),
     ("decide", &["decide", "benchmark"]),
     ("report", &["report"]),

@@ -7,6 +7,7 @@ mod cli;
 mod common;
 mod data;
 mod engine;
+mod flex_siting;
 mod fuzz;
 mod geo;
 mod grid;

@@ -74,6 +74,7 @@ fn build(
             max_rtt_ms,
             workload,
             min_sites,
+            flexible_share: 0.0,
         })
         .collect();
     // `..Default::default()`: `Demand` may gain optional fields (e.g. an assumption note).
