@@ -127,12 +127,12 @@ pub fn check_reported(p: &SitingProblem, s: &Solution, reported: Option<f64>) ->
     let recomputed = match p.objective {
         Objective::MinCost => r.objective_recomputed,
         Objective::MinWorstRtt => {
-            r.worst_rtt_ms + 1e-3 / tie_break_scale(p, p.cost_cap_aud) * r.cost_aud
+            r.worst_rtt_ms + 1e-3 / tie_break_scale(p, p.cost_cap_aud_per_yr) * r.cost_aud
         }
         Objective::MaxCoverage => {
             let demand: f64 = p.cities.iter().map(|c| c.demand_mw).sum();
             let unserved: f64 = s.unserved_mw.iter().sum();
-            demand - unserved - 1e-3 / tie_break_scale(p, p.budget_aud) * r.cost_aud
+            demand - unserved - 1e-3 / tie_break_scale(p, p.budget_aud_per_yr) * r.cost_aud
         }
     };
     let bad = match reported {
@@ -664,7 +664,7 @@ fn check_objective(p: &SitingProblem, a: &mut Acc, r: &mut CheckReport) {
         }
         Objective::MinWorstRtt => {
             r.objective_recomputed = r.worst_rtt_ms;
-            if let Some(cap) = p.cost_cap_aud {
+            if let Some(cap) = p.cost_cap_aud_per_yr {
                 a.check(rel(r.cost_aud - cap, cap), || {
                     format!(
                         "annual cost {} AUD above the cost cap {cap} AUD",
@@ -675,7 +675,7 @@ fn check_objective(p: &SitingProblem, a: &mut Acc, r: &mut CheckReport) {
         }
         Objective::MaxCoverage => {
             r.objective_recomputed = r.served_mw;
-            if let Some(b) = p.budget_aud {
+            if let Some(b) = p.budget_aud_per_yr {
                 a.check(rel(r.cost_aud - b, b), || {
                     format!("annual cost {} AUD above the budget {b} AUD", r.cost_aud)
                 });
@@ -731,8 +731,8 @@ mod tests {
             module_mw: None,
             unserved_penalty_aud_per_mw: 1e9,
             objective: Objective::MinCost,
-            cost_cap_aud: None,
-            budget_aud: None,
+            cost_cap_aud_per_yr: None,
+            budget_aud_per_yr: None,
             shared_limits: vec![],
             cover_sets: vec![],
             capacity_rows: Vec::new(),
@@ -783,8 +783,8 @@ mod tests {
             module_mw: None,
             unserved_penalty_aud_per_mw: 1e9,
             objective: Objective::MinCost,
-            cost_cap_aud: None,
-            budget_aud: None,
+            cost_cap_aud_per_yr: None,
+            budget_aud_per_yr: None,
             shared_limits: vec![],
             cover_sets: vec![],
             capacity_rows: Vec::new(),

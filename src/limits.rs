@@ -20,7 +20,7 @@
 //! | `model.survive_share` | (0, 1] | a share of demand |
 //! | `model.max_rtt_ms`, demand `max_rtt_ms` | (0, 10,000] ms | |
 //! | demand `it_load_mw` | (0, 1e6] MW | |
-//! | `model.unserved_penalty_aud_per_mw`, `cost_cap_aud`, `budget_aud`, every AUD amount of `[cost]` | ≤ 1e15 AUD | beyond it sums lose every cent and solver tolerances |
+//! | `model.unserved_penalty_aud_per_mw`, `cost_cap_aud_per_yr`, `budget_aud_per_yr`, every AUD amount of `[cost]` | ≤ 1e15 AUD | beyond it sums lose every cent and solver tolerances |
 //! | `latency.route_factor`, `cable_slack` | [1, 10] | |
 //! | `latency.equipment_overhead_ms` | [0, 1,000] ms | |
 //! | `latency.fibre_ms_per_km` | (0, 1] ms/km | light in vacuum is 0.0033 ms/km |

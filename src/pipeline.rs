@@ -642,8 +642,8 @@ fn build_problem(
         module_mw: m.module_mw,
         unserved_penalty_aud_per_mw: m.unserved_penalty_aud_per_mw,
         objective: m.objective,
-        cost_cap_aud: m.cost_cap_aud,
-        budget_aud: m.budget_aud,
+        cost_cap_aud_per_yr: m.cost_cap_aud_per_yr,
+        budget_aud_per_yr: m.budget_aud_per_yr,
         shared_limits,
     };
     (problem, grid_rows)

@@ -858,9 +858,9 @@ pub enum Objective {
     /// Minimise total annual cost (default).
     #[default]
     MinCost,
-    /// Minimise the worst round-trip time, subject to a cost cap (`cost_cap_aud`).
+    /// Minimise the worst round-trip time, subject to a cost cap (`cost_cap_aud_per_yr`).
     MinWorstRtt,
-    /// Maximise demand served within an annual budget (`budget_aud`).
+    /// Maximise demand served within an annual budget (`budget_aud_per_yr`).
     MaxCoverage,
 }
 
@@ -888,10 +888,14 @@ pub struct ModelParams {
     pub must_build: Vec<String>,
     /// Candidate ids that must not be built.
     pub exclude: Vec<String>,
-    /// Annual cost cap for `min-worst-rtt`, AUD.
-    pub cost_cap_aud: Option<f64>,
-    /// Annual budget for `max-coverage`, AUD.
-    pub budget_aud: Option<f64>,
+    /// Annual cost cap for `min-worst-rtt`, AUD per year (the earlier name `cost_cap_aud` is
+    /// still read).
+    #[serde(alias = "cost_cap_aud")]
+    pub cost_cap_aud_per_yr: Option<f64>,
+    /// Annual budget for `max-coverage`, AUD per year (the earlier name `budget_aud` is still
+    /// read).
+    #[serde(alias = "budget_aud")]
+    pub budget_aud_per_yr: Option<f64>,
     /// N−1 over cable systems: every city keeps at least one open site within its limit after
     /// the loss of any single cable system (`--survive-cable-cut`). Default false.
     pub survive_cable_cut: bool,
@@ -920,8 +924,8 @@ impl Default for ModelParams {
             min_sites_per_city: None,
             must_build: Vec::new(),
             exclude: Vec::new(),
-            cost_cap_aud: None,
-            budget_aud: None,
+            cost_cap_aud_per_yr: None,
+            budget_aud_per_yr: None,
             survive_cable_cut: false,
             survive_share: 1.0,
             survive_domains: vec!["cable".into(), "landing".into(), "hub".into()],
@@ -1177,11 +1181,21 @@ fn check_model(m: &ModelParams, rc: &mut RangeCheck) {
     if let Some(x) = m.max_rtt_ms {
         rc.positive("model.max_rtt_ms", x, lim::MAX_RTT_MS, "ms in (0, 10000]");
     }
-    if let Some(x) = m.cost_cap_aud {
-        rc.positive("model.cost_cap_aud", x, lim::MAX_AUD, "AUD in (0, 1e15]");
+    if let Some(x) = m.cost_cap_aud_per_yr {
+        rc.positive(
+            "model.cost_cap_aud_per_yr",
+            x,
+            lim::MAX_AUD,
+            "AUD in (0, 1e15]",
+        );
     }
-    if let Some(x) = m.budget_aud {
-        rc.positive("model.budget_aud", x, lim::MAX_AUD, "AUD in (0, 1e15]");
+    if let Some(x) = m.budget_aud_per_yr {
+        rc.positive(
+            "model.budget_aud_per_yr",
+            x,
+            lim::MAX_AUD,
+            "AUD in (0, 1e15]",
+        );
     }
     rc.check(
         "model.survive_share",

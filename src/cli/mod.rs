@@ -425,12 +425,17 @@ pub struct SolveArgs {
     /// Objective: min-cost (default), min-worst-rtt, max-coverage.
     #[arg(long, value_name = "OBJECTIVE", help_heading = "Model")]
     pub objective: Option<String>,
-    /// Annual cost cap for min-worst-rtt, AUD.
-    #[arg(long, value_name = "AUD", help_heading = "Model")]
-    pub cost_cap_aud: Option<f64>,
-    /// Annual budget for max-coverage, AUD.
-    #[arg(long, value_name = "AUD", help_heading = "Model")]
-    pub budget_aud: Option<f64>,
+    /// Annual cost cap for min-worst-rtt, AUD per year (also `--cost-cap-aud`).
+    #[arg(
+        long,
+        value_name = "AUD",
+        help_heading = "Model",
+        alias = "cost-cap-aud"
+    )]
+    pub cost_cap_aud_per_yr: Option<f64>,
+    /// Annual budget for max-coverage, AUD per year (also `--budget-aud`).
+    #[arg(long, value_name = "AUD", help_heading = "Model", alias = "budget-aud")]
+    pub budget_aud_per_yr: Option<f64>,
     /// Candidate id that must be built (repeatable).
     #[arg(long = "must-build", value_name = "ID", help_heading = "Model")]
     pub must_build: Vec<String>,

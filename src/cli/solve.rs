@@ -65,11 +65,11 @@ fn apply_model_flags(args: &SolveArgs, s: &mut Scenario) -> Result<()> {
             }
         };
     }
-    if let Some(v) = args.cost_cap_aud {
-        m.cost_cap_aud = Some(v);
+    if let Some(v) = args.cost_cap_aud_per_yr {
+        m.cost_cap_aud_per_yr = Some(v);
     }
-    if let Some(v) = args.budget_aud {
-        m.budget_aud = Some(v);
+    if let Some(v) = args.budget_aud_per_yr {
+        m.budget_aud_per_yr = Some(v);
     }
     m.must_build.extend(args.must_build.iter().cloned());
     m.exclude.extend(args.exclude.iter().cloned());
@@ -146,10 +146,10 @@ fn apply_other_flags(args: &SolveArgs, s: &mut Scenario) -> Result<()> {
 /// Options that do not apply are errors, not silently ignored; objectives that need a cap or
 /// a budget get one.
 fn check_flag_combinations(args: &SolveArgs, s: &Scenario) -> Result<()> {
-    if args.cost_cap_aud.is_some() && s.model.objective != Objective::MinWorstRtt {
+    if args.cost_cap_aud_per_yr.is_some() && s.model.objective != Objective::MinWorstRtt {
         return Err(Error::usage(
-            "--cost-cap-aud only applies to --objective min-worst-rtt",
-            "add --objective min-worst-rtt, or drop --cost-cap-aud",
+            "--cost-cap-aud-per-yr only applies to --objective min-worst-rtt",
+            "add --objective min-worst-rtt, or drop --cost-cap-aud-per-yr",
         ));
     }
     if s.report.policy_prices && s.model.objective != Objective::MinCost {
@@ -158,10 +158,10 @@ fn check_flag_combinations(args: &SolveArgs, s: &Scenario) -> Result<()> {
             "drop --objective (or use min-cost) with --policy-prices",
         ));
     }
-    if args.budget_aud.is_some() && s.model.objective != Objective::MaxCoverage {
+    if args.budget_aud_per_yr.is_some() && s.model.objective != Objective::MaxCoverage {
         return Err(Error::usage(
-            "--budget-aud only applies to --objective max-coverage",
-            "add --objective max-coverage, or drop --budget-aud",
+            "--budget-aud-per-yr only applies to --objective max-coverage",
+            "add --objective max-coverage, or drop --budget-aud-per-yr",
         ));
     }
     if args.print_scenario
@@ -178,16 +178,16 @@ fn check_flag_combinations(args: &SolveArgs, s: &Scenario) -> Result<()> {
             "drop the output options, or drop --print-scenario",
         ));
     }
-    if s.model.objective == Objective::MinWorstRtt && s.model.cost_cap_aud.is_none() {
+    if s.model.objective == Objective::MinWorstRtt && s.model.cost_cap_aud_per_yr.is_none() {
         return Err(Error::usage(
             "--objective min-worst-rtt needs a cost cap",
-            "add --cost-cap-aud AUD (e.g. 1.2 × the least-cost answer's total)",
+            "add --cost-cap-aud-per-yr AUD (e.g. 1.2 × the least-cost answer's total)",
         ));
     }
-    if s.model.objective == Objective::MaxCoverage && s.model.budget_aud.is_none() {
+    if s.model.objective == Objective::MaxCoverage && s.model.budget_aud_per_yr.is_none() {
         return Err(Error::usage(
             "--objective max-coverage needs a budget",
-            "add --budget-aud AUD (annual)",
+            "add --budget-aud-per-yr AUD (annual)",
         ));
     }
     Ok(())

@@ -23,10 +23,10 @@
 //! Let `cost = Σ F_i y_i + v_i c_i + Σ a_ij x_ij + Σ g_r e_r` (without penalty).
 //! - `MinCost`: minimise `cost + penalty·Σ u_j`.
 //! - `MinWorstRtt`: minimise `T + ε·cost` with `T ≥ rtt_ij z_ij`, `x_ij ≤ ub_ij z_ij`,
-//!   `z_ij ≤ y_i`, all demand served, `cost ≤ cost_cap_aud` (if given). `ε = 1e-3 / C` where `C`
+//!   `z_ij ≤ y_i`, all demand served, `cost ≤ cost_cap_aud_per_yr` (if given). `ε = 1e-3 / C` where `C`
 //!   is the cost cap or an upper bound on any solution's cost, so the tie-break is worth at most
 //!   0.001 ms: among solutions with the least worst RTT, the cheaper one is chosen.
-//! - `MaxCoverage`: maximise `Σ_j (D_j − u_j) − ε·cost` with `cost ≤ budget_aud` (if given);
+//! - `MaxCoverage`: maximise `Σ_j (D_j − u_j) − ε·cost` with `cost ≤ budget_aud_per_yr` (if given);
 //!   `ε = 1e-3 / C` as above, so the cost tie-break is worth at most 0.001 MW.
 //!
 //! # Reductions (all exact)
@@ -730,9 +730,12 @@ impl<'p> Builder<'p> {
             }
             Objective::MinWorstRtt => self.min_worst_rtt(cost_ub),
             Objective::MaxCoverage => {
-                let scale = p.budget_aud.map_or(cost_ub, |c| c.min(cost_ub)).max(1.0);
+                let scale = p
+                    .budget_aud_per_yr
+                    .map_or(cost_ub, |c| c.min(cost_ub))
+                    .max(1.0);
                 let eps = 1e-3 / scale;
-                if let Some(budget) = p.budget_aud {
+                if let Some(budget) = p.budget_aud_per_yr {
                     self.lp.le(self.cost.clone(), budget);
                 }
                 self.lp.maximise = true;
@@ -748,7 +751,10 @@ impl<'p> Builder<'p> {
     /// min T + ε·cost with T ≥ rtt_ij z_ij, x_ij ≤ ub_ij z_ij, z_ij ≤ y_i (and the cost cap).
     fn min_worst_rtt(&mut self, cost_ub: f64) {
         let p = self.p;
-        let scale = p.cost_cap_aud.map_or(cost_ub, |c| c.min(cost_ub)).max(1.0);
+        let scale = p
+            .cost_cap_aud_per_yr
+            .map_or(cost_ub, |c| c.min(cost_ub))
+            .max(1.0);
         let eps = 1e-3 / scale;
         let lp = &mut self.lp;
         let t = lp.var(0.0, f64::INFINITY, false);
@@ -761,7 +767,7 @@ impl<'p> Builder<'p> {
             lp.le(vec![(z, 1.0), (y, -1.0)], 0.0);
             lp.le(vec![(z, p.rtt_ms[i][j]), (t, -1.0)], 0.0);
         }
-        if let Some(cap) = p.cost_cap_aud {
+        if let Some(cap) = p.cost_cap_aud_per_yr {
             lp.le(self.cost.clone(), cap);
         }
         lp.objective = self.cost.iter().map(|&(v, c)| (v, c * eps)).collect();

@@ -80,10 +80,12 @@ pub struct SitingProblem {
     pub unserved_penalty_aud_per_mw: f64,
     /// What to optimise.
     pub objective: Objective,
-    /// Annual cost cap for [`Objective::MinWorstRtt`], AUD.
-    pub cost_cap_aud: Option<f64>,
-    /// Annual budget for [`Objective::MaxCoverage`], AUD.
-    pub budget_aud: Option<f64>,
+    /// Annual cost cap for [`Objective::MinWorstRtt`], AUD per year (alias `cost_cap_aud`).
+    #[serde(alias = "cost_cap_aud")]
+    pub cost_cap_aud_per_yr: Option<f64>,
+    /// Annual budget for [`Objective::MaxCoverage`], AUD per year (alias `budget_aud`).
+    #[serde(alias = "budget_aud")]
+    pub budget_aud_per_yr: Option<f64>,
     /// Hard shared limits on the capacity built: `Σ coef · c_i ≤ limit` (a zone's solar or
     /// wind resource, a transmission group constraint, a region's headroom for new load).
     #[serde(default)]

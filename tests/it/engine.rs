@@ -169,8 +169,8 @@ fn small() -> SitingProblem {
         module_mw: None,
         unserved_penalty_aud_per_mw: 1e9,
         objective: Objective::MinCost,
-        cost_cap_aud: None,
-        budget_aud: None,
+        cost_cap_aud_per_yr: None,
+        budget_aud_per_yr: None,
         shared_limits: Vec::new(),
         cover_sets: Vec::new(),
         capacity_rows: Vec::new(),
@@ -225,7 +225,7 @@ fn min_worst_rtt_and_max_coverage_objectives() {
         // serving tokyo fit (≥ 280): worst 115 ms. Below 280 nothing fits.
         let mut p = small();
         p.objective = Objective::MinWorstRtt;
-        p.cost_cap_aud = Some(450.0);
+        p.cost_cap_aud_per_yr = Some(450.0);
         let (_, s) = solve(&p, &opts(b)).unwrap();
         let c = check(&p, &s);
         assert!(c.feasible, "{b}: {:?}", c.violations);
@@ -236,7 +236,7 @@ fn min_worst_rtt_and_max_coverage_objectives() {
         );
         // The cost tie-break picks the cheapest 108 ms plan (400).
         assert!((c.cost_aud - 400.0).abs() < 1e-3, "{b}: {}", c.cost_aud);
-        p.cost_cap_aud = Some(300.0);
+        p.cost_cap_aud_per_yr = Some(300.0);
         let (_, s) = solve(&p, &opts(b)).unwrap();
         let c = check(&p, &s);
         assert!(c.feasible, "{b}: {:?}", c.violations);
@@ -245,7 +245,7 @@ fn min_worst_rtt_and_max_coverage_objectives() {
             "{b}: {}",
             c.objective_recomputed
         );
-        p.cost_cap_aud = Some(250.0);
+        p.cost_cap_aud_per_yr = Some(250.0);
         assert!(matches!(solve(&p, &opts(b)), Err(Error::Infeasible { .. })));
 
         // Coverage with budget 150: best is far (10 + 2x) serving tokyo 40 → 90, plus nothing
@@ -254,7 +254,7 @@ fn min_worst_rtt_and_max_coverage_objectives() {
         // far with 70 MW? far serves only tokyo (40). So 40 MW covered, at cost 90.
         let mut p = small();
         p.objective = Objective::MaxCoverage;
-        p.budget_aud = Some(150.0);
+        p.budget_aud_per_yr = Some(150.0);
         let (r, s) = solve(&p, &opts(b)).unwrap();
         // Maximisation: the reported bound is an upper bound equal to the objective at the
         // optimum (served MW minus a tie-break below 0.001 MW).
@@ -558,8 +558,8 @@ pub(crate) fn arb_problem() -> impl Strategy<Value = SitingProblem> {
                     module_mw: modules.then_some(10.0),
                     unserved_penalty_aud_per_mw: 50.0,
                     objective: Objective::MinCost,
-                    cost_cap_aud: None,
-                    budget_aud: None,
+                    cost_cap_aud_per_yr: None,
+                    budget_aud_per_yr: None,
                     shared_limits: Vec::new(),
                     cover_sets: Vec::new(),
                     capacity_rows: Vec::new(),
@@ -850,8 +850,8 @@ pub(crate) fn arb_dominated_problem() -> impl Strategy<Value = SitingProblem> {
                 module_mw: None,
                 unserved_penalty_aud_per_mw: 500.0,
                 objective: Objective::MinCost,
-                cost_cap_aud: None,
-                budget_aud: None,
+                cost_cap_aud_per_yr: None,
+                budget_aud_per_yr: None,
                 shared_limits: Vec::new(),
                 cover_sets: Vec::new(),
                 capacity_rows: Vec::new(),
@@ -944,8 +944,8 @@ pub(crate) fn arb_line_problem() -> impl Strategy<Value = SitingProblem> {
                 module_mw,
                 unserved_penalty_aud_per_mw: 500.0,
                 objective: Objective::MinCost,
-                cost_cap_aud: None,
-                budget_aud: None,
+                cost_cap_aud_per_yr: None,
+                budget_aud_per_yr: None,
                 shared_limits: Vec::new(),
                 cover_sets: Vec::new(),
                 capacity_rows: Vec::new(),
@@ -977,8 +977,8 @@ fn envelope_test_removes_a_site_above_the_lower_envelope() {
         module_mw: None,
         unserved_penalty_aud_per_mw: 500.0,
         objective: Objective::MinCost,
-        cost_cap_aud: None,
-        budget_aud: None,
+        cost_cap_aud_per_yr: None,
+        budget_aud_per_yr: None,
         shared_limits: Vec::new(),
         cover_sets: Vec::new(),
         capacity_rows: Vec::new(),
@@ -1257,8 +1257,8 @@ fn size_tightening_strengthens_the_relaxation_by_hand() {
         module_mw: None,
         unserved_penalty_aud_per_mw: 1e9,
         objective: Objective::MinCost,
-        cost_cap_aud: None,
-        budget_aud: None,
+        cost_cap_aud_per_yr: None,
+        budget_aud_per_yr: None,
         shared_limits: vec![SharedLimit {
             id: "solar".into(),
             description: "test".into(),

@@ -496,7 +496,7 @@ fn quiet_still_warns_about_unserved_demand_and_estimated_data() {
         "-q",
         "--objective",
         "max-coverage",
-        "--budget-aud",
+        "--budget-aud-per-yr",
         "0.95e9",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));

@@ -398,7 +398,7 @@ fn policy_prices_need_least_cost() {
         "--policy-prices",
         "--objective",
         "min-worst-rtt",
-        "--cost-cap-aud",
+        "--cost-cap-aud-per-yr",
         "5e9",
     ]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));

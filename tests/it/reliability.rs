@@ -625,14 +625,50 @@ fn print_scenario_validates_every_value() {
 
 #[test]
 fn options_that_do_not_apply_are_errors() {
-    let o = run(&["--cost-cap-aud", "1e9", "-q"]);
-    assert!(user_error(&o).contains("--cost-cap-aud only applies"));
-    let o = run(&["--budget-aud", "1e9", "--objective", "min-worst-rtt", "-q"]);
-    assert!(user_error(&o).contains("--budget-aud only applies"));
+    let o = run(&["--cost-cap-aud-per-yr", "1e9", "-q"]);
+    assert!(user_error(&o).contains("--cost-cap-aud-per-yr only applies"));
+    let o = run(&[
+        "--budget-aud-per-yr",
+        "1e9",
+        "--objective",
+        "min-worst-rtt",
+        "-q",
+    ]);
+    assert!(user_error(&o).contains("--budget-aud-per-yr only applies"));
     let o = run(&["--print-scenario", "--report", "x.json"]);
     assert!(user_error(&o).contains("do not apply"));
     let o = run(&["--basemap", "x.geojson", "-q"]);
     assert!(user_error(&o).contains("--basemap"));
+}
+
+/// Annual money is `_aud_per_yr`; the earlier names (`--cost-cap-aud`, `--budget-aud`, scenario
+/// `cost_cap_aud`, `budget_aud`) are still read, as the same values.
+#[test]
+fn earlier_annual_money_names_are_still_read() {
+    let o = run(&["--cost-cap-aud", "1e9", "-q"]);
+    assert!(user_error(&o).contains("--cost-cap-aud-per-yr only applies"));
+    let o = run(&[
+        "--print-scenario",
+        "--objective",
+        "max-coverage",
+        "--budget-aud",
+        "2e9",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("budget_aud_per_yr = 2000000000.0"), "{out}");
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("old.toml");
+    std::fs::write(&f, "[model]\ncost_cap_aud = 3e9\n").unwrap();
+    let o = run(&["--print-scenario", "--scenario", f.to_str().unwrap()]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("cost_cap_aud_per_yr = 3000000000.0"), "{out}");
 }
 
 // ------------------------------------------------------------------ 4. the checker
@@ -682,8 +718,8 @@ fn small() -> SitingProblem {
         module_mw: None,
         unserved_penalty_aud_per_mw: 1e9,
         objective: Objective::MinCost,
-        cost_cap_aud: None,
-        budget_aud: None,
+        cost_cap_aud_per_yr: None,
+        budget_aud_per_yr: None,
         shared_limits: vec![],
         cover_sets: vec![],
         capacity_rows: Vec::new(),
@@ -722,8 +758,8 @@ fn reported_objective_is_compared_for_every_objective_and_backend() {
         ] {
             let mut p = small();
             p.objective = objective;
-            p.cost_cap_aud = Some(450.0);
-            p.budget_aud = Some(250.0);
+            p.cost_cap_aud_per_yr = Some(450.0);
+            p.budget_aud_per_yr = Some(250.0);
             let (sr, s) = solve(&p, &opts(b)).unwrap();
             let c = check_reported(&p, &s, sr.objective);
             assert!(c.feasible, "{b} {objective:?}: {:?}", c.violations);
