@@ -4,7 +4,7 @@
 
 use crate::candidates::Candidate;
 use crate::data::{Dataset, Demand};
-use crate::decide::alternatives::{decide_warm, DecideContext, WarmStart};
+use crate::decide::alternatives::{decide_warm, DecideContext};
 use crate::error::Result;
 use crate::model::{SitingProblem, Solution};
 use crate::pipeline::{self, Progress};
@@ -61,12 +61,13 @@ pub fn run_counted(
     let p = &outcome.prepared.problem;
     let params = &scenario.alternatives;
     let (options, deadline) = (&outcome.options, outcome.deadline);
-    let warm = WarmStart {
-        rows: outcome.promise_rows.clone(),
-    };
+    // Margins start from the base rows and multipliers, not from the base plan: offering the
+    // plan without the site saved no time on the embedded job and, by closing a re-solve's
+    // gap to its 1e-4 earlier, changed a margin's proven lower bound (docs/supply-speed.md).
+    let seed = outcome.seed().without_incumbent();
     let ctx = DecideContext {
         deadline,
-        warm: &warm,
+        seed: &seed,
         progress: counted,
     };
     let decisions = decide_warm(p, &outcome.solution, params, options, &ctx, &mut record)?;

@@ -19,3 +19,4 @@ mod reliability;
 mod resilience;
 mod supply;
 mod uncertainty;
+mod warm;
