@@ -61,10 +61,12 @@ pub fn run_counted(
     let p = &outcome.prepared.problem;
     let params = &scenario.alternatives;
     let (options, deadline) = (&outcome.options, outcome.deadline);
-    // Margins start from the base rows and multipliers, not from the base plan: offering the
-    // plan without the site saved no time on the embedded job and, by closing a re-solve's
-    // gap to its 1e-4 earlier, changed a margin's proven lower bound (docs/supply-speed.md).
-    let seed = outcome.seed().without_incumbent();
+    // Margins start from the base solve's promise rows only. Its multipliers (without an
+    // incumbent: the subgradient's first steps aim 5 % above the bound and leave them) made
+    // one margin of the national data at P50 run to the time limit, and offering the plan
+    // without the site changed a margin's proven bound on the embedded job
+    // (docs/supply-speed.md, "Warm-started re-solves (stop 26)").
+    let seed = crate::engine::warm::Seed::from_rows(outcome.promise_rows.clone());
     let ctx = DecideContext {
         deadline,
         seed: &seed,
