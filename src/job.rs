@@ -4,7 +4,7 @@
 
 use crate::candidates::Candidate;
 use crate::data::{Dataset, Demand};
-use crate::decide::alternatives::{decide_warm, DecideContext, WarmStart};
+use crate::decide::alternatives::{decide_warm, DecideContext};
 use crate::error::Result;
 use crate::model::{SitingProblem, Solution};
 use crate::pipeline::{self, Progress};
@@ -61,12 +61,15 @@ pub fn run_counted(
     let p = &outcome.prepared.problem;
     let params = &scenario.alternatives;
     let (options, deadline) = (&outcome.options, outcome.deadline);
-    let warm = WarmStart {
-        rows: outcome.promise_rows.clone(),
-    };
+    // Margins start from the base solve's promise rows only. Its multipliers (without an
+    // incumbent: the subgradient's first steps aim 5 % above the bound and leave them) made
+    // one margin of the national data at P50 run to the time limit, and offering the plan
+    // without the site changed a margin's proven bound on the embedded job
+    // (docs/supply-speed.md, "Warm-started re-solves (stop 26)").
+    let seed = crate::engine::warm::Seed::from_rows(outcome.promise_rows.clone());
     let ctx = DecideContext {
         deadline,
-        warm: &warm,
+        seed: &seed,
         progress: counted,
     };
     let decisions = decide_warm(p, &outcome.solution, params, options, &ctx, &mut record)?;

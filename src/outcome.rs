@@ -89,8 +89,24 @@ pub struct Outcome {
     /// The promise rows (N−1, separation) the solve generated: the warm start of the margins'
     /// re-solves (empty without such promises).
     pub promise_rows: crate::engine::lazy::PromiseRows,
+    /// The Lagrangian multipliers of the solve's last relaxation, indexed by
+    /// `prepared.problem` (`None` when the staged solve did not run): with `promise_rows` and
+    /// the plan, the warm start of the re-solves ([`crate::engine::warm::Seed`]).
+    pub multipliers: Option<crate::engine::lagrange::Multipliers>,
     /// Wall-clock time of each stage so far.
     pub timings: Vec<StageTiming>,
+}
+
+impl Outcome {
+    /// The warm start this outcome gives a re-solve of its problem: its promise rows,
+    /// multipliers and plan ([`crate::engine::warm::Seed`]).
+    pub fn seed(&self) -> crate::engine::warm::Seed {
+        crate::engine::warm::Seed {
+            rows: self.promise_rows.clone(),
+            multipliers: self.multipliers.clone(),
+            incumbent: Some(self.solution.open.clone()),
+        }
+    }
 }
 
 /// Wall-clock time of one pipeline stage.

@@ -754,6 +754,25 @@ pub fn run_counted(
     progress: Progress<'_>,
     counted: &dyn crate::progress::Counted,
 ) -> Result<Outcome> {
+    run_seeded(ds, demand, scenario, progress, counted, None)
+}
+
+/// [`run_counted`] with the solve warm-started from an earlier run's problem and seed
+/// (`from`: e.g. the base run of a policy relaxation). The seed is carried over to this run's
+/// problem by site, city and zone id ([`engine::warm::Seed::transfer`]), so it applies whether
+/// or not the relaxed scenario kept the same candidates; the answer is the same as a cold
+/// run's (see [`engine::solve_warm`]).
+///
+/// # Errors
+/// As [`run`].
+pub fn run_seeded(
+    ds: &Dataset,
+    demand: &Demand,
+    scenario: &Scenario,
+    progress: Progress<'_>,
+    counted: &dyn crate::progress::Counted,
+    from: Option<(&SitingProblem, &engine::warm::Seed)>,
+) -> Result<Outcome> {
     scenario.validate("scenario")?;
     let started = Instant::now();
     let mut timings: Vec<StageTiming> = Vec::new();
@@ -789,13 +808,17 @@ pub fn run_counted(
         record: &mut record,
         progress: None,
     };
-    let seed = engine::lazy::PromiseRows::default();
-    let ((mut solve, mut solution, mut size, mut dominance), mut promise_rows) =
-        engine::solve_seeded(p, &solve_opts, &mut sink, &seed)?;
+    let seed = from.map_or_else(Default::default, |(q, s)| s.transfer(q, p));
+    let ((mut solve, mut solution, mut size, mut dominance), mut out_seed) =
+        engine::solve_warm(p, &solve_opts, &mut sink, &seed)?;
     let mut prepared = prepared;
     // Flexible (training) load: the headroom grid (`crate::flexload`); nothing when all f = 0.
+    // A flexible plan's seed keeps its promise rows only (its costs differ from the flat
+    // problem the multipliers belong to).
     if let Some(r) = flexible_stage(&inputs, &mut prepared, &solve, &solve_opts, &mut record)? {
-        ((solve, solution, size, dominance), promise_rows) = r.solved;
+        let rows;
+        ((solve, solution, size, dominance), rows) = r.solved;
+        out_seed = engine::warm::Seed::from_rows(rows);
         prepared.problem = r.problem;
     }
 
@@ -821,7 +844,8 @@ pub fn run_counted(
         deadline,
         size,
         dominance,
-        promise_rows,
+        promise_rows: out_seed.rows,
+        multipliers: out_seed.multipliers,
         timings,
     })
 }

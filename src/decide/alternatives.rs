@@ -52,6 +52,7 @@
 use crate::check::check;
 use crate::engine::lazy::PromiseRows;
 use crate::engine::reduce;
+use crate::engine::warm::Seed;
 use crate::engine::{self, SolveOptions, SolveStatus};
 use crate::error::{Error, Result};
 use crate::model::build::{build, Row, RowSense};
@@ -516,13 +517,29 @@ pub fn resolve_warm(
     opts: &SolveOptions,
     warm: &WarmStart,
 ) -> Result<engine::ReducedSolve> {
+    resolve_seeded(q, opts, &Seed::from_rows(warm.rows.clone()))
+}
+
+/// [`resolve_warm`] from a whole warm start ([`Seed`]: the base solve's promise rows, its
+/// last Lagrangian multipliers and an open set — e.g. the base plan, or the base plan with
+/// the excluded site closed — that is repaired, evaluated exactly and checked on `q` before it
+/// serves as the first incumbent). The same optimum as a cold re-solve; a seed from another
+/// problem is ignored part by part ([`engine::solve_warm`]).
+///
+/// # Errors
+/// As [`resolve_warm`].
+pub fn resolve_seeded(
+    q: &SitingProblem,
+    opts: &SolveOptions,
+    seed: &Seed,
+) -> Result<engine::ReducedSolve> {
     crate::model::diagnose::diagnose(q)?;
     let mut record = |_: &str, _: f64, _: &str| {};
     let mut sink = engine::SolveSink {
         record: &mut record,
         progress: None,
     };
-    engine::solve_seeded(q, opts, &mut sink, &warm.rows).map(|r| r.0)
+    engine::solve_warm(q, opts, &mut sink, seed).map(|r| r.0)
 }
 
 /// [`margins_until`], each re-solve warm-started from `warm` ([`resolve_warm`]), in parallel
@@ -538,6 +555,23 @@ pub fn margins_warm(
     warm: &WarmStart,
     progress: &dyn Counted,
 ) -> Result<Vec<(usize, SiteMargin)>> {
+    let seed = Seed::from_rows(warm.rows.clone());
+    margins_seeded(p, best, opts, (margin_gap, deadline), &seed, progress)
+}
+
+/// [`margins_warm`] from a whole warm start (`seed`, indexed by `p`; see [`resolve_seeded`]):
+/// every margin's re-solve starts from the seed's rows and multipliers, and, when the seed has
+/// an incumbent (the base plan's open set), from that open set with the margin's site closed
+/// — repaired and evaluated exactly on the re-solve's problem before it bounds anything.
+/// `(margin_gap, deadline)` as in [`margins_until`].
+pub fn margins_seeded(
+    p: &SitingProblem,
+    best: &Solution,
+    opts: &SolveOptions,
+    (margin_gap, deadline): (f64, Option<Instant>),
+    seed: &Seed,
+    progress: &dyn Counted,
+) -> Result<Vec<(usize, SiteMargin)>> {
     use rayon::prelude::*;
     let optimum = check(p, best).objective_recomputed;
     let opts = SolveOptions {
@@ -551,7 +585,7 @@ pub fn margins_warm(
         scale: optimum.abs().max(1e-9),
         opts: &opts,
         deadline,
-        warm,
+        seed,
     };
     let open = open_set(best);
     progress.start("margins", open.len() as u64);
@@ -583,8 +617,8 @@ struct MarginBase<'a> {
     opts: &'a SolveOptions,
     /// When the run's time limit ends (`None`: no limit beyond each solve's own).
     deadline: Option<Instant>,
-    /// What each re-solve starts from.
-    warm: &'a WarmStart,
+    /// What each re-solve starts from (indexed by `p`).
+    seed: &'a Seed,
 }
 
 impl MarginBase<'_> {
@@ -602,7 +636,16 @@ impl MarginBase<'_> {
         };
         let mut q = self.p.clone();
         q.sites[i].excluded = true;
-        let solved = resolve_warm(&q, &opts, self.warm);
+        // The base plan without the site: repaired and checked on `q` by the engine.
+        let seed = match self.seed.incumbent_for(self.p) {
+            Some(open) => {
+                let mut open = open.to_vec();
+                open[i] = false;
+                self.seed.with_incumbent(open)
+            }
+            None => self.seed.clone(),
+        };
+        let solved = resolve_seeded(&q, &opts, &seed);
         match solved {
             Ok((report, sol, _, _)) => Ok(self.priced(&q, &report, &sol)),
             Err(Error::Infeasible { diagnosis, .. }) => Ok(SiteMargin::none(format!(
@@ -772,6 +815,25 @@ pub fn evaluate_plan_warm(
     }
 }
 
+/// How the re-solves were seeded, for the stage note ("" for a cold start).
+fn seed_note(seed: &Seed) -> String {
+    let mut parts = Vec::new();
+    if !seed.rows.is_empty() {
+        parts.push(format!("{} promise rows", seed.rows.len()));
+    }
+    if seed.multipliers.is_some() {
+        parts.push("multipliers".to_string());
+    }
+    if seed.incumbent.is_some() {
+        parts.push("plan".to_string());
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(", warm-started from the base solve's {}", parts.join(", "))
+    }
+}
+
 /// What the decisions found: each chosen site's margin (site index, margin) and the
 /// near-optimal alternatives, as the scenario's `[alternatives]` table asks.
 #[derive(Debug, Clone, Default)]
@@ -798,7 +860,7 @@ pub fn decide(
 ) -> Result<Decisions> {
     let ctx = DecideContext {
         deadline,
-        warm: &WarmStart::default(),
+        seed: &Seed::default(),
         progress: &NoProgress,
     };
     decide_warm(p, best, params, opts, &ctx, record)
@@ -808,8 +870,9 @@ pub fn decide(
 pub struct DecideContext<'a> {
     /// When the run's time limit ends (`None`: no limit beyond each solve's own).
     pub deadline: Option<Instant>,
-    /// The base solve's promise rows, for the margins' re-solves ([`margins_warm`]).
-    pub warm: &'a WarmStart,
+    /// The base solve's warm start (promise rows, multipliers, plan), for the margins'
+    /// re-solves ([`margins_seeded`]).
+    pub seed: &'a Seed,
     /// Told of each margin as it finishes (stage `margins`).
     pub progress: &'a dyn Counted,
 }
@@ -839,23 +902,15 @@ pub fn decide_warm(
     }
     if params.margins {
         let t = Instant::now();
-        out.margins = margins_warm(
+        out.margins = margins_seeded(
             p,
             best,
             opts,
-            params.margin_gap,
-            deadline,
-            ctx.warm,
+            (params.margin_gap, deadline),
+            ctx.seed,
             ctx.progress,
         )?;
-        let seeded = if ctx.warm.rows.is_empty() {
-            String::new()
-        } else {
-            format!(
-                ", seeded with the base solve's {} promise rows",
-                ctx.warm.rows.len()
-            )
-        };
+        let seeded = seed_note(ctx.seed);
         let note = format!(
             "best plan without each chosen site, each to a relative gap of {:.0e}{seeded}",
             opts.mip_gap.max(params.margin_gap)

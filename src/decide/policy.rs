@@ -26,7 +26,8 @@
 
 use crate::check::check;
 use crate::data::{Dataset, Demand};
-use crate::engine::{self, SolveOptions};
+use crate::engine::warm::Seed;
+use crate::engine::SolveOptions;
 use crate::error::{Error, Result};
 use crate::model::{SitingProblem, Solution};
 use crate::outcome::Outcome;
@@ -327,9 +328,10 @@ enum Resolved {
 
 /// Solves one relaxation and prices it against `optimum`.
 fn price(base: &Base<'_>, pr: &Promise, optimum: f64) -> Result<PolicyPrice> {
+    let seed = base.outcome.seed();
     let resolved = match &pr.relax {
-        Relax::Problem(q) => resolve_problem(q, &base.outcome.options)?,
-        Relax::Scenario(s) => resolve_scenario(base, s)?,
+        Relax::Problem(q) => resolve_problem(q, &base.outcome.options, &seed)?,
+        Relax::Scenario(s) => resolve_scenario(base, s, &seed)?,
     };
     let gap = base.outcome.options.mip_gap.max(1e-9);
     Ok(match resolved {
@@ -403,10 +405,12 @@ fn changes_text(c: &PlanChanges) -> String {
     }
 }
 
-/// The base problem relaxed: diagnosed and solved exactly with the base run's options.
-fn resolve_problem(q: &SitingProblem, opts: &SolveOptions) -> Result<Resolved> {
-    let solved = crate::model::diagnose::diagnose(q)
-        .and_then(|_| engine::solve_with_reduction(q, opts, &mut |_, _, _| {}));
+/// The base problem relaxed: diagnosed and solved exactly with the base run's options,
+/// warm-started from the base solve (`seed`, indexed by the base problem, which has the same
+/// sites, cities and zones as `q`): its promise rows that still fit, its multipliers and its
+/// plan, which the relaxation keeps feasible (the engine still evaluates and checks it).
+fn resolve_problem(q: &SitingProblem, opts: &SolveOptions, seed: &Seed) -> Result<Resolved> {
+    let solved = crate::decide::alternatives::resolve_seeded(q, opts, seed);
     match solved {
         Ok((_, sol, _, _)) => Ok(Resolved::Plan(
             check(q, &sol).objective_recomputed,
@@ -416,9 +420,14 @@ fn resolve_problem(q: &SitingProblem, opts: &SolveOptions) -> Result<Resolved> {
     }
 }
 
-/// The pipeline run again on a relaxed scenario.
-fn resolve_scenario(base: &Base<'_>, s: &Scenario) -> Result<Resolved> {
-    match crate::pipeline::run(base.ds, base.demand, s, &mut |_, _, _| {}) {
+/// The pipeline run again on a relaxed scenario, its solve warm-started from the base solve
+/// (`seed`, carried over to the relaxed problem by site, city and zone id:
+/// [`crate::pipeline::run_seeded`]). Supply portfolios the relaxation does not change come
+/// from the process's memo (or the on-disk cache), not the optimiser.
+fn resolve_scenario(base: &Base<'_>, s: &Scenario, seed: &Seed) -> Result<Resolved> {
+    let from = Some((&base.outcome.prepared.problem, seed));
+    let none = crate::progress::NoProgress;
+    match crate::pipeline::run_seeded(base.ds, base.demand, s, &mut |_, _, _| {}, &none, from) {
         Ok(o) => {
             let p = &o.prepared.problem;
             Ok(Resolved::Plan(

@@ -17,6 +17,7 @@ pub mod lagrange;
 pub mod lazy;
 pub mod reduce;
 pub mod staged;
+pub mod warm;
 
 pub use backend::{
     available_backends, backend_name, solve_lp, SolveOptions, SolveReport, SolveStatus,
@@ -228,12 +229,46 @@ pub fn solve_seeded(
     sink: &mut SolveSink<'_>,
     seed: &lazy::PromiseRows,
 ) -> Result<(ReducedSolve, lazy::PromiseRows)> {
-    if p.contingencies.is_empty() && p.separation.is_none() {
-        return solve_with_sink(p, opts, sink).map(|r| (r, lazy::PromiseRows::default()));
-    }
+    solve_warm(p, opts, sink, &warm::Seed::from_rows(seed.clone())).map(|(r, s)| (r, s.rows))
+}
+
+/// [`solve_with_sink`] warm-started from a related solve ([`warm::Seed`]: promise rows,
+/// Lagrangian multipliers, an incumbent to repair): the same optimum — rows are valid
+/// inequalities, multipliers only move where the subgradient starts, and the incumbent is
+/// repaired, evaluated exactly and checked on `p` before it bounds anything — usually in
+/// fewer subgradient iterations and heuristic evaluations. A seed indexed by another problem
+/// (wrong lengths) is ignored part by part. Returns the seed of this solve: every promise row
+/// present at its end, the last relaxation's multipliers (indexed by `p`; `None` when the
+/// staged solve did not run, e.g. another objective) and the plan's open set.
+pub fn solve_warm(
+    p: &SitingProblem,
+    opts: &SolveOptions,
+    sink: &mut SolveSink<'_>,
+    seed: &warm::Seed,
+) -> Result<(ReducedSolve, warm::Seed)> {
     opts.validate()?;
     crate::model::build::validate(p)?;
-    lazy::solve_seeded(p, opts, sink, &mut |q, o, s| solve_with_sink(q, o, s), seed)
+    let mut last: Option<lagrange::Multipliers> = None;
+    let mut solve_rows = |q: &SitingProblem, o: &SolveOptions, s: &mut SolveSink<'_>| {
+        let start = staged::Start {
+            multipliers: seed.multipliers.clone(),
+            incumbent: seed.incumbent_for(q).map(<[bool]>::to_vec),
+        };
+        let (r, m) = solve_start(q, o, s, &start)?;
+        last = m;
+        Ok(r)
+    };
+    let (r, rows) = if p.contingencies.is_empty() && p.separation.is_none() {
+        (solve_rows(p, opts, sink)?, lazy::PromiseRows::default())
+    } else {
+        lazy::solve_seeded(p, opts, sink, &mut solve_rows, &seed.rows)?
+    };
+    let out = warm::Seed {
+        rows,
+        multipliers: last,
+        incumbent: Some(r.1.open.clone()),
+    };
+    Ok((r, out))
 }
 
 /// [`solve_with_reduction`] with a separate progress sink.
@@ -280,11 +315,23 @@ pub fn solve_with_sink(
         // N−1 and separation: rows generated on demand, each round solved exactly here.
         return lazy::solve(p, opts, sink, &mut |q, o, s| solve_with_sink(q, o, s));
     }
+    solve_start(p, opts, sink, &staged::Start::default()).map(|r| r.0)
+}
+
+/// [`solve_with_sink`] of a problem without N−1 or separation promises (`p` validated),
+/// the staged solve starting from `start`; also the staged solve's last multipliers, indexed
+/// by `p` (`None` when it did not run).
+fn solve_start(
+    p: &SitingProblem,
+    opts: &SolveOptions,
+    sink: &mut SolveSink<'_>,
+    start: &staged::Start,
+) -> Result<(ReducedSolve, Option<lagrange::Multipliers>)> {
     let tightened = crate::engine::reduce::tighten_sizes(p);
     let p = tightened.as_ref().unwrap_or(p);
     if p.objective == crate::scenario::Objective::MinCost && !p.sites.is_empty() {
-        if let Some(r) = staged::staged(p, opts, sink)? {
-            return Ok(r);
+        if let Some((r, m)) = staged::staged(p, opts, sink, start)? {
+            return Ok((r, Some(m)));
         }
         (sink.record)(
             "heuristic",
@@ -292,5 +339,5 @@ pub fn solve_with_sink(
             "no plan found by the heuristic: two-pass dominance solve",
         );
     }
-    staged::solve_two_pass(p, opts, sink.record)
+    staged::solve_two_pass(p, opts, sink.record).map(|r| (r, None))
 }

@@ -43,10 +43,11 @@ pub(crate) fn staged(
     p: &SitingProblem,
     opts: &SolveOptions,
     sink: &mut SolveSink<'_>,
-) -> Result<Option<ReducedSolve>> {
+    start: &Start,
+) -> Result<Option<(ReducedSolve, Multipliers)>> {
     // `p` was validated by `solve_with_sink` (before its sizes were tightened, which keeps it
     // valid: sizes only fall, to finite values ≥ 0).
-    let mut st = Stage::new(p, opts, sink)?;
+    let mut st = Stage::new(p, opts, sink, start)?;
     let n = p.sites.len();
     // 1. Small candidate set, relaxation and heuristic.
     let Some(first) = st.first_set()? else {
@@ -73,6 +74,7 @@ pub(crate) fn staged(
     let Some(rel) = Relaxation::new(&q) else {
         return Ok(None);
     };
+    let exported = super::warm::expand_multipliers(&mult, &kept, n);
     let base = rel.base_fixing();
     let mut heur = Heuristic::new(&q, opts).with_deadline(st.deadline);
     if let Some(b) = best2 {
@@ -89,7 +91,22 @@ pub(crate) fn staged(
         n_free,
     };
     let (status, bound, size) = st.exact(&free, &mut heur, mult, &mut best)?;
-    Ok(Some(st.finish(status, bound, size, best, dominance)))
+    Ok(Some((
+        st.finish(status, bound, size, best, dominance),
+        exported,
+    )))
+}
+
+/// Where a staged solve starts (see [`super::warm`]): multipliers of a related solve, indexed
+/// by the problem's sites, cities, zones, shared limits and cover sets (parts that do not fit
+/// start cold), and an open set of the problem to repair and evaluate as the first incumbent
+/// (one entry per site, else ignored). The default is a cold start.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Start {
+    /// Starting multipliers.
+    pub multipliers: Option<Multipliers>,
+    /// An open set to offer (after repair and exact evaluation) as the first incumbent.
+    pub incumbent: Option<Vec<bool>>,
 }
 
 /// Σ_j k_j (each city's `min_sites`, at least 1): no optimal plan opens fewer sites, so the
@@ -105,6 +122,7 @@ fn redundancy_sum(p: &SitingProblem) -> usize {
 /// One staged solve's problem, options, sink and clock.
 struct Stage<'a, 's, 'k> {
     p: &'a SitingProblem,
+    start: &'a Start,
     opts: &'a SolveOptions,
     sink: &'s mut SolveSink<'k>,
     backend: &'static str,
@@ -164,6 +182,7 @@ impl<'a, 's, 'k> Stage<'a, 's, 'k> {
         p: &'a SitingProblem,
         opts: &'a SolveOptions,
         sink: &'s mut SolveSink<'k>,
+        start: &'a Start,
     ) -> Result<Self> {
         let backend = backend_name(opts.backend.as_deref())?;
         let started = Instant::now();
@@ -177,6 +196,7 @@ impl<'a, 's, 'k> Stage<'a, 's, 'k> {
         };
         Ok(Stage {
             p,
+            start,
             opts,
             sink,
             backend,
@@ -217,7 +237,7 @@ impl<'a, 's, 'k> Stage<'a, 's, 'k> {
         let t = Instant::now();
         let fix1 = rel1.base_fixing();
         let mut heur1 = Heuristic::new(&q1, self.opts).with_deadline(self.deadline);
-        let (ev1, mult) = self.first_relaxation(&rel1, &fix1, &mut heur1)?;
+        let (ev1, mult) = self.first_relaxation(&rel1, &fix1, &kept, &mut heur1)?;
         heur1.from_relaxation(&ev1.open, &ev1.h, &fix1, 3)?;
         if q1.sites.len() > LOCAL_SEARCH_ABOVE_SITES {
             heur1.local_search(&ev1.h, &fix1, 60, self.deadline)?;
@@ -231,19 +251,36 @@ impl<'a, 's, 'k> Stage<'a, 's, 'k> {
         Ok(heur1.best.take().map(|inc| First { kept, mult, inc }))
     }
 
-    /// Step 1's subgradient, the heuristic run from its iterates.
+    /// Step 1's subgradient (from the seeded multipliers, if any), the heuristic run from its
+    /// iterates; a seeded open set is repaired with the first reduced costs and evaluated
+    /// exactly before anything else.
     fn first_relaxation(
         &mut self,
         rel1: &Relaxation<'_>,
         fix1: &[Fix],
+        kept1: &[usize],
         heur1: &mut Heuristic<'_>,
     ) -> Result<(Evaluation, Multipliers)> {
         let mut best_bound = f64::NEG_INFINITY;
         let mut err: Option<Error> = None;
         let started = self.started;
+        let n = self.p.sites.len();
+        let hint: Option<Vec<bool>> = self
+            .start
+            .incumbent
+            .as_ref()
+            .filter(|o| o.len() == n)
+            .map(|o| kept1.iter().map(|&i| o[i]).collect());
         let sink = &mut *self.sink;
         let mut on_iter = |it: usize, ev: &Evaluation| -> Option<f64> {
             best_bound = best_bound.max(ev.value);
+            if let Some(h) = hint.as_deref().filter(|_| it == 0 && err.is_none()) {
+                // Checked for the problem solved here: repaired, then the fixed-set LP and
+                // the independent checker (`Heuristic::evaluate`).
+                if let Err(e) = heur1.from_relaxation(h, &ev.h, fix1, 3) {
+                    err = Some(e);
+                }
+            }
             if err.is_none() && (it < 3 || it % 25 == 0) {
                 if let Err(e) = heur1.from_relaxation(&ev.open, &ev.h, fix1, 3) {
                     err = Some(e);
@@ -258,7 +295,11 @@ impl<'a, 's, 'k> Stage<'a, 's, 'k> {
             });
             heur1.best.as_ref().map(|b| b.cost)
         };
-        let start = rel1.initial_multipliers();
+        let cold = rel1.initial_multipliers();
+        let start = match &self.start.multipliers {
+            Some(m) => super::warm::seeded_multipliers(cold, m, n, kept1),
+            None => cold,
+        };
         let out = rel1.optimise(start, fix1, f64::INFINITY, &self.params, &mut on_iter);
         err.map_or(Ok(out), Err)
     }

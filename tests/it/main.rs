@@ -23,3 +23,4 @@ mod resilience;
 mod supply;
 mod sweep_layers;
 mod uncertainty;
+mod warm;

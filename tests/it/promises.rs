@@ -11,7 +11,7 @@ use sitefind::model::{Contingency, FlowCap, Separation, SitingProblem};
 
 /// A random problem with one or two contingencies (each losing a random subset of the allowed
 /// pairs) and, for cities that want two sites, flow caps on random groups of sites.
-fn arb_promises() -> impl Strategy<Value = SitingProblem> {
+pub(crate) fn arb_promises() -> impl Strategy<Value = SitingProblem> {
     arb_problem().prop_flat_map(|p| {
         let (ns, nc) = (p.sites.len(), p.cities.len());
         let lost = prop::collection::vec(
@@ -86,7 +86,7 @@ fn add_separation(p: &mut SitingProblem, close: &[bool]) {
 /// The oracle's view of separation: every clique of the closeness graph (every subset of
 /// mutually-close sites, by enumeration) written out as a flow cap for every city with
 /// `min_sites ≥ 2`, and the graph dropped.
-fn explicit(p: &SitingProblem) -> SitingProblem {
+pub(crate) fn explicit(p: &SitingProblem) -> SitingProblem {
     let mut q = p.clone();
     let Some(sep) = q.separation.take() else {
         return q;
