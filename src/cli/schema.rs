@@ -86,7 +86,7 @@ pub const SCHEMAS: &[Schema] = &[
         output: "the siting MIP: `solve --export-problem FILE` (exact numbers)",
         path: "src/schema/problem.schema.json",
         text: include_str!("../schema/problem.schema.json"),
-        version: "1.0.0",
+        version: "2.0.0",
     },
     Schema {
         name: "sweep-meta",

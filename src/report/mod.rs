@@ -460,7 +460,7 @@ pub struct Totals {
 /// Version of the JSON report's layout (`src/report/report.schema.json`): the major part is
 /// bumped when a field is renamed, removed or changes meaning, the minor part when fields are
 /// added.
-pub const SCHEMA_VERSION: &str = "3.0.0";
+pub const SCHEMA_VERSION: &str = "3.1.0";
 
 /// Output precision: MW to 0.001, RTT to 0.01 ms, money to A$1, km to 0.001, coordinates to
 /// 7 decimals (RFC 7946), PUE to 0.0001, prices to A$0.01 per MWh.
