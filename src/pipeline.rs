@@ -778,15 +778,7 @@ pub fn run_seeded(
     let mut timings: Vec<StageTiming> = Vec::new();
     let mut record = crate::outcome::recorder(&mut timings, progress);
 
-    record("latency model", f64::NAN, "building the cable graph");
-    let t = Instant::now();
-    let latency = LatencyModel::build(ds, &scenario.latency)?;
-    record(
-        "latency model",
-        t.elapsed().as_secs_f64(),
-        &format!("{} landings", ds.landings.len()),
-    );
-
+    let latency = latency_stage(ds, scenario, &mut record)?;
     let options = engine::SolveOptions::from(&scenario.solver);
     let inputs = Inputs {
         ds,
@@ -822,17 +814,7 @@ pub fn run_seeded(
         prepared.problem = r.problem;
     }
 
-    let t = Instant::now();
-    let mut check = check::check_reported(&prepared.problem, &solution, solve.objective);
-    end_to_end_check(
-        ds, demand, scenario, &latency, &prepared, &solution, &mut check,
-    )?;
-    let note = if check.feasible {
-        "feasible"
-    } else {
-        "VIOLATIONS"
-    };
-    record("check", t.elapsed().as_secs_f64(), note);
+    let check = check_stage(&inputs, &prepared, &solution, solve.objective, &mut record)?;
     drop(record);
     Ok(Outcome {
         latency,
@@ -848,6 +830,51 @@ pub fn run_seeded(
         multipliers: out_seed.multipliers,
         timings,
     })
+}
+
+/// The latency model of the run's scenario, timed.
+fn latency_stage(
+    ds: &Dataset,
+    scenario: &Scenario,
+    record: &mut dyn FnMut(&str, f64, &str),
+) -> Result<LatencyModel> {
+    record("latency model", f64::NAN, "building the cable graph");
+    let t = Instant::now();
+    let latency = LatencyModel::build(ds, &scenario.latency)?;
+    record(
+        "latency model",
+        t.elapsed().as_secs_f64(),
+        &format!("{} landings", ds.landings.len()),
+    );
+    Ok(latency)
+}
+
+/// The independent check of the answer, then the end-to-end check against the data, timed.
+fn check_stage(
+    inp: &Inputs<'_>,
+    prepared: &Prepared,
+    solution: &Solution,
+    objective: Option<f64>,
+    record: &mut dyn FnMut(&str, f64, &str),
+) -> Result<check::CheckReport> {
+    let t = Instant::now();
+    let mut check = check::check_reported(&prepared.problem, solution, objective);
+    end_to_end_check(
+        inp.ds,
+        inp.demand,
+        inp.scenario,
+        inp.latency,
+        prepared,
+        solution,
+        &mut check,
+    )?;
+    let note = if check.feasible {
+        "feasible"
+    } else {
+        "VIOLATIONS"
+    };
+    record("check", t.elapsed().as_secs_f64(), note);
+    Ok(check)
 }
 
 /// Flexible load (`crate::flexload`): when a city has f > 0, the flexible portfolios and the
