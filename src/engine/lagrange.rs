@@ -11,6 +11,10 @@
 //! - every shared limit `Σ coef_i c_i ≤ limit` with `σ ≥ 0`, and every capacity row
 //!   `Σ coef_i c_i ≥ min` (N−1 Hall rows) as the limit `Σ −coef_i c_i ≤ −min`;
 //! - every cover set `Σ_{i∈S} y_i ≥ min_open` with `ν ≥ 0`;
+//! - every flow cap `Σ_{i∈C} x_ij ≤ u` (a separation cap of [`super::lazy`]) with `φ ≥ 0`,
+//!   which adds `φ` to the reduced cost of each pair `(i, j)` it covers and `−φ u` to the
+//!   value (before, the caps were left out of the relaxation: a valid but weaker bound, and
+//!   open sets that ignored them);
 //! - for every site i of a limited zone r, the site-level zone row `pue_i c_i ≤ L_r y_i + e_r`
 //!   with `ρ_i ≥ 0`, where `μ_r + Σ_{i∈r} ρ_i ≤ g_r` (so the expansion's coefficient stays
 //!   ≥ 0 and its minimum at `e_r = 0`). The row is valid, not part of the model: an open site
@@ -84,6 +88,8 @@ struct SiteData {
     shared: Vec<(usize, f64)>,
     /// Cover sets the site belongs to.
     covers: Vec<usize>,
+    /// Flow caps on the site's pairs: (city, cap index).
+    flow: Vec<(u32, usize)>,
 }
 
 /// Multipliers of the dualised constraints (see the module documentation).
@@ -100,6 +106,8 @@ pub struct Multipliers {
     pub shared: Vec<f64>,
     /// `ν` per cover set.
     pub cover: Vec<f64>,
+    /// `φ` per flow cap (AUD per MW); a shorter vector counts its missing entries as 0.
+    pub flow: Vec<f64>,
 }
 
 /// The relaxation's solution at one multiplier vector.
@@ -215,6 +223,7 @@ impl<'a> Relaxation<'a> {
                     cmax,
                     shared: Vec::new(),
                     covers: Vec::new(),
+                    flow: Vec::new(),
                 }
             })
             .collect();
@@ -229,6 +238,13 @@ impl<'a> Relaxation<'a> {
             for &i in &cs.sites {
                 if let Some(sd) = sites.get_mut(i) {
                     sd.covers.push(k);
+                }
+            }
+        }
+        for (k, fc) in p.flow_caps.iter().enumerate() {
+            for &i in &fc.sites {
+                if let Some(sd) = sites.get_mut(i) {
+                    sd.flow.push((fc.city as u32, k));
                 }
             }
         }
@@ -368,6 +384,7 @@ impl<'a> Relaxation<'a> {
             zone: vec![0.0; p.zones.len()],
             shared: vec![0.0; p.shared_limits.len() + p.capacity_rows.len()],
             cover: vec![0.0; p.cover_sets.len()],
+            flow: vec![0.0; p.flow_caps.len()],
         }
     }
 
@@ -410,7 +427,7 @@ impl<'a> Relaxation<'a> {
         let s = &self.p.sites[i];
         cand.clear();
         cand.extend(sd.pairs.iter().filter_map(|&(j, ub, a)| {
-            let d = a - m.demand[j as usize];
+            let d = a - m.demand[j as usize] + self.flow_price(i, j, m);
             (d < 0.0 && ub > 0.0).then_some((d, j, ub))
         }));
         // A total order (a site has one pair per city), so the unstable sort is deterministic.
@@ -449,6 +466,16 @@ impl<'a> Relaxation<'a> {
             c,
             flows,
         )
+    }
+
+    /// Σ φ over the flow caps on pair `(i, j)` (0 when it has none).
+    fn flow_price(&self, i: usize, j: u32, m: &Multipliers) -> f64 {
+        self.sites[i]
+            .flow
+            .iter()
+            .filter(|&&(city, _)| city == j)
+            .map(|&(_, k)| m.flow.get(k).copied().unwrap_or(0.0))
+            .sum()
     }
 
     /// Solves the relaxation at `m` under `fix`.
@@ -509,6 +536,9 @@ impl<'a> Relaxation<'a> {
         for (k, cs) in p.cover_sets.iter().enumerate() {
             value += m.cover[k] * f64::from(cs.min_open);
         }
+        for (fc, phi) in p.flow_caps.iter().zip(&m.flow) {
+            value -= phi * fc.max_mw;
+        }
         value
     }
 
@@ -565,6 +595,7 @@ impl<'a> Relaxation<'a> {
                 .chain(p.capacity_rows.iter().map(|r| r.min_mw))
                 .collect(),
             cover: p.cover_sets.iter().map(|c| f64::from(c.min_open)).collect(),
+            flow: p.flow_caps.iter().map(|c| -c.max_mw).collect(),
         };
         if self.with_unserved {
             for (j, c) in p.cities.iter().enumerate() {
@@ -584,6 +615,11 @@ impl<'a> Relaxation<'a> {
         let (_, c, flows) = self.site_value(i, m, true);
         for (j, x) in flows {
             sub.demand[j as usize] -= x;
+            for &(city, k) in &self.sites[i].flow {
+                if city == j {
+                    sub.flow[k] += x;
+                }
+            }
         }
         let s = &self.p.sites[i];
         if let Some(l) = self.zone_limit(i) {
@@ -638,6 +674,10 @@ impl<'a> Relaxation<'a> {
         for c in m.cover.iter_mut() {
             *c = c.max(0.0);
         }
+        m.flow.resize(self.p.flow_caps.len(), 0.0);
+        for f in m.flow.iter_mut() {
+            *f = f.max(0.0);
+        }
     }
 
     /// The subgradient with the components that would push a multiplier out of its interval
@@ -648,7 +688,12 @@ impl<'a> Relaxation<'a> {
     /// step on the national data by orders of magnitude.
     fn projected_subgradient(&self, m: &Multipliers, g: &Multipliers) -> Vec<f64> {
         let mut out = Vec::with_capacity(
-            g.demand.len() + g.zone.len() + g.shared.len() + g.cover.len() + g.site_zone.len(),
+            g.demand.len()
+                + g.zone.len()
+                + g.shared.len()
+                + g.cover.len()
+                + g.site_zone.len()
+                + g.flow.len(),
         );
         out.extend_from_slice(&g.demand);
         // A zone is full when μ_r + Σ ρ_i has reached g_r: no member may grow.
@@ -689,6 +734,9 @@ impl<'a> Relaxation<'a> {
             } else {
                 *d
             });
+        }
+        for (x, d) in m.flow.iter().zip(&g.flow) {
+            out.push(if *x <= 0.0 && *d < 0.0 { 0.0 } else { *d });
         }
         out
     }
@@ -774,6 +822,7 @@ impl<'a> Relaxation<'a> {
                 .chain(m.shared.iter_mut())
                 .chain(m.cover.iter_mut())
                 .chain(m.site_zone.iter_mut())
+                .chain(m.flow.iter_mut())
                 .zip(&dir)
             {
                 *x += step * d;

@@ -12,6 +12,7 @@ use crate::model::{SitingProblem, Solution};
 
 pub mod backend;
 pub mod branch;
+pub mod cliques;
 pub mod heuristic;
 pub mod lagrange;
 pub mod lazy;

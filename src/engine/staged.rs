@@ -189,10 +189,17 @@ impl<'a, 's, 'k> Stage<'a, 's, 'k> {
         let deadline = opts
             .time_limit_s
             .map(|t| started + std::time::Duration::from_secs_f64(t));
+        // A re-solve with a looser gap than the default (a margin's 1e-4) stops its
+        // subgradient once the bound proves the incumbent within that gap: the staged solve
+        // then returns it (step 4) without a MIP. At the default gap the subgradient goes on
+        // towards a bound equal to the plan (status optimal, as before).
+        let defaults = SubgradientParams::default();
+        let loose = opts.mip_gap > SolveOptions::default().mip_gap;
         let params = SubgradientParams {
             stop_free: STOP_FREE,
             deadline,
-            ..SubgradientParams::default()
+            gap: if loose { opts.mip_gap } else { defaults.gap },
+            ..defaults
         };
         Ok(Stage {
             p,

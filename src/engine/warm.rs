@@ -153,12 +153,15 @@ fn transfer_multipliers(
     } else {
         vec![0.0; to.cover_sets.len()]
     };
+    // Flow caps start cold (see `seeded_multipliers`).
+    let flow = Vec::new();
     Some(Multipliers {
         site_zone,
         demand,
         zone,
         shared,
         cover,
+        flow,
     })
 }
 
@@ -189,6 +192,8 @@ pub(crate) fn seeded_multipliers(
             *x = *s;
         }
     }
+    // Flow-cap multipliers (`flow`) start cold: a related problem writes its separation caps
+    // in another order (its own cliques first), so a position would name another cap.
     if seed.site_zone.len() == n_sites && finite(&seed.site_zone) {
         m.site_zone = kept.iter().map(|&i| seed.site_zone[i]).collect();
     }

@@ -167,6 +167,7 @@ fn foreign_or_infeasible_seeds_are_ignored() {
                 zone: vec![x; z],
                 shared: vec![x; 3],
                 cover: vec![x; 2],
+                flow: vec![x; 2],
             };
             let mut excluded_only = p.clone();
             excluded_only.sites[0].excluded = true;
@@ -228,6 +229,7 @@ fn seed_transfer_follows_ids() {
             zone: vec![3.0; p.zones.len()],
             shared: Vec::new(),
             cover: Vec::new(),
+            flow: Vec::new(),
         }),
         incumbent: Some((0..n).map(|i| i % 2 == 0).collect()),
         ..Seed::default()
