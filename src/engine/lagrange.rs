@@ -227,37 +227,7 @@ impl<'a> Relaxation<'a> {
                 }
             })
             .collect();
-        for (l, lim) in p.shared_limits.iter().enumerate() {
-            for &(i, coef) in &lim.terms {
-                if let Some(sd) = sites.get_mut(i) {
-                    sd.shared.push((l, coef));
-                }
-            }
-        }
-        for (k, cs) in p.cover_sets.iter().enumerate() {
-            for &i in &cs.sites {
-                if let Some(sd) = sites.get_mut(i) {
-                    sd.covers.push(k);
-                }
-            }
-        }
-        for (k, fc) in p.flow_caps.iter().enumerate() {
-            for &i in &fc.sites {
-                if let Some(sd) = sites.get_mut(i) {
-                    sd.flow.push((fc.city as u32, k));
-                }
-            }
-        }
-        // Capacity rows Σ coef c ≥ min are dualised as the shared limits Σ (−coef) c ≤ −min,
-        // after them (index offset: the number of shared limits).
-        let offset = p.shared_limits.len();
-        for (r, row) in p.capacity_rows.iter().enumerate() {
-            for &(i, coef) in &row.terms {
-                if let Some(sd) = sites.get_mut(i) {
-                    sd.shared.push((offset + r, -coef));
-                }
-            }
-        }
+        index_side_rows(p, &mut sites);
         let with_unserved = unserved_allowed(p);
         let n_pairs = sites.iter().map(|s| s.pairs.len()).sum();
         let mut zone_sites = vec![Vec::new(); p.zones.len()];
@@ -842,6 +812,42 @@ impl<'a> Relaxation<'a> {
             }
         }
         (best, best_m)
+    }
+}
+
+/// Each site's memberships in the dualised side rows: shared limits, cover sets, flow caps, and
+/// capacity rows (as the shared limits `Σ −coef c ≤ −min`, after the shared limits).
+fn index_side_rows(p: &SitingProblem, sites: &mut [SiteData]) {
+    for (l, lim) in p.shared_limits.iter().enumerate() {
+        for &(i, coef) in &lim.terms {
+            if let Some(sd) = sites.get_mut(i) {
+                sd.shared.push((l, coef));
+            }
+        }
+    }
+    for (k, cs) in p.cover_sets.iter().enumerate() {
+        for &i in &cs.sites {
+            if let Some(sd) = sites.get_mut(i) {
+                sd.covers.push(k);
+            }
+        }
+    }
+    for (k, fc) in p.flow_caps.iter().enumerate() {
+        for &i in &fc.sites {
+            if let Some(sd) = sites.get_mut(i) {
+                sd.flow.push((fc.city as u32, k));
+            }
+        }
+    }
+    // Capacity rows Σ coef c ≥ min are dualised as the shared limits Σ (−coef) c ≤ −min,
+    // after them (index offset: the number of shared limits).
+    let offset = p.shared_limits.len();
+    for (r, row) in p.capacity_rows.iter().enumerate() {
+        for &(i, coef) in &row.terms {
+            if let Some(sd) = sites.get_mut(i) {
+                sd.shared.push((offset + r, -coef));
+            }
+        }
     }
 }
 

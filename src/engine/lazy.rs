@@ -282,6 +282,7 @@ fn fresh_rows(p: &SitingProblem, s: &Solution, seen: &mut BTreeSet<Cut>) -> Vec<
             _ => None,
         })
         .collect();
+    cities.sort_unstable();
     cities.dedup();
     let mut fresh: Vec<Cut> = broken
         .into_iter()
