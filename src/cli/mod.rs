@@ -514,7 +514,7 @@ pub struct SolveArgs {
     #[arg(long, help_heading = "Output")]
     pub print_scenario: bool,
     /// List up to K near-optimal plans (distinct sets of sites), best first (exact, by
-    /// no-good cuts; least-cost objective).
+    /// Lawler–Murty partitioning; least-cost objective).
     #[arg(long, value_name = "K", help_heading = "Decisions")]
     pub alternatives: Option<usize>,
     /// With --alternatives: only plans within PCT percent of the optimum (default 5).

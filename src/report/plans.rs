@@ -112,7 +112,7 @@ fn alternatives_report(
         .map(|(k, plan)| plan_report(prepared, k, plan, first, &first_ids))
         .collect();
     let method = format!(
-        "exact: one MIP per plan, each with no-good cuts excluding the open sets found before and a cost cut-off at {}; {}",
+        "exact: Lawler–Murty partitioning of the plans (each branch forces sites open or closed, or one more site open, and is solved by the staged engine), cost cut-off at {}; {}",
         aud(alts.cutoff_aud),
         match alts.dominance_threshold {
             Some(t) => format!(

@@ -46,7 +46,16 @@ fn enumerate_plans(p: &SitingProblem) -> Vec<(f64, Vec<usize>)> {
 }
 
 fn check_alternatives(p: &SitingProblem, k: usize, pct: f64) -> Result<(), TestCaseError> {
-    let all = enumerate_plans(p);
+    check_plans(p, &enumerate_plans(p), k, pct)
+}
+
+/// [`alternatives`] of `p` against `all`, every feasible plan with its cost, cheapest first.
+fn check_plans(
+    p: &SitingProblem,
+    all: &[(f64, Vec<usize>)],
+    k: usize,
+    pct: f64,
+) -> Result<(), TestCaseError> {
     let best = all[0].0;
     let cutoff = best * (1.0 + pct / 100.0);
     let expected: Vec<f64> = all
@@ -157,6 +166,61 @@ fn alternatives_on_the_reduction_for_k_plans_match_brute_force() {
         reduced.get() >= 5,
         "the generator should exercise the reduction"
     );
+}
+
+/// The plans of a problem with promise rows (separation, flow caps, N−1) and a random cover
+/// set, against brute force over every open set (the oracle writes separation out as flow
+/// caps on every clique, N−1 as per-scenario flows, and checks the cover set itself): the same
+/// costs in order, distinct sets each at its own brute-force cost, and the same exhaustion.
+#[test]
+fn alternatives_with_promise_rows_and_a_cover_set_match_brute_force() {
+    use sitefind::model::CoverSet;
+    let arb = crate::promises::arb_promises().prop_flat_map(|p| {
+        let ns = p.sites.len();
+        let members = prop::collection::vec(prop::bool::weighted(0.6), ns);
+        (Just(p), members, 1u32..=2)
+    });
+    let mut runner = crate::engine::seeded_runner(48, 29);
+    let (feasible, limited) = (std::cell::Cell::new(0), std::cell::Cell::new(0));
+    runner
+        .run(&arb, |(mut p, members, min_open)| {
+            let sites: Vec<usize> = (0..p.sites.len())
+                .filter(|&i| members[i] && (0..p.cities.len()).any(|j| pair_allowed(&p, i, j)))
+                .collect();
+            if sites.len() >= min_open as usize {
+                p.cover_sets.push(CoverSet {
+                    id: "cover".into(),
+                    description: "test cover set".into(),
+                    sites,
+                    min_open,
+                });
+            }
+            let covered = |open: &[usize]| {
+                p.cover_sets.iter().all(|c| {
+                    c.sites.iter().filter(|i| open.contains(i)).count() >= c.min_open as usize
+                })
+            };
+            let all: Vec<(f64, Vec<usize>)> = enumerate_plans(&crate::promises::explicit(&p))
+                .into_iter()
+                .filter(|x| covered(&x.1))
+                .collect();
+            if all.is_empty() {
+                prop_assert!(alternatives(&p, 4, 40.0, &opts()).is_err());
+                return Ok(());
+            }
+            feasible.set(feasible.get() + 1);
+            if !alternatives(&p, 4, 40.0, &opts()).unwrap().exhausted {
+                limited.set(limited.get() + 1);
+            }
+            check_plans(&p, &all, 4, 40.0)
+        })
+        .unwrap();
+    eprintln!(
+        "promises and cover set: {} feasible, {} with more than 4 plans",
+        feasible.get(),
+        limited.get()
+    );
+    assert!(feasible.get() >= 20, "too few feasible cases");
 }
 
 #[test]
