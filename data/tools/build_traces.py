@@ -10,6 +10,11 @@ is 0.0005 of capacity; annual means move by < 0.0001). Deterministic: Python 3 s
 two runs give identical bytes.
 
     python3 data/tools/build_traces.py [../shared/data]
+
+Also the project traces of ../shared/data/traces_projects/ (AEMO 2024 ISP traces of existing
+generators; that folder's PROVENANCE.md): <project>_RefYear<year>.csv -> data/traces_projects/, the
+same per-mille layout. Their zone, technology and site are not in the file (nor taken from its name):
+data/manifest.toml states them per entry.
 """
 import csv
 import os
@@ -18,8 +23,11 @@ import sys
 from decimal import Decimal, ROUND_HALF_EVEN
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-SRC = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else os.environ.get("SITEFIND_PUBLIC_DATA", ROOT.parent / "shared" / "data")) / "traces"
+DATA = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else os.environ.get("SITEFIND_PUBLIC_DATA", ROOT.parent / "shared" / "data"))
+SRC = DATA / "traces"
 OUT = ROOT / "data" / "traces"
+PROJECT_SRC = DATA / "traces_projects"
+PROJECT_OUT = ROOT / "data" / "traces_projects"
 
 
 def q(text: str) -> str:
@@ -27,19 +35,27 @@ def q(text: str) -> str:
     return str(int(v))
 
 
-def main() -> None:
-    OUT.mkdir(parents=True, exist_ok=True)
-    files = sorted(SRC.glob("REZ_*_RefYear*.csv"))
-    if not files:
-        sys.exit(f"no trace files under {SRC}")
+def compact(files, out) -> None:
+    out.mkdir(parents=True, exist_ok=True)
     for f in files:
         with f.open(newline="") as fh:
             rows = list(csv.reader(fh))
         lines = [",".join(rows[0])]
         for r in rows[1:]:
             lines.append(",".join(r[:3] + [q(x) for x in r[3:]]))
-        (OUT / f.name).write_text("\n".join(lines) + "\n")
+        (out / f.name).write_text("\n".join(lines) + "\n")
         print(f"{f.name}: {len(rows) - 1} days")
+
+
+def main() -> None:
+    files = sorted(SRC.glob("REZ_*_RefYear*.csv"))
+    if not files:
+        sys.exit(f"no trace files under {SRC}")
+    compact(files, OUT)
+    projects = sorted(PROJECT_SRC.glob("*_RefYear*.csv"))
+    if not projects:
+        sys.exit(f"no project trace files under {PROJECT_SRC}")
+    compact(projects, PROJECT_OUT)
 
 
 if __name__ == "__main__":

@@ -151,7 +151,7 @@ pub struct Manifest {
 const EMBEDDED_DIR: &str = "<embedded>";
 
 /// The embedded dataset's files: (file name, text).
-const EMBEDDED_FILES: [(&str, &str); 30] = [
+const EMBEDDED_FILES: [(&str, &str); 32] = [
     ("manifest.toml", include_str!("../../data/manifest.toml")),
     ("zones.csv", include_str!("../../data/zones.csv")),
     (
@@ -250,6 +250,14 @@ const EMBEDDED_FILES: [(&str, &str); 30] = [
     (
         "traces/REZ_Q1_Far_North_QLD_WM_RefYear2018.csv",
         include_str!("../../data/traces/REZ_Q1_Far_North_QLD_WM_RefYear2018.csv"),
+    ),
+    (
+        "traces_projects/Canunda_Wind_Farm_RefYear2011.csv",
+        include_str!("../../data/traces_projects/Canunda_Wind_Farm_RefYear2011.csv"),
+    ),
+    (
+        "traces_projects/Canunda_Wind_Farm_RefYear2018.csv",
+        include_str!("../../data/traces_projects/Canunda_Wind_Farm_RefYear2018.csv"),
     ),
 ];
 

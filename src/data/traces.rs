@@ -13,6 +13,14 @@
 //! (every `REZ_*_RefYear*.csv` inside, in name order). Option `scale` (default 1) divides every
 //! value: the embedded dataset stores per-mille integers with `scale = 1000`.
 //!
+//! **Project traces** (AEMO's traces of one existing or committed generator, e.g.
+//! `Canunda_Wind_Farm_RefYear2011.csv`) are named after the project, not the zone, so an entry
+//! holding them must say what they are: options `zone` (the REZ id the project lies in),
+//! `technology` (the AEMO code its trace stands for, e.g. `WM`), `project` (its name, for
+//! reports) and, optionally, `lon` and `lat` (the generator's site, used as the trace's
+//! location when untraced zones borrow it). Only the reference year is read from the file name
+//! (`…_RefYear<year>.csv`); every file of such an entry (or its folder) is that project's.
+//!
 //! Validation is strict, and every problem names the file, the line and the column: the header
 //! must be exactly `Year,Month,Day,1,…,48`; every row has 51 fields; dates are real and
 //! consecutive (no day missing or repeated) and cover the whole year from the first day (to the
@@ -47,6 +55,40 @@ pub struct Trace {
     pub values: Vec<f64>,
     /// The file it was read from (label).
     pub source: String,
+    /// For a project trace: the project's name (from the manifest). `None` for a REZ trace.
+    #[serde(default)]
+    pub project: Option<String>,
+    /// For a project trace with `lon`/`lat` in the manifest: the generator's site.
+    #[serde(default)]
+    pub site: Option<super::LonLat>,
+}
+
+/// What a manifest entry of project traces says about them (see the module docs).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProjectMeta {
+    /// REZ id the project lies in.
+    pub zone_id: String,
+    /// AEMO technology code the trace stands for.
+    pub technology: String,
+    /// Project name.
+    pub project: String,
+    /// The generator's site, if given.
+    pub site: Option<super::LonLat>,
+}
+
+/// The reference year of a project trace file `<anything>_RefYear<year>.csv`.
+///
+/// ```
+/// use sitefind::data::traces::project_year;
+/// assert_eq!(project_year("Canunda_Wind_Farm_RefYear2018.csv"), Some(2018));
+/// assert_eq!(project_year("Canunda_Wind_Farm.csv"), None);
+/// ```
+pub fn project_year(name: &str) -> Option<u32> {
+    let stem = name
+        .strip_suffix(".csv")
+        .or_else(|| name.strip_suffix(".CSV"))?;
+    let (_, year) = stem.rsplit_once("_RefYear")?;
+    year.parse().ok()
 }
 
 impl Trace {
@@ -419,13 +461,49 @@ impl<'a> TraceParser<'a> {
 /// # Errors
 /// [`Error::Invalid`] listing each problem with its line and column.
 pub fn parse_trace(label: &str, file_name: &str, text: &str, scale: f64) -> Result<Trace> {
-    let Some((zone_id, zone_name, technology, reference_year)) = parse_file_name(file_name) else {
+    parse_any_trace(label, file_name, text, scale, None)
+}
+
+/// [`parse_trace`] for a REZ trace (`meta` = `None`: identity from the file name) or a project
+/// trace (identity from `meta`, the reference year from the file name).
+///
+/// # Errors
+/// [`Error::Invalid`] listing each problem with its line and column.
+pub fn parse_any_trace(
+    label: &str,
+    file_name: &str,
+    text: &str,
+    scale: f64,
+    meta: Option<&ProjectMeta>,
+) -> Result<Trace> {
+    let identity = match meta {
+        None => parse_file_name(file_name),
+        Some(m) => project_year(file_name).map(|y| {
+            (
+                m.zone_id.clone(),
+                m.project.clone(),
+                m.technology.clone(),
+                y,
+            )
+        }),
+    };
+    let Some((zone_id, zone_name, technology, reference_year)) = identity else {
+        let (expected, hint) = if meta.is_some() {
+            (
+                "a project trace file name <project>_RefYear<year>.csv",
+                "keep AEMO's project trace names: the reference year is read from them",
+            )
+        } else {
+            (
+                "an AEMO trace file name REZ_<zone>_<name>_<tech>_RefYear<year>.csv",
+                "keep AEMO's file names: zone, technology and reference year are read from them; for a project trace give the entry `zone`, `technology` and `project`",
+            )
+        };
         return Err(Error::Invalid(vec![crate::error::Issue {
             at: Location::file(label),
-            expected: "an AEMO trace file name REZ_<zone>_<name>_<tech>_RefYear<year>.csv".into(),
+            expected: expected.into(),
             found: format!("`{file_name}`"),
-            hint: "keep AEMO's file names: zone, technology and reference year are read from them"
-                .into(),
+            hint: hint.into(),
         }]));
     };
     let mut parser = TraceParser::new(label, scale);
@@ -440,7 +518,81 @@ pub fn parse_trace(label: &str, file_name: &str, text: &str, scale: f64) -> Resu
         first_day: first_day.unwrap_or((0, 0, 0)),
         values,
         source: label.to_string(),
+        project: meta.map(|m| m.project.clone()),
+        site: meta.and_then(|m| m.site),
     })
+}
+
+/// The project options of a trace layer (`zone`, `technology`, `project`, `lon`, `lat`), or
+/// `None` for an entry of REZ traces (none of them given).
+fn project_meta(spec: &LayerSpec) -> Result<Option<ProjectMeta>> {
+    let keys = ["zone", "technology", "project", "lon", "lat"];
+    if !keys.iter().any(|k| spec.options.contains_key(*k)) {
+        return Ok(None);
+    }
+    let mut is = Issues::new();
+    let at = |k: &str| Location::file(&spec.label).field(k.to_string());
+    let mut text = |k: &str, what: &str| match spec.options.get(k).and_then(|v| v.as_str()) {
+        Some(s) if !s.trim().is_empty() => s.trim().to_string(),
+        _ => {
+            let found = spec
+                .options
+                .get(k)
+                .map_or("nothing".to_string(), |v| v.to_string());
+            is.push(
+                at(k),
+                format!("{what} (a project trace entry needs zone, technology and project)"),
+                found,
+                "e.g. zone = \"S1\", technology = \"WM\", project = \"Canunda Wind Farm\"",
+            );
+            String::new()
+        }
+    };
+    let zone_id = text("zone", "the REZ id the project lies in");
+    let technology = text("technology", "the AEMO technology code of the trace");
+    let project = text("project", "the project's name");
+    let num = |k: &str| {
+        spec.options
+            .get(k)
+            .map(|v| v.as_float().or_else(|| v.as_integer().map(|i| i as f64)))
+    };
+    let site = match (num("lon"), num("lat")) {
+        (None, None) => None,
+        (Some(Some(lon)), Some(Some(lat)))
+            if (-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat) =>
+        {
+            Some(super::LonLat::new(lon, lat))
+        }
+        (lon, _) => {
+            is.push(
+                at(
+                    if lon.flatten().is_some_and(|x| (-180.0..=180.0).contains(&x)) {
+                        "lat"
+                    } else {
+                        "lon"
+                    },
+                ),
+                "both lon (−180…180) and lat (−90…90) in degrees, or neither",
+                format!(
+                    "lon {}, lat {}",
+                    spec.options
+                        .get("lon")
+                        .map_or("none".into(), |v| v.to_string()),
+                    spec.options
+                        .get("lat")
+                        .map_or("none".into(), |v| v.to_string())
+                ),
+                "give the generator's site as two numbers, e.g. lon = 140.38, lat = -37.70",
+            );
+            None
+        }
+    };
+    is.into_result(Some(ProjectMeta {
+        zone_id,
+        technology,
+        project,
+        site,
+    }))
 }
 
 /// The `scale` option of a trace layer (default 1).
@@ -471,9 +623,14 @@ pub fn load_traces(
     list: &dyn Fn(&Path) -> Option<Vec<String>>,
 ) -> Result<Vec<Trace>> {
     let scale = scale_of(spec)?;
+    let meta = project_meta(spec)?;
     let files: Vec<(std::path::PathBuf, String)> = match list(&spec.path) {
         Some(mut names) => {
-            names.retain(|n| parse_file_name(n).is_some());
+            if meta.is_some() {
+                names.retain(|n| project_year(n).is_some());
+            } else {
+                names.retain(|n| parse_file_name(n).is_some());
+            }
             names.sort();
             if names.is_empty() {
                 return Err(Error::Invalid(vec![crate::error::Issue {
@@ -500,7 +657,7 @@ pub fn load_traces(
     for (path, name) in files {
         let label = path.display().to_string();
         let text = read(&path)?;
-        match parse_trace(&label, &name, &text, scale) {
+        match parse_any_trace(&label, &name, &text, scale, meta.as_ref()) {
             Ok(t) => out.push(t),
             Err(Error::Invalid(list)) => issues.extend(list),
             Err(e) => return Err(e),

@@ -622,6 +622,10 @@ fn round_portfolio(z: &mut crate::supply::Portfolio) {
     for src in [&mut z.solar_source, &mut z.wind_source] {
         rd_opt(&mut src.donor_km, precision::KM);
         rd_opt(&mut src.capacity_factor, SHARE);
+        for d in &mut src.donors {
+            rd(&mut d.km, precision::KM);
+            rd(&mut d.weight, SHARE);
+        }
     }
 }
 

@@ -131,7 +131,8 @@ pub fn code_digest() -> u128 {
 }
 
 /// The digest of everything in a dataset a zone's profile can read: every zone record (donors
-/// are searched among all of them) and every trace (its identity and every value).
+/// are searched among all of them) and every trace (its identity, project and site, which set
+/// the donor blend's weights, and every value).
 pub fn dataset_digest(ds: &Dataset) -> u128 {
     let mut d = Digest::default();
     d.u64(ds.zones.len() as u64);
@@ -146,6 +147,8 @@ pub fn dataset_digest(ds: &Dataset) -> u128 {
             .str(&t.technology)
             .u64(u64::from(t.reference_year))
             .str(&format!("{:?}", t.first_day))
+            // A project trace's name and site (its site sets the donor blend's weights).
+            .str(&format!("{:?} {:?}", t.project, t.site))
             .f64s(&t.values);
     }
     d.finish()

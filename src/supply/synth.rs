@@ -1,47 +1,95 @@
 //! Per-zone half-hourly solar and wind profiles: the zone's own AEMO traces where the dataset
-//! has them, else a stated method with a donor zone.
+//! has them, else a stated method that blends the nearest real traces.
 //!
-//! * **Solar without a trace**: the clear-sky single-axis-tracking profile at the zone's centre
-//!   ([`super::solar`]) times, for each day, the donor's cloudiness ratio (the donor trace's
-//!   daily energy over the donor's own clear-sky daily energy at its centre), scaled so the mean
-//!   equals the zone's solar capacity factor (values capped at 1, the scale found by
-//!   bisection). The donor is the nearest zone (geodesic distance between centres) with a trace
-//!   of the solar technology for every reference year.
-//! * **Wind without a trace**: the nearest traced zone's wind trace x_t mapped by a monotone
-//!   power transform y_t = x_t^α (α by bisection) so that the mean equals the zone's wind
-//!   capacity factor: the order of the half-hours, calm spells and the 0 and 1 ends are kept.
+//! * **Own REZ trace**: used unchanged.
+//! * **Own project trace** (an existing generator's AEMO trace in the zone, e.g. Canunda Wind
+//!   Farm in S1; [`crate::data::traces`]): its half-hour shape, mapped by the monotone power
+//!   transform below to the zone's capacity factor (an existing farm's trace understates a new
+//!   farm's output in the same place: older turbines, lower hubs; its timing is what it is good
+//!   for).
+//! * **No trace: the donor blend.** The donors are the [`BLEND_DONORS`] nearest real traces of
+//!   the technology (REZ or project traces with every reference year; distance geodesic from
+//!   the zone's centre to the donor's site, a project's generator or else its zone's centre),
+//!   weighted by inverse distance squared, w_k = d_k⁻² / Σ d⁻² (Shepard's rule, d at least
+//!   1 km). The report names each donor with its weight. The donors' series are combined by
+//!   [`rank_blend`]: the timing of their weighted mean, the values of their weighted quantile
+//!   average (a plain mean would be steadier than any real trace and size batteries too small:
+//!   measured, README "Real traces first").
+//!   * **Solar**: the clear-sky single-axis-tracking profile at the zone's centre
+//!     ([`super::solar`]) times, for each day, the donors' blended cloudiness ratio (each
+//!     donor's daily trace energy over its own clear-sky daily energy at its site), scaled so
+//!     the mean equals the zone's solar capacity factor (values capped at 1).
+//!   * **Wind**: the donors' blended half-hourly series, mapped by a monotone power transform
+//!     y_t = x_t^α (α by Newton's method) so that the mean equals the zone's wind capacity
+//!     factor: the order of the half-hours, calm spells and the 0 and 1 ends of the blend are
+//!     kept.
 //! * **A zone with no capacity factor** (the public AEMO IASR table has none) is scaled to
 //!   sitefind's stated assumption, the same rule the embedded `data/zones.csv` was written with
 //!   ([`assumed_solar_capacity_factor`], [`assumed_wind_capacity_factor`]), and its `note` says
 //!   so. Checked against real traces by hiding each traced zone (N1, N2, Q1) and rebuilding it
-//!   from its nearest traced neighbour: the rule puts the solar mean within 4–9 % of the real
-//!   trace, where the unscaled sun-position × donor-cloudiness product is 11–19 % off (N1 and
-//!   N2 are 134 km apart but differ in climate); for wind the regional rule is 13–30 % off and
-//!   the donor's unchanged trace 33–50 %. Hence the rule, not the unscaled product.
+//!   from the others (`tests/it/supply.rs`, docs/model.md): the rule puts the solar mean within
+//!   4–9 % of the real trace, where the unscaled sun-position × donor-cloudiness product is
+//!   11–19 % off (N1 and N2 are 134 km apart but differ in climate); for wind the regional rule
+//!   is 13–30 % off and a donor's unchanged trace 33–50 %. Hence the rule, not the unscaled
+//!   product.
 //!
 //! A zone whose resource limit for a technology is 0 MW (e.g. solar in an offshore wind area)
 //! cannot build it. Profiles without a capacity factor of their own say so in their `note`.
 
 use super::SupplyParams;
 use crate::data::traces::{Trace, PERIODS_PER_DAY};
-use crate::data::{Dataset, RenewableZone};
+use crate::data::{Dataset, LonLat, RenewableZone};
 use crate::spatial::geodesy::distance_km;
 use serde::{Deserialize, Serialize};
 
 /// Days of a reference year used (the first 365 days of each trace).
 pub const DAYS_PER_YEAR: usize = 365;
 
+/// How many real traces an untraced zone blends (the nearest ones).
+pub const BLEND_DONORS: usize = 3;
+
+/// The inverse-distance power of the blend weights (2: Shepard's rule).
+pub const BLEND_POWER: f64 = 2.0;
+
+/// One real trace an untraced zone borrows, with its blend weight.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Donor {
+    /// The zone the trace belongs to.
+    pub zone_id: String,
+    /// The project, for a project trace.
+    pub project: Option<String>,
+    /// Geodesic distance from the zone's centre to the donor's site, km.
+    pub km: f64,
+    /// Blend weight, 0..1 (the donors' weights sum to 1).
+    pub weight: f64,
+}
+
+impl Donor {
+    /// `N1 62 % (134 km)` or `S1 (Canunda Wind Farm) 20 % (310 km)`.
+    fn describe(&self) -> String {
+        let name = match &self.project {
+            Some(p) => format!("{} ({p})", self.zone_id),
+            None => self.zone_id.clone(),
+        };
+        format!("{name} {:.0} % ({:.0} km)", self.weight * 100.0, self.km)
+    }
+}
+
 /// Where a zone's profile for one technology comes from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProfileSource {
-    /// `aemo-trace`, `sun-position+donor-cloudiness`, `donor-power-transform`, or `none`.
+    /// `aemo-trace`, `project-trace-power-transform`, `sun-position+donor-cloudiness`,
+    /// `donor-power-transform`, or `none`.
     pub method: String,
     /// AEMO technology code of the trace used (own or donor), e.g. `SAT`, `WM`.
     pub technology: Option<String>,
-    /// The donor zone, for methods that borrow one.
+    /// The nearest donor's zone, for methods that borrow traces.
     pub donor_zone: Option<String>,
-    /// Geodesic distance between the zone's and the donor's centres, km.
+    /// Geodesic distance from the zone's centre to the nearest donor's site, km.
     pub donor_km: Option<f64>,
+    /// Every donor blended, nearest first, with its weight.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub donors: Vec<Donor>,
     /// The trace files read (own or donor), in reference-year order.
     pub files: Vec<String>,
     /// Mean capacity factor of the profile over the reference years.
@@ -57,27 +105,43 @@ impl ProfileSource {
             technology: None,
             donor_zone: None,
             donor_km: None,
+            donors: Vec::new(),
             files: Vec::new(),
             capacity_factor: None,
             note: Some(note.into()),
         }
     }
 
-    /// One line for text reports, e.g. `AEMO trace SAT` or `sun position + N1 cloudiness (412 km)`.
+    /// One line for text reports, e.g. `AEMO trace SAT` or
+    /// `sun position + cloudiness of N1 62 % (134 km), N2 30 % (190 km), Q1 8 % (380 km)`.
     pub fn describe(&self) -> String {
+        let donors = || {
+            if self.donors.is_empty() {
+                format!(
+                    "{} ({:.0} km)",
+                    self.donor_zone.as_deref().unwrap_or("?"),
+                    self.donor_km.unwrap_or(0.0)
+                )
+            } else {
+                let d: Vec<String> = self.donors.iter().map(Donor::describe).collect();
+                d.join(", ")
+            }
+        };
         match self.method.as_str() {
             "aemo-trace" => format!("AEMO trace {}", self.technology.as_deref().unwrap_or("")),
-            "sun-position+donor-cloudiness" => format!(
-                "sun position + {} cloudiness ({:.0} km)",
-                self.donor_zone.as_deref().unwrap_or("?"),
-                self.donor_km.unwrap_or(0.0)
-            ),
-            "donor-power-transform" => format!(
-                "{} {} trace mapped to CF {:.2} ({:.0} km)",
-                self.donor_zone.as_deref().unwrap_or("?"),
+            "project-trace-power-transform" => format!(
+                "AEMO project trace {} mapped to CF {:.2}",
                 self.technology.as_deref().unwrap_or(""),
-                self.capacity_factor.unwrap_or(0.0),
-                self.donor_km.unwrap_or(0.0)
+                self.capacity_factor.unwrap_or(0.0)
+            ),
+            "sun-position+donor-cloudiness" => {
+                format!("sun position + cloudiness of {}", donors())
+            }
+            "donor-power-transform" => format!(
+                "{} traces of {} blended, mapped to CF {:.2}",
+                self.technology.as_deref().unwrap_or(""),
+                donors(),
+                self.capacity_factor.unwrap_or(0.0)
             ),
             _ => "none".into(),
         }
@@ -143,19 +207,96 @@ fn traces_for<'a>(
         .collect()
 }
 
-/// The nearest zone (other than `zone`) with traces of `tech` for every year.
-fn donor<'a>(
+/// A real trace set an untraced zone may borrow: a zone's traces of one technology for every
+/// reference year, located at the project's site (project traces with one) or the zone's
+/// centre.
+struct Source<'a> {
+    /// The zone the traces belong to.
+    zone: &'a RenewableZone,
+    /// One trace per reference year.
+    traces: Vec<&'a Trace>,
+    /// Where the traces were measured.
+    site: LonLat,
+    /// Distance from the borrowing zone's centre, km.
+    km: f64,
+    /// Blend weight.
+    weight: f64,
+}
+
+impl Source<'_> {
+    fn donor(&self) -> Donor {
+        Donor {
+            zone_id: self.zone.id.clone(),
+            project: self.traces.first().and_then(|t| t.project.clone()),
+            km: self.km,
+            weight: self.weight,
+        }
+    }
+}
+
+/// The `n` nearest zones (other than `zone`) with traces of `tech` for every year, nearest
+/// first (ties by zone id), with inverse-distance-squared weights summing to 1.
+fn donors<'a>(
     ds: &'a Dataset,
     zone: &RenewableZone,
     tech: &str,
     years: &[u32],
-) -> Option<(&'a RenewableZone, Vec<&'a Trace>, f64)> {
-    ds.zones
+    n: usize,
+) -> Vec<Source<'a>> {
+    let mut all: Vec<Source<'a>> = ds
+        .zones
         .iter()
         .filter(|z| z.id != zone.id)
-        .filter_map(|z| traces_for(ds, &z.id, tech, years).map(|t| (z, t)))
-        .map(|(z, t)| (z, t, distance_km(zone.centre, z.centre)))
-        .min_by(|a, b| a.2.total_cmp(&b.2).then_with(|| a.0.id.cmp(&b.0.id)))
+        .filter_map(|z| {
+            let traces = traces_for(ds, &z.id, tech, years)?;
+            let site = traces.first().and_then(|t| t.site).unwrap_or(z.centre);
+            let km = distance_km(zone.centre, site);
+            Some(Source {
+                zone: z,
+                traces,
+                site,
+                km,
+                weight: 0.0,
+            })
+        })
+        .collect();
+    all.sort_by(|a, b| {
+        a.km.total_cmp(&b.km)
+            .then_with(|| a.zone.id.cmp(&b.zone.id))
+    });
+    all.truncate(n.max(1));
+    let raw: Vec<f64> = all
+        .iter()
+        .map(|s| s.km.max(1.0).powf(-BLEND_POWER))
+        .collect();
+    let total: f64 = raw.iter().sum();
+    for (s, w) in all.iter_mut().zip(raw) {
+        s.weight = w / total;
+    }
+    all
+}
+
+/// The [`ProfileSource`] of a blend of `donors`.
+fn blend_source(
+    method: &str,
+    tech: &str,
+    donors: &[Source<'_>],
+    capacity_factor: f64,
+    note: Option<String>,
+) -> ProfileSource {
+    ProfileSource {
+        method: method.into(),
+        technology: Some(tech.to_string()),
+        donor_zone: donors.first().map(|d| d.zone.id.clone()),
+        donor_km: donors.first().map(|d| d.km),
+        donors: donors.iter().map(Source::donor).collect(),
+        files: donors
+            .iter()
+            .flat_map(|d| d.traces.iter().map(|t| t.source.clone()))
+            .collect(),
+        capacity_factor: Some(capacity_factor),
+        note,
+    }
 }
 
 fn year_values(t: &Trace) -> &[f64] {
@@ -311,9 +452,20 @@ pub fn zone_profiles(ds: &Dataset, p: &SupplyParams) -> Vec<ZoneProfile> {
 
 /// Builds one zone's profiles (donors are searched among all of `ds`'s zones).
 pub fn zone_profile(ds: &Dataset, z: &RenewableZone, p: &SupplyParams) -> ZoneProfile {
+    zone_profile_blending(ds, z, p, BLEND_DONORS)
+}
+
+/// [`zone_profile`] blending the `n_donors` nearest real traces (1: the single nearest donor,
+/// the method before the blend; kept to measure the blend against it).
+pub fn zone_profile_blending(
+    ds: &Dataset,
+    z: &RenewableZone,
+    p: &SupplyParams,
+    n_donors: usize,
+) -> ZoneProfile {
     let years = &p.reference_years;
-    let (solar, solar_source) = solar_profile(ds, z, p, years);
-    let (wind, wind_source) = wind_profile(ds, z, p, years);
+    let (solar, solar_source) = solar_profile(ds, z, p, years, n_donors);
+    let (wind, wind_source) = wind_profile(ds, z, p, years, n_donors);
     ZoneProfile {
         zone_id: z.id.clone(),
         solar,
@@ -336,11 +488,75 @@ fn own(traces: &[&Trace], tech: &str) -> (Option<Vec<f64>>, ProfileSource) {
             technology: Some(tech.to_string()),
             donor_zone: None,
             donor_km: None,
+            donors: Vec::new(),
             files: traces.iter().map(|t| t.source.clone()).collect(),
             capacity_factor: Some(cf),
             note: None,
         },
     )
+}
+
+/// A zone's own project trace (an existing generator's): its shape mapped by the power
+/// transform to `target`, the zone's capacity factor (`note` if assumed).
+fn own_project(
+    traces: &[&Trace],
+    tech: &str,
+    target: f64,
+    note: Option<String>,
+) -> (Option<Vec<f64>>, ProfileSource) {
+    let x: Vec<f64> = traces
+        .iter()
+        .flat_map(|t| year_values(t).to_vec())
+        .collect();
+    let (v, _alpha) = power_to_mean(&x, target);
+    let project = traces.first().and_then(|t| t.project.clone());
+    let why = format!(
+        "shape of the AEMO project trace of {} (an existing generator), mapped to the zone's capacity factor",
+        project.as_deref().unwrap_or("a project")
+    );
+    let note = Some(match note {
+        Some(n) => format!("{why}; {n}"),
+        None => why,
+    });
+    (
+        Some(v),
+        ProfileSource {
+            method: "project-trace-power-transform".into(),
+            technology: Some(tech.to_string()),
+            donor_zone: None,
+            donor_km: None,
+            donors: Vec::new(),
+            files: traces.iter().map(|t| t.source.clone()).collect(),
+            capacity_factor: Some(target),
+            note,
+        },
+    )
+}
+
+/// The zone's solar capacity factor, or sitefind's assumption with a note.
+fn solar_target(z: &RenewableZone) -> (f64, Option<String>) {
+    match z.solar_capacity_factor {
+        Some(cf) => (cf, None),
+        None => (
+            assumed_solar_capacity_factor(z.centre.lat),
+            Some(ASSUMED_NOTE.to_string()),
+        ),
+    }
+}
+
+/// The zone's wind capacity factor, or sitefind's assumption with a note; `Err` with the
+/// reason when there is neither.
+fn wind_target(z: &RenewableZone) -> Result<(f64, Option<String>), String> {
+    match z.wind_capacity_factor {
+        Some(cf) => Ok((cf, None)),
+        None => match assumed_wind_capacity_factor(&z.region) {
+            Some(cf) => Ok((cf, Some(ASSUMED_NOTE.to_string()))),
+            None => Err(format!(
+                "the zone has no wind capacity factor and region `{}` has no assumed one",
+                z.region
+            )),
+        },
+    }
 }
 
 /// A donor's clear-sky energy per day (the sum of its 48 half-hourly values) for the
@@ -374,60 +590,97 @@ fn solar_profile(
     z: &RenewableZone,
     p: &SupplyParams,
     years: &[u32],
+    n_donors: usize,
 ) -> (Option<Vec<f64>>, ProfileSource) {
     let tech = p.solar_technology.as_str();
     if let Some(note) = unavailable(z.solar_resource_mw, "solar") {
         return (None, ProfileSource::none(note));
     }
     if let Some(t) = traces_for(ds, &z.id, tech, years) {
+        if t.iter().any(|x| x.project.is_some()) {
+            let (target, note) = solar_target(z);
+            return own_project(&t, tech, target, note);
+        }
         return own(&t, tech);
     }
-    let Some((dz, dtraces, km)) = donor(ds, z, tech, years) else {
+    let donors = donors(ds, z, tech, years, n_donors);
+    if donors.is_empty() {
         return (
             None,
             ProfileSource::none(format!(
                 "no zone has a {tech} trace for every reference year"
             )),
         );
-    };
+    }
     let mut y = Vec::with_capacity(years.len() * DAYS_PER_YEAR * PERIODS_PER_DAY);
-    for t in &dtraces {
-        let dv = year_values(t);
-        let dclear = daily_clear_sky(dz.centre.lat, dz.centre.lon, t.first_day);
+    for k in 0..years.len() {
+        let ratio = blended_cloudiness(&donors, k);
+        let first_day = donors[0].traces[k].first_day;
         let zclear =
-            super::solar::clear_sky_profile(z.centre.lat, z.centre.lon, t.first_day, DAYS_PER_YEAR);
-        for d in 0..DAYS_PER_YEAR {
-            let r = d * PERIODS_PER_DAY..(d + 1) * PERIODS_PER_DAY;
-            let e_trace: f64 = dv[r.clone()].iter().sum();
-            let e_clear = dclear[d];
-            let ratio = if e_clear > 0.0 {
-                e_trace / e_clear
-            } else {
-                0.0
-            };
-            y.extend(zclear[r].iter().map(|c| c * ratio));
+            super::solar::clear_sky_profile(z.centre.lat, z.centre.lon, first_day, DAYS_PER_YEAR);
+        for (d, r) in ratio.iter().enumerate() {
+            let range = d * PERIODS_PER_DAY..(d + 1) * PERIODS_PER_DAY;
+            y.extend(zclear[range].iter().map(|c| c * r));
         }
     }
-    let (target, note) = match z.solar_capacity_factor {
-        Some(cf) => (cf, None),
-        None => (
-            assumed_solar_capacity_factor(z.centre.lat),
-            Some(ASSUMED_NOTE.to_string()),
-        ),
-    };
+    let (target, note) = solar_target(z);
     let v = scale_to_mean(&y, target);
-    (
-        Some(v),
-        ProfileSource {
-            method: "sun-position+donor-cloudiness".into(),
-            technology: Some(tech.to_string()),
-            donor_zone: Some(dz.id.clone()),
-            donor_km: Some(km),
-            files: dtraces.iter().map(|t| t.source.clone()).collect(),
-            capacity_factor: Some(target),
-            note,
-        },
-    )
+    let source = blend_source("sun-position+donor-cloudiness", tech, &donors, target, note);
+    (Some(v), source)
+}
+
+/// The donors' weighted cloudiness ratio of each day of reference year `k` (each donor's daily
+/// trace energy over its own clear-sky daily energy at its site).
+fn blended_cloudiness(donors: &[Source<'_>], k: usize) -> Vec<f64> {
+    let series: Vec<(Vec<f64>, f64)> = donors
+        .iter()
+        .map(|d| {
+            let t = d.traces[k];
+            let dv = year_values(t);
+            let dclear = daily_clear_sky(d.site.lat, d.site.lon, t.first_day);
+            let ratio = (0..DAYS_PER_YEAR).map(|day| {
+                let e_trace: f64 = dv[day * PERIODS_PER_DAY..(day + 1) * PERIODS_PER_DAY]
+                    .iter()
+                    .sum();
+                if dclear[day] > 0.0 {
+                    e_trace / dclear[day]
+                } else {
+                    0.0
+                }
+            });
+            (ratio.collect(), d.weight)
+        })
+        .collect();
+    rank_blend(&series)
+}
+
+/// The rank-preserving blend of weighted series (weights summing to 1, equal lengths): the
+/// timing of the weighted mean `b_t = Σ w_k x_k,t`, the values of the weighted mean of the
+/// series' sorted values (the quantile average, Wasserstein barycentre), y at the r-th
+/// smallest `b_t` being the r-th of those. A plain weighted mean would smooth what the donors
+/// do not share (their calms and gusts at different times), so the blend would be steadier
+/// than any real trace and size batteries too small; this keeps the donors' spread of values
+/// and takes only the timing from the mean. One series comes back unchanged.
+pub fn rank_blend(series: &[(Vec<f64>, f64)]) -> Vec<f64> {
+    let n = series.iter().map(|s| s.0.len()).min().unwrap_or(0);
+    let mut mean = vec![0.0; n];
+    let mut quantiles = vec![0.0; n];
+    for (x, w) in series {
+        let mut sorted = x[..n].to_vec();
+        sorted.sort_unstable_by(f64::total_cmp);
+        for t in 0..n {
+            mean[t] += w * x[t];
+            quantiles[t] += w * sorted[t];
+        }
+    }
+    let mut order: Vec<usize> = (0..n).collect();
+    // Ties by position: a total order, so the unstable sort is deterministic.
+    order.sort_unstable_by(|&a, &b| mean[a].total_cmp(&mean[b]).then(a.cmp(&b)));
+    let mut y = vec![0.0; n];
+    for (r, &t) in order.iter().enumerate() {
+        y[t] = quantiles[r];
+    }
+    y
 }
 
 fn wind_profile(
@@ -435,54 +688,45 @@ fn wind_profile(
     z: &RenewableZone,
     p: &SupplyParams,
     years: &[u32],
+    n_donors: usize,
 ) -> (Option<Vec<f64>>, ProfileSource) {
     let tech = p.wind_technology.as_str();
     if let Some(note) = unavailable(z.wind_resource_mw, "wind") {
         return (None, ProfileSource::none(note));
     }
-    if let Some(t) = traces_for(ds, &z.id, tech, years) {
-        return own(&t, tech);
+    let own_traces = traces_for(ds, &z.id, tech, years);
+    if let Some(t) = &own_traces {
+        if !t.iter().any(|x| x.project.is_some()) {
+            return own(t, tech);
+        }
     }
-    let Some((dz, dtraces, km)) = donor(ds, z, tech, years) else {
+    let (target, note) = match wind_target(z) {
+        Ok(t) => t,
+        Err(why) => return (None, ProfileSource::none(why)),
+    };
+    if let Some(t) = &own_traces {
+        return own_project(t, tech, target, note);
+    }
+    let donors = donors(ds, z, tech, years, n_donors);
+    if donors.is_empty() {
         return (
             None,
             ProfileSource::none(format!(
                 "no zone has a {tech} trace for every reference year"
             )),
         );
-    };
-    let x: Vec<f64> = dtraces
+    }
+    let series: Vec<(Vec<f64>, f64)> = donors
         .iter()
-        .flat_map(|t| year_values(t).to_vec())
+        .map(|d| {
+            let v = d.traces.iter().flat_map(|t| year_values(t).iter().copied());
+            (v.collect(), d.weight)
+        })
         .collect();
-    let (target, note) = match z.wind_capacity_factor {
-        Some(cf) => (cf, None),
-        None => match assumed_wind_capacity_factor(&z.region) {
-            Some(cf) => (cf, Some(ASSUMED_NOTE.to_string())),
-            None => {
-                return (
-                    None,
-                    ProfileSource::none(format!(
-                        "the zone has no wind capacity factor and region `{}` has no assumed one",
-                        z.region
-                    )),
-                )
-            }
-        },
-    };
+    let x = rank_blend(&series);
     let (v, _alpha) = power_to_mean(&x, target);
-    (
-        Some(v),
-        ProfileSource {
-            method: "donor-power-transform".into(),
-            technology: Some(tech.to_string()),
-            donor_zone: Some(dz.id.clone()),
-            donor_km: Some(km),
-            files: dtraces.iter().map(|t| t.source.clone()).collect(),
-            capacity_factor: Some(target),
-            note,
-        },
-    )
+    let source = blend_source("donor-power-transform", tech, &donors, target, note);
+    (Some(v), source)
 }
 
 #[cfg(test)]

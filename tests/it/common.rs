@@ -54,7 +54,7 @@ pub fn repo() -> PathBuf {
 /// names) into `dst`, so a test can edit one file and load the copy.
 pub fn copy_embedded_data(dst: &std::path::Path) {
     let src = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data");
-    for sub in ["", "traces"] {
+    for sub in ["", "traces", "traces_projects"] {
         let (from, to) = (src.join(sub), dst.join(sub));
         std::fs::create_dir_all(&to).unwrap();
         for f in std::fs::read_dir(&from).unwrap() {
