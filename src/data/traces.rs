@@ -551,12 +551,25 @@ fn project_meta(spec: &LayerSpec) -> Result<Option<ProjectMeta>> {
     let zone_id = text("zone", "the REZ id the project lies in");
     let technology = text("technology", "the AEMO technology code of the trace");
     let project = text("project", "the project's name");
+    let site = project_site(spec, &mut is);
+    is.into_result(Some(ProjectMeta {
+        zone_id,
+        technology,
+        project,
+        site,
+    }))
+}
+
+/// The `lon`/`lat` options of a project trace entry: both in range, or neither (`None`); a
+/// problem is pushed to `is`.
+fn project_site(spec: &LayerSpec, is: &mut Issues) -> Option<super::LonLat> {
+    let at = |k: &str| Location::file(&spec.label).field(k.to_string());
     let num = |k: &str| {
         spec.options
             .get(k)
             .map(|v| v.as_float().or_else(|| v.as_integer().map(|i| i as f64)))
     };
-    let site = match (num("lon"), num("lat")) {
+    match (num("lon"), num("lat")) {
         (None, None) => None,
         (Some(Some(lon)), Some(Some(lat)))
             if (-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat) =>
@@ -586,13 +599,7 @@ fn project_meta(spec: &LayerSpec) -> Result<Option<ProjectMeta>> {
             );
             None
         }
-    };
-    is.into_result(Some(ProjectMeta {
-        zone_id,
-        technology,
-        project,
-        site,
-    }))
+    }
 }
 
 /// The `scale` option of a trace layer (default 1).

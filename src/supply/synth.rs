@@ -481,19 +481,27 @@ fn own(traces: &[&Trace], tech: &str) -> (Option<Vec<f64>>, ProfileSource) {
         .flat_map(|t| year_values(t).to_vec())
         .collect();
     let cf = mean(&v);
-    (
-        Some(v),
-        ProfileSource {
-            method: "aemo-trace".into(),
-            technology: Some(tech.to_string()),
-            donor_zone: None,
-            donor_km: None,
-            donors: Vec::new(),
-            files: traces.iter().map(|t| t.source.clone()).collect(),
-            capacity_factor: Some(cf),
-            note: None,
-        },
-    )
+    (Some(v), own_source("aemo-trace", traces, tech, cf, None))
+}
+
+/// The [`ProfileSource`] of a profile from the zone's own traces (no donor).
+fn own_source(
+    method: &str,
+    traces: &[&Trace],
+    tech: &str,
+    capacity_factor: f64,
+    note: Option<String>,
+) -> ProfileSource {
+    ProfileSource {
+        method: method.into(),
+        technology: Some(tech.to_string()),
+        donor_zone: None,
+        donor_km: None,
+        donors: Vec::new(),
+        files: traces.iter().map(|t| t.source.clone()).collect(),
+        capacity_factor: Some(capacity_factor),
+        note,
+    }
 }
 
 /// A zone's own project trace (an existing generator's): its shape mapped by the power
@@ -518,19 +526,8 @@ fn own_project(
         Some(n) => format!("{why}; {n}"),
         None => why,
     });
-    (
-        Some(v),
-        ProfileSource {
-            method: "project-trace-power-transform".into(),
-            technology: Some(tech.to_string()),
-            donor_zone: None,
-            donor_km: None,
-            donors: Vec::new(),
-            files: traces.iter().map(|t| t.source.clone()).collect(),
-            capacity_factor: Some(target),
-            note,
-        },
-    )
+    let source = own_source("project-trace-power-transform", traces, tech, target, note);
+    (Some(v), source)
 }
 
 /// The zone's solar capacity factor, or sitefind's assumption with a note.
