@@ -36,6 +36,9 @@ pub enum GridLimitKind {
     SubregionalFlowPath,
     /// A market region's headroom for new load.
     Region,
+    /// A zone's solar or wind resource limit (on the generation the portfolios build there;
+    /// `crate::supply::resource`).
+    Resource,
 }
 
 impl GridLimitKind {
@@ -45,6 +48,7 @@ impl GridLimitKind {
             GridLimitKind::RezGroup => "rez-group",
             GridLimitKind::SubregionalFlowPath => "subregional-flow-path",
             GridLimitKind::Region => "region",
+            GridLimitKind::Resource => "resource",
         }
     }
 }
@@ -52,7 +56,7 @@ impl GridLimitKind {
 /// One shared network limit, before it is tied to sites.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GridLimit {
-    /// Unique id: `group:<id>` or `region:<id>`.
+    /// Unique id: `group:<id>`, `region:<id>`, or `solar:<zone>` / `wind:<zone>` (resource).
     pub id: String,
     /// Kind of limit.
     pub kind: GridLimitKind,

@@ -29,54 +29,82 @@ pub fn non_rez_network_charge_aud_per_mwh(_scenario: &Scenario, _c: &Candidate) 
     0.0
 }
 
-/// The zones' solar and wind resource limits as shared limits on the sites drawing on them
-/// (model.md §5a): for zone z and technology x, Σ_i (x MW per MW of load of i's portfolio ×
-/// utilisation × PUE_i) · c_i ≤ z's x resource MW, over the sites whose supply is z's portfolio
-/// (in z, or outside any REZ with z the region's cheapest). Zones without a published limit
-/// (empty in the data) get none; a limit of 0 removes the technology from the portfolio instead.
-pub fn resource_limits(
+/// The zones' solar and wind resource limits as rows on the sites drawing on them (model.md
+/// §5a, docs/limits.md): for zone z and technology x, Σ_i (x MW per MW of load of i's
+/// portfolio × utilisation × PUE_i) · c_i ≤ z's x resource MW, over the sites whose supply is
+/// z's portfolio (in z, or outside any REZ with z the region's cheapest). Every zone has both
+/// limits ([`crate::supply::resource`]): AEMO's where published, else the stated rule, flagged
+/// as an estimate (the report's grid limits say so); a limit of 0 removes the technology from
+/// the portfolio instead. None when `[grid] enforce_resource_limits` is false.
+pub fn resource_rows(
     ds: &Dataset,
     scenario: &Scenario,
     rates: &[SiteCostRates],
-) -> Vec<crate::model::SharedLimit> {
+) -> Vec<crate::grid::GridRow> {
+    if !scenario.grid.enforce_resource_limits {
+        return Vec::new();
+    }
+    let limits = crate::supply::resource::resource_limits(ds);
     let mut out = Vec::new();
-    for z in &ds.zones {
-        for (tech, limit) in [("solar", z.solar_resource_mw), ("wind", z.wind_resource_mw)] {
-            let Some(limit) = limit.filter(|l| *l > 0.0) else {
-                continue;
-            };
-            let terms: Vec<(usize, f64)> = rates
-                .iter()
-                .enumerate()
-                .filter_map(|(k, r)| {
-                    let sp = r.supply.as_ref()?;
-                    if sp.zone_id.as_deref() != Some(z.id.as_str()) {
-                        return None;
-                    }
-                    let per_load = if tech == "solar" {
-                        sp.solar_mw_per_mw_load
-                    } else {
-                        sp.wind_mw_per_mw_load
-                    };
-                    let coef = per_load * scenario.cost.utilisation * r.pue;
-                    (coef > 0.0).then_some((k, coef))
-                })
-                .collect();
-            if terms.is_empty() {
+    for (z, l) in ds.zones.iter().zip(&limits) {
+        for (tech, limit_mw, assumed) in [
+            ("solar", l.solar_mw, l.solar_assumed),
+            ("wind", l.wind_mw, l.wind_assumed),
+        ] {
+            let terms = resource_terms(scenario, rates, &z.id, tech);
+            if limit_mw <= 0.0 || terms.is_empty() {
                 continue;
             }
-            out.push(crate::model::SharedLimit {
+            let source = if assumed {
+                "assumed: zone disc area × density calibrated on AEMO's limits, docs/limits.md"
+            } else {
+                "AEMO 2024 ISP build limits"
+            };
+            let limit = crate::grid::GridLimit {
                 id: format!("{tech}:{}", z.id),
+                kind: crate::grid::GridLimitKind::Resource,
+                source_id: z.id.clone(),
+                name: format!("{} ({}) {tech} resource", z.id, z.name),
+                zones: vec![z.id.clone()],
+                region: z.region.clone(),
+                limit_mw,
+                estimate: assumed,
                 description: format!(
-                    "REZ {} ({}) {tech} resource limit {limit:.0} MW (AEMO 2024 ISP build limits): the {tech} MW of the 24/7 portfolios of all sites drawing on the zone",
+                    "REZ {} ({}) {tech} resource limit {limit_mw:.0} MW ({source}): the {tech} MW of the 24/7 portfolios of all sites drawing on the zone",
                     z.id, z.name
                 ),
-                terms,
-                limit,
-            });
+            };
+            out.push(crate::grid::GridRow { limit, terms });
         }
     }
     out
+}
+
+/// The terms of zone `zone`'s `tech` resource row: each site whose supply is the zone's
+/// portfolio, with the MW of `tech` it builds per IT MW.
+fn resource_terms(
+    scenario: &Scenario,
+    rates: &[SiteCostRates],
+    zone: &str,
+    tech: &str,
+) -> Vec<(usize, f64)> {
+    rates
+        .iter()
+        .enumerate()
+        .filter_map(|(k, r)| {
+            let sp = r.supply.as_ref()?;
+            if sp.zone_id.as_deref() != Some(zone) {
+                return None;
+            }
+            let per_load = if tech == "solar" {
+                sp.solar_mw_per_mw_load
+            } else {
+                sp.wind_mw_per_mw_load
+            };
+            let coef = per_load * scenario.cost.utilisation * r.pue;
+            (coef > 0.0).then_some((k, coef))
+        })
+        .collect()
 }
 
 /// The zones whose portfolios the model's sites may draw on: each site's own REZ, and for a
@@ -618,11 +646,14 @@ fn build_problem(
             (c.zone_id.as_deref(), c.region_id.as_deref(), s.pue)
         })
         .collect();
-    let grid_rows = crate::grid::rows_for_sites(&grid_limits, &site_keys);
-    let mut shared_limits = resource_limits(ds, scenario, &priced.rates);
-    // Grid limits (AEMO group constraints and flow paths, regional size): hard rows on the
-    // summed grid draw, coefficient = each site's PUE.
-    shared_limits.extend(grid_rows.iter().map(crate::grid::GridRow::shared_limit));
+    // Resource limits (on the generation built), then the grid limits (AEMO group constraints
+    // and flow paths, regional size): hard rows on the summed grid draw, coefficient = PUE.
+    let mut grid_rows = resource_rows(ds, scenario, &priced.rates);
+    grid_rows.extend(crate::grid::rows_for_sites(&grid_limits, &site_keys));
+    let shared_limits = grid_rows
+        .iter()
+        .map(crate::grid::GridRow::shared_limit)
+        .collect();
     let problem = SitingProblem {
         assign_cost_aud_per_mw: vec![vec![0.0; cities.len()]; sites.len()],
         rtt_ms: reach

@@ -838,6 +838,10 @@ pub struct GridParams {
     pub region_demand_fraction: f64,
     /// Add the region's interconnector import capability to its limit. Default true.
     pub region_count_imports: bool,
+    /// Enforce every zone's solar and wind resource limits on the generation the sites'
+    /// portfolios build (AEMO's where published, else the stated rule; docs/limits.md).
+    /// Default true; false is for comparisons.
+    pub enforce_resource_limits: bool,
 }
 
 impl Default for GridParams {
@@ -847,6 +851,7 @@ impl Default for GridParams {
             enforce_region_limits: true,
             region_demand_fraction: 0.25,
             region_count_imports: true,
+            enforce_resource_limits: true,
         }
     }
 }

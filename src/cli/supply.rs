@@ -53,6 +53,8 @@ struct Output<'a> {
     #[serde(flatten)]
     portfolio: &'a Portfolio,
     parameters: Parameters,
+    /// The zone's solar and wind resource limits (docs/limits.md).
+    resource_limits: supply::resource::ResourceLimits,
 }
 
 fn parameters(p: &Portfolio, s: &sitefind::scenario::Scenario) -> Parameters {
@@ -146,13 +148,23 @@ pub fn run(args: &SupplyArgs, out: &mut dyn Write) -> Result<()> {
     }
     let w = |e| Error::write("<stdout>", e);
     if format == "json" {
-        let items: Vec<Output<'_>> = portfolios
-            .iter()
-            .map(|p| Output {
-                portfolio: p,
-                parameters: parameters(p, &s),
+        let limits = supply::resource::resource_limits(&ds);
+        let limits_of = |zone: &str| {
+            let k = ds.zones.iter().position(|z| z.id == zone);
+            k.and_then(|k| limits.get(k)).cloned().ok_or_else(|| {
+                Error::Internal(format!("zone {zone} has a portfolio but no dataset record"))
             })
-            .collect();
+        };
+        let items = portfolios
+            .iter()
+            .map(|p| {
+                Ok(Output {
+                    portfolio: p,
+                    parameters: parameters(p, &s),
+                    resource_limits: limits_of(&p.zone_id)?,
+                })
+            })
+            .collect::<Result<Vec<Output<'_>>>>()?;
         // One zone: its object; `--zone all`: `{"zones": [...]}` (schema `sitefind schema supply`).
         let text = if items.len() == 1 && !args.zone.eq_ignore_ascii_case("all") {
             super::schema::to_json("supply", &items[0], &[])?

@@ -387,7 +387,8 @@ pub struct CityReport {
 pub struct GridLimitReport {
     /// Limit id: `group:<id>` or `region:<id>`.
     pub id: String,
-    /// `rez-group`, `subregional-flow-path` or `region`.
+    /// `rez-group`, `subregional-flow-path`, `region` or `resource` (a zone's solar or wind
+    /// resource limit on the generation built, in MW of generation).
     pub kind: String,
     /// Name of the group or region.
     pub name: String,

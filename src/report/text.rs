@@ -396,7 +396,7 @@ fn write_grid_limits(s: &mut String, r: &Report) {
     }
     let _ = writeln!(
         s,
-        "GRID LIMITS USED (AEMO group constraints, sub-regional flow paths, regional size)"
+        "GRID LIMITS USED (AEMO group constraints, sub-regional flow paths, regional size, zone resource)"
     );
     for g in &r.grid_limits {
         let state = if g.load_mw > g.limit_mw + 1e-6 * g.limit_mw.max(1.0) {

@@ -29,6 +29,7 @@ pub mod cutting;
 pub mod dispatch;
 pub mod flex;
 pub mod optimise;
+pub mod resource;
 pub mod solar;
 pub mod synth;
 

@@ -283,7 +283,7 @@ fn scaled_demand_binds_a_group_limit_and_moves_load() {
     let off = tmp.path().join("off.toml");
     std::fs::write(
         &off,
-        format!("[grid]\nenforce_group_limits = false\nenforce_region_limits = false\n{common}"),
+        format!("[grid]\nenforce_group_limits = false\nenforce_region_limits = false\nenforce_resource_limits = false\n{common}"),
     )
     .unwrap();
     let free = run_json(&demand, Some(&off));
@@ -403,4 +403,78 @@ fn tasmania_is_held_to_its_size() {
             && stderr.contains("685"),
         "{stderr}"
     );
+}
+
+/// Solar MW the chosen sites' portfolios build in `zone`, from a report.
+fn solar_built_in(r: &sitefind::report::Report, zone: &str) -> f64 {
+    r.sites
+        .iter()
+        .filter_map(|s| s.supply.as_ref())
+        .filter(|s| s.per_mw_load.zone_id.as_deref() == Some(zone))
+        .map(|s| s.solar_mw)
+        .sum()
+}
+
+#[test]
+fn assumed_resource_limit_binds_and_moves_the_plan() {
+    // Every zone has resource limits: AEMO's where published, else disc area × the median
+    // density of the published ones (docs/limits.md). At 2.5× the embedded demand the plan
+    // without the rows builds ~2,360 MW of solar in N12 (Illawarra), whose assumed limit is
+    // π × 40² km² × 0.162 MW/km² ≈ 813 MW.
+    let ds = Dataset::embedded().unwrap();
+    let limits = sitefind::supply::resource::resource_limits(&ds);
+    let k = ds.zones.iter().position(|z| z.id == "N12").unwrap();
+    let n12 = &limits[k];
+    assert!(n12.solar_assumed && n12.wind_assumed, "{n12:?}");
+    let area = std::f64::consts::PI * ds.zones[k].radius_km.powi(2);
+    let (d_solar, n_solar) = sitefind::supply::resource::densities_mw_per_km2(&ds).0;
+    assert_eq!(n_solar, 10);
+    assert!((n12.solar_mw - area * d_solar).abs() < 1e-6 * n12.solar_mw);
+    let mut demand = sitefind::data::Demand::embedded().unwrap();
+    for n in &mut demand.nodes {
+        n.it_load_mw *= 2.5;
+    }
+    let mut s = sitefind::scenario::Scenario::default();
+    s.alternatives.margins = false;
+    let limited = sitefind::job::run(&ds, &demand, &s, &mut |_, _, _| {}).unwrap();
+    s.grid.enforce_resource_limits = false;
+    let free = sitefind::job::run(&ds, &demand, &s, &mut |_, _, _| {}).unwrap();
+    assert!(limited.report.check.feasible, "{:?}", limited.report.check);
+    let (with, without) = (
+        solar_built_in(&limited.report, "N12"),
+        solar_built_in(&free.report, "N12"),
+    );
+    eprintln!(
+        "N12 solar {with:.0} MW with its {:.0} MW limit, {without:.0} MW without",
+        n12.solar_mw
+    );
+    // Without the rows N12 builds more solar than its limit; with them no zone's built solar
+    // or wind exceeds its limit, N12's row binds and is flagged as an estimate, and the plan
+    // costs more.
+    assert!(without > n12.solar_mw * 1.5, "{without}");
+    assert!(with <= n12.solar_mw * (1.0 + 1e-6), "{with}");
+    let row = limited
+        .report
+        .grid_limits
+        .iter()
+        .find(|g| g.id == "solar:N12")
+        .expect("the N12 solar row is reported");
+    assert!(
+        row.binding && row.estimate && row.kind == "resource",
+        "{row:?}"
+    );
+    let mut checked = 0;
+    for g in limited
+        .report
+        .grid_limits
+        .iter()
+        .filter(|g| g.kind == "resource")
+    {
+        assert!(g.load_mw <= g.limit_mw * (1.0 + 1e-6), "{g:?}");
+        checked += 1;
+    }
+    assert!(checked >= 6, "{checked}");
+    let cost = |r: &sitefind::report::Report| r.totals.cost.total_aud_per_yr;
+    assert!(cost(&limited.report) > cost(&free.report));
+    assert!(!free.report.grid_limits.iter().any(|g| g.kind == "resource"));
 }
