@@ -1831,7 +1831,8 @@ fn regional_matches_an_independent_lp_on_three_zones() {
     let (ds, s, profiles) = embedded_profiles();
     let cut = |v: &Option<Vec<f64>>| v.as_ref().map(|v| v[48 * 200..48 * 207].to_vec());
     let zones = ["N1", "N2", "N3"];
-    let traces: Vec<(&str, Option<Vec<f64>>, Option<Vec<f64>>)> = zones
+    type Traces<'a> = (&'a str, Option<Vec<f64>>, Option<Vec<f64>>);
+    let traces: Vec<Traces<'_>> = zones
         .iter()
         .map(|&id| {
             let p = profiles.iter().find(|p| p.zone_id == id).unwrap();
