@@ -389,7 +389,43 @@ fn region_portfolio(
     prob: &regional::RegionalProblem<'_>,
     sol: &regional::RegionalSolution,
 ) -> RegionPortfolio {
-    let shares = zones
+    let e = sol.energy;
+    let load = e.load_mwh.max(1e-12);
+    let grid_share = e.grid_mwh / load;
+    RegionPortfolio {
+        region_id: region_id.to_string(),
+        cfe_target,
+        zones: zone_shares(zones, prob, sol),
+        battery_mw: sol.battery_mw,
+        battery_mwh: sol.battery_mwh,
+        cfe: 1.0 - grid_share * (1.0 - grid_cfe),
+        grid_share,
+        curtailment_share: if e.renewable_mwh > 0.0 {
+            e.curtailed_mwh / e.renewable_mwh
+        } else {
+            0.0
+        },
+        cost_aud_per_mwh: sol.annual_cost_aud / 8760.0,
+        lower_bound_aud_per_mwh: sol.lower_bound_aud / 8760.0,
+        evaluations: sol.evaluations,
+        feasible: sol.feasible,
+        grid_price_aud_per_mwh: prob.grid_price_aud_per_mwh,
+        half_hours: prob
+            .sources
+            .iter()
+            .map(|s| s.profile.len())
+            .min()
+            .unwrap_or(0),
+    }
+}
+
+/// Each zone's solar and wind in a regional solution, in the order of `zones`.
+fn zone_shares(
+    zones: &[&ZoneProfile],
+    prob: &regional::RegionalProblem<'_>,
+    sol: &regional::RegionalSolution,
+) -> Vec<RegionZoneShare> {
+    zones
         .iter()
         .map(|z| {
             let mut share = RegionZoneShare {
@@ -413,35 +449,7 @@ fn region_portfolio(
             }
             share
         })
-        .collect();
-    let e = sol.energy;
-    let load = e.load_mwh.max(1e-12);
-    let grid_share = e.grid_mwh / load;
-    RegionPortfolio {
-        region_id: region_id.to_string(),
-        cfe_target,
-        zones: shares,
-        battery_mw: sol.battery_mw,
-        battery_mwh: sol.battery_mwh,
-        cfe: 1.0 - grid_share * (1.0 - grid_cfe),
-        grid_share,
-        curtailment_share: if e.renewable_mwh > 0.0 {
-            e.curtailed_mwh / e.renewable_mwh
-        } else {
-            0.0
-        },
-        cost_aud_per_mwh: sol.annual_cost_aud / 8760.0,
-        lower_bound_aud_per_mwh: sol.lower_bound_aud / 8760.0,
-        evaluations: sol.evaluations,
-        feasible: sol.feasible,
-        grid_price_aud_per_mwh: prob.grid_price_aud_per_mwh,
-        half_hours: prob
-            .sources
-            .iter()
-            .map(|s| s.profile.len())
-            .min()
-            .unwrap_or(0),
-    }
+        .collect()
 }
 
 /// The terms of a flexible load at a fixed headroom (servers paid by the siting model, not
