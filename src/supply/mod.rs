@@ -12,6 +12,8 @@
 //!   that proves its answer within 0.001 %, with the previous Lagrangian + Nelder–Mead search
 //!   kept as the reference and for a non-zero export value; checked against an independent
 //!   LP in the tests.
+//! * [`regional`]: a regional portfolio, solar and wind from any zones of a NEM region plus
+//!   one battery, by the same search ([`solve_region`]).
 //!
 //! Costs are annualised per MW (or MWh) with the capital recovery factor at the scenario's
 //! discount rate over each technology's life, plus fixed O&M ([`UnitCosts`]); defaults from
@@ -29,6 +31,7 @@ pub mod cutting;
 pub mod dispatch;
 pub mod flex;
 pub mod optimise;
+pub mod regional;
 pub mod resource;
 pub mod solar;
 pub mod synth;
@@ -263,6 +266,191 @@ pub fn solve_profile(
     p.cfe = 1.0 - p.grid_share * (1.0 - grid_cfe);
     p.flexibility = flexibility;
     p
+}
+
+/// One zone's part in a regional portfolio ([`RegionPortfolio`]), per MW of load.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RegionZoneShare {
+    /// Zone id.
+    pub zone_id: String,
+    /// Solar MW per MW of load drawn from the zone.
+    pub solar_mw: f64,
+    /// Wind MW per MW of load drawn from the zone.
+    pub wind_mw: f64,
+    /// Solar energy generated in the zone (before curtailment) per MWh of load.
+    pub solar_mwh_per_mwh_load: f64,
+    /// Wind energy generated in the zone (before curtailment) per MWh of load.
+    pub wind_mwh_per_mwh_load: f64,
+}
+
+/// The least-cost 24/7 supply drawn from any zones of one NEM region plus one battery, per MW
+/// of flat load ([`solve_region`]). The network charge for carrying the energy is not in it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RegionPortfolio {
+    /// NEM region id.
+    pub region_id: String,
+    /// CFE target asked.
+    pub cfe_target: f64,
+    /// Each zone given, in the order given.
+    pub zones: Vec<RegionZoneShare>,
+    /// Battery power MW per MW of load.
+    pub battery_mw: f64,
+    /// Battery energy MWh per MW of load.
+    pub battery_mwh: f64,
+    /// Share of the load's energy counted carbon-free (as [`Portfolio::cfe`]), 0..1.
+    pub cfe: f64,
+    /// Share bought from the grid, 0..1.
+    pub grid_share: f64,
+    /// Share of the renewable energy generated that is curtailed, 0..1.
+    pub curtailment_share: f64,
+    /// Total cost per MWh of load, AUD (no export credit, no network charge).
+    pub cost_aud_per_mwh: f64,
+    /// The search's proven lower bound on the cost, AUD per MWh.
+    pub lower_bound_aud_per_mwh: f64,
+    /// Dispatch simulations run (each zone's own search included).
+    pub evaluations: usize,
+    /// False if the target cannot be met from the region's zones.
+    pub feasible: bool,
+    /// Grid price used, AUD per MWh.
+    pub grid_price_aud_per_mwh: f64,
+    /// Half-hours in the horizon.
+    pub half_hours: usize,
+}
+
+/// The regional portfolio of `region_id` drawn from the zones of `profiles` that lie in that
+/// region (others are skipped), at `cfe_target`: each zone's solar and wind (where its
+/// profile has them) at the unit costs [`solve_profile`] uses for it (offshore wind costs in
+/// the scenario's offshore zones), the region's grid price, battery costs and the procured
+/// target for the region's `grid_cfe_share`; a flat load and no value on curtailment
+/// ([`regional::optimise_regional`]).
+pub fn solve_region(
+    ds: &Dataset,
+    scenario: &Scenario,
+    region_id: &str,
+    profiles: &[&ZoneProfile],
+    cfe_target: f64,
+) -> RegionPortfolio {
+    let sp = &scenario.supply;
+    let in_region = |p: &&&ZoneProfile| {
+        ds.zones
+            .iter()
+            .any(|z| z.id == p.zone_id && z.region == region_id)
+    };
+    let zones: Vec<&ZoneProfile> = profiles.iter().filter(in_region).copied().collect();
+    let costs = |zone: &str| {
+        let offshore = scenario.cost.offshore_zones.iter().any(|z| z == zone);
+        UnitCosts::new(sp, scenario.cost.discount_rate, offshore)
+    };
+    let mut sources = Vec::new();
+    for z in &zones {
+        let c = costs(&z.zone_id);
+        for (tech, prof, a) in [
+            (
+                regional::Technology::Solar,
+                &z.solar,
+                c.solar_annualised_aud_per_mw_yr,
+            ),
+            (
+                regional::Technology::Wind,
+                &z.wind,
+                c.wind_annualised_aud_per_mw_yr,
+            ),
+        ] {
+            if let Some(profile) = prof.as_deref() {
+                sources.push(regional::Source {
+                    zone_id: &z.zone_id,
+                    technology: tech,
+                    profile,
+                    annualised_aud_per_mw_yr: a,
+                });
+            }
+        }
+    }
+    let battery = costs("");
+    let grid_cfe = sp.grid_cfe_share_of(region_id);
+    let price = grid_price(ds, region_id, scenario.cost.default_price_aud_per_mwh);
+    let prob = regional::RegionalProblem {
+        sources,
+        battery_power_annualised_aud_per_mw_yr: battery.battery_power_annualised_aud_per_mw_yr,
+        battery_energy_annualised_aud_per_mwh_yr: battery.battery_energy_annualised_aud_per_mwh_yr,
+        grid_price_aud_per_mwh: price,
+        round_trip_efficiency: sp.round_trip_efficiency,
+        cfe_target: procured_target(cfe_target, grid_cfe),
+    };
+    let sol = regional::optimise_regional(&prob);
+    region_portfolio(region_id, cfe_target, grid_cfe, &zones, &prob, &sol)
+}
+
+/// The report of a regional solution (see [`solve_region`]).
+fn region_portfolio(
+    region_id: &str,
+    cfe_target: f64,
+    grid_cfe: f64,
+    zones: &[&ZoneProfile],
+    prob: &regional::RegionalProblem<'_>,
+    sol: &regional::RegionalSolution,
+) -> RegionPortfolio {
+    let e = sol.energy;
+    let load = e.load_mwh.max(1e-12);
+    let grid_share = e.grid_mwh / load;
+    RegionPortfolio {
+        region_id: region_id.to_string(),
+        cfe_target,
+        zones: zone_shares(zones, prob, sol),
+        battery_mw: sol.battery_mw,
+        battery_mwh: sol.battery_mwh,
+        cfe: 1.0 - grid_share * (1.0 - grid_cfe),
+        grid_share,
+        curtailment_share: if e.renewable_mwh > 0.0 {
+            e.curtailed_mwh / e.renewable_mwh
+        } else {
+            0.0
+        },
+        cost_aud_per_mwh: sol.annual_cost_aud / 8760.0,
+        lower_bound_aud_per_mwh: sol.lower_bound_aud / 8760.0,
+        evaluations: sol.evaluations,
+        feasible: sol.feasible,
+        grid_price_aud_per_mwh: prob.grid_price_aud_per_mwh,
+        half_hours: prob
+            .sources
+            .iter()
+            .map(|s| s.profile.len())
+            .min()
+            .unwrap_or(0),
+    }
+}
+
+/// Each zone's solar and wind in a regional solution, in the order of `zones`.
+fn zone_shares(
+    zones: &[&ZoneProfile],
+    prob: &regional::RegionalProblem<'_>,
+    sol: &regional::RegionalSolution,
+) -> Vec<RegionZoneShare> {
+    zones
+        .iter()
+        .map(|z| {
+            let mut share = RegionZoneShare {
+                zone_id: z.zone_id.clone(),
+                solar_mw: 0.0,
+                wind_mw: 0.0,
+                solar_mwh_per_mwh_load: 0.0,
+                wind_mwh_per_mwh_load: 0.0,
+            };
+            for (k, s) in prob.sources.iter().enumerate() {
+                let (mw, mwh) = (sol.capacities_mw[k], sol.generated_mwh_per_mwh_load[k]);
+                match (s.zone_id == z.zone_id, s.technology) {
+                    (false, _) => {}
+                    (true, regional::Technology::Solar) => {
+                        (share.solar_mw, share.solar_mwh_per_mwh_load) = (mw, mwh)
+                    }
+                    (true, regional::Technology::Wind) => {
+                        (share.wind_mw, share.wind_mwh_per_mwh_load) = (mw, mwh)
+                    }
+                }
+            }
+            share
+        })
+        .collect()
 }
 
 /// The terms of a flexible load at a fixed headroom (servers paid by the siting model, not

@@ -8,6 +8,7 @@ use sitefind::scenario::Scenario;
 use sitefind::supply::dispatch::DELTA_H;
 use sitefind::supply::dispatch::{grid_with_gradient, simulate, Design, GradScratch, Scratch};
 use sitefind::supply::optimise::{optimise, optimise_nelder_mead, Problem};
+use sitefind::supply::regional::{optimise_regional, RegionalProblem, Source, Technology};
 use sitefind::supply::{self, synth, UnitCosts};
 use std::process::Command;
 
@@ -17,21 +18,50 @@ fn lp_reference<S: good_lp::Solver>(p: &Problem<'_>, solver: S) -> (f64, [f64; 4
 where
     S::Model: SolverModel,
 {
-    let n = p.solar.or(p.wind).map_or(0, <[f64]>::len);
-    let zero = vec![0.0; n];
-    let s = p.solar.unwrap_or(&zero);
-    let w = p.wind.unwrap_or(&zero);
-    let se = p.round_trip_efficiency.sqrt();
-    let mut vars = ProblemVariables::new();
-    let cap = |vars: &mut ProblemVariables, on: bool| {
-        if on {
-            vars.add(variable().min(0.0))
-        } else {
-            vars.add(variable().min(0.0).max(0.0))
-        }
+    let a = p.annualised;
+    let mut sources: Vec<(&[f64], f64)> = Vec::new();
+    let (si, wi) = (
+        p.solar.map(|_| 0),
+        p.wind.map(|_| usize::from(p.solar.is_some())),
+    );
+    sources.extend(p.solar.map(|s| (s, a[0])));
+    sources.extend(p.wind.map(|w| (w, a[1])));
+    let lp = LpSupply {
+        sources: &sources,
+        battery: [a[2], a[3]],
+        price: p.grid_price_aud_per_mwh,
+        eta: p.round_trip_efficiency,
+        target: p.cfe_target,
     };
-    let sv = cap(&mut vars, p.solar.is_some());
-    let wv = cap(&mut vars, p.wind.is_some());
+    let (cost, caps, pe, gm) = lp_sources(&lp, solver);
+    let cap = |i: Option<usize>| i.map_or(0.0, |i| caps[i]);
+    (cost, [cap(si), cap(wi), pe[0], pe[1]], gm)
+}
+
+/// model.md §5a's LP over any number of renewable sources (profile, annualised AUD per MW
+/// per year) with one battery (annualised AUD per MW and per MWh per year).
+struct LpSupply<'a> {
+    sources: &'a [(&'a [f64], f64)],
+    battery: [f64; 2],
+    price: f64,
+    eta: f64,
+    target: f64,
+}
+
+/// Solves [`LpSupply`] with `solver`: (annual cost per MW of load, capacity per source,
+/// [P, E], grid MWh over the horizon). The horizon is the shortest profile's.
+fn lp_sources<S: good_lp::Solver>(p: &LpSupply<'_>, solver: S) -> (f64, Vec<f64>, [f64; 2], f64)
+where
+    S::Model: SolverModel,
+{
+    let n = p.sources.iter().map(|s| s.0.len()).min().unwrap_or(0);
+    let se = p.eta.sqrt();
+    let mut vars = ProblemVariables::new();
+    let caps: Vec<Variable> = p
+        .sources
+        .iter()
+        .map(|_| vars.add(variable().min(0.0)))
+        .collect();
     let pv = vars.add(variable().min(0.0));
     let ev = vars.add(variable().min(0.0));
     let mk = |vars: &mut ProblemVariables| -> Vec<Variable> {
@@ -46,13 +76,12 @@ where
     );
     let load_mwh = DELTA_H * n as f64;
     let k = 8760.0 / load_mwh;
-    let a = p.annualised;
     let grid: Expression = g.iter().map(|&x| DELTA_H * x).sum();
-    let objective =
-        a[0] * sv + a[1] * wv + a[2] * pv + a[3] * ev + p.grid_price_aud_per_mwh * k * grid.clone();
+    let capex: Expression = p.sources.iter().zip(&caps).map(|(s, &c)| s.1 * c).sum();
+    let objective = capex + p.battery[0] * pv + p.battery[1] * ev + p.price * k * grid.clone();
     let mut model = vars.minimise(objective).using(solver);
     for t in 0..n {
-        let ren = s[t] * sv + w[t] * wv;
+        let ren: Expression = p.sources.iter().zip(&caps).map(|(s, &c)| s.0[t] * c).sum();
         model.add_constraint((ren.clone() - q[t] + d[t] - h[t] + g[t]).eq(1.0));
         model.add_constraint((ren - q[t] - h[t]).geq(0.0));
         let prev = e[(t + n - 1) % n];
@@ -61,13 +90,16 @@ where
         model.add_constraint((h[t] - pv).leq(0.0));
         model.add_constraint((d[t] - pv).leq(0.0));
     }
-    model.add_constraint(grid.leq((1.0 - p.cfe_target) * load_mwh));
+    model.add_constraint(grid.leq((1.0 - p.target) * load_mwh));
     let sol = model.solve().unwrap();
-    let x = [sol.value(sv), sol.value(wv), sol.value(pv), sol.value(ev)];
+    let x: Vec<f64> = caps.iter().map(|&c| sol.value(c)).collect();
+    let pe = [sol.value(pv), sol.value(ev)];
     let gm: f64 = g.iter().map(|&v| DELTA_H * sol.value(v)).sum();
-    let cost =
-        a.iter().zip(&x).map(|(a, x)| a * x).sum::<f64>() + p.grid_price_aud_per_mwh * k * gm;
-    (cost, x, gm)
+    let cost = p.sources.iter().zip(&x).map(|(s, x)| s.1 * x).sum::<f64>()
+        + p.battery[0] * pe[0]
+        + p.battery[1] * pe[1]
+        + p.price * k * gm;
+    (cost, x, pe, gm)
 }
 
 /// Q1's (or another zone's) real profiles from the embedded AEMO traces, cut to `days` days
@@ -1726,4 +1758,322 @@ fn supply_cli_flexible_share_reports_the_trade_off() {
 
 fn mean_of(v: &[f64]) -> f64 {
     v.iter().sum::<f64>() / v.len() as f64
+}
+
+// ---------------------------------------------------------------- regional portfolios
+
+/// A regional problem on `sources` (zone, technology, profile, annualised AUD per MW-yr) with
+/// the synthetic tests' battery costs, price and efficiency.
+fn regional_problem<'a>(
+    sources: &[(&'a str, Technology, &'a [f64], f64)],
+    price: f64,
+    target: f64,
+) -> RegionalProblem<'a> {
+    RegionalProblem {
+        sources: sources
+            .iter()
+            .map(|&(zone_id, technology, profile, a)| Source {
+                zone_id,
+                technology,
+                profile,
+                annualised_aud_per_mw_yr: a,
+            })
+            .collect(),
+        battery_power_annualised_aud_per_mw_yr: 40_000.0,
+        battery_energy_annualised_aud_per_mwh_yr: 30_000.0,
+        grid_price_aud_per_mwh: price,
+        round_trip_efficiency: 0.85,
+        cfe_target: target,
+    }
+}
+
+/// The embedded dataset's zone profiles with the default scenario, in dataset order.
+fn embedded_profiles() -> (Dataset, Scenario, Vec<synth::ZoneProfile>) {
+    let ds = Dataset::embedded().unwrap();
+    let s = Scenario::default();
+    let profiles = synth::zone_profiles(&ds, &s.supply);
+    (ds, s, profiles)
+}
+
+#[test]
+fn regional_with_one_zone_is_that_zones_portfolio() {
+    // Full horizon: a zone with both AEMO traces, one more, and an offshore wind-only zone.
+    let (ds, s, profiles) = embedded_profiles();
+    for id in ["Q1", "N2", "V5", "N10"] {
+        let prof = profiles.iter().find(|p| p.zone_id == id).unwrap();
+        let region = &ds.zones.iter().find(|z| z.id == id).unwrap().region;
+        let zone = supply::solve_profile(&ds, &s, prof, 0.9);
+        let reg = supply::solve_region(&ds, &s, region, &[prof], 0.9);
+        let rel = reg.cost_aud_per_mwh / zone.cost_aud_per_mwh - 1.0;
+        eprintln!(
+            "{id}: regional {:.3} (bound {:.3}, {} dispatches) zone {:.3} ({:+.5} %)",
+            reg.cost_aud_per_mwh,
+            reg.lower_bound_aud_per_mwh,
+            reg.evaluations,
+            zone.cost_aud_per_mwh,
+            100.0 * rel
+        );
+        assert!(reg.feasible && zone.feasible, "{id}");
+        assert!(rel.abs() <= 5e-4, "{id}: {rel}");
+        // Both bounds are proven: neither answer is below the other's bound.
+        assert!(reg.cost_aud_per_mwh >= zone.lower_bound_aud_per_mwh * (1.0 - 1e-9));
+        assert!(zone.cost_aud_per_mwh >= reg.lower_bound_aud_per_mwh * (1.0 - 1e-9));
+        assert_eq!(reg.zones.len(), 1);
+        assert_eq!(reg.zones[0].zone_id, id);
+        assert_eq!(reg.zones[0].solar_mw == 0.0, id == "N10", "{id}: {reg:?}");
+        assert!(reg.grid_share <= 0.1 * (1.0 + 1e-9), "{id}");
+    }
+}
+
+#[test]
+fn regional_matches_an_independent_lp_on_three_zones() {
+    // One week of three NSW zones' AEMO-based profiles (six sources), two targets.
+    let (ds, s, profiles) = embedded_profiles();
+    let cut = |v: &Option<Vec<f64>>| v.as_ref().map(|v| v[48 * 200..48 * 207].to_vec());
+    let zones = ["N1", "N2", "N3"];
+    type Traces<'a> = (&'a str, Option<Vec<f64>>, Option<Vec<f64>>);
+    let traces: Vec<Traces<'_>> = zones
+        .iter()
+        .map(|&id| {
+            let p = profiles.iter().find(|p| p.zone_id == id).unwrap();
+            (id, cut(&p.solar), cut(&p.wind))
+        })
+        .collect();
+    let c = UnitCosts::new(&s.supply, s.cost.discount_rate, false);
+    // Zone-specific cost markups so that the answer must weigh the zones.
+    let mut sources: Vec<(&str, Technology, &[f64], f64)> = Vec::new();
+    for (i, (id, solar, wind)) in traces.iter().enumerate() {
+        let m = 1.0 + 0.05 * i as f64;
+        if let Some(v) = solar {
+            sources.push((
+                id,
+                Technology::Solar,
+                v,
+                m * c.solar_annualised_aud_per_mw_yr,
+            ));
+        }
+        if let Some(v) = wind {
+            sources.push((id, Technology::Wind, v, m * c.wind_annualised_aud_per_mw_yr));
+        }
+    }
+    let price = ds
+        .regions
+        .iter()
+        .find(|r| r.id == "NSW1")
+        .unwrap()
+        .price_aud_per_mwh;
+    for target in [0.8, 0.95] {
+        let mut p = regional_problem(&sources, price, target);
+        p.battery_power_annualised_aud_per_mw_yr = c.battery_power_annualised_aud_per_mw_yr;
+        p.battery_energy_annualised_aud_per_mwh_yr = c.battery_energy_annualised_aud_per_mwh_yr;
+        let ours = optimise_regional(&p);
+        let lp_src: Vec<(&[f64], f64)> = sources.iter().map(|s| (s.2, s.3)).collect();
+        let lp = LpSupply {
+            sources: &lp_src,
+            battery: [
+                p.battery_power_annualised_aud_per_mw_yr,
+                p.battery_energy_annualised_aud_per_mwh_yr,
+            ],
+            price,
+            eta: p.round_trip_efficiency,
+            target,
+        };
+        let (lp_cost, lp_x, lp_pe, _) = lp_sources(&lp, good_lp::microlp);
+        let rel = ours.annual_cost_aud / lp_cost - 1.0;
+        eprintln!(
+            "target {target}: ours {:.1} {:?} P {:.3} E {:.3} ({} dispatches, bound {:.1}); LP {lp_cost:.1} {lp_x:?} {lp_pe:?} ({:+.5} %)",
+            ours.annual_cost_aud,
+            ours.capacities_mw,
+            ours.battery_mw,
+            ours.battery_mwh,
+            ours.evaluations,
+            ours.lower_bound_aud,
+            100.0 * rel
+        );
+        assert!(ours.feasible);
+        assert!(rel.abs() <= 5e-4, "{target}: {rel}");
+        assert!(rel > -1e-6, "{target}: cheaper than the LP: {rel}");
+        assert!(ours.lower_bound_aud <= lp_cost * (1.0 + 1e-7));
+        let g_max = (1.0 - target) * ours.energy.load_mwh;
+        assert!(ours.energy.grid_mwh <= g_max * (1.0 + 1e-9) + 1e-9);
+        // More than one zone is used (the LP's optimum also spreads).
+        let used = ours.capacities_mw.iter().filter(|&&x| x > 1e-3).count();
+        assert!(used >= 2, "{:?}", ours.capacities_mw);
+    }
+}
+
+#[test]
+fn regional_never_dearer_than_the_best_zone_of_each_region() {
+    // Every NEM region of the embedded dataset, full horizon (both reference years).
+    let (ds, s, profiles) = embedded_profiles();
+    for region in &ds.regions {
+        let zones: Vec<&synth::ZoneProfile> = profiles
+            .iter()
+            .filter(|p| {
+                ds.zones
+                    .iter()
+                    .any(|z| z.id == p.zone_id && z.region == region.id)
+            })
+            .collect();
+        if zones.is_empty() {
+            continue;
+        }
+        let best = zones
+            .iter()
+            .map(|p| supply::solve_profile(&ds, &s, p, 0.9))
+            .min_by(|a, b| a.cost_aud_per_mwh.total_cmp(&b.cost_aud_per_mwh))
+            .unwrap();
+        let t0 = std::time::Instant::now();
+        let reg = supply::solve_region(&ds, &s, &region.id, &zones, 0.9);
+        let secs = t0.elapsed().as_secs_f64();
+        let gap = reg.cost_aud_per_mwh / reg.lower_bound_aud_per_mwh - 1.0;
+        let sources: usize = zones
+            .iter()
+            .map(|p| usize::from(p.solar.is_some()) + usize::from(p.wind.is_some()))
+            .sum();
+        eprintln!(
+            "{}: {} zones, {sources} sources: regional A${:.3}/MWh (bound {:.3}, gap {:.5} %, {} dispatches, {secs:.2} s, battery {:.2} MW / {:.2} MWh) vs best zone {} A${:.3} ({:.2} MWh)",
+            region.id,
+            zones.len(),
+            reg.cost_aud_per_mwh,
+            reg.lower_bound_aud_per_mwh,
+            100.0 * gap,
+            reg.evaluations,
+            reg.battery_mw,
+            reg.battery_mwh,
+            best.zone_id,
+            best.cost_aud_per_mwh,
+            best.battery_mwh
+        );
+        for z in reg.zones.iter().filter(|z| z.solar_mw + z.wind_mw > 1e-3) {
+            eprintln!(
+                "    {}: solar {:.3} MW ({:.3} MWh/MWh) wind {:.3} MW ({:.3} MWh/MWh)",
+                z.zone_id, z.solar_mw, z.solar_mwh_per_mwh_load, z.wind_mw, z.wind_mwh_per_mwh_load
+            );
+        }
+        assert!(reg.feasible, "{}", region.id);
+        assert!(
+            reg.cost_aud_per_mwh <= best.cost_aud_per_mwh * (1.0 + 1e-9),
+            "{}: regional {} > best zone {}",
+            region.id,
+            reg.cost_aud_per_mwh,
+            best.cost_aud_per_mwh
+        );
+        assert!(reg.grid_share <= 0.1 * (1.0 + 1e-9), "{}", region.id);
+        assert!(gap <= 1e-3, "{}: gap {gap}", region.id);
+    }
+}
+
+/// Wind in two zones whose weather is in opposite phase: `w1` strong when `w2` is calm.
+fn anti_correlated_wind(days: usize) -> (Vec<f64>, Vec<f64>) {
+    let n = 48 * days;
+    let phase = |t: usize| (2.0 * std::f64::consts::PI * t as f64 / (48.0 * 4.0)).sin();
+    let gust = |t: usize| 0.9 + 0.1 * ((t * 7919) % 13) as f64 / 13.0;
+    let w1 = (0..n)
+        .map(|t| (0.5 + 0.45 * phase(t)).powi(2) * gust(t))
+        .collect();
+    let w2 = (0..n)
+        .map(|t| (0.5 - 0.45 * phase(t)).powi(2) * gust(t + 5))
+        .collect();
+    (w1, w2)
+}
+
+#[test]
+fn regional_diversity_beats_either_zone_with_a_smaller_battery() {
+    let (w1, w2) = anti_correlated_wind(16);
+    let wind = 250_000.0;
+    let both = [
+        ("A", Technology::Wind, &w1[..], wind),
+        ("B", Technology::Wind, &w2[..], wind),
+    ];
+    let single = |i: usize| {
+        optimise(&Problem {
+            solar: None,
+            wind: Some(both[i].2),
+            annualised: [0.0, wind, 40_000.0, 30_000.0],
+            grid_price_aud_per_mwh: 110.0,
+            export_value_aud_per_mwh: 0.0,
+            round_trip_efficiency: 0.85,
+            cfe_target: 0.9,
+        })
+    };
+    let (a, b) = (single(0), single(1));
+    let cheaper = if a.annual_cost_aud <= b.annual_cost_aud {
+        a
+    } else {
+        b
+    };
+    let reg = optimise_regional(&regional_problem(&both, 110.0, 0.9));
+    eprintln!(
+        "A {:.0} ({:.2} MWh) B {:.0} ({:.2} MWh) regional {:.0} {:?} ({:.2} MW / {:.2} MWh)",
+        a.annual_cost_aud,
+        a.design.battery_mwh,
+        b.annual_cost_aud,
+        b.design.battery_mwh,
+        reg.annual_cost_aud,
+        reg.capacities_mw,
+        reg.battery_mw,
+        reg.battery_mwh
+    );
+    assert!(reg.feasible && a.feasible && b.feasible);
+    // Strictly cheaper than either zone alone, by a margin the proof gap cannot explain.
+    assert!(reg.annual_cost_aud < 0.9 * cheaper.annual_cost_aud);
+    // The combined output is steadier: less storage than the cheaper zone alone needs.
+    assert!(reg.battery_mwh < 0.5 * cheaper.design.battery_mwh);
+    // Both zones are used, in near-equal measure (the traces are mirror images).
+    let (x1, x2) = (reg.capacities_mw[0], reg.capacities_mw[1]);
+    assert!(
+        x1 > 0.3 && x2 > 0.3 && (x1 / x2 - 1.0).abs() < 0.25,
+        "{x1} {x2}"
+    );
+    // Generation shares are the capacities × mean capacity factors.
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    assert!((reg.generated_mwh_per_mwh_load[0] - x1 * mean(&w1)).abs() < 1e-9);
+    // The battery's dispatch on the combined output is the answer's energy.
+    assert!(reg.energy.grid_mwh <= 0.1 * reg.energy.load_mwh * (1.0 + 1e-9));
+}
+
+#[test]
+fn regional_monotone_in_target() {
+    // Tasmania's zones on the embedded data, full horizon.
+    let (ds, s, profiles) = embedded_profiles();
+    let zones: Vec<&synth::ZoneProfile> = profiles
+        .iter()
+        .filter(|p| {
+            ds.zones
+                .iter()
+                .any(|z| z.id == p.zone_id && z.region == "TAS1")
+        })
+        .collect();
+    let (mut last_cost, mut last_bound) = (0.0, 0.0);
+    for target in [0.0, 0.5, 0.8, 0.9, 0.95, 0.98] {
+        let sol = supply::solve_region(&ds, &s, "TAS1", &zones, target);
+        eprintln!(
+            "target {target}: {:.3} (bound {:.3}, {} dispatches) battery {:.2} MWh, grid share {:.4}",
+            sol.cost_aud_per_mwh,
+            sol.lower_bound_aud_per_mwh,
+            sol.evaluations,
+            sol.battery_mwh,
+            sol.grid_share
+        );
+        assert!(sol.feasible, "{target}");
+        assert!(
+            sol.grid_share <= (1.0 - target) * (1.0 + 1e-9) + 1e-12,
+            "{target}"
+        );
+        // The optimum rises with the target: each answer is at least the last proven bound,
+        // and within the proven gap the answers themselves are monotone.
+        let gap = sol.cost_aud_per_mwh - sol.lower_bound_aud_per_mwh;
+        assert!(
+            gap >= 0.0 && gap <= 1e-5 * sol.cost_aud_per_mwh,
+            "{target}: gap {gap}"
+        );
+        assert!(
+            sol.cost_aud_per_mwh >= last_bound * (1.0 - 1e-9),
+            "{target}"
+        );
+        assert!(sol.cost_aud_per_mwh >= last_cost - gap, "{target}");
+        (last_cost, last_bound) = (sol.cost_aud_per_mwh, sol.lower_bound_aud_per_mwh);
+    }
+    assert!(last_cost > 1.2 * supply::solve_region(&ds, &s, "TAS1", &zones, 0.0).cost_aud_per_mwh);
 }
