@@ -75,8 +75,10 @@ pub struct SiteSupply {
     /// The zone whose portfolio the site contracts (`None`: no portfolio in its region, all
     /// grid).
     pub zone_id: Option<String>,
-    /// `zone` (the site's own REZ), `region-cheapest` (outside any REZ: the cheapest portfolio
-    /// in its NEM region) or `grid-only` (no zone with a portfolio in its region).
+    /// `zone` (the site's own REZ), `region-cheapest` (outside any REZ: the cheapest zone's
+    /// portfolio in its NEM region), `regional` (drawn from any zones of its NEM region,
+    /// `[supply] sourcing`; `zone_id` is then `regional:<region>`) or `grid-only` (no zone with a
+    /// portfolio in its region).
     pub basis: String,
     /// Portfolio cost per MWh of load at the CFE target, AUD (the wholesale price for
     /// `grid-only`).
@@ -93,9 +95,41 @@ pub struct SiteSupply {
     pub battery_mw_per_mw_load: f64,
     /// Battery MWh per MW of load.
     pub battery_mwh_per_mw_load: f64,
+    /// A regional portfolio's zones, each with the solar and wind MW per MW of load it builds
+    /// there (empty, not written, when the portfolio is one zone's: `zone_id`'s).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub draws: Vec<ZoneDraw>,
+}
+
+/// What a regional portfolio builds in one zone, per MW of load.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ZoneDraw {
+    /// Zone id.
+    pub zone_id: String,
+    /// Solar MW per MW of load.
+    pub solar_mw_per_mw_load: f64,
+    /// Wind MW per MW of load.
+    pub wind_mw_per_mw_load: f64,
 }
 
 impl SiteSupply {
+    /// The solar and wind MW per MW of load the supply builds in zone `zone`.
+    pub fn built_in(&self, zone: &str) -> (f64, f64) {
+        if self.draws.is_empty() {
+            return if self.zone_id.as_deref() == Some(zone) {
+                (self.solar_mw_per_mw_load, self.wind_mw_per_mw_load)
+            } else {
+                (0.0, 0.0)
+            };
+        }
+        self.draws
+            .iter()
+            .filter(|d| d.zone_id == zone)
+            .fold((0.0, 0.0), |(s, w), d| {
+                (s + d.solar_mw_per_mw_load, w + d.wind_mw_per_mw_load)
+            })
+    }
+
     /// The supply from a zone's portfolio (`basis` `zone` or `region-cheapest`).
     pub fn from_portfolio(
         p: &crate::supply::Portfolio,
@@ -112,6 +146,15 @@ impl SiteSupply {
             wind_mw_per_mw_load: p.wind_mw,
             battery_mw_per_mw_load: p.battery_mw,
             battery_mwh_per_mw_load: p.battery_mwh,
+            draws: p
+                .regional_zones
+                .iter()
+                .map(|z| ZoneDraw {
+                    zone_id: z.zone_id.clone(),
+                    solar_mw_per_mw_load: z.solar_mw,
+                    wind_mw_per_mw_load: z.wind_mw,
+                })
+                .collect(),
         }
     }
 
@@ -127,6 +170,7 @@ impl SiteSupply {
             wind_mw_per_mw_load: 0.0,
             battery_mw_per_mw_load: 0.0,
             battery_mwh_per_mw_load: 0.0,
+            draws: Vec::new(),
         }
     }
 

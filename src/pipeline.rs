@@ -92,15 +92,8 @@ fn resource_terms(
         .iter()
         .enumerate()
         .filter_map(|(k, r)| {
-            let sp = r.supply.as_ref()?;
-            if sp.zone_id.as_deref() != Some(zone) {
-                return None;
-            }
-            let per_load = if tech == "solar" {
-                sp.solar_mw_per_mw_load
-            } else {
-                sp.wind_mw_per_mw_load
-            };
+            let (solar, wind) = r.supply.as_ref()?.built_in(zone);
+            let per_load = if tech == "solar" { solar } else { wind };
             let coef = per_load * scenario.cost.utilisation * r.pue;
             (coef > 0.0).then_some((k, coef))
         })
@@ -135,23 +128,65 @@ pub fn supply_zone_ids(
     ids
 }
 
-/// A site's 24/7 supply (model.md §5a): its REZ's portfolio; outside any REZ, the cheapest
-/// feasible portfolio of its NEM region plus [`non_rez_network_charge_aud_per_mwh`]; with no
-/// portfolio available, all grid at the wholesale price (CFE 0).
+/// A site's 24/7 supply (model.md §5a, docs/energy.md "Sourcing"), by `[supply] sourcing`:
+/// co-located, its REZ's portfolio (outside any REZ, the cheapest zone portfolio of its NEM
+/// region plus [`non_rez_network_charge_aud_per_mwh`]); regional, its region's regional
+/// portfolio ([`crate::supply::solve_regions`]) plus the network charge on all its energy (a
+/// site outside any REZ pays that as its `network charge` cost component already); cheapest,
+/// the cheaper of the two (ties: co-located). With no portfolio available, all grid at the
+/// wholesale price (CFE 0).
 pub fn site_supply(
     scenario: &Scenario,
     c: &Candidate,
     portfolios: &BTreeMap<String, crate::supply::Portfolio>,
     ds: &Dataset,
 ) -> SiteSupply {
-    let wholesale = if c.region_known {
-        c.price_aud_per_mwh
-    } else {
-        scenario.cost.default_price_aud_per_mwh
-    };
+    use crate::scenario::Sourcing;
+    let co_located = co_located_supply(scenario, c, portfolios, ds);
+    let regional = c
+        .region_id
+        .as_deref()
+        .and_then(|r| portfolios.get(&crate::supply::regional_id(r)))
+        .filter(|p| p.feasible)
+        .map(|p| {
+            let charge = if c.zone_id.is_some() {
+                scenario.cost.network_charge_aud_per_mwh
+            } else {
+                non_rez_network_charge_aud_per_mwh(scenario, c)
+            };
+            SiteSupply::from_portfolio(p, "regional", charge)
+        });
+    match (scenario.supply.sourcing, co_located, regional) {
+        (Sourcing::CoLocated, Some(own), _) => own,
+        (Sourcing::Regional, _, Some(reg)) => reg,
+        (Sourcing::Cheapest, Some(own), Some(reg)) => {
+            if reg.price_aud_per_mwh() < own.price_aud_per_mwh() {
+                reg
+            } else {
+                own
+            }
+        }
+        (_, Some(own), None) => own,
+        (_, None, Some(reg)) => reg,
+        (_, None, None) => SiteSupply::grid_only(if c.region_known {
+            c.price_aud_per_mwh
+        } else {
+            scenario.cost.default_price_aud_per_mwh
+        }),
+    }
+}
+
+/// The co-located supply: the site's REZ's portfolio, outside any REZ the cheapest feasible
+/// zone portfolio of its NEM region; `None` when neither exists.
+fn co_located_supply(
+    scenario: &Scenario,
+    c: &Candidate,
+    portfolios: &BTreeMap<String, crate::supply::Portfolio>,
+    ds: &Dataset,
+) -> Option<SiteSupply> {
     if let Some(p) = c.zone_id.as_ref().and_then(|z| portfolios.get(z)) {
         if p.feasible {
-            return SiteSupply::from_portfolio(p, "zone", 0.0);
+            return Some(SiteSupply::from_portfolio(p, "zone", 0.0));
         }
     }
     let region = c.region_id.as_deref().unwrap_or("");
@@ -165,15 +200,45 @@ pub fn site_supply(
             a.cost_aud_per_mwh
                 .total_cmp(&b.cost_aud_per_mwh)
                 .then_with(|| a.zone_id.cmp(&b.zone_id))
-        });
-    match cheapest {
-        Some(p) => SiteSupply::from_portfolio(
-            p,
-            "region-cheapest",
-            non_rez_network_charge_aud_per_mwh(scenario, c),
-        ),
-        None => SiteSupply::grid_only(wholesale),
+        })?;
+    Some(SiteSupply::from_portfolio(
+        cheapest,
+        "region-cheapest",
+        non_rez_network_charge_aud_per_mwh(scenario, c),
+    ))
+}
+
+/// The zones' and (unless `[supply] sourcing` is co-located) the regions' portfolios the
+/// model's sites `indices` may buy ([`supply_zone_ids`], [`crate::supply::solve_regions`]),
+/// with how they were obtained.
+///
+/// # Errors
+/// As [`crate::supply::solve_zones_counted`].
+pub fn supply_portfolios(
+    ds: &Dataset,
+    scenario: &Scenario,
+    candidates: &[Candidate],
+    indices: &[usize],
+    deadline: Option<Instant>,
+    counted: &dyn crate::progress::Counted,
+) -> Result<(
+    BTreeMap<String, crate::supply::Portfolio>,
+    crate::supply::CacheUse,
+)> {
+    let wanted = supply_zone_ids(ds, candidates, indices);
+    let (mut portfolios, mut usage) =
+        crate::supply::solve_zones_counted(ds, scenario, &wanted, deadline, counted)?;
+    let regional = scenario.supply.sourcing != crate::scenario::Sourcing::CoLocated;
+    if regional && scenario.supply.cfe_target > 0.0 {
+        let regions: std::collections::BTreeSet<String> = indices
+            .iter()
+            .filter_map(|&i| candidates[i].region_id.clone())
+            .collect();
+        let (more, u) = crate::supply::solve_regions(ds, scenario, &regions)?;
+        portfolios.extend(more);
+        usage.add(&u);
     }
+    Ok((portfolios, usage))
 }
 
 /// Builds candidates, RTTs and costs, and the siting problem.
@@ -479,11 +544,16 @@ fn price_sites(
     let cost = CostModel::new(&scenario.cost)?;
     let zone_index = zone_index(ds);
     let t_supply = Instant::now();
-    let wanted = supply_zone_ids(ds, candidates, in_model);
-    let (portfolios, supply_cache) =
-        crate::supply::solve_zones_counted(ds, scenario, &wanted, inp.deadline, inp.counted)?;
+    let (portfolios, supply_cache) = supply_portfolios(
+        ds,
+        scenario,
+        candidates,
+        in_model,
+        inp.deadline,
+        inp.counted,
+    )?;
     let note = format!(
-        "{} zones' 24/7 portfolios at CFE target {}; {}",
+        "{} zones' and regions' 24/7 portfolios at CFE target {}; {}",
         portfolios.len(),
         scenario.supply.cfe_target,
         supply_cache.summary()

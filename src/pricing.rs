@@ -80,8 +80,14 @@ pub fn price_candidates(
         )));
     }
     let all: Vec<usize> = (0..candidates.len()).collect();
-    let wanted = pipeline::supply_zone_ids(ds, candidates, &all);
-    let (portfolios, _) = crate::supply::solve_zones(ds, scenario, &wanted)?;
+    let (portfolios, _) = pipeline::supply_portfolios(
+        ds,
+        scenario,
+        candidates,
+        &all,
+        None,
+        &crate::progress::NoProgress,
+    )?;
     let cost = CostModel::new(&scenario.cost)?;
     let rates = pipeline::site_rates(ds, scenario, &cost, candidates, &all, &portfolios);
     let limits_ms: Vec<f64> = demand

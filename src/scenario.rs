@@ -218,6 +218,11 @@ pub struct SupplyParams {
     /// The 24/7 literature counts the grid's own carbon-free share (Riepin & Brown; Xu et al.).
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub grid_cfe_share: std::collections::BTreeMap<String, f64>,
+    /// Where a site's portfolio may draw its solar and wind from: `co-located` (its own REZ;
+    /// outside any REZ its region's cheapest zone), `regional` (any zones of its NEM region,
+    /// one LP over their traces, paying `[cost] network_charge_aud_per_mwh` on all its energy)
+    /// or `cheapest` (per site the cheaper of the two). Default `cheapest` (docs/energy.md).
+    pub sourcing: Sourcing,
     /// A fixed headroom H (MW per MW of average load, 0..=f) for a flexible portfolio, or `None`:
     /// the optimiser chooses H. Not a scenario-file field: the main job sets it when it prices
     /// a flexible city at each H of its grid (docs/energy.md). Part of the cache key.
@@ -228,6 +233,49 @@ pub struct SupplyParams {
     /// CLI's `solve` and `supply` set the platform cache folder unless `--no-cache` is given.
     #[serde(skip)]
     pub cache_dir: Option<std::path::PathBuf>,
+}
+
+/// Where a site's 24/7 portfolio may draw its solar and wind from (`[supply] sourcing`,
+/// `--sourcing`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Sourcing {
+    /// The site's own REZ, behind its connection: no network charge (a site outside any REZ
+    /// buys its region's cheapest zone's portfolio and pays the network charge as before).
+    CoLocated,
+    /// Any zones of the site's NEM region (contracted across the grid): the network charge on
+    /// all the energy it draws.
+    Regional,
+    /// Per site, the cheaper of the two (ties: co-located).
+    #[default]
+    Cheapest,
+}
+
+impl Sourcing {
+    /// The name used in files and reports (`co-located`, `regional`, `cheapest`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Sourcing::CoLocated => "co-located",
+            Sourcing::Regional => "regional",
+            Sourcing::Cheapest => "cheapest",
+        }
+    }
+
+    /// Parses a name of [`Sourcing::name`].
+    ///
+    /// # Errors
+    /// [`crate::error::Error::Usage`] naming the value and the accepted ones.
+    pub fn parse(s: &str) -> crate::error::Result<Sourcing> {
+        match s {
+            "co-located" => Ok(Sourcing::CoLocated),
+            "regional" => Ok(Sourcing::Regional),
+            "cheapest" => Ok(Sourcing::Cheapest),
+            other => Err(crate::error::Error::usage(
+                format!("--sourcing {other:?} is not a sourcing"),
+                "use co-located, regional or cheapest",
+            )),
+        }
+    }
 }
 
 impl Default for SupplyParams {
@@ -266,6 +314,7 @@ impl Default for SupplyParams {
             flexible_share: 0.0,
             server_capex_aud_per_mw_yr: None,
             grid_cfe_share: std::collections::BTreeMap::new(),
+            sourcing: Sourcing::default(),
             fixed_headroom_mw: None,
             cache_dir: None,
         }

@@ -422,6 +422,11 @@ pub struct SolveArgs {
     /// year (default: the site's own capex per MW; 0 = spare servers free).
     #[arg(long, value_name = "AUD", help_heading = "Supply")]
     pub server_capex_aud_per_mw_yr: Option<f64>,
+    /// Where a site's 24/7 portfolio draws from: co-located (its own REZ), regional (any zones
+    /// of its NEM region, paying the network charge on all its energy) or cheapest (per site;
+    /// default, `[supply] sourcing`; docs/energy.md).
+    #[arg(long, value_name = "SOURCING", help_heading = "Supply")]
+    pub sourcing: Option<String>,
     /// Objective: min-cost (default), min-worst-rtt, max-coverage.
     #[arg(long, value_name = "OBJECTIVE", help_heading = "Model")]
     pub objective: Option<String>,

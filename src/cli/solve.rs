@@ -107,6 +107,9 @@ fn apply_other_flags(args: &SolveArgs, s: &mut Scenario) -> Result<()> {
     if let Some(v) = args.server_capex_aud_per_mw_yr {
         s.supply.server_capex_aud_per_mw_yr = Some(v);
     }
+    if let Some(v) = &args.sourcing {
+        s.supply.sourcing = sitefind::scenario::Sourcing::parse(v)?;
+    }
     if let Some(b) = &args.solver {
         s.solver.backend = Some(b.clone());
     }

@@ -428,6 +428,11 @@ fn cost_drivers(s: &Solved, k: usize, med: &Medians) -> Vec<String> {
     let mwh_per_yr = scenario.cost.utilisation * r.pue * 8760.0 * built;
     if r.energy_price_aud_per_mwh < med_energy {
         let zone = match &r.supply {
+            Some(sp) if sp.basis == "regional" => format!(
+                ", 24/7 supply regional ({}) at CFE {:.2}",
+                sp.zone_id.as_deref().unwrap_or("-"),
+                sp.cfe
+            ),
             Some(sp) if sp.zone_id.is_some() => format!(
                 ", 24/7 supply from REZ {} at CFE {:.2}{}",
                 sp.zone_id.as_deref().unwrap_or("-"),

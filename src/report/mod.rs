@@ -461,7 +461,7 @@ pub struct Totals {
 /// Version of the JSON report's layout (`src/report/report.schema.json`): the major part is
 /// bumped when a field is renamed, removed or changes meaning, the minor part when fields are
 /// added.
-pub const SCHEMA_VERSION: &str = "3.1.0";
+pub const SCHEMA_VERSION: &str = "3.2.0";
 
 /// Output precision: MW to 0.001, RTT to 0.01 ms, money to A$1, km to 0.001, coordinates to
 /// 7 decimals (RFC 7946), PUE to 0.0001, prices to A$0.01 per MWh.
@@ -579,6 +579,10 @@ impl SiteSupplyReport {
         ] {
             rd(x, SHARE);
         }
+        for d in &mut per.draws {
+            rd(&mut d.solar_mw_per_mw_load, SHARE);
+            rd(&mut d.wind_mw_per_mw_load, SHARE);
+        }
     }
 }
 
@@ -596,6 +600,16 @@ fn round_portfolio(z: &mut crate::supply::Portfolio) {
         &mut z.curtailed_mwh_per_mwh_load,
     ] {
         rd(x, SHARE);
+    }
+    for r in &mut z.regional_zones {
+        for x in [
+            &mut r.solar_mw,
+            &mut r.wind_mw,
+            &mut r.solar_mwh_per_mwh_load,
+            &mut r.wind_mwh_per_mwh_load,
+        ] {
+            rd(x, SHARE);
+        }
     }
     for x in [
         &mut z.cost_aud_per_mwh,

@@ -192,6 +192,7 @@ fn write_site_details(s: &mut String, site: &SiteReport) {
                 "REZ {} (its region's cheapest; site outside any REZ)",
                 p.zone_id.as_deref().unwrap_or("-")
             ),
+            "regional" => regional_basis(p),
             _ => "grid only (no portfolio in its region)".to_string(),
         };
         let _ = writeln!(
@@ -206,6 +207,36 @@ fn write_site_details(s: &mut String, site: &SiteReport) {
             p.price_aud_per_mwh()
         );
     }
+}
+
+/// `regional NSW1 (N3 41 %, N2 33 %, N9 26 % of its solar + wind MW)`: a regional supply's
+/// region and zones, largest first (ties by id).
+fn regional_basis(p: &crate::cost::SiteSupply) -> String {
+    let region = p.zone_id.as_deref().unwrap_or("-");
+    let region = region.strip_prefix("regional:").unwrap_or(region);
+    let total: f64 = p
+        .draws
+        .iter()
+        .map(|d| d.solar_mw_per_mw_load + d.wind_mw_per_mw_load)
+        .sum();
+    let mut shares: Vec<(f64, &str)> = p
+        .draws
+        .iter()
+        .map(|d| {
+            let mw = d.solar_mw_per_mw_load + d.wind_mw_per_mw_load;
+            (mw / total.max(1e-12), d.zone_id.as_str())
+        })
+        .filter(|(f, _)| *f >= 0.005)
+        .collect();
+    shares.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+    let list: Vec<String> = shares
+        .iter()
+        .map(|(f, z)| format!("{z} {:.0} %", f * 100.0))
+        .collect();
+    format!(
+        "regional {region} ({} of its solar + wind MW)",
+        list.join(", ")
+    )
 }
 
 /// 24/7 SUPPLY PER ZONE (when any): the portfolio per MW of flat load.

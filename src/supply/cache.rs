@@ -118,6 +118,8 @@ pub fn code_digest() -> u128 {
             include_str!("dispatch.rs"),
             include_str!("flex.rs"),
             include_str!("optimise.rs"),
+            include_str!("regional.rs"),
+            include_str!("regions.rs"),
             include_str!("solar.rs"),
             include_str!("synth.rs"),
             include_str!("../scenario.rs"),

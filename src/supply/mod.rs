@@ -32,10 +32,12 @@ pub mod dispatch;
 pub mod flex;
 pub mod optimise;
 pub mod regional;
+pub mod regions;
 pub mod resource;
 pub mod solar;
 pub mod synth;
 
+pub use regions::{regional_id, solve_regions};
 pub use synth::{ProfileSource, ZoneProfile};
 
 /// Annualised unit costs of one zone's technologies.
@@ -156,6 +158,10 @@ pub struct Portfolio {
     /// capex not included.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flexibility: Option<FlexTerms>,
+    /// A regional portfolio's zones with what each builds ([`regions`]; empty, not written,
+    /// for a zone's own portfolio). Its id is then `regional:<region>`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub regional_zones: Vec<RegionZoneShare>,
 }
 
 fn is_zero(v: &f64) -> bool {
@@ -570,6 +576,7 @@ fn portfolio_of(
         half_hours: profile.len(),
         grid_cfe_share: 0.0,
         flexibility: None,
+        regional_zones: Vec::new(),
     }
 }
 
@@ -592,6 +599,18 @@ pub struct CacheUse {
 }
 
 impl CacheUse {
+    /// Adds `other`'s counts (and its folder, when this has none).
+    pub fn add(&mut self, other: &CacheUse) {
+        self.from_disk += other.from_disk;
+        self.from_memory += other.from_memory;
+        self.computed += other.computed;
+        self.written += other.written;
+        self.rejected += other.rejected;
+        if self.dir.is_none() {
+            self.dir = other.dir.clone();
+        }
+    }
+
     /// One line, e.g. `on-disk cache: 12 of 12 portfolios read (~/.cache/sitefind)`.
     pub fn summary(&self) -> String {
         let Some(dir) = &self.dir else {
@@ -668,8 +687,10 @@ fn portfolio_key(
     zone: &crate::data::RenewableZone,
 ) -> cache::Key {
     let price = grid_price(ds, &zone.region, scenario.cost.default_price_aud_per_mwh);
+    // Sourcing decides which portfolio a site buys, not what a zone's portfolio is.
     let supply = SupplyParams {
         cache_dir: None,
+        sourcing: Default::default(),
         ..scenario.supply.clone()
     };
     let mut d = cache::Digest::default();

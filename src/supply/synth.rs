@@ -112,6 +112,21 @@ impl ProfileSource {
         }
     }
 
+    /// The source of a regional portfolio's technology: the own profiles of the region's `n`
+    /// zones (each zone's share in [`super::Portfolio::regional_zones`]).
+    pub fn regional(n: usize) -> ProfileSource {
+        ProfileSource {
+            method: "regional".into(),
+            technology: None,
+            donor_zone: None,
+            donor_km: None,
+            donors: Vec::new(),
+            files: Vec::new(),
+            capacity_factor: None,
+            note: Some(format!("the profiles of the region's {n} zones")),
+        }
+    }
+
     /// One line for text reports, e.g. `AEMO trace SAT` or
     /// `sun position + cloudiness of N1 62 % (134 km), N2 30 % (190 km), Q1 8 % (380 km)`.
     pub fn describe(&self) -> String {
@@ -143,6 +158,7 @@ impl ProfileSource {
                 donors(),
                 self.capacity_factor.unwrap_or(0.0)
             ),
+            "regional" => self.note.clone().unwrap_or_default(),
             _ => "none".into(),
         }
     }
@@ -798,6 +814,7 @@ mod tests {
         other.server_capex_aud_per_mw_yr = Some(1.0);
         other.fixed_headroom_mw = Some(0.1);
         other.grid_cfe_share.insert("NSW1".into(), 0.5);
+        other.sourcing = crate::scenario::Sourcing::Regional;
         // A field added to SupplyParams later must be considered here (and in the cache key).
         let SupplyParams {
             cfe_target: _,
@@ -822,6 +839,7 @@ mod tests {
             grid_cfe_share: _,
             fixed_headroom_mw: _,
             cache_dir: _,
+            sourcing: _,
         } = &other;
         for z in ds.zones.iter().take(6) {
             assert_eq!(

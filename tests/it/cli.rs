@@ -121,17 +121,18 @@ fn main_job_on_embedded_data_serves_every_city_within_its_limit() {
         "rez_expansion_aud_per_yr",
         "energy_aud_per_yr",
         "network_aud_per_yr",
+        "network_charge_aud_per_yr",
     ];
     let t = &r["totals"]["cost"];
     // Money is rounded to A$1 per field: sums agree within A$1 per term.
     let sum: f64 = parts.iter().map(|p| f(&t[p])).sum();
-    assert!((sum - f(&t["total_aud_per_yr"])).abs() <= 6.0);
+    assert!((sum - f(&t["total_aud_per_yr"])).abs() <= 7.0);
     let sites = r["sites"].as_array().unwrap();
     let site_sum: f64 = sites.iter().map(|s| f(&s["annual_cost_aud_per_yr"])).sum();
     assert!((site_sum - f(&t["total_aud_per_yr"])).abs() <= sites.len() as f64);
     for s in sites {
         let own: f64 = parts.iter().map(|p| f(&s["cost"][p])).sum();
-        assert!((own - f(&s["annual_cost_aud_per_yr"])).abs() <= 6.0);
+        assert!((own - f(&s["annual_cost_aud_per_yr"])).abs() <= 7.0);
         let used: f64 = s["serves"]
             .as_array()
             .unwrap()

@@ -107,8 +107,8 @@ fn the_main_job_names_its_single_points_of_failure() {
         // What is servable and what falls short add up to the demand.
         assert!((servable + short - total).abs() < 1e-2, "{d}");
     }
-    // Every chosen route to Tokyo lands via JGA-N: its loss must leave Tokyo short, and the
-    // report must say so in words.
+    // Every chosen route to Osaka (Sydney basin, 124.4 ms of its 125 ms P95 limit) lands via
+    // JGA-N: its loss must leave Osaka short, and the report must say so in words.
     let jga = domains
         .iter()
         .find(|d| d["id"] == "japan-guam-australia-north-jga-n")
@@ -118,11 +118,11 @@ fn the_main_job_names_its_single_points_of_failure() {
             .as_array()
             .unwrap()
             .iter()
-            .any(|c| c["city_id"] == "tokyo"),
+            .any(|c| c["city_id"] == "osaka"),
         "{jga}"
     );
     let spof = res["single_points_of_failure"].as_array().unwrap();
-    assert!(spof.iter().any(|s| s.as_str().unwrap().contains("JGA-N") && s.as_str().unwrap().contains("tokyo")), "{spof:?}");
+    assert!(spof.iter().any(|s| s.as_str().unwrap().contains("JGA-N") && s.as_str().unwrap().contains("osaka")), "{spof:?}");
 }
 
 #[test]
@@ -168,8 +168,9 @@ fn every_city_states_its_slack_and_the_sites_that_fail_at_plus_5_percent() {
         assert_eq!(stated, fail, "{}", c["id"]);
         knife_edges += usize::from(!fail.is_empty());
     }
-    // Tokyo and Osaka sit within a few ms of their 125 ms P95 limit: a 5 % error breaks them.
-    assert!(knife_edges >= 2, "{knife_edges}");
+    // Osaka sits within a few ms of its 125 ms P95 limit (124.4 ms): a 5 % error breaks it
+    // (Tokyo's sites now sit at 116.5-118.6 ms: +5 % keeps them within 125 ms).
+    assert!(knife_edges >= 1, "{knife_edges}");
 }
 
 #[test]

@@ -809,6 +809,12 @@ fn national_main_job_has_supply_at_every_site() {
         if ["N10", "N11", "V8", "V9", "T4"].contains(&id) {
             assert_eq!(z["solar_mw"].as_f64().unwrap(), 0.0, "{id}");
         }
+        if z["solar_source"]["method"] == "regional" {
+            // A regional portfolio: the region's zones' own profiles, each named with its MW.
+            assert!(id.starts_with("regional:"), "{id}");
+            assert!(!z["regional_zones"].as_array().unwrap().is_empty(), "{id}");
+            continue;
+        }
         if !["N1", "N2", "Q1"].contains(&id) {
             assert!(
                 z["solar_source"]["note"]
@@ -2076,4 +2082,134 @@ fn regional_monotone_in_target() {
         (last_cost, last_bound) = (sol.cost_aud_per_mwh, sol.lower_bound_aud_per_mwh);
     }
     assert!(last_cost > 1.2 * supply::solve_region(&ds, &s, "TAS1", &zones, 0.0).cost_aud_per_mwh);
+}
+
+/// The main job (no margins) with `[supply] sourcing` set to `sourcing`.
+fn run_sourcing(sourcing: sitefind::scenario::Sourcing) -> sitefind::report::Report {
+    let ds = Dataset::embedded().unwrap();
+    let demand = sitefind::data::Demand::embedded().unwrap();
+    let mut s = Scenario::default();
+    s.alternatives.margins = false;
+    s.supply.sourcing = sourcing;
+    let out = sitefind::job::run(&ds, &demand, &s, &mut |_, _, _| {}).unwrap();
+    assert!(out.report.check.feasible, "{:?}", out.report.check);
+    out.report
+}
+
+#[test]
+fn sourcing_co_located_regional_and_cheapest() {
+    use sitefind::scenario::Sourcing;
+    let (own, reg, best) = (
+        run_sourcing(Sourcing::CoLocated),
+        run_sourcing(Sourcing::Regional),
+        run_sourcing(Sourcing::Cheapest),
+    );
+    let cost = |r: &sitefind::report::Report| r.totals.cost.total_aud_per_yr;
+    eprintln!(
+        "co-located A${:.0}, regional A${:.0}, cheapest A${:.0}",
+        cost(&own),
+        cost(&reg),
+        cost(&best)
+    );
+    // Per site the cheapest sourcing prices energy at the lower of the two, so its optimum is
+    // at most either's (each run is proven optimal to 1e-6).
+    assert!(cost(&best) <= cost(&own) * (1.0 + 1e-6));
+    assert!(cost(&best) <= cost(&reg) * (1.0 + 1e-6));
+    let basis = |r: &sitefind::report::Report| -> Vec<String> {
+        r.sites
+            .iter()
+            .filter_map(|s| s.supply.as_ref().map(|p| p.per_mw_load.basis.clone()))
+            .collect()
+    };
+    assert!(
+        !basis(&own).iter().any(|b| b == "regional"),
+        "{:?}",
+        basis(&own)
+    );
+    assert!(
+        basis(&reg).iter().all(|b| b == "regional"),
+        "{:?}",
+        basis(&reg)
+    );
+    // On the embedded data the cheapest plan mixes both: the QLD regional portfolio (A$87.8/MWh
+    // from Q1, Q3 and Q8) beats every REZ portfolio the latency limits admit even with the
+    // network charge.
+    assert!(
+        basis(&best).iter().any(|b| b == "regional"),
+        "{:?}",
+        basis(&best)
+    );
+    assert!(
+        basis(&best).iter().any(|b| b == "zone"),
+        "{:?}",
+        basis(&best)
+    );
+    check_cheapest_choice(&best);
+    check_regional_draws(&best);
+}
+
+/// Every site of a cheapest-sourcing report buys the cheaper of its REZ's portfolio and its
+/// region's regional portfolio plus the network charge (a site in a REZ pays it in the energy
+/// price; outside a REZ, as its own cost component).
+fn check_cheapest_choice(r: &sitefind::report::Report) {
+    // The regional portfolios of every region (the report lists only those a site buys).
+    let ds = Dataset::embedded().unwrap();
+    let regions = ds.zones.iter().map(|z| z.region.clone()).collect();
+    let (regional, _) = supply::solve_regions(&ds, &Scenario::default(), &regions).unwrap();
+    let port = |id: &str| {
+        r.supply_zones
+            .iter()
+            .chain(regional.values())
+            .find(|p| p.zone_id == id)
+    };
+    let charge = Scenario::default().cost.network_charge_aud_per_mwh;
+    for site in &r.sites {
+        let Some(sp) = site.supply.as_ref().map(|s| &s.per_mw_load) else {
+            continue;
+        };
+        let region = site.region_id.clone().unwrap_or_default();
+        let regional = port(&format!("regional:{region}")).map(|p| p.cost_aud_per_mwh + charge);
+        let zone = site
+            .zone_id
+            .as_deref()
+            .and_then(port)
+            .map(|p| p.cost_aud_per_mwh);
+        match (sp.basis.as_str(), zone, regional) {
+            ("regional", Some(z), Some(g)) => {
+                assert!(g < z, "{}: regional {g} vs zone {z}", site.id);
+                assert_eq!(sp.network_charge_aud_per_mwh, charge);
+            }
+            ("zone", Some(z), Some(g)) => assert!(z <= g, "{}: zone {z} vs {g}", site.id),
+            ("regional", None, Some(_)) => assert_eq!(sp.network_charge_aud_per_mwh, 0.0),
+            (b, z, g) => panic!("{}: basis {b} with zone {z:?}, regional {g:?}", site.id),
+        }
+    }
+}
+
+/// A regional site's draws add up to its portfolio and each zone's resource row counts them.
+fn check_regional_draws(r: &sitefind::report::Report) {
+    for site in &r.sites {
+        let Some(sp) = site.supply.as_ref() else {
+            continue;
+        };
+        let p = &sp.per_mw_load;
+        if p.basis != "regional" {
+            continue;
+        }
+        assert!(p.draws.len() >= 2, "{:?}", p.draws);
+        let solar: f64 = p.draws.iter().map(|d| d.solar_mw_per_mw_load).sum();
+        let wind: f64 = p.draws.iter().map(|d| d.wind_mw_per_mw_load).sum();
+        assert!((solar - p.solar_mw_per_mw_load).abs() < 1e-3, "{solar}");
+        assert!((wind - p.wind_mw_per_mw_load).abs() < 1e-3, "{wind}");
+        for d in p.draws.iter().filter(|d| d.solar_mw_per_mw_load > 1e-3) {
+            let row = r
+                .grid_limits
+                .iter()
+                .find(|g| g.id == format!("solar:{}", d.zone_id))
+                .unwrap_or_else(|| panic!("no solar row for {}", d.zone_id));
+            assert!(row.sites.contains(&site.id), "{row:?}");
+            let drawn = d.solar_mw_per_mw_load * sp.load_mw;
+            assert!(row.load_mw >= drawn * (1.0 - 1e-3), "{row:?} vs {drawn}");
+        }
+    }
 }
