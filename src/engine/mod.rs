@@ -250,13 +250,19 @@ pub fn solve_warm(
     opts.validate()?;
     crate::model::build::validate(p)?;
     let mut last: Option<lagrange::Multipliers> = None;
+    // A later round of promise rows starts from the previous round's plan (repaired and
+    // checked like any seeded incumbent): with a capacity row and a new separation cap the
+    // heuristic alone can find no plan, and the fallback is a whole-problem MIP.
+    let mut previous: Option<Vec<bool>> = None;
     let mut solve_rows = |q: &SitingProblem, o: &SolveOptions, s: &mut SolveSink<'_>| {
+        let given = seed.incumbent_for(q).map(<[bool]>::to_vec);
         let start = staged::Start {
             multipliers: seed.multipliers.clone(),
-            incumbent: seed.incumbent_for(q).map(<[bool]>::to_vec),
+            incumbent: given.or_else(|| previous.take()),
         };
         let (r, m) = solve_start(q, o, s, &start)?;
         last = m;
+        previous = Some(r.1.open.clone());
         Ok(r)
     };
     let (r, rows) = if p.contingencies.is_empty() && p.separation.is_none() {
