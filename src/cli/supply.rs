@@ -146,33 +146,54 @@ pub fn run(args: &SupplyArgs, out: &mut dyn Write) -> Result<()> {
             usage.summary()
         );
     }
-    let w = |e| Error::write("<stdout>", e);
     if format == "json" {
-        let limits = supply::resource::resource_limits(&ds);
-        let limits_of = |zone: &str| {
-            let k = ds.zones.iter().position(|z| z.id == zone);
-            k.and_then(|k| limits.get(k)).cloned().ok_or_else(|| {
-                Error::Internal(format!("zone {zone} has a portfolio but no dataset record"))
-            })
-        };
-        let items = portfolios
-            .iter()
-            .map(|p| {
-                Ok(Output {
-                    portfolio: p,
-                    parameters: parameters(p, &s),
-                    resource_limits: limits_of(&p.zone_id)?,
-                })
-            })
-            .collect::<Result<Vec<Output<'_>>>>()?;
-        // One zone: its object; `--zone all`: `{"zones": [...]}` (schema `sitefind schema supply`).
-        let text = if items.len() == 1 && !args.zone.eq_ignore_ascii_case("all") {
-            super::schema::to_json("supply", &items[0], &[])?
-        } else {
-            super::schema::to_json("supply", &serde_json::json!({ "zones": items }), &[])?
-        };
-        return out.write_all(text.as_bytes()).map_err(w);
+        return write_json(&ds, &s, &args.zone, &portfolios, out);
     }
+    write_text(&s, &portfolios, out)
+}
+
+/// `--format json`: one zone's object, or `{"zones": [...]}` for `--zone all`, each with its
+/// parameters and resource limits (schema `sitefind schema supply`).
+fn write_json(
+    ds: &sitefind::data::Dataset,
+    s: &sitefind::scenario::Scenario,
+    zone: &str,
+    portfolios: &[Portfolio],
+    out: &mut dyn Write,
+) -> Result<()> {
+    let limits = supply::resource::resource_limits(ds);
+    let limits_of = |zone: &str| {
+        let k = ds.zones.iter().position(|z| z.id == zone);
+        k.and_then(|k| limits.get(k)).cloned().ok_or_else(|| {
+            Error::Internal(format!("zone {zone} has a portfolio but no dataset record"))
+        })
+    };
+    let items = portfolios
+        .iter()
+        .map(|p| {
+            Ok(Output {
+                portfolio: p,
+                parameters: parameters(p, s),
+                resource_limits: limits_of(&p.zone_id)?,
+            })
+        })
+        .collect::<Result<Vec<Output<'_>>>>()?;
+    let text = if items.len() == 1 && !zone.eq_ignore_ascii_case("all") {
+        super::schema::to_json("supply", &items[0], &[])?
+    } else {
+        super::schema::to_json("supply", &serde_json::json!({ "zones": items }), &[])?
+    };
+    out.write_all(text.as_bytes())
+        .map_err(|e| Error::write("<stdout>", e))
+}
+
+/// The text table, the single zone's cost split, flexibility lines and the grid CFE shares.
+fn write_text(
+    s: &sitefind::scenario::Scenario,
+    portfolios: &[Portfolio],
+    out: &mut dyn Write,
+) -> Result<()> {
+    let w = |e| Error::write("<stdout>", e);
     writeln!(
         out,
         "per MW of flat load, CFE target {:.2}, reference years {:?}",
@@ -194,7 +215,7 @@ pub fn run(args: &SupplyArgs, out: &mut dyn Write) -> Result<()> {
         "grid_aud"
     )
     .map_err(w)?;
-    for p in &portfolios {
+    for p in portfolios {
         writeln!(
             out,
             "{:<5} {:<6} {:>8.3} {:>8.3} {:>10.3} {:>11.3} {:>6.3} {:>8.1}% {:>10.2} {:>9.2}  {}{}",
@@ -213,7 +234,7 @@ pub fn run(args: &SupplyArgs, out: &mut dyn Write) -> Result<()> {
         )
         .map_err(w)?;
     }
-    if let [p] = portfolios.as_slice() {
+    if let [p] = portfolios {
         writeln!(
             out,
             "cost A${:.2}/MWh = solar {:.2} + wind {:.2} + battery {:.2} + grid {:.2} − export {:.2} (lower bound {:.2})",
@@ -227,7 +248,7 @@ pub fn run(args: &SupplyArgs, out: &mut dyn Write) -> Result<()> {
         )
         .map_err(w)?;
     }
-    for p in &portfolios {
+    for p in portfolios {
         if let Some(line) = flexibility_line(p) {
             writeln!(out, "{line}").map_err(w)?;
         }
