@@ -336,6 +336,19 @@ pub fn solve_region(
     profiles: &[&ZoneProfile],
     cfe_target: f64,
 ) -> RegionPortfolio {
+    solve_region_with(ds, scenario, region_id, profiles, cfe_target, &[])
+}
+
+/// [`solve_region`] with zones' own optima known already ([`regional::optimise_regional_with`]:
+/// the same answer, fewer dispatches).
+pub fn solve_region_with(
+    ds: &Dataset,
+    scenario: &Scenario,
+    region_id: &str,
+    profiles: &[&ZoneProfile],
+    cfe_target: f64,
+    known: &[regional::KnownZone],
+) -> RegionPortfolio {
     let sp = &scenario.supply;
     let in_region = |p: &&&ZoneProfile| {
         ds.zones
@@ -383,7 +396,7 @@ pub fn solve_region(
         round_trip_efficiency: sp.round_trip_efficiency,
         cfe_target: procured_target(cfe_target, grid_cfe),
     };
-    let sol = regional::optimise_regional(&prob);
+    let sol = regional::optimise_regional_with(&prob, known);
     region_portfolio(region_id, cfe_target, grid_cfe, &zones, &prob, &sol)
 }
 

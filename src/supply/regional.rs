@@ -153,8 +153,29 @@ impl RegionalProblem<'_> {
     }
 }
 
+/// A zone's own least-cost design known from elsewhere (its zone portfolio: the same
+/// [`optimise::optimise`] on the same problem), so the regional search need not recompute it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KnownZone {
+    /// Zone id (a source's `zone_id`).
+    pub zone_id: String,
+    /// Its design per MW of load.
+    pub design: dispatch::Design,
+    /// Its annual cost per MW of load, AUD (orders the start points only).
+    pub annual_cost_aud: f64,
+    /// The dispatches its search ran (counted in the regional search's total).
+    pub evaluations: usize,
+}
+
 /// The least-cost regional portfolio of `p` (module docs).
 pub fn optimise_regional(p: &RegionalProblem<'_>) -> RegionalSolution {
+    optimise_regional_with(p, &[])
+}
+
+/// [`optimise_regional`] with the single-zone optima of `known` taken as given (each must be
+/// [`optimise::optimise`]'s answer to that zone's own problem over the same half-hours and
+/// costs; zones not in it are solved here). The same answer, fewer dispatches.
+pub fn optimise_regional_with(p: &RegionalProblem<'_>, known: &[KnownZone]) -> RegionalSolution {
     let n = p.half_hours();
     let mut model = Sources {
         profiles: p.sources.iter().map(|s| &s.profile[..n]).collect(),
@@ -164,7 +185,7 @@ pub fn optimise_regional(p: &RegionalProblem<'_>) -> RegionalSolution {
         combined: Vec::new(),
         scratch: Scratch::default(),
     };
-    let zones = zone_optima(p, n);
+    let zones = zone_optima(p, n, known);
     let Some(((best_x, _), others)) = zones.designs.split_first() else {
         let k = p.sources.len();
         return solution(p, &mut model, vec![0.0; k + 2], (0.0, zones.evaluations));
@@ -203,7 +224,7 @@ struct ZoneOptima {
 /// Each zone's own least-cost portfolio ([`optimise::optimise`] on its first solar and first
 /// wind source) over the first `n` half-hours, in the regional coordinates, cheapest first
 /// (ties in zone order).
-fn zone_optima(p: &RegionalProblem<'_>, n: usize) -> ZoneOptima {
+fn zone_optima(p: &RegionalProblem<'_>, n: usize, known: &[KnownZone]) -> ZoneOptima {
     let k = p.sources.len();
     let mut zone_ids: Vec<&str> = Vec::new();
     for s in &p.sources {
@@ -220,39 +241,55 @@ fn zone_optima(p: &RegionalProblem<'_>, n: usize) -> ZoneOptima {
             (0..k).find(|&i| p.sources[i].zone_id == zone && p.sources[i].technology == t)
         };
         let (si, wi) = (find(Technology::Solar), find(Technology::Wind));
-        let cost = |i: Option<usize>| i.map_or(0.0, |i| p.sources[i].annualised_aud_per_mw_yr);
-        let prob = optimise::Problem {
-            solar: si.map(|i| &p.sources[i].profile[..n]),
-            wind: wi.map(|i| &p.sources[i].profile[..n]),
-            annualised: [
-                cost(si),
-                cost(wi),
-                p.battery_power_annualised_aud_per_mw_yr,
-                p.battery_energy_annualised_aud_per_mwh_yr,
-            ],
-            grid_price_aud_per_mwh: p.grid_price_aud_per_mwh,
-            export_value_aud_per_mwh: 0.0,
-            round_trip_efficiency: p.round_trip_efficiency,
-            cfe_target: p.cfe_target,
+        let (d, cost, evaluations) = match known.iter().find(|z| z.zone_id == zone) {
+            Some(z) => (z.design, z.annual_cost_aud, z.evaluations),
+            None => {
+                let sol = optimise::optimise(&zone_problem(p, n, si, wi));
+                if !sol.feasible {
+                    out.evaluations += sol.evaluations;
+                    continue;
+                }
+                (sol.design, sol.annual_cost_aud, sol.evaluations)
+            }
         };
-        let sol = optimise::optimise(&prob);
-        out.evaluations += sol.evaluations;
-        if !sol.feasible {
-            continue;
-        }
+        out.evaluations += evaluations;
         let mut x = vec![0.0; k + 2];
-        let d = sol.design;
         for (i, v) in [(si, d.solar_mw), (wi, d.wind_mw)] {
             if let Some(i) = i {
                 x[i] = v;
             }
         }
         (x[k], x[k + 1]) = (d.battery_mw, d.battery_mwh);
-        out.designs.push((x, sol.annual_cost_aud));
+        out.designs.push((x, cost));
     }
     // A stable sort: equal costs keep the zone order.
     out.designs.sort_by(|a, b| a.1.total_cmp(&b.1));
     out
+}
+
+/// The single-zone problem of a regional problem's zone with solar source `si` and wind
+/// source `wi` (either may be absent) over the first `n` half-hours.
+fn zone_problem<'a>(
+    p: &'a RegionalProblem<'a>,
+    n: usize,
+    si: Option<usize>,
+    wi: Option<usize>,
+) -> optimise::Problem<'a> {
+    let cost = |i: Option<usize>| i.map_or(0.0, |i| p.sources[i].annualised_aud_per_mw_yr);
+    optimise::Problem {
+        solar: si.map(|i| &p.sources[i].profile[..n]),
+        wind: wi.map(|i| &p.sources[i].profile[..n]),
+        annualised: [
+            cost(si),
+            cost(wi),
+            p.battery_power_annualised_aud_per_mw_yr,
+            p.battery_energy_annualised_aud_per_mwh_yr,
+        ],
+        grid_price_aud_per_mwh: p.grid_price_aud_per_mwh,
+        export_value_aud_per_mwh: 0.0,
+        round_trip_efficiency: p.round_trip_efficiency,
+        cfe_target: p.cfe_target,
+    }
 }
 
 /// The solution of design `x` (`[x_0, …, x_{k−1}, P, E]`) with its lower bound (AUD per year)

@@ -4,8 +4,9 @@
 //! process memo and on-disk cache as the zones' portfolios.
 
 use super::{
-    cache, cached_profile, grid_price, look_up, memo_put, portfolio_memo, solve_region, CacheUse,
-    Found, Portfolio, ProfileSource, RegionPortfolio, UnitCosts, ZoneProfile,
+    cache, cached_profile, grid_price, look_up, memo_put, portfolio_memo, regional::KnownZone,
+    solve_region_with, CacheUse, Found, Portfolio, ProfileSource, RegionPortfolio, UnitCosts,
+    ZoneProfile,
 };
 use crate::data::Dataset;
 use crate::error::Result;
@@ -108,11 +109,56 @@ fn compute(ds: &Dataset, ds_digest: u128, scenario: &Scenario, region: &str) -> 
         .map(|z| cached_profile(ds, ds_digest, z, &scenario.supply))
         .collect();
     let refs: Vec<&ZoneProfile> = profiles.iter().collect();
-    let rp = solve_region(ds, scenario, region, &refs, scenario.supply.cfe_target);
+    let known = known_zones(ds, scenario, region);
+    let rp = solve_region_with(
+        ds,
+        scenario,
+        region,
+        &refs,
+        scenario.supply.cfe_target,
+        &known,
+    );
     let costs = UnitCosts::new(&scenario.supply, scenario.cost.discount_rate, false);
     let mut p = as_portfolio(&rp, &costs);
     p.grid_cfe_share = scenario.supply.grid_cfe_share_of(region);
     p
+}
+
+/// The region's zones' own optima from their portfolios (process memo or on-disk cache, else
+/// computed and cached), when those are the very optima the regional search starts from: a
+/// flat load and no value on curtailment (else none: the search solves the zones itself).
+fn known_zones(ds: &Dataset, scenario: &Scenario, region: &str) -> Vec<KnownZone> {
+    let sp = &scenario.supply;
+    if sp.flexible_share > 0.0
+        || sp.fixed_headroom_mw.is_some()
+        || sp.export_value_aud_per_mwh != 0.0
+    {
+        return Vec::new();
+    }
+    let ids: BTreeSet<String> = ds
+        .zones
+        .iter()
+        .filter(|z| z.region == region)
+        .map(|z| z.id.clone())
+        .collect();
+    let Ok((zones, _)) = super::solve_zones(ds, scenario, &ids) else {
+        return Vec::new();
+    };
+    zones
+        .into_values()
+        .filter(|p| p.feasible)
+        .map(|p| KnownZone {
+            zone_id: p.zone_id,
+            design: super::dispatch::Design::from_array([
+                p.solar_mw,
+                p.wind_mw,
+                p.battery_mw,
+                p.battery_mwh,
+            ]),
+            annual_cost_aud: p.cost_aud_per_mwh * 8760.0,
+            evaluations: p.evaluations,
+        })
+        .collect()
 }
 
 /// A regional portfolio in the zones' [`Portfolio`] form: totals over its zones, the cost
