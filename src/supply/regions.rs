@@ -124,8 +124,8 @@ fn compute(ds: &Dataset, ds_digest: u128, scenario: &Scenario, region: &str) -> 
     p
 }
 
-/// The region's zones' own optima from their portfolios (process memo or on-disk cache, else
-/// computed and cached), when those are the very optima the regional search starts from: a
+/// The region's zones' own optima from their portfolios (the process memo, else computed and
+/// memoised), when those are the very optima the regional search starts from: a
 /// flat load and no value on curtailment (else none: the search solves the zones itself).
 fn known_zones(ds: &Dataset, scenario: &Scenario, region: &str) -> Vec<KnownZone> {
     let sp = &scenario.supply;
@@ -141,7 +141,11 @@ fn known_zones(ds: &Dataset, scenario: &Scenario, region: &str) -> Vec<KnownZone
         .filter(|z| z.region == region)
         .map(|z| z.id.clone())
         .collect();
-    let Ok((zones, _)) = super::solve_zones(ds, scenario, &ids) else {
+    // Through the process memo only: the zones no site wanted are not written to the disk
+    // cache (a warm run never reads them: it finds the regional portfolio itself).
+    let mut memo_only = scenario.clone();
+    memo_only.supply.cache_dir = None;
+    let Ok((zones, _)) = super::solve_zones(ds, &memo_only, &ids) else {
         return Vec::new();
     };
     zones
